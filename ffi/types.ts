@@ -1,0 +1,135 @@
+/**
+ * The runtime-neutral FFI interface. Everything above `ffi/` talks to native code through
+ * {@linkcode Runtime}; `ffi/deno.ts` implements it with `Deno.dlopen`, and a Bun backend
+ * implements the same with `bun:ffi`. Nothing outside a backend names `Deno` or `bun:ffi`.
+ *
+ * @module
+ */
+
+/** C types a foreign function can take or return. Widths are exact: `i32` is never read as 64 bits. */
+export type NativeType =
+  | "void"
+  | "bool"
+  | "u8"
+  | "i8"
+  | "u16"
+  | "i16"
+  | "u32"
+  | "i32"
+  | "u64"
+  | "i64"
+  | "usize"
+  | "isize"
+  | "f32"
+  | "f64"
+  | "pointer"
+  | "buffer"
+  | "function";
+
+/** The signature of one foreign function. */
+export interface ForeignFunction {
+  /** Parameter types, in order. */
+  readonly parameters: readonly NativeType[];
+  /** Result type. */
+  readonly result: NativeType;
+  /** Run the call on a worker thread and return a Promise (Deno only; see the backend). */
+  readonly nonblocking?: boolean;
+  /** The symbol may be missing from the library: it is then `null` instead of failing the load. */
+  readonly optional?: boolean;
+}
+
+/** A table of foreign functions, by symbol name. */
+export type SymbolTable = Readonly<Record<string, ForeignFunction>>;
+
+declare const pointerBrand: unique symbol;
+
+/**
+ * An opaque native pointer, or `null` for NULL. Its representation belongs to the backend
+ * (an object on Deno, a number on Bun): convert with {@linkcode Runtime.address} and
+ * {@linkcode Runtime.pointer}, never by hand.
+ */
+export type Pointer = { readonly [pointerBrand]: true } | null;
+
+/** Bytes whose address is taken for the length of a call. */
+export type BufferArg = ArrayBufferView | null;
+
+type ParamOf<T extends NativeType> = T extends "bool" ? boolean
+  : T extends "u64" | "i64" | "usize" | "isize" ? number | bigint
+  : T extends "pointer" | "function" ? Pointer
+  : T extends "buffer" ? BufferArg
+  : T extends "void" ? never
+  : number;
+
+type ResultOf<T extends NativeType> = T extends "void" ? void
+  : T extends "bool" ? boolean
+  : T extends "u64" | "i64" | "usize" | "isize" ? bigint
+  : T extends "pointer" | "function" | "buffer" ? Pointer
+  : number;
+
+type ParamsOf<T extends readonly NativeType[]> = { [K in keyof T]: ParamOf<T[K]> };
+
+/** The JS function type of a foreign function: 64-bit results are always `bigint`. */
+export type FunctionOf<F extends ForeignFunction> = (
+  ...args: ParamsOf<F["parameters"]>
+) => F["nonblocking"] extends true ? Promise<ResultOf<F["result"]>> : ResultOf<F["result"]>;
+
+/** The JS object of a loaded symbol table. Optional symbols may be `null`. */
+export type FunctionsOf<S extends SymbolTable> = {
+  readonly [K in keyof S]: S[K]["optional"] extends true ? FunctionOf<S[K]> | null
+    : FunctionOf<S[K]>;
+};
+
+/** An opened shared library. */
+export interface Library<S extends SymbolTable> extends Disposable {
+  /** The path it was opened from. */
+  readonly path: string;
+  /** Its functions. */
+  readonly symbols: FunctionsOf<S>;
+  /** Unloads the library (idempotent). */
+  close(): void;
+}
+
+/** A JS function made callable from C, as a function pointer. */
+export interface Callback extends Disposable {
+  /** The C function pointer. */
+  readonly pointer: Pointer;
+  /** Frees the trampoline (idempotent); the pointer must not be called afterwards. */
+  close(): void;
+}
+
+/** The JS signature of a callback with definition `F`. */
+export type CallbackFn<F extends ForeignFunction> = (
+  ...args: CallbackArgs<F["parameters"]>
+) => ParamOf<F["result"]> | void;
+
+type CallbackArgs<T extends readonly NativeType[]> = { -readonly [K in keyof T]: ResultOf<T[K]> };
+
+/** One runtime's implementation of native calls and raw memory access. */
+export interface Runtime {
+  /** `"deno"` or `"bun"`. */
+  readonly name: "deno" | "bun";
+  /** The runtime's version string. */
+  readonly version: string;
+  /** Opens a shared library; throws the backend's error when it cannot. */
+  open<S extends SymbolTable>(path: string, symbols: S): Library<S>;
+  /** Wraps a C function pointer (from vkGet*ProcAddr) as a callable JS function. */
+  fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F>;
+  /** Makes a JS function callable from C on the calling thread. */
+  callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback;
+  /** The address of the first byte of `view`. The caller keeps `view` alive. */
+  pointerOf(view: ArrayBufferView): Pointer;
+  /** The numeric address of a pointer (0n for NULL). */
+  address(pointer: Pointer): bigint;
+  /** A pointer for a numeric address (NULL for 0). */
+  pointer(address: bigint | number): Pointer;
+  /** The `byteLength` bytes at `pointer + offset`, without copying: valid while the memory is. */
+  view(pointer: Pointer, byteLength: number, offset?: number): ArrayBuffer;
+  /** Reads the NUL-terminated UTF-8 string at `pointer + offset`. */
+  cstring(pointer: Pointer, offset?: number): string;
+  /** Reads an environment variable (undefined when unset or not permitted). */
+  env(name: string): string | undefined;
+  /** The OS (`"linux"`, `"darwin"`, `"windows"`, ...). */
+  readonly os: string;
+  /** The CPU architecture (`"x86_64"` or `"aarch64"`). */
+  readonly arch: string;
+}

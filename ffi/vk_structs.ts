@@ -1,0 +1,844 @@
+/**
+ * Vulkan struct layouts, hand-written from vulkan_core.h: each struct's C fields in order with
+ * their C types. `tests/layout_test.ts` checks every size, alignment, field offset, sType value
+ * and field declaration against the C compiler and the headers.
+ *
+ * @module
+ */
+import {
+  array,
+  bool32,
+  bytes,
+  chars,
+  count,
+  cstr,
+  cstrArray,
+  defineStruct,
+  f32,
+  fnPtr,
+  handle,
+  i32,
+  numberArray,
+  pNext,
+  sType,
+  struct,
+  structPtr,
+  u32,
+  u64,
+  u8,
+  voidPtr,
+} from "./layout.ts";
+import type { AnyStruct } from "./layout.ts";
+
+/** `VK_MAX_PHYSICAL_DEVICE_NAME_SIZE` */
+export const VK_MAX_PHYSICAL_DEVICE_NAME_SIZE = 256;
+/** `VK_UUID_SIZE` */
+export const VK_UUID_SIZE = 16;
+/** `VK_LUID_SIZE` */
+export const VK_LUID_SIZE = 8;
+/** `VK_MAX_EXTENSION_NAME_SIZE` */
+export const VK_MAX_EXTENSION_NAME_SIZE = 256;
+/** `VK_MAX_DESCRIPTION_SIZE` */
+export const VK_MAX_DESCRIPTION_SIZE = 256;
+/** `VK_MAX_MEMORY_TYPES` */
+export const VK_MAX_MEMORY_TYPES = 32;
+/** `VK_MAX_MEMORY_HEAPS` */
+export const VK_MAX_MEMORY_HEAPS = 16;
+/** `VK_MAX_DRIVER_NAME_SIZE` */
+export const VK_MAX_DRIVER_NAME_SIZE = 256;
+/** `VK_MAX_DRIVER_INFO_SIZE` */
+export const VK_MAX_DRIVER_INFO_SIZE = 256;
+
+/** `VkStructureType` values of the structs below. */
+export const ST = {
+  APPLICATION_INFO: 0,
+  INSTANCE_CREATE_INFO: 1,
+  DEVICE_QUEUE_CREATE_INFO: 2,
+  DEVICE_CREATE_INFO: 3,
+  MEMORY_ALLOCATE_INFO: 5,
+  BUFFER_CREATE_INFO: 12,
+  IMAGE_CREATE_INFO: 14,
+  PHYSICAL_DEVICE_FEATURES_2: 1000059000,
+  PHYSICAL_DEVICE_PROPERTIES_2: 1000059001,
+  IMAGE_FORMAT_PROPERTIES_2: 1000059003,
+  PHYSICAL_DEVICE_IMAGE_FORMAT_INFO_2: 1000059004,
+  PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO: 1000071000,
+  EXTERNAL_IMAGE_FORMAT_PROPERTIES: 1000071001,
+  PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO: 1000071002,
+  EXTERNAL_BUFFER_PROPERTIES: 1000071003,
+  PHYSICAL_DEVICE_ID_PROPERTIES: 1000071004,
+  EXTERNAL_MEMORY_BUFFER_CREATE_INFO: 1000072000,
+  EXTERNAL_MEMORY_IMAGE_CREATE_INFO: 1000072001,
+  EXPORT_MEMORY_ALLOCATE_INFO: 1000072002,
+  IMPORT_MEMORY_FD_INFO_KHR: 1000074000,
+  MEMORY_FD_PROPERTIES_KHR: 1000074001,
+  MEMORY_GET_FD_INFO_KHR: 1000074002,
+  PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO: 1000076000,
+  EXTERNAL_SEMAPHORE_PROPERTIES: 1000076001,
+  PHYSICAL_DEVICE_EXTERNAL_FENCE_INFO: 1000112000,
+  EXTERNAL_FENCE_PROPERTIES: 1000112001,
+  MEMORY_DEDICATED_REQUIREMENTS: 1000127000,
+  MEMORY_DEDICATED_ALLOCATE_INFO: 1000127001,
+  DEBUG_UTILS_OBJECT_NAME_INFO_EXT: 1000128000,
+  DEBUG_UTILS_LABEL_EXT: 1000128002,
+  DEBUG_UTILS_MESSENGER_CALLBACK_DATA_EXT: 1000128003,
+  DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT: 1000128004,
+  BUFFER_MEMORY_REQUIREMENTS_INFO_2: 1000146000,
+  IMAGE_MEMORY_REQUIREMENTS_INFO_2: 1000146001,
+  MEMORY_REQUIREMENTS_2: 1000146003,
+  IMPORT_MEMORY_HOST_POINTER_INFO_EXT: 1000178000,
+  MEMORY_HOST_POINTER_PROPERTIES_EXT: 1000178001,
+  PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT: 1000178002,
+  PHYSICAL_DEVICE_DRIVER_PROPERTIES: 1000196000,
+  PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES: 1000207000,
+  SEMAPHORE_TYPE_CREATE_INFO: 1000207002,
+} as const;
+
+// ---- plain structs ---------------------------------------------------------------------------
+
+/** `VkExtent3D` */
+export const VkExtent3D = defineStruct("VkExtent3D", {
+  width: u32(),
+  height: u32(),
+  depth: u32(),
+});
+
+/** `VkExtensionProperties` */
+export const VkExtensionProperties = defineStruct("VkExtensionProperties", {
+  extensionName: chars(VK_MAX_EXTENSION_NAME_SIZE, "VK_MAX_EXTENSION_NAME_SIZE"),
+  specVersion: u32(),
+});
+
+/** `VkLayerProperties` */
+export const VkLayerProperties = defineStruct("VkLayerProperties", {
+  layerName: chars(VK_MAX_EXTENSION_NAME_SIZE, "VK_MAX_EXTENSION_NAME_SIZE"),
+  specVersion: u32(),
+  implementationVersion: u32(),
+  description: chars(VK_MAX_DESCRIPTION_SIZE, "VK_MAX_DESCRIPTION_SIZE"),
+});
+
+/** `VkMemoryType` */
+export const VkMemoryType = defineStruct("VkMemoryType", {
+  propertyFlags: u32("VkMemoryPropertyFlags"),
+  heapIndex: u32(),
+});
+
+/** `VkMemoryHeap` */
+export const VkMemoryHeap = defineStruct("VkMemoryHeap", {
+  size: u64("VkDeviceSize"),
+  flags: u32("VkMemoryHeapFlags"),
+});
+
+/** `VkPhysicalDeviceMemoryProperties` */
+export const VkPhysicalDeviceMemoryProperties = defineStruct("VkPhysicalDeviceMemoryProperties", {
+  memoryTypeCount: u32(),
+  memoryTypes: array(struct(VkMemoryType), VK_MAX_MEMORY_TYPES, "VK_MAX_MEMORY_TYPES"),
+  memoryHeapCount: u32(),
+  memoryHeaps: array(struct(VkMemoryHeap), VK_MAX_MEMORY_HEAPS, "VK_MAX_MEMORY_HEAPS"),
+});
+
+/** `VkQueueFamilyProperties` */
+export const VkQueueFamilyProperties = defineStruct("VkQueueFamilyProperties", {
+  queueFlags: u32("VkQueueFlags"),
+  queueCount: u32(),
+  timestampValidBits: u32(),
+  minImageTransferGranularity: struct(VkExtent3D),
+});
+
+const limitsU32 = (c = "uint32_t") => u32(c);
+/** `VkPhysicalDeviceLimits` */
+export const VkPhysicalDeviceLimits = defineStruct("VkPhysicalDeviceLimits", {
+  maxImageDimension1D: limitsU32(),
+  maxImageDimension2D: limitsU32(),
+  maxImageDimension3D: limitsU32(),
+  maxImageDimensionCube: limitsU32(),
+  maxImageArrayLayers: limitsU32(),
+  maxTexelBufferElements: limitsU32(),
+  maxUniformBufferRange: limitsU32(),
+  maxStorageBufferRange: limitsU32(),
+  maxPushConstantsSize: limitsU32(),
+  maxMemoryAllocationCount: limitsU32(),
+  maxSamplerAllocationCount: limitsU32(),
+  bufferImageGranularity: u64("VkDeviceSize"),
+  sparseAddressSpaceSize: u64("VkDeviceSize"),
+  maxBoundDescriptorSets: limitsU32(),
+  maxPerStageDescriptorSamplers: limitsU32(),
+  maxPerStageDescriptorUniformBuffers: limitsU32(),
+  maxPerStageDescriptorStorageBuffers: limitsU32(),
+  maxPerStageDescriptorSampledImages: limitsU32(),
+  maxPerStageDescriptorStorageImages: limitsU32(),
+  maxPerStageDescriptorInputAttachments: limitsU32(),
+  maxPerStageResources: limitsU32(),
+  maxDescriptorSetSamplers: limitsU32(),
+  maxDescriptorSetUniformBuffers: limitsU32(),
+  maxDescriptorSetUniformBuffersDynamic: limitsU32(),
+  maxDescriptorSetStorageBuffers: limitsU32(),
+  maxDescriptorSetStorageBuffersDynamic: limitsU32(),
+  maxDescriptorSetSampledImages: limitsU32(),
+  maxDescriptorSetStorageImages: limitsU32(),
+  maxDescriptorSetInputAttachments: limitsU32(),
+  maxVertexInputAttributes: limitsU32(),
+  maxVertexInputBindings: limitsU32(),
+  maxVertexInputAttributeOffset: limitsU32(),
+  maxVertexInputBindingStride: limitsU32(),
+  maxVertexOutputComponents: limitsU32(),
+  maxTessellationGenerationLevel: limitsU32(),
+  maxTessellationPatchSize: limitsU32(),
+  maxTessellationControlPerVertexInputComponents: limitsU32(),
+  maxTessellationControlPerVertexOutputComponents: limitsU32(),
+  maxTessellationControlPerPatchOutputComponents: limitsU32(),
+  maxTessellationControlTotalOutputComponents: limitsU32(),
+  maxTessellationEvaluationInputComponents: limitsU32(),
+  maxTessellationEvaluationOutputComponents: limitsU32(),
+  maxGeometryShaderInvocations: limitsU32(),
+  maxGeometryInputComponents: limitsU32(),
+  maxGeometryOutputComponents: limitsU32(),
+  maxGeometryOutputVertices: limitsU32(),
+  maxGeometryTotalOutputComponents: limitsU32(),
+  maxFragmentInputComponents: limitsU32(),
+  maxFragmentOutputAttachments: limitsU32(),
+  maxFragmentDualSrcAttachments: limitsU32(),
+  maxFragmentCombinedOutputResources: limitsU32(),
+  maxComputeSharedMemorySize: limitsU32(),
+  maxComputeWorkGroupCount: array(u32(), 3),
+  maxComputeWorkGroupInvocations: limitsU32(),
+  maxComputeWorkGroupSize: array(u32(), 3),
+  subPixelPrecisionBits: limitsU32(),
+  subTexelPrecisionBits: limitsU32(),
+  mipmapPrecisionBits: limitsU32(),
+  maxDrawIndexedIndexValue: limitsU32(),
+  maxDrawIndirectCount: limitsU32(),
+  maxSamplerLodBias: f32(),
+  maxSamplerAnisotropy: f32(),
+  maxViewports: limitsU32(),
+  maxViewportDimensions: array(u32(), 2),
+  viewportBoundsRange: array(f32(), 2),
+  viewportSubPixelBits: limitsU32(),
+  minMemoryMapAlignment: u64("size_t"),
+  minTexelBufferOffsetAlignment: u64("VkDeviceSize"),
+  minUniformBufferOffsetAlignment: u64("VkDeviceSize"),
+  minStorageBufferOffsetAlignment: u64("VkDeviceSize"),
+  minTexelOffset: i32(),
+  maxTexelOffset: limitsU32(),
+  minTexelGatherOffset: i32(),
+  maxTexelGatherOffset: limitsU32(),
+  minInterpolationOffset: f32(),
+  maxInterpolationOffset: f32(),
+  subPixelInterpolationOffsetBits: limitsU32(),
+  maxFramebufferWidth: limitsU32(),
+  maxFramebufferHeight: limitsU32(),
+  maxFramebufferLayers: limitsU32(),
+  framebufferColorSampleCounts: u32("VkSampleCountFlags"),
+  framebufferDepthSampleCounts: u32("VkSampleCountFlags"),
+  framebufferStencilSampleCounts: u32("VkSampleCountFlags"),
+  framebufferNoAttachmentsSampleCounts: u32("VkSampleCountFlags"),
+  maxColorAttachments: limitsU32(),
+  sampledImageColorSampleCounts: u32("VkSampleCountFlags"),
+  sampledImageIntegerSampleCounts: u32("VkSampleCountFlags"),
+  sampledImageDepthSampleCounts: u32("VkSampleCountFlags"),
+  sampledImageStencilSampleCounts: u32("VkSampleCountFlags"),
+  storageImageSampleCounts: u32("VkSampleCountFlags"),
+  maxSampleMaskWords: limitsU32(),
+  timestampComputeAndGraphics: bool32(),
+  timestampPeriod: f32(),
+  maxClipDistances: limitsU32(),
+  maxCullDistances: limitsU32(),
+  maxCombinedClipAndCullDistances: limitsU32(),
+  discreteQueuePriorities: limitsU32(),
+  pointSizeRange: array(f32(), 2),
+  lineWidthRange: array(f32(), 2),
+  pointSizeGranularity: f32(),
+  lineWidthGranularity: f32(),
+  strictLines: bool32(),
+  standardSampleLocations: bool32(),
+  optimalBufferCopyOffsetAlignment: u64("VkDeviceSize"),
+  optimalBufferCopyRowPitchAlignment: u64("VkDeviceSize"),
+  nonCoherentAtomSize: u64("VkDeviceSize"),
+});
+
+/** `VkPhysicalDeviceSparseProperties` */
+export const VkPhysicalDeviceSparseProperties = defineStruct("VkPhysicalDeviceSparseProperties", {
+  residencyStandard2DBlockShape: bool32(),
+  residencyStandard2DMultisampleBlockShape: bool32(),
+  residencyStandard3DBlockShape: bool32(),
+  residencyAlignedMipSize: bool32(),
+  residencyNonResidentStrict: bool32(),
+});
+
+/** `VkPhysicalDeviceProperties` */
+export const VkPhysicalDeviceProperties = defineStruct("VkPhysicalDeviceProperties", {
+  apiVersion: u32(),
+  driverVersion: u32(),
+  vendorID: u32(),
+  deviceID: u32(),
+  deviceType: u32("VkPhysicalDeviceType"),
+  deviceName: chars(VK_MAX_PHYSICAL_DEVICE_NAME_SIZE, "VK_MAX_PHYSICAL_DEVICE_NAME_SIZE"),
+  pipelineCacheUUID: bytes(VK_UUID_SIZE, "VK_UUID_SIZE"),
+  limits: struct(VkPhysicalDeviceLimits),
+  sparseProperties: struct(VkPhysicalDeviceSparseProperties),
+});
+
+/** `VkImageFormatProperties` */
+export const VkImageFormatProperties = defineStruct("VkImageFormatProperties", {
+  maxExtent: struct(VkExtent3D),
+  maxMipLevels: u32(),
+  maxArrayLayers: u32(),
+  sampleCounts: u32("VkSampleCountFlags"),
+  maxResourceSize: u64("VkDeviceSize"),
+});
+
+/** `VkExternalMemoryProperties` */
+export const VkExternalMemoryProperties = defineStruct("VkExternalMemoryProperties", {
+  externalMemoryFeatures: u32("VkExternalMemoryFeatureFlags"),
+  exportFromImportedHandleTypes: u32("VkExternalMemoryHandleTypeFlags"),
+  compatibleHandleTypes: u32("VkExternalMemoryHandleTypeFlags"),
+});
+
+/** `VkMemoryRequirements` */
+export const VkMemoryRequirements = defineStruct("VkMemoryRequirements", {
+  size: u64("VkDeviceSize"),
+  alignment: u64("VkDeviceSize"),
+  memoryTypeBits: u32(),
+});
+
+/** `VkConformanceVersion` */
+export const VkConformanceVersion = defineStruct("VkConformanceVersion", {
+  major: u8(),
+  minor: u8(),
+  subminor: u8(),
+  patch: u8(),
+});
+
+// ---- instance and device creation --------------------------------------------------------------
+
+/** `VkApplicationInfo` */
+export const VkApplicationInfo = defineStruct("VkApplicationInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  pApplicationName: cstr(),
+  applicationVersion: u32(),
+  pEngineName: cstr(),
+  engineVersion: u32(),
+  apiVersion: u32(),
+}, { sType: ST.APPLICATION_INFO });
+
+/** `VkInstanceCreateInfo` */
+export const VkInstanceCreateInfo = defineStruct("VkInstanceCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkInstanceCreateFlags"),
+  pApplicationInfo: structPtr(VkApplicationInfo),
+  enabledLayerCount: count(),
+  ppEnabledLayerNames: cstrArray("enabledLayerCount"),
+  enabledExtensionCount: count(),
+  ppEnabledExtensionNames: cstrArray("enabledExtensionCount"),
+}, { sType: ST.INSTANCE_CREATE_INFO });
+
+/** `VkDebugUtilsMessengerCreateInfoEXT` (also chained to VkInstanceCreateInfo). */
+export const VkDebugUtilsMessengerCreateInfoEXT = defineStruct(
+  "VkDebugUtilsMessengerCreateInfoEXT",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    flags: u32("VkDebugUtilsMessengerCreateFlagsEXT"),
+    messageSeverity: u32("VkDebugUtilsMessageSeverityFlagsEXT"),
+    messageType: u32("VkDebugUtilsMessageTypeFlagsEXT"),
+    pfnUserCallback: fnPtr("PFN_vkDebugUtilsMessengerCallbackEXT"),
+    pUserData: voidPtr("void*"),
+  },
+  { sType: ST.DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT, extends: ["VkInstanceCreateInfo"] },
+);
+
+/** `VkDebugUtilsLabelEXT` */
+export const VkDebugUtilsLabelEXT = defineStruct("VkDebugUtilsLabelEXT", {
+  sType: sType(),
+  pNext: pNext(),
+  pLabelName: cstr(),
+  color: array(f32(), 4),
+}, { sType: ST.DEBUG_UTILS_LABEL_EXT });
+
+/** `VkDebugUtilsObjectNameInfoEXT` */
+export const VkDebugUtilsObjectNameInfoEXT = defineStruct("VkDebugUtilsObjectNameInfoEXT", {
+  sType: sType(),
+  pNext: pNext(),
+  objectType: u32("VkObjectType"),
+  objectHandle: u64(),
+  pObjectName: cstr(),
+}, { sType: ST.DEBUG_UTILS_OBJECT_NAME_INFO_EXT });
+
+/** `VkDebugUtilsMessengerCallbackDataEXT`: what the validation layers hand the messenger. */
+export const VkDebugUtilsMessengerCallbackDataEXT = defineStruct(
+  "VkDebugUtilsMessengerCallbackDataEXT",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    flags: u32("VkDebugUtilsMessengerCallbackDataFlagsEXT"),
+    pMessageIdName: cstr(),
+    messageIdNumber: i32(),
+    pMessage: cstr(),
+    queueLabelCount: count(),
+    pQueueLabels: structPtr(VkDebugUtilsLabelEXT, "queueLabelCount"),
+    cmdBufLabelCount: count(),
+    pCmdBufLabels: structPtr(VkDebugUtilsLabelEXT, "cmdBufLabelCount"),
+    objectCount: count(),
+    pObjects: structPtr(VkDebugUtilsObjectNameInfoEXT, "objectCount"),
+  },
+  { sType: ST.DEBUG_UTILS_MESSENGER_CALLBACK_DATA_EXT },
+);
+
+/** `VkDeviceQueueCreateInfo` */
+export const VkDeviceQueueCreateInfo = defineStruct("VkDeviceQueueCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkDeviceQueueCreateFlags"),
+  queueFamilyIndex: u32(),
+  queueCount: count(),
+  pQueuePriorities: numberArray(f32(), "queueCount", "const float*"),
+}, { sType: ST.DEVICE_QUEUE_CREATE_INFO });
+
+/** `VkDeviceCreateInfo` (`pEnabledFeatures` is left NULL: features go in the pNext chain). */
+export const VkDeviceCreateInfo = defineStruct("VkDeviceCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkDeviceCreateFlags"),
+  queueCreateInfoCount: count(),
+  pQueueCreateInfos: structPtr(VkDeviceQueueCreateInfo, "queueCreateInfoCount"),
+  enabledLayerCount: count(),
+  ppEnabledLayerNames: cstrArray("enabledLayerCount"),
+  enabledExtensionCount: count(),
+  ppEnabledExtensionNames: cstrArray("enabledExtensionCount"),
+  pEnabledFeatures: voidPtr("const VkPhysicalDeviceFeatures*"),
+}, { sType: ST.DEVICE_CREATE_INFO });
+
+/** `VkPhysicalDeviceTimelineSemaphoreFeatures` */
+export const VkPhysicalDeviceTimelineSemaphoreFeatures = defineStruct(
+  "VkPhysicalDeviceTimelineSemaphoreFeatures",
+  {
+    sType: sType(),
+    pNext: pNext("void*"),
+    timelineSemaphore: bool32(),
+  },
+  {
+    sType: ST.PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
+    extends: ["VkPhysicalDeviceFeatures2", "VkDeviceCreateInfo"],
+  },
+);
+
+/** `VkPhysicalDeviceFeatures` */
+export const VkPhysicalDeviceFeatures = defineStruct("VkPhysicalDeviceFeatures", {
+  robustBufferAccess: bool32(),
+  fullDrawIndexUint32: bool32(),
+  imageCubeArray: bool32(),
+  independentBlend: bool32(),
+  geometryShader: bool32(),
+  tessellationShader: bool32(),
+  sampleRateShading: bool32(),
+  dualSrcBlend: bool32(),
+  logicOp: bool32(),
+  multiDrawIndirect: bool32(),
+  drawIndirectFirstInstance: bool32(),
+  depthClamp: bool32(),
+  depthBiasClamp: bool32(),
+  fillModeNonSolid: bool32(),
+  depthBounds: bool32(),
+  wideLines: bool32(),
+  largePoints: bool32(),
+  alphaToOne: bool32(),
+  multiViewport: bool32(),
+  samplerAnisotropy: bool32(),
+  textureCompressionETC2: bool32(),
+  textureCompressionASTC_LDR: bool32(),
+  textureCompressionBC: bool32(),
+  occlusionQueryPrecise: bool32(),
+  pipelineStatisticsQuery: bool32(),
+  vertexPipelineStoresAndAtomics: bool32(),
+  fragmentStoresAndAtomics: bool32(),
+  shaderTessellationAndGeometryPointSize: bool32(),
+  shaderImageGatherExtended: bool32(),
+  shaderStorageImageExtendedFormats: bool32(),
+  shaderStorageImageMultisample: bool32(),
+  shaderStorageImageReadWithoutFormat: bool32(),
+  shaderStorageImageWriteWithoutFormat: bool32(),
+  shaderUniformBufferArrayDynamicIndexing: bool32(),
+  shaderSampledImageArrayDynamicIndexing: bool32(),
+  shaderStorageBufferArrayDynamicIndexing: bool32(),
+  shaderStorageImageArrayDynamicIndexing: bool32(),
+  shaderClipDistance: bool32(),
+  shaderCullDistance: bool32(),
+  shaderFloat64: bool32(),
+  shaderInt64: bool32(),
+  shaderInt16: bool32(),
+  shaderResourceResidency: bool32(),
+  shaderResourceMinLod: bool32(),
+  sparseBinding: bool32(),
+  sparseResidencyBuffer: bool32(),
+  sparseResidencyImage2D: bool32(),
+  sparseResidencyImage3D: bool32(),
+  sparseResidency2Samples: bool32(),
+  sparseResidency4Samples: bool32(),
+  sparseResidency8Samples: bool32(),
+  sparseResidency16Samples: bool32(),
+  sparseResidencyAliased: bool32(),
+  variableMultisampleRate: bool32(),
+  inheritedQueries: bool32(),
+});
+
+/** `VkPhysicalDeviceFeatures2`: the feature query, with feature structs chained to it. */
+export const VkPhysicalDeviceFeatures2 = defineStruct("VkPhysicalDeviceFeatures2", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  features: struct(VkPhysicalDeviceFeatures),
+}, { sType: ST.PHYSICAL_DEVICE_FEATURES_2 });
+
+// ---- physical device properties ------------------------------------------------------------
+
+/** `VkPhysicalDeviceProperties2` */
+export const VkPhysicalDeviceProperties2 = defineStruct("VkPhysicalDeviceProperties2", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  properties: struct(VkPhysicalDeviceProperties),
+}, { sType: ST.PHYSICAL_DEVICE_PROPERTIES_2 });
+
+/** `VkPhysicalDeviceIDProperties`: the UUIDs that match devices across APIs and processes. */
+export const VkPhysicalDeviceIDProperties = defineStruct("VkPhysicalDeviceIDProperties", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  deviceUUID: bytes(VK_UUID_SIZE, "VK_UUID_SIZE"),
+  driverUUID: bytes(VK_UUID_SIZE, "VK_UUID_SIZE"),
+  deviceLUID: bytes(VK_LUID_SIZE, "VK_LUID_SIZE"),
+  deviceNodeMask: u32(),
+  deviceLUIDValid: bool32(),
+}, { sType: ST.PHYSICAL_DEVICE_ID_PROPERTIES, extends: ["VkPhysicalDeviceProperties2"] });
+
+/** `VkPhysicalDeviceDriverProperties` (Vulkan 1.2). */
+export const VkPhysicalDeviceDriverProperties = defineStruct("VkPhysicalDeviceDriverProperties", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  driverID: u32("VkDriverId"),
+  driverName: chars(VK_MAX_DRIVER_NAME_SIZE, "VK_MAX_DRIVER_NAME_SIZE"),
+  driverInfo: chars(VK_MAX_DRIVER_INFO_SIZE, "VK_MAX_DRIVER_INFO_SIZE"),
+  conformanceVersion: struct(VkConformanceVersion),
+}, { sType: ST.PHYSICAL_DEVICE_DRIVER_PROPERTIES, extends: ["VkPhysicalDeviceProperties2"] });
+
+/** `VkPhysicalDeviceExternalMemoryHostPropertiesEXT` */
+export const VkPhysicalDeviceExternalMemoryHostPropertiesEXT = defineStruct(
+  "VkPhysicalDeviceExternalMemoryHostPropertiesEXT",
+  {
+    sType: sType(),
+    pNext: pNext("void*"),
+    minImportedHostPointerAlignment: u64("VkDeviceSize"),
+  },
+  {
+    sType: ST.PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT,
+    extends: ["VkPhysicalDeviceProperties2"],
+  },
+);
+
+// ---- external capability queries ------------------------------------------------------------
+
+/** `VkPhysicalDeviceExternalBufferInfo` */
+export const VkPhysicalDeviceExternalBufferInfo = defineStruct(
+  "VkPhysicalDeviceExternalBufferInfo",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    flags: u32("VkBufferCreateFlags"),
+    usage: u32("VkBufferUsageFlags"),
+    handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
+  },
+  { sType: ST.PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO },
+);
+
+/** `VkExternalBufferProperties` */
+export const VkExternalBufferProperties = defineStruct("VkExternalBufferProperties", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  externalMemoryProperties: struct(VkExternalMemoryProperties),
+}, { sType: ST.EXTERNAL_BUFFER_PROPERTIES });
+
+/** `VkPhysicalDeviceImageFormatInfo2` */
+export const VkPhysicalDeviceImageFormatInfo2 = defineStruct("VkPhysicalDeviceImageFormatInfo2", {
+  sType: sType(),
+  pNext: pNext(),
+  format: u32("VkFormat"),
+  type: u32("VkImageType"),
+  tiling: u32("VkImageTiling"),
+  usage: u32("VkImageUsageFlags"),
+  flags: u32("VkImageCreateFlags"),
+}, { sType: ST.PHYSICAL_DEVICE_IMAGE_FORMAT_INFO_2 });
+
+/** `VkPhysicalDeviceExternalImageFormatInfo` */
+export const VkPhysicalDeviceExternalImageFormatInfo = defineStruct(
+  "VkPhysicalDeviceExternalImageFormatInfo",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
+  },
+  {
+    sType: ST.PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO,
+    extends: ["VkPhysicalDeviceImageFormatInfo2"],
+  },
+);
+
+/** `VkImageFormatProperties2` */
+export const VkImageFormatProperties2 = defineStruct("VkImageFormatProperties2", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  imageFormatProperties: struct(VkImageFormatProperties),
+}, { sType: ST.IMAGE_FORMAT_PROPERTIES_2 });
+
+/** `VkExternalImageFormatProperties` */
+export const VkExternalImageFormatProperties = defineStruct("VkExternalImageFormatProperties", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  externalMemoryProperties: struct(VkExternalMemoryProperties),
+}, { sType: ST.EXTERNAL_IMAGE_FORMAT_PROPERTIES, extends: ["VkImageFormatProperties2"] });
+
+/** `VkPhysicalDeviceExternalSemaphoreInfo` */
+export const VkPhysicalDeviceExternalSemaphoreInfo = defineStruct(
+  "VkPhysicalDeviceExternalSemaphoreInfo",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    handleType: u32("VkExternalSemaphoreHandleTypeFlagBits"),
+  },
+  { sType: ST.PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO },
+);
+
+/** `VkSemaphoreTypeCreateInfo` */
+export const VkSemaphoreTypeCreateInfo = defineStruct("VkSemaphoreTypeCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  semaphoreType: u32("VkSemaphoreType"),
+  initialValue: u64(),
+}, {
+  sType: ST.SEMAPHORE_TYPE_CREATE_INFO,
+  extends: ["VkSemaphoreCreateInfo", "VkPhysicalDeviceExternalSemaphoreInfo"],
+});
+
+/** `VkExternalSemaphoreProperties` */
+export const VkExternalSemaphoreProperties = defineStruct("VkExternalSemaphoreProperties", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  exportFromImportedHandleTypes: u32("VkExternalSemaphoreHandleTypeFlags"),
+  compatibleHandleTypes: u32("VkExternalSemaphoreHandleTypeFlags"),
+  externalSemaphoreFeatures: u32("VkExternalSemaphoreFeatureFlags"),
+}, { sType: ST.EXTERNAL_SEMAPHORE_PROPERTIES });
+
+/** `VkPhysicalDeviceExternalFenceInfo` */
+export const VkPhysicalDeviceExternalFenceInfo = defineStruct(
+  "VkPhysicalDeviceExternalFenceInfo",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    handleType: u32("VkExternalFenceHandleTypeFlagBits"),
+  },
+  { sType: ST.PHYSICAL_DEVICE_EXTERNAL_FENCE_INFO },
+);
+
+/** `VkExternalFenceProperties` */
+export const VkExternalFenceProperties = defineStruct("VkExternalFenceProperties", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  exportFromImportedHandleTypes: u32("VkExternalFenceHandleTypeFlags"),
+  compatibleHandleTypes: u32("VkExternalFenceHandleTypeFlags"),
+  externalFenceFeatures: u32("VkExternalFenceFeatureFlags"),
+}, { sType: ST.EXTERNAL_FENCE_PROPERTIES });
+
+// ---- memory sharing -------------------------------------------------------------------------
+
+/** `VkMemoryAllocateInfo` */
+export const VkMemoryAllocateInfo = defineStruct("VkMemoryAllocateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  allocationSize: u64("VkDeviceSize"),
+  memoryTypeIndex: u32(),
+}, { sType: ST.MEMORY_ALLOCATE_INFO });
+
+/** `VkExportMemoryAllocateInfo` */
+export const VkExportMemoryAllocateInfo = defineStruct("VkExportMemoryAllocateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  handleTypes: u32("VkExternalMemoryHandleTypeFlags"),
+}, { sType: ST.EXPORT_MEMORY_ALLOCATE_INFO, extends: ["VkMemoryAllocateInfo"] });
+
+/** `VkImportMemoryFdInfoKHR` */
+export const VkImportMemoryFdInfoKHR = defineStruct("VkImportMemoryFdInfoKHR", {
+  sType: sType(),
+  pNext: pNext(),
+  handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
+  fd: i32("int"),
+}, { sType: ST.IMPORT_MEMORY_FD_INFO_KHR, extends: ["VkMemoryAllocateInfo"] });
+
+/** `VkMemoryGetFdInfoKHR` */
+export const VkMemoryGetFdInfoKHR = defineStruct("VkMemoryGetFdInfoKHR", {
+  sType: sType(),
+  pNext: pNext(),
+  memory: handle("VkDeviceMemory"),
+  handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
+}, { sType: ST.MEMORY_GET_FD_INFO_KHR });
+
+/** `VkMemoryFdPropertiesKHR` */
+export const VkMemoryFdPropertiesKHR = defineStruct("VkMemoryFdPropertiesKHR", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  memoryTypeBits: u32(),
+}, { sType: ST.MEMORY_FD_PROPERTIES_KHR });
+
+/** `VkMemoryDedicatedAllocateInfo` */
+export const VkMemoryDedicatedAllocateInfo = defineStruct("VkMemoryDedicatedAllocateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  image: handle("VkImage"),
+  buffer: handle("VkBuffer"),
+}, { sType: ST.MEMORY_DEDICATED_ALLOCATE_INFO, extends: ["VkMemoryAllocateInfo"] });
+
+/** `VkImportMemoryHostPointerInfoEXT` */
+export const VkImportMemoryHostPointerInfoEXT = defineStruct("VkImportMemoryHostPointerInfoEXT", {
+  sType: sType(),
+  pNext: pNext(),
+  handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
+  pHostPointer: voidPtr("void*"),
+}, { sType: ST.IMPORT_MEMORY_HOST_POINTER_INFO_EXT, extends: ["VkMemoryAllocateInfo"] });
+
+/** `VkMemoryHostPointerPropertiesEXT` */
+export const VkMemoryHostPointerPropertiesEXT = defineStruct("VkMemoryHostPointerPropertiesEXT", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  memoryTypeBits: u32(),
+}, { sType: ST.MEMORY_HOST_POINTER_PROPERTIES_EXT });
+
+/** `VkBufferCreateInfo` */
+export const VkBufferCreateInfo = defineStruct("VkBufferCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkBufferCreateFlags"),
+  size: u64("VkDeviceSize"),
+  usage: u32("VkBufferUsageFlags"),
+  sharingMode: u32("VkSharingMode"),
+  queueFamilyIndexCount: count(),
+  pQueueFamilyIndices: numberArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
+}, { sType: ST.BUFFER_CREATE_INFO });
+
+/** `VkExternalMemoryBufferCreateInfo` */
+export const VkExternalMemoryBufferCreateInfo = defineStruct("VkExternalMemoryBufferCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  handleTypes: u32("VkExternalMemoryHandleTypeFlags"),
+}, { sType: ST.EXTERNAL_MEMORY_BUFFER_CREATE_INFO, extends: ["VkBufferCreateInfo"] });
+
+/** `VkImageCreateInfo` */
+export const VkImageCreateInfo = defineStruct("VkImageCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkImageCreateFlags"),
+  imageType: u32("VkImageType"),
+  format: u32("VkFormat"),
+  extent: struct(VkExtent3D),
+  mipLevels: u32(),
+  arrayLayers: u32(),
+  samples: u32("VkSampleCountFlagBits"),
+  tiling: u32("VkImageTiling"),
+  usage: u32("VkImageUsageFlags"),
+  sharingMode: u32("VkSharingMode"),
+  queueFamilyIndexCount: count(),
+  pQueueFamilyIndices: numberArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
+  initialLayout: u32("VkImageLayout"),
+}, { sType: ST.IMAGE_CREATE_INFO });
+
+/** `VkExternalMemoryImageCreateInfo` */
+export const VkExternalMemoryImageCreateInfo = defineStruct("VkExternalMemoryImageCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  handleTypes: u32("VkExternalMemoryHandleTypeFlags"),
+}, { sType: ST.EXTERNAL_MEMORY_IMAGE_CREATE_INFO, extends: ["VkImageCreateInfo"] });
+
+/** `VkBufferMemoryRequirementsInfo2` */
+export const VkBufferMemoryRequirementsInfo2 = defineStruct("VkBufferMemoryRequirementsInfo2", {
+  sType: sType(),
+  pNext: pNext(),
+  buffer: handle("VkBuffer"),
+}, { sType: ST.BUFFER_MEMORY_REQUIREMENTS_INFO_2 });
+
+/** `VkImageMemoryRequirementsInfo2` */
+export const VkImageMemoryRequirementsInfo2 = defineStruct("VkImageMemoryRequirementsInfo2", {
+  sType: sType(),
+  pNext: pNext(),
+  image: handle("VkImage"),
+}, { sType: ST.IMAGE_MEMORY_REQUIREMENTS_INFO_2 });
+
+/** `VkMemoryRequirements2` */
+export const VkMemoryRequirements2 = defineStruct("VkMemoryRequirements2", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  memoryRequirements: struct(VkMemoryRequirements),
+}, { sType: ST.MEMORY_REQUIREMENTS_2 });
+
+/** `VkMemoryDedicatedRequirements` */
+export const VkMemoryDedicatedRequirements = defineStruct("VkMemoryDedicatedRequirements", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  prefersDedicatedAllocation: bool32(),
+  requiresDedicatedAllocation: bool32(),
+}, { sType: ST.MEMORY_DEDICATED_REQUIREMENTS, extends: ["VkMemoryRequirements2"] });
+
+/** Every Vulkan struct declared here, for the layout check. */
+export const VK_STRUCTS: readonly AnyStruct[] = [
+  VkExtent3D,
+  VkExtensionProperties,
+  VkLayerProperties,
+  VkMemoryType,
+  VkMemoryHeap,
+  VkPhysicalDeviceMemoryProperties,
+  VkQueueFamilyProperties,
+  VkPhysicalDeviceLimits,
+  VkPhysicalDeviceSparseProperties,
+  VkPhysicalDeviceProperties,
+  VkImageFormatProperties,
+  VkExternalMemoryProperties,
+  VkMemoryRequirements,
+  VkConformanceVersion,
+  VkApplicationInfo,
+  VkInstanceCreateInfo,
+  VkDebugUtilsMessengerCreateInfoEXT,
+  VkDebugUtilsLabelEXT,
+  VkDebugUtilsObjectNameInfoEXT,
+  VkDebugUtilsMessengerCallbackDataEXT,
+  VkDeviceQueueCreateInfo,
+  VkDeviceCreateInfo,
+  VkPhysicalDeviceTimelineSemaphoreFeatures,
+  VkPhysicalDeviceFeatures,
+  VkPhysicalDeviceFeatures2,
+  VkPhysicalDeviceProperties2,
+  VkPhysicalDeviceIDProperties,
+  VkPhysicalDeviceDriverProperties,
+  VkPhysicalDeviceExternalMemoryHostPropertiesEXT,
+  VkPhysicalDeviceExternalBufferInfo,
+  VkExternalBufferProperties,
+  VkPhysicalDeviceImageFormatInfo2,
+  VkPhysicalDeviceExternalImageFormatInfo,
+  VkImageFormatProperties2,
+  VkExternalImageFormatProperties,
+  VkPhysicalDeviceExternalSemaphoreInfo,
+  VkSemaphoreTypeCreateInfo,
+  VkExternalSemaphoreProperties,
+  VkPhysicalDeviceExternalFenceInfo,
+  VkExternalFenceProperties,
+  VkMemoryAllocateInfo,
+  VkExportMemoryAllocateInfo,
+  VkImportMemoryFdInfoKHR,
+  VkMemoryGetFdInfoKHR,
+  VkMemoryFdPropertiesKHR,
+  VkMemoryDedicatedAllocateInfo,
+  VkImportMemoryHostPointerInfoEXT,
+  VkMemoryHostPointerPropertiesEXT,
+  VkBufferCreateInfo,
+  VkExternalMemoryBufferCreateInfo,
+  VkImageCreateInfo,
+  VkExternalMemoryImageCreateInfo,
+  VkBufferMemoryRequirementsInfo2,
+  VkImageMemoryRequirementsInfo2,
+  VkMemoryRequirements2,
+  VkMemoryDedicatedRequirements,
+];

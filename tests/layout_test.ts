@@ -1,0 +1,45 @@
+// Every struct layout against the C compiler over the Vulkan headers: size, alignment, every field
+// offset, the sType value, and each field's C declaration. Without cc and the headers, the layouts
+// are compared with the compiler's committed output (tests/layouts.json).
+import { assertEquals } from "@std/assert";
+import { VK_STRUCTS } from "../ffi/vk_structs.ts";
+import { test } from "./_harness.ts";
+import {
+  compileAndRun,
+  computed,
+  cSource,
+  declarations,
+  haveCompiler,
+  headerDeclarations,
+  VULKAN_HEADER,
+} from "./_layout_c.ts";
+
+const here = new URL("./", import.meta.url);
+const committedSource = Deno.readTextFileSync(new URL("layouts.c", here));
+const committed = JSON.parse(Deno.readTextFileSync(new URL("layouts.json", here)));
+const cc = haveCompiler();
+
+test("layouts.c is generated from the current declarations (deno task layouts)", () => {
+  assertEquals(committedSource, cSource(VK_STRUCTS, ["vulkan/vulkan.h"]));
+});
+
+test("every layout equals the compiler's committed output", () => {
+  assertEquals(computed(VK_STRUCTS), committed);
+});
+
+test("every layout equals what cc computes now", { skip: cc ? false : "no cc or Vulkan headers" }, () => {
+  const now = JSON.parse(compileAndRun(committedSource));
+  assertEquals(computed(VK_STRUCTS), now);
+  assertEquals(committed, now, "tests/layouts.json is stale: run deno task layouts");
+});
+
+test(
+  "every field is declared as in vulkan_core.h, in order",
+  { skip: cc ? false : "no Vulkan headers" },
+  () => {
+    const header = Deno.readTextFileSync(VULKAN_HEADER);
+    for (const s of VK_STRUCTS) {
+      assertEquals(declarations(s), headerDeclarations(header, s.name), s.name);
+    }
+  },
+);

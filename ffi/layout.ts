@@ -237,7 +237,9 @@ export function f32(c = "float"): FieldType<number, number> {
     size: 4,
     align: 4,
     write(_a, view, off, v, where) {
-      if (typeof v !== "number") throw new TypeError(`${where}: ${c} needs a number, got ${show(v)}`);
+      if (typeof v !== "number") {
+        throw new TypeError(`${where}: ${c} needs a number, got ${show(v)}`);
+      }
       view.setFloat32(off, v, true);
     },
     read: (view, off) => view.getFloat32(off, true),
@@ -436,10 +438,13 @@ export function array<In, Out>(
     align: elem.align,
     write(arena, view, off, v, where) {
       if (!Array.isArray(v)) throw new TypeError(`${where}: expected an array, got ${show(v)}`);
-      if (v.length > n) throw new RangeError(`${where}: ${v.length} elements do not fit in [${dims}]`);
+      if (v.length > n) {
+        throw new RangeError(`${where}: ${v.length} elements do not fit in [${dims}]`);
+      }
       v.forEach((x, i) => elem.write(arena, view, off + elem.size * i, x, `${where}[${i}]`));
     },
-    read: (view, off) => Array.from({ length: n }, (_, i) => elem.read(view, off + elem.size * i, {})),
+    read: (view, off) =>
+      Array.from({ length: n }, (_, i) => elem.read(view, off + elem.size * i, {})),
   };
 }
 
@@ -564,7 +569,10 @@ export function pNext(c = "const void*"): PNextField {
 }
 
 /** An embedded struct. */
-export function struct<S extends AnyStruct>(def: S, c: string = def.name): FieldType<Input<S>, Output<S>> {
+export function struct<S extends AnyStruct>(
+  def: S,
+  c: string = def.name,
+): FieldType<Input<S>, Output<S>> {
   return {
     c,
     size: def.size,
@@ -775,5 +783,8 @@ export function encodeArray<S extends AnyStruct>(
 
 /** Reads `n` structs from a slot written by {@linkcode encodeArray}. */
 export function decodeArray<S extends AnyStruct>(def: S, slot: Slot, n: number): Output<S>[] {
-  return Array.from({ length: n }, (_, i) => readStruct(def, slot.view, slot.offset + def.size * i));
+  return Array.from(
+    { length: n },
+    (_, i) => readStruct(def, slot.view, slot.offset + def.size * i),
+  );
 }

@@ -22,7 +22,11 @@ export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
 }
 
 /** Asserts `Object.is` equality. */
-export function assertStrictEquals<T>(actual: unknown, expected: T, msg?: string): asserts actual is T {
+export function assertStrictEquals<T>(
+  actual: unknown,
+  expected: T,
+  msg?: string,
+): asserts actual is T {
   nodeAssert.strictEqual(actual, expected, msg);
 }
 
@@ -34,7 +38,7 @@ export function assertExists<T>(actual: T, msg?: string): asserts actual is NonN
 }
 
 /** Asserts that `actual` is an instance of `type`. */
-export function assertInstanceOf<T extends abstract new (...args: never[]) => unknown>(
+export function assertInstanceOf<T extends abstract new(...args: never[]) => unknown>(
   actual: unknown,
   type: T,
   msg?: string,
@@ -112,7 +116,7 @@ export function fail(msg?: string): never {
 export function assertThrows<E extends Error = Error>(
   fn: () => unknown,
   // deno-lint-ignore no-explicit-any
-  ErrorClass?: abstract new (...args: any[]) => E,
+  ErrorClass?: abstract new(...args: any[]) => E,
   msgIncludes?: string,
   msg?: string,
 ): E {
@@ -129,7 +133,7 @@ export function assertThrows<E extends Error = Error>(
 export async function assertRejects<E extends Error = Error>(
   fn: () => PromiseLike<unknown>,
   // deno-lint-ignore no-explicit-any
-  ErrorClass?: abstract new (...args: any[]) => E,
+  ErrorClass?: abstract new(...args: any[]) => E,
   msgIncludes?: string,
   msg?: string,
 ): Promise<E> {
@@ -145,7 +149,7 @@ export async function assertRejects<E extends Error = Error>(
 function checkError<E extends Error>(
   error: unknown,
   // deno-lint-ignore no-explicit-any
-  ErrorClass: (abstract new (...args: any[]) => E) | undefined,
+  ErrorClass: (abstract new(...args: any[]) => E) | undefined,
   msgIncludes: string | undefined,
   msg: string | undefined,
 ): E {

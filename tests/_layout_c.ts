@@ -24,10 +24,10 @@ export function cSource(structs: readonly AnyStruct[], includes: readonly string
     "#include <stdio.h>",
     ...includes.map((h) => `#include <${h}>`),
     "",
-    "#define STRUCT(T, first) printf(\"%s\\n  \\\"\" #T \"\\\": {\\\"size\\\": %zu, \\\"align\\\": %zu\", first ? \"\" : \",\", sizeof(T), _Alignof(T))",
-    "#define STYPE(v) printf(\", \\\"sType\\\": %d\", (int)(v))",
-    "#define NO_STYPE() printf(\", \\\"sType\\\": null\")",
-    "#define FIELD(T, f, first) printf(\"%s\\\"\" #f \"\\\": %zu\", first ? \"\" : \", \", offsetof(T, f))",
+    '#define STRUCT(T, first) printf("%s\\n  \\"" #T "\\": {\\"size\\": %zu, \\"align\\": %zu", first ? "" : ",", sizeof(T), _Alignof(T))',
+    '#define STYPE(v) printf(", \\"sType\\": %d", (int)(v))',
+    '#define NO_STYPE() printf(", \\"sType\\": null")',
+    '#define FIELD(T, f, first) printf("%s\\"" #f "\\": %zu", first ? "" : ", ", offsetof(T, f))',
     "",
     "int main(void) {",
     '  printf("{");',
@@ -40,7 +40,9 @@ export function cSource(structs: readonly AnyStruct[], includes: readonly string
       lines.push(`  STYPE(${name ?? s.sType});`);
     }
     lines.push('  printf(", \\"offsets\\": {");');
-    Object.keys(s.fields).forEach((f, j) => lines.push(`  FIELD(${s.name}, ${f}, ${j === 0 ? 1 : 0});`));
+    Object.keys(s.fields).forEach((f, j) =>
+      lines.push(`  FIELD(${s.name}, ${f}, ${j === 0 ? 1 : 0});`)
+    );
     lines.push('  printf("}}");');
   });
   lines.push('  printf("\\n}\\n");', "  return 0;", "}", "");

@@ -27,11 +27,15 @@ test("every layout equals the compiler's committed output", () => {
   assertEquals(computed(VK_STRUCTS), committed);
 });
 
-test("every layout equals what cc computes now", { skip: cc ? false : "no cc or Vulkan headers" }, () => {
-  const now = JSON.parse(compileAndRun(committedSource));
-  assertEquals(computed(VK_STRUCTS), now);
-  assertEquals(committed, now, "tests/layouts.json is stale: run deno task layouts");
-});
+test(
+  "every layout equals what cc computes now",
+  { skip: cc ? false : "no cc or Vulkan headers" },
+  () => {
+    const now = JSON.parse(compileAndRun(committedSource));
+    assertEquals(computed(VK_STRUCTS), now);
+    assertEquals(committed, now, "tests/layouts.json is stale: run deno task layouts");
+  },
+);
 
 test(
   "every field is declared as in vulkan_core.h, in order",

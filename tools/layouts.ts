@@ -13,4 +13,6 @@ if (!haveCompiler()) {
 }
 const json = JSON.stringify(JSON.parse(compileAndRun(source)), null, 1) + "\n";
 Deno.writeTextFileSync(new URL("layouts.json", root), json);
-console.log(`layouts: ${VK_STRUCTS.length} structs written to tests/layouts.c and tests/layouts.json`);
+console.log(
+  `layouts: ${VK_STRUCTS.length} structs written to tests/layouts.c and tests/layouts.json`,
+);

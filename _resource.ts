@@ -1,0 +1,47 @@
+// The lifetime rules every vkshare object follows: an idempotent [Symbol.dispose], children
+// disposed before their parent, and a DisposedError (instead of a driver crash) on use after
+// dispose.
+import { DisposedError } from "./errors.ts";
+
+/** An object that owns a Vulkan handle (or another native resource) and its children. */
+export abstract class Resource implements Disposable {
+  #disposed = false;
+  #children = new Set<Resource>();
+  #parent: Resource | undefined;
+
+  /** What the object is, for messages: `Device "llvmpipe (LLVM 15.0.7, 256 bits)"`. */
+  abstract readonly label: string;
+
+  /** Registers this object as a child of `parent`, to be disposed before it. */
+  protected adopt(parent: Resource | undefined): void {
+    this.#parent = parent;
+    if (parent) parent.#children.add(this);
+  }
+
+  /** Whether `[Symbol.dispose]()` has run (on this object or on a parent). */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Throws a DisposedError when the object was disposed. */
+  protected alive(): void {
+    if (this.#disposed) throw new DisposedError(this.label);
+  }
+
+  /** Frees the native resource; called once, after every child is disposed. */
+  protected abstract destroy(): void;
+
+  /** Disposes the children (newest first), then this object. Safe to call twice. */
+  [Symbol.dispose](): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const c of [...this.#children].reverse()) c[Symbol.dispose]();
+    this.#children.clear();
+    try {
+      this.destroy();
+    } finally {
+      if (this.#parent) this.#parent.#children.delete(this);
+      this.#parent = undefined;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// Small helpers shared by the typed API: out-parameters, the two-call enumeration idiom, and
+// text forms of UUIDs.
+import { check } from "./errors.ts";
+import { Arena, decodeArray } from "./ffi/layout.ts";
+import type { AnyStruct, Output } from "./ffi/layout.ts";
+
+/** An out-parameter for one 64-bit value (a handle), in memory that never moves. */
+export function out64(): BigUint64Array {
+  return new BigUint64Array(new ArrayBuffer(8));
+}
+
+/** An out-parameter for one 32-bit value. */
+export function out32(): Uint32Array {
+  return new Uint32Array(new ArrayBuffer(4));
+}
+
+/** An out-parameter for one C `int`. */
+export function outInt(): Int32Array {
+  return new Int32Array(new ArrayBuffer(4));
+}
+
+const VK_INCOMPLETE = 5;
+
+/**
+ * The two-call idiom: asks for the count, then fills an array of `def`, again while the driver
+ * answers VK_INCOMPLETE.
+ */
+export function enumerate<S extends AnyStruct>(
+  def: S,
+  command: string,
+  call: (count: Uint32Array, out: Uint8Array | null) => number | void,
+  details?: Record<string, unknown>,
+): Output<S>[] {
+  for (;;) {
+    const n = out32();
+    const r0 = call(n, null);
+    if (typeof r0 === "number") check(r0, command, details);
+    if (n[0] === 0) return [];
+    using arena = new Arena();
+    const slot = arena.alloc(def.size * n[0], def.align);
+    const r = call(n, slot.bytes.subarray(slot.offset, slot.offset + slot.size));
+    if (typeof r === "number") {
+      if (check(r, command, details) === VK_INCOMPLETE) continue;
+    }
+    return decodeArray(def, slot, n[0]);
+  }
+}
+
+/** The 16 bytes of a UUID as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
+export function uuidString(b: Uint8Array): string {
+  const h = hex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Bytes as lowercase hex. */
+export function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,160 @@
+/**
+ * vkshare's errors: one class per failure family. Success codes other than VK_SUCCESS
+ * (VK_TIMEOUT, VK_NOT_READY, VK_INCOMPLETE, ...) are values, never exceptions.
+ *
+ * @module
+ */
+export { LibraryLoadError } from "./ffi/library.ts";
+
+/** VkResult names by value. */
+export const VK_RESULT_NAMES: Readonly<Record<number, string>> = {
+  0: "VK_SUCCESS",
+  1: "VK_NOT_READY",
+  2: "VK_TIMEOUT",
+  3: "VK_EVENT_SET",
+  4: "VK_EVENT_RESET",
+  5: "VK_INCOMPLETE",
+  [-1]: "VK_ERROR_OUT_OF_HOST_MEMORY",
+  [-2]: "VK_ERROR_OUT_OF_DEVICE_MEMORY",
+  [-3]: "VK_ERROR_INITIALIZATION_FAILED",
+  [-4]: "VK_ERROR_DEVICE_LOST",
+  [-5]: "VK_ERROR_MEMORY_MAP_FAILED",
+  [-6]: "VK_ERROR_LAYER_NOT_PRESENT",
+  [-7]: "VK_ERROR_EXTENSION_NOT_PRESENT",
+  [-8]: "VK_ERROR_FEATURE_NOT_PRESENT",
+  [-9]: "VK_ERROR_INCOMPATIBLE_DRIVER",
+  [-10]: "VK_ERROR_TOO_MANY_OBJECTS",
+  [-11]: "VK_ERROR_FORMAT_NOT_SUPPORTED",
+  [-12]: "VK_ERROR_FRAGMENTED_POOL",
+  [-13]: "VK_ERROR_UNKNOWN",
+  [-1000069000]: "VK_ERROR_OUT_OF_POOL_MEMORY",
+  [-1000072003]: "VK_ERROR_INVALID_EXTERNAL_HANDLE",
+  [-1000161000]: "VK_ERROR_FRAGMENTATION",
+  [-1000257000]: "VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS",
+  1000297000: "VK_PIPELINE_COMPILE_REQUIRED",
+  [-1000000000]: "VK_ERROR_SURFACE_LOST_KHR",
+  [-1000000001]: "VK_ERROR_NATIVE_WINDOW_IN_USE_KHR",
+  1000001003: "VK_SUBOPTIMAL_KHR",
+  [-1000001004]: "VK_ERROR_OUT_OF_DATE_KHR",
+  [-1000003001]: "VK_ERROR_INCOMPATIBLE_DISPLAY_KHR",
+  [-1000011001]: "VK_ERROR_VALIDATION_FAILED_EXT",
+  [-1000012000]: "VK_ERROR_INVALID_SHADER_NV",
+  [-1000158000]: "VK_ERROR_INVALID_DRM_FORMAT_MODIFIER_PLANE_LAYOUT_EXT",
+  [-1000174001]: "VK_ERROR_NOT_PERMITTED_KHR",
+  [-1000255000]: "VK_ERROR_FULL_SCREEN_EXCLUSIVE_MODE_LOST_EXT",
+  1000268000: "VK_THREAD_IDLE_KHR",
+  1000268001: "VK_THREAD_DONE_KHR",
+  1000268002: "VK_OPERATION_DEFERRED_KHR",
+  1000268003: "VK_OPERATION_NOT_DEFERRED_KHR",
+  [-1000338000]: "VK_ERROR_COMPRESSION_EXHAUSTED_EXT",
+  1000482000: "VK_INCOMPATIBLE_SHADER_BINARY_EXT",
+};
+
+/** The name of a VkResult (`VK_RESULT_<n>` for a value this table does not know). */
+export function resultName(result: number): string {
+  return VK_RESULT_NAMES[result] ?? `VK_RESULT_${result}`;
+}
+
+function showValue(v: unknown): string {
+  if (typeof v === "bigint") return `0x${v.toString(16)}`;
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) return `[${v.map(showValue).join(", ")}]`;
+  return String(v);
+}
+
+/**
+ * A Vulkan command returned an error code.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   // ... a vkshare call
+ * } catch (e) {
+ *   if (e instanceof VkError && e.resultName === "VK_ERROR_OUT_OF_DEVICE_MEMORY") {}
+ * }
+ * ```
+ */
+export class VkError extends Error {
+  /** The VkResult value (negative). */
+  readonly result: number;
+  /** Its name, e.g. `VK_ERROR_INVALID_EXTERNAL_HANDLE`. */
+  readonly resultName: string;
+  /** The command that returned it, e.g. `vkAllocateMemory`. */
+  readonly command: string;
+  /** The values that matter for this failure (handle type, size, memory type, device ...). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    command: string,
+    result: number,
+    details: Record<string, unknown> = {},
+    note?: string,
+  ) {
+    const name = resultName(result);
+    const d = Object.entries(details).map(([k, v]) => `${k}=${showValue(v)}`).join(", ");
+    super(`${command} failed: ${name} (${result})${d ? ` [${d}]` : ""}${note ? `: ${note}` : ""}`);
+    this.name = "VkError";
+    this.result = result;
+    this.resultName = name;
+    this.command = command;
+    this.details = details;
+  }
+}
+
+/**
+ * Throws a {@linkcode VkError} when `result` is an error code (negative); returns it otherwise,
+ * so that VK_TIMEOUT, VK_NOT_READY and VK_INCOMPLETE come back as values.
+ *
+ * @example
+ * ```ts
+ * const r = check(0, "vkDeviceWaitIdle"); // 0
+ * ```
+ */
+export function check(result: number, command: string, details?: Record<string, unknown>): number {
+  if (result < 0) throw new VkError(command, result, details);
+  return result;
+}
+
+/**
+ * An extension that an operation needs is not offered by the device (or not enabled on it).
+ *
+ * @example
+ * ```ts
+ * const e = new MissingExtensionError("VK_KHR_external_semaphore_fd", "llvmpipe", "offered");
+ * e.message; // "llvmpipe does not offer VK_KHR_external_semaphore_fd"
+ * ```
+ */
+export class MissingExtensionError extends Error {
+  /** The missing extension. */
+  readonly extension: string;
+  /** The device (or instance) that lacks it. */
+  readonly device: string;
+
+  constructor(extension: string, device: string, why: "offered" | "enabled", hint?: string) {
+    super(
+      why === "offered"
+        ? `${device} does not offer ${extension}${hint ? `: ${hint}` : ""}`
+        : `${extension} is not enabled on ${device}${
+          hint ? `: ${hint}` : ": create the device with it in `extensions`"
+        }`,
+    );
+    this.name = "MissingExtensionError";
+    this.extension = extension;
+    this.device = device;
+  }
+}
+
+/**
+ * An object was used after `[Symbol.dispose]()`, or after its parent was disposed.
+ *
+ * @example
+ * ```ts
+ * new DisposedError("Device llvmpipe").message; // "Device llvmpipe was used after dispose"
+ * ```
+ */
+export class DisposedError extends Error {
+  constructor(what: string) {
+    super(`${what} was used after dispose`);
+    this.name = "DisposedError";
+  }
+}

@@ -1,0 +1,423 @@
+/**
+ * Vulkan command signatures. Core commands are one symbol table, resolved from libvulkan by
+ * name; each extension's commands are a table of their own, loaded as function pointers through
+ * vkGetInstanceProcAddr / vkGetDeviceProcAddr when the instance or device enables it.
+ *
+ * `VkResult` is `i32` (its error codes are negative). Dispatchable handles (VkInstance,
+ * VkPhysicalDevice, VkDevice, VkQueue, VkCommandBuffer) are pointers; non-dispatchable handles
+ * are `u64`. Struct and out-parameters are `buffer`s from an arena.
+ *
+ * @module
+ */
+
+/** Core commands (Vulkan 1.0; 1.1+ marked optional so an older loader still opens). */
+export const VK_CORE = {
+  vkGetInstanceProcAddr: {
+    parameters: [
+      "pointer", // VkInstance instance
+      "buffer", // const char* pName
+    ],
+    result: "pointer", // PFN_vkVoidFunction
+  },
+  vkGetDeviceProcAddr: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const char* pName
+    ],
+    result: "pointer", // PFN_vkVoidFunction
+  },
+  vkEnumerateInstanceVersion: {
+    parameters: [
+      "buffer", // uint32_t* pApiVersion
+    ],
+    result: "i32", // VkResult
+    optional: true, // Vulkan 1.1
+  },
+  vkEnumerateInstanceExtensionProperties: {
+    parameters: [
+      "buffer", // const char* pLayerName
+      "buffer", // uint32_t* pPropertyCount
+      "buffer", // VkExtensionProperties* pProperties
+    ],
+    result: "i32",
+  },
+  vkEnumerateInstanceLayerProperties: {
+    parameters: [
+      "buffer", // uint32_t* pPropertyCount
+      "buffer", // VkLayerProperties* pProperties
+    ],
+    result: "i32",
+  },
+  vkCreateInstance: {
+    parameters: [
+      "buffer", // const VkInstanceCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkInstance* pInstance
+    ],
+    result: "i32",
+  },
+  vkDestroyInstance: {
+    parameters: [
+      "pointer", // VkInstance instance
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkEnumeratePhysicalDevices: {
+    parameters: [
+      "pointer", // VkInstance instance
+      "buffer", // uint32_t* pPhysicalDeviceCount
+      "buffer", // VkPhysicalDevice* pPhysicalDevices
+    ],
+    result: "i32",
+  },
+  vkGetPhysicalDeviceProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // VkPhysicalDeviceProperties* pProperties
+    ],
+    result: "void",
+  },
+  vkGetPhysicalDeviceProperties2: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // VkPhysicalDeviceProperties2* pProperties
+    ],
+    result: "void",
+    optional: true,
+  },
+  vkGetPhysicalDeviceFeatures2: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // VkPhysicalDeviceFeatures2* pFeatures
+    ],
+    result: "void",
+    optional: true,
+  },
+  vkGetPhysicalDeviceMemoryProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // VkPhysicalDeviceMemoryProperties* pMemoryProperties
+    ],
+    result: "void",
+  },
+  vkGetPhysicalDeviceQueueFamilyProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // uint32_t* pQueueFamilyPropertyCount
+      "buffer", // VkQueueFamilyProperties* pQueueFamilyProperties
+    ],
+    result: "void",
+  },
+  vkEnumerateDeviceExtensionProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // const char* pLayerName
+      "buffer", // uint32_t* pPropertyCount
+      "buffer", // VkExtensionProperties* pProperties
+    ],
+    result: "i32",
+  },
+  vkGetPhysicalDeviceExternalBufferProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // const VkPhysicalDeviceExternalBufferInfo* pExternalBufferInfo
+      "buffer", // VkExternalBufferProperties* pExternalBufferProperties
+    ],
+    result: "void",
+    optional: true,
+  },
+  vkGetPhysicalDeviceImageFormatProperties2: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // const VkPhysicalDeviceImageFormatInfo2* pImageFormatInfo
+      "buffer", // VkImageFormatProperties2* pImageFormatProperties
+    ],
+    result: "i32",
+    optional: true,
+  },
+  vkGetPhysicalDeviceExternalSemaphoreProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // const VkPhysicalDeviceExternalSemaphoreInfo* pExternalSemaphoreInfo
+      "buffer", // VkExternalSemaphoreProperties* pExternalSemaphoreProperties
+    ],
+    result: "void",
+    optional: true,
+  },
+  vkGetPhysicalDeviceExternalFenceProperties: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // const VkPhysicalDeviceExternalFenceInfo* pExternalFenceInfo
+      "buffer", // VkExternalFenceProperties* pExternalFenceProperties
+    ],
+    result: "void",
+    optional: true,
+  },
+  vkCreateDevice: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "buffer", // const VkDeviceCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkDevice* pDevice
+    ],
+    result: "i32",
+  },
+  vkDestroyDevice: {
+    parameters: [
+      "pointer", // VkDevice device
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkGetDeviceQueue: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u32", // uint32_t queueFamilyIndex
+      "u32", // uint32_t queueIndex
+      "buffer", // VkQueue* pQueue
+    ],
+    result: "void",
+  },
+  vkDeviceWaitIdle: {
+    parameters: [
+      "pointer", // VkDevice device
+    ],
+    result: "i32",
+  },
+  vkAllocateMemory: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkMemoryAllocateInfo* pAllocateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkDeviceMemory* pMemory
+    ],
+    result: "i32",
+  },
+  vkFreeMemory: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkDeviceMemory memory
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkMapMemory: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkDeviceMemory memory
+      "u64", // VkDeviceSize offset
+      "u64", // VkDeviceSize size
+      "u32", // VkMemoryMapFlags flags
+      "buffer", // void** ppData
+    ],
+    result: "i32",
+  },
+  vkUnmapMemory: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkDeviceMemory memory
+    ],
+    result: "void",
+  },
+  vkCreateBuffer: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkBufferCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkBuffer* pBuffer
+    ],
+    result: "i32",
+  },
+  vkDestroyBuffer: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkBuffer buffer
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkBindBufferMemory: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkBuffer buffer
+      "u64", // VkDeviceMemory memory
+      "u64", // VkDeviceSize memoryOffset
+    ],
+    result: "i32",
+  },
+  vkGetBufferMemoryRequirements2: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkBufferMemoryRequirementsInfo2* pInfo
+      "buffer", // VkMemoryRequirements2* pMemoryRequirements
+    ],
+    result: "void",
+    optional: true,
+  },
+  vkCreateImage: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkImageCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkImage* pImage
+    ],
+    result: "i32",
+  },
+  vkDestroyImage: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkImage image
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkBindImageMemory: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkImage image
+      "u64", // VkDeviceMemory memory
+      "u64", // VkDeviceSize memoryOffset
+    ],
+    result: "i32",
+  },
+  vkGetImageMemoryRequirements2: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkImageMemoryRequirementsInfo2* pInfo
+      "buffer", // VkMemoryRequirements2* pMemoryRequirements
+    ],
+    result: "void",
+    optional: true,
+  },
+} as const;
+
+/** An extension's command table: which level loads it, and its commands. */
+export interface ExtensionTable {
+  /** The extension's name, as enabled. */
+  readonly name: string;
+  /** Loaded through vkGetInstanceProcAddr (`instance`) or vkGetDeviceProcAddr (`device`). */
+  readonly level: "instance" | "device";
+  /** Its commands. */
+  readonly commands: Readonly<Record<string, import("./types.ts").ForeignFunction>>;
+}
+
+/** VK_EXT_debug_utils (instance): the validation messenger. */
+export const VK_EXT_debug_utils = {
+  name: "VK_EXT_debug_utils",
+  level: "instance",
+  commands: {
+    vkCreateDebugUtilsMessengerEXT: {
+      parameters: [
+        "pointer", // VkInstance instance
+        "buffer", // const VkDebugUtilsMessengerCreateInfoEXT* pCreateInfo
+        "pointer", // const VkAllocationCallbacks* pAllocator
+        "buffer", // VkDebugUtilsMessengerEXT* pMessenger
+      ],
+      result: "i32",
+    },
+    vkDestroyDebugUtilsMessengerEXT: {
+      parameters: [
+        "pointer", // VkInstance instance
+        "u64", // VkDebugUtilsMessengerEXT messenger
+        "pointer", // const VkAllocationCallbacks* pAllocator
+      ],
+      result: "void",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_KHR_external_memory_fd (device): export and import memory as POSIX fds. */
+export const VK_KHR_external_memory_fd = {
+  name: "VK_KHR_external_memory_fd",
+  level: "device",
+  commands: {
+    vkGetMemoryFdKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkMemoryGetFdInfoKHR* pGetFdInfo
+        "buffer", // int* pFd
+      ],
+      result: "i32",
+    },
+    vkGetMemoryFdPropertiesKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "u32", // VkExternalMemoryHandleTypeFlagBits handleType
+        "i32", // int fd
+        "buffer", // VkMemoryFdPropertiesKHR* pMemoryFdProperties
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_EXT_external_memory_host (device): import host allocations. */
+export const VK_EXT_external_memory_host = {
+  name: "VK_EXT_external_memory_host",
+  level: "device",
+  commands: {
+    vkGetMemoryHostPointerPropertiesEXT: {
+      parameters: [
+        "pointer", // VkDevice device
+        "u32", // VkExternalMemoryHandleTypeFlagBits handleType
+        "pointer", // const void* pHostPointer
+        "buffer", // VkMemoryHostPointerPropertiesEXT* pMemoryHostPointerProperties
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_KHR_external_semaphore_fd (device): export and import semaphores as fds. */
+export const VK_KHR_external_semaphore_fd = {
+  name: "VK_KHR_external_semaphore_fd",
+  level: "device",
+  commands: {
+    vkGetSemaphoreFdKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkSemaphoreGetFdInfoKHR* pGetFdInfo
+        "buffer", // int* pFd
+      ],
+      result: "i32",
+    },
+    vkImportSemaphoreFdKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_KHR_external_fence_fd (device): export and import fences as fds. */
+export const VK_KHR_external_fence_fd = {
+  name: "VK_KHR_external_fence_fd",
+  level: "device",
+  commands: {
+    vkGetFenceFdKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkFenceGetFdInfoKHR* pGetFdInfo
+        "buffer", // int* pFd
+      ],
+      result: "i32",
+    },
+    vkImportFenceFdKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkImportFenceFdInfoKHR* pImportFenceFdInfo
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_EXT_external_memory_dma_buf has no commands: it adds the DMA_BUF handle type. */
+export const VK_EXT_external_memory_dma_buf = {
+  name: "VK_EXT_external_memory_dma_buf",
+  level: "device",
+  commands: {},
+} as const satisfies ExtensionTable;

@@ -1,0 +1,86 @@
+/**
+ * libvulkan: opened once, on first use, from `VKSHARE_LIBVULKAN` or the usual paths; extension
+ * command tables loaded as function pointers through vkGet*ProcAddr.
+ *
+ * @module
+ */
+import { openFirst } from "./library.ts";
+import { rt } from "./runtime.ts";
+import type { Library, Pointer } from "./types.ts";
+import type { FunctionsOf } from "./types.ts";
+import { type ExtensionTable, VK_CORE } from "./vk_commands.ts";
+
+/** The environment variable that names the libvulkan to load. */
+export const LIBVULKAN_ENV = "VKSHARE_LIBVULKAN";
+
+/** The command that installs the Vulkan loader and Mesa's software driver on Debian/Ubuntu. */
+export const INSTALL_HINT =
+  "install the Vulkan loader and a driver, e.g. on Debian/Ubuntu: sudo apt-get install -y libvulkan1 mesa-vulkan-drivers";
+
+function candidates(): string[] {
+  const arch = rt.arch === "aarch64" ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+  if (rt.os === "darwin") return ["libvulkan.1.dylib", "libMoltenVK.dylib"];
+  if (rt.os === "windows") return ["vulkan-1.dll"];
+  return [
+    "libvulkan.so.1",
+    `/usr/lib/${arch}/libvulkan.so.1`,
+    "/usr/lib64/libvulkan.so.1",
+    "/usr/lib/libvulkan.so.1",
+    "/usr/local/lib/libvulkan.so.1",
+    "libvulkan.so",
+  ];
+}
+
+let lib: Library<typeof VK_CORE> | undefined;
+
+/** The core Vulkan commands; opens libvulkan on the first call (throws LibraryLoadError). */
+export function vk(): FunctionsOf<typeof VK_CORE> {
+  lib ??= openFirst("libvulkan", LIBVULKAN_ENV, candidates(), VK_CORE, INSTALL_HINT);
+  return lib.symbols;
+}
+
+/** The path libvulkan was opened from (opening it if needed). */
+export function libvulkanPath(): string {
+  vk();
+  return lib!.path;
+}
+
+/** The loaded commands of an extension table. */
+export type ExtensionFunctions<T extends ExtensionTable> = FunctionsOf<T["commands"]>;
+
+/** The commands of an extension table that the driver did not give. */
+export class MissingCommands {
+  /** The command names. */
+  readonly names: readonly string[];
+  constructor(names: string[]) {
+    this.names = names;
+  }
+}
+
+/**
+ * Loads every command of `table` through `getProcAddr(handle, name)`. Returns the missing
+ * command names instead when the driver does not give them all.
+ */
+export function loadExtension<T extends ExtensionTable>(
+  table: T,
+  handle: Pointer,
+): ExtensionFunctions<T> | MissingCommands {
+  const get = table.level === "instance" ? vk().vkGetInstanceProcAddr : vk().vkGetDeviceProcAddr;
+  const out: Record<string, unknown> = {};
+  const missing: string[] = [];
+  for (const [name, def] of Object.entries(table.commands)) {
+    const p = get(handle, cString(name));
+    if (p === null) missing.push(name);
+    else out[name] = rt.fn(p, def);
+  }
+  return missing.length ? new MissingCommands(missing) : out as ExtensionFunctions<T>;
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated copy of `s`, to pass as a `const char*` buffer argument. */
+export function cString(s: string): Uint8Array {
+  const b = new Uint8Array(new ArrayBuffer(s.length * 3 + 1));
+  const { written } = encoder.encodeInto(s, b);
+  return b.subarray(0, written + 1);
+}

@@ -1,0 +1,357 @@
+/**
+ * `Instance`: a VkInstance with its layers, extensions and (opt-in) validation that routes the
+ * layers' messages to a callback and collects the errors, so that tests can fail on them.
+ *
+ * @module
+ */
+import { Resource } from "./_resource.ts";
+import { enumerate, out32, out64 } from "./_vk.ts";
+import { makeVersion, versionString } from "./enums.ts";
+import { check, MissingExtensionError } from "./errors.ts";
+import { Arena, encode, link, readStructAt } from "./ffi/layout.ts";
+import { rt } from "./ffi/runtime.ts";
+import type { Callback, Pointer } from "./ffi/types.ts";
+import { VK_EXT_debug_utils } from "./ffi/vk_commands.ts";
+import {
+  VkDebugUtilsMessengerCallbackDataEXT,
+  VkDebugUtilsMessengerCreateInfoEXT,
+  VkExtensionProperties,
+  VkInstanceCreateInfo,
+  VkLayerProperties,
+} from "./ffi/vk_structs.ts";
+import { type ExtensionFunctions, loadExtension, MissingCommands, vk } from "./ffi/vulkan.ts";
+import { PhysicalDevice } from "./physical_device.ts";
+
+/** The Khronos validation layer. */
+export const VALIDATION_LAYER = "VK_LAYER_KHRONOS_validation";
+
+/** The severity of a validation message. */
+export type Severity = "verbose" | "info" | "warning" | "error";
+
+const SEVERITY_BITS: Record<Severity, number> = {
+  verbose: 0x1,
+  info: 0x10,
+  warning: 0x100,
+  error: 0x1000,
+};
+const TYPE_BITS = { general: 0x1, validation: 0x2, performance: 0x4, "device-address": 0x8 };
+
+/** One message from the validation layers. */
+export interface ValidationMessage {
+  /** How bad it is. */
+  severity: Severity;
+  /** Its kinds: general, validation, performance. */
+  types: string[];
+  /** The VUID or message id name, e.g. `VUID-vkAllocateMemory-pAllocateInfo-01714`. */
+  id: string;
+  /** The message id number. */
+  idNumber: number;
+  /** The text. */
+  message: string;
+  /** The objects it concerns. */
+  objects: { type: number; handle: bigint; name: string | null }[];
+}
+
+/** How validation reports. */
+export interface ValidationOptions {
+  /** Called for each message at or above `minSeverity` (default: warning). */
+  onMessage?: (message: ValidationMessage) => void;
+  /** The lowest severity reported and collected (default: `"warning"`). */
+  minSeverity?: Severity;
+}
+
+/** Options of {@linkcode Instance.create}. */
+export interface InstanceOptions {
+  /** The highest Vulkan version the script uses, e.g. `"1.3"` (default: the loader's, at most 1.4). */
+  apiVersion?: string | number;
+  /** The application name the driver sees (default `"vkshare"`). */
+  applicationName?: string;
+  /** Layers to enable. */
+  layers?: readonly string[];
+  /** Instance extensions to enable. */
+  extensions?: readonly string[];
+  /**
+   * Enables the Khronos validation layer and a messenger: messages go to `onMessage` and are
+   * collected in {@linkcode Instance.validationMessages}.
+   */
+  validation?: boolean | ValidationOptions;
+}
+
+/** The Vulkan version the loader supports (`vkEnumerateInstanceVersion`), e.g. `1.3.239`. */
+export function loaderVersion(): number {
+  const f = vk().vkEnumerateInstanceVersion;
+  if (!f) return makeVersion(1, 0);
+  const v = out32();
+  check(f(v), "vkEnumerateInstanceVersion");
+  return v[0];
+}
+
+/** The instance layers installed on this machine. */
+export function availableLayers(): { name: string; description: string; specVersion: string }[] {
+  return enumerate(
+    VkLayerProperties,
+    "vkEnumerateInstanceLayerProperties",
+    (n, out) => vk().vkEnumerateInstanceLayerProperties(n, out),
+  ).map((l) => ({
+    name: l.layerName,
+    description: l.description,
+    specVersion: versionString(l.specVersion),
+  }));
+}
+
+/** The instance extensions offered by the loader and drivers (or by `layer`). */
+export function availableInstanceExtensions(layer?: string): string[] {
+  const name = layer === undefined ? null : new TextEncoder().encode(layer + "\0");
+  return enumerate(
+    VkExtensionProperties,
+    "vkEnumerateInstanceExtensionProperties",
+    (n, out) => vk().vkEnumerateInstanceExtensionProperties(name, n, out),
+  ).map((e) => e.extensionName);
+}
+
+function parseVersion(v: string | number): number {
+  if (typeof v === "number") return v;
+  const m = v.match(/^(\d+)\.(\d+)(?:\.(\d+))?$/);
+  if (!m) throw new RangeError(`apiVersion: ${JSON.stringify(v)} is not a version like "1.3"`);
+  return makeVersion(Number(m[1]), Number(m[2]), Number(m[3] ?? 0));
+}
+
+/**
+ * A Vulkan instance.
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create({ validation: true });
+ * for (const pd of instance.physicalDevices()) console.log(pd.name, pd.deviceUUID);
+ * ```
+ */
+export class Instance extends Resource {
+  /** The VkInstance. */
+  readonly handle: Pointer;
+  /** The API version asked for. */
+  readonly apiVersion: number;
+  /** The enabled layers. */
+  readonly layers: readonly string[];
+  /** The enabled instance extensions. */
+  readonly extensions: readonly string[];
+  /** Validation messages at or above the chosen severity, in order (when validation is on). */
+  readonly validationMessages: ValidationMessage[] = [];
+  readonly label: string = "Instance";
+
+  #callback: Callback | undefined;
+  #messenger = 0n;
+  #debugUtils: ExtensionFunctions<typeof VK_EXT_debug_utils> | undefined;
+  #physicalDevices: PhysicalDevice[] | undefined;
+  #callbackError: unknown;
+
+  private constructor(
+    handle: Pointer,
+    apiVersion: number,
+    layers: string[],
+    extensions: string[],
+    callback: Callback | undefined,
+  ) {
+    super();
+    this.handle = handle;
+    this.apiVersion = apiVersion;
+    this.layers = layers;
+    this.extensions = extensions;
+    this.#callback = callback;
+  }
+
+  /** Creates an instance. Throws a VkError naming a missing layer or extension. */
+  static create(options: InstanceOptions = {}): Instance {
+    const loader = loaderVersion();
+    if (loader < makeVersion(1, 1)) {
+      throw new Error(
+        `the Vulkan loader is ${versionString(loader)}: vkshare needs Vulkan 1.1 or later`,
+      );
+    }
+    const apiVersion = options.apiVersion === undefined
+      ? Math.min(loader & ~0xfff, makeVersion(1, 4))
+      : parseVersion(options.apiVersion);
+    const layers = [...(options.layers ?? [])];
+    const extensions = [...(options.extensions ?? [])];
+    const validation = options.validation === true ? {} : options.validation || undefined;
+
+    if (validation) {
+      const installed = availableLayers().map((l) => l.name);
+      if (!installed.includes(VALIDATION_LAYER)) {
+        throw new MissingExtensionError(
+          VALIDATION_LAYER,
+          "this machine",
+          "offered",
+          "install it, e.g. on Debian/Ubuntu: sudo apt-get install -y vulkan-validationlayers",
+        );
+      }
+      if (!layers.includes(VALIDATION_LAYER)) layers.push(VALIDATION_LAYER);
+      if (!extensions.includes(VK_EXT_debug_utils.name)) extensions.push(VK_EXT_debug_utils.name);
+    }
+
+    // The instance object exists before the callback can fire, so messages reach it; the
+    // callback is wired to it right after construction.
+    let target: Instance | undefined;
+    const early: ValidationMessage[] = [];
+    const minBits = SEVERITY_BITS[validation?.minSeverity ?? "warning"];
+    const callback = validation
+      ? rt.callback(
+        { parameters: ["u32", "u32", "pointer", "pointer"], result: "u32" } as const,
+        (severity, types, data) => {
+          try {
+            const m = decodeMessage(severity, types, data);
+            if (target) target.#report(m, validation);
+            else early.push(m);
+          } catch (e) {
+            if (target) target.#callbackError ??= e;
+          }
+          return 0; // VK_FALSE: never abort the call
+        },
+      )
+      : undefined;
+
+    using arena = new Arena();
+    const messengerInfo = callback
+      ? {
+        messageSeverity: Object.values(SEVERITY_BITS).filter((b) => b >= minBits)
+          .reduce((a, b) => a | b, 0),
+        messageType: TYPE_BITS.general | TYPE_BITS.validation | TYPE_BITS.performance,
+        pfnUserCallback: callback.pointer,
+      }
+      : undefined;
+    const info = encode(VkInstanceCreateInfo, {
+      pNext: messengerInfo ? [link(VkDebugUtilsMessengerCreateInfoEXT, messengerInfo)] : [],
+      pApplicationInfo: {
+        pApplicationName: options.applicationName ?? "vkshare",
+        pEngineName: "vkshare",
+        apiVersion,
+      },
+      ppEnabledLayerNames: layers,
+      ppEnabledExtensionNames: extensions,
+    }, arena);
+    const out = out64();
+    const r = vk().vkCreateInstance(info.bytes, null, out);
+    if (r < 0) {
+      callback?.close();
+      check(r, "vkCreateInstance", {
+        apiVersion: versionString(apiVersion),
+        layers,
+        extensions,
+      });
+    }
+    const instance = new Instance(rt.pointer(out[0]), apiVersion, layers, extensions, callback);
+    target = instance;
+    for (const m of early) instance.#report(m, validation!);
+    if (callback && messengerInfo) {
+      try {
+        const du = instance.instanceExtension(VK_EXT_debug_utils);
+        instance.#debugUtils = du;
+        const m = out64();
+        using a2 = new Arena();
+        const mi = encode(VkDebugUtilsMessengerCreateInfoEXT, messengerInfo, a2);
+        check(
+          du.vkCreateDebugUtilsMessengerEXT(instance.handle, mi.bytes, null, m),
+          "vkCreateDebugUtilsMessengerEXT",
+        );
+        instance.#messenger = m[0];
+      } catch (e) {
+        instance[Symbol.dispose]();
+        throw e;
+      }
+    }
+    return instance;
+  }
+
+  #report(m: ValidationMessage, options: ValidationOptions): void {
+    this.validationMessages.push(m);
+    if (this.validationMessages.length > 10_000) this.validationMessages.shift();
+    options.onMessage?.(m);
+  }
+
+  /** Whether validation is on. */
+  get validation(): boolean {
+    return this.#callback !== undefined;
+  }
+
+  /** The collected messages of severity `error`. */
+  get validationErrors(): ValidationMessage[] {
+    return this.validationMessages.filter((m) => m.severity === "error");
+  }
+
+  /** Throws if the validation layers reported an error (or the message callback failed). */
+  assertNoValidationErrors(): void {
+    if (this.#callbackError) throw this.#callbackError;
+    const errors = this.validationErrors;
+    if (errors.length) {
+      throw new Error(
+        `validation reported ${errors.length} error(s):\n${
+          errors.map((e) => `  ${e.id}: ${e.message}`).join("\n")
+        }`,
+      );
+    }
+  }
+
+  /** Loads an instance extension's commands (it must be enabled). */
+  instanceExtension<T extends typeof VK_EXT_debug_utils>(table: T): ExtensionFunctions<T> {
+    this.alive();
+    if (!this.extensions.includes(table.name)) {
+      throw new MissingExtensionError(table.name, "the instance", "enabled");
+    }
+    const f = loadExtension(table, this.handle);
+    if (f instanceof MissingCommands) {
+      throw new MissingExtensionError(
+        table.name,
+        "the instance",
+        "offered",
+        `no ${f.names.join(", ")}`,
+      );
+    }
+    return f;
+  }
+
+  /** The physical devices (GPUs and software drivers) this instance sees. */
+  physicalDevices(): PhysicalDevice[] {
+    this.alive();
+    if (this.#physicalDevices) return this.#physicalDevices;
+    const n = out32();
+    check(vk().vkEnumeratePhysicalDevices(this.handle, n, null), "vkEnumeratePhysicalDevices");
+    const handles = new BigUint64Array(new ArrayBuffer(8 * Math.max(1, n[0])));
+    check(vk().vkEnumeratePhysicalDevices(this.handle, n, handles), "vkEnumeratePhysicalDevices");
+    this.#physicalDevices = Array.from(
+      handles.subarray(0, n[0]),
+      (h, i) => new PhysicalDevice(this, rt.pointer(h), i),
+    );
+    return this.#physicalDevices;
+  }
+
+  /** Throws DisposedError if this instance was disposed. */
+  assertAlive(): void {
+    this.alive();
+  }
+
+  protected destroy(): void {
+    if (this.#messenger && this.#debugUtils) {
+      this.#debugUtils.vkDestroyDebugUtilsMessengerEXT(this.handle, this.#messenger, null);
+    }
+    vk().vkDestroyInstance(this.handle, null);
+    this.#callback?.close();
+    this.#callback = undefined;
+  }
+}
+
+function decodeMessage(severity: number, types: number, data: Pointer): ValidationMessage {
+  const d = readStructAt(VkDebugUtilsMessengerCallbackDataEXT, data);
+  const sev = (Object.entries(SEVERITY_BITS) as [Severity, number][])
+    .reduce<Severity>((acc, [name, bit]) => (severity & bit ? name : acc), "verbose");
+  return {
+    severity: sev,
+    types: Object.entries(TYPE_BITS).filter(([, b]) => types & b).map(([n]) => n),
+    id: d.pMessageIdName ?? "",
+    idNumber: d.messageIdNumber,
+    message: d.pMessage ?? "",
+    objects: d.pObjects.map((o) => ({
+      type: o.objectType,
+      handle: o.objectHandle,
+      name: o.pObjectName,
+    })),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * vkshare: share GPU memory and GPU synchronization across Vulkan devices, processes and APIs
+ * from a script, through FFI to libvulkan, with no native compilation step.
+ *
+ * @example
+ * ```ts
+ * import { capabilityMatrix, Instance } from "@vkshare/vkshare";
+ *
+ * using instance = Instance.create();
+ * for (const pd of instance.physicalDevices()) {
+ *   console.log(pd.name, capabilityMatrix(pd).buffers.filter((b) => b.exportable));
+ * }
+ * ```
+ *
+ * @module
+ */
+export {
+  capabilityMatrix,
+  externalBufferProperties,
+  externalFenceProperties,
+  externalImageFormatProperties,
+  externalSemaphoreProperties,
+  FENCE_HANDLE_EXTENSION,
+  MEMORY_HANDLE_EXTENSION,
+  SEMAPHORE_HANDLE_EXTENSION,
+} from "./capabilities.ts";
+export type {
+  BufferQuery,
+  CapabilityMatrix,
+  ExternalImageCapability,
+  ExternalMemoryCapability,
+  ExternalSyncCapability,
+  ImageQuery,
+  MatrixOptions,
+} from "./capabilities.ts";
+export { Device, EXTERNAL_EXTENSIONS } from "./device.ts";
+export type { DeviceOptions } from "./device.ts";
+export {
+  BufferCreateFlag,
+  BufferUsage,
+  driverVersionString,
+  enumValue,
+  ExternalMemoryFeature,
+  ExternalSyncFeature,
+  FenceHandleType,
+  flagMask,
+  flagNames,
+  Format,
+  ImageCreateFlag,
+  ImageTiling,
+  ImageType,
+  ImageUsage,
+  makeVersion,
+  MemoryHandleType,
+  MemoryHeapFlag,
+  MemoryProperty,
+  PHYSICAL_DEVICE_TYPES,
+  QueueFlag,
+  SemaphoreHandleType,
+  SemaphoreType,
+  VENDORS,
+  versionString,
+} from "./enums.ts";
+export type {
+  BufferCreateFlagName,
+  BufferUsageName,
+  FenceHandleTypeName,
+  FormatName,
+  ImageCreateFlagName,
+  ImageTilingName,
+  ImageTypeName,
+  ImageUsageName,
+  MemoryHandleTypeName,
+  MemoryPropertyName,
+  PhysicalDeviceTypeName,
+  SemaphoreHandleTypeName,
+  SemaphoreTypeName,
+} from "./enums.ts";
+export {
+  check,
+  DisposedError,
+  LibraryLoadError,
+  MissingExtensionError,
+  resultName,
+  VK_RESULT_NAMES,
+  VkError,
+} from "./errors.ts";
+export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
+export {
+  availableInstanceExtensions,
+  availableLayers,
+  Instance,
+  loaderVersion,
+  VALIDATION_LAYER,
+} from "./instance.ts";
+export type {
+  InstanceOptions,
+  Severity,
+  ValidationMessage,
+  ValidationOptions,
+} from "./instance.ts";
+export { PhysicalDevice } from "./physical_device.ts";
+export type {
+  DeviceIds,
+  MemoryHeapInfo,
+  MemoryTypeInfo,
+  QueueFamilyInfo,
+} from "./physical_device.ts";

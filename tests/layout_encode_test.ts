@@ -1,0 +1,167 @@
+// The struct encoder and decoder (ffi/layout.ts): C ABI layout rules, value checks that name the
+// struct and field, counts derived from arrays, typed pNext chains, pointers kept alive.
+import { assertEquals, assertThrows } from "@std/assert";
+import {
+  Arena,
+  array,
+  bytes,
+  chars,
+  count,
+  cstr,
+  cstrArray,
+  defineStruct,
+  encode,
+  i32,
+  link,
+  numberArray,
+  readStructAt,
+  u32,
+  u64,
+  u8,
+} from "../ffi/layout.ts";
+import { rt } from "../ffi/runtime.ts";
+import {
+  VkApplicationInfo,
+  VkDeviceCreateInfo,
+  VkExportMemoryAllocateInfo,
+  VkImportMemoryFdInfoKHR,
+  VkInstanceCreateInfo,
+  VkMemoryAllocateInfo,
+  VkPhysicalDeviceIDProperties,
+} from "../ffi/vk_structs.ts";
+import { test } from "./_harness.ts";
+
+test("layout follows the C ABI: padding before aligned fields, tail padding", () => {
+  const S = defineStruct("S", { a: u8(), b: u64(), c: u32(), d: array(u8(), 3) });
+  assertEquals(S.offsets, { a: 0, b: 8, c: 16, d: 20 });
+  assertEquals(S.size, 24);
+  assertEquals(S.align, 8);
+  const T = defineStruct("T", { x: u8(), y: chars(5) });
+  assertEquals([T.size, T.align], [6, 1]);
+});
+
+test("encoder writes sType and values, decoder reads them back", () => {
+  using arena = new Arena();
+  const e = encode(VkMemoryAllocateInfo, { allocationSize: 1n << 40n, memoryTypeIndex: 3 }, arena);
+  const dv = new DataView(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength);
+  assertEquals(dv.getInt32(0, true), 5); // VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
+  assertEquals(e.decode(), { allocationSize: 1n << 40n, memoryTypeIndex: 3 });
+});
+
+test("encoder rejects what C cannot hold, naming the struct and field", () => {
+  using arena = new Arena();
+  const s = (v: unknown) => ({ memoryTypeIndex: v }) as never;
+  assertThrows(
+    () => encode(VkMemoryAllocateInfo, s(2 ** 32), arena),
+    RangeError,
+    "VkMemoryAllocateInfo.memoryTypeIndex",
+  );
+  assertThrows(
+    () => encode(VkMemoryAllocateInfo, s(-1), arena),
+    RangeError,
+    "VkMemoryAllocateInfo.memoryTypeIndex",
+  );
+  assertThrows(
+    () => encode(VkMemoryAllocateInfo, s(1.5), arena),
+    TypeError,
+    "VkMemoryAllocateInfo.memoryTypeIndex",
+  );
+  assertThrows(() => encode(VkMemoryAllocateInfo, s("1"), arena), TypeError, "needs an integer");
+  assertThrows(
+    () => encode(VkMemoryAllocateInfo, { allocationSize: -1n }, arena),
+    RangeError,
+    "VkMemoryAllocateInfo.allocationSize",
+  );
+  assertThrows(
+    () => encode(VkMemoryAllocateInfo, { allocationSize: 2 ** 60 }, arena),
+    RangeError,
+    "pass VkDeviceSize as a bigint",
+  );
+  assertThrows(
+    () => encode(VkImportMemoryFdInfoKHR, { fd: 2 ** 31 }, arena),
+    RangeError,
+    "VkImportMemoryFdInfoKHR.fd",
+  );
+  assertThrows(
+    () => encode(VkApplicationInfo, { pApplicationName: "a\0b" }, arena),
+    TypeError,
+    "VkApplicationInfo.pApplicationName: a C string cannot hold a NUL",
+  );
+  assertThrows(
+    () => encode(VkInstanceCreateInfo, { ppEnabledLayerNames: ["ok", "x\0"] }, arena),
+    TypeError,
+    "VkInstanceCreateInfo.ppEnabledLayerNames[1]",
+  );
+  assertThrows(
+    () => encode(VkMemoryAllocateInfo, { memoryTypeIdx: 1 } as never, arena),
+    TypeError,
+    'VkMemoryAllocateInfo has no field "memoryTypeIdx"',
+  );
+  const Fixed = defineStruct("Fixed", { name: chars(4), id: bytes(2) });
+  assertThrows(() => encode(Fixed, { name: "abcd" }, arena), RangeError, "Fixed.name");
+  assertThrows(() => encode(Fixed, { id: [1, 2, 3] }, arena), RangeError, "Fixed.id");
+  assertThrows(() => encode(Fixed, { id: [256] }, arena), RangeError, "Fixed.id[0]");
+});
+
+test("counts are derived from arrays, and a wrong count is refused", () => {
+  using arena = new Arena();
+  const e = encode(VkInstanceCreateInfo, { ppEnabledExtensionNames: ["A", "BB"] }, arena);
+  const d = e.decode();
+  assertEquals(d.enabledExtensionCount, 2);
+  assertEquals(d.ppEnabledExtensionNames, ["A", "BB"]);
+  assertEquals(d.enabledLayerCount, 0);
+  assertThrows(
+    () =>
+      encode(
+        VkInstanceCreateInfo,
+        { enabledExtensionCount: 3, ppEnabledExtensionNames: ["A"] },
+        arena,
+      ),
+    RangeError,
+    "VkInstanceCreateInfo.enabledExtensionCount",
+  );
+  const Q = defineStruct("Q", { n: count(), p: numberArray(i32(), "n", "const int32_t*") });
+  assertEquals(encode(Q, { p: [-1, 7] }, arena).decode(), { n: 2, p: [-1, 7] });
+});
+
+test("pointer fields reach memory that stays alive while the arena does", () => {
+  using arena = new Arena();
+  const e = encode(VkInstanceCreateInfo, {
+    pApplicationInfo: { pApplicationName: "héllo", apiVersion: 42 },
+  }, arena);
+  // Garbage that would reuse freed memory, then read through the pointers C would follow.
+  for (let i = 0; i < 1000; i++) new Uint8Array(new ArrayBuffer(4096)).fill(0xee);
+  const back = readStructAt(VkInstanceCreateInfo, rt.pointer(e.address));
+  assertEquals(back.pApplicationInfo[0].pApplicationName, "héllo");
+  assertEquals(back.pApplicationInfo[0].apiVersion, 42);
+  const S = defineStruct("S", { s: cstr(), n: count(), names: cstrArray("n") });
+  assertEquals(encode(S, { s: null, names: [] }, arena).decode(), { s: null, n: 0, names: [] });
+});
+
+test("pNext chains only take structs that extend the target, each once", () => {
+  using arena = new Arena();
+  const ok = encode(VkMemoryAllocateInfo, {
+    pNext: [
+      link(VkExportMemoryAllocateInfo, { handleTypes: 1 }),
+      link(VkImportMemoryFdInfoKHR, { fd: 7 }),
+    ],
+  }, arena);
+  const chained = ok.chained(VkImportMemoryFdInfoKHR);
+  assertEquals(chained.fd, 7);
+  assertEquals(ok.chained(VkExportMemoryAllocateInfo).handleTypes, 1);
+  assertThrows(
+    // @ts-expect-error: the type system refuses it too
+    () => encode(VkDeviceCreateInfo, { pNext: [link(VkImportMemoryFdInfoKHR, { fd: 1 })] }, arena),
+    TypeError,
+    "VkImportMemoryFdInfoKHR cannot extend VkDeviceCreateInfo",
+  );
+  assertThrows(
+    () =>
+      encode(VkMemoryAllocateInfo, {
+        pNext: [link(VkImportMemoryFdInfoKHR, { fd: 1 }), link(VkImportMemoryFdInfoKHR, { fd: 2 })],
+      }, arena),
+    TypeError,
+    "appears twice",
+  );
+  assertThrows(() => ok.chained(VkPhysicalDeviceIDProperties), Error, "not in the pNext chain");
+});

@@ -65,6 +65,7 @@ export class Device extends Resource {
   readonly queueCount: number;
   /** Whether timeline semaphores are enabled. */
   readonly timelineSemaphores: boolean;
+  /** `Device "<name>"`, for messages. */
   readonly label: string;
   #tables = new Map<string, unknown>();
 
@@ -210,6 +211,7 @@ export class Device extends Resource {
     });
   }
 
+  /** Destroys the VkDevice. */
   protected destroy(): void {
     vk().vkDestroyDevice(this.handle, null);
   }

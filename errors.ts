@@ -84,6 +84,7 @@ export class VkError extends Error {
   /** The values that matter for this failure (handle type, size, memory type, device ...). */
   readonly details: Readonly<Record<string, unknown>>;
 
+  /** Makes the error; `note` is appended to the message. */
   constructor(
     command: string,
     result: number,
@@ -130,6 +131,7 @@ export class MissingExtensionError extends Error {
   /** The device (or instance) that lacks it. */
   readonly device: string;
 
+  /** Says `device` does not offer (or has not enabled) `extension`. */
   constructor(extension: string, device: string, why: "offered" | "enabled", hint?: string) {
     super(
       why === "offered"
@@ -153,6 +155,7 @@ export class MissingExtensionError extends Error {
  * ```
  */
 export class DisposedError extends Error {
+  /** Says `what` was used after dispose. */
   constructor(what: string) {
     super(`${what} was used after dispose`);
     this.name = "DisposedError";

@@ -11,7 +11,7 @@ import { check, MissingExtensionError } from "./errors.ts";
 import { Arena, encode, link, readStructAt } from "./ffi/layout.ts";
 import { rt } from "./ffi/runtime.ts";
 import type { Callback, Pointer } from "./ffi/types.ts";
-import { VK_EXT_debug_utils } from "./ffi/vk_commands.ts";
+import { type ExtensionTable, VK_EXT_debug_utils } from "./ffi/vk_commands.ts";
 import {
   VkDebugUtilsMessengerCallbackDataEXT,
   VkDebugUtilsMessengerCreateInfoEXT,
@@ -136,6 +136,7 @@ export class Instance extends Resource {
   readonly extensions: readonly string[];
   /** Validation messages at or above the chosen severity, in order (when validation is on). */
   readonly validationMessages: ValidationMessage[] = [];
+  /** `"Instance"`, for messages. */
   readonly label: string = "Instance";
 
   #callback: Callback | undefined;
@@ -190,7 +191,7 @@ export class Instance extends Resource {
 
     // The instance object exists before the callback can fire, so messages reach it; the
     // callback is wired to it right after construction.
-    let target: Instance | undefined;
+    const box: { target?: Instance } = {};
     const early: ValidationMessage[] = [];
     const minBits = SEVERITY_BITS[validation?.minSeverity ?? "warning"];
     const callback = validation
@@ -199,10 +200,10 @@ export class Instance extends Resource {
         (severity, types, data) => {
           try {
             const m = decodeMessage(severity, types, data);
-            if (target) target.#report(m, validation);
+            if (box.target) box.target.#report(m, validation);
             else early.push(m);
           } catch (e) {
-            if (target) target.#callbackError ??= e;
+            if (box.target) box.target.#callbackError ??= e;
           }
           return 0; // VK_FALSE: never abort the call
         },
@@ -239,7 +240,7 @@ export class Instance extends Resource {
       });
     }
     const instance = new Instance(rt.pointer(out[0]), apiVersion, layers, extensions, callback);
-    target = instance;
+    box.target = instance;
     for (const m of early) instance.#report(m, validation!);
     if (callback && messengerInfo) {
       try {
@@ -291,7 +292,7 @@ export class Instance extends Resource {
   }
 
   /** Loads an instance extension's commands (it must be enabled). */
-  instanceExtension<T extends typeof VK_EXT_debug_utils>(table: T): ExtensionFunctions<T> {
+  instanceExtension<T extends ExtensionTable>(table: T): ExtensionFunctions<T> {
     this.alive();
     if (!this.extensions.includes(table.name)) {
       throw new MissingExtensionError(table.name, "the instance", "enabled");
@@ -328,6 +329,7 @@ export class Instance extends Resource {
     this.alive();
   }
 
+  /** Destroys the messenger and the VkInstance; frees the callback. */
   protected destroy(): void {
     if (this.#messenger && this.#debugUtils) {
       this.#debugUtils.vkDestroyDebugUtilsMessengerEXT(this.handle, this.#messenger, null);

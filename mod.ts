@@ -14,6 +14,7 @@
  *
  * @module
  */
+export type { Resource } from "./_resource.ts";
 export {
   capabilityMatrix,
   externalBufferProperties,
@@ -85,7 +86,20 @@ export {
   VK_RESULT_NAMES,
   VkError,
 } from "./errors.ts";
+export type {
+  ForeignFunction,
+  FunctionOf,
+  FunctionsOf,
+  NativeType,
+  ParamOf,
+  ParamsOf,
+  Pointer,
+  ResultOf,
+  SymbolTable,
+} from "./ffi/types.ts";
+export type { ExtensionTable } from "./ffi/vk_commands.ts";
 export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
+export type { ExtensionFunctions } from "./ffi/vulkan.ts";
 export {
   availableInstanceExtensions,
   availableLayers,
@@ -102,6 +116,7 @@ export type {
 export { PhysicalDevice } from "./physical_device.ts";
 export type {
   DeviceIds,
+  DeviceLimits,
   MemoryHeapInfo,
   MemoryTypeInfo,
   QueueFamilyInfo,

@@ -26,7 +26,6 @@ import {
   VkPhysicalDeviceExternalMemoryHostPropertiesEXT,
   VkPhysicalDeviceFeatures2,
   VkPhysicalDeviceIDProperties,
-  VkPhysicalDeviceLimits,
   VkPhysicalDeviceMemoryProperties,
   VkPhysicalDeviceProperties2,
   VkPhysicalDeviceTimelineSemaphoreFeatures,
@@ -70,6 +69,9 @@ export interface QueueFamilyInfo {
   /** Valid bits of timestamps. */
   timestampValidBits: number;
 }
+
+/** The device's limits (`VkPhysicalDeviceLimits`), by field name. */
+export type DeviceLimits = Readonly<Record<string, number | bigint | boolean | number[]>>;
 
 /** The identity of a device across APIs and processes. */
 export interface DeviceIds {
@@ -249,8 +251,8 @@ export class PhysicalDevice {
   }
 
   /** The device's limits (`VkPhysicalDeviceLimits`). */
-  get limits(): Output<typeof VkPhysicalDeviceLimits> {
-    return this.#properties().core.limits;
+  get limits(): DeviceLimits {
+    return this.#properties().core.limits as DeviceLimits;
   }
 
   /**

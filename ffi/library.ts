@@ -16,6 +16,7 @@ export class LibraryLoadError extends Error {
   /** What to install to get it. */
   readonly install: string;
 
+  /** Lists every path `tried` and what to `install`. */
   constructor(library: string, tried: { path: string; error: string }[], install: string) {
     super(
       `could not load ${library}; tried:\n${

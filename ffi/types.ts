@@ -41,32 +41,33 @@ export interface ForeignFunction {
 /** A table of foreign functions, by symbol name. */
 export type SymbolTable = Readonly<Record<string, ForeignFunction>>;
 
-declare const pointerBrand: unique symbol;
-
 /**
  * An opaque native pointer, or `null` for NULL. Its representation belongs to the backend
  * (an object on Deno, a number on Bun): convert with {@linkcode Runtime.address} and
  * {@linkcode Runtime.pointer}, never by hand.
  */
-export type Pointer = { readonly [pointerBrand]: true } | null;
+export type Pointer = { readonly "vkshare.pointer": never } | null;
 
 /** Bytes whose address is taken for the length of a call. */
 export type BufferArg = ArrayBufferView | null;
 
-type ParamOf<T extends NativeType> = T extends "bool" ? boolean
+/** The JS type of an argument of native type `T`. */
+export type ParamOf<T extends NativeType> = T extends "bool" ? boolean
   : T extends "u64" | "i64" | "usize" | "isize" ? number | bigint
   : T extends "pointer" | "function" ? Pointer
   : T extends "buffer" ? BufferArg
   : T extends "void" ? never
   : number;
 
-type ResultOf<T extends NativeType> = T extends "void" ? void
+/** The JS type of a result of native type `T` (64-bit integers are bigint). */
+export type ResultOf<T extends NativeType> = T extends "void" ? void
   : T extends "bool" ? boolean
   : T extends "u64" | "i64" | "usize" | "isize" ? bigint
   : T extends "pointer" | "function" | "buffer" ? Pointer
   : number;
 
-type ParamsOf<T extends readonly NativeType[]> = { [K in keyof T]: ParamOf<T[K]> };
+/** The JS types of a parameter list. */
+export type ParamsOf<T extends readonly NativeType[]> = { [K in keyof T]: ParamOf<T[K]> };
 
 /** The JS function type of a foreign function: 64-bit results are always `bigint`. */
 export type FunctionOf<F extends ForeignFunction> = (

@@ -1,0 +1,58 @@
+// Typed errors: names, numbers, commands and values in the message; success codes as values.
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { openFirst } from "../ffi/library.ts";
+import { check, flagMask, flagNames, MemoryHandleType, resultName, VkError } from "../mod.ts";
+import { LibraryLoadError } from "../mod.ts";
+import { test } from "./_harness.ts";
+
+test("VkError names the result, its number, the command and the values", () => {
+  const e = new VkError("vkAllocateMemory", -1000072003, { handleType: "OPAQUE_FD", size: 4096n });
+  assertEquals(e.resultName, "VK_ERROR_INVALID_EXTERNAL_HANDLE");
+  assertEquals(e.result, -1000072003);
+  assertStringIncludes(
+    e.message,
+    "vkAllocateMemory failed: VK_ERROR_INVALID_EXTERNAL_HANDLE (-1000072003)",
+  );
+  assertStringIncludes(e.message, "handleType=OPAQUE_FD, size=0x1000");
+});
+
+test("check() throws on error codes and returns success codes as values", () => {
+  assertEquals(check(0, "x"), 0);
+  assertEquals(check(2, "vkWaitForFences"), 2); // VK_TIMEOUT
+  assertEquals(check(5, "x"), 5); // VK_INCOMPLETE
+  assertThrows(
+    () => check(-2, "vkAllocateMemory", { size: 1 }),
+    VkError,
+    "VK_ERROR_OUT_OF_DEVICE_MEMORY",
+  );
+  assertEquals(resultName(-424242), "VK_RESULT_-424242");
+});
+
+test("a library that cannot load names every path tried and what to install", () => {
+  const e = assertThrows(
+    () =>
+      openFirst(
+        "libnothing",
+        "VKSHARE_TEST_UNSET_VAR",
+        ["/nope/libnothing.so", "libnothing.so.9"],
+        {},
+        "apt-get install nothing",
+      ),
+    LibraryLoadError,
+  );
+  assertEquals(e.tried.map((t) => t.path), ["/nope/libnothing.so", "libnothing.so.9"]);
+  assertStringIncludes(e.message, "/nope/libnothing.so");
+  assertStringIncludes(e.message, "apt-get install nothing");
+});
+
+test("flag masks and names convert both ways and refuse unknown names", () => {
+  assertEquals(flagNames(MemoryHandleType, 0x201), ["OPAQUE_FD", "DMA_BUF"]);
+  assertEquals(flagNames(MemoryHandleType, 0x80000000), ["0x80000000"]);
+  assertEquals(flagMask(MemoryHandleType, ["OPAQUE_FD", "DMA_BUF"], "t"), 0x201);
+  assertThrows(
+    () => flagMask(MemoryHandleType, ["FD" as never], "handleTypes"),
+    RangeError,
+    "handleTypes",
+  );
+  assertThrows(() => flagMask(MemoryHandleType, -1, "handleTypes"), RangeError);
+});

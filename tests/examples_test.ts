@@ -1,0 +1,43 @@
+// The examples run as a user runs them, in a child process, and print the truth.
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { capabilityMatrix, Instance } from "../mod.ts";
+import { test } from "./_harness.ts";
+import "./_vk.ts"; // opens libvulkan before the tests (a library is loaded once per process)
+
+function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
+  const r = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(`../examples/${script}`, import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const d = new TextDecoder();
+  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+}
+
+test("caps.ts --json prints the same matrix as capabilityMatrix", () => {
+  const r = run("caps.ts", "--json");
+  assertEquals(r.code, 0, r.err);
+  const printed = JSON.parse(r.out);
+  using instance = Instance.create();
+  const pds = instance.physicalDevices();
+  assertEquals(printed.length, pds.length);
+  pds.forEach((pd, i) => {
+    const { memoryTypes, memoryHeaps: _h, queueFamilies: _q, ...matrix } = printed[i];
+    assertEquals(matrix, JSON.parse(JSON.stringify(capabilityMatrix(pd))));
+    assertEquals(memoryTypes, pd.memoryTypes);
+  });
+});
+
+test("caps.ts prints a readable table for every device", () => {
+  const r = run("caps.ts");
+  assertEquals(r.code, 0, r.err);
+  using instance = Instance.create();
+  for (const pd of instance.physicalDevices()) {
+    assertStringIncludes(r.out, pd.name);
+    assertStringIncludes(r.out, pd.deviceUUID);
+  }
+  for (const s of ["buffers", "images (2D)", "semaphores", "fences", "memory types"]) {
+    assertStringIncludes(r.out, s);
+  }
+  assert(/OPAQUE_FD\s+TRANSFER_SRC\|TRANSFER_DST\s+export import/.test(r.out));
+});

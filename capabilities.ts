@@ -487,13 +487,18 @@ export function capabilityMatrix(
     for (const format of formats) {
       for (const tiling of tilings) {
         for (const usage of imageUsages) {
-          const c = externalImageFormatProperties(pd, { handleType, format, tiling, usage });
+          const { maxResourceSize, ...c } = externalImageFormatProperties(pd, {
+            handleType,
+            format,
+            tiling,
+            usage,
+          });
           images.push({
             ...c,
             format,
             tiling,
             usage: [...usage],
-            maxResourceSize: c.maxResourceSize?.toString(),
+            ...(maxResourceSize === undefined ? {} : { maxResourceSize: String(maxResourceSize) }),
           });
         }
       }

@@ -34,7 +34,7 @@ test(
 
 test(
   "identity matches vulkaninfo",
-  { skip: info ? false : "vulkaninfo is not installed" },
+  { skip: info ? false : "vulkaninfo is missing or failed to run" },
   forEachDevice((pd) => {
     const hex = (u: string) => u.replaceAll("-", "");
     const uuids = [...info!.matchAll(/(deviceUUID|driverUUID)\s*=\s*([0-9a-f-]+)/g)]

@@ -51,7 +51,9 @@ test(
   forEachDevice((pd) => {
     const c = externalBufferProperties(pd, { handleType: "HOST_ALLOCATION" });
     if (pd.hasExtension("VK_EXT_external_memory_host")) {
-      assert(c.importable && !c.exportable, JSON.stringify(c));
+      assert(c.importable, JSON.stringify(c));
+      // lavapipe says import only; NVIDIA 580 also reports HOST_ALLOCATION as exportable.
+      if (isLavapipe(pd)) assertEquals(c.exportable, false);
     } else assertEquals(c.unsupported, "no VK_EXT_external_memory_host");
   }),
 );

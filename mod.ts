@@ -87,6 +87,7 @@ export {
   VkError,
 } from "./errors.ts";
 export type {
+  BufferArg,
   ForeignFunction,
   FunctionOf,
   FunctionsOf,

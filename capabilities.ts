@@ -123,8 +123,13 @@ function memoryCapability(
   };
 }
 
-function missingMemoryExtension(pd: PhysicalDevice, t: MemoryHandleTypeName): string | undefined {
-  const ext = MEMORY_HANDLE_EXTENSION[t];
+/** Why handle type `t` cannot be used on `pd` (its extension is missing), or undefined. */
+function missingExtension<T extends string>(
+  pd: PhysicalDevice,
+  table: Partial<Record<T, string>>,
+  t: T,
+): string | undefined {
+  const ext = table[t];
   if (ext === undefined) return `${t} is not a handle type of this platform`;
   return pd.hasExtension(ext) ? undefined : `no ${ext}`;
 }
@@ -169,7 +174,7 @@ export function externalBufferProperties(
   const usage = flagMask(BufferUsage, query.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage");
   const flags = flagMask(BufferCreateFlag, query.flags ?? [], "flags");
   const h = pd.live;
-  const why = missingMemoryExtension(pd, query.handleType);
+  const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
   if (why) return unsupportedMemory(query.handleType, why);
   using arena = new Arena();
   const info = encode(VkPhysicalDeviceExternalBufferInfo, { flags, usage, handleType }, arena);
@@ -233,7 +238,7 @@ export function externalImageFormatProperties(
   );
   const flags = flagMask(ImageCreateFlag, query.flags ?? [], "flags");
   const h = pd.live;
-  const why = missingMemoryExtension(pd, query.handleType);
+  const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
   if (why) return { ...unsupportedMemory(query.handleType, why), supported: false };
   if (query.tiling === "DRM_FORMAT_MODIFIER") {
     throw new RangeError(
@@ -321,16 +326,8 @@ export function externalSemaphoreProperties(
   const typeValue = enumValue(SemaphoreType, semaphoreType, "semaphoreType");
   const h = pd.live;
   const base = { handleType: query.handleType, semaphoreType };
-  const ext = SEMAPHORE_HANDLE_EXTENSION[query.handleType];
-  if (ext === undefined) {
-    return {
-      ...base,
-      ...unsupportedSync(`${query.handleType} is not a handle type of this platform`),
-    };
-  }
-  if (!pd.hasExtension(ext)) {
-    return { ...base, ...unsupportedSync(`no ${ext}`) };
-  }
+  const why = missingExtension(pd, SEMAPHORE_HANDLE_EXTENSION, query.handleType);
+  if (why) return { ...base, ...unsupportedSync(why) };
   if (semaphoreType === "timeline" && !pd.timelineSemaphores) {
     return { ...base, ...unsupportedSync("no timelineSemaphore feature") };
   }
@@ -365,16 +362,8 @@ export function externalFenceProperties(
   const handleType = enumValue(FenceHandleType, query.handleType, "handleType");
   const h = pd.live;
   const base = { handleType: query.handleType };
-  const ext = FENCE_HANDLE_EXTENSION[query.handleType];
-  if (ext === undefined) {
-    return {
-      ...base,
-      ...unsupportedSync(`${query.handleType} is not a handle type of this platform`),
-    };
-  }
-  if (!pd.hasExtension(ext)) {
-    return { ...base, ...unsupportedSync(`no ${ext}`) };
-  }
+  const why = missingExtension(pd, FENCE_HANDLE_EXTENSION, query.handleType);
+  if (why) return { ...base, ...unsupportedSync(why) };
   using arena = new Arena();
   const info = encode(VkPhysicalDeviceExternalFenceInfo, { handleType }, arena);
   const props = encode(VkExternalFenceProperties, {}, arena);

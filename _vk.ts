@@ -1,8 +1,11 @@
 // Small helpers shared by the typed API: out-parameters, the two-call enumeration idiom, and
 // text forms of UUIDs.
-import { check } from "./errors.ts";
+import { check, MissingExtensionError } from "./errors.ts";
 import { Arena, decodeArray } from "./ffi/layout.ts";
 import type { AnyStruct, Output } from "./ffi/layout.ts";
+import type { Pointer } from "./ffi/types.ts";
+import type { ExtensionTable } from "./ffi/vk_commands.ts";
+import { type ExtensionFunctions, loadExtension, MissingCommands } from "./ffi/vulkan.ts";
 
 /** An out-parameter for one 64-bit value (a handle), in memory that never moves. */
 export function out64(): BigUint64Array {
@@ -55,4 +58,25 @@ export function uuidString(b: Uint8Array): string {
 /** Bytes as lowercase hex. */
 export function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Loads an enabled extension's commands through `handle`; throws a MissingExtensionError naming
+ * `owner` when the driver does not give them all.
+ */
+export function loadEnabledExtension<T extends ExtensionTable>(
+  table: T,
+  handle: Pointer,
+  owner: string,
+): ExtensionFunctions<T> {
+  const f = loadExtension(table, handle);
+  if (f instanceof MissingCommands) {
+    throw new MissingExtensionError(
+      table.name,
+      owner,
+      "offered",
+      `the driver gives no ${f.names.join(", ")}`,
+    );
+  }
+  return f;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { Resource } from "./_resource.ts";
-import { out64 } from "./_vk.ts";
+import { loadEnabledExtension, out64 } from "./_vk.ts";
 import { makeVersion, QueueFlag, versionString } from "./enums.ts";
 import { check, MissingExtensionError } from "./errors.ts";
 import { Arena, encode, link } from "./ffi/layout.ts";
@@ -14,7 +14,7 @@ import { rt } from "./ffi/runtime.ts";
 import type { Pointer } from "./ffi/types.ts";
 import type { ExtensionTable } from "./ffi/vk_commands.ts";
 import { VkDeviceCreateInfo, VkPhysicalDeviceTimelineSemaphoreFeatures } from "./ffi/vk_structs.ts";
-import { type ExtensionFunctions, loadExtension, MissingCommands, vk } from "./ffi/vulkan.ts";
+import { type ExtensionFunctions, vk } from "./ffi/vulkan.ts";
 import type { PhysicalDevice } from "./physical_device.ts";
 
 /** The device extensions of external memory and synchronization on POSIX systems. */
@@ -179,16 +179,7 @@ export class Device extends Resource {
         this.physicalDevice.hasExtension(table.name) ? "enabled" : "offered",
       );
     }
-    const loaded = loadExtension(table, h);
-    if (loaded instanceof MissingCommands) {
-      throw new MissingExtensionError(
-        table.name,
-        this.physicalDevice.name,
-        "offered",
-        `the driver gives no ${loaded.names.join(", ")}`,
-      );
-    }
-    f = loaded;
+    f = loadEnabledExtension(table, h, this.physicalDevice.name);
     this.#tables.set(table.name, f);
     return f;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { Resource } from "./_resource.ts";
-import { enumerate, out32, out64 } from "./_vk.ts";
+import { enumerate, loadEnabledExtension, out32, out64 } from "./_vk.ts";
 import { makeVersion, versionString } from "./enums.ts";
 import { check, MissingExtensionError } from "./errors.ts";
 import { Arena, encode, link, readStructAt } from "./ffi/layout.ts";
@@ -19,7 +19,7 @@ import {
   VkInstanceCreateInfo,
   VkLayerProperties,
 } from "./ffi/vk_structs.ts";
-import { type ExtensionFunctions, loadExtension, MissingCommands, vk } from "./ffi/vulkan.ts";
+import { type ExtensionFunctions, vk } from "./ffi/vulkan.ts";
 import { PhysicalDevice } from "./physical_device.ts";
 
 /** The Khronos validation layer. */
@@ -297,16 +297,7 @@ export class Instance extends Resource {
     if (!this.extensions.includes(table.name)) {
       throw new MissingExtensionError(table.name, "the instance", "enabled");
     }
-    const f = loadExtension(table, this.handle);
-    if (f instanceof MissingCommands) {
-      throw new MissingExtensionError(
-        table.name,
-        "the instance",
-        "offered",
-        `no ${f.names.join(", ")}`,
-      );
-    }
-    return f;
+    return loadEnabledExtension(table, this.handle, "the instance");
   }
 
   /** The physical devices (GPUs and software drivers) this instance sees. */

@@ -1,6 +1,11 @@
 // Fixtures for tests that talk to a real Vulkan driver: every instance runs with the Khronos
 // validation layer, and a test fails if the layer reported any error during it.
+import { vk } from "../ffi/vulkan.ts";
 import { Instance, type PhysicalDevice } from "../mod.ts";
+
+// libvulkan is loaded once per process and never closed: open it before the tests, so that the
+// resource sanitizer does not count it against the first test that uses it.
+vk();
 
 /** Runs `fn` with a validated instance; fails on any validation error; disposes the instance. */
 export function withInstance(
@@ -27,21 +32,4 @@ export function forEachDevice(
     if (devices.length === 0) throw new Error("no Vulkan device: run deno task setup");
     for (const pd of devices) await fn(pd, instance);
   });
-}
-
-/** What the machine's devices offer, probed once (without validation) to decide skips. */
-export const probe: { names: string[]; extensions: Set<string>[]; drivers: (string | null)[] } =
-  (() => {
-    using instance = Instance.create();
-    const pds = instance.physicalDevices();
-    return {
-      names: pds.map((p) => p.name),
-      extensions: pds.map((p) => new Set(p.extensionNames)),
-      drivers: pds.map((p) => p.driverName),
-    };
-  })();
-
-/** A skip reason when no device offers `extension`, else false. */
-export function needs(extension: string): string | false {
-  return probe.extensions.some((s) => s.has(extension)) ? false : `no device offers ${extension}`;
 }

@@ -1,8 +1,8 @@
 // The examples run as a user runs them, in a child process, and print the truth.
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import "./_vk.ts"; // opens libvulkan before the tests
 import { capabilityMatrix, Instance } from "../mod.ts";
 import { test } from "./_harness.ts";
-import "./_vk.ts"; // opens libvulkan before the tests (a library is loaded once per process)
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
   const r = new Deno.Command(Deno.execPath(), {

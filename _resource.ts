@@ -28,6 +28,11 @@ export abstract class Resource implements Disposable {
     if (this.#disposed) throw new DisposedError(this.label);
   }
 
+  /** Throws a DisposedError when the object (or a parent) was disposed. */
+  assertAlive(): void {
+    this.alive();
+  }
+
   /** Frees the native resource; called once, after every child is disposed. */
   protected abstract destroy(): void;
 

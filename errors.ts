@@ -161,3 +161,94 @@ export class DisposedError extends Error {
     this.name = "DisposedError";
   }
 }
+
+/** Which sharing rule a {@linkcode ShareError} is about. */
+export type ShareRule =
+  | "UUID_MISMATCH"
+  | "HANDLE_TYPE_UNSUPPORTED"
+  | "NOT_EXPORTABLE"
+  | "BAD_EXPORT"
+  | "BAD_DESCRIPTOR"
+  | "SIZE_MISMATCH"
+  | "MEMORY_TYPE_MISMATCH"
+  | "MEMORY_TYPE_NOT_ALLOWED"
+  | "NO_MEMORY_TYPE"
+  | "DEDICATED_MISMATCH"
+  | "DEDICATED_REQUIRED"
+  | "FD_NOT_OPEN"
+  | "FD_CONSUMED"
+  | "FD_KIND_MISMATCH"
+  | "ALIGNMENT"
+  | "NOT_EXTERNAL"
+  | "NOT_HOST_VISIBLE"
+  | "ALREADY_BOUND";
+
+/**
+ * A sharing rule that vkshare checks before the driver sees the call was broken: the message
+ * says what was expected and what was given. Nothing was passed to the driver, and no fd was
+ * consumed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   // DeviceMemory.importFd(device, fd, descriptor)
+ * } catch (e) {
+ *   if (e instanceof ShareError && e.rule === "UUID_MISMATCH") {}
+ * }
+ * ```
+ */
+export class ShareError extends Error {
+  /** The rule. */
+  readonly rule: ShareRule;
+  /** What was expected (when the rule compares values). */
+  readonly expected: unknown;
+  /** What was given. */
+  readonly actual: unknown;
+
+  /** Says `message`; `expected` and `actual` are kept for programs. */
+  constructor(rule: ShareRule, message: string, expected?: unknown, actual?: unknown) {
+    super(`${rule}: ${message}`);
+    this.name = "ShareError";
+    this.rule = rule;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * An import the driver refused. Besides the VkResult, it says whether the device still
+ * allocates: NVIDIA's driver stops allocating on a VkDevice after a failed memory import, so
+ * vkshare tries a small canary allocation and reports the result.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   // DeviceMemory.importFd(device, fd, descriptor)
+ * } catch (e) {
+ *   if (e instanceof ImportError && !e.deviceStillAllocates) {} // make a new Device
+ * }
+ * ```
+ */
+export class ImportError extends VkError {
+  /** Whether a canary allocation on the same device succeeded after the failure. */
+  readonly deviceStillAllocates: boolean;
+
+  /** Wraps the failed `command`'s `result`. */
+  constructor(
+    command: string,
+    result: number,
+    details: Record<string, unknown>,
+    deviceStillAllocates: boolean,
+  ) {
+    super(
+      command,
+      result,
+      details,
+      deviceStillAllocates
+        ? "the device still allocates; the caller's fd is still open"
+        : "the device no longer allocates after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open",
+    );
+    this.name = "ImportError";
+    this.deviceStillAllocates = deviceStillAllocates;
+  }
+}

@@ -315,11 +315,6 @@ export class Instance extends Resource {
     return this.#physicalDevices;
   }
 
-  /** Throws DisposedError if this instance was disposed. */
-  assertAlive(): void {
-    this.alive();
-  }
-
   /** Destroys the messenger and the VkInstance; frees the callback. */
   protected destroy(): void {
     if (this.#messenger && this.#debugUtils) {

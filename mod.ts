@@ -14,7 +14,10 @@
  *
  * @module
  */
+export type { Bindable, DedicatedTarget, MemoryRequirements } from "./_bindable.ts";
 export type { Resource } from "./_resource.ts";
+export { GpuBuffer } from "./buffer.ts";
+export type { BufferOptions } from "./buffer.ts";
 export {
   capabilityMatrix,
   externalBufferProperties,
@@ -80,12 +83,17 @@ export type {
 export {
   check,
   DisposedError,
+  ImportError,
   LibraryLoadError,
   MissingExtensionError,
   resultName,
+  ShareError,
   VK_RESULT_NAMES,
   VkError,
 } from "./errors.ts";
+export type { ShareRule } from "./errors.ts";
+export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd } from "./fd.ts";
+export type { FdState } from "./fd.ts";
 export type {
   BufferArg,
   ForeignFunction,
@@ -101,6 +109,9 @@ export type {
 export type { ExtensionTable } from "./ffi/vk_commands.ts";
 export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
 export type { ExtensionFunctions } from "./ffi/vulkan.ts";
+export { HostAllocation } from "./host.ts";
+export { GpuImage } from "./image.ts";
+export type { ImageOptions } from "./image.ts";
 export {
   availableInstanceExtensions,
   availableLayers,
@@ -114,6 +125,14 @@ export type {
   ValidationMessage,
   ValidationOptions,
 } from "./instance.ts";
+export { DESCRIPTOR_VERSION, DeviceMemory } from "./memory.ts";
+export type {
+  AllocateOptions,
+  HostImportOptions,
+  ImportOptions,
+  MemoryDescriptor,
+  MemoryExport,
+} from "./memory.ts";
 export { PhysicalDevice } from "./physical_device.ts";
 export type {
   DeviceIds,
@@ -122,3 +141,5 @@ export type {
   MemoryTypeInfo,
   QueueFamilyInfo,
 } from "./physical_device.ts";
+export { Transfer } from "./transfer.ts";
+export type { Range, TransferOptions } from "./transfer.ts";

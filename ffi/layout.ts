@@ -349,12 +349,15 @@ export function cstrArray(
   };
 }
 
-/** `const uint32_t*` / `const float*` with its count in field `len`: an array of numbers. */
-export function numberArray(
-  elem: FieldType<number, number>,
+/**
+ * A pointer to `len` scalars (`const uint32_t*`, `const float*`, `const VkSemaphore*`,
+ * `const VkCommandBuffer*`) with its count in field `len`: an array of element values.
+ */
+export function valueArray<In, Out>(
+  elem: FieldType<In, Out>,
   len: string,
   c: string,
-): FieldType<readonly number[] | ArrayLike<number>, number[]> {
+): FieldType<readonly In[] | ArrayLike<In>, Out[]> {
   return {
     c,
     size: 8,

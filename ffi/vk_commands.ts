@@ -290,6 +290,145 @@ export const VK_CORE = {
     result: "void",
     optional: true,
   },
+  vkCreateCommandPool: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkCommandPoolCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkCommandPool* pCommandPool
+    ],
+    result: "i32",
+  },
+  vkDestroyCommandPool: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkCommandPool commandPool
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkAllocateCommandBuffers: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkCommandBufferAllocateInfo* pAllocateInfo
+      "buffer", // VkCommandBuffer* pCommandBuffers
+    ],
+    result: "i32",
+  },
+  vkFreeCommandBuffers: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkCommandPool commandPool
+      "u32", // uint32_t commandBufferCount
+      "buffer", // const VkCommandBuffer* pCommandBuffers
+    ],
+    result: "void",
+  },
+  vkBeginCommandBuffer: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "buffer", // const VkCommandBufferBeginInfo* pBeginInfo
+    ],
+    result: "i32",
+  },
+  vkEndCommandBuffer: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+    ],
+    result: "i32",
+  },
+  vkCmdCopyBuffer: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkBuffer srcBuffer
+      "u64", // VkBuffer dstBuffer
+      "u32", // uint32_t regionCount
+      "buffer", // const VkBufferCopy* pRegions
+    ],
+    result: "void",
+  },
+  vkCmdFillBuffer: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkBuffer dstBuffer
+      "u64", // VkDeviceSize dstOffset
+      "u64", // VkDeviceSize size
+      "u32", // uint32_t data
+    ],
+    result: "void",
+  },
+  vkCmdPipelineBarrier: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u32", // VkPipelineStageFlags srcStageMask
+      "u32", // VkPipelineStageFlags dstStageMask
+      "u32", // VkDependencyFlags dependencyFlags
+      "u32", // uint32_t memoryBarrierCount
+      "buffer", // const VkMemoryBarrier* pMemoryBarriers
+      "u32", // uint32_t bufferMemoryBarrierCount
+      "buffer", // const VkBufferMemoryBarrier* pBufferMemoryBarriers
+      "u32", // uint32_t imageMemoryBarrierCount
+      "buffer", // const VkImageMemoryBarrier* pImageMemoryBarriers
+    ],
+    result: "void",
+  },
+  vkQueueSubmit: {
+    parameters: [
+      "pointer", // VkQueue queue
+      "u32", // uint32_t submitCount
+      "buffer", // const VkSubmitInfo* pSubmits
+      "u64", // VkFence fence
+    ],
+    result: "i32",
+  },
+  vkQueueWaitIdle: {
+    parameters: [
+      "pointer", // VkQueue queue
+    ],
+    result: "i32",
+  },
+  vkCreateFence: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkFenceCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkFence* pFence
+    ],
+    result: "i32",
+  },
+  vkDestroyFence: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkFence fence
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkWaitForFences: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u32", // uint32_t fenceCount
+      "buffer", // const VkFence* pFences
+      "u32", // VkBool32 waitAll
+      "u64", // uint64_t timeout
+    ],
+    result: "i32",
+  },
+  vkResetFences: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u32", // uint32_t fenceCount
+      "buffer", // const VkFence* pFences
+    ],
+    result: "i32",
+  },
+  vkGetFenceStatus: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkFence fence
+    ],
+    result: "i32",
+  },
 } as const;
 
 /** An extension's command table: which level loads it, and its commands. */

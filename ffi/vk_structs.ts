@@ -18,7 +18,6 @@ import {
   fnPtr,
   handle,
   i32,
-  numberArray,
   pNext,
   struct,
   structPtr,
@@ -26,6 +25,7 @@ import {
   u32,
   u64,
   u8,
+  valueArray,
   voidPtr,
 } from "./layout.ts";
 import type { AnyStruct } from "./layout.ts";
@@ -55,9 +55,15 @@ export const ST = {
   INSTANCE_CREATE_INFO: 1,
   DEVICE_QUEUE_CREATE_INFO: 2,
   DEVICE_CREATE_INFO: 3,
+  SUBMIT_INFO: 4,
   MEMORY_ALLOCATE_INFO: 5,
+  FENCE_CREATE_INFO: 8,
   BUFFER_CREATE_INFO: 12,
   IMAGE_CREATE_INFO: 14,
+  COMMAND_POOL_CREATE_INFO: 39,
+  COMMAND_BUFFER_ALLOCATE_INFO: 40,
+  COMMAND_BUFFER_BEGIN_INFO: 42,
+  BUFFER_MEMORY_BARRIER: 44,
   PHYSICAL_DEVICE_FEATURES_2: 1000059000,
   PHYSICAL_DEVICE_PROPERTIES_2: 1000059001,
   IMAGE_FORMAT_PROPERTIES_2: 1000059003,
@@ -392,7 +398,7 @@ export const VkDeviceQueueCreateInfo = defineStruct("VkDeviceQueueCreateInfo", {
   flags: u32("VkDeviceQueueCreateFlags"),
   queueFamilyIndex: u32(),
   queueCount: count(),
-  pQueuePriorities: numberArray(f32(), "queueCount", "const float*"),
+  pQueuePriorities: valueArray(f32(), "queueCount", "const float*"),
 }, { sType: ST.DEVICE_QUEUE_CREATE_INFO });
 
 /** `VkDeviceCreateInfo` (`pEnabledFeatures` is left NULL: features go in the pNext chain). */
@@ -717,7 +723,7 @@ export const VkBufferCreateInfo = defineStruct("VkBufferCreateInfo", {
   usage: u32("VkBufferUsageFlags"),
   sharingMode: u32("VkSharingMode"),
   queueFamilyIndexCount: count(),
-  pQueueFamilyIndices: numberArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
+  pQueueFamilyIndices: valueArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
 }, { sType: ST.BUFFER_CREATE_INFO });
 
 /** `VkExternalMemoryBufferCreateInfo` */
@@ -742,7 +748,7 @@ export const VkImageCreateInfo = defineStruct("VkImageCreateInfo", {
   usage: u32("VkImageUsageFlags"),
   sharingMode: u32("VkSharingMode"),
   queueFamilyIndexCount: count(),
-  pQueueFamilyIndices: numberArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
+  pQueueFamilyIndices: valueArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
   initialLayout: u32("VkImageLayout"),
 }, { sType: ST.IMAGE_CREATE_INFO });
 
@@ -781,6 +787,85 @@ export const VkMemoryDedicatedRequirements = defineStruct("VkMemoryDedicatedRequ
   prefersDedicatedAllocation: bool32(),
   requiresDedicatedAllocation: bool32(),
 }, { sType: ST.MEMORY_DEDICATED_REQUIREMENTS, extends: ["VkMemoryRequirements2"] });
+
+// ---- command buffers, submission, fences ----------------------------------------------------
+
+/** `VkCommandPoolCreateInfo` */
+export const VkCommandPoolCreateInfo = defineStruct("VkCommandPoolCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkCommandPoolCreateFlags"),
+  queueFamilyIndex: u32(),
+}, { sType: ST.COMMAND_POOL_CREATE_INFO });
+
+/** `VkCommandBufferAllocateInfo` */
+export const VkCommandBufferAllocateInfo = defineStruct("VkCommandBufferAllocateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  commandPool: handle("VkCommandPool"),
+  level: u32("VkCommandBufferLevel"),
+  commandBufferCount: u32(),
+}, { sType: ST.COMMAND_BUFFER_ALLOCATE_INFO });
+
+/** `VkCommandBufferBeginInfo` (no inheritance info: primary command buffers only). */
+export const VkCommandBufferBeginInfo = defineStruct("VkCommandBufferBeginInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkCommandBufferUsageFlags"),
+  pInheritanceInfo: voidPtr("const VkCommandBufferInheritanceInfo*"),
+}, { sType: ST.COMMAND_BUFFER_BEGIN_INFO });
+
+/** `VkSubmitInfo` */
+export const VkSubmitInfo = defineStruct("VkSubmitInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  waitSemaphoreCount: count(),
+  pWaitSemaphores: valueArray(handle("VkSemaphore"), "waitSemaphoreCount", "const VkSemaphore*"),
+  pWaitDstStageMask: valueArray(
+    u32("VkPipelineStageFlags"),
+    "waitSemaphoreCount",
+    "const VkPipelineStageFlags*",
+  ),
+  commandBufferCount: count(),
+  pCommandBuffers: valueArray(
+    voidPtr("VkCommandBuffer"),
+    "commandBufferCount",
+    "const VkCommandBuffer*",
+  ),
+  signalSemaphoreCount: count(),
+  pSignalSemaphores: valueArray(
+    handle("VkSemaphore"),
+    "signalSemaphoreCount",
+    "const VkSemaphore*",
+  ),
+}, { sType: ST.SUBMIT_INFO });
+
+/** `VkFenceCreateInfo` */
+export const VkFenceCreateInfo = defineStruct("VkFenceCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkFenceCreateFlags"),
+}, { sType: ST.FENCE_CREATE_INFO });
+
+/** `VkBufferCopy` */
+export const VkBufferCopy = defineStruct("VkBufferCopy", {
+  srcOffset: u64("VkDeviceSize"),
+  dstOffset: u64("VkDeviceSize"),
+  size: u64("VkDeviceSize"),
+});
+
+/** `VkBufferMemoryBarrier` */
+export const VkBufferMemoryBarrier = defineStruct("VkBufferMemoryBarrier", {
+  sType: sType(),
+  pNext: pNext(),
+  srcAccessMask: u32("VkAccessFlags"),
+  dstAccessMask: u32("VkAccessFlags"),
+  srcQueueFamilyIndex: u32(),
+  dstQueueFamilyIndex: u32(),
+  buffer: handle("VkBuffer"),
+  offset: u64("VkDeviceSize"),
+  size: u64("VkDeviceSize"),
+}, { sType: ST.BUFFER_MEMORY_BARRIER });
 
 /** Every Vulkan struct declared here, for the layout check. */
 export const VK_STRUCTS: readonly AnyStruct[] = [
@@ -840,4 +925,11 @@ export const VK_STRUCTS: readonly AnyStruct[] = [
   VkImageMemoryRequirementsInfo2,
   VkMemoryRequirements2,
   VkMemoryDedicatedRequirements,
+  VkCommandPoolCreateInfo,
+  VkCommandBufferAllocateInfo,
+  VkCommandBufferBeginInfo,
+  VkSubmitInfo,
+  VkFenceCreateInfo,
+  VkBufferCopy,
+  VkBufferMemoryBarrier,
 ];

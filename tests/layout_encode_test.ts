@@ -13,11 +13,11 @@ import {
   encode,
   i32,
   link,
-  numberArray,
   readStructAt,
   u32,
   u64,
   u8,
+  valueArray,
 } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import {
@@ -120,7 +120,7 @@ test("counts are derived from arrays, and a wrong count is refused", () => {
     RangeError,
     "VkInstanceCreateInfo.enabledExtensionCount",
   );
-  const Q = defineStruct("Q", { n: count(), p: numberArray(i32(), "n", "const int32_t*") });
+  const Q = defineStruct("Q", { n: count(), p: valueArray(i32(), "n", "const int32_t*") });
   assertEquals(encode(Q, { p: [-1, 7] }, arena).decode(), { n: 2, p: [-1, 7] });
 });
 

@@ -1,0 +1,300 @@
+/**
+ * File descriptors as owned values. Every fd vkshare receives (an export, a dup) becomes an
+ * {@linkcode OwnedFd}: close-on-exec, closed on dispose unless it was handed on (consumed by an
+ * import, or released to the caller to send elsewhere). A consumed fd cannot be imported twice.
+ *
+ * @module
+ */
+import {
+  errno,
+  F_DUPFD_CLOEXEC,
+  F_GETFD,
+  F_SETFD,
+  FD_CLOEXEC,
+  KCMP_FILE,
+  libc,
+  SEEK_END,
+  SYSCALLS,
+} from "./ffi/libc.ts";
+import { rt } from "./ffi/runtime.ts";
+import { cString } from "./ffi/vulkan.ts";
+
+/** Linux errno names by value (the values shared by x86_64 and aarch64). */
+export const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  5: "EIO",
+  6: "ENXIO",
+  7: "E2BIG",
+  9: "EBADF",
+  10: "ECHILD",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  14: "EFAULT",
+  16: "EBUSY",
+  17: "EEXIST",
+  19: "ENODEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  23: "ENFILE",
+  24: "EMFILE",
+  25: "ENOTTY",
+  28: "ENOSPC",
+  29: "ESPIPE",
+  32: "EPIPE",
+  36: "ENAMETOOLONG",
+  38: "ENOSYS",
+  88: "ENOTSOCK",
+  90: "EMSGSIZE",
+  95: "EOPNOTSUPP",
+  98: "EADDRINUSE",
+  103: "ECONNABORTED",
+  104: "ECONNRESET",
+  107: "ENOTCONN",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+};
+
+/**
+ * A libc call failed; `code` is the errno name.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   OwnedFd.dupOf(-1);
+ * } catch (e) {
+ *   if (e instanceof ErrnoError && e.code === "EBADF") {}
+ * }
+ * ```
+ */
+export class ErrnoError extends Error {
+  /** The errno value. */
+  readonly errno: number;
+  /** Its name, e.g. `EBADF` (`E<n>` for a value vkshare does not name). */
+  readonly code: string;
+  /** The call that failed, e.g. `fcntl(F_DUPFD_CLOEXEC)`. */
+  readonly call: string;
+
+  /** Makes the error for `call` failing with `err`; `what` says on what. */
+  constructor(call: string, err: number, what?: string) {
+    const code = ERRNO_NAMES[err] ?? `E${err}`;
+    super(`${call} failed: ${code} (${err})${what ? ` [${what}]` : ""}`);
+    this.name = "ErrnoError";
+    this.errno = err;
+    this.code = code;
+    this.call = call;
+  }
+}
+
+// fd numbers that vkshare closed after an import consumed them, with what consumed them. A number
+// leaves the set when vkshare receives a new fd with that number (the kernel reuses numbers).
+const consumed = new Map<number, string>();
+
+/** Whether `fd` is an open descriptor of this process. */
+export function isOpenFd(fd: number): boolean {
+  return Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff && libc().fcntl(fd, F_GETFD, 0) >= 0;
+}
+
+/**
+ * What `fd` refers to, as `/proc/self/fd/<fd>` names it: `/dev/nvidiactl`, `/memfd:name (deleted)`,
+ * `anon_inode:dmabuf`, a path; null when it is not open.
+ */
+export function describeFd(fd: number): string | null {
+  if (!isOpenFd(fd)) return null;
+  const out = new Uint8Array(new ArrayBuffer(4096));
+  const n = Number(libc().readlink(cString(`/proc/self/fd/${fd}`), out, BigInt(out.length)));
+  if (n < 0) return "?";
+  return new TextDecoder().decode(out.subarray(0, n));
+}
+
+/**
+ * The kind of object an fd description names, for comparing an fd with an export: `memfd`,
+ * `dmabuf`, a device path (`/dev/nvidiactl`), `file`, `socket`, `pipe`, or the anon inode's name.
+ */
+export function fdKind(description: string): string {
+  if (description.startsWith("/memfd:")) return "memfd";
+  if (description.startsWith("/dmabuf:") || description === "anon_inode:dmabuf") return "dmabuf";
+  if (description.startsWith("/dev/")) return description.split(" ")[0];
+  if (description.startsWith("anon_inode:")) return description.slice("anon_inode:".length);
+  if (description.startsWith("socket:")) return "socket";
+  if (description.startsWith("pipe:")) return "pipe";
+  return "file";
+}
+
+/** The size of the file behind `fd` (lseek to its end), or null when it has none. */
+export function fdSize(fd: number): bigint | null {
+  const n = libc().lseek(fd, 0n, SEEK_END);
+  return n < 0n ? null : n;
+}
+
+/**
+ * Whether `a` and `b` refer to the same open file description (kcmp KCMP_FILE). Null when the
+ * kernel does not let this process ask (kcmp absent, or refused by a seccomp policy).
+ */
+export function sameFile(a: number, b: number): boolean | null {
+  const nr = SYSCALLS[rt.arch]?.kcmp;
+  if (nr === undefined) return null;
+  const c = libc();
+  const pid = BigInt(c.getpid());
+  const r = c.syscall(BigInt(nr), pid, pid, BigInt(KCMP_FILE), BigInt(a), BigInt(b));
+  if (r === 0n) return true;
+  if (r > 0n) return false;
+  const e = errno();
+  if (e === 9) return false; // EBADF: one of them is not open
+  return null;
+}
+
+function setCloexec(fd: number): void {
+  const c = libc();
+  const flags = c.fcntl(fd, F_GETFD, 0);
+  if (flags < 0) throw new ErrnoError("fcntl(F_GETFD)", errno(), `fd=${fd}`);
+  if (!(flags & FD_CLOEXEC) && c.fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+    throw new ErrnoError("fcntl(F_SETFD, FD_CLOEXEC)", errno(), `fd=${fd}`);
+  }
+}
+
+/** What happened to an {@linkcode OwnedFd}. */
+export type FdState = "open" | "closed" | "consumed" | "released";
+
+/**
+ * An owned file descriptor: close-on-exec, closed by `[Symbol.dispose]` unless an import consumed
+ * it or {@linkcode OwnedFd.release} handed it on.
+ *
+ * @example
+ * ```ts
+ * using fd = OwnedFd.dupOf(0); // a close-on-exec copy of stdin
+ * fd.fd; // its number
+ * ```
+ */
+export class OwnedFd implements Disposable {
+  #fd: number;
+  #state: FdState = "open";
+  #consumedBy = "";
+  /** What the fd is, for messages (`OPAQUE_FD export of ...`). */
+  readonly label: string;
+
+  private constructor(fd: number, label: string) {
+    this.#fd = fd;
+    this.label = label;
+    consumed.delete(fd);
+  }
+
+  /**
+   * Takes ownership of `fd`, a descriptor the caller opened and will no longer close itself
+   * (vkshare makes it close-on-exec). Throws an ErrnoError (EBADF) when it is not open.
+   */
+  static adopt(fd: number, label = `fd ${fd}`): OwnedFd {
+    if (!isOpenFd(fd)) throw new ErrnoError("fcntl(F_GETFD)", 9, `fd=${fd} is not open`);
+    setCloexec(fd);
+    return new OwnedFd(fd, label);
+  }
+
+  /** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC); the caller keeps `fd`. */
+  static dupOf(fd: number, label = `dup of fd ${fd}`): OwnedFd {
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", 9, `fd=${fd}`);
+    }
+    const d = libc().fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0) throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", errno(), `fd=${fd}`);
+    return new OwnedFd(d, label);
+  }
+
+  /** @internal Wraps an fd that a driver just returned (made close-on-exec). */
+  static received(fd: number, label: string): OwnedFd {
+    setCloexec(fd);
+    return new OwnedFd(fd, label);
+  }
+
+  /** What happened to it. */
+  get state(): FdState {
+    return this.#state;
+  }
+
+  /** The fd number; throws when it was closed, consumed or released. */
+  get fd(): number {
+    if (this.#state !== "open") {
+      throw new Error(
+        `${this.label} (fd ${this.#fd}) was ${this.#state}${
+          this.#consumedBy ? ` by ${this.#consumedBy}` : ""
+        }: it can no longer be used`,
+      );
+    }
+    return this.#fd;
+  }
+
+  /** The number it had, whatever its state (for messages). */
+  get number(): number {
+    return this.#fd;
+  }
+
+  /** A close-on-exec duplicate, owned separately. */
+  dup(): OwnedFd {
+    return OwnedFd.dupOf(this.fd, `dup of ${this.label}`);
+  }
+
+  /**
+   * Hands the fd on: returns its number, and this object no longer closes it. Use it to give the
+   * fd to code outside vkshare (a socket, CUDA).
+   */
+  release(): number {
+    const fd = this.fd;
+    this.#state = "released";
+    return fd;
+  }
+
+  /** @internal Records that an import consumed raw fd `fd` (vkshare closed it). */
+  static markConsumed(fd: number, by: string): void {
+    consumed.set(fd, by);
+  }
+
+  /** @internal An import took the fd: it is closed here and marked consumed. */
+  consume(by: string): void {
+    const fd = this.fd;
+    libc().close(fd);
+    this.#state = "consumed";
+    this.#consumedBy = by;
+    consumed.set(fd, by);
+  }
+
+  /** Closes the fd (idempotent; nothing to do when it was consumed or released). */
+  close(): void {
+    if (this.#state !== "open") return;
+    this.#state = "closed";
+    libc().close(this.#fd);
+  }
+
+  /** Same as {@linkcode OwnedFd.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** @internal What consumed fd number `fd`, when vkshare closed it after an import. */
+export function consumedBy(fd: number): string | undefined {
+  return consumed.get(fd);
+}
+
+/**
+ * @internal Imports through a close-on-exec dup of `fd`, so that whatever the driver does on
+ * failure, the caller's fd is never closed twice or leaked: `call` gets the dup's number and
+ * returns true when the driver took it. After a failure, the dup is closed only if it is still
+ * open and still the caller's file (kcmp); when the kernel cannot tell, it is left open rather
+ * than risk closing a number the driver reused.
+ */
+export function importThroughDup(fd: number, call: (dup: number) => boolean): boolean {
+  const c = libc();
+  const dup = c.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", errno(), `fd=${fd}`);
+  consumed.delete(dup);
+  let ok = false;
+  try {
+    ok = call(dup);
+  } finally {
+    if (!ok && sameFile(dup, fd) === true) c.close(dup);
+  }
+  return ok;
+}

@@ -1,0 +1,162 @@
+/**
+ * libc, through the same FFI layer as libvulkan: the few calls vkshare needs to own file
+ * descriptors safely (close, dup, fcntl, kcmp), to read what an fd refers to (readlink on
+ * /proc/self/fd, lseek), and to map page-aligned host memory (mmap). Opened on first use only.
+ *
+ * Variadic functions (`fcntl`, `open`, `syscall`) are declared with fixed integer arguments:
+ * on the Linux ABIs vkshare supports (x86_64, aarch64) integer arguments of a variadic call
+ * are passed exactly like those of a fixed one.
+ *
+ * @module
+ */
+import { openFirst } from "./library.ts";
+import { rt } from "./runtime.ts";
+import type { FunctionsOf, Library } from "./types.ts";
+
+/** libc symbols, each parameter with its C type. */
+export const LIBC = {
+  close: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+  dup: {
+    parameters: [
+      "i32", // int oldfd
+    ],
+    result: "i32",
+  },
+  fcntl: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int cmd
+      "i32", // int arg (variadic)
+    ],
+    result: "i32",
+  },
+  open: {
+    parameters: [
+      "buffer", // const char* pathname
+      "i32", // int flags
+      "u32", // mode_t mode (variadic)
+    ],
+    result: "i32",
+  },
+  memfd_create: {
+    parameters: [
+      "buffer", // const char* name
+      "u32", // unsigned int flags
+    ],
+    result: "i32",
+    optional: true, // glibc 2.27
+  },
+  ftruncate: {
+    parameters: [
+      "i32", // int fd
+      "i64", // off_t length
+    ],
+    result: "i32",
+  },
+  lseek: {
+    parameters: [
+      "i32", // int fd
+      "i64", // off_t offset
+      "i32", // int whence
+    ],
+    result: "i64", // off_t
+  },
+  readlink: {
+    parameters: [
+      "buffer", // const char* pathname
+      "buffer", // char* buf
+      "usize", // size_t bufsiz
+    ],
+    result: "isize", // ssize_t
+  },
+  mmap: {
+    parameters: [
+      "pointer", // void* addr
+      "usize", // size_t length
+      "i32", // int prot
+      "i32", // int flags
+      "i32", // int fd
+      "i64", // off_t offset
+    ],
+    result: "pointer", // void*
+  },
+  munmap: {
+    parameters: [
+      "pointer", // void* addr
+      "usize", // size_t length
+    ],
+    result: "i32",
+  },
+  getpid: {
+    parameters: [],
+    result: "i32", // pid_t
+  },
+  syscall: {
+    parameters: [
+      "i64", // long number
+      "i64", // long (variadic)
+      "i64", // long (variadic)
+      "i64", // long (variadic)
+      "i64", // long (variadic)
+      "i64", // long (variadic)
+    ],
+    result: "i64", // long
+  },
+  __errno_location: {
+    parameters: [],
+    result: "pointer", // int*
+  },
+} as const;
+
+/** fcntl commands and flags (the same on every Linux architecture). */
+export const F_GETFD = 1;
+/** `F_SETFD` */
+export const F_SETFD = 2;
+/** `F_DUPFD_CLOEXEC` */
+export const F_DUPFD_CLOEXEC = 1030;
+/** `FD_CLOEXEC` */
+export const FD_CLOEXEC = 1;
+/** `O_RDONLY` */
+export const O_RDONLY = 0;
+/** `O_RDWR` */
+export const O_RDWR = 2;
+/** `O_CLOEXEC` (x86_64 and aarch64). */
+export const O_CLOEXEC = 0o2000000;
+/** `MFD_CLOEXEC` */
+export const MFD_CLOEXEC = 1;
+/** `SEEK_END` */
+export const SEEK_END = 2;
+/** `PROT_READ | PROT_WRITE` */
+export const PROT_READ_WRITE = 3;
+/** `MAP_PRIVATE | MAP_ANONYMOUS` (x86_64 and aarch64). */
+export const MAP_PRIVATE_ANONYMOUS = 0x22;
+/** `KCMP_FILE` */
+export const KCMP_FILE = 0;
+
+/** Linux system call numbers that glibc has no wrapper for, per architecture. */
+export const SYSCALLS: Readonly<Record<string, { kcmp: number }>> = {
+  x86_64: { kcmp: 312 },
+  aarch64: { kcmp: 272 },
+};
+
+/** The install hint when libc cannot be opened (it always can on glibc systems). */
+const LIBC_HINT = "vkshare needs glibc's libc.so.6 (Linux)";
+
+let lib: Library<typeof LIBC> | undefined;
+
+/** The libc functions; opens libc on the first call. */
+export function libc(): FunctionsOf<typeof LIBC> {
+  lib ??= openFirst("libc", "VKSHARE_LIBC", ["libc.so.6", "libc.so"], LIBC, LIBC_HINT);
+  return lib.symbols;
+}
+
+/** The calling thread's `errno`, read right after a failed call. */
+export function errno(): number {
+  const p = libc().__errno_location();
+  return new Int32Array(rt.view(p, 4))[0];
+}

@@ -458,8 +458,6 @@ export class DeviceMemory extends Resource {
         t,
       );
     }
-    const ext = device.extension(VK_KHR_external_memory_fd);
-    if (t === "DMA_BUF") device.extension(VK_EXT_external_memory_dma_buf);
     const cap = capabilityFor(device, t, target);
     if (!cap.importable) {
       throw new ShareError(
@@ -471,6 +469,8 @@ export class DeviceMemory extends Resource {
         cap,
       );
     }
+    const ext = device.extension(VK_KHR_external_memory_fd);
+    if (t === "DMA_BUF") device.extension(VK_EXT_external_memory_dma_buf);
     if (t === "OPAQUE_FD") {
       const ids = pd.ids;
       if (ids.deviceUUID !== d.deviceUUID || ids.driverUUID !== d.driverUUID) {

@@ -1,11 +1,13 @@
 // Fixtures for tests that talk to a real Vulkan driver: every instance runs with the Khronos
 // validation layer, and a test fails if the layer reported any error during it.
+import { libc } from "../ffi/libc.ts";
 import { vk } from "../ffi/vulkan.ts";
 import { Instance, type PhysicalDevice } from "../mod.ts";
 
-// libvulkan is loaded once per process and never closed: open it before the tests, so that the
-// resource sanitizer does not count it against the first test that uses it.
+// libvulkan and libc are loaded once per process and never closed: open them before the tests,
+// so that the resource sanitizer does not count them against the first test that uses them.
 vk();
+libc();
 
 /** Runs `fn` with a validated instance; fails on any validation error; disposes the instance. */
 export function withInstance(

@@ -3,6 +3,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import "./_vk.ts"; // opens libvulkan before the tests
 import { capabilityMatrix, Instance } from "../mod.ts";
 import { test } from "./_harness.ts";
+import { cannotShare } from "./_memory.ts";
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
   const r = new Deno.Command(Deno.execPath(), {
@@ -41,3 +42,16 @@ test("caps.ts prints a readable table for every device", () => {
   }
   assert(/OPAQUE_FD\s+TRANSFER_SRC\|TRANSFER_DST\s+export import/.test(r.out));
 });
+
+test(
+  "share_memory.ts verifies every byte across two devices (copy path and map path)",
+  { skip: cannotShare("OPAQUE_FD") },
+  () => {
+    for (const args of [["--size", "1048576"], ["--size", "65536", "--host-visible"]]) {
+      const r = run("share_memory.ts", ...args);
+      assertEquals(r.code, 0, r.err + r.out);
+      assertStringIncludes(r.out, `OK: all ${args[1]} bytes written through A were read through B`);
+      assertStringIncludes(r.out, "import it into device B");
+    }
+  },
+);

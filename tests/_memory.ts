@@ -1,0 +1,75 @@
+// Fixtures for memory-sharing tests: what the first device can share (probed once, so that a
+// test that cannot run is skipped with the missing capability in its name), two devices on it,
+// and the process's open fd count.
+import { Device, externalBufferProperties, Instance, type PhysicalDevice } from "../mod.ts";
+import { forEachDevice } from "./_vk.ts";
+
+/** What the first device of a plain instance offers for memory sharing. */
+export interface Probe {
+  name: string;
+  opaqueFd: { exportable: boolean; importable: boolean; why?: string };
+  dmaBuf: { exportable: boolean; importable: boolean; why?: string };
+  host: { importable: boolean; why?: string };
+  /** Indices of memory types by kind. */
+  hostVisible: boolean;
+}
+
+function probe(): Probe {
+  using instance = Instance.create();
+  const pd = instance.physicalDevices()[0];
+  if (!pd) throw new Error("no Vulkan device: run deno task setup");
+  const cap = (t: "OPAQUE_FD" | "DMA_BUF" | "HOST_ALLOCATION") =>
+    externalBufferProperties(pd, { handleType: t });
+  const o = cap("OPAQUE_FD"), d = cap("DMA_BUF"), h = cap("HOST_ALLOCATION");
+  return {
+    name: pd.name,
+    opaqueFd: { exportable: o.exportable, importable: o.importable, why: o.unsupported },
+    dmaBuf: { exportable: d.exportable, importable: d.importable, why: d.unsupported },
+    host: { importable: h.importable, why: h.unsupported },
+    hostVisible: pd.memoryTypes.some((t) => t.flags.includes("HOST_VISIBLE")),
+  };
+}
+
+/** The probe of the first device. */
+export const caps: Probe = probe();
+
+/** Why a test of exporting and importing `t` cannot run here, or false. */
+export function cannotShare(t: "OPAQUE_FD" | "DMA_BUF"): string | false {
+  const c = t === "OPAQUE_FD" ? caps.opaqueFd : caps.dmaBuf;
+  if (c.exportable && c.importable) return false;
+  if (c.why) return c.why;
+  return `${caps.name} ${c.importable ? "imports" : "does not export"} ${t}${
+    c.importable ? " only, and no other exporter is available here" : ""
+  }`;
+}
+
+/** Runs `fn` with two devices (exporter, importer) on each physical device. */
+export function withTwoDevices(
+  fn: (a: Device, b: Device, pd: PhysicalDevice, instance: Instance) => void | Promise<void>,
+): () => Promise<void> {
+  return forEachDevice(async (pd, instance) => {
+    using a = Device.create(pd);
+    using b = Device.create(pd);
+    await fn(a, b, pd, instance);
+  });
+}
+
+/** The number of fds this process has open. */
+export function openFds(): number {
+  let n = 0;
+  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
+  return n - 1; // the directory's own fd
+}
+
+/** A pattern of `n` bytes that differs per `seed`. */
+export function pattern(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}

@@ -1,0 +1,56 @@
+// Host pointers (VK_EXT_external_memory_host): bytes written in JS appear through Vulkan and
+// back; alignment is checked; the host memory outlives its dispose while Vulkan uses it.
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../mod.ts";
+import { test } from "./_harness.ts";
+import { caps, pattern, withTwoDevices } from "./_memory.ts";
+
+const skip = caps.host.importable
+  ? false
+  : caps.host.why ?? `${caps.name} cannot import host memory`;
+
+test(
+  "host pointer import: JS bytes seen by Vulkan, Vulkan writes seen by JS",
+  { skip },
+  withTwoDevices((a) => {
+    const align = a.physicalDevice.minImportedHostPointerAlignment!;
+    const host = HostAllocation.create(65536, align);
+    assertEquals(host.address % align, 0n);
+    const p = pattern(65536, 7);
+    host.bytes.set(p);
+    using buffer = GpuBuffer.create(a, { size: 65536, external: "HOST_ALLOCATION" });
+    using memory = DeviceMemory.importHostPointer(a, host, { for: buffer });
+    assertEquals(memory.importedAs, 0x80);
+    using t = Transfer.create(a);
+    assertEquals(t.read(buffer), p, "JS → Vulkan");
+    t.fill(buffer, 0xa5a5a5a5);
+    assert(host.bytes.every((x) => x === 0xa5), "Vulkan → JS");
+    // dispose the host allocation first: JS loses its view, Vulkan keeps the memory
+    host[Symbol.dispose]();
+    assertEquals(host.bytes.length, 0);
+    t.fill(buffer, 0x01010101);
+    assert(t.read(buffer, { size: 16 }).every((x) => x === 1), "still usable from Vulkan");
+  }),
+);
+
+test(
+  "host pointer import refuses unaligned pointers and sizes, and buffers not declared external",
+  { skip },
+  withTwoDevices((a) => {
+    const align = Number(a.physicalDevice.minImportedHostPointerAlignment!);
+    using host = HostAllocation.create(4 * align, align);
+    for (const view of [host.bytes.subarray(1, 1 + align), host.bytes.subarray(0, align - 1)]) {
+      const e = assertThrows(() => DeviceMemory.importHostPointer(a, view), ShareError);
+      assertEquals(e.rule, "ALIGNMENT");
+    }
+    using plain = GpuBuffer.create(a, { size: align });
+    const e = assertThrows(
+      () => DeviceMemory.importHostPointer(a, host, { for: plain }),
+      ShareError,
+    );
+    assertEquals(e.rule, "NOT_EXTERNAL");
+    // an aligned view of it imports
+    using m = DeviceMemory.importHostPointer(a, host.bytes.subarray(align, 3 * align));
+    assertEquals(m.size, BigInt(2 * align));
+  }),
+);

@@ -1,0 +1,214 @@
+// Memory sharing on the real driver: export → import into a second VkDevice, bytes checked on
+// both sides, for every handle type the driver can export and import; plain and dedicated;
+// host-visible (through map) and device-local (through transfer copies).
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import {
+  type Device,
+  DeviceMemory,
+  GpuBuffer,
+  GpuImage,
+  type MemoryHandleTypeName,
+  type MemoryPropertyName,
+  OwnedFd,
+  Transfer,
+} from "../mod.ts";
+import { test } from "./_harness.ts";
+import { cannotShare, caps, openFds, pattern, withTwoDevices } from "./_memory.ts";
+
+const SIZE = 256 * 1024;
+
+type Path = "map" | "copy";
+
+function write(device: Device, buffer: GpuBuffer, bytes: Uint8Array, path: Path): void {
+  if (path === "map") buffer.memory!.map().set(bytes, Number(buffer.memoryOffset));
+  else {
+    using t = Transfer.create(device);
+    t.write(buffer, bytes);
+  }
+}
+
+function read(device: Device, buffer: GpuBuffer, n: number, path: Path): Uint8Array {
+  if (path === "map") return buffer.memory!.map().slice(0, n);
+  using t = Transfer.create(device);
+  return t.read(buffer, { size: n });
+}
+
+function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
+  assertEquals(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) {
+      throw new Error(`${what}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+const KINDS: { name: string; properties: MemoryPropertyName[]; path: Path }[] = [
+  { name: "host-visible", properties: ["HOST_VISIBLE", "HOST_COHERENT"], path: "map" },
+  { name: "device-local", properties: ["DEVICE_LOCAL"], path: "copy" },
+];
+
+for (const t of ["OPAQUE_FD", "DMA_BUF"] as MemoryHandleTypeName[]) {
+  test(
+    `${t}: export → import into a second device, bytes both ways (plain/dedicated × host-visible/device-local)`,
+    { skip: cannotShare(t as "OPAQUE_FD") },
+    withTwoDevices((a, b) => {
+      const fds = openFds();
+      for (const kind of KINDS) {
+        for (const dedicated of [false, true]) {
+          const what = `${t} ${kind.name} ${dedicated ? "dedicated" : "plain"}`;
+          using ba = GpuBuffer.create(a, { size: SIZE, external: t });
+          using ma = DeviceMemory.allocate(a, {
+            for: ba,
+            exportAs: t,
+            properties: kind.properties,
+            dedicated,
+          });
+          assertEquals(ma.dedicatedTo === ba, dedicated, what);
+          using exp = ma.exportFd(t);
+          assertEquals(exp.descriptor.dedicated?.kind ?? null, dedicated ? "buffer" : null);
+          // the descriptor survives JSON, as it would between processes
+          const descriptor = JSON.parse(JSON.stringify(exp.descriptor));
+          using bb = GpuBuffer.create(b, { size: SIZE, external: t });
+          using mb = DeviceMemory.importFd(b, exp.fd, descriptor, { for: bb });
+          assertEquals(exp.fd.state, "consumed", what);
+          assertEquals(mb.memoryTypeIndex, ma.memoryTypeIndex);
+          assertEquals(bb.memory, mb);
+
+          const p1 = pattern(SIZE, 1);
+          write(a, ba, p1, kind.path);
+          assertSameBytes(read(b, bb, SIZE, kind.path), p1, `${what}: A → B`);
+          const p2 = pattern(SIZE, 2);
+          write(b, bb, p2, kind.path);
+          assertSameBytes(read(a, ba, SIZE, kind.path), p2, `${what}: B → A`);
+        }
+      }
+      assertEquals(openFds(), fds, "open fds after the loop");
+    }),
+  );
+}
+
+test(
+  "export twice gives two fds that both import; a dup imports too",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using ma = DeviceMemory.allocate(a, {
+      size: SIZE,
+      exportAs: "OPAQUE_FD",
+      properties: caps.hostVisible ? ["HOST_VISIBLE", "HOST_COHERENT"] : [],
+    });
+    using e1 = ma.exportFd();
+    using e2 = ma.exportFd();
+    assert(e1.fd.fd !== e2.fd.fd, "two exports are two fds");
+    using d1 = e1.fd.dup();
+    const raw = OwnedFd.dupOf(e2.fd.fd).release(); // a plain number, as from another library
+    using m1 = DeviceMemory.importFd(b, e1.fd, e1.descriptor);
+    using m2 = DeviceMemory.importFd(b, e2.fd, e2.descriptor);
+    using m3 = DeviceMemory.importFd(b, d1, e1.descriptor);
+    using m4 = DeviceMemory.importFd(b, raw, e2.descriptor);
+    assertEquals([e1.fd.state, e2.fd.state, d1.state], ["consumed", "consumed", "consumed"]);
+    if (caps.hostVisible) {
+      const p = pattern(4096, 3);
+      ma.map().set(p);
+      for (const m of [m1, m2, m3, m4]) assertSameBytes(m.map().slice(0, 4096), p, m.label);
+    }
+  }),
+);
+
+test(
+  "free the exporter (memory and device) first: the importer still reads the data",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    const p = pattern(SIZE, 4);
+    const ba = GpuBuffer.create(a, { size: SIZE, external: "OPAQUE_FD" });
+    const ma = DeviceMemory.allocate(a, { for: ba, exportAs: "OPAQUE_FD" });
+    {
+      using t = Transfer.create(a);
+      t.write(ba, p);
+    }
+    using exp = ma.exportFd();
+    using bb = GpuBuffer.create(b, { size: SIZE, external: "OPAQUE_FD" });
+    using _mb = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: bb });
+    a[Symbol.dispose](); // frees ma and ba, then the exporting VkDevice
+    assert(ma.disposed && ba.disposed);
+    using t = Transfer.create(b);
+    assertSameBytes(t.read(bb), p, "after the exporter was freed");
+  }),
+);
+
+test(
+  "images: dedicated and plain, exported and imported; linear host-visible bytes shared",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    for (
+      const opts of [
+        { tiling: "OPTIMAL" as const, properties: ["DEVICE_LOCAL"] as MemoryPropertyName[] },
+        {
+          tiling: "LINEAR" as const,
+          properties: ["HOST_VISIBLE", "HOST_COHERENT"] as MemoryPropertyName[],
+        },
+      ]
+    ) {
+      for (const dedicated of [true, false]) {
+        const image = {
+          width: 64,
+          height: 64,
+          format: "R8G8B8A8_UNORM" as const,
+          tiling: opts.tiling,
+          external: "OPAQUE_FD" as const,
+        };
+        using ia = GpuImage.create(a, image);
+        if (!dedicated && ia.requirements.requiresDedicated) continue;
+        using ma = DeviceMemory.allocate(a, {
+          for: ia,
+          exportAs: "OPAQUE_FD",
+          properties: opts.properties,
+          dedicated,
+        });
+        using exp = ma.exportFd();
+        assertEquals(exp.descriptor.dedicated?.kind ?? null, dedicated ? "image" : null);
+        using ib = GpuImage.create(b, image);
+        using mb = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: ib });
+        assertEquals(ib.memory, mb);
+        if (opts.tiling === "LINEAR") {
+          const p = pattern(Number(ma.size), 5);
+          ma.map().set(p);
+          assertSameBytes(mb.map().slice(), p, `linear image ${dedicated ? "dedicated" : "plain"}`);
+        }
+      }
+    }
+  }),
+);
+
+test(
+  "map: a Uint8Array over the memory, detached after unmap and dispose",
+  { skip: caps.hostVisible ? false : "no HOST_VISIBLE memory type" },
+  withTwoDevices((a) => {
+    const m = DeviceMemory.allocate(a, {
+      size: 8192,
+      properties: ["HOST_VISIBLE", "HOST_COHERENT"],
+    });
+    const v = m.map();
+    assertEquals(v.length, 8192);
+    assert(m.map() === v, "map() returns the same view while mapped");
+    v[10] = 42;
+    m.unmap();
+    assertEquals(v.length, 0, "detached after unmap");
+    assertEquals(v[10], undefined);
+    const w = m.map();
+    assertEquals(w[10], 42, "contents kept across unmap/map");
+    m[Symbol.dispose]();
+    assertEquals(w.length, 0, "detached after dispose");
+    assertThrows(() => m.map(), Error, "used after dispose");
+  }),
+);
+
+test(
+  "the exported fd is close-on-exec, even where the driver does not set it",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a) => {
+    using m = DeviceMemory.allocate(a, { size: 4096, exportAs: "OPAQUE_FD" });
+    using e = m.exportFd();
+    const flags = Deno.readTextFileSync(`/proc/self/fdinfo/${e.fd.fd}`).match(/flags:\s+(\d+)/)!;
+    assert(parseInt(flags[1], 8) & 0o2000000, `O_CLOEXEC in fdinfo flags ${flags[1]}`);
+  }),
+);

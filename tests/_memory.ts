@@ -1,8 +1,8 @@
 // Fixtures for memory-sharing tests: what the first device can share (probed once, so that a
 // test that cannot run is skipped with the missing capability in its name), two devices on it,
 // and the process's open fd count.
-import { Device, externalBufferProperties, Instance, type PhysicalDevice } from "../mod.ts";
-import { forEachDevice } from "./_vk.ts";
+import { Device, externalBufferProperties, type Instance, type PhysicalDevice } from "../mod.ts";
+import { forEachDevice, sharedInstance } from "./_vk.ts";
 
 /** What the first device of a plain instance offers for memory sharing. */
 export interface Probe {
@@ -15,8 +15,7 @@ export interface Probe {
 }
 
 function probe(): Probe {
-  using instance = Instance.create();
-  const pd = instance.physicalDevices()[0];
+  const pd = sharedInstance().physicalDevices()[0];
   if (!pd) throw new Error("no Vulkan device: run deno task setup");
   const cap = (t: "OPAQUE_FD" | "DMA_BUF" | "HOST_ALLOCATION") =>
     externalBufferProperties(pd, { handleType: t });

@@ -1,5 +1,11 @@
-// Fixtures for tests that talk to a real Vulkan driver: every instance runs with the Khronos
-// validation layer, and a test fails if the layer reported any error during it.
+// Fixtures for tests that talk to a real Vulkan driver: one instance with the Khronos validation
+// layer, shared by every test of the process, and a test fails if the layer reported an error
+// during it.
+//
+// One shared instance, because NVIDIA's driver (580.159.04, H200) refuses the 31st
+// vkCreateInstance of a process with VK_ERROR_INCOMPATIBLE_DRIVER, even when every earlier
+// instance was destroyed (tools/diag/instance_loop.c shows it in plain C). A suite that made an
+// instance per test would fail there for no fault of its own.
 import { libc } from "../ffi/libc.ts";
 import { vk } from "../ffi/vulkan.ts";
 import { Instance, type PhysicalDevice } from "../mod.ts";
@@ -9,23 +15,34 @@ import { Instance, type PhysicalDevice } from "../mod.ts";
 vk();
 libc();
 
-/** Runs `fn` with a validated instance; fails on any validation error; disposes the instance. */
+let shared: Instance | undefined;
+
+/**
+ * The process's validated instance, created on first use (outside any test's resource count)
+ * and destroyed when the process exits.
+ */
+export function sharedInstance(): Instance {
+  if (!shared || shared.disposed) {
+    shared = Instance.create({ validation: true, applicationName: "vkshare tests" });
+    globalThis.addEventListener("unload", () => shared?.[Symbol.dispose]());
+  }
+  return shared;
+}
+sharedInstance();
+
+/** Runs `fn` with the shared validated instance; fails on a validation error during `fn`. */
 export function withInstance(
   fn: (instance: Instance) => void | Promise<void>,
 ): () => Promise<void> {
   return async () => {
-    const instance = Instance.create({ validation: true, applicationName: "vkshare tests" });
-    try {
-      await fn(instance);
-      instance.assertNoValidationErrors();
-    } finally {
-      instance[Symbol.dispose]();
-    }
-    instance.assertNoValidationErrors(); // messages sent while destroying
+    const instance = sharedInstance();
+    instance.validationMessages.length = 0;
+    await fn(instance);
+    instance.assertNoValidationErrors();
   };
 }
 
-/** Runs `fn` once per physical device of a validated instance. */
+/** Runs `fn` once per physical device of the shared validated instance. */
 export function forEachDevice(
   fn: (pd: PhysicalDevice, instance: Instance) => void | Promise<void>,
 ): () => Promise<void> {

@@ -1,9 +1,9 @@
 // The examples run as a user runs them, in a child process, and print the truth.
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import "./_vk.ts"; // opens libvulkan before the tests
-import { capabilityMatrix, Instance } from "../mod.ts";
+import { capabilityMatrix } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
+import { sharedInstance } from "./_vk.ts";
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
   const r = new Deno.Command(Deno.execPath(), {
@@ -19,7 +19,7 @@ test("caps.ts --json prints the same matrix as capabilityMatrix", () => {
   const r = run("caps.ts", "--json");
   assertEquals(r.code, 0, r.err);
   const printed = JSON.parse(r.out);
-  using instance = Instance.create();
+  const instance = sharedInstance();
   const pds = instance.physicalDevices();
   assertEquals(printed.length, pds.length);
   pds.forEach((pd, i) => {
@@ -32,7 +32,7 @@ test("caps.ts --json prints the same matrix as capabilityMatrix", () => {
 test("caps.ts prints a readable table for every device", () => {
   const r = run("caps.ts");
   assertEquals(r.code, 0, r.err);
-  using instance = Instance.create();
+  const instance = sharedInstance();
   for (const pd of instance.physicalDevices()) {
     assertStringIncludes(r.out, pd.name);
     assertStringIncludes(r.out, pd.deviceUUID);

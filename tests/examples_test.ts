@@ -55,3 +55,30 @@ test(
     }
   },
 );
+
+test(
+  "the README's memory-sharing example runs and prints the bytes",
+  { skip: cannotShare("OPAQUE_FD") },
+  () => {
+    const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+    const code = readme.split("## Share memory between two devices")[1].split("```ts\n")[1]
+      .split("```")[0].replace(
+        `from "./mod.ts"`,
+        `from "${new URL("../mod.ts", import.meta.url)}"`,
+      );
+    const file = Deno.makeTempFileSync({ suffix: ".ts" });
+    Deno.writeTextFileSync(file, code);
+    try {
+      const r = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", file],
+        stdout: "piped",
+        stderr: "piped",
+      }).outputSync();
+      const out = new TextDecoder().decode(r.stdout);
+      assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+      assertStringIncludes(out, "Uint8Array(4) [ 1, 2, 3, 4 ]");
+    } finally {
+      Deno.removeSync(file);
+    }
+  },
+);

@@ -284,7 +284,7 @@ export class Transfer extends Resource {
         null,
       );
     });
-    return staging.memory.map().slice();
+    return staging.memory.map().slice(0, Number(size)); // the memory may be larger than asked
   }
 
   #sameDevice(b: GpuBuffer): void {

@@ -26,6 +26,8 @@ test(
       } MiB; fds ${fds} → ${openFds()}`,
     );
     assertEquals(openFds(), fds, "open fds");
-    assert(grown < 64 * 2 ** 20, `rss grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+    // A leaked 64 KiB allocation per cycle would be 625 MiB; the validation layer's bookkeeping
+    // and the JS heap account for a few tens of MiB (12.6 on the H200, ~50 on lavapipe).
+    assert(grown < 128 * 2 ** 20, `rss grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
   }),
 );

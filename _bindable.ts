@@ -140,7 +140,7 @@ export abstract class Bindable extends Resource {
     }
     if (memory.device !== this.device) {
       throw new ShareError(
-        "ALREADY_BOUND",
+        "WRONG_DEVICE",
         `${memory.label} belongs to another device than ${this.label}`,
       );
     }

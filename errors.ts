@@ -181,7 +181,8 @@ export type ShareRule =
   | "ALIGNMENT"
   | "NOT_EXTERNAL"
   | "NOT_HOST_VISIBLE"
-  | "ALREADY_BOUND";
+  | "ALREADY_BOUND"
+  | "WRONG_DEVICE";
 
 /**
  * A sharing rule that vkshare checks before the driver sees the call was broken: the message

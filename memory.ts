@@ -925,7 +925,7 @@ function checkTarget(device: Device, target: Bindable | undefined): void {
   if (!target) return;
   target.assertAlive();
   if (target.device !== device) {
-    throw new ShareError("ALREADY_BOUND", `${target.label} belongs to another device`);
+    throw new ShareError("WRONG_DEVICE", `${target.label} belongs to another device`);
   }
   if (target.memory) {
     throw new ShareError("ALREADY_BOUND", `${target.label} is already bound to memory`);

@@ -150,7 +150,7 @@ test(
 
 test(
   "bad allocations and exports are typed errors",
-  withTwoDevices((a) => {
+  withTwoDevices((a, other) => {
     assertThrows(() => GpuBuffer.create(a, { size: 0 }), RangeError, "size");
     assertThrows(() => GpuBuffer.create(a, { size: -4096 }), RangeError, "size");
     assertThrows(() => DeviceMemory.allocate(a, { size: -1 }), RangeError, "size");
@@ -191,6 +191,11 @@ test(
       );
     }
     assertThrows(() => DeviceMemory.allocate(a, { size: 4096, memoryTypeIndex: 99 }), RangeError);
+    // a buffer of another device
+    using foreign = GpuBuffer.create(other, { size: 4096 });
+    assertRule(() => DeviceMemory.allocate(a, { for: foreign }), "WRONG_DEVICE");
+    using mem = DeviceMemory.allocate(a, { size: 4096 });
+    assertRule(() => foreign.bind(mem), "WRONG_DEVICE", "another device");
     // use after dispose
     const m = DeviceMemory.allocate(a, { size: 4096 });
     using buf = GpuBuffer.create(a, { size: 4096 });

@@ -7,6 +7,13 @@ import type { Pointer } from "./ffi/types.ts";
 import type { ExtensionTable } from "./ffi/vk_commands.ts";
 import { type ExtensionFunctions, loadExtension, MissingCommands } from "./ffi/vulkan.ts";
 
+/** Checks a size argument: a positive integer number of bytes. */
+export function positiveSize(v: unknown, what: string): bigint {
+  if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return BigInt(v);
+  if (typeof v === "bigint" && v > 0n && v <= 0xffff_ffff_ffff_ffffn) return v;
+  throw new RangeError(`${what}: expected a positive integer number of bytes, got ${String(v)}`);
+}
+
 /** An out-parameter for one 64-bit value (a handle), in memory that never moves. */
 export function out64(): BigUint64Array {
   return new BigUint64Array(new ArrayBuffer(8));

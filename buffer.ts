@@ -10,7 +10,7 @@ import {
   type MemoryRequirements,
   queryRequirements,
 } from "./_bindable.ts";
-import { out64 } from "./_vk.ts";
+import { out64, positiveSize } from "./_vk.ts";
 import type { Device } from "./device.ts";
 import {
   BufferCreateFlag,
@@ -37,13 +37,6 @@ export interface BufferOptions {
   flags?: readonly BufferCreateFlagName[] | number;
   /** External memory handle types it may be bound to (default none: a plain buffer). */
   external?: readonly MemoryHandleTypeName[] | MemoryHandleTypeName;
-}
-
-/** Checks a size argument: a positive integer number of bytes. */
-export function positiveSize(v: unknown, what: string): bigint {
-  if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return BigInt(v);
-  if (typeof v === "bigint" && v > 0n && v <= 0xffff_ffff_ffff_ffffn) return v;
-  throw new RangeError(`${what}: expected a positive integer number of bytes, got ${String(v)}`);
 }
 
 /** Converts one or several memory handle type names to a mask. */

@@ -148,6 +148,16 @@ export function sameFile(a: number, b: number): boolean | null {
   return null;
 }
 
+/** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC), or an ErrnoError. */
+function dupCloexec(fd: number): number {
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", 9, `fd=${fd}`);
+  }
+  const d = libc().fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", errno(), `fd=${fd}`);
+  return d;
+}
+
 function setCloexec(fd: number): void {
   const c = libc();
   const flags = c.fcntl(fd, F_GETFD, 0);
@@ -195,12 +205,7 @@ export class OwnedFd implements Disposable {
 
   /** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC); the caller keeps `fd`. */
   static dupOf(fd: number, label = `dup of fd ${fd}`): OwnedFd {
-    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-      throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", 9, `fd=${fd}`);
-    }
-    const d = libc().fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (d < 0) throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", errno(), `fd=${fd}`);
-    return new OwnedFd(d, label);
+    return new OwnedFd(dupCloexec(fd), label);
   }
 
   /** @internal Wraps an fd that a driver just returned (made close-on-exec). */
@@ -286,15 +291,13 @@ export function consumedBy(fd: number): string | undefined {
  * than risk closing a number the driver reused.
  */
 export function importThroughDup(fd: number, call: (dup: number) => boolean): boolean {
-  const c = libc();
-  const dup = c.fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", errno(), `fd=${fd}`);
+  const dup = dupCloexec(fd);
   consumed.delete(dup);
   let ok = false;
   try {
     ok = call(dup);
   } finally {
-    if (!ok && sameFile(dup, fd) === true) c.close(dup);
+    if (!ok && sameFile(dup, fd) === true) libc().close(dup);
   }
   return ok;
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { positiveSize } from "./_vk.ts";
 import { ErrnoError } from "./fd.ts";
 import { errno, libc, MAP_PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "./ffi/libc.ts";
 import { rt } from "./ffi/runtime.ts";
@@ -49,15 +50,13 @@ export class HostAllocation implements Disposable {
    * pass the device's `minImportedHostPointerAlignment`).
    */
   static create(size: number | bigint, alignment: number | bigint = PAGE): HostAllocation {
-    if (
-      !(typeof size === "bigint" ? size > 0n : Number.isSafeInteger(size) && size > 0)
-    ) throw new RangeError(`size: expected a positive integer, got ${String(size)}`);
+    const bytes = positiveSize(size, "size");
     const a = BigInt(alignment);
     if (a <= 0n || (a & (a - 1n)) !== 0n) {
       throw new RangeError(`alignment: expected a power of two, got ${a}`);
     }
     const step = a > PAGE ? a : PAGE;
-    const n = (BigInt(size) + step - 1n) / step * step;
+    const n = (bytes + step - 1n) / step * step;
     // mmap returns page-aligned addresses; a larger alignment is reached by over-mapping.
     const p = libc().mmap(null, n, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0n);
     if (rt.address(p) === 0xffff_ffff_ffff_ffffn || p === null) {

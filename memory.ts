@@ -11,8 +11,8 @@
  */
 import type { Bindable, DedicatedTarget } from "./_bindable.ts";
 import { Resource } from "./_resource.ts";
-import { out64, outInt } from "./_vk.ts";
-import { handleTypeMask, positiveSize } from "./buffer.ts";
+import { out64, outInt, positiveSize } from "./_vk.ts";
+import { handleTypeMask } from "./buffer.ts";
 import type { GpuBuffer } from "./buffer.ts";
 import {
   externalBufferProperties,
@@ -33,13 +33,14 @@ import {
   MemoryProperty,
   type MemoryPropertyName,
 } from "./enums.ts";
-import { check, ImportError, ShareError, type VkError } from "./errors.ts";
+import { check, ImportError, ShareError } from "./errors.ts";
 import {
   consumedBy,
   describeFd,
   fdKind,
   fdSize,
   importThroughDup,
+  isOpenFd,
   OwnedFd,
   sameFile,
 } from "./fd.ts";
@@ -260,6 +261,24 @@ function allocateRaw(
 ): bigint {
   const out = out64();
   check(vk().vkAllocateMemory(device.live, info, null, out), "vkAllocateMemory", details);
+  return out[0];
+}
+
+/**
+ * Allocates imported memory; when the driver refuses, throws an ImportError that says whether
+ * the device still allocates.
+ */
+function allocateImport(
+  device: Device,
+  info: Uint8Array,
+  details: Record<string, unknown>,
+  memoryTypeIndex: number,
+): bigint {
+  const out = out64();
+  const r = vk().vkAllocateMemory(device.live, info, null, out);
+  if (r !== 0) {
+    throw new ImportError("vkAllocateMemory", r, details, canary(device, memoryTypeIndex));
+  }
   return out[0];
 }
 
@@ -604,7 +623,7 @@ export class DeviceMemory extends Resource {
       dedicated: d.dedicated?.kind ?? "no",
     };
     let handle = 0n;
-    let failure: VkError | undefined;
+    // A throw from the callback counts as a failure: the dup is cleaned up, the error goes on.
     importThroughDup(n, (dup) => {
       using arena = new Arena();
       const chain = [link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup })];
@@ -620,16 +639,9 @@ export class DeviceMemory extends Resource {
         allocationSize: d.size,
         memoryTypeIndex: type,
       }, arena);
-      const out = out64();
-      const r = vk().vkAllocateMemory(device.live, info.bytes, null, out);
-      if (r !== 0) {
-        failure = new ImportError("vkAllocateMemory", r, details, canary(device, type));
-        return false;
-      }
-      handle = out[0];
+      handle = allocateImport(device, info.bytes, details, type);
       return true;
     });
-    if (failure) throw failure;
 
     // The driver owns the dup now: the caller's fd is consumed.
     const by = `an import into ${device.label}`;
@@ -737,20 +749,16 @@ export class DeviceMemory extends Resource {
       allocationSize: size,
       memoryTypeIndex: type,
     }, arena);
-    const out = out64();
-    const r = vk().vkAllocateMemory(device.live, info.bytes, null, out);
-    if (r !== 0) {
-      throw new ImportError("vkAllocateMemory", r, {
-        device: pd.name,
-        handleType: "HOST_ALLOCATION",
-        address,
-        size,
-        memoryTypeIndex: type,
-      }, canary(device, type));
-    }
+    const handle = allocateImport(device, info.bytes, {
+      device: pd.name,
+      handleType: "HOST_ALLOCATION",
+      address,
+      size,
+      memoryTypeIndex: type,
+    }, type);
     const mem = new DeviceMemory(
       device,
-      out[0],
+      handle,
       size,
       type,
       0,
@@ -952,7 +960,7 @@ function fdNumber(fd: OwnedFd | number): number {
       `fd ${fd} was consumed by ${by}: vkshare closed it, and its number now names nothing of this export`,
     );
   }
-  if (describeFd(fd) === null) {
+  if (!isOpenFd(fd)) {
     throw new ShareError("FD_NOT_OPEN", `fd ${fd} is not an open file descriptor`, "open", fd);
   }
   return fd;

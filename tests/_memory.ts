@@ -10,7 +10,7 @@ export interface Probe {
   opaqueFd: { exportable: boolean; importable: boolean; why?: string };
   dmaBuf: { exportable: boolean; importable: boolean; why?: string };
   host: { importable: boolean; why?: string };
-  /** Indices of memory types by kind. */
+  /** Whether any memory type is host-visible. */
   hostVisible: boolean;
 }
 

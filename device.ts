@@ -16,6 +16,7 @@ import type { ExtensionTable } from "./ffi/vk_commands.ts";
 import { VkDeviceCreateInfo, VkPhysicalDeviceTimelineSemaphoreFeatures } from "./ffi/vk_structs.ts";
 import { type ExtensionFunctions, vk } from "./ffi/vulkan.ts";
 import type { PhysicalDevice } from "./physical_device.ts";
+import { Queue, SETTLE_MS, warnLeak } from "./queue.ts";
 
 /** The device extensions of external memory and synchronization on POSIX systems. */
 export const EXTERNAL_EXTENSIONS = [
@@ -68,6 +69,8 @@ export class Device extends Resource {
   /** `Device "<name>"`, for messages. */
   readonly label: string;
   #tables = new Map<string, unknown>();
+  #queues = new Map<number, Queue>();
+  #blocked = false;
 
   private constructor(
     pd: PhysicalDevice,
@@ -184,15 +187,20 @@ export class Device extends Resource {
     return f;
   }
 
-  /** The VkQueue `index` of {@linkcode Device.queueFamily}. */
-  queue(index = 0): Pointer {
+  /** Queue `index` of {@linkcode Device.queueFamily} (the same object on every call). */
+  queue(index = 0): Queue {
     const h = this.live;
     if (!Number.isInteger(index) || index < 0 || index >= this.queueCount) {
       throw new RangeError(`queue: index ${index} is out of range (0..${this.queueCount - 1})`);
     }
-    const out = out64();
-    vk().vkGetDeviceQueue(h, this.queueFamily, index, out);
-    return rt.pointer(out[0]);
+    let q = this.#queues.get(index);
+    if (!q) {
+      const out = out64();
+      vk().vkGetDeviceQueue(h, this.queueFamily, index, out);
+      q = new Queue(this, rt.pointer(out[0]), this.queueFamily, index);
+      this.#queues.set(index, q);
+    }
+    return q;
   }
 
   /** Waits until the device is idle. */
@@ -202,8 +210,21 @@ export class Device extends Resource {
     });
   }
 
+  /**
+   * Waits (at most {@linkcode SETTLE_MS} per queue) for the work submitted to its queues, then
+   * disposes its children and the device. A device whose work cannot finish is left
+   * undestroyed, with a warning, rather than crash the driver.
+   */
+  override [Symbol.dispose](): void {
+    if (!this.disposed) {
+      for (const q of this.#queues.values()) if (!q.drain(SETTLE_MS)) this.#blocked = true;
+    }
+    super[Symbol.dispose]();
+  }
+
   /** Destroys the VkDevice. */
   protected destroy(): void {
+    if (this.#blocked) return warnLeak(this.label);
     vk().vkDestroyDevice(this.handle, null);
   }
 }

@@ -172,6 +172,46 @@ export const Format = {
 /** A format name. */
 export type FormatName = keyof typeof Format;
 
+/** `VkPipelineStageFlagBits` (the stages a transfer-and-compute toolkit names). */
+export const PipelineStage = {
+  TOP_OF_PIPE: 0x1,
+  DRAW_INDIRECT: 0x2,
+  VERTEX_INPUT: 0x4,
+  VERTEX_SHADER: 0x8,
+  FRAGMENT_SHADER: 0x80,
+  COMPUTE_SHADER: 0x800,
+  TRANSFER: 0x1000,
+  BOTTOM_OF_PIPE: 0x2000,
+  HOST: 0x4000,
+  ALL_GRAPHICS: 0x8000,
+  ALL_COMMANDS: 0x10000,
+} as const;
+/** A pipeline stage name. */
+export type PipelineStageName = keyof typeof PipelineStage;
+
+/** `VkAccessFlagBits` */
+export const Access = {
+  INDIRECT_COMMAND_READ: 0x1,
+  INDEX_READ: 0x2,
+  VERTEX_ATTRIBUTE_READ: 0x4,
+  UNIFORM_READ: 0x8,
+  SHADER_READ: 0x20,
+  SHADER_WRITE: 0x40,
+  TRANSFER_READ: 0x800,
+  TRANSFER_WRITE: 0x1000,
+  HOST_READ: 0x2000,
+  HOST_WRITE: 0x4000,
+  MEMORY_READ: 0x8000,
+  MEMORY_WRITE: 0x10000,
+} as const;
+/** An access type name. */
+export type AccessName = keyof typeof Access;
+
+/** `VK_QUEUE_FAMILY_IGNORED` */
+export const QUEUE_FAMILY_IGNORED = 0xffff_ffff;
+/** `VK_QUEUE_FAMILY_EXTERNAL`: the queue family of "any other device or API" in a barrier. */
+export const QUEUE_FAMILY_EXTERNAL = 0xffff_fffe;
+
 /** `VkSemaphoreType` */
 export const SemaphoreType = { binary: 0, timeline: 1 } as const;
 /** A semaphore type name. */

@@ -182,7 +182,17 @@ export type ShareRule =
   | "NOT_EXTERNAL"
   | "NOT_HOST_VISIBLE"
   | "ALREADY_BOUND"
-  | "WRONG_DEVICE";
+  | "WRONG_DEVICE"
+  | "SEMAPHORE_TYPE_MISMATCH"
+  | "TEMPORARY_REQUIRED"
+  | "PERMANENT_REQUIRED"
+  | "NO_PENDING_SIGNAL"
+  | "SIGNAL_PENDING"
+  | "TIMELINE_VALUE"
+  | "NOT_TIMELINE"
+  | "FENCE_SIGNALED"
+  | "IN_USE"
+  | "NOT_EXECUTABLE";
 
 /**
  * A sharing rule that vkshare checks before the driver sees the call was broken: the message

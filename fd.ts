@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ShareError } from "./errors.ts";
 import {
   errno,
   F_DUPFD_CLOEXEC,
@@ -300,4 +301,46 @@ export function importThroughDup(fd: number, call: (dup: number) => boolean): bo
     if (!ok && sameFile(dup, fd) === true) libc().close(dup);
   }
   return ok;
+}
+
+/**
+ * @internal The number of an fd given to an import, after checking it: an open OwnedFd, or a raw
+ * number that is open and was not consumed by an earlier import. Throws a ShareError
+ * (FD_NOT_OPEN, FD_CONSUMED) otherwise.
+ */
+export function importableFd(fd: OwnedFd | number): number {
+  if (fd instanceof OwnedFd) {
+    if (fd.state !== "open") {
+      throw new ShareError(
+        fd.state === "consumed" ? "FD_CONSUMED" : "FD_NOT_OPEN",
+        `${fd.label} (fd ${fd.number}) was ${fd.state}: import a new export or a dup`,
+      );
+    }
+    return fd.fd;
+  }
+  if (typeof fd !== "number" || !Number.isInteger(fd)) {
+    throw new TypeError(`fd: expected an OwnedFd or an fd number, got ${String(fd)}`);
+  }
+  const by = consumedBy(fd);
+  if (by) {
+    throw new ShareError(
+      "FD_CONSUMED",
+      `fd ${fd} was consumed by ${by}: vkshare closed it, and its number now names nothing of this export`,
+    );
+  }
+  if (!isOpenFd(fd)) {
+    throw new ShareError("FD_NOT_OPEN", `fd ${fd} is not an open file descriptor`, "open", fd);
+  }
+  return fd;
+}
+
+/**
+ * @internal After a successful import through a dup: the caller's fd is consumed (an OwnedFd is
+ * marked so; a raw number is closed and remembered, so that importing it again is refused).
+ */
+export function consumeImported(fd: OwnedFd | number, by: string): void {
+  if (typeof fd === "number") {
+    libc().close(fd);
+    OwnedFd.markConsumed(fd, by);
+  } else fd.consume(by);
 }

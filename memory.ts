@@ -35,17 +35,16 @@ import {
 } from "./enums.ts";
 import { check, ImportError, ShareError } from "./errors.ts";
 import {
-  consumedBy,
+  consumeImported,
   describeFd,
   fdKind,
   fdSize,
+  importableFd,
   importThroughDup,
-  isOpenFd,
   OwnedFd,
   sameFile,
 } from "./fd.ts";
 import { Arena, encode, link } from "./ffi/layout.ts";
-import { libc } from "./ffi/libc.ts";
 import { rt } from "./ffi/runtime.ts";
 import type { Pointer } from "./ffi/types.ts";
 import {
@@ -503,7 +502,7 @@ export class DeviceMemory extends Resource {
     }
 
     // The fd: open, not consumed, the exporter's kind, and the descriptor the export made.
-    const n = fdNumber(fd);
+    const n = importableFd(fd);
     const origin = originOf(fd);
     if (origin) {
       for (const k of ["handleType", "size", "memoryTypeIndex", "dedicated"] as const) {
@@ -644,11 +643,7 @@ export class DeviceMemory extends Resource {
     });
 
     // The driver owns the dup now: the caller's fd is consumed.
-    const by = `an import into ${device.label}`;
-    if (typeof fd === "number") {
-      libc().close(fd);
-      OwnedFd.markConsumed(fd, by);
-    } else fd.consume(by);
+    consumeImported(fd, `an import into ${device.label}`);
 
     const mem = new DeviceMemory(
       device,
@@ -938,32 +933,6 @@ function checkTarget(device: Device, target: Bindable | undefined): void {
   if (target.memory) {
     throw new ShareError("ALREADY_BOUND", `${target.label} is already bound to memory`);
   }
-}
-
-function fdNumber(fd: OwnedFd | number): number {
-  if (fd instanceof OwnedFd) {
-    if (fd.state !== "open") {
-      throw new ShareError(
-        fd.state === "consumed" ? "FD_CONSUMED" : "FD_NOT_OPEN",
-        `${fd.label} (fd ${fd.number}) was ${fd.state}: import a new export or a dup`,
-      );
-    }
-    return fd.fd;
-  }
-  if (typeof fd !== "number" || !Number.isInteger(fd)) {
-    throw new TypeError(`fd: expected an OwnedFd or an fd number, got ${String(fd)}`);
-  }
-  const by = consumedBy(fd);
-  if (by) {
-    throw new ShareError(
-      "FD_CONSUMED",
-      `fd ${fd} was consumed by ${by}: vkshare closed it, and its number now names nothing of this export`,
-    );
-  }
-  if (!isOpenFd(fd)) {
-    throw new ShareError("FD_NOT_OPEN", `fd ${fd} is not an open file descriptor`, "open", fd);
-  }
-  return fd;
 }
 
 function checkDescriptor(d: MemoryDescriptor): MemoryDescriptor {

@@ -16,6 +16,15 @@
  */
 export type { Bindable, DedicatedTarget, MemoryRequirements } from "./_bindable.ts";
 export type { Resource } from "./_resource.ts";
+export { SYNC_DESCRIPTOR_VERSION } from "./_sync.ts";
+export type {
+  SyncDescriptor,
+  SyncExport,
+  SyncHandleTypeName,
+  SyncImportOptions,
+  SyncSource,
+  WaitResult,
+} from "./_sync.ts";
 export { GpuBuffer } from "./buffer.ts";
 export type { BufferOptions } from "./buffer.ts";
 export {
@@ -37,9 +46,19 @@ export type {
   ImageQuery,
   MatrixOptions,
 } from "./capabilities.ts";
+export { CommandBuffer, Recorder } from "./commands.ts";
+export type {
+  BufferBarrier,
+  CopyRegion,
+  Flags,
+  QueueFamilyRef,
+  Range,
+  RecordOptions,
+} from "./commands.ts";
 export { Device, EXTERNAL_EXTENSIONS } from "./device.ts";
 export type { DeviceOptions } from "./device.ts";
 export {
+  Access,
   BufferCreateFlag,
   BufferUsage,
   driverVersionString,
@@ -59,6 +78,9 @@ export {
   MemoryHeapFlag,
   MemoryProperty,
   PHYSICAL_DEVICE_TYPES,
+  PipelineStage,
+  QUEUE_FAMILY_EXTERNAL,
+  QUEUE_FAMILY_IGNORED,
   QueueFlag,
   SemaphoreHandleType,
   SemaphoreType,
@@ -66,6 +88,7 @@ export {
   versionString,
 } from "./enums.ts";
 export type {
+  AccessName,
   BufferCreateFlagName,
   BufferUsageName,
   FenceHandleTypeName,
@@ -77,6 +100,7 @@ export type {
   MemoryHandleTypeName,
   MemoryPropertyName,
   PhysicalDeviceTypeName,
+  PipelineStageName,
   SemaphoreHandleTypeName,
   SemaphoreTypeName,
 } from "./enums.ts";
@@ -94,6 +118,8 @@ export {
 export type { ShareRule } from "./errors.ts";
 export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd } from "./fd.ts";
 export type { FdState } from "./fd.ts";
+export { Fence } from "./fence.ts";
+export type { FenceOptions } from "./fence.ts";
 export type {
   BufferArg,
   ForeignFunction,
@@ -141,5 +167,9 @@ export type {
   MemoryTypeInfo,
   QueueFamilyInfo,
 } from "./physical_device.ts";
+export { Queue } from "./queue.ts";
+export type { SemaphoreSignal, SemaphoreWait, SubmitOptions } from "./queue.ts";
+export { Semaphore } from "./semaphore.ts";
+export type { BinaryState, SemaphoreOptions } from "./semaphore.ts";
 export { Transfer } from "./transfer.ts";
-export type { Range, TransferOptions } from "./transfer.ts";
+export type { TransferOptions } from "./transfer.ts";

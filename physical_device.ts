@@ -29,6 +29,7 @@ import {
   VkPhysicalDeviceMemoryProperties,
   VkPhysicalDeviceProperties2,
   VkPhysicalDeviceTimelineSemaphoreFeatures,
+  VkPhysicalDeviceTimelineSemaphoreProperties,
   VkQueueFamilyProperties,
 } from "./ffi/vk_structs.ts";
 import { vk } from "./ffi/vulkan.ts";
@@ -90,6 +91,7 @@ interface Props {
   id: Output<typeof VkPhysicalDeviceIDProperties>;
   driver: Output<typeof VkPhysicalDeviceDriverProperties> | null;
   host: Output<typeof VkPhysicalDeviceExternalMemoryHostPropertiesEXT> | null;
+  timeline: Output<typeof VkPhysicalDeviceTimelineSemaphoreProperties> | null;
 }
 
 /**
@@ -140,6 +142,9 @@ export class PhysicalDevice {
     if (hasDriver) chain.push(link(VkPhysicalDeviceDriverProperties));
     const hasHost = exts.includes("VK_EXT_external_memory_host");
     if (hasHost) chain.push(link(VkPhysicalDeviceExternalMemoryHostPropertiesEXT));
+    const hasTimeline = apiVersion >= makeVersion(1, 2)
+      || exts.includes("VK_KHR_timeline_semaphore");
+    if (hasTimeline) chain.push(link(VkPhysicalDeviceTimelineSemaphoreProperties));
     const p2 = encode(VkPhysicalDeviceProperties2, { pNext: chain }, arena);
     vk().vkGetPhysicalDeviceProperties2!(h, p2.bytes);
     this.#props = {
@@ -147,6 +152,7 @@ export class PhysicalDevice {
       id: p2.chained(VkPhysicalDeviceIDProperties),
       driver: hasDriver ? p2.chained(VkPhysicalDeviceDriverProperties) : null,
       host: hasHost ? p2.chained(VkPhysicalDeviceExternalMemoryHostPropertiesEXT) : null,
+      timeline: hasTimeline ? p2.chained(VkPhysicalDeviceTimelineSemaphoreProperties) : null,
     };
     return this.#props;
   }
@@ -261,6 +267,14 @@ export class PhysicalDevice {
    */
   get minImportedHostPointerAlignment(): bigint | null {
     return this.#properties().host?.minImportedHostPointerAlignment ?? null;
+  }
+
+  /**
+   * `maxTimelineSemaphoreValueDifference`: how far a timeline semaphore's signal or wait value
+   * may be from its current value; null without timeline semaphores.
+   */
+  get maxTimelineSemaphoreValueDifference(): bigint | null {
+    return this.#properties().timeline?.maxTimelineSemaphoreValueDifference ?? null;
   }
 
   #memoryProperties(): Output<typeof VkPhysicalDeviceMemoryProperties> {

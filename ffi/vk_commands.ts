@@ -429,6 +429,49 @@ export const VK_CORE = {
     ],
     result: "i32",
   },
+  vkCreateSemaphore: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkSemaphoreCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkSemaphore* pSemaphore
+    ],
+    result: "i32",
+  },
+  vkDestroySemaphore: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkSemaphore semaphore
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkGetSemaphoreCounterValue: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkSemaphore semaphore
+      "buffer", // uint64_t* pValue
+    ],
+    result: "i32",
+    optional: true, // Vulkan 1.2
+  },
+  vkWaitSemaphores: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkSemaphoreWaitInfo* pWaitInfo
+      "u64", // uint64_t timeout
+    ],
+    result: "i32",
+    optional: true, // Vulkan 1.2
+  },
+  vkSignalSemaphore: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkSemaphoreSignalInfo* pSignalInfo
+    ],
+    result: "i32",
+    optional: true, // Vulkan 1.2
+  },
 } as const;
 
 /** An extension's command table: which level loads it, and its commands. */

@@ -58,6 +58,7 @@ export const ST = {
   SUBMIT_INFO: 4,
   MEMORY_ALLOCATE_INFO: 5,
   FENCE_CREATE_INFO: 8,
+  SEMAPHORE_CREATE_INFO: 9,
   BUFFER_CREATE_INFO: 12,
   IMAGE_CREATE_INFO: 14,
   COMMAND_POOL_CREATE_INFO: 39,
@@ -81,8 +82,14 @@ export const ST = {
   MEMORY_GET_FD_INFO_KHR: 1000074002,
   PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO: 1000076000,
   EXTERNAL_SEMAPHORE_PROPERTIES: 1000076001,
+  EXPORT_SEMAPHORE_CREATE_INFO: 1000077000,
+  IMPORT_SEMAPHORE_FD_INFO_KHR: 1000079000,
+  SEMAPHORE_GET_FD_INFO_KHR: 1000079001,
   PHYSICAL_DEVICE_EXTERNAL_FENCE_INFO: 1000112000,
   EXTERNAL_FENCE_PROPERTIES: 1000112001,
+  EXPORT_FENCE_CREATE_INFO: 1000113000,
+  IMPORT_FENCE_FD_INFO_KHR: 1000115000,
+  FENCE_GET_FD_INFO_KHR: 1000115001,
   MEMORY_DEDICATED_REQUIREMENTS: 1000127000,
   MEMORY_DEDICATED_ALLOCATE_INFO: 1000127001,
   DEBUG_UTILS_OBJECT_NAME_INFO_EXT: 1000128000,
@@ -97,7 +104,11 @@ export const ST = {
   PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT: 1000178002,
   PHYSICAL_DEVICE_DRIVER_PROPERTIES: 1000196000,
   PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES: 1000207000,
+  PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_PROPERTIES: 1000207001,
   SEMAPHORE_TYPE_CREATE_INFO: 1000207002,
+  TIMELINE_SEMAPHORE_SUBMIT_INFO: 1000207003,
+  SEMAPHORE_WAIT_INFO: 1000207004,
+  SEMAPHORE_SIGNAL_INFO: 1000207005,
 } as const;
 
 // ---- plain structs ---------------------------------------------------------------------------
@@ -426,6 +437,20 @@ export const VkPhysicalDeviceTimelineSemaphoreFeatures = defineStruct(
   {
     sType: ST.PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
     extends: ["VkPhysicalDeviceFeatures2", "VkDeviceCreateInfo"],
+  },
+);
+
+/** `VkPhysicalDeviceTimelineSemaphoreProperties` */
+export const VkPhysicalDeviceTimelineSemaphoreProperties = defineStruct(
+  "VkPhysicalDeviceTimelineSemaphoreProperties",
+  {
+    sType: sType(),
+    pNext: pNext("void*"),
+    maxTimelineSemaphoreValueDifference: u64(),
+  },
+  {
+    sType: ST.PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_PROPERTIES,
+    extends: ["VkPhysicalDeviceProperties2"],
   },
 );
 
@@ -867,6 +892,93 @@ export const VkBufferMemoryBarrier = defineStruct("VkBufferMemoryBarrier", {
   size: u64("VkDeviceSize"),
 }, { sType: ST.BUFFER_MEMORY_BARRIER });
 
+// ---- semaphores and fences ------------------------------------------------------------------
+
+/** `VkSemaphoreCreateInfo` */
+export const VkSemaphoreCreateInfo = defineStruct("VkSemaphoreCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkSemaphoreCreateFlags"),
+}, { sType: ST.SEMAPHORE_CREATE_INFO });
+
+/** `VkExportSemaphoreCreateInfo` */
+export const VkExportSemaphoreCreateInfo = defineStruct("VkExportSemaphoreCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  handleTypes: u32("VkExternalSemaphoreHandleTypeFlags"),
+}, { sType: ST.EXPORT_SEMAPHORE_CREATE_INFO, extends: ["VkSemaphoreCreateInfo"] });
+
+/** `VkSemaphoreGetFdInfoKHR` */
+export const VkSemaphoreGetFdInfoKHR = defineStruct("VkSemaphoreGetFdInfoKHR", {
+  sType: sType(),
+  pNext: pNext(),
+  semaphore: handle("VkSemaphore"),
+  handleType: u32("VkExternalSemaphoreHandleTypeFlagBits"),
+}, { sType: ST.SEMAPHORE_GET_FD_INFO_KHR });
+
+/** `VkImportSemaphoreFdInfoKHR` */
+export const VkImportSemaphoreFdInfoKHR = defineStruct("VkImportSemaphoreFdInfoKHR", {
+  sType: sType(),
+  pNext: pNext(),
+  semaphore: handle("VkSemaphore"),
+  flags: u32("VkSemaphoreImportFlags"),
+  handleType: u32("VkExternalSemaphoreHandleTypeFlagBits"),
+  fd: i32("int"),
+}, { sType: ST.IMPORT_SEMAPHORE_FD_INFO_KHR });
+
+/** `VkTimelineSemaphoreSubmitInfo` */
+export const VkTimelineSemaphoreSubmitInfo = defineStruct("VkTimelineSemaphoreSubmitInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  waitSemaphoreValueCount: count(),
+  pWaitSemaphoreValues: valueArray(u64(), "waitSemaphoreValueCount", "const uint64_t*"),
+  signalSemaphoreValueCount: count(),
+  pSignalSemaphoreValues: valueArray(u64(), "signalSemaphoreValueCount", "const uint64_t*"),
+}, { sType: ST.TIMELINE_SEMAPHORE_SUBMIT_INFO, extends: ["VkSubmitInfo"] });
+
+/** `VkSemaphoreWaitInfo` */
+export const VkSemaphoreWaitInfo = defineStruct("VkSemaphoreWaitInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  flags: u32("VkSemaphoreWaitFlags"),
+  semaphoreCount: count(),
+  pSemaphores: valueArray(handle("VkSemaphore"), "semaphoreCount", "const VkSemaphore*"),
+  pValues: valueArray(u64(), "semaphoreCount", "const uint64_t*"),
+}, { sType: ST.SEMAPHORE_WAIT_INFO });
+
+/** `VkSemaphoreSignalInfo` */
+export const VkSemaphoreSignalInfo = defineStruct("VkSemaphoreSignalInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  semaphore: handle("VkSemaphore"),
+  value: u64(),
+}, { sType: ST.SEMAPHORE_SIGNAL_INFO });
+
+/** `VkExportFenceCreateInfo` */
+export const VkExportFenceCreateInfo = defineStruct("VkExportFenceCreateInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  handleTypes: u32("VkExternalFenceHandleTypeFlags"),
+}, { sType: ST.EXPORT_FENCE_CREATE_INFO, extends: ["VkFenceCreateInfo"] });
+
+/** `VkFenceGetFdInfoKHR` */
+export const VkFenceGetFdInfoKHR = defineStruct("VkFenceGetFdInfoKHR", {
+  sType: sType(),
+  pNext: pNext(),
+  fence: handle("VkFence"),
+  handleType: u32("VkExternalFenceHandleTypeFlagBits"),
+}, { sType: ST.FENCE_GET_FD_INFO_KHR });
+
+/** `VkImportFenceFdInfoKHR` */
+export const VkImportFenceFdInfoKHR = defineStruct("VkImportFenceFdInfoKHR", {
+  sType: sType(),
+  pNext: pNext(),
+  fence: handle("VkFence"),
+  flags: u32("VkFenceImportFlags"),
+  handleType: u32("VkExternalFenceHandleTypeFlagBits"),
+  fd: i32("int"),
+}, { sType: ST.IMPORT_FENCE_FD_INFO_KHR });
+
 /** Every Vulkan struct declared here, for the layout check. */
 export const VK_STRUCTS: readonly AnyStruct[] = [
   VkExtent3D,
@@ -892,6 +1004,7 @@ export const VK_STRUCTS: readonly AnyStruct[] = [
   VkDeviceQueueCreateInfo,
   VkDeviceCreateInfo,
   VkPhysicalDeviceTimelineSemaphoreFeatures,
+  VkPhysicalDeviceTimelineSemaphoreProperties,
   VkPhysicalDeviceFeatures,
   VkPhysicalDeviceFeatures2,
   VkPhysicalDeviceProperties2,
@@ -932,4 +1045,14 @@ export const VK_STRUCTS: readonly AnyStruct[] = [
   VkFenceCreateInfo,
   VkBufferCopy,
   VkBufferMemoryBarrier,
+  VkSemaphoreCreateInfo,
+  VkExportSemaphoreCreateInfo,
+  VkSemaphoreGetFdInfoKHR,
+  VkImportSemaphoreFdInfoKHR,
+  VkTimelineSemaphoreSubmitInfo,
+  VkSemaphoreWaitInfo,
+  VkSemaphoreSignalInfo,
+  VkExportFenceCreateInfo,
+  VkFenceGetFdInfoKHR,
+  VkImportFenceFdInfoKHR,
 ];

@@ -6,9 +6,10 @@
 // vkCreateInstance of a process with VK_ERROR_INCOMPATIBLE_DRIVER, even when every earlier
 // instance was destroyed (tools/diag/instance_loop.c shows it in plain C). A suite that made an
 // instance per test would fail there for no fault of its own.
+import { assert, assertStringIncludes, assertThrows } from "@std/assert";
 import { libc } from "../ffi/libc.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { Instance, type PhysicalDevice } from "../mod.ts";
+import { Instance, type PhysicalDevice, ShareError, type ShareRule } from "../mod.ts";
 
 // libvulkan and libc are loaded once per process and never closed: open them before the tests,
 // so that the resource sanitizer does not count them against the first test that uses them.
@@ -51,4 +52,17 @@ export function forEachDevice(
     if (devices.length === 0) throw new Error("no Vulkan device: run deno task setup");
     for (const pd of devices) await fn(pd, instance);
   });
+}
+
+/** Asserts that `fn` throws a ShareError for `rule` (or one of them), whose message has `includes`. */
+export function assertRule(
+  fn: () => unknown,
+  rule: ShareRule | ShareRule[],
+  includes?: string,
+): ShareError {
+  const e = assertThrows(fn, ShareError);
+  const rules = Array.isArray(rule) ? rule : [rule];
+  assert(rules.includes(e.rule), `expected ${rules.join(" or ")}, got ${e.message}`);
+  if (includes) assertStringIncludes(e.message, includes);
+  return e;
 }

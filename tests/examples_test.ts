@@ -82,3 +82,15 @@ test(
     }
   },
 );
+
+test(
+  "pipeline.ts runs the best mode this device has, validated, and verifies every frame",
+  { skip: cannotShare("OPAQUE_FD") },
+  () => {
+    const r = run("pipeline.ts", "--validate", "--frames", "20", "--size", "65536");
+    assertEquals(r.code, 0, r.err + r.out);
+    assertStringIncludes(r.out, "frame 20: 65536 bytes verified");
+    assertStringIncludes(r.out, "OK: 20 frames verified");
+    assert(/(timeline|binary|host) mode, 20 frames of 65536 bytes/.test(r.out), r.out);
+  },
+);

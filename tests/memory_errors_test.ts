@@ -11,20 +11,12 @@ import {
   ImportError,
   isOpenFd,
   type MemoryDescriptor,
-  ShareError,
-  type ShareRule,
 } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { cannotShare, caps, openFds, withTwoDevices } from "./_memory.ts";
+import { assertRule } from "./_vk.ts";
 
 const SIZE = 65536;
-
-function assertRule(fn: () => unknown, rule: ShareRule | ShareRule[], includes?: string): void {
-  const e = assertThrows(fn, ShareError);
-  const rules = Array.isArray(rule) ? rule : [rule];
-  assert(rules.includes(e.rule), `expected ${rules.join(" or ")}, got ${e.message}`);
-  if (includes) assertStringIncludes(e.message, includes);
-}
 
 function stillAllocates(d: Device): void {
   using m = DeviceMemory.allocate(d, { size: 4096 });

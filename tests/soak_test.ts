@@ -1,33 +1,75 @@
-// 10,000 export → import → free cycles leave the fd count unchanged and memory use flat.
+// 10,000 export → import → free cycles (memory; semaphores and fences) leave the fd count
+// unchanged and memory use flat.
 import { assert, assertEquals } from "@std/assert";
-import { DeviceMemory } from "../mod.ts";
+import { DeviceMemory, Fence, Semaphore } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { cannotShare, openFds, withTwoDevices } from "./_memory.ts";
+import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
+
+/**
+ * Runs `cycle` 500 times to warm up, then 10,000 times; asserts the fd count is unchanged and
+ * rss grew less than 128 MiB (a leaked 64 KiB allocation per cycle would be 625 MiB; the
+ * validation layer's bookkeeping and the JS heap account for a few tens of MiB: 12.6 on the
+ * H200, ~50 on lavapipe).
+ */
+function soak(what: string, cycle: () => void): void {
+  for (let i = 0; i < 500; i++) cycle();
+  const fds = openFds();
+  const rss = Deno.memoryUsage().rss;
+  const t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) cycle();
+  const ms = performance.now() - t0;
+  const grown = Deno.memoryUsage().rss - rss;
+  console.log(
+    `  ${what}: 10,000 cycles in ${ms.toFixed(0)} ms (${(ms / 10).toFixed(1)} µs each); rss ${
+      (grown / 2 ** 20).toFixed(1)
+    } MiB; fds ${fds} → ${openFds()}`,
+  );
+  assertEquals(openFds(), fds, "open fds");
+  assert(grown < 128 * 2 ** 20, `rss grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+}
 
 test(
-  "soak: 10,000 export/import/free cycles, fd count unchanged, memory flat",
+  "soak: 10,000 memory export/import/free cycles, fd count unchanged, memory flat",
   { skip: cannotShare("OPAQUE_FD") },
   withTwoDevices((a, b) => {
-    const cycle = () => {
+    soak("memory", () => {
       using m = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
       const e = m.exportFd();
       using _i = DeviceMemory.importFd(b, e.fd, e.descriptor);
-    };
-    for (let i = 0; i < 500; i++) cycle(); // warm up
-    const fds = openFds();
-    const rss = Deno.memoryUsage().rss;
-    const t0 = performance.now();
-    for (let i = 0; i < 10_000; i++) cycle();
-    const ms = performance.now() - t0;
-    const grown = Deno.memoryUsage().rss - rss;
-    console.log(
-      `  10,000 cycles in ${ms.toFixed(0)} ms (${(ms / 10).toFixed(1)} µs each); rss ${
-        (grown / 2 ** 20).toFixed(1)
-      } MiB; fds ${fds} → ${openFds()}`,
-    );
-    assertEquals(openFds(), fds, "open fds");
-    // A leaked 64 KiB allocation per cycle would be 625 MiB; the validation layer's bookkeeping
-    // and the JS heap account for a few tens of MiB (12.6 on the H200, ~50 on lavapipe).
-    assert(grown < 128 * 2 ** 20, `rss grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+    });
+  }),
+);
+
+test(
+  "soak: 10,000 semaphore and fence export/import/signal/wait cycles, fd count unchanged",
+  {
+    skip: cannotShareSemaphore("binary", "OPAQUE_FD")
+      || cannotShareSemaphore("timeline", "OPAQUE_FD") || cannotShareFence("OPAQUE_FD"),
+  },
+  withTwoDevices((a, b) => {
+    using done = Fence.create(b);
+    let n = 0;
+    soak("semaphores and fences", () => {
+      n++;
+      // A binary semaphore: A's queue signals, B's queue waits.
+      using sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+      const se = sa.exportFd();
+      using sb = Semaphore.importFd(b, se.fd, se.descriptor);
+      a.queue().submit({ signal: [sa] });
+      b.queue().submit({ wait: [sb], fence: done });
+      assertEquals(done.wait(10_000), "signaled");
+      done.reset();
+      // A timeline semaphore: the host signals through A, reads through B.
+      using ta = Semaphore.create(a, { type: "timeline", initialValue: n, exportAs: "OPAQUE_FD" });
+      const te = ta.exportFd();
+      using tb = Semaphore.importFd(b, te.fd, te.descriptor);
+      ta.signal(n + 1);
+      assertEquals(tb.value, BigInt(n + 1));
+      // A fence, exported and imported.
+      using fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
+      const fe = fa.exportFd();
+      using _fb = Fence.importFd(b, fe.fd, fe.descriptor);
+    });
   }),
 );

@@ -1,0 +1,369 @@
+// What semaphores and fences share: the export descriptor, its checks, the export and import
+// of fds (the same dup-and-check policy as memory imports), and timeouts as results.
+import type { ExternalSyncCapability } from "./capabilities.ts";
+import type { Device } from "./device.ts";
+import { enumValue, type SemaphoreTypeName } from "./enums.ts";
+import { ShareError, VkError } from "./errors.ts";
+import {
+  consumeImported,
+  describeFd,
+  fdKind,
+  importableFd,
+  importThroughDup,
+  OwnedFd,
+} from "./fd.ts";
+import { type AnyStruct, Arena, encode } from "./ffi/layout.ts";
+import type { ExtensionTable } from "./ffi/vk_commands.ts";
+
+const IMPORT_TEMPORARY = 0x1; // VK_SEMAPHORE_IMPORT_TEMPORARY_BIT == VK_FENCE_IMPORT_TEMPORARY_BIT
+
+/** The version of {@linkcode SyncDescriptor} this vkshare writes and reads. */
+export const SYNC_DESCRIPTOR_VERSION = 1;
+
+/** The fd handle types of semaphores and fences. */
+export type SyncHandleTypeName = "OPAQUE_FD" | "SYNC_FD";
+
+/**
+ * What an importer needs to know about an exported semaphore or fence, as plain JSON: produced
+ * by `exportFd`, checked by `importFd`.
+ */
+export interface SyncDescriptor {
+  /** {@linkcode SYNC_DESCRIPTOR_VERSION}. */
+  version: number;
+  /** What was exported. */
+  object: "semaphore" | "fence";
+  /** The handle type of the fd. */
+  handleType: SyncHandleTypeName;
+  /** A semaphore's type (an OPAQUE_FD import must create or use the same). */
+  semaphoreType?: SemaphoreTypeName;
+  /** The exporting device's deviceUUID. */
+  deviceUUID: string;
+  /** The exporting device's driverUUID. */
+  driverUUID: string;
+  /** The exporting device's name (for messages). */
+  deviceName: string;
+  /** What the exported fd refers to (`sync_file`, `/dev/nvidiactl`), when known. */
+  fdKind?: string;
+}
+
+/**
+ * An exported semaphore or fence: the fd (owned, closes on dispose unless handed on) and its
+ * descriptor. `fd` is null when a SYNC_FD export found the payload already signaled (the driver
+ * returned -1, which imports as "already signaled").
+ */
+export interface SyncExport extends Disposable {
+  /** The exported fd, or null for an already-signaled SYNC_FD. */
+  fd: OwnedFd | null;
+  /** What an importer needs. */
+  descriptor: SyncDescriptor;
+}
+
+/** What an import is given: a descriptor, or for a SYNC_FD from elsewhere just `"SYNC_FD"`. */
+export type SyncSource = SyncDescriptor | "SYNC_FD";
+
+/** Options of a semaphore's or fence's `importFd`. */
+export interface SyncImportOptions {
+  /**
+   * A temporary import (restored to the permanent payload after the next wait, or reset for a
+   * fence). Default: true for SYNC_FD (which allows nothing else), false for OPAQUE_FD.
+   */
+  temporary?: boolean;
+}
+
+/** What a host wait returned: the wait is over, or the timeout passed first. */
+export type WaitResult = "signaled" | "timeout";
+
+/** A timeout in ms as the nanoseconds Vulkan takes (Infinity: forever; 0: just poll). */
+export function timeoutNs(ms: number): bigint {
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
+    throw new RangeError(`timeoutMs: expected a number >= 0 (or Infinity), got ${String(ms)}`);
+  }
+  const max = 0xffff_ffff_ffff_ffffn;
+  if (ms === Infinity) return max;
+  const ns = BigInt(Math.round(ms * 1e6));
+  return ns > max ? max : ns;
+}
+
+/** Checks a descriptor (or `"SYNC_FD"`) given to an import of `object`. */
+export function checkSyncSource(s: SyncSource, object: "semaphore" | "fence"): SyncDescriptor {
+  const bad = (m: string) => new ShareError("BAD_DESCRIPTOR", m);
+  if (s === "SYNC_FD") {
+    return {
+      version: SYNC_DESCRIPTOR_VERSION,
+      object,
+      handleType: "SYNC_FD",
+      deviceUUID: "",
+      driverUUID: "",
+      deviceName: "another driver",
+    };
+  }
+  if (s === null || typeof s !== "object") {
+    throw bad(
+      `descriptor: expected the exporter's descriptor${
+        String(s) === "OPAQUE_FD" ? " (an OPAQUE_FD import needs its UUIDs and type)" : ""
+      } or "SYNC_FD", got ${String(s)}`,
+    );
+  }
+  if (s.version !== SYNC_DESCRIPTOR_VERSION) {
+    throw bad(`descriptor.version is ${s.version}; this vkshare reads ${SYNC_DESCRIPTOR_VERSION}`);
+  }
+  if (s.object !== object) {
+    throw bad(`the descriptor is of a ${String(s.object)}, not a ${object}`);
+  }
+  if (s.handleType !== "OPAQUE_FD" && s.handleType !== "SYNC_FD") {
+    throw bad(`descriptor.handleType: expected OPAQUE_FD or SYNC_FD, got ${String(s.handleType)}`);
+  }
+  if (typeof s.deviceUUID !== "string" || typeof s.driverUUID !== "string") {
+    throw bad("descriptor.deviceUUID and driverUUID must be UUID strings");
+  }
+  if (object === "semaphore" && s.semaphoreType !== "binary" && s.semaphoreType !== "timeline") {
+    throw bad(
+      `descriptor.semaphoreType: expected binary or timeline, got ${String(s.semaphoreType)}`,
+    );
+  }
+  return s;
+}
+
+/**
+ * The export mask of `exportAs` (one name or a list): each handle type checked exportable by
+ * `capability` (HANDLE_TYPE_UNSUPPORTED names what the device lacks), and the extension loaded.
+ */
+export function exportMask<N extends string>(
+  device: Device,
+  what: string,
+  table: Readonly<Record<N, number>>,
+  exportAs: N | readonly N[] | undefined,
+  capability: (t: N) => ExternalSyncCapability,
+  extension: ExtensionTable,
+): number {
+  const list = exportAs === undefined ? [] : typeof exportAs === "string" ? [exportAs] : exportAs;
+  let mask = 0;
+  for (const t of list) {
+    mask |= enumValue(table, t, "exportAs");
+    const cap = capability(t);
+    if (!cap.exportable) {
+      throw new ShareError(
+        "HANDLE_TYPE_UNSUPPORTED",
+        `${device.physicalDevice.name} cannot export ${what} as ${t}${
+          cap.unsupported ? ` (${cap.unsupported})` : cap.importable ? " (import only)" : ""
+        }`,
+        "exportable",
+        cap,
+      );
+    }
+    device.extension(extension);
+  }
+  return mask;
+}
+
+/** Whether an import is temporary: the option, checked against what the handle type allows. */
+export function importIsTemporary(d: SyncDescriptor, temporary: boolean | undefined): boolean {
+  if (d.handleType === "SYNC_FD") {
+    if (temporary === false) {
+      throw new ShareError(
+        "TEMPORARY_REQUIRED",
+        `a SYNC_FD has copy transference: it can only be imported temporarily (temporary: true)`,
+        true,
+        false,
+      );
+    }
+    return true;
+  }
+  return temporary ?? false;
+}
+
+/** The descriptor of an export of `object` from `device`. */
+export function syncDescriptor(
+  device: Device,
+  object: "semaphore" | "fence",
+  handleType: SyncHandleTypeName,
+  extra: { semaphoreType?: SemaphoreTypeName; fdKind?: string },
+): SyncDescriptor {
+  const pd = device.physicalDevice;
+  const ids = pd.ids;
+  return {
+    version: SYNC_DESCRIPTOR_VERSION,
+    object,
+    handleType,
+    ...(extra.semaphoreType ? { semaphoreType: extra.semaphoreType } : {}),
+    deviceUUID: ids.deviceUUID,
+    driverUUID: ids.driverUUID,
+    deviceName: pd.name,
+    ...(extra.fdKind ? { fdKind: extra.fdKind } : {}),
+  };
+}
+
+/** What an export or import needs of the semaphore or fence (the object itself). */
+export interface SyncTarget {
+  readonly device: Device;
+  readonly label: string;
+  /** The handle, after checking it is alive. */
+  readonly live: bigint;
+  /** The handle types it was created exportable as (names). */
+  readonly exportAs: readonly string[];
+}
+
+/** @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'. */
+export interface SyncKind<T extends SyncTarget> {
+  object: "semaphore" | "fence";
+  extension: ExtensionTable;
+  /** `VkSemaphoreGetFdInfoKHR` or `VkFenceGetFdInfoKHR`. */
+  getInfo: AnyStruct;
+  /** `VkImportSemaphoreFdInfoKHR` or `VkImportFenceFdInfoKHR`. */
+  importInfo: AnyStruct;
+  /** `vkGetSemaphoreFdKHR` or `vkGetFenceFdKHR`. */
+  get: string;
+  /** `vkImportSemaphoreFdKHR` or `vkImportFenceFdKHR`. */
+  import: string;
+  /** The handle type bits by name. */
+  handleTypes: Readonly<Record<SyncHandleTypeName, number>>;
+  /** The capability query of `handleType` for `target`. */
+  capability(target: T, handleType: SyncHandleTypeName): ExternalSyncCapability;
+}
+
+// The two kinds' commands differ only in names: call them through the loaded table by name.
+type Command = (...args: unknown[]) => number;
+function command<T extends SyncTarget>(k: SyncKind<T>, t: T, name: string): Command {
+  return (t.device.extension(k.extension) as unknown as Record<string, Command>)[name];
+}
+
+/**
+ * Exports `t` as `handleType` (checked against what it was created exportable as). A SYNC_FD of
+ * -1 (already signaled) becomes `fd: null`.
+ */
+export function exportSync<T extends SyncTarget>(
+  k: SyncKind<T>,
+  t: T,
+  handleType: SyncHandleTypeName,
+  semaphoreType?: SemaphoreTypeName,
+): SyncExport {
+  if (handleType !== "OPAQUE_FD" && handleType !== "SYNC_FD") {
+    throw new RangeError(`handleType: expected OPAQUE_FD or SYNC_FD, got ${String(handleType)}`);
+  }
+  if (!t.exportAs.includes(handleType)) {
+    throw new ShareError(
+      "NOT_EXPORTABLE",
+      `${t.label} was created without ${handleType} in exportAs (it is exportable as [${
+        t.exportAs.join(", ")
+      }])`,
+      handleType,
+      t.exportAs,
+    );
+  }
+  const out = new Int32Array(new ArrayBuffer(4));
+  out[0] = -2;
+  const r = (() => {
+    using arena = new Arena();
+    const info = encode(k.getInfo, {
+      [k.object]: t.live,
+      handleType: k.handleTypes[handleType],
+    }, arena);
+    return command(k, t, k.get)(t.device.live, info.bytes, new Uint8Array(out.buffer));
+  })();
+  const name = k.get;
+  if (r < 0) {
+    throw new VkError(name, r, { device: t.device.physicalDevice.name, handleType });
+  }
+  let fd: OwnedFd | null = null;
+  if (out[0] === -1 && handleType === "SYNC_FD") fd = null;
+  else if (out[0] < 0) {
+    throw new ShareError(
+      "BAD_EXPORT",
+      `${name} returned VK_SUCCESS with fd ${out[0]} for ${t.label} (${handleType})`,
+      ">= 0",
+      out[0],
+    );
+  } else fd = OwnedFd.received(out[0], `${handleType} export of ${t.label}`);
+  const kind = fd ? fdKind(describeFd(fd.fd) ?? "?") : undefined;
+  const descriptor = syncDescriptor(t.device, k.object, handleType, {
+    semaphoreType,
+    fdKind: kind,
+  });
+  return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
+}
+
+/**
+ * Imports `fd` into `t` after checking everything vkshare can: the fd (open, not consumed, of
+ * the exporter's kind; -1 or null only for SYNC_FD, meaning "already signaled"), the UUIDs of an
+ * OPAQUE_FD, and the capability. The driver gets a close-on-exec dup; on success the caller's fd
+ * is consumed, on failure it is still open and a VkError says so.
+ */
+export function importSync<T extends SyncTarget>(
+  k: SyncKind<T>,
+  t: T,
+  fd: OwnedFd | number | null,
+  d: SyncDescriptor,
+  temporary: boolean,
+): void {
+  const pd = t.device.physicalDevice;
+  const signaled = fd === null || fd === -1;
+  if (signaled && d.handleType !== "SYNC_FD") {
+    throw new ShareError(
+      "FD_NOT_OPEN",
+      `fd -1 means "already signaled" only for a SYNC_FD, not for ${d.handleType}`,
+      "an open fd",
+      -1,
+    );
+  }
+  let n = -1;
+  if (!signaled) {
+    n = importableFd(fd);
+    const desc = describeFd(n) ?? "?";
+    const kind = fdKind(desc);
+    const want = d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);
+    if (want !== undefined && want !== kind) {
+      throw new ShareError(
+        "FD_KIND_MISMATCH",
+        `fd ${n} is ${desc} (${kind}), but a ${d.handleType} ${k.object} export is a ${want}`,
+        want,
+        kind,
+      );
+    }
+  }
+  if (d.handleType === "OPAQUE_FD") {
+    const ids = pd.ids;
+    if (ids.deviceUUID !== d.deviceUUID || ids.driverUUID !== d.driverUUID) {
+      throw new ShareError(
+        "UUID_MISMATCH",
+        `an OPAQUE_FD ${k.object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${pd.name}" (deviceUUID ${ids.deviceUUID}, driverUUID ${ids.driverUUID}): both UUIDs must match`,
+        { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
+        { deviceUUID: ids.deviceUUID, driverUUID: ids.driverUUID },
+      );
+    }
+  }
+  const cap = k.capability(t, d.handleType);
+  if (!cap.importable) {
+    throw new ShareError(
+      "HANDLE_TYPE_UNSUPPORTED",
+      `${pd.name} cannot import a ${d.handleType} ${k.object}${
+        cap.unsupported ? ` (${cap.unsupported})` : ""
+      }`,
+      "importable",
+      cap,
+    );
+  }
+  const call = (fd: number) => {
+    using arena = new Arena();
+    const info = encode(k.importInfo, {
+      [k.object]: t.live,
+      flags: temporary ? IMPORT_TEMPORARY : 0,
+      handleType: k.handleTypes[d.handleType],
+      fd,
+    }, arena);
+    return command(k, t, k.import)(t.device.live, info.bytes);
+  };
+  const details = { device: pd.name, handleType: d.handleType, fd: n, temporary };
+  const fail = (r: number) =>
+    new VkError(k.import, r, details, "nothing was imported; the caller's fd is still open");
+  if (signaled) {
+    const r = call(-1);
+    if (r < 0) throw fail(r);
+    return;
+  }
+  importThroughDup(n, (dup) => {
+    const r = call(dup);
+    if (r < 0) throw fail(r);
+    return true;
+  });
+  consumeImported(fd!, `an import into ${t.label}`);
+}

@@ -1,0 +1,434 @@
+/**
+ * `CommandBuffer`: a primary command buffer (with its own pool) recorded from a script with a
+ * {@linkcode Recorder}: fill and copy buffers, and buffer barriers, including the ownership
+ * transfers to and from `VK_QUEUE_FAMILY_EXTERNAL` that memory shared with another device or
+ * API needs.
+ *
+ * @module
+ */
+import { Resource } from "./_resource.ts";
+import { out64 } from "./_vk.ts";
+import type { GpuBuffer } from "./buffer.ts";
+import type { Device } from "./device.ts";
+import {
+  Access,
+  type AccessName,
+  BufferUsage,
+  flagMask,
+  PipelineStage,
+  type PipelineStageName,
+  QUEUE_FAMILY_EXTERNAL,
+  QUEUE_FAMILY_IGNORED,
+} from "./enums.ts";
+import { check, ShareError } from "./errors.ts";
+import { Arena, encode } from "./ffi/layout.ts";
+import { rt } from "./ffi/runtime.ts";
+import type { Pointer } from "./ffi/types.ts";
+import {
+  VkBufferCopy,
+  VkBufferMemoryBarrier,
+  VkCommandBufferAllocateInfo,
+  VkCommandBufferBeginInfo,
+  VkCommandPoolCreateInfo,
+} from "./ffi/vk_structs.ts";
+import { vk } from "./ffi/vulkan.ts";
+import { SETTLE_MS, type Submission, warnLeak } from "./queue.ts";
+
+const RESET_COMMAND_BUFFER = 0x2;
+const ONE_TIME_SUBMIT = 0x1;
+const SIMULTANEOUS_USE = 0x4;
+const WHOLE = 0xffff_ffff_ffff_ffffn;
+
+/** A byte range of a buffer. */
+export interface Range {
+  /** Offset in bytes (default 0). */
+  offset?: number | bigint;
+  /** Size in bytes (default: to the end of the buffer). */
+  size?: number | bigint;
+}
+
+/** The regions of a copy. */
+export interface CopyRegion {
+  /** Offset in the source (default 0). */
+  srcOffset?: number | bigint;
+  /** Offset in the destination (default 0). */
+  dstOffset?: number | bigint;
+  /** Bytes to copy (default: the rest of the source). */
+  size?: number | bigint;
+}
+
+/** Stages or access types: one name, a list of names, or a mask (e.g. `"TRANSFER"`). */
+export type Flags<N extends string> = N | readonly N[] | number;
+
+/** A queue family in a barrier: an index, `external` (another device or API), or `ignored`. */
+export type QueueFamilyRef = number | "external" | "ignored";
+
+/** A `VkBufferMemoryBarrier` with the stages around it. */
+export interface BufferBarrier {
+  /** The buffer. */
+  buffer: GpuBuffer;
+  /** The range (default: all of it). */
+  range?: Range;
+  /** Stages that must finish first. */
+  srcStage: Flags<PipelineStageName>;
+  /** Stages that wait. */
+  dstStage: Flags<PipelineStageName>;
+  /** Writes to make available (default none). */
+  srcAccess?: Flags<AccessName>;
+  /** Accesses to make them visible to (default none). */
+  dstAccess?: Flags<AccessName>;
+  /** The queue family that releases ownership (default `ignored`: no transfer). */
+  srcQueueFamily?: QueueFamilyRef;
+  /** The queue family that acquires it (default `ignored`). */
+  dstQueueFamily?: QueueFamilyRef;
+}
+
+/** @internal Checks a range of `buffer`; returns offset and size. */
+export function checkRange(buffer: GpuBuffer, r: Range = {}): { offset: bigint; size: bigint } {
+  const offset = BigInt(r.offset ?? 0);
+  const size = r.size === undefined ? buffer.size - offset : BigInt(r.size);
+  if (offset < 0n || size <= 0n || offset + size > buffer.size) {
+    throw new RangeError(`range: offset ${offset} and size ${size} do not fit in ${buffer.label}`);
+  }
+  return { offset, size };
+}
+
+function flags<N extends string>(
+  table: Record<N, number>,
+  v: Flags<N> | undefined,
+  what: string,
+): number {
+  if (v === undefined) return 0;
+  return flagMask(table, typeof v === "string" ? [v] : v as readonly N[] | number, what);
+}
+
+function family(f: QueueFamilyRef | undefined): number {
+  if (f === undefined || f === "ignored") return QUEUE_FAMILY_IGNORED;
+  if (f === "external") return QUEUE_FAMILY_EXTERNAL;
+  if (!Number.isInteger(f) || f < 0) {
+    throw new RangeError(`queue family: ${f} is not an index`);
+  }
+  return f;
+}
+
+/**
+ * Records commands into a {@linkcode CommandBuffer}; valid only inside `record`'s callback.
+ *
+ * @example
+ * ```ts
+ * cmd.record((r) => {
+ *   r.fill(buffer, 0xdeadbeef);
+ *   r.release(buffer); // to another device, after the fill
+ * });
+ * ```
+ */
+export class Recorder {
+  readonly #cmd: CommandBuffer;
+  #open = true;
+
+  /** @internal Made by {@linkcode CommandBuffer.record}. */
+  constructor(cmd: CommandBuffer) {
+    this.#cmd = cmd;
+  }
+
+  /** Fills a range of `dst` (offset and size multiples of 4) with the 32-bit `value`. */
+  fill(dst: GpuBuffer, value: number, range: Range = {}): this {
+    const h = this.#buffer(dst, "TRANSFER_DST");
+    const { offset, size } = checkRange(dst, range);
+    if (offset % 4n || (range.size !== undefined && size % 4n)) {
+      throw new RangeError(`fill: offset ${offset} and size ${size} must be multiples of 4`);
+    }
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`fill: value must be a uint32, got ${value}`);
+    }
+    vk().vkCmdFillBuffer(this.#handle, h, offset, range.size === undefined ? WHOLE : size, value);
+    return this;
+  }
+
+  /** Copies bytes from `src` to `dst` (ranges in one buffer must not overlap). */
+  copy(src: GpuBuffer, dst: GpuBuffer, region: CopyRegion = {}): this {
+    const hs = this.#buffer(src, "TRANSFER_SRC");
+    const hd = this.#buffer(dst, "TRANSFER_DST");
+    const s = checkRange(src, { offset: region.srcOffset, size: region.size });
+    const t = checkRange(dst, { offset: region.dstOffset, size: s.size });
+    if (src === dst && s.offset < t.offset + s.size && t.offset < s.offset + s.size) {
+      throw new RangeError(
+        `copy: the source [${s.offset}, +${s.size}) and destination [${t.offset}, +${s.size}) overlap in ${src.label}`,
+      );
+    }
+    using arena = new Arena();
+    const r = encode(
+      VkBufferCopy,
+      { srcOffset: s.offset, dstOffset: t.offset, size: s.size },
+      arena,
+    );
+    vk().vkCmdCopyBuffer(this.#handle, hs, hd, 1, r.bytes);
+    return this;
+  }
+
+  /** Records one buffer memory barrier (`vkCmdPipelineBarrier`). */
+  barrier(b: BufferBarrier): this {
+    const h = this.#buffer(b.buffer);
+    const { offset, size } = checkRange(b.buffer, b.range);
+    const srcStage = flags(PipelineStage, b.srcStage, "srcStage");
+    const dstStage = flags(PipelineStage, b.dstStage, "dstStage");
+    if (!srcStage || !dstStage) {
+      throw new RangeError("barrier: srcStage and dstStage are required");
+    }
+    using arena = new Arena();
+    const barrier = encode(VkBufferMemoryBarrier, {
+      srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
+      dstAccessMask: flags(Access, b.dstAccess, "dstAccess"),
+      srcQueueFamilyIndex: family(b.srcQueueFamily),
+      dstQueueFamilyIndex: family(b.dstQueueFamily),
+      buffer: h,
+      offset,
+      size: b.range?.size === undefined ? WHOLE : size,
+    }, arena);
+    vk().vkCmdPipelineBarrier(
+      this.#handle,
+      srcStage,
+      dstStage,
+      0,
+      0,
+      null,
+      1,
+      barrier.bytes,
+      0,
+      null,
+    );
+    return this;
+  }
+
+  /**
+   * Releases `buffer` to another device or API (to `VK_QUEUE_FAMILY_EXTERNAL`), after the
+   * writes of `srcStage` (default: transfer writes). Signal a semaphore after it.
+   */
+  release(
+    buffer: GpuBuffer,
+    options: { srcStage?: Flags<PipelineStageName>; srcAccess?: Flags<AccessName> } = {},
+  ): this {
+    return this.barrier({
+      buffer,
+      srcStage: options.srcStage ?? "TRANSFER",
+      srcAccess: options.srcAccess ?? "TRANSFER_WRITE",
+      dstStage: "BOTTOM_OF_PIPE",
+      srcQueueFamily: this.#cmd.queueFamily,
+      dstQueueFamily: "external",
+    });
+  }
+
+  /**
+   * Acquires `buffer` from another device or API (from `VK_QUEUE_FAMILY_EXTERNAL`) for the
+   * accesses of `dstStage` (default: transfer reads and writes). Wait on a semaphore before it.
+   */
+  acquire(
+    buffer: GpuBuffer,
+    options: { dstStage?: Flags<PipelineStageName>; dstAccess?: Flags<AccessName> } = {},
+  ): this {
+    return this.barrier({
+      buffer,
+      srcStage: "TOP_OF_PIPE",
+      dstStage: options.dstStage ?? "TRANSFER",
+      dstAccess: options.dstAccess ?? ["TRANSFER_READ", "TRANSFER_WRITE"],
+      srcQueueFamily: "external",
+      dstQueueFamily: this.#cmd.queueFamily,
+    });
+  }
+
+  /** Makes transfer writes to `buffer` visible to the host (map it after the submission). */
+  hostRead(buffer: GpuBuffer, range?: Range): this {
+    return this.barrier({
+      buffer,
+      range,
+      srcStage: "TRANSFER",
+      srcAccess: "TRANSFER_WRITE",
+      dstStage: "HOST",
+      dstAccess: "HOST_READ",
+    });
+  }
+
+  /** @internal Ends recording: later calls throw. */
+  close(): void {
+    this.#open = false;
+  }
+
+  get #handle(): Pointer {
+    if (!this.#open) {
+      throw new Error("Recorder used outside CommandBuffer.record's callback");
+    }
+    return this.#cmd.handle;
+  }
+
+  #buffer(b: GpuBuffer, usage?: keyof typeof BufferUsage): bigint {
+    const h = b.live;
+    if (b.device !== this.#cmd.device) {
+      throw new ShareError(
+        "WRONG_DEVICE",
+        `${b.label} belongs to ${b.device.label}, not to ${this.#cmd.device.label}: import its memory into a buffer of this device`,
+      );
+    }
+    if (!b.memory) throw new RangeError(`${b.label} is not bound to memory`);
+    if (usage && !(b.usage & BufferUsage[usage])) {
+      throw new RangeError(`${b.label} was created without ${usage} usage`);
+    }
+    return h;
+  }
+}
+
+/** Options of {@linkcode CommandBuffer.record}. */
+export interface RecordOptions {
+  /**
+   * Recorded for one submission (`ONE_TIME_SUBMIT`); default false: it can be submitted again,
+   * also while an earlier submission of it runs (`SIMULTANEOUS_USE`).
+   */
+  oneTime?: boolean;
+}
+
+/**
+ * A primary command buffer and its command pool, on the device's queue family.
+ *
+ * @example
+ * ```ts
+ * using cmd = CommandBuffer.create(device).record((r) => r.fill(buffer, 7));
+ * device.queue().submit({ commandBuffers: [cmd], fence });
+ * ```
+ */
+export class CommandBuffer extends Resource {
+  /** The device. */
+  readonly device: Device;
+  /** The VkCommandBuffer. */
+  readonly handle: Pointer;
+  /** The queue family it is for. */
+  readonly queueFamily: number;
+  /** `CommandBuffer 0x... of Device "..."`, for messages. */
+  readonly label: string;
+  readonly #pool: bigint;
+  #executable = false;
+  #oneTime = false;
+  #submittedOnce = false;
+  #lastUse: Submission | null = null;
+
+  private constructor(device: Device, pool: bigint, handle: Pointer) {
+    super();
+    this.device = device;
+    this.#pool = pool;
+    this.handle = handle;
+    this.queueFamily = device.queueFamily;
+    this.label = `CommandBuffer 0x${rt.address(handle).toString(16)} of ${device.label}`;
+    this.adopt(device);
+  }
+
+  /** Creates a command pool on the device's queue family and one primary command buffer. */
+  static create(device: Device): CommandBuffer {
+    const d = device.live;
+    const name = device.physicalDevice.name;
+    using arena = new Arena();
+    const out = out64();
+    check(
+      vk().vkCreateCommandPool(
+        d,
+        encode(VkCommandPoolCreateInfo, {
+          flags: RESET_COMMAND_BUFFER,
+          queueFamilyIndex: device.queueFamily,
+        }, arena).bytes,
+        null,
+        out,
+      ),
+      "vkCreateCommandPool",
+      { device: name },
+    );
+    const pool = out[0];
+    const r = vk().vkAllocateCommandBuffers(
+      d,
+      encode(
+        VkCommandBufferAllocateInfo,
+        { commandPool: pool, level: 0, commandBufferCount: 1 },
+        arena,
+      ).bytes,
+      out,
+    );
+    if (r < 0) vk().vkDestroyCommandPool(d, pool, null);
+    check(r, "vkAllocateCommandBuffers", { device: name });
+    return new CommandBuffer(device, pool, rt.pointer(out[0]));
+  }
+
+  /** Whether it holds a complete recording that can be submitted. */
+  get executable(): boolean {
+    return this.#executable && !(this.#oneTime && this.#submittedOnce);
+  }
+
+  /**
+   * Records commands with `fn` (replacing what it held). Refused while a submission of it that
+   * vkshare can see (through a fence or a timeline signal) has not finished; when vkshare cannot
+   * tell, the queue is waited for first. If `fn` throws, nothing can be submitted until the next
+   * complete recording.
+   */
+  record(fn: (r: Recorder) => void, options: RecordOptions = {}): this {
+    this.alive();
+    const last = this.#lastUse;
+    if (last && last.done() === false) {
+      throw new ShareError(
+        "IN_USE",
+        `${this.label} is still running (its last submission has not finished): wait for its fence or semaphore before recording it again`,
+      );
+    }
+    if (last && !last.settle()) {
+      throw new ShareError(
+        "IN_USE",
+        `${this.label}: its last submission did not finish within ${SETTLE_MS} ms, so it cannot be recorded again`,
+      );
+    }
+    const name = this.device.physicalDevice.name;
+    this.#executable = false;
+    using arena = new Arena();
+    check(
+      vk().vkBeginCommandBuffer(
+        this.handle,
+        encode(VkCommandBufferBeginInfo, {
+          flags: options.oneTime ? ONE_TIME_SUBMIT : SIMULTANEOUS_USE,
+        }, arena).bytes,
+      ),
+      "vkBeginCommandBuffer",
+      { device: name },
+    );
+    const r = new Recorder(this);
+    let ok = false;
+    try {
+      fn(r);
+      ok = true;
+    } finally {
+      r.close();
+      const e = vk().vkEndCommandBuffer(this.handle);
+      if (ok) check(e, "vkEndCommandBuffer", { device: name });
+    }
+    this.#executable = true;
+    this.#oneTime = options.oneTime ?? false;
+    this.#submittedOnce = false;
+    return this;
+  }
+
+  /** @internal Checks that it can be submitted. */
+  checkSubmit(): void {
+    if (!this.executable) {
+      throw new ShareError(
+        "NOT_EXECUTABLE",
+        this.#executable
+          ? `${this.label} was recorded for one submission and has been submitted: record it again`
+          : `${this.label} holds no complete recording: record it first`,
+      );
+    }
+  }
+
+  /** @internal A submission runs it. */
+  submitted(sub: Submission): void {
+    this.#lastUse = sub;
+    this.#submittedOnce = true;
+  }
+
+  /** Waits for its last submission (if not known finished), then destroys the pool. */
+  protected destroy(): void {
+    if (this.#lastUse && !this.#lastUse.settle()) return warnLeak(this.label);
+    vk().vkDestroyCommandPool(this.device.handle, this.#pool, null);
+  }
+}

@@ -1,0 +1,202 @@
+// Semaphores and fences exported from one device and imported into another (temporarily and
+// permanently), signal→wait across the two, and bad imports that leave every fd where it was.
+// These need semaphore/fence fds (not on lavapipe): each skips naming what the device lacks.
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { libc, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
+import { cString } from "../ffi/vulkan.ts";
+import { Fence, isOpenFd, OwnedFd, Semaphore, VkError } from "../mod.ts";
+import { test } from "./_harness.ts";
+import { openFds, withTwoDevices } from "./_memory.ts";
+import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
+import { assertRule } from "./_vk.ts";
+
+test(
+  "a binary OPAQUE_FD semaphore, imported permanently, carries signals both ways",
+  { skip: cannotShareSemaphore("binary", "OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+    using exp = sa.exportFd("OPAQUE_FD");
+    assert(exp.fd !== null);
+    assertEquals(exp.descriptor.semaphoreType, "binary");
+    using sb = Semaphore.importFd(b, exp.fd, exp.descriptor);
+    assertEquals(exp.fd.state, "consumed");
+    assertEquals(sb.state, "unknown");
+    using fa = Fence.create(a);
+    using fb = Fence.create(b);
+    for (let i = 0; i < 3; i++) {
+      // A signals, B waits; then B signals, A waits: one payload, two devices.
+      a.queue().submit({ signal: [sa] });
+      b.queue().submit({ wait: [sb], fence: fb });
+      assertEquals(fb.wait(10_000), "signaled");
+      fb.reset();
+      b.queue().submit({ signal: [sb] });
+      a.queue().submit({ wait: [sa], fence: fa });
+      assertEquals(fa.wait(10_000), "signaled");
+      fa.reset();
+    }
+  }),
+);
+
+test(
+  "a temporary OPAQUE_FD import lasts one wait; then the semaphore has its own payload again",
+  { skip: cannotShareSemaphore("binary", "OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+    using sb = Semaphore.create(b);
+    using fb = Fence.create(b);
+    const exp = sa.exportFd();
+    sb.importFd(exp.fd, exp.descriptor, { temporary: true });
+    assertEquals(sb.state, "unknown");
+    a.queue().submit({ signal: [sa] });
+    b.queue().submit({ wait: [sb], fence: fb });
+    assertEquals(fb.wait(10_000), "signaled");
+    // Restored: B's own, unsignaled payload, which vkshare tracks again.
+    assertEquals(sb.state, "unsignaled");
+    assertRule(() => b.queue().submit({ wait: [sb] }), "NO_PENDING_SIGNAL");
+    fb.reset();
+    b.queue().submit({ signal: [sb] });
+    b.queue().submit({ wait: [sb], fence: fb });
+    assertEquals(fb.wait(10_000), "signaled");
+  }),
+);
+
+test(
+  "a timeline OPAQUE_FD semaphore shares its counter: the host signals on one device and waits on the other",
+  { skip: cannotShareSemaphore("timeline", "OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using ta = Semaphore.create(a, { type: "timeline", initialValue: 3, exportAs: "OPAQUE_FD" });
+    using exp = ta.exportFd();
+    using tb = Semaphore.importFd(b, exp.fd, exp.descriptor);
+    assertEquals(tb.type, "timeline");
+    assertEquals(tb.value, 3n);
+    assertEquals(tb.wait(4, 0), "timeout");
+    ta.signal(4);
+    assertEquals(tb.wait(4, 10_000), "signaled");
+    tb.signal(5);
+    assertEquals(ta.value, 5n);
+    // A's queue waits for 6 (submitted first); B's queue signals it.
+    using fa = Fence.create(a);
+    a.queue().submit({ wait: [{ semaphore: ta, value: 6 }], fence: fa });
+    assertEquals(fa.wait(10), "timeout");
+    b.queue().submit({ signal: [{ semaphore: tb, value: 6 }] });
+    assertEquals(fa.wait(10_000), "signaled");
+    assertEquals(ta.value, 6n);
+    assertRule(() => ta.signal(6), "TIMELINE_VALUE");
+  }),
+);
+
+test(
+  "fences exported as OPAQUE_FD: a permanent import sees the exporter's signal; a temporary one lasts until reset",
+  { skip: cannotShareFence("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
+    using exp = fa.exportFd("OPAQUE_FD");
+    assertEquals(exp.descriptor.object, "fence");
+    using fb = Fence.importFd(b, exp.fd, exp.descriptor);
+    assertEquals(fb.status(), "unsignaled");
+    a.queue().submit({ fence: fa });
+    assertEquals(fa.wait(10_000), "signaled");
+    assertEquals(fb.status(), "signaled");
+    assertEquals(fb.wait(0), "signaled");
+    fb.reset(); // one payload: A's fence is reset too
+    assertEquals(fa.status(), "unsignaled");
+
+    using own = Fence.create(b);
+    const exp2 = fa.exportFd();
+    own.importFd(exp2.fd, exp2.descriptor, { temporary: true });
+    a.queue().submit({ fence: fa });
+    assertEquals(own.wait(10_000), "signaled");
+    own.reset(); // the temporary payload goes; its own, unsignaled one is back
+    assertEquals(own.status(), "unsignaled");
+    assertEquals(fa.status(), "signaled");
+  }),
+);
+
+test(
+  "SYNC_FD semaphores: export after a submitted signal (acts as a wait), import temporarily, -1 is signaled",
+  { skip: cannotShareSemaphore("binary", "SYNC_FD") },
+  withTwoDevices((a, b) => {
+    using sa = Semaphore.create(a, { exportAs: "SYNC_FD" });
+    using sb = Semaphore.create(b);
+    using fb = Fence.create(b);
+    a.queue().submit({ signal: [sa] });
+    using exp = sa.exportFd("SYNC_FD");
+    assertEquals(sa.state, "unsignaled");
+    sb.importFd(exp.fd, exp.descriptor);
+    assertEquals(sb.state, "pending");
+    b.queue().submit({ wait: [sb], fence: fb });
+    assertEquals(fb.wait(10_000), "signaled");
+    fb.reset();
+    sb.importFd(-1, "SYNC_FD");
+    b.queue().submit({ wait: [sb], fence: fb });
+    assertEquals(fb.wait(10_000), "signaled");
+  }),
+);
+
+test(
+  "SYNC_FD fences: export a signal (acts as a reset), import temporarily",
+  { skip: cannotShareFence("SYNC_FD") },
+  withTwoDevices((a, b) => {
+    using fa = Fence.create(a, { exportAs: "SYNC_FD" });
+    using fb = Fence.create(b);
+    a.queue().submit({ fence: fa });
+    using exp = fa.exportFd("SYNC_FD");
+    assertEquals(fa.status(), "unsignaled");
+    fb.importFd(exp.fd, exp.descriptor);
+    assertEquals(fb.wait(10_000), "signaled");
+    fb.reset();
+    assertEquals(fb.status(), "unsignaled");
+  }),
+);
+
+test(
+  "bad semaphore and fence imports: typed errors, the caller's fd still open, no fd leaked",
+  { skip: cannotShareSemaphore("binary", "OPAQUE_FD") || cannotShareFence("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    const before = openFds();
+    using sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+    using ta = Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
+    using fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
+    using sb = Semaphore.create(b);
+    using tb = Semaphore.create(b, { type: "timeline" });
+    using fb = Fence.create(b);
+    using exp = sa.exportFd();
+    const fd = exp.fd!;
+
+    // A binary export into a timeline semaphore, a fence descriptor, a temporary timeline.
+    assertRule(() => tb.importFd(fd, exp.descriptor), "SEMAPHORE_TYPE_MISMATCH");
+    assertRule(() => fb.importFd(fd, exp.descriptor), "BAD_DESCRIPTOR");
+    const texp = ta.exportFd();
+    assertRule(
+      () => tb.importFd(texp.fd, texp.descriptor, { temporary: true }),
+      "PERMANENT_REQUIRED",
+    );
+    texp[Symbol.dispose]();
+    // The descriptor's fd kind guards against another file.
+    using devnull = OwnedFd.adopt(libc().open(cString("/dev/null"), O_RDONLY | O_CLOEXEC, 0));
+    assertRule(() => sb.importFd(devnull, exp.descriptor), "FD_KIND_MISMATCH");
+    // Without the kind, the driver gets /dev/null and refuses it: a VkError, fd still open.
+    const { fdKind: _k, ...bare } = exp.descriptor;
+    const e = assertThrows(() => sb.importFd(devnull, bare), VkError);
+    assertStringIncludes(e.message, "vkImportSemaphoreFdKHR");
+    assertStringIncludes(e.message, "the caller's fd is still open");
+    assertEquals(devnull.state, "open");
+    assert(isOpenFd(devnull.fd));
+    const fe = assertThrows(() => fb.importFd(devnull, { ...fa.descriptor("OPAQUE_FD") }), VkError);
+    assertStringIncludes(fe.message, "vkImportFenceFdKHR");
+    assertEquals(devnull.state, "open");
+    // A consumed fd, by object and by number.
+    sb.importFd(fd, exp.descriptor);
+    assertRule(
+      () => tb.importFd(fd, { ...exp.descriptor, semaphoreType: "timeline" }),
+      "FD_CONSUMED",
+    );
+    assertRule(() => sb.importFd(fd.number, exp.descriptor), ["FD_CONSUMED", "FD_NOT_OPEN"]);
+    // Both devices still work after all this.
+    a.queue().submit({ signal: [sa] });
+    b.queue().submit({ wait: [sb], fence: fb });
+    assertEquals(fb.wait(10_000), "signaled");
+    devnull.close();
+    assertEquals(openFds(), before);
+  }),
+);

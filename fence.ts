@@ -157,7 +157,9 @@ export class Fence extends Resource {
     const r = check(vk().vkGetFenceStatus(this.device.live, this.live), "vkGetFenceStatus", {
       fence: this.label,
     });
-    return r === VK_NOT_READY ? "unsignaled" : "signaled";
+    if (r === VK_NOT_READY) return "unsignaled";
+    this.#submission = null; // seen signaled: the submission that signals it has finished
+    return "signaled";
   }
 
   /** Waits until it is signaled, for at most `timeoutMs` (0 polls; Infinity waits for ever). */
@@ -186,7 +188,10 @@ export class Fence extends Resource {
       "vkWaitForFences",
       { device: device.physicalDevice.name, fences: fences.length, timeoutMs },
     );
-    return r === VK_TIMEOUT ? "timeout" : "signaled";
+    if (r === VK_TIMEOUT) return "timeout";
+    // Seen signaled (all of them, or with `any` one we cannot name): their submissions finished.
+    if (!options.any) { for (const f of fences) f.#submission = null; }
+    return "signaled";
   }
 
   /** Resets it to unsignaled (refused while a submission that signals it has not finished). */

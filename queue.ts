@@ -107,11 +107,14 @@ export class Submission {
   }
 
   /**
-   * Waits (at most {@linkcode SETTLE_MS}) for the submission unless it is known to have
+   * Waits (at most {@linkcode SETTLE_MS}) for the submission unless its fence says it has
    * finished; returns false when it did not finish in time (a wait nothing will signal).
    */
   settle(): boolean {
-    if (this.done() === true || this.queue.device.disposed) return true;
+    // A finish seen through a fence is one the validation layer saw too; one seen only through
+    // a timeline counter is not, for imported semaphores: drain the queue then.
+    if (this.queue.device.disposed) return true;
+    if (this.#fence && (this.#fence.disposed || this.#fence.finished(this))) return true;
     if (!this.queue.drain(SETTLE_MS)) return false;
     this.#done = true;
     return true;

@@ -120,19 +120,22 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
     : Semaphore.create(b, { type, exportAs: "OPAQUE_FD" });
   using readyB = ready && share(ready, b);
   using consumedA = consumed && share(consumed, a);
-  using fenceA = Fence.create(a);
-  using fenceB = Fence.create(b);
+  // A command buffer and a fence per frame in flight, on each device: a slot is recorded again
+  // only after its fences say the frame that used it has finished.
   const cmdA = Array.from({ length: depth }, () => CommandBuffer.create(a));
   const cmdB = Array.from({ length: depth }, () => CommandBuffer.create(b));
-  using _cmds = {
-    [Symbol.dispose]: () => [...cmdA, ...cmdB].forEach((c) => c[Symbol.dispose]()),
+  const fenceA = Array.from({ length: depth }, () => Fence.create(a));
+  const fenceB = Array.from({ length: depth }, () => Fence.create(b));
+  using _slots = {
+    [Symbol.dispose]: () =>
+      [...cmdA, ...cmdB, ...fenceA, ...fenceB].forEach((o) => o[Symbol.dispose]()),
   };
   const qa = a.queue(), qb = b.queue();
 
   const started: number[] = [];
   const frameMs: number[] = [];
   const verify = (m: number) => {
-    if (consumed && consumed.wait(m, timeoutMs) === "timeout") {
+    if (options.mode === "timeline" && consumed!.wait(m, timeoutMs) === "timeout") {
       throw new Error(`frame ${m}: B did not signal consumed=${m} within ${timeoutMs} ms`);
     }
     const slot = ((m - 1) % depth) * size;
@@ -150,6 +153,12 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
   for (let n = 1; n <= frames; n++) {
     started[n - 1] = performance.now();
     const slot = (n - 1) % depth;
+    if (n > depth) {
+      waitFor(fenceA[slot], timeoutMs);
+      waitFor(fenceB[slot], timeoutMs);
+      fenceA[slot].reset();
+      fenceB[slot].reset();
+    }
     // A: take the buffer back (after frame 1), fill frame n, hand it to B.
     cmdA[slot].record((r) => {
       if (n > 1) r.acquire(srcA);
@@ -165,40 +174,39 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
       r.release(srcB, { srcAccess: [] });
       r.hostRead(out, { offset: slot * size, size });
     });
+    const a1 = { commandBuffers: [cmdA[slot]], fence: fenceA[slot] };
+    const b1 = { commandBuffers: [cmdB[slot]], fence: fenceB[slot] };
     if (options.mode === "timeline") {
       qa.submit({
+        ...a1,
         wait: n > 1 ? [{ semaphore: consumedA!, value: n - 1, stage: "TRANSFER" }] : [],
-        commandBuffers: [cmdA[slot]],
         signal: [{ semaphore: ready!, value: n }],
       });
       qb.submit({
+        ...b1,
         wait: [{ semaphore: readyB!, value: n, stage: "TRANSFER" }],
-        commandBuffers: [cmdB[slot]],
         signal: [{ semaphore: consumed!, value: n }],
       });
       if (n >= depth) verify(n - depth + 1);
     } else if (options.mode === "binary") {
       qa.submit({
+        ...a1,
         wait: n > 1 ? [{ semaphore: consumedA!, stage: "TRANSFER" }] : [],
-        commandBuffers: [cmdA[slot]],
         signal: [ready!],
-        fence: fenceA,
       });
       // The last frame's `consumed` is not waited on by A: B does not signal it then.
       qb.submit({
+        ...b1,
         wait: [{ semaphore: readyB!, stage: "TRANSFER" }],
-        commandBuffers: [cmdB[slot]],
         signal: n < frames ? [consumed!] : [],
-        fence: fenceB,
       });
-      waitAndReset(fenceA, timeoutMs);
-      waitAndReset(fenceB, timeoutMs);
+      waitFor(fenceB[slot], timeoutMs);
       verify(n);
     } else {
-      qa.submit({ commandBuffers: [cmdA[slot]], fence: fenceA });
-      waitAndReset(fenceA, timeoutMs);
-      qb.submit({ commandBuffers: [cmdB[slot]], fence: fenceB });
-      waitAndReset(fenceB, timeoutMs);
+      qa.submit(a1);
+      waitFor(fenceA[slot], timeoutMs);
+      qb.submit(b1);
+      waitFor(fenceB[slot], timeoutMs);
       verify(n);
     }
   }
@@ -217,9 +225,8 @@ function share(s: Semaphore, to: Device): Semaphore {
   return Semaphore.importFd(to, exp.fd, exp.descriptor);
 }
 
-function waitAndReset(f: Fence, timeoutMs: number): void {
+function waitFor(f: Fence, timeoutMs: number): void {
   if (f.wait(timeoutMs) === "timeout") throw new Error(`${f.label}: no signal in ${timeoutMs} ms`);
-  f.reset();
 }
 
 /** The mode a device pair can run: timeline, else binary, else host. */

@@ -36,13 +36,14 @@ test(
   forEachDevice((pd) => {
     using device = Device.create(pd);
     const q = device.queue();
-    const before = openFds();
     using gate = Semaphore.create(device, { type: "timeline" });
     using f = Fence.create(device);
     using out = hostBuffer(device, 256);
     using cmd = CommandBuffer.create(device).record((r) =>
       r.fill(out.buffer, 7).hostRead(out.buffer)
     );
+    // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
+    const before = openFds();
     // The submission cannot run before the host signals the gate.
     q.submit({ wait: [{ semaphore: gate, value: 1 }], commandBuffers: [cmd], fence: f });
     try {

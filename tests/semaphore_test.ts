@@ -163,9 +163,10 @@ test(
   { skip: noTimeline },
   forEachDevice((pd) => {
     using device = Device.create(pd);
-    const before = openFds();
     using b = Semaphore.create(device);
     using t = Semaphore.create(device, { type: "timeline" });
+    // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
+    const before = openFds();
     const opaque = (type: "binary" | "timeline"): SyncDescriptor => ({
       ...b.descriptor("OPAQUE_FD"),
       semaphoreType: type,

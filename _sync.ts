@@ -3,7 +3,7 @@
 import type { ExternalSyncCapability } from "./capabilities.ts";
 import type { Device } from "./device.ts";
 import { enumValue, type SemaphoreTypeName } from "./enums.ts";
-import { ShareError, VkError } from "./errors.ts";
+import { ImportError, ShareError, VkError } from "./errors.ts";
 import {
   consumeImported,
   describeFd,
@@ -219,6 +219,11 @@ export interface SyncKind<T extends SyncTarget> {
   handleTypes: Readonly<Record<SyncHandleTypeName, number>>;
   /** The capability query of `handleType` for `target`. */
   capability(target: T, handleType: SyncHandleTypeName): ExternalSyncCapability;
+  /**
+   * After a failed import: exports a new object of this kind on `device` as OPAQUE_FD and
+   * imports it into another; whether that worked (null: the device cannot export one).
+   */
+  canary(device: Device): boolean | null;
 }
 
 // The two kinds' commands differ only in names: call them through the loaded table by name.
@@ -282,11 +287,24 @@ export function exportSync<T extends SyncTarget>(
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
 }
 
+// The canary's own import must not start another canary when it fails.
+let probing = false;
+function probe<T extends SyncTarget>(k: SyncKind<T>, device: Device): boolean | null {
+  if (probing) return null;
+  probing = true;
+  try {
+    return k.canary(device);
+  } finally {
+    probing = false;
+  }
+}
+
 /**
  * Imports `fd` into `t` after checking everything vkshare can: the fd (open, not consumed, of
  * the exporter's kind; -1 or null only for SYNC_FD, meaning "already signaled"), the UUIDs of an
  * OPAQUE_FD, and the capability. The driver gets a close-on-exec dup; on success the caller's fd
- * is consumed, on failure it is still open and a VkError says so.
+ * is consumed, on failure it is still open and an ImportError says whether the device still
+ * imports.
  */
 export function importSync<T extends SyncTarget>(
   k: SyncKind<T>,
@@ -353,8 +371,7 @@ export function importSync<T extends SyncTarget>(
     return command(k, t, k.import)(t.device.live, info.bytes);
   };
   const details = { device: pd.name, handleType: d.handleType, fd: n, temporary };
-  const fail = (r: number) =>
-    new VkError(k.import, r, details, "nothing was imported; the caller's fd is still open");
+  const fail = (r: number) => new ImportError(k.import, r, details, probe(k, t.device), "imports");
   if (signaled) {
     const r = call(-1);
     if (r < 0) throw fail(r);

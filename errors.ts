@@ -227,39 +227,50 @@ export class ShareError extends Error {
 }
 
 /**
- * An import the driver refused. Besides the VkResult, it says whether the device still
- * allocates: NVIDIA's driver stops allocating on a VkDevice after a failed memory import, so
- * vkshare tries a small canary allocation and reports the result.
+ * An import the driver refused. Besides the VkResult, it says whether the device still works:
+ * NVIDIA's driver stops allocating on a VkDevice after a failed memory import, and stops
+ * importing semaphores (or fences) after a failed semaphore (or fence) import. vkshare tries a
+ * canary after the failure (a 4 KiB allocation; an export and import of a new semaphore or
+ * fence on the same device) and reports the result.
  *
  * @example
  * ```ts
  * try {
  *   // DeviceMemory.importFd(device, fd, descriptor)
  * } catch (e) {
- *   if (e instanceof ImportError && !e.deviceStillAllocates) {} // make a new Device
+ *   if (e instanceof ImportError && e.deviceStillAllocates === false) {} // make a new Device
  * }
  * ```
  */
 export class ImportError extends VkError {
-  /** Whether a canary allocation on the same device succeeded after the failure. */
-  readonly deviceStillAllocates: boolean;
+  /** After a memory import: whether a canary allocation on the same device succeeded. */
+  readonly deviceStillAllocates: boolean | null;
+  /**
+   * After a semaphore or fence import: whether a canary import of the same kind on the same
+   * device succeeded (null when the device cannot export one to try with).
+   */
+  readonly deviceStillImports: boolean | null;
 
-  /** Wraps the failed `command`'s `result`. */
+  /** Wraps the failed `command`'s `result`; `canary` says what was tried after it. */
   constructor(
     command: string,
     result: number,
     details: Record<string, unknown>,
-    deviceStillAllocates: boolean,
+    stillWorks: boolean | null,
+    canary: "allocates" | "imports" = "allocates",
   ) {
     super(
       command,
       result,
       details,
-      deviceStillAllocates
-        ? "the device still allocates; the caller's fd is still open"
-        : "the device no longer allocates after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open",
+      stillWorks === null
+        ? "the caller's fd is still open"
+        : stillWorks
+        ? `the device still ${canary}; the caller's fd is still open`
+        : `the device no longer ${canary} after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open`,
     );
     this.name = "ImportError";
-    this.deviceStillAllocates = deviceStillAllocates;
+    this.deviceStillAllocates = canary === "allocates" ? stillWorks : null;
+    this.deviceStillImports = canary === "imports" ? stillWorks : null;
   }
 }

@@ -56,6 +56,16 @@ const FENCE_FDS: SyncKind<Fence> = {
   import: "vkImportFenceFdKHR",
   handleTypes: FenceHandleType,
   capability: (f, t) => externalFenceProperties(f.device.physicalDevice, { handleType: t }),
+  canary: (device) => {
+    try {
+      using f = Fence.create(device, { exportAs: "OPAQUE_FD" });
+      using e = f.exportFd();
+      Fence.importFd(device, e.fd, e.descriptor)[Symbol.dispose]();
+      return true;
+    } catch (e) {
+      return e instanceof ShareError ? null : false;
+    }
+  },
 };
 
 /** Options of {@linkcode Fence.create}. */

@@ -71,6 +71,16 @@ const SEMAPHORE_FDS: SyncKind<Semaphore> = {
   handleTypes: SemaphoreHandleType,
   capability: (s, t) =>
     externalSemaphoreProperties(s.device.physicalDevice, { handleType: t, semaphoreType: s.type }),
+  canary: (device) => {
+    try {
+      using s = Semaphore.create(device, { exportAs: "OPAQUE_FD" });
+      using e = s.exportFd();
+      Semaphore.importFd(device, e.fd, e.descriptor)[Symbol.dispose]();
+      return true;
+    } catch (e) {
+      return e instanceof ShareError ? null : false;
+    }
+  },
 };
 
 /** Options of {@linkcode Semaphore.create}. */

@@ -9,7 +9,15 @@
 import { assert, assertStringIncludes, assertThrows } from "@std/assert";
 import { libc } from "../ffi/libc.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { Instance, type PhysicalDevice, ShareError, type ShareRule } from "../mod.ts";
+import {
+  availableLayers,
+  Instance,
+  makeVersion,
+  type PhysicalDevice,
+  ShareError,
+  type ShareRule,
+  VALIDATION_LAYER,
+} from "../mod.ts";
 
 // libvulkan and libc are loaded once per process and never closed: open them before the tests,
 // so that the resource sanitizer does not count them against the first test that uses them.
@@ -31,6 +39,34 @@ export function sharedInstance(): Instance {
 }
 sharedInstance();
 
+/**
+ * False positives of validation layers older than the fix, which the tests do not count as
+ * errors (each is printed instead): the VUID, the first layer version without the bug, why.
+ */
+const KNOWN_LAYER_BUGS = [{
+  id: "VUID-VkSemaphoreSignalInfo-value-03259",
+  fixedIn: makeVersion(1, 3, 296),
+  why:
+    "vkGetSemaphoreCounterValue on a shared timeline semaphore left an orphaned pending signal in the layer's state (KhronosGroup/Vulkan-ValidationLayers#8396, 2024)",
+}];
+
+const layerVersion = (() => {
+  const v = availableLayers().find((l) => l.name === VALIDATION_LAYER)?.specVersion ?? "0.0.0";
+  const [major, minor, patch] = v.split(".").map(Number);
+  return makeVersion(major, minor, patch);
+})();
+
+function dropKnownLayerBugs(instance: Instance): void {
+  const m = instance.validationMessages;
+  for (let i = m.length - 1; i >= 0; i--) {
+    const bug = KNOWN_LAYER_BUGS.find((b) => b.id === m[i].id && layerVersion < b.fixedIn);
+    if (bug && m[i].severity === "error") {
+      console.log(`  (not counted: ${bug.id}, a known bug of this layer: ${bug.why})`);
+      m.splice(i, 1);
+    }
+  }
+}
+
 /** Runs `fn` with the shared validated instance; fails on a validation error during `fn`. */
 export function withInstance(
   fn: (instance: Instance) => void | Promise<void>,
@@ -39,6 +75,7 @@ export function withInstance(
     const instance = sharedInstance();
     instance.validationMessages.length = 0;
     await fn(instance);
+    dropKnownLayerBugs(instance);
     instance.assertNoValidationErrors();
   };
 }

@@ -4,11 +4,30 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { libc, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
-import { Fence, isOpenFd, OwnedFd, Semaphore, VkError } from "../mod.ts";
+import {
+  Device,
+  Fence,
+  ImportError,
+  isOpenFd,
+  OwnedFd,
+  Semaphore,
+  type SyncExport,
+} from "../mod.ts";
 import { test } from "./_harness.ts";
 import { openFds, withTwoDevices } from "./_memory.ts";
 import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
 import { assertRule } from "./_vk.ts";
+
+/** Whether `exported()`'s fd imports with `into` (the import is disposed, the fd closed). */
+function imports(exported: () => SyncExport, into: (e: SyncExport) => Disposable): boolean {
+  using e = exported();
+  try {
+    into(e)[Symbol.dispose]();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 test(
   "a binary OPAQUE_FD semaphore, imported permanently, carries signals both ways",
@@ -152,14 +171,15 @@ test(
 test(
   "bad semaphore and fence imports: typed errors, the caller's fd still open, no fd leaked",
   { skip: cannotShareSemaphore("binary", "OPAQUE_FD") || cannotShareFence("OPAQUE_FD") },
-  withTwoDevices((a, b) => {
-    const before = openFds();
+  withTwoDevices((a, b, pd) => {
     using sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
     using ta = Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
     using fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
     using sb = Semaphore.create(b);
     using tb = Semaphore.create(b, { type: "timeline" });
     using fb = Fence.create(b);
+    // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
+    const before = openFds();
     using exp = sa.exportFd();
     const fd = exp.fd!;
 
@@ -175,28 +195,45 @@ test(
     // The descriptor's fd kind guards against another file.
     using devnull = OwnedFd.adopt(libc().open(cString("/dev/null"), O_RDONLY | O_CLOEXEC, 0));
     assertRule(() => sb.importFd(devnull, exp.descriptor), "FD_KIND_MISMATCH");
-    // Without the kind, the driver gets /dev/null and refuses it: a VkError, fd still open.
+    // Without the kind, the driver gets /dev/null and refuses it: the fd is still open, and
+    // the error says whether the device still imports, which a real import confirms.
     const { fdKind: _k, ...bare } = exp.descriptor;
-    const e = assertThrows(() => sb.importFd(devnull, bare), VkError);
+    const e = assertThrows(() => sb.importFd(devnull, bare), ImportError);
     assertStringIncludes(e.message, "vkImportSemaphoreFdKHR");
     assertStringIncludes(e.message, "the caller's fd is still open");
     assertEquals(devnull.state, "open");
     assert(isOpenFd(devnull.fd));
-    const fe = assertThrows(() => fb.importFd(devnull, { ...fa.descriptor("OPAQUE_FD") }), VkError);
+    assert(e.deviceStillImports !== null);
+    assertEquals(
+      imports(() => sa.exportFd(), (x) => Semaphore.importFd(b, x.fd, x.descriptor)),
+      e.deviceStillImports,
+    );
+    const fe = assertThrows(
+      () => fb.importFd(devnull, { ...fa.descriptor("OPAQUE_FD") }),
+      ImportError,
+    );
     assertStringIncludes(fe.message, "vkImportFenceFdKHR");
     assertEquals(devnull.state, "open");
-    // A consumed fd, by object and by number (imported into a new semaphore: NVIDIA refuses a
-    // valid import into one whose import just failed; tools/diag/sync_import_failure.ts).
-    using sc = Semaphore.importFd(b, fd, exp.descriptor);
-    assertRule(
-      () => tb.importFd(fd, { ...exp.descriptor, semaphoreType: "timeline" }),
-      "FD_CONSUMED",
+    assertEquals(
+      imports(() => fa.exportFd(), (x) => Fence.importFd(b, x.fd, x.descriptor)),
+      fe.deviceStillImports,
     );
-    assertRule(() => sb.importFd(fd.number, exp.descriptor), ["FD_CONSUMED", "FD_NOT_OPEN"]);
-    // Both devices still work after all this.
-    a.queue().submit({ signal: [sa] });
-    b.queue().submit({ wait: [sc], fence: fb });
-    assertEquals(fb.wait(10_000), "signaled");
+    // The export itself is fine: it imports into a new device. Then it is consumed, by object
+    // and by number.
+    {
+      using c = Device.create(pd);
+      using sc = Semaphore.importFd(c, fd, exp.descriptor);
+      assertRule(
+        () => tb.importFd(fd, { ...exp.descriptor, semaphoreType: "timeline" }),
+        "FD_CONSUMED",
+      );
+      assertRule(() => sb.importFd(fd.number, exp.descriptor), ["FD_CONSUMED", "FD_NOT_OPEN"]);
+      // A still signals, and the new device waits.
+      using fc = Fence.create(c);
+      a.queue().submit({ signal: [sa] });
+      c.queue().submit({ wait: [sc], fence: fc });
+      assertEquals(fc.wait(10_000), "signaled");
+    }
     devnull.close();
     assertEquals(openFds(), before);
   }),

@@ -3,6 +3,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { capabilityMatrix } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
+import { cannotShareSemaphore } from "./_sync.ts";
 import { sharedInstance } from "./_vk.ts";
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
@@ -56,30 +57,44 @@ test(
   },
 );
 
+/** Runs the README's example under `heading` as a script; returns its stdout. */
+function runReadme(heading: string): string {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  const code = readme.split(`## ${heading}`)[1].split("```ts\n")[1].split("```")[0].replace(
+    `from "./mod.ts"`,
+    `from "${new URL("../mod.ts", import.meta.url)}"`,
+  );
+  const file = Deno.makeTempFileSync({ suffix: ".ts" });
+  Deno.writeTextFileSync(file, code);
+  try {
+    const r = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", file],
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    return new TextDecoder().decode(r.stdout);
+  } finally {
+    Deno.removeSync(file);
+  }
+}
+
 test(
   "the README's memory-sharing example runs and prints the bytes",
   { skip: cannotShare("OPAQUE_FD") },
   () => {
-    const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
-    const code = readme.split("## Share memory between two devices")[1].split("```ts\n")[1]
-      .split("```")[0].replace(
-        `from "./mod.ts"`,
-        `from "${new URL("../mod.ts", import.meta.url)}"`,
-      );
-    const file = Deno.makeTempFileSync({ suffix: ".ts" });
-    Deno.writeTextFileSync(file, code);
-    try {
-      const r = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", file],
-        stdout: "piped",
-        stderr: "piped",
-      }).outputSync();
-      const out = new TextDecoder().decode(r.stdout);
-      assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
-      assertStringIncludes(out, "Uint8Array(4) [ 1, 2, 3, 4 ]");
-    } finally {
-      Deno.removeSync(file);
-    }
+    assertStringIncludes(
+      runReadme("Share memory between two devices"),
+      "Uint8Array(4) [ 1, 2, 3, 4 ]",
+    );
+  },
+);
+
+test(
+  "the README's synchronization example runs and prints what it says",
+  { skip: cannotShareSemaphore("timeline", "OPAQUE_FD") },
+  () => {
+    assertEquals(runReadme("Synchronize two devices"), "timeout\nsignaled 1n\n");
   },
 );
 

@@ -171,7 +171,7 @@ test(
 test(
   "bad semaphore and fence imports: typed errors, the caller's fd still open, no fd leaked",
   { skip: cannotShareSemaphore("binary", "OPAQUE_FD") || cannotShareFence("OPAQUE_FD") },
-  withTwoDevices((a, b, pd) => {
+  withTwoDevices((a, b, pd, instance) => {
     using sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
     using ta = Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
     using fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
@@ -236,5 +236,12 @@ test(
     }
     devnull.close();
     assertEquals(openFds(), before);
+    // NVIDIA's driver reports each refused import through the messenger ("Failed to allocate
+    // semaphore device memory"): expected here. A VUID would still fail the test.
+    const m = instance.validationMessages;
+    const driver = m.filter((x) =>
+      !x.id.startsWith("VUID-") && /Failed to allocate/.test(x.message)
+    );
+    for (const x of driver) m.splice(m.indexOf(x), 1);
   }),
 );

@@ -5,7 +5,7 @@
 //   deno run -A examples/caps.ts --json     the same as JSON, for machines
 import { type CapabilityMatrix, capabilityMatrix, Instance } from "../mod.ts";
 
-const json = Deno.args.includes("--json");
+const json = process.argv.slice(2).includes("--json");
 using instance = Instance.create({ applicationName: "vkshare caps" });
 const devices = instance.physicalDevices();
 

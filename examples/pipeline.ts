@@ -243,11 +243,12 @@ export function bestMode(a: Device): PipelineMode {
 }
 
 if (import.meta.main) {
+  const args = process.argv.slice(2);
   const arg = (name: string) => {
-    const i = Deno.args.indexOf(name);
-    return i >= 0 ? Deno.args[i + 1] : undefined;
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
   };
-  const validate = Deno.args.includes("--validate");
+  const validate = args.includes("--validate");
   using instance = Instance.create({ applicationName: "vkshare pipeline", validation: validate });
   const pd = instance.physicalDevices()[0];
   using a = Device.create(pd);

@@ -17,13 +17,14 @@ import {
   Transfer,
 } from "../mod.ts";
 
+const args = process.argv.slice(2);
 function arg(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(name);
-  return i >= 0 && Deno.args[i + 1] ? Deno.args[i + 1] : fallback;
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 }
 const size = Number(arg("--size", String(16 * 2 ** 20)));
 const handleType = arg("--handle", "OPAQUE_FD") as MemoryHandleTypeName;
-const hostVisible = Deno.args.includes("--host-visible");
+const hostVisible = args.includes("--host-visible");
 
 function step<T>(what: string, fn: () => T): T {
   const t0 = performance.now();
@@ -75,6 +76,6 @@ let bad = 0;
 for (let i = 0; i < size; i++) if (seen[i] !== pattern[i]) bad++;
 if (bad) {
   console.error(`FAILED: ${bad} of ${size} bytes differ`);
-  Deno.exit(1);
+  process.exit(1);
 }
 console.log(`OK: all ${size} bytes written through A were read through B`);

@@ -97,6 +97,10 @@ export const runtime: Runtime = {
     return Deno.UnsafePointer.of(view as unknown as BufferSource) as unknown as Pointer;
   },
 
+  isPointer(v: unknown): v is Pointer {
+    return typeof v === "object" && v !== null && !ArrayBuffer.isView(v);
+  },
+
   address(pointer: Pointer): bigint {
     return BigInt(Deno.UnsafePointer.value(pointer as unknown as Deno.PointerValue));
   },

@@ -291,7 +291,7 @@ function pointerValue(arena: Arena, v: unknown, c: string, where: string): bigin
     arena.keep(v);
     return rt.address(rt.pointerOf(v));
   }
-  if (typeof v === "object") return rt.address(v as Pointer);
+  if (rt.isPointer(v)) return rt.address(v);
   throw new TypeError(`${where}: ${c} needs a pointer, bigint address or buffer, got ${show(v)}`);
 }
 

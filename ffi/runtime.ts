@@ -7,10 +7,10 @@
 import type { Runtime } from "./types.ts";
 
 async function load(): Promise<Runtime> {
+  // Bun first: it may define a `Deno` shim one day; Deno never defines `Bun`.
+  if ("Bun" in globalThis) return (await import("./bun.ts")).runtime;
   if ("Deno" in globalThis) return (await import("./deno.ts")).runtime;
-  throw new Error(
-    "vkshare: unsupported runtime: the Deno backend needs Deno 2 (a Bun backend is planned)",
-  );
+  throw new Error("vkshare: unsupported runtime: it runs on Deno 2 and Bun 1.4 (bun:ffi)");
 }
 
 /** The active runtime backend. */

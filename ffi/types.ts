@@ -1,6 +1,6 @@
 /**
  * The runtime-neutral FFI interface. Everything above `ffi/` talks to native code through
- * {@linkcode Runtime}; `ffi/deno.ts` implements it with `Deno.dlopen`, and a Bun backend
+ * {@linkcode Runtime}; `ffi/deno.ts` implements it with `Deno.dlopen`, and `ffi/bun.ts`
  * implements the same with `bun:ffi`. Nothing outside a backend names `Deno` or `bun:ffi`.
  *
  * @module
@@ -119,6 +119,8 @@ export interface Runtime {
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback;
   /** The address of the first byte of `view`. The caller keeps `view` alive. */
   pointerOf(view: ArrayBufferView): Pointer;
+  /** Whether `v` is a non-NULL pointer of this backend (an object on Deno, a number on Bun). */
+  isPointer(v: unknown): v is Pointer;
   /** The numeric address of a pointer (0n for NULL). */
   address(pointer: Pointer): bigint;
   /** A pointer for a numeric address (NULL for 0). */

@@ -1,5 +1,9 @@
 // The layout check's machinery: the C program that prints what the compiler thinks of each struct,
 // our own computed layouts in the same JSON shape, and the struct declarations of the C headers.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AnyStruct, FieldType } from "../ffi/layout.ts";
 import { ST } from "../ffi/vk_structs.ts";
 
@@ -94,9 +98,8 @@ export const VULKAN_HEADER = "/usr/include/vulkan/vulkan_core.h";
 /** Whether a C compiler and the Vulkan headers are here. */
 export function haveCompiler(): boolean {
   try {
-    Deno.statSync(VULKAN_HEADER);
-    return new Deno.Command("cc", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
+    statSync(VULKAN_HEADER);
+    return spawnSync("cc", ["--version"], { stdio: "ignore" }).status === 0;
   } catch {
     return false;
   }
@@ -104,17 +107,19 @@ export function haveCompiler(): boolean {
 
 /** Compiles `source` with `cc` and returns what the program printed. */
 export function compileAndRun(source: string): string {
-  const dir = Deno.makeTempDirSync({ prefix: "vkshare-layout-" });
+  const dir = mkdtempSync(join(tmpdir(), "vkshare-layout-"));
   try {
-    Deno.writeTextFileSync(`${dir}/layouts.c`, source);
-    const cc = new Deno.Command("cc", {
-      args: ["-std=c11", "-Wall", "-Werror", "-o", `${dir}/layouts`, `${dir}/layouts.c`],
-    }).outputSync();
-    if (!cc.success) throw new Error(`cc failed:\n${new TextDecoder().decode(cc.stderr)}`);
-    const run = new Deno.Command(`${dir}/layouts`).outputSync();
-    if (!run.success) throw new Error(`the layout program failed (${run.code})`);
-    return new TextDecoder().decode(run.stdout);
+    writeFileSync(`${dir}/layouts.c`, source);
+    const cc = spawnSync(
+      "cc",
+      ["-std=c11", "-Wall", "-Werror", "-o", `${dir}/layouts`, `${dir}/layouts.c`],
+      { encoding: "utf8" },
+    );
+    if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
+    const run = spawnSync(`${dir}/layouts`, [], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`the layout program failed (${run.status})`);
+    return run.stdout;
   } finally {
-    Deno.removeSync(dir, { recursive: true });
+    rmSync(dir, { recursive: true });
   }
 }

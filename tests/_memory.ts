@@ -1,6 +1,7 @@
 // Fixtures for memory-sharing tests: what the first device can share (probed once, so that a
 // test that cannot run is skipped with the missing capability in its name), two devices on it,
 // and the process's open fd count.
+import { readdirSync } from "node:fs";
 import { Device, externalBufferProperties, type Instance, type PhysicalDevice } from "../mod.ts";
 import { forEachDevice, sharedInstance } from "./_vk.ts";
 
@@ -55,9 +56,7 @@ export function withTwoDevices(
 
 /** The number of fds this process has open. */
 export function openFds(): number {
-  let n = 0;
-  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
-  return n - 1; // the directory's own fd
+  return readdirSync("/proc/self/fd").length - 1; // the directory's own fd
 }
 
 /** A pattern of `n` bytes that differs per `seed`. */

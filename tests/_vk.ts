@@ -33,7 +33,7 @@ let shared: Instance | undefined;
 export function sharedInstance(): Instance {
   if (!shared || shared.disposed) {
     shared = Instance.create({ validation: true, applicationName: "vkshare tests" });
-    globalThis.addEventListener("unload", () => shared?.[Symbol.dispose]());
+    process.on("exit", () => shared?.[Symbol.dispose]());
   }
   return shared;
 }

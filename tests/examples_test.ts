@@ -1,19 +1,16 @@
 // The examples run as a user runs them, in a child process, and print the truth.
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { capabilityMatrix } from "../mod.ts";
-import { test } from "./_harness.ts";
+import { runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
 import { cannotShareSemaphore } from "./_sync.ts";
 import { sharedInstance } from "./_vk.ts";
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(`../examples/${script}`, import.meta.url).pathname, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+  return runScript(new URL(`../examples/${script}`, import.meta.url).pathname, args);
 }
 
 test("caps.ts --json prints the same matrix as capabilityMatrix", () => {
@@ -59,23 +56,20 @@ test(
 
 /** Runs the README's example under `heading` as a script; returns its stdout. */
 function runReadme(heading: string): string {
-  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
   const code = readme.split(`## ${heading}`)[1].split("```ts\n")[1].split("```")[0].replace(
     `from "./mod.ts"`,
     `from "${new URL("../mod.ts", import.meta.url)}"`,
   );
-  const file = Deno.makeTempFileSync({ suffix: ".ts" });
-  Deno.writeTextFileSync(file, code);
+  const dir = mkdtempSync(join(tmpdir(), "vkshare-readme-"));
+  const file = join(dir, "example.ts");
+  writeFileSync(file, code);
   try {
-    const r = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", file],
-      stdout: "piped",
-      stderr: "piped",
-    }).outputSync();
-    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
-    return new TextDecoder().decode(r.stdout);
+    const r = runScript(file);
+    assertEquals(r.code, 0, r.err);
+    return r.out;
   } finally {
-    Deno.removeSync(file);
+    rmSync(dir, { recursive: true });
   }
 }
 

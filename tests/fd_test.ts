@@ -1,5 +1,6 @@
 // Owned fds: close-on-exec, closed once, handed on explicitly; kcmp tells dups apart from others.
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { readFileSync } from "node:fs";
 import { sameFile } from "../fd.ts";
 import { libc } from "../ffi/libc.ts";
 import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../mod.ts";
@@ -9,7 +10,7 @@ import "./_vk.ts"; // opens libc before the tests
 test("OwnedFd: dup is close-on-exec, close is idempotent, release hands the number on", () => {
   const a = OwnedFd.dupOf(0);
   assert(isOpenFd(a.fd));
-  const flags = Deno.readTextFileSync(`/proc/self/fdinfo/${a.fd}`).match(/flags:\s+(\d+)/)!;
+  const flags = readFileSync(`/proc/self/fdinfo/${a.fd}`, "utf8").match(/flags:\s+(\d+)/)!;
   assert(parseInt(flags[1], 8) & 0o2000000, "O_CLOEXEC");
   const n = a.fd;
   a.close();

@@ -2,6 +2,7 @@
 // offset, the sType value, and each field's C declaration. Without cc and the headers, the layouts
 // are compared with the compiler's committed output (tests/layouts.json).
 import { assertEquals } from "@std/assert";
+import { readFileSync } from "node:fs";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
 import { test } from "./_harness.ts";
 import {
@@ -15,8 +16,8 @@ import {
 } from "./_layout_c.ts";
 
 const here = new URL("./", import.meta.url);
-const committedSource = Deno.readTextFileSync(new URL("layouts.c", here));
-const committed = JSON.parse(Deno.readTextFileSync(new URL("layouts.json", here)));
+const committedSource = readFileSync(new URL("layouts.c", here), "utf8");
+const committed = JSON.parse(readFileSync(new URL("layouts.json", here), "utf8"));
 const cc = haveCompiler();
 
 test("layouts.c is generated from the current declarations (deno task layouts)", () => {
@@ -41,7 +42,7 @@ test(
   "every field is declared as in vulkan_core.h, in order",
   { skip: cc ? false : "no Vulkan headers" },
   () => {
-    const header = Deno.readTextFileSync(VULKAN_HEADER);
+    const header = readFileSync(VULKAN_HEADER, "utf8");
     for (const s of VK_STRUCTS) {
       assertEquals(declarations(s), headerDeclarations(header, s.name), s.name);
     }

@@ -1,6 +1,9 @@
 // Bad input to memory sharing: each is a typed error that says what was expected, nothing
 // crashes, no fd leaks (the fd count of the process is compared), and the device still allocates.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { libc, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
 import {
@@ -43,8 +46,9 @@ test(
     assertRule(() => DeviceMemory.importFd(b, n, d, { for: other() }), "FD_NOT_OPEN");
 
     // an fd of a regular file
-    const path = Deno.makeTempFileSync();
-    Deno.writeFileSync(path, new Uint8Array(SIZE));
+    const dir = mkdtempSync(join(tmpdir(), "vkshare-"));
+    const path = join(dir, "file");
+    writeFileSync(path, new Uint8Array(SIZE));
     const file = libc().open(cString(path), O_RDONLY | O_CLOEXEC, 0);
     assert(file >= 0);
     assertRule(
@@ -53,7 +57,7 @@ test(
       "(file)",
     );
     libc().close(file);
-    Deno.removeSync(path);
+    rmSync(dir, { recursive: true });
 
     // descriptors that disagree with the export
     const tampered = (patch: Partial<MemoryDescriptor>) => ({ ...d, ...patch });

@@ -2,6 +2,7 @@
 // both sides, for every handle type the driver can export and import; plain and dedicated;
 // host-visible (through map) and device-local (through transfer copies).
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { readFileSync } from "node:fs";
 import {
   type Device,
   DeviceMemory,
@@ -208,7 +209,7 @@ test(
   withTwoDevices((a) => {
     using m = DeviceMemory.allocate(a, { size: 4096, exportAs: "OPAQUE_FD" });
     using e = m.exportFd();
-    const flags = Deno.readTextFileSync(`/proc/self/fdinfo/${e.fd.fd}`).match(/flags:\s+(\d+)/)!;
+    const flags = readFileSync(`/proc/self/fdinfo/${e.fd.fd}`, "utf8").match(/flags:\s+(\d+)/)!;
     assert(parseInt(flags[1], 8) & 0o2000000, `O_CLOEXEC in fdinfo flags ${flags[1]}`);
   }),
 );

@@ -1,6 +1,7 @@
 // PhysicalDevice: identity, memory types and heaps, queue families, extensions, as the driver
 // reports them, cross-checked with vulkaninfo where it is installed.
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { spawnSync } from "node:child_process";
 import { test } from "./_harness.ts";
 import { forEachDevice } from "./_vk.ts";
 
@@ -8,9 +9,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function vulkaninfo(): string | undefined {
   try {
-    const r = new Deno.Command("vulkaninfo", { args: [], stdout: "piped", stderr: "null" })
-      .outputSync();
-    return r.success ? new TextDecoder().decode(r.stdout) : undefined;
+    const r = spawnSync("vulkaninfo", [], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return r.status === 0 ? r.stdout : undefined;
   } catch {
     return undefined;
   }

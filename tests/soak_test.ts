@@ -15,11 +15,11 @@ import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
 function soak(what: string, cycle: () => void): void {
   for (let i = 0; i < 500; i++) cycle();
   const fds = openFds();
-  const rss = Deno.memoryUsage().rss;
+  const rss = process.memoryUsage().rss;
   const t0 = performance.now();
   for (let i = 0; i < 10_000; i++) cycle();
   const ms = performance.now() - t0;
-  const grown = Deno.memoryUsage().rss - rss;
+  const grown = process.memoryUsage().rss - rss;
   console.log(
     `  ${what}: 10,000 cycles in ${ms.toFixed(0)} ms (${(ms / 10).toFixed(1)} µs each); rss ${
       (grown / 2 ** 20).toFixed(1)

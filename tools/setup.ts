@@ -1,10 +1,13 @@
 // Makes sure this machine can run vkshare: a Vulkan loader, at least one Vulkan device, and (with
 // --for-tests) the Khronos validation layer. Where they are missing on Debian/Ubuntu and we run as
 // root, installs Mesa's software driver (lavapipe) with apt-get; otherwise stops with the one
-// command that installs it. Run by `deno task demo` and `deno task test` before anything else.
+// command that installs it. Run by `deno task demo` and `deno task test` (and their Bun
+// counterparts) before anything else; node: modules keep it runnable on both.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableLayers, Instance, VALIDATION_LAYER } from "../mod.ts";
 
-const forTests = Deno.args.includes("--for-tests");
+const forTests = process.argv.slice(2).includes("--for-tests");
 const packages = [
   "libvulkan1",
   "mesa-vulkan-drivers",
@@ -27,7 +30,7 @@ function missing(): string | undefined {
 
 function debianLike(): boolean {
   try {
-    const os = Deno.readTextFileSync("/etc/os-release");
+    const os = readFileSync("/etc/os-release", "utf8");
     return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(os);
   } catch {
     return false;
@@ -36,30 +39,28 @@ function debianLike(): boolean {
 
 function run(cmd: string, args: string[]): boolean {
   console.error(`setup: ${cmd} ${args.join(" ")}`);
-  const r = new Deno.Command(cmd, {
-    args,
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).outputSync();
-  return r.success;
+  const r = spawnSync(cmd, args, {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    stdio: "inherit",
+  });
+  return r.status === 0;
 }
 
 const why = missing();
 if (why !== undefined) {
   console.error(`setup: ${why}`);
-  if (Deno.build.os === "linux" && debianLike() && Deno.uid() === 0) {
+  if (process.platform === "linux" && debianLike() && process.getuid?.() === 0) {
     console.error("setup: installing Mesa's software Vulkan driver (lavapipe)");
     const ok = run("apt-get", ["update", "-q"])
       && run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages]);
     const still = ok ? missing() : "apt-get failed";
     if (still !== undefined) {
       console.error(`setup: still not ready: ${still}`);
-      Deno.exit(1);
+      process.exit(1);
     }
     console.error("setup: ready");
   } else {
     console.error(`setup: install a Vulkan driver, then run this again:\n  ${command}`);
-    Deno.exit(1);
+    process.exit(1);
   }
 }

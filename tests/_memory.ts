@@ -54,6 +54,11 @@ export function withTwoDevices(
   });
 }
 
+/** The fd numbers this process has open. */
+export function openFdSet(): Set<number> {
+  return new Set(readdirSync("/proc/self/fd").map(Number));
+}
+
 /** The number of fds this process has open. */
 export function openFds(): number {
   return readdirSync("/proc/self/fd").length - 1; // the directory's own fd

@@ -3,7 +3,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { DeviceMemory, Fence, Semaphore } from "../mod.ts";
 import { test } from "./_harness.ts";
-import { cannotShare, openFds, withTwoDevices } from "./_memory.ts";
+import { cannotShare, openFds, openFdSet, withTwoDevices } from "./_memory.ts";
 import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
 
 /**
@@ -15,6 +15,7 @@ import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
 function soak(what: string, cycle: () => void): void {
   for (let i = 0; i < 500; i++) cycle();
   const fds = openFds();
+  const before = openFdSet();
   const rss = process.memoryUsage().rss;
   const t0 = performance.now();
   for (let i = 0; i < 10_000; i++) cycle();
@@ -25,7 +26,11 @@ function soak(what: string, cycle: () => void): void {
       (grown / 2 ** 20).toFixed(1)
     } MiB; fds ${fds} → ${openFds()}`,
   );
-  assertEquals(openFds(), fds, "open fds");
+  // No fd the soak opened is left open. (The count alone can mislead: on Deno, pipes of an
+  // earlier test's child process may close during the soak, 91 → 90 on the H200.)
+  const left = [...openFdSet()].filter((fd) => !before.has(fd));
+  assertEquals(left, [], "fds opened by the soak and left open");
+  assert(openFds() <= fds, `open fds ${fds} → ${openFds()}`);
   assert(grown < 128 * 2 ** 20, `rss grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
 }
 

@@ -1,6 +1,7 @@
 // Fixtures for memory-sharing tests: what the first device can share (probed once, so that a
 // test that cannot run is skipped with the missing capability in its name), two devices on it,
 // and the process's open fd count.
+// @ts-types="./_node_fs.d.ts"
 import { readdirSync } from "node:fs";
 import { Device, externalBufferProperties, type Instance, type PhysicalDevice } from "../mod.ts";
 import { forEachDevice, sharedInstance } from "./_vk.ts";

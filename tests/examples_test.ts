@@ -1,7 +1,10 @@
 // The examples run as a user runs them, in a child process, and print the truth.
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+// @ts-types="./_node_fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// @ts-types="./_node_os.d.ts"
 import { tmpdir } from "node:os";
+// @ts-types="./_node_path.d.ts"
 import { join } from "node:path";
 import { capabilityMatrix } from "../mod.ts";
 import { runScript, test } from "./_harness.ts";

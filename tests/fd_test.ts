@@ -1,5 +1,6 @@
 // Owned fds: close-on-exec, closed once, handed on explicitly; kcmp tells dups apart from others.
 import { assert, assertEquals, assertThrows } from "@std/assert";
+// @ts-types="./_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 import { sameFile } from "../fd.ts";
 import { libc } from "../ffi/libc.ts";

@@ -3,7 +3,9 @@
 // root, installs Mesa's software driver (lavapipe) with apt-get; otherwise stops with the one
 // command that installs it. Run by `deno task demo` and `deno task test` (and their Bun
 // counterparts) before anything else; node: modules keep it runnable on both.
+// @ts-types="../tests/_node_child_process.d.ts"
 import { spawnSync } from "node:child_process";
+// @ts-types="../tests/_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 import { availableLayers, Instance, VALIDATION_LAYER } from "../mod.ts";
 

@@ -47,9 +47,6 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
   });
 }
 
-/** `"deno"` or `"bun"`: the runtime the tests run on. */
-export const runtimeName: "deno" | "bun" = bunTest ? "bun" : "deno";
-
 /** Runs the script at `path` with this runtime (all permissions) and returns its output. */
 export function runScript(
   path: string,

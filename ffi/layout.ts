@@ -202,6 +202,16 @@ export function i32(c = "int32_t"): FieldType<number, number> {
   return intField(c, 4, true);
 }
 
+/** `uint16_t` (or `unsigned short`, `sa_family_t`). */
+export function u16(c = "uint16_t"): FieldType<number, number> {
+  return intField(c, 2, false);
+}
+
+/** `int16_t` (or `short`). */
+export function i16(c = "int16_t"): FieldType<number, number> {
+  return intField(c, 2, true);
+}
+
 /** `uint8_t`. */
 export function u8(c = "uint8_t"): FieldType<number, number> {
   return intField(c, 1, false);

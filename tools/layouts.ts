@@ -1,6 +1,7 @@
 // Regenerates tests/layouts.c from the struct declarations and tests/layouts.json by compiling and
 // running it (needs cc and the Vulkan headers: apt-get install gcc libvulkan-dev).
 //   deno task layouts
+import { LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
 import { compileAndRun, cSource, haveCompiler } from "../tests/_layout_c.ts";
 
@@ -15,4 +16,12 @@ const json = JSON.stringify(JSON.parse(compileAndRun(source)), null, 1) + "\n";
 Deno.writeTextFileSync(new URL("layouts.json", root), json);
 console.log(
   `layouts: ${VK_STRUCTS.length} structs written to tests/layouts.c and tests/layouts.json`,
+);
+
+const libcSource = cSource(LIBC_STRUCTS, LIBC_HEADERS, ["_GNU_SOURCE"]);
+Deno.writeTextFileSync(new URL("libc_layouts.c", root), libcSource);
+const libcJson = JSON.stringify(JSON.parse(compileAndRun(libcSource)), null, 1) + "\n";
+Deno.writeTextFileSync(new URL("libc_layouts.json", root), libcJson);
+console.log(
+  `layouts: ${LIBC_STRUCTS.length} libc structs written to tests/libc_layouts.c and tests/libc_layouts.json`,
 );

@@ -227,6 +227,40 @@ export class ShareError extends Error {
 }
 
 /**
+ * A message on a share socket broke the protocol: wrong magic or version, a length that does not
+ * match, a body that is not the expected JSON, an unexpected fd count, a truncated message, or a
+ * peer that closed the connection. Every fd that came with the message has been closed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   // await socket.receive({ timeoutMs: 1000 })
+ * } catch (e) {
+ *   if (e instanceof ProtocolError && e.reason === "closed") {} // the peer went away
+ * }
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** What was wrong, for programs. */
+  readonly reason:
+    | "closed"
+    | "truncated"
+    | "magic"
+    | "version"
+    | "length"
+    | "json"
+    | "fd-count"
+    | "unexpected";
+
+  /** Says `message`; `reason` is kept for programs. */
+  constructor(reason: ProtocolError["reason"], message: string) {
+    super(message);
+    this.name = "ProtocolError";
+    this.reason = reason;
+  }
+}
+
+/**
  * An import the driver refused. Besides the VkResult, it says whether the device still works:
  * NVIDIA's driver stops allocating on a VkDevice after a failed memory import, and stops
  * importing semaphores (or fences) after a failed semaphore (or fence) import. vkshare tries a

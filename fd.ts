@@ -149,6 +149,32 @@ export function sameFile(a: number, b: number): boolean | null {
   return null;
 }
 
+/**
+ * Takes a copy of fd `fd` of process `pid` (pidfd_open + pidfd_getfd, Linux 5.6+): a second way
+ * to receive an fd from a cooperating process, without a socket. The kernel allows it only where
+ * this process may ptrace the other (same user, and what `kernel.yama.ptrace_scope` permits);
+ * otherwise an ErrnoError (EPERM) says so.
+ *
+ * @example
+ * ```ts
+ * using fd = takeFd(otherPid, 7); // a close-on-exec copy of the other process's fd 7
+ * ```
+ */
+export function takeFd(pid: number, fd: number, label = `fd ${fd} of pid ${pid}`): OwnedFd {
+  const nr = SYSCALLS[rt.arch];
+  if (!nr) throw new ErrnoError("pidfd_open", 38, `no syscall numbers for ${rt.arch}`);
+  const c = libc();
+  const pidfd = Number(c.syscall(BigInt(nr.pidfd_open), BigInt(pid), 0n, 0n, 0n, 0n));
+  if (pidfd < 0) throw new ErrnoError("pidfd_open", errno(), `pid ${pid}`);
+  try {
+    const got = Number(c.syscall(BigInt(nr.pidfd_getfd), BigInt(pidfd), BigInt(fd), 0n, 0n, 0n));
+    if (got < 0) throw new ErrnoError("pidfd_getfd", errno(), `fd ${fd} of pid ${pid}`);
+    return OwnedFd.received(got, label);
+  } finally {
+    c.close(pidfd);
+  }
+}
+
 /** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC), or an ErrnoError. */
 function dupCloexec(fd: number): number {
   if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {

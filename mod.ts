@@ -110,13 +110,14 @@ export {
   ImportError,
   LibraryLoadError,
   MissingExtensionError,
+  ProtocolError,
   resultName,
   ShareError,
   VK_RESULT_NAMES,
   VkError,
 } from "./errors.ts";
 export type { ShareRule } from "./errors.ts";
-export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd } from "./fd.ts";
+export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd, takeFd } from "./fd.ts";
 export type { FdState } from "./fd.ts";
 export { Fence } from "./fence.ts";
 export type { FenceOptions } from "./fence.ts";
@@ -171,5 +172,22 @@ export { Queue } from "./queue.ts";
 export type { SemaphoreSignal, SemaphoreWait, SubmitOptions } from "./queue.ts";
 export { Semaphore } from "./semaphore.ts";
 export type { BinaryState, SemaphoreOptions } from "./semaphore.ts";
+export { OFFER_VERSION, receiveOffer, sendOffer } from "./share.ts";
+export type { Offer, ReceivedExport, ReceivedOffer } from "./share.ts";
+export {
+  MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_FDS,
+  ShareServer,
+  ShareSocket,
+  SOCKET_PROTOCOL_VERSION,
+} from "./socket.ts";
+export type {
+  ListenOptions,
+  PeerCredentials,
+  Received,
+  SecurityOptions,
+  SocketAddress,
+  WaitOptions,
+} from "./socket.ts";
 export { Transfer } from "./transfer.ts";
 export type { TransferOptions } from "./transfer.ts";

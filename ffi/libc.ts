@@ -139,9 +139,11 @@ export const MAP_PRIVATE_ANONYMOUS = 0x22;
 export const KCMP_FILE = 0;
 
 /** Linux system call numbers that glibc has no wrapper for, per architecture. */
-export const SYSCALLS: Readonly<Record<string, { kcmp: number }>> = {
-  x86_64: { kcmp: 312 },
-  aarch64: { kcmp: 272 },
+export const SYSCALLS: Readonly<
+  Record<string, { kcmp: number; pidfd_open: number; pidfd_getfd: number }>
+> = {
+  x86_64: { kcmp: 312, pidfd_open: 434, pidfd_getfd: 438 },
+  aarch64: { kcmp: 272, pidfd_open: 434, pidfd_getfd: 438 },
 };
 
 /** The install hint when libc cannot be opened (it always can on glibc systems). */

@@ -1,0 +1,83 @@
+/**
+ * The importing half of `examples/producer.ts`: connects to its share socket, checks and imports
+ * the offered memory (and timeline semaphore), then for each frame waits for it (on the
+ * semaphore, or for a "frame" message), copies it to host-visible memory, verifies every byte,
+ * and acknowledges.
+ *
+ *     deno run -A examples/consumer.ts --socket PATH
+ *     bun examples/consumer.ts --socket PATH
+ *
+ * @module
+ */
+import {
+  CommandBuffer,
+  Device,
+  DeviceMemory,
+  Fence,
+  GpuBuffer,
+  Instance,
+  receiveOffer,
+  Semaphore,
+  ShareSocket,
+} from "../mod.ts";
+import { firstWrong } from "./pipeline.ts";
+
+const args = process.argv.slice(2);
+const i = args.indexOf("--socket");
+if (i < 0) {
+  console.error("usage: consumer.ts --socket PATH (the path producer.ts prints)");
+  process.exit(2);
+}
+const at = args[i + 1];
+const timeoutMs = 30_000;
+
+using instance = Instance.create({ applicationName: "vkshare consumer" });
+const pd = instance.physicalDevices()[0];
+using device = Device.create(pd);
+using socket = await ShareSocket.connect(at, { timeoutMs });
+console.log(`connected to pid ${socket.peer.pid}`);
+using offer = await receiveOffer(socket, { device, timeoutMs });
+const start = (await socket.expect("start", { timeoutMs })).message as {
+  frames: number;
+  size: number;
+};
+const m = offer.memory!;
+using shared = GpuBuffer.create(device, { size: m.descriptor.size, external: "OPAQUE_FD" });
+using _memory = DeviceMemory.importFd(device, m.fd, m.descriptor, { for: shared });
+using timeline = offer.semaphores.length
+  ? Semaphore.importFd(device, offer.semaphores[0].fd, offer.semaphores[0].descriptor)
+  : null;
+using host = GpuBuffer.create(device, { size: start.size });
+using hostMemory = DeviceMemory.allocate(device, {
+  for: host,
+  properties: ["HOST_VISIBLE", "HOST_COHERENT"],
+});
+const bytes = hostMemory.map().subarray(0, start.size);
+console.log(`imported ${m.descriptor.size} bytes${timeline ? " and a timeline semaphore" : ""}`);
+await socket.send({ type: "ready" });
+
+using cmd = CommandBuffer.create(device).record((r) => {
+  r.acquire(shared);
+  r.copy(shared, host, { size: start.size });
+  r.release(shared, { srcAccess: [] });
+  r.hostRead(host);
+});
+using fence = Fence.create(device);
+for (let n = 1; n <= start.frames; n++) {
+  if (!timeline) {
+    const f = await socket.expect("frame", { timeoutMs });
+    if (f.message.n !== n) throw new Error(`expected frame ${n}, got ${f.message.n}`);
+  }
+  device.queue().submit({
+    wait: timeline ? [{ semaphore: timeline, value: n, stage: "TRANSFER" }] : [],
+    commandBuffers: [cmd],
+    fence,
+  });
+  if (fence.wait(timeoutMs) === "timeout") throw new Error(`frame ${n} did not arrive`);
+  fence.reset();
+  const at = firstWrong(bytes, n, start.size);
+  if (at >= 0) throw new Error(`frame ${n}: byte ${at} is wrong`);
+  await socket.send({ type: "ack", n });
+}
+await socket.expect("done", { timeoutMs });
+console.log(`OK: ${start.frames} frames of ${start.size} bytes verified`);

@@ -1,0 +1,94 @@
+/**
+ * The exporting half of a two-process pipeline (run `examples/consumer.ts` in a second
+ * terminal). It listens on a share socket, exports a buffer of GPU memory and, where the driver
+ * can export it, a timeline semaphore; then it writes frames into the buffer on the GPU and
+ * signals frame n as value n (or, without semaphore fds, as lavapipe, sends a "frame" message
+ * after its fence). It writes frame n + 1 only after the consumer acknowledges frame n.
+ *
+ *     deno run -A examples/producer.ts [--socket PATH] [--frames N] [--size BYTES]
+ *     bun examples/producer.ts ...
+ *
+ * @module
+ */
+import {
+  CommandBuffer,
+  Device,
+  DeviceMemory,
+  Fence,
+  GpuBuffer,
+  Instance,
+  Semaphore,
+  sendOffer,
+  ShareServer,
+} from "../mod.ts";
+import { frameValue } from "./pipeline.ts";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback?: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const frames = Number(arg("--frames", "60"));
+const size = Number(arg("--size", String(1 << 20)));
+const CHUNKS = 16;
+const timeoutMs = 30_000;
+
+using instance = Instance.create({ applicationName: "vkshare producer" });
+const pd = instance.physicalDevices()[0];
+using device = Device.create(pd);
+using buffer = GpuBuffer.create(device, { size, external: "OPAQUE_FD" });
+using memory = DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD" });
+let timeline: Semaphore | null = null;
+try {
+  timeline = Semaphore.create(device, { type: "timeline", exportAs: "OPAQUE_FD" });
+} catch (e) {
+  console.log(
+    `no shareable timeline semaphore (${(e as Error).message}): frames are announced by message`,
+  );
+}
+using _t = timeline ?? { [Symbol.dispose]() {} };
+
+using server = ShareServer.listen(arg("--socket") ? { at: arg("--socket")! } : {});
+console.log(`listening on ${JSON.stringify(server.address)}`);
+using peer = await server.accept({ timeoutMs: 60_000 });
+console.log(`consumer connected: pid ${peer.peer.pid}`);
+{
+  using mem = memory.exportFd("OPAQUE_FD");
+  using sem = timeline?.exportFd("OPAQUE_FD") ?? null;
+  await sendOffer(peer, { label: "frames", memory: mem, semaphores: sem ? [sem] : [] });
+}
+await peer.send({ type: "start", frames, size, chunks: CHUNKS, semaphore: timeline !== null });
+await peer.expect("ready", { timeoutMs });
+
+using cmd = CommandBuffer.create(device);
+using fence = Fence.create(device);
+const t0 = performance.now();
+for (let n = 1; n <= frames; n++) {
+  cmd.record((r) => {
+    if (n > 1) r.acquire(buffer);
+    for (let c = 0; c < CHUNKS; c++) {
+      r.fill(buffer, frameValue(n, c), { offset: (c * size) / CHUNKS, size: size / CHUNKS });
+    }
+    r.release(buffer);
+  });
+  device.queue().submit({
+    commandBuffers: [cmd],
+    signal: timeline ? [{ semaphore: timeline, value: n }] : [],
+    fence,
+  });
+  if (fence.wait(timeoutMs) === "timeout") throw new Error(`frame ${n}: the GPU did not finish`);
+  fence.reset();
+  if (!timeline) await peer.send({ type: "frame", n });
+  const ack = await peer.expect("ack", { timeoutMs });
+  if (ack.message.n !== n) throw new Error(`expected the ack of frame ${n}, got ${ack.message.n}`);
+  if (n === 1 || n === frames || n % Math.ceil(frames / 5) === 0) {
+    console.log(`frame ${n}: acknowledged`);
+  }
+}
+await peer.send({ type: "done" });
+const ms = performance.now() - t0;
+console.log(
+  `OK: ${frames} frames of ${size} bytes shared with pid ${peer.peer.pid} in ${ms.toFixed(1)} ms (${
+    (ms / frames).toFixed(3)
+  } ms per frame, ${timeline ? "timeline semaphore" : "messages"})`,
+);

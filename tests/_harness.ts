@@ -18,7 +18,7 @@ interface BunTest {
 }
 
 // @ts-types="./_node_child_process.d.ts"
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 // bun:test by name at run time, so that Deno never resolves it.
 const bunTest: BunTest | null = "Bun" in globalThis
@@ -47,12 +47,87 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
   });
 }
 
+/** The command line that runs the script at `path` with this runtime (all permissions). */
+export function scriptCommand(path: string, args: readonly string[] = []): string[] {
+  return [process.execPath, ...(bunTest ? [] : ["run", "-A"]), path, ...args];
+}
+
+/** A script running in a child process. */
+export interface Child {
+  /** Its pid. */
+  readonly pid: number;
+  /** What it printed so far (stdout). */
+  readonly out: () => string;
+  /** Resolves with its stdout line that includes `text`; rejects after `timeoutMs`. */
+  line(text: string, timeoutMs?: number): Promise<string>;
+  /** Sends it a signal. */
+  kill(signal: "SIGKILL" | "SIGTERM"): void;
+  /** Resolves when it exits. */
+  readonly exited: Promise<
+    { code: number | null; signal: string | null; out: string; err: string }
+  >;
+}
+
+/** Starts the script at `path` with this runtime; `prefix` runs it through another command. */
+export function startScript(
+  path: string,
+  args: readonly string[] = [],
+  prefix: readonly string[] = [],
+  env?: Record<string, string | undefined>,
+): Child {
+  const [cmd, ...rest] = [...prefix, ...scriptCommand(path, args)];
+  const child = spawn(cmd, rest, { env: env ? { ...process.env, ...env } : undefined });
+  let out = "", err = "";
+  const waiters: (() => void)[] = [];
+  const decoder = new TextDecoder();
+  child.stdout.on("data", (b) => {
+    out += decoder.decode(b);
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr.on("data", (b) => (err += new TextDecoder().decode(b)));
+  const exited = new Promise<
+    { code: number | null; signal: string | null; out: string; err: string }
+  >(
+    (resolve) =>
+      child.on("exit", (code, signal) => {
+        waiters.splice(0).forEach((w) => w());
+        // The last output may still be on its way.
+        setTimeout(() => resolve({ code, signal, out, err }), 50);
+      }),
+  );
+  let done = false;
+  exited.then(() => (done = true));
+  return {
+    pid: child.pid ?? -1,
+    out: () => out,
+    async line(text: string, timeoutMs = 30_000): Promise<string> {
+      const end = performance.now() + timeoutMs;
+      for (;;) {
+        const l = out.split("\n").find((x) => x.includes(text));
+        if (l !== undefined) return l;
+        if (done) throw new Error(`the child exited without printing "${text}":\n${out}\n${err}`);
+        if (performance.now() > end) {
+          throw new Error(
+            `the child did not print "${text}" within ${timeoutMs} ms:\n${out}\n${err}`,
+          );
+        }
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 50);
+        });
+      }
+    },
+    kill: (signal) => void child.kill(signal),
+    exited,
+  };
+}
+
 /** Runs the script at `path` with this runtime (all permissions) and returns its output. */
 export function runScript(
   path: string,
   args: readonly string[] = [],
 ): { code: number; out: string; err: string } {
-  const argv = bunTest ? [path, ...args] : ["run", "-A", path, ...args];
-  const r = spawnSync(process.execPath, argv, { encoding: "utf8" });
+  const [cmd, ...argv] = scriptCommand(path, args);
+  const r = spawnSync(cmd, argv, { encoding: "utf8" });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

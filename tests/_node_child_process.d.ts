@@ -9,3 +9,18 @@ export function spawnSync(
     env?: Record<string, string | undefined>;
   },
 ): { status: number | null; stdout: string; stderr: string };
+
+/** A running child process. */
+export interface ChildProcess {
+  readonly pid: number | undefined;
+  readonly stdout: { on(event: "data", listener: (chunk: Uint8Array) => void): void };
+  readonly stderr: { on(event: "data", listener: (chunk: Uint8Array) => void): void };
+  on(event: "exit", listener: (code: number | null, signal: string | null) => void): void;
+  kill(signal?: string): boolean;
+}
+
+export function spawn(
+  command: string,
+  args: readonly string[],
+  options?: { env?: Record<string, string | undefined>; stdio?: readonly ("ignore" | "pipe")[] },
+): ChildProcess;

@@ -5,4 +5,4 @@ export function writeFileSync(path: string, data: string | Uint8Array): void;
 export function mkdtempSync(prefix: string): string;
 export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
 export function readdirSync(path: string): string[];
-export function statSync(path: string): { size: number };
+export function statSync(path: string): { size: number; mode: number };

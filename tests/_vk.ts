@@ -8,6 +8,7 @@
 // instance per test would fail there for no fault of its own.
 import { assert, assertStringIncludes, assertThrows } from "@std/assert";
 import { libc } from "../ffi/libc.ts";
+import { libcSocket } from "../ffi/libc_socket.ts";
 import { vk } from "../ffi/vulkan.ts";
 import {
   availableLayers,
@@ -23,6 +24,7 @@ import {
 // so that the resource sanitizer does not count them against the first test that uses them.
 vk();
 libc();
+libcSocket();
 
 let shared: Instance | undefined;
 

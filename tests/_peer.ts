@@ -1,0 +1,96 @@
+// The other process of the cross-process tests (run by tests/process_test.ts with the same runtime):
+//   export <socket>         exports 64 KiB of memory holding a pattern, offers it, then waits to be
+//                           killed
+//   import-hang <socket>    receives an offer, imports it, then waits to be killed without acking
+//   import-loop <socket> N  N times: receive an offer, import it, free it, ack; then reports the
+//                           fds it opened in the second half and left open
+//   hold-memfd              opens a memfd holding "vkshare", prints "pid fd", waits to be killed
+//   connect <socket>        connects (to an abstract name: `@name`), prints what happened
+import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
+import { cString } from "../ffi/vulkan.ts";
+import {
+  describeFd,
+  Device,
+  DeviceMemory,
+  GpuBuffer,
+  Instance,
+  receiveOffer,
+  sendOffer,
+  ShareSocket,
+  Transfer,
+} from "../mod.ts";
+// @ts-types="./_node_fs.d.ts"
+import { readdirSync } from "node:fs";
+import { pattern } from "./_memory.ts";
+
+const [command, where, count] = process.argv.slice(2);
+const at = where?.startsWith("@") ? { abstract: where.slice(1) } : where;
+const SIZE = 65536;
+const forever = () => new Promise(() => setInterval(() => {}, 1 << 30));
+const fdSet = () => new Set(readdirSync("/proc/self/fd").map(Number));
+
+if (command === "hold-memfd") {
+  const fd = libc().memfd_create!(cString("vkshare-peer"), MFD_CLOEXEC);
+  const data = new TextEncoder().encode("vkshare");
+  libc().ftruncate(fd, BigInt(data.length));
+  console.log(`${process.pid} ${fd}`);
+  await forever();
+}
+
+if (command === "connect") {
+  try {
+    using s = await ShareSocket.connect(at!, { timeoutMs: 5000 });
+    const r = await s.receive({ timeoutMs: 5000 });
+    console.log(`received ${JSON.stringify(r.message)}`);
+  } catch (e) {
+    console.log(`refused: ${(e as Error).message}`);
+  }
+  process.exit(0);
+}
+
+using instance = Instance.create();
+const pd = instance.physicalDevices()[0];
+using device = Device.create(pd);
+using socket = await ShareSocket.connect(at!, { timeoutMs: 10_000 });
+
+if (command === "export") {
+  using buffer = GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
+  using memory = DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD" });
+  using transfer = Transfer.create(device);
+  transfer.write(buffer, pattern(SIZE, 7));
+  {
+    using exp = memory.exportFd();
+    await sendOffer(socket, { label: "pattern 7", memory: exp });
+  }
+  console.log("offered");
+  await forever();
+}
+
+if (command === "import-hang") {
+  using offer = await receiveOffer(socket, { device });
+  using buffer = GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
+  using _m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, {
+    for: buffer,
+  });
+  console.log("imported");
+  await forever();
+}
+
+if (command === "import-loop") {
+  const n = Number(count);
+  let before = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    // From the middle on: the driver's and the runtime's own first-use fds are open by then
+    // (Deno opens one socket of its own at some point; it stays one).
+    if (i === Math.floor(n / 2)) before = fdSet();
+    using offer = await receiveOffer(socket, { device });
+    using buffer = GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
+    using _m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, {
+      for: buffer,
+    });
+    await socket.send({ type: "ack", i });
+  }
+  const left = [...fdSet()].filter((fd) => !before.has(fd)).map((fd) => `${fd}: ${describeFd(fd)}`);
+  await socket.send({ type: "fds", before: before.size, after: fdSet().size, left });
+  await socket.expect("done", { timeoutMs: 10_000 });
+}

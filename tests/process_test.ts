@@ -1,0 +1,235 @@
+// Sharing across real processes (children run with the same runtime as the tests): the
+// producer/consumer examples, an exporter killed after the handoff, an importer killed before it
+// acknowledges, 1,000 handoffs with flat fd counts on both sides, pidfd_getfd, and a peer of
+// another user.
+// @ts-types="./_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+// @ts-types="./_node_fs.d.ts"
+import { mkdtempSync, rmSync } from "node:fs";
+// @ts-types="./_node_os.d.ts"
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
+import { tmpdir } from "node:os";
+import {
+  describeFd,
+  type Device,
+  DeviceMemory,
+  ErrnoError,
+  GpuBuffer,
+  ProtocolError,
+  receiveOffer,
+  sendOffer,
+  ShareServer,
+  takeFd,
+  Transfer,
+} from "../mod.ts";
+import { startScript, test } from "./_harness.ts";
+import { cannotShare, openFds, openFdSet, pattern, withTwoDevices } from "./_memory.ts";
+
+const here = (f: string) => new URL(f, import.meta.url).pathname;
+const PEER = here("./_peer.ts");
+const SIZE = 65536;
+const noShare = cannotShare("OPAQUE_FD");
+
+test(
+  "producer and consumer in two processes: every frame verified",
+  { skip: noShare },
+  async () => {
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-pc-`);
+    try {
+      const at = `${dir}/s.sock`;
+      const producer = startScript(here("../examples/producer.ts"), [
+        "--socket",
+        at,
+        "--frames",
+        "40",
+        "--size",
+        "262144",
+      ]);
+      await producer.line("listening on");
+      const consumer = startScript(here("../examples/consumer.ts"), ["--socket", at]);
+      const [p, c] = await Promise.all([producer.exited, consumer.exited]);
+      assertEquals(p.code, 0, p.out + p.err);
+      assertEquals(c.code, 0, c.out + c.err);
+      assertStringIncludes(c.out, "OK: 40 frames of 262144 bytes verified");
+      assertStringIncludes(p.out, "OK: 40 frames");
+      console.log(`  ${p.out.trim().split("\n").at(-1)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "the exporter is killed (SIGKILL) after the handoff: the imported memory is intact",
+  { skip: noShare },
+  withTwoDevices(async (device: Device) => {
+    using server = ShareServer.listen();
+    const child = startScript(PEER, ["export", server.address as string]);
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    using offer = await receiveOffer(socket, { device, timeoutMs: 30_000 });
+    using buffer = GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
+    using _m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, {
+      for: buffer,
+    });
+    using t = Transfer.create(device);
+    assertEquals(t.read(buffer), pattern(SIZE, 7));
+    await child.line("offered");
+    child.kill("SIGKILL");
+    assertEquals((await child.exited).signal, "SIGKILL");
+    assertEquals(t.read(buffer), pattern(SIZE, 7), "after the exporter died");
+    const e = await assertRejects(() => socket.receive({ timeoutMs: 5000 }), ProtocolError);
+    assertEquals(e.reason, "closed");
+  }),
+);
+
+test(
+  "the importer is killed before it acknowledges: the exporter gets an error, shares again, leaks nothing",
+  { skip: noShare },
+  withTwoDevices(async (a: Device) => {
+    using buffer = GpuBuffer.create(a, { size: SIZE, external: "OPAQUE_FD" });
+    using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
+    const before = openFdSet();
+    const count = openFds();
+    {
+      using server = ShareServer.listen();
+      const child = startScript(PEER, ["import-hang", server.address as string]);
+      using socket = await server.accept({ timeoutMs: 30_000 });
+      {
+        using exp = mem.exportFd();
+        await sendOffer(socket, { label: "to be dropped", memory: exp });
+      }
+      await child.line("imported");
+      child.kill("SIGKILL");
+      await child.exited;
+      const e = await assertRejects(() => socket.expect("ack", { timeoutMs: 5000 }), ProtocolError);
+      assertEquals(e.reason, "closed");
+      const s = await assertRejects(() => socket.send({ type: "more" }), ErrnoError);
+      assert(["EPIPE", "ECONNRESET"].includes(s.code), s.message);
+    }
+    // The exporter goes on: the same memory is shared again, with another process.
+    {
+      using server = ShareServer.listen();
+      const child = startScript(PEER, ["import-loop", server.address as string, "1"]);
+      using socket = await server.accept({ timeoutMs: 30_000 });
+      using exp = mem.exportFd();
+      await sendOffer(socket, { label: "again", memory: exp });
+      await socket.expect("ack", { timeoutMs: 30_000 });
+      await socket.expect("fds", { timeoutMs: 30_000 });
+      await socket.send({ type: "done" });
+      assertEquals((await child.exited).code, 0);
+    }
+    assertEquals([...openFdSet()].filter((fd) => !before.has(fd)), [], "fds left open");
+    assert(openFds() <= count);
+  }),
+);
+
+test(
+  "1,000 handoffs leave the fd counts of both processes unchanged",
+  { skip: noShare },
+  withTwoDevices(async (a: Device) => {
+    using buffer = GpuBuffer.create(a, { size: SIZE, external: "OPAQUE_FD" });
+    using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
+    using server = ShareServer.listen();
+    const child = startScript(PEER, ["import-loop", server.address as string, "1000"]);
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    // From the middle on, so that the driver's and the runtime's first-use fds are open already.
+    let before = new Set<number>();
+    let count = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      if (i === 500) [before, count] = [openFdSet(), openFds()];
+      using exp = mem.exportFd();
+      await sendOffer(socket, { label: `handoff ${i}`, memory: exp });
+      const ack = await socket.expect("ack", { timeoutMs: 30_000 });
+      assertEquals(ack.message.i, i);
+    }
+    const ms = performance.now() - t0;
+    const theirs = (await socket.expect("fds", { timeoutMs: 30_000 })).message;
+    await socket.send({ type: "done" });
+    assertEquals((await child.exited).code, 0);
+    const left = [...openFdSet()].filter((fd) => !before.has(fd)).map((fd) =>
+      `${fd}: ${describeFd(fd)}`
+    );
+    console.log(
+      `  1,000 handoffs in ${ms.toFixed(0)} ms (${
+        (ms / 1000).toFixed(3)
+      } ms each); over the last 500: exporter fds ${count} → ${openFds()}, importer ${theirs.before} → ${theirs.after}`,
+    );
+    assertEquals(left, [], "fds the exporter opened and left open");
+    assertEquals(theirs.left, [], "fds the importer opened and left open");
+    assert(openFds() <= count, "the exporter's fd count");
+    assert((theirs.after as number) <= (theirs.before as number), "the importer's fd count");
+  }),
+);
+
+// Where the kernel lets this process take another's fds (same user; Yama's ptrace_scope).
+const ptraceScope = (() => {
+  try {
+    return spawnSync("cat", ["/proc/sys/kernel/yama/ptrace_scope"], { encoding: "utf8" }).stdout
+      .trim();
+  } catch {
+    return "";
+  }
+})();
+
+test(
+  "pidfd_getfd takes a child's fd",
+  {
+    skip: ptraceScope === "3"
+      ? "kernel.yama.ptrace_scope is 3: no process may take another's fds"
+      : false,
+  },
+  async () => {
+    const child = startScript(PEER, ["hold-memfd"]);
+    try {
+      const [pid, fd] = (await child.line(" ")).trim().split(" ").map(Number);
+      assertEquals(pid, child.pid);
+      let taken;
+      try {
+        taken = takeFd(pid, fd);
+      } catch (e) {
+        // Refused where the kernel forbids it: a clear errno, nothing leaked.
+        assert(e instanceof ErrnoError && ["EPERM", "ENOSYS"].includes(e.code), String(e));
+        console.log(`  pidfd_getfd refused here: ${e.message}`);
+        return;
+      }
+      using f = taken;
+      assertStringIncludes(describeFd(f.fd)!, "vkshare-peer");
+      const e = assertThrows(() => takeFd(pid, 9999), ErrnoError);
+      assertEquals(e.code, "EBADF");
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  },
+);
+
+// A peer of another user: run a child as `nobody` (needs root and setpriv), connecting to an
+// abstract socket (no file permissions stand in the way, only vkshare's SO_PEERCRED check).
+const otherUser = process.getuid?.() !== 0
+  ? "not root: cannot start a process of another user"
+  : spawnSync("setpriv", ["--version"], { encoding: "utf8" }).status !== 0
+  ? "no setpriv to start a process of another user"
+  : false;
+
+test("a peer of another user is refused by default", { skip: otherUser }, async () => {
+  const name = `vkshare-uid-${process.pid}`;
+  using server = ShareServer.listen({ at: { abstract: name } });
+  const child = startScript(
+    PEER,
+    ["connect", `@${name}`],
+    ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+    { DENO_DIR: `${tmpdir()}/vkshare-nobody-deno`, HOME: tmpdir() },
+  );
+  const e = await assertRejects(() => server.accept({ timeoutMs: 30_000 }), ErrnoError);
+  assertEquals(e.code, "EACCES");
+  assertStringIncludes(e.message, "uid 65534");
+  const r = await child.exited;
+  assertStringIncludes(r.out, "refused", r.out + r.err);
+});

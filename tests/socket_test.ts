@@ -1,0 +1,220 @@
+// Share sockets in one process (both ends): messages and fds cross; files are private; malformed
+// or unexpected messages are ProtocolErrors whose fds are closed; waits end on time; a peer of
+// another uid is refused; offers are checked against the importing device.
+// @ts-types="./_node_fs.d.ts"
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { statSync } from "node:fs";
+import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
+import { cString } from "../ffi/vulkan.ts";
+import {
+  describeFd,
+  type Device,
+  DeviceMemory,
+  ErrnoError,
+  MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_FDS,
+  OwnedFd,
+  ProtocolError,
+  receiveOffer,
+  sendOffer,
+  ShareError,
+  ShareServer,
+  ShareSocket,
+  type SocketAddress,
+} from "../mod.ts";
+import { test } from "./_harness.ts";
+import { cannotShare, openFds, withTwoDevices } from "./_memory.ts";
+import "./_vk.ts"; // opens libvulkan and libc before the tests
+
+function memfd(name: string): OwnedFd {
+  return OwnedFd.adopt(libc().memfd_create!(cString(name), MFD_CLOEXEC), name);
+}
+
+/** A connected pair on a new server; all three are closed by the returned dispose. */
+async function pair(at?: SocketAddress) {
+  const server = ShareServer.listen(at ? { at } : {});
+  const [a, b] = await Promise.all([ShareSocket.connect(server.address), server.accept()]);
+  return {
+    server,
+    a,
+    b,
+    [Symbol.dispose]() {
+      a.close();
+      b.close();
+      server.close();
+    },
+  };
+}
+
+async function rejectsWith<E extends Error>(
+  p: Promise<unknown>,
+  type: new(...a: never[]) => E,
+  includes: string,
+): Promise<E> {
+  const e = await assertRejects(() => p, type);
+  assertStringIncludes((e as Error).message, includes);
+  return e as E;
+}
+
+test("a message and its fds cross a share socket; the socket file is private", async () => {
+  const before = openFds();
+  {
+    using p = await pair();
+    const path = p.server.address as string;
+    assertEquals(statSync(path).mode & 0o777, 0o600);
+    assertEquals(statSync(path.slice(0, path.lastIndexOf("/"))).mode & 0o777, 0o700);
+    assertEquals(p.b.peer.pid, process.pid);
+    using m = memfd("vkshare-socket-test");
+    await p.a.send({ type: "hello", list: [1, 2] }, [m, m.fd]);
+    const r = await p.b.receive({ timeoutMs: 5000 });
+    assertEquals(r.message, { type: "hello", list: [1, 2] });
+    assertEquals(r.fds.length, 2);
+    for (const f of r.fds) {
+      assertStringIncludes(describeFd(f.fd)!, "vkshare-socket-test");
+      f.close();
+    }
+    assertEquals(m.state, "open"); // the sender's fd stays the sender's
+  }
+  assertEquals(openFds(), before);
+});
+
+test("the abstract namespace works, and leaves no file", async () => {
+  const name = `vkshare-test-${process.pid}`;
+  using p = await pair({ abstract: name });
+  await p.b.send({ type: "x" });
+  assertEquals((await p.a.receive()).message, { type: "x" });
+});
+
+test("malformed and unexpected messages are ProtocolErrors, and their fds are closed", async () => {
+  using p = await pair();
+  using m = memfd("vkshare-malformed");
+  const before = openFds();
+  const header = (magic: number, version: number, fds: number, length: number, body = "") => {
+    const b = new TextEncoder().encode(body);
+    const packet = new Uint8Array(16 + b.length);
+    const v = new DataView(packet.buffer);
+    v.setUint32(0, magic, true);
+    v.setUint16(4, version, true);
+    v.setUint32(8, fds, true);
+    v.setUint32(12, length, true);
+    packet.set(b, 16);
+    return packet;
+  };
+  const VKSH = 0x48534b56;
+  const cases: [Uint8Array, number, ProtocolError["reason"]][] = [
+    [header(0x12345678, 1, 1, 2, "{}"), 1, "magic"],
+    [header(VKSH, 9, 1, 2, "{}"), 1, "version"],
+    [header(VKSH, 1, 2, 2, "{}"), 1, "fd-count"],
+    [header(VKSH, 1, 1, 5, "{}"), 1, "length"],
+    [header(VKSH, 1, 1, 3, "{x}"), 1, "json"],
+    [new Uint8Array([1, 2, 3]), 1, "length"],
+    [header(VKSH, 1, 17, 2, "{}"), 17, "truncated"],
+  ];
+  for (const [packet, n, reason] of cases) {
+    await p.a.sendRaw(packet, Array(n).fill(m.fd));
+    const e = await assertRejects(() => p.b.receive(), ProtocolError);
+    assertEquals(e.reason, reason, e.message);
+    assertEquals(openFds(), before, `fds after a ${reason} message`);
+  }
+  await p.a.send({ type: "other" }, [m]);
+  const e = await assertRejects(() => p.b.expect("offer"), ProtocolError);
+  assertEquals(e.reason, "unexpected");
+  assertEquals(openFds(), before);
+  // The sender refuses what the protocol cannot carry, before sending.
+  await assertRejects(() => p.a.send({ big: "x".repeat(MAX_MESSAGE_BYTES) }), RangeError);
+  await assertRejects(() => p.a.send({}, Array(MAX_MESSAGE_FDS + 1).fill(m.fd)), RangeError);
+  // A closed fd cannot be sent; the socket still works after it.
+  const closed = m.dup();
+  const n = closed.fd;
+  closed.close();
+  const bad = await rejectsWith(p.a.send({}, [n]), ErrnoError, "sendmsg");
+  assertEquals(bad.code, "EBADF");
+  await p.a.send({ type: "still" });
+  assertEquals((await p.b.receive()).message, { type: "still" });
+});
+
+test("waits end on time: receive, accept and connect give ETIMEDOUT or say why", async () => {
+  using p = await pair();
+  const t0 = performance.now();
+  const e = await rejectsWith(p.b.receive({ timeoutMs: 100 }), ErrnoError, "nothing within 100 ms");
+  assertEquals(e.code, "ETIMEDOUT");
+  assert(performance.now() - t0 >= 90, "it waited");
+  const a = await rejectsWith(p.server.accept({ timeoutMs: 50 }), ErrnoError, "accept");
+  assertEquals(a.code, "ETIMEDOUT");
+  const c = await rejectsWith(
+    ShareSocket.connect("/nonexistent/vkshare.sock", { timeoutMs: 50 }),
+    ErrnoError,
+    "/nonexistent/vkshare.sock",
+  );
+  assert(["ENOENT", "ETIMEDOUT"].includes(c.code), c.message);
+});
+
+test("a peer that closes: receive is a ProtocolError (closed), send is EPIPE", async () => {
+  using p = await pair();
+  p.a.close();
+  const e = await assertRejects(() => p.b.receive({ timeoutMs: 1000 }), ProtocolError);
+  assertEquals(e.reason, "closed");
+  const s = await rejectsWith(p.b.send({ type: "x" }), ErrnoError, "sendmsg");
+  assert(["EPIPE", "ECONNRESET"].includes(s.code), s.message);
+});
+
+test("a server path that exists already is refused, and left alone", async () => {
+  using p = await pair();
+  const path = p.server.address as string;
+  const e = await rejectsWith(
+    Promise.resolve().then(() => ShareServer.listen({ at: path })),
+    ErrnoError,
+    "exists already",
+  );
+  assertEquals(e.code, "EADDRINUSE");
+  assertEquals(statSync(path).mode & 0o777, 0o600);
+  await p.a.send({ type: "alive" });
+  assertEquals((await p.b.receive()).message, { type: "alive" });
+});
+
+test("a peer of a uid that is not allowed is refused, on both ends", async () => {
+  const other = process.getuid!() === 12345 ? 12346 : 12345;
+  {
+    using server = ShareServer.listen({ allowUids: [other] });
+    const client = ShareSocket.connect(server.address);
+    const e = await rejectsWith(server.accept(), ErrnoError, `uid ${process.getuid!()}`);
+    assertEquals(e.code, "EACCES");
+    (await client).close();
+  }
+  {
+    using server = ShareServer.listen();
+    const accepted = server.accept();
+    const e = await rejectsWith(
+      ShareSocket.connect(server.address, { allowUids: [other] }),
+      ErrnoError,
+      "allowed: " + other,
+    );
+    assertEquals(e.code, "EACCES");
+    (await accepted).close();
+  }
+});
+
+test(
+  "an offer from another device is refused before import, naming both devices, fds closed",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, b: Device) => {
+    using p = await pair();
+    using mem = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
+    using exp = mem.exportFd();
+    const before = openFds();
+    await sendOffer(p.a, {
+      label: "tampered",
+      memory: { ...exp, descriptor: { ...exp.descriptor, deviceUUID: "0".repeat(32) } },
+    });
+    const e = await assertRejects(() => receiveOffer(p.b, { device: b }), ShareError);
+    assertEquals(e.rule, "UUID_MISMATCH");
+    assertStringIncludes(e.message, b.physicalDevice.name);
+    assertEquals(openFds(), before);
+    // The real one imports.
+    await sendOffer(p.a, { label: "real", memory: exp });
+    using offer = await receiveOffer(p.b, { device: b });
+    assertEquals(offer.label, "real");
+    using _i = DeviceMemory.importFd(b, offer.memory!.fd, offer.memory!.descriptor);
+    assertEquals(offer.memory!.fd.state, "consumed");
+  }),
+);

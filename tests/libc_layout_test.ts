@@ -1,8 +1,9 @@
 // The libc struct layouts of fd passing (msghdr, iovec, cmsghdr, sockaddr_un, pollfd, ucred) and
 // the CMSG_* macros, against the C compiler; without cc, against its committed output.
 // @ts-types="./_node_fs.d.ts"
-import { assertEquals } from "@std/assert";
 import { readFileSync } from "node:fs";
+
+import { assertEquals } from "@std/assert";
 import { cmsgLen, cmsgSpace, LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
 import { test } from "./_harness.ts";
 import { compileAndRun, computed, cSource, haveCC } from "./_layout_c.ts";

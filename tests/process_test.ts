@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 // @ts-types="./_node_fs.d.ts"
 import { mkdtempSync, rmSync } from "node:fs";
 // @ts-types="./_node_os.d.ts"
+import { tmpdir } from "node:os";
+
 import {
   assert,
   assertEquals,
@@ -14,7 +16,6 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { tmpdir } from "node:os";
 import {
   describeFd,
   type Device,

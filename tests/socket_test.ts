@@ -2,8 +2,9 @@
 // or unexpected messages are ProtocolErrors whose fds are closed; waits end on time; a peer of
 // another uid is refused; offers are checked against the importing device.
 // @ts-types="./_node_fs.d.ts"
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { statSync } from "node:fs";
+
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
 import {

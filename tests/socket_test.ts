@@ -49,7 +49,8 @@ async function pair(at?: SocketAddress) {
 
 async function rejectsWith<E extends Error>(
   p: Promise<unknown>,
-  type: new(...a: never[]) => E,
+  // deno-lint-ignore no-explicit-any
+  type: abstract new(...args: any[]) => E,
   includes: string,
 ): Promise<E> {
   const e = await assertRejects(() => p, type);

@@ -16,6 +16,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
+import { libcSocket } from "../ffi/libc_socket.ts";
 import {
   describeFd,
   type Device,
@@ -213,11 +214,23 @@ test(
 
 // A peer of another user: run a child as `nobody` (needs root and setpriv), connecting to an
 // abstract socket (no file permissions stand in the way, only vkshare's SO_PEERCRED check).
-const otherUser = process.getuid?.() !== 0
-  ? "not root: cannot start a process of another user"
-  : spawnSync("setpriv", ["--version"], { encoding: "utf8" }).status !== 0
-  ? "no setpriv to start a process of another user"
-  : false;
+const AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+const otherUser = (() => {
+  if (libcSocket().getuid() !== 0) return "not root: cannot start a process of another user";
+  const run = (args: string[]) => {
+    try {
+      return spawnSync(AS_NOBODY[0], [...AS_NOBODY.slice(1), ...args], { stdio: "ignore" }).status;
+    } catch {
+      return -1;
+    }
+  };
+  if (run(["true"]) !== 0) return "setpriv cannot start a process of user nobody here";
+  if (run([process.execPath, "--version"]) !== 0) {
+    return `user nobody cannot run ${process.execPath} here`;
+  }
+  if (run(["test", "-r", PEER]) !== 0) return `user nobody cannot read ${PEER} here`;
+  return false;
+})();
 
 test("a peer of another user is refused by default", { skip: otherUser }, async () => {
   const name = `vkshare-uid-${process.pid}`;
@@ -225,7 +238,7 @@ test("a peer of another user is refused by default", { skip: otherUser }, async 
   const child = startScript(
     PEER,
     ["connect", `@${name}`],
-    ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+    AS_NOBODY,
     { DENO_DIR: `${tmpdir()}/vkshare-nobody-deno`, HOME: tmpdir() },
   );
   const e = await assertRejects(() => server.accept({ timeoutMs: 30_000 }), ErrnoError);

@@ -204,7 +204,7 @@ export interface SyncTarget {
 }
 
 /** @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'. */
-export interface SyncKind<T extends SyncTarget> {
+export interface SyncKind<T extends SyncObject> {
   object: "semaphore" | "fence";
   extension: ExtensionTable;
   /** `VkSemaphoreGetFdInfoKHR` or `VkFenceGetFdInfoKHR`. */
@@ -219,16 +219,41 @@ export interface SyncKind<T extends SyncTarget> {
   handleTypes: Readonly<Record<SyncHandleTypeName, number>>;
   /** The capability query of `handleType` for `target`. */
   capability(target: T, handleType: SyncHandleTypeName): ExternalSyncCapability;
-  /**
-   * After a failed import: exports a new object of this kind on `device` as OPAQUE_FD and
-   * imports it into another; whether that worked (null: the device cannot export one).
-   */
-  canary(device: Device): boolean | null;
+  /** Creates an object of this kind: exportable as `exportAs`, or of the type `like` exported. */
+  create(device: Device, options: { exportAs?: "OPAQUE_FD"; like?: SyncDescriptor }): T;
+}
+
+/** @internal What the generic import paths need of a semaphore or fence. */
+export interface SyncObject extends SyncTarget, Disposable {
+  exportFd(handleType: SyncHandleTypeName): SyncExport;
+  importFd(fd: OwnedFd | number | null, source: SyncSource, options?: SyncImportOptions): void;
+}
+
+/**
+ * @internal Creates an object of kind `k` on `device` (of the exporter's type) and imports `fd`
+ * into it; on failure the new object is destroyed and the caller's fd is still open.
+ */
+export function importIntoNew<T extends SyncObject>(
+  k: SyncKind<T>,
+  device: Device,
+  fd: OwnedFd | number | null,
+  source: SyncSource,
+  options: SyncImportOptions = {},
+): T {
+  const d = checkSyncSource(source, k.object);
+  const o = k.create(device, { like: d });
+  try {
+    o.importFd(fd, d, options);
+  } catch (e) {
+    o[Symbol.dispose]();
+    throw e;
+  }
+  return o;
 }
 
 // The two kinds' commands differ only in names: call them through the loaded table by name.
 type Command = (...args: unknown[]) => number;
-function command<T extends SyncTarget>(k: SyncKind<T>, t: T, name: string): Command {
+function command<T extends SyncObject>(k: SyncKind<T>, t: T, name: string): Command {
   return (t.device.extension(k.extension) as unknown as Record<string, Command>)[name];
 }
 
@@ -236,7 +261,7 @@ function command<T extends SyncTarget>(k: SyncKind<T>, t: T, name: string): Comm
  * Exports `t` as `handleType` (checked against what it was created exportable as). A SYNC_FD of
  * -1 (already signaled) becomes `fd: null`.
  */
-export function exportSync<T extends SyncTarget>(
+export function exportSync<T extends SyncObject>(
   k: SyncKind<T>,
   t: T,
   handleType: SyncHandleTypeName,
@@ -287,13 +312,22 @@ export function exportSync<T extends SyncTarget>(
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
 }
 
-// The canary's own import must not start another canary when it fails.
+/**
+ * After a failed import: exports a new object of kind `k` on `device` as OPAQUE_FD and imports it
+ * into another; whether that worked (null: the device cannot export one). The canary's own import
+ * does not start another canary when it fails.
+ */
 let probing = false;
-function probe<T extends SyncTarget>(k: SyncKind<T>, device: Device): boolean | null {
+function probe<T extends SyncObject>(k: SyncKind<T>, device: Device): boolean | null {
   if (probing) return null;
   probing = true;
   try {
-    return k.canary(device);
+    using a = k.create(device, { exportAs: "OPAQUE_FD" });
+    using e = a.exportFd("OPAQUE_FD");
+    importIntoNew(k, device, e.fd, e.descriptor)[Symbol.dispose]();
+    return true;
+  } catch (e) {
+    return e instanceof ShareError ? null : false;
   } finally {
     probing = false;
   }
@@ -306,7 +340,7 @@ function probe<T extends SyncTarget>(k: SyncKind<T>, device: Device): boolean | 
  * is consumed, on failure it is still open and an ImportError says whether the device still
  * imports.
  */
-export function importSync<T extends SyncTarget>(
+export function importSync<T extends SyncObject>(
   k: SyncKind<T>,
   t: T,
   fd: OwnedFd | number | null,

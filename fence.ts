@@ -14,6 +14,7 @@ import {
   checkSyncSource,
   exportMask,
   exportSync,
+  importIntoNew,
   importIsTemporary,
   importSync,
   type SyncDescriptor,
@@ -56,16 +57,7 @@ const FENCE_FDS: SyncKind<Fence> = {
   import: "vkImportFenceFdKHR",
   handleTypes: FenceHandleType,
   capability: (f, t) => externalFenceProperties(f.device.physicalDevice, { handleType: t }),
-  canary: (device) => {
-    try {
-      using f = Fence.create(device, { exportAs: "OPAQUE_FD" });
-      using e = f.exportFd();
-      Fence.importFd(device, e.fd, e.descriptor)[Symbol.dispose]();
-      return true;
-    } catch (e) {
-      return e instanceof ShareError ? null : false;
-    }
-  },
+  create: (device, o) => Fence.create(device, o.exportAs ? { exportAs: o.exportAs } : {}),
 };
 
 /** Options of {@linkcode Fence.create}. */
@@ -146,14 +138,7 @@ export class Fence extends Resource {
     descriptor: SyncSource,
     options: SyncImportOptions = {},
   ): Fence {
-    const f = Fence.create(device);
-    try {
-      f.importFd(fd, descriptor, options);
-    } catch (e) {
-      f[Symbol.dispose]();
-      throw e;
-    }
-    return f;
+    return importIntoNew(FENCE_FDS, device, fd, descriptor, options);
   }
 
   /** The VkFence, after checking it is alive. */

@@ -20,6 +20,7 @@ import {
   checkSyncSource,
   exportMask,
   exportSync,
+  importIntoNew,
   importIsTemporary,
   importSync,
   type SyncDescriptor,
@@ -71,16 +72,11 @@ const SEMAPHORE_FDS: SyncKind<Semaphore> = {
   handleTypes: SemaphoreHandleType,
   capability: (s, t) =>
     externalSemaphoreProperties(s.device.physicalDevice, { handleType: t, semaphoreType: s.type }),
-  canary: (device) => {
-    try {
-      using s = Semaphore.create(device, { exportAs: "OPAQUE_FD" });
-      using e = s.exportFd();
-      Semaphore.importFd(device, e.fd, e.descriptor)[Symbol.dispose]();
-      return true;
-    } catch (e) {
-      return e instanceof ShareError ? null : false;
-    }
-  },
+  create: (device, o) =>
+    Semaphore.create(device, {
+      type: o.like?.semaphoreType ?? "binary",
+      ...(o.exportAs ? { exportAs: o.exportAs } : {}),
+    }),
 };
 
 /** Options of {@linkcode Semaphore.create}. */
@@ -238,15 +234,7 @@ export class Semaphore extends Resource {
     descriptor: SyncSource,
     options: SyncImportOptions = {},
   ): Semaphore {
-    const d = checkSyncSource(descriptor, "semaphore");
-    const s = Semaphore.create(device, { type: d.semaphoreType ?? "binary" });
-    try {
-      s.importFd(fd, d, options);
-    } catch (e) {
-      s[Symbol.dispose]();
-      throw e;
-    }
-    return s;
+    return importIntoNew(SEMAPHORE_FDS, device, fd, descriptor, options);
   }
 
   /** The VkSemaphore, after checking it is alive. */

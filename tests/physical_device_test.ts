@@ -98,3 +98,12 @@ test(
     if (a !== null) assertEquals(a & (a - 1n), 0n, "alignment is a power of two");
   }),
 );
+
+test(
+  "maxTimelineSemaphoreValueDifference is at least the spec's minimum where timelines exist",
+  forEachDevice((pd) => {
+    const max = pd.maxTimelineSemaphoreValueDifference;
+    if (!pd.timelineSemaphores) return assertEquals(max, null);
+    assert(typeof max === "bigint" && max >= 2n ** 31n - 1n, `${pd.name}: ${max}`);
+  }),
+);

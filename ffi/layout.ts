@@ -288,6 +288,29 @@ export function voidPtr(c = "void*"): FieldType<bigint | ArrayBufferView | Point
   };
 }
 
+/**
+ * A C union, or a member vkshare never sets (a nested struct of another platform's fields):
+ * `size` bytes aligned to `align`, zero unless a value is given, which is written through
+ * `member` at the union's offset 0.
+ */
+export function union<In, Out>(
+  c: string,
+  size: number,
+  align: number,
+  member?: FieldType<In, Out>,
+): FieldType<In, Out | undefined> {
+  return {
+    c,
+    size,
+    align,
+    write(arena, view, off, v, where) {
+      if (!member) throw new TypeError(`${where}: ${c} is written as zeros only`);
+      member.write(arena, view, off, v, where);
+    },
+    read: (view, off, ctx) => member?.read(view, off, ctx),
+  };
+}
+
 /** A function pointer (`PFN_...`): a {@linkcode Pointer} from a callback. Read as bigint. */
 export function fnPtr(c: string): FieldType<Pointer, bigint> {
   return { ...voidPtr(c), c } as FieldType<Pointer, bigint>;

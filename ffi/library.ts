@@ -32,7 +32,7 @@ export class LibraryLoadError extends Error {
 
 /**
  * Opens the first of `paths` that loads. When `envVar` is set in the environment, its value is
- * the only path tried.
+ * the only path tried (an empty `envVar` reads no variable).
  */
 export function openFirst<S extends SymbolTable>(
   library: string,
@@ -41,7 +41,7 @@ export function openFirst<S extends SymbolTable>(
   symbols: S,
   install: string,
 ): Library<S> {
-  const override = rt.env(envVar);
+  const override = envVar ? rt.env(envVar) : undefined;
   const candidates = override ? [override] : paths;
   const tried: { path: string; error: string }[] = [];
   for (const path of candidates) {

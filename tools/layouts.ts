@@ -1,9 +1,11 @@
 // Regenerates tests/layouts.c from the struct declarations and tests/layouts.json by compiling and
-// running it (needs cc and the Vulkan headers: apt-get install gcc libvulkan-dev).
+// running it (needs cc and the Vulkan headers: apt-get install gcc libvulkan-dev), and the same for
+// the libc structs and, where cuda.h is installed, the CUDA structs.
 //   deno task layouts
+import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../ffi/cuda.ts";
 import { LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
-import { compileAndRun, cSource, haveCompiler } from "../tests/_layout_c.ts";
+import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "../tests/_layout_c.ts";
 
 const root = new URL("../tests/", import.meta.url);
 const source = cSource(VK_STRUCTS, ["vulkan/vulkan.h"]);
@@ -24,4 +26,18 @@ const libcJson = JSON.stringify(JSON.parse(compileAndRun(libcSource)), null, 1) 
 Deno.writeTextFileSync(new URL("libc_layouts.json", root), libcJson);
 console.log(
   `layouts: ${LIBC_STRUCTS.length} libc structs written to tests/libc_layouts.c and tests/libc_layouts.json`,
+);
+
+// The CUDA structs, against cuda.h (the CUDA toolkit's header; libcuda itself is not needed).
+const cudaDir = cudaIncludeDir();
+const cudaSource = cSource(CUDA_STRUCTS, ["cuda.h"], [], CUDA_TYPEDEFS);
+Deno.writeTextFileSync(new URL("cuda_layouts.c", root), cudaSource);
+if (!cudaDir) {
+  console.error("layouts: no cuda.h (CUDA toolkit): tests/cuda_layouts.json left as it was");
+  Deno.exit(1);
+}
+const cudaJson = JSON.stringify(JSON.parse(compileAndRun(cudaSource, [`-I${cudaDir}`])), null, 1);
+Deno.writeTextFileSync(new URL("cuda_layouts.json", root), cudaJson + "\n");
+console.log(
+  `layouts: ${CUDA_STRUCTS.length} CUDA structs written to tests/cuda_layouts.c and tests/cuda_layouts.json (cuda.h in ${cudaDir})`,
 );

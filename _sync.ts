@@ -7,6 +7,7 @@ import { ImportError, ShareError, VkError } from "./errors.ts";
 import {
   consumeImported,
   describeFd,
+  ExportRegistry,
   fdKind,
   importableFd,
   importThroughDup,
@@ -309,7 +310,39 @@ export function exportSync<T extends SyncObject>(
     semaphoreType,
     fdKind: kind,
   });
+  if (fd) syncExports.record(fd, descriptor);
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
+}
+
+/** @internal The semaphore and fence exports whose fds are open in this process. */
+export const syncExports: ExportRegistry<SyncDescriptor> = new ExportRegistry();
+
+/**
+ * @internal Checks fd `n` against the export it comes from, when that export is in this process:
+ * the same kind of object (FD_KIND_MISMATCH) and, for a semaphore, the same type
+ * (SEMAPHORE_TYPE_MISMATCH). Drivers accept either lie silently (NVIDIA's CUDA imports a binary
+ * semaphore's fd as a timeline one, and a memory fd as a semaphore). A SYNC_FD export is a
+ * sync_file, which semaphores and fences both import: it is not checked.
+ */
+export function checkSyncOrigin(fd: OwnedFd | number, n: number, d: SyncDescriptor): void {
+  const origin = syncExports.originOf(fd);
+  if (!origin || origin.handleType === "SYNC_FD") return;
+  if (origin.object !== d.object) {
+    throw new ShareError(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is the export of a ${origin.object}, not of a ${d.object}`,
+      d.object,
+      origin.object,
+    );
+  }
+  if (d.semaphoreType !== undefined && origin.semaphoreType !== d.semaphoreType) {
+    throw new ShareError(
+      "SEMAPHORE_TYPE_MISMATCH",
+      `fd ${n} is the export of a ${origin.semaphoreType} semaphore, but the descriptor says ${d.semaphoreType}`,
+      origin.semaphoreType,
+      d.semaphoreType,
+    );
+  }
 }
 
 /**
@@ -360,6 +393,7 @@ export function importSync<T extends SyncObject>(
   let n = -1;
   if (!signaled) {
     n = importableFd(fd);
+    checkSyncOrigin(fd!, n, d);
     const desc = describeFd(n) ?? "?";
     const kind = fdKind(desc);
     const want = d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);

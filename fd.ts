@@ -305,6 +305,34 @@ export class OwnedFd implements Disposable {
   }
 }
 
+/**
+ * @internal The exports of one kind whose fds are still open in this process, with their
+ * descriptors: recognises an fd given to an import as one of them (the same OwnedFd, its number,
+ * or a dup of it, by kcmp), so that an import can be checked against what was really exported.
+ */
+export class ExportRegistry<D> {
+  #open = new Map<OwnedFd, D>();
+
+  /** Remembers `fd`'s descriptor while `fd` is open. */
+  record(fd: OwnedFd, descriptor: D): void {
+    this.#open.set(fd, descriptor);
+  }
+
+  /** The descriptor of the export that `fd` is (or is a dup of), while that export is open. */
+  originOf(fd: OwnedFd | number): D | undefined {
+    for (const [o, d] of this.#open) {
+      if (o.state !== "open") {
+        this.#open.delete(o);
+        continue;
+      }
+      if (fd === o) return d;
+      const n = typeof fd === "number" ? fd : fd.state === "open" ? fd.fd : -1;
+      if (n >= 0 && (n === o.number || sameFile(n, o.number) === true)) return d;
+    }
+    return undefined;
+  }
+}
+
 /** @internal What consumed fd number `fd`, when vkshare closed it after an import. */
 export function consumedBy(fd: number): string | undefined {
   return consumed.get(fd);

@@ -37,12 +37,12 @@ import { check, ImportError, ShareError } from "./errors.ts";
 import {
   consumeImported,
   describeFd,
+  ExportRegistry,
   fdKind,
   fdSize,
   importableFd,
   importThroughDup,
   OwnedFd,
-  sameFile,
 } from "./fd.ts";
 import { Arena, encode, link } from "./ffi/layout.ts";
 import { rt } from "./ffi/runtime.ts";
@@ -149,19 +149,19 @@ export interface HostImportOptions {
 }
 
 // Exported fds still open in this process, to recognise a raw fd number given to an import.
-const openExports = new Map<OwnedFd, MemoryDescriptor>();
+const openExports = new ExportRegistry<MemoryDescriptor>();
 
-function originOf(fd: OwnedFd | number): MemoryDescriptor | undefined {
-  for (const [o, d] of openExports) {
-    if (o.state !== "open") {
-      openExports.delete(o);
-      continue;
-    }
-    if (fd === o) return d;
-    const n = typeof fd === "number" ? fd : fd.state === "open" ? fd.fd : -1;
-    if (n >= 0 && (n === o.number || sameFile(n, o.number) === true)) return d;
-  }
-  return undefined;
+/**
+ * @internal The descriptor of the memory export that `fd` is (or is a dup of), while that
+ * export's fd is open in this process.
+ */
+export function originOf(fd: OwnedFd | number): MemoryDescriptor | undefined {
+  return openExports.originOf(fd);
+}
+
+/** @internal Records an export made outside DeviceMemory (CUDA's), for {@linkcode originOf}. */
+export function recordExport(fd: OwnedFd, descriptor: MemoryDescriptor): void {
+  openExports.record(fd, descriptor);
 }
 
 /** The memory type index to use: `explicit`, or the first of `bits` with all `wanted` flags. */
@@ -832,7 +832,7 @@ export class DeviceMemory extends Resource {
     }
     const fd = OwnedFd.received(out[0], `${handleType} export of ${this.label}`);
     const descriptor = this.descriptor(handleType, fdKind(describeFd(fd.fd) ?? "?"));
-    openExports.set(fd, descriptor);
+    openExports.record(fd, descriptor);
     return { fd, descriptor, [Symbol.dispose]: () => fd.close() };
   }
 
@@ -935,9 +935,13 @@ function checkTarget(device: Device, target: Bindable | undefined): void {
   }
 }
 
-function checkDescriptor(d: MemoryDescriptor): MemoryDescriptor {
+/** @internal Checks the shape of a memory descriptor given to an import (BAD_DESCRIPTOR). */
+export function checkDescriptor(d: MemoryDescriptor): MemoryDescriptor {
   const bad = (m: string) => new ShareError("BAD_DESCRIPTOR", m);
   if (d === null || typeof d !== "object") throw bad("descriptor: expected an object");
+  if ("object" in d) {
+    throw bad(`the descriptor is of a ${String(d.object)}, not of memory`);
+  }
   if (d.version !== DESCRIPTOR_VERSION) {
     throw bad(
       `descriptor.version is ${d.version}; this vkshare reads version ${DESCRIPTOR_VERSION}`,

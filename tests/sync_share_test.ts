@@ -186,6 +186,20 @@ test(
     // A binary export into a timeline semaphore, a fence descriptor, a temporary timeline.
     assertRule(() => tb.importFd(fd, exp.descriptor), "SEMAPHORE_TYPE_MISMATCH");
     assertRule(() => fb.importFd(fd, exp.descriptor), "BAD_DESCRIPTOR");
+    // A descriptor that lies about the export it came with: its type, its object.
+    assertRule(
+      () => tb.importFd(fd, { ...exp.descriptor, semaphoreType: "timeline" }),
+      "SEMAPHORE_TYPE_MISMATCH",
+      "is the export of a binary semaphore",
+    );
+    const fexp = fa.exportFd();
+    assertRule(
+      () =>
+        sb.importFd(fexp.fd, { ...fexp.descriptor, object: "semaphore", semaphoreType: "binary" }),
+      "FD_KIND_MISMATCH",
+      "is the export of a fence",
+    );
+    fexp[Symbol.dispose]();
     const texp = ta.exportFd();
     assertRule(
       () => tb.importFd(texp.fd, texp.descriptor, { temporary: true }),

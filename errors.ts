@@ -117,6 +117,45 @@ export function check(result: number, command: string, details?: Record<string, 
 }
 
 /**
+ * A CUDA driver API call (libcuda) returned an error. The name comes from `cuGetErrorName`.
+ *
+ * @example
+ * ```ts
+ * const e = new CudaError("cuImportExternalMemory", 1, "CUDA_ERROR_INVALID_VALUE", { size: 4096 });
+ * e.message; // "cuImportExternalMemory failed: CUDA_ERROR_INVALID_VALUE (1) [size=4096]"
+ * ```
+ */
+export class CudaError extends Error {
+  /** The CUresult value. */
+  readonly result: number;
+  /** Its name, e.g. `CUDA_ERROR_INVALID_VALUE`. */
+  readonly resultName: string;
+  /** The function that returned it, e.g. `cuImportExternalMemory`. */
+  readonly call: string;
+  /** The values that matter for this failure (device, size, fd ...). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  /** Makes the error; `note` (the driver's description, or advice) is appended. */
+  constructor(
+    call: string,
+    result: number,
+    resultName: string,
+    details: Record<string, unknown> = {},
+    note?: string,
+  ) {
+    const d = Object.entries(details).map(([k, v]) => `${k}=${showValue(v)}`).join(", ");
+    super(
+      `${call} failed: ${resultName} (${result})${d ? ` [${d}]` : ""}${note ? `: ${note}` : ""}`,
+    );
+    this.name = "CudaError";
+    this.result = result;
+    this.resultName = resultName;
+    this.call = call;
+    this.details = details;
+  }
+}
+
+/**
  * An extension that an operation needs is not offered by the device (or not enabled on it).
  *
  * @example

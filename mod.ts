@@ -55,6 +55,25 @@ export type {
   Range,
   RecordOptions,
 } from "./commands.ts";
+export {
+  CudaBuffer,
+  CudaContext,
+  cudaDevices,
+  cudaDriverVersion,
+  CudaExternalMemory,
+  CudaExternalSemaphore,
+  CudaMemory,
+  CudaStream,
+} from "./cuda.ts";
+export type {
+  CudaContextOptions,
+  CudaDeviceAttribute,
+  CudaDeviceInfo,
+  CudaLibraryOptions,
+  CudaSemaphoreOp,
+  CudaSyncResult,
+  VulkanIdentity,
+} from "./cuda.ts";
 export { Device, EXTERNAL_EXTENSIONS } from "./device.ts";
 export type { DeviceOptions } from "./device.ts";
 export {
@@ -106,6 +125,7 @@ export type {
 } from "./enums.ts";
 export {
   check,
+  CudaError,
   DisposedError,
   ImportError,
   LibraryLoadError,
@@ -121,6 +141,7 @@ export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd, takeFd 
 export type { FdState } from "./fd.ts";
 export { Fence } from "./fence.ts";
 export type { FenceOptions } from "./fence.ts";
+export { CUDA_INSTALL_HINT, LIBCUDA_ENV } from "./ffi/cuda.ts";
 export type {
   BufferArg,
   ForeignFunction,

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 // @ts-types="./_node_path.d.ts"
 import { join } from "node:path";
-import { capabilityMatrix } from "../mod.ts";
+import { capabilityMatrix, cudaDevices, LibraryLoadError } from "../mod.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
 import { cannotShareSemaphore } from "./_sync.ts";
@@ -106,3 +106,19 @@ test(
     assert(/(timeline|binary|host) mode, 20 frames of 65536 bytes/.test(r.out), r.out);
   },
 );
+
+test("cuda_interop.ts checks every byte both ways, or says there is no CUDA driver", () => {
+  const r = run("cuda_interop.ts", "--size", "65536");
+  assertEquals(r.code, 0, r.err + r.out);
+  let cuda = true;
+  try {
+    cudaDevices();
+  } catch (e) {
+    if (!(e instanceof LibraryLoadError)) throw e;
+    cuda = false;
+  }
+  if (cuda) {
+    assertStringIncludes(r.out, "OK: every byte checked on both sides and both ways");
+    assertStringIncludes(r.out, "Vulkan: import CUDA's");
+  } else assertStringIncludes(r.out, "no CUDA driver (libcuda.so.1): nothing to do");
+});

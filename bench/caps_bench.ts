@@ -1,6 +1,6 @@
 // The cheapest vkshare calls against the bare FFI call under them, so that toolkit overhead and
-// FFI overhead can be told apart (the full runner and the C reference come with the benchmarks
-// issue).  deno bench -A bench/caps_bench.ts
+// FFI overhead can be told apart, as Deno.bench measures them (the full sweep against C is
+// bench/run.ts).  deno task bench:micro
 import { Arena, encode } from "../ffi/layout.ts";
 import {
   VkExternalBufferProperties,

@@ -1,2 +1,3 @@
-// node:os's tmpdir, for the tests, without @types/node (see _node_assert.d.ts).
+// node:os's tmpdir and release, for the tests and tools, without @types/node (see _node_assert.d.ts).
 export function tmpdir(): string;
+export function release(): string;

@@ -1,0 +1,392 @@
+/**
+ * The operations the benchmark runner times through vkshare, each the counterpart of the op of
+ * the same name in the C reference (bench/reference/vkbench.c): the same setup before the cold
+ * run, the same span timed, the same cleanup outside it.
+ *
+ * @module
+ */
+import { Arena, encode } from "../ffi/layout.ts";
+import {
+  VkExternalBufferProperties,
+  VkPhysicalDeviceExternalBufferInfo,
+} from "../ffi/vk_structs.ts";
+import { vk } from "../ffi/vulkan.ts";
+import {
+  CudaContext,
+  Device,
+  DeviceMemory,
+  externalBufferProperties,
+  externalFenceProperties,
+  externalSemaphoreProperties,
+  Fence,
+  type PhysicalDevice,
+  Semaphore,
+} from "../mod.ts";
+
+/** One timed run of an operation, in ns (a batch op: the mean of its batch). */
+export type Once = () => number;
+
+/** An operation as the runner sees it. */
+export interface Op {
+  /** The name, shared with the C reference (`mem.import`). */
+  name: string;
+  /** What it times, for the report. */
+  title: string;
+  /** Whether it is measured per size. */
+  sized: boolean;
+  /** Calls per sample, for calls too short to time one by one. */
+  batch?: number;
+  /** The C op it is compared with (default: its own name; null: none). */
+  reference?: string | null;
+  /** Why it cannot run on `pd` (a missing capability), or null. */
+  unsupported(pd: PhysicalDevice): string | null;
+  /**
+   * Makes what the op needs on `a` and `b` (two devices just created) and returns the timed
+   * run; dispose the result after the last run.
+   */
+  prepare(a: Device, b: Device, size: number): Once & Disposable;
+}
+
+const ms2ns = 1e6;
+const time = (fn: () => void): number => {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) * ms2ns;
+};
+const disposer = (once: Once, ...held: (Disposable | null)[]): Once & Disposable =>
+  Object.assign(once, {
+    [Symbol.dispose]() {
+      for (const h of held.reverse()) h?.[Symbol.dispose]();
+    },
+  });
+
+const semaphoreSupport = (pd: PhysicalDevice, type: "binary" | "timeline"): string | null => {
+  if (type === "timeline" && !pd.timelineSemaphores) return "no timelineSemaphore feature";
+  const c = externalSemaphoreProperties(pd, { handleType: "OPAQUE_FD", semaphoreType: type });
+  return c.exportable && c.importable
+    ? null
+    : c.unsupported ?? `${type} semaphores are not exportable as OPAQUE_FD`;
+};
+const fenceSupport = (pd: PhysicalDevice): string | null => {
+  const c = externalFenceProperties(pd, { handleType: "OPAQUE_FD" });
+  return c.exportable && c.importable ? null : c.unsupported ?? "fences are not exportable";
+};
+const memorySupport = (pd: PhysicalDevice): string | null => {
+  const c = externalBufferProperties(pd, { handleType: "OPAQUE_FD" });
+  return c.exportable && c.importable ? null : c.unsupported ?? "OPAQUE_FD is not exportable";
+};
+let cudaWhy: string | null | undefined;
+const cudaSupport = (pd: PhysicalDevice): string | null => {
+  if (cudaWhy !== undefined) return cudaWhy;
+  try {
+    CudaContext.forVulkan(pd)[Symbol.dispose]();
+    cudaWhy = null;
+  } catch (e) {
+    cudaWhy = (e as Error).name === "LibraryLoadError"
+      ? "no CUDA driver (libcuda.so.1)"
+      : (e as Error).message.split("\n")[0];
+  }
+  return cudaWhy;
+};
+
+const exportable = (a: Device, size: number) =>
+  DeviceMemory.allocate(a, { size, exportAs: "OPAQUE_FD", properties: ["DEVICE_LOCAL"] });
+
+/** The capability query and the bare FFI call under it: the cheapest vkshare call. */
+const query: Op = {
+  name: "query",
+  title: "capability query (externalBufferProperties)",
+  sized: false,
+  batch: 1000,
+  unsupported: () => null,
+  prepare: (a) => {
+    const pd = a.physicalDevice;
+    return disposer(() =>
+      time(() => {
+        for (let i = 0; i < 1000; i++) {
+          externalBufferProperties(pd, {
+            handleType: "OPAQUE_FD",
+            usage: ["TRANSFER_SRC", "TRANSFER_DST"],
+          });
+        }
+      }) / 1000
+    );
+  },
+};
+
+const queryFfi: Op = {
+  name: "query.ffi",
+  title: "the same query as a bare FFI call (no vkshare code)",
+  sized: false,
+  batch: 1000,
+  reference: "query",
+  unsupported: () => null,
+  prepare: (a) => {
+    const arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalBufferInfo, { usage: 3, handleType: 1 }, arena);
+    const props = encode(VkExternalBufferProperties, {}, arena);
+    const call = vk().vkGetPhysicalDeviceExternalBufferProperties!;
+    const h = a.physicalDevice.handle;
+    return disposer(() =>
+      time(() => {
+        for (let i = 0; i < 1000; i++) call(h, info.bytes, props.bytes);
+      }) / 1000, arena);
+  },
+};
+
+const memory: Op[] = [
+  {
+    name: "mem.alloc",
+    title: "allocate exportable memory (OPAQUE_FD)",
+    sized: true,
+    unsupported: memorySupport,
+    prepare: (a, _b, size) =>
+      disposer(() => {
+        let m: DeviceMemory | undefined;
+        const t = time(() => m = exportable(a, size));
+        m![Symbol.dispose]();
+        return t;
+      }),
+  },
+  {
+    name: "mem.export",
+    title: "export memory as an fd",
+    sized: true,
+    unsupported: memorySupport,
+    prepare: (a, _b, size) => {
+      const m = exportable(a, size);
+      return disposer(() => {
+        let e: ReturnType<DeviceMemory["exportFd"]> | undefined;
+        const t = time(() => e = m.exportFd("OPAQUE_FD"));
+        e![Symbol.dispose]();
+        return t;
+      }, m);
+    },
+  },
+  {
+    name: "mem.import",
+    title: "import the fd into a second device",
+    sized: true,
+    unsupported: memorySupport,
+    prepare: (a, b, size) => {
+      const m = exportable(a, size);
+      return disposer(() => {
+        using e = m.exportFd("OPAQUE_FD");
+        let i: DeviceMemory | undefined;
+        const t = time(() => i = DeviceMemory.importFd(b, e.fd, e.descriptor));
+        i![Symbol.dispose]();
+        return t;
+      }, m);
+    },
+  },
+  {
+    name: "mem.map",
+    title: "map host-visible memory",
+    sized: true,
+    unsupported: (pd) =>
+      pd.memoryTypes.some((t) =>
+          t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT")
+        )
+        ? null
+        : "no host-visible memory type",
+    prepare: (a, _b, size) => {
+      const m = DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
+      return disposer(() => {
+        const t = time(() => m.map());
+        m.unmap();
+        return t;
+      }, m);
+    },
+  },
+  {
+    name: "mem.free",
+    title: "free exportable memory",
+    sized: true,
+    unsupported: memorySupport,
+    prepare: (a, _b, size) =>
+      disposer(() => {
+        const m = exportable(a, size);
+        return time(() => m[Symbol.dispose]());
+      }),
+  },
+];
+
+function semaphoreOps(type: "binary" | "timeline"): Op[] {
+  const p = type === "timeline" ? "tsem" : "sem";
+  const make = (d: Device) => Semaphore.create(d, { type, exportAs: "OPAQUE_FD" });
+  const unsupported = (pd: PhysicalDevice) => semaphoreSupport(pd, type);
+  return [
+    {
+      name: `${p}.create`,
+      title: `create an exportable ${type} semaphore`,
+      sized: false,
+      unsupported,
+      prepare: (a) =>
+        disposer(() => {
+          let s: Semaphore | undefined;
+          const t = time(() => s = make(a));
+          s![Symbol.dispose]();
+          return t;
+        }),
+    },
+    {
+      name: `${p}.export`,
+      title: `export a ${type} semaphore`,
+      sized: false,
+      unsupported,
+      prepare: (a) => {
+        const s = make(a);
+        return disposer(() => {
+          let e: ReturnType<Semaphore["exportFd"]> | undefined;
+          const t = time(() => e = s.exportFd("OPAQUE_FD"));
+          e![Symbol.dispose]();
+          return t;
+        }, s);
+      },
+    },
+    {
+      name: `${p}.import`,
+      title: `import a ${type} semaphore into a new one on a second device`,
+      sized: false,
+      unsupported,
+      prepare: (a, b) => {
+        const s = make(a);
+        return disposer(() => {
+          using e = s.exportFd("OPAQUE_FD");
+          let i: Semaphore | undefined;
+          const t = time(() => i = Semaphore.importFd(b, e.fd, e.descriptor));
+          i![Symbol.dispose]();
+          return t;
+        }, s);
+      },
+    },
+  ];
+}
+
+const fences: Op[] = [
+  {
+    name: "fence.create",
+    title: "create an exportable fence",
+    sized: false,
+    unsupported: fenceSupport,
+    prepare: (a) =>
+      disposer(() => {
+        let f: Fence | undefined;
+        const t = time(() => f = Fence.create(a, { exportAs: "OPAQUE_FD" }));
+        f![Symbol.dispose]();
+        return t;
+      }),
+  },
+  {
+    name: "fence.export",
+    title: "export a fence",
+    sized: false,
+    unsupported: fenceSupport,
+    prepare: (a) => {
+      const f = Fence.create(a, { exportAs: "OPAQUE_FD" });
+      return disposer(() => {
+        let e: ReturnType<Fence["exportFd"]> | undefined;
+        const t = time(() => e = f.exportFd("OPAQUE_FD"));
+        e![Symbol.dispose]();
+        return t;
+      }, f);
+    },
+  },
+  {
+    name: "fence.import",
+    title: "import a fence into a new one on a second device",
+    sized: false,
+    unsupported: fenceSupport,
+    prepare: (a, b) => {
+      const f = Fence.create(a, { exportAs: "OPAQUE_FD" });
+      return disposer(() => {
+        using e = f.exportFd("OPAQUE_FD");
+        let i: Fence | undefined;
+        const t = time(() => i = Fence.importFd(b, e.fd, e.descriptor));
+        i![Symbol.dispose]();
+        return t;
+      }, f);
+    },
+  },
+];
+
+const timeline: Op = {
+  name: "timeline.signal_wait",
+  title: "timeline: host signal on one device, wait on the other",
+  sized: false,
+  unsupported: (pd) => semaphoreSupport(pd, "timeline"),
+  prepare: (a, b) => {
+    const s = Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
+    using e = s.exportFd("OPAQUE_FD");
+    const sb = Semaphore.importFd(b, e.fd, e.descriptor);
+    let v = 0n;
+    return disposer(
+      () => {
+        const n = ++v;
+        return time(() => {
+          s.signal(n);
+          if (sb.wait(n, 10_000) !== "signaled") throw new Error(`timeline: no value ${n}`);
+        });
+      },
+      s,
+      sb,
+    );
+  },
+};
+
+const cuda: Op[] = [
+  {
+    name: "cuda.memory",
+    title: "CUDA: import memory (cuImportExternalMemory)",
+    sized: true,
+    unsupported: (pd) => memorySupport(pd) ?? cudaSupport(pd),
+    prepare: (a, _b, size) => {
+      const ctx = CudaContext.forVulkan(a);
+      const m = exportable(a, size);
+      return disposer(
+        () => {
+          using e = m.exportFd("OPAQUE_FD");
+          let i: { [Symbol.dispose](): void } | undefined;
+          const t = time(() => i = ctx.importMemory(e.fd, e.descriptor));
+          i![Symbol.dispose]();
+          return t;
+        },
+        ctx,
+        m,
+      );
+    },
+  },
+  {
+    name: "cuda.semaphore",
+    title: "CUDA: import a timeline semaphore (cuImportExternalSemaphore)",
+    sized: false,
+    unsupported: (pd) => semaphoreSupport(pd, "timeline") ?? cudaSupport(pd),
+    prepare: (a) => {
+      const ctx = CudaContext.forVulkan(a);
+      const s = Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
+      return disposer(
+        () => {
+          using e = s.exportFd("OPAQUE_FD");
+          let i: { [Symbol.dispose](): void } | undefined;
+          const t = time(() => i = ctx.importSemaphore(e.fd, e.descriptor));
+          i![Symbol.dispose]();
+          return t;
+        },
+        ctx,
+        s,
+      );
+    },
+  },
+];
+
+/** Every operation, in report order. */
+export const OPS: readonly Op[] = [
+  query,
+  queryFfi,
+  ...memory,
+  ...semaphoreOps("binary"),
+  ...semaphoreOps("timeline"),
+  ...fences,
+  timeline,
+  ...cuda,
+];

@@ -1,0 +1,444 @@
+// The C reference of vkshare's benchmarks: the same Vulkan (and CUDA) calls, timed the same way,
+// with nothing around them. The runner (bench/run.ts) compiles it and runs it between its own
+// batches:
+//
+//   cc -O2 -o vkbench bench/reference/vkbench.c -lvulkan -ldl
+//   ./vkbench <op> <size> <iterations> [batch]
+//
+// It creates an instance and two devices on the first physical device (every external extension
+// it offers, timeline semaphores when supported), times the operation once right after that
+// (cold), then `iterations` times after a warm-up (warm), and prints one line of JSON:
+//   {"op": "...", "size": N, "cold_ns": N, "warm_ns": [N, ...]}
+// or {"op": "...", "unsupported": "why"}. With `batch` > 1, each warm sample is the mean of
+// `batch` calls (for calls too short to time one by one). What each op times is what the same op
+// of bench/ops.ts times; setup and cleanup of each iteration are outside the timed span.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <vulkan/vulkan.h>
+
+static VkInstance instance;
+static VkPhysicalDevice pd;
+static VkDevice dev[2];
+static int has_sem_fd, has_fence_fd, has_timeline;
+static uint32_t device_local_type = UINT32_MAX, host_type = UINT32_MAX;
+static uint8_t device_uuid[VK_UUID_SIZE];
+
+static PFN_vkGetMemoryFdKHR getMemoryFd[2];
+static PFN_vkGetSemaphoreFdKHR getSemaphoreFd[2];
+static PFN_vkImportSemaphoreFdKHR importSemaphoreFd[2];
+static PFN_vkGetFenceFdKHR getFenceFd[2];
+static PFN_vkImportFenceFdKHR importFenceFd[2];
+
+static void die(const char* what, VkResult r) {
+  fprintf(stderr, "vkbench: %s failed: %d\n", what, r);
+  exit(1);
+}
+#define CHECK(call) \
+  do { \
+    VkResult r_ = (call); \
+    if (r_ != VK_SUCCESS) die(#call, r_); \
+  } while (0)
+
+static uint64_t now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int has_extension(const char* name) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL);
+  VkExtensionProperties* e = calloc(n, sizeof *e);
+  vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e);
+  int found = 0;
+  for (uint32_t i = 0; i < n; i++) found |= strcmp(e[i].extensionName, name) == 0;
+  free(e);
+  return found;
+}
+
+static void setup(void) {
+  VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, .pApplicationName = "vkbench",
+                           .apiVersion = VK_API_VERSION_1_2};
+  VkInstanceCreateInfo ici = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, .pApplicationInfo = &app};
+  CHECK(vkCreateInstance(&ici, NULL, &instance));
+  uint32_t n = 1;
+  VkResult r = vkEnumeratePhysicalDevices(instance, &n, &pd);
+  if (n == 0 || (r != VK_SUCCESS && r != VK_INCOMPLETE)) die("vkEnumeratePhysicalDevices", r);
+
+  VkPhysicalDeviceIDProperties id = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+  VkPhysicalDeviceProperties2 props = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &id};
+  vkGetPhysicalDeviceProperties2(pd, &props);
+  memcpy(device_uuid, id.deviceUUID, VK_UUID_SIZE);
+  VkPhysicalDeviceMemoryProperties mp;
+  vkGetPhysicalDeviceMemoryProperties(pd, &mp);
+  const VkMemoryPropertyFlags host =
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  for (uint32_t i = 0; i < mp.memoryTypeCount; i++) {
+    VkMemoryPropertyFlags f = mp.memoryTypes[i].propertyFlags;
+    if (device_local_type == UINT32_MAX && (f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) {
+      device_local_type = i;
+    }
+    if (host_type == UINT32_MAX && (f & host) == host) host_type = i;
+  }
+
+  const char* wanted[] = {"VK_KHR_external_memory_fd", "VK_KHR_external_semaphore_fd",
+                          "VK_KHR_external_fence_fd"};
+  const char* enabled[3];
+  uint32_t count = 0;
+  for (int i = 0; i < 3; i++) {
+    if (has_extension(wanted[i])) enabled[count++] = wanted[i];
+  }
+  has_sem_fd = has_extension("VK_KHR_external_semaphore_fd");
+  has_fence_fd = has_extension("VK_KHR_external_fence_fd");
+  VkPhysicalDeviceTimelineSemaphoreFeatures tf = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
+  VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &tf};
+  vkGetPhysicalDeviceFeatures2(pd, &f2);
+  has_timeline = tf.timelineSemaphore;
+
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo q = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, .queueFamilyIndex = 0,
+                               .queueCount = 1, .pQueuePriorities = &priority};
+  VkPhysicalDeviceTimelineSemaphoreFeatures enable = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
+      .timelineSemaphore = tf.timelineSemaphore};
+  VkDeviceCreateInfo dci = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable,
+                            .queueCreateInfoCount = 1, .pQueueCreateInfos = &q,
+                            .enabledExtensionCount = count, .ppEnabledExtensionNames = enabled};
+  for (int d = 0; d < 2; d++) {
+    CHECK(vkCreateDevice(pd, &dci, NULL, &dev[d]));
+#define LOAD(var, name) var[d] = (PFN_##name)vkGetDeviceProcAddr(dev[d], #name)
+    LOAD(getMemoryFd, vkGetMemoryFdKHR);
+    LOAD(getSemaphoreFd, vkGetSemaphoreFdKHR);
+    LOAD(importSemaphoreFd, vkImportSemaphoreFdKHR);
+    LOAD(getFenceFd, vkGetFenceFdKHR);
+    LOAD(importFenceFd, vkImportFenceFdKHR);
+  }
+}
+
+// ---- the operations: each runs setup, then the timed span, then cleanup ----------------------
+
+static VkDeviceMemory alloc(int d, VkDeviceSize size, uint32_t type, int exportable) {
+  VkExportMemoryAllocateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO,
+                                    .handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkMemoryAllocateInfo info = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, exportable ? &exp : NULL,
+                               size, type};
+  VkDeviceMemory m;
+  CHECK(vkAllocateMemory(dev[d], &info, NULL, &m));
+  return m;
+}
+
+static int export_memory(VkDeviceMemory m) {
+  VkMemoryGetFdInfoKHR info = {VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR, .memory = m,
+                               .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+  int fd = -1;
+  CHECK(getMemoryFd[0](dev[0], &info, &fd));
+  return fd;
+}
+
+static VkDeviceMemory import_memory(int fd, VkDeviceSize size) {
+  VkImportMemoryFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR,
+                                 .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT,
+                                 .fd = fd};
+  VkMemoryAllocateInfo info = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &imp, size,
+                               device_local_type};
+  VkDeviceMemory m;
+  CHECK(vkAllocateMemory(dev[1], &info, NULL, &m));
+  return m;
+}
+
+static VkSemaphore create_semaphore(int d, int timeline, int exportable) {
+  VkExportSemaphoreCreateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,
+                                     .handleTypes =
+                                         VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkSemaphoreTypeCreateInfo type = {VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                    exportable ? &exp : NULL,
+                                    timeline ? VK_SEMAPHORE_TYPE_TIMELINE : VK_SEMAPHORE_TYPE_BINARY,
+                                    0};
+  VkSemaphoreCreateInfo info = {VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
+  VkSemaphore s;
+  CHECK(vkCreateSemaphore(dev[d], &info, NULL, &s));
+  return s;
+}
+
+static int export_semaphore(VkSemaphore s) {
+  VkSemaphoreGetFdInfoKHR info = {VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR, .semaphore = s,
+                                  .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+  int fd = -1;
+  CHECK(getSemaphoreFd[0](dev[0], &info, &fd));
+  return fd;
+}
+
+static VkSemaphore import_semaphore(int fd, int timeline) {
+  VkSemaphore s = create_semaphore(1, timeline, 0);
+  VkImportSemaphoreFdInfoKHR info = {VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
+                                     .semaphore = s,
+                                     .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT,
+                                     .fd = fd};
+  CHECK(importSemaphoreFd[1](dev[1], &info));
+  return s;
+}
+
+static VkFence create_fence(int d, int exportable) {
+  VkExportFenceCreateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_FENCE_CREATE_INFO,
+                                 .handleTypes = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkFenceCreateInfo info = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, exportable ? &exp : NULL};
+  VkFence f;
+  CHECK(vkCreateFence(dev[d], &info, NULL, &f));
+  return f;
+}
+
+static int export_fence(VkFence f) {
+  VkFenceGetFdInfoKHR info = {VK_STRUCTURE_TYPE_FENCE_GET_FD_INFO_KHR, .fence = f,
+                              .handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT};
+  int fd = -1;
+  CHECK(getFenceFd[0](dev[0], &info, &fd));
+  return fd;
+}
+
+// CUDA through dlopen, with the few declarations it needs (no cuda.h).
+typedef int (*cuInit_t)(unsigned);
+typedef int (*cuDeviceGet_t)(int*, int);
+typedef int (*cuDeviceGetCount_t)(int*);
+typedef int (*cuDeviceGetUuid_t)(uint8_t*, int);
+typedef int (*cuDevicePrimaryCtxRetain_t)(void**, int);
+typedef int (*cuCtxSetCurrent_t)(void*);
+typedef int (*cuImportExternalMemory_t)(void**, const void*);
+typedef int (*cuDestroyExternal_t)(void*);
+typedef int (*cuImportExternalSemaphore_t)(void**, const void*);
+static cuImportExternalMemory_t cuImportExternalMemory;
+static cuDestroyExternal_t cuDestroyExternalMemory, cuDestroyExternalSemaphore;
+static cuImportExternalSemaphore_t cuImportExternalSemaphore;
+
+struct cuda_memory_desc {  // CUDA_EXTERNAL_MEMORY_HANDLE_DESC (checked in tests/cuda_layouts.json)
+  unsigned type;
+  union {
+    int fd;
+    struct {
+      void* handle;
+      const void* name;
+    } win32;
+  } handle;
+  unsigned long long size;
+  unsigned flags;
+  unsigned reserved[16];
+};
+struct cuda_semaphore_desc {  // CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC
+  unsigned type;
+  union {
+    int fd;
+    struct {
+      void* handle;
+      const void* name;
+    } win32;
+  } handle;
+  unsigned flags;
+  unsigned reserved[16];
+};
+
+static const char* cuda_setup(void) {
+  void* lib = dlopen("libcuda.so.1", RTLD_NOW);
+  if (!lib) return "no CUDA driver (libcuda.so.1)";
+#define SYM(name) name##_t name = (name##_t)dlsym(lib, #name)
+  SYM(cuInit);
+  SYM(cuDeviceGet);
+  SYM(cuDeviceGetCount);
+  cuDeviceGetUuid_t cuDeviceGetUuid = (cuDeviceGetUuid_t)dlsym(lib, "cuDeviceGetUuid_v2");
+  SYM(cuDevicePrimaryCtxRetain);
+  SYM(cuCtxSetCurrent);
+  cuImportExternalMemory = (cuImportExternalMemory_t)dlsym(lib, "cuImportExternalMemory");
+  cuDestroyExternalMemory = (cuDestroyExternal_t)dlsym(lib, "cuDestroyExternalMemory");
+  cuImportExternalSemaphore = (cuImportExternalSemaphore_t)dlsym(lib, "cuImportExternalSemaphore");
+  cuDestroyExternalSemaphore = (cuDestroyExternal_t)dlsym(lib, "cuDestroyExternalSemaphore");
+  if (cuInit(0) != 0) return "cuInit failed";
+  int n = 0;
+  cuDeviceGetCount(&n);
+  for (int i = 0; i < n; i++) {
+    int d;
+    uint8_t uuid[16];
+    cuDeviceGet(&d, i);
+    cuDeviceGetUuid(uuid, d);
+    if (memcmp(uuid, device_uuid, 16) != 0) continue;
+    void* ctx;
+    if (cuDevicePrimaryCtxRetain(&ctx, d) != 0 || cuCtxSetCurrent(ctx) != 0) return "no context";
+    return NULL;
+  }
+  return "no CUDA device is the Vulkan device";
+}
+
+// ---- the driver ----------------------------------------------------------------------------
+
+static VkDeviceSize size;
+static const char* op;
+
+// Shared state of the current op, made before the cold run.
+static VkDeviceMemory held;
+static VkSemaphore held_sem, held_sem_b;
+static VkFence held_fence;
+static uint64_t timeline_value;
+
+static uint64_t run_once(void) {
+  uint64_t t0, t1;
+  if (!strcmp(op, "mem.alloc")) {
+    t0 = now();
+    VkDeviceMemory m = alloc(0, size, device_local_type, 1);
+    t1 = now();
+    vkFreeMemory(dev[0], m, NULL);
+  } else if (!strcmp(op, "mem.free")) {
+    VkDeviceMemory m = alloc(0, size, device_local_type, 1);
+    t0 = now();
+    vkFreeMemory(dev[0], m, NULL);
+    t1 = now();
+  } else if (!strcmp(op, "mem.export")) {
+    t0 = now();
+    int fd = export_memory(held);
+    t1 = now();
+    close(fd);
+  } else if (!strcmp(op, "mem.import")) {
+    int fd = export_memory(held);
+    t0 = now();
+    VkDeviceMemory m = import_memory(fd, size);
+    t1 = now();
+    vkFreeMemory(dev[1], m, NULL);
+  } else if (!strcmp(op, "mem.map")) {
+    void* p;
+    t0 = now();
+    CHECK(vkMapMemory(dev[0], held, 0, VK_WHOLE_SIZE, 0, &p));
+    t1 = now();
+    vkUnmapMemory(dev[0], held);
+  } else if (!strcmp(op, "sem.create") || !strcmp(op, "tsem.create")) {
+    t0 = now();
+    VkSemaphore s = create_semaphore(0, op[0] == 't', 1);
+    t1 = now();
+    vkDestroySemaphore(dev[0], s, NULL);
+  } else if (!strcmp(op, "sem.export") || !strcmp(op, "tsem.export")) {
+    t0 = now();
+    int fd = export_semaphore(held_sem);
+    t1 = now();
+    close(fd);
+  } else if (!strcmp(op, "sem.import") || !strcmp(op, "tsem.import")) {
+    int fd = export_semaphore(held_sem);
+    t0 = now();
+    VkSemaphore s = import_semaphore(fd, op[0] == 't');
+    t1 = now();
+    vkDestroySemaphore(dev[1], s, NULL);
+  } else if (!strcmp(op, "fence.create")) {
+    t0 = now();
+    VkFence f = create_fence(0, 1);
+    t1 = now();
+    vkDestroyFence(dev[0], f, NULL);
+  } else if (!strcmp(op, "fence.export")) {
+    t0 = now();
+    int fd = export_fence(held_fence);
+    t1 = now();
+    close(fd);
+  } else if (!strcmp(op, "fence.import")) {
+    int fd = export_fence(held_fence);
+    t0 = now();
+    VkFence f = create_fence(1, 0);
+    VkImportFenceFdInfoKHR info = {VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR, .fence = f,
+                                   .handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT,
+                                   .fd = fd};
+    CHECK(importFenceFd[1](dev[1], &info));
+    t1 = now();
+    vkDestroyFence(dev[1], f, NULL);
+  } else if (!strcmp(op, "timeline.signal_wait")) {
+    uint64_t v = ++timeline_value;
+    VkSemaphoreSignalInfo sig = {VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO, .semaphore = held_sem,
+                                 .value = v};
+    VkSemaphoreWaitInfo wait = {VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO, .semaphoreCount = 1,
+                                .pSemaphores = &held_sem_b, .pValues = &v};
+    t0 = now();
+    CHECK(vkSignalSemaphore(dev[0], &sig));
+    CHECK(vkWaitSemaphores(dev[1], &wait, 10000000000ull));
+    t1 = now();
+  } else if (!strcmp(op, "cuda.memory")) {
+    struct cuda_memory_desc d = {1, .handle.fd = export_memory(held), .size = size};
+    void* ext;
+    t0 = now();
+    if (cuImportExternalMemory(&ext, &d) != 0) die("cuImportExternalMemory", 0);
+    t1 = now();
+    cuDestroyExternalMemory(ext);
+  } else if (!strcmp(op, "cuda.semaphore")) {
+    struct cuda_semaphore_desc d = {9, .handle.fd = export_semaphore(held_sem)};
+    void* ext;
+    t0 = now();
+    if (cuImportExternalSemaphore(&ext, &d) != 0) die("cuImportExternalSemaphore", 0);
+    t1 = now();
+    cuDestroyExternalSemaphore(ext);
+  } else {
+    fprintf(stderr, "vkbench: unknown op %s\n", op);
+    exit(2);
+  }
+  return t1 - t0;
+}
+
+static uint64_t query_batch(int batch) {
+  VkPhysicalDeviceExternalBufferInfo info = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO,
+      .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+      .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkExternalBufferProperties props = {VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES};
+  uint64_t t0 = now();
+  for (int i = 0; i < batch; i++) vkGetPhysicalDeviceExternalBufferProperties(pd, &info, &props);
+  return (now() - t0) / (uint64_t)batch;
+}
+
+static const char* prepare(void) {
+  int sem = !strncmp(op, "sem.", 4) || !strncmp(op, "tsem.", 5) || !strcmp(op, "cuda.semaphore") ||
+            !strcmp(op, "timeline.signal_wait");
+  int timeline = op[0] == 't' || !strcmp(op, "cuda.semaphore");
+  if (sem && !has_sem_fd) return "no VK_KHR_external_semaphore_fd";
+  if (sem && timeline && !has_timeline) return "no timelineSemaphore feature";
+  if (!strncmp(op, "fence.", 6) && !has_fence_fd) return "no VK_KHR_external_fence_fd";
+  if (!strncmp(op, "cuda.", 5)) {
+    const char* why = cuda_setup();
+    if (why) return why;
+  }
+  if (!strcmp(op, "mem.map")) {
+    if (host_type == UINT32_MAX) return "no host-visible memory type";
+    held = alloc(0, size, host_type, 0);
+  } else if (!strcmp(op, "mem.export") || !strcmp(op, "mem.import") ||
+             !strcmp(op, "cuda.memory")) {
+    held = alloc(0, size, device_local_type, 1);
+  }
+  if (sem) held_sem = create_semaphore(0, timeline, 1);
+  if (!strcmp(op, "timeline.signal_wait")) held_sem_b = import_semaphore(export_semaphore(held_sem), 1);
+  if (!strncmp(op, "fence.", 6)) held_fence = create_fence(0, 1);
+  return NULL;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: vkbench <op> <size> <iterations> [batch]\n");
+    return 2;
+  }
+  op = argv[1];
+  size = strtoull(argv[2], NULL, 10);
+  int iterations = atoi(argv[3]);
+  int batch = argc > 4 ? atoi(argv[4]) : 1;
+  setup();
+  const char* why = prepare();
+  if (why) {
+    printf("{\"op\": \"%s\", \"unsupported\": \"%s\"}\n", op, why);
+    return 0;
+  }
+  int query = !strcmp(op, "query");
+  uint64_t cold = query ? query_batch(1) : run_once();
+  int warmup = iterations / 10 > 3 ? iterations / 10 : 3;
+  for (int i = 0; i < warmup; i++) query ? query_batch(batch) : run_once();
+  printf("{\"op\": \"%s\", \"size\": %llu, \"cold_ns\": %llu, \"warm_ns\": [", op,
+         (unsigned long long)size, (unsigned long long)cold);
+  for (int i = 0; i < iterations; i++) {
+    uint64_t t = query ? query_batch(batch) : run_once();
+    printf("%s%llu", i ? ", " : "", (unsigned long long)t);
+  }
+  printf("]}\n");
+  return 0;
+}

@@ -1,0 +1,342 @@
+/**
+ * The benchmark runner: times every operation of bench/ops.ts through vkshare and the same calls
+ * in C (bench/reference/vkbench.c, compiled here when cc and the Vulkan headers exist), in
+ * interleaved rounds, over sizes from 4 KiB to 1 GiB, warm and cold; then writes JSON, Markdown
+ * and an SVG chart.
+ *
+ *     deno task bench [--out DIR] [--rounds N] [--quick] [--ops mem.import,sem.export]
+ *     bun bench/run.ts [the same]
+ *
+ * Each round of an (op, size): two new devices, the op once (cold), a warm-up, then the warm
+ * samples; then one run of the C reference doing the same in a new process. The report gives the
+ * p50 of both, vkshare/C, and the targets: vkshare's warm p50 within 1.10× of C's or 2 µs of it,
+ * whichever is larger; the capability query within 2× of the bare FFI call.
+ *
+ * @module
+ */
+// @ts-types="../tests/_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+// @ts-types="../tests/_node_fs.d.ts"
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+// @ts-types="../tests/_node_os.d.ts"
+import { release, tmpdir } from "node:os";
+
+import { rt } from "../ffi/runtime.ts";
+import { libvulkanPath } from "../ffi/vulkan.ts";
+import {
+  Device,
+  DeviceMemory,
+  GpuBuffer,
+  Instance,
+  type PhysicalDevice,
+  sendOffer,
+  ShareServer,
+} from "../mod.ts";
+import { startScript } from "../tests/_harness.ts";
+import { type Op, OPS } from "./ops.ts";
+import { markdown, svg } from "./report.ts";
+
+/** Statistics of a set of samples, in ns. */
+export interface Stats {
+  count: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** One (op, size) measured through vkshare and, where it exists, C. */
+export interface Row {
+  op: string;
+  title: string;
+  size: number | null;
+  vkshare: { warm: Stats; cold: Stats } | null;
+  c: { warm: Stats; cold: Stats } | null;
+  /** Why a side did not run (a missing capability, no compiler, no C reference). */
+  notes: string[];
+  /** vkshare's warm p50 / C's (or / the bare FFI call's, for the query). */
+  ratio: number | null;
+  /** The target, and whether it was met (null when there is nothing to compare with). */
+  target: { rule: string; met: boolean } | null;
+}
+
+/** What machine, driver and runtime the results come from. */
+export interface Fingerprint {
+  gpu: string;
+  deviceType: string;
+  driverName: string | null;
+  driverVersion: string;
+  vulkanApiVersion: string;
+  deviceUUID: string;
+  runtime: string;
+  runtimeVersion: string;
+  kernel: string;
+  libvulkan: string;
+  compiler: string | null;
+  date: string;
+}
+
+/** The whole result file. */
+export interface Results {
+  fingerprint: Fingerprint;
+  rounds: number;
+  rows: Row[];
+}
+
+const KiB = 1024, MiB = KiB * KiB, GiB = MiB * KiB;
+const SIZES = [4 * KiB, 64 * KiB, MiB, 16 * MiB, 256 * MiB, GiB];
+
+export function stats(samples: readonly number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return {
+    count: s.length,
+    min: s[0],
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: s[s.length - 1],
+  };
+}
+
+function warmCount(op: Op, size: number | null, quick: boolean): number {
+  const n = op.batch
+    ? 50
+    : size !== null && size >= 256 * MiB
+    ? 8
+    : size !== null && size >= 16 * MiB
+    ? 30
+    : 100;
+  return quick ? Math.max(3, Math.ceil(n / 10)) : n;
+}
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function compileReference(
+  dir: string,
+): { path: string | null; why: string | null; cc: string | null } {
+  try {
+    statSync("/usr/include/vulkan/vulkan.h");
+  } catch {
+    return { path: null, why: "no Vulkan headers (libvulkan-dev)", cc: null };
+  }
+  const version = spawnSync("cc", ["--version"], { encoding: "utf8" });
+  if (version.status !== 0) return { path: null, why: "no C compiler (cc)", cc: null };
+  const src = new URL("./reference/vkbench.c", import.meta.url).pathname;
+  const out = `${dir}/vkbench`;
+  const r = spawnSync("cc", [
+    "-O2",
+    "-std=c11",
+    "-Wall",
+    "-Werror",
+    "-o",
+    out,
+    src,
+    "-lvulkan",
+    "-ldl",
+  ], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`bench: the C reference did not compile:\n${r.stderr}`);
+  return { path: out, why: null, cc: String(version.stdout).split("\n")[0] };
+}
+
+interface CRun {
+  cold_ns?: number;
+  warm_ns?: number[];
+  unsupported?: string;
+}
+
+function runC(path: string, op: string, size: number, n: number, batch: number): CRun {
+  const r = spawnSync(path, [op, String(size), String(n), String(batch)], { encoding: "utf8" });
+  if (r.status !== 0) {
+    throw new Error(`bench: vkbench ${op} ${size} failed (${r.status}):\n${r.stderr}`);
+  }
+  return JSON.parse(String(r.stdout));
+}
+
+class Progress {
+  #done = 0;
+  #tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
+  constructor(readonly total: number) {}
+  step(label: string): void {
+    this.#done++;
+    if (!this.#tty) return;
+    const w = 30, f = Math.round((w * this.#done) / this.total);
+    process.stderr.write(
+      `\r[${"#".repeat(f)}${".".repeat(w - f)}] ${this.#done}/${this.total} ${
+        label.padEnd(40).slice(0, 40)
+      }`,
+    );
+    if (this.#done === this.total) process.stderr.write("\n");
+  }
+}
+
+function measure(
+  pd: PhysicalDevice,
+  op: Op,
+  size: number | null,
+  rounds: number,
+  warm: number,
+  c: string | null,
+  progress: Progress,
+): Row {
+  const row: Row = {
+    op: op.name,
+    title: op.title,
+    size,
+    vkshare: null,
+    c: null,
+    notes: [],
+    ratio: null,
+    target: null,
+  };
+  const why = op.unsupported(pd);
+  if (why) {
+    row.notes.push(`not run: ${why}`);
+    for (let r = 0; r < rounds; r++) progress.step(`${op.name} (skipped)`);
+    return row;
+  }
+  const reference = op.reference === undefined ? op.name : op.reference;
+  const vw: number[] = [], vc: number[] = [], cw: number[] = [], cc: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    progress.step(`${op.name}${size ? ` ${size}` : ""}`);
+    {
+      using a = Device.create(pd);
+      using b = Device.create(pd);
+      using once = op.prepare(a, b, size ?? 0);
+      vc.push(op.batch ? once() : once());
+      for (let i = 0; i < Math.max(3, Math.floor(warm / 10)); i++) once();
+      for (let i = 0; i < warm; i++) vw.push(once());
+    }
+    if (c && reference && reference === op.name) {
+      const out = runC(c, reference, size ?? 0, warm, op.batch ?? 1);
+      if (out.unsupported) {
+        if (!row.notes.includes(`C: ${out.unsupported}`)) row.notes.push(`C: ${out.unsupported}`);
+      } else {
+        cc.push(out.cold_ns!);
+        cw.push(...out.warm_ns!);
+      }
+    }
+  }
+  row.vkshare = { warm: stats(vw), cold: stats(vc) };
+  if (cw.length) row.c = { warm: stats(cw), cold: stats(cc) };
+  if (!c) row.notes.push("no C reference run (no compiler or headers)");
+  else if (reference !== op.name) row.notes.push(`compared with the ${reference} row`);
+  if (row.c) {
+    const v = row.vkshare.warm.p50, base = row.c.warm.p50;
+    row.ratio = v / base;
+    row.target = {
+      rule: "p50 ≤ max(1.10 × C, C + 2 µs)",
+      met: v <= Math.max(1.1 * base, base + 2000),
+    };
+  }
+  return row;
+}
+
+/** The cross-process handoff: send an offer, the peer imports it and acknowledges. No C side. */
+async function handoff(pd: PhysicalDevice, n: number, progress: Progress): Promise<Row> {
+  const row: Row = {
+    op: "handoff",
+    title: "cross-process handoff: send an offer, the peer imports and acknowledges",
+    size: 64 * KiB,
+    vkshare: null,
+    c: null,
+    notes: ["no C reference: the socket protocol is vkshare's own"],
+    ratio: null,
+    target: null,
+  };
+  using a = Device.create(pd);
+  using buffer = GpuBuffer.create(a, { size: 64 * KiB, external: "OPAQUE_FD" });
+  using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
+  using server = ShareServer.listen();
+  const peer = new URL("../tests/_peer.ts", import.meta.url).pathname;
+  const child = startScript(peer, ["import-loop", server.address as string, String(n + 1)]);
+  using socket = await server.accept({ timeoutMs: 30_000 });
+  const samples: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const t0 = performance.now();
+    {
+      using exp = mem.exportFd();
+      await sendOffer(socket, { label: `handoff ${i}`, memory: exp });
+    }
+    await socket.expect("ack", { timeoutMs: 30_000 });
+    samples.push((performance.now() - t0) * 1e6);
+    if (i % Math.ceil(n / 10) === 0) progress.step("handoff");
+  }
+  await socket.expect("fds", { timeoutMs: 30_000 });
+  await socket.send({ type: "done" });
+  await child.exited;
+  row.vkshare = { warm: stats(samples.slice(1)), cold: stats(samples.slice(0, 1)) };
+  return row;
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const quick = args.includes("--quick");
+  const rounds = Number(arg(args, "--rounds") ?? (quick ? 2 : 3));
+  const outDir = arg(args, "--out") ?? new URL("./results", import.meta.url).pathname;
+  const only = arg(args, "--ops")?.split(",");
+  const sizes = arg(args, "--sizes")?.split(",").map(Number) ?? SIZES;
+  const ops = OPS.filter((o) => !only || only.includes(o.name));
+  const tmp = mkdtempSync(`${tmpdir()}/vkshare-bench-`);
+  try {
+    const ref = compileReference(tmp);
+    using instance = Instance.create({ applicationName: "vkshare bench" });
+    const pd = instance.physicalDevices()[0];
+    const v = pd.apiVersion;
+    const fingerprint: Fingerprint = {
+      gpu: pd.name,
+      deviceType: pd.type,
+      driverName: pd.driverName ?? null,
+      driverVersion: pd.driverVersionString,
+      vulkanApiVersion: `${v >>> 22}.${(v >>> 12) & 0x3ff}.${v & 0xfff}`,
+      deviceUUID: pd.deviceUUID,
+      runtime: rt.name,
+      runtimeVersion: rt.version,
+      kernel: release(),
+      libvulkan: libvulkanPath(),
+      compiler: ref.cc,
+      date: new Date().toISOString(),
+    };
+    const work = ops.flatMap((o) => (o.sized ? sizes : [null]).map((s) => [o, s] as const));
+    const handoffs = quick ? 20 : 200;
+    const progress = new Progress(
+      work.length * rounds + (only && !only.includes("handoff") ? 0 : 11),
+    );
+    console.error(
+      `bench: ${pd.name} (${fingerprint.driverName} ${fingerprint.driverVersion}), ${rt.name} ${rt.version}, ${
+        ref.path ? "with" : `without (${ref.why})`
+      } the C reference, ${rounds} rounds`,
+    );
+    const rows: Row[] = [];
+    for (const [op, size] of work) {
+      rows.push(measure(pd, op, size, rounds, warmCount(op, size, quick), ref.path, progress));
+    }
+    // The query against the bare FFI call: the second target.
+    const q = rows.find((r) => r.op === "query"), f = rows.find((r) => r.op === "query.ffi");
+    if (q?.vkshare && f?.vkshare) {
+      f.ratio = q.vkshare.warm.p50 / f.vkshare.warm.p50;
+      f.target = { rule: "vkshare's query p50 ≤ 2 × the bare FFI call's", met: f.ratio <= 2 };
+      f.notes.push("ratio: the vkshare query's p50 / this row's");
+    }
+    if (!only || only.includes("handoff")) rows.push(await handoff(pd, handoffs, progress));
+    const results: Results = { fingerprint, rounds, rows };
+    const base = `${outDir}/${slug(pd.name)}_${fingerprint.date.slice(0, 10)}_${rt.name}`;
+    writeFileSync(`${base}.json`, JSON.stringify(results, null, 1) + "\n");
+    writeFileSync(`${base}.md`, markdown(results));
+    writeFileSync(`${base}.svg`, svg(results));
+    console.log(markdown(results));
+    console.error(`bench: wrote ${base}.{json,md,svg}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -13,7 +13,7 @@ import {
 import { vk } from "../ffi/vulkan.ts";
 import {
   CudaContext,
-  Device,
+  type Device,
   DeviceMemory,
   externalBufferProperties,
   externalFenceProperties,

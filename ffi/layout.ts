@@ -47,11 +47,27 @@ export interface Slot {
 
 const CHUNK = 4096;
 
+// Chunks of disposed arenas, zeroed again, for the next arena: making a chunk (an ArrayBuffer
+// and its address through the FFI backend) costs microseconds, and most calls need one.
+const pool: Chunk[] = [];
+const POOL_MAX = 64;
+
+function newChunk(size: number): Chunk {
+  const bytes = new Uint8Array(new ArrayBuffer(size));
+  return {
+    bytes,
+    view: new DataView(bytes.buffer),
+    address: rt.address(rt.pointerOf(bytes)),
+    used: 0,
+  };
+}
+
 /**
  * Native-visible scratch memory for the structs, strings and arrays of one call. Every byte
  * it hands out, and every buffer given to {@linkcode Arena.keep}, stays alive as long as the
  * arena does: hold it until the call returns. The chunks are `ArrayBuffer`s made with
- * `new ArrayBuffer`, which engines never move.
+ * `new ArrayBuffer`, which engines never move; a disposed arena's chunks are zeroed and reused
+ * by later arenas, so nothing may read an arena's memory after its dispose.
  */
 export class Arena implements Disposable {
   #chunks: Chunk[] = [];
@@ -62,13 +78,7 @@ export class Arena implements Disposable {
     let c = this.#chunks.at(-1);
     let off = c ? alignUp(c.used, align) : 0;
     if (!c || off + size > c.bytes.byteLength) {
-      const bytes = new Uint8Array(new ArrayBuffer(Math.max(CHUNK, alignUp(size, 16))));
-      c = {
-        bytes,
-        view: new DataView(bytes.buffer),
-        address: rt.address(rt.pointerOf(bytes)),
-        used: 0,
-      };
+      c = size <= CHUNK ? pool.pop() ?? newChunk(CHUNK) : newChunk(alignUp(size, 16));
       this.#chunks.push(c);
       off = 0;
     }
@@ -93,6 +103,12 @@ export class Arena implements Disposable {
 
   /** Drops the arena's memory (the arena must not be used by C afterwards). */
   [Symbol.dispose](): void {
+    for (const c of this.#chunks) {
+      if (c.bytes.byteLength !== CHUNK || pool.length >= POOL_MAX) continue;
+      c.bytes.fill(0, 0, c.used);
+      c.used = 0;
+      pool.push(c);
+    }
     this.#chunks = [];
     this.#kept = [];
   }

@@ -18,7 +18,6 @@ import {
   SYSCALLS,
 } from "./ffi/libc.ts";
 import { rt } from "./ffi/runtime.ts";
-import { cString } from "./ffi/vulkan.ts";
 
 /** Linux errno names by value (the values shared by x86_64 and aarch64). */
 export const ERRNO_NAMES: Readonly<Record<number, string>> = {
@@ -106,11 +105,21 @@ export function isOpenFd(fd: number): boolean {
  */
 export function describeFd(fd: number): string | null {
   if (!isOpenFd(fd)) return null;
-  const out = new Uint8Array(new ArrayBuffer(4096));
-  const n = Number(libc().readlink(cString(`/proc/self/fd/${fd}`), out, BigInt(out.length)));
+  // "/proc/self/fd/<fd>\0" written into a buffer kept for these calls, as is the answer.
+  const digits = String(fd);
+  let i = PROC_FD.length;
+  for (let j = 0; j < digits.length; j++) linkPath[i++] = digits.charCodeAt(j);
+  linkPath[i] = 0;
+  const n = Number(libc().readlink(linkPath, linkTarget, BigInt(linkTarget.length)));
   if (n < 0) return "?";
-  return new TextDecoder().decode(out.subarray(0, n));
+  return utf8.decode(linkTarget.subarray(0, n));
 }
+
+const PROC_FD = "/proc/self/fd/";
+const linkPath = new Uint8Array(new ArrayBuffer(64));
+linkPath.set(new TextEncoder().encode(PROC_FD));
+const linkTarget = new Uint8Array(new ArrayBuffer(4096));
+const utf8 = new TextDecoder();
 
 /**
  * The kind of object an fd description names, for comparing an fd with an export: `memfd`,

@@ -130,6 +130,9 @@ export class PhysicalDevice {
     return this.handle;
   }
 
+  #ids: DeviceIds | undefined;
+  #memoryTypes: MemoryTypeInfo[] | undefined;
+
   #properties(): Props {
     if (this.#props) return this.#props;
     const h = this.live;
@@ -222,12 +225,12 @@ export class PhysicalDevice {
 
   /** The device UUID (equal across processes and APIs for the same device). */
   get deviceUUID(): string {
-    return uuidString(this.#properties().id.deviceUUID);
+    return this.ids.deviceUUID;
   }
 
   /** The driver UUID (equal for drivers that can share memory with each other). */
   get driverUUID(): string {
-    return uuidString(this.#properties().id.driverUUID);
+    return this.ids.driverUUID;
   }
 
   /** The device LUID in hex, or null when not valid (always on Linux). */
@@ -248,12 +251,15 @@ export class PhysicalDevice {
 
   /** deviceUUID, driverUUID, deviceLUID and node mask. */
   get ids(): DeviceIds {
-    return {
-      deviceUUID: this.deviceUUID,
-      driverUUID: this.driverUUID,
+    if (this.#ids) return this.#ids;
+    const id = this.#properties().id;
+    this.#ids = Object.freeze({
+      deviceUUID: uuidString(id.deviceUUID),
+      driverUUID: uuidString(id.driverUUID),
       deviceLUID: this.deviceLUID,
-      deviceNodeMask: this.#properties().id.deviceNodeMask,
-    };
+      deviceNodeMask: id.deviceNodeMask,
+    });
+    return this.#ids;
   }
 
   /** The device's limits (`VkPhysicalDeviceLimits`). */
@@ -289,12 +295,15 @@ export class PhysicalDevice {
   /** The memory types, in index order. */
   get memoryTypes(): MemoryTypeInfo[] {
     const m = this.#memoryProperties();
-    return m.memoryTypes.slice(0, m.memoryTypeCount).map((t, index) => ({
-      index,
-      flags: flagNames(MemoryProperty, t.propertyFlags),
-      propertyFlags: t.propertyFlags,
-      heapIndex: t.heapIndex,
-    }));
+    this.#memoryTypes ??= m.memoryTypes.slice(0, m.memoryTypeCount).map((t, index) =>
+      Object.freeze({
+        index,
+        flags: Object.freeze(flagNames(MemoryProperty, t.propertyFlags)) as string[],
+        propertyFlags: t.propertyFlags,
+        heapIndex: t.heapIndex,
+      })
+    );
+    return [...this.#memoryTypes];
   }
 
   /** The memory heaps, in index order. */

@@ -123,6 +123,30 @@ function memoryCapability(
   };
 }
 
+// A physical device's answers to these queries cannot change: each query is asked of the driver
+// once, and its answer kept (frozen) per physical device. The inputs are still checked each call.
+const answers = new WeakMap<PhysicalDevice, Map<string, unknown>>();
+
+function remembered<T>(pd: PhysicalDevice, key: string, ask: () => T): T {
+  let m = answers.get(pd);
+  if (!m) answers.set(pd, m = new Map());
+  const v = deepFreeze(ask());
+  m.set(key, v);
+  return v;
+}
+
+function recalled<T>(pd: PhysicalDevice, key: string): T | undefined {
+  return answers.get(pd)?.get(key) as T | undefined;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 /** Why handle type `t` cannot be used on `pd` (its extension is missing), or undefined. */
 function missingExtension<T extends string>(
   pd: PhysicalDevice,
@@ -170,17 +194,57 @@ export function externalBufferProperties(
   pd: PhysicalDevice,
   query: BufferQuery,
 ): ExternalMemoryCapability {
+  // The same query as the last one (a loop asks the same question): its answer, with no other
+  // work than comparing the names.
+  const l = lastBufferQuery;
+  if (
+    l && l.pd === pd && l.handleType === query.handleType && sameFlags(l.usage, query.usage)
+    && sameFlags(l.flags, query.flags)
+  ) {
+    pd.live;
+    return l.answer;
+  }
   const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
   const usage = flagMask(BufferUsage, query.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage");
-  const flags = flagMask(BufferCreateFlag, query.flags ?? [], "flags");
+  const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
   const h = pd.live;
-  const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
-  if (why) return unsupportedMemory(query.handleType, why);
-  using arena = new Arena();
-  const info = encode(VkPhysicalDeviceExternalBufferInfo, { flags, usage, handleType }, arena);
-  const props = encode(VkExternalBufferProperties, {}, arena);
-  vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
-  return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
+  const key = `buffer ${handleType} ${usage} ${flags}`;
+  const answer = recalled<ExternalMemoryCapability>(pd, key) ?? remembered(pd, key, () => {
+    const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
+    if (why) return unsupportedMemory(query.handleType, why);
+    using arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalBufferInfo, { flags, usage, handleType }, arena);
+    const props = encode(VkExternalBufferProperties, {}, arena);
+    vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
+    return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
+  });
+  lastBufferQuery = {
+    pd,
+    handleType: query.handleType,
+    usage: Array.isArray(query.usage) ? [...query.usage] : query.usage,
+    flags: Array.isArray(query.flags) ? [...query.flags] : query.flags,
+    answer,
+  };
+  return answer;
+}
+
+let lastBufferQuery: {
+  pd: PhysicalDevice;
+  handleType: string;
+  usage: BufferQuery["usage"];
+  flags: BufferQuery["flags"];
+  answer: ExternalMemoryCapability;
+} | undefined;
+
+/** Whether two flag arguments (names, a mask, or none) are the same. */
+function sameFlags(
+  a: readonly string[] | number | undefined,
+  b: readonly string[] | number | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** An image for an external image format query. */
@@ -325,26 +389,31 @@ export function externalSemaphoreProperties(
   const semaphoreType = query.semaphoreType ?? "binary";
   const typeValue = enumValue(SemaphoreType, semaphoreType, "semaphoreType");
   const h = pd.live;
-  const base = { handleType: query.handleType, semaphoreType };
-  const why = missingExtension(pd, SEMAPHORE_HANDLE_EXTENSION, query.handleType);
-  if (why) return { ...base, ...unsupportedSync(why) };
-  if (semaphoreType === "timeline" && !pd.timelineSemaphores) {
-    return { ...base, ...unsupportedSync("no timelineSemaphore feature") };
-  }
-  using arena = new Arena();
-  const info = encode(VkPhysicalDeviceExternalSemaphoreInfo, {
-    pNext: semaphoreType === "timeline"
-      ? [link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue: 0 })]
-      : [],
-    handleType,
-  }, arena);
-  const props = encode(VkExternalSemaphoreProperties, {}, arena);
-  vk().vkGetPhysicalDeviceExternalSemaphoreProperties!(h, info.bytes, props.bytes);
-  const p = props.decode();
-  return {
-    ...base,
-    ...syncCapability(SemaphoreHandleType, p, p.externalSemaphoreFeatures),
-  };
+  const key = `semaphore ${handleType} ${typeValue}`;
+  const known = recalled<ReturnType<typeof remembered>>(pd, key);
+  if (known) return known as never;
+  return remembered(pd, key, () => {
+    const base = { handleType: query.handleType, semaphoreType };
+    const why = missingExtension(pd, SEMAPHORE_HANDLE_EXTENSION, query.handleType);
+    if (why) return { ...base, ...unsupportedSync(why) };
+    if (semaphoreType === "timeline" && !pd.timelineSemaphores) {
+      return { ...base, ...unsupportedSync("no timelineSemaphore feature") };
+    }
+    using arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalSemaphoreInfo, {
+      pNext: semaphoreType === "timeline"
+        ? [link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue: 0 })]
+        : [],
+      handleType,
+    }, arena);
+    const props = encode(VkExternalSemaphoreProperties, {}, arena);
+    vk().vkGetPhysicalDeviceExternalSemaphoreProperties!(h, info.bytes, props.bytes);
+    const p = props.decode();
+    return {
+      ...base,
+      ...syncCapability(SemaphoreHandleType, p, p.externalSemaphoreFeatures),
+    };
+  });
 }
 
 /**
@@ -361,15 +430,20 @@ export function externalFenceProperties(
 ): ExternalSyncCapability & { handleType: FenceHandleTypeName } {
   const handleType = enumValue(FenceHandleType, query.handleType, "handleType");
   const h = pd.live;
-  const base = { handleType: query.handleType };
-  const why = missingExtension(pd, FENCE_HANDLE_EXTENSION, query.handleType);
-  if (why) return { ...base, ...unsupportedSync(why) };
-  using arena = new Arena();
-  const info = encode(VkPhysicalDeviceExternalFenceInfo, { handleType }, arena);
-  const props = encode(VkExternalFenceProperties, {}, arena);
-  vk().vkGetPhysicalDeviceExternalFenceProperties!(h, info.bytes, props.bytes);
-  const p = props.decode();
-  return { ...base, ...syncCapability(FenceHandleType, p, p.externalFenceFeatures) };
+  const key = `fence ${handleType}`;
+  const known = recalled<ReturnType<typeof remembered>>(pd, key);
+  if (known) return known as never;
+  return remembered(pd, key, () => {
+    const base = { handleType: query.handleType };
+    const why = missingExtension(pd, FENCE_HANDLE_EXTENSION, query.handleType);
+    if (why) return { ...base, ...unsupportedSync(why) };
+    using arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalFenceInfo, { handleType }, arena);
+    const props = encode(VkExternalFenceProperties, {}, arena);
+    vk().vkGetPhysicalDeviceExternalFenceProperties!(h, info.bytes, props.bytes);
+    const p = props.decode();
+    return { ...base, ...syncCapability(FenceHandleType, p, p.externalFenceFeatures) };
+  });
 }
 
 /** The handle types, usages and formats {@linkcode capabilityMatrix} asks about. */

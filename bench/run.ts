@@ -7,8 +7,8 @@
  *     deno task bench [--out DIR] [--rounds N] [--quick] [--ops mem.import,sem.export]
  *     bun bench/run.ts [the same]
  *
- * Each round of an (op, size): two new devices, the op once (cold), a warm-up, then the warm
- * samples; then one run of the C reference doing the same in a new process. The report gives the
+ * Each round of an (op, size): two new devices, the op once (cold), a warm-up as long as the
+ * measurement (at least 20 runs), then the warm samples; then one run of the C reference doing the same in a new process. The report gives the
  * p50 of both, vkshare/C, and the targets: vkshare's warm p50 within 1.10× of C's or 2 µs of it,
  * whichever is larger; the capability query within 2× of the bare FFI call.
  *
@@ -210,7 +210,7 @@ function measure(
       using b = Device.create(pd);
       using once = op.prepare(a, b, size ?? 0);
       vc.push(op.batch ? once() : once());
-      for (let i = 0; i < Math.max(3, Math.floor(warm / 10)); i++) once();
+      for (let i = 0; i < Math.max(20, warm); i++) once(); // warm-up: the JIT, the driver's caches
       for (let i = 0; i < warm; i++) vw.push(once());
     }
     if (c && reference && reference === op.name) {

@@ -7,7 +7,7 @@
 //
 // It creates an instance and two devices on the first physical device (every external extension
 // it offers, timeline semaphores when supported), times the operation once right after that
-// (cold), then `iterations` times after a warm-up (warm), and prints one line of JSON:
+// (cold), then `iterations` times after a warm-up of as many (warm), and prints one line of JSON:
 //   {"op": "...", "size": N, "cold_ns": N, "warm_ns": [N, ...]}
 // or {"op": "...", "unsupported": "why"}. With `batch` > 1, each warm sample is the mean of
 // `batch` calls (for calls too short to time one by one). What each op times is what the same op
@@ -431,7 +431,7 @@ int main(int argc, char** argv) {
   }
   int query = !strcmp(op, "query");
   uint64_t cold = query ? query_batch(1) : run_once();
-  int warmup = iterations / 10 > 3 ? iterations / 10 : 3;
+  int warmup = iterations > 20 ? iterations : 20;  // as long as the measurement, as bench/run.ts
   for (int i = 0; i < warmup; i++) query ? query_batch(batch) : run_once();
   printf("{\"op\": \"%s\", \"size\": %llu, \"cold_ns\": %llu, \"warm_ns\": [", op,
          (unsigned long long)size, (unsigned long long)cold);

@@ -318,15 +318,19 @@ export function exportSync<T extends SyncObject>(
 export const syncExports: ExportRegistry<SyncDescriptor> = new ExportRegistry();
 
 /**
- * @internal Checks fd `n` against the export it comes from, when that export is in this process:
- * the same kind of object (FD_KIND_MISMATCH) and, for a semaphore, the same type
- * (SEMAPHORE_TYPE_MISMATCH). Drivers accept either lie silently (NVIDIA's CUDA imports a binary
+ * @internal Checks fd `n` against the export it comes from, when that export is in this process
+ * (and returns that export's descriptor): the same kind of object (FD_KIND_MISMATCH) and, for a
+ * semaphore, the same type (SEMAPHORE_TYPE_MISMATCH). Drivers accept either lie silently (NVIDIA's CUDA imports a binary
  * semaphore's fd as a timeline one, and a memory fd as a semaphore). A SYNC_FD export is a
  * sync_file, which semaphores and fences both import: it is not checked.
  */
-export function checkSyncOrigin(fd: OwnedFd | number, n: number, d: SyncDescriptor): void {
+export function checkSyncOrigin(
+  fd: OwnedFd | number,
+  n: number,
+  d: SyncDescriptor,
+): SyncDescriptor | undefined {
   const origin = syncExports.originOf(fd);
-  if (!origin || origin.handleType === "SYNC_FD") return;
+  if (!origin || origin.handleType === "SYNC_FD") return undefined;
   if (origin.object !== d.object) {
     throw new ShareError(
       "FD_KIND_MISMATCH",
@@ -343,6 +347,7 @@ export function checkSyncOrigin(fd: OwnedFd | number, n: number, d: SyncDescript
       d.semaphoreType,
     );
   }
+  return origin;
 }
 
 /**
@@ -393,9 +398,9 @@ export function importSync<T extends SyncObject>(
   let n = -1;
   if (!signaled) {
     n = importableFd(fd);
-    checkSyncOrigin(fd!, n, d);
-    const desc = describeFd(n) ?? "?";
-    const kind = fdKind(desc);
+    const origin = checkSyncOrigin(fd!, n, d);
+    const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
+    const kind = origin?.fdKind ?? fdKind(desc);
     const want = d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);
     if (want !== undefined && want !== kind) {
       throw new ShareError(

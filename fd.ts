@@ -104,14 +104,14 @@ export function isOpenFd(fd: number): boolean {
  * `anon_inode:dmabuf`, a path; null when it is not open.
  */
 export function describeFd(fd: number): string | null {
-  if (!isOpenFd(fd)) return null;
+  if (!Number.isInteger(fd) || fd < 0) return null;
   // "/proc/self/fd/<fd>\0" written into a buffer kept for these calls, as is the answer.
   const digits = String(fd);
   let i = PROC_FD.length;
   for (let j = 0; j < digits.length; j++) linkPath[i++] = digits.charCodeAt(j);
   linkPath[i] = 0;
   const n = Number(libc().readlink(linkPath, linkTarget, BigInt(linkTarget.length)));
-  if (n < 0) return "?";
+  if (n < 0) return isOpenFd(fd) ? "?" : null;
   return utf8.decode(linkTarget.subarray(0, n));
 }
 

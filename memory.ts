@@ -523,8 +523,10 @@ export class DeviceMemory extends Resource {
         }
       }
     }
-    const desc = describeFd(n)!;
-    const kind = fdKind(desc);
+    // The fd's kind and size: known from its export when that is in this process (one readlink
+    // and two lseeks fewer), read from the fd otherwise.
+    const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n)!;
+    const kind = origin?.fdKind ?? fdKind(desc);
     if (d.fdKind !== undefined && d.fdKind !== kind) {
       throw new ShareError(
         "FD_KIND_MISMATCH",
@@ -533,7 +535,7 @@ export class DeviceMemory extends Resource {
         kind,
       );
     }
-    const fsize = fdSize(n);
+    const fsize = origin ? null : fdSize(n);
     if (fsize !== null && fsize > 0n && fsize < BigInt(d.size)) {
       throw new ShareError(
         "SIZE_MISMATCH",

@@ -11,6 +11,7 @@ import {
   fdKind,
   importableFd,
   importThroughDup,
+  lazyFdKind,
   OwnedFd,
 } from "./fd.ts";
 import { type AnyStruct, Arena, encode } from "./ffi/layout.ts";
@@ -305,11 +306,8 @@ export function exportSync<T extends SyncObject>(
       out[0],
     );
   } else fd = OwnedFd.received(out[0], `${handleType} export of ${t.label}`);
-  const kind = fd ? fdKind(describeFd(fd.fd) ?? "?") : undefined;
-  const descriptor = syncDescriptor(t.device, k.object, handleType, {
-    semaphoreType,
-    fdKind: kind,
-  });
+  const descriptor = syncDescriptor(t.device, k.object, handleType, { semaphoreType });
+  if (fd) lazyFdKind(descriptor, fd);
   if (fd) syncExports.record(fd, descriptor);
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
 }
@@ -400,8 +398,11 @@ export function importSync<T extends SyncObject>(
     n = importableFd(fd);
     const origin = checkSyncOrigin(fd!, n, d);
     const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
-    const kind = origin?.fdKind ?? fdKind(desc);
-    const want = d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);
+    // The descriptor of the export itself needs no check of its kind (and no readlink).
+    const kind = origin === d ? undefined : origin ? origin.fdKind : fdKind(desc);
+    const want = origin === d
+      ? undefined
+      : d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);
     if (want !== undefined && want !== kind) {
       throw new ShareError(
         "FD_KIND_MISMATCH",

@@ -42,6 +42,7 @@ import {
   fdKind,
   importableFd,
   importThroughDup,
+  lazyFdKind,
   OwnedFd,
 } from "./fd.ts";
 import {
@@ -382,7 +383,7 @@ export class CudaContext extends Resource {
         );
       }
     }
-    checkFdKind(n, d.fdKind, "memory");
+    if (origin !== d) checkFdKind(n, d.fdKind, "memory");
     const handle = out64();
     const details = { fd: n, size: d.size, dedicated: d.dedicated !== null };
     this.run((cu) => {
@@ -455,8 +456,7 @@ export class CudaContext extends Resource {
         "memory",
       );
     }
-    checkSyncOrigin(fd, n, d);
-    checkFdKind(n, d.fdKind, "semaphore");
+    if (checkSyncOrigin(fd, n, d) !== d) checkFdKind(n, d.fdKind, "semaphore");
     const handle = out64();
     const type = timeline
       ? CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD
@@ -1052,8 +1052,8 @@ export class CudaMemory extends Resource {
       deviceUUID: ids.deviceUUID,
       driverUUID: ids.driverUUID,
       deviceName: `CUDA ${this.context.device.name}`,
-      fdKind: fdKind(describeFd(fd.fd) ?? "?"),
     };
+    lazyFdKind(descriptor, fd);
     recordExport(fd, descriptor);
     return { fd, descriptor, [Symbol.dispose]: () => fd.close() };
   }

@@ -42,6 +42,7 @@ import {
   fdSize,
   importableFd,
   importThroughDup,
+  lazyFdKind,
   OwnedFd,
 } from "./fd.ts";
 import { Arena, encode, link } from "./ffi/layout.ts";
@@ -524,10 +525,11 @@ export class DeviceMemory extends Resource {
       }
     }
     // The fd's kind and size: known from its export when that is in this process (one readlink
-    // and two lseeks fewer), read from the fd otherwise.
+    // and two lseeks fewer; none when the descriptor is the export's own), read from the fd
+    // otherwise.
     const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n)!;
-    const kind = origin?.fdKind ?? fdKind(desc);
-    if (d.fdKind !== undefined && d.fdKind !== kind) {
+    const kind = origin === d ? undefined : origin ? origin.fdKind : fdKind(desc);
+    if (origin !== d && d.fdKind !== undefined && d.fdKind !== kind) {
       throw new ShareError(
         "FD_KIND_MISMATCH",
         `fd ${n} is ${desc} (${kind}), but the export was a ${d.fdKind}`,
@@ -833,7 +835,8 @@ export class DeviceMemory extends Resource {
       );
     }
     const fd = OwnedFd.received(out[0], `${handleType} export of ${this.label}`);
-    const descriptor = this.descriptor(handleType, fdKind(describeFd(fd.fd) ?? "?"));
+    const descriptor = this.descriptor(handleType);
+    lazyFdKind(descriptor, fd);
     openExports.record(fd, descriptor);
     return { fd, descriptor, [Symbol.dispose]: () => fd.close() };
   }

@@ -13,12 +13,15 @@ import {
 import { vk } from "../ffi/vulkan.ts";
 import {
   CudaContext,
+  describeFd,
   type Device,
   DeviceMemory,
   externalBufferProperties,
   externalFenceProperties,
   externalSemaphoreProperties,
   Fence,
+  isOpenFd,
+  OwnedFd,
   type PhysicalDevice,
   Semaphore,
 } from "../mod.ts";
@@ -379,6 +382,68 @@ const cuda: Op[] = [
   },
 ];
 
+/**
+ * What vkshare adds to the calls above, each alone: the fd hygiene of DRIVERS.md (is it open,
+ * close-on-exec, what it is, a dup imported in its place) and the counter read of a timeline
+ * signal's check. No C side: they are the difference between the two.
+ */
+const pieces: Op[] = [
+  {
+    name: "piece.fcntl",
+    title: "piece: fcntl(F_GETFD) through FFI (is it open, is it close-on-exec)",
+    sized: false,
+    batch: 100,
+    reference: null,
+    unsupported: () => null,
+    prepare: () =>
+      disposer(() =>
+        time(() => {
+          for (let i = 0; i < 100; i++) isOpenFd(0);
+        }) / 100
+      ),
+  },
+  {
+    name: "piece.readlink",
+    title: "piece: readlink(/proc/self/fd/N) through FFI (what the fd is: describeFd)",
+    sized: false,
+    batch: 100,
+    reference: null,
+    unsupported: () => null,
+    prepare: () =>
+      disposer(() =>
+        time(() => {
+          for (let i = 0; i < 100; i++) describeFd(0);
+        }) / 100
+      ),
+  },
+  {
+    name: "piece.dup_close",
+    title: "piece: a close-on-exec dup and its close through FFI (an import's dup)",
+    sized: false,
+    batch: 100,
+    reference: null,
+    unsupported: () => null,
+    prepare: () =>
+      disposer(() =>
+        time(() => {
+          for (let i = 0; i < 100; i++) OwnedFd.dupOf(0).close();
+        }) / 100
+      ),
+  },
+  {
+    name: "piece.counter",
+    title:
+      "piece: a timeline semaphore's counter (vkGetSemaphoreCounterValue), as a signal's check reads it",
+    sized: false,
+    reference: null,
+    unsupported: (pd) => pd.timelineSemaphores ? null : "no timelineSemaphore feature",
+    prepare: (a) => {
+      const s = Semaphore.create(a, { type: "timeline" });
+      return disposer(() => time(() => s.value), s);
+    },
+  },
+];
+
 /** Every operation, in report order. */
 export const OPS: readonly Op[] = [
   query,
@@ -389,4 +454,5 @@ export const OPS: readonly Op[] = [
   ...fences,
   timeline,
   ...cuda,
+  ...pieces,
 ];

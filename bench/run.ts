@@ -226,6 +226,7 @@ function measure(
   row.vkshare = { warm: stats(vw), cold: stats(vc) };
   if (cw.length) row.c = { warm: stats(cw), cold: stats(cc) };
   if (!c) row.notes.push("no C reference run (no compiler or headers)");
+  else if (reference === null) row.notes.push("no C side: a piece of what vkshare adds");
   else if (reference !== op.name) row.notes.push(`compared with the ${reference} row`);
   if (row.c) {
     const v = row.vkshare.warm.p50, base = row.c.warm.p50;

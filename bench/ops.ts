@@ -6,9 +6,13 @@
  * @module
  */
 import { Arena, encode } from "../ffi/layout.ts";
+import { libc } from "../ffi/libc.ts";
+import { VK_KHR_external_memory_fd, VK_KHR_external_semaphore_fd } from "../ffi/vk_commands.ts";
 import {
   VkExternalBufferProperties,
+  VkMemoryGetFdInfoKHR,
   VkPhysicalDeviceExternalBufferInfo,
+  VkSemaphoreGetFdInfoKHR,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
 import {
@@ -137,6 +141,50 @@ const queryFfi: Op = {
   },
 };
 
+/** The export call as a bare FFI call (an arena made once, no checks, no OwnedFd, no descriptor). */
+function bareExport(name: string, reference: string, what: "memory" | "semaphore"): Op {
+  return {
+    name,
+    title: `the ${what} export as a bare FFI call (no vkshare code)`,
+    sized: what === "memory",
+    reference,
+    unsupported: what === "memory" ? memorySupport : (pd) => semaphoreSupport(pd, "binary"),
+    prepare: (a, _b, size) => {
+      const arena = new Arena();
+      const out = new Int32Array(new ArrayBuffer(4));
+      const close = libc().close;
+      if (what === "memory") {
+        const m = exportable(a, size);
+        const get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
+        const info = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: 1 }, arena);
+        const dev = a.live;
+        return disposer(
+          () => {
+            const t = time(() => get(dev, info.bytes, out));
+            close(out[0]);
+            return t;
+          },
+          m,
+          arena,
+        );
+      }
+      const s = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+      const get = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
+      const info = encode(VkSemaphoreGetFdInfoKHR, { semaphore: s.handle, handleType: 1 }, arena);
+      const dev = a.live;
+      return disposer(
+        () => {
+          const t = time(() => get(dev, info.bytes, out));
+          close(out[0]);
+          return t;
+        },
+        s,
+        arena,
+      );
+    },
+  };
+}
+
 const memory: Op[] = [
   {
     name: "mem.alloc",
@@ -166,6 +214,7 @@ const memory: Op[] = [
       }, m);
     },
   },
+  bareExport("mem.export.ffi", "mem.export", "memory"),
   {
     name: "mem.import",
     title: "import the fd into a second device",
@@ -450,6 +499,7 @@ export const OPS: readonly Op[] = [
   queryFfi,
   ...memory,
   ...semaphoreOps("binary"),
+  bareExport("sem.export.ffi", "sem.export", "semaphore"),
   ...semaphoreOps("timeline"),
   ...fences,
   timeline,

@@ -1,0 +1,56 @@
+// The benchmark runner as a user runs it (one op, quick, into a temporary folder): it writes JSON
+// with a fingerprint, Markdown and SVG; its statistics and its C reference (where cc is here).
+// @ts-types="./_node_fs.d.ts"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// @ts-types="./_node_os.d.ts"
+import { tmpdir } from "node:os";
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { bytes, duration } from "../bench/report.ts";
+import { type Results, stats } from "../bench/run.ts";
+import { runScript, test } from "./_harness.ts";
+import { haveCompiler } from "./_layout_c.ts";
+
+test("stats: count, min, percentiles and max of the samples", () => {
+  const s = stats(Array.from({ length: 100 }, (_, i) => 100 - i));
+  assertEquals(s, { count: 100, min: 1, p50: 51, p90: 91, p99: 100, max: 100 });
+  assertEquals(duration(37), "37 ns");
+  assertEquals(duration(4400), "4.40 µs");
+  assertEquals(duration(1_630_000), "1.63 ms");
+  assertEquals(bytes(1 << 30), "1 GiB");
+});
+
+test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C reference beside vkshare", () => {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
+  try {
+    const r = runScript(new URL("../bench/run.ts", import.meta.url).pathname, [
+      "--quick",
+      "--ops",
+      "query,query.ffi,mem.alloc",
+      "--sizes",
+      "4096",
+      "--out",
+      dir,
+    ]);
+    assertEquals(r.code, 0, r.err);
+    const files = readdirSync(dir).sort();
+    assertEquals(files.map((f) => f.replace(/^.*\./, "")), ["json", "md", "svg"]);
+    const json: Results = JSON.parse(readFileSync(`${dir}/${files[0]}`, "utf8"));
+    assert(json.fingerprint.gpu && json.fingerprint.deviceUUID && json.fingerprint.kernel);
+    assertEquals(json.rows.map((x) => x.op), ["query", "query.ffi", "mem.alloc"]);
+    for (const row of json.rows) {
+      if (row.notes.some((n) => n.startsWith("not run"))) continue;
+      assert(row.vkshare!.warm.count > 0 && row.vkshare!.warm.p50 > 0, row.op);
+      if (haveCompiler() && row.op !== "query.ffi") {
+        assert(row.c && row.c.warm.p50 > 0, `${row.op}: no C side`);
+        assert(row.ratio! > 0 && row.target !== null, row.op);
+      }
+    }
+    const md = readFileSync(`${dir}/${files[1]}`, "utf8");
+    assertStringIncludes(md, "| operation | size | vkshare p50");
+    assertStringIncludes(md, json.fingerprint.gpu);
+    assertStringIncludes(readFileSync(`${dir}/${files[2]}`, "utf8"), "<svg");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -318,9 +318,10 @@ export const syncExports: ExportRegistry<SyncDescriptor> = new ExportRegistry();
 /**
  * @internal Checks fd `n` against the export it comes from, when that export is in this process
  * (and returns that export's descriptor): the same kind of object (FD_KIND_MISMATCH) and, for a
- * semaphore, the same type (SEMAPHORE_TYPE_MISMATCH). Drivers accept either lie silently (NVIDIA's CUDA imports a binary
- * semaphore's fd as a timeline one, and a memory fd as a semaphore). A SYNC_FD export is a
- * sync_file, which semaphores and fences both import: it is not checked.
+ * semaphore, the same type (SEMAPHORE_TYPE_MISMATCH). Drivers accept either lie silently
+ * (NVIDIA's CUDA imports a binary semaphore's fd as a timeline one, and a memory fd as a
+ * semaphore). A SYNC_FD export is a sync_file, which semaphores and fences both import: it is not
+ * checked.
  */
 export function checkSyncOrigin(
   fd: OwnedFd | number,

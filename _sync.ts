@@ -5,10 +5,9 @@ import type { Device } from "./device.ts";
 import { enumValue, type SemaphoreTypeName } from "./enums.ts";
 import { ImportError, ShareError, VkError } from "./errors.ts";
 import {
+  checkFdKind,
   consumeImported,
-  describeFd,
   ExportRegistry,
-  fdKind,
   importableFd,
   importThroughDup,
   lazyFdKind,
@@ -398,20 +397,11 @@ export function importSync<T extends SyncObject>(
   if (!signaled) {
     n = importableFd(fd);
     const origin = checkSyncOrigin(fd!, n, d);
-    const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
     // The descriptor of the export itself needs no check of its kind (and no readlink).
-    const kind = origin === d ? undefined : origin ? origin.fdKind : fdKind(desc);
     const want = origin === d
       ? undefined
       : d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);
-    if (want !== undefined && want !== kind) {
-      throw new ShareError(
-        "FD_KIND_MISMATCH",
-        `fd ${n} is ${desc} (${kind}), but a ${d.handleType} ${k.object} export is a ${want}`,
-        want,
-        kind,
-      );
-    }
+    checkFdKind(n, want, `${d.handleType} ${k.object}`, origin);
   }
   if (d.handleType === "OPAQUE_FD") {
     const ids = pd.ids;

@@ -37,9 +37,8 @@ import type { GpuBuffer } from "./buffer.ts";
 import { Device } from "./device.ts";
 import { CudaError, ShareError } from "./errors.ts";
 import {
+  checkFdKind,
   consumeImported,
-  describeFd,
-  fdKind,
   importableFd,
   importThroughDup,
   lazyFdKind,
@@ -73,6 +72,7 @@ import type { FunctionsOf } from "./ffi/types.ts";
 import type { GpuImage } from "./image.ts";
 import {
   checkDescriptor,
+  checkOrigin,
   DESCRIPTOR_VERSION,
   type MemoryDescriptor,
   type MemoryExport,
@@ -363,27 +363,8 @@ export class CudaContext extends Resource {
       );
     }
     const origin = originOf(fd);
-    if (origin) {
-      if (origin.size !== d.size) {
-        throw new ShareError(
-          "SIZE_MISMATCH",
-          `fd ${n} was exported with size ${origin.size}, but the descriptor says ${d.size}`,
-          origin.size,
-          d.size,
-        );
-      }
-      if (JSON.stringify(origin.dedicated) !== JSON.stringify(d.dedicated)) {
-        throw new ShareError(
-          "DEDICATED_MISMATCH",
-          `fd ${n} was exported ${
-            origin.dedicated ? "dedicated" : "not dedicated"
-          }, but the descriptor says ${d.dedicated ? "dedicated" : "not dedicated"}`,
-          origin.dedicated,
-          d.dedicated,
-        );
-      }
-    }
-    if (origin !== d) checkFdKind(n, d.fdKind, "memory");
+    if (origin) checkOrigin(n, origin, d, ["handleType", "size", "dedicated"]);
+    checkFdKind(n, origin === d ? undefined : d.fdKind, "OPAQUE_FD memory", origin);
     const handle = out64();
     const details = { fd: n, size: d.size, dedicated: d.dedicated !== null };
     this.run((cu) => {
@@ -456,7 +437,8 @@ export class CudaContext extends Resource {
         "memory",
       );
     }
-    if (checkSyncOrigin(fd, n, d) !== d) checkFdKind(n, d.fdKind, "semaphore");
+    const origin = checkSyncOrigin(fd, n, d);
+    checkFdKind(n, origin === d ? undefined : d.fdKind, "OPAQUE_FD semaphore", origin);
     const handle = out64();
     const type = timeline
       ? CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD
@@ -492,19 +474,6 @@ export class CudaContext extends Resource {
     const cu = this.#cu;
     cuCheck(cu, cu.cuDevicePrimaryCtxRelease_v2(this.device.ordinal), "cuDevicePrimaryCtxRelease");
     this.#ctx = 0n;
-  }
-}
-
-function checkFdKind(n: number, want: string | undefined, what: string): void {
-  const desc = describeFd(n) ?? "?";
-  const kind = fdKind(desc);
-  if (want !== undefined && want !== kind) {
-    throw new ShareError(
-      "FD_KIND_MISMATCH",
-      `fd ${n} is ${desc} (${kind}), but the ${what} export was a ${want}`,
-      want,
-      kind,
-    );
   }
 }
 

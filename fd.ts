@@ -393,6 +393,31 @@ export function importThroughDup(fd: number, call: (dup: number) => boolean): bo
 }
 
 /**
+ * @internal Checks that fd `n`, given to an import of `what` (`OPAQUE_FD memory`), is of the
+ * kind its export was (`want`; no check when undefined): a ShareError FD_KIND_MISMATCH otherwise.
+ * `origin` is the descriptor of the export the fd is, when that export is in this process: its
+ * kind is then known without a readlink.
+ */
+export function checkFdKind(
+  n: number,
+  want: string | undefined,
+  what: string,
+  origin?: { deviceName: string; fdKind?: string },
+): void {
+  if (want === undefined) return;
+  const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
+  const kind = origin ? origin.fdKind : fdKind(desc);
+  if (want !== kind) {
+    throw new ShareError(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is ${desc} (${kind}), but the ${what} export was a ${want}`,
+      want,
+      kind,
+    );
+  }
+}
+
+/**
  * @internal The number of an fd given to an import, after checking it: an open OwnedFd, or a raw
  * number that is open and was not consumed by an earlier import. Throws a ShareError
  * (FD_NOT_OPEN, FD_CONSUMED) otherwise.

@@ -35,10 +35,9 @@ import {
 } from "./enums.ts";
 import { check, ImportError, ShareError } from "./errors.ts";
 import {
+  checkFdKind,
   consumeImported,
-  describeFd,
   ExportRegistry,
-  fdKind,
   fdSize,
   importableFd,
   importThroughDup,
@@ -158,6 +157,35 @@ const openExports = new ExportRegistry<MemoryDescriptor>();
  */
 export function originOf(fd: OwnedFd | number): MemoryDescriptor | undefined {
   return openExports.originOf(fd);
+}
+
+/**
+ * @internal Checks descriptor `d`, given with fd `n`, against `origin`, the descriptor of the
+ * export that fd `n` is, on `keys`: each difference is the ShareError of its rule.
+ */
+export function checkOrigin(
+  n: number,
+  origin: MemoryDescriptor,
+  d: MemoryDescriptor,
+  keys: readonly ("handleType" | "size" | "memoryTypeIndex" | "dedicated")[],
+): void {
+  for (const k of keys) {
+    const a = JSON.stringify(origin[k]), b = JSON.stringify(d[k]);
+    if (a !== b) {
+      throw new ShareError(
+        k === "size"
+          ? "SIZE_MISMATCH"
+          : k === "dedicated"
+          ? "DEDICATED_MISMATCH"
+          : k === "memoryTypeIndex"
+          ? "MEMORY_TYPE_MISMATCH"
+          : "BAD_DESCRIPTOR",
+        `fd ${n} was exported with ${k} ${a}, but the descriptor says ${b}`,
+        origin[k],
+        d[k],
+      );
+    }
+  }
 }
 
 /** @internal Records an export made outside DeviceMemory (CUDA's), for {@linkcode originOf}. */
@@ -505,38 +533,11 @@ export class DeviceMemory extends Resource {
     // The fd: open, not consumed, the exporter's kind, and the descriptor the export made.
     const n = importableFd(fd);
     const origin = originOf(fd);
-    if (origin) {
-      for (const k of ["handleType", "size", "memoryTypeIndex", "dedicated"] as const) {
-        const a = JSON.stringify(origin[k]), b = JSON.stringify(d[k]);
-        if (a !== b) {
-          throw new ShareError(
-            k === "size"
-              ? "SIZE_MISMATCH"
-              : k === "dedicated"
-              ? "DEDICATED_MISMATCH"
-              : k === "memoryTypeIndex"
-              ? "MEMORY_TYPE_MISMATCH"
-              : "BAD_DESCRIPTOR",
-            `fd ${n} was exported with ${k} ${a}, but the descriptor says ${b}`,
-            origin[k],
-            d[k],
-          );
-        }
-      }
-    }
+    if (origin) checkOrigin(n, origin, d, ["handleType", "size", "memoryTypeIndex", "dedicated"]);
     // The fd's kind and size: known from its export when that is in this process (one readlink
     // and two lseeks fewer; none when the descriptor is the export's own), read from the fd
     // otherwise.
-    const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n)!;
-    const kind = origin === d ? undefined : origin ? origin.fdKind : fdKind(desc);
-    if (origin !== d && d.fdKind !== undefined && d.fdKind !== kind) {
-      throw new ShareError(
-        "FD_KIND_MISMATCH",
-        `fd ${n} is ${desc} (${kind}), but the export was a ${d.fdKind}`,
-        d.fdKind,
-        kind,
-      );
-    }
+    checkFdKind(n, origin === d ? undefined : d.fdKind, `${t} memory`, origin);
     const fsize = origin ? null : fdSize(n);
     if (fsize !== null && fsize > 0n && fsize < BigInt(d.size)) {
       throw new ShareError(

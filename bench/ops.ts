@@ -27,7 +27,9 @@ import {
   isOpenFd,
   OwnedFd,
   type PhysicalDevice,
+  type Pointer,
   Semaphore,
+  type SyncExport,
 } from "../mod.ts";
 
 /** One timed run of an operation, in ns (a batch op: the mean of its batch). */
@@ -66,6 +68,20 @@ const disposer = (once: Once, ...held: (Disposable | null)[]): Once & Disposable
       for (const h of held.reverse()) h?.[Symbol.dispose]();
     },
   });
+
+/** The mean time of `n` calls of `fn`, in ns. */
+const perCall = (n: number, fn: () => void): number =>
+  time(() => {
+    for (let i = 0; i < n; i++) fn();
+  }) / n;
+
+/** The time `make` takes, in ns; what it made is disposed after, outside the timed span. */
+const timeMade = (make: () => Disposable): number => {
+  let made: Disposable | undefined;
+  const t = time(() => made = make());
+  made![Symbol.dispose]();
+  return t;
+};
 
 const semaphoreSupport = (pd: PhysicalDevice, type: "binary" | "timeline"): string | null => {
   if (type === "timeline" && !pd.timelineSemaphores) return "no timelineSemaphore feature";
@@ -109,14 +125,11 @@ const query: Op = {
   prepare: (a) => {
     const pd = a.physicalDevice;
     return disposer(() =>
-      time(() => {
-        for (let i = 0; i < 1000; i++) {
-          externalBufferProperties(pd, {
-            handleType: "OPAQUE_FD",
-            usage: ["TRANSFER_SRC", "TRANSFER_DST"],
-          });
-        }
-      }) / 1000
+      perCall(1000, () =>
+        externalBufferProperties(pd, {
+          handleType: "OPAQUE_FD",
+          usage: ["TRANSFER_SRC", "TRANSFER_DST"],
+        }))
     );
   },
 };
@@ -134,10 +147,7 @@ const queryFfi: Op = {
     const props = encode(VkExternalBufferProperties, {}, arena);
     const call = vk().vkGetPhysicalDeviceExternalBufferProperties!;
     const h = a.physicalDevice.handle;
-    return disposer(() =>
-      time(() => {
-        for (let i = 0; i < 1000; i++) call(h, info.bytes, props.bytes);
-      }) / 1000, arena);
+    return disposer(() => perCall(1000, () => call(h, info.bytes, props.bytes)), arena);
   },
 };
 
@@ -153,32 +163,25 @@ function bareExport(name: string, reference: string, what: "memory" | "semaphore
       const arena = new Arena();
       const out = new Int32Array(new ArrayBuffer(4));
       const close = libc().close;
+      let held: Disposable, get: (device: Pointer, info: Uint8Array, fd: Int32Array) => number;
+      let info: Uint8Array;
       if (what === "memory") {
-        const m = exportable(a, size);
-        const get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
-        const info = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: 1 }, arena);
-        const dev = a.live;
-        return disposer(
-          () => {
-            const t = time(() => get(dev, info.bytes, out));
-            close(out[0]);
-            return t;
-          },
-          m,
-          arena,
-        );
+        const m = held = exportable(a, size);
+        get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
+        info = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: 1 }, arena).bytes;
+      } else {
+        const s = held = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+        get = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
+        info = encode(VkSemaphoreGetFdInfoKHR, { semaphore: s.handle, handleType: 1 }, arena).bytes;
       }
-      const s = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
-      const get = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
-      const info = encode(VkSemaphoreGetFdInfoKHR, { semaphore: s.handle, handleType: 1 }, arena);
       const dev = a.live;
       return disposer(
         () => {
-          const t = time(() => get(dev, info.bytes, out));
+          const t = time(() => get(dev, info, out));
           close(out[0]);
           return t;
         },
-        s,
+        held,
         arena,
       );
     },
@@ -191,13 +194,7 @@ const memory: Op[] = [
     title: "allocate exportable memory (OPAQUE_FD)",
     sized: true,
     unsupported: memorySupport,
-    prepare: (a, _b, size) =>
-      disposer(() => {
-        let m: DeviceMemory | undefined;
-        const t = time(() => m = exportable(a, size));
-        m![Symbol.dispose]();
-        return t;
-      }),
+    prepare: (a, _b, size) => disposer(() => timeMade(() => exportable(a, size))),
   },
   {
     name: "mem.export",
@@ -206,12 +203,7 @@ const memory: Op[] = [
     unsupported: memorySupport,
     prepare: (a, _b, size) => {
       const m = exportable(a, size);
-      return disposer(() => {
-        let e: ReturnType<DeviceMemory["exportFd"]> | undefined;
-        const t = time(() => e = m.exportFd("OPAQUE_FD"));
-        e![Symbol.dispose]();
-        return t;
-      }, m);
+      return disposer(() => timeMade(() => m.exportFd("OPAQUE_FD")), m);
     },
   },
   bareExport("mem.export.ffi", "mem.export", "memory"),
@@ -224,10 +216,7 @@ const memory: Op[] = [
       const m = exportable(a, size);
       return disposer(() => {
         using e = m.exportFd("OPAQUE_FD");
-        let i: DeviceMemory | undefined;
-        const t = time(() => i = DeviceMemory.importFd(b, e.fd, e.descriptor));
-        i![Symbol.dispose]();
-        return t;
+        return timeMade(() => DeviceMemory.importFd(b, e.fd, e.descriptor));
       }, m);
     },
   },
@@ -263,104 +252,64 @@ const memory: Op[] = [
   },
 ];
 
-function semaphoreOps(type: "binary" | "timeline"): Op[] {
-  const p = type === "timeline" ? "tsem" : "sem";
-  const make = (d: Device) => Semaphore.create(d, { type, exportAs: "OPAQUE_FD" });
-  const unsupported = (pd: PhysicalDevice) => semaphoreSupport(pd, type);
+/** Create, export and import ops of a semaphore or fence kind, named `<prefix>.create` etc. */
+function syncOps<T extends Disposable & { exportFd(h: "OPAQUE_FD"): SyncExport }>(
+  prefix: string,
+  what: string,
+  make: (d: Device) => T,
+  importInto: (d: Device, e: SyncExport) => Disposable,
+  unsupported: (pd: PhysicalDevice) => string | null,
+): Op[] {
   return [
     {
-      name: `${p}.create`,
-      title: `create an exportable ${type} semaphore`,
+      name: `${prefix}.create`,
+      title: `create an exportable ${what}`,
       sized: false,
       unsupported,
-      prepare: (a) =>
-        disposer(() => {
-          let s: Semaphore | undefined;
-          const t = time(() => s = make(a));
-          s![Symbol.dispose]();
-          return t;
-        }),
+      prepare: (a) => disposer(() => timeMade(() => make(a))),
     },
     {
-      name: `${p}.export`,
-      title: `export a ${type} semaphore`,
+      name: `${prefix}.export`,
+      title: `export a ${what}`,
       sized: false,
       unsupported,
       prepare: (a) => {
         const s = make(a);
-        return disposer(() => {
-          let e: ReturnType<Semaphore["exportFd"]> | undefined;
-          const t = time(() => e = s.exportFd("OPAQUE_FD"));
-          e![Symbol.dispose]();
-          return t;
-        }, s);
+        return disposer(() => timeMade(() => s.exportFd("OPAQUE_FD")), s);
       },
     },
     {
-      name: `${p}.import`,
-      title: `import a ${type} semaphore into a new one on a second device`,
+      name: `${prefix}.import`,
+      title: `import a ${what} into a new one on a second device`,
       sized: false,
       unsupported,
       prepare: (a, b) => {
         const s = make(a);
         return disposer(() => {
           using e = s.exportFd("OPAQUE_FD");
-          let i: Semaphore | undefined;
-          const t = time(() => i = Semaphore.importFd(b, e.fd, e.descriptor));
-          i![Symbol.dispose]();
-          return t;
+          return timeMade(() => importInto(b, e));
         }, s);
       },
     },
   ];
 }
 
-const fences: Op[] = [
-  {
-    name: "fence.create",
-    title: "create an exportable fence",
-    sized: false,
-    unsupported: fenceSupport,
-    prepare: (a) =>
-      disposer(() => {
-        let f: Fence | undefined;
-        const t = time(() => f = Fence.create(a, { exportAs: "OPAQUE_FD" }));
-        f![Symbol.dispose]();
-        return t;
-      }),
-  },
-  {
-    name: "fence.export",
-    title: "export a fence",
-    sized: false,
-    unsupported: fenceSupport,
-    prepare: (a) => {
-      const f = Fence.create(a, { exportAs: "OPAQUE_FD" });
-      return disposer(() => {
-        let e: ReturnType<Fence["exportFd"]> | undefined;
-        const t = time(() => e = f.exportFd("OPAQUE_FD"));
-        e![Symbol.dispose]();
-        return t;
-      }, f);
-    },
-  },
-  {
-    name: "fence.import",
-    title: "import a fence into a new one on a second device",
-    sized: false,
-    unsupported: fenceSupport,
-    prepare: (a, b) => {
-      const f = Fence.create(a, { exportAs: "OPAQUE_FD" });
-      return disposer(() => {
-        using e = f.exportFd("OPAQUE_FD");
-        let i: Fence | undefined;
-        const t = time(() => i = Fence.importFd(b, e.fd, e.descriptor));
-        i![Symbol.dispose]();
-        return t;
-      }, f);
-    },
-  },
-];
+const semaphoreOps = (type: "binary" | "timeline"): Op[] =>
+  syncOps(
+    type === "timeline" ? "tsem" : "sem",
+    `${type} semaphore`,
+    (d) => Semaphore.create(d, { type, exportAs: "OPAQUE_FD" }),
+    (d, e) => Semaphore.importFd(d, e.fd, e.descriptor),
+    (pd) => semaphoreSupport(pd, type),
+  );
+
+const fences: Op[] = syncOps(
+  "fence",
+  "fence",
+  (d) => Fence.create(d, { exportAs: "OPAQUE_FD" }),
+  (d, e) => Fence.importFd(d, e.fd, e.descriptor),
+  fenceSupport,
+);
 
 const timeline: Op = {
   name: "timeline.signal_wait",
@@ -398,10 +347,7 @@ const cuda: Op[] = [
       return disposer(
         () => {
           using e = m.exportFd("OPAQUE_FD");
-          let i: { [Symbol.dispose](): void } | undefined;
-          const t = time(() => i = ctx.importMemory(e.fd, e.descriptor));
-          i![Symbol.dispose]();
-          return t;
+          return timeMade(() => ctx.importMemory(e.fd, e.descriptor));
         },
         ctx,
         m,
@@ -419,10 +365,7 @@ const cuda: Op[] = [
       return disposer(
         () => {
           using e = s.exportFd("OPAQUE_FD");
-          let i: { [Symbol.dispose](): void } | undefined;
-          const t = time(() => i = ctx.importSemaphore(e.fd, e.descriptor));
-          i![Symbol.dispose]();
-          return t;
+          return timeMade(() => ctx.importSemaphore(e.fd, e.descriptor));
         },
         ctx,
         s,
@@ -444,12 +387,7 @@ const pieces: Op[] = [
     batch: 100,
     reference: null,
     unsupported: () => null,
-    prepare: () =>
-      disposer(() =>
-        time(() => {
-          for (let i = 0; i < 100; i++) isOpenFd(0);
-        }) / 100
-      ),
+    prepare: () => disposer(() => perCall(100, () => isOpenFd(0))),
   },
   {
     name: "piece.readlink",
@@ -458,12 +396,7 @@ const pieces: Op[] = [
     batch: 100,
     reference: null,
     unsupported: () => null,
-    prepare: () =>
-      disposer(() =>
-        time(() => {
-          for (let i = 0; i < 100; i++) describeFd(0);
-        }) / 100
-      ),
+    prepare: () => disposer(() => perCall(100, () => describeFd(0))),
   },
   {
     name: "piece.dup_close",
@@ -472,12 +405,7 @@ const pieces: Op[] = [
     batch: 100,
     reference: null,
     unsupported: () => null,
-    prepare: () =>
-      disposer(() =>
-        time(() => {
-          for (let i = 0; i < 100; i++) OwnedFd.dupOf(0).close();
-        }) / 100
-      ),
+    prepare: () => disposer(() => perCall(100, () => OwnedFd.dupOf(0).close())),
   },
   {
     name: "piece.counter",

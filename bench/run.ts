@@ -209,7 +209,7 @@ function measure(
       using a = Device.create(pd);
       using b = Device.create(pd);
       using once = op.prepare(a, b, size ?? 0);
-      vc.push(op.batch ? once() : once());
+      vc.push(once());
       for (let i = 0; i < Math.max(20, warm); i++) once(); // warm-up: the JIT, the driver's caches
       for (let i = 0; i < warm; i++) vw.push(once());
     }

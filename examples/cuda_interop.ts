@@ -18,6 +18,7 @@
  */
 import {
   CommandBuffer,
+  type CudaBuffer,
   CudaContext,
   Device,
   DeviceMemory,
@@ -72,6 +73,12 @@ export function runCudaInterop(
     steps.push({ name, ms });
     log(`${name}: ${ms.toFixed(3)} ms`);
     return r;
+  };
+  // Pattern n, as Vulkan's fill writes it: chunk c of 16 holds frameValue(n, c).
+  const fillPattern = (buffer: CudaBuffer, n: number) => {
+    for (let c = 0; c < CHUNKS; c++) {
+      buffer.fill32(frameValue(n, c), { offset: (c * size) / CHUNKS, count: size / CHUNKS / 4 });
+    }
   };
   const check = (bytes: Uint8Array, n: number, who: string) => {
     const at = firstWrong(bytes, n, size);
@@ -138,12 +145,7 @@ export function runCudaInterop(
   });
   step("CUDA: read and check every byte", () => check(cudaBuffer.read(), 1, "CUDA"));
   step("CUDA: write pattern 2, signal", () => {
-    for (let c = 0; c < CHUNKS; c++) {
-      cudaBuffer.fill32(frameValue(2, c), {
-        offset: (c * size) / CHUNKS,
-        count: size / CHUNKS / 4,
-      });
-    }
+    fillPattern(cudaBuffer, 2);
     stream.signal(timeline ? { semaphore: cudaToCuda, value: 2 } : cudaToVulkan!);
   });
   step("Vulkan: wait on the semaphore, acquire, copy to host memory", () => {
@@ -175,12 +177,7 @@ export function runCudaInterop(
     () => cuda.allocateExportable(size),
   );
   step("CUDA: write pattern 3", () => {
-    for (let c = 0; c < CHUNKS; c++) {
-      cudaMemory.buffer.fill32(frameValue(3, c), {
-        offset: (c * size) / CHUNKS,
-        count: size / CHUNKS / 4,
-      });
-    }
+    fillPattern(cudaMemory.buffer, 3);
     cuda.synchronize();
   });
   using fromCuda = GpuBuffer.create(device, { size, external: "OPAQUE_FD" });

@@ -127,16 +127,13 @@ function memoryCapability(
 // once, and its answer kept (frozen) per physical device. The inputs are still checked each call.
 const answers = new WeakMap<PhysicalDevice, Map<string, unknown>>();
 
+/** The answer kept for `key` on `pd`, or `ask()`'s, kept (frozen) for the next time. */
 function remembered<T>(pd: PhysicalDevice, key: string, ask: () => T): T {
   let m = answers.get(pd);
   if (!m) answers.set(pd, m = new Map());
-  const v = deepFreeze(ask());
-  m.set(key, v);
+  let v = m.get(key) as T | undefined;
+  if (v === undefined) m.set(key, v = deepFreeze(ask()));
   return v;
-}
-
-function recalled<T>(pd: PhysicalDevice, key: string): T | undefined {
-  return answers.get(pd)?.get(key) as T | undefined;
 }
 
 function deepFreeze<T>(v: T): T {
@@ -209,7 +206,7 @@ export function externalBufferProperties(
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
   const h = pd.live;
   const key = `buffer ${handleType} ${usage} ${flags}`;
-  const answer = recalled<ExternalMemoryCapability>(pd, key) ?? remembered(pd, key, () => {
+  const answer = remembered(pd, key, () => {
     const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
     if (why) return unsupportedMemory(query.handleType, why);
     using arena = new Arena();
@@ -390,8 +387,6 @@ export function externalSemaphoreProperties(
   const typeValue = enumValue(SemaphoreType, semaphoreType, "semaphoreType");
   const h = pd.live;
   const key = `semaphore ${handleType} ${typeValue}`;
-  const known = recalled<ReturnType<typeof remembered>>(pd, key);
-  if (known) return known as never;
   return remembered(pd, key, () => {
     const base = { handleType: query.handleType, semaphoreType };
     const why = missingExtension(pd, SEMAPHORE_HANDLE_EXTENSION, query.handleType);
@@ -431,8 +426,6 @@ export function externalFenceProperties(
   const handleType = enumValue(FenceHandleType, query.handleType, "handleType");
   const h = pd.live;
   const key = `fence ${handleType}`;
-  const known = recalled<ReturnType<typeof remembered>>(pd, key);
-  if (known) return known as never;
   return remembered(pd, key, () => {
     const base = { handleType: query.handleType };
     const why = missingExtension(pd, FENCE_HANDLE_EXTENSION, query.handleType);

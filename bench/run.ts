@@ -38,20 +38,31 @@ import { markdown, svg } from "./report.ts";
 
 /** Statistics of a set of samples, in ns. */
 export interface Stats {
+  /** How many samples. */
   count: number;
+  /** The fastest. */
   min: number;
+  /** The median. */
   p50: number;
+  /** The 90th percentile. */
   p90: number;
+  /** The 99th percentile. */
   p99: number;
+  /** The slowest. */
   max: number;
 }
 
 /** One (op, size) measured through vkshare and, where it exists, C. */
 export interface Row {
+  /** The operation's name, shared with the C reference (`mem.import`). */
   op: string;
+  /** What it times. */
   title: string;
+  /** The size in bytes, for a sized operation. */
   size: number | null;
+  /** vkshare's samples (null when it did not run). */
   vkshare: { warm: Stats; cold: Stats } | null;
+  /** C's samples (null without a C side). */
   c: { warm: Stats; cold: Stats } | null;
   /** Why a side did not run (a missing capability, no compiler, no C reference). */
   notes: string[];
@@ -63,30 +74,46 @@ export interface Row {
 
 /** What machine, driver and runtime the results come from. */
 export interface Fingerprint {
+  /** The device's name. */
   gpu: string;
+  /** Its type (`discrete-gpu`, `cpu`). */
   deviceType: string;
+  /** The driver's name, where Vulkan 1.2 gives it. */
   driverName: string | null;
+  /** The driver's version, as the driver writes it. */
   driverVersion: string;
+  /** The device's Vulkan version. */
   vulkanApiVersion: string;
+  /** The device's deviceUUID. */
   deviceUUID: string;
+  /** `deno` or `bun`. */
   runtime: string;
+  /** The runtime's version. */
   runtimeVersion: string;
+  /** The Linux kernel's release. */
   kernel: string;
+  /** The libvulkan opened. */
   libvulkan: string;
+  /** The C compiler of the reference, or null when it was not built. */
   compiler: string | null;
+  /** When the run started (ISO 8601). */
   date: string;
 }
 
 /** The whole result file. */
 export interface Results {
+  /** Where the results come from. */
   fingerprint: Fingerprint;
+  /** Interleaved rounds per row. */
   rounds: number;
+  /** Every row, in report order. */
   rows: Row[];
 }
 
 const KiB = 1024, MiB = KiB * KiB, GiB = MiB * KiB;
 const SIZES = [4 * KiB, 64 * KiB, MiB, 16 * MiB, 256 * MiB, GiB];
 
+/** The statistics of `samples` (nearest-rank percentiles). */
 export function stats(samples: readonly number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];

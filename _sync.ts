@@ -436,7 +436,12 @@ export function importSync<T extends SyncObject>(
     return command(k, t, k.import)(t.device.live, info.bytes);
   };
   const details = { device: pd.name, handleType: d.handleType, fd: n, temporary };
-  const fail = (r: number) => new ImportError(k.import, r, details, probe(k, t.device), "imports");
+  const instance = pd.instance;
+  const mark = instance.messageMark;
+  const fail = (r: number) => {
+    const reports = instance.expectedSince(mark);
+    return new ImportError(k.import, r, details, probe(k, t.device), "imports", reports);
+  };
   if (signaled) {
     const r = call(-1);
     if (r < 0) throw fail(r);

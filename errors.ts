@@ -5,6 +5,7 @@
  * @module
  */
 export { LibraryLoadError } from "./ffi/library.ts";
+import type { ValidationMessage } from "./instance.ts";
 
 /** VkResult names by value. */
 export const VK_RESULT_NAMES: Readonly<Record<number, string>> = {
@@ -323,6 +324,12 @@ export class ImportError extends VkError {
    * device succeeded (null when the device cannot export one to try with).
    */
   readonly deviceStillImports: boolean | null;
+  /**
+   * What the driver itself reported through the debug messenger during the refused call (Mesa
+   * 22.3's `lvp_device.c:1799: VK_ERROR_INVALID_EXTERNAL_HANDLE`); empty without validation or
+   * when it said nothing. These reports are recorded as expected, not counted as validation errors.
+   */
+  readonly driverReports: readonly ValidationMessage[];
 
   /** Wraps the failed `command`'s `result`; `canary` says what was tried after it. */
   constructor(
@@ -331,19 +338,27 @@ export class ImportError extends VkError {
     details: Record<string, unknown>,
     stillWorks: boolean | null,
     canary: "allocates" | "imports" = "allocates",
+    driverReports: readonly ValidationMessage[] = [],
   ) {
+    const said = driverReports.length
+      ? `; the driver said: ${
+        driverReports.map((r) => `${r.id ? `${r.id}: ` : ""}${r.message}`).join(" | ")
+      }`
+      : "";
     super(
       command,
       result,
       details,
-      stillWorks === null
+      (stillWorks === null
         ? "the caller's fd is still open"
         : stillWorks
         ? `the device still ${canary}; the caller's fd is still open`
-        : `the device no longer ${canary} after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open`,
+        : `the device no longer ${canary} after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open`)
+        + said,
     );
     this.name = "ImportError";
     this.deviceStillAllocates = canary === "allocates" ? stillWorks : null;
     this.deviceStillImports = canary === "imports" ? stillWorks : null;
+    this.driverReports = driverReports;
   }
 }

@@ -4,10 +4,11 @@
  *
  * @module
  */
+import { diagnoseLoader, instanceFailureCauses } from "./_loader.ts";
 import { Resource } from "./_resource.ts";
 import { enumerate, loadEnabledExtension, out32, out64 } from "./_vk.ts";
 import { makeVersion, versionString } from "./enums.ts";
-import { check, MissingExtensionError } from "./errors.ts";
+import { check, MissingExtensionError, VkError } from "./errors.ts";
 import { Arena, encode, link, readStructAt } from "./ffi/layout.ts";
 import { rt } from "./ffi/runtime.ts";
 import type { Callback, Pointer } from "./ffi/types.ts";
@@ -21,6 +22,11 @@ import {
 } from "./ffi/vk_structs.ts";
 import { type ExtensionFunctions, vk } from "./ffi/vulkan.ts";
 import { PhysicalDevice } from "./physical_device.ts";
+
+const VK_ERROR_INITIALIZATION_FAILED = -3;
+const VK_ERROR_INCOMPATIBLE_DRIVER = -9;
+// How many instances this process created (NVIDIA refuses the 31st: ../DRIVERS.md).
+let instancesCreated = 0;
 
 /** The Khronos validation layer. */
 export const VALIDATION_LAYER = "VK_LAYER_KHRONOS_validation";
@@ -36,10 +42,25 @@ const SEVERITY_BITS: Record<Severity, number> = {
 };
 const TYPE_BITS = { general: 0x1, validation: 0x2, performance: 0x4, "device-address": 0x8 };
 
-/** One message from the validation layers. */
+/**
+ * One message from the debug messenger: from a layer (the validation layer's carry a VUID or a
+ * message id name) or a driver's own report (Mesa's `lvp_device.c:1799:
+ * VK_ERROR_INVALID_EXTERNAL_HANDLE`, whose id name is a source location).
+ */
 export interface ValidationMessage {
   /** How bad it is. */
   severity: Severity;
+  /**
+   * Who sent it: `"layer"` (a message with a VUID or message id name) or `"driver"` (a driver
+   * reporting an error of its own through the messenger: no id name, or a source location).
+   */
+  source: "layer" | "driver";
+  /**
+   * True for a driver's report made during a call that failed and that vkshare turned into a
+   * typed error (an `ImportError` carries it in `driverReports`): it is recorded, not
+   * counted among {@linkcode Instance.validationErrors}.
+   */
+  expected: boolean;
   /** Its kinds: general, validation, performance. */
   types: string[];
   /** The VUID or message id name, e.g. `VUID-vkAllocateMemory-pAllocateInfo-01714`. */
@@ -144,6 +165,7 @@ export class Instance extends Resource {
   #debugUtils: ExtensionFunctions<typeof VK_EXT_debug_utils> | undefined;
   #physicalDevices: PhysicalDevice[] | undefined;
   #callbackError: unknown;
+  #received = 0;
 
   private constructor(
     handle: Pointer,
@@ -233,12 +255,21 @@ export class Instance extends Resource {
     const r = vk().vkCreateInstance(info.bytes, null, out);
     if (r < 0) {
       callback?.close();
-      check(r, "vkCreateInstance", {
-        apiVersion: versionString(apiVersion),
-        layers,
-        extensions,
-      });
+      const details = { apiVersion: versionString(apiVersion), layers, extensions };
+      if (r === VK_ERROR_INCOMPATIBLE_DRIVER || r === VK_ERROR_INITIALIZATION_FAILED) {
+        const causes = instanceFailureCauses(diagnoseLoader(), instancesCreated);
+        throw new VkError(
+          "vkCreateInstance",
+          r,
+          details,
+          `no Vulkan driver could start. Likely causes:\n${
+            causes.map((c) => `  - ${c}`).join("\n")
+          }`,
+        );
+      }
+      check(r, "vkCreateInstance", details);
     }
+    instancesCreated++;
     const instance = new Instance(rt.pointer(out[0]), apiVersion, layers, extensions, callback);
     box.target = instance;
     for (const m of early) instance.#report(m, validation!);
@@ -263,6 +294,7 @@ export class Instance extends Resource {
   }
 
   #report(m: ValidationMessage, options: ValidationOptions): void {
+    this.#received++;
     this.validationMessages.push(m);
     if (this.validationMessages.length > 10_000) this.validationMessages.shift();
     options.onMessage?.(m);
@@ -273,9 +305,31 @@ export class Instance extends Resource {
     return this.#callback !== undefined;
   }
 
-  /** The collected messages of severity `error`. */
+  /**
+   * The collected messages of severity `error`, less the driver reports that vkshare expected
+   * (made during a call whose failure it turned into a typed error).
+   */
   get validationErrors(): ValidationMessage[] {
-    return this.validationMessages.filter((m) => m.severity === "error");
+    return this.validationMessages.filter((m) => m.severity === "error" && !m.expected);
+  }
+
+  /** @internal How many messages have arrived so far: a mark for {@linkcode Instance.expectedSince}. */
+  get messageMark(): number {
+    return this.#received;
+  }
+
+  /**
+   * @internal Marks the driver reports that arrived since `mark` as expected (the call they came
+   * from failed, and vkshare reports that failure as a typed error) and returns them.
+   */
+  expectedSince(mark: number): ValidationMessage[] {
+    const n = this.#received - mark;
+    if (n <= 0) return [];
+    const m = this.validationMessages;
+    const since = m.slice(Math.max(0, m.length - n));
+    const reports = since.filter((x) => x.source === "driver");
+    for (const r of reports) r.expected = true;
+    return reports;
   }
 
   /** Throws if the validation layers reported an error (or the message callback failed). */
@@ -326,14 +380,28 @@ export class Instance extends Resource {
   }
 }
 
+/**
+ * Who sent a messenger message with id name `id` and number `idNumber`: the validation layer's
+ * carry a VUID or a message id name (`VUID-vkAllocateMemory-...`, `UNASSIGNED-...`) and a hash
+ * for a number; a driver's own report has no id name, or its source location
+ * (`../src/gallium/frontends/lavapipe/lvp_device.c:1799`, Mesa's vk_log) and number 0.
+ */
+export function messageSource(id: string, idNumber: number): "layer" | "driver" {
+  if (id === "") return "driver";
+  return idNumber === 0 && /\.(c|cc|cpp|h|hpp)(:\d+)+$/.test(id) ? "driver" : "layer";
+}
+
 function decodeMessage(severity: number, types: number, data: Pointer): ValidationMessage {
   const d = readStructAt(VkDebugUtilsMessengerCallbackDataEXT, data);
   const sev = (Object.entries(SEVERITY_BITS) as [Severity, number][])
     .reduce<Severity>((acc, [name, bit]) => (severity & bit ? name : acc), "verbose");
+  const id = d.pMessageIdName ?? "";
   return {
     severity: sev,
+    source: messageSource(id, d.messageIdNumber),
+    expected: false,
     types: Object.entries(TYPE_BITS).filter(([, b]) => types & b).map(([n]) => n),
-    id: d.pMessageIdName ?? "",
+    id,
     idNumber: d.messageIdNumber,
     message: d.pMessage ?? "",
     objects: d.pObjects.map((o) => ({

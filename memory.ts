@@ -303,9 +303,13 @@ function allocateImport(
   memoryTypeIndex: number,
 ): bigint {
   const out = out64();
+  const instance = device.physicalDevice.instance;
+  const mark = instance.messageMark;
   const r = vk().vkAllocateMemory(device.live, info, null, out);
   if (r !== 0) {
-    throw new ImportError("vkAllocateMemory", r, details, canary(device, memoryTypeIndex));
+    const reports = instance.expectedSince(mark);
+    const still = canary(device, memoryTypeIndex);
+    throw new ImportError("vkAllocateMemory", r, details, still, "allocates", reports);
   }
   return out[0];
 }

@@ -226,6 +226,18 @@ test(
     assertStringIncludes(e.message, "vkAllocateMemory failed");
     assertStringIncludes(e.message, e.deviceStillAllocates ? "still allocates" : "new Device");
     assert(isOpenFd(memfd), "the caller's fd is still open");
+    // What the driver itself said about the refusal (Mesa 22.3 reports it through the messenger,
+    // Mesa 25 and NVIDIA do not) is on the error, recorded as expected, and not counted as a
+    // validation error by the test's check of the layer's messages.
+    if (/^Mesa 22\./.test(pd.driverInfo ?? "")) {
+      assert(e.driverReports.length > 0, "Mesa 22.3 reports the refused import itself");
+      assertStringIncludes(e.message, "the driver said: ");
+    }
+    for (const r of e.driverReports) {
+      assertEquals([r.source, r.expected], ["driver", true]);
+      assert(pd.instance.validationMessages.includes(r), "the report is recorded");
+      assert(!pd.instance.validationErrors.includes(r), "and not counted");
+    }
     c[Symbol.dispose]();
     assertEquals(openFds(), fds, "no fd leaked");
     libc().close(memfd);

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { bytes, defineStruct, u16, u64, u8 } from "./layout.ts";
 import { openFirst } from "./library.ts";
 import { rt } from "./runtime.ts";
 import type { FunctionsOf, Library } from "./types.ts";
@@ -111,7 +112,79 @@ export const LIBC = {
     parameters: [],
     result: "pointer", // int*
   },
+  fstat: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // struct stat* statbuf
+    ],
+    result: "i32",
+  },
+  umask: {
+    parameters: [
+      "u32", // mode_t mask
+    ],
+    result: "u32", // mode_t
+  },
+  opendir: {
+    parameters: [
+      "buffer", // const char* name
+    ],
+    result: "pointer", // DIR*
+  },
+  readdir: {
+    parameters: [
+      "pointer", // DIR* dirp
+    ],
+    result: "pointer", // struct dirent*
+  },
+  closedir: {
+    parameters: [
+      "pointer", // DIR* dirp
+    ],
+    result: "i32",
+  },
 } as const;
+
+/**
+ * `struct dirent` (glibc, 64-bit Linux), for the names that `readdir` returns. Checked against
+ * the compiler with the other libc layouts.
+ */
+export const dirent = defineStruct("struct dirent", {
+  d_ino: u64("ino_t"),
+  d_off: u64("off_t"),
+  d_reclen: u16("unsigned short"),
+  d_type: u8("unsigned char"),
+  d_name: { ...bytes(256), c: "char" },
+});
+
+/** The names in directory `path` (without `.` and `..`), or null when it cannot be opened. */
+export function listDir(path: string): string[] | null {
+  const c = libc();
+  const dir = c.opendir(new TextEncoder().encode(path + "\0"));
+  if (rt.address(dir) === 0n) return null;
+  const names: string[] = [];
+  try {
+    for (;;) {
+      const e = c.readdir(dir);
+      if (rt.address(e) === 0n) break;
+      const name = rt.cstring(e, dirent.offsets.d_name);
+      if (name !== "." && name !== "..") names.push(name);
+    }
+  } finally {
+    c.closedir(dir);
+  }
+  return names.sort();
+}
+
+/**
+ * The device and inode numbers of the file `fd` refers to (`st_dev`, `st_ino`: the first two
+ * fields of `struct stat` on x86_64 and aarch64), or null when it is not open.
+ */
+export function fileId(fd: number): { dev: bigint; ino: bigint } | null {
+  const st = new BigUint64Array(32); // 256 bytes: more than struct stat on either architecture
+  if (libc().fstat(fd, st) < 0) return null;
+  return { dev: st[0], ino: st[1] };
+}
 
 /** fcntl commands and flags (the same on every Linux architecture). */
 export const F_GETFD = 1;

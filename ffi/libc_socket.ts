@@ -9,6 +9,7 @@
  */
 import { bytes, defineStruct, i16, i32, u16, u32, u64, voidPtr } from "./layout.ts";
 import type { AnyStruct } from "./layout.ts";
+import { dirent } from "./libc.ts";
 import { openFirst } from "./library.ts";
 import type { FunctionsOf, Library } from "./types.ts";
 
@@ -214,10 +215,11 @@ export const LIBC_STRUCTS: readonly AnyStruct[] = [
   sockaddr_un,
   pollfd,
   ucred,
+  dirent,
 ];
 
 /** The headers that declare them (`_GNU_SOURCE` for `struct ucred`). */
-export const LIBC_HEADERS = ["sys/socket.h", "sys/un.h", "poll.h"] as const;
+export const LIBC_HEADERS = ["sys/socket.h", "sys/un.h", "poll.h", "dirent.h"] as const;
 
 /** `CMSG_ALIGN(n)`: ancillary data is aligned to `size_t`. */
 export function cmsgAlign(n: number): number {

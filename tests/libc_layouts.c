@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <poll.h>
+#include <dirent.h>
 
 #define STRUCT(T, first) printf("%s\n  \"" #T "\": {\"size\": %zu, \"align\": %zu", first ? "" : ",", sizeof(T), _Alignof(T))
 #define STYPE(v) printf(", \"sType\": %d", (int)(v))
@@ -84,6 +85,21 @@ int main(void) {
   SIZE(struct ucred, pid, 1);
   SIZE(struct ucred, uid, 0);
   SIZE(struct ucred, gid, 0);
+  printf("}}");
+  STRUCT(struct dirent, 0);
+  NO_STYPE();
+  printf(", \"offsets\": {");
+  FIELD(struct dirent, d_ino, 1);
+  FIELD(struct dirent, d_off, 0);
+  FIELD(struct dirent, d_reclen, 0);
+  FIELD(struct dirent, d_type, 0);
+  FIELD(struct dirent, d_name, 0);
+  printf("}, \"sizes\": {");
+  SIZE(struct dirent, d_ino, 1);
+  SIZE(struct dirent, d_off, 0);
+  SIZE(struct dirent, d_reclen, 0);
+  SIZE(struct dirent, d_type, 0);
+  SIZE(struct dirent, d_name, 0);
   printf("}}");
   printf("\n}\n");
   return 0;

@@ -1,32 +1,121 @@
-// Makes sure this machine can run vkshare: a Vulkan loader, at least one Vulkan device, and (with
-// --for-tests) the Khronos validation layer. Where they are missing on Debian/Ubuntu and we run as
-// root, installs Mesa's software driver (lavapipe) with apt-get; otherwise stops with the one
-// command that installs it. Run by `deno task demo` and `deno task test` (and their Bun
-// counterparts) before anything else; node: modules keep it runnable on both.
+/**
+ * Makes sure this machine can run vkshare: a Vulkan loader, at least one Vulkan device, and (with
+ * --for-tests) the Khronos validation layer. It diagnoses before it installs anything:
+ *
+ * - libvulkan loads and a device exists (and the layer, for the tests): nothing to do;
+ * - `VKSHARE_LIBVULKAN`, `VK_DRIVER_FILES` or `VK_ICD_FILENAMES` names a path that does not exist,
+ *   or a device list that is empty: says so, and installs nothing (a package would not help);
+ * - otherwise it installs just the missing packages (the loader, Mesa's software driver
+ *   lavapipe, the validation layer) with apt-get where it runs as root on Debian/Ubuntu, and
+ *   elsewhere prints the exact command.
+ *
+ * Run by `deno task demo` and `deno task test` (and their Bun counterparts) before anything
+ * else; node: modules keep it runnable on both.
+ *
+ *     deno run -A tools/setup.ts [--for-tests] [--dry-run]
+ *
+ * @module
+ */
 // @ts-types="../tests/_node_child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="../tests/_node_fs.d.ts"
 import { readFileSync } from "node:fs";
+import { diagnoseLoader } from "../_loader.ts";
+import { LIBVULKAN_ENV } from "../ffi/vulkan.ts";
 import { availableLayers, Instance, VALIDATION_LAYER } from "../mod.ts";
+import { parseCli } from "./_cli.ts";
 
-const forTests = process.argv.slice(2).includes("--for-tests");
-const packages = [
-  "libvulkan1",
-  "mesa-vulkan-drivers",
-  ...(forTests ? ["vulkan-validationlayers"] : []),
-];
-const command = `sudo apt-get install -y ${packages.join(" ")}`;
+const cli = parseCli({
+  name: "tools/setup.ts",
+  summary:
+    "Checks that vkshare can run here (libvulkan, a Vulkan device, and with --for-tests the\nvalidation layer); installs only what is missing, with apt-get, when root on Debian/Ubuntu.",
+  flags: {
+    "for-tests": { type: "boolean", description: "also require the validation layer" },
+    "dry-run": {
+      type: "boolean",
+      description: "say what is missing and what would be installed; install nothing",
+    },
+  },
+});
+const forTests = cli.flag("for-tests");
+const dryRun = cli.flag("dry-run");
 
-function missing(): string | undefined {
+/** What is wrong: a message, and the packages that would mend it (none: no package helps). */
+interface Finding {
+  why: string;
+  packages: string[];
+}
+
+function diagnose(): Finding | undefined {
+  const d = diagnoseLoader();
+  const named = d.missing.filter((m) => m.variable === LIBVULKAN_ENV);
+  if (named.length) {
+    return {
+      why: `${LIBVULKAN_ENV}=${
+        named[0].path
+      } does not exist: unset it or point it at libvulkan.so.1`,
+      packages: [],
+    };
+  }
+  let devices: number;
   try {
-    using instance = Instance.create();
-    if (instance.physicalDevices().length === 0) return "the Vulkan loader found no device";
-    if (forTests && !availableLayers().some((l) => l.name === VALIDATION_LAYER)) {
-      return `the tests need ${VALIDATION_LAYER}`;
-    }
-    return undefined;
+    using instance = Instance.create({ applicationName: "vkshare setup" });
+    devices = instance.physicalDevices().length;
   } catch (e) {
-    return (e as Error).message.split("\n")[0];
+    const message = (e as Error).message;
+    if ((e as Error).name === "LibraryLoadError") {
+      if (d.variables[LIBVULKAN_ENV]) {
+        return { why: `${LIBVULKAN_ENV}: ${message.split("\n").join(" ")}`, packages: [] };
+      }
+      return { why: "the Vulkan loader (libvulkan.so.1) is not installed", packages: all() };
+    }
+    devices = 0;
+    if (!/VK_ERROR_INCOMPATIBLE_DRIVER|VK_ERROR_INITIALIZATION_FAILED/.test(message)) {
+      return { why: message, packages: [] };
+    }
+  }
+  if (devices === 0) {
+    const only = d.variables.VK_DRIVER_FILES !== undefined
+      ? "VK_DRIVER_FILES"
+      : d.variables.VK_ICD_FILENAMES !== undefined
+      ? "VK_ICD_FILENAMES"
+      : undefined;
+    if (only) {
+      const gone = d.missing.filter((m) => m.variable === only).map((m) => m.path);
+      return {
+        why: `${only}=${d.variables[only]} ${
+          gone.length ? `names ${gone.join(", ")}, which does not exist` : "names no working driver"
+        }: the loader reads only what it names, so installing a driver would not help; unset it or fix it`,
+        packages: [],
+      };
+    }
+    return {
+      why: d.manifests.length
+        ? `the Vulkan drivers installed (${d.manifests.join(", ")}) show no device`
+        : "no Vulkan driver is installed",
+      packages: ["mesa-vulkan-drivers", ...(forTests && !hasLayer() ? [LAYER_PACKAGE] : [])],
+    };
+  }
+  if (forTests && !hasLayer()) {
+    return {
+      why: `the tests need ${VALIDATION_LAYER}, which is not installed`,
+      packages: [LAYER_PACKAGE],
+    };
+  }
+  return undefined;
+}
+
+const LAYER_PACKAGE = "vulkan-validationlayers";
+
+function all(): string[] {
+  return ["libvulkan1", "mesa-vulkan-drivers", ...(forTests ? [LAYER_PACKAGE] : [])];
+}
+
+function hasLayer(): boolean {
+  try {
+    return availableLayers().some((l) => l.name === VALIDATION_LAYER);
+  } catch {
+    return false;
   }
 }
 
@@ -48,21 +137,35 @@ function run(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
-const why = missing();
-if (why !== undefined) {
-  console.error(`setup: ${why}`);
+const found = diagnose();
+if (found !== undefined) {
+  console.error(`setup: ${found.why}`);
+  if (found.packages.length === 0) process.exit(1);
+  const install = ["install", "-y", "-q", "--no-install-recommends", ...found.packages];
+  if (dryRun) {
+    console.error(
+      `setup: would install ${found.packages.join(" ")} (--dry-run: nothing installed)`,
+    );
+    process.exit(1);
+  }
   if (process.platform === "linux" && debianLike() && process.getuid?.() === 0) {
-    console.error("setup: installing Mesa's software Vulkan driver (lavapipe)");
-    const ok = run("apt-get", ["update", "-q"])
-      && run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages]);
-    const still = ok ? missing() : "apt-get failed";
+    console.error(`setup: installing ${found.packages.join(" ")}`);
+    const ok = run("apt-get", ["update", "-q"]) && run("apt-get", install);
+    const still = ok ? diagnose() : { why: "apt-get failed", packages: [] };
     if (still !== undefined) {
-      console.error(`setup: still not ready: ${still}`);
+      console.error(`setup: still not ready: ${still.why}`);
       process.exit(1);
     }
     console.error("setup: ready");
   } else {
-    console.error(`setup: install a Vulkan driver, then run this again:\n  ${command}`);
+    const command = `sudo apt-get install -y ${found.packages.join(" ")}`;
+    console.error(
+      debianLike()
+        ? `setup: install it, then run this again:\n  ${command}`
+        : `setup: install ${
+          found.packages.join(", ")
+        } (the names Debian gives them) with this system's package manager, then run this again`,
+    );
     process.exit(1);
   }
 }

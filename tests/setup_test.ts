@@ -1,0 +1,77 @@
+// tools/setup.ts diagnoses before it installs: a wrong variable is named and nothing installed;
+// a missing validation layer asks for that package alone; a working machine needs nothing.
+// Runs the tool as a child process with this runtime (--dry-run: it never installs here).
+// @ts-types="./_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+// @ts-types="./_node_fs.d.ts"
+import { mkdtempSync, rmSync } from "node:fs";
+// @ts-types="./_node_os.d.ts"
+import { tmpdir } from "node:os";
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { diagnoseLoader } from "../_loader.ts";
+import { scriptCommand, test } from "./_harness.ts";
+import "./_vk.ts";
+
+const SETUP = new URL("../tools/setup.ts", import.meta.url).pathname;
+
+function setup(args: string[], env: Record<string, string | undefined> = {}) {
+  const [cmd, ...argv] = scriptCommand(SETUP, args);
+  const r = spawnSync(cmd, argv, { encoding: "utf8", env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test("setup: a machine that runs the tests needs nothing", () => {
+  const r = setup(["--for-tests", "--dry-run"]);
+  assertEquals([r.code, r.err], [0, ""]);
+});
+
+test("setup: VK_DRIVER_FILES or VKSHARE_LIBVULKAN naming nothing is said, and nothing installed", () => {
+  for (const v of ["VK_DRIVER_FILES", "VK_ICD_FILENAMES"]) {
+    const r = setup(["--for-tests"], {
+      VK_DRIVER_FILES: undefined,
+      VK_ICD_FILENAMES: undefined,
+      [v]: "/nonexistent/icd.json",
+    });
+    assertEquals(r.code, 1, r.err);
+    assertStringIncludes(r.err, `${v}=/nonexistent/icd.json names /nonexistent/icd.json`);
+    assert(!r.err.includes("apt-get"), r.err);
+  }
+  const r = setup([], { VKSHARE_LIBVULKAN: "/nonexistent/libvulkan.so.1" });
+  assertEquals(r.code, 1);
+  assertStringIncludes(r.err, "VKSHARE_LIBVULKAN=/nonexistent/libvulkan.so.1 does not exist");
+  assert(!r.err.includes("apt-get"), r.err);
+});
+
+test("setup: only the validation layer missing asks for that package alone", () => {
+  // The loader finds layers through XDG_DATA_DIRS: an empty one hides the installed layer; the
+  // driver stays, named by VK_DRIVER_FILES.
+  const empty = mkdtempSync(`${tmpdir()}/vkshare-setup-`);
+  try {
+    const drivers = process.env.VK_DRIVER_FILES ?? diagnoseLoader().manifests.join(":");
+    const r = setup(["--for-tests", "--dry-run"], {
+      XDG_DATA_DIRS: empty,
+      XDG_CONFIG_DIRS: empty,
+      VK_DRIVER_FILES: drivers,
+      VK_LAYER_PATH: undefined,
+    });
+    assertEquals(r.code, 1, r.err);
+    assertStringIncludes(r.err, "the tests need VK_LAYER_KHRONOS_validation");
+    assertStringIncludes(r.err, "would install vulkan-validationlayers (");
+    // Without --for-tests, the same machine is ready.
+    const plain = setup(["--dry-run"], { XDG_DATA_DIRS: empty, VK_DRIVER_FILES: drivers });
+    assertEquals(plain.code, 0, plain.err);
+  } finally {
+    rmSync(empty, { recursive: true });
+  }
+});
+
+test("setup: --help prints the usage and exits 0; an unknown flag exits 2", () => {
+  const help = setup(["--help"]);
+  assertEquals(help.code, 0);
+  assertStringIncludes(help.out, "usage: tools/setup.ts");
+  const bad = setup(["--bogus"]);
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.err, "--bogus");
+  assertStringIncludes(bad.err, "usage: tools/setup.ts");
+});

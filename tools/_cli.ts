@@ -1,0 +1,150 @@
+/**
+ * The command lines of vkshare's examples, benchmarks and tools, on both runtimes: flags are read
+ * with `node:util`'s `parseArgs` (strict: an unknown flag or a flag without its value is an
+ * error), `--help` prints the usage and exits 0 before any work, and a bad argument prints one
+ * line and the usage and exits 2, before any device is created.
+ *
+ * @example
+ * ```ts
+ * const cli = parseCli({
+ *   name: "examples/share_memory.ts",
+ *   summary: "Two devices share a buffer.",
+ *   flags: { size: { type: "string", value: "BYTES", description: "bytes", default: "65536" } },
+ * });
+ * const size = cli.int("size", { min: 1 });
+ * ```
+ *
+ * @module
+ */
+// @ts-types="../tests/_node_util.d.ts"
+import { parseArgs } from "node:util";
+
+/** One flag: `--name VALUE` (string) or `--name` (boolean). */
+export interface Flag {
+  /** Its kind: a value follows it, or it stands alone. */
+  type: "string" | "boolean";
+  /** What it does, for the usage. */
+  description: string;
+  /** The value's name in the usage (`BYTES`). */
+  value?: string;
+  /** The value when the flag is absent (shown in the usage). */
+  default?: string;
+}
+
+/** What a command line takes. */
+export interface CliSpec {
+  /** How it is run: `examples/pipeline.ts`. */
+  name: string;
+  /** One or more lines saying what it does. */
+  summary: string;
+  /** Its flags, by long name (`--help` is added). */
+  flags: Record<string, Flag>;
+  /** Whether it takes positional arguments (default: none). */
+  positionals?: boolean;
+}
+
+/** A parsed command line. */
+export interface Cli {
+  /** The string flags given (or their defaults), and the boolean flags given. */
+  values: Record<string, string | boolean | undefined>;
+  /** The positional arguments. */
+  positionals: string[];
+  /** The usage text. */
+  usage: string;
+  /** Prints `message` and the usage on stderr, and exits 2. */
+  fail(message: string): never;
+  /** The string flag `name` (or its default). */
+  string(name: string): string | undefined;
+  /** Whether boolean flag `name` was given. */
+  flag(name: string): boolean;
+  /** Flag `name` as an integer within `min`..`max`; fails (exit 2) otherwise. */
+  int(name: string, range?: { min?: number; max?: number }): number;
+  /** Flag `name` as one of `choices`; fails (exit 2) otherwise. */
+  choice<T extends string>(name: string, choices: readonly T[]): T;
+}
+
+/** The usage text of `spec`. */
+export function usageOf(spec: CliSpec): string {
+  const rows = Object.entries({
+    ...spec.flags,
+    help: { type: "boolean", description: "print this and exit" } as Flag,
+  }).map(([name, f]) => {
+    const left = `--${name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`;
+    const def = f.default !== undefined ? ` (default: ${f.default})` : "";
+    return [left, `${f.description}${def}`];
+  });
+  const w = Math.max(...rows.map(([l]) => l.length));
+  return [
+    `usage: ${spec.name}${spec.positionals ? " [ARGS...]" : ""} [flags]`,
+    "",
+    ...spec.summary.split("\n").map((l) => l ? `${l}` : ""),
+    "",
+    ...rows.map(([l, r]) => `  ${l.padEnd(w)}  ${r}`),
+  ].join("\n");
+}
+
+/**
+ * Parses `argv` (default: this process's arguments) against `spec`. `--help` prints the usage and
+ * exits 0; an unknown flag, a missing value or a positional where none is taken exits 2.
+ */
+export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)): Cli {
+  const usage = usageOf(spec);
+  const fail = (message: string): never => {
+    console.error(`${spec.name}: ${message}\n\n${usage}`);
+    process.exit(2);
+  };
+  const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
+  for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.type };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: spec.positionals ?? false,
+    });
+  } catch (e) {
+    // parseArgs's messages are one line, and name the flag.
+    return fail((e as Error).message.split("\n")[0]);
+  }
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [name, f] of Object.entries(spec.flags)) {
+    values[name] = parsed.values[name] ?? f.default;
+  }
+  const string = (name: string) => {
+    const v = values[name];
+    return typeof v === "string" ? v : undefined;
+  };
+  return {
+    values,
+    positionals: parsed.positionals,
+    usage,
+    fail,
+    string,
+    flag: (name) => values[name] === true,
+    int(name, range = {}) {
+      const raw = string(name);
+      const min = range.min ?? -Infinity, max = range.max ?? Infinity;
+      const n = raw !== undefined && /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) {
+        return fail(`--${name}: expected an integer, got ${JSON.stringify(raw ?? "")}`);
+      }
+      if (n < min || n > max) {
+        const bounds = max === Infinity ? `at least ${min}` : `from ${min} to ${max}`;
+        return fail(`--${name}: expected ${bounds}, got ${n}`);
+      }
+      return n;
+    },
+    choice<T extends string>(name: string, choices: readonly T[]): T {
+      const raw = string(name);
+      if (raw === undefined || !(choices as readonly string[]).includes(raw)) {
+        return fail(`--${name}: expected one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
+      }
+      return raw as T;
+    },
+  };
+}

@@ -1,5 +1,11 @@
 // What semaphores and fences share: the export descriptor, its checks, the export and import
 // of fds (the same dup-and-check policy as memory imports), and timeouts as results.
+import {
+  checkReceivedFd,
+  type ExportKind,
+  learnedExportKind,
+  learnExportKind,
+} from "./_export_kind.ts";
 import type { ExternalSyncCapability } from "./capabilities.ts";
 import type { Device } from "./device.ts";
 import { enumValue, type SemaphoreTypeName } from "./enums.ts";
@@ -10,7 +16,6 @@ import {
   ExportRegistry,
   importableFd,
   importThroughDup,
-  lazyFdKind,
   OwnedFd,
 } from "./fd.ts";
 import { type AnyStruct, Arena, encode } from "./ffi/layout.ts";
@@ -305,8 +310,10 @@ export function exportSync<T extends SyncObject>(
       out[0],
     );
   } else fd = OwnedFd.received(out[0], `${handleType} export of ${t.label}`);
-  const descriptor = syncDescriptor(t.device, k.object, handleType, { semaphoreType });
-  if (fd) lazyFdKind(descriptor, fd);
+  const fdKind = fd
+    ? learnExportKind(t.device, `${k.object}:${handleType}`, fd.number).kind
+    : undefined;
+  const descriptor = syncDescriptor(t.device, k.object, handleType, { semaphoreType, fdKind });
   if (fd) syncExports.record(fd, descriptor);
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
 }
@@ -346,6 +353,27 @@ export function checkSyncOrigin(
     );
   }
   return origin;
+}
+
+/**
+ * What `device`'s own OPAQUE_FD exports of objects of kind `k` are: learned from its first
+ * export, or from an object like `like` made and exported to find out (null when it cannot).
+ */
+function syncExportKind<T extends SyncObject>(
+  k: SyncKind<T>,
+  device: Device,
+  like: SyncDescriptor,
+): ExportKind | null {
+  const key = `${k.object}:OPAQUE_FD`;
+  const had = learnedExportKind(device, key);
+  if (had) return had;
+  try {
+    using a = k.create(device, { exportAs: "OPAQUE_FD", like });
+    a.exportFd("OPAQUE_FD")[Symbol.dispose]();
+  } catch {
+    // This device cannot export one: nothing to learn from.
+  }
+  return learnedExportKind(device, key) ?? null;
 }
 
 /**
@@ -394,14 +422,19 @@ export function importSync<T extends SyncObject>(
     );
   }
   let n = -1;
+  let received = false;
   if (!signaled) {
     n = importableFd(fd);
     const origin = checkSyncOrigin(fd!, n, d);
-    // The descriptor of the export itself needs no check of its kind (and no readlink).
-    const want = origin === d
-      ? undefined
-      : d.fdKind ?? (d.handleType === "SYNC_FD" ? "sync_file" : undefined);
-    checkFdKind(n, want, `${d.handleType} ${k.object}`, origin);
+    if (origin || d.handleType === "SYNC_FD") {
+      // The descriptor of the export itself needs no check of its kind (and no readlink).
+      const want = origin === d
+        ? undefined
+        : d.handleType === "SYNC_FD"
+        ? "sync_file"
+        : d.fdKind;
+      checkFdKind(n, want, `${d.handleType} ${k.object}`, origin);
+    } else received = true; // checked against this device's own exports, below
   }
   if (d.handleType === "OPAQUE_FD") {
     const ids = pd.ids;
@@ -425,6 +458,10 @@ export function importSync<T extends SyncObject>(
       cap,
     );
   }
+  if (received) {
+    checkReceivedFd(n, syncExportKind(k, t.device, d), `${d.handleType} ${k.object}`);
+  }
+
   const call = (fd: number) => {
     using arena = new Arena();
     const info = encode(k.importInfo, {

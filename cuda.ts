@@ -39,9 +39,10 @@ import { CudaError, ShareError } from "./errors.ts";
 import {
   checkFdKind,
   consumeImported,
+  describeFd,
+  fdKind,
   importableFd,
   importThroughDup,
-  lazyFdKind,
   OwnedFd,
 } from "./fd.ts";
 import {
@@ -1022,7 +1023,7 @@ export class CudaMemory extends Resource {
       driverUUID: ids.driverUUID,
       deviceName: `CUDA ${this.context.device.name}`,
     };
-    lazyFdKind(descriptor, fd);
+    descriptor.fdKind = fdKind(describeFd(fd.number) ?? "?");
     recordExport(fd, descriptor);
     return { fd, descriptor, [Symbol.dispose]: () => fd.close() };
   }

@@ -218,6 +218,7 @@ export type ShareRule =
   | "FD_NOT_OPEN"
   | "FD_CONSUMED"
   | "FD_KIND_MISMATCH"
+  | "FD_FORGED"
   | "ALIGNMENT"
   | "NOT_EXTERNAL"
   | "NOT_HOST_VISIBLE"

@@ -342,32 +342,6 @@ export class ExportRegistry<D> {
   }
 }
 
-/**
- * @internal Gives `descriptor` an `fdKind` read from `fd` when it is first asked for (by
- * JSON.stringify, a spread, an import's check) instead of at export: an export imported in this
- * process never needs it, and reading it costs a readlink. Asked for after `fd` was closed or
- * handed on, it is undefined (unknown), as in a descriptor without one.
- */
-export function lazyFdKind(descriptor: { fdKind?: string }, fd: OwnedFd): void {
-  const settle = (value: string | undefined) =>
-    Object.defineProperty(descriptor, "fdKind", {
-      value,
-      enumerable: value !== undefined,
-      writable: true,
-      configurable: true,
-    });
-  Object.defineProperty(descriptor, "fdKind", {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const kind = fd.state === "open" ? fdKind(describeFd(fd.number) ?? "?") : undefined;
-      settle(kind);
-      return kind;
-    },
-    set: settle,
-  });
-}
-
 /** @internal What consumed fd number `fd`, when vkshare closed it after an import. */
 export function consumedBy(fd: number): string | undefined {
   return consumed.get(fd);

@@ -10,6 +10,12 @@
  * @module
  */
 import type { Bindable, DedicatedTarget } from "./_bindable.ts";
+import {
+  checkReceivedFd,
+  type ExportKind,
+  learnedExportKind,
+  learnExportKind,
+} from "./_export_kind.ts";
 import { Resource } from "./_resource.ts";
 import { out64, outInt, positiveSize } from "./_vk.ts";
 import { handleTypeMask } from "./buffer.ts";
@@ -41,7 +47,6 @@ import {
   fdSize,
   importableFd,
   importThroughDup,
-  lazyFdKind,
   OwnedFd,
 } from "./fd.ts";
 import { Arena, encode, link } from "./ffi/layout.ts";
@@ -186,6 +191,25 @@ export function checkOrigin(
       );
     }
   }
+}
+
+/**
+ * What `device`'s own exports of `t` are: learned from its first export, or from a 4 KiB
+ * exportable allocation made to find out. DMA_BUF is always a dma-buf. Null when the device
+ * cannot export `t` (then only the kinds no driver blocks on are taken).
+ */
+function memoryExportKind(device: Device, t: "OPAQUE_FD" | "DMA_BUF"): ExportKind | null {
+  if (t === "DMA_BUF") return { kind: "dmabuf", mesaDriverId: null };
+  const key = `memory:${t}`;
+  const had = learnedExportKind(device, key);
+  if (had) return had;
+  try {
+    using m = DeviceMemory.allocate(device, { size: 4096, exportAs: t });
+    m.exportFd(t)[Symbol.dispose]();
+  } catch {
+    // This device cannot export t: nothing to learn from.
+  }
+  return learnedExportKind(device, key) ?? null;
 }
 
 /** @internal Records an export made outside DeviceMemory (CUDA's), for {@linkcode originOf}. */
@@ -534,14 +558,17 @@ export class DeviceMemory extends Resource {
       }
     }
 
-    // The fd: open, not consumed, the exporter's kind, and the descriptor the export made.
+    // The fd: open, not consumed, and either an export of this process (then the descriptor
+    // must be the export's) or of the kind this device's own exports are, whatever the
+    // descriptor says (_export_kind.ts): the driver reads the fd, not the descriptor.
     const n = importableFd(fd);
     const origin = originOf(fd);
-    if (origin) checkOrigin(n, origin, d, ["handleType", "size", "memoryTypeIndex", "dedicated"]);
-    // The fd's kind and size: known from its export when that is in this process (one readlink
-    // and two lseeks fewer; none when the descriptor is the export's own), read from the fd
-    // otherwise.
-    checkFdKind(n, origin === d ? undefined : d.fdKind, `${t} memory`, origin);
+    if (origin) {
+      checkOrigin(n, origin, d, ["handleType", "size", "memoryTypeIndex", "dedicated"]);
+      checkFdKind(n, origin === d ? undefined : d.fdKind, `${t} memory`, origin);
+    } else {
+      checkReceivedFd(n, memoryExportKind(device, t), `${t} memory`, d.size);
+    }
     const fsize = origin ? null : fdSize(n);
     if (fsize !== null && fsize > 0n && fsize < BigInt(d.size)) {
       throw new ShareError(
@@ -840,8 +867,8 @@ export class DeviceMemory extends Resource {
       );
     }
     const fd = OwnedFd.received(out[0], `${handleType} export of ${this.label}`);
-    const descriptor = this.descriptor(handleType);
-    lazyFdKind(descriptor, fd);
+    const kind = learnExportKind(this.device, `memory:${handleType}`, out[0]).kind;
+    const descriptor = this.descriptor(handleType, kind);
     openExports.record(fd, descriptor);
     return { fd, descriptor, [Symbol.dispose]: () => fd.close() };
   }

@@ -112,6 +112,15 @@ export const LIBC = {
     parameters: [],
     result: "pointer", // int*
   },
+  pread: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // void* buf
+      "usize", // size_t count
+      "i64", // off_t offset
+    ],
+    result: "isize", // ssize_t
+  },
   fstat: {
     parameters: [
       "i32", // int fd
@@ -192,6 +201,14 @@ export const F_GETFD = 1;
 export const F_SETFD = 2;
 /** `F_DUPFD_CLOEXEC` */
 export const F_DUPFD_CLOEXEC = 1030;
+/** `F_GET_SEALS` (memfd seals). */
+export const F_GET_SEALS = 1034;
+/** `F_SEAL_SEAL`: no more seals can be added. */
+export const F_SEAL_SEAL = 1;
+/** `F_SEAL_SHRINK`: the file cannot shrink. */
+export const F_SEAL_SHRINK = 2;
+/** `F_SEAL_GROW`: the file cannot grow. */
+export const F_SEAL_GROW = 4;
 /** `FD_CLOEXEC` */
 export const FD_CLOEXEC = 1;
 /** `O_RDONLY` */

@@ -14,6 +14,8 @@ export interface Probe {
   host: { importable: boolean; why?: string };
   /** Whether any memory type is host-visible. */
   hostVisible: boolean;
+  /** The driver's own description (`Mesa 22.3.6 (LLVM 15.0.6)`). */
+  driverInfo: string;
 }
 
 function probe(): Probe {
@@ -28,6 +30,7 @@ function probe(): Probe {
     dmaBuf: { exportable: d.exportable, importable: d.importable, why: d.unsupported },
     host: { importable: h.importable, why: h.unsupported },
     hostVisible: pd.memoryTypes.some((t) => t.flags.includes("HOST_VISIBLE")),
+    driverInfo: pd.driverInfo ?? "",
   };
 }
 

@@ -7,3 +7,12 @@ export function rmSync(path: string, options?: { recursive?: boolean; force?: bo
 export function mkdirSync(path: string, options?: { recursive?: boolean; mode?: number }): void;
 export function readdirSync(path: string): string[];
 export function statSync(path: string): { size: number; mode: number };
+export function openSync(path: string, flags: string): number;
+export function writeSync(
+  fd: number,
+  buffer: Uint8Array,
+  offset?: number,
+  length?: number,
+  position?: number,
+): number;
+export function closeSync(fd: number): void;

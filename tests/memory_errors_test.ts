@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 // @ts-types="./_node_path.d.ts"
 import { join } from "node:path";
-import { libc, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
+import { fdSize } from "../fd.ts";
+import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
 import {
   Device,
@@ -18,6 +19,7 @@ import {
   isOpenFd,
   type MemoryDescriptor,
 } from "../mod.ts";
+import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "./_forge.ts";
 import { test } from "./_harness.ts";
 import { cannotShare, caps, openFds, withTwoDevices } from "./_memory.ts";
 import { assertRule } from "./_vk.ts";
@@ -213,13 +215,24 @@ test(
   withTwoDevices((a, b, pd) => {
     using ma = DeviceMemory.allocate(a, { size: SIZE, exportAs: "OPAQUE_FD" });
     using exp = ma.exportFd();
-    // A descriptor from elsewhere that does not name the fd's kind, and a memfd: vkshare cannot
-    // tell it from an export, so the driver sees it. Use a third device: NVIDIA's stops
-    // allocating after a failed import.
-    const { fdKind: _, ...foreign } = exp.descriptor;
-    const memfd = libc().memfd_create!(cString("not-an-export"), 1);
+    // An fd vkshare cannot tell from an export of this driver, from a descriptor that does not
+    // name its kind: on lavapipe a faithful copy of the export's memfd (Mesa's header, seals)
+    // that is also sealed against writing, so the driver's shared mapping of it fails; elsewhere
+    // a new descriptor of the device file the exports are (/dev/nvidiactl). Use a third device:
+    // NVIDIA's stops allocating after a failed import.
+    const { fdKind: kind, ...foreign } = exp.descriptor;
+    let memfd: number;
+    if (kind === "memfd") {
+      const real = exp.fd.fd;
+      const offset = Number(new DataView(readAt(real, 16, 0).buffer).getBigUint64(8, true));
+      memfd = forgedMemfd(Number(fdSize(real)), readAt(real, 32, 0), MESA_SEALS | F_SEAL_WRITE, {
+        at: offset - 8,
+        value: BigInt(offset),
+      });
+    } else {
+      memfd = libc().open(cString(kind!), O_RDWR | O_CLOEXEC, 0);
+    }
     assert(memfd >= 0);
-    libc().ftruncate(memfd, BigInt(SIZE));
     const fds = openFds();
     using c = Device.create(pd);
     const e = assertThrows(() => DeviceMemory.importFd(c, memfd, foreign), ImportError);

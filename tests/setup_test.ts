@@ -15,9 +15,14 @@ import "./_vk.ts";
 
 const SETUP = new URL("../tools/setup.ts", import.meta.url).pathname;
 
+/** Runs the tool with `env` changed; an undefined value unsets the variable. */
 function setup(args: string[], env: Record<string, string | undefined> = {}) {
-  const [cmd, ...argv] = scriptCommand(SETUP, args);
-  const r = spawnSync(cmd, argv, { encoding: "utf8", env: { ...process.env, ...env } });
+  // Through env(1): Deno's spawnSync adds `env` to its own environment, so it cannot unset.
+  const unset = Object.keys(env).filter((k) => env[k] === undefined).flatMap((k) => ["-u", k]);
+  const set = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+  const r = spawnSync("env", [...unset, ...set, ...scriptCommand(SETUP, args)], {
+    encoding: "utf8",
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 

@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { fdSize, isOpenFd } from "../fd.ts";
 import { libc } from "../ffi/libc.ts";
-import { Device, DeviceMemory, type MemoryDescriptor } from "../mod.ts";
+import { type Device, DeviceMemory, type MemoryDescriptor } from "../mod.ts";
 import { eventfd, fifo, forgedMemfd, MESA_SEALS, pipe, readAt, socketpair } from "./_forge.ts";
 import { test } from "./_harness.ts";
 import { cannotShare, caps, openFds, withTwoDevices } from "./_memory.ts";

@@ -17,7 +17,7 @@
 import { ProtocolError } from "./errors.ts";
 import { ErrnoError, OwnedFd } from "./fd.ts";
 import { Arena, encode, readStruct } from "./ffi/layout.ts";
-import { errno, libc } from "./ffi/libc.ts";
+import { errno, fileTypeAt, libc } from "./ffi/libc.ts";
 import {
   AF_UNIX,
   cmsghdr,
@@ -62,6 +62,31 @@ const EAGAIN = 11;
 const EINTR = 4;
 const ETIMEDOUT = 110;
 const EACCES = 13;
+const EADDRINUSE = 98;
+const ECONNREFUSED = 111;
+const S_IFSOCK = 0o140000;
+
+/** Binds `fd` to `a` with a umask of 0177 (a socket file is then 0600); 0 or the errno. */
+function bindPrivate(fd: number, a: { bytes: Uint8Array; length: number }): number {
+  const c = libc();
+  const old = c.umask(0o177);
+  try {
+    return libcSocket().bind(fd, a.bytes, a.length) < 0 ? errno() : 0;
+  } finally {
+    c.umask(old);
+  }
+}
+
+/** Whether `path` is a socket file that nobody listens on (connect: ECONNREFUSED). */
+function isStaleSocket(path: string, a: { bytes: Uint8Array; length: number }): boolean {
+  if (fileTypeAt(path) !== S_IFSOCK) return false; // never remove what is not a socket
+  const probe = newSocket();
+  try {
+    return libcSocket().connect(probe, a.bytes, a.length) < 0 && errno() === ECONNREFUSED;
+  } finally {
+    libc().close(probe);
+  }
+}
 
 /** Where a server listens: a filesystem path, or a name in the abstract namespace. */
 export type SocketAddress = string | { abstract: string };
@@ -228,7 +253,7 @@ export class ShareSocket implements Disposable {
           r = -1;
         } else if (r < 0) {
           const e = errno();
-          const retry = e === 2 || e === 111; // ENOENT, ECONNREFUSED: not listening yet
+          const retry = e === 2 || e === ECONNREFUSED; // ENOENT: not listening yet
           if (!retry || performance.now() >= end) {
             throw new ErrnoError("connect", e, describe(at));
           }
@@ -476,6 +501,12 @@ function parse(packet: Uint8Array, n: number, flags: number, fdCount: number): u
 /** Options of {@linkcode ShareServer.listen}. */
 export interface ListenOptions extends SecurityOptions {
   /**
+   * Whether SIGINT and SIGTERM, while the server is open, remove its socket file and directory
+   * and end the process with 130 or 143 (default true). Set false when the script handles these
+   * signals itself (and closes the server).
+   */
+  cleanupOnSignal?: boolean;
+  /**
    * Where to listen: a path (which must not exist), or `{ abstract: name }`. Default: a new
    * socket file in a private directory (under `$XDG_RUNTIME_DIR`, else `/tmp`).
    */
@@ -497,6 +528,11 @@ export class ShareServer implements Disposable {
   readonly fd: number;
   /** Where it listens (pass it to {@linkcode ShareSocket.connect}). */
   readonly address: SocketAddress;
+  /**
+   * The peers {@linkcode ShareServer.accept} refused (their uid is not allowed), newest last (at
+   * most 100): each was closed, and the wait went on.
+   */
+  readonly refused: ErrnoError[] = [];
   readonly #dir: string | null;
   readonly #allow: readonly number[] | undefined;
   #closed = false;
@@ -513,7 +549,13 @@ export class ShareServer implements Disposable {
     this.#allow = allow;
   }
 
-  /** Listens on `at` (see {@linkcode ListenOptions}); the socket file is made 0600. */
+  /**
+   * Listens on `at` (see {@linkcode ListenOptions}). The socket file is made 0600 by the bind
+   * itself (under a umask of 0177), so no later chmod can be led through a symlink; a socket
+   * file at an explicit path that nobody listens on any more (left by a killed server) is
+   * replaced. Until it is closed, SIGINT and SIGTERM remove the file and its directory, then end
+   * the process (130, 143), unless `cleanupOnSignal` is false.
+   */
   static listen(options: ListenOptions = {}): ShareServer {
     const s = libcSocket();
     let dir: string | null = null;
@@ -532,32 +574,53 @@ export class ShareServer implements Disposable {
     try {
       using arena = new Arena();
       const a = address(at, arena);
-      if (s.bind(fd, a.bytes, a.length) < 0) {
-        const e = errno();
+      let e = bindPrivate(fd, a);
+      if (e === EADDRINUSE && typeof at === "string" && isStaleSocket(at, a)) {
+        s.unlink(cString(at));
+        e = bindPrivate(fd, a);
+      }
+      if (e !== 0) {
         throw new ErrnoError(
           "bind",
           e,
-          e === 98
-            ? `${describe(at)} exists already: remove it or choose another path`
+          e === EADDRINUSE
+            ? `${describe(at)} exists already${
+              typeof at === "string" ? " and a server listens there" : ""
+            }: stop it, or choose another path`
             : describe(at),
         );
       }
-      if (typeof at === "string" && s.chmod(cString(at), 0o600) < 0) fail("chmod", at);
       if (s.listen(fd, 16) < 0) fail("listen", describe(at));
     } catch (e) {
       libc().close(fd);
       if (dir) s.rmdir(cString(dir));
       throw e;
     }
-    return new ShareServer(fd, at, dir, options.allowUids);
+    const server = new ShareServer(fd, at, dir, options.allowUids);
+    if (options.cleanupOnSignal !== false) server.#watchSignals();
+    return server;
+  }
+
+  #unwatch: (() => void)[] = [];
+
+  #watchSignals(): void {
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      this.#unwatch.push(rt.onSignal(signal, () => {
+        this.close();
+        rt.exit(code);
+      }));
+    }
   }
 
   /**
-   * Accepts one connection, waiting at most `timeoutMs`. A peer of a uid not allowed is refused
-   * (the connection is closed and an ErrnoError EACCES names its pid and uid).
+   * Accepts one connection from an allowed uid, waiting at most `timeoutMs` in all. A peer of a
+   * uid not allowed is closed, recorded in {@linkcode ShareServer.refused} (an ErrnoError EACCES
+   * naming its pid and uid), and the wait goes on; the timeout's message names the last refusal.
    */
   async accept(options: WaitOptions = {}): Promise<ShareSocket> {
     if (this.#closed) throw new Error(`the server at ${describe(this.address)} is closed`);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const end = performance.now() + timeoutMs;
     for (;;) {
       const fd = libcSocket().accept4(this.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
@@ -566,18 +629,25 @@ export class ShareServer implements Disposable {
           peer = peerOf(fd);
           checkPeer(peer, this.#allow, `accept(${describe(this.address)})`);
         } catch (e) {
+          // A peer that is not allowed is closed and recorded; the wait goes on for the one
+          // that is (any local user can connect to an abstract name, or try to).
           libc().close(fd);
-          throw e;
+          this.refused.push(e as ErrnoError);
+          if (this.refused.length > 100) this.refused.shift();
+          continue;
         }
         return new ShareSocket(fd, peer);
       }
       const e = errno();
       if (e !== EAGAIN && e !== EINTR) throw new ErrnoError("accept4", e, describe(this.address));
+      const refused = this.refused.length
+        ? `; refused meanwhile: ${this.refused.at(-1)!.message}`
+        : "";
       await ready(
         this.fd,
         POLLIN,
-        options.timeoutMs ?? 10_000,
-        `accept on ${describe(this.address)}`,
+        Math.max(0, end - performance.now()),
+        `accept on ${describe(this.address)}${refused}`,
       );
     }
   }
@@ -586,6 +656,7 @@ export class ShareServer implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const u of this.#unwatch.splice(0)) u();
     libc().close(this.fd);
     const s = libcSocket();
     if (typeof this.address === "string") s.unlink(cString(this.address));

@@ -58,7 +58,14 @@ const specifier = ["bun", "ffi"].join(":");
 const ffi = await import(specifier) as BunFFI;
 const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
 const proc = (globalThis as unknown as {
-  process: { arch: string; platform: string; env: Record<string, string | undefined> };
+  process: {
+    arch: string;
+    platform: string;
+    env: Record<string, string | undefined>;
+    on(signal: string, fn: () => void): void;
+    off(signal: string, fn: () => void): void;
+    exit(code: number): never;
+  };
 }).process;
 
 const TYPES: Record<NativeType, BunType> = {
@@ -188,5 +195,14 @@ export const runtime: Runtime = {
 
   env(name: string): string | undefined {
     return proc.env[name];
+  },
+
+  onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void {
+    proc.on(signal, fn);
+    return () => proc.off(signal, fn);
+  },
+
+  exit(code: number): never {
+    return proc.exit(code);
   },
 };

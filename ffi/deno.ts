@@ -130,4 +130,13 @@ export const runtime: Runtime = {
       return undefined;
     }
   },
+
+  onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void {
+    Deno.addSignalListener(signal, fn);
+    return () => Deno.removeSignalListener(signal, fn);
+  },
+
+  exit(code: number): never {
+    Deno.exit(code);
+  },
 };

@@ -185,6 +185,28 @@ export function listDir(path: string): string[] | null {
   return names.sort();
 }
 
+/** `offsetof(struct stat, st_mode)` per architecture (checked against cc by the layout test). */
+export const STAT_MODE_OFFSET: Readonly<Record<string, number>> = { x86_64: 24, aarch64: 16 };
+/** `O_PATH`: an fd that names a file without opening it (the same on x86_64 and aarch64). */
+export const O_PATH = 0o10000000;
+
+/**
+ * The file type bits (`st_mode & S_IFMT`) of the file at `path` (symlinks followed): `0o140000`
+ * for a socket, `0o100000` for a regular file; null when it does not exist.
+ */
+export function fileTypeAt(path: string): number | null {
+  const c = libc();
+  const fd = c.open(new TextEncoder().encode(path + "\0"), O_PATH | O_CLOEXEC, 0);
+  if (fd < 0) return null;
+  try {
+    const st = new Uint8Array(new ArrayBuffer(256));
+    if (c.fstat(fd, st) < 0) return null;
+    return new DataView(st.buffer).getUint32(STAT_MODE_OFFSET[rt.arch] ?? 24, true) & 0o170000;
+  } finally {
+    c.close(fd);
+  }
+}
+
 /**
  * The device and inode numbers of the file `fd` refers to (`st_dev`, `st_ino`: the first two
  * fields of `struct stat` on x86_64 and aarch64), or null when it is not open.

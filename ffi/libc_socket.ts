@@ -160,6 +160,8 @@ export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 /** `POLLHUP` */
 export const POLLHUP = 0x10;
+/** `POLLRDHUP`: the peer shut down its writing half (or closed). */
+export const POLLRDHUP = 0x2000;
 /** `SHUT_RDWR` */
 export const SHUT_RDWR = 2;
 

@@ -131,6 +131,10 @@ export interface Runtime {
   cstring(pointer: Pointer, offset?: number): string;
   /** Reads an environment variable (undefined when unset or not permitted). */
   env(name: string): string | undefined;
+  /** Calls `fn` when the process gets `signal`, until the returned function is called. */
+  onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void;
+  /** Ends the process with exit status `code`. */
+  exit(code: number): never;
   /** The OS (`"linux"`, `"darwin"`, `"windows"`, ...). */
   readonly os: string;
   /** The CPU architecture (`"x86_64"` or `"aarch64"`). */

@@ -16,3 +16,4 @@ export function writeSync(
   position?: number,
 ): number;
 export function closeSync(fd: number): void;
+export function existsSync(path: string): boolean;

@@ -6,6 +6,7 @@
 //                           fds it opened in the second half and left open
 //   hold-memfd              opens a memfd holding "vkshare", prints "pid fd", waits to be killed
 //   connect <socket>        connects (to an abstract name: `@name`), prints what happened
+//   listen <path>           listens at <path>, prints "listening", waits for a signal
 import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
 import {
@@ -16,6 +17,7 @@ import {
   Instance,
   receiveOffer,
   sendOffer,
+  ShareServer,
   ShareSocket,
   Transfer,
 } from "../mod.ts";
@@ -34,6 +36,12 @@ if (command === "hold-memfd") {
   const data = new TextEncoder().encode("vkshare");
   libc().ftruncate(fd, BigInt(data.length));
   console.log(`${process.pid} ${fd}`);
+  await forever();
+}
+
+if (command === "listen") {
+  ShareServer.listen({ at: at! });
+  console.log("listening");
   await forever();
 }
 

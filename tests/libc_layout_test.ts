@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";
+import { STAT_MODE_OFFSET } from "../ffi/libc.ts";
 import { cmsgLen, cmsgSpace, LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
+import { rt } from "../ffi/runtime.ts";
 import { test } from "./_harness.ts";
 import { compileAndRun, computed, cSource, haveCC } from "./_layout_c.ts";
 
@@ -45,5 +47,22 @@ test(
       counts.map((n) => [cmsgLen(4 * n), cmsgSpace(4 * n)]),
       JSON.parse(compileAndRun(program)),
     );
+  },
+);
+
+test(
+  "offsetof(struct stat, st_mode) and the first two fields (st_dev, st_ino) equal what cc computes",
+  { skip: cc ? false : "no cc" },
+  () => {
+    const program = [
+      "#include <stdio.h>",
+      "#include <stddef.h>",
+      "#include <sys/stat.h>",
+      "int main(void) {",
+      '  printf("[%zu, %zu, %zu, %zu]\\n", offsetof(struct stat, st_mode), offsetof(struct stat, st_dev), offsetof(struct stat, st_ino), (size_t)(sizeof(struct stat) <= 256));',
+      "  return 0;",
+      "}",
+    ].join("\n");
+    assertEquals(JSON.parse(compileAndRun(program)), [STAT_MODE_OFFSET[rt.arch], 0, 8, 1]);
   },
 );

@@ -5,7 +5,7 @@
 // @ts-types="./_node_child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="./_node_fs.d.ts"
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 // @ts-types="./_node_os.d.ts"
 import { tmpdir } from "node:os";
 
@@ -27,6 +27,7 @@ import {
   receiveOffer,
   sendOffer,
   ShareServer,
+  ShareSocket,
   takeFd,
   Transfer,
 } from "../mod.ts";
@@ -212,6 +213,37 @@ test(
   },
 );
 
+test("a server's socket file goes on SIGINT/SIGTERM; a killed server's stale file is replaced", async () => {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-sig-`);
+  const path = `${dir}/s.sock`;
+  try {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const child = startScript(PEER, ["listen", path]);
+      await child.line("listening");
+      assert(existsSync(path));
+      child.kill(signal);
+      const r = await child.exited;
+      // 143/130 (Deno's node:child_process reports such an exit status as the signal itself).
+      const status = r.code ?? r.signal;
+      assert(status === (signal === "SIGTERM" ? 143 : 130) || status === signal, JSON.stringify(r));
+      assert(!existsSync(path), `${signal}: the socket file was removed`);
+    }
+    // SIGKILL leaves the file; nobody listens on it, so a new server takes the path.
+    const child = startScript(PEER, ["listen", path]);
+    await child.line("listening");
+    child.kill("SIGKILL");
+    await child.exited;
+    assert(existsSync(path), "SIGKILL leaves the file");
+    using server = ShareServer.listen({ at: path });
+    using client = await ShareSocket.connect(path);
+    using peer = await server.accept();
+    assertEquals(peer.peer.pid, process.pid);
+    client.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // A peer of another user: run a child as `nobody` (needs root and setpriv), connecting to an
 // abstract socket (no file permissions stand in the way, only vkshare's SO_PEERCRED check).
 const AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
@@ -232,7 +264,9 @@ const otherUser = (() => {
   return false;
 })();
 
-test("a peer of another user is refused by default", { skip: otherUser }, async () => {
+test("a peer of another user is refused by default, and accept() waits on for the real one", {
+  skip: otherUser,
+}, async () => {
   const name = `vkshare-uid-${process.pid}`;
   using server = ShareServer.listen({ at: { abstract: name } });
   const child = startScript(
@@ -241,9 +275,15 @@ test("a peer of another user is refused by default", { skip: otherUser }, async 
     AS_NOBODY,
     { DENO_DIR: `${tmpdir()}/vkshare-nobody-deno`, HOME: tmpdir() },
   );
-  const e = await assertRejects(() => server.accept({ timeoutMs: 30_000 }), ErrnoError);
-  assertEquals(e.code, "EACCES");
-  assertStringIncludes(e.message, "uid 65534");
+  // Any local user can connect to an abstract name first: that must not make accept() fail.
+  const accepted = server.accept({ timeoutMs: 30_000 });
   const r = await child.exited;
   assertStringIncludes(r.out, "refused", r.out + r.err);
+  assertEquals(server.refused.length, 1);
+  assertEquals(server.refused[0].code, "EACCES");
+  assertStringIncludes(server.refused[0].message, "uid 65534");
+  using mine = await ShareSocket.connect(server.address);
+  using peer = await accepted;
+  assertEquals(peer.peer.pid, process.pid);
+  mine.close();
 });

@@ -2,7 +2,9 @@
 // or unexpected messages are ProtocolErrors whose fds are closed; waits end on time; a peer of
 // another uid is refused; offers are checked against the importing device.
 // @ts-types="./_node_fs.d.ts"
-import { statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+// @ts-types="./_node_os.d.ts"
+import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
@@ -172,16 +174,44 @@ test("a server path that exists already is refused, and left alone", async () =>
   assertEquals(statSync(path).mode & 0o777, 0o600);
   await p.a.send({ type: "alive" });
   assertEquals((await p.b.receive()).message, { type: "alive" });
+  // A file that is not a socket is never replaced.
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-path-`);
+  try {
+    writeFileSync(`${dir}/file`, "keep");
+    await rejectsWith(
+      Promise.resolve().then(() => ShareServer.listen({ at: `${dir}/file` })),
+      ErrnoError,
+      "exists already",
+    );
+    assertEquals(readFileSync(`${dir}/file`, "utf8"), "keep");
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("the socket file is 0600 from the bind itself (no chmod), and the umask is restored", () => {
+  const before = libc().umask(0o022);
+  libc().umask(before);
+  using server = ShareServer.listen();
+  assertEquals(statSync(server.address as string).mode & 0o777, 0o600);
+  const after = libc().umask(0o022);
+  libc().umask(after);
+  assertEquals(after, before);
 });
 
 test("a peer of a uid that is not allowed is refused, on both ends", async () => {
   const other = process.getuid!() === 12345 ? 12346 : 12345;
   {
+    // The server closes the refused peer, records it, and waits on until its timeout.
     using server = ShareServer.listen({ allowUids: [other] });
     const client = ShareSocket.connect(server.address);
-    const e = await rejectsWith(server.accept(), ErrnoError, `uid ${process.getuid!()}`);
-    assertEquals(e.code, "EACCES");
-    (await client).close();
+    const e = await rejectsWith(server.accept({ timeoutMs: 300 }), ErrnoError, "refused meanwhile");
+    assertEquals(e.code, "ETIMEDOUT");
+    assertStringIncludes(e.message, `uid ${process.getuid!()}`);
+    assertEquals(server.refused.map((r) => r.code), ["EACCES"]);
+    using c = await client;
+    const closed = await assertRejects(() => c.receive({ timeoutMs: 1000 }), ProtocolError);
+    assertEquals(closed.reason, "closed");
   }
   {
     using server = ShareServer.listen();

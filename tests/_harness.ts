@@ -61,7 +61,7 @@ export interface Child {
   /** Resolves with its stdout line that includes `text`; rejects after `timeoutMs`. */
   line(text: string, timeoutMs?: number): Promise<string>;
   /** Sends it a signal. */
-  kill(signal: "SIGKILL" | "SIGTERM"): void;
+  kill(signal: "SIGKILL" | "SIGTERM" | "SIGINT"): void;
   /** Resolves when it exits. */
   readonly exited: Promise<
     { code: number | null; signal: string | null; out: string; err: string }

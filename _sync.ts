@@ -9,7 +9,7 @@ import {
 import type { ExternalSyncCapability } from "./capabilities.ts";
 import type { Device } from "./device.ts";
 import { enumValue, type SemaphoreTypeName } from "./enums.ts";
-import { ImportError, ShareError, VkError } from "./errors.ts";
+import { ImportError, ShareError, show, VkError } from "./errors.ts";
 import {
   checkFdKind,
   consumeImported,
@@ -106,28 +106,47 @@ export function checkSyncSource(s: SyncSource, object: "semaphore" | "fence"): S
   if (s === null || typeof s !== "object") {
     throw bad(
       `descriptor: expected the exporter's descriptor${
-        String(s) === "OPAQUE_FD" ? " (an OPAQUE_FD import needs its UUIDs and type)" : ""
-      } or "SYNC_FD", got ${String(s)}`,
+        s === "OPAQUE_FD" ? " (an OPAQUE_FD import needs its UUIDs and type)" : ""
+      } or "SYNC_FD", got ${show(s)}`,
     );
   }
-  if (s.version !== SYNC_DESCRIPTOR_VERSION) {
-    throw bad(`descriptor.version is ${s.version}; this vkshare reads ${SYNC_DESCRIPTOR_VERSION}`);
+  // Each field is read once, into a plain copy that the checks and the driver call both use.
+  const d: SyncDescriptor = {
+    version: s.version,
+    object: s.object,
+    handleType: s.handleType,
+    ...(s.semaphoreType !== undefined ? { semaphoreType: s.semaphoreType } : {}),
+    deviceUUID: s.deviceUUID,
+    driverUUID: s.driverUUID,
+    deviceName: s.deviceName,
+    ...(s.fdKind !== undefined ? { fdKind: s.fdKind } : {}),
+  };
+  if (d.version !== SYNC_DESCRIPTOR_VERSION) {
+    throw bad(
+      `descriptor.version is ${show(d.version)}; this vkshare reads ${SYNC_DESCRIPTOR_VERSION}`,
+    );
   }
-  if (s.object !== object) {
-    throw bad(`the descriptor is of a ${String(s.object)}, not a ${object}`);
+  if (d.object !== object) {
+    throw bad(`the descriptor is of a ${show(d.object)}, not a ${object}`);
   }
-  if (s.handleType !== "OPAQUE_FD" && s.handleType !== "SYNC_FD") {
-    throw bad(`descriptor.handleType: expected OPAQUE_FD or SYNC_FD, got ${String(s.handleType)}`);
+  if (d.handleType !== "OPAQUE_FD" && d.handleType !== "SYNC_FD") {
+    throw bad(`descriptor.handleType: expected OPAQUE_FD or SYNC_FD, got ${show(d.handleType)}`);
   }
-  if (typeof s.deviceUUID !== "string" || typeof s.driverUUID !== "string") {
+  if (typeof d.deviceUUID !== "string" || typeof d.driverUUID !== "string") {
     throw bad("descriptor.deviceUUID and driverUUID must be UUID strings");
   }
-  if (object === "semaphore" && s.semaphoreType !== "binary" && s.semaphoreType !== "timeline") {
+  if (typeof d.deviceName !== "string") {
+    throw bad(`descriptor.deviceName: expected a string, got ${show(d.deviceName)}`);
+  }
+  if (d.fdKind !== undefined && typeof d.fdKind !== "string") {
+    throw bad(`descriptor.fdKind: expected a string, got ${show(d.fdKind)}`);
+  }
+  if (object === "semaphore" && d.semaphoreType !== "binary" && d.semaphoreType !== "timeline") {
     throw bad(
-      `descriptor.semaphoreType: expected binary or timeline, got ${String(s.semaphoreType)}`,
+      `descriptor.semaphoreType: expected binary or timeline, got ${show(d.semaphoreType)}`,
     );
   }
-  return s;
+  return d;
 }
 
 /**

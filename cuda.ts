@@ -365,7 +365,7 @@ export class CudaContext extends Resource {
     }
     const origin = originOf(fd);
     if (origin) checkOrigin(n, origin, d, ["handleType", "size", "dedicated"]);
-    checkFdKind(n, origin === d ? undefined : d.fdKind, "OPAQUE_FD memory", origin);
+    checkFdKind(n, origin === descriptor ? undefined : d.fdKind, "OPAQUE_FD memory", origin);
     const handle = out64();
     const details = { fd: n, size: d.size, dedicated: d.dedicated !== null };
     this.run((cu) => {
@@ -439,7 +439,7 @@ export class CudaContext extends Resource {
       );
     }
     const origin = checkSyncOrigin(fd, n, d);
-    checkFdKind(n, origin === d ? undefined : d.fdKind, "OPAQUE_FD semaphore", origin);
+    checkFdKind(n, origin === descriptor ? undefined : d.fdKind, "OPAQUE_FD semaphore", origin);
     const handle = out64();
     const type = timeline
       ? CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD

@@ -56,6 +56,19 @@ export function resultName(result: number): string {
   return VK_RESULT_NAMES[result] ?? `VK_RESULT_${result}`;
 }
 
+/**
+ * @internal A value from outside (a peer's JSON, a caller's object) shown in a message: JSON, cut
+ * at 100 characters; never throws, whatever the value (`{"toString": 1}` included).
+ */
+export function show(v: unknown): string {
+  try {
+    const j = JSON.stringify(v);
+    return j === undefined ? `(${typeof v})` : j.length > 100 ? `${j.slice(0, 100)}...` : j;
+  } catch {
+    return `(${typeof v})`;
+  }
+}
+
 function showValue(v: unknown): string {
   if (typeof v === "bigint") return `0x${v.toString(16)}`;
   if (typeof v === "string") return v;

@@ -39,7 +39,7 @@ import {
   MemoryProperty,
   type MemoryPropertyName,
 } from "./enums.ts";
-import { check, ImportError, ShareError } from "./errors.ts";
+import { check, ImportError, ShareError, show } from "./errors.ts";
 import {
   checkFdKind,
   consumeImported,
@@ -565,7 +565,7 @@ export class DeviceMemory extends Resource {
     const origin = originOf(fd);
     if (origin) {
       checkOrigin(n, origin, d, ["handleType", "size", "memoryTypeIndex", "dedicated"]);
-      checkFdKind(n, origin === d ? undefined : d.fdKind, `${t} memory`, origin);
+      checkFdKind(n, origin === descriptor ? undefined : d.fdKind, `${t} memory`, origin);
     } else {
       checkReceivedFd(n, memoryExportKind(device, t), `${t} memory`, d.size);
     }
@@ -973,33 +973,65 @@ function checkTarget(device: Device, target: Bindable | undefined): void {
 }
 
 /** @internal Checks the shape of a memory descriptor given to an import (BAD_DESCRIPTOR). */
-export function checkDescriptor(d: MemoryDescriptor): MemoryDescriptor {
+export function checkDescriptor(given: MemoryDescriptor): MemoryDescriptor {
   const bad = (m: string) => new ShareError("BAD_DESCRIPTOR", m);
-  if (d === null || typeof d !== "object") throw bad("descriptor: expected an object");
-  if ("object" in d) {
-    throw bad(`the descriptor is of a ${String(d.object)}, not of memory`);
+  if (given === null || typeof given !== "object") throw bad("descriptor: expected an object");
+  if ("object" in given) {
+    throw bad(`the descriptor is of a ${show(given.object)}, not of memory`);
   }
+  // Each field is read once, into a plain copy that the checks and the driver call both use: a
+  // getter cannot pass the checks with one value and hand the driver another.
+  const dedicated = given.dedicated;
+  let dedicatedCopy: DedicatedTarget | null = null;
+  if (dedicated !== null && dedicated !== undefined) {
+    try {
+      dedicatedCopy = JSON.parse(JSON.stringify(dedicated));
+    } catch {
+      throw bad("descriptor.dedicated: not plain data");
+    }
+    if (dedicatedCopy === null || typeof dedicatedCopy !== "object") {
+      throw bad(`descriptor.dedicated: expected an object or null, got ${show(dedicated)}`);
+    }
+  }
+  const d: MemoryDescriptor = {
+    version: given.version,
+    handleType: given.handleType,
+    size: given.size,
+    memoryTypeIndex: given.memoryTypeIndex,
+    memoryProperties: given.memoryProperties,
+    dedicated: dedicatedCopy,
+    deviceUUID: given.deviceUUID,
+    driverUUID: given.driverUUID,
+    deviceName: given.deviceName,
+    ...(given.fdKind !== undefined ? { fdKind: given.fdKind } : {}),
+  };
   if (d.version !== DESCRIPTOR_VERSION) {
     throw bad(
-      `descriptor.version is ${d.version}; this vkshare reads version ${DESCRIPTOR_VERSION}`,
+      `descriptor.version is ${show(d.version)}; this vkshare reads version ${DESCRIPTOR_VERSION}`,
     );
   }
-  if (!(d.handleType in MemoryHandleType)) {
-    throw bad(`descriptor.handleType: unknown ${String(d.handleType)}`);
+  if (typeof d.handleType !== "string" || !Object.hasOwn(MemoryHandleType, d.handleType)) {
+    throw bad(`descriptor.handleType: unknown ${show(d.handleType)}`);
   }
   if (!Number.isSafeInteger(d.size) || d.size <= 0) {
     throw new ShareError(
       "SIZE_MISMATCH",
-      `descriptor.size must be a positive integer, got ${d.size}`,
+      `descriptor.size must be a positive integer, got ${show(d.size)}`,
     );
   }
   if (!Number.isInteger(d.memoryTypeIndex) || d.memoryTypeIndex < 0) {
     throw bad(
-      `descriptor.memoryTypeIndex must be a non-negative integer, got ${d.memoryTypeIndex}`,
+      `descriptor.memoryTypeIndex must be a non-negative integer, got ${show(d.memoryTypeIndex)}`,
     );
   }
   if (typeof d.deviceUUID !== "string" || typeof d.driverUUID !== "string") {
     throw bad("descriptor.deviceUUID and driverUUID must be UUID strings");
+  }
+  if (typeof d.deviceName !== "string") {
+    throw bad(`descriptor.deviceName: expected a string, got ${show(d.deviceName)}`);
+  }
+  if (d.fdKind !== undefined && typeof d.fdKind !== "string") {
+    throw bad(`descriptor.fdKind: expected a string, got ${show(d.fdKind)}`);
   }
   return d;
 }

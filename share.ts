@@ -10,7 +10,7 @@
  */
 import type { SyncDescriptor, SyncExport } from "./_sync.ts";
 import type { Device } from "./device.ts";
-import { ProtocolError, ShareError } from "./errors.ts";
+import { ProtocolError, ShareError, show } from "./errors.ts";
 import type { OwnedFd } from "./fd.ts";
 import type { MemoryDescriptor, MemoryExport } from "./memory.ts";
 import type { ShareSocket, WaitOptions } from "./socket.ts";
@@ -83,8 +83,9 @@ export async function sendOffer(
 }
 
 /**
- * Receives an offer. With `device`, checks it before anything is imported: OPAQUE_FD memory and
- * semaphores must come from the same device and driver (UUIDs), and a refusal names both devices.
+ * Receives an offer. With `device`, checks it before anything is imported: OPAQUE_FD memory,
+ * semaphores and fences must come from the same device and driver (UUIDs), and a refusal names
+ * both devices. A descriptor that is not an object is a ProtocolError.
  * Any refusal closes every fd that came with the offer.
  */
 export async function receiveOffer(
@@ -96,7 +97,7 @@ export async function receiveOffer(
     if (m.version !== OFFER_VERSION) {
       throw new ProtocolError(
         "version",
-        `offer version ${m.version}; this vkshare reads ${OFFER_VERSION}`,
+        `offer version ${show(m.version)}; this vkshare reads ${OFFER_VERSION}`,
       );
     }
     const memory = (m.memory ?? null) as MemoryDescriptor | null;
@@ -105,6 +106,19 @@ export async function receiveOffer(
     if (typeof m.label !== "string" || !Array.isArray(semaphores) || !Array.isArray(fences)) {
       throw new ProtocolError("json", "an offer needs a label and lists of semaphores and fences");
     }
+    const isRecord = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
+    if (memory !== null && !isRecord(memory)) {
+      throw new ProtocolError("json", `the offer's memory is ${show(memory)}, not a descriptor`);
+    }
+    for (const [what, list] of [["semaphores", semaphores], ["fences", fences]] as const) {
+      const i = list.findIndex((x) => !isRecord(x));
+      if (i >= 0) {
+        throw new ProtocolError(
+          "json",
+          `the offer's ${what}[${i}] is ${show(list[i])}, not a descriptor`,
+        );
+      }
+    }
     const want = (memory ? 1 : 0) + semaphores.length + fences.length;
     if (fds.length !== want) {
       throw new ProtocolError(
@@ -112,7 +126,7 @@ export async function receiveOffer(
         `the offer lists ${want} export(s), ${fds.length} fd(s) came`,
       );
     }
-    if (options.device) checkOrigin(options.device, memory, semaphores);
+    if (options.device) checkOrigin(options.device, memory, [...semaphores, ...fences]);
     let i = 0;
     const take = <D>(d: D): ReceivedExport<D> => ({ fd: fds[i++], descriptor: d });
     const received = {
@@ -132,25 +146,27 @@ export async function receiveOffer(
 function checkOrigin(
   device: Device,
   memory: MemoryDescriptor | null,
-  semaphores: readonly SyncDescriptor[],
+  sync: readonly SyncDescriptor[],
 ): void {
   const pd = device.physicalDevice;
   const ids = pd.ids;
   const opaque = [
     ...(memory && memory.handleType === "OPAQUE_FD" ? [memory] : []),
-    ...semaphores.filter((s) => s.handleType === "OPAQUE_FD"),
+    ...sync.filter((s) => s.handleType === "OPAQUE_FD"),
   ];
   for (const d of opaque) {
     if (d.deviceUUID !== ids.deviceUUID || d.driverUUID !== ids.driverUUID) {
       throw new ShareError(
         "UUID_MISMATCH",
-        `the offer comes from "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}); this process imports into "${pd.name}" (deviceUUID ${ids.deviceUUID}, driverUUID ${ids.driverUUID}): OPAQUE_FD needs the same device and driver`,
+        `the offer comes from ${show(d.deviceName)} (deviceUUID ${show(d.deviceUUID)}, driverUUID ${
+          show(d.driverUUID)
+        }); this process imports into "${pd.name}" (deviceUUID ${ids.deviceUUID}, driverUUID ${ids.driverUUID}): OPAQUE_FD needs the same device and driver`,
         { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
         { deviceUUID: ids.deviceUUID, driverUUID: ids.driverUUID },
       );
     }
   }
   if (memory && (!Number.isSafeInteger(memory.size) || memory.size <= 0)) {
-    throw new ShareError("SIZE_MISMATCH", `the offered memory has size ${memory.size}`);
+    throw new ShareError("SIZE_MISMATCH", `the offered memory has size ${show(memory.size)}`);
   }
 }

@@ -36,6 +36,7 @@ import {
   POLLHUP,
   POLLIN,
   POLLOUT,
+  POLLRDHUP,
   SCM_RIGHTS,
   SHUT_RDWR,
   SO_PEERCRED,
@@ -383,10 +384,12 @@ export class ShareSocket implements Disposable {
     const header = readStruct(msghdr, new DataView(msg.bytes.buffer, msg.bytes.byteOffset), 0);
     const fds = receivedFds(control, Number(header.msg_controllen), this.peer.pid);
     try {
-      return {
-        message: parse(packet, Number(n! < 0n ? 0n : n!), header.msg_flags, fds.length),
-        fds,
-      };
+      const length = Number(n! < 0n ? 0n : n!);
+      // A SEQPACKET read of 0 bytes is either an empty packet or the end of the connection.
+      if (length === 0 && !this.#peerClosed()) {
+        throw new ProtocolError("length", "an empty message (0 bytes): not a vkshare message");
+      }
+      return { message: parsePacket(packet, length, header.msg_flags, fds.length), fds };
     } catch (e) {
       for (const f of fds) f.close();
       throw e;
@@ -410,6 +413,16 @@ export class ShareSocket implements Disposable {
       );
     }
     return r as Received & { message: Record<string, unknown> };
+  }
+
+  /** Whether the peer has shut the connection down (poll: POLLHUP or POLLRDHUP, no wait). */
+  #peerClosed(): boolean {
+    const p = new Uint8Array(new ArrayBuffer(pollfd.size));
+    const v = new DataView(p.buffer);
+    v.setInt32(0, this.fd, true);
+    v.setInt16(4, POLLIN | POLLRDHUP, true);
+    if (libcSocket().poll(p, 1n, 0) < 0) return true;
+    return (v.getInt16(6, true) & (POLLHUP | POLLRDHUP | POLLERR)) !== 0;
   }
 
   /** Shuts the connection down and closes the socket (idempotent). */
@@ -449,12 +462,27 @@ function receivedFds(control: Uint8Array, length: number, pid: number): OwnedFd[
   return out;
 }
 
-/** Checks a received packet of `n` bytes; returns its JSON body. */
-function parse(packet: Uint8Array, n: number, flags: number, fdCount: number): unknown {
+/**
+ * @internal Checks a received packet of `n` bytes (recvmsg's `flags`, `fdCount` fds with it);
+ * returns its JSON body, or throws the ProtocolError that says what is wrong.
+ */
+export function parsePacket(
+  packet: Uint8Array,
+  n: number,
+  flags: number,
+  fdCount: number,
+): unknown {
   if (flags & MSG_CTRUNC) {
+    // The kernel drops fds that do not fit the control buffer, and also those this process has
+    // no room for (RLIMIT_NOFILE): the header tells which.
+    const said = n >= HEADER
+      ? new DataView(packet.buffer, packet.byteOffset).getUint32(8, true)
+      : -1;
     throw new ProtocolError(
       "truncated",
-      `a message came with more than ${MAX_MESSAGE_FDS} fds: the rest were dropped`,
+      said >= 0 && said <= MAX_MESSAGE_FDS
+        ? `a message of ${said} fd(s) arrived with ${fdCount}: this process could not take the rest (out of file descriptors? EMFILE: raise ulimit -n or close some)`
+        : `a message came with more than ${MAX_MESSAGE_FDS} fds: the rest were dropped`,
     );
   }
   if (flags & MSG_TRUNC) {
@@ -485,6 +513,12 @@ function parse(packet: Uint8Array, n: number, flags: number, fdCount: number): u
     throw new ProtocolError("fd-count", `the message says ${count} fd(s), ${fdCount} came with it`);
   }
   const length = h.getUint32(12, true);
+  if (n - HEADER > MAX_MESSAGE_BYTES) {
+    throw new ProtocolError(
+      "length",
+      `a message body of ${n - HEADER} bytes: at most ${MAX_MESSAGE_BYTES} are allowed`,
+    );
+  }
   if (length !== n - HEADER) {
     throw new ProtocolError(
       "length",

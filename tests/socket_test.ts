@@ -28,6 +28,8 @@ import {
 import { test } from "./_harness.ts";
 import { cannotShare, openFds, withTwoDevices } from "./_memory.ts";
 import "./_vk.ts"; // opens libvulkan and libc before the tests
+import { MSG_CTRUNC } from "../ffi/libc_socket.ts";
+import { parsePacket } from "../socket.ts";
 
 function memfd(name: string): OwnedFd {
   return OwnedFd.adopt(libc().memfd_create!(cString(name), MFD_CLOEXEC), name);
@@ -113,6 +115,15 @@ test("malformed and unexpected messages are ProtocolErrors, and their fds are cl
     [header(VKSH, 1, 1, 3, "{x}"), 1, "json"],
     [new Uint8Array([1, 2, 3]), 1, "length"],
     [header(VKSH, 1, 17, 2, "{}"), 17, "truncated"],
+    // One byte over what send() allows: refused on receipt too.
+    [
+      header(VKSH, 1, 1, MAX_MESSAGE_BYTES + 1, `"${"x".repeat(MAX_MESSAGE_BYTES - 1)}"`),
+      1,
+      "length",
+    ],
+    // An empty packet is not the peer closing.
+    [new Uint8Array(0), 1, "length"],
+    [new Uint8Array(0), 0, "length"],
   ];
   for (const [packet, n, reason] of cases) {
     await p.a.sendRaw(packet, Array(n).fill(m.fd));
@@ -124,6 +135,21 @@ test("malformed and unexpected messages are ProtocolErrors, and their fds are cl
   const e = await assertRejects(() => p.b.expect("offer"), ProtocolError);
   assertEquals(e.reason, "unexpected");
   assertEquals(openFds(), before);
+  // Offers whose fields are not what they should be: ProtocolErrors, never TypeErrors.
+  const offers: [Record<string, unknown>, number, ProtocolError["reason"]][] = [
+    [{ version: { toString: 1 }, label: "x", semaphores: [], fences: [] }, 0, "version"],
+    [{ version: 1, label: "x", semaphores: [null], fences: [] }, 1, "json"],
+    [{ version: 1, label: "x", semaphores: [], fences: [5] }, 1, "json"],
+    [{ version: 1, label: "x", memory: "x", semaphores: [], fences: [] }, 1, "json"],
+    [{ version: 1, label: { toString: 1 }, semaphores: [], fences: [] }, 0, "json"],
+    [{ version: 1, label: "x", semaphores: [{}], fences: [] }, 0, "fd-count"],
+  ];
+  for (const [offer, n, reason] of offers) {
+    await p.a.send({ type: "offer", ...offer }, Array(n).fill(m));
+    const r = await assertRejects(() => receiveOffer(p.b), ProtocolError);
+    assertEquals(r.reason, reason, r.message);
+    assertEquals(openFds(), before, `fds after an offer refused for ${reason}`);
+  }
   // The sender refuses what the protocol cannot carry, before sending.
   await assertRejects(() => p.a.send({ big: "x".repeat(MAX_MESSAGE_BYTES) }), RangeError);
   await assertRejects(() => p.a.send({}, Array(MAX_MESSAGE_FDS + 1).fill(m.fd)), RangeError);
@@ -248,5 +274,64 @@ test(
     assertEquals(offer.label, "real");
     using _i = DeviceMemory.importFd(b, offer.memory!.fd, offer.memory!.descriptor);
     assertEquals(offer.memory!.fd.state, "consumed");
+  }),
+);
+
+test("a message cut short of its fds says whether the sender sent too many or this process ran out", () => {
+  const packet = (fds: number) => {
+    const b = new Uint8Array(18);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, 0x48534b56, true);
+    v.setUint16(4, 1, true);
+    v.setUint32(8, fds, true);
+    v.setUint32(12, 2, true);
+    b.set([0x7b, 0x7d], 16);
+    return b;
+  };
+  const cut = (fds: number, got: number) => {
+    try {
+      parsePacket(packet(fds), 18, MSG_CTRUNC, got);
+    } catch (e) {
+      assert(e instanceof ProtocolError);
+      assertEquals(e.reason, "truncated");
+      return e.message;
+    }
+    throw new Error("not refused");
+  };
+  assertStringIncludes(cut(16, 9), "out of file descriptors");
+  assertStringIncludes(cut(16, 9), "of 16 fd(s) arrived with 9");
+  assertStringIncludes(cut(17, 16), "more than 16 fds");
+});
+
+test(
+  "an offered fence (like memory and semaphores) of another device is refused before import",
+  withTwoDevices(async (_a: Device, b: Device) => {
+    using p = await pair();
+    using m = memfd("vkshare-fence");
+    const before = openFds();
+    const foreign = {
+      version: 1,
+      object: "fence",
+      handleType: "OPAQUE_FD",
+      deviceUUID: "0".repeat(32),
+      driverUUID: "0".repeat(32),
+      deviceName: "another GPU",
+    };
+    await p.a.send(
+      {
+        type: "offer",
+        version: 1,
+        label: "fence",
+        memory: null,
+        semaphores: [],
+        fences: [foreign],
+      },
+      [m],
+    );
+    const e = await assertRejects(() => receiveOffer(p.b, { device: b }), ShareError);
+    assertEquals(e.rule, "UUID_MISMATCH");
+    assertStringIncludes(e.message, "another GPU");
+    assertStringIncludes(e.message, b.physicalDevice.name);
+    assertEquals(openFds(), before, "the refused offer's fd was closed");
   }),
 );

@@ -12,6 +12,7 @@ import {
   F_GETFD,
   F_SETFD,
   FD_CLOEXEC,
+  fileId,
   KCMP_FILE,
   libc,
   SEEK_END,
@@ -90,9 +91,14 @@ export class ErrnoError extends Error {
   }
 }
 
-// fd numbers that vkshare closed after an import consumed them, with what consumed them. A number
-// leaves the set when vkshare receives a new fd with that number (the kernel reuses numbers).
-const consumed = new Map<number, string>();
+// fd numbers that vkshare closed after an import consumed them: what consumed them, and the file
+// they named (device and inode). A number leaves the map when vkshare receives a new fd with that
+// number, or when it is found naming another file (the kernel reuses numbers).
+const consumed = new Map<number, { by: string; file: { dev: bigint; ino: bigint } | null }>();
+
+function remember(fd: number, by: string): void {
+  consumed.set(fd, { by, file: fileId(fd) });
+}
 
 /** Whether `fd` is an open descriptor of this process. */
 export function isOpenFd(fd: number): boolean {
@@ -284,21 +290,24 @@ export class OwnedFd implements Disposable {
   release(): number {
     const fd = this.fd;
     this.#state = "released";
+    this.#done();
     return fd;
   }
 
-  /** @internal Records that an import consumed raw fd `fd` (vkshare closed it). */
+  /** @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
   static markConsumed(fd: number, by: string): void {
-    consumed.set(fd, by);
+    remember(fd, by);
+    libc().close(fd);
   }
 
   /** @internal An import took the fd: it is closed here and marked consumed. */
   consume(by: string): void {
     const fd = this.fd;
+    remember(fd, by);
     libc().close(fd);
     this.#state = "consumed";
     this.#consumedBy = by;
-    consumed.set(fd, by);
+    this.#done();
   }
 
   /** Closes the fd (idempotent; nothing to do when it was consumed or released). */
@@ -306,6 +315,20 @@ export class OwnedFd implements Disposable {
     if (this.#state !== "open") return;
     this.#state = "closed";
     libc().close(this.#fd);
+    this.#done();
+  }
+
+  #onDone: (() => void) | undefined;
+
+  /** @internal Calls `fn` once, when the fd stops being open here (closed, consumed, released). */
+  whenDone(fn: () => void): void {
+    this.#onDone = fn;
+  }
+
+  #done(): void {
+    const fn = this.#onDone;
+    this.#onDone = undefined;
+    fn?.();
   }
 
   /** Same as {@linkcode OwnedFd.close}. */
@@ -322,9 +345,15 @@ export class OwnedFd implements Disposable {
 export class ExportRegistry<D> {
   #open = new Map<OwnedFd, D>();
 
-  /** Remembers `fd`'s descriptor while `fd` is open. */
+  /** Remembers `fd`'s descriptor while `fd` is open (it is dropped when the fd is not). */
   record(fd: OwnedFd, descriptor: D): void {
     this.#open.set(fd, descriptor);
+    fd.whenDone(() => this.#open.delete(fd));
+  }
+
+  /** How many exports are remembered (all of them open). */
+  get size(): number {
+    return this.#open.size;
   }
 
   /** The descriptor of the export that `fd` is (or is a dup of), while that export is open. */
@@ -342,9 +371,19 @@ export class ExportRegistry<D> {
   }
 }
 
-/** @internal What consumed fd number `fd`, when vkshare closed it after an import. */
+/**
+ * @internal What consumed fd number `fd`, when vkshare closed it after an import and the number
+ * (if open again) still names the same file; a number that now names another file is forgotten.
+ */
 export function consumedBy(fd: number): string | undefined {
-  return consumed.get(fd);
+  const c = consumed.get(fd);
+  if (!c) return undefined;
+  const now = fileId(fd);
+  if (now !== null && c.file !== null && (now.dev !== c.file.dev || now.ino !== c.file.ino)) {
+    consumed.delete(fd); // a new file got the number
+    return undefined;
+  }
+  return c.by;
 }
 
 /**
@@ -413,7 +452,11 @@ export function importableFd(fd: OwnedFd | number): number {
   if (by) {
     throw new ShareError(
       "FD_CONSUMED",
-      `fd ${fd} was consumed by ${by}: vkshare closed it, and its number now names nothing of this export`,
+      isOpenFd(fd)
+        ? `fd ${fd} was consumed by ${by}, and vkshare closed it; the number is open again on the same file (${
+          describeFd(fd)
+        }), which vkshare cannot tell from the consumed export: if it is a new export, pass it as OwnedFd.adopt(${fd})`
+        : `fd ${fd} was consumed by ${by}: vkshare closed it, and its number now names nothing of this export`,
     );
   }
   if (!isOpenFd(fd)) {
@@ -427,8 +470,6 @@ export function importableFd(fd: OwnedFd | number): number {
  * marked so; a raw number is closed and remembered, so that importing it again is refused).
  */
 export function consumeImported(fd: OwnedFd | number, by: string): void {
-  if (typeof fd === "number") {
-    libc().close(fd);
-    OwnedFd.markConsumed(fd, by);
-  } else fd.consume(by);
+  if (typeof fd === "number") OwnedFd.markConsumed(fd, by);
+  else fd.consume(by);
 }

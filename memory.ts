@@ -212,6 +212,11 @@ function memoryExportKind(device: Device, t: "OPAQUE_FD" | "DMA_BUF"): ExportKin
   return learnedExportKind(device, key) ?? null;
 }
 
+/** @internal How many memory exports of this process are remembered (each one's fd is open). */
+export function openExportCount(): number {
+  return openExports.size;
+}
+
 /** @internal Records an export made outside DeviceMemory (CUDA's), for {@linkcode originOf}. */
 export function recordExport(fd: OwnedFd, descriptor: MemoryDescriptor): void {
   openExports.record(fd, descriptor);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fdSize } from "../fd.ts";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
+import { openExportCount } from "../memory.ts";
 import {
   Device,
   DeviceMemory,
@@ -18,6 +19,7 @@ import {
   ImportError,
   isOpenFd,
   type MemoryDescriptor,
+  OwnedFd,
 } from "../mod.ts";
 import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "./_forge.ts";
 import { test } from "./_harness.ts";
@@ -255,5 +257,67 @@ test(
     assertEquals(openFds(), fds, "no fd leaked");
     libc().close(memfd);
     stillAllocates(b);
+  }),
+);
+
+test(
+  "the export registry holds only open exports: closed, consumed and released fds leave it at once",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using ma = DeviceMemory.allocate(a, { size: SIZE, exportAs: "OPAQUE_FD" });
+    const base = openExportCount();
+    for (let i = 0; i < 2000; i++) ma.exportFd()[Symbol.dispose]();
+    assertEquals(openExportCount(), base, "2,000 closed exports");
+    const kept = ma.exportFd();
+    assertEquals(openExportCount(), base + 1);
+    libc().close(kept.fd.release());
+    assertEquals(openExportCount(), base, "a released export");
+    const used = ma.exportFd();
+    using _m = DeviceMemory.importFd(b, used.fd, used.descriptor);
+    assertEquals(openExportCount(), base, "a consumed export");
+  }),
+);
+
+test(
+  "a consumed raw fd number is refused while it names that file, and accepted once a new file has it",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using ma = DeviceMemory.allocate(a, { size: SIZE, exportAs: "OPAQUE_FD" });
+    using other = DeviceMemory.allocate(a, { size: SIZE, exportAs: "OPAQUE_FD" });
+    using second = other.exportFd(); // another allocation: another file
+    const first = ma.exportFd();
+    const n = first.fd.release();
+    using _m1 = DeviceMemory.importFd(b, n, first.descriptor); // consumes n: vkshare closes it
+    assert(!isOpenFd(n));
+    assertRule(() => DeviceMemory.importFd(b, n, first.descriptor), "FD_CONSUMED");
+    // Another export lands on that number from outside vkshare (F_DUPFD: the lowest free >= n).
+    const again = libc().fcntl(second.fd.fd, 0, /* F_DUPFD */ n);
+    assertEquals(again, n, "the number was free");
+    if (second.descriptor.fdKind?.startsWith("/dev/")) {
+      // NVIDIA: every export is a descriptor of the same device file, so the number cannot be
+      // told from the consumed one; the message says how to import it all the same.
+      assertRule(() => DeviceMemory.importFd(b, again, second.descriptor), "FD_CONSUMED", "adopt");
+      using _m2 = DeviceMemory.importFd(b, OwnedFd.adopt(again), second.descriptor);
+    } else {
+      using _m2 = DeviceMemory.importFd(b, again, second.descriptor);
+    }
+    assert(!isOpenFd(again), "imported and consumed");
+  }),
+);
+
+test(
+  "a descriptor is read once: a getter cannot pass the checks with one size and hand the driver another",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using ma = DeviceMemory.allocate(a, { size: SIZE, exportAs: "OPAQUE_FD" });
+    using exp = ma.exportFd();
+    let reads = 0;
+    const tricky = { ...exp.descriptor } as MemoryDescriptor;
+    Object.defineProperty(tricky, "size", {
+      enumerable: true,
+      get: () => (reads++ === 0 ? SIZE : 1 << 30),
+    });
+    using m = DeviceMemory.importFd(b, exp.fd, tricky);
+    assertEquals([m.size, reads], [BigInt(SIZE), 1]);
   }),
 );

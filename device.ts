@@ -205,9 +205,12 @@ export class Device extends Resource {
 
   /** Waits until the device is idle. */
   waitIdle(): void {
+    const queues = [...this.#queues.values()];
+    const through = queues.map((q) => q.submitted);
     check(vk().vkDeviceWaitIdle(this.live), "vkDeviceWaitIdle", {
       device: this.physicalDevice.name,
     });
+    queues.forEach((q, i) => q.finishedThrough(through[i]));
   }
 
   /**

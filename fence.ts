@@ -184,8 +184,15 @@ export class Fence extends Resource {
       { device: device.physicalDevice.name, fences: fences.length, timeoutMs },
     );
     if (r === VK_TIMEOUT) return "timeout";
-    // Seen signaled (all of them, or with `any` one we cannot name): their submissions finished.
-    if (!options.any) { for (const f of fences) f.#submission = null; }
+    // Seen signaled (all of them, or with `any` one we cannot name): their submissions finished,
+    // and for a fence whose payload is its own, every earlier submission of its queue too.
+    if (!options.any) {
+      for (const f of fences) {
+        const sub = f.#submission;
+        if (sub && !f.#shared) sub.queue.finishedThrough(sub.seq);
+        f.#submission = null;
+      }
+    }
     return "signaled";
   }
 
@@ -266,6 +273,9 @@ export class Fence extends Resource {
   /** @internal Whether `sub`, which signals this fence, has finished. */
   finished(sub: Submission): boolean {
     if (sub !== this.#submission) return true; // reset (or exported as SYNC_FD) since
+    // The queue knows first (idle, or a later submission seen finished): a shared payload may
+    // have been reset through another fence since, and its status says nothing of this queue.
+    if (sub.knownDone) return true;
     return this.status() === "signaled";
   }
 

@@ -75,6 +75,8 @@ export function warnLeak(label: string): void {
 export class Submission {
   /** The queue it went to. */
   readonly queue: Queue;
+  /** Its place in the queue's submission order (1, 2, ...). */
+  readonly seq: number;
   readonly #fence: Fence | null;
   readonly #timeline: { semaphore: Semaphore; value: bigint } | null;
   #done = false;
@@ -85,25 +87,36 @@ export class Submission {
     timeline: { semaphore: Semaphore; value: bigint } | null,
   ) {
     this.queue = queue;
+    this.seq = queue.nextSeq();
     this.#fence = fence;
     this.#timeline = timeline;
   }
 
+  /**
+   * Whether the queue says it has finished: a wait for the idle queue or device, or a later
+   * submission of the same queue seen finished, since it was submitted. Known without asking
+   * any shared payload (another device may have reset or signaled it).
+   */
+  get knownDone(): boolean {
+    return this.#done || this.queue.hasFinished(this.seq);
+  }
+
   /** True when it has finished, false when it has not, null when vkshare cannot tell. */
   done(): boolean | null {
-    if (this.#done) return true;
+    if (this.knownDone) return true;
     if (this.#fence) {
-      if (this.#fence.disposed || this.#fence.finished(this)) {
-        return (this.#done = true);
-      }
+      if (this.#fence.disposed || this.#fence.finished(this)) return this.#finished();
     }
     if (this.#timeline) {
       const s = this.#timeline.semaphore;
-      if (s.disposed || s.value >= this.#timeline.value) {
-        return (this.#done = true);
-      }
+      if (s.disposed || s.value >= this.#timeline.value) return this.#finished();
     }
     return this.#fence || this.#timeline ? false : null;
+  }
+
+  #finished(): true {
+    this.#done = true;
+    return true;
   }
 
   /**
@@ -113,7 +126,7 @@ export class Submission {
   settle(): boolean {
     // A finish seen through a fence is one the validation layer saw too; one seen only through
     // a timeline counter is not, for imported semaphores: drain the queue then.
-    if (this.queue.device.disposed) return true;
+    if (this.queue.device.disposed || this.knownDone) return true;
     if (this.#fence && (this.#fence.disposed || this.#fence.finished(this))) return true;
     if (!this.queue.drain(SETTLE_MS)) return false;
     this.#done = true;
@@ -142,6 +155,8 @@ export class Queue {
   readonly index: number;
   /** `Queue 0 of Device "..."`, for messages. */
   readonly label: string;
+  #submitted = 0;
+  #finishedThrough = 0;
 
   /** @internal Made by {@linkcode Device.queue}. */
   constructor(device: Device, handle: Pointer, family: number, index: number) {
@@ -150,6 +165,29 @@ export class Queue {
     this.family = family;
     this.index = index;
     this.label = `Queue ${index} of ${device.label}`;
+  }
+
+  /** @internal How many submissions this queue has had. */
+  get submitted(): number {
+    return this.#submitted;
+  }
+
+  /** @internal The number of the next submission, in submission order. */
+  nextSeq(): number {
+    return ++this.#submitted;
+  }
+
+  /** @internal Whether submission `seq` is known to have finished. */
+  hasFinished(seq: number): boolean {
+    return seq <= this.#finishedThrough;
+  }
+
+  /**
+   * @internal Submission `seq` has finished, and with it every earlier one (a fence or semaphore
+   * signal operation covers all work earlier in submission order).
+   */
+  finishedThrough(seq: number): void {
+    if (seq > this.#finishedThrough) this.#finishedThrough = seq;
   }
 
   /**
@@ -241,6 +279,7 @@ export class Queue {
    */
   drain(timeoutMs: number): boolean {
     const d = this.device.handle;
+    const through = this.#submitted;
     using arena = new Arena();
     const out = out64();
     if (vk().vkCreateFence(d, encode(VkFenceCreateInfo, {}, arena).bytes, null, out) < 0) {
@@ -255,16 +294,19 @@ export class Queue {
     const r = vk().vkWaitForFences(d, 1, out, 1, timeoutNs(timeoutMs));
     if (r === 2) return false; // the fence stays pending: leave it
     vk().vkDestroyFence(d, fence, null);
+    if (r === 0) this.finishedThrough(through);
     return true;
   }
 
-  /** Waits until the queue is idle. */
+  /** Waits until the queue is idle: every submission so far has finished. */
   waitIdle(): void {
     this.device.assertAlive();
+    const through = this.#submitted;
     check(vk().vkQueueWaitIdle(this.handle), "vkQueueWaitIdle", {
       device: this.device.physicalDevice.name,
       queue: this.index,
     });
+    this.finishedThrough(through);
   }
 
   #mine(o: { device: Device; label: string; assertAlive(): void }): void {

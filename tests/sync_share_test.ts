@@ -132,6 +132,34 @@ test(
 );
 
 test(
+  "fence transference (the CTS's opaque_fd.transference_permanent order): a finished submission is known from the queue, not from the shared payload",
+  { skip: cannotShareFence("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
+    using exp = fa.exportFd("OPAQUE_FD");
+    a.queue().submit({ fence: fa });
+    a.queue().waitIdle();
+    using fb = Fence.create(b);
+    fb.importFd(exp.fd, exp.descriptor); // permanent: one payload
+    assertEquals(fb.wait(10_000), "signaled");
+    fb.reset(); // A's payload is reset too, though A's submission finished
+    assertEquals(fa.status(), "unsignaled");
+    a.queue().submit({ fence: fa }); // valid Vulkan: the queue was idle
+    assertEquals(fa.wait(10_000), "signaled");
+    assertEquals(fb.wait(10_000), "signaled");
+    // A submission vkshare cannot know finished is still refused, until the queue says so.
+    fb.reset();
+    a.queue().submit({ fence: fa });
+    fb.wait(10_000);
+    fb.reset();
+    assertRule(() => a.queue().submit({ fence: fa }), "IN_USE");
+    a.waitIdle(); // vkDeviceWaitIdle: every queue of A is idle
+    a.queue().submit({ fence: fa });
+    assertEquals(fb.wait(10_000), "signaled");
+  }),
+);
+
+test(
   "SYNC_FD semaphores: export after a submitted signal (acts as a wait), import temporarily, -1 is signaled",
   { skip: cannotShareSemaphore("binary", "SYNC_FD") },
   withTwoDevices((a, b) => {

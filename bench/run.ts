@@ -17,7 +17,7 @@
 // @ts-types="../tests/_node_child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="../tests/_node_fs.d.ts"
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 // @ts-types="../tests/_node_os.d.ts"
 import { release, tmpdir } from "node:os";
 
@@ -33,6 +33,7 @@ import {
   ShareServer,
 } from "../mod.ts";
 import { startScript } from "../tests/_harness.ts";
+import { parseCli } from "../tools/_cli.ts";
 import { type Op, OPS } from "./ops.ts";
 import { markdown, svg } from "./report.ts";
 
@@ -136,11 +137,6 @@ function warmCount(op: Op, size: number | null, quick: boolean): number {
     ? 30
     : 100;
   return quick ? Math.max(3, Math.ceil(n / 10)) : n;
-}
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 function compileReference(
@@ -310,12 +306,51 @@ function slug(s: string): string {
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const quick = args.includes("--quick");
-  const rounds = Number(arg(args, "--rounds") ?? (quick ? 2 : 3));
-  const outDir = arg(args, "--out") ?? new URL("./results", import.meta.url).pathname;
-  const only = arg(args, "--ops")?.split(",");
-  const sizes = arg(args, "--sizes")?.split(",").map(Number) ?? SIZES;
+  const names = [...OPS.map((o) => o.name), "handoff"];
+  const cli = parseCli({
+    name: "bench/run.ts",
+    summary:
+      "Times each operation through vkshare and through the same calls in C (bench/reference/vkbench.c),\nin interleaved rounds; writes <gpu>_<date>_<runtime>.{json,md,svg} to --out.",
+    flags: {
+      rounds: { type: "string", value: "N", description: "rounds (default: 3, or 2 with --quick)" },
+      quick: { type: "boolean", description: "fewer samples and handoffs" },
+      ops: { type: "string", value: "A,B", description: `operations, of: ${names.join(", ")}` },
+      sizes: {
+        type: "string",
+        value: "N,M",
+        description: "memory sizes in bytes (default: 4 KiB to 1 GiB)",
+      },
+      out: {
+        type: "string",
+        value: "DIR",
+        description: "where the results go, made if missing (default: bench/results)",
+      },
+    },
+  });
+  const quick = cli.flag("quick");
+  const rounds = cli.string("rounds") === undefined
+    ? (quick ? 2 : 3)
+    : cli.int("rounds", { min: 1, max: 1000 });
+  const only = cli.string("ops")?.split(",");
+  for (const o of only ?? []) {
+    if (!names.includes(o)) cli.fail(`--ops: unknown operation ${JSON.stringify(o)}`);
+  }
+  const sizes = cli.string("sizes")?.split(",").map((x) => {
+    const n = /^\d+$/.test(x) ? Number(x) : NaN;
+    if (!Number.isSafeInteger(n) || n < 4096 || n % 4096) {
+      cli.fail(`--sizes: ${JSON.stringify(x)} is not a multiple of 4096 bytes (at least 4096)`);
+    }
+    return n;
+  }) ?? SIZES;
+  const outDir = cli.string("out") ?? new URL("./results", import.meta.url).pathname;
+  try {
+    mkdirSync(outDir, { recursive: true });
+    const probe = `${outDir}/.vkshare-write-test`;
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (e) {
+    cli.fail(`--out: cannot write to ${outDir}: ${(e as Error).message}`);
+  }
   const ops = OPS.filter((o) => !only || only.includes(o.name));
   const tmp = mkdtempSync(`${tmpdir()}/vkshare-bench-`);
   try {

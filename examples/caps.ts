@@ -4,8 +4,15 @@
 //   deno run -A examples/caps.ts            a readable table
 //   deno run -A examples/caps.ts --json     the same as JSON, for machines
 import { type CapabilityMatrix, capabilityMatrix, Instance } from "../mod.ts";
+import { parseCli } from "../tools/_cli.ts";
 
-const json = process.argv.slice(2).includes("--json");
+const cli = parseCli({
+  name: "examples/caps.ts",
+  summary:
+    "Prints every Vulkan device and what it can share: identity, memory types, and the matrix of\nexternal memory (buffers, images), semaphores, fences and host pointers.",
+  flags: { json: { type: "boolean", description: "print JSON instead of tables" } },
+});
+const json = cli.flag("json");
 using instance = Instance.create({ applicationName: "vkshare caps" });
 const devices = instance.physicalDevices();
 

@@ -4,11 +4,14 @@
  * semaphore, or for a "frame" message), copies it to host-visible memory, verifies every byte,
  * and acknowledges.
  *
- *     deno run -A examples/consumer.ts --socket PATH
+ *     deno run -A examples/consumer.ts --socket PATH [--timeout-ms MS]
  *     bun examples/consumer.ts --socket PATH
  *
  * @module
  */
+// @ts-types="../tests/_node_fs.d.ts"
+import { existsSync } from "node:fs";
+
 import {
   CommandBuffer,
   Device,
@@ -20,16 +23,39 @@ import {
   Semaphore,
   ShareSocket,
 } from "../mod.ts";
+import { parseCli } from "../tools/_cli.ts";
 import { firstWrong } from "./pipeline.ts";
 
-const args = process.argv.slice(2);
-const i = args.indexOf("--socket");
-if (i < 0) {
-  console.error("usage: consumer.ts --socket PATH (the path producer.ts prints)");
-  process.exit(2);
+const cli = parseCli({
+  name: "examples/consumer.ts",
+  summary:
+    "The importing half of examples/producer.ts: connects to its share socket, imports the offered\nmemory (and timeline semaphore), verifies every byte of every frame and acknowledges it.",
+  flags: {
+    socket: {
+      type: "string",
+      value: "PATH",
+      description: "the path producer.ts prints (@name: abstract)",
+    },
+    "timeout-ms": {
+      type: "string",
+      value: "MS",
+      description: "how long each wait may take",
+      default: "30000",
+    },
+  },
+});
+const path = cli.string("socket") ?? cli.fail("--socket PATH is required (producer.ts prints it)");
+const timeoutMs = cli.int("timeout-ms", { min: 1 });
+const at = path.startsWith("@") ? { abstract: path.slice(1) } : path;
+if (typeof at === "string") {
+  const dir = at.includes("/") ? at.slice(0, at.lastIndexOf("/")) || "/" : ".";
+  if (!existsSync(dir)) {
+    cli.fail(`--socket: no directory ${dir}: is producer.ts running? It prints the path`);
+  }
+  if (!existsSync(at)) {
+    console.log(`waiting up to ${timeoutMs} ms for producer.ts to listen at ${at}`);
+  }
 }
-const at = args[i + 1];
-const timeoutMs = 30_000;
 
 using instance = Instance.create({ applicationName: "vkshare consumer" });
 const pd = instance.physicalDevices()[0];
@@ -41,7 +67,22 @@ const start = (await socket.expect("start", { timeoutMs })).message as {
   frames: number;
   size: number;
 };
-const m = offer.memory!;
+const m = offer.memory;
+if (!m) throw new Error("the producer offered no memory");
+// The peer's numbers, checked before they size anything.
+if (!Number.isSafeInteger(start.frames) || start.frames < 1) {
+  throw new Error(`the producer announced ${JSON.stringify(start.frames)} frames`);
+}
+if (
+  !Number.isSafeInteger(start.size) || start.size < 64 || start.size % 64
+  || start.size > m.descriptor.size
+) {
+  throw new Error(
+    `the producer announced frames of ${
+      JSON.stringify(start.size)
+    } bytes (its memory has ${m.descriptor.size})`,
+  );
+}
 using shared = GpuBuffer.create(device, { size: m.descriptor.size, external: "OPAQUE_FD" });
 using _memory = DeviceMemory.importFd(device, m.fd, m.descriptor, { for: shared });
 using timeline = offer.semaphores.length

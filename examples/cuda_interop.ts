@@ -28,6 +28,7 @@ import {
   LibraryLoadError,
   Semaphore,
 } from "../mod.ts";
+import { parseCli } from "../tools/_cli.ts";
 import { firstWrong, frameValue } from "./pipeline.ts";
 
 const CHUNKS = 16;
@@ -211,11 +212,27 @@ export function noCuda(device: Device): string | null {
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const arg = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const cli = parseCli({
+    name: "examples/cuda_interop.ts",
+    summary:
+      "Vulkan and CUDA share memory and semaphores both ways on an NVIDIA GPU (libcuda, matched by\nUUID); every byte is checked on both sides. Without libcuda it says so and does nothing.",
+    flags: {
+      semaphores: {
+        type: "string",
+        value: "TYPE",
+        description: "timeline or binary",
+        default: "timeline",
+      },
+      size: {
+        type: "string",
+        value: "BYTES",
+        description: `a multiple of ${4 * CHUNKS}`,
+        default: String(1 << 20),
+      },
+    },
+  });
+  const semaphores = cli.choice("semaphores", ["timeline", "binary"] as const);
+  const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 34, multipleOf: 4 * CHUNKS });
   using instance = Instance.create({ applicationName: "vkshare cuda_interop" });
   const pd = instance.physicalDevices()[0];
   using device = Device.create(pd);
@@ -223,8 +240,6 @@ if (import.meta.main) {
   if (why) {
     console.log(`${pd.name}: ${why}: nothing to do`);
   } else {
-    const semaphores = (arg("--semaphores") ?? "timeline") as "timeline" | "binary";
-    const size = Number(arg("--size") ?? 1 << 20);
     console.log(
       `${pd.name} (${
         pd.driverName ?? "driver"

@@ -28,6 +28,7 @@ import {
   Instance,
   Semaphore,
 } from "../mod.ts";
+import { parseCli } from "../tools/_cli.ts";
 
 /** How the two devices synchronize. */
 export type PipelineMode = "timeline" | "binary" | "host";
@@ -243,19 +244,44 @@ export function bestMode(a: Device): PipelineMode {
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const arg = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const validate = args.includes("--validate");
+  const cli = parseCli({
+    name: "examples/pipeline.ts",
+    summary:
+      "Device A fills frames into exported memory and signals them; device B waits, copies each to\nhost memory, and the script checks every byte. Prints ms per frame, GB/s and latency.",
+    flags: {
+      mode: {
+        type: "string",
+        value: "MODE",
+        description: "timeline, binary or host (default: the best the driver offers)",
+      },
+      frames: { type: "string", value: "N", description: "frames", default: "100" },
+      size: {
+        type: "string",
+        value: "BYTES",
+        description: `frame size, a multiple of ${4 * CHUNKS}`,
+        default: String(1 << 20),
+      },
+      depth: {
+        type: "string",
+        value: "N",
+        description: "frames in flight (timeline mode)",
+        default: "3",
+      },
+      validate: { type: "boolean", description: "enable the validation layer; fail on any error" },
+    },
+  });
+  const asked = cli.string("mode") === undefined
+    ? undefined
+    : cli.choice("mode", ["timeline", "binary", "host"] as const);
+  const frames = cli.int("frames", { min: 1, max: 10_000_000 });
+  const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
+  const depth = cli.int("depth", { min: 1, max: 64 });
+  const validate = cli.flag("validate");
   using instance = Instance.create({ applicationName: "vkshare pipeline", validation: validate });
   const pd = instance.physicalDevices()[0];
   using a = Device.create(pd);
   using b = Device.create(pd);
-  const mode = (arg("--mode") ?? bestMode(a)) as PipelineMode;
-  const frames = Number(arg("--frames") ?? 100);
-  const size = Number(arg("--size") ?? 1 << 20);
+  const mode: PipelineMode = asked ?? bestMode(a);
   console.log(
     `${pd.name} (${
       pd.driverName ?? "driver"
@@ -265,7 +291,7 @@ if (import.meta.main) {
     mode,
     frames,
     size,
-    depth: arg("--depth") ? Number(arg("--depth")) : undefined,
+    depth,
     log: (l) => console.log(l),
   });
   const sorted = [...r.frameMs].sort((x, y) => x - y);

@@ -5,7 +5,7 @@
  * signals frame n as value n (or, without semaphore fds, as lavapipe, sends a "frame" message
  * after its fence). It writes frame n + 1 only after the consumer acknowledges frame n.
  *
- *     deno run -A examples/producer.ts [--socket PATH] [--frames N] [--size BYTES]
+ *     deno run -A examples/producer.ts [--socket PATH] [--frames N] [--size BYTES] [--timeout-ms MS]
  *     bun examples/producer.ts ...
  *
  * @module
@@ -21,17 +21,39 @@ import {
   sendOffer,
   ShareServer,
 } from "../mod.ts";
+import { parseCli } from "../tools/_cli.ts";
 import { frameValue } from "./pipeline.ts";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback?: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const frames = Number(arg("--frames", "60"));
-const size = Number(arg("--size", String(1 << 20)));
 const CHUNKS = 16;
-const timeoutMs = 30_000;
+const cli = parseCli({
+  name: "examples/producer.ts",
+  summary:
+    "The exporting half of a two-process pipeline: listens on a share socket, offers GPU memory\n(and a timeline semaphore where the driver exports one), writes frames and waits for each\nacknowledgement. Run examples/consumer.ts --socket PATH in a second terminal.",
+  flags: {
+    socket: {
+      type: "string",
+      value: "PATH",
+      description: "where to listen (default: a new private directory)",
+    },
+    frames: { type: "string", value: "N", description: "frames to send", default: "60" },
+    size: {
+      type: "string",
+      value: "BYTES",
+      description: `frame size, a multiple of ${4 * CHUNKS}`,
+      default: String(1 << 20),
+    },
+    "timeout-ms": {
+      type: "string",
+      value: "MS",
+      description: "how long to wait for the consumer",
+      default: "30000",
+    },
+  },
+});
+const frames = cli.int("frames", { min: 1, max: 1_000_000 });
+const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
+const timeoutMs = cli.int("timeout-ms", { min: 1 });
+const socketPath = cli.string("socket");
 
 using instance = Instance.create({ applicationName: "vkshare producer" });
 const pd = instance.physicalDevices()[0];
@@ -48,9 +70,9 @@ try {
 }
 using _t = timeline ?? { [Symbol.dispose]() {} };
 
-using server = ShareServer.listen(arg("--socket") ? { at: arg("--socket")! } : {});
+using server = ShareServer.listen(socketPath ? { at: socketPath } : {});
 console.log(`listening on ${JSON.stringify(server.address)}`);
-using peer = await server.accept({ timeoutMs: 60_000 });
+using peer = await server.accept({ timeoutMs });
 console.log(`consumer connected: pid ${peer.peer.pid}`);
 {
   using mem = memory.exportFd("OPAQUE_FD");

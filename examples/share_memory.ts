@@ -16,15 +16,31 @@ import {
   type MemoryHandleTypeName,
   Transfer,
 } from "../mod.ts";
+import { parseCli } from "../tools/_cli.ts";
 
-const args = process.argv.slice(2);
-function arg(name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-}
-const size = Number(arg("--size", String(16 * 2 ** 20)));
-const handleType = arg("--handle", "OPAQUE_FD") as MemoryHandleTypeName;
-const hostVisible = args.includes("--host-visible");
+const cli = parseCli({
+  name: "examples/share_memory.ts",
+  summary:
+    "Two Vulkan devices share a buffer through an exported fd: a pattern is written through the\nfirst and every byte is checked through the second, each step with its latency.",
+  flags: {
+    size: {
+      type: "string",
+      value: "BYTES",
+      description: "buffer size, a multiple of 4",
+      default: String(16 << 20),
+    },
+    handle: {
+      type: "string",
+      value: "TYPE",
+      description: "OPAQUE_FD or DMA_BUF",
+      default: "OPAQUE_FD",
+    },
+    "host-visible": { type: "boolean", description: "map host-visible memory instead of copying" },
+  },
+});
+const size = cli.int("size", { min: 4, max: 2 ** 34, multipleOf: 4 });
+const handleType: MemoryHandleTypeName = cli.choice("handle", ["OPAQUE_FD", "DMA_BUF"] as const);
+const hostVisible = cli.flag("host-visible");
 
 function step<T>(what: string, fn: () => T): T {
   const t0 = performance.now();

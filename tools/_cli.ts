@@ -57,8 +57,8 @@ export interface Cli {
   string(name: string): string | undefined;
   /** Whether boolean flag `name` was given. */
   flag(name: string): boolean;
-  /** Flag `name` as an integer within `min`..`max`; fails (exit 2) otherwise. */
-  int(name: string, range?: { min?: number; max?: number }): number;
+  /** Flag `name` as an integer within `min`..`max` (and a multiple of `multipleOf`); fails (exit 2) otherwise. */
+  int(name: string, range?: { min?: number; max?: number; multipleOf?: number }): number;
   /** Flag `name` as one of `choices`; fails (exit 2) otherwise. */
   choice<T extends string>(name: string, choices: readonly T[]): T;
 }
@@ -136,6 +136,9 @@ export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)):
       if (n < min || n > max) {
         const bounds = max === Infinity ? `at least ${min}` : `from ${min} to ${max}`;
         return fail(`--${name}: expected ${bounds}, got ${n}`);
+      }
+      if (range.multipleOf && n % range.multipleOf !== 0) {
+        return fail(`--${name}: expected a multiple of ${range.multipleOf}, got ${n}`);
       }
       return n;
     },

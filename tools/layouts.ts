@@ -6,6 +6,14 @@ import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../ffi/cuda.ts";
 import { LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
 import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "../tests/_layout_c.ts";
+import { parseCli } from "./_cli.ts";
+
+parseCli({
+  name: "tools/layouts.ts",
+  summary:
+    "Regenerates tests/layouts.{c,json}, tests/libc_layouts.{c,json} and tests/cuda_layouts.{c,json}\nfrom the struct declarations, by compiling and running the C programs (needs cc and the headers).",
+  flags: {},
+});
 
 const root = new URL("../tests/", import.meta.url);
 const source = cSource(VK_STRUCTS, ["vulkan/vulkan.h"]);

@@ -20,6 +20,14 @@ import {
   isOpenFd,
   Semaphore,
 } from "../../mod.ts";
+import { parseCli } from "../_cli.ts";
+
+parseCli({
+  name: "tools/diag/cuda_import_failure.ts",
+  summary:
+    "What CUDA does with imports that vkshare's checks would refuse: prints each CUresult, whether\nthe fd is still open, and whether the context still imports (needs libcuda).",
+  flags: {},
+});
 
 using instance = Instance.create();
 const pd = instance.physicalDevices()[0];

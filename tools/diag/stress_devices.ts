@@ -1,12 +1,24 @@
 // Diagnostic: creates and destroys instances (and optionally devices, memory, transfers) in a
 // loop, and prints where a create first fails, with the process's open fd count.
-//   deno run -A tools/diag/stress_devices.ts N [--validation] [--devices K] [--memory] [--transfer]
+//   deno run -A tools/diag/stress_devices.ts [--iterations N] [--validation] [--devices K] [--memory] [--transfer]
 import { Device, DeviceMemory, GpuBuffer, Instance, Transfer } from "../../mod.ts";
+import { parseCli } from "../_cli.ts";
 
-const n = Number(Deno.args[0] ?? 100);
-const flag = (f: string) => Deno.args.includes(f);
-const i = Deno.args.indexOf("--devices");
-const devices = i >= 0 ? Number(Deno.args[i + 1]) : 0;
+const cli = parseCli({
+  name: "tools/diag/stress_devices.ts",
+  summary:
+    "Creates and destroys instances (and devices, memory, transfers) in a loop; prints where a\ncreate first fails, with the open fd count.",
+  flags: {
+    iterations: { type: "string", value: "N", description: "loop count", default: "100" },
+    validation: { type: "boolean", description: "instances with the validation layer" },
+    devices: { type: "string", value: "K", description: "devices per instance", default: "0" },
+    memory: { type: "boolean", description: "allocate exportable memory on each device" },
+    transfer: { type: "boolean", description: "and copy through it" },
+  },
+});
+const n = cli.int("iterations", { min: 1 });
+const flag = (f: string) => cli.flag(f.slice(2));
+const devices = cli.int("devices", { min: 0, max: 1000 });
 const fds = () => [...Deno.readDirSync("/proc/self/fd")].length;
 for (let it = 0; it < n; it++) {
   try {

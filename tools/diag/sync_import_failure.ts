@@ -5,6 +5,14 @@
 import { libc, O_CLOEXEC, O_RDONLY } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import { Device, Fence, Instance, OwnedFd, Semaphore } from "../../mod.ts";
+import { parseCli } from "../_cli.ts";
+
+parseCli({
+  name: "tools/diag/sync_import_failure.ts",
+  summary:
+    "What a failed semaphore or fence import leaves behind: after the driver refuses /dev/null, can\nthe same object, a new one and the device still import, signal and wait?",
+  flags: {},
+});
 
 const result: Record<string, string> = {};
 function attempt(what: string, fn: () => unknown): void {

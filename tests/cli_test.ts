@@ -1,0 +1,90 @@
+// Every command line (examples, bench, tools) answers --help with its usage and exit 0 without
+// doing the work, and refuses an unknown flag, a flag without its value, a non-number or an
+// out-of-range number with one line, the usage and exit 2, before it creates a device: each runs
+// with a Vulkan driver list that names nothing, so a CLI that reached vkCreateInstance would fail
+// with another status and message.
+// @ts-types="./_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { scriptCommand, test } from "./_harness.ts";
+
+const CLIS = [
+  "examples/caps.ts",
+  "examples/consumer.ts",
+  "examples/cuda_interop.ts",
+  "examples/pipeline.ts",
+  "examples/producer.ts",
+  "examples/share_memory.ts",
+  "bench/run.ts",
+  "tools/setup.ts",
+  "tools/layouts.ts",
+  "tools/diag/cuda_import_failure.ts",
+  "tools/diag/stress_devices.ts",
+  "tools/diag/sync_import_failure.ts",
+];
+
+function cli(path: string, args: string[]) {
+  const [cmd, ...argv] = scriptCommand(new URL(`../${path}`, import.meta.url).pathname, args);
+  // No driver: VK_DRIVER_FILES names nothing, so creating an instance would fail loudly.
+  const r = spawnSync("env", ["VK_DRIVER_FILES=/nonexistent/vkshare-cli-test.json", cmd, ...argv], {
+    encoding: "utf8",
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test("every CLI: --help prints its usage and exits 0, before any device", () => {
+  for (const path of CLIS) {
+    const r = cli(path, ["--help"]);
+    assertEquals(r.code, 0, `${path} --help: ${r.err}`);
+    assertStringIncludes(r.out, `usage: ${path}`);
+    assertStringIncludes(r.out, "--help");
+  }
+});
+
+test("every CLI: an unknown flag prints one line and the usage, and exits 2", () => {
+  for (const path of CLIS) {
+    const r = cli(path, ["--bogus"]);
+    assertEquals(r.code, 2, `${path} --bogus: ${r.out}${r.err}`);
+    const [first] = r.err.split("\n");
+    assertStringIncludes(first, "--bogus");
+    assertStringIncludes(r.err, `usage: ${path}`);
+  }
+});
+
+test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names exit 2 before any device", () => {
+  const bad: [string, string[], string][] = [
+    ["examples/share_memory.ts", ["--size", "abc"], "--size: expected an integer"],
+    ["examples/share_memory.ts", ["--size", "6"], "multiple of 4"],
+    ["examples/share_memory.ts", ["--handle", "NOPE"], "--handle: expected one of"],
+    ["examples/share_memory.ts", ["--size"], "--size"],
+    ["examples/pipeline.ts", ["--frames", "0"], "--frames: expected"],
+    ["examples/pipeline.ts", ["--mode", "foo"], "--mode: expected one of timeline, binary, host"],
+    ["examples/pipeline.ts", ["--depth", "-1"], "--depth"],
+    ["examples/pipeline.ts", ["--size", "1000"], "multiple of 64"],
+    ["examples/producer.ts", ["--frames", "x"], "--frames: expected an integer"],
+    ["examples/consumer.ts", [], "--socket PATH is required"],
+    ["examples/consumer.ts", ["--socket"], "--socket"],
+    [
+      "examples/consumer.ts",
+      ["--socket", "/nonexistent/dir/x.sock"],
+      "no directory /nonexistent/dir",
+    ],
+    ["examples/cuda_interop.ts", ["--semaphores", "both"], "--semaphores: expected one of"],
+    ["bench/run.ts", ["--ops", "nosuch"], 'unknown operation "nosuch"'],
+    ["bench/run.ts", ["--rounds", "abc"], "--rounds: expected an integer"],
+    ["bench/run.ts", ["--sizes", "4096,12"], "--sizes"],
+    ["bench/run.ts", ["--out", "/proc/vkshare-no"], "--out: cannot write"],
+    ["tools/diag/stress_devices.ts", ["--devices", "many"], "--devices"],
+    ["examples/caps.ts", ["extra"], "extra"],
+  ];
+  for (const [path, args, says] of bad) {
+    const t0 = performance.now();
+    const r = cli(path, args);
+    assertEquals(r.code, 2, `${path} ${args.join(" ")}: ${r.out}${r.err}`);
+    assertStringIncludes(r.err.split("\n")[0], says);
+    assertStringIncludes(r.err, `usage: ${path}`);
+    assert(!r.err.includes("vkCreateInstance"), `${path} ${args.join(" ")} created an instance`);
+    assert(performance.now() - t0 < 20_000, `${path} ${args.join(" ")} took long`);
+  }
+});

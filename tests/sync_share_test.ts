@@ -2,7 +2,7 @@
 // permanently), signal→wait across the two, and bad imports that leave every fd where it was.
 // These need semaphore/fence fds (not on lavapipe): each skips naming what the device lacks.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { libc, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
+import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
 import {
   Device,
@@ -234,28 +234,34 @@ test(
       "PERMANENT_REQUIRED",
     );
     texp[Symbol.dispose]();
-    // The descriptor's fd kind guards against another file.
+    // Another file is refused, with the descriptor's fd kind or without it (then against what
+    // the importing device's own exports are).
     using devnull = OwnedFd.adopt(libc().open(cString("/dev/null"), O_RDONLY | O_CLOEXEC, 0));
     assertRule(() => sb.importFd(devnull, exp.descriptor), "FD_KIND_MISMATCH");
-    // Without the kind, the driver gets /dev/null and refuses it: the fd is still open, and
-    // the error says whether the device still imports, which a real import confirms.
-    const { fdKind: _k, ...bare } = exp.descriptor;
-    const e = assertThrows(() => sb.importFd(devnull, bare), ImportError);
+    const { fdKind: kind, ...bare } = exp.descriptor;
+    assertRule(() => sb.importFd(devnull, bare), "FD_KIND_MISMATCH", "this device's");
+    assertRule(() => fb.importFd(devnull, fa.descriptor("OPAQUE_FD")), "FD_KIND_MISMATCH");
+    // An fd vkshare cannot tell from an export (a new descriptor of the device file that the
+    // exports are): the driver refuses it, the fd is still open, and the error says whether the
+    // device still imports, which a real import confirms.
+    assert(kind?.startsWith("/dev/"), `semaphore exports are ${kind}`);
+    using imposter = OwnedFd.adopt(libc().open(cString(kind!), O_RDWR | O_CLOEXEC, 0));
+    const e = assertThrows(() => sb.importFd(imposter, bare), ImportError);
     assertStringIncludes(e.message, "vkImportSemaphoreFdKHR");
     assertStringIncludes(e.message, "the caller's fd is still open");
-    assertEquals(devnull.state, "open");
-    assert(isOpenFd(devnull.fd));
+    assertEquals(imposter.state, "open");
+    assert(isOpenFd(imposter.fd));
     assert(e.deviceStillImports !== null);
     assertEquals(
       imports(() => sa.exportFd(), (x) => Semaphore.importFd(b, x.fd, x.descriptor)),
       e.deviceStillImports,
     );
     const fe = assertThrows(
-      () => fb.importFd(devnull, { ...fa.descriptor("OPAQUE_FD") }),
+      () => fb.importFd(imposter, { ...fa.descriptor("OPAQUE_FD") }),
       ImportError,
     );
     assertStringIncludes(fe.message, "vkImportFenceFdKHR");
-    assertEquals(devnull.state, "open");
+    assertEquals(imposter.state, "open");
     assertEquals(
       imports(() => fa.exportFd(), (x) => Fence.importFd(b, x.fd, x.descriptor)),
       fe.deviceStillImports,
@@ -277,6 +283,7 @@ test(
       assertEquals(fc.wait(10_000), "signaled");
     }
     devnull.close();
+    imposter.close();
     assertEquals(openFds(), before);
     // NVIDIA's driver reports each refused import through the messenger ("Failed to allocate
     // semaphore device memory"): expected here. A VUID would still fail the test.

@@ -357,18 +357,31 @@ export class ShareSocket implements Disposable {
    */
   async receive(options: WaitOptions = {}): Promise<Received> {
     this.#alive();
-    using arena = new Arena();
-    const packet = new Uint8Array(new ArrayBuffer(HEADER + MAX_MESSAGE_BYTES + 1));
-    const control = new Uint8Array(new ArrayBuffer(cmsgSpace(4 * MAX_MESSAGE_FDS)));
-    const iov = encode(iovec, { iov_base: packet, iov_len: packet.length }, arena);
-    const msg = encode(msghdr, {
-      msg_iov: iov.bytes,
-      msg_iovlen: 1,
-      msg_control: control,
-      msg_controllen: control.length,
-    }, arena);
+    // One set of receive buffers per socket, reused (a 64 KiB packet buffer per message made
+    // Deno's RSS grow by megabytes per thousand messages); a second receive running at the same
+    // time on the same socket gets its own.
+    const rx = this.#rx && !this.#receiving ? this.#rx : newReceiveBuffers();
+    if (!this.#rx) this.#rx = rx;
+    const mine = rx === this.#rx;
+    if (mine) this.#receiving = true;
+    try {
+      return await this.#receiveInto(rx, options);
+    } finally {
+      if (mine) this.#receiving = false;
+      else rx.arena[Symbol.dispose]();
+    }
+  }
+
+  #rx: ReceiveBuffers | undefined;
+  #receiving = false;
+
+  async #receiveInto(rx: ReceiveBuffers, options: WaitOptions): Promise<Received> {
+    const { packet, control, msg } = rx;
     let n: bigint;
     for (;;) {
+      // The kernel writes the control length and the flags back: set them for each call.
+      msg.view.setBigUint64(msghdr.offsets.msg_controllen, BigInt(control.length), true);
+      msg.view.setInt32(msghdr.offsets.msg_flags, 0, true);
       n = libcSocket().recvmsg(this.fd, msg.bytes, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
       if (n >= 0n) break;
       const e = errno();
@@ -381,7 +394,7 @@ export class ShareSocket implements Disposable {
       );
       if (rev & (POLLERR | POLLHUP) && !(rev & POLLIN)) break;
     }
-    const header = readStruct(msghdr, new DataView(msg.bytes.buffer, msg.bytes.byteOffset), 0);
+    const header = readStruct(msghdr, msg.view, 0);
     const fds = receivedFds(control, Number(header.msg_controllen), this.peer.pid);
     try {
       const length = Number(n! < 0n ? 0n : n!);
@@ -429,6 +442,7 @@ export class ShareSocket implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (!this.#receiving) this.#rx?.arena[Symbol.dispose]();
     libcSocket().shutdown(this.fd, SHUT_RDWR);
     libc().close(this.fd);
   }
@@ -441,6 +455,35 @@ export class ShareSocket implements Disposable {
   #alive(): void {
     if (this.#closed) throw new Error(`${this.label} is closed`);
   }
+}
+
+/** What one recvmsg needs: the packet and control buffers and the msghdr that points at them. */
+interface ReceiveBuffers {
+  arena: Arena;
+  packet: Uint8Array;
+  control: Uint8Array;
+  msg: { bytes: Uint8Array; view: DataView };
+}
+
+function newReceiveBuffers(): ReceiveBuffers {
+  const arena = new Arena();
+  const packet = new Uint8Array(new ArrayBuffer(HEADER + MAX_MESSAGE_BYTES + 1));
+  const control = new Uint8Array(new ArrayBuffer(cmsgSpace(4 * MAX_MESSAGE_FDS)));
+  const iov = encode(iovec, { iov_base: packet, iov_len: packet.length }, arena);
+  const m = encode(msghdr, {
+    msg_iov: iov.bytes,
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: control.length,
+  }, arena);
+  arena.keep(packet);
+  arena.keep(control);
+  return {
+    arena,
+    packet,
+    control,
+    msg: { bytes: m.bytes, view: new DataView(m.bytes.buffer, m.bytes.byteOffset, msghdr.size) },
+  };
 }
 
 /** The fds in SCM_RIGHTS control messages, owned. */

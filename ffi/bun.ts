@@ -54,8 +54,11 @@ interface BunGlobal {
   version: string;
 }
 
-const specifier = ["bun", "ffi"].join(":");
-const ffi = await import(specifier) as BunFFI;
+// Through Bun's import.meta.require, which Deno neither resolves nor analyzes (a dynamic import of
+// a computed specifier would be a publish warning; a literal one, a resolution error on Deno).
+const ffi = (import.meta as unknown as { require(id: string): unknown }).require(
+  "bun:ffi",
+) as BunFFI;
 const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
 const proc = (globalThis as unknown as {
   process: {

@@ -1,15 +1,9 @@
-// The examples run as a user runs them, in a child process, and print the truth.
+// The examples run as a user runs them, in a child process, and print the truth (the README's
+// blocks: readme_test.ts).
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-// @ts-types="./_node_fs.d.ts"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
-import { tmpdir } from "node:os";
-// @ts-types="./_node_path.d.ts"
-import { join } from "node:path";
 import { capabilityMatrix, cudaDevices, LibraryLoadError } from "../mod.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
-import { cannotShareSemaphore } from "./_sync.ts";
 import { sharedInstance } from "./_vk.ts";
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
@@ -54,44 +48,6 @@ test(
       assertStringIncludes(r.out, `OK: all ${args[1]} bytes written through A were read through B`);
       assertStringIncludes(r.out, "import it into device B");
     }
-  },
-);
-
-/** Runs the README's example under `heading` as a script; returns its stdout. */
-function runReadme(heading: string): string {
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-  const code = readme.split(`## ${heading}`)[1].split("```ts\n")[1].split("```")[0].replace(
-    `from "./mod.ts"`,
-    `from "${new URL("../mod.ts", import.meta.url)}"`,
-  );
-  const dir = mkdtempSync(join(tmpdir(), "vkshare-readme-"));
-  const file = join(dir, "example.ts");
-  writeFileSync(file, code);
-  try {
-    const r = runScript(file);
-    assertEquals(r.code, 0, r.err);
-    return r.out;
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
-}
-
-test(
-  "the README's memory-sharing example runs and prints the bytes",
-  { skip: cannotShare("OPAQUE_FD") },
-  () => {
-    assertStringIncludes(
-      runReadme("Share memory between two devices"),
-      "Uint8Array(4) [ 1, 2, 3, 4 ]",
-    );
-  },
-);
-
-test(
-  "the README's synchronization example runs and prints what it says",
-  { skip: cannotShareSemaphore("timeline", "OPAQUE_FD") },
-  () => {
-    assertEquals(runReadme("Synchronize two devices"), "timeout\nsignaled 1n\n");
   },
 );
 

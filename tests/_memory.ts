@@ -3,7 +3,13 @@
 // and the process's open fd count.
 // @ts-types="./_node_fs.d.ts"
 import { readdirSync } from "node:fs";
-import { Device, externalBufferProperties, type Instance, type PhysicalDevice } from "../mod.ts";
+import {
+  Device,
+  DeviceMemory,
+  externalBufferProperties,
+  type Instance,
+  type PhysicalDevice,
+} from "../mod.ts";
 import { forEachDevice, sharedInstance } from "./_vk.ts";
 
 /** What the first device of a plain instance offers for memory sharing. */
@@ -56,6 +62,12 @@ export function withTwoDevices(
     using b = Device.create(pd);
     await fn(a, b, pd, instance);
   });
+}
+
+/** Asserts that `d` still allocates (NVIDIA's devices stop after a failed import). */
+export function stillAllocates(d: Device): void {
+  using m = DeviceMemory.allocate(d, { size: 4096 });
+  if (m.handle === 0n) throw new Error(`${d.label} returned a null allocation`);
 }
 
 /** The fd numbers this process has open. */

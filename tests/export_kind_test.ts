@@ -6,18 +6,13 @@
 import { assert, assertEquals } from "@std/assert";
 import { fdSize, isOpenFd } from "../fd.ts";
 import { libc } from "../ffi/libc.ts";
-import { type Device, DeviceMemory, type MemoryDescriptor } from "../mod.ts";
+import { DeviceMemory, type MemoryDescriptor } from "../mod.ts";
 import { eventfd, fifo, forgedMemfd, MESA_SEALS, pipe, readAt, socketpair } from "./_forge.ts";
 import { test } from "./_harness.ts";
-import { cannotShare, caps, openFds, withTwoDevices } from "./_memory.ts";
+import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "./_memory.ts";
 import { assertRule } from "./_vk.ts";
 
 const SIZE = 65536;
-
-function stillAllocates(d: Device): void {
-  using m = DeviceMemory.allocate(d, { size: 4096 });
-  assert(m.handle !== 0n);
-}
 
 /** The descriptor without its fdKind: what a peer may send (the field is optional). */
 function withoutKind(d: MemoryDescriptor): MemoryDescriptor {

@@ -23,15 +23,10 @@ import {
 } from "../mod.ts";
 import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "./_forge.ts";
 import { test } from "./_harness.ts";
-import { cannotShare, caps, openFds, withTwoDevices } from "./_memory.ts";
+import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "./_memory.ts";
 import { assertRule } from "./_vk.ts";
 
 const SIZE = 65536;
-
-function stillAllocates(d: Device): void {
-  using m = DeviceMemory.allocate(d, { size: 4096 });
-  assert(m.handle !== 0n);
-}
 
 test(
   "bad imports are refused before the driver sees them, naming what was expected",

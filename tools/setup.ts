@@ -161,7 +161,9 @@ if (found !== undefined) {
     const command = `sudo apt-get install -y ${found.packages.join(" ")}`;
     console.error(
       debianLike()
-        ? `setup: install it, then run this again:\n  ${command}`
+        ? `setup: install ${
+          found.packages.length > 1 ? "them" : "it"
+        }, then run this again:\n  ${command}`
         : `setup: install ${
           found.packages.join(", ")
         } (the names Debian gives them) with this system's package manager, then run this again`,

@@ -136,7 +136,7 @@ export {
   VK_RESULT_NAMES,
   VkError,
 } from "./errors.ts";
-export type { ShareRule } from "./errors.ts";
+export { SHARE_RULES, type ShareRule } from "./errors.ts";
 export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd, takeFd } from "./fd.ts";
 export type { FdState } from "./fd.ts";
 export { Fence } from "./fence.ts";

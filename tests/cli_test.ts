@@ -19,6 +19,7 @@ const CLIS = [
   "bench/run.ts",
   "tools/setup.ts",
   "tools/layouts.ts",
+  "tools/rules.ts",
   "tools/diag/cuda_import_failure.ts",
   "tools/diag/stress_devices.ts",
   "tools/diag/sync_import_failure.ts",

@@ -1,0 +1,40 @@
+// The sharing rules are defined once (SHARE_RULES in errors.ts): each is explained and sourced,
+// each is thrown somewhere in the library, and the README's list is the table's (no driver needed).
+// @ts-types="./_node_fs.d.ts"
+import { readdirSync, readFileSync } from "node:fs";
+
+import { assert, assertEquals } from "@std/assert";
+import { SHARE_RULES, ShareError } from "../mod.ts";
+import { withRules } from "../tools/rules.ts";
+import { test } from "./_harness.ts";
+
+const root = new URL("../", import.meta.url);
+
+test("every rule says what it refuses and where it comes from", () => {
+  for (const [rule, r] of Object.entries(SHARE_RULES)) {
+    assert(/^[A-Z_]+$/.test(rule), rule);
+    assert(r.explains.length > 20 && !r.explains.endsWith("."), `${rule}: ${r.explains}`);
+    assert(/^(spec|drivers|vkshare|CUDA): /.test(r.source), `${rule}: ${r.source}`);
+  }
+});
+
+test("every rule is thrown somewhere in the library, and every rule thrown is in the table", () => {
+  const sources = readdirSync(root.pathname)
+    .filter((f) => f.endsWith(".ts") && f !== "errors.ts" && f !== "mod.ts")
+    .map((f) => readFileSync(new URL(f, root), "utf8"))
+    .join("\n");
+  for (const rule of Object.keys(SHARE_RULES)) {
+    assert(sources.includes(`"${rule}"`), `${rule} is never thrown`);
+  }
+  const thrown = new Set(
+    [...sources.matchAll(/new ShareError\(\s*"([A-Z_]+)"/g)].map((m) => m[1]),
+  );
+  for (const rule of thrown) assert(rule in SHARE_RULES, `${rule} is thrown but not defined`);
+  // And a ShareError carries its rule's name.
+  assertEquals(new ShareError("FD_CONSUMED", "x").rule, "FD_CONSUMED");
+});
+
+test("the README's list of rules is SHARE_RULES (deno task rules rewrites it)", () => {
+  const readme = readFileSync(new URL("README.md", root), "utf8");
+  assertEquals(withRules(readme), readme);
+});

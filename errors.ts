@@ -1,11 +1,14 @@
 /**
- * vkshare's errors: one class per failure family. Success codes other than VK_SUCCESS
- * (VK_TIMEOUT, VK_NOT_READY, VK_INCOMPLETE, ...) are values, never exceptions.
+ * vkshare's errors: one class per failure family, all {@linkcode VkshareError}s with a stable
+ * `code`. Success codes other than VK_SUCCESS (VK_TIMEOUT, VK_NOT_READY, VK_INCOMPLETE, ...) are
+ * values, never exceptions.
  *
  * @module
  */
-export { LibraryLoadError } from "./ffi/library.ts";
+import { VkshareError } from "./ffi/error.ts";
 import type { ValidationMessage } from "./instance.ts";
+export { VkshareError };
+export { LibraryLoadError } from "./ffi/library.ts";
 
 /** VkResult names by value. */
 export const VK_RESULT_NAMES: Readonly<Record<number, string>> = {
@@ -69,6 +72,18 @@ export function show(v: unknown): string {
   }
 }
 
+/** The message of a failed native call, shared by VkError and CudaError. */
+function failureMessage(
+  call: string,
+  name: string,
+  result: number,
+  details: Record<string, unknown>,
+  note?: string,
+): string {
+  const d = Object.entries(details).map(([k, v]) => `${k}=${showValue(v)}`).join(", ");
+  return `${call} failed: ${name} (${result})${d ? ` [${d}]` : ""}${note ? `: ${note}` : ""}`;
+}
+
 function showValue(v: unknown): string {
   if (typeof v === "bigint") return `0x${v.toString(16)}`;
   if (typeof v === "string") return v;
@@ -88,7 +103,7 @@ function showValue(v: unknown): string {
  * }
  * ```
  */
-export class VkError extends Error {
+export class VkError extends VkshareError {
   /** The VkResult value (negative). */
   readonly result: number;
   /** Its name, e.g. `VK_ERROR_INVALID_EXTERNAL_HANDLE`. */
@@ -106,9 +121,7 @@ export class VkError extends Error {
     note?: string,
   ) {
     const name = resultName(result);
-    const d = Object.entries(details).map(([k, v]) => `${k}=${showValue(v)}`).join(", ");
-    super(`${command} failed: ${name} (${result})${d ? ` [${d}]` : ""}${note ? `: ${note}` : ""}`);
-    this.name = "VkError";
+    super(name, failureMessage(command, name, result, details, note));
     this.result = result;
     this.resultName = name;
     this.command = command;
@@ -139,7 +152,7 @@ export function check(result: number, command: string, details?: Record<string, 
  * e.message; // "cuImportExternalMemory failed: CUDA_ERROR_INVALID_VALUE (1) [size=4096]"
  * ```
  */
-export class CudaError extends Error {
+export class CudaError extends VkshareError {
   /** The CUresult value. */
   readonly result: number;
   /** Its name, e.g. `CUDA_ERROR_INVALID_VALUE`. */
@@ -157,11 +170,7 @@ export class CudaError extends Error {
     details: Record<string, unknown> = {},
     note?: string,
   ) {
-    const d = Object.entries(details).map(([k, v]) => `${k}=${showValue(v)}`).join(", ");
-    super(
-      `${call} failed: ${resultName} (${result})${d ? ` [${d}]` : ""}${note ? `: ${note}` : ""}`,
-    );
-    this.name = "CudaError";
+    super(resultName, failureMessage(call, resultName, result, details, note));
     this.result = result;
     this.resultName = resultName;
     this.call = call;
@@ -178,7 +187,7 @@ export class CudaError extends Error {
  * e.message; // "llvmpipe does not offer VK_KHR_external_semaphore_fd"
  * ```
  */
-export class MissingExtensionError extends Error {
+export class MissingExtensionError extends VkshareError {
   /** The missing extension. */
   readonly extension: string;
   /** The device (or instance) that lacks it. */
@@ -187,13 +196,13 @@ export class MissingExtensionError extends Error {
   /** Says `device` does not offer (or has not enabled) `extension`. */
   constructor(extension: string, device: string, why: "offered" | "enabled", hint?: string) {
     super(
+      "MISSING_EXTENSION",
       why === "offered"
         ? `${device} does not offer ${extension}${hint ? `: ${hint}` : ""}`
         : `${extension} is not enabled on ${device}${
           hint ? `: ${hint}` : ": create the device with it in `extensions`"
         }`,
     );
-    this.name = "MissingExtensionError";
     this.extension = extension;
     this.device = device;
   }
@@ -207,11 +216,10 @@ export class MissingExtensionError extends Error {
  * new DisposedError("Device llvmpipe").message; // "Device llvmpipe was used after dispose"
  * ```
  */
-export class DisposedError extends Error {
-  /** Says `what` was used after dispose. */
+export class DisposedError extends VkshareError {
+  /** Says `what` was used after dispose (`code`: `DISPOSED`). */
   constructor(what: string) {
-    super(`${what} was used after dispose`);
-    this.name = "DisposedError";
+    super("DISPOSED", `${what} was used after dispose`);
   }
 }
 
@@ -399,7 +407,7 @@ export type ShareRule = keyof typeof SHARE_RULES;
  * }
  * ```
  */
-export class ShareError extends Error {
+export class ShareError extends VkshareError {
   /** The rule. */
   readonly rule: ShareRule;
   /** What was expected (when the rule compares values). */
@@ -409,8 +417,7 @@ export class ShareError extends Error {
 
   /** Says `message`; `expected` and `actual` are kept for programs. */
   constructor(rule: ShareRule, message: string, expected?: unknown, actual?: unknown) {
-    super(`${rule}: ${message}`);
-    this.name = "ShareError";
+    super(rule, `${rule}: ${message}`);
     this.rule = rule;
     this.expected = expected;
     this.actual = actual;
@@ -431,7 +438,7 @@ export class ShareError extends Error {
  * }
  * ```
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends VkshareError {
   /** What was wrong, for programs. */
   readonly reason:
     | "closed"
@@ -445,8 +452,7 @@ export class ProtocolError extends Error {
 
   /** Says `message`; `reason` is kept for programs. */
   constructor(reason: ProtocolError["reason"], message: string) {
-    super(message);
-    this.name = "ProtocolError";
+    super(`PROTOCOL_${reason.toUpperCase().replace("-", "_")}`, message);
     this.reason = reason;
   }
 }
@@ -507,9 +513,75 @@ export class ImportError extends VkError {
         : `the device no longer ${canary} after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open`)
         + said,
     );
-    this.name = "ImportError";
     this.deviceStillAllocates = canary === "allocates" ? stillWorks : null;
     this.deviceStillImports = canary === "imports" ? stillWorks : null;
     this.driverReports = driverReports;
+  }
+}
+
+/** Linux errno names by value (the values shared by x86_64 and aarch64). */
+export const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  5: "EIO",
+  6: "ENXIO",
+  7: "E2BIG",
+  9: "EBADF",
+  10: "ECHILD",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  14: "EFAULT",
+  16: "EBUSY",
+  17: "EEXIST",
+  19: "ENODEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  23: "ENFILE",
+  24: "EMFILE",
+  25: "ENOTTY",
+  28: "ENOSPC",
+  29: "ESPIPE",
+  32: "EPIPE",
+  36: "ENAMETOOLONG",
+  38: "ENOSYS",
+  88: "ENOTSOCK",
+  90: "EMSGSIZE",
+  95: "EOPNOTSUPP",
+  98: "EADDRINUSE",
+  103: "ECONNABORTED",
+  104: "ECONNRESET",
+  107: "ENOTCONN",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+};
+
+/**
+ * A libc call failed; `code` is the errno name.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   OwnedFd.dupOf(-1);
+ * } catch (e) {
+ *   if (e instanceof ErrnoError && e.code === "EBADF") {}
+ * }
+ * ```
+ */
+export class ErrnoError extends VkshareError {
+  /** The errno value. */
+  readonly errno: number;
+  /** The call that failed, e.g. `fcntl(F_DUPFD_CLOEXEC)`. */
+  readonly call: string;
+
+  /** Makes the error for `call` failing with `err`; `what` says on what. Its `code` is the errno name (`EBADF`; `E<n>` for a value vkshare does not name). */
+  constructor(call: string, err: number, what?: string) {
+    const code = ERRNO_NAMES[err] ?? `E${err}`;
+    super(code, `${call} failed: ${code} (${err})${what ? ` [${what}]` : ""}`);
+    this.errno = err;
+    this.call = call;
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ShareError } from "./errors.ts";
+import { ErrnoError, ShareError } from "./errors.ts";
 import {
   errno,
   F_DUPFD_CLOEXEC,
@@ -19,77 +19,6 @@ import {
   SYSCALLS,
 } from "./ffi/libc.ts";
 import { rt } from "./ffi/runtime.ts";
-
-/** Linux errno names by value (the values shared by x86_64 and aarch64). */
-export const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  6: "ENXIO",
-  7: "E2BIG",
-  9: "EBADF",
-  10: "ECHILD",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  14: "EFAULT",
-  16: "EBUSY",
-  17: "EEXIST",
-  19: "ENODEV",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  23: "ENFILE",
-  24: "EMFILE",
-  25: "ENOTTY",
-  28: "ENOSPC",
-  29: "ESPIPE",
-  32: "EPIPE",
-  36: "ENAMETOOLONG",
-  38: "ENOSYS",
-  88: "ENOTSOCK",
-  90: "EMSGSIZE",
-  95: "EOPNOTSUPP",
-  98: "EADDRINUSE",
-  103: "ECONNABORTED",
-  104: "ECONNRESET",
-  107: "ENOTCONN",
-  110: "ETIMEDOUT",
-  111: "ECONNREFUSED",
-};
-
-/**
- * A libc call failed; `code` is the errno name.
- *
- * @example
- * ```ts
- * try {
- *   OwnedFd.dupOf(-1);
- * } catch (e) {
- *   if (e instanceof ErrnoError && e.code === "EBADF") {}
- * }
- * ```
- */
-export class ErrnoError extends Error {
-  /** The errno value. */
-  readonly errno: number;
-  /** Its name, e.g. `EBADF` (`E<n>` for a value vkshare does not name). */
-  readonly code: string;
-  /** The call that failed, e.g. `fcntl(F_DUPFD_CLOEXEC)`. */
-  readonly call: string;
-
-  /** Makes the error for `call` failing with `err`; `what` says on what. */
-  constructor(call: string, err: number, what?: string) {
-    const code = ERRNO_NAMES[err] ?? `E${err}`;
-    super(`${call} failed: ${code} (${err})${what ? ` [${what}]` : ""}`);
-    this.name = "ErrnoError";
-    this.errno = err;
-    this.code = code;
-    this.call = call;
-  }
-}
 
 // fd numbers that vkshare closed after an import consumed them: what consumed them, and the file
 // they named (device and inode). A number leaves the map when vkshare receives a new fd with that

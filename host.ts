@@ -6,7 +6,7 @@
  * @module
  */
 import { positiveSize } from "./_vk.ts";
-import { ErrnoError } from "./fd.ts";
+import { ErrnoError } from "./errors.ts";
 import { errno, libc, MAP_PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "./ffi/libc.ts";
 import { rt } from "./ffi/runtime.ts";
 import type { Pointer } from "./ffi/types.ts";

@@ -127,6 +127,8 @@ export {
   check,
   CudaError,
   DisposedError,
+  ERRNO_NAMES,
+  ErrnoError,
   ImportError,
   LibraryLoadError,
   MissingExtensionError,
@@ -135,9 +137,10 @@ export {
   ShareError,
   VK_RESULT_NAMES,
   VkError,
+  VkshareError,
 } from "./errors.ts";
 export { SHARE_RULES, type ShareRule } from "./errors.ts";
-export { describeFd, ERRNO_NAMES, ErrnoError, fdKind, isOpenFd, OwnedFd, takeFd } from "./fd.ts";
+export { describeFd, fdKind, isOpenFd, OwnedFd, takeFd } from "./fd.ts";
 export type { FdState } from "./fd.ts";
 export { Fence } from "./fence.ts";
 export type { FenceOptions } from "./fence.ts";

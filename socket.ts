@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { ProtocolError } from "./errors.ts";
-import { ErrnoError, OwnedFd } from "./fd.ts";
+import { ErrnoError, ProtocolError } from "./errors.ts";
+import { OwnedFd } from "./fd.ts";
 import { Arena, encode, readStruct } from "./ffi/layout.ts";
 import { errno, fileTypeAt, libc } from "./ffi/libc.ts";
 import {

@@ -4,11 +4,12 @@
  *
  * @module
  */
+import { VkshareError } from "./error.ts";
 import { rt } from "./runtime.ts";
 import type { Library, SymbolTable } from "./types.ts";
 
-/** A native library could not be opened from any candidate path. */
-export class LibraryLoadError extends Error {
+/** A native library could not be opened from any candidate path (`code`: `LIBRARY_LOAD`). */
+export class LibraryLoadError extends VkshareError {
   /** The library's short name (`libvulkan`). */
   readonly library: string;
   /** Each path tried, with why it failed. */
@@ -19,11 +20,11 @@ export class LibraryLoadError extends Error {
   /** Lists every path `tried` and what to `install`. */
   constructor(library: string, tried: { path: string; error: string }[], install: string) {
     super(
+      "LIBRARY_LOAD",
       `could not load ${library}; tried:\n${
         tried.map((t) => `  ${t.path}: ${t.error}`).join("\n")
       }\n${install}`,
     );
-    this.name = "LibraryLoadError";
     this.library = library;
     this.tried = tried;
     this.install = install;

@@ -1,8 +1,23 @@
 // Typed errors: names, numbers, commands and values in the message; success codes as values.
-import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { openFirst } from "../ffi/library.ts";
-import { check, flagMask, flagNames, MemoryHandleType, resultName, VkError } from "../mod.ts";
-import { LibraryLoadError } from "../mod.ts";
+import {
+  check,
+  CudaError,
+  DisposedError,
+  ErrnoError,
+  flagMask,
+  flagNames,
+  ImportError,
+  LibraryLoadError,
+  MemoryHandleType,
+  MissingExtensionError,
+  ProtocolError,
+  resultName,
+  ShareError,
+  VkError,
+  VkshareError,
+} from "../mod.ts";
 import { test } from "./_harness.ts";
 
 test("VkError names the result, its number, the command and the values", () => {
@@ -55,4 +70,38 @@ test("flag masks and names convert both ways and refuse unknown names", () => {
     "handleTypes",
   );
   assertThrows(() => flagMask(MemoryHandleType, -1, "handleTypes"), RangeError);
+});
+
+test("every vkshare error is a VkshareError with a stable code and its class's name", () => {
+  const cases: [VkshareError, string, string][] = [
+    [new VkError("vkAllocateMemory", -2), "VK_ERROR_OUT_OF_DEVICE_MEMORY", "VkError"],
+    [
+      new ImportError("vkAllocateMemory", -1000072003, {}, true),
+      "VK_ERROR_INVALID_EXTERNAL_HANDLE",
+      "ImportError",
+    ],
+    [new CudaError("cuInit", 100, "CUDA_ERROR_NO_DEVICE"), "CUDA_ERROR_NO_DEVICE", "CudaError"],
+    [new ShareError("FD_CONSUMED", "x"), "FD_CONSUMED", "ShareError"],
+    [new ProtocolError("fd-count", "x"), "PROTOCOL_FD_COUNT", "ProtocolError"],
+    [new ErrnoError("close", 9), "EBADF", "ErrnoError"],
+    [
+      new MissingExtensionError("VK_X", "gpu", "offered"),
+      "MISSING_EXTENSION",
+      "MissingExtensionError",
+    ],
+    [new DisposedError("Device"), "DISPOSED", "DisposedError"],
+    [new LibraryLoadError("libx", [], "install x"), "LIBRARY_LOAD", "LibraryLoadError"],
+  ];
+  for (const [e, code, name] of cases) {
+    assert(e instanceof VkshareError && e instanceof Error, name);
+    assertEquals([e.code, e.name], [code, name]);
+  }
+  // VkError and CudaError build their messages alike.
+  assertEquals(
+    new VkError("vkX", -2, { size: 4096 }, "why").message.replace(
+      "VK_ERROR_OUT_OF_DEVICE_MEMORY",
+      "N",
+    ),
+    new CudaError("vkX", -2, "N", { size: 4096 }, "why").message,
+  );
 });

@@ -6,8 +6,24 @@
  * @module
  */
 import { VkshareError } from "./ffi/error.ts";
-import type { ValidationMessage } from "./instance.ts";
 export { VkshareError };
+
+/**
+ * A report a driver made through the debug messenger during a failed call (a
+ * `ValidationMessage` of instance.ts whose `source` is `"driver"`).
+ */
+export interface DriverReport {
+  /** How bad it is. */
+  severity: string;
+  /** `"driver"`. */
+  source: "layer" | "driver";
+  /** True: the failure it reports was turned into a typed error, so it is not counted. */
+  expected: boolean;
+  /** Its id name (Mesa: the source location), or "". */
+  id: string;
+  /** The text. */
+  message: string;
+}
 export { LibraryLoadError } from "./ffi/library.ts";
 
 /** VkResult names by value. */
@@ -486,7 +502,7 @@ export class ImportError extends VkError {
    * 22.3's `lvp_device.c:1799: VK_ERROR_INVALID_EXTERNAL_HANDLE`); empty without validation or
    * when it said nothing. These reports are recorded as expected, not counted as validation errors.
    */
-  readonly driverReports: readonly ValidationMessage[];
+  readonly driverReports: readonly DriverReport[];
 
   /** Wraps the failed `command`'s `result`; `canary` says what was tried after it. */
   constructor(
@@ -495,7 +511,7 @@ export class ImportError extends VkError {
     details: Record<string, unknown>,
     stillWorks: boolean | null,
     canary: "allocates" | "imports" = "allocates",
-    driverReports: readonly ValidationMessage[] = [],
+    driverReports: readonly DriverReport[] = [],
   ) {
     const said = driverReports.length
       ? `; the driver said: ${

@@ -139,7 +139,7 @@ export {
   VkError,
   VkshareError,
 } from "./errors.ts";
-export { SHARE_RULES, type ShareRule } from "./errors.ts";
+export { type DriverReport, SHARE_RULES, type ShareRule } from "./errors.ts";
 export { describeFd, fdKind, isOpenFd, OwnedFd, takeFd } from "./fd.ts";
 export type { FdState } from "./fd.ts";
 export { Fence } from "./fence.ts";

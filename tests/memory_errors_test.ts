@@ -245,8 +245,10 @@ test(
     }
     for (const r of e.driverReports) {
       assertEquals([r.source, r.expected], ["driver", true]);
-      assert(pd.instance.validationMessages.includes(r), "the report is recorded");
-      assert(!pd.instance.validationErrors.includes(r), "and not counted");
+      // The same object the instance recorded.
+      const messages: readonly object[] = pd.instance.validationMessages;
+      assert(messages.includes(r), "the report is recorded");
+      assert(!(pd.instance.validationErrors as readonly object[]).includes(r), "and not counted");
     }
     c[Symbol.dispose]();
     assertEquals(openFds(), fds, "no fd leaked");

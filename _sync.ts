@@ -57,9 +57,12 @@ export interface SyncDescriptor {
  * descriptor. `fd` is null when a SYNC_FD export found the payload already signaled (the driver
  * returned -1, which imports as "already signaled").
  */
-export interface SyncExport extends Disposable {
-  /** The exported fd, or null for an already-signaled SYNC_FD. */
-  fd: OwnedFd | null;
+export interface SyncExport<F extends OwnedFd | null = OwnedFd | null> extends Disposable {
+  /**
+   * The exported fd, or null for an already-signaled SYNC_FD (an OPAQUE_FD export's type says it
+   * is never null).
+   */
+  fd: F;
   /** What an importer needs. */
   descriptor: SyncDescriptor;
 }

@@ -210,6 +210,9 @@ export class Fence extends Resource {
    * has happened or is pending, and resets the fence (fd null: the driver says it has already
    * signaled).
    */
+  exportFd(handleType?: "OPAQUE_FD"): SyncExport<OwnedFd>;
+  exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
+  exportFd(handleType: SyncHandleTypeName): SyncExport;
   exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
     this.alive();
     if (

@@ -253,6 +253,9 @@ export class Semaphore extends Resource {
    * same signals and waits); SYNC_FD copies a submitted signal out of a binary semaphore and
    * acts as a wait on it (fd null: the driver says it has already signaled).
    */
+  exportFd(handleType?: "OPAQUE_FD"): SyncExport<OwnedFd>;
+  exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
+  exportFd(handleType: SyncHandleTypeName): SyncExport;
   exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
     this.alive();
     if (handleType === "SYNC_FD") {

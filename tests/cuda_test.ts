@@ -111,7 +111,7 @@ test("another GPU's descriptor is refused, naming both devices and both UUIDs", 
   using cuda = CudaContext.forVulkan(device);
   using exp = sem.exportFd("OPAQUE_FD");
   assertRule(() => cuda.importSemaphore(exp.fd, d), "UUID_MISMATCH");
-  assertEquals(exp.fd!.state, "open");
+  assertEquals(exp.fd.state, "open");
 });
 
 test(
@@ -265,7 +265,7 @@ test("bad imports are refused before CUDA sees them, and leave the fd open", { s
     // A semaphore's fd given as memory: its descriptor is refused.
     using se = sem.exportFd();
     assertRule(
-      () => cuda.importMemory(se.fd!, se.descriptor as unknown as MemoryDescriptor),
+      () => cuda.importMemory(se.fd, se.descriptor as unknown as MemoryDescriptor),
       "BAD_DESCRIPTOR",
     );
     // Consumed: an OwnedFd, then the raw number of one.
@@ -276,19 +276,19 @@ test("bad imports are refused before CUDA sees them, and leave the fd open", { s
     cuda.importMemory(n, exp2.descriptor)[Symbol.dispose]();
     assertRule(() => cuda.importMemory(n, exp2.descriptor), "FD_CONSUMED");
     assertRule(
-      () => cuda.importSemaphore(se.fd!, { ...se.descriptor, handleType: "SYNC_FD" }),
+      () => cuda.importSemaphore(se.fd, { ...se.descriptor, handleType: "SYNC_FD" }),
       "HANDLE_TYPE_UNSUPPORTED",
     );
     // What CUDA itself accepts silently: a binary semaphore's fd as a timeline one, a memory fd
     // as a semaphore, a semaphore fd as memory (tools/diag/cuda_import_failure.ts).
     assertRule(
-      () => cuda.importSemaphore(se.fd!, { ...se.descriptor, semaphoreType: "timeline" }),
+      () => cuda.importSemaphore(se.fd, { ...se.descriptor, semaphoreType: "timeline" }),
       "SEMAPHORE_TYPE_MISMATCH",
     );
     using exp3 = src.memory.exportFd();
     assertRule(() => cuda.importSemaphore(exp3.fd, se.descriptor), "FD_KIND_MISMATCH");
-    assertRule(() => cuda.importMemory(se.fd!, exp3.descriptor), "FD_KIND_MISMATCH");
-    assertEquals(se.fd!.state, "open");
+    assertRule(() => cuda.importMemory(se.fd, exp3.descriptor), "FD_KIND_MISMATCH");
+    assertEquals(se.fd.state, "open");
   }
   const left = [...openFdSet()].filter((f) => !before.has(f));
   assertEquals(left, [], `fds left open: ${left}`);

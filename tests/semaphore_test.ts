@@ -236,3 +236,17 @@ test(
     assertRule(() => b.exportFd(), "NOT_EXPORTABLE");
   }),
 );
+
+test(
+  "an OPAQUE_FD export's fd is typed non-null (an OwnedFd), a SYNC_FD export's may be null",
+  { skip: cannotShareSemaphore("binary", "OPAQUE_FD") },
+  forEachDevice((pd) => {
+    using d = Device.create(pd);
+    using s = Semaphore.create(d, { exportAs: "OPAQUE_FD" });
+    using e = s.exportFd();
+    const fd: OwnedFd = e.fd; // compiles without `!`: deno task check is the other half
+    assertEquals(fd.state, "open");
+    const sync: (h: "SYNC_FD") => OwnedFd | null = (h) => s.exportFd(h).fd;
+    assert(typeof sync === "function");
+  }),
+);

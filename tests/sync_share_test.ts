@@ -209,7 +209,7 @@ test(
     // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
     const before = openFds();
     using exp = sa.exportFd();
-    const fd = exp.fd!;
+    const fd = exp.fd;
 
     // A binary export into a timeline semaphore, a fence descriptor, a temporary timeline.
     assertRule(() => tb.importFd(fd, exp.descriptor), "SEMAPHORE_TYPE_MISMATCH");

@@ -68,6 +68,7 @@ export abstract class Bindable extends Resource {
   readonly requirements: MemoryRequirements;
   #memory: DeviceMemory | null = null;
   #offset = 0n;
+  #owned: DeviceMemory | null = null;
 
   /** Adopts the resource as a child of `device`. */
   protected constructor(
@@ -82,6 +83,22 @@ export abstract class Bindable extends Resource {
     this.externalHandleTypes = external;
     this.requirements = requirements;
     this.adopt(device);
+  }
+
+  /**
+   * @internal Makes `memory` (bound to this resource, allocated for it) this resource's own: it
+   * is disposed right after the resource.
+   */
+  own(memory: DeviceMemory): void {
+    this.#owned = memory;
+  }
+
+  /** Destroys the resource, then the memory it owns (see bound.ts); safe to call twice. */
+  override [Symbol.dispose](): void {
+    super[Symbol.dispose]();
+    const m = this.#owned;
+    this.#owned = null;
+    m?.[Symbol.dispose]();
   }
 
   /** The external handle types, by name. */

@@ -211,7 +211,9 @@ export class Fence extends Resource {
    * signaled).
    */
   exportFd(handleType?: "OPAQUE_FD"): SyncExport<OwnedFd>;
+  /** As a SYNC_FD: the fd is null when the driver says the signal has already happened. */
   exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
+  /** As either handle type. */
   exportFd(handleType: SyncHandleTypeName): SyncExport;
   exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
     this.alive();

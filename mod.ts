@@ -25,6 +25,8 @@ export type {
   SyncSource,
   WaitResult,
 } from "./_sync.ts";
+export { boundBuffer, boundImage } from "./bound.ts";
+export type { BoundMemoryOptions } from "./bound.ts";
 export { GpuBuffer } from "./buffer.ts";
 export type { BufferOptions } from "./buffer.ts";
 export {

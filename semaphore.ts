@@ -254,7 +254,9 @@ export class Semaphore extends Resource {
    * acts as a wait on it (fd null: the driver says it has already signaled).
    */
   exportFd(handleType?: "OPAQUE_FD"): SyncExport<OwnedFd>;
+  /** As a SYNC_FD: the fd is null when the driver says the signal has already happened. */
   exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
+  /** As either handle type. */
   exportFd(handleType: SyncHandleTypeName): SyncExport;
   exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
     this.alive();

@@ -6,7 +6,8 @@
  * @module
  */
 import { Resource } from "./_resource.ts";
-import { GpuBuffer } from "./buffer.ts";
+import { boundBuffer } from "./bound.ts";
+import type { GpuBuffer } from "./buffer.ts";
 import {
   checkRange,
   CommandBuffer,
@@ -17,7 +18,6 @@ import {
 import type { Device } from "./device.ts";
 import { VkError } from "./errors.ts";
 import { Fence } from "./fence.ts";
-import { DeviceMemory } from "./memory.ts";
 import type { Queue } from "./queue.ts";
 
 /** Options of {@linkcode Transfer.create}. */
@@ -113,8 +113,8 @@ export class Transfer extends Resource {
   write(dst: GpuBuffer, data: Uint8Array, offset: number | bigint = 0): void {
     checkRange(dst, { offset, size: data.byteLength });
     using staging = this.#staging(data.byteLength);
-    staging.memory.map().set(data);
-    this.copy(staging.buffer, dst, { dstOffset: offset, size: data.byteLength });
+    staging.memory!.map().set(data);
+    this.copy(staging, dst, { dstOffset: offset, size: data.byteLength });
   }
 
   /** Reads a range of `src` into a new Uint8Array, through a host-visible staging buffer. */
@@ -123,32 +123,18 @@ export class Transfer extends Resource {
     if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("read: size too large");
     using staging = this.#staging(Number(size));
     this.submit((r) => {
-      r.copy(src, staging.buffer, { srcOffset: offset, size });
-      r.hostRead(staging.buffer);
+      r.copy(src, staging, { srcOffset: offset, size });
+      r.hostRead(staging);
     });
-    return staging.memory.map().slice(0, Number(size)); // the memory may be larger than asked
+    return staging.memory!.map().slice(0, Number(size)); // the memory may be larger than asked
   }
 
-  #staging(size: number): { buffer: GpuBuffer; memory: DeviceMemory } & Disposable {
-    const buffer = GpuBuffer.create(this.device, { size, usage: ["TRANSFER_SRC", "TRANSFER_DST"] });
-    try {
-      const memory = DeviceMemory.allocate(this.device, {
-        for: buffer,
-        properties: ["HOST_VISIBLE", "HOST_COHERENT"],
-        dedicated: false,
-      });
-      return {
-        buffer,
-        memory,
-        [Symbol.dispose]() {
-          buffer[Symbol.dispose]();
-          memory[Symbol.dispose]();
-        },
-      };
-    } catch (e) {
-      buffer[Symbol.dispose]();
-      throw e;
-    }
+  #staging(size: number): GpuBuffer {
+    return boundBuffer(this.device, {
+      size,
+      usage: ["TRANSFER_SRC", "TRANSFER_DST"],
+      memory: { properties: ["HOST_VISIBLE", "HOST_COHERENT"], dedicated: false },
+    });
   }
 
   /** Destroys the fence and the command buffer (each waits for its work first). */

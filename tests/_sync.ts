@@ -2,11 +2,11 @@
 // (probed once, so that a test that cannot run is skipped with the missing capability in its
 // name), and small buffers to fill, copy and read.
 import {
+  boundBuffer,
   type Device,
-  DeviceMemory,
   externalFenceProperties,
   externalSemaphoreProperties,
-  GpuBuffer,
+  type GpuBuffer,
   type SemaphoreTypeName,
   type SyncHandleTypeName,
 } from "../mod.ts";
@@ -52,18 +52,14 @@ export function hostBuffer(
   device: Device,
   size: number,
 ): { buffer: GpuBuffer; bytes: Uint8Array } & Disposable {
-  const buffer = GpuBuffer.create(device, { size });
-  const memory = DeviceMemory.allocate(device, {
-    for: buffer,
-    properties: ["HOST_VISIBLE", "HOST_COHERENT"],
+  const buffer = boundBuffer(device, {
+    size,
+    memory: { properties: ["HOST_VISIBLE", "HOST_COHERENT"] },
   });
   return {
     buffer,
-    bytes: memory.map().subarray(0, size),
-    [Symbol.dispose]() {
-      buffer[Symbol.dispose]();
-      memory[Symbol.dispose]();
-    },
+    bytes: buffer.memory!.map().subarray(0, size),
+    [Symbol.dispose]: () => buffer[Symbol.dispose](),
   };
 }
 

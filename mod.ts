@@ -147,21 +147,12 @@ export type { FdState } from "./fd.ts";
 export { Fence } from "./fence.ts";
 export type { FenceOptions } from "./fence.ts";
 export { CUDA_INSTALL_HINT, LIBCUDA_ENV } from "./ffi/cuda.ts";
-export type {
-  BufferArg,
-  ForeignFunction,
-  FunctionOf,
-  FunctionsOf,
-  NativeType,
-  ParamOf,
-  ParamsOf,
-  Pointer,
-  ResultOf,
-  SymbolTable,
-} from "./ffi/types.ts";
+export type { Pointer } from "./ffi/types.ts";
+// The types of Device.extension and Instance.instanceExtension (raw extension commands); the rest
+// of the FFI vocabulary is under the "./ffi" export.
 export type { ExtensionTable } from "./ffi/vk_commands.ts";
-export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
 export type { ExtensionFunctions } from "./ffi/vulkan.ts";
+export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
 export { HostAllocation } from "./host.ts";
 export { GpuImage } from "./image.ts";
 export type { ImageOptions } from "./image.ts";

@@ -103,7 +103,10 @@ export type CallbackFn<F extends ForeignFunction> = (
   ...args: CallbackArgs<F["parameters"]>
 ) => ParamOf<F["result"]> | void;
 
-type CallbackArgs<T extends readonly NativeType[]> = { -readonly [K in keyof T]: ResultOf<T[K]> };
+/** The JS arguments a callback receives for native parameter types `T`. */
+export type CallbackArgs<T extends readonly NativeType[]> = {
+  -readonly [K in keyof T]: ResultOf<T[K]>;
+};
 
 /** One runtime's implementation of native calls and raw memory access. */
 export interface Runtime {

@@ -401,21 +401,17 @@ function syncExportKind<T extends SyncObject>(
 /**
  * After a failed import: exports a new object of kind `k` on `device` as OPAQUE_FD and imports it
  * into another; whether that worked (null: the device cannot export one). The canary's own import
- * does not start another canary when it fails.
+ * starts no canary when it fails.
  */
-let probing = false;
 function probe<T extends SyncObject>(k: SyncKind<T>, device: Device): boolean | null {
-  if (probing) return null;
-  probing = true;
   try {
     using a = k.create(device, { exportAs: "OPAQUE_FD" });
     using e = a.exportFd("OPAQUE_FD");
-    importIntoNew(k, device, e.fd, e.descriptor)[Symbol.dispose]();
+    using b = k.create(device, { like: e.descriptor });
+    importSync(k, b, e.fd, e.descriptor, false, false);
     return true;
   } catch (e) {
     return e instanceof ShareError ? null : false;
-  } finally {
-    probing = false;
   }
 }
 
@@ -424,7 +420,7 @@ function probe<T extends SyncObject>(k: SyncKind<T>, device: Device): boolean | 
  * the exporter's kind; -1 or null only for SYNC_FD, meaning "already signaled"), the UUIDs of an
  * OPAQUE_FD, and the capability. The driver gets a close-on-exec dup; on success the caller's fd
  * is consumed, on failure it is still open and an ImportError says whether the device still
- * imports.
+ * imports (a canary import, unless `canary` is false).
  */
 export function importSync<T extends SyncObject>(
   k: SyncKind<T>,
@@ -432,6 +428,7 @@ export function importSync<T extends SyncObject>(
   fd: OwnedFd | number | null,
   d: SyncDescriptor,
   temporary: boolean,
+  canary = true,
 ): void {
   const pd = t.device.physicalDevice;
   const signaled = fd === null || fd === -1;
@@ -499,7 +496,8 @@ export function importSync<T extends SyncObject>(
   const mark = instance.messageMark;
   const fail = (r: number) => {
     const reports = instance.expectedSince(mark);
-    return new ImportError(k.import, r, details, probe(k, t.device), "imports", reports);
+    const still = canary ? probe(k, t.device) : null;
+    return new ImportError(k.import, r, details, still, "imports", reports);
   };
   if (signaled) {
     const r = call(-1);

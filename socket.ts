@@ -368,7 +368,8 @@ export class ShareSocket implements Disposable {
       return await this.#receiveInto(rx, options);
     } finally {
       if (mine) this.#receiving = false;
-      else rx.arena[Symbol.dispose]();
+      // Buffers of their own, or the socket's after a close that came during this receive.
+      if (!mine || this.#closed) rx.arena[Symbol.dispose]();
     }
   }
 

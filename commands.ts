@@ -15,6 +15,11 @@ import {
   type AccessName,
   BufferUsage,
   flagMask,
+  Format,
+  FORMAT_TEXEL_BYTES,
+  ImageLayout,
+  type ImageLayoutName,
+  ImageUsage,
   PipelineStage,
   type PipelineStageName,
   QUEUE_FAMILY_EXTERNAL,
@@ -26,12 +31,15 @@ import { rt } from "./ffi/runtime.ts";
 import type { Pointer } from "./ffi/types.ts";
 import {
   VkBufferCopy,
+  VkBufferImageCopy,
   VkBufferMemoryBarrier,
   VkCommandBufferAllocateInfo,
   VkCommandBufferBeginInfo,
   VkCommandPoolCreateInfo,
+  VkImageMemoryBarrier,
 } from "./ffi/vk_structs.ts";
 import { vk } from "./ffi/vulkan.ts";
+import type { GpuImage } from "./image.ts";
 import { SETTLE_MS, type Submission, warnLeak } from "./queue.ts";
 
 const RESET_COMMAND_BUFFER = 0x2;
@@ -83,6 +91,42 @@ export interface BufferBarrier {
   dstQueueFamily?: QueueFamilyRef;
 }
 
+/** A `VkImageMemoryBarrier` over a whole image (every mip level and layer), with its stages. */
+export interface ImageBarrier {
+  /** The image. */
+  image: GpuImage;
+  /** The layout it is in (`UNDEFINED` discards its contents). */
+  oldLayout: ImageLayoutName;
+  /** The layout it moves to. */
+  newLayout: ImageLayoutName;
+  /** Stages that must finish first. */
+  srcStage: Flags<PipelineStageName>;
+  /** Stages that wait. */
+  dstStage: Flags<PipelineStageName>;
+  /** Writes to make available (default none). */
+  srcAccess?: Flags<AccessName>;
+  /** Accesses to make them visible to (default none). */
+  dstAccess?: Flags<AccessName>;
+  /** The queue family that releases ownership (default `ignored`: no transfer). */
+  srcQueueFamily?: QueueFamilyRef;
+  /** The queue family that acquires it (default `ignored`). */
+  dstQueueFamily?: QueueFamilyRef;
+}
+
+/**
+ * The bytes of mip level 0 of `image`, every layer, tightly packed: what
+ * {@linkcode Recorder.copyBufferToImage} and {@linkcode Recorder.copyImageToBuffer} move.
+ */
+export function imageBytes(image: GpuImage): number {
+  const { extent, arrayLayers, format } = image.info;
+  const name = Object.entries(Format).find(([, v]) => v === format)?.[0] as keyof typeof Format;
+  return extent.width * extent.height * extent.depth * arrayLayers * FORMAT_TEXEL_BYTES[name];
+}
+
+function aspectOf(image: GpuImage): number {
+  return image.info.format === Format.D32_SFLOAT ? 0x2 : 0x1; // DEPTH : COLOR
+}
+
 /** @internal Checks a range of `buffer`; returns offset and size. */
 export function checkRange(buffer: GpuBuffer, r: Range = {}): { offset: bigint; size: bigint } {
   const offset = BigInt(r.offset ?? 0);
@@ -100,6 +144,16 @@ function flags<N extends string>(
 ): number {
   if (v === undefined) return 0;
   return flagMask(table, typeof v === "string" ? [v] : v as readonly N[] | number, what);
+}
+
+function enumLayout(name: ImageLayoutName, what: string): number {
+  const v = (ImageLayout as Record<string, number>)[name];
+  if (v === undefined) {
+    throw new RangeError(
+      `${what}: expected one of ${Object.keys(ImageLayout).join(", ")}, got ${name}`,
+    );
+  }
+  return v;
 }
 
 function family(f: QueueFamilyRef | undefined): number {
@@ -236,6 +290,111 @@ export class Recorder {
     });
   }
 
+  /** Records one image memory barrier over the whole image (`vkCmdPipelineBarrier`). */
+  imageBarrier(b: ImageBarrier): this {
+    const h = this.#image(b.image);
+    // A transfer layout needs the matching usage (VUID-VkImageMemoryBarrier-oldLayout-01212/01213).
+    for (const layout of [b.oldLayout, b.newLayout]) {
+      if (layout === "TRANSFER_SRC_OPTIMAL") this.#image(b.image, "TRANSFER_SRC");
+      if (layout === "TRANSFER_DST_OPTIMAL") this.#image(b.image, "TRANSFER_DST");
+    }
+    const srcStage = flags(PipelineStage, b.srcStage, "srcStage");
+    const dstStage = flags(PipelineStage, b.dstStage, "dstStage");
+    if (!srcStage || !dstStage) {
+      throw new RangeError("imageBarrier: srcStage and dstStage are required");
+    }
+    using arena = new Arena();
+    const barrier = encode(VkImageMemoryBarrier, {
+      srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
+      dstAccessMask: flags(Access, b.dstAccess, "dstAccess"),
+      oldLayout: enumLayout(b.oldLayout, "oldLayout"),
+      newLayout: enumLayout(b.newLayout, "newLayout"),
+      srcQueueFamilyIndex: family(b.srcQueueFamily),
+      dstQueueFamilyIndex: family(b.dstQueueFamily),
+      image: h,
+      subresourceRange: {
+        aspectMask: aspectOf(b.image),
+        baseMipLevel: 0,
+        levelCount: b.image.info.mipLevels,
+        baseArrayLayer: 0,
+        layerCount: b.image.info.arrayLayers,
+      },
+    }, arena);
+    vk().vkCmdPipelineBarrier(
+      this.#handle,
+      srcStage,
+      dstStage,
+      0,
+      0,
+      null,
+      0,
+      null,
+      1,
+      barrier.bytes,
+    );
+    return this;
+  }
+
+  /**
+   * Copies {@linkcode imageBytes} bytes of `buffer` (tightly packed texels from `bufferOffset`)
+   * into mip level 0, every layer, of `image`, which is in `layout` (default
+   * `TRANSFER_DST_OPTIMAL`: transition it first with {@linkcode Recorder.imageBarrier}).
+   */
+  copyBufferToImage(
+    buffer: GpuBuffer,
+    image: GpuImage,
+    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
+  ): this {
+    const hb = this.#buffer(buffer, "TRANSFER_SRC");
+    const hi = this.#image(image, "TRANSFER_DST");
+    const layout = enumLayout(options.layout ?? "TRANSFER_DST_OPTIMAL", "layout");
+    using arena = new Arena();
+    const region = this.#imageRegion(buffer, image, options.bufferOffset, arena);
+    vk().vkCmdCopyBufferToImage(this.#handle, hb, hi, layout, 1, region);
+    return this;
+  }
+
+  /**
+   * Copies mip level 0, every layer, of `image` (in `layout`, default `TRANSFER_SRC_OPTIMAL`)
+   * into `buffer` at `bufferOffset`, tightly packed ({@linkcode imageBytes} bytes).
+   */
+  copyImageToBuffer(
+    image: GpuImage,
+    buffer: GpuBuffer,
+    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
+  ): this {
+    const hi = this.#image(image, "TRANSFER_SRC");
+    const hb = this.#buffer(buffer, "TRANSFER_DST");
+    const layout = enumLayout(options.layout ?? "TRANSFER_SRC_OPTIMAL", "layout");
+    using arena = new Arena();
+    const region = this.#imageRegion(buffer, image, options.bufferOffset, arena);
+    vk().vkCmdCopyImageToBuffer(this.#handle, hi, layout, hb, 1, region);
+    return this;
+  }
+
+  #imageRegion(
+    buffer: GpuBuffer,
+    image: GpuImage,
+    bufferOffset: number | bigint | undefined,
+    arena: Arena,
+  ): Uint8Array {
+    const bytes = BigInt(imageBytes(image));
+    const { offset } = checkRange(buffer, { offset: bufferOffset ?? 0, size: bytes });
+    return encode(VkBufferImageCopy, {
+      bufferOffset: offset,
+      bufferRowLength: 0,
+      bufferImageHeight: 0,
+      imageSubresource: {
+        aspectMask: aspectOf(image),
+        mipLevel: 0,
+        baseArrayLayer: 0,
+        layerCount: image.info.arrayLayers,
+      },
+      imageOffset: { x: 0, y: 0, z: 0 },
+      imageExtent: image.info.extent,
+    }, arena).bytes;
+  }
+
   /** Makes transfer writes to `buffer` visible to the host (map it after the submission). */
   hostRead(buffer: GpuBuffer, range?: Range): this {
     return this.barrier({
@@ -258,6 +417,21 @@ export class Recorder {
       throw new Error("Recorder used outside CommandBuffer.record's callback");
     }
     return this.#cmd.handle;
+  }
+
+  #image(i: GpuImage, usage?: keyof typeof ImageUsage): bigint {
+    const h = i.live;
+    if (i.device !== this.#cmd.device) {
+      throw new ShareError(
+        "WRONG_DEVICE",
+        `${i.label} belongs to ${i.device.label}, not to ${this.#cmd.device.label}: import its memory into an image of this device`,
+      );
+    }
+    if (!i.memory) throw new RangeError(`${i.label} is not bound to memory`);
+    if (usage && !(i.info.usage & ImageUsage[usage])) {
+      throw new RangeError(`${i.label} was created without ${usage} usage`);
+    }
+    return h;
   }
 
   #buffer(b: GpuBuffer, usage?: keyof typeof BufferUsage): bigint {

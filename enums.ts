@@ -172,6 +172,30 @@ export const Format = {
 /** A format name. */
 export type FormatName = keyof typeof Format;
 
+/** `VkImageLayout` (the layouts a transfer-and-share toolkit names). */
+export const ImageLayout = {
+  UNDEFINED: 0,
+  GENERAL: 1,
+  TRANSFER_SRC_OPTIMAL: 6,
+  TRANSFER_DST_OPTIMAL: 7,
+} as const;
+/** An image layout name. */
+export type ImageLayoutName = keyof typeof ImageLayout;
+
+/** The size in bytes of one texel of each format vkshare names (`D32_SFLOAT`: its depth). */
+export const FORMAT_TEXEL_BYTES: Readonly<Record<FormatName, number>> = {
+  UNDEFINED: 0,
+  R8_UNORM: 1,
+  R8G8B8A8_UNORM: 4,
+  R8G8B8A8_SRGB: 4,
+  B8G8R8A8_UNORM: 4,
+  R16G16B16A16_SFLOAT: 8,
+  R32_UINT: 4,
+  R32_SFLOAT: 4,
+  R32G32B32A32_SFLOAT: 16,
+  D32_SFLOAT: 4,
+};
+
 /** `VkPipelineStageFlagBits` (the stages a transfer-and-compute toolkit names). */
 export const PipelineStage = {
   TOP_OF_PIPE: 0x1,

@@ -48,11 +48,12 @@ export type {
   ImageQuery,
   MatrixOptions,
 } from "./capabilities.ts";
-export { CommandBuffer, Recorder } from "./commands.ts";
+export { CommandBuffer, imageBytes, Recorder } from "./commands.ts";
 export type {
   BufferBarrier,
   CopyRegion,
   Flags,
+  ImageBarrier,
   QueueFamilyRef,
   Range,
   RecordOptions,
@@ -90,7 +91,9 @@ export {
   flagMask,
   flagNames,
   Format,
+  FORMAT_TEXEL_BYTES,
   ImageCreateFlag,
+  ImageLayout,
   ImageTiling,
   ImageType,
   ImageUsage,
@@ -115,6 +118,7 @@ export type {
   FenceHandleTypeName,
   FormatName,
   ImageCreateFlagName,
+  ImageLayoutName,
   ImageTilingName,
   ImageTypeName,
   ImageUsageName,

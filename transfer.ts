@@ -1,7 +1,8 @@
 /**
  * `Transfer`: copies on a device's queue with a one-time-submit command buffer and a fence, so
  * that the contents of any memory (device-local included) can be written and read from a
- * script: `write` and `read` go through a host-visible staging buffer.
+ * script: `write` and `read` go through a host-visible staging buffer, and so do `writeImage` and
+ * `readImage` for images (any tiling), with the layout transitions around the copy.
  *
  * @module
  */
@@ -12,12 +13,15 @@ import {
   checkRange,
   CommandBuffer,
   type CopyRegion,
+  imageBytes,
   type Range,
   type Recorder,
 } from "./commands.ts";
 import type { Device } from "./device.ts";
+import type { ImageLayoutName } from "./enums.ts";
 import { VkError } from "./errors.ts";
 import { Fence } from "./fence.ts";
+import type { GpuImage } from "./image.ts";
 import type { Queue } from "./queue.ts";
 
 /** Options of {@linkcode Transfer.create}. */
@@ -127,6 +131,99 @@ export class Transfer extends Resource {
       r.hostRead(staging);
     });
     return staging.memory!.map().slice(0, Number(size)); // the memory may be larger than asked
+  }
+
+  /**
+   * Writes `data` (mip level 0, every layer, tightly packed: {@linkcode imageBytes} bytes) into
+   * `image`, through a staging buffer. The image's contents before are discarded; it is left in
+   * `layout` (default `GENERAL`, what other devices and APIs expect of a shared image) and, with
+   * `release`, released to another device or API (`VK_QUEUE_FAMILY_EXTERNAL`).
+   */
+  writeImage(
+    image: GpuImage,
+    data: ArrayBufferView,
+    options: { layout?: ImageLayoutName; release?: boolean } = {},
+  ): void {
+    const bytes = imageBytes(image);
+    if (data.byteLength !== bytes) {
+      throw new RangeError(
+        `writeImage: ${image.label} holds ${bytes} bytes, data has ${data.byteLength}`,
+      );
+    }
+    const layout = options.layout ?? "GENERAL";
+    using staging = this.#staging(bytes);
+    staging.memory!.map().set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.submit((r) => {
+      r.imageBarrier({
+        image,
+        oldLayout: "UNDEFINED",
+        newLayout: "TRANSFER_DST_OPTIMAL",
+        srcStage: "TOP_OF_PIPE",
+        dstStage: "TRANSFER",
+        dstAccess: "TRANSFER_WRITE",
+      });
+      r.copyBufferToImage(staging, image);
+      r.imageBarrier({
+        image,
+        oldLayout: "TRANSFER_DST_OPTIMAL",
+        newLayout: layout,
+        srcStage: "TRANSFER",
+        srcAccess: "TRANSFER_WRITE",
+        dstStage: options.release ? "BOTTOM_OF_PIPE" : "ALL_COMMANDS",
+        dstAccess: options.release ? [] : ["MEMORY_READ", "MEMORY_WRITE"],
+        ...(options.release
+          ? { srcQueueFamily: this.#cmd.queueFamily, dstQueueFamily: "external" as const }
+          : {}),
+      });
+    });
+  }
+
+  /**
+   * Reads mip level 0, every layer, of `image` (in `layout`, default `GENERAL`) into a new
+   * Uint8Array ({@linkcode imageBytes} bytes), through a staging buffer; the image is left in
+   * `layout`. With `acquire`, it is first acquired from another device or API, whose release
+   * left it in `layout`.
+   */
+  readImage(
+    image: GpuImage,
+    options: { layout?: ImageLayoutName; acquire?: boolean } = {},
+  ): Uint8Array {
+    const bytes = imageBytes(image);
+    const layout = options.layout ?? "GENERAL";
+    using staging = this.#staging(bytes);
+    this.submit((r) => {
+      if (options.acquire) {
+        r.imageBarrier({
+          image,
+          oldLayout: "TRANSFER_DST_OPTIMAL",
+          newLayout: layout,
+          srcStage: "TOP_OF_PIPE",
+          dstStage: "TRANSFER",
+          dstAccess: "TRANSFER_READ",
+          srcQueueFamily: "external",
+          dstQueueFamily: this.#cmd.queueFamily,
+        });
+      }
+      r.imageBarrier({
+        image,
+        oldLayout: layout,
+        newLayout: "TRANSFER_SRC_OPTIMAL",
+        srcStage: "ALL_COMMANDS",
+        srcAccess: "MEMORY_WRITE",
+        dstStage: "TRANSFER",
+        dstAccess: "TRANSFER_READ",
+      });
+      r.copyImageToBuffer(image, staging);
+      r.imageBarrier({
+        image,
+        oldLayout: "TRANSFER_SRC_OPTIMAL",
+        newLayout: layout,
+        srcStage: "TRANSFER",
+        dstStage: "ALL_COMMANDS",
+      });
+      r.hostRead(staging, { size: bytes });
+    });
+    return staging.memory!.map().slice(0, bytes);
   }
 
   #staging(size: number): GpuBuffer {

@@ -357,6 +357,28 @@ export const VK_CORE = {
     ],
     result: "void",
   },
+  vkCmdCopyBufferToImage: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkBuffer srcBuffer
+      "u64", // VkImage dstImage
+      "u32", // VkImageLayout dstImageLayout
+      "u32", // uint32_t regionCount
+      "buffer", // const VkBufferImageCopy* pRegions
+    ],
+    result: "void",
+  },
+  vkCmdCopyImageToBuffer: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkImage srcImage
+      "u32", // VkImageLayout srcImageLayout
+      "u64", // VkBuffer dstBuffer
+      "u32", // uint32_t regionCount
+      "buffer", // const VkBufferImageCopy* pRegions
+    ],
+    result: "void",
+  },
   vkCmdPipelineBarrier: {
     parameters: [
       "pointer", // VkCommandBuffer commandBuffer

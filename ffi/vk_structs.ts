@@ -65,6 +65,7 @@ export const ST = {
   COMMAND_BUFFER_ALLOCATE_INFO: 40,
   COMMAND_BUFFER_BEGIN_INFO: 42,
   BUFFER_MEMORY_BARRIER: 44,
+  IMAGE_MEMORY_BARRIER: 45,
   PHYSICAL_DEVICE_FEATURES_2: 1000059000,
   PHYSICAL_DEVICE_PROPERTIES_2: 1000059001,
   IMAGE_FORMAT_PROPERTIES_2: 1000059003,
@@ -892,6 +893,54 @@ export const VkBufferMemoryBarrier = defineStruct("VkBufferMemoryBarrier", {
   size: u64("VkDeviceSize"),
 }, { sType: ST.BUFFER_MEMORY_BARRIER });
 
+/** `VkOffset3D` */
+export const VkOffset3D = defineStruct("VkOffset3D", {
+  x: i32(),
+  y: i32(),
+  z: i32(),
+});
+
+/** `VkImageSubresourceLayers` */
+export const VkImageSubresourceLayers = defineStruct("VkImageSubresourceLayers", {
+  aspectMask: u32("VkImageAspectFlags"),
+  mipLevel: u32(),
+  baseArrayLayer: u32(),
+  layerCount: u32(),
+});
+
+/** `VkImageSubresourceRange` */
+export const VkImageSubresourceRange = defineStruct("VkImageSubresourceRange", {
+  aspectMask: u32("VkImageAspectFlags"),
+  baseMipLevel: u32(),
+  levelCount: u32(),
+  baseArrayLayer: u32(),
+  layerCount: u32(),
+});
+
+/** `VkBufferImageCopy` */
+export const VkBufferImageCopy = defineStruct("VkBufferImageCopy", {
+  bufferOffset: u64("VkDeviceSize"),
+  bufferRowLength: u32(),
+  bufferImageHeight: u32(),
+  imageSubresource: struct(VkImageSubresourceLayers),
+  imageOffset: struct(VkOffset3D),
+  imageExtent: struct(VkExtent3D),
+});
+
+/** `VkImageMemoryBarrier` */
+export const VkImageMemoryBarrier = defineStruct("VkImageMemoryBarrier", {
+  sType: sType(),
+  pNext: pNext(),
+  srcAccessMask: u32("VkAccessFlags"),
+  dstAccessMask: u32("VkAccessFlags"),
+  oldLayout: u32("VkImageLayout"),
+  newLayout: u32("VkImageLayout"),
+  srcQueueFamilyIndex: u32(),
+  dstQueueFamilyIndex: u32(),
+  image: handle("VkImage"),
+  subresourceRange: struct(VkImageSubresourceRange),
+}, { sType: ST.IMAGE_MEMORY_BARRIER });
+
 // ---- semaphores and fences ------------------------------------------------------------------
 
 /** `VkSemaphoreCreateInfo` */
@@ -1045,6 +1094,11 @@ export const VK_STRUCTS: readonly AnyStruct[] = [
   VkFenceCreateInfo,
   VkBufferCopy,
   VkBufferMemoryBarrier,
+  VkOffset3D,
+  VkImageSubresourceLayers,
+  VkImageSubresourceRange,
+  VkBufferImageCopy,
+  VkImageMemoryBarrier,
   VkSemaphoreCreateInfo,
   VkExportSemaphoreCreateInfo,
   VkSemaphoreGetFdInfoKHR,

@@ -1,8 +1,16 @@
 // Transfer: writes, reads, fills and copies on the device's queue, with exact lengths and ranges.
 import { assertEquals, assertThrows } from "@std/assert";
-import { DeviceMemory, GpuBuffer, Transfer } from "../mod.ts";
+import {
+  boundImage,
+  DeviceMemory,
+  FORMAT_TEXEL_BYTES,
+  GpuBuffer,
+  GpuImage,
+  imageBytes,
+  Transfer,
+} from "../mod.ts";
 import { test } from "./_harness.ts";
-import { pattern, withTwoDevices } from "./_memory.ts";
+import { cannotShare, pattern, withTwoDevices } from "./_memory.ts";
 
 test(
   "write, read, fill and copy move exactly the bytes asked for",
@@ -31,5 +39,54 @@ test(
     assertThrows(() => t.write(dst, new Uint8Array(10), 4090), RangeError, "do not fit");
     assertThrows(() => t.fill(dst, 1, { offset: 2, size: 4 }), RangeError, "multiples of 4");
     assertThrows(() => t.fill(dst, -1), RangeError, "uint32");
+  }),
+);
+
+test(
+  "writeImage/readImage: an OPTIMAL image's bytes round-trip, every named color format, validated",
+  withTwoDevices((a) => {
+    using t = Transfer.create(a);
+    const formats = [
+      "R8_UNORM",
+      "R8G8B8A8_UNORM",
+      "B8G8R8A8_UNORM",
+      "R32_SFLOAT",
+      "R16G16B16A16_SFLOAT",
+    ] as const;
+    for (const format of formats) {
+      using image = boundImage(a, { width: 37, height: 19, arrayLayers: 2, format });
+      const bytes = imageBytes(image);
+      assertEquals(bytes, 37 * 19 * 2 * FORMAT_TEXEL_BYTES[format]);
+      // Values every format keeps exactly (finite half floats for R16G16B16A16_SFLOAT).
+      const data = pattern(bytes, 3).map((b, i) =>
+        format.includes("SFLOAT") ? (i % 2 ? 0x3c : 0) : b
+      );
+      t.writeImage(image, data);
+      assertEquals(t.readImage(image), data, format);
+    }
+    using image = boundImage(a, { width: 4, height: 4 });
+    assertThrows(() => t.writeImage(image, new Uint8Array(10)), RangeError, "holds 64 bytes");
+    using noDst = boundImage(a, { width: 4, height: 4, usage: ["TRANSFER_SRC"] });
+    assertThrows(() => t.writeImage(noDst, new Uint8Array(64)), RangeError, "TRANSFER_DST");
+  }),
+);
+
+test(
+  "an OPTIMAL image shared between devices (OPAQUE_FD) is checked byte for byte, released and acquired",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using imageA = boundImage(a, {
+      width: 64,
+      height: 32,
+      external: "OPAQUE_FD",
+      memory: { exportAs: "OPAQUE_FD" },
+    });
+    using exp = imageA.memory!.exportFd();
+    using imageB = GpuImage.create(b, { width: 64, height: 32, external: "OPAQUE_FD" });
+    using _m = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: imageB });
+    const data = pattern(imageBytes(imageA), 5);
+    using ta = Transfer.create(a), tb = Transfer.create(b);
+    ta.writeImage(imageA, data, { release: true });
+    assertEquals(tb.readImage(imageB, { acquire: true }), data);
   }),
 );

@@ -16,7 +16,11 @@ import {
 import { vk } from "./ffi/vulkan.ts";
 import type { DeviceMemory } from "./memory.ts";
 
-/** What a buffer or image needs of its memory (`VkMemoryRequirements2` + dedicated). */
+/**
+ * What a buffer or image needs of its memory (`VkMemoryRequirements2` + dedicated).
+ *
+ * @category Memory
+ */
 export interface MemoryRequirements {
   /** Bytes needed. */
   size: bigint;
@@ -30,7 +34,11 @@ export interface MemoryRequirements {
   requiresDedicated: boolean;
 }
 
-/** `vkGet{Buffer,Image}MemoryRequirements2` with the dedicated-allocation answer. */
+/**
+ * `vkGet{Buffer,Image}MemoryRequirements2` with the dedicated-allocation answer.
+ *
+ * @category Memory
+ */
 export function queryRequirements(
   device: Pointer,
   kind: "buffer" | "image",
@@ -56,7 +64,11 @@ export function queryRequirements(
   };
 }
 
-/** A buffer or an image: a resource that is bound to device memory. */
+/**
+ * A buffer or an image: a resource that is bound to device memory.
+ *
+ * @category Memory
+ */
 export abstract class Bindable extends Resource {
   /** The device. */
   readonly device: Device;
@@ -215,7 +227,11 @@ export abstract class Bindable extends Resource {
   }
 }
 
-/** The description of a buffer or image that dedicated memory is bound to. */
+/**
+ * The description of a buffer or image that dedicated memory is bound to.
+ *
+ * @category Memory
+ */
 export type DedicatedTarget =
   | {
     kind: "buffer";

@@ -3,7 +3,11 @@
 // dispose.
 import { DisposedError } from "./errors.ts";
 
-/** An object that owns a Vulkan handle (or another native resource) and its children. */
+/**
+ * An object that owns a Vulkan handle (or another native resource) and its children.
+ *
+ * @category Vulkan objects
+ */
 export abstract class Resource implements Disposable {
   #disposed = false;
   #children = new Set<Resource>();

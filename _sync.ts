@@ -23,15 +23,25 @@ import type { ExtensionTable } from "./ffi/vk_commands.ts";
 
 const IMPORT_TEMPORARY = 0x1; // VK_SEMAPHORE_IMPORT_TEMPORARY_BIT == VK_FENCE_IMPORT_TEMPORARY_BIT
 
-/** The version of {@linkcode SyncDescriptor} this vkshare writes and reads. */
+/**
+ * The version of {@linkcode SyncDescriptor} this vkshare writes and reads.
+ *
+ * @category Synchronization
+ */
 export const SYNC_DESCRIPTOR_VERSION = 1;
 
-/** The fd handle types of semaphores and fences. */
+/**
+ * The fd handle types of semaphores and fences.
+ *
+ * @category Synchronization
+ */
 export type SyncHandleTypeName = "OPAQUE_FD" | "SYNC_FD";
 
 /**
  * What an importer needs to know about an exported semaphore or fence, as plain JSON: produced
  * by `exportFd`, checked by `importFd`.
+ *
+ * @category Synchronization
  */
 export interface SyncDescriptor {
   /** {@linkcode SYNC_DESCRIPTOR_VERSION}. */
@@ -56,6 +66,8 @@ export interface SyncDescriptor {
  * An exported semaphore or fence: the fd (owned, closes on dispose unless handed on) and its
  * descriptor. `fd` is null when a SYNC_FD export found the payload already signaled (the driver
  * returned -1, which imports as "already signaled").
+ *
+ * @category Synchronization
  */
 export interface SyncExport<F extends OwnedFd | null = OwnedFd | null> extends Disposable {
   /**
@@ -67,10 +79,18 @@ export interface SyncExport<F extends OwnedFd | null = OwnedFd | null> extends D
   descriptor: SyncDescriptor;
 }
 
-/** What an import is given: a descriptor, or for a SYNC_FD from elsewhere just `"SYNC_FD"`. */
+/**
+ * What an import is given: a descriptor, or for a SYNC_FD from elsewhere just `"SYNC_FD"`.
+ *
+ * @category Synchronization
+ */
 export type SyncSource = SyncDescriptor | "SYNC_FD";
 
-/** Options of a semaphore's or fence's `importFd`. */
+/**
+ * Options of a semaphore's or fence's `importFd`.
+ *
+ * @category Synchronization
+ */
 export interface SyncImportOptions {
   /**
    * A temporary import (restored to the permanent payload after the next wait, or reset for a
@@ -79,10 +99,18 @@ export interface SyncImportOptions {
   temporary?: boolean;
 }
 
-/** What a host wait returned: the wait is over, or the timeout passed first. */
+/**
+ * What a host wait returned: the wait is over, or the timeout passed first.
+ *
+ * @category Synchronization
+ */
 export type WaitResult = "signaled" | "timeout";
 
-/** A timeout in ms as the nanoseconds Vulkan takes (Infinity: forever; 0: just poll). */
+/**
+ * A timeout in ms as the nanoseconds Vulkan takes (Infinity: forever; 0: just poll).
+ *
+ * @category Synchronization
+ */
 export function timeoutNs(ms: number): bigint {
   if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
     throw new RangeError(`timeoutMs: expected a number >= 0 (or Infinity), got ${String(ms)}`);
@@ -93,7 +121,11 @@ export function timeoutNs(ms: number): bigint {
   return ns > max ? max : ns;
 }
 
-/** Checks a descriptor (or `"SYNC_FD"`) given to an import of `object`. */
+/**
+ * Checks a descriptor (or `"SYNC_FD"`) given to an import of `object`.
+ *
+ * @category Synchronization
+ */
 export function checkSyncSource(s: SyncSource, object: "semaphore" | "fence"): SyncDescriptor {
   const bad = (m: string) => new ShareError("BAD_DESCRIPTOR", m);
   if (s === "SYNC_FD") {
@@ -155,6 +187,8 @@ export function checkSyncSource(s: SyncSource, object: "semaphore" | "fence"): S
 /**
  * The export mask of `exportAs` (one name or a list): each handle type checked exportable by
  * `capability` (HANDLE_TYPE_UNSUPPORTED names what the device lacks), and the extension loaded.
+ *
+ * @category Synchronization
  */
 export function exportMask<N extends string>(
   device: Device,
@@ -184,7 +218,11 @@ export function exportMask<N extends string>(
   return mask;
 }
 
-/** Whether an import is temporary: the option, checked against what the handle type allows. */
+/**
+ * Whether an import is temporary: the option, checked against what the handle type allows.
+ *
+ * @category Synchronization
+ */
 export function importIsTemporary(d: SyncDescriptor, temporary: boolean | undefined): boolean {
   if (d.handleType === "SYNC_FD") {
     if (temporary === false) {
@@ -200,7 +238,11 @@ export function importIsTemporary(d: SyncDescriptor, temporary: boolean | undefi
   return temporary ?? false;
 }
 
-/** The descriptor of an export of `object` from `device`. */
+/**
+ * The descriptor of an export of `object` from `device`.
+ *
+ * @category Synchronization
+ */
 export function syncDescriptor(
   device: Device,
   object: "semaphore" | "fence",
@@ -221,7 +263,11 @@ export function syncDescriptor(
   };
 }
 
-/** What an export or import needs of the semaphore or fence (the object itself). */
+/**
+ * What an export or import needs of the semaphore or fence (the object itself).
+ *
+ * @category Synchronization
+ */
 export interface SyncTarget {
   readonly device: Device;
   readonly label: string;
@@ -231,7 +277,11 @@ export interface SyncTarget {
   readonly exportAs: readonly string[];
 }
 
-/** @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'. */
+/**
+ * @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'.
+ *
+ * @category Synchronization
+ */
 export interface SyncKind<T extends SyncObject> {
   object: "semaphore" | "fence";
   extension: ExtensionTable;
@@ -251,7 +301,11 @@ export interface SyncKind<T extends SyncObject> {
   create(device: Device, options: { exportAs?: "OPAQUE_FD"; like?: SyncDescriptor }): T;
 }
 
-/** @internal What the generic import paths need of a semaphore or fence. */
+/**
+ * @internal What the generic import paths need of a semaphore or fence.
+ *
+ * @category Synchronization
+ */
 export interface SyncObject extends SyncTarget, Disposable {
   exportFd(handleType: SyncHandleTypeName): SyncExport;
   importFd(fd: OwnedFd | number | null, source: SyncSource, options?: SyncImportOptions): void;
@@ -288,6 +342,8 @@ function command<T extends SyncObject>(k: SyncKind<T>, t: T, name: string): Comm
 /**
  * Exports `t` as `handleType` (checked against what it was created exportable as). A SYNC_FD of
  * -1 (already signaled) becomes `fd: null`.
+ *
+ * @category Synchronization
  */
 export function exportSync<T extends SyncObject>(
   k: SyncKind<T>,
@@ -340,7 +396,11 @@ export function exportSync<T extends SyncObject>(
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };
 }
 
-/** @internal The semaphore and fence exports whose fds are open in this process. */
+/**
+ * @internal The semaphore and fence exports whose fds are open in this process.
+ *
+ * @category Synchronization
+ */
 export const syncExports: ExportRegistry<SyncDescriptor> = new ExportRegistry();
 
 /**
@@ -421,6 +481,8 @@ function probe<T extends SyncObject>(k: SyncKind<T>, device: Device): boolean | 
  * OPAQUE_FD, and the capability. The driver gets a close-on-exec dup; on success the caller's fd
  * is consumed, on failure it is still open and an ImportError says whether the device still
  * imports (a canary import, unless `canary` is false).
+ *
+ * @category Synchronization
  */
 export function importSync<T extends SyncObject>(
   k: SyncKind<T>,

@@ -13,7 +13,11 @@ import type { ImageOptions } from "./image.ts";
 import type { AllocateOptions } from "./memory.ts";
 import { DeviceMemory } from "./memory.ts";
 
-/** How the memory of {@linkcode boundBuffer} and {@linkcode boundImage} is allocated. */
+/**
+ * How the memory of {@linkcode boundBuffer} and {@linkcode boundImage} is allocated.
+ *
+ * @category Memory
+ */
 export type BoundMemoryOptions = Omit<AllocateOptions, "for" | "size">;
 
 /**
@@ -29,6 +33,8 @@ export type BoundMemoryOptions = Omit<AllocateOptions, "for" | "size">;
  * buffer.memory!.map().fill(7);
  * using exp = buffer.memory!.exportFd();
  * ```
+ *
+ * @category Memory
  */
 export function boundBuffer(
   device: Device,
@@ -50,6 +56,8 @@ export function boundBuffer(
  *   memory: { exportAs: "OPAQUE_FD" },
  * });
  * ```
+ *
+ * @category Memory
  */
 export function boundImage(
   device: Device,

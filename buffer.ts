@@ -27,7 +27,11 @@ import { Arena, encode, link } from "./ffi/layout.ts";
 import { VkBufferCreateInfo, VkExternalMemoryBufferCreateInfo } from "./ffi/vk_structs.ts";
 import { vk } from "./ffi/vulkan.ts";
 
-/** Options of {@linkcode GpuBuffer.create}. */
+/**
+ * Options of {@linkcode GpuBuffer.create}.
+ *
+ * @category Memory
+ */
 export interface BufferOptions {
   /** Size in bytes (a positive integer). */
   size: number | bigint;
@@ -39,7 +43,11 @@ export interface BufferOptions {
   external?: readonly MemoryHandleTypeName[] | MemoryHandleTypeName;
 }
 
-/** Converts one or several memory handle type names to a mask. */
+/**
+ * Converts one or several memory handle type names to a mask.
+ *
+ * @category Memory
+ */
 export function handleTypeMask(
   v: readonly MemoryHandleTypeName[] | MemoryHandleTypeName | undefined,
   what: string,
@@ -56,6 +64,8 @@ export function handleTypeMask(
  * using buffer = GpuBuffer.create(device, { size: 65536, external: "OPAQUE_FD" });
  * buffer.requirements.memoryTypeBits;
  * ```
+ *
+ * @category Memory
  */
 export class GpuBuffer extends Bindable {
   /** Its size in bytes. */

@@ -52,7 +52,11 @@ import {
 import { vk } from "./ffi/vulkan.ts";
 import type { PhysicalDevice } from "./physical_device.ts";
 
-/** The device extension a memory handle type needs, for the POSIX handle types. */
+/**
+ * The device extension a memory handle type needs, for the POSIX handle types.
+ *
+ * @category Capabilities
+ */
 export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, string>> = {
   OPAQUE_FD: "VK_KHR_external_memory_fd",
   DMA_BUF: "VK_EXT_external_memory_dma_buf",
@@ -60,19 +64,31 @@ export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, strin
   HOST_MAPPED_FOREIGN_MEMORY: "VK_EXT_external_memory_host",
 };
 
-/** The device extension a semaphore handle type needs. */
+/**
+ * The device extension a semaphore handle type needs.
+ *
+ * @category Capabilities
+ */
 export const SEMAPHORE_HANDLE_EXTENSION: Partial<Record<SemaphoreHandleTypeName, string>> = {
   OPAQUE_FD: "VK_KHR_external_semaphore_fd",
   SYNC_FD: "VK_KHR_external_semaphore_fd",
 };
 
-/** The device extension a fence handle type needs. */
+/**
+ * The device extension a fence handle type needs.
+ *
+ * @category Capabilities
+ */
 export const FENCE_HANDLE_EXTENSION: Partial<Record<FenceHandleTypeName, string>> = {
   OPAQUE_FD: "VK_KHR_external_fence_fd",
   SYNC_FD: "VK_KHR_external_fence_fd",
 };
 
-/** What a device can do with memory of one handle type (`VkExternalMemoryProperties`). */
+/**
+ * What a device can do with memory of one handle type (`VkExternalMemoryProperties`).
+ *
+ * @category Capabilities
+ */
 export interface ExternalMemoryCapability {
   /** The handle type asked about. */
   handleType: MemoryHandleTypeName;
@@ -90,7 +106,11 @@ export interface ExternalMemoryCapability {
   unsupported?: string;
 }
 
-/** What a device can do with a semaphore or fence of one handle type. */
+/**
+ * What a device can do with a semaphore or fence of one handle type.
+ *
+ * @category Capabilities
+ */
 export interface ExternalSyncCapability {
   /** Can be exported. */
   exportable: boolean;
@@ -167,7 +187,11 @@ function unsupportedMemory(t: MemoryHandleTypeName, why: string): ExternalMemory
   };
 }
 
-/** A buffer usage for an external buffer query. */
+/**
+ * A buffer usage for an external buffer query.
+ *
+ * @category Capabilities
+ */
 export interface BufferQuery {
   /** The memory handle type. */
   handleType: MemoryHandleTypeName;
@@ -186,6 +210,8 @@ export interface BufferQuery {
  * const cap = externalBufferProperties(pd, { handleType: "OPAQUE_FD", usage: ["STORAGE_BUFFER"] });
  * if (cap.exportable) {}
  * ```
+ *
+ * @category Capabilities
  */
 export function externalBufferProperties(
   pd: PhysicalDevice,
@@ -244,7 +270,11 @@ function sameFlags(
   return true;
 }
 
-/** An image for an external image format query. */
+/**
+ * An image for an external image format query.
+ *
+ * @category Capabilities
+ */
 export interface ImageQuery {
   /** The memory handle type. */
   handleType: MemoryHandleTypeName;
@@ -260,7 +290,11 @@ export interface ImageQuery {
   flags?: readonly ImageCreateFlagName[] | number;
 }
 
-/** What a device can do with an image of a given format, tiling and usage, shared externally. */
+/**
+ * What a device can do with an image of a given format, tiling and usage, shared externally.
+ *
+ * @category Capabilities
+ */
 export interface ExternalImageCapability extends ExternalMemoryCapability {
   /** Whether the driver supports the format/tiling/usage with this handle type at all. */
   supported: boolean;
@@ -283,6 +317,8 @@ export interface ExternalImageCapability extends ExternalMemoryCapability {
  * const cap = externalImageFormatProperties(pd, { handleType: "OPAQUE_FD", format: "R8G8B8A8_UNORM" });
  * cap.supported && cap.exportable;
  * ```
+ *
+ * @category Capabilities
  */
 export function externalImageFormatProperties(
   pd: PhysicalDevice,
@@ -374,6 +410,8 @@ function unsupportedSync(why: string): ExternalSyncCapability {
  * ```ts
  * externalSemaphoreProperties(pd, { handleType: "OPAQUE_FD", semaphoreType: "timeline" });
  * ```
+ *
+ * @category Capabilities
  */
 export function externalSemaphoreProperties(
   pd: PhysicalDevice,
@@ -418,6 +456,8 @@ export function externalSemaphoreProperties(
  * ```ts
  * externalFenceProperties(pd, { handleType: "SYNC_FD" }).exportable;
  * ```
+ *
+ * @category Capabilities
  */
 export function externalFenceProperties(
   pd: PhysicalDevice,
@@ -439,7 +479,11 @@ export function externalFenceProperties(
   });
 }
 
-/** The handle types, usages and formats {@linkcode capabilityMatrix} asks about. */
+/**
+ * The handle types, usages and formats {@linkcode capabilityMatrix} asks about.
+ *
+ * @category Capabilities
+ */
 export interface MatrixOptions {
   /** Memory handle types (default OPAQUE_FD, DMA_BUF, HOST_ALLOCATION). */
   memoryHandleTypes?: readonly MemoryHandleTypeName[];
@@ -455,7 +499,11 @@ export interface MatrixOptions {
   imageUsages?: readonly (readonly ImageUsageName[])[];
 }
 
-/** The whole sharing matrix of one device, as plain JSON-able data. */
+/**
+ * The whole sharing matrix of one device, as plain JSON-able data.
+ *
+ * @category Capabilities
+ */
 export interface CapabilityMatrix {
   /** Who the device is. */
   device: {
@@ -504,6 +552,8 @@ export interface CapabilityMatrix {
  * const m = capabilityMatrix(instance.physicalDevices()[0]);
  * console.log(JSON.stringify(m, null, 2));
  * ```
+ *
+ * @category Capabilities
  */
 export function capabilityMatrix(
   pd: PhysicalDevice,

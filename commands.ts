@@ -47,7 +47,11 @@ const ONE_TIME_SUBMIT = 0x1;
 const SIMULTANEOUS_USE = 0x4;
 const WHOLE = 0xffff_ffff_ffff_ffffn;
 
-/** A byte range of a buffer. */
+/**
+ * A byte range of a buffer.
+ *
+ * @category Vulkan objects
+ */
 export interface Range {
   /** Offset in bytes (default 0). */
   offset?: number | bigint;
@@ -55,7 +59,11 @@ export interface Range {
   size?: number | bigint;
 }
 
-/** The regions of a copy. */
+/**
+ * The regions of a copy.
+ *
+ * @category Vulkan objects
+ */
 export interface CopyRegion {
   /** Offset in the source (default 0). */
   srcOffset?: number | bigint;
@@ -65,13 +73,25 @@ export interface CopyRegion {
   size?: number | bigint;
 }
 
-/** Stages or access types: one name, a list of names, or a mask (e.g. `"TRANSFER"`). */
+/**
+ * Stages or access types: one name, a list of names, or a mask (e.g. `"TRANSFER"`).
+ *
+ * @category Vulkan objects
+ */
 export type Flags<N extends string> = N | readonly N[] | number;
 
-/** A queue family in a barrier: an index, `external` (another device or API), or `ignored`. */
+/**
+ * A queue family in a barrier: an index, `external` (another device or API), or `ignored`.
+ *
+ * @category Vulkan objects
+ */
 export type QueueFamilyRef = number | "external" | "ignored";
 
-/** A `VkBufferMemoryBarrier` with the stages around it. */
+/**
+ * A `VkBufferMemoryBarrier` with the stages around it.
+ *
+ * @category Vulkan objects
+ */
 export interface BufferBarrier {
   /** The buffer. */
   buffer: GpuBuffer;
@@ -91,7 +111,11 @@ export interface BufferBarrier {
   dstQueueFamily?: QueueFamilyRef;
 }
 
-/** A `VkImageMemoryBarrier` over a whole image (every mip level and layer), with its stages. */
+/**
+ * A `VkImageMemoryBarrier` over a whole image (every mip level and layer), with its stages.
+ *
+ * @category Vulkan objects
+ */
 export interface ImageBarrier {
   /** The image. */
   image: GpuImage;
@@ -116,6 +140,8 @@ export interface ImageBarrier {
 /**
  * The bytes of mip level 0 of `image`, every layer, tightly packed: what
  * {@linkcode Recorder.copyBufferToImage} and {@linkcode Recorder.copyImageToBuffer} move.
+ *
+ * @category Vulkan objects
  */
 export function imageBytes(image: GpuImage): number {
   const { extent, arrayLayers, format } = image.info;
@@ -127,7 +153,11 @@ function aspectOf(image: GpuImage): number {
   return image.info.format === Format.D32_SFLOAT ? 0x2 : 0x1; // DEPTH : COLOR
 }
 
-/** @internal Checks a range of `buffer`; returns offset and size. */
+/**
+ * @internal Checks a range of `buffer`; returns offset and size.
+ *
+ * @category Vulkan objects
+ */
 export function checkRange(buffer: GpuBuffer, r: Range = {}): { offset: bigint; size: bigint } {
   const offset = BigInt(r.offset ?? 0);
   const size = r.size === undefined ? buffer.size - offset : BigInt(r.size);
@@ -175,6 +205,8 @@ function family(f: QueueFamilyRef | undefined): number {
  *   r.release(buffer); // to another device, after the fill
  * });
  * ```
+ *
+ * @category Vulkan objects
  */
 export class Recorder {
   readonly #cmd: CommandBuffer;
@@ -450,7 +482,11 @@ export class Recorder {
   }
 }
 
-/** Options of {@linkcode CommandBuffer.record}. */
+/**
+ * Options of {@linkcode CommandBuffer.record}.
+ *
+ * @category Vulkan objects
+ */
 export interface RecordOptions {
   /**
    * Recorded for one submission (`ONE_TIME_SUBMIT`); default false: it can be submitted again,
@@ -467,6 +503,8 @@ export interface RecordOptions {
  * using cmd = CommandBuffer.create(device).record((r) => r.fill(buffer, 7));
  * device.queue().submit({ commandBuffers: [cmd], fence });
  * ```
+ *
+ * @category Vulkan objects
  */
 export class CommandBuffer extends Resource {
   /** The device. */

@@ -84,7 +84,11 @@ import { PhysicalDevice } from "./physical_device.ts";
 
 type Cu = FunctionsOf<typeof CUDA>;
 
-/** One CUDA device, as libcuda lists it. */
+/**
+ * One CUDA device, as libcuda lists it.
+ *
+ * @category CUDA
+ */
 export interface CudaDeviceInfo {
   /** Its ordinal (what `CUdevice` is). */
   ordinal: number;
@@ -96,13 +100,21 @@ export interface CudaDeviceInfo {
   totalMemory: bigint;
 }
 
-/** Options of the functions that open libcuda. */
+/**
+ * Options of the functions that open libcuda.
+ *
+ * @category CUDA
+ */
 export interface CudaLibraryOptions {
   /** The libcuda to open (default: `VKSHARE_LIBCUDA`, else `libcuda.so.1`). */
   path?: string;
 }
 
-/** Options of {@linkcode CudaContext.forVulkan} and {@linkcode CudaContext.create}. */
+/**
+ * Options of {@linkcode CudaContext.forVulkan} and {@linkcode CudaContext.create}.
+ *
+ * @category CUDA
+ */
 export interface CudaContextOptions extends CudaLibraryOptions {
   /** A CUDA device ordinal: it must be the Vulkan device's GPU (default: the one that is). */
   ordinal?: number;
@@ -138,7 +150,11 @@ function cuCheck(
   throw new CudaError(call, r, name, details, [text, note].filter(Boolean).join("; "));
 }
 
-/** libcuda's driver version, as `cuDriverGetVersion` gives it (13000 for CUDA 13.0). */
+/**
+ * libcuda's driver version, as `cuDriverGetVersion` gives it (13000 for CUDA 13.0).
+ *
+ * @category CUDA
+ */
 export function cudaDriverVersion(options: CudaLibraryOptions = {}): number {
   const c = lib(options.path);
   const v = outInt();
@@ -146,7 +162,11 @@ export function cudaDriverVersion(options: CudaLibraryOptions = {}): number {
   return v[0];
 }
 
-/** Every CUDA device libcuda sees, with its name and UUID. Throws LibraryLoadError without it. */
+/**
+ * Every CUDA device libcuda sees, with its name and UUID. Throws LibraryLoadError without it.
+ *
+ * @category CUDA
+ */
 export function cudaDevices(options: CudaLibraryOptions = {}): CudaDeviceInfo[] {
   const c = lib(options.path);
   const n = outInt();
@@ -171,7 +191,11 @@ function deviceInfo(c: Cu, ordinal: number): CudaDeviceInfo {
   };
 }
 
-/** What identifies a Vulkan GPU for CUDA: a device, a physical device, or an export's descriptor. */
+/**
+ * What identifies a Vulkan GPU for CUDA: a device, a physical device, or an export's descriptor.
+ *
+ * @category CUDA
+ */
 export type VulkanIdentity = Device | PhysicalDevice | MemoryDescriptor | SyncDescriptor;
 
 function identity(v: VulkanIdentity): { uuid: string; name: string } {
@@ -194,7 +218,11 @@ function uuidMismatch(what: string, want: { uuid: string; name: string }, cu: Cu
   );
 }
 
-/** A `CUdevice_attribute` that {@linkcode CudaContext.attribute} reads. */
+/**
+ * A `CUdevice_attribute` that {@linkcode CudaContext.attribute} reads.
+ *
+ * @category CUDA
+ */
 export type CudaDeviceAttribute =
   | "PCI_BUS_ID"
   | "VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED"
@@ -213,6 +241,8 @@ const SETTLE_MS = 5_000;
  * using cuda = CudaContext.forVulkan(device); // the same GPU as `device`, or a ShareError
  * console.log(cuda.device.name, cuda.device.uuid);
  * ```
+ *
+ * @category CUDA
  */
 export class CudaContext extends Resource {
   /** The CUDA device. */
@@ -491,6 +521,8 @@ function bytesArg(v: number | bigint, what: string, min = 0n): bigint {
 /**
  * Vulkan memory imported into CUDA (`CUexternalMemory`). Map a range of it with
  * {@linkcode CudaExternalMemory.mapBuffer}.
+ *
+ * @category CUDA
  */
 export class CudaExternalMemory extends Resource {
   /** The context it was imported into. */
@@ -567,6 +599,8 @@ export class CudaExternalMemory extends Resource {
  * A range of CUDA device memory (`CUdeviceptr`), with synchronous copy helpers. They run on
  * CUDA's legacy default stream, so they are ordered after the work of a {@linkcode CudaStream}
  * (which waits for them in turn); `read` returns once the data is on the host.
+ *
+ * @category CUDA
  */
 export class CudaBuffer extends Resource {
   /** The context it lives in. */
@@ -667,7 +701,11 @@ export class CudaBuffer extends Resource {
   }
 }
 
-/** A Vulkan semaphore imported into CUDA (`CUexternalSemaphore`). */
+/**
+ * A Vulkan semaphore imported into CUDA (`CUexternalSemaphore`).
+ *
+ * @category CUDA
+ */
 export class CudaExternalSemaphore extends Resource {
   /** The context it was imported into. */
   readonly context: CudaContext;
@@ -698,15 +736,27 @@ export class CudaExternalSemaphore extends Resource {
   }
 }
 
-/** A semaphore operation: a binary semaphore, or a timeline semaphore and its value. */
+/**
+ * A semaphore operation: a binary semaphore, or a timeline semaphore and its value.
+ *
+ * @category CUDA
+ */
 export type CudaSemaphoreOp =
   | CudaExternalSemaphore
   | { semaphore: CudaExternalSemaphore; value?: number | bigint };
 
-/** What a {@linkcode CudaStream.synchronize} found: all work done, or the timeout. */
+/**
+ * What a {@linkcode CudaStream.synchronize} found: all work done, or the timeout.
+ *
+ * @category CUDA
+ */
 export type CudaSyncResult = "done" | "timeout";
 
-/** A CUDA stream (CU_STREAM_DEFAULT), for semaphore waits and signals. */
+/**
+ * A CUDA stream (CU_STREAM_DEFAULT), for semaphore waits and signals.
+ *
+ * @category CUDA
+ */
 export class CudaStream extends Resource {
   /** The context it belongs to. */
   readonly context: CudaContext;
@@ -866,6 +916,8 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * using exp = mem.exportFd(device);
  * using imported = DeviceMemory.importFd(device, exp.fd, exp.descriptor, { for: buffer });
  * ```
+ *
+ * @category CUDA
  */
 export class CudaMemory extends Resource {
   /** The context it was allocated in. */

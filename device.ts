@@ -18,7 +18,11 @@ import { type ExtensionFunctions, vk } from "./ffi/vulkan.ts";
 import type { PhysicalDevice } from "./physical_device.ts";
 import { Queue, SETTLE_MS, warnLeak } from "./queue.ts";
 
-/** The device extensions of external memory and synchronization on POSIX systems. */
+/**
+ * The device extensions of external memory and synchronization on POSIX systems.
+ *
+ * @category Vulkan objects
+ */
 export const EXTERNAL_EXTENSIONS = [
   "VK_KHR_external_memory_fd",
   "VK_EXT_external_memory_dma_buf",
@@ -27,7 +31,11 @@ export const EXTERNAL_EXTENSIONS = [
   "VK_KHR_external_fence_fd",
 ] as const;
 
-/** Options of {@linkcode Device.create}. */
+/**
+ * Options of {@linkcode Device.create}.
+ *
+ * @category Vulkan objects
+ */
 export interface DeviceOptions {
   /**
    * Device extensions to enable. `"external"` (the default) enables every one of
@@ -52,6 +60,8 @@ export interface DeviceOptions {
  * using device = Device.create(instance.physicalDevices()[0]);
  * device.extensions; // the external extensions it enabled
  * ```
+ *
+ * @category Vulkan objects
  */
 export class Device extends Resource {
   /** The physical device. */

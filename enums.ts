@@ -5,7 +5,11 @@
  * @module
  */
 
-/** `VkExternalMemoryHandleTypeFlagBits`, by short name. */
+/**
+ * `VkExternalMemoryHandleTypeFlagBits`, by short name.
+ *
+ * @category Enums
+ */
 export const MemoryHandleType = {
   OPAQUE_FD: 0x1,
   OPAQUE_WIN32: 0x2,
@@ -22,10 +26,18 @@ export const MemoryHandleType = {
   RDMA_ADDRESS: 0x1000,
   SCREEN_BUFFER: 0x4000,
 } as const;
-/** A memory handle type name. */
+/**
+ * A memory handle type name.
+ *
+ * @category Enums
+ */
 export type MemoryHandleTypeName = keyof typeof MemoryHandleType;
 
-/** `VkExternalSemaphoreHandleTypeFlagBits`, by short name. */
+/**
+ * `VkExternalSemaphoreHandleTypeFlagBits`, by short name.
+ *
+ * @category Enums
+ */
 export const SemaphoreHandleType = {
   OPAQUE_FD: 0x1,
   OPAQUE_WIN32: 0x2,
@@ -34,33 +46,57 @@ export const SemaphoreHandleType = {
   SYNC_FD: 0x10,
   ZIRCON_EVENT: 0x80,
 } as const;
-/** A semaphore handle type name. */
+/**
+ * A semaphore handle type name.
+ *
+ * @category Enums
+ */
 export type SemaphoreHandleTypeName = keyof typeof SemaphoreHandleType;
 
-/** `VkExternalFenceHandleTypeFlagBits`, by short name. */
+/**
+ * `VkExternalFenceHandleTypeFlagBits`, by short name.
+ *
+ * @category Enums
+ */
 export const FenceHandleType = {
   OPAQUE_FD: 0x1,
   OPAQUE_WIN32: 0x2,
   OPAQUE_WIN32_KMT: 0x4,
   SYNC_FD: 0x8,
 } as const;
-/** A fence handle type name. */
+/**
+ * A fence handle type name.
+ *
+ * @category Enums
+ */
 export type FenceHandleTypeName = keyof typeof FenceHandleType;
 
-/** `VkExternalMemoryFeatureFlagBits` */
+/**
+ * `VkExternalMemoryFeatureFlagBits`
+ *
+ * @category Enums
+ */
 export const ExternalMemoryFeature = {
   DEDICATED_ONLY: 0x1,
   EXPORTABLE: 0x2,
   IMPORTABLE: 0x4,
 } as const;
 
-/** `VkExternalSemaphoreFeatureFlagBits` and `VkExternalFenceFeatureFlagBits` (same values). */
+/**
+ * `VkExternalSemaphoreFeatureFlagBits` and `VkExternalFenceFeatureFlagBits` (same values).
+ *
+ * @category Enums
+ */
 export const ExternalSyncFeature = {
   EXPORTABLE: 0x1,
   IMPORTABLE: 0x2,
 } as const;
 
-/** `VkMemoryPropertyFlagBits` */
+/**
+ * `VkMemoryPropertyFlagBits`
+ *
+ * @category Enums
+ */
 export const MemoryProperty = {
   DEVICE_LOCAL: 0x1,
   HOST_VISIBLE: 0x2,
@@ -72,16 +108,28 @@ export const MemoryProperty = {
   DEVICE_UNCACHED_AMD: 0x80,
   RDMA_CAPABLE_NV: 0x100,
 } as const;
-/** A memory property name. */
+/**
+ * A memory property name.
+ *
+ * @category Enums
+ */
 export type MemoryPropertyName = keyof typeof MemoryProperty;
 
-/** `VkMemoryHeapFlagBits` */
+/**
+ * `VkMemoryHeapFlagBits`
+ *
+ * @category Enums
+ */
 export const MemoryHeapFlag = {
   DEVICE_LOCAL: 0x1,
   MULTI_INSTANCE: 0x2,
 } as const;
 
-/** `VkQueueFlagBits` */
+/**
+ * `VkQueueFlagBits`
+ *
+ * @category Enums
+ */
 export const QueueFlag = {
   GRAPHICS: 0x1,
   COMPUTE: 0x2,
@@ -93,7 +141,11 @@ export const QueueFlag = {
   OPTICAL_FLOW: 0x100,
 } as const;
 
-/** `VkBufferUsageFlagBits` */
+/**
+ * `VkBufferUsageFlagBits`
+ *
+ * @category Enums
+ */
 export const BufferUsage = {
   TRANSFER_SRC: 0x1,
   TRANSFER_DST: 0x2,
@@ -106,10 +158,18 @@ export const BufferUsage = {
   INDIRECT_BUFFER: 0x100,
   SHADER_DEVICE_ADDRESS: 0x20000,
 } as const;
-/** A buffer usage name. */
+/**
+ * A buffer usage name.
+ *
+ * @category Enums
+ */
 export type BufferUsageName = keyof typeof BufferUsage;
 
-/** `VkBufferCreateFlagBits` */
+/**
+ * `VkBufferCreateFlagBits`
+ *
+ * @category Enums
+ */
 export const BufferCreateFlag = {
   SPARSE_BINDING: 0x1,
   SPARSE_RESIDENCY: 0x2,
@@ -117,10 +177,18 @@ export const BufferCreateFlag = {
   PROTECTED: 0x8,
   DEVICE_ADDRESS_CAPTURE_REPLAY: 0x10,
 } as const;
-/** A buffer create flag name. */
+/**
+ * A buffer create flag name.
+ *
+ * @category Enums
+ */
 export type BufferCreateFlagName = keyof typeof BufferCreateFlag;
 
-/** `VkImageUsageFlagBits` */
+/**
+ * `VkImageUsageFlagBits`
+ *
+ * @category Enums
+ */
 export const ImageUsage = {
   TRANSFER_SRC: 0x1,
   TRANSFER_DST: 0x2,
@@ -131,10 +199,18 @@ export const ImageUsage = {
   TRANSIENT_ATTACHMENT: 0x40,
   INPUT_ATTACHMENT: 0x80,
 } as const;
-/** An image usage name. */
+/**
+ * An image usage name.
+ *
+ * @category Enums
+ */
 export type ImageUsageName = keyof typeof ImageUsage;
 
-/** `VkImageCreateFlagBits` (the ones that matter for sharing). */
+/**
+ * `VkImageCreateFlagBits` (the ones that matter for sharing).
+ *
+ * @category Enums
+ */
 export const ImageCreateFlag = {
   SPARSE_BINDING: 0x1,
   SPARSE_RESIDENCY: 0x2,
@@ -143,20 +219,44 @@ export const ImageCreateFlag = {
   CUBE_COMPATIBLE: 0x10,
   ALIAS: 0x400,
 } as const;
-/** An image create flag name. */
+/**
+ * An image create flag name.
+ *
+ * @category Enums
+ */
 export type ImageCreateFlagName = keyof typeof ImageCreateFlag;
 
-/** `VkImageTiling` */
+/**
+ * `VkImageTiling`
+ *
+ * @category Enums
+ */
 export const ImageTiling = { OPTIMAL: 0, LINEAR: 1, DRM_FORMAT_MODIFIER: 1000158000 } as const;
-/** An image tiling name. */
+/**
+ * An image tiling name.
+ *
+ * @category Enums
+ */
 export type ImageTilingName = keyof typeof ImageTiling;
 
-/** `VkImageType` */
+/**
+ * `VkImageType`
+ *
+ * @category Enums
+ */
 export const ImageType = { "1D": 0, "2D": 1, "3D": 2 } as const;
-/** An image type name. */
+/**
+ * An image type name.
+ *
+ * @category Enums
+ */
 export type ImageTypeName = keyof typeof ImageType;
 
-/** `VkFormat`: a few common formats by name. */
+/**
+ * `VkFormat`: a few common formats by name.
+ *
+ * @category Enums
+ */
 export const Format = {
   UNDEFINED: 0,
   R8_UNORM: 9,
@@ -169,20 +269,36 @@ export const Format = {
   R32G32B32A32_SFLOAT: 109,
   D32_SFLOAT: 126,
 } as const;
-/** A format name. */
+/**
+ * A format name.
+ *
+ * @category Enums
+ */
 export type FormatName = keyof typeof Format;
 
-/** `VkImageLayout` (the layouts a transfer-and-share toolkit names). */
+/**
+ * `VkImageLayout` (the layouts a transfer-and-share toolkit names).
+ *
+ * @category Enums
+ */
 export const ImageLayout = {
   UNDEFINED: 0,
   GENERAL: 1,
   TRANSFER_SRC_OPTIMAL: 6,
   TRANSFER_DST_OPTIMAL: 7,
 } as const;
-/** An image layout name. */
+/**
+ * An image layout name.
+ *
+ * @category Enums
+ */
 export type ImageLayoutName = keyof typeof ImageLayout;
 
-/** The size in bytes of one texel of each format vkshare names (`D32_SFLOAT`: its depth). */
+/**
+ * The size in bytes of one texel of each format vkshare names (`D32_SFLOAT`: its depth).
+ *
+ * @category Enums
+ */
 export const FORMAT_TEXEL_BYTES: Readonly<Record<FormatName, number>> = {
   UNDEFINED: 0,
   R8_UNORM: 1,
@@ -196,7 +312,11 @@ export const FORMAT_TEXEL_BYTES: Readonly<Record<FormatName, number>> = {
   D32_SFLOAT: 4,
 };
 
-/** `VkPipelineStageFlagBits` (the stages a transfer-and-compute toolkit names). */
+/**
+ * `VkPipelineStageFlagBits` (the stages a transfer-and-compute toolkit names).
+ *
+ * @category Enums
+ */
 export const PipelineStage = {
   TOP_OF_PIPE: 0x1,
   DRAW_INDIRECT: 0x2,
@@ -210,10 +330,18 @@ export const PipelineStage = {
   ALL_GRAPHICS: 0x8000,
   ALL_COMMANDS: 0x10000,
 } as const;
-/** A pipeline stage name. */
+/**
+ * A pipeline stage name.
+ *
+ * @category Enums
+ */
 export type PipelineStageName = keyof typeof PipelineStage;
 
-/** `VkAccessFlagBits` */
+/**
+ * `VkAccessFlagBits`
+ *
+ * @category Enums
+ */
 export const Access = {
   INDIRECT_COMMAND_READ: 0x1,
   INDEX_READ: 0x2,
@@ -228,20 +356,44 @@ export const Access = {
   MEMORY_READ: 0x8000,
   MEMORY_WRITE: 0x10000,
 } as const;
-/** An access type name. */
+/**
+ * An access type name.
+ *
+ * @category Enums
+ */
 export type AccessName = keyof typeof Access;
 
-/** `VK_QUEUE_FAMILY_IGNORED` */
+/**
+ * `VK_QUEUE_FAMILY_IGNORED`
+ *
+ * @category Enums
+ */
 export const QUEUE_FAMILY_IGNORED = 0xffff_ffff;
-/** `VK_QUEUE_FAMILY_EXTERNAL`: the queue family of "any other device or API" in a barrier. */
+/**
+ * `VK_QUEUE_FAMILY_EXTERNAL`: the queue family of "any other device or API" in a barrier.
+ *
+ * @category Enums
+ */
 export const QUEUE_FAMILY_EXTERNAL = 0xffff_fffe;
 
-/** `VkSemaphoreType` */
+/**
+ * `VkSemaphoreType`
+ *
+ * @category Enums
+ */
 export const SemaphoreType = { binary: 0, timeline: 1 } as const;
-/** A semaphore type name. */
+/**
+ * A semaphore type name.
+ *
+ * @category Enums
+ */
 export type SemaphoreTypeName = keyof typeof SemaphoreType;
 
-/** `VkPhysicalDeviceType`, as names. */
+/**
+ * `VkPhysicalDeviceType`, as names.
+ *
+ * @category Enums
+ */
 export const PHYSICAL_DEVICE_TYPES = [
   "other",
   "integrated-gpu",
@@ -249,10 +401,18 @@ export const PHYSICAL_DEVICE_TYPES = [
   "virtual-gpu",
   "cpu",
 ] as const;
-/** A physical device type name. */
+/**
+ * A physical device type name.
+ *
+ * @category Enums
+ */
 export type PhysicalDeviceTypeName = (typeof PHYSICAL_DEVICE_TYPES)[number];
 
-/** The vendor names of the PCI vendor IDs Vulkan drivers report. */
+/**
+ * The vendor names of the PCI vendor IDs Vulkan drivers report.
+ *
+ * @category Enums
+ */
 export const VENDORS: Readonly<Record<number, string>> = {
   0x1002: "AMD",
   0x1010: "ImgTec",
@@ -272,6 +432,8 @@ export const VENDORS: Readonly<Record<number, string>> = {
  * ```ts
  * flagNames(MemoryHandleType, 0x201); // ["OPAQUE_FD", "DMA_BUF"]
  * ```
+ *
+ * @category Enums
  */
 export function flagNames<T extends Record<string, number>>(table: T, mask: number): string[] {
   const out: string[] = [];
@@ -299,6 +461,8 @@ export function flagNames<T extends Record<string, number>>(table: T, mask: numb
  * ```ts
  * flagMask(BufferUsage, ["TRANSFER_SRC", "TRANSFER_DST"], "usage"); // 3
  * ```
+ *
+ * @category Enums
  */
 export function flagMask<T extends Record<string, number>>(
   table: T,
@@ -334,6 +498,8 @@ export function flagMask<T extends Record<string, number>>(
  * ```ts
  * enumValue(Format, "R8G8B8A8_UNORM", "format"); // 37
  * ```
+ *
+ * @category Enums
  */
 export function enumValue<T extends Record<string, number>>(
   table: T,
@@ -356,6 +522,8 @@ export function enumValue<T extends Record<string, number>>(
  * ```ts
  * versionString((1 << 22) | (3 << 12) | 280); // "1.3.280"
  * ```
+ *
+ * @category Enums
  */
 export function versionString(v: number): string {
   return `${(v >>> 22) & 0x7f}.${(v >>> 12) & 0x3ff}.${v & 0xfff}`;
@@ -368,6 +536,8 @@ export function versionString(v: number): string {
  * ```ts
  * makeVersion(1, 3); // 4206592
  * ```
+ *
+ * @category Enums
  */
 export function makeVersion(major: number, minor: number, patch = 0): number {
   return ((major << 22) | (minor << 12) | patch) >>> 0;
@@ -381,6 +551,8 @@ export function makeVersion(major: number, minor: number, patch = 0): number {
  * ```ts
  * driverVersionString(0x10de, 0x9127c100); // "580.159.4.0"
  * ```
+ *
+ * @category Enums
  */
 export function driverVersionString(vendorId: number, v: number): string {
   if (vendorId === 0x10de) {

@@ -11,6 +11,8 @@ export { VkshareError };
 /**
  * A report a driver made through the debug messenger during a failed call (a
  * `ValidationMessage` of instance.ts whose `source` is `"driver"`).
+ *
+ * @category Errors
  */
 export interface DriverReport {
   /** How bad it is. */
@@ -26,7 +28,11 @@ export interface DriverReport {
 }
 export { LibraryLoadError } from "./ffi/library.ts";
 
-/** VkResult names by value. */
+/**
+ * VkResult names by value.
+ *
+ * @category Errors
+ */
 export const VK_RESULT_NAMES: Readonly<Record<number, string>> = {
   0: "VK_SUCCESS",
   1: "VK_NOT_READY",
@@ -70,7 +76,11 @@ export const VK_RESULT_NAMES: Readonly<Record<number, string>> = {
   1000482000: "VK_INCOMPATIBLE_SHADER_BINARY_EXT",
 };
 
-/** The name of a VkResult (`VK_RESULT_<n>` for a value this table does not know). */
+/**
+ * The name of a VkResult (`VK_RESULT_<n>` for a value this table does not know).
+ *
+ * @category Errors
+ */
 export function resultName(result: number): string {
   return VK_RESULT_NAMES[result] ?? `VK_RESULT_${result}`;
 }
@@ -118,6 +128,8 @@ function showValue(v: unknown): string {
  *   if (e instanceof VkError && e.resultName === "VK_ERROR_OUT_OF_DEVICE_MEMORY") {}
  * }
  * ```
+ *
+ * @category Errors
  */
 export class VkError extends VkshareError {
   /** The VkResult value (negative). */
@@ -153,6 +165,8 @@ export class VkError extends VkshareError {
  * ```ts
  * const r = check(0, "vkDeviceWaitIdle"); // 0
  * ```
+ *
+ * @category Errors
  */
 export function check(result: number, command: string, details?: Record<string, unknown>): number {
   if (result < 0) throw new VkError(command, result, details);
@@ -167,6 +181,8 @@ export function check(result: number, command: string, details?: Record<string, 
  * const e = new CudaError("cuImportExternalMemory", 1, "CUDA_ERROR_INVALID_VALUE", { size: 4096 });
  * e.message; // "cuImportExternalMemory failed: CUDA_ERROR_INVALID_VALUE (1) [size=4096]"
  * ```
+ *
+ * @category Errors
  */
 export class CudaError extends VkshareError {
   /** The CUresult value. */
@@ -202,6 +218,8 @@ export class CudaError extends VkshareError {
  * const e = new MissingExtensionError("VK_KHR_external_semaphore_fd", "llvmpipe", "offered");
  * e.message; // "llvmpipe does not offer VK_KHR_external_semaphore_fd"
  * ```
+ *
+ * @category Errors
  */
 export class MissingExtensionError extends VkshareError {
   /** The missing extension. */
@@ -231,6 +249,8 @@ export class MissingExtensionError extends VkshareError {
  * ```ts
  * new DisposedError("Device llvmpipe").message; // "Device llvmpipe was used after dispose"
  * ```
+ *
+ * @category Errors
  */
 export class DisposedError extends VkshareError {
   /** Says `what` was used after dispose (`code`: `DISPOSED`). */
@@ -249,6 +269,8 @@ export class DisposedError extends VkshareError {
  * ```ts
  * console.log(SHARE_RULES.FD_CONSUMED.explains);
  * ```
+ *
+ * @category Errors
  */
 export const SHARE_RULES = {
   UUID_MISMATCH: {
@@ -406,7 +428,11 @@ export const SHARE_RULES = {
   },
 } as const satisfies Record<string, { explains: string; source: string }>;
 
-/** Which sharing rule a {@linkcode ShareError} is about (a key of {@linkcode SHARE_RULES}). */
+/**
+ * Which sharing rule a {@linkcode ShareError} is about (a key of {@linkcode SHARE_RULES}).
+ *
+ * @category Errors
+ */
 export type ShareRule = keyof typeof SHARE_RULES;
 
 /**
@@ -422,6 +448,8 @@ export type ShareRule = keyof typeof SHARE_RULES;
  *   if (e instanceof ShareError && e.rule === "UUID_MISMATCH") {}
  * }
  * ```
+ *
+ * @category Errors
  */
 export class ShareError extends VkshareError {
   /** The rule. */
@@ -453,6 +481,8 @@ export class ShareError extends VkshareError {
  *   if (e instanceof ProtocolError && e.reason === "closed") {} // the peer went away
  * }
  * ```
+ *
+ * @category Errors
  */
 export class ProtocolError extends VkshareError {
   /** What was wrong, for programs. */
@@ -488,6 +518,8 @@ export class ProtocolError extends VkshareError {
  *   if (e instanceof ImportError && e.deviceStillAllocates === false) {} // make a new Device
  * }
  * ```
+ *
+ * @category Errors
  */
 export class ImportError extends VkError {
   /** After a memory import: whether a canary allocation on the same device succeeded. */
@@ -535,7 +567,11 @@ export class ImportError extends VkError {
   }
 }
 
-/** Linux errno names by value (the values shared by x86_64 and aarch64). */
+/**
+ * Linux errno names by value (the values shared by x86_64 and aarch64).
+ *
+ * @category Errors
+ */
 export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   1: "EPERM",
   2: "ENOENT",
@@ -586,6 +622,8 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
  *   if (e instanceof ErrnoError && e.code === "EBADF") {}
  * }
  * ```
+ *
+ * @category Errors
  */
 export class ErrnoError extends VkshareError {
   /** The errno value. */

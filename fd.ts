@@ -29,7 +29,11 @@ function remember(fd: number, by: string): void {
   consumed.set(fd, { by, file: fileId(fd) });
 }
 
-/** Whether `fd` is an open descriptor of this process. */
+/**
+ * Whether `fd` is an open descriptor of this process.
+ *
+ * @category File descriptors
+ */
 export function isOpenFd(fd: number): boolean {
   return Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff && libc().fcntl(fd, F_GETFD, 0) >= 0;
 }
@@ -37,6 +41,8 @@ export function isOpenFd(fd: number): boolean {
 /**
  * What `fd` refers to, as `/proc/self/fd/<fd>` names it: `/dev/nvidiactl`, `/memfd:name (deleted)`,
  * `anon_inode:dmabuf`, a path; null when it is not open.
+ *
+ * @category File descriptors
  */
 export function describeFd(fd: number): string | null {
   if (!Number.isInteger(fd) || fd < 0) return null;
@@ -59,6 +65,8 @@ const utf8 = new TextDecoder();
 /**
  * The kind of object an fd description names, for comparing an fd with an export: `memfd`,
  * `dmabuf`, a device path (`/dev/nvidiactl`), `file`, `socket`, `pipe`, or the anon inode's name.
+ *
+ * @category File descriptors
  */
 export function fdKind(description: string): string {
   if (description.startsWith("/memfd:")) return "memfd";
@@ -70,7 +78,11 @@ export function fdKind(description: string): string {
   return "file";
 }
 
-/** The size of the file behind `fd` (lseek to its end), or null when it has none. */
+/**
+ * The size of the file behind `fd` (lseek to its end), or null when it has none.
+ *
+ * @category File descriptors
+ */
 export function fdSize(fd: number): bigint | null {
   const n = libc().lseek(fd, 0n, SEEK_END);
   return n < 0n ? null : n;
@@ -79,6 +91,8 @@ export function fdSize(fd: number): bigint | null {
 /**
  * Whether `a` and `b` refer to the same open file description (kcmp KCMP_FILE). Null when the
  * kernel does not let this process ask (kcmp absent, or refused by a seccomp policy).
+ *
+ * @category File descriptors
  */
 export function sameFile(a: number, b: number): boolean | null {
   const nr = SYSCALLS[rt.arch]?.kcmp;
@@ -103,6 +117,8 @@ export function sameFile(a: number, b: number): boolean | null {
  * ```ts
  * using fd = takeFd(otherPid, 7); // a close-on-exec copy of the other process's fd 7
  * ```
+ *
+ * @category File descriptors
  */
 export function takeFd(pid: number, fd: number, label = `fd ${fd} of pid ${pid}`): OwnedFd {
   const nr = SYSCALLS[rt.arch];
@@ -138,7 +154,11 @@ function setCloexec(fd: number): void {
   }
 }
 
-/** What happened to an {@linkcode OwnedFd}. */
+/**
+ * What happened to an {@linkcode OwnedFd}.
+ *
+ * @category File descriptors
+ */
 export type FdState = "open" | "closed" | "consumed" | "released";
 
 /**
@@ -150,6 +170,8 @@ export type FdState = "open" | "closed" | "consumed" | "released";
  * using fd = OwnedFd.dupOf(0); // a close-on-exec copy of stdin
  * fd.fd; // its number
  * ```
+ *
+ * @category File descriptors
  */
 export class OwnedFd implements Disposable {
   #fd: number;

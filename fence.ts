@@ -60,7 +60,11 @@ const FENCE_FDS: SyncKind<Fence> = {
   create: (device, o) => Fence.create(device, o.exportAs ? { exportAs: o.exportAs } : {}),
 };
 
-/** Options of {@linkcode Fence.create}. */
+/**
+ * Options of {@linkcode Fence.create}.
+ *
+ * @category Synchronization
+ */
 export interface FenceOptions {
   /** Create it signaled (default false). */
   signaled?: boolean;
@@ -78,6 +82,8 @@ export interface FenceOptions {
  * fence.wait(1000); // "signaled" (or "timeout")
  * fence.reset();
  * ```
+ *
+ * @category Synchronization
  */
 export class Fence extends Resource {
   /** The device. */

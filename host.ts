@@ -21,6 +21,8 @@ const PAGE = 4096n;
  * using host = HostAllocation.create(65536);
  * host.bytes.fill(7);
  * ```
+ *
+ * @category Memory
  */
 export class HostAllocation implements Disposable {
   /** The address of the first byte (page-aligned). */

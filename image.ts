@@ -35,7 +35,11 @@ import { Arena, encode, link } from "./ffi/layout.ts";
 import { VkExternalMemoryImageCreateInfo, VkImageCreateInfo } from "./ffi/vk_structs.ts";
 import { vk } from "./ffi/vulkan.ts";
 
-/** Options of {@linkcode GpuImage.create}. */
+/**
+ * Options of {@linkcode GpuImage.create}.
+ *
+ * @category Memory
+ */
 export interface ImageOptions {
   /** Width in texels. */
   width: number;
@@ -74,6 +78,8 @@ function positiveInt(v: unknown, what: string): number {
  * using image = GpuImage.create(device, { width: 256, height: 256, external: "OPAQUE_FD" });
  * image.requirements.requiresDedicated;
  * ```
+ *
+ * @category Memory
  */
 export class GpuImage extends Bindable {
   /** What it was created with (numeric Vulkan values). */

@@ -28,10 +28,18 @@ const VK_ERROR_INCOMPATIBLE_DRIVER = -9;
 // How many instances this process created (NVIDIA refuses the 31st: ../DRIVERS.md).
 let instancesCreated = 0;
 
-/** The Khronos validation layer. */
+/**
+ * The Khronos validation layer.
+ *
+ * @category Vulkan objects
+ */
 export const VALIDATION_LAYER = "VK_LAYER_KHRONOS_validation";
 
-/** The severity of a validation message. */
+/**
+ * The severity of a validation message.
+ *
+ * @category Vulkan objects
+ */
 export type Severity = "verbose" | "info" | "warning" | "error";
 
 const SEVERITY_BITS: Record<Severity, number> = {
@@ -46,6 +54,8 @@ const TYPE_BITS = { general: 0x1, validation: 0x2, performance: 0x4, "device-add
  * One message from the debug messenger: from a layer (the validation layer's carry a VUID or a
  * message id name) or a driver's own report (Mesa's `lvp_device.c:1799:
  * VK_ERROR_INVALID_EXTERNAL_HANDLE`, whose id name is a source location).
+ *
+ * @category Vulkan objects
  */
 export interface ValidationMessage {
   /** How bad it is. */
@@ -73,7 +83,11 @@ export interface ValidationMessage {
   objects: { type: number; handle: bigint; name: string | null }[];
 }
 
-/** How validation reports. */
+/**
+ * How validation reports.
+ *
+ * @category Vulkan objects
+ */
 export interface ValidationOptions {
   /** Called for each message at or above `minSeverity` (default: warning). */
   onMessage?: (message: ValidationMessage) => void;
@@ -81,7 +95,11 @@ export interface ValidationOptions {
   minSeverity?: Severity;
 }
 
-/** Options of {@linkcode Instance.create}. */
+/**
+ * Options of {@linkcode Instance.create}.
+ *
+ * @category Vulkan objects
+ */
 export interface InstanceOptions {
   /** The highest Vulkan version the script uses, e.g. `"1.3"` (default: the loader's, at most 1.4). */
   apiVersion?: string | number;
@@ -98,7 +116,11 @@ export interface InstanceOptions {
   validation?: boolean | ValidationOptions;
 }
 
-/** The Vulkan version the loader supports (`vkEnumerateInstanceVersion`), e.g. `1.3.239`. */
+/**
+ * The Vulkan version the loader supports (`vkEnumerateInstanceVersion`), e.g. `1.3.239`.
+ *
+ * @category Vulkan objects
+ */
 export function loaderVersion(): number {
   const f = vk().vkEnumerateInstanceVersion;
   if (!f) return makeVersion(1, 0);
@@ -107,7 +129,11 @@ export function loaderVersion(): number {
   return v[0];
 }
 
-/** The instance layers installed on this machine. */
+/**
+ * The instance layers installed on this machine.
+ *
+ * @category Vulkan objects
+ */
 export function availableLayers(): { name: string; description: string; specVersion: string }[] {
   return enumerate(
     VkLayerProperties,
@@ -120,7 +146,11 @@ export function availableLayers(): { name: string; description: string; specVers
   }));
 }
 
-/** The instance extensions offered by the loader and drivers (or by `layer`). */
+/**
+ * The instance extensions offered by the loader and drivers (or by `layer`).
+ *
+ * @category Vulkan objects
+ */
 export function availableInstanceExtensions(layer?: string): string[] {
   const name = layer === undefined ? null : new TextEncoder().encode(layer + "\0");
   return enumerate(
@@ -145,6 +175,8 @@ function parseVersion(v: string | number): number {
  * using instance = Instance.create({ validation: true });
  * for (const pd of instance.physicalDevices()) console.log(pd.name, pd.deviceUUID);
  * ```
+ *
+ * @category Vulkan objects
  */
 export class Instance extends Resource {
   /** The VkInstance. */
@@ -385,6 +417,8 @@ export class Instance extends Resource {
  * carry a VUID or a message id name (`VUID-vkAllocateMemory-...`, `UNASSIGNED-...`) and a hash
  * for a number; a driver's own report has no id name, or its source location
  * (`../src/gallium/frontends/lavapipe/lvp_device.c:1799`, Mesa's vk_log) and number 0.
+ *
+ * @category Vulkan objects
  */
 export function messageSource(id: string, idNumber: number): "layer" | "driver" {
   if (id === "") return "driver";

@@ -71,12 +71,18 @@ import { vk } from "./ffi/vulkan.ts";
 import type { HostAllocation } from "./host.ts";
 import type { GpuImage } from "./image.ts";
 
-/** The version of {@linkcode MemoryDescriptor} this vkshare writes and reads. */
+/**
+ * The version of {@linkcode MemoryDescriptor} this vkshare writes and reads.
+ *
+ * @category Memory
+ */
 export const DESCRIPTOR_VERSION = 1;
 
 /**
  * What an importer needs to know about exported memory, as plain JSON: produced by
  * {@linkcode DeviceMemory.exportFd}, checked by {@linkcode DeviceMemory.importFd}.
+ *
+ * @category Memory
  */
 export interface MemoryDescriptor {
   /** {@linkcode DESCRIPTOR_VERSION}. */
@@ -101,7 +107,11 @@ export interface MemoryDescriptor {
   fdKind?: string;
 }
 
-/** An export: the fd (owned, closes on dispose unless handed on) and its descriptor. */
+/**
+ * An export: the fd (owned, closes on dispose unless handed on) and its descriptor.
+ *
+ * @category Memory
+ */
 export interface MemoryExport extends Disposable {
   /** The exported fd. */
   fd: OwnedFd;
@@ -109,7 +119,11 @@ export interface MemoryExport extends Disposable {
   descriptor: MemoryDescriptor;
 }
 
-/** Options of {@linkcode DeviceMemory.allocate}. */
+/**
+ * Options of {@linkcode DeviceMemory.allocate}.
+ *
+ * @category Memory
+ */
 export interface AllocateOptions {
   /**
    * A buffer or image to allocate for and bind to: size, memory types and capability queries
@@ -131,7 +145,11 @@ export interface AllocateOptions {
   dedicated?: boolean;
 }
 
-/** Options of {@linkcode DeviceMemory.importFd}. */
+/**
+ * Options of {@linkcode DeviceMemory.importFd}.
+ *
+ * @category Memory
+ */
 export interface ImportOptions {
   /** A buffer or image to bind the imported memory to (required for dedicated exports). */
   for?: GpuBuffer | GpuImage;
@@ -145,7 +163,11 @@ export interface ImportOptions {
   properties?: readonly MemoryPropertyName[];
 }
 
-/** Options of {@linkcode DeviceMemory.importHostPointer}. */
+/**
+ * Options of {@linkcode DeviceMemory.importHostPointer}.
+ *
+ * @category Memory
+ */
 export interface HostImportOptions {
   /** A buffer or image to bind it to (created with `external: "HOST_ALLOCATION"`). */
   for?: GpuBuffer | GpuImage;
@@ -212,12 +234,20 @@ function memoryExportKind(device: Device, t: "OPAQUE_FD" | "DMA_BUF"): ExportKin
   return learnedExportKind(device, key) ?? null;
 }
 
-/** @internal How many memory exports of this process are remembered (each one's fd is open). */
+/**
+ * @internal How many memory exports of this process are remembered (each one's fd is open).
+ *
+ * @category Memory
+ */
 export function openExportCount(): number {
   return openExports.size;
 }
 
-/** @internal Records an export made outside DeviceMemory (CUDA's), for {@linkcode originOf}. */
+/**
+ * @internal Records an export made outside DeviceMemory (CUDA's), for {@linkcode originOf}.
+ *
+ * @category Memory
+ */
 export function recordExport(fd: OwnedFd, descriptor: MemoryDescriptor): void {
   openExports.record(fd, descriptor);
 }
@@ -366,6 +396,8 @@ function canary(device: Device, memoryTypeIndex: number): boolean {
  * using other = GpuBuffer.create(device2, { size: 65536, external: "OPAQUE_FD" });
  * using imported = DeviceMemory.importFd(device2, exp.fd, exp.descriptor, { for: other });
  * ```
+ *
+ * @category Memory
  */
 export class DeviceMemory extends Resource {
   /** The device. */
@@ -977,7 +1009,11 @@ function checkTarget(device: Device, target: Bindable | undefined): void {
   }
 }
 
-/** @internal Checks the shape of a memory descriptor given to an import (BAD_DESCRIPTOR). */
+/**
+ * @internal Checks the shape of a memory descriptor given to an import (BAD_DESCRIPTOR).
+ *
+ * @category Memory
+ */
 export function checkDescriptor(given: MemoryDescriptor): MemoryDescriptor {
   const bad = (m: string) => new ShareError("BAD_DESCRIPTOR", m);
   if (given === null || typeof given !== "object") throw bad("descriptor: expected an object");

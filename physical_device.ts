@@ -35,7 +35,11 @@ import {
 import { vk } from "./ffi/vulkan.ts";
 import type { Instance } from "./instance.ts";
 
-/** One memory type. */
+/**
+ * One memory type.
+ *
+ * @category Vulkan objects
+ */
 export interface MemoryTypeInfo {
   /** Its index (what `memoryTypeIndex` and `memoryTypeBits` refer to). */
   index: number;
@@ -47,7 +51,11 @@ export interface MemoryTypeInfo {
   heapIndex: number;
 }
 
-/** One memory heap. */
+/**
+ * One memory heap.
+ *
+ * @category Vulkan objects
+ */
 export interface MemoryHeapInfo {
   /** Its index. */
   index: number;
@@ -57,7 +65,11 @@ export interface MemoryHeapInfo {
   flags: string[];
 }
 
-/** One queue family. */
+/**
+ * One queue family.
+ *
+ * @category Vulkan objects
+ */
 export interface QueueFamilyInfo {
   /** Its index. */
   index: number;
@@ -71,10 +83,18 @@ export interface QueueFamilyInfo {
   timestampValidBits: number;
 }
 
-/** The device's limits (`VkPhysicalDeviceLimits`), by field name. */
+/**
+ * The device's limits (`VkPhysicalDeviceLimits`), by field name.
+ *
+ * @category Vulkan objects
+ */
 export type DeviceLimits = Readonly<Record<string, number | bigint | boolean | number[]>>;
 
-/** The identity of a device across APIs and processes. */
+/**
+ * The identity of a device across APIs and processes.
+ *
+ * @category Vulkan objects
+ */
 export interface DeviceIds {
   /** `deviceUUID`, as a UUID string. */
   deviceUUID: string;
@@ -103,6 +123,8 @@ interface Props {
  * const [pd] = instance.physicalDevices();
  * console.log(pd.name, pd.type, pd.deviceUUID, pd.memoryTypes);
  * ```
+ *
+ * @category Vulkan objects
  */
 export class PhysicalDevice {
   /** The instance it belongs to. */

@@ -24,7 +24,11 @@ import {
 import { vk } from "./ffi/vulkan.ts";
 import type { Semaphore } from "./semaphore.ts";
 
-/** A semaphore to wait on: binary, or timeline with the value to wait for. */
+/**
+ * A semaphore to wait on: binary, or timeline with the value to wait for.
+ *
+ * @category Vulkan objects
+ */
 export interface SemaphoreWait {
   /** The semaphore (of the queue's device). */
   semaphore: Semaphore;
@@ -34,7 +38,11 @@ export interface SemaphoreWait {
   stage?: PipelineStageName | readonly PipelineStageName[];
 }
 
-/** A semaphore to signal: binary, or timeline with the value to set. */
+/**
+ * A semaphore to signal: binary, or timeline with the value to set.
+ *
+ * @category Vulkan objects
+ */
 export interface SemaphoreSignal {
   /** The semaphore (of the queue's device). */
   semaphore: Semaphore;
@@ -42,7 +50,11 @@ export interface SemaphoreSignal {
   value?: number | bigint;
 }
 
-/** What {@linkcode Queue.submit} takes. A bare Semaphore stands for a binary one, no value. */
+/**
+ * What {@linkcode Queue.submit} takes. A bare Semaphore stands for a binary one, no value.
+ *
+ * @category Vulkan objects
+ */
 export interface SubmitOptions {
   /** Semaphores to wait on before the command buffers run. */
   wait?: readonly (SemaphoreWait | Semaphore)[];
@@ -58,10 +70,16 @@ export interface SubmitOptions {
  * How long disposing an object waits for GPU work that uses it, in ms. Work that does not finish
  * by then (it waits on a semaphore nothing will signal) leaves the object undestroyed, with a
  * warning, rather than crash the driver.
+ *
+ * @category Vulkan objects
  */
 export const SETTLE_MS = 5_000;
 
-/** @internal Warns that `label` could not be destroyed because the GPU still uses it. */
+/**
+ * @internal Warns that `label` could not be destroyed because the GPU still uses it.
+ *
+ * @category Vulkan objects
+ */
 export function warnLeak(label: string): void {
   console.warn(
     `vkshare: ${label} is still used by GPU work that did not finish within ${SETTLE_MS} ms (a wait that nothing signals?): it was left undestroyed`,
@@ -143,6 +161,8 @@ export class Submission {
  * queue.submit({ commandBuffers: [cmd], signal: [{ semaphore: timeline, value: 1 }] });
  * timeline.wait(1, 1000); // "signaled"
  * ```
+ *
+ * @category Vulkan objects
  */
 export class Queue {
   /** The device. */

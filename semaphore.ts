@@ -79,7 +79,11 @@ const SEMAPHORE_FDS: SyncKind<Semaphore> = {
     }),
 };
 
-/** Options of {@linkcode Semaphore.create}. */
+/**
+ * Options of {@linkcode Semaphore.create}.
+ *
+ * @category Synchronization
+ */
 export interface SemaphoreOptions {
   /** `binary` (default) or `timeline`. */
   type?: SemaphoreTypeName;
@@ -93,6 +97,8 @@ export interface SemaphoreOptions {
  * What vkshare knows of a binary semaphore's payload: `unsignaled`, `pending` (a signal was
  * submitted, or a SYNC_FD imported), or `unknown` (its payload is shared with another device,
  * process or API, which may signal or wait on it).
+ *
+ * @category Synchronization
  */
 export type BinaryState = "unsignaled" | "pending" | "unknown";
 
@@ -115,6 +121,8 @@ function u64Value(v: unknown, what: string): bigint {
  * timeline.signal(1);
  * imported.wait(1, 1000); // "signaled"
  * ```
+ *
+ * @category Synchronization
  */
 export class Semaphore extends Resource {
   /** The device. */

@@ -15,10 +15,18 @@ import type { OwnedFd } from "./fd.ts";
 import type { MemoryDescriptor, MemoryExport } from "./memory.ts";
 import type { ShareSocket, WaitOptions } from "./socket.ts";
 
-/** The version of the offer message. */
+/**
+ * The version of the offer message.
+ *
+ * @category Processes
+ */
 export const OFFER_VERSION = 1;
 
-/** What an exporter offers (its exports' fds stay the exporter's: the kernel copies them). */
+/**
+ * What an exporter offers (its exports' fds stay the exporter's: the kernel copies them).
+ *
+ * @category Processes
+ */
 export interface Offer {
   /** A name for what is shared (for messages and logs). */
   label: string;
@@ -30,7 +38,11 @@ export interface Offer {
   fences?: readonly SyncExport[];
 }
 
-/** One received export: its fd (owned) and its descriptor. */
+/**
+ * One received export: its fd (owned) and its descriptor.
+ *
+ * @category Processes
+ */
 export interface ReceivedExport<D> {
   /** The fd, to hand to an import (which consumes it) or to close. */
   fd: OwnedFd;
@@ -38,7 +50,11 @@ export interface ReceivedExport<D> {
   descriptor: D;
 }
 
-/** A received offer; disposing it closes every fd no import consumed. */
+/**
+ * A received offer; disposing it closes every fd no import consumed.
+ *
+ * @category Processes
+ */
 export interface ReceivedOffer extends Disposable {
   /** The exporter's label. */
   label: string;
@@ -50,7 +66,11 @@ export interface ReceivedOffer extends Disposable {
   fences: ReceivedExport<SyncDescriptor>[];
 }
 
-/** Sends `offer` with its fds. */
+/**
+ * Sends `offer` with its fds.
+ *
+ * @category Processes
+ */
 export async function sendOffer(
   socket: ShareSocket,
   offer: Offer,
@@ -87,6 +107,8 @@ export async function sendOffer(
  * semaphores and fences must come from the same device and driver (UUIDs), and a refusal names
  * both devices. A descriptor that is not an object is a ProtocolError.
  * Any refusal closes every fd that came with the offer.
+ *
+ * @category Processes
  */
 export async function receiveOffer(
   socket: ShareSocket,

@@ -50,11 +50,23 @@ import {
 import { rt } from "./ffi/runtime.ts";
 import { cString } from "./ffi/vulkan.ts";
 
-/** The version of the share socket's message framing. */
+/**
+ * The version of the share socket's message framing.
+ *
+ * @category Processes
+ */
 export const SOCKET_PROTOCOL_VERSION = 1;
-/** The most bytes of JSON one message may carry. */
+/**
+ * The most bytes of JSON one message may carry.
+ *
+ * @category Processes
+ */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-/** The most fds one message may carry. */
+/**
+ * The most fds one message may carry.
+ *
+ * @category Processes
+ */
 export const MAX_MESSAGE_FDS = 16;
 
 const MAGIC = 0x48534b56; // "VKSH", little-endian
@@ -89,10 +101,18 @@ function isStaleSocket(path: string, a: { bytes: Uint8Array; length: number }): 
   }
 }
 
-/** Where a server listens: a filesystem path, or a name in the abstract namespace. */
+/**
+ * Where a server listens: a filesystem path, or a name in the abstract namespace.
+ *
+ * @category Processes
+ */
 export type SocketAddress = string | { abstract: string };
 
-/** Who is at the other end (SO_PEERCRED). */
+/**
+ * Who is at the other end (SO_PEERCRED).
+ *
+ * @category Processes
+ */
 export interface PeerCredentials {
   /** The peer's process id. */
   pid: number;
@@ -102,7 +122,11 @@ export interface PeerCredentials {
   gid: number;
 }
 
-/** A message and the fds that came with it (owned: close them, or hand them to an import). */
+/**
+ * A message and the fds that came with it (owned: close them, or hand them to an import).
+ *
+ * @category Processes
+ */
 export interface Received {
   /** The JSON body, parsed. */
   message: unknown;
@@ -110,13 +134,21 @@ export interface Received {
   fds: OwnedFd[];
 }
 
-/** Options of a wait. */
+/**
+ * Options of a wait.
+ *
+ * @category Processes
+ */
 export interface WaitOptions {
   /** How long to wait, in ms (default 10,000; Infinity waits for ever). */
   timeoutMs?: number;
 }
 
-/** Options of {@linkcode ShareServer.listen} and {@linkcode ShareSocket.connect}. */
+/**
+ * Options of {@linkcode ShareServer.listen} and {@linkcode ShareSocket.connect}.
+ *
+ * @category Processes
+ */
 export interface SecurityOptions {
   /** User ids allowed at the other end (default: only this process's own uid). */
   allowUids?: readonly number[];
@@ -215,6 +247,8 @@ async function ready(fd: number, events: number, timeoutMs: number, what: string
  * await s.send({ hello: 1 }, [exported.fd]);
  * const { message, fds } = await s.receive({ timeoutMs: 5000 });
  * ```
+ *
+ * @category Processes
  */
 export class ShareSocket implements Disposable {
   /** The socket's fd (closed on dispose). */
@@ -576,7 +610,11 @@ export function parsePacket(
   }
 }
 
-/** Options of {@linkcode ShareServer.listen}. */
+/**
+ * Options of {@linkcode ShareServer.listen}.
+ *
+ * @category Processes
+ */
 export interface ListenOptions extends SecurityOptions {
   /**
    * Whether SIGINT and SIGTERM, while the server is open, remove its socket file and directory
@@ -600,6 +638,8 @@ export interface ListenOptions extends SecurityOptions {
  * console.log(server.address); // give this to the other process
  * using peer = await server.accept({ timeoutMs: 30_000 });
  * ```
+ *
+ * @category Processes
  */
 export class ShareServer implements Disposable {
   /** The socket's fd. */

@@ -24,7 +24,11 @@ import { Fence } from "./fence.ts";
 import type { GpuImage } from "./image.ts";
 import type { Queue } from "./queue.ts";
 
-/** Options of {@linkcode Transfer.create}. */
+/**
+ * Options of {@linkcode Transfer.create}.
+ *
+ * @category Memory
+ */
 export interface TransferOptions {
   /** The queue of the device's family to submit to (default 0). */
   queueIndex?: number;
@@ -41,6 +45,8 @@ export interface TransferOptions {
  * transfer.write(buffer, new Uint8Array([1, 2, 3, 4]));
  * transfer.read(buffer, { size: 4 }); // Uint8Array [1, 2, 3, 4]
  * ```
+ *
+ * @category Memory
  */
 export class Transfer extends Resource {
   /** The device. */

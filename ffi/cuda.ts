@@ -133,10 +133,18 @@ export const CUDA = {
   },
 } as const;
 
-/** The environment variable that names the libcuda to load. */
+/**
+ * The environment variable that names the libcuda to load.
+ *
+ * @category CUDA
+ */
 export const LIBCUDA_ENV = "VKSHARE_LIBCUDA";
 
-/** What to install to get libcuda. */
+/**
+ * What to install to get libcuda.
+ *
+ * @category CUDA
+ */
 export const CUDA_INSTALL_HINT =
   "libcuda.so.1 comes with the NVIDIA driver (on Debian: the libcuda1 package); vkshare needs no CUDA toolkit";
 

@@ -18,6 +18,8 @@
  *   if (e instanceof VkshareError) console.log(e.code); // e.g. "FD_CONSUMED", "EBADF"
  * }
  * ```
+ *
+ * @category Errors
  */
 export class VkshareError extends Error {
   /** What failed, for programs: stable across versions. */

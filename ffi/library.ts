@@ -8,7 +8,11 @@ import { VkshareError } from "./error.ts";
 import { rt } from "./runtime.ts";
 import type { Library, SymbolTable } from "./types.ts";
 
-/** A native library could not be opened from any candidate path (`code`: `LIBRARY_LOAD`). */
+/**
+ * A native library could not be opened from any candidate path (`code`: `LIBRARY_LOAD`).
+ *
+ * @category Errors
+ */
 export class LibraryLoadError extends VkshareError {
   /** The library's short name (`libvulkan`). */
   readonly library: string;
@@ -34,6 +38,8 @@ export class LibraryLoadError extends VkshareError {
 /**
  * Opens the first of `paths` that loads. When `envVar` is set in the environment, its value is
  * the only path tried (an empty `envVar` reads no variable).
+ *
+ * @category Errors
  */
 export function openFirst<S extends SymbolTable>(
   library: string,

@@ -45,6 +45,8 @@ export type SymbolTable = Readonly<Record<string, ForeignFunction>>;
  * An opaque native pointer, or `null` for NULL. Its representation belongs to the backend
  * (an object on Deno, a number on Bun): convert with {@linkcode Runtime.address} and
  * {@linkcode Runtime.pointer}, never by hand.
+ *
+ * @category FFI
  */
 export type Pointer = { readonly "vkshare.pointer": never } | null;
 

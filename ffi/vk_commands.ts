@@ -496,7 +496,11 @@ export const VK_CORE = {
   },
 } as const;
 
-/** An extension's command table: which level loads it, and its commands. */
+/**
+ * An extension's command table: which level loads it, and its commands.
+ *
+ * @category FFI
+ */
 export interface ExtensionTable {
   /** The extension's name, as enabled. */
   readonly name: string;

@@ -10,10 +10,18 @@ import type { Library, Pointer } from "./types.ts";
 import type { FunctionsOf } from "./types.ts";
 import { type ExtensionTable, VK_CORE } from "./vk_commands.ts";
 
-/** The environment variable that names the libvulkan to load. */
+/**
+ * The environment variable that names the libvulkan to load.
+ *
+ * @category Loading
+ */
 export const LIBVULKAN_ENV = "VKSHARE_LIBVULKAN";
 
-/** The command that installs the Vulkan loader and Mesa's software driver on Debian/Ubuntu. */
+/**
+ * The command that installs the Vulkan loader and Mesa's software driver on Debian/Ubuntu.
+ *
+ * @category Loading
+ */
 export const INSTALL_HINT =
   "install the Vulkan loader and a driver, e.g. on Debian/Ubuntu: sudo apt-get install -y libvulkan1 mesa-vulkan-drivers";
 
@@ -39,13 +47,21 @@ export function vk(): FunctionsOf<typeof VK_CORE> {
   return lib.symbols;
 }
 
-/** The path libvulkan was opened from (opening it if needed). */
+/**
+ * The path libvulkan was opened from (opening it if needed).
+ *
+ * @category Loading
+ */
 export function libvulkanPath(): string {
   vk();
   return lib!.path;
 }
 
-/** The loaded commands of an extension table. */
+/**
+ * The loaded commands of an extension table.
+ *
+ * @category FFI
+ */
 export type ExtensionFunctions<T extends ExtensionTable> = FunctionsOf<T["commands"]>;
 
 /** The commands of an extension table that the driver did not give. */

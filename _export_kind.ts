@@ -33,8 +33,24 @@ export interface ExportKind {
 const known = new WeakMap<Device, Map<string, ExportKind>>();
 
 /** What `device`'s exports of `key` (`memory:OPAQUE_FD`, `semaphore:OPAQUE_FD`) are, if known. */
-export function learnedExportKind(device: Device, key: string): ExportKind | undefined {
+function learnedExportKind(device: Device, key: string): ExportKind | undefined {
   return known.get(device)?.get(key);
+}
+
+/**
+ * What `device`'s exports of `key` are: learned from an earlier export, or from `probe`, which
+ * makes one export (learning through {@linkcode learnExportKind}) and disposes it. Null when
+ * `probe` throws: the device cannot export that kind.
+ */
+export function exportKindOf(device: Device, key: string, probe: () => void): ExportKind | null {
+  const had = learnedExportKind(device, key);
+  if (had) return had;
+  try {
+    probe();
+  } catch {
+    // This device cannot export one: nothing to learn from.
+  }
+  return learnedExportKind(device, key) ?? null;
 }
 
 /**

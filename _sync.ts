@@ -1,11 +1,6 @@
 // What semaphores and fences share: the export descriptor, its checks, the export and import
 // of fds (the same dup-and-check policy as memory imports), and timeouts as results.
-import {
-  checkReceivedFd,
-  type ExportKind,
-  learnedExportKind,
-  learnExportKind,
-} from "./_export_kind.ts";
+import { checkReceivedFd, type ExportKind, exportKindOf, learnExportKind } from "./_export_kind.ts";
 import type { ExternalSyncCapability } from "./capabilities.ts";
 import type { Device } from "./device.ts";
 import { enumValue, type SemaphoreTypeName } from "./enums.ts";
@@ -446,16 +441,10 @@ function syncExportKind<T extends SyncObject>(
   device: Device,
   like: SyncDescriptor,
 ): ExportKind | null {
-  const key = `${k.object}:OPAQUE_FD`;
-  const had = learnedExportKind(device, key);
-  if (had) return had;
-  try {
+  return exportKindOf(device, `${k.object}:OPAQUE_FD`, () => {
     using a = k.create(device, { exportAs: "OPAQUE_FD", like });
     a.exportFd("OPAQUE_FD")[Symbol.dispose]();
-  } catch {
-    // This device cannot export one: nothing to learn from.
-  }
-  return learnedExportKind(device, key) ?? null;
+  });
 }
 
 /**

@@ -10,12 +10,7 @@
  * @module
  */
 import type { Bindable, DedicatedTarget } from "./_bindable.ts";
-import {
-  checkReceivedFd,
-  type ExportKind,
-  learnedExportKind,
-  learnExportKind,
-} from "./_export_kind.ts";
+import { checkReceivedFd, type ExportKind, exportKindOf, learnExportKind } from "./_export_kind.ts";
 import { Resource } from "./_resource.ts";
 import { out64, outInt, positiveSize } from "./_vk.ts";
 import { handleTypeMask } from "./buffer.ts";
@@ -222,16 +217,10 @@ export function checkOrigin(
  */
 function memoryExportKind(device: Device, t: "OPAQUE_FD" | "DMA_BUF"): ExportKind | null {
   if (t === "DMA_BUF") return { kind: "dmabuf", mesaDriverId: null };
-  const key = `memory:${t}`;
-  const had = learnedExportKind(device, key);
-  if (had) return had;
-  try {
+  return exportKindOf(device, `memory:${t}`, () => {
     using m = DeviceMemory.allocate(device, { size: 4096, exportAs: t });
     m.exportFd(t)[Symbol.dispose]();
-  } catch {
-    // This device cannot export t: nothing to learn from.
-  }
-  return learnedExportKind(device, key) ?? null;
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   Access,
   type AccessName,
   BufferUsage,
+  enumValue,
   flagMask,
   Format,
   FORMAT_TEXEL_BYTES,
@@ -176,16 +177,6 @@ function flags<N extends string>(
   return flagMask(table, typeof v === "string" ? [v] : v as readonly N[] | number, what);
 }
 
-function enumLayout(name: ImageLayoutName, what: string): number {
-  const v = (ImageLayout as Record<string, number>)[name];
-  if (v === undefined) {
-    throw new RangeError(
-      `${what}: expected one of ${Object.keys(ImageLayout).join(", ")}, got ${name}`,
-    );
-  }
-  return v;
-}
-
 function family(f: QueueFamilyRef | undefined): number {
   if (f === undefined || f === "ignored") return QUEUE_FAMILY_IGNORED;
   if (f === "external") return QUEUE_FAMILY_EXTERNAL;
@@ -256,11 +247,6 @@ export class Recorder {
   barrier(b: BufferBarrier): this {
     const h = this.#buffer(b.buffer);
     const { offset, size } = checkRange(b.buffer, b.range);
-    const srcStage = flags(PipelineStage, b.srcStage, "srcStage");
-    const dstStage = flags(PipelineStage, b.dstStage, "dstStage");
-    if (!srcStage || !dstStage) {
-      throw new RangeError("barrier: srcStage and dstStage are required");
-    }
     using arena = new Arena();
     const barrier = encode(VkBufferMemoryBarrier, {
       srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
@@ -271,19 +257,7 @@ export class Recorder {
       offset,
       size: b.range?.size === undefined ? WHOLE : size,
     }, arena);
-    vk().vkCmdPipelineBarrier(
-      this.#handle,
-      srcStage,
-      dstStage,
-      0,
-      0,
-      null,
-      1,
-      barrier.bytes,
-      0,
-      null,
-    );
-    return this;
+    return this.#pipelineBarrier("barrier", b, barrier.bytes, null);
   }
 
   /**
@@ -330,17 +304,12 @@ export class Recorder {
       if (layout === "TRANSFER_SRC_OPTIMAL") this.#image(b.image, "TRANSFER_SRC");
       if (layout === "TRANSFER_DST_OPTIMAL") this.#image(b.image, "TRANSFER_DST");
     }
-    const srcStage = flags(PipelineStage, b.srcStage, "srcStage");
-    const dstStage = flags(PipelineStage, b.dstStage, "dstStage");
-    if (!srcStage || !dstStage) {
-      throw new RangeError("imageBarrier: srcStage and dstStage are required");
-    }
     using arena = new Arena();
     const barrier = encode(VkImageMemoryBarrier, {
       srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
       dstAccessMask: flags(Access, b.dstAccess, "dstAccess"),
-      oldLayout: enumLayout(b.oldLayout, "oldLayout"),
-      newLayout: enumLayout(b.newLayout, "newLayout"),
+      oldLayout: enumValue(ImageLayout, b.oldLayout, "oldLayout"),
+      newLayout: enumValue(ImageLayout, b.newLayout, "newLayout"),
       srcQueueFamilyIndex: family(b.srcQueueFamily),
       dstQueueFamilyIndex: family(b.dstQueueFamily),
       image: h,
@@ -352,19 +321,7 @@ export class Recorder {
         layerCount: b.image.info.arrayLayers,
       },
     }, arena);
-    vk().vkCmdPipelineBarrier(
-      this.#handle,
-      srcStage,
-      dstStage,
-      0,
-      0,
-      null,
-      0,
-      null,
-      1,
-      barrier.bytes,
-    );
-    return this;
+    return this.#pipelineBarrier("imageBarrier", b, null, barrier.bytes);
   }
 
   /**
@@ -377,13 +334,7 @@ export class Recorder {
     image: GpuImage,
     options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
   ): this {
-    const hb = this.#buffer(buffer, "TRANSFER_SRC");
-    const hi = this.#image(image, "TRANSFER_DST");
-    const layout = enumLayout(options.layout ?? "TRANSFER_DST_OPTIMAL", "layout");
-    using arena = new Arena();
-    const region = this.#imageRegion(buffer, image, options.bufferOffset, arena);
-    vk().vkCmdCopyBufferToImage(this.#handle, hb, hi, layout, 1, region);
-    return this;
+    return this.#copyImage("to image", buffer, image, options);
   }
 
   /**
@@ -395,12 +346,54 @@ export class Recorder {
     buffer: GpuBuffer,
     options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
   ): this {
-    const hi = this.#image(image, "TRANSFER_SRC");
-    const hb = this.#buffer(buffer, "TRANSFER_DST");
-    const layout = enumLayout(options.layout ?? "TRANSFER_SRC_OPTIMAL", "layout");
+    return this.#copyImage("to buffer", buffer, image, options);
+  }
+
+  #copyImage(
+    direction: "to image" | "to buffer",
+    buffer: GpuBuffer,
+    image: GpuImage,
+    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName },
+  ): this {
+    const toImage = direction === "to image";
+    const hb = this.#buffer(buffer, toImage ? "TRANSFER_SRC" : "TRANSFER_DST");
+    const hi = this.#image(image, toImage ? "TRANSFER_DST" : "TRANSFER_SRC");
+    const layout = enumValue(
+      ImageLayout,
+      options.layout ?? (toImage ? "TRANSFER_DST_OPTIMAL" : "TRANSFER_SRC_OPTIMAL"),
+      "layout",
+    );
     using arena = new Arena();
     const region = this.#imageRegion(buffer, image, options.bufferOffset, arena);
-    vk().vkCmdCopyImageToBuffer(this.#handle, hi, layout, hb, 1, region);
+    if (toImage) vk().vkCmdCopyBufferToImage(this.#handle, hb, hi, layout, 1, region);
+    else vk().vkCmdCopyImageToBuffer(this.#handle, hi, layout, hb, 1, region);
+    return this;
+  }
+
+  /** One `vkCmdPipelineBarrier` with a buffer or an image barrier, between `b`'s stages. */
+  #pipelineBarrier(
+    what: string,
+    b: { srcStage: Flags<PipelineStageName>; dstStage: Flags<PipelineStageName> },
+    buffer: Uint8Array | null,
+    image: Uint8Array | null,
+  ): this {
+    const srcStage = flags(PipelineStage, b.srcStage, "srcStage");
+    const dstStage = flags(PipelineStage, b.dstStage, "dstStage");
+    if (!srcStage || !dstStage) {
+      throw new RangeError(`${what}: srcStage and dstStage are required`);
+    }
+    vk().vkCmdPipelineBarrier(
+      this.#handle,
+      srcStage,
+      dstStage,
+      0,
+      0,
+      null,
+      buffer ? 1 : 0,
+      buffer,
+      image ? 1 : 0,
+      image,
+    );
     return this;
   }
 
@@ -452,31 +445,31 @@ export class Recorder {
   }
 
   #image(i: GpuImage, usage?: keyof typeof ImageUsage): bigint {
-    const h = i.live;
-    if (i.device !== this.#cmd.device) {
-      throw new ShareError(
-        "WRONG_DEVICE",
-        `${i.label} belongs to ${i.device.label}, not to ${this.#cmd.device.label}: import its memory into an image of this device`,
-      );
-    }
-    if (!i.memory) throw new RangeError(`${i.label} is not bound to memory`);
-    if (usage && !(i.info.usage & ImageUsage[usage])) {
-      throw new RangeError(`${i.label} was created without ${usage} usage`);
-    }
-    return h;
+    return this.#usable(i, "an image", i.info.usage, usage, usage && ImageUsage[usage]);
   }
 
   #buffer(b: GpuBuffer, usage?: keyof typeof BufferUsage): bigint {
-    const h = b.live;
-    if (b.device !== this.#cmd.device) {
+    return this.#usable(b, "a buffer", b.usage, usage, usage && BufferUsage[usage]);
+  }
+
+  /** The handle of `r`, a buffer or image of this device, bound, with usage `bit` (if any). */
+  #usable(
+    r: GpuBuffer | GpuImage,
+    what: string,
+    usage: number,
+    name: string | undefined,
+    bit: number | undefined,
+  ): bigint {
+    const h = r.live;
+    if (r.device !== this.#cmd.device) {
       throw new ShareError(
         "WRONG_DEVICE",
-        `${b.label} belongs to ${b.device.label}, not to ${this.#cmd.device.label}: import its memory into a buffer of this device`,
+        `${r.label} belongs to ${r.device.label}, not to ${this.#cmd.device.label}: import its memory into ${what} of this device`,
       );
     }
-    if (!b.memory) throw new RangeError(`${b.label} is not bound to memory`);
-    if (usage && !(b.usage & BufferUsage[usage])) {
-      throw new RangeError(`${b.label} was created without ${usage} usage`);
+    if (!r.memory) throw new RangeError(`${r.label} is not bound to memory`);
+    if (bit !== undefined && !(usage & bit)) {
+      throw new RangeError(`${r.label} was created without ${name} usage`);
     }
     return h;
   }

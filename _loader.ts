@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fileId, libc, listDir, O_CLOEXEC, O_RDONLY } from "./ffi/libc.ts";
+import { fileTypeAt, listDir } from "./ffi/libc.ts";
 import { rt } from "./ffi/runtime.ts";
 import { LIBVULKAN_ENV } from "./ffi/vulkan.ts";
 
@@ -45,12 +45,7 @@ export interface LoaderDiagnosis {
 type Env = (name: string) => string | undefined;
 
 function exists(path: string): boolean {
-  const c = libc();
-  const fd = c.open(new TextEncoder().encode(path + "\0"), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const ok = fileId(fd) !== null;
-  c.close(fd);
-  return ok;
+  return fileTypeAt(path) !== null;
 }
 
 function jsonFiles(dir: string): string[] {

@@ -214,6 +214,19 @@ function checkPeer(
 
 const sleep = () => new Promise((r) => setTimeout(r, 0));
 
+// Scratch for pollOnce, which is synchronous: one struct pollfd for the whole module.
+const pollBuffer = new Uint8Array(new ArrayBuffer(pollfd.size));
+const pollView = new DataView(pollBuffer.buffer);
+
+/** One poll of `fd` for `events`, waiting at most `ms`: its revents, 0 for none, -1 on error. */
+function pollOnce(fd: number, events: number, ms: number): number {
+  pollView.setInt32(0, fd, true);
+  pollView.setInt16(4, events, true);
+  pollView.setInt16(6, 0, true);
+  const r = libcSocket().poll(pollBuffer, 1n, ms);
+  return r < 0 ? -1 : r > 0 ? pollView.getInt16(6, true) : 0;
+}
+
 /**
  * Waits until `fd` is ready for `events`, in poll slices of at most 1 ms between turns of the
  * event loop. Returns the revents; throws ETIMEDOUT when `timeoutMs` passes first.
@@ -221,16 +234,10 @@ const sleep = () => new Promise((r) => setTimeout(r, 0));
 async function ready(fd: number, events: number, timeoutMs: number, what: string): Promise<number> {
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs: expected >= 0, got ${timeoutMs}`);
   const end = performance.now() + timeoutMs;
-  const p = new Uint8Array(new ArrayBuffer(pollfd.size));
-  const view = new DataView(p.buffer);
   for (let first = true;; first = false) {
-    view.setInt32(0, fd, true);
-    view.setInt16(4, events, true);
-    view.setInt16(6, 0, true);
-    const r = libcSocket().poll(p, 1n, first ? 0 : 1);
-    if (r < 0 && errno() !== EINTR) fail("poll", what);
-    const revents = view.getInt16(6, true);
-    if (r > 0 && revents) return revents;
+    const revents = pollOnce(fd, events, first ? 0 : 1);
+    if (revents < 0 && errno() !== EINTR) fail("poll", what);
+    if (revents > 0) return revents;
     if (performance.now() >= end) {
       throw new ErrnoError("poll", ETIMEDOUT, `${what}: nothing within ${timeoutMs} ms`);
     }
@@ -465,12 +472,8 @@ export class ShareSocket implements Disposable {
 
   /** Whether the peer has shut the connection down (poll: POLLHUP or POLLRDHUP, no wait). */
   #peerClosed(): boolean {
-    const p = new Uint8Array(new ArrayBuffer(pollfd.size));
-    const v = new DataView(p.buffer);
-    v.setInt32(0, this.fd, true);
-    v.setInt16(4, POLLIN | POLLRDHUP, true);
-    if (libcSocket().poll(p, 1n, 0) < 0) return true;
-    return (v.getInt16(6, true) & (POLLHUP | POLLRDHUP | POLLERR)) !== 0;
+    const revents = pollOnce(this.fd, POLLIN | POLLRDHUP, 0);
+    return revents < 0 || (revents & (POLLHUP | POLLRDHUP | POLLERR)) !== 0;
   }
 
   /** Shuts the connection down and closes the socket (idempotent). */

@@ -14,71 +14,7 @@
  *
  * @module
  */
-export type { Bindable, DedicatedTarget, MemoryRequirements } from "./_bindable.ts";
-export type { Resource } from "./_resource.ts";
-export { SYNC_DESCRIPTOR_VERSION } from "./_sync.ts";
-export type {
-  SyncDescriptor,
-  SyncExport,
-  SyncHandleTypeName,
-  SyncImportOptions,
-  SyncSource,
-  WaitResult,
-} from "./_sync.ts";
-export { boundBuffer, boundImage } from "./bound.ts";
-export type { BoundMemoryOptions } from "./bound.ts";
-export { GpuBuffer } from "./buffer.ts";
-export type { BufferOptions } from "./buffer.ts";
-export {
-  capabilityMatrix,
-  externalBufferProperties,
-  externalFenceProperties,
-  externalImageFormatProperties,
-  externalSemaphoreProperties,
-  FENCE_HANDLE_EXTENSION,
-  MEMORY_HANDLE_EXTENSION,
-  SEMAPHORE_HANDLE_EXTENSION,
-} from "./capabilities.ts";
-export type {
-  BufferQuery,
-  CapabilityMatrix,
-  ExternalImageCapability,
-  ExternalMemoryCapability,
-  ExternalSyncCapability,
-  ImageQuery,
-  MatrixOptions,
-} from "./capabilities.ts";
-export { CommandBuffer, imageBytes, Recorder } from "./commands.ts";
-export type {
-  BufferBarrier,
-  CopyRegion,
-  Flags,
-  ImageBarrier,
-  QueueFamilyRef,
-  Range,
-  RecordOptions,
-} from "./commands.ts";
-export {
-  CudaBuffer,
-  CudaContext,
-  cudaDevices,
-  cudaDriverVersion,
-  CudaExternalMemory,
-  CudaExternalSemaphore,
-  CudaMemory,
-  CudaStream,
-} from "./cuda.ts";
-export type {
-  CudaContextOptions,
-  CudaDeviceAttribute,
-  CudaDeviceInfo,
-  CudaLibraryOptions,
-  CudaSemaphoreOp,
-  CudaSyncResult,
-  VulkanIdentity,
-} from "./cuda.ts";
-export { Device, EXTERNAL_EXTENSIONS } from "./device.ts";
-export type { DeviceOptions } from "./device.ts";
+// ---- core: enums, errors and the sharing rules, lifetimes ---------------------------------------
 export {
   Access,
   BufferCreateFlag,
@@ -110,7 +46,7 @@ export {
   SemaphoreType,
   VENDORS,
   versionString,
-} from "./enums.ts";
+} from "./core/enums.ts";
 export type {
   AccessName,
   BufferCreateFlagName,
@@ -128,7 +64,7 @@ export type {
   PipelineStageName,
   SemaphoreHandleTypeName,
   SemaphoreTypeName,
-} from "./enums.ts";
+} from "./core/enums.ts";
 export {
   check,
   CudaError,
@@ -144,64 +80,149 @@ export {
   VK_RESULT_NAMES,
   VkError,
   VkshareError,
-} from "./errors.ts";
-export { type DriverReport, SHARE_RULES, type ShareRule } from "./errors.ts";
-export { describeFd, fdKind, isOpenFd, OwnedFd, takeFd } from "./fd.ts";
-export type { FdState } from "./fd.ts";
-export { Fence } from "./fence.ts";
-export type { FenceOptions } from "./fence.ts";
-export { CUDA_INSTALL_HINT, LIBCUDA_ENV } from "./ffi/cuda.ts";
-export type { Pointer } from "./ffi/types.ts";
-// The types of Device.extension and Instance.instanceExtension (raw extension commands); the rest
-// of the FFI vocabulary is under the "./ffi" export.
-export type { ExtensionTable } from "./ffi/vk_commands.ts";
-export type { ExtensionFunctions } from "./ffi/vulkan.ts";
-export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
-export { HostAllocation } from "./host.ts";
-export { GpuImage } from "./image.ts";
-export type { ImageOptions } from "./image.ts";
+} from "./core/errors.ts";
+export type { DriverReport } from "./core/errors.ts";
+export type { Resource } from "./core/resource.ts";
+export { SHARE_RULES } from "./core/rules.ts";
+export type { ShareRule } from "./core/rules.ts";
+export { timeoutNs } from "./core/time.ts";
+
+// ---- vulkan: instance, physical devices, devices and queues ---------------------------------------
+export { Device, EXTERNAL_EXTENSIONS, Queue } from "./vulkan/device.ts";
+export type {
+  DeviceOptions,
+  QueueCommandBuffer,
+  QueueFence,
+  QueueSemaphore,
+  SemaphoreSignal,
+  SemaphoreWait,
+  SubmitOptions,
+} from "./vulkan/device.ts";
 export {
   availableInstanceExtensions,
   availableLayers,
   Instance,
   loaderVersion,
+  PhysicalDevice,
   VALIDATION_LAYER,
-} from "./instance.ts";
+} from "./vulkan/instance.ts";
 export type {
+  DeviceIds,
+  DeviceLimits,
   InstanceOptions,
+  MemoryHeapInfo,
+  MemoryTypeInfo,
+  QueueFamilyInfo,
   Severity,
   ValidationMessage,
   ValidationOptions,
-} from "./instance.ts";
-export { DESCRIPTOR_VERSION, DeviceMemory } from "./memory.ts";
+} from "./vulkan/instance.ts";
+// The types of Device.extension and Instance.instanceExtension (raw extension commands); the rest
+// of the FFI vocabulary is under the "./ffi" export.
+export type { Pointer } from "./ffi/types.ts";
+export type { ExtensionTable } from "./ffi/vk_commands.ts";
+export type { ExtensionFunctions } from "./ffi/vulkan.ts";
+export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
+
+// ---- share: capabilities, owned fds, descriptors, the import plan -------------------------------
+export {
+  capabilityMatrix,
+  externalBufferProperties,
+  externalFenceProperties,
+  externalImageFormatProperties,
+  externalSemaphoreProperties,
+  FENCE_HANDLE_EXTENSION,
+  MEMORY_HANDLE_EXTENSION,
+  SEMAPHORE_HANDLE_EXTENSION,
+} from "./share/capabilities.ts";
+export type {
+  BufferQuery,
+  CapabilityMatrix,
+  ExternalImageCapability,
+  ExternalMemoryCapability,
+  ExternalSyncCapability,
+  ImageQuery,
+  MatrixOptions,
+} from "./share/capabilities.ts";
+export {
+  DESCRIPTOR_VERSION,
+  objectOf,
+  parseMemoryDescriptor,
+  parseSyncSource,
+  SYNC_DESCRIPTOR_VERSION,
+} from "./share/descriptor.ts";
+export type {
+  DedicatedTarget,
+  ExportDescriptor,
+  MemoryDescriptor,
+  SyncDescriptor,
+  SyncHandleTypeName,
+  SyncSource,
+} from "./share/descriptor.ts";
+export type { MemoryExport, SyncExport } from "./share/execute.ts";
+export type { ExportKind } from "./share/export_kind.ts";
+export { describeFd, fdKind, isOpenFd, OwnedFd, takeFd } from "./share/fd.ts";
+export type { FdState } from "./share/fd.ts";
+export { planImport, planOrThrow } from "./share/plan.ts";
+export type {
+  BrokenRule,
+  ImporterFacts,
+  ImportPlan,
+  ImportRequest,
+  MemoryTargetFacts,
+  PlanMemoryType,
+  PlanResult,
+  SyncTargetFacts,
+} from "./share/plan.ts";
+export { openExportCount } from "./share/registry.ts";
+
+// ---- memory: device memory, buffers, images, host allocations, transfers ------------------------
+export type { Bindable, MemoryRequirements } from "./memory/bindable.ts";
+export type { BoundMemoryOptions } from "./memory/bindable.ts";
+export { CommandBuffer, imageBytes, Recorder } from "./memory/command_buffer.ts";
+export type {
+  BufferBarrier,
+  CopyRegion,
+  Flags,
+  ImageBarrier,
+  QueueFamilyRef,
+  Range,
+  RecordOptions,
+} from "./memory/command_buffer.ts";
+export { DeviceMemory } from "./memory/device_memory.ts";
 export type {
   AllocateOptions,
   HostImportOptions,
   ImportOptions,
-  MemoryDescriptor,
-  MemoryExport,
-} from "./memory.ts";
-export { PhysicalDevice } from "./physical_device.ts";
-export type {
-  DeviceIds,
-  DeviceLimits,
-  MemoryHeapInfo,
-  MemoryTypeInfo,
-  QueueFamilyInfo,
-} from "./physical_device.ts";
-export { Queue } from "./queue.ts";
-export type { SemaphoreSignal, SemaphoreWait, SubmitOptions } from "./queue.ts";
-export { Semaphore } from "./semaphore.ts";
-export type { BinaryState, SemaphoreOptions } from "./semaphore.ts";
-export { OFFER_VERSION, receiveOffer, sendOffer } from "./share.ts";
-export type { Offer, ReceivedExport, ReceivedOffer } from "./share.ts";
+  MemoryTarget,
+} from "./memory/device_memory.ts";
+export { boundBuffer } from "./memory/gpu_buffer.ts";
+export { GpuBuffer } from "./memory/gpu_buffer.ts";
+export type { BufferOptions } from "./memory/gpu_buffer.ts";
+export { boundImage } from "./memory/gpu_image.ts";
+export { GpuImage } from "./memory/gpu_image.ts";
+export type { ImageOptions } from "./memory/gpu_image.ts";
+export { HostAllocation } from "./memory/host_allocation.ts";
+export { Transfer } from "./memory/transfer.ts";
+export type { TransferOptions } from "./memory/transfer.ts";
+
+// ---- sync: semaphores and fences ----------------------------------------------------------------
+export { Fence } from "./sync/fence.ts";
+export type { FenceOptions } from "./sync/fence.ts";
+export { Semaphore } from "./sync/semaphore.ts";
+export type { BinaryState, SemaphoreOptions } from "./sync/semaphore.ts";
+export type { SyncImportOptions, WaitResult } from "./sync/sync_fd.ts";
+
+// ---- ipc: sockets and offers (also the "./ipc" export) ------------------------------------------
+export { OFFER_VERSION, receiveOffer, sendOffer } from "./ipc/offer.ts";
+export type { Offer, ReceivedExport, ReceivedOffer } from "./ipc/offer.ts";
 export {
   MAX_MESSAGE_BYTES,
   MAX_MESSAGE_FDS,
   ShareServer,
   ShareSocket,
   SOCKET_PROTOCOL_VERSION,
-} from "./socket.ts";
+} from "./ipc/socket.ts";
 export type {
   ListenOptions,
   PeerCredentials,
@@ -209,6 +230,27 @@ export type {
   SecurityOptions,
   SocketAddress,
   WaitOptions,
-} from "./socket.ts";
-export { Transfer } from "./transfer.ts";
-export type { TransferOptions } from "./transfer.ts";
+} from "./ipc/socket.ts";
+
+// ---- cuda: libcuda interop (also the "./cuda" export) -------------------------------------------
+export {
+  CudaBuffer,
+  CudaContext,
+  cudaDevices,
+  cudaDriverVersion,
+  CudaExternalMemory,
+  CudaExternalSemaphore,
+  CudaMemory,
+  CudaStream,
+} from "./cuda/mod.ts";
+export type {
+  CudaContextOptions,
+  CudaDeviceAttribute,
+  CudaDeviceInfo,
+  CudaLibraryOptions,
+  CudaScope,
+  CudaSemaphoreOp,
+  CudaSyncResult,
+  VulkanIdentity,
+} from "./cuda/mod.ts";
+export { CUDA_INSTALL_HINT, LIBCUDA_ENV } from "./ffi/cuda.ts";

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
-import * as cuda from "../cuda.ts";
+import * as cuda from "../cuda/mod.ts";
 import * as ffi from "../ffi/mod.ts";
-import * as ipc from "../ipc.ts";
+import * as ipc from "../ipc/mod.ts";
 import * as main from "../mod.ts";
 import { test } from "./_harness.ts";
 
@@ -16,8 +16,8 @@ const config = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url),
 test("deno.json exports the main module, ./cuda, ./ipc and ./ffi", () => {
   assertEquals(config.exports, {
     ".": "./mod.ts",
-    "./cuda": "./cuda.ts",
-    "./ipc": "./ipc.ts",
+    "./cuda": "./cuda/mod.ts",
+    "./ipc": "./ipc/mod.ts",
     "./ffi": "./ffi/mod.ts",
   });
 });

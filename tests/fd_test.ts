@@ -2,9 +2,9 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 // @ts-types="./_node_fs.d.ts"
 import { readFileSync } from "node:fs";
-import { sameFile } from "../fd.ts";
 import { libc } from "../ffi/libc.ts";
 import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../mod.ts";
+import { sameFile } from "../share/fd.ts";
 import { test } from "./_harness.ts";
 import "./_vk.ts"; // opens libc before the tests
 

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { diagnoseLoader, instanceFailureCauses } from "../_loader.ts";
 import { libc } from "../ffi/libc.ts";
-import { messageSource } from "../instance.ts";
+import { messageSource } from "../vulkan/instance.ts";
+import { diagnoseLoader, instanceFailureCauses } from "../vulkan/loader.ts";
 import { test } from "./_harness.ts";
 
 // libc is opened once per process and never closed: open it before the tests' resource counts.

@@ -7,10 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 // @ts-types="./_node_path.d.ts"
 import { join } from "node:path";
-import { fdSize } from "../fd.ts";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
-import { openExportCount } from "../memory.ts";
 import {
   Device,
   DeviceMemory,
@@ -21,6 +19,8 @@ import {
   type MemoryDescriptor,
   OwnedFd,
 } from "../mod.ts";
+import { fdSize } from "../share/fd.ts";
+import { openExportCount } from "../share/registry.ts";
 import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "./_forge.ts";
 import { test } from "./_harness.ts";
 import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "./_memory.ts";

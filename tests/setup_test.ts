@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { diagnoseLoader } from "../_loader.ts";
+import { diagnoseLoader } from "../vulkan/loader.ts";
 import { scriptCommand, test } from "./_harness.ts";
 import "./_vk.ts";
 

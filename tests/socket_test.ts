@@ -29,7 +29,7 @@ import { test } from "./_harness.ts";
 import { cannotShare, openFds, withTwoDevices } from "./_memory.ts";
 import "./_vk.ts"; // opens libvulkan and libc before the tests
 import { MSG_CTRUNC } from "../ffi/libc_socket.ts";
-import { parsePacket } from "../socket.ts";
+import { parsePacket } from "../ipc/socket.ts";
 
 function memfd(name: string): OwnedFd {
   return OwnedFd.adopt(libc().memfd_create!(cString(name), MFD_CLOEXEC), name);

@@ -1,5 +1,5 @@
 /**
- * The README's list of sharing rules, rendered from `SHARE_RULES` (errors.ts), the one place the
+ * The README's list of sharing rules, rendered from `SHARE_RULES` (core/rules.ts), the one place the
  * rules are defined: `deno task rules` rewrites it between the README's markers, and
  * tests/rules_test.ts checks that it is current.
  *
@@ -10,7 +10,7 @@
 // @ts-types="../tests/_node_fs.d.ts"
 import { readFileSync, writeFileSync } from "node:fs";
 
-import { SHARE_RULES } from "../errors.ts";
+import { SHARE_RULES } from "../core/rules.ts";
 import { parseCli } from "./_cli.ts";
 
 /** The markers around the rule list in README.md. */
@@ -35,7 +35,7 @@ export function withRules(readme: string): string {
 if (import.meta.main) {
   const cli = parseCli({
     name: "tools/rules.ts",
-    summary: "Rewrites README.md's list of sharing rules from SHARE_RULES (errors.ts).",
+    summary: "Rewrites README.md's list of sharing rules from SHARE_RULES (core/rules.ts).",
     flags: {
       check: { type: "boolean", description: "exit 1 when the list is not current; write nothing" },
     },

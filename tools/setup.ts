@@ -20,9 +20,9 @@
 import { spawnSync } from "node:child_process";
 // @ts-types="../tests/_node_fs.d.ts"
 import { readFileSync } from "node:fs";
-import { diagnoseLoader } from "../_loader.ts";
 import { LIBVULKAN_ENV } from "../ffi/vulkan.ts";
 import { availableLayers, Instance, VALIDATION_LAYER } from "../mod.ts";
+import { diagnoseLoader } from "../vulkan/loader.ts";
 import { parseCli } from "./_cli.ts";
 
 const cli = parseCli({

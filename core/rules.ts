@@ -1,0 +1,183 @@
+/**
+ * The sharing rules, defined once: what each refuses, and where it comes from. A
+ * {@linkcode ShareError} names one; the import plan (share/plan.ts) reports every one an import
+ * breaks; the README's list is rendered from this table (`deno task rules`).
+ *
+ * @module
+ */
+
+/**
+ * Every sharing rule vkshare checks before a driver sees the call, defined once: what it refuses,
+ * and where the rule comes from — the Vulkan specification's valid usage ("spec"), a driver fact
+ * measured in vkshare's DRIVERS notes ("drivers"), or vkshare's own protocol ("vkshare"). The
+ * README's list of rules is this table (a test compares them).
+ *
+ * @example
+ * ```ts
+ * console.log(SHARE_RULES.FD_CONSUMED.explains);
+ * ```
+ *
+ * @category Errors
+ */
+export const SHARE_RULES = {
+  UUID_MISMATCH: {
+    explains:
+      "an OPAQUE_FD payload (memory, semaphore, fence) is imported only where deviceUUID and driverUUID equal the exporter's, in Vulkan and in CUDA",
+    source:
+      "spec: external memory/semaphore/fence handle types, OPAQUE_FD compatibility (same device and driver UUIDs)",
+  },
+  HANDLE_TYPE_UNSUPPORTED: {
+    explains:
+      "a handle type is exported or imported only where the capability query says the device can",
+    source:
+      "spec: vkGetPhysicalDeviceExternal{Buffer,Semaphore,Fence}Properties and VkExternalMemoryFeatureFlagBits",
+  },
+  NOT_EXPORTABLE: {
+    explains:
+      "memory, a semaphore or a fence is exported only as a handle type it was created exportable as",
+    source:
+      "spec: VkMemoryGetFdInfoKHR, VkSemaphoreGetFdInfoKHR, VkFenceGetFdInfoKHR valid usage (handleType in the export info's handleTypes)",
+  },
+  BAD_EXPORT: {
+    explains: "an export that returned VK_SUCCESS with a negative fd is refused, not handed on",
+    source: "drivers: lavapipe's vkGetMemoryFdKHR returns VK_SUCCESS with fd -1",
+  },
+  BAD_DESCRIPTOR: {
+    explains:
+      "a descriptor must be of this vkshare version, of the right object, with every field of its type",
+    source: "vkshare: the descriptor format",
+  },
+  SIZE_MISMATCH: {
+    explains:
+      "an import's size must equal the export's, and cover the buffer or image it is bound to; the fd must hold at least that much",
+    source:
+      "spec: VkMemoryAllocateInfo valid usage for imports (allocationSize equal to the exported payload's); drivers: both accept half or double the size",
+  },
+  MEMORY_TYPE_MISMATCH: {
+    explains: "an OPAQUE_FD import uses the exporter's memory type index",
+    source:
+      "spec: VkMemoryAllocateInfo valid usage for OPAQUE_FD imports (the same memoryTypeIndex); drivers: both accept another",
+  },
+  MEMORY_TYPE_NOT_ALLOWED: {
+    explains:
+      "memory is allocated or bound only with a memory type that the buffer's or image's memoryTypeBits (or the fd's) allow",
+    source:
+      "spec: vkBindBufferMemory/vkBindImageMemory and vkGetMemoryFdPropertiesKHR memoryTypeBits",
+  },
+  NO_MEMORY_TYPE: {
+    explains: "no memory type has the property flags asked for among those allowed",
+    source: "spec: VkPhysicalDeviceMemoryProperties",
+  },
+  DEDICATED_MISMATCH: {
+    explains:
+      "a dedicated export is imported only with a buffer or image like its own, and a plain one never into a resource that requires dedicated memory",
+    source:
+      "spec: VkMemoryDedicatedAllocateInfo valid usage for imports (the same kind and description of resource)",
+  },
+  DEDICATED_REQUIRED: {
+    explains:
+      "memory is made dedicated where the driver or the handle type requires it, and a dedicated allocation needs its resource",
+    source: "spec: VkMemoryDedicatedRequirements, VkExternalMemoryProperties (DEDICATED_ONLY)",
+  },
+  FD_NOT_OPEN: {
+    explains: "an import takes an open fd (-1 stands for 'already signaled' only for SYNC_FD)",
+    source: "drivers: NVIDIA imports fd -1 as private memory with VK_SUCCESS",
+  },
+  FD_CONSUMED: {
+    explains:
+      "an fd consumed by an import (closed by vkshare) is not imported again while its number still names that file",
+    source:
+      "spec: a successful import transfers the fd's ownership; drivers: a reused number imports an unrelated allocation",
+  },
+  FD_KIND_MISMATCH: {
+    explains:
+      "an fd is imported only if it is of the kind the export was, and of the kind the importing device's own exports are (never a pipe, socket or FIFO)",
+    source:
+      "drivers: lavapipe read()s the fd and blocks for good on a pipe; NVIDIA exports are /dev/nvidiactl",
+  },
+  FD_FORGED: {
+    explains:
+      "a memfd offered to lavapipe must carry Mesa's header for this driver, consistent with its size, and seals against shrinking",
+    source:
+      "drivers: a forged Mesa memfd header makes lavapipe map past the file (SIGBUS) or before its data (SIGSEGV)",
+  },
+  ALIGNMENT: {
+    explains:
+      "a host pointer import, and a CUDA mapping of a dedicated import, start and end at the alignment the driver needs",
+    source:
+      "spec: VkImportMemoryHostPointerInfoEXT valid usage (minImportedHostPointerAlignment); CUDA: dedicated imports map at offset 0",
+  },
+  NOT_EXTERNAL: {
+    explains:
+      "shared memory is bound only to a buffer or image created with its handle type in VkExternalMemory{Buffer,Image}CreateInfo",
+    source: "spec: vkBindBufferMemory/vkBindImageMemory valid usage for external memory",
+  },
+  NOT_HOST_VISIBLE: {
+    explains: "memory is mapped only if its type is host-visible and host-coherent",
+    source: "spec: vkMapMemory valid usage (HOST_VISIBLE)",
+  },
+  ALREADY_BOUND: {
+    explains: "a buffer or image is bound to memory once, and not used after that memory is gone",
+    source: "spec: vkBindBufferMemory/vkBindImageMemory valid usage (not already bound)",
+  },
+  WRONG_DEVICE: {
+    explains: "objects used together belong to the same VkDevice (import them first)",
+    source: "spec: valid usage 'must have been created, allocated, or retrieved from device'",
+  },
+  SEMAPHORE_TYPE_MISMATCH: {
+    explains:
+      "an OPAQUE_FD semaphore import uses the exporter's semaphore type; SYNC_FD is for binary semaphores only",
+    source:
+      "spec: VkImportSemaphoreFdInfoKHR valid usage (semaphore type compatibility); drivers: CUDA accepts either",
+  },
+  TEMPORARY_REQUIRED: {
+    explains: "a SYNC_FD payload is imported temporarily only",
+    source: "spec: VkImportSemaphoreFdInfoKHR and VkImportFenceFdInfoKHR valid usage for SYNC_FD",
+  },
+  PERMANENT_REQUIRED: {
+    explains: "a timeline semaphore is imported permanently only",
+    source:
+      "spec: VkImportSemaphoreFdInfoKHR valid usage (no temporary import into a timeline semaphore)",
+  },
+  NO_PENDING_SIGNAL: {
+    explains: "a SYNC_FD export needs a signal already submitted (or a signaled fence)",
+    source: "spec: VkSemaphoreGetFdInfoKHR and VkFenceGetFdInfoKHR valid usage for SYNC_FD",
+  },
+  SIGNAL_PENDING: {
+    explains:
+      "a binary semaphore is not signaled again before a wait consumed its signal, nor twice in one submission",
+    source: "spec: vkQueueSubmit valid usage for binary semaphore signal operations",
+  },
+  TIMELINE_VALUE: {
+    explains:
+      "a timeline value grows, and stays within maxTimelineSemaphoreValueDifference of the current value",
+    source: "spec: VkTimelineSemaphoreSubmitInfo and VkSemaphoreSignalInfo valid usage",
+  },
+  NOT_TIMELINE: {
+    explains: "host signal, wait and counter reads are for timeline semaphores only",
+    source:
+      "spec: VkSemaphoreSignalInfo and VkSemaphoreWaitInfo valid usage (VK_SEMAPHORE_TYPE_TIMELINE)",
+  },
+  FENCE_SIGNALED: {
+    explains: "a submission signals only an unsignaled fence",
+    source: "spec: vkQueueSubmit valid usage (fence must be unsignaled)",
+  },
+  IN_USE: {
+    explains:
+      "a fence, semaphore or command buffer is not reset, re-recorded or resubmitted while a submission that uses it may still run",
+    source:
+      "spec: vkResetFences, vkQueueSubmit and vkBeginCommandBuffer valid usage (not in use by a pending submission)",
+  },
+  NOT_EXECUTABLE: {
+    explains:
+      "a command buffer is submitted only when recorded successfully, and a one-time one only once",
+    source: "spec: vkQueueSubmit valid usage (command buffers in the executable or pending state)",
+  },
+} as const satisfies Record<string, { explains: string; source: string }>;
+
+/**
+ * Which sharing rule a {@linkcode ShareError} is about (a key of {@linkcode SHARE_RULES}).
+ *
+ * @category Errors
+ */
+export type ShareRule = keyof typeof SHARE_RULES;

@@ -1,0 +1,36 @@
+/**
+ * Sharing between processes: share sockets (Unix `SOCK_SEQPACKET`, fds passed with SCM_RIGHTS,
+ * peer uid checks, timeouts on every wait) and the offer protocol on them, plus `takeFd`
+ * (pidfd_getfd). The same names are in the main export; this one is for scripts that only pass
+ * fds around.
+ *
+ * @example
+ * ```ts
+ * import { receiveOffer, ShareSocket } from "@vkshare/vkshare/ipc";
+ *
+ * using socket = await ShareSocket.connect("/run/user/1000/vkshare-x/vkshare.sock");
+ * using offer = await receiveOffer(socket, { timeoutMs: 5000 });
+ * console.log(offer.label, offer.memory?.descriptor.size);
+ * ```
+ *
+ * @module
+ */
+export { ErrnoError, ProtocolError } from "../core/errors.ts";
+export { takeFd } from "../share/fd.ts";
+export { OFFER_VERSION, receiveOffer, sendOffer } from "./offer.ts";
+export type { Offer, ReceivedExport, ReceivedOffer } from "./offer.ts";
+export {
+  MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_FDS,
+  ShareServer,
+  ShareSocket,
+  SOCKET_PROTOCOL_VERSION,
+} from "./socket.ts";
+export type {
+  ListenOptions,
+  PeerCredentials,
+  Received,
+  SecurityOptions,
+  SocketAddress,
+  WaitOptions,
+} from "./socket.ts";

@@ -1,0 +1,194 @@
+/**
+ * The share protocol on a {@linkcode ShareSocket}: an exporter offers memory (and the semaphores
+ * and fences that guard it) as one message with their fds; the importer checks the descriptors
+ * against its own device before anything is imported, and acknowledges.
+ *
+ * An offer is `{ type: "offer", version, label, memory, semaphores, fences }`, its fds in that
+ * order (memory first). A refused offer closes every fd that came with it.
+ *
+ * @module
+ */
+import { ProtocolError, ShareError, show } from "../core/errors.ts";
+import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
+import type { MemoryExport, SyncExport } from "../share/execute.ts";
+import type { OwnedFd } from "../share/fd.ts";
+import type { Device } from "../vulkan/device.ts";
+import type { ShareSocket, WaitOptions } from "./socket.ts";
+
+/**
+ * The version of the offer message.
+ *
+ * @category Processes
+ */
+export const OFFER_VERSION = 1;
+
+/**
+ * What an exporter offers (its exports' fds stay the exporter's: the kernel copies them).
+ *
+ * @category Processes
+ */
+export interface Offer {
+  /** A name for what is shared (for messages and logs). */
+  label: string;
+  /** Exported memory. */
+  memory?: MemoryExport;
+  /** Exported semaphores. */
+  semaphores?: readonly SyncExport[];
+  /** Exported fences. */
+  fences?: readonly SyncExport[];
+}
+
+/**
+ * One received export: its fd (owned) and its descriptor.
+ *
+ * @category Processes
+ */
+export interface ReceivedExport<D> {
+  /** The fd, to hand to an import (which consumes it) or to close. */
+  fd: OwnedFd;
+  /** The exporter's descriptor. */
+  descriptor: D;
+}
+
+/**
+ * A received offer; disposing it closes every fd no import consumed.
+ *
+ * @category Processes
+ */
+export interface ReceivedOffer extends Disposable {
+  /** The exporter's label. */
+  label: string;
+  /** The memory, if offered. */
+  memory: ReceivedExport<MemoryDescriptor> | null;
+  /** The semaphores, in order. */
+  semaphores: ReceivedExport<SyncDescriptor>[];
+  /** The fences, in order. */
+  fences: ReceivedExport<SyncDescriptor>[];
+}
+
+/**
+ * Sends `offer` with its fds.
+ *
+ * @category Processes
+ */
+export async function sendOffer(
+  socket: ShareSocket,
+  offer: Offer,
+  options: WaitOptions = {},
+): Promise<void> {
+  const sync = [...(offer.semaphores ?? []), ...(offer.fences ?? [])];
+  for (const s of sync) {
+    if (s.fd === null) {
+      throw new RangeError(
+        `an already-signaled SYNC_FD ${s.descriptor.object} export has no fd to send`,
+      );
+    }
+  }
+  const fds = [
+    ...(offer.memory ? [offer.memory.fd] : []),
+    ...sync.map((s) => s.fd!),
+  ];
+  await socket.send(
+    {
+      type: "offer",
+      version: OFFER_VERSION,
+      label: offer.label,
+      memory: offer.memory?.descriptor ?? null,
+      semaphores: (offer.semaphores ?? []).map((s) => s.descriptor),
+      fences: (offer.fences ?? []).map((f) => f.descriptor),
+    },
+    fds,
+    options,
+  );
+}
+
+/**
+ * Receives an offer. With `device`, checks it before anything is imported: OPAQUE_FD memory,
+ * semaphores and fences must come from the same device and driver (UUIDs), and a refusal names
+ * both devices. A descriptor that is not an object is a ProtocolError.
+ * Any refusal closes every fd that came with the offer.
+ *
+ * @category Processes
+ */
+export async function receiveOffer(
+  socket: ShareSocket,
+  options: WaitOptions & { device?: Device } = {},
+): Promise<ReceivedOffer> {
+  const { message: m, fds } = await socket.expect("offer", options);
+  try {
+    if (m.version !== OFFER_VERSION) {
+      throw new ProtocolError(
+        "version",
+        `offer version ${show(m.version)}; this vkshare reads ${OFFER_VERSION}`,
+      );
+    }
+    const memory = (m.memory ?? null) as MemoryDescriptor | null;
+    const semaphores = m.semaphores as SyncDescriptor[];
+    const fences = m.fences as SyncDescriptor[];
+    if (typeof m.label !== "string" || !Array.isArray(semaphores) || !Array.isArray(fences)) {
+      throw new ProtocolError("json", "an offer needs a label and lists of semaphores and fences");
+    }
+    const isRecord = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
+    if (memory !== null && !isRecord(memory)) {
+      throw new ProtocolError("json", `the offer's memory is ${show(memory)}, not a descriptor`);
+    }
+    for (const [what, list] of [["semaphores", semaphores], ["fences", fences]] as const) {
+      const i = list.findIndex((x) => !isRecord(x));
+      if (i >= 0) {
+        throw new ProtocolError(
+          "json",
+          `the offer's ${what}[${i}] is ${show(list[i])}, not a descriptor`,
+        );
+      }
+    }
+    const want = (memory ? 1 : 0) + semaphores.length + fences.length;
+    if (fds.length !== want) {
+      throw new ProtocolError(
+        "fd-count",
+        `the offer lists ${want} export(s), ${fds.length} fd(s) came`,
+      );
+    }
+    if (options.device) checkOrigin(options.device, memory, [...semaphores, ...fences]);
+    let i = 0;
+    const take = <D>(d: D): ReceivedExport<D> => ({ fd: fds[i++], descriptor: d });
+    const received = {
+      label: m.label,
+      memory: memory ? take(memory) : null,
+      semaphores: semaphores.map(take),
+      fences: fences.map(take),
+      [Symbol.dispose]: () => fds.forEach((f) => f.close()),
+    };
+    return received;
+  } catch (e) {
+    fds.forEach((f) => f.close());
+    throw e;
+  }
+}
+
+function checkOrigin(
+  device: Device,
+  memory: MemoryDescriptor | null,
+  sync: readonly SyncDescriptor[],
+): void {
+  const pd = device.physicalDevice;
+  const ids = pd.ids;
+  const opaque = [
+    ...(memory && memory.handleType === "OPAQUE_FD" ? [memory] : []),
+    ...sync.filter((s) => s.handleType === "OPAQUE_FD"),
+  ];
+  for (const d of opaque) {
+    if (d.deviceUUID !== ids.deviceUUID || d.driverUUID !== ids.driverUUID) {
+      throw new ShareError(
+        "UUID_MISMATCH",
+        `the offer comes from ${show(d.deviceName)} (deviceUUID ${show(d.deviceUUID)}, driverUUID ${
+          show(d.driverUUID)
+        }); this process imports into "${pd.name}" (deviceUUID ${ids.deviceUUID}, driverUUID ${ids.driverUUID}): OPAQUE_FD needs the same device and driver`,
+        { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
+        { deviceUUID: ids.deviceUUID, driverUUID: ids.driverUUID },
+      );
+    }
+  }
+  if (memory && (!Number.isSafeInteger(memory.size) || memory.size <= 0)) {
+    throw new ShareError("SIZE_MISMATCH", `the offered memory has size ${show(memory.size)}`);
+  }
+}

@@ -1,0 +1,791 @@
+/**
+ * Share sockets: Unix-domain `SOCK_SEQPACKET` connections that carry small JSON messages and file
+ * descriptors (SCM_RIGHTS) between processes, for handing exported memory, semaphores and fences
+ * to another process. Neither Deno nor Bun can pass an fd; vkshare does it through libc.
+ *
+ * - Every wait has a timeout, and waiting never blocks the script: sockets are non-blocking, and
+ *   a wait polls them in slices of at most 1 ms between turns of the event loop. A wait that
+ *   expires is an ErrnoError `ETIMEDOUT` that says what was awaited.
+ * - A message is one packet: a 16-byte header (`VKSH`, version, fd count, body length) and a UTF-8
+ *   JSON body. A malformed, truncated or unexpected message is a {@linkcode ProtocolError}, and
+ *   every fd that came with it is closed.
+ * - A socket file is created 0600 in a private 0700 directory (or in the abstract namespace, on
+ *   request). Both ends check the other's uid (SO_PEERCRED) and refuse other users by default.
+ *
+ * @module
+ */
+import { ErrnoError, ProtocolError } from "../core/errors.ts";
+import { Arena, encode, readStruct } from "../ffi/layout.ts";
+import { errno, fileTypeAt, libc } from "../ffi/libc.ts";
+import {
+  AF_UNIX,
+  cmsghdr,
+  cmsgLen,
+  cmsgSpace,
+  iovec,
+  libcSocket,
+  MSG_CMSG_CLOEXEC,
+  MSG_CTRUNC,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  MSG_TRUNC,
+  msghdr,
+  POLLERR,
+  pollfd,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLRDHUP,
+  SCM_RIGHTS,
+  SHUT_RDWR,
+  SO_PEERCRED,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_SEQPACKET,
+  sockaddr_un,
+  SOL_SOCKET,
+  ucred,
+} from "../ffi/libc_socket.ts";
+import { rt } from "../ffi/runtime.ts";
+import { cString } from "../ffi/vulkan.ts";
+import { OwnedFd } from "../share/fd.ts";
+
+/**
+ * The version of the share socket's message framing.
+ *
+ * @category Processes
+ */
+export const SOCKET_PROTOCOL_VERSION = 1;
+/**
+ * The most bytes of JSON one message may carry.
+ *
+ * @category Processes
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * The most fds one message may carry.
+ *
+ * @category Processes
+ */
+export const MAX_MESSAGE_FDS = 16;
+
+const MAGIC = 0x48534b56; // "VKSH", little-endian
+const HEADER = 16;
+const EAGAIN = 11;
+const EINTR = 4;
+const ETIMEDOUT = 110;
+const EACCES = 13;
+const EADDRINUSE = 98;
+const ECONNREFUSED = 111;
+const S_IFSOCK = 0o140000;
+
+/** Binds `fd` to `a` with a umask of 0177 (a socket file is then 0600); 0 or the errno. */
+function bindPrivate(fd: number, a: { bytes: Uint8Array; length: number }): number {
+  const c = libc();
+  const old = c.umask(0o177);
+  try {
+    return libcSocket().bind(fd, a.bytes, a.length) < 0 ? errno() : 0;
+  } finally {
+    c.umask(old);
+  }
+}
+
+/** Whether `path` is a socket file that nobody listens on (connect: ECONNREFUSED). */
+function isStaleSocket(path: string, a: { bytes: Uint8Array; length: number }): boolean {
+  if (fileTypeAt(path) !== S_IFSOCK) return false; // never remove what is not a socket
+  const probe = newSocket();
+  try {
+    return libcSocket().connect(probe, a.bytes, a.length) < 0 && errno() === ECONNREFUSED;
+  } finally {
+    libc().close(probe);
+  }
+}
+
+/**
+ * Where a server listens: a filesystem path, or a name in the abstract namespace.
+ *
+ * @category Processes
+ */
+export type SocketAddress = string | { abstract: string };
+
+/**
+ * Who is at the other end (SO_PEERCRED).
+ *
+ * @category Processes
+ */
+export interface PeerCredentials {
+  /** The peer's process id. */
+  pid: number;
+  /** Its user id. */
+  uid: number;
+  /** Its group id. */
+  gid: number;
+}
+
+/**
+ * A message and the fds that came with it (owned: close them, or hand them to an import).
+ *
+ * @category Processes
+ */
+export interface Received {
+  /** The JSON body, parsed. */
+  message: unknown;
+  /** The fds, in the order they were sent. */
+  fds: OwnedFd[];
+}
+
+/**
+ * Options of a wait.
+ *
+ * @category Processes
+ */
+export interface WaitOptions {
+  /** How long to wait, in ms (default 10,000; Infinity waits for ever). */
+  timeoutMs?: number;
+}
+
+/**
+ * Options of {@linkcode ShareServer.listen} and {@linkcode ShareSocket.connect}.
+ *
+ * @category Processes
+ */
+export interface SecurityOptions {
+  /** User ids allowed at the other end (default: only this process's own uid). */
+  allowUids?: readonly number[];
+}
+
+function fail(call: string, what: string): never {
+  throw new ErrnoError(call, errno(), what);
+}
+
+function address(a: SocketAddress, arena: Arena): { bytes: Uint8Array; length: number } {
+  let path: Uint8Array;
+  if (typeof a === "string") {
+    if (a.length === 0) throw new RangeError("socket path: empty");
+    path = new TextEncoder().encode(a);
+    if (path.includes(0)) throw new RangeError("socket path: contains a NUL byte");
+  } else {
+    const name = new TextEncoder().encode(a.abstract);
+    path = new Uint8Array(name.length + 1); // a leading NUL marks the abstract namespace
+    path.set(name, 1);
+  }
+  if (path.length > 107) {
+    throw new RangeError(`socket path: ${path.length} bytes, sockaddr_un holds 107`);
+  }
+  const e = encode(sockaddr_un, { sun_family: AF_UNIX, sun_path: path }, arena);
+  // An abstract name is exactly as long as given: no trailing NUL counted.
+  return { bytes: e.bytes, length: 2 + path.length + (typeof a === "string" ? 1 : 0) };
+}
+
+function describe(a: SocketAddress): string {
+  return typeof a === "string" ? a : `@${a.abstract}`;
+}
+
+function newSocket(): number {
+  const fd = libcSocket().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("socket(AF_UNIX, SOCK_SEQPACKET)", "");
+  return fd;
+}
+
+function peerOf(fd: number): PeerCredentials {
+  using arena = new Arena();
+  const out = encode(ucred, {}, arena);
+  const len = new Uint32Array([ucred.size]);
+  if (libcSocket().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out.bytes, len) < 0) {
+    fail("getsockopt(SO_PEERCRED)", `fd=${fd}`);
+  }
+  return out.decode();
+}
+
+function checkPeer(
+  peer: PeerCredentials,
+  allow: readonly number[] | undefined,
+  what: string,
+): void {
+  const allowed = allow ?? [libcSocket().getuid()];
+  if (!allowed.includes(peer.uid)) {
+    throw new ErrnoError(
+      what,
+      EACCES,
+      `peer pid ${peer.pid} runs as uid ${peer.uid}; allowed: ${allowed.join(", ")}`,
+    );
+  }
+}
+
+const sleep = () => new Promise((r) => setTimeout(r, 0));
+
+// Scratch for pollOnce, which is synchronous: one struct pollfd for the whole module.
+const pollBuffer = new Uint8Array(new ArrayBuffer(pollfd.size));
+const pollView = new DataView(pollBuffer.buffer);
+
+/** One poll of `fd` for `events`, waiting at most `ms`: its revents, 0 for none, -1 on error. */
+function pollOnce(fd: number, events: number, ms: number): number {
+  pollView.setInt32(0, fd, true);
+  pollView.setInt16(4, events, true);
+  pollView.setInt16(6, 0, true);
+  const r = libcSocket().poll(pollBuffer, 1n, ms);
+  return r < 0 ? -1 : r > 0 ? pollView.getInt16(6, true) : 0;
+}
+
+/**
+ * Waits until `fd` is ready for `events`, in poll slices of at most 1 ms between turns of the
+ * event loop. Returns the revents; throws ETIMEDOUT when `timeoutMs` passes first.
+ */
+async function ready(fd: number, events: number, timeoutMs: number, what: string): Promise<number> {
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs: expected >= 0, got ${timeoutMs}`);
+  const end = performance.now() + timeoutMs;
+  for (let first = true;; first = false) {
+    const revents = pollOnce(fd, events, first ? 0 : 1);
+    if (revents < 0 && errno() !== EINTR) fail("poll", what);
+    if (revents > 0) return revents;
+    if (performance.now() >= end) {
+      throw new ErrnoError("poll", ETIMEDOUT, `${what}: nothing within ${timeoutMs} ms`);
+    }
+    await sleep();
+  }
+}
+
+/**
+ * A connected share socket: sends and receives messages with fds.
+ *
+ * @example
+ * ```ts
+ * using s = await ShareSocket.connect("/run/user/1000/vkshare-x/vkshare.sock");
+ * await s.send({ hello: 1 }, [exported.fd]);
+ * const { message, fds } = await s.receive({ timeoutMs: 5000 });
+ * ```
+ *
+ * @category Processes
+ */
+export class ShareSocket implements Disposable {
+  /** The socket's fd (closed on dispose). */
+  readonly fd: number;
+  /** Who is at the other end. */
+  readonly peer: PeerCredentials;
+  /** `ShareSocket to pid N`, for messages. */
+  readonly label: string;
+  #closed = false;
+
+  /** @internal Wraps a connected socket. */
+  constructor(fd: number, peer: PeerCredentials) {
+    this.fd = fd;
+    this.peer = peer;
+    this.label = `ShareSocket ${fd} (peer pid ${peer.pid}, uid ${peer.uid})`;
+  }
+
+  /**
+   * Connects to a {@linkcode ShareServer}, retrying until it listens or `timeoutMs` passes, and
+   * checks the server's uid.
+   */
+  static async connect(
+    at: SocketAddress,
+    options: WaitOptions & SecurityOptions = {},
+  ): Promise<ShareSocket> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const end = performance.now() + timeoutMs;
+    for (;;) {
+      const fd = newSocket();
+      let ok = false;
+      try {
+        using arena = new Arena();
+        const a = address(at, arena);
+        let r = libcSocket().connect(fd, a.bytes, a.length);
+        if (r < 0 && errno() === EAGAIN) {
+          // A full backlog: wait for the server, then ask again.
+          r = -1;
+        } else if (r < 0) {
+          const e = errno();
+          const retry = e === 2 || e === ECONNREFUSED; // ENOENT: not listening yet
+          if (!retry || performance.now() >= end) {
+            throw new ErrnoError("connect", e, describe(at));
+          }
+        }
+        if (r === 0) {
+          const peer = peerOf(fd);
+          checkPeer(peer, options.allowUids, `connect(${describe(at)})`);
+          ok = true;
+          return new ShareSocket(fd, peer);
+        }
+      } finally {
+        if (!ok) libc().close(fd);
+      }
+      if (performance.now() >= end) {
+        throw new ErrnoError(
+          "connect",
+          ETIMEDOUT,
+          `${describe(at)}: no server within ${timeoutMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Whether {@linkcode ShareSocket.close} has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends `message` (JSON) with `fds` (duplicated into the peer by the kernel: the caller still
+   * owns and closes its own). Waits at most `timeoutMs` for room in the socket.
+   */
+  async send(
+    message: unknown,
+    fds: readonly (OwnedFd | number)[] = [],
+    options: WaitOptions = {},
+  ): Promise<void> {
+    this.#alive();
+    const body = new TextEncoder().encode(JSON.stringify(message));
+    if (body.length > MAX_MESSAGE_BYTES) {
+      throw new RangeError(`send: ${body.length} bytes of JSON, at most ${MAX_MESSAGE_BYTES}`);
+    }
+    if (fds.length > MAX_MESSAGE_FDS) {
+      throw new RangeError(`send: ${fds.length} fds, at most ${MAX_MESSAGE_FDS}`);
+    }
+    const numbers = fds.map((f) => (typeof f === "number" ? f : f.fd));
+    const packet = new Uint8Array(new ArrayBuffer(HEADER + body.length));
+    const h = new DataView(packet.buffer);
+    h.setUint32(0, MAGIC, true);
+    h.setUint16(4, SOCKET_PROTOCOL_VERSION, true);
+    h.setUint32(8, numbers.length, true);
+    h.setUint32(12, body.length, true);
+    packet.set(body, HEADER);
+    await this.sendRaw(packet, numbers, options);
+  }
+
+  /** @internal Sends one packet as it is (the tests use it to send malformed messages). */
+  async sendRaw(
+    packet: Uint8Array,
+    fds: readonly number[],
+    options: WaitOptions = {},
+  ): Promise<void> {
+    this.#alive();
+    using arena = new Arena();
+    const iov = encode(iovec, { iov_base: packet, iov_len: packet.length }, arena);
+    let control: Uint8Array | null = null;
+    if (fds.length) {
+      control = new Uint8Array(new ArrayBuffer(cmsgSpace(4 * fds.length)));
+      const v = new DataView(control.buffer);
+      v.setBigUint64(0, BigInt(cmsgLen(4 * fds.length)), true);
+      v.setInt32(8, SOL_SOCKET, true);
+      v.setInt32(12, SCM_RIGHTS, true);
+      fds.forEach((fd, i) => v.setInt32(cmsghdr.size + 4 * i, fd, true));
+    }
+    const msg = encode(msghdr, {
+      msg_iov: iov.bytes,
+      msg_iovlen: 1,
+      msg_control: control ?? 0n,
+      msg_controllen: control?.length ?? 0,
+    }, arena);
+    for (;;) {
+      const n = libcSocket().sendmsg(this.fd, msg.bytes, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0n) return;
+      const e = errno();
+      if (e !== EAGAIN && e !== EINTR) {
+        throw new ErrnoError(
+          "sendmsg",
+          e,
+          `${this.label}, ${fds.length} fd(s) [${fds.join(", ")}]`,
+        );
+      }
+      await ready(this.fd, POLLOUT, options.timeoutMs ?? 10_000, `send on ${this.label}`);
+    }
+  }
+
+  /**
+   * Receives one message and its fds, waiting at most `timeoutMs`. A malformed message, or a
+   * peer that closed the connection, is a {@linkcode ProtocolError}; its fds are closed.
+   */
+  async receive(options: WaitOptions = {}): Promise<Received> {
+    this.#alive();
+    // One set of receive buffers per socket, reused (a 64 KiB packet buffer per message made
+    // Deno's RSS grow by megabytes per thousand messages); a second receive running at the same
+    // time on the same socket gets its own.
+    const rx = this.#rx && !this.#receiving ? this.#rx : newReceiveBuffers();
+    if (!this.#rx) this.#rx = rx;
+    const mine = rx === this.#rx;
+    if (mine) this.#receiving = true;
+    try {
+      return await this.#receiveInto(rx, options);
+    } finally {
+      if (mine) this.#receiving = false;
+      // Buffers of their own, or the socket's after a close that came during this receive.
+      if (!mine || this.#closed) rx.arena[Symbol.dispose]();
+    }
+  }
+
+  #rx: ReceiveBuffers | undefined;
+  #receiving = false;
+
+  async #receiveInto(rx: ReceiveBuffers, options: WaitOptions): Promise<Received> {
+    const { packet, control, msg } = rx;
+    let n: bigint;
+    for (;;) {
+      // The kernel writes the control length and the flags back: set them for each call.
+      msg.view.setBigUint64(msghdr.offsets.msg_controllen, BigInt(control.length), true);
+      msg.view.setInt32(msghdr.offsets.msg_flags, 0, true);
+      n = libcSocket().recvmsg(this.fd, msg.bytes, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+      if (n >= 0n) break;
+      const e = errno();
+      if (e !== EAGAIN && e !== EINTR) throw new ErrnoError("recvmsg", e, this.label);
+      const rev = await ready(
+        this.fd,
+        POLLIN,
+        options.timeoutMs ?? 10_000,
+        `receive on ${this.label}`,
+      );
+      if (rev & (POLLERR | POLLHUP) && !(rev & POLLIN)) break;
+    }
+    const header = readStruct(msghdr, msg.view, 0);
+    const fds = receivedFds(control, Number(header.msg_controllen), this.peer.pid);
+    try {
+      const length = Number(n! < 0n ? 0n : n!);
+      // A SEQPACKET read of 0 bytes is either an empty packet or the end of the connection.
+      if (length === 0 && !this.#peerClosed()) {
+        throw new ProtocolError("length", "an empty message (0 bytes): not a vkshare message");
+      }
+      return { message: parsePacket(packet, length, header.msg_flags, fds.length), fds };
+    } catch (e) {
+      for (const f of fds) f.close();
+      throw e;
+    }
+  }
+
+  /** Receives one message and checks that it is an object with `type` equal to `type`. */
+  async expect(
+    type: string,
+    options: WaitOptions = {},
+  ): Promise<Received & { message: Record<string, unknown> }> {
+    const r = await this.receive(options);
+    const m = r.message as Record<string, unknown> | null;
+    if (m === null || typeof m !== "object" || m.type !== type) {
+      for (const f of r.fds) f.close();
+      throw new ProtocolError(
+        "unexpected",
+        `${this.label}: expected a "${type}" message, got ${
+          JSON.stringify(r.message).slice(0, 200)
+        }`,
+      );
+    }
+    return r as Received & { message: Record<string, unknown> };
+  }
+
+  /** Whether the peer has shut the connection down (poll: POLLHUP or POLLRDHUP, no wait). */
+  #peerClosed(): boolean {
+    const revents = pollOnce(this.fd, POLLIN | POLLRDHUP, 0);
+    return revents < 0 || (revents & (POLLHUP | POLLRDHUP | POLLERR)) !== 0;
+  }
+
+  /** Shuts the connection down and closes the socket (idempotent). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#receiving) this.#rx?.arena[Symbol.dispose]();
+    libcSocket().shutdown(this.fd, SHUT_RDWR);
+    libc().close(this.fd);
+  }
+
+  /** Same as {@linkcode ShareSocket.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #alive(): void {
+    if (this.#closed) throw new Error(`${this.label} is closed`);
+  }
+}
+
+/** What one recvmsg needs: the packet and control buffers and the msghdr that points at them. */
+interface ReceiveBuffers {
+  arena: Arena;
+  packet: Uint8Array;
+  control: Uint8Array;
+  msg: { bytes: Uint8Array; view: DataView };
+}
+
+function newReceiveBuffers(): ReceiveBuffers {
+  const arena = new Arena();
+  const packet = new Uint8Array(new ArrayBuffer(HEADER + MAX_MESSAGE_BYTES + 1));
+  const control = new Uint8Array(new ArrayBuffer(cmsgSpace(4 * MAX_MESSAGE_FDS)));
+  const iov = encode(iovec, { iov_base: packet, iov_len: packet.length }, arena);
+  const m = encode(msghdr, {
+    msg_iov: iov.bytes,
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: control.length,
+  }, arena);
+  arena.keep(packet);
+  arena.keep(control);
+  return {
+    arena,
+    packet,
+    control,
+    msg: { bytes: m.bytes, view: new DataView(m.bytes.buffer, m.bytes.byteOffset, msghdr.size) },
+  };
+}
+
+/** The fds in SCM_RIGHTS control messages, owned. */
+function receivedFds(control: Uint8Array, length: number, pid: number): OwnedFd[] {
+  const v = new DataView(control.buffer, control.byteOffset, control.byteLength);
+  const out: OwnedFd[] = [];
+  for (let off = 0; off + cmsghdr.size <= length;) {
+    const len = Number(v.getBigUint64(off, true));
+    if (len < cmsghdr.size) break;
+    if (v.getInt32(off + 8, true) === SOL_SOCKET && v.getInt32(off + 12, true) === SCM_RIGHTS) {
+      for (let p = off + cmsghdr.size; p + 4 <= off + len; p += 4) {
+        out.push(
+          OwnedFd.received(v.getInt32(p, true), `fd ${out.length} of a message from pid ${pid}`),
+        );
+      }
+    }
+    off += cmsgSpace(len - cmsghdr.size);
+  }
+  return out;
+}
+
+/**
+ * @internal Checks a received packet of `n` bytes (recvmsg's `flags`, `fdCount` fds with it);
+ * returns its JSON body, or throws the ProtocolError that says what is wrong.
+ */
+export function parsePacket(
+  packet: Uint8Array,
+  n: number,
+  flags: number,
+  fdCount: number,
+): unknown {
+  if (flags & MSG_CTRUNC) {
+    // The kernel drops fds that do not fit the control buffer, and also those this process has
+    // no room for (RLIMIT_NOFILE): the header tells which.
+    const said = n >= HEADER
+      ? new DataView(packet.buffer, packet.byteOffset).getUint32(8, true)
+      : -1;
+    throw new ProtocolError(
+      "truncated",
+      said >= 0 && said <= MAX_MESSAGE_FDS
+        ? `a message of ${said} fd(s) arrived with ${fdCount}: this process could not take the rest (out of file descriptors? EMFILE: raise ulimit -n or close some)`
+        : `a message came with more than ${MAX_MESSAGE_FDS} fds: the rest were dropped`,
+    );
+  }
+  if (flags & MSG_TRUNC) {
+    throw new ProtocolError(
+      "truncated",
+      `a message was longer than ${HEADER + MAX_MESSAGE_BYTES} bytes`,
+    );
+  }
+  if (n === 0) {
+    throw new ProtocolError("closed", "the peer closed the connection");
+  }
+  if (n < HEADER) {
+    throw new ProtocolError("length", `a message of ${n} bytes is shorter than its header`);
+  }
+  const h = new DataView(packet.buffer, packet.byteOffset, n);
+  if (h.getUint32(0, true) !== MAGIC) {
+    throw new ProtocolError("magic", "not a vkshare message (its first bytes are not VKSH)");
+  }
+  const version = h.getUint16(4, true);
+  if (version !== SOCKET_PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      "version",
+      `message version ${version}; this vkshare speaks ${SOCKET_PROTOCOL_VERSION}`,
+    );
+  }
+  const count = h.getUint32(8, true);
+  if (count !== fdCount) {
+    throw new ProtocolError("fd-count", `the message says ${count} fd(s), ${fdCount} came with it`);
+  }
+  const length = h.getUint32(12, true);
+  if (n - HEADER > MAX_MESSAGE_BYTES) {
+    throw new ProtocolError(
+      "length",
+      `a message body of ${n - HEADER} bytes: at most ${MAX_MESSAGE_BYTES} are allowed`,
+    );
+  }
+  if (length !== n - HEADER) {
+    throw new ProtocolError(
+      "length",
+      `the message says ${length} bytes of body, ${n - HEADER} came`,
+    );
+  }
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(packet.subarray(HEADER, n)));
+  } catch (e) {
+    throw new ProtocolError("json", `the message body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Options of {@linkcode ShareServer.listen}.
+ *
+ * @category Processes
+ */
+export interface ListenOptions extends SecurityOptions {
+  /**
+   * Whether SIGINT and SIGTERM, while the server is open, remove its socket file and directory
+   * and end the process with 130 or 143 (default true). Set false when the script handles these
+   * signals itself (and closes the server).
+   */
+  cleanupOnSignal?: boolean;
+  /**
+   * Where to listen: a path (which must not exist), or `{ abstract: name }`. Default: a new
+   * socket file in a private directory (under `$XDG_RUNTIME_DIR`, else `/tmp`).
+   */
+  at?: SocketAddress;
+}
+
+/**
+ * A listening share socket.
+ *
+ * @example
+ * ```ts
+ * using server = ShareServer.listen();
+ * console.log(server.address); // give this to the other process
+ * using peer = await server.accept({ timeoutMs: 30_000 });
+ * ```
+ *
+ * @category Processes
+ */
+export class ShareServer implements Disposable {
+  /** The socket's fd. */
+  readonly fd: number;
+  /** Where it listens (pass it to {@linkcode ShareSocket.connect}). */
+  readonly address: SocketAddress;
+  /**
+   * The peers {@linkcode ShareServer.accept} refused (their uid is not allowed), newest last (at
+   * most 100): each was closed, and the wait went on.
+   */
+  readonly refused: ErrnoError[] = [];
+  readonly #dir: string | null;
+  readonly #allow: readonly number[] | undefined;
+  #closed = false;
+
+  private constructor(
+    fd: number,
+    at: SocketAddress,
+    dir: string | null,
+    allow?: readonly number[],
+  ) {
+    this.fd = fd;
+    this.address = at;
+    this.#dir = dir;
+    this.#allow = allow;
+  }
+
+  /**
+   * Listens on `at` (see {@linkcode ListenOptions}). The socket file is made 0600 by the bind
+   * itself (under a umask of 0177), so no later chmod can be led through a symlink; a socket
+   * file at an explicit path that nobody listens on any more (left by a killed server) is
+   * replaced. Until it is closed, SIGINT and SIGTERM remove the file and its directory, then end
+   * the process (130, 143), unless `cleanupOnSignal` is false.
+   */
+  static listen(options: ListenOptions = {}): ShareServer {
+    const s = libcSocket();
+    let dir: string | null = null;
+    let at = options.at;
+    if (at === undefined) {
+      const base = rt.env("XDG_RUNTIME_DIR") || "/tmp";
+      const rand = Array.from(
+        crypto.getRandomValues(new Uint8Array(8)),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+      dir = `${base}/vkshare-${rand}`;
+      if (s.mkdir(cString(dir), 0o700) < 0) fail("mkdir", dir);
+      at = `${dir}/vkshare.sock`;
+    }
+    const fd = newSocket();
+    try {
+      using arena = new Arena();
+      const a = address(at, arena);
+      let e = bindPrivate(fd, a);
+      if (e === EADDRINUSE && typeof at === "string" && isStaleSocket(at, a)) {
+        s.unlink(cString(at));
+        e = bindPrivate(fd, a);
+      }
+      if (e !== 0) {
+        throw new ErrnoError(
+          "bind",
+          e,
+          e === EADDRINUSE
+            ? `${describe(at)} exists already${
+              typeof at === "string" ? " and a server listens there" : ""
+            }: stop it, or choose another path`
+            : describe(at),
+        );
+      }
+      if (s.listen(fd, 16) < 0) fail("listen", describe(at));
+    } catch (e) {
+      libc().close(fd);
+      if (dir) s.rmdir(cString(dir));
+      throw e;
+    }
+    const server = new ShareServer(fd, at, dir, options.allowUids);
+    if (options.cleanupOnSignal !== false) server.#watchSignals();
+    return server;
+  }
+
+  #unwatch: (() => void)[] = [];
+
+  #watchSignals(): void {
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      this.#unwatch.push(rt.onSignal(signal, () => {
+        this.close();
+        rt.exit(code);
+      }));
+    }
+  }
+
+  /**
+   * Accepts one connection from an allowed uid, waiting at most `timeoutMs` in all. A peer of a
+   * uid not allowed is closed, recorded in {@linkcode ShareServer.refused} (an ErrnoError EACCES
+   * naming its pid and uid), and the wait goes on; the timeout's message names the last refusal.
+   */
+  async accept(options: WaitOptions = {}): Promise<ShareSocket> {
+    if (this.#closed) throw new Error(`the server at ${describe(this.address)} is closed`);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const end = performance.now() + timeoutMs;
+    for (;;) {
+      const fd = libcSocket().accept4(this.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        let peer: PeerCredentials;
+        try {
+          peer = peerOf(fd);
+          checkPeer(peer, this.#allow, `accept(${describe(this.address)})`);
+        } catch (e) {
+          // A peer that is not allowed is closed and recorded; the wait goes on for the one
+          // that is (any local user can connect to an abstract name, or try to).
+          libc().close(fd);
+          this.refused.push(e as ErrnoError);
+          if (this.refused.length > 100) this.refused.shift();
+          continue;
+        }
+        return new ShareSocket(fd, peer);
+      }
+      const e = errno();
+      if (e !== EAGAIN && e !== EINTR) throw new ErrnoError("accept4", e, describe(this.address));
+      const refused = this.refused.length
+        ? `; refused meanwhile: ${this.refused.at(-1)!.message}`
+        : "";
+      await ready(
+        this.fd,
+        POLLIN,
+        Math.max(0, end - performance.now()),
+        `accept on ${describe(this.address)}${refused}`,
+      );
+    }
+  }
+
+  /** Stops listening, and removes the socket file and its private directory (idempotent). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const u of this.#unwatch.splice(0)) u();
+    libc().close(this.fd);
+    const s = libcSocket();
+    if (typeof this.address === "string") s.unlink(cString(this.address));
+    if (this.#dir) s.rmdir(cString(this.#dir));
+  }
+
+  /** Same as {@linkcode ShareServer.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

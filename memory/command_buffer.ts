@@ -1,0 +1,640 @@
+/**
+ * `CommandBuffer`: a primary command buffer (with its own pool) recorded from a script with a
+ * {@linkcode Recorder}: fill and copy buffers, and buffer barriers, including the ownership
+ * transfers to and from `VK_QUEUE_FAMILY_EXTERNAL` that memory shared with another device or
+ * API needs.
+ *
+ * @module
+ */
+import {
+  Access,
+  type AccessName,
+  BufferUsage,
+  enumValue,
+  flagMask,
+  Format,
+  FORMAT_TEXEL_BYTES,
+  ImageLayout,
+  type ImageLayoutName,
+  ImageUsage,
+  PipelineStage,
+  type PipelineStageName,
+  QUEUE_FAMILY_EXTERNAL,
+  QUEUE_FAMILY_IGNORED,
+} from "../core/enums.ts";
+import { check, ShareError } from "../core/errors.ts";
+import { out64 } from "../core/out_params.ts";
+import { Resource } from "../core/resource.ts";
+import { SETTLE_MS, warnLeak } from "../core/time.ts";
+import { Arena, encode } from "../ffi/layout.ts";
+import { rt } from "../ffi/runtime.ts";
+import type { Pointer } from "../ffi/types.ts";
+import {
+  VkBufferCopy,
+  VkBufferImageCopy,
+  VkBufferMemoryBarrier,
+  VkCommandBufferAllocateInfo,
+  VkCommandBufferBeginInfo,
+  VkCommandPoolCreateInfo,
+  VkImageMemoryBarrier,
+} from "../ffi/vk_structs.ts";
+import { vk } from "../ffi/vulkan.ts";
+import type { Device } from "../vulkan/device.ts";
+import type { Submission } from "../vulkan/device.ts";
+import type { GpuBuffer } from "./gpu_buffer.ts";
+import type { GpuImage } from "./gpu_image.ts";
+
+const RESET_COMMAND_BUFFER = 0x2;
+const ONE_TIME_SUBMIT = 0x1;
+const SIMULTANEOUS_USE = 0x4;
+const WHOLE = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * A byte range of a buffer.
+ *
+ * @category Vulkan objects
+ */
+export interface Range {
+  /** Offset in bytes (default 0). */
+  offset?: number | bigint;
+  /** Size in bytes (default: to the end of the buffer). */
+  size?: number | bigint;
+}
+
+/**
+ * The regions of a copy.
+ *
+ * @category Vulkan objects
+ */
+export interface CopyRegion {
+  /** Offset in the source (default 0). */
+  srcOffset?: number | bigint;
+  /** Offset in the destination (default 0). */
+  dstOffset?: number | bigint;
+  /** Bytes to copy (default: the rest of the source). */
+  size?: number | bigint;
+}
+
+/**
+ * Stages or access types: one name, a list of names, or a mask (e.g. `"TRANSFER"`).
+ *
+ * @category Vulkan objects
+ */
+export type Flags<N extends string> = N | readonly N[] | number;
+
+/**
+ * A queue family in a barrier: an index, `external` (another device or API), or `ignored`.
+ *
+ * @category Vulkan objects
+ */
+export type QueueFamilyRef = number | "external" | "ignored";
+
+/**
+ * A `VkBufferMemoryBarrier` with the stages around it.
+ *
+ * @category Vulkan objects
+ */
+export interface BufferBarrier {
+  /** The buffer. */
+  buffer: GpuBuffer;
+  /** The range (default: all of it). */
+  range?: Range;
+  /** Stages that must finish first. */
+  srcStage: Flags<PipelineStageName>;
+  /** Stages that wait. */
+  dstStage: Flags<PipelineStageName>;
+  /** Writes to make available (default none). */
+  srcAccess?: Flags<AccessName>;
+  /** Accesses to make them visible to (default none). */
+  dstAccess?: Flags<AccessName>;
+  /** The queue family that releases ownership (default `ignored`: no transfer). */
+  srcQueueFamily?: QueueFamilyRef;
+  /** The queue family that acquires it (default `ignored`). */
+  dstQueueFamily?: QueueFamilyRef;
+}
+
+/**
+ * A `VkImageMemoryBarrier` over a whole image (every mip level and layer), with its stages.
+ *
+ * @category Vulkan objects
+ */
+export interface ImageBarrier {
+  /** The image. */
+  image: GpuImage;
+  /** The layout it is in (`UNDEFINED` discards its contents). */
+  oldLayout: ImageLayoutName;
+  /** The layout it moves to. */
+  newLayout: ImageLayoutName;
+  /** Stages that must finish first. */
+  srcStage: Flags<PipelineStageName>;
+  /** Stages that wait. */
+  dstStage: Flags<PipelineStageName>;
+  /** Writes to make available (default none). */
+  srcAccess?: Flags<AccessName>;
+  /** Accesses to make them visible to (default none). */
+  dstAccess?: Flags<AccessName>;
+  /** The queue family that releases ownership (default `ignored`: no transfer). */
+  srcQueueFamily?: QueueFamilyRef;
+  /** The queue family that acquires it (default `ignored`). */
+  dstQueueFamily?: QueueFamilyRef;
+}
+
+/**
+ * The bytes of mip level 0 of `image`, every layer, tightly packed: what
+ * {@linkcode Recorder.copyBufferToImage} and {@linkcode Recorder.copyImageToBuffer} move.
+ *
+ * @category Vulkan objects
+ */
+export function imageBytes(image: GpuImage): number {
+  const { extent, arrayLayers, format } = image.info;
+  const name = Object.entries(Format).find(([, v]) => v === format)?.[0] as keyof typeof Format;
+  return extent.width * extent.height * extent.depth * arrayLayers * FORMAT_TEXEL_BYTES[name];
+}
+
+function aspectOf(image: GpuImage): number {
+  return image.info.format === Format.D32_SFLOAT ? 0x2 : 0x1; // DEPTH : COLOR
+}
+
+/**
+ * @internal Checks a range of `buffer`; returns offset and size.
+ *
+ * @category Vulkan objects
+ */
+export function checkRange(buffer: GpuBuffer, r: Range = {}): { offset: bigint; size: bigint } {
+  const offset = BigInt(r.offset ?? 0);
+  const size = r.size === undefined ? buffer.size - offset : BigInt(r.size);
+  if (offset < 0n || size <= 0n || offset + size > buffer.size) {
+    throw new RangeError(`range: offset ${offset} and size ${size} do not fit in ${buffer.label}`);
+  }
+  return { offset, size };
+}
+
+function flags<N extends string>(
+  table: Record<N, number>,
+  v: Flags<N> | undefined,
+  what: string,
+): number {
+  if (v === undefined) return 0;
+  return flagMask(table, typeof v === "string" ? [v] : v as readonly N[] | number, what);
+}
+
+function family(f: QueueFamilyRef | undefined): number {
+  if (f === undefined || f === "ignored") return QUEUE_FAMILY_IGNORED;
+  if (f === "external") return QUEUE_FAMILY_EXTERNAL;
+  if (!Number.isInteger(f) || f < 0) {
+    throw new RangeError(`queue family: ${f} is not an index`);
+  }
+  return f;
+}
+
+/**
+ * Records commands into a {@linkcode CommandBuffer}; valid only inside `record`'s callback.
+ *
+ * @example
+ * ```ts
+ * cmd.record((r) => {
+ *   r.fill(buffer, 0xdeadbeef);
+ *   r.release(buffer); // to another device, after the fill
+ * });
+ * ```
+ *
+ * @category Vulkan objects
+ */
+export class Recorder {
+  readonly #cmd: CommandBuffer;
+  #open = true;
+
+  /** @internal Made by {@linkcode CommandBuffer.record}. */
+  constructor(cmd: CommandBuffer) {
+    this.#cmd = cmd;
+  }
+
+  /** Fills a range of `dst` (offset and size multiples of 4) with the 32-bit `value`. */
+  fill(dst: GpuBuffer, value: number, range: Range = {}): this {
+    const h = this.#buffer(dst, "TRANSFER_DST");
+    const { offset, size } = checkRange(dst, range);
+    if (offset % 4n || (range.size !== undefined && size % 4n)) {
+      throw new RangeError(`fill: offset ${offset} and size ${size} must be multiples of 4`);
+    }
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`fill: value must be a uint32, got ${value}`);
+    }
+    vk().vkCmdFillBuffer(this.#handle, h, offset, range.size === undefined ? WHOLE : size, value);
+    return this;
+  }
+
+  /** Copies bytes from `src` to `dst` (ranges in one buffer must not overlap). */
+  copy(src: GpuBuffer, dst: GpuBuffer, region: CopyRegion = {}): this {
+    const hs = this.#buffer(src, "TRANSFER_SRC");
+    const hd = this.#buffer(dst, "TRANSFER_DST");
+    const s = checkRange(src, { offset: region.srcOffset, size: region.size });
+    const t = checkRange(dst, { offset: region.dstOffset, size: s.size });
+    if (src === dst && s.offset < t.offset + s.size && t.offset < s.offset + s.size) {
+      throw new RangeError(
+        `copy: the source [${s.offset}, +${s.size}) and destination [${t.offset}, +${s.size}) overlap in ${src.label}`,
+      );
+    }
+    using arena = new Arena();
+    const r = encode(
+      VkBufferCopy,
+      { srcOffset: s.offset, dstOffset: t.offset, size: s.size },
+      arena,
+    );
+    vk().vkCmdCopyBuffer(this.#handle, hs, hd, 1, r.bytes);
+    return this;
+  }
+
+  /** Records one buffer memory barrier (`vkCmdPipelineBarrier`). */
+  barrier(b: BufferBarrier): this {
+    const h = this.#buffer(b.buffer);
+    const { offset, size } = checkRange(b.buffer, b.range);
+    using arena = new Arena();
+    const barrier = encode(VkBufferMemoryBarrier, {
+      srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
+      dstAccessMask: flags(Access, b.dstAccess, "dstAccess"),
+      srcQueueFamilyIndex: family(b.srcQueueFamily),
+      dstQueueFamilyIndex: family(b.dstQueueFamily),
+      buffer: h,
+      offset,
+      size: b.range?.size === undefined ? WHOLE : size,
+    }, arena);
+    return this.#pipelineBarrier("barrier", b, barrier.bytes, null);
+  }
+
+  /**
+   * Releases `buffer` to another device or API (to `VK_QUEUE_FAMILY_EXTERNAL`), after the
+   * writes of `srcStage` (default: transfer writes). Signal a semaphore after it.
+   */
+  release(
+    buffer: GpuBuffer,
+    options: { srcStage?: Flags<PipelineStageName>; srcAccess?: Flags<AccessName> } = {},
+  ): this {
+    return this.barrier({
+      buffer,
+      srcStage: options.srcStage ?? "TRANSFER",
+      srcAccess: options.srcAccess ?? "TRANSFER_WRITE",
+      dstStage: "BOTTOM_OF_PIPE",
+      srcQueueFamily: this.#cmd.queueFamily,
+      dstQueueFamily: "external",
+    });
+  }
+
+  /**
+   * Acquires `buffer` from another device or API (from `VK_QUEUE_FAMILY_EXTERNAL`) for the
+   * accesses of `dstStage` (default: transfer reads and writes). Wait on a semaphore before it.
+   */
+  acquire(
+    buffer: GpuBuffer,
+    options: { dstStage?: Flags<PipelineStageName>; dstAccess?: Flags<AccessName> } = {},
+  ): this {
+    return this.barrier({
+      buffer,
+      srcStage: "TOP_OF_PIPE",
+      dstStage: options.dstStage ?? "TRANSFER",
+      dstAccess: options.dstAccess ?? ["TRANSFER_READ", "TRANSFER_WRITE"],
+      srcQueueFamily: "external",
+      dstQueueFamily: this.#cmd.queueFamily,
+    });
+  }
+
+  /** Records one image memory barrier over the whole image (`vkCmdPipelineBarrier`). */
+  imageBarrier(b: ImageBarrier): this {
+    const h = this.#image(b.image);
+    // A transfer layout needs the matching usage (VUID-VkImageMemoryBarrier-oldLayout-01212/01213).
+    for (const layout of [b.oldLayout, b.newLayout]) {
+      if (layout === "TRANSFER_SRC_OPTIMAL") this.#image(b.image, "TRANSFER_SRC");
+      if (layout === "TRANSFER_DST_OPTIMAL") this.#image(b.image, "TRANSFER_DST");
+    }
+    using arena = new Arena();
+    const barrier = encode(VkImageMemoryBarrier, {
+      srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
+      dstAccessMask: flags(Access, b.dstAccess, "dstAccess"),
+      oldLayout: enumValue(ImageLayout, b.oldLayout, "oldLayout"),
+      newLayout: enumValue(ImageLayout, b.newLayout, "newLayout"),
+      srcQueueFamilyIndex: family(b.srcQueueFamily),
+      dstQueueFamilyIndex: family(b.dstQueueFamily),
+      image: h,
+      subresourceRange: {
+        aspectMask: aspectOf(b.image),
+        baseMipLevel: 0,
+        levelCount: b.image.info.mipLevels,
+        baseArrayLayer: 0,
+        layerCount: b.image.info.arrayLayers,
+      },
+    }, arena);
+    return this.#pipelineBarrier("imageBarrier", b, null, barrier.bytes);
+  }
+
+  /**
+   * Copies {@linkcode imageBytes} bytes of `buffer` (tightly packed texels from `bufferOffset`)
+   * into mip level 0, every layer, of `image`, which is in `layout` (default
+   * `TRANSFER_DST_OPTIMAL`: transition it first with {@linkcode Recorder.imageBarrier}).
+   */
+  copyBufferToImage(
+    buffer: GpuBuffer,
+    image: GpuImage,
+    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
+  ): this {
+    return this.#copyImage("to image", buffer, image, options);
+  }
+
+  /**
+   * Copies mip level 0, every layer, of `image` (in `layout`, default `TRANSFER_SRC_OPTIMAL`)
+   * into `buffer` at `bufferOffset`, tightly packed ({@linkcode imageBytes} bytes).
+   */
+  copyImageToBuffer(
+    image: GpuImage,
+    buffer: GpuBuffer,
+    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
+  ): this {
+    return this.#copyImage("to buffer", buffer, image, options);
+  }
+
+  #copyImage(
+    direction: "to image" | "to buffer",
+    buffer: GpuBuffer,
+    image: GpuImage,
+    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName },
+  ): this {
+    const toImage = direction === "to image";
+    const hb = this.#buffer(buffer, toImage ? "TRANSFER_SRC" : "TRANSFER_DST");
+    const hi = this.#image(image, toImage ? "TRANSFER_DST" : "TRANSFER_SRC");
+    const layout = enumValue(
+      ImageLayout,
+      options.layout ?? (toImage ? "TRANSFER_DST_OPTIMAL" : "TRANSFER_SRC_OPTIMAL"),
+      "layout",
+    );
+    using arena = new Arena();
+    const region = this.#imageRegion(buffer, image, options.bufferOffset, arena);
+    if (toImage) vk().vkCmdCopyBufferToImage(this.#handle, hb, hi, layout, 1, region);
+    else vk().vkCmdCopyImageToBuffer(this.#handle, hi, layout, hb, 1, region);
+    return this;
+  }
+
+  /** One `vkCmdPipelineBarrier` with a buffer or an image barrier, between `b`'s stages. */
+  #pipelineBarrier(
+    what: string,
+    b: { srcStage: Flags<PipelineStageName>; dstStage: Flags<PipelineStageName> },
+    buffer: Uint8Array | null,
+    image: Uint8Array | null,
+  ): this {
+    const srcStage = flags(PipelineStage, b.srcStage, "srcStage");
+    const dstStage = flags(PipelineStage, b.dstStage, "dstStage");
+    if (!srcStage || !dstStage) {
+      throw new RangeError(`${what}: srcStage and dstStage are required`);
+    }
+    vk().vkCmdPipelineBarrier(
+      this.#handle,
+      srcStage,
+      dstStage,
+      0,
+      0,
+      null,
+      buffer ? 1 : 0,
+      buffer,
+      image ? 1 : 0,
+      image,
+    );
+    return this;
+  }
+
+  #imageRegion(
+    buffer: GpuBuffer,
+    image: GpuImage,
+    bufferOffset: number | bigint | undefined,
+    arena: Arena,
+  ): Uint8Array {
+    const bytes = BigInt(imageBytes(image));
+    const { offset } = checkRange(buffer, { offset: bufferOffset ?? 0, size: bytes });
+    return encode(VkBufferImageCopy, {
+      bufferOffset: offset,
+      bufferRowLength: 0,
+      bufferImageHeight: 0,
+      imageSubresource: {
+        aspectMask: aspectOf(image),
+        mipLevel: 0,
+        baseArrayLayer: 0,
+        layerCount: image.info.arrayLayers,
+      },
+      imageOffset: { x: 0, y: 0, z: 0 },
+      imageExtent: image.info.extent,
+    }, arena).bytes;
+  }
+
+  /** Makes transfer writes to `buffer` visible to the host (map it after the submission). */
+  hostRead(buffer: GpuBuffer, range?: Range): this {
+    return this.barrier({
+      buffer,
+      range,
+      srcStage: "TRANSFER",
+      srcAccess: "TRANSFER_WRITE",
+      dstStage: "HOST",
+      dstAccess: "HOST_READ",
+    });
+  }
+
+  /** @internal Ends recording: later calls throw. */
+  close(): void {
+    this.#open = false;
+  }
+
+  get #handle(): Pointer {
+    if (!this.#open) {
+      throw new Error("Recorder used outside CommandBuffer.record's callback");
+    }
+    return this.#cmd.handle;
+  }
+
+  #image(i: GpuImage, usage?: keyof typeof ImageUsage): bigint {
+    return this.#usable(i, "an image", i.info.usage, usage, usage && ImageUsage[usage]);
+  }
+
+  #buffer(b: GpuBuffer, usage?: keyof typeof BufferUsage): bigint {
+    return this.#usable(b, "a buffer", b.usage, usage, usage && BufferUsage[usage]);
+  }
+
+  /** The handle of `r`, a buffer or image of this device, bound, with usage `bit` (if any). */
+  #usable(
+    r: GpuBuffer | GpuImage,
+    what: string,
+    usage: number,
+    name: string | undefined,
+    bit: number | undefined,
+  ): bigint {
+    const h = r.live;
+    if (r.device !== this.#cmd.device) {
+      throw new ShareError(
+        "WRONG_DEVICE",
+        `${r.label} belongs to ${r.device.label}, not to ${this.#cmd.device.label}: import its memory into ${what} of this device`,
+      );
+    }
+    if (!r.memory) throw new RangeError(`${r.label} is not bound to memory`);
+    if (bit !== undefined && !(usage & bit)) {
+      throw new RangeError(`${r.label} was created without ${name} usage`);
+    }
+    return h;
+  }
+}
+
+/**
+ * Options of {@linkcode CommandBuffer.record}.
+ *
+ * @category Vulkan objects
+ */
+export interface RecordOptions {
+  /**
+   * Recorded for one submission (`ONE_TIME_SUBMIT`); default false: it can be submitted again,
+   * also while an earlier submission of it runs (`SIMULTANEOUS_USE`).
+   */
+  oneTime?: boolean;
+}
+
+/**
+ * A primary command buffer and its command pool, on the device's queue family.
+ *
+ * @example
+ * ```ts
+ * using cmd = CommandBuffer.create(device).record((r) => r.fill(buffer, 7));
+ * device.queue().submit({ commandBuffers: [cmd], fence });
+ * ```
+ *
+ * @category Vulkan objects
+ */
+export class CommandBuffer extends Resource {
+  /** The device. */
+  readonly device: Device;
+  /** The VkCommandBuffer. */
+  readonly handle: Pointer;
+  /** The queue family it is for. */
+  readonly queueFamily: number;
+  /** `CommandBuffer 0x... of Device "..."`, for messages. */
+  readonly label: string;
+  readonly #pool: bigint;
+  #executable = false;
+  #oneTime = false;
+  #submittedOnce = false;
+  #lastUse: Submission | null = null;
+
+  private constructor(device: Device, pool: bigint, handle: Pointer) {
+    super();
+    this.device = device;
+    this.#pool = pool;
+    this.handle = handle;
+    this.queueFamily = device.queueFamily;
+    this.label = `CommandBuffer 0x${rt.address(handle).toString(16)} of ${device.label}`;
+    this.adopt(device);
+  }
+
+  /** Creates a command pool on the device's queue family and one primary command buffer. */
+  static create(device: Device): CommandBuffer {
+    const d = device.live;
+    const name = device.physicalDevice.name;
+    using arena = new Arena();
+    const out = out64();
+    check(
+      vk().vkCreateCommandPool(
+        d,
+        encode(VkCommandPoolCreateInfo, {
+          flags: RESET_COMMAND_BUFFER,
+          queueFamilyIndex: device.queueFamily,
+        }, arena).bytes,
+        null,
+        out,
+      ),
+      "vkCreateCommandPool",
+      { device: name },
+    );
+    const pool = out[0];
+    const r = vk().vkAllocateCommandBuffers(
+      d,
+      encode(
+        VkCommandBufferAllocateInfo,
+        { commandPool: pool, level: 0, commandBufferCount: 1 },
+        arena,
+      ).bytes,
+      out,
+    );
+    if (r < 0) vk().vkDestroyCommandPool(d, pool, null);
+    check(r, "vkAllocateCommandBuffers", { device: name });
+    return new CommandBuffer(device, pool, rt.pointer(out[0]));
+  }
+
+  /** Whether it holds a complete recording that can be submitted. */
+  get executable(): boolean {
+    return this.#executable && !(this.#oneTime && this.#submittedOnce);
+  }
+
+  /**
+   * Records commands with `fn` (replacing what it held). Refused while a submission of it that
+   * vkshare can see (through a fence or a timeline signal) has not finished; when vkshare cannot
+   * tell, the queue is waited for first. If `fn` throws, nothing can be submitted until the next
+   * complete recording.
+   */
+  record(fn: (r: Recorder) => void, options: RecordOptions = {}): this {
+    this.alive();
+    const last = this.#lastUse;
+    if (last && last.done() === false) {
+      throw new ShareError(
+        "IN_USE",
+        `${this.label} is still running (its last submission has not finished): wait for its fence or semaphore before recording it again`,
+      );
+    }
+    if (last && !last.settle()) {
+      throw new ShareError(
+        "IN_USE",
+        `${this.label}: its last submission did not finish within ${SETTLE_MS} ms, so it cannot be recorded again`,
+      );
+    }
+    const name = this.device.physicalDevice.name;
+    this.#executable = false;
+    using arena = new Arena();
+    check(
+      vk().vkBeginCommandBuffer(
+        this.handle,
+        encode(VkCommandBufferBeginInfo, {
+          flags: options.oneTime ? ONE_TIME_SUBMIT : SIMULTANEOUS_USE,
+        }, arena).bytes,
+      ),
+      "vkBeginCommandBuffer",
+      { device: name },
+    );
+    const r = new Recorder(this);
+    let ok = false;
+    try {
+      fn(r);
+      ok = true;
+    } finally {
+      r.close();
+      const e = vk().vkEndCommandBuffer(this.handle);
+      if (ok) check(e, "vkEndCommandBuffer", { device: name });
+    }
+    this.#executable = true;
+    this.#oneTime = options.oneTime ?? false;
+    this.#submittedOnce = false;
+    return this;
+  }
+
+  /** @internal Checks that it can be submitted. */
+  checkSubmit(): void {
+    if (!this.executable) {
+      throw new ShareError(
+        "NOT_EXECUTABLE",
+        this.#executable
+          ? `${this.label} was recorded for one submission and has been submitted: record it again`
+          : `${this.label} holds no complete recording: record it first`,
+      );
+    }
+  }
+
+  /** @internal A submission runs it. */
+  submitted(sub: Submission): void {
+    this.#lastUse = sub;
+    this.#submittedOnce = true;
+  }
+
+  /** Waits for its last submission (if not known finished), then destroys the pool. */
+  protected destroy(): void {
+    if (this.#lastUse && !this.#lastUse.settle()) return warnLeak(this.label);
+    vk().vkDestroyCommandPool(this.device.handle, this.#pool, null);
+  }
+}

@@ -1,0 +1,768 @@
+/**
+ * `DeviceMemory`: exportable allocations, fd export (OPAQUE_FD, DMA_BUF) with a serialisable
+ * descriptor, import into another VkDevice or process, host-pointer import, dedicated
+ * allocations, and mapping as a Uint8Array.
+ *
+ * The drivers accept many invalid imports silently (../shared/DRIVERS.md): vkshare checks every
+ * rule it can before the call, imports through a close-on-exec dup, and after a failed import
+ * tells whether the device still allocates.
+ *
+ * @module
+ */
+import {
+  enumValue,
+  flagMask,
+  flagNames,
+  Format,
+  type FormatName,
+  handleTypeMask,
+  ImageTiling,
+  type ImageTilingName,
+  MemoryHandleType,
+  type MemoryHandleTypeName,
+  MemoryProperty,
+  type MemoryPropertyName,
+} from "../core/enums.ts";
+import { check, ImportError, ShareError } from "../core/errors.ts";
+import { out64, outInt, positiveSize } from "../core/out_params.ts";
+import { Resource } from "../core/resource.ts";
+import { Arena, encode, link } from "../ffi/layout.ts";
+import { rt } from "../ffi/runtime.ts";
+import type { Pointer } from "../ffi/types.ts";
+import {
+  VK_EXT_external_memory_dma_buf,
+  VK_EXT_external_memory_host,
+  VK_KHR_external_memory_fd,
+} from "../ffi/vk_commands.ts";
+import {
+  VkExportMemoryAllocateInfo,
+  VkImportMemoryFdInfoKHR,
+  VkImportMemoryHostPointerInfoEXT,
+  VkMemoryAllocateInfo,
+  VkMemoryDedicatedAllocateInfo,
+  VkMemoryFdPropertiesKHR,
+  VkMemoryGetFdInfoKHR,
+  VkMemoryHostPointerPropertiesEXT,
+} from "../ffi/vk_structs.ts";
+import { vk } from "../ffi/vulkan.ts";
+import {
+  externalBufferProperties,
+  externalImageFormatProperties,
+  type ExternalMemoryCapability,
+} from "../share/capabilities.ts";
+import {
+  type DedicatedTarget,
+  DESCRIPTOR_VERSION,
+  type MemoryDescriptor,
+} from "../share/descriptor.ts";
+import type { MemoryExport } from "../share/execute.ts";
+import { executeImport, finishExport } from "../share/execute.ts";
+import { type ExportKind, exportKindOf } from "../share/export_kind.ts";
+import type { OwnedFd } from "../share/fd.ts";
+import {
+  chooseMemoryType,
+  type ImporterFacts,
+  type MemoryTargetFacts,
+  planImport,
+  planOrThrow,
+  requireExternal,
+} from "../share/plan.ts";
+import type { Device } from "../vulkan/device.ts";
+import type { HostAllocation } from "./host_allocation.ts";
+
+/**
+ * What memory is allocated for, imported for, or dedicated to: a buffer or an image
+ * (`GpuBuffer`, `GpuImage`), as the memory sees it.
+ *
+ * @category Memory
+ */
+export interface MemoryTarget {
+  /** Its device. */
+  readonly device: Device;
+  /** The VkBuffer or VkImage. */
+  readonly handle: bigint;
+  /** For messages. */
+  readonly label: string;
+  /** What it needs of its memory. */
+  readonly requirements: {
+    size: bigint;
+    memoryTypeBits: number;
+    requiresDedicated: boolean;
+    prefersDedicated: boolean;
+  };
+  /** The external handle types it was created with, by name. */
+  readonly externalHandleTypeNames: readonly string[];
+  /** The memory it is bound to, or null. */
+  readonly memory: unknown;
+  /** Throws when it was disposed. */
+  assertAlive(): void;
+  /** Its plain description (what a dedicated export names). */
+  describe(): DedicatedTarget;
+  /** Binds it to `memory`. */
+  bind(memory: DeviceMemory): void;
+}
+
+/**
+ * Options of {@linkcode DeviceMemory.allocate}.
+ *
+ * @category Memory
+ */
+export interface AllocateOptions {
+  /**
+   * A buffer or image to allocate for and bind to: size, memory types and capability queries
+   * come from it.
+   */
+  for?: MemoryTarget;
+  /** Size in bytes (default: what `for` needs; required without it). */
+  size?: number | bigint;
+  /** Handle types it can be exported as (`VkExportMemoryAllocateInfo`); default none. */
+  exportAs?: readonly MemoryHandleTypeName[] | MemoryHandleTypeName;
+  /** Property flags the memory type must have (default none: the first allowed type). */
+  properties?: readonly MemoryPropertyName[];
+  /** An explicit memory type index (checked against what is allowed). */
+  memoryTypeIndex?: number;
+  /**
+   * A dedicated allocation for `for` (default: when the driver or the capability requires it,
+   * or the driver prefers it).
+   */
+  dedicated?: boolean;
+}
+
+/**
+ * Options of {@linkcode DeviceMemory.importFd}.
+ *
+ * @category Memory
+ */
+export interface ImportOptions {
+  /** A buffer or image to bind the imported memory to (required for dedicated exports). */
+  for?: MemoryTarget;
+  /**
+   * The memory type (OPAQUE_FD: must equal the exporter's; DMA_BUF: must be among those
+   * vkGetMemoryFdPropertiesKHR allows). Default: the descriptor's, or for DMA_BUF the first
+   * allowed type with `properties`.
+   */
+  memoryTypeIndex?: number;
+  /** DMA_BUF: property flags the chosen memory type must have. */
+  properties?: readonly MemoryPropertyName[];
+}
+
+/**
+ * Options of {@linkcode DeviceMemory.importHostPointer}.
+ *
+ * @category Memory
+ */
+export interface HostImportOptions {
+  /** A buffer or image to bind it to (created with `external: "HOST_ALLOCATION"`). */
+  for?: MemoryTarget;
+  /** Property flags the memory type must have. */
+  properties?: readonly MemoryPropertyName[];
+}
+
+/** The capability of handle type `t` for `target` (none: a transfer buffer). */
+function capabilityFor(
+  device: Device,
+  t: MemoryHandleTypeName,
+  target: MemoryTarget | undefined,
+): ExternalMemoryCapability {
+  const pd = device.physicalDevice;
+  const d = target?.describe();
+  if (d?.kind === "image") {
+    const name = <T extends Record<string, number>>(table: T, v: number) =>
+      Object.keys(table).find((k) => table[k] === v) as keyof T & string;
+    return externalImageFormatProperties(pd, {
+      handleType: t,
+      format: name(Format, d.format) as FormatName,
+      tiling: name(ImageTiling, d.tiling) as Exclude<ImageTilingName, "DRM_FORMAT_MODIFIER">,
+      usage: d.usage,
+      flags: d.flags,
+    });
+  }
+  return externalBufferProperties(pd, {
+    handleType: t,
+    usage: d?.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"],
+    flags: d?.flags ?? 0,
+  });
+}
+
+/**
+ * What the import plan needs to know of `device` as an importer of memory for `target`. What its
+ * own exports are is learned from its first export, or from a 4 KiB exportable allocation made to
+ * find out (null when it cannot export them).
+ */
+function importerFacts(device: Device, target: MemoryTarget | undefined): ImporterFacts {
+  const pd = device.physicalDevice;
+  const ids = pd.ids;
+  return {
+    api: "vulkan",
+    name: pd.name,
+    deviceUUID: ids.deviceUUID,
+    driverUUID: ids.driverUUID,
+    capability: (t) => capabilityFor(device, t as MemoryHandleTypeName, target),
+    exportKind: (key): ExportKind | null =>
+      exportKindOf(device, key, () => {
+        const t = key.slice("memory:".length) as MemoryHandleTypeName;
+        using m = DeviceMemory.allocate(device, { size: 4096, exportAs: t });
+        m.exportFd(t)[Symbol.dispose]();
+      }),
+    memoryTypes: pd.memoryTypes,
+    fdMemoryTypeBits: (n) => {
+      const ext = device.extension(VK_KHR_external_memory_fd);
+      using arena = new Arena();
+      const props = encode(VkMemoryFdPropertiesKHR, {}, arena);
+      const r = ext.vkGetMemoryFdPropertiesKHR(
+        device.live,
+        MemoryHandleType.DMA_BUF,
+        n,
+        props.bytes,
+      );
+      check(r, "vkGetMemoryFdPropertiesKHR", { device: pd.name, handleType: "DMA_BUF", fd: n });
+      return props.decode().memoryTypeBits;
+    },
+  };
+}
+
+/** What the import plan needs to know of the buffer or image imported memory is bound to. */
+function targetFacts(device: Device, target: MemoryTarget): MemoryTargetFacts {
+  target.assertAlive();
+  return {
+    label: target.label,
+    sameDevice: target.device === device,
+    bound: target.memory !== null,
+    description: target.describe(),
+    requirements: target.requirements,
+    externalHandleTypes: target.externalHandleTypeNames,
+  };
+}
+
+/** Allocates `info` on `device`; on failure, throws a VkError with `details`. */
+function allocateRaw(
+  device: Device,
+  info: Uint8Array,
+  details: Record<string, unknown>,
+): bigint {
+  const out = out64();
+  check(vk().vkAllocateMemory(device.live, info, null, out), "vkAllocateMemory", details);
+  return out[0];
+}
+
+/**
+ * Allocates imported memory; when the driver refuses, throws an ImportError that says whether
+ * the device still allocates.
+ */
+function allocateImport(
+  device: Device,
+  info: Uint8Array,
+  details: Record<string, unknown>,
+  memoryTypeIndex: number,
+): bigint {
+  const out = out64();
+  const instance = device.physicalDevice.instance;
+  const mark = instance.messageMark;
+  const r = vk().vkAllocateMemory(device.live, info, null, out);
+  if (r !== 0) {
+    const reports = instance.expectedSince(mark);
+    const still = canary(device, memoryTypeIndex);
+    throw new ImportError("vkAllocateMemory", r, details, still, "allocates", reports);
+  }
+  return out[0];
+}
+
+/** A 4 KiB canary allocation: does the device still allocate? */
+function canary(device: Device, memoryTypeIndex: number): boolean {
+  using arena = new Arena();
+  const info = encode(VkMemoryAllocateInfo, { allocationSize: 4096, memoryTypeIndex }, arena);
+  const out = out64();
+  const r = vk().vkAllocateMemory(device.handle, info.bytes, null, out);
+  if (r !== 0) return false;
+  vk().vkFreeMemory(device.handle, out[0], null);
+  return true;
+}
+
+/**
+ * A VkDeviceMemory: allocated (optionally exportable, optionally dedicated), or imported from an
+ * fd or a host pointer. Dispose it (or its device) to free it.
+ *
+ * @example
+ * ```ts
+ * using buffer = GpuBuffer.create(device, { size: 65536, external: "OPAQUE_FD" });
+ * using memory = DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD" });
+ * using exp = memory.exportFd("OPAQUE_FD");
+ * using other = GpuBuffer.create(device2, { size: 65536, external: "OPAQUE_FD" });
+ * using imported = DeviceMemory.importFd(device2, exp.fd, exp.descriptor, { for: other });
+ * ```
+ *
+ * @category Memory
+ */
+export class DeviceMemory extends Resource {
+  /** The device. */
+  readonly device: Device;
+  /** The VkDeviceMemory. */
+  readonly handle: bigint;
+  /** `allocationSize` in bytes. */
+  readonly size: bigint;
+  /** Its memory type index. */
+  readonly memoryTypeIndex: number;
+  /** Handle types it can be exported as (0 when not exportable). */
+  readonly exportHandleTypes: number;
+  /** The handle type it was imported as, or null when it was allocated here. */
+  readonly importedAs: number | null;
+  /** The buffer or image it is dedicated to, or null. */
+  readonly dedicatedTo: MemoryTarget | null;
+  /** `Memory 0x... (65536 bytes, type 2) of Device "..."`, for messages. */
+  readonly label: string;
+  #host: HostAllocation | ArrayBufferView | null;
+  #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
+
+  private constructor(
+    device: Device,
+    handle: bigint,
+    size: bigint,
+    memoryTypeIndex: number,
+    exportHandleTypes: number,
+    importedAs: number | null,
+    dedicatedTo: MemoryTarget | null,
+    host: HostAllocation | ArrayBufferView | null = null,
+  ) {
+    super();
+    this.device = device;
+    this.handle = handle;
+    this.size = size;
+    this.memoryTypeIndex = memoryTypeIndex;
+    this.exportHandleTypes = exportHandleTypes;
+    this.importedAs = importedAs;
+    this.dedicatedTo = dedicatedTo;
+    this.#host = host;
+    if (host && "retain" in host) host.retain(this);
+    this.label = `Memory 0x${handle.toString(16)} (${size} bytes, type ${memoryTypeIndex}${
+      importedAs ? `, imported ${flagNames(MemoryHandleType, importedAs)[0]}` : ""
+    }) of ${device.label}`;
+    this.adopt(device);
+  }
+
+  /**
+   * Allocates memory, exportable as `exportAs`, for (and bound to) `for` when given. The handle
+   * types are checked against the capability query for that buffer or image; a dedicated
+   * allocation is made when the capability or the driver requires it.
+   */
+  static allocate(device: Device, options: AllocateOptions): DeviceMemory {
+    const target = options?.for;
+    const pd = device.physicalDevice;
+    device.assertAlive();
+    checkTarget(device, target);
+    const exportMask = handleTypeMask(options.exportAs, "exportAs");
+    const wanted = flagMask(MemoryProperty, options.properties ?? [], "properties");
+    const size = options.size !== undefined
+      ? positiveSize(options.size, "size")
+      : target
+      ? target.requirements.size
+      : positiveSize(options.size, "size");
+    if (target && size < target.requirements.size) {
+      throw new ShareError(
+        "SIZE_MISMATCH",
+        `${target.label} needs ${target.requirements.size} bytes; size is ${size}`,
+        target.requirements.size,
+        size,
+      );
+    }
+
+    let dedicatedNeeded = target?.requirements.requiresDedicated ?? false;
+    for (const t of flagNames(MemoryHandleType, exportMask) as MemoryHandleTypeName[]) {
+      const cap = capabilityFor(device, t, target);
+      if (!cap.exportable) {
+        throw new ShareError(
+          "HANDLE_TYPE_UNSUPPORTED",
+          `${pd.name} cannot export ${t} memory${target ? ` for ${target.label}` : ""}${
+            cap.unsupported ? ` (${cap.unsupported})` : cap.importable ? " (import only)" : ""
+          }`,
+          "exportable",
+          cap,
+        );
+      }
+      if (cap.dedicatedOnly) dedicatedNeeded = true;
+      if (target) requireExternal(targetNames(target), t);
+      device.extension(VK_KHR_external_memory_fd);
+    }
+    const dedicated = options.dedicated
+      ?? (dedicatedNeeded || (target?.requirements.prefersDedicated ?? false));
+    if (dedicated && !target) {
+      throw new ShareError("DEDICATED_REQUIRED", "a dedicated allocation needs `for`");
+    }
+    if (!dedicated && dedicatedNeeded) {
+      throw new ShareError(
+        "DEDICATED_REQUIRED",
+        `${target!.label} needs a dedicated allocation (the driver or the handle type requires it)`,
+      );
+    }
+    const bits = target ? target.requirements.memoryTypeBits : (1 << pd.memoryTypes.length) - 1;
+    const type = chooseMemoryType(
+      pd.name,
+      pd.memoryTypes,
+      bits,
+      wanted,
+      options.memoryTypeIndex,
+      target?.label ?? "this allocation",
+    );
+
+    using arena = new Arena();
+    const chain = [];
+    if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
+    if (dedicated) {
+      const isImage = "info" in target!;
+      chain.push(link(VkMemoryDedicatedAllocateInfo, {
+        image: isImage ? target!.handle : 0n,
+        buffer: isImage ? 0n : target!.handle,
+      }));
+    }
+    const info = encode(VkMemoryAllocateInfo, {
+      pNext: chain,
+      allocationSize: size,
+      memoryTypeIndex: type,
+    }, arena);
+    const handle = allocateRaw(device, info.bytes, {
+      device: pd.name,
+      size,
+      memoryTypeIndex: type,
+      exportAs: flagNames(MemoryHandleType, exportMask),
+      dedicated,
+    });
+    const mem = new DeviceMemory(
+      device,
+      handle,
+      size,
+      type,
+      exportMask,
+      null,
+      dedicated ? target! : null,
+    );
+    return bindOrFree(mem, target);
+  }
+
+  /**
+   * Imports memory from an fd (OPAQUE_FD or DMA_BUF) described by `descriptor`, binding it to
+   * `for` when given. Every rule vkshare can check is checked first (UUIDs, size, memory type,
+   * dedicated target, that the fd is open, not consumed, and of the exporter's kind). On success
+   * the fd is consumed (an {@linkcode OwnedFd} is marked so; a raw number is closed); on failure
+   * the caller's fd is still open and usable, and an {@linkcode ImportError} says whether the
+   * device still allocates.
+   */
+  static importFd(
+    device: Device,
+    fd: OwnedFd | number,
+    descriptor: MemoryDescriptor,
+    options: ImportOptions = {},
+  ): DeviceMemory {
+    device.assertAlive();
+    const target = options.for;
+    const plan = planOrThrow(planImport({
+      object: "memory",
+      importer: importerFacts(device, target),
+      ...(target ? { target: targetFacts(device, target) } : {}),
+      fd,
+      descriptor,
+      options,
+    }));
+    const t = plan.handleType as "OPAQUE_FD" | "DMA_BUF";
+    device.extension(VK_KHR_external_memory_fd);
+    if (t === "DMA_BUF") device.extension(VK_EXT_external_memory_dma_buf);
+    const details = {
+      device: device.physicalDevice.name,
+      handleType: t,
+      fd: plan.fd,
+      size: plan.size,
+      memoryTypeIndex: plan.memoryTypeIndex,
+      dedicated: plan.dedicated ?? "no",
+    };
+    const handle = executeImport(fd, plan, device.label, (dup) => {
+      using arena = new Arena();
+      const chain = [link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup })];
+      if (plan.dedicated) {
+        const isImage = plan.dedicated === "image";
+        chain.push(link(VkMemoryDedicatedAllocateInfo, {
+          image: isImage ? target!.handle : 0n,
+          buffer: isImage ? 0n : target!.handle,
+        }));
+      }
+      const info = encode(VkMemoryAllocateInfo, {
+        pNext: chain,
+        allocationSize: plan.size,
+        memoryTypeIndex: plan.memoryTypeIndex,
+      }, arena);
+      return allocateImport(device, info.bytes, details, plan.memoryTypeIndex);
+    });
+    const mem = new DeviceMemory(
+      device,
+      handle,
+      BigInt(plan.size),
+      plan.memoryTypeIndex,
+      0,
+      MemoryHandleType[t],
+      plan.dedicated ? target! : null,
+    );
+    return bindOrFree(mem, target);
+  }
+
+  /**
+   * Imports host memory (VK_EXT_external_memory_host): a {@linkcode HostAllocation}, or any
+   * ArrayBufferView whose address and length are multiples of the device's
+   * `minImportedHostPointerAlignment`. The host memory is kept alive as long as this memory.
+   */
+  static importHostPointer(
+    device: Device,
+    host: HostAllocation | ArrayBufferView,
+    options: HostImportOptions = {},
+  ): DeviceMemory {
+    const pd = device.physicalDevice;
+    device.assertAlive();
+    const ext = device.extension(VK_EXT_external_memory_host);
+    const target = options.for;
+    checkTarget(device, target);
+    let pointer: Pointer;
+    let size: bigint;
+    let label: string;
+    if (ArrayBuffer.isView(host)) {
+      if (host.byteLength === 0) throw new RangeError("host: an empty view cannot be imported");
+      pointer = rt.pointerOf(host);
+      size = BigInt(host.byteLength);
+      label = `${host.constructor.name} at 0x${rt.address(pointer).toString(16)}`;
+    } else {
+      pointer = host.pointer;
+      size = host.size;
+      label = host.label;
+    }
+    const address = rt.address(pointer);
+    const align = pd.minImportedHostPointerAlignment ?? 4096n;
+    if (address % align !== 0n || size % align !== 0n) {
+      throw new ShareError(
+        "ALIGNMENT",
+        `${label}: address 0x${
+          address.toString(16)
+        } and size ${size} must both be multiples of ${pd.name}'s minImportedHostPointerAlignment ${align}`,
+        align,
+        { address, size },
+      );
+    }
+    const cap = capabilityFor(device, "HOST_ALLOCATION", target);
+    if (!cap.importable) {
+      throw new ShareError(
+        "HANDLE_TYPE_UNSUPPORTED",
+        `${pd.name} cannot import HOST_ALLOCATION memory${
+          cap.unsupported ? ` (${cap.unsupported})` : ""
+        }`,
+      );
+    }
+    if (target) requireExternal(targetNames(target), "HOST_ALLOCATION");
+    if (target && target.requirements.size > size) {
+      throw new ShareError(
+        "SIZE_MISMATCH",
+        `${target.label} needs ${target.requirements.size} bytes; ${label} has ${size}`,
+        target.requirements.size,
+        size,
+      );
+    }
+    using arena = new Arena();
+    const props = encode(VkMemoryHostPointerPropertiesEXT, {}, arena);
+    check(
+      ext.vkGetMemoryHostPointerPropertiesEXT(
+        device.live,
+        MemoryHandleType.HOST_ALLOCATION,
+        pointer,
+        props.bytes,
+      ),
+      "vkGetMemoryHostPointerPropertiesEXT",
+      { device: pd.name, address },
+    );
+    const hostBits = props.decode().memoryTypeBits;
+    const bits = hostBits & (target?.requirements.memoryTypeBits ?? 0xffffffff);
+    const type = chooseMemoryType(
+      pd.name,
+      pd.memoryTypes,
+      bits,
+      flagMask(MemoryProperty, options.properties ?? [], "properties"),
+      undefined,
+      `${label} (vkGetMemoryHostPointerPropertiesEXT allows 0x${hostBits.toString(16)})`,
+    );
+    const info = encode(VkMemoryAllocateInfo, {
+      pNext: [link(VkImportMemoryHostPointerInfoEXT, {
+        handleType: MemoryHandleType.HOST_ALLOCATION,
+        pHostPointer: address,
+      })],
+      allocationSize: size,
+      memoryTypeIndex: type,
+    }, arena);
+    const handle = allocateImport(device, info.bytes, {
+      device: pd.name,
+      handleType: "HOST_ALLOCATION",
+      address,
+      size,
+      memoryTypeIndex: type,
+    }, type);
+    const mem = new DeviceMemory(
+      device,
+      handle,
+      size,
+      type,
+      0,
+      MemoryHandleType.HOST_ALLOCATION,
+      null,
+      host,
+    );
+    return bindOrFree(mem, target);
+  }
+
+  /** The VkDeviceMemory, after checking it is alive. */
+  get live(): bigint {
+    this.alive();
+    return this.handle;
+  }
+
+  /** The property flags of its memory type, by name. */
+  get properties(): string[] {
+    return this.device.physicalDevice.memoryTypes[this.memoryTypeIndex].flags;
+  }
+
+  /** The descriptor an importer needs for an export as `handleType`. */
+  descriptor(handleType: MemoryHandleTypeName, fdKindName?: string): MemoryDescriptor {
+    const pd = this.device.physicalDevice;
+    const ids = pd.ids;
+    return {
+      version: DESCRIPTOR_VERSION,
+      handleType,
+      size: Number(this.size),
+      memoryTypeIndex: this.memoryTypeIndex,
+      memoryProperties: this.properties,
+      dedicated: this.dedicatedTo ? this.dedicatedTo.describe() : null,
+      deviceUUID: ids.deviceUUID,
+      driverUUID: ids.driverUUID,
+      deviceName: pd.name,
+      ...(fdKindName ? { fdKind: fdKindName } : {}),
+    };
+  }
+
+  /**
+   * Exports the memory as a new fd (`vkGetMemoryFdKHR`): each call gives a new fd. The fd is
+   * close-on-exec and closes on dispose unless an import consumes it or it is released.
+   */
+  exportFd(handleType: MemoryHandleTypeName = "OPAQUE_FD"): MemoryExport {
+    const h = this.live;
+    const t = enumValue(MemoryHandleType, handleType, "handleType");
+    if (!(this.exportHandleTypes & t)) {
+      throw new ShareError(
+        "NOT_EXPORTABLE",
+        `${this.label} was ${
+          this.importedAs ? "imported" : "allocated"
+        } without ${handleType} in exportAs (it is exportable as [${
+          flagNames(MemoryHandleType, this.exportHandleTypes).join(", ")
+        }])`,
+        handleType,
+        flagNames(MemoryHandleType, this.exportHandleTypes),
+      );
+    }
+    const ext = this.device.extension(VK_KHR_external_memory_fd);
+    using arena = new Arena();
+    const info = encode(VkMemoryGetFdInfoKHR, { memory: h, handleType: t }, arena);
+    const out = outInt();
+    out[0] = -1;
+    check(ext.vkGetMemoryFdKHR(this.device.live, info.bytes, out), "vkGetMemoryFdKHR", {
+      device: this.device.physicalDevice.name,
+      handleType,
+      size: this.size,
+    });
+    return finishExport(out[0], {
+      call: "vkGetMemoryFdKHR",
+      success: "VK_SUCCESS",
+      label: this.label,
+      handleType,
+      learn: { device: this.device, key: `memory:${handleType}` },
+      describe: (kind) => this.descriptor(handleType, kind),
+    }) as MemoryExport;
+  }
+
+  /**
+   * Maps the whole memory and returns its bytes (cached: every call returns the same view).
+   * The memory type must be host-visible and host-coherent. The view is detached when the memory
+   * is unmapped or disposed, so it can never read unmapped memory.
+   */
+  map(): Uint8Array {
+    const h = this.live;
+    if (this.#mapped) return this.#mapped.bytes;
+    const flags = this.device.physicalDevice.memoryTypes[this.memoryTypeIndex].propertyFlags;
+    const need = MemoryProperty.HOST_VISIBLE | MemoryProperty.HOST_COHERENT;
+    if ((flags & need) !== need) {
+      throw new ShareError(
+        "NOT_HOST_VISIBLE",
+        `${this.label} is [${
+          this.properties.join(", ")
+        }]: map() needs HOST_VISIBLE and HOST_COHERENT memory (copy through a Transfer instead)`,
+        ["HOST_VISIBLE", "HOST_COHERENT"],
+        this.properties,
+      );
+    }
+    if (this.size > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new RangeError(`${this.label} is too large to map`);
+    }
+    const out = out64();
+    check(
+      vk().vkMapMemory(
+        this.device.live,
+        h,
+        0n,
+        0xffff_ffff_ffff_ffffn,
+        0,
+        new Uint8Array(out.buffer),
+      ),
+      "vkMapMemory",
+      { device: this.device.physicalDevice.name, size: this.size },
+    );
+    const buffer = rt.view(rt.pointer(out[0]), Number(this.size));
+    this.#mapped = { buffer, bytes: new Uint8Array(buffer) };
+    return this.#mapped.bytes;
+  }
+
+  /** Whether it is mapped. */
+  get mapped(): boolean {
+    return this.#mapped !== null;
+  }
+
+  /** Unmaps it (idempotent): the view returned by map() becomes detached (length 0). */
+  unmap(): void {
+    if (!this.#mapped) return;
+    this.#mapped.buffer.transfer(0);
+    this.#mapped = null;
+    vk().vkUnmapMemory(this.device.handle, this.handle);
+  }
+
+  /** Unmaps, frees the memory, and releases the host allocation it was imported from. */
+  protected destroy(): void {
+    this.unmap();
+    vk().vkFreeMemory(this.device.handle, this.handle, null);
+    const host = this.#host;
+    this.#host = null;
+    if (host && "release" in host) host.release(this);
+  }
+}
+
+function bindOrFree(mem: DeviceMemory, target: MemoryTarget | undefined): DeviceMemory {
+  if (!target) return mem;
+  try {
+    target.bind(mem);
+  } catch (e) {
+    mem[Symbol.dispose]();
+    throw e;
+  }
+  return mem;
+}
+
+function targetNames(t: MemoryTarget) {
+  return { label: t.label, externalHandleTypes: t.externalHandleTypeNames };
+}
+
+function checkTarget(device: Device, target: MemoryTarget | undefined): void {
+  if (!target) return;
+  target.assertAlive();
+  if (target.device !== device) {
+    throw new ShareError("WRONG_DEVICE", `${target.label} belongs to another device`);
+  }
+  if (target.memory) {
+    throw new ShareError("ALREADY_BOUND", `${target.label} is already bound to memory`);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * `HostAllocation`: page-aligned host memory (an anonymous mmap) for
+ * VK_EXT_external_memory_host. It stays mapped while any Vulkan memory imported from it lives,
+ * even after it is disposed.
+ *
+ * @module
+ */
+import { ErrnoError } from "../core/errors.ts";
+import { positiveSize } from "../core/out_params.ts";
+import { errno, libc, MAP_PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "../ffi/libc.ts";
+import { rt } from "../ffi/runtime.ts";
+import type { Pointer } from "../ffi/types.ts";
+
+const PAGE = 4096n;
+
+/**
+ * Page-aligned host memory that JavaScript reads and writes as {@linkcode HostAllocation.bytes}.
+ *
+ * @example
+ * ```ts
+ * using host = HostAllocation.create(65536);
+ * host.bytes.fill(7);
+ * ```
+ *
+ * @category Memory
+ */
+export class HostAllocation implements Disposable {
+  /** The address of the first byte (page-aligned). */
+  readonly address: bigint;
+  /** Its size in bytes (a multiple of `alignment`). */
+  readonly size: bigint;
+  /** `Host allocation 0x... (65536 bytes)`, for messages. */
+  readonly label: string;
+  #pointer: Pointer;
+  #buffer: ArrayBuffer;
+  #bytes: Uint8Array;
+  #users = new Set<object>();
+  #disposed = false;
+  #unmapped = false;
+
+  private constructor(pointer: Pointer, size: bigint) {
+    this.#pointer = pointer;
+    this.address = rt.address(pointer);
+    this.size = size;
+    this.#buffer = rt.view(pointer, Number(size));
+    this.#bytes = new Uint8Array(this.#buffer);
+    this.label = `Host allocation 0x${this.address.toString(16)} (${size} bytes)`;
+  }
+
+  /**
+   * Maps `size` bytes, rounded up to a multiple of `alignment` (default 4096, the page size;
+   * pass the device's `minImportedHostPointerAlignment`).
+   */
+  static create(size: number | bigint, alignment: number | bigint = PAGE): HostAllocation {
+    const bytes = positiveSize(size, "size");
+    const a = BigInt(alignment);
+    if (a <= 0n || (a & (a - 1n)) !== 0n) {
+      throw new RangeError(`alignment: expected a power of two, got ${a}`);
+    }
+    const step = a > PAGE ? a : PAGE;
+    const n = (bytes + step - 1n) / step * step;
+    // mmap returns page-aligned addresses; a larger alignment is reached by over-mapping.
+    const p = libc().mmap(null, n, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0n);
+    if (rt.address(p) === 0xffff_ffff_ffff_ffffn || p === null) {
+      throw new ErrnoError("mmap", errno(), `${n} bytes`);
+    }
+    if (rt.address(p) % a !== 0n) {
+      libc().munmap(p, n);
+      throw new RangeError(`alignment: ${a} is larger than mmap's page alignment`);
+    }
+    return new HostAllocation(p, n);
+  }
+
+  /** The bytes; detached (length 0) after dispose. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Whether it was disposed. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** @internal The pointer, for an import. Throws after dispose. */
+  get pointer(): Pointer {
+    if (this.#disposed) throw new Error(`${this.label} was used after dispose`);
+    return this.#pointer;
+  }
+
+  /** @internal Keeps the mapping alive for `user` (imported memory) until released. */
+  retain(user: object): void {
+    this.#users.add(user);
+  }
+
+  /** @internal Releases a user; unmaps once disposed and unused. */
+  release(user: object): void {
+    this.#users.delete(user);
+    this.#maybeUnmap();
+  }
+
+  #maybeUnmap(): void {
+    if (!this.#disposed || this.#users.size > 0 || this.#unmapped) return;
+    this.#unmapped = true;
+    libc().munmap(this.#pointer, this.size);
+  }
+
+  /** Detaches {@linkcode HostAllocation.bytes}; unmaps now, or when the last import is freed. */
+  [Symbol.dispose](): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#buffer.transfer(0); // detach: JS can no longer read the mapping
+    this.#bytes = new Uint8Array(0);
+    this.#maybeUnmap();
+  }
+}

@@ -1,0 +1,658 @@
+/**
+ * What a device can share: external memory for buffers and images, external semaphores (binary
+ * and timeline) and fences, per handle type, decoded into named flags; and the whole matrix in
+ * one call as a plain JSON-able object.
+ *
+ * @module
+ */
+import {
+  BufferCreateFlag,
+  type BufferCreateFlagName,
+  BufferUsage,
+  type BufferUsageName,
+  enumValue,
+  ExternalMemoryFeature,
+  ExternalSyncFeature,
+  FenceHandleType,
+  type FenceHandleTypeName,
+  flagMask,
+  flagNames,
+  Format,
+  type FormatName,
+  ImageCreateFlag,
+  type ImageCreateFlagName,
+  ImageTiling,
+  type ImageTilingName,
+  ImageType,
+  type ImageTypeName,
+  ImageUsage,
+  type ImageUsageName,
+  MemoryHandleType,
+  type MemoryHandleTypeName,
+  SemaphoreHandleType,
+  type SemaphoreHandleTypeName,
+  SemaphoreType,
+  type SemaphoreTypeName,
+} from "../core/enums.ts";
+import { check } from "../core/errors.ts";
+import { Arena, encode, link } from "../ffi/layout.ts";
+import {
+  VkExternalBufferProperties,
+  VkExternalFenceProperties,
+  VkExternalImageFormatProperties,
+  VkExternalSemaphoreProperties,
+  VkImageFormatProperties2,
+  VkPhysicalDeviceExternalBufferInfo,
+  VkPhysicalDeviceExternalFenceInfo,
+  VkPhysicalDeviceExternalImageFormatInfo,
+  VkPhysicalDeviceExternalSemaphoreInfo,
+  VkPhysicalDeviceImageFormatInfo2,
+  VkSemaphoreTypeCreateInfo,
+} from "../ffi/vk_structs.ts";
+import { vk } from "../ffi/vulkan.ts";
+import type { PhysicalDevice } from "../vulkan/instance.ts";
+
+/**
+ * The device extension a memory handle type needs, for the POSIX handle types.
+ *
+ * @category Capabilities
+ */
+export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, string>> = {
+  OPAQUE_FD: "VK_KHR_external_memory_fd",
+  DMA_BUF: "VK_EXT_external_memory_dma_buf",
+  HOST_ALLOCATION: "VK_EXT_external_memory_host",
+  HOST_MAPPED_FOREIGN_MEMORY: "VK_EXT_external_memory_host",
+};
+
+/**
+ * The device extension a semaphore handle type needs.
+ *
+ * @category Capabilities
+ */
+export const SEMAPHORE_HANDLE_EXTENSION: Partial<Record<SemaphoreHandleTypeName, string>> = {
+  OPAQUE_FD: "VK_KHR_external_semaphore_fd",
+  SYNC_FD: "VK_KHR_external_semaphore_fd",
+};
+
+/**
+ * The device extension a fence handle type needs.
+ *
+ * @category Capabilities
+ */
+export const FENCE_HANDLE_EXTENSION: Partial<Record<FenceHandleTypeName, string>> = {
+  OPAQUE_FD: "VK_KHR_external_fence_fd",
+  SYNC_FD: "VK_KHR_external_fence_fd",
+};
+
+/**
+ * What a device can do with memory of one handle type (`VkExternalMemoryProperties`).
+ *
+ * @category Capabilities
+ */
+export interface ExternalMemoryCapability {
+  /** The handle type asked about. */
+  handleType: MemoryHandleTypeName;
+  /** Memory of this handle type can be exported. */
+  exportable: boolean;
+  /** Memory of this handle type can be imported. */
+  importable: boolean;
+  /** Exported or imported memory must be a dedicated allocation. */
+  dedicatedOnly: boolean;
+  /** Handle types that can be exported together with this one from the same allocation. */
+  compatibleHandleTypes: string[];
+  /** Handle types that memory imported from this one can be exported as. */
+  exportFromImportedHandleTypes: string[];
+  /** Why it is not supported, when the device lacks the extension the handle type needs. */
+  unsupported?: string;
+}
+
+/**
+ * What a device can do with a semaphore or fence of one handle type.
+ *
+ * @category Capabilities
+ */
+export interface ExternalSyncCapability {
+  /** Can be exported. */
+  exportable: boolean;
+  /** Can be imported. */
+  importable: boolean;
+  /** Handle types that can be exported together with this one. */
+  compatibleHandleTypes: string[];
+  /** Handle types an object imported from this one can be exported as. */
+  exportFromImportedHandleTypes: string[];
+  /** Why it is not supported, when the device lacks the extension or feature. */
+  unsupported?: string;
+}
+
+function memoryCapability(
+  handleType: MemoryHandleTypeName,
+  p: {
+    externalMemoryFeatures: number;
+    compatibleHandleTypes: number;
+    exportFromImportedHandleTypes: number;
+  },
+): ExternalMemoryCapability {
+  const f = p.externalMemoryFeatures;
+  return {
+    handleType,
+    exportable: (f & ExternalMemoryFeature.EXPORTABLE) !== 0,
+    importable: (f & ExternalMemoryFeature.IMPORTABLE) !== 0,
+    dedicatedOnly: (f & ExternalMemoryFeature.DEDICATED_ONLY) !== 0,
+    compatibleHandleTypes: flagNames(MemoryHandleType, p.compatibleHandleTypes),
+    exportFromImportedHandleTypes: flagNames(MemoryHandleType, p.exportFromImportedHandleTypes),
+  };
+}
+
+// A physical device's answers to these queries cannot change: each query is asked of the driver
+// once, and its answer kept (frozen) per physical device. The inputs are still checked each call.
+const answers = new WeakMap<PhysicalDevice, Map<string, unknown>>();
+
+/** The answer kept for `key` on `pd`, or `ask()`'s, kept (frozen) for the next time. */
+function remembered<T>(pd: PhysicalDevice, key: string, ask: () => T): T {
+  let m = answers.get(pd);
+  if (!m) answers.set(pd, m = new Map());
+  let v = m.get(key) as T | undefined;
+  if (v === undefined) m.set(key, v = deepFreeze(ask()));
+  return v;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** Why handle type `t` cannot be used on `pd` (its extension is missing), or undefined. */
+function missingExtension<T extends string>(
+  pd: PhysicalDevice,
+  table: Partial<Record<T, string>>,
+  t: T,
+): string | undefined {
+  const ext = table[t];
+  if (ext === undefined) return `${t} is not a handle type of this platform`;
+  return pd.hasExtension(ext) ? undefined : `no ${ext}`;
+}
+
+function unsupportedMemory(t: MemoryHandleTypeName, why: string): ExternalMemoryCapability {
+  return {
+    handleType: t,
+    exportable: false,
+    importable: false,
+    dedicatedOnly: false,
+    compatibleHandleTypes: [],
+    exportFromImportedHandleTypes: [],
+    unsupported: why,
+  };
+}
+
+/**
+ * A buffer usage for an external buffer query.
+ *
+ * @category Capabilities
+ */
+export interface BufferQuery {
+  /** The memory handle type. */
+  handleType: MemoryHandleTypeName;
+  /** The buffer usage (default: transfer source and destination). */
+  usage?: readonly BufferUsageName[] | number;
+  /** The buffer create flags (default none). */
+  flags?: readonly BufferCreateFlagName[] | number;
+}
+
+/**
+ * `vkGetPhysicalDeviceExternalBufferProperties`: can buffers with this usage share memory of
+ * this handle type?
+ *
+ * @example
+ * ```ts
+ * const cap = externalBufferProperties(pd, { handleType: "OPAQUE_FD", usage: ["STORAGE_BUFFER"] });
+ * if (cap.exportable) {}
+ * ```
+ *
+ * @category Capabilities
+ */
+export function externalBufferProperties(
+  pd: PhysicalDevice,
+  query: BufferQuery,
+): ExternalMemoryCapability {
+  // The same query as the last one (a loop asks the same question): its answer, with no other
+  // work than comparing the names.
+  const l = lastBufferQuery;
+  if (
+    l && l.pd === pd && l.handleType === query.handleType && sameFlags(l.usage, query.usage)
+    && sameFlags(l.flags, query.flags)
+  ) {
+    pd.live;
+    return l.answer;
+  }
+  const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
+  const usage = flagMask(BufferUsage, query.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage");
+  const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
+  const h = pd.live;
+  const key = `buffer ${handleType} ${usage} ${flags}`;
+  const answer = remembered(pd, key, () => {
+    const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
+    if (why) return unsupportedMemory(query.handleType, why);
+    using arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalBufferInfo, { flags, usage, handleType }, arena);
+    const props = encode(VkExternalBufferProperties, {}, arena);
+    vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
+    return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
+  });
+  lastBufferQuery = {
+    pd,
+    handleType: query.handleType,
+    usage: Array.isArray(query.usage) ? [...query.usage] : query.usage,
+    flags: Array.isArray(query.flags) ? [...query.flags] : query.flags,
+    answer,
+  };
+  return answer;
+}
+
+let lastBufferQuery: {
+  pd: PhysicalDevice;
+  handleType: string;
+  usage: BufferQuery["usage"];
+  flags: BufferQuery["flags"];
+  answer: ExternalMemoryCapability;
+} | undefined;
+
+/** Whether two flag arguments (names, a mask, or none) are the same. */
+function sameFlags(
+  a: readonly string[] | number | undefined,
+  b: readonly string[] | number | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * An image for an external image format query.
+ *
+ * @category Capabilities
+ */
+export interface ImageQuery {
+  /** The memory handle type. */
+  handleType: MemoryHandleTypeName;
+  /** The format (default `R8G8B8A8_UNORM`). */
+  format?: FormatName;
+  /** The image type (default `2D`). */
+  type?: ImageTypeName;
+  /** The tiling (default `OPTIMAL`). */
+  tiling?: ImageTilingName;
+  /** The usage (default sampled, transfer source and destination). */
+  usage?: readonly ImageUsageName[] | number;
+  /** Create flags (default none). */
+  flags?: readonly ImageCreateFlagName[] | number;
+}
+
+/**
+ * What a device can do with an image of a given format, tiling and usage, shared externally.
+ *
+ * @category Capabilities
+ */
+export interface ExternalImageCapability extends ExternalMemoryCapability {
+  /** Whether the driver supports the format/tiling/usage with this handle type at all. */
+  supported: boolean;
+  /** The largest extent, when supported. */
+  maxExtent?: { width: number; height: number; depth: number };
+  /** The most mip levels, when supported. */
+  maxMipLevels?: number;
+  /** The most array layers, when supported. */
+  maxArrayLayers?: number;
+  /** The largest resource size in bytes, when supported. */
+  maxResourceSize?: bigint;
+}
+
+/**
+ * `vkGetPhysicalDeviceImageFormatProperties2` with an external handle type. An unsupported
+ * combination (VK_ERROR_FORMAT_NOT_SUPPORTED) is a value: `supported: false`.
+ *
+ * @example
+ * ```ts
+ * const cap = externalImageFormatProperties(pd, { handleType: "OPAQUE_FD", format: "R8G8B8A8_UNORM" });
+ * cap.supported && cap.exportable;
+ * ```
+ *
+ * @category Capabilities
+ */
+export function externalImageFormatProperties(
+  pd: PhysicalDevice,
+  query: ImageQuery,
+): ExternalImageCapability {
+  const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
+  const format = enumValue(Format, query.format ?? "R8G8B8A8_UNORM", "format");
+  const type = enumValue(ImageType, query.type ?? "2D", "type");
+  const tiling = enumValue(ImageTiling, query.tiling ?? "OPTIMAL", "tiling");
+  const usage = flagMask(
+    ImageUsage,
+    query.usage ?? ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
+    "usage",
+  );
+  const flags = flagMask(ImageCreateFlag, query.flags ?? [], "flags");
+  const h = pd.live;
+  const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
+  if (why) return { ...unsupportedMemory(query.handleType, why), supported: false };
+  if (query.tiling === "DRM_FORMAT_MODIFIER") {
+    throw new RangeError(
+      "tiling: DRM_FORMAT_MODIFIER queries need a modifier list (not supported)",
+    );
+  }
+  using arena = new Arena();
+  const info = encode(VkPhysicalDeviceImageFormatInfo2, {
+    pNext: [link(VkPhysicalDeviceExternalImageFormatInfo, { handleType })],
+    format,
+    type,
+    tiling,
+    usage,
+    flags,
+  }, arena);
+  const props = encode(VkImageFormatProperties2, {
+    pNext: [link(VkExternalImageFormatProperties)],
+  }, arena);
+  const r = vk().vkGetPhysicalDeviceImageFormatProperties2!(h, info.bytes, props.bytes);
+  if (r === -11) { // VK_ERROR_FORMAT_NOT_SUPPORTED
+    return {
+      ...unsupportedMemory(query.handleType, "VK_ERROR_FORMAT_NOT_SUPPORTED"),
+      supported: false,
+    };
+  }
+  check(r, "vkGetPhysicalDeviceImageFormatProperties2", {
+    device: pd.name,
+    handleType: query.handleType,
+    format: query.format ?? "R8G8B8A8_UNORM",
+  });
+  const p = props.decode().imageFormatProperties;
+  return {
+    ...memoryCapability(
+      query.handleType,
+      props.chained(VkExternalImageFormatProperties).externalMemoryProperties,
+    ),
+    supported: true,
+    maxExtent: p.maxExtent,
+    maxMipLevels: p.maxMipLevels,
+    maxArrayLayers: p.maxArrayLayers,
+    maxResourceSize: p.maxResourceSize,
+  };
+}
+
+function syncCapability(
+  table: Record<string, number>,
+  p: { exportFromImportedHandleTypes: number; compatibleHandleTypes: number },
+  features: number,
+): ExternalSyncCapability {
+  return {
+    exportable: (features & ExternalSyncFeature.EXPORTABLE) !== 0,
+    importable: (features & ExternalSyncFeature.IMPORTABLE) !== 0,
+    compatibleHandleTypes: flagNames(table, p.compatibleHandleTypes),
+    exportFromImportedHandleTypes: flagNames(table, p.exportFromImportedHandleTypes),
+  };
+}
+
+function unsupportedSync(why: string): ExternalSyncCapability {
+  return {
+    exportable: false,
+    importable: false,
+    compatibleHandleTypes: [],
+    exportFromImportedHandleTypes: [],
+    unsupported: why,
+  };
+}
+
+/**
+ * `vkGetPhysicalDeviceExternalSemaphoreProperties` for a binary or timeline semaphore.
+ *
+ * @example
+ * ```ts
+ * externalSemaphoreProperties(pd, { handleType: "OPAQUE_FD", semaphoreType: "timeline" });
+ * ```
+ *
+ * @category Capabilities
+ */
+export function externalSemaphoreProperties(
+  pd: PhysicalDevice,
+  query: { handleType: SemaphoreHandleTypeName; semaphoreType?: SemaphoreTypeName },
+): ExternalSyncCapability & {
+  handleType: SemaphoreHandleTypeName;
+  semaphoreType: SemaphoreTypeName;
+} {
+  const handleType = enumValue(SemaphoreHandleType, query.handleType, "handleType");
+  const semaphoreType = query.semaphoreType ?? "binary";
+  const typeValue = enumValue(SemaphoreType, semaphoreType, "semaphoreType");
+  const h = pd.live;
+  const key = `semaphore ${handleType} ${typeValue}`;
+  return remembered(pd, key, () => {
+    const base = { handleType: query.handleType, semaphoreType };
+    const why = missingExtension(pd, SEMAPHORE_HANDLE_EXTENSION, query.handleType);
+    if (why) return { ...base, ...unsupportedSync(why) };
+    if (semaphoreType === "timeline" && !pd.timelineSemaphores) {
+      return { ...base, ...unsupportedSync("no timelineSemaphore feature") };
+    }
+    using arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalSemaphoreInfo, {
+      pNext: semaphoreType === "timeline"
+        ? [link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue: 0 })]
+        : [],
+      handleType,
+    }, arena);
+    const props = encode(VkExternalSemaphoreProperties, {}, arena);
+    vk().vkGetPhysicalDeviceExternalSemaphoreProperties!(h, info.bytes, props.bytes);
+    const p = props.decode();
+    return {
+      ...base,
+      ...syncCapability(SemaphoreHandleType, p, p.externalSemaphoreFeatures),
+    };
+  });
+}
+
+/**
+ * `vkGetPhysicalDeviceExternalFenceProperties`.
+ *
+ * @example
+ * ```ts
+ * externalFenceProperties(pd, { handleType: "SYNC_FD" }).exportable;
+ * ```
+ *
+ * @category Capabilities
+ */
+export function externalFenceProperties(
+  pd: PhysicalDevice,
+  query: { handleType: FenceHandleTypeName },
+): ExternalSyncCapability & { handleType: FenceHandleTypeName } {
+  const handleType = enumValue(FenceHandleType, query.handleType, "handleType");
+  const h = pd.live;
+  const key = `fence ${handleType}`;
+  return remembered(pd, key, () => {
+    const base = { handleType: query.handleType };
+    const why = missingExtension(pd, FENCE_HANDLE_EXTENSION, query.handleType);
+    if (why) return { ...base, ...unsupportedSync(why) };
+    using arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalFenceInfo, { handleType }, arena);
+    const props = encode(VkExternalFenceProperties, {}, arena);
+    vk().vkGetPhysicalDeviceExternalFenceProperties!(h, info.bytes, props.bytes);
+    const p = props.decode();
+    return { ...base, ...syncCapability(FenceHandleType, p, p.externalFenceFeatures) };
+  });
+}
+
+/**
+ * The handle types, usages and formats {@linkcode capabilityMatrix} asks about.
+ *
+ * @category Capabilities
+ */
+export interface MatrixOptions {
+  /** Memory handle types (default OPAQUE_FD, DMA_BUF, HOST_ALLOCATION). */
+  memoryHandleTypes?: readonly MemoryHandleTypeName[];
+  /** Buffer usages (default: transfer; storage; uniform; vertex and index). */
+  bufferUsages?: readonly (readonly BufferUsageName[])[];
+  /** Buffer create flag sets (default: none). */
+  bufferFlags?: readonly (readonly BufferCreateFlagName[])[];
+  /** Image formats (default R8G8B8A8_UNORM, R32_SFLOAT). */
+  imageFormats?: readonly FormatName[];
+  /** Image tilings (default OPTIMAL, LINEAR). */
+  imageTilings?: readonly ImageTilingName[];
+  /** Image usages (default: sampled; color attachment; storage; each with transfer). */
+  imageUsages?: readonly (readonly ImageUsageName[])[];
+}
+
+/**
+ * The whole sharing matrix of one device, as plain JSON-able data.
+ *
+ * @category Capabilities
+ */
+export interface CapabilityMatrix {
+  /** Who the device is. */
+  device: {
+    index: number;
+    name: string;
+    type: string;
+    vendor: string;
+    vendorId: number;
+    deviceId: number;
+    apiVersion: string;
+    driverVersion: string;
+    driverName: string | null;
+    driverInfo: string | null;
+    deviceUUID: string;
+    driverUUID: string;
+    deviceLUID: string | null;
+  };
+  /** Which external extensions the device offers. */
+  extensions: Record<string, boolean>;
+  /** Host pointer import: the alignment, or null without VK_EXT_external_memory_host. */
+  hostPointer: { minImportedHostPointerAlignment: number } | null;
+  /** Whether timeline semaphores are supported. */
+  timelineSemaphores: boolean;
+  /** One row per handle type × usage × flags. */
+  buffers: (ExternalMemoryCapability & { usage: string[]; flags: string[] })[];
+  /** One row per handle type × format × tiling × usage. */
+  images: (Omit<ExternalImageCapability, "maxResourceSize"> & {
+    format: string;
+    tiling: string;
+    usage: string[];
+    maxResourceSize?: string;
+  })[];
+  /** One row per handle type × semaphore type. */
+  semaphores: (ExternalSyncCapability & { handleType: string; semaphoreType: string })[];
+  /** One row per handle type. */
+  fences: (ExternalSyncCapability & { handleType: string })[];
+}
+
+/**
+ * Every external capability of a device in one call: buffers, images, semaphores, fences, host
+ * pointers, identity. The result is plain data (`JSON.stringify` works on it).
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create();
+ * const m = capabilityMatrix(instance.physicalDevices()[0]);
+ * console.log(JSON.stringify(m, null, 2));
+ * ```
+ *
+ * @category Capabilities
+ */
+export function capabilityMatrix(
+  pd: PhysicalDevice,
+  options: MatrixOptions = {},
+): CapabilityMatrix {
+  const memoryTypes = options.memoryHandleTypes ?? ["OPAQUE_FD", "DMA_BUF", "HOST_ALLOCATION"];
+  const bufferUsages = options.bufferUsages ?? [
+    ["TRANSFER_SRC", "TRANSFER_DST"],
+    ["STORAGE_BUFFER", "TRANSFER_SRC", "TRANSFER_DST"],
+    ["UNIFORM_BUFFER", "TRANSFER_DST"],
+    ["VERTEX_BUFFER", "INDEX_BUFFER", "TRANSFER_DST"],
+  ];
+  const bufferFlags = options.bufferFlags ?? [[]];
+  const formats = options.imageFormats ?? ["R8G8B8A8_UNORM", "R32_SFLOAT"];
+  const tilings = options.imageTilings ?? ["OPTIMAL", "LINEAR"];
+  const imageUsages = options.imageUsages ?? [
+    ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
+    ["COLOR_ATTACHMENT", "TRANSFER_SRC", "TRANSFER_DST"],
+    ["STORAGE", "TRANSFER_SRC", "TRANSFER_DST"],
+  ];
+
+  const buffers: CapabilityMatrix["buffers"] = [];
+  for (const handleType of memoryTypes) {
+    for (const usage of bufferUsages) {
+      for (const flags of bufferFlags) {
+        buffers.push({
+          ...externalBufferProperties(pd, { handleType, usage, flags }),
+          usage: [...usage],
+          flags: [...flags],
+        });
+      }
+    }
+  }
+  const images: CapabilityMatrix["images"] = [];
+  for (const handleType of memoryTypes) {
+    if (handleType === "HOST_ALLOCATION" || handleType === "HOST_MAPPED_FOREIGN_MEMORY") continue;
+    for (const format of formats) {
+      for (const tiling of tilings) {
+        for (const usage of imageUsages) {
+          const { maxResourceSize, ...c } = externalImageFormatProperties(pd, {
+            handleType,
+            format,
+            tiling,
+            usage,
+          });
+          images.push({
+            ...c,
+            format,
+            tiling,
+            usage: [...usage],
+            ...(maxResourceSize === undefined ? {} : { maxResourceSize: String(maxResourceSize) }),
+          });
+        }
+      }
+    }
+  }
+  const semaphores: CapabilityMatrix["semaphores"] = [];
+  for (const handleType of ["OPAQUE_FD", "SYNC_FD"] as const) {
+    for (const semaphoreType of ["binary", "timeline"] as const) {
+      semaphores.push(externalSemaphoreProperties(pd, { handleType, semaphoreType }));
+    }
+  }
+  const fences = (["OPAQUE_FD", "SYNC_FD"] as const).map((handleType) =>
+    externalFenceProperties(pd, { handleType })
+  );
+  const align = pd.minImportedHostPointerAlignment;
+  const extensions: Record<string, boolean> = {};
+  for (
+    const e of [
+      "VK_KHR_external_memory_fd",
+      "VK_EXT_external_memory_dma_buf",
+      "VK_EXT_external_memory_host",
+      "VK_KHR_external_semaphore_fd",
+      "VK_KHR_external_fence_fd",
+      "VK_KHR_dedicated_allocation",
+    ]
+  ) extensions[e] = pd.hasExtension(e);
+  return {
+    device: {
+      index: pd.index,
+      name: pd.name,
+      type: pd.type,
+      vendor: pd.vendorName,
+      vendorId: pd.vendorId,
+      deviceId: pd.deviceId,
+      apiVersion: pd.apiVersionString,
+      driverVersion: pd.driverVersionString,
+      driverName: pd.driverName,
+      driverInfo: pd.driverInfo,
+      deviceUUID: pd.deviceUUID,
+      driverUUID: pd.driverUUID,
+      deviceLUID: pd.deviceLUID,
+    },
+    extensions,
+    hostPointer: align === null ? null : { minImportedHostPointerAlignment: Number(align) },
+    timelineSemaphores: pd.timelineSemaphores,
+    buffers,
+    images,
+    semaphores,
+    fences,
+  };
+}

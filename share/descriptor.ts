@@ -1,0 +1,326 @@
+/**
+ * Descriptors: what an importer needs to know about an export, as plain, versioned JSON. Memory
+ * and sync (semaphore, fence) descriptors are defined here, with their one shape check: a field
+ * that is unknown, missing or of the wrong type is refused with a BAD_DESCRIPTOR that names it,
+ * and what passes is a plain copy (each field read once), so that a getter cannot pass the checks
+ * with one value and hand the driver another.
+ *
+ * @module
+ */
+import type { MemoryHandleTypeName, SemaphoreTypeName } from "../core/enums.ts";
+import { MemoryHandleType } from "../core/enums.ts";
+import { ShareError, show } from "../core/errors.ts";
+
+/**
+ * The version of {@linkcode MemoryDescriptor} this vkshare writes and reads.
+ *
+ * @example
+ * ```ts
+ * if (descriptor.version !== DESCRIPTOR_VERSION) console.log("another vkshare wrote it");
+ * ```
+ *
+ * @category Memory
+ */
+export const DESCRIPTOR_VERSION = 1;
+
+/**
+ * The version of {@linkcode SyncDescriptor} this vkshare writes and reads.
+ *
+ * @example
+ * ```ts
+ * if (descriptor.version !== SYNC_DESCRIPTOR_VERSION) console.log("another vkshare wrote it");
+ * ```
+ *
+ * @category Synchronization
+ */
+export const SYNC_DESCRIPTOR_VERSION = 1;
+
+/**
+ * The description of a buffer or image that dedicated memory is bound to.
+ *
+ * @category Memory
+ */
+export type DedicatedTarget =
+  | {
+    kind: "buffer";
+    size: number;
+    usage: number;
+    flags: number;
+    externalHandleTypes: number;
+  }
+  | {
+    kind: "image";
+    imageType: number;
+    format: number;
+    extent: { width: number; height: number; depth: number };
+    mipLevels: number;
+    arrayLayers: number;
+    tiling: number;
+    usage: number;
+    flags: number;
+    externalHandleTypes: number;
+  };
+
+/**
+ * What an importer needs to know about exported memory, as plain JSON: produced by
+ * `DeviceMemory.exportFd` (and `CudaMemory.exportFd`), checked by every memory import.
+ *
+ * @category Memory
+ */
+export interface MemoryDescriptor {
+  /** {@linkcode DESCRIPTOR_VERSION}. */
+  version: number;
+  /** The handle type of the fd. */
+  handleType: MemoryHandleTypeName;
+  /** `allocationSize` in bytes. */
+  size: number;
+  /** The exporter's memory type index (an OPAQUE_FD import must use the same). */
+  memoryTypeIndex: number;
+  /** The property flags of that memory type, by name (informative). */
+  memoryProperties: string[];
+  /** The buffer or image the memory is dedicated to, or null for a plain allocation. */
+  dedicated: DedicatedTarget | null;
+  /** The exporting device's deviceUUID. */
+  deviceUUID: string;
+  /** The exporting device's driverUUID. */
+  driverUUID: string;
+  /** The exporting device's name (for messages). */
+  deviceName: string;
+  /** What the exported fd refers to (`memfd`, `/dev/nvidiactl`, `dmabuf`), when known. */
+  fdKind?: string;
+}
+
+/**
+ * The fd handle types of semaphores and fences.
+ *
+ * @category Synchronization
+ */
+export type SyncHandleTypeName = "OPAQUE_FD" | "SYNC_FD";
+
+/**
+ * What an importer needs to know about an exported semaphore or fence, as plain JSON: produced
+ * by `exportFd`, checked by `importFd`.
+ *
+ * @category Synchronization
+ */
+export interface SyncDescriptor {
+  /** {@linkcode SYNC_DESCRIPTOR_VERSION}. */
+  version: number;
+  /** What was exported. */
+  object: "semaphore" | "fence";
+  /** The handle type of the fd. */
+  handleType: SyncHandleTypeName;
+  /** A semaphore's type (an OPAQUE_FD import must create or use the same). */
+  semaphoreType?: SemaphoreTypeName;
+  /** The exporting device's deviceUUID. */
+  deviceUUID: string;
+  /** The exporting device's driverUUID. */
+  driverUUID: string;
+  /** The exporting device's name (for messages). */
+  deviceName: string;
+  /** What the exported fd refers to (`sync_file`, `/dev/nvidiactl`), when known. */
+  fdKind?: string;
+}
+
+/**
+ * What an import of a semaphore or fence is given: a descriptor, or for a SYNC_FD from elsewhere
+ * just `"SYNC_FD"`.
+ *
+ * @category Synchronization
+ */
+export type SyncSource = SyncDescriptor | "SYNC_FD";
+
+/**
+ * A descriptor of either kind, and what it is of.
+ *
+ * @category Memory
+ */
+export type ExportDescriptor = MemoryDescriptor | SyncDescriptor;
+
+/**
+ * What a descriptor describes: `memory`, `semaphore` or `fence`.
+ *
+ * @example
+ * ```ts
+ * objectOf(exp.descriptor); // "memory"
+ * ```
+ *
+ * @category Memory
+ */
+export function objectOf(d: ExportDescriptor): "memory" | "semaphore" | "fence" {
+  return "object" in d ? d.object : "memory";
+}
+
+// ---- the shape check --------------------------------------------------------------------------
+
+type FieldCheck = (v: unknown) => string | null; // null: fine; else what was expected
+
+const string: FieldCheck = (v) => typeof v === "string" ? null : "a string";
+const uuid: FieldCheck = (v) => typeof v === "string" ? null : "a UUID string";
+const count: FieldCheck = (v) =>
+  Number.isInteger(v) && (v as number) >= 0 ? null : "a non-negative integer";
+const optional = (c: FieldCheck): FieldCheck => (v) => v === undefined ? null : c(v);
+const oneOf = (...names: readonly string[]): FieldCheck => (v) =>
+  typeof v === "string" && names.includes(v) ? null : `one of ${names.join(", ")}`;
+const strings: FieldCheck = (v) =>
+  Array.isArray(v) && v.every((x) => typeof x === "string") ? null : "a list of strings";
+const dedicated: FieldCheck = (v) =>
+  v === null || (typeof v === "object" && !Array.isArray(v)) ? null : "an object or null";
+
+const MEMORY_FIELDS: Record<keyof MemoryDescriptor, FieldCheck> = {
+  version: () => null, // checked first, with its own message
+  handleType: oneOf(...Object.keys(MemoryHandleType)),
+  size: (v) => Number.isSafeInteger(v) && (v as number) > 0 ? null : "a positive integer",
+  memoryTypeIndex: count,
+  memoryProperties: optional(strings),
+  dedicated: optional(dedicated),
+  deviceUUID: uuid,
+  driverUUID: uuid,
+  deviceName: string,
+  fdKind: optional(string),
+};
+
+const SYNC_FIELDS: Record<keyof SyncDescriptor, FieldCheck> = {
+  version: () => null,
+  object: () => null, // checked first, with its own message
+  handleType: oneOf("OPAQUE_FD", "SYNC_FD"),
+  semaphoreType: optional(oneOf("binary", "timeline")),
+  deviceUUID: uuid,
+  driverUUID: uuid,
+  deviceName: string,
+  fdKind: optional(string),
+};
+
+function bad(message: string, expected?: unknown, actual?: unknown): ShareError {
+  return new ShareError("BAD_DESCRIPTOR", message, expected, actual);
+}
+
+/**
+ * Copies `given`'s fields (each read once) after checking that it is a plain object with no
+ * field outside `fields`.
+ */
+function plainCopy(given: unknown, fields: Record<string, FieldCheck>): Record<string, unknown> {
+  if (given === null || typeof given !== "object" || Array.isArray(given)) {
+    throw bad(`descriptor: expected an object, got ${show(given)}`);
+  }
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(given)) {
+    if (!Object.hasOwn(fields, k)) {
+      throw bad(
+        `descriptor.${k}: not a field of this descriptor (it has ${
+          Object.keys(fields).join(", ")
+        })`,
+        Object.keys(fields),
+        k,
+      );
+    }
+  }
+  for (const k of Object.keys(fields)) {
+    const v = (given as Record<string, unknown>)[k];
+    if (v !== undefined) copy[k] = v;
+  }
+  return copy;
+}
+
+function checkFields(d: Record<string, unknown>, fields: Record<string, FieldCheck>): void {
+  for (const [k, c] of Object.entries(fields)) {
+    const want = c(d[k]);
+    if (want !== null && k === "size") {
+      throw new ShareError(
+        "SIZE_MISMATCH",
+        `descriptor.size must be a positive integer, got ${show(d[k])}`,
+      );
+    }
+    if (want !== null) {
+      throw bad(`descriptor.${k}: expected ${want}, got ${show(d[k])}`, want, d[k]);
+    }
+  }
+}
+
+/**
+ * The checked plain copy of a memory descriptor given to an import: a ShareError BAD_DESCRIPTOR
+ * (SIZE_MISMATCH for a size that is not a positive integer) names the field otherwise.
+ *
+ * @example
+ * ```ts
+ * const d = parseMemoryDescriptor(JSON.parse(text)); // throws on anything but a descriptor
+ * ```
+ *
+ * @category Memory
+ */
+export function parseMemoryDescriptor(given: unknown): MemoryDescriptor {
+  if (given !== null && typeof given === "object" && "object" in given) {
+    throw bad(
+      `the descriptor is of a ${show((given as { object: unknown }).object)}, not of memory`,
+    );
+  }
+  const d = plainCopy(given, MEMORY_FIELDS);
+  if (d.version !== DESCRIPTOR_VERSION) {
+    throw bad(
+      `descriptor.version is ${show(d.version)}; this vkshare reads version ${DESCRIPTOR_VERSION}`,
+      DESCRIPTOR_VERSION,
+      d.version,
+    );
+  }
+  checkFields(d, MEMORY_FIELDS);
+  if (d.dedicated !== undefined && d.dedicated !== null) {
+    try {
+      d.dedicated = JSON.parse(JSON.stringify(d.dedicated));
+    } catch {
+      throw bad("descriptor.dedicated: not plain data");
+    }
+  }
+  d.dedicated ??= null;
+  if (d.memoryProperties !== undefined) d.memoryProperties = [...d.memoryProperties as string[]];
+  else d.memoryProperties = [];
+  return d as unknown as MemoryDescriptor;
+}
+
+/**
+ * The checked plain copy of a sync descriptor (or `"SYNC_FD"`) given to an import of `object`:
+ * a ShareError BAD_DESCRIPTOR names what is wrong otherwise.
+ *
+ * @example
+ * ```ts
+ * parseSyncSource("SYNC_FD", "fence").handleType; // "SYNC_FD"
+ * ```
+ *
+ * @category Synchronization
+ */
+export function parseSyncSource(s: unknown, object: "semaphore" | "fence"): SyncDescriptor {
+  if (s === "SYNC_FD") {
+    return {
+      version: SYNC_DESCRIPTOR_VERSION,
+      object,
+      handleType: "SYNC_FD",
+      deviceUUID: "",
+      driverUUID: "",
+      deviceName: "another driver",
+    };
+  }
+  if (s === null || typeof s !== "object") {
+    throw bad(
+      `descriptor: expected the exporter's descriptor${
+        s === "OPAQUE_FD" ? " (an OPAQUE_FD import needs its UUIDs and type)" : ""
+      } or "SYNC_FD", got ${show(s)}`,
+    );
+  }
+  const d = plainCopy(s, SYNC_FIELDS);
+  if (d.version !== SYNC_DESCRIPTOR_VERSION) {
+    throw bad(
+      `descriptor.version is ${show(d.version)}; this vkshare reads ${SYNC_DESCRIPTOR_VERSION}`,
+      SYNC_DESCRIPTOR_VERSION,
+      d.version,
+    );
+  }
+  if (d.object !== object) {
+    throw bad(`the descriptor is of a ${show(d.object)}, not a ${object}`, object, d.object);
+  }
+  checkFields(d, SYNC_FIELDS);
+  if (object === "semaphore" && d.semaphoreType === undefined) {
+    throw bad(
+      `descriptor.semaphoreType: expected binary or timeline, got ${show(d.semaphoreType)}`,
+    );
+  }
+  return d as unknown as SyncDescriptor;
+}

@@ -1,0 +1,190 @@
+/**
+ * What a device's own exports look like, learned once per device and handle type, so that an fd
+ * received from elsewhere is checked against it whatever its descriptor says (a descriptor is the
+ * peer's word; the fd is what the driver will read):
+ *
+ * - its kind (`memfd` on lavapipe, `/dev/nvidiactl` on NVIDIA, `dmabuf` for DMA_BUF): a pipe, a
+ *   socket, an eventfd or a FIFO handed to lavapipe's import would be `read()` on the calling
+ *   thread and block it for good;
+ * - for Mesa's memfds (lavapipe), the header Mesa writes at the start of every export (`size`,
+ *   `offset`, the driver's id) and its seals: a forged header makes the driver map past the end
+ *   of the file (SIGBUS) or before its data (SIGSEGV), and a memfd the peer can still shrink
+ *   raises SIGBUS later, at the first access after it shrank.
+ *
+ * What cannot be checked is trusted: an NVIDIA export is a `/dev/nvidiactl` descriptor that names
+ * an allocation only the driver can see, so a peer of the same user can always hand over another
+ * allocation of the right kind and size (the bytes are then whatever that allocation holds).
+ *
+ * @module
+ */
+import { ShareError } from "../core/errors.ts";
+import { F_GET_SEALS, F_SEAL_GROW, F_SEAL_SHRINK, libc } from "../ffi/libc.ts";
+import { describeFd, fdKind, fdSize } from "./fd.ts";
+
+/**
+ * What a device's exports of one handle type are (what a received fd is checked against).
+ *
+ * @category File descriptors
+ */
+export interface ExportKind {
+  /** Their fd kind ({@linkcode fdKind}). */
+  kind: string;
+  /** For Mesa memfds: the driver id in their header (hex), which imports must carry. */
+  mesaDriverId: string | null;
+}
+
+const known = new WeakMap<object, Map<string, ExportKind>>();
+
+/** What `device`'s exports of `key` (`memory:OPAQUE_FD`, `semaphore:OPAQUE_FD`) are, if known. */
+function learnedExportKind(device: object, key: string): ExportKind | undefined {
+  return known.get(device)?.get(key);
+}
+
+/**
+ * What `device`'s exports of `key` are: learned from an earlier export, or from `probe`, which
+ * makes one export (learning through {@linkcode learnExportKind}) and disposes it. Null when
+ * `probe` throws: the device cannot export that kind.
+ */
+export function exportKindOf(device: object, key: string, probe: () => void): ExportKind | null {
+  const had = learnedExportKind(device, key);
+  if (had) return had;
+  try {
+    probe();
+  } catch {
+    // This device cannot export one: nothing to learn from.
+  }
+  return learnedExportKind(device, key) ?? null;
+}
+
+/**
+ * Learns (once) what `device`'s exports of `key` are from `fd`, one of them, and returns it.
+ * Later exports of the same device and key are taken to be alike (no readlink).
+ */
+export function learnExportKind(device: object, key: string, fd: number): ExportKind {
+  let m = known.get(device);
+  const had = m?.get(key);
+  if (had) return had;
+  const kind = fdKind(describeFd(fd) ?? "?");
+  const header = kind === "memfd" ? readMesaHeader(fd) : null;
+  const size = header ? fdSize(fd) : null;
+  const learned: ExportKind = {
+    kind,
+    mesaDriverId: header && size !== null && header.size === size ? header.driverId : null,
+  };
+  if (!m) known.set(device, m = new Map());
+  m.set(key, learned);
+  return learned;
+}
+
+// struct memory_header { size_t size; size_t offset; uint8_t uuid[16]; } (Mesa, os_memory_fd.c)
+const MESA_HEADER_BYTES = 32;
+
+interface MesaHeader {
+  size: bigint;
+  offset: bigint;
+  driverId: string;
+}
+
+function pread(fd: number, bytes: number, offset: bigint): Uint8Array | null {
+  const buf = new Uint8Array(new ArrayBuffer(bytes));
+  const n = libc().pread(fd, buf, BigInt(bytes), offset);
+  return n === BigInt(bytes) ? buf : null;
+}
+
+function readMesaHeader(fd: number): MesaHeader | null {
+  const b = pread(fd, MESA_HEADER_BYTES, 0n);
+  if (!b) return null;
+  const v = new DataView(b.buffer);
+  return {
+    size: v.getBigUint64(0, true),
+    offset: v.getBigUint64(8, true),
+    driverId: Array.from(b.subarray(16), (x) => x.toString(16).padStart(2, "0")).join(""),
+  };
+}
+
+/**
+ * Checks received fd `n`, to be imported as `what` (`OPAQUE_FD memory`) of `size` bytes, against
+ * `want`, what this device's own exports are: the same kind, and for a Mesa memfd a header that
+ * Mesa's import can map safely and seals that keep the file from shrinking. Throws a ShareError
+ * FD_KIND_MISMATCH or FD_FORGED naming what was found.
+ */
+export function checkReceivedFd(
+  n: number,
+  want: ExportKind | null,
+  what: string,
+  size?: number,
+): void {
+  const desc = describeFd(n) ?? "?";
+  const kind = fdKind(desc);
+  if (want === null) {
+    // Nothing learned (the device cannot export): take only what no driver reads from.
+    if (kind === "memfd" || kind === "dmabuf" || kind.startsWith("/dev/")) return;
+    throw new ShareError(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is ${desc} (${kind}), not a memfd, dma-buf or device file: not an export of any driver vkshare knows (a pipe, socket or FIFO would block the import for good)`,
+      "memfd, dmabuf or /dev/*",
+      kind,
+    );
+  }
+  if (kind !== want.kind) {
+    throw new ShareError(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is ${desc} (${kind}), but this device's ${what} exports are ${want.kind}: the driver would misread it (a pipe, socket or FIFO would block the import for good)`,
+      want.kind,
+      kind,
+    );
+  }
+  if (want.mesaDriverId !== null) checkMesaMemfd(n, want.mesaDriverId, what, size);
+}
+
+function forged(n: number, what: string, why: string, expected?: unknown, actual?: unknown): never {
+  throw new ShareError(
+    "FD_FORGED",
+    `fd ${n} is a memfd but not a ${what} export of this driver: ${why}`,
+    expected,
+    actual,
+  );
+}
+
+function checkMesaMemfd(n: number, driverId: string, what: string, size?: number): void {
+  // Mesa seals its exports against growing and shrinking; an unsealed file can be truncated by
+  // its other holder after the import, and the next access to the mapping raises SIGBUS.
+  const seals = libc().fcntl(n, F_GET_SEALS, 0);
+  const need = F_SEAL_SHRINK | F_SEAL_GROW;
+  if (seals < 0 || (seals & need) !== need) {
+    forged(n, what, "it is not sealed against shrinking and growing", need, seals);
+  }
+  const fileSize = fdSize(n);
+  const h = readMesaHeader(n);
+  if (!h || fileSize === null) return forged(n, what, "it has no header");
+  if (h.driverId !== driverId) {
+    forged(n, what, `its header names driver ${h.driverId}`, driverId, h.driverId);
+  }
+  if (h.size !== fileSize) {
+    forged(
+      n,
+      what,
+      `its header says ${h.size} bytes, the file holds ${fileSize}`,
+      fileSize,
+      h.size,
+    );
+  }
+  const min = BigInt(MESA_HEADER_BYTES + 8);
+  if (h.offset < min || h.offset > h.size) {
+    forged(n, what, `its data offset ${h.offset} is outside ${min}..${h.size}`, h.size, h.offset);
+  }
+  const before = pread(n, 8, h.offset - 8n);
+  const again = before ? new DataView(before.buffer).getBigUint64(0, true) : -1n;
+  if (again !== h.offset) {
+    forged(n, what, `the word before its data is ${again}, not the offset ${h.offset}`);
+  }
+  if (size !== undefined && h.size - h.offset < BigInt(size)) {
+    forged(
+      n,
+      what,
+      `it holds ${h.size - h.offset} bytes of data, fewer than the descriptor's size ${size}`,
+      size,
+      h.size - h.offset,
+    );
+  }
+}

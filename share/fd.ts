@@ -1,0 +1,392 @@
+/**
+ * File descriptors as owned values. Every fd vkshare receives (an export, a dup) becomes an
+ * {@linkcode OwnedFd}: close-on-exec, closed on dispose unless it was handed on (consumed by an
+ * import, or released to the caller to send elsewhere). A consumed fd cannot be imported twice.
+ *
+ * @module
+ */
+import { ErrnoError, ShareError } from "../core/errors.ts";
+import {
+  errno,
+  F_DUPFD_CLOEXEC,
+  F_GETFD,
+  F_SETFD,
+  FD_CLOEXEC,
+  fileId,
+  KCMP_FILE,
+  libc,
+  SEEK_END,
+  SYSCALLS,
+} from "../ffi/libc.ts";
+import { rt } from "../ffi/runtime.ts";
+
+// fd numbers that vkshare closed after an import consumed them: what consumed them, and the file
+// they named (device and inode). A number leaves the map when vkshare receives a new fd with that
+// number, or when it is found naming another file (the kernel reuses numbers).
+const consumed = new Map<number, { by: string; file: { dev: bigint; ino: bigint } | null }>();
+
+function remember(fd: number, by: string): void {
+  consumed.set(fd, { by, file: fileId(fd) });
+}
+
+/**
+ * Whether `fd` is an open descriptor of this process.
+ *
+ * @category File descriptors
+ */
+export function isOpenFd(fd: number): boolean {
+  return Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff && libc().fcntl(fd, F_GETFD, 0) >= 0;
+}
+
+/**
+ * What `fd` refers to, as `/proc/self/fd/<fd>` names it: `/dev/nvidiactl`, `/memfd:name (deleted)`,
+ * `anon_inode:dmabuf`, a path; null when it is not open.
+ *
+ * @category File descriptors
+ */
+export function describeFd(fd: number): string | null {
+  if (!Number.isInteger(fd) || fd < 0) return null;
+  // "/proc/self/fd/<fd>\0" written into a buffer kept for these calls, as is the answer.
+  const digits = String(fd);
+  let i = PROC_FD.length;
+  for (let j = 0; j < digits.length; j++) linkPath[i++] = digits.charCodeAt(j);
+  linkPath[i] = 0;
+  const n = Number(libc().readlink(linkPath, linkTarget, BigInt(linkTarget.length)));
+  if (n < 0) return isOpenFd(fd) ? "?" : null;
+  return utf8.decode(linkTarget.subarray(0, n));
+}
+
+const PROC_FD = "/proc/self/fd/";
+const linkPath = new Uint8Array(new ArrayBuffer(64));
+linkPath.set(new TextEncoder().encode(PROC_FD));
+const linkTarget = new Uint8Array(new ArrayBuffer(4096));
+const utf8 = new TextDecoder();
+
+/**
+ * The kind of object an fd description names, for comparing an fd with an export: `memfd`,
+ * `dmabuf`, a device path (`/dev/nvidiactl`), `file`, `socket`, `pipe`, or the anon inode's name.
+ *
+ * @category File descriptors
+ */
+export function fdKind(description: string): string {
+  if (description.startsWith("/memfd:")) return "memfd";
+  if (description.startsWith("/dmabuf:") || description === "anon_inode:dmabuf") return "dmabuf";
+  if (description.startsWith("/dev/")) return description.split(" ")[0];
+  if (description.startsWith("anon_inode:")) return description.slice("anon_inode:".length);
+  if (description.startsWith("socket:")) return "socket";
+  if (description.startsWith("pipe:")) return "pipe";
+  return "file";
+}
+
+/**
+ * The size of the file behind `fd` (lseek to its end), or null when it has none.
+ *
+ * @category File descriptors
+ */
+export function fdSize(fd: number): bigint | null {
+  const n = libc().lseek(fd, 0n, SEEK_END);
+  return n < 0n ? null : n;
+}
+
+/**
+ * Whether `a` and `b` refer to the same open file description (kcmp KCMP_FILE). Null when the
+ * kernel does not let this process ask (kcmp absent, or refused by a seccomp policy).
+ *
+ * @category File descriptors
+ */
+export function sameFile(a: number, b: number): boolean | null {
+  const nr = SYSCALLS[rt.arch]?.kcmp;
+  if (nr === undefined) return null;
+  const c = libc();
+  const pid = BigInt(c.getpid());
+  const r = c.syscall(BigInt(nr), pid, pid, BigInt(KCMP_FILE), BigInt(a), BigInt(b));
+  if (r === 0n) return true;
+  if (r > 0n) return false;
+  const e = errno();
+  if (e === 9) return false; // EBADF: one of them is not open
+  return null;
+}
+
+/**
+ * Takes a copy of fd `fd` of process `pid` (pidfd_open + pidfd_getfd, Linux 5.6+): a second way
+ * to receive an fd from a cooperating process, without a socket. The kernel allows it only where
+ * this process may ptrace the other (same user, and what `kernel.yama.ptrace_scope` permits);
+ * otherwise an ErrnoError (EPERM) says so.
+ *
+ * @example
+ * ```ts
+ * using fd = takeFd(otherPid, 7); // a close-on-exec copy of the other process's fd 7
+ * ```
+ *
+ * @category File descriptors
+ */
+export function takeFd(pid: number, fd: number, label = `fd ${fd} of pid ${pid}`): OwnedFd {
+  const nr = SYSCALLS[rt.arch];
+  if (!nr) throw new ErrnoError("pidfd_open", 38, `no syscall numbers for ${rt.arch}`);
+  const c = libc();
+  const pidfd = Number(c.syscall(BigInt(nr.pidfd_open), BigInt(pid), 0n, 0n, 0n, 0n));
+  if (pidfd < 0) throw new ErrnoError("pidfd_open", errno(), `pid ${pid}`);
+  try {
+    const got = Number(c.syscall(BigInt(nr.pidfd_getfd), BigInt(pidfd), BigInt(fd), 0n, 0n, 0n));
+    if (got < 0) throw new ErrnoError("pidfd_getfd", errno(), `fd ${fd} of pid ${pid}`);
+    return OwnedFd.received(got, label);
+  } finally {
+    c.close(pidfd);
+  }
+}
+
+/** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC), or an ErrnoError. */
+function dupCloexec(fd: number): number {
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", 9, `fd=${fd}`);
+  }
+  const d = libc().fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) throw new ErrnoError("fcntl(F_DUPFD_CLOEXEC)", errno(), `fd=${fd}`);
+  return d;
+}
+
+function setCloexec(fd: number): void {
+  const c = libc();
+  const flags = c.fcntl(fd, F_GETFD, 0);
+  if (flags < 0) throw new ErrnoError("fcntl(F_GETFD)", errno(), `fd=${fd}`);
+  if (!(flags & FD_CLOEXEC) && c.fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+    throw new ErrnoError("fcntl(F_SETFD, FD_CLOEXEC)", errno(), `fd=${fd}`);
+  }
+}
+
+/**
+ * What happened to an {@linkcode OwnedFd}.
+ *
+ * @category File descriptors
+ */
+export type FdState = "open" | "closed" | "consumed" | "released";
+
+/**
+ * An owned file descriptor: close-on-exec, closed by `[Symbol.dispose]` unless an import consumed
+ * it or {@linkcode OwnedFd.release} handed it on.
+ *
+ * @example
+ * ```ts
+ * using fd = OwnedFd.dupOf(0); // a close-on-exec copy of stdin
+ * fd.fd; // its number
+ * ```
+ *
+ * @category File descriptors
+ */
+export class OwnedFd implements Disposable {
+  #fd: number;
+  #state: FdState = "open";
+  #consumedBy = "";
+  /** What the fd is, for messages (`OPAQUE_FD export of ...`). */
+  readonly label: string;
+
+  private constructor(fd: number, label: string) {
+    this.#fd = fd;
+    this.label = label;
+    consumed.delete(fd);
+  }
+
+  /**
+   * Takes ownership of `fd`, a descriptor the caller opened and will no longer close itself
+   * (vkshare makes it close-on-exec). Throws an ErrnoError (EBADF) when it is not open.
+   */
+  static adopt(fd: number, label = `fd ${fd}`): OwnedFd {
+    if (!isOpenFd(fd)) throw new ErrnoError("fcntl(F_GETFD)", 9, `fd=${fd} is not open`);
+    setCloexec(fd);
+    return new OwnedFd(fd, label);
+  }
+
+  /** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC); the caller keeps `fd`. */
+  static dupOf(fd: number, label = `dup of fd ${fd}`): OwnedFd {
+    return new OwnedFd(dupCloexec(fd), label);
+  }
+
+  /** @internal Wraps an fd that a driver just returned (made close-on-exec). */
+  static received(fd: number, label: string): OwnedFd {
+    setCloexec(fd);
+    return new OwnedFd(fd, label);
+  }
+
+  /** What happened to it. */
+  get state(): FdState {
+    return this.#state;
+  }
+
+  /** The fd number; throws when it was closed, consumed or released. */
+  get fd(): number {
+    if (this.#state !== "open") {
+      throw new Error(
+        `${this.label} (fd ${this.#fd}) was ${this.#state}${
+          this.#consumedBy ? ` by ${this.#consumedBy}` : ""
+        }: it can no longer be used`,
+      );
+    }
+    return this.#fd;
+  }
+
+  /** The number it had, whatever its state (for messages). */
+  get number(): number {
+    return this.#fd;
+  }
+
+  /** A close-on-exec duplicate, owned separately. */
+  dup(): OwnedFd {
+    return OwnedFd.dupOf(this.fd, `dup of ${this.label}`);
+  }
+
+  /**
+   * Hands the fd on: returns its number, and this object no longer closes it. Use it to give the
+   * fd to code outside vkshare (a socket, CUDA).
+   */
+  release(): number {
+    const fd = this.fd;
+    this.#state = "released";
+    this.#done();
+    return fd;
+  }
+
+  /** @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
+  static markConsumed(fd: number, by: string): void {
+    remember(fd, by);
+    libc().close(fd);
+  }
+
+  /** @internal An import took the fd: it is closed here and marked consumed. */
+  consume(by: string): void {
+    const fd = this.fd;
+    remember(fd, by);
+    libc().close(fd);
+    this.#state = "consumed";
+    this.#consumedBy = by;
+    this.#done();
+  }
+
+  /** Closes the fd (idempotent; nothing to do when it was consumed or released). */
+  close(): void {
+    if (this.#state !== "open") return;
+    this.#state = "closed";
+    libc().close(this.#fd);
+    this.#done();
+  }
+
+  #onDone: (() => void) | undefined;
+
+  /** @internal Calls `fn` once, when the fd stops being open here (closed, consumed, released). */
+  whenDone(fn: () => void): void {
+    this.#onDone = fn;
+  }
+
+  #done(): void {
+    const fn = this.#onDone;
+    this.#onDone = undefined;
+    fn?.();
+  }
+
+  /** Same as {@linkcode OwnedFd.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * @internal What consumed fd number `fd`, when vkshare closed it after an import and the number
+ * (if open again) still names the same file; a number that now names another file is forgotten.
+ */
+export function consumedBy(fd: number): string | undefined {
+  const c = consumed.get(fd);
+  if (!c) return undefined;
+  const now = fileId(fd);
+  if (now !== null && c.file !== null && (now.dev !== c.file.dev || now.ino !== c.file.ino)) {
+    consumed.delete(fd); // a new file got the number
+    return undefined;
+  }
+  return c.by;
+}
+
+/**
+ * @internal Imports through a close-on-exec dup of `fd`, so that whatever the driver does on
+ * failure, the caller's fd is never closed twice or leaked: `call` gets the dup's number and
+ * returns true when the driver took it. After a failure, the dup is closed only if it is still
+ * open and still the caller's file (kcmp); when the kernel cannot tell, it is left open rather
+ * than risk closing a number the driver reused.
+ */
+export function importThroughDup(fd: number, call: (dup: number) => boolean): boolean {
+  const dup = dupCloexec(fd);
+  consumed.delete(dup);
+  let ok = false;
+  try {
+    ok = call(dup);
+  } finally {
+    if (!ok && sameFile(dup, fd) === true) libc().close(dup);
+  }
+  return ok;
+}
+
+/**
+ * @internal Checks that fd `n`, given to an import of `what` (`OPAQUE_FD memory`), is of the
+ * kind its export was (`want`; no check when undefined): a ShareError FD_KIND_MISMATCH otherwise.
+ * `origin` is the descriptor of the export the fd is, when that export is in this process: its
+ * kind is then known without a readlink.
+ */
+export function checkFdKind(
+  n: number,
+  want: string | undefined,
+  what: string,
+  origin?: { deviceName: string; fdKind?: string },
+): void {
+  if (want === undefined) return;
+  const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
+  const kind = origin ? origin.fdKind : fdKind(desc);
+  if (want !== kind) {
+    throw new ShareError(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is ${desc} (${kind}), but the ${what} export was a ${want}`,
+      want,
+      kind,
+    );
+  }
+}
+
+/**
+ * @internal The number of an fd given to an import, after checking it: an open OwnedFd, or a raw
+ * number that is open and was not consumed by an earlier import. Throws a ShareError
+ * (FD_NOT_OPEN, FD_CONSUMED) otherwise.
+ */
+export function importableFd(fd: OwnedFd | number): number {
+  if (fd instanceof OwnedFd) {
+    if (fd.state !== "open") {
+      throw new ShareError(
+        fd.state === "consumed" ? "FD_CONSUMED" : "FD_NOT_OPEN",
+        `${fd.label} (fd ${fd.number}) was ${fd.state}: import a new export or a dup`,
+      );
+    }
+    return fd.fd;
+  }
+  if (typeof fd !== "number" || !Number.isInteger(fd)) {
+    throw new TypeError(`fd: expected an OwnedFd or an fd number, got ${String(fd)}`);
+  }
+  const by = consumedBy(fd);
+  if (by) {
+    throw new ShareError(
+      "FD_CONSUMED",
+      isOpenFd(fd)
+        ? `fd ${fd} was consumed by ${by}, and vkshare closed it; the number is open again on the same file (${
+          describeFd(fd)
+        }), which vkshare cannot tell from the consumed export: if it is a new export, pass it as OwnedFd.adopt(${fd})`
+        : `fd ${fd} was consumed by ${by}: vkshare closed it, and its number now names nothing of this export`,
+    );
+  }
+  if (!isOpenFd(fd)) {
+    throw new ShareError("FD_NOT_OPEN", `fd ${fd} is not an open file descriptor`, "open", fd);
+  }
+  return fd;
+}
+
+/**
+ * @internal After a successful import through a dup: the caller's fd is consumed (an OwnedFd is
+ * marked so; a raw number is closed and remembered, so that importing it again is refused).
+ */
+export function consumeImported(fd: OwnedFd | number, by: string): void {
+  if (typeof fd === "number") OwnedFd.markConsumed(fd, by);
+  else fd.consume(by);
+}

@@ -1,0 +1,746 @@
+/**
+ * The import plan: every rule an import must keep, checked in one place and in one order for
+ * every importer (Vulkan memory, semaphores and fences; CUDA memory and semaphores), before
+ * anything is imported. {@linkcode planImport} takes what is imported (an fd and a descriptor),
+ * what imports it (plain facts about the device, and the buffer, image, semaphore or fence it goes
+ * into) and the options, and returns either a plain-data {@linkcode ImportPlan} or every rule the
+ * import breaks, each with its expected and actual values. It reads the fd (its kind, its size,
+ * kcmp against this process's exports) and asks the importer's cached capability answers; it
+ * imports nothing. Once a rule is broken, the checks that would ask the driver (a DMA_BUF's
+ * memory types, a probe of what the device's own exports are) are not made: the list is every
+ * rule that can be judged without the driver. The import itself is share/execute.ts.
+ *
+ * The facts are plain data (with a few lazy queries), so every rule is tested without a driver
+ * (tests/plan_test.ts).
+ *
+ * @module
+ */
+import { flagMask, flagNames, MemoryProperty } from "../core/enums.ts";
+import { ShareError, type ShareRule } from "../core/errors.ts";
+import {
+  type DedicatedTarget,
+  type ExportDescriptor,
+  type MemoryDescriptor,
+  objectOf,
+  parseMemoryDescriptor,
+  parseSyncSource,
+  type SyncDescriptor,
+} from "./descriptor.ts";
+import { checkReceivedFd, type ExportKind } from "./export_kind.ts";
+import { checkFdKind, fdSize, importableFd, type OwnedFd } from "./fd.ts";
+import { originOf } from "./registry.ts";
+
+/**
+ * A rule an import would break: the rule, what was wrong, and the values compared.
+ *
+ * @category Errors
+ */
+export interface BrokenRule {
+  /** The rule (a key of `SHARE_RULES`). */
+  rule: ShareRule;
+  /** What was wrong, in words. */
+  message: string;
+  /** What the rule expects, when it compares values. */
+  expected?: unknown;
+  /** What was given. */
+  actual?: unknown;
+}
+
+/**
+ * One memory type, as the plan sees it.
+ *
+ * @category Memory
+ */
+export interface PlanMemoryType {
+  /** Its index. */
+  index: number;
+  /** Its property flags. */
+  propertyFlags: number;
+  /** The same, by name. */
+  flags: readonly string[];
+}
+
+/**
+ * What the plan needs to know of the importing device (Vulkan or CUDA): plain data, and the few
+ * queries it may ask (each answer cached by the importer).
+ *
+ * @category Memory
+ */
+export interface ImporterFacts {
+  /** `vulkan` (a VkDevice) or `cuda` (a CUDA device). */
+  api: "vulkan" | "cuda";
+  /** The device's name, for messages. */
+  name: string;
+  /** Its deviceUUID. */
+  deviceUUID: string;
+  /** Its driverUUID (null for CUDA, which has none: its deviceUUID alone must match). */
+  driverUUID: string | null;
+  /** Whether it can import `handleType` for what `d` describes (and the target). */
+  capability(
+    handleType: string,
+    d: ExportDescriptor,
+  ): { importable: boolean; unsupported?: string };
+  /**
+   * What this device's own exports of `key` (`memory:OPAQUE_FD`, `semaphore:OPAQUE_FD`) are, to
+   * check an fd received from elsewhere against; null when it cannot export them. Absent: received
+   * fds are checked against the descriptor's fd kind only (CUDA).
+   */
+  exportKind?(key: string): ExportKind | null;
+  /** Memory imports: its memory types. */
+  memoryTypes?: readonly PlanMemoryType[];
+  /** DMA_BUF imports: the memory types fd `n` may be imported as (vkGetMemoryFdPropertiesKHR). */
+  fdMemoryTypeBits?(n: number): number;
+}
+
+/**
+ * What the plan needs to know of the buffer or image imported memory is bound to.
+ *
+ * @category Memory
+ */
+export interface MemoryTargetFacts {
+  /** For messages. */
+  label: string;
+  /** Whether it belongs to the importing device. */
+  sameDevice: boolean;
+  /** Whether it is already bound to memory. */
+  bound: boolean;
+  /** What a dedicated export's target is compared with. */
+  description: DedicatedTarget;
+  /** Its memory requirements. */
+  requirements: { size: bigint; memoryTypeBits: number; requiresDedicated: boolean };
+  /** The external handle types it was created with. */
+  externalHandleTypes: readonly string[];
+}
+
+/**
+ * What the plan needs to know of the semaphore or fence a payload is imported into.
+ *
+ * @category Synchronization
+ */
+export interface SyncTargetFacts {
+  /** For messages. */
+  label: string;
+  /** A semaphore's type. */
+  semaphoreType?: "binary" | "timeline";
+  /** Whether a submission that may still run uses it. */
+  inUse: boolean;
+}
+
+/**
+ * An import to plan: of memory, or of a semaphore's or fence's payload.
+ *
+ * @category Memory
+ */
+export type ImportRequest =
+  | {
+    object: "memory";
+    importer: ImporterFacts;
+    /** The buffer or image to bind to, if any. */
+    target?: MemoryTargetFacts;
+    fd: OwnedFd | number;
+    /** The descriptor as given (checked here). */
+    descriptor: unknown;
+    options?: { memoryTypeIndex?: number; properties?: readonly string[] };
+  }
+  | {
+    object: "semaphore" | "fence";
+    importer: ImporterFacts;
+    /** The semaphore or fence to import into (absent: a new one, made like the export). */
+    target?: SyncTargetFacts;
+    /** The fd; null or -1 for an already-signaled SYNC_FD. */
+    fd: OwnedFd | number | null;
+    descriptor: unknown;
+    options?: { temporary?: boolean };
+  };
+
+/**
+ * How an import will be made: plain data.
+ *
+ * @category Memory
+ */
+export interface ImportPlan {
+  /** What is imported. */
+  object: "memory" | "semaphore" | "fence";
+  /** The checked copy of the descriptor. */
+  descriptor: ExportDescriptor;
+  /** The handle type. */
+  handleType: string;
+  /** The fd number to duplicate and import; -1 for an already-signaled SYNC_FD (no fd). */
+  fd: number;
+  /** Memory: `allocationSize`. */
+  size: number;
+  /** Memory: the memory type to import as (Vulkan). */
+  memoryTypeIndex: number;
+  /** Memory: what the export is dedicated to, or null. */
+  dedicated: "buffer" | "image" | null;
+  /** Sync: whether the import is temporary. */
+  temporary: boolean;
+}
+
+/**
+ * The plan, or every rule the import breaks (the first is the one a ShareError names).
+ *
+ * @category Memory
+ */
+export type PlanResult = { ok: true; plan: ImportPlan } | { ok: false; broken: BrokenRule[] };
+
+/** A rule check failed: thrown inside the plan, collected by `attempt`. */
+function broken(rule: ShareRule, message: string, expected?: unknown, actual?: unknown): never {
+  throw new ShareError(rule, message, expected, actual);
+}
+
+/**
+ * Plans an import: the plan, or every rule it breaks. Errors of the arguments themselves (an fd
+ * that is not a number, an unknown property name, a memory type index out of range) are thrown.
+ *
+ * @example
+ * ```ts
+ * const r = planImport({ object: "fence", importer, fd: 7, descriptor: "SYNC_FD" });
+ * if (!r.ok) for (const b of r.broken) console.log(b.rule, b.message);
+ * ```
+ *
+ * @category Memory
+ */
+export function planImport(req: ImportRequest): PlanResult {
+  const found: BrokenRule[] = [];
+  /** Runs one check; a broken rule is recorded (and the check returns undefined). */
+  const attempt = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (e) {
+      // Once a rule is broken the import is refused: a later check that cannot be made (a
+      // memory type index out of range, a query the driver refuses) adds nothing.
+      if (!(e instanceof ShareError)) {
+        if (found.length) return undefined;
+        throw e;
+      }
+      found.push({ rule: e.rule, message: e.message.slice(e.rule.length + 2), ...values(e) });
+      return undefined;
+    }
+  };
+  const refused = (): PlanResult => ({ ok: false, broken: found });
+  const { object, importer: dev } = req;
+
+  // The descriptor: nothing else can be checked without it.
+  const d = attempt(() =>
+    object === "memory"
+      ? parseMemoryDescriptor(req.descriptor)
+      : parseSyncSource(req.descriptor, object)
+  );
+  if (!d) return refused();
+  const t = d.handleType;
+
+  // The target, and how a payload goes into it.
+  let temporary = false;
+  if (req.object === "memory") {
+    const target = req.target;
+    if (target) {
+      attempt(() => {
+        if (!target.sameDevice) broken("WRONG_DEVICE", `${target.label} belongs to another device`);
+      });
+      attempt(() => {
+        if (target.bound) broken("ALREADY_BOUND", `${target.label} is already bound to memory`);
+      });
+    }
+  } else {
+    const s = d as SyncDescriptor;
+    const target = req.target;
+    temporary = attempt(() => importIsTemporary(s, req.options?.temporary)) ?? true;
+    if (target?.semaphoreType) {
+      const type = target.semaphoreType;
+      attempt(() => {
+        if (t === "SYNC_FD" && type === "timeline") {
+          broken(
+            "SEMAPHORE_TYPE_MISMATCH",
+            `${target.label}: a SYNC_FD imports into binary semaphores only`,
+            "binary",
+            type,
+          );
+        }
+        if (s.semaphoreType !== undefined && s.semaphoreType !== type) {
+          broken(
+            "SEMAPHORE_TYPE_MISMATCH",
+            `${target.label} is ${type}, but the exported semaphore is ${s.semaphoreType}: an imported payload must match the exporter's type`,
+            s.semaphoreType,
+            type,
+          );
+        }
+      });
+      attempt(() => {
+        if (temporary && type === "timeline") {
+          broken(
+            "PERMANENT_REQUIRED",
+            `${target.label}: a timeline semaphore can only be imported permanently (temporary: false)`,
+            false,
+            true,
+          );
+        }
+      });
+    }
+    if (target?.inUse) {
+      attempt(() =>
+        broken(
+          "IN_USE",
+          `${target.label} is used by a submission that has not finished: wait for it before importing into it`,
+        )
+      );
+    }
+  }
+
+  // What this importer takes.
+  const accepted = dev.api === "cuda"
+    ? ["OPAQUE_FD"]
+    : object === "memory"
+    ? ["OPAQUE_FD", "DMA_BUF"]
+    : ["OPAQUE_FD", "SYNC_FD"];
+  const what = object === "memory" ? `${t} memory` : `a ${t} ${object}`;
+  const target = req.target;
+  attempt(() => {
+    if (!accepted.includes(t)) {
+      broken(
+        "HANDLE_TYPE_UNSUPPORTED",
+        dev.api === "cuda"
+          ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${
+            object === "memory" ? " (CUDA takes a dma_buf only on Tegra)" : ""
+          }`
+          : `importFd takes ${accepted.join(" or ")}, not ${t}`,
+        accepted.length === 1 ? accepted[0] : accepted,
+        t,
+      );
+    }
+  });
+
+  /** What this device can import (the capability query). */
+  const capability = () =>
+    attempt(() => {
+      const cap = dev.capability(t, d);
+      if (!cap.importable) {
+        broken(
+          "HANDLE_TYPE_UNSUPPORTED",
+          `${dev.name} cannot import ${what}${
+            object === "memory" && target ? ` for ${target.label}` : ""
+          }${cap.unsupported ? ` (${cap.unsupported})` : ""}`,
+          "importable",
+          cap,
+        );
+      }
+    });
+
+  /** The exporter must be this device (OPAQUE_FD): the UUIDs say so. */
+  const uuids = () =>
+    attempt(() => {
+      if (t !== "OPAQUE_FD") return;
+      if (dev.driverUUID === null) {
+        if (d.deviceUUID !== dev.deviceUUID) {
+          broken(
+            "UUID_MISMATCH",
+            `${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}) is not ${dev.name} (UUID ${dev.deviceUUID}): the UUIDs must match`,
+            d.deviceUUID,
+            dev.deviceUUID,
+          );
+        }
+      } else if (d.deviceUUID !== dev.deviceUUID || d.driverUUID !== dev.driverUUID) {
+        broken(
+          "UUID_MISMATCH",
+          `an OPAQUE_FD ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
+          { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
+          { deviceUUID: dev.deviceUUID, driverUUID: dev.driverUUID },
+        );
+      }
+    });
+
+  // Memory asks the device first (whether the import can be made at all); a semaphore or fence
+  // checks its fd first (those rules hold on every device, lavapipe's included).
+  if (object === "memory") {
+    capability();
+    uuids();
+  }
+
+  // The fd: open and not consumed (null or -1 only for "already signaled").
+  const signaled = req.fd === null || req.fd === -1;
+  if (signaled) {
+    if (t !== "SYNC_FD") {
+      attempt(() =>
+        broken(
+          "FD_NOT_OPEN",
+          req.fd === null
+            ? `fd is null: an ${t} ${object} export has an fd`
+            : `fd -1 means "already signaled" only for a SYNC_FD, not for ${t}`,
+          "an open fd",
+          req.fd,
+        )
+      );
+    }
+    if (object !== "memory") {
+      uuids();
+      capability();
+    }
+    return found.length ? refused() : {
+      ok: true,
+      plan: planOf(req, d, -1, temporary, 0, null),
+    };
+  }
+  const fd = req.fd!;
+  const n = attempt(() => importableFd(fd));
+  if (n === undefined) return refused();
+
+  // What the fd is: an export of this process (then the descriptor must be the export's), or
+  // of the kind the descriptor and this device's own exports say (the driver reads the fd, not
+  // the descriptor). A SYNC_FD export is a sync_file, which semaphores and fences both import:
+  // not an origin to compare with (its kind is checked like a received fd's).
+  const exported = originOf(fd);
+  const origin = exported && !(object !== "memory" && objectOf(exported) !== "memory"
+      && exported.handleType === "SYNC_FD")
+    ? exported
+    : undefined;
+  if (origin) attempt(() => checkOrigin(n, origin, d, dev.api === "vulkan"));
+  const want = t === "SYNC_FD" ? "sync_file" : d.fdKind;
+  const received = !origin && dev.exportKind !== undefined && t !== "SYNC_FD";
+  if (!received) {
+    attempt(() => checkFdKind(n, origin === req.descriptor ? undefined : want, what, origin));
+  }
+  if (object !== "memory") {
+    uuids();
+    capability();
+  }
+  // An fd from elsewhere is checked against what this device's own exports are, whatever the
+  // descriptor says (the driver reads the fd, not the descriptor).
+  // (Not once a rule is broken: learning what its exports are may make one, and the import is
+  // refused anyway.)
+  if (received && !found.length) {
+    attempt(() =>
+      checkReceivedFd(
+        n,
+        t === "DMA_BUF"
+          ? { kind: "dmabuf", mesaDriverId: null }
+          : dev.exportKind!(`${object}:${t}`),
+        what,
+        object === "memory" ? (d as MemoryDescriptor).size : undefined,
+      )
+    );
+  }
+
+  if (req.object !== "memory") {
+    return found.length ? refused() : { ok: true, plan: planOf(req, d, n, temporary, 0, null) };
+  }
+
+  // Memory: the fd's size, the memory type, the dedicated target.
+  const m = d as MemoryDescriptor;
+  const mt = req.target;
+  attempt(() => {
+    const fsize = origin ? null : fdSize(n);
+    if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {
+      broken(
+        "SIZE_MISMATCH",
+        `fd ${n} holds ${fsize} bytes, fewer than the descriptor's size ${m.size}`,
+        m.size,
+        fsize,
+      );
+    }
+  });
+  let type = m.memoryTypeIndex;
+  // (A DMA_BUF's memory types come from the driver: not asked once a rule is broken, since the
+  // driver reports a bad fd as an error of its own.)
+  if (dev.memoryTypes && !(t !== "OPAQUE_FD" && found.length)) {
+    const types = dev.memoryTypes;
+    const options = req.options ?? {};
+    const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
+    let bits = mt ? mt.requirements.memoryTypeBits : all;
+    const whatMemory = mt?.label ?? `the imported ${t} memory`;
+    const chosen = attempt(() => {
+      if (t === "OPAQUE_FD") {
+        if (
+          options.memoryTypeIndex !== undefined && options.memoryTypeIndex !== m.memoryTypeIndex
+        ) {
+          broken(
+            "MEMORY_TYPE_MISMATCH",
+            `an OPAQUE_FD import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
+            m.memoryTypeIndex,
+            options.memoryTypeIndex,
+          );
+        }
+        return chooseMemoryType(dev.name, types, bits, 0, m.memoryTypeIndex, whatMemory);
+      }
+      const fdBits = dev.fdMemoryTypeBits!(n);
+      bits &= fdBits;
+      return chooseMemoryType(
+        dev.name,
+        types,
+        bits,
+        flagMask(
+          MemoryProperty,
+          (options.properties ?? []) as readonly (keyof typeof MemoryProperty)[],
+          "properties",
+        ),
+        options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
+        `${whatMemory} (vkGetMemoryFdPropertiesKHR allows 0x${fdBits.toString(16)})`,
+      );
+    });
+    if (chosen !== undefined) type = chosen;
+  }
+  attempt(() => {
+    if (m.dedicated) {
+      if (!mt) {
+        broken(
+          "DEDICATED_MISMATCH",
+          `the export is dedicated to a ${m.dedicated.kind}: import it with \`for\` set to a matching ${m.dedicated.kind}`,
+          m.dedicated,
+          null,
+        );
+      }
+      const diff = sameTarget(m.dedicated, mt.description);
+      if (diff) {
+        broken(
+          "DEDICATED_MISMATCH",
+          `${mt.label} is not the export's dedicated target: ${diff}`,
+          m.dedicated,
+          mt.description,
+        );
+      }
+    } else if (mt?.requirements.requiresDedicated) {
+      broken(
+        "DEDICATED_MISMATCH",
+        `${mt.label} requires dedicated memory, but the export is a plain allocation`,
+      );
+    }
+  });
+  if (mt) {
+    attempt(() => requireExternal(mt, t));
+    attempt(() => {
+      if (mt.requirements.size > BigInt(m.size)) {
+        broken(
+          "SIZE_MISMATCH",
+          `${mt.label} needs ${mt.requirements.size} bytes; the export has ${m.size}`,
+          mt.requirements.size,
+          m.size,
+        );
+      }
+    });
+  }
+  return found.length
+    ? refused()
+    : { ok: true, plan: planOf(req, d, n, false, type, m.dedicated?.kind ?? null) };
+}
+
+function planOf(
+  req: ImportRequest,
+  d: ExportDescriptor,
+  fd: number,
+  temporary: boolean,
+  memoryTypeIndex: number,
+  dedicated: "buffer" | "image" | null,
+): ImportPlan {
+  return {
+    object: req.object,
+    descriptor: d,
+    handleType: d.handleType,
+    fd,
+    size: "size" in d ? d.size : 0,
+    memoryTypeIndex,
+    dedicated,
+    temporary,
+  };
+}
+
+function values(e: ShareError): { expected?: unknown; actual?: unknown } {
+  return {
+    ...(e.expected !== undefined ? { expected: e.expected } : {}),
+    ...(e.actual !== undefined ? { actual: e.actual } : {}),
+  };
+}
+
+/**
+ * The plan's answer as an exception: the ShareError of the first broken rule, its message
+ * naming the others. A plan that breaks no rule returns its plan.
+ *
+ * @example
+ * ```ts
+ * const plan = planOrThrow(planImport(request)); // a ShareError when a rule is broken
+ * ```
+ *
+ * @category Errors
+ */
+export function planOrThrow(r: PlanResult): ImportPlan {
+  if (r.ok) return r.plan;
+  const [first, ...rest] = r.broken;
+  const also = rest.length
+    ? ` (this import also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
+    : "";
+  throw new ShareError(first.rule, first.message + also, first.expected, first.actual);
+}
+
+/**
+ * Whether an import is temporary: the option, checked against what the handle type allows
+ * (a SYNC_FD has copy transference: temporary only).
+ */
+function importIsTemporary(d: SyncDescriptor, temporary: boolean | undefined): boolean {
+  if (d.handleType === "SYNC_FD") {
+    if (temporary === false) {
+      broken(
+        "TEMPORARY_REQUIRED",
+        `a SYNC_FD has copy transference: it can only be imported temporarily (temporary: true)`,
+        true,
+        false,
+      );
+    }
+    return true;
+  }
+  return temporary ?? false;
+}
+
+/**
+ * Checks descriptor `d`, given with fd `n`, against `origin`, the descriptor of the export that
+ * fd `n` is: the same kind of object (FD_KIND_MISMATCH), and the same handle type, size, memory
+ * type (Vulkan: `sameMemoryType`), dedicated target, or semaphore type. Drivers accept any of
+ * these lies silently (NVIDIA's CUDA imports a binary semaphore's fd as a timeline one, and a
+ * memory fd as a semaphore).
+ */
+function checkOrigin(
+  n: number,
+  origin: ExportDescriptor,
+  d: ExportDescriptor,
+  sameMemoryType: boolean,
+): void {
+  const was = objectOf(origin), is = objectOf(d);
+  if (was !== is) {
+    broken(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is the export of ${was === "memory" ? "memory" : `a ${was}`}, not of ${
+        is === "memory" ? "memory" : `a ${is}`
+      }`,
+      is,
+      was,
+    );
+  }
+  if (is !== "memory") {
+    const o = origin as SyncDescriptor, s = d as SyncDescriptor;
+    if (s.semaphoreType !== undefined && o.semaphoreType !== s.semaphoreType) {
+      broken(
+        "SEMAPHORE_TYPE_MISMATCH",
+        `fd ${n} is the export of a ${o.semaphoreType} semaphore, but the descriptor says ${s.semaphoreType}`,
+        o.semaphoreType,
+        s.semaphoreType,
+      );
+    }
+    return;
+  }
+  const keys = ["handleType", "size", ...(sameMemoryType ? ["memoryTypeIndex"] : []), "dedicated"];
+  for (const k of keys as (keyof MemoryDescriptor)[]) {
+    const a = JSON.stringify((origin as MemoryDescriptor)[k]);
+    const b = JSON.stringify((d as MemoryDescriptor)[k]);
+    if (a !== b) {
+      broken(
+        k === "size"
+          ? "SIZE_MISMATCH"
+          : k === "dedicated"
+          ? "DEDICATED_MISMATCH"
+          : k === "memoryTypeIndex"
+          ? "MEMORY_TYPE_MISMATCH"
+          : "BAD_DESCRIPTOR",
+        `fd ${n} was exported with ${k} ${a}, but the descriptor says ${b}`,
+        (origin as MemoryDescriptor)[k],
+        (d as MemoryDescriptor)[k],
+      );
+    }
+  }
+}
+
+/** Where two dedicated targets differ (the first field), or null when they are the same. */
+function sameTarget(a: DedicatedTarget, b: DedicatedTarget): string | null {
+  const fa = JSON.stringify(a), fb = JSON.stringify(b);
+  if (fa === fb) return null;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const va = JSON.stringify((a as Record<string, unknown>)[k]);
+    const vb = JSON.stringify((b as Record<string, unknown>)[k]);
+    if (va !== vb) return `${k}: the export's is ${va}, this one's is ${vb}`;
+  }
+  return "they differ";
+}
+
+/**
+ * Checks that `target` was created with handle type `t` among its external handle types
+ * (NOT_EXTERNAL otherwise).
+ *
+ * @example
+ * ```ts
+ * requireExternal(targetFacts, "OPAQUE_FD");
+ * ```
+ *
+ * @category Memory
+ */
+export function requireExternal(
+  target: { label: string; externalHandleTypes: readonly string[] },
+  t: string,
+): void {
+  if (!target.externalHandleTypes.includes(t)) {
+    broken(
+      "NOT_EXTERNAL",
+      `${target.label} was created with external handle types [${
+        target.externalHandleTypes.join(", ")
+      }], not ${t}`,
+      t,
+      target.externalHandleTypes,
+    );
+  }
+}
+
+/**
+ * The memory type index to use: `explicit` (checked: allowed by `bits`, with every `wanted`
+ * flag), or the first of `bits` with all `wanted` flags. A ShareError MEMORY_TYPE_NOT_ALLOWED or
+ * NO_MEMORY_TYPE otherwise; a RangeError for an index the device does not have.
+ *
+ * @example
+ * ```ts
+ * chooseMemoryType("llvmpipe", pd.memoryTypes, 0b1, 0, undefined, "this allocation"); // 0
+ * ```
+ *
+ * @category Memory
+ */
+export function chooseMemoryType(
+  device: string,
+  types: readonly PlanMemoryType[],
+  bits: number,
+  wanted: number,
+  explicit: number | undefined,
+  what: string,
+): number {
+  const list = () =>
+    types.filter((t) => (bits >>> t.index) & 1).map((t) => `${t.index} [${t.flags.join(", ")}]`)
+      .join("; ") || "none";
+  if (explicit !== undefined) {
+    if (!Number.isInteger(explicit) || explicit < 0 || explicit >= types.length) {
+      throw new RangeError(
+        `memoryTypeIndex: ${explicit} is not a memory type of ${device} (it has ${types.length})`,
+      );
+    }
+    if (!((bits >>> explicit) & 1)) {
+      broken(
+        "MEMORY_TYPE_NOT_ALLOWED",
+        `memory type ${explicit} is not allowed for ${what}; allowed: ${list()}`,
+        bits,
+        explicit,
+      );
+    }
+    if ((types[explicit].propertyFlags & wanted) !== wanted) {
+      broken(
+        "NO_MEMORY_TYPE",
+        `memory type ${explicit} lacks [${flagNames(MemoryProperty, wanted).join(", ")}]`,
+        flagNames(MemoryProperty, wanted),
+        types[explicit].flags,
+      );
+    }
+    return explicit;
+  }
+  const t = types.find((t) => (bits >>> t.index) & 1 && (t.propertyFlags & wanted) === wanted);
+  if (!t) {
+    broken(
+      "NO_MEMORY_TYPE",
+      `no memory type of ${device} is allowed for ${what} and has [${
+        flagNames(MemoryProperty, wanted).join(", ")
+      }]; allowed: ${list()}`,
+      flagNames(MemoryProperty, wanted),
+      bits,
+    );
+  }
+  return t.index;
+}

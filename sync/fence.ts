@@ -1,0 +1,303 @@
+/**
+ * `Fence`: fences, exportable and importable as OPAQUE_FD and SYNC_FD fds
+ * (VK_KHR_external_fence_fd), with status, wait (a timeout is a result) and reset.
+ *
+ * The spec's rules are checked before the driver sees a call: a SYNC_FD imports temporarily
+ * only (-1: already signaled); exporting one needs the fence signaled or a signal pending, and
+ * acts as a reset; a fence given to a submission is unsignaled and not in use; a fence in use is
+ * neither reset nor imported into.
+ *
+ * @module
+ */
+import { FenceHandleType, type FenceHandleTypeName, flagNames } from "../core/enums.ts";
+import { check, ShareError } from "../core/errors.ts";
+import { out64 } from "../core/out_params.ts";
+import { Resource } from "../core/resource.ts";
+import { timeoutNs, warnLeak } from "../core/time.ts";
+import { Arena, encode, link } from "../ffi/layout.ts";
+import { VK_KHR_external_fence_fd } from "../ffi/vk_commands.ts";
+import {
+  VkExportFenceCreateInfo,
+  VkFenceCreateInfo,
+  VkFenceGetFdInfoKHR,
+  VkImportFenceFdInfoKHR,
+} from "../ffi/vk_structs.ts";
+import { vk } from "../ffi/vulkan.ts";
+import { externalFenceProperties } from "../share/capabilities.ts";
+import type { SyncDescriptor, SyncHandleTypeName, SyncSource } from "../share/descriptor.ts";
+import type { SyncExport } from "../share/execute.ts";
+import type { OwnedFd } from "../share/fd.ts";
+import type { Device, Submission } from "../vulkan/device.ts";
+import {
+  exportMask,
+  exportSync,
+  importIntoNew,
+  importSync,
+  syncDescriptor,
+  type SyncImportOptions,
+  type SyncKind,
+  type WaitResult,
+} from "./sync_fd.ts";
+
+const CREATE_SIGNALED = 0x1;
+const VK_NOT_READY = 1;
+const VK_TIMEOUT = 2;
+
+const FENCE_FDS: SyncKind<Fence> = {
+  object: "fence",
+  extension: VK_KHR_external_fence_fd,
+  getInfo: VkFenceGetFdInfoKHR,
+  importInfo: VkImportFenceFdInfoKHR,
+  get: "vkGetFenceFdKHR",
+  import: "vkImportFenceFdKHR",
+  handleTypes: FenceHandleType,
+  capability: (f, t) => externalFenceProperties(f.device.physicalDevice, { handleType: t }),
+  create: (device, o) => Fence.create(device, o.exportAs ? { exportAs: o.exportAs } : {}),
+};
+
+/**
+ * Options of {@linkcode Fence.create}.
+ *
+ * @category Synchronization
+ */
+export interface FenceOptions {
+  /** Create it signaled (default false). */
+  signaled?: boolean;
+  /** Handle types it can be exported as (checked against the capability query). */
+  exportAs?: FenceHandleTypeName | readonly FenceHandleTypeName[];
+}
+
+/**
+ * A VkFence.
+ *
+ * @example
+ * ```ts
+ * using fence = Fence.create(device);
+ * device.queue().submit({ commandBuffers: [cmd], fence });
+ * fence.wait(1000); // "signaled" (or "timeout")
+ * fence.reset();
+ * ```
+ *
+ * @category Synchronization
+ */
+export class Fence extends Resource {
+  /** The device. */
+  readonly device: Device;
+  /** The VkFence. */
+  readonly handle: bigint;
+  /** The handle types it can be exported as (names). */
+  readonly exportAs: readonly FenceHandleTypeName[];
+  /** `Fence 0x... of Device "..."`, for messages. */
+  readonly label: string;
+  #submission: Submission | null = null;
+  #shared = false;
+  readonly #one = new BigUint64Array(new ArrayBuffer(8));
+
+  private constructor(device: Device, handle: bigint, exportAs: FenceHandleTypeName[]) {
+    super();
+    this.device = device;
+    this.handle = handle;
+    this.exportAs = exportAs;
+    this.#one[0] = handle;
+    this.label = `Fence 0x${handle.toString(16)} of ${device.label}`;
+    this.adopt(device);
+  }
+
+  /** Creates a fence, exportable as `exportAs` (each checked with the capability query). */
+  static create(device: Device, options: FenceOptions = {}): Fence {
+    const d = device.live;
+    const pd = device.physicalDevice;
+    const mask = exportMask(
+      device,
+      "a fence",
+      FenceHandleType,
+      options.exportAs,
+      (t) => externalFenceProperties(pd, { handleType: t }),
+      VK_KHR_external_fence_fd,
+    );
+    using arena = new Arena();
+    const info = encode(VkFenceCreateInfo, {
+      pNext: mask ? [link(VkExportFenceCreateInfo, { handleTypes: mask })] : [],
+      flags: options.signaled ? CREATE_SIGNALED : 0,
+    }, arena);
+    const out = out64();
+    check(vk().vkCreateFence(d, info.bytes, null, out), "vkCreateFence", {
+      device: pd.name,
+      exportAs: flagNames(FenceHandleType, mask),
+    });
+    return new Fence(device, out[0], flagNames(FenceHandleType, mask) as FenceHandleTypeName[]);
+  }
+
+  /**
+   * Creates a fence on `device` and imports `fd` into it (OPAQUE_FD: permanently unless
+   * `temporary`; SYNC_FD: temporarily). On failure the new fence is destroyed and the caller's
+   * fd is still open.
+   */
+  static importFd(
+    device: Device,
+    fd: OwnedFd | number | null,
+    descriptor: SyncSource,
+    options: SyncImportOptions = {},
+  ): Fence {
+    return importIntoNew(FENCE_FDS, device, fd, descriptor, options);
+  }
+
+  /** The VkFence, after checking it is alive. */
+  get live(): bigint {
+    this.alive();
+    return this.handle;
+  }
+
+  /** `signaled` or `unsignaled` (`vkGetFenceStatus`); a lost device throws. */
+  status(): "signaled" | "unsignaled" {
+    const r = check(vk().vkGetFenceStatus(this.device.live, this.live), "vkGetFenceStatus", {
+      fence: this.label,
+    });
+    if (r === VK_NOT_READY) return "unsignaled";
+    this.#submission = null; // seen signaled: the submission that signals it has finished
+    return "signaled";
+  }
+
+  /** Waits until it is signaled, for at most `timeoutMs` (0 polls; Infinity waits for ever). */
+  wait(timeoutMs: number): WaitResult {
+    return Fence.waitMany([this], timeoutMs);
+  }
+
+  /** Waits until every fence (or with `any`, one) is signaled (`vkWaitForFences`). */
+  static waitMany(
+    fences: readonly Fence[],
+    timeoutMs: number,
+    options: { any?: boolean } = {},
+  ): WaitResult {
+    if (fences.length === 0) throw new RangeError("waitMany: no fences");
+    const device = fences[0].device;
+    const ns = timeoutNs(timeoutMs);
+    const handles = new BigUint64Array(new ArrayBuffer(8 * fences.length));
+    fences.forEach((f, i) => {
+      if (f.device !== device) {
+        throw new ShareError("WRONG_DEVICE", `waitMany: ${f.label} is not on ${device.label}`);
+      }
+      handles[i] = f.live;
+    });
+    const r = check(
+      vk().vkWaitForFences(device.live, fences.length, handles, options.any ? 0 : 1, ns),
+      "vkWaitForFences",
+      { device: device.physicalDevice.name, fences: fences.length, timeoutMs },
+    );
+    if (r === VK_TIMEOUT) return "timeout";
+    // Seen signaled (all of them, or with `any` one we cannot name): their submissions finished,
+    // and for a fence whose payload is its own, every earlier submission of its queue too.
+    if (!options.any) {
+      for (const f of fences) {
+        const sub = f.#submission;
+        if (sub && !f.#shared) sub.queue.finishedThrough(sub.seq);
+        f.#submission = null;
+      }
+    }
+    return "signaled";
+  }
+
+  /** Resets it to unsignaled (refused while a submission that signals it has not finished). */
+  reset(): void {
+    this.#notInUse("reset");
+    check(vk().vkResetFences(this.device.live, 1, this.#one), "vkResetFences", {
+      fence: this.label,
+    });
+    this.#submission = null;
+  }
+
+  /**
+   * Exports the fence as a new fd. OPAQUE_FD shares the payload; SYNC_FD copies a signal that
+   * has happened or is pending, and resets the fence (fd null: the driver says it has already
+   * signaled).
+   */
+  exportFd(handleType?: "OPAQUE_FD"): SyncExport<OwnedFd>;
+  /** As a SYNC_FD: the fd is null when the driver says the signal has already happened. */
+  exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
+  /** As either handle type. */
+  exportFd(handleType: SyncHandleTypeName): SyncExport;
+  exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
+    this.alive();
+    if (
+      handleType === "SYNC_FD" && !this.#shared && this.#submission === null
+      && this.status() === "unsignaled"
+    ) {
+      throw new ShareError(
+        "NO_PENDING_SIGNAL",
+        `${this.label}: a SYNC_FD export needs the fence signaled or a signal submitted`,
+      );
+    }
+    const exp = exportSync(FENCE_FDS, this, handleType);
+    if (handleType === "OPAQUE_FD") this.#shared = true;
+    else this.#submission = null;
+    return exp;
+  }
+
+  /**
+   * Imports an fd into this fence: OPAQUE_FD permanently (default) or temporarily; SYNC_FD
+   * temporarily only (`fd` -1 or null: already signaled). A temporary payload lasts until the
+   * next reset. On success the caller's fd is consumed, on failure it is still open.
+   */
+  importFd(
+    fd: OwnedFd | number | null,
+    descriptor: SyncSource,
+    options: SyncImportOptions = {},
+  ): void {
+    this.alive();
+    const plan = importSync(FENCE_FDS, this, fd, descriptor, options, {
+      label: this.label,
+      inUse: this.#submission !== null && !this.finished(this.#submission),
+    });
+    if (!plan.temporary) this.#shared = true;
+  }
+
+  /** The descriptor of an export as `handleType` (what `exportFd` returns with the fd). */
+  descriptor(handleType: SyncHandleTypeName): SyncDescriptor {
+    return syncDescriptor(this.device, "fence", handleType, {});
+  }
+
+  // ---- used by Queue.submit ------------------------------------------------------------------
+
+  /** @internal Checks that a submission may signal it. */
+  checkSubmit(): void {
+    this.#notInUse("submit");
+    if (this.status() === "signaled") {
+      throw new ShareError(
+        "FENCE_SIGNALED",
+        `${this.label} is signaled: reset it before a submission signals it again`,
+        "unsignaled",
+        "signaled",
+      );
+    }
+  }
+
+  /** @internal A submission will signal it. */
+  submitted(sub: Submission): void {
+    this.#submission = sub;
+  }
+
+  /** @internal Whether `sub`, which signals this fence, has finished. */
+  finished(sub: Submission): boolean {
+    if (sub !== this.#submission) return true; // reset (or exported as SYNC_FD) since
+    // The queue knows first (idle, or a later submission seen finished): a shared payload may
+    // have been reset through another fence since, and its status says nothing of this queue.
+    if (sub.knownDone) return true;
+    return this.status() === "signaled";
+  }
+
+  #notInUse(what: string): void {
+    this.alive();
+    if (this.#submission && !this.finished(this.#submission)) {
+      throw new ShareError(
+        "IN_USE",
+        `${this.label} is to be signaled by a submission that has not finished: wait for it before you ${what} it`,
+      );
+    }
+  }
+
+  /** Waits for the submission that signals it (if not known finished), then destroys it. */
+  protected destroy(): void {
+    if (this.#submission && !this.#submission.settle()) return warnLeak(this.label);
+    vk().vkDestroyFence(this.device.handle, this.handle, null);
+  }
+}

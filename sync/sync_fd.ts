@@ -1,0 +1,317 @@
+// What semaphores and fences share: their export mask, descriptor and export (through the one
+// export epilogue), and their import (through the one import plan and execution, share/).
+import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
+import { ImportError, ShareError, VkError } from "../core/errors.ts";
+import { type AnyStruct, Arena, encode } from "../ffi/layout.ts";
+import type { ExtensionTable } from "../ffi/vk_commands.ts";
+import type { ExternalSyncCapability } from "../share/capabilities.ts";
+import {
+  parseSyncSource,
+  SYNC_DESCRIPTOR_VERSION,
+  type SyncDescriptor,
+  type SyncHandleTypeName,
+  type SyncSource,
+} from "../share/descriptor.ts";
+import type { SyncExport } from "../share/execute.ts";
+import { executeImport, finishExport } from "../share/execute.ts";
+import { exportKindOf } from "../share/export_kind.ts";
+import type { OwnedFd } from "../share/fd.ts";
+import { type ImportPlan, planImport, planOrThrow, type SyncTargetFacts } from "../share/plan.ts";
+import type { Device } from "../vulkan/device.ts";
+
+const IMPORT_TEMPORARY = 0x1; // VK_SEMAPHORE_IMPORT_TEMPORARY_BIT == VK_FENCE_IMPORT_TEMPORARY_BIT
+
+/**
+ * Options of a semaphore's or fence's `importFd`.
+ *
+ * @category Synchronization
+ */
+export interface SyncImportOptions {
+  /**
+   * A temporary import (restored to the permanent payload after the next wait, or reset for a
+   * fence). Default: true for SYNC_FD (which allows nothing else), false for OPAQUE_FD.
+   */
+  temporary?: boolean;
+}
+
+/**
+ * What a host wait returned: the wait is over, or the timeout passed first.
+ *
+ * @category Synchronization
+ */
+export type WaitResult = "signaled" | "timeout";
+
+/**
+ * The export mask of `exportAs` (one name or a list): each handle type checked exportable by
+ * `capability` (HANDLE_TYPE_UNSUPPORTED names what the device lacks), and the extension loaded.
+ *
+ * @category Synchronization
+ */
+export function exportMask<N extends string>(
+  device: Device,
+  what: string,
+  table: Readonly<Record<N, number>>,
+  exportAs: N | readonly N[] | undefined,
+  capability: (t: N) => ExternalSyncCapability,
+  extension: ExtensionTable,
+): number {
+  const list = exportAs === undefined ? [] : typeof exportAs === "string" ? [exportAs] : exportAs;
+  let mask = 0;
+  for (const t of list) {
+    mask |= enumValue(table, t, "exportAs");
+    const cap = capability(t);
+    if (!cap.exportable) {
+      throw new ShareError(
+        "HANDLE_TYPE_UNSUPPORTED",
+        `${device.physicalDevice.name} cannot export ${what} as ${t}${
+          cap.unsupported ? ` (${cap.unsupported})` : cap.importable ? " (import only)" : ""
+        }`,
+        "exportable",
+        cap,
+      );
+    }
+    device.extension(extension);
+  }
+  return mask;
+}
+
+/**
+ * The descriptor of an export of `object` from `device`.
+ *
+ * @category Synchronization
+ */
+export function syncDescriptor(
+  device: Device,
+  object: "semaphore" | "fence",
+  handleType: SyncHandleTypeName,
+  extra: { semaphoreType?: SemaphoreTypeName; fdKind?: string },
+): SyncDescriptor {
+  const pd = device.physicalDevice;
+  const ids = pd.ids;
+  return {
+    version: SYNC_DESCRIPTOR_VERSION,
+    object,
+    handleType,
+    ...(extra.semaphoreType ? { semaphoreType: extra.semaphoreType } : {}),
+    deviceUUID: ids.deviceUUID,
+    driverUUID: ids.driverUUID,
+    deviceName: pd.name,
+    ...(extra.fdKind ? { fdKind: extra.fdKind } : {}),
+  };
+}
+
+/**
+ * What an export or import needs of the semaphore or fence (the object itself).
+ *
+ * @category Synchronization
+ */
+export interface SyncTarget {
+  readonly device: Device;
+  readonly label: string;
+  /** The handle, after checking it is alive. */
+  readonly live: bigint;
+  /** The handle types it was created exportable as (names). */
+  readonly exportAs: readonly string[];
+}
+
+/**
+ * @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'.
+ *
+ * @category Synchronization
+ */
+export interface SyncKind<T extends SyncObject> {
+  object: "semaphore" | "fence";
+  extension: ExtensionTable;
+  /** `VkSemaphoreGetFdInfoKHR` or `VkFenceGetFdInfoKHR`. */
+  getInfo: AnyStruct;
+  /** `VkImportSemaphoreFdInfoKHR` or `VkImportFenceFdInfoKHR`. */
+  importInfo: AnyStruct;
+  /** `vkGetSemaphoreFdKHR` or `vkGetFenceFdKHR`. */
+  get: string;
+  /** `vkImportSemaphoreFdKHR` or `vkImportFenceFdKHR`. */
+  import: string;
+  /** The handle type bits by name. */
+  handleTypes: Readonly<Record<SyncHandleTypeName, number>>;
+  /** The capability query of `handleType` for `target`. */
+  capability(target: T, handleType: SyncHandleTypeName): ExternalSyncCapability;
+  /** Creates an object of this kind: exportable as `exportAs`, of `semaphoreType` (a semaphore). */
+  create(
+    device: Device,
+    options: { exportAs?: "OPAQUE_FD"; semaphoreType?: SemaphoreTypeName },
+  ): T;
+}
+
+/**
+ * @internal What the generic import paths need of a semaphore or fence.
+ *
+ * @category Synchronization
+ */
+export interface SyncObject extends SyncTarget, Disposable {
+  exportFd(handleType: SyncHandleTypeName): SyncExport;
+  importFd(fd: OwnedFd | number | null, source: SyncSource, options?: SyncImportOptions): void;
+}
+
+/**
+ * @internal Creates an object of kind `k` on `device` (of the exporter's type) and imports `fd`
+ * into it; on failure the new object is destroyed and the caller's fd is still open.
+ */
+export function importIntoNew<T extends SyncObject>(
+  k: SyncKind<T>,
+  device: Device,
+  fd: OwnedFd | number | null,
+  source: SyncSource,
+  options: SyncImportOptions = {},
+): T {
+  const d = parseSyncSource(source, k.object);
+  const o = k.create(device, d.semaphoreType ? { semaphoreType: d.semaphoreType } : {});
+  try {
+    o.importFd(fd, d, options);
+  } catch (e) {
+    o[Symbol.dispose]();
+    throw e;
+  }
+  return o;
+}
+
+// The two kinds' commands differ only in names: call them through the loaded table by name.
+type Command = (...args: unknown[]) => number;
+function command<T extends SyncObject>(k: SyncKind<T>, t: T, name: string): Command {
+  return (t.device.extension(k.extension) as unknown as Record<string, Command>)[name];
+}
+
+/**
+ * Exports `t` as `handleType` (checked against what it was created exportable as). A SYNC_FD of
+ * -1 (already signaled) becomes `fd: null`.
+ *
+ * @category Synchronization
+ */
+export function exportSync<T extends SyncObject>(
+  k: SyncKind<T>,
+  t: T,
+  handleType: SyncHandleTypeName,
+  semaphoreType?: SemaphoreTypeName,
+): SyncExport {
+  if (handleType !== "OPAQUE_FD" && handleType !== "SYNC_FD") {
+    throw new RangeError(`handleType: expected OPAQUE_FD or SYNC_FD, got ${String(handleType)}`);
+  }
+  if (!t.exportAs.includes(handleType)) {
+    throw new ShareError(
+      "NOT_EXPORTABLE",
+      `${t.label} was created without ${handleType} in exportAs (it is exportable as [${
+        t.exportAs.join(", ")
+      }])`,
+      handleType,
+      t.exportAs,
+    );
+  }
+  const out = new Int32Array(new ArrayBuffer(4));
+  out[0] = -2;
+  const r = (() => {
+    using arena = new Arena();
+    const info = encode(k.getInfo, {
+      [k.object]: t.live,
+      handleType: k.handleTypes[handleType],
+    }, arena);
+    return command(k, t, k.get)(t.device.live, info.bytes, new Uint8Array(out.buffer));
+  })();
+  if (r < 0) {
+    throw new VkError(k.get, r, { device: t.device.physicalDevice.name, handleType });
+  }
+  return finishExport(out[0], {
+    call: k.get,
+    success: "VK_SUCCESS",
+    label: t.label,
+    handleType,
+    signaledIsNull: handleType === "SYNC_FD",
+    learn: { device: t.device, key: `${k.object}:${handleType}` },
+    describe: (fdKind) => syncDescriptor(t.device, k.object, handleType, { semaphoreType, fdKind }),
+  });
+}
+
+/**
+ * After a failed import: exports a new object of kind `k` on `device` as OPAQUE_FD and imports it
+ * into another; whether that worked (null: the device cannot export one). The canary's own import
+ * starts no canary when it fails.
+ */
+function probe<T extends SyncObject>(
+  k: SyncKind<T>,
+  device: Device,
+  semaphoreType: SemaphoreTypeName | undefined,
+): boolean | null {
+  try {
+    const type = semaphoreType ? { semaphoreType } : {};
+    using a = k.create(device, { exportAs: "OPAQUE_FD", ...type });
+    using e = a.exportFd("OPAQUE_FD");
+    using b = k.create(device, type);
+    importSync(k, b, e.fd, e.descriptor, {}, { label: b.label, inUse: false }, false);
+    return true;
+  } catch (e) {
+    return e instanceof ShareError ? null : false;
+  }
+}
+
+/**
+ * Imports `fd` into `t`, as described by `source`: planned first (share/plan.ts: the descriptor,
+ * how the payload goes into `target`, the UUIDs of an OPAQUE_FD, the capability, the fd: open,
+ * not consumed, of the exporter's kind; -1 or null only for SYNC_FD, meaning "already
+ * signaled"), then executed (share/execute.ts). On failure the caller's fd is still open and an
+ * ImportError says whether the device still imports (a canary import, unless `canary` is false).
+ * Returns the plan (whether the import was temporary, the checked descriptor).
+ *
+ * @category Synchronization
+ */
+export function importSync<T extends SyncObject>(
+  k: SyncKind<T>,
+  t: T,
+  fd: OwnedFd | number | null,
+  source: SyncSource,
+  options: SyncImportOptions,
+  target: SyncTargetFacts,
+  canary = true,
+): ImportPlan {
+  const device = t.device;
+  const pd = device.physicalDevice;
+  const ids = pd.ids;
+  const plan = planOrThrow(planImport({
+    object: k.object,
+    importer: {
+      api: "vulkan",
+      name: pd.name,
+      deviceUUID: ids.deviceUUID,
+      driverUUID: ids.driverUUID,
+      capability: (h) => k.capability(t, h as SyncHandleTypeName),
+      exportKind: (key) =>
+        exportKindOf(device, key, () => {
+          const type = target.semaphoreType ? { semaphoreType: target.semaphoreType } : {};
+          using a = k.create(device, { exportAs: "OPAQUE_FD", ...type });
+          a.exportFd("OPAQUE_FD")[Symbol.dispose]();
+        }),
+    },
+    target,
+    fd,
+    descriptor: source,
+    options,
+  }));
+  const handleType = plan.handleType as SyncHandleTypeName;
+  const details = { device: pd.name, handleType, fd: plan.fd, temporary: plan.temporary };
+  const instance = pd.instance;
+  executeImport(fd, plan, t.label, (n) => {
+    const mark = instance.messageMark;
+    const r = (() => {
+      using arena = new Arena();
+      const info = encode(k.importInfo, {
+        [k.object]: t.live,
+        flags: plan.temporary ? IMPORT_TEMPORARY : 0,
+        handleType: k.handleTypes[handleType],
+        fd: n,
+      }, arena);
+      return command(k, t, k.import)(device.live, info.bytes);
+    })();
+    if (r < 0) {
+      const reports = instance.expectedSince(mark);
+      const still = canary ? probe(k, device, target.semaphoreType) : null;
+      throw new ImportError(k.import, r, details, still, "imports", reports);
+    }
+  });
+  return plan;
+}

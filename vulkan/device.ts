@@ -1,0 +1,635 @@
+/**
+ * `Device`: a VkDevice that enables the external-sharing extensions it is asked for (or all
+ * those its physical device offers), with one queue family's queues and, where supported,
+ * timeline semaphores.
+ *
+ * Its `Queue`s submit command buffers that wait on and signal semaphores (binary, or timeline
+ * with values) and signal a fence. Every rule vkshare can see is checked before vkQueueSubmit:
+ * objects of this device, a wait on a binary semaphore that has a signal to wait for, no second
+ * signal of a binary semaphore that is still signaled, timeline values that only grow, a fence
+ * that is unsignaled and not in use, command buffers that are recorded. What a queue needs of
+ * semaphores, fences and command buffers is declared here (`QueueSemaphore`, `QueueFence`,
+ * `QueueCommandBuffer`), so that the Vulkan objects import nothing of the layers above.
+ *
+ * @module
+ */
+import { makeVersion, QueueFlag, versionString } from "../core/enums.ts";
+import { flagMask, PipelineStage, type PipelineStageName } from "../core/enums.ts";
+import { check, MissingExtensionError } from "../core/errors.ts";
+import { ShareError } from "../core/errors.ts";
+import { SETTLE_MS, timeoutNs, warnLeak } from "../core/time.ts";
+import {
+  VkFenceCreateInfo,
+  VkSubmitInfo,
+  VkTimelineSemaphoreSubmitInfo,
+} from "../ffi/vk_structs.ts";
+
+import { loadEnabledExtension, out64 } from "../core/out_params.ts";
+import { Resource } from "../core/resource.ts";
+import { Arena, encode, link } from "../ffi/layout.ts";
+import { rt } from "../ffi/runtime.ts";
+import type { Pointer } from "../ffi/types.ts";
+import type { ExtensionTable } from "../ffi/vk_commands.ts";
+import {
+  VkDeviceCreateInfo,
+  VkPhysicalDeviceTimelineSemaphoreFeatures,
+} from "../ffi/vk_structs.ts";
+import { type ExtensionFunctions, vk } from "../ffi/vulkan.ts";
+import type { PhysicalDevice } from "./instance.ts";
+
+/**
+ * The device extensions of external memory and synchronization on POSIX systems.
+ *
+ * @category Vulkan objects
+ */
+export const EXTERNAL_EXTENSIONS = [
+  "VK_KHR_external_memory_fd",
+  "VK_EXT_external_memory_dma_buf",
+  "VK_EXT_external_memory_host",
+  "VK_KHR_external_semaphore_fd",
+  "VK_KHR_external_fence_fd",
+] as const;
+
+/**
+ * Options of {@linkcode Device.create}.
+ *
+ * @category Vulkan objects
+ */
+export interface DeviceOptions {
+  /**
+   * Device extensions to enable. `"external"` (the default) enables every one of
+   * {@linkcode EXTERNAL_EXTENSIONS} that the device offers; a list enables exactly those, and
+   * throws a MissingExtensionError for one the device does not offer.
+   */
+  extensions?: readonly string[] | "external";
+  /** The queue family (default: the first with graphics or compute, which also transfer). */
+  queueFamily?: number;
+  /** How many queues of that family (default 1). */
+  queueCount?: number;
+  /** Enable timeline semaphores (default: when the device supports them). */
+  timelineSemaphores?: boolean;
+}
+
+/**
+ * A logical device.
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create();
+ * using device = Device.create(instance.physicalDevices()[0]);
+ * device.extensions; // the external extensions it enabled
+ * ```
+ *
+ * @category Vulkan objects
+ */
+export class Device extends Resource {
+  /** The physical device. */
+  readonly physicalDevice: PhysicalDevice;
+  /** The VkDevice. */
+  readonly handle: Pointer;
+  /** The enabled device extensions. */
+  readonly extensions: readonly string[];
+  /** The queue family of {@linkcode Device.queue}. */
+  readonly queueFamily: number;
+  /** How many queues were created in it. */
+  readonly queueCount: number;
+  /** Whether timeline semaphores are enabled. */
+  readonly timelineSemaphores: boolean;
+  /** `Device "<name>"`, for messages. */
+  readonly label: string;
+  #tables = new Map<string, unknown>();
+  #queues = new Map<number, Queue>();
+  #blocked = false;
+
+  private constructor(
+    pd: PhysicalDevice,
+    handle: Pointer,
+    extensions: string[],
+    queueFamily: number,
+    queueCount: number,
+    timeline: boolean,
+  ) {
+    super();
+    this.physicalDevice = pd;
+    this.handle = handle;
+    this.extensions = extensions;
+    this.queueFamily = queueFamily;
+    this.queueCount = queueCount;
+    this.timelineSemaphores = timeline;
+    this.label = `Device "${pd.name}"`;
+    this.adopt(pd.instance);
+  }
+
+  /** Creates a device on `pd`. */
+  static create(pd: PhysicalDevice, options: DeviceOptions = {}): Device {
+    pd.instance.assertAlive();
+    if (pd.apiVersion < makeVersion(1, 1)) {
+      throw new Error(
+        `${pd.name} supports Vulkan ${versionString(pd.apiVersion)}: vkshare needs 1.1 or later`,
+      );
+    }
+    const wanted = options.extensions ?? "external";
+    let extensions: string[];
+    if (wanted === "external") {
+      extensions = EXTERNAL_EXTENSIONS.filter((e) => pd.hasExtension(e));
+    } else {
+      if (!Array.isArray(wanted)) {
+        throw new TypeError(`extensions: expected a list of names or "external"`);
+      }
+      for (const e of wanted) {
+        if (!pd.hasExtension(e)) throw new MissingExtensionError(e, pd.name, "offered");
+      }
+      extensions = [...new Set(wanted)];
+    }
+
+    const families = pd.queueFamilies;
+    const family = options.queueFamily
+      ?? families.find((f) => f.queueFlags & (QueueFlag.GRAPHICS | QueueFlag.COMPUTE))?.index
+      ?? 0;
+    const fam = families[family];
+    if (!fam) {
+      throw new RangeError(
+        `queueFamily: ${family} is not a queue family of ${pd.name} (it has ${families.length})`,
+      );
+    }
+    const queueCount = options.queueCount ?? 1;
+    if (!Number.isInteger(queueCount) || queueCount < 1 || queueCount > fam.queueCount) {
+      throw new RangeError(
+        `queueCount: ${queueCount} is out of range: family ${family} of ${pd.name} has ${fam.queueCount} queue(s)`,
+      );
+    }
+    const supportsTimeline = pd.timelineSemaphores;
+    if (options.timelineSemaphores && !supportsTimeline) {
+      throw new MissingExtensionError("timelineSemaphore feature", pd.name, "offered");
+    }
+    const timeline = options.timelineSemaphores ?? supportsTimeline;
+
+    using arena = new Arena();
+    const info = encode(VkDeviceCreateInfo, {
+      pNext: timeline
+        ? [link(VkPhysicalDeviceTimelineSemaphoreFeatures, { timelineSemaphore: true })]
+        : [],
+      pQueueCreateInfos: [{
+        queueFamilyIndex: family,
+        pQueuePriorities: new Array(queueCount).fill(1),
+      }],
+      ppEnabledExtensionNames: extensions,
+    }, arena);
+    const out = out64();
+    check(vk().vkCreateDevice(pd.live, info.bytes, null, out), "vkCreateDevice", {
+      device: pd.name,
+      extensions,
+      queueFamily: family,
+      queueCount,
+    });
+    return new Device(pd, rt.pointer(out[0]), extensions, family, queueCount, timeline);
+  }
+
+  /** The VkDevice, after checking that the device (and its instance) is alive. */
+  get live(): Pointer {
+    this.alive();
+    return this.handle;
+  }
+
+  /** Whether extension `name` is enabled on this device. */
+  hasExtension(name: string): boolean {
+    return this.extensions.includes(name);
+  }
+
+  /**
+   * The commands of a device extension, loaded once. Throws a MissingExtensionError naming the
+   * extension and the device when it is not enabled.
+   */
+  extension<T extends ExtensionTable>(table: T): ExtensionFunctions<T> {
+    const h = this.live;
+    let f = this.#tables.get(table.name) as ExtensionFunctions<T> | undefined;
+    if (f) return f;
+    if (!this.hasExtension(table.name)) {
+      throw new MissingExtensionError(
+        table.name,
+        this.physicalDevice.name,
+        this.physicalDevice.hasExtension(table.name) ? "enabled" : "offered",
+      );
+    }
+    f = loadEnabledExtension(table, h, this.physicalDevice.name);
+    this.#tables.set(table.name, f);
+    return f;
+  }
+
+  /** Queue `index` of {@linkcode Device.queueFamily} (the same object on every call). */
+  queue(index = 0): Queue {
+    const h = this.live;
+    if (!Number.isInteger(index) || index < 0 || index >= this.queueCount) {
+      throw new RangeError(`queue: index ${index} is out of range (0..${this.queueCount - 1})`);
+    }
+    let q = this.#queues.get(index);
+    if (!q) {
+      const out = out64();
+      vk().vkGetDeviceQueue(h, this.queueFamily, index, out);
+      q = new Queue(this, rt.pointer(out[0]), this.queueFamily, index);
+      this.#queues.set(index, q);
+    }
+    return q;
+  }
+
+  /** Waits until the device is idle. */
+  waitIdle(): void {
+    const queues = [...this.#queues.values()];
+    const through = queues.map((q) => q.submitted);
+    check(vk().vkDeviceWaitIdle(this.live), "vkDeviceWaitIdle", {
+      device: this.physicalDevice.name,
+    });
+    queues.forEach((q, i) => q.finishedThrough(through[i]));
+  }
+
+  /**
+   * Waits (at most {@linkcode SETTLE_MS} per queue) for the work submitted to its queues, then
+   * disposes its children and the device. A device whose work cannot finish is left
+   * undestroyed, with a warning, rather than crash the driver.
+   */
+  override [Symbol.dispose](): void {
+    if (!this.disposed) {
+      for (const q of this.#queues.values()) if (!q.drain(SETTLE_MS)) this.#blocked = true;
+    }
+    super[Symbol.dispose]();
+  }
+
+  /** Destroys the VkDevice. */
+  protected destroy(): void {
+    if (this.#blocked) return warnLeak(this.label);
+    vk().vkDestroyDevice(this.handle, null);
+  }
+}
+
+/**
+ * What a submission needs of a semaphore it waits on or signals: a `Semaphore` (sync/semaphore.ts)
+ * is one. Declared here, where queues are, so that the Vulkan objects need nothing of the layers
+ * above them.
+ *
+ * @category Vulkan objects
+ */
+export interface QueueSemaphore {
+  /** Its device. */
+  readonly device: Device;
+  /** The VkSemaphore. */
+  readonly handle: bigint;
+  /** For messages. */
+  readonly label: string;
+  /** `binary` or `timeline`. */
+  readonly type: "binary" | "timeline";
+  /** Whether it was disposed. */
+  readonly disposed: boolean;
+  /** A timeline semaphore's counter value. */
+  readonly value: bigint;
+  /** Throws when it was disposed. */
+  assertAlive(): void;
+  /** @internal Checks a wait on it; returns the value to pass. */
+  checkWait(value: number | bigint | undefined): bigint;
+  /** @internal Checks a signal of it; returns the value to pass. */
+  checkSignal(value: number | bigint | undefined, waitedFirst: boolean): bigint;
+  /** @internal A submission waits on it. */
+  waited(sub: Submission): void;
+  /** @internal A submission signals it (to `value`, for a timeline semaphore). */
+  signaled(sub: Submission, value: bigint): void;
+}
+
+/**
+ * What a submission needs of the fence it signals: a `Fence` (sync/fence.ts) is one.
+ *
+ * @category Vulkan objects
+ */
+export interface QueueFence {
+  /** Its device. */
+  readonly device: Device;
+  /** The VkFence. */
+  readonly handle: bigint;
+  /** For messages. */
+  readonly label: string;
+  /** Whether it was disposed. */
+  readonly disposed: boolean;
+  /** Throws when it was disposed. */
+  assertAlive(): void;
+  /** @internal Checks that it can be signaled by a submission. */
+  checkSubmit(): void;
+  /** @internal A submission signals it. */
+  submitted(sub: Submission): void;
+  /** @internal Whether `sub`, which signals it, has finished (its status says so). */
+  finished(sub: Submission): boolean;
+}
+
+/**
+ * What a submission needs of a command buffer it runs: a `CommandBuffer`
+ * (memory/command_buffer.ts) is one.
+ *
+ * @category Vulkan objects
+ */
+export interface QueueCommandBuffer {
+  /** Its device. */
+  readonly device: Device;
+  /** The VkCommandBuffer. */
+  readonly handle: Pointer;
+  /** For messages. */
+  readonly label: string;
+  /** Throws when it was disposed. */
+  assertAlive(): void;
+  /** @internal Checks that it is executable. */
+  checkSubmit(): void;
+  /** @internal A submission runs it. */
+  submitted(sub: Submission): void;
+}
+
+/**
+ * A semaphore to wait on: binary, or timeline with the value to wait for.
+ *
+ * @category Vulkan objects
+ */
+export interface SemaphoreWait {
+  /** The semaphore (of the queue's device). */
+  semaphore: QueueSemaphore;
+  /** For a timeline semaphore: the value to wait for (required); binary: none. */
+  value?: number | bigint;
+  /** The stages that wait (default ALL_COMMANDS). */
+  stage?: PipelineStageName | readonly PipelineStageName[];
+}
+
+/**
+ * A semaphore to signal: binary, or timeline with the value to set.
+ *
+ * @category Vulkan objects
+ */
+export interface SemaphoreSignal {
+  /** The semaphore (of the queue's device). */
+  semaphore: QueueSemaphore;
+  /** For a timeline semaphore: the value to signal (required, greater than the current). */
+  value?: number | bigint;
+}
+
+/**
+ * What {@linkcode Queue.submit} takes. A bare Semaphore stands for a binary one, no value.
+ *
+ * @category Vulkan objects
+ */
+export interface SubmitOptions {
+  /** Semaphores to wait on before the command buffers run. */
+  wait?: readonly (SemaphoreWait | QueueSemaphore)[];
+  /** Command buffers to run, in order (none: the submission only waits and signals). */
+  commandBuffers?: readonly QueueCommandBuffer[];
+  /** Semaphores to signal when they are done. */
+  signal?: readonly (SemaphoreSignal | QueueSemaphore)[];
+  /** A fence to signal when they are done (unsignaled, and not in use). */
+  fence?: QueueFence;
+}
+
+/**
+ * @internal One vkQueueSubmit, as the objects it used remember it: whether it has finished is
+ * known through its fence or a timeline value it signals, and unknown without either.
+ */
+export class Submission {
+  /** The queue it went to. */
+  readonly queue: Queue;
+  /** Its place in the queue's submission order (1, 2, ...). */
+  readonly seq: number;
+  readonly #fence: QueueFence | null;
+  readonly #timeline: { semaphore: QueueSemaphore; value: bigint } | null;
+  #done = false;
+
+  constructor(
+    queue: Queue,
+    fence: QueueFence | null,
+    timeline: { semaphore: QueueSemaphore; value: bigint } | null,
+  ) {
+    this.queue = queue;
+    this.seq = queue.nextSeq();
+    this.#fence = fence;
+    this.#timeline = timeline;
+  }
+
+  /**
+   * Whether the queue says it has finished: a wait for the idle queue or device, or a later
+   * submission of the same queue seen finished, since it was submitted. Known without asking
+   * any shared payload (another device may have reset or signaled it).
+   */
+  get knownDone(): boolean {
+    return this.#done || this.queue.hasFinished(this.seq);
+  }
+
+  /** True when it has finished, false when it has not, null when vkshare cannot tell. */
+  done(): boolean | null {
+    if (this.knownDone) return true;
+    if (this.#fence) {
+      if (this.#fence.disposed || this.#fence.finished(this)) return this.#finished();
+    }
+    if (this.#timeline) {
+      const s = this.#timeline.semaphore;
+      if (s.disposed || s.value >= this.#timeline.value) return this.#finished();
+    }
+    return this.#fence || this.#timeline ? false : null;
+  }
+
+  #finished(): true {
+    this.#done = true;
+    return true;
+  }
+
+  /**
+   * Waits (at most {@linkcode SETTLE_MS}) for the submission unless its fence says it has
+   * finished; returns false when it did not finish in time (a wait nothing will signal).
+   */
+  settle(): boolean {
+    // A finish seen through a fence is one the validation layer saw too; one seen only through
+    // a timeline counter is not, for imported semaphores: drain the queue then.
+    if (this.queue.device.disposed || this.knownDone) return true;
+    if (this.#fence && (this.#fence.disposed || this.#fence.finished(this))) return true;
+    if (!this.queue.drain(SETTLE_MS)) return false;
+    this.#done = true;
+    return true;
+  }
+}
+
+/**
+ * A VkQueue of a {@linkcode Device} (from `device.queue(i)`); it lives as long as the device.
+ *
+ * @example
+ * ```ts
+ * const queue = device.queue();
+ * queue.submit({ commandBuffers: [cmd], signal: [{ semaphore: timeline, value: 1 }] });
+ * timeline.wait(1, 1000); // "signaled"
+ * ```
+ *
+ * @category Vulkan objects
+ */
+export class Queue {
+  /** The device. */
+  readonly device: Device;
+  /** The VkQueue. */
+  readonly handle: Pointer;
+  /** Its queue family. */
+  readonly family: number;
+  /** Its index in the family. */
+  readonly index: number;
+  /** `Queue 0 of Device "..."`, for messages. */
+  readonly label: string;
+  #submitted = 0;
+  #finishedThrough = 0;
+
+  /** @internal Made by {@linkcode Device.queue}. */
+  constructor(device: Device, handle: Pointer, family: number, index: number) {
+    this.device = device;
+    this.handle = handle;
+    this.family = family;
+    this.index = index;
+    this.label = `Queue ${index} of ${device.label}`;
+  }
+
+  /** @internal How many submissions this queue has had. */
+  get submitted(): number {
+    return this.#submitted;
+  }
+
+  /** @internal The number of the next submission, in submission order. */
+  nextSeq(): number {
+    return ++this.#submitted;
+  }
+
+  /** @internal Whether submission `seq` is known to have finished. */
+  hasFinished(seq: number): boolean {
+    return seq <= this.#finishedThrough;
+  }
+
+  /**
+   * @internal Submission `seq` has finished, and with it every earlier one (a fence or semaphore
+   * signal operation covers all work earlier in submission order).
+   */
+  finishedThrough(seq: number): void {
+    if (seq > this.#finishedThrough) this.#finishedThrough = seq;
+  }
+
+  /**
+   * Submits command buffers (or none) that wait on `wait`, then signal `signal` and `fence`.
+   * Throws a ShareError, before anything reaches the driver, when a rule is broken.
+   */
+  submit(options: SubmitOptions = {}): void {
+    this.device.assertAlive();
+    const waits = (options.wait ?? []).map((w) => ("semaphore" in w ? w : { semaphore: w }));
+    const signals = (options.signal ?? []).map((s) => ("semaphore" in s ? s : { semaphore: s }));
+    const cmds = options.commandBuffers ?? [];
+    const fence = options.fence ?? null;
+    for (const o of [...waits.map((w) => w.semaphore), ...signals.map((s) => s.semaphore)]) {
+      this.#mine(o);
+    }
+    for (const c of cmds) this.#mine(c);
+    if (fence) this.#mine(fence);
+
+    const waitValues = waits.map((w) => w.semaphore.checkWait(w.value));
+    const seen = new Set<QueueSemaphore>();
+    const signalValues = signals.map((s) => {
+      if (seen.has(s.semaphore)) {
+        throw new ShareError(
+          "SIGNAL_PENDING",
+          `${s.semaphore.label} is signaled twice by one submission`,
+        );
+      }
+      seen.add(s.semaphore);
+      // A binary semaphore this submission waits on is unsignaled by the time it signals.
+      const waited = waits.some((w) => w.semaphore === s.semaphore);
+      return s.semaphore.checkSignal(s.value, waited);
+    });
+    for (const c of cmds) c.checkSubmit();
+    fence?.checkSubmit();
+
+    using arena = new Arena();
+    const timeline = [...waits, ...signals].some((x) => x.semaphore.type === "timeline");
+    const info = encode(VkSubmitInfo, {
+      pNext: timeline
+        ? [
+          link(VkTimelineSemaphoreSubmitInfo, {
+            pWaitSemaphoreValues: waitValues,
+            pSignalSemaphoreValues: signalValues,
+          }),
+        ]
+        : [],
+      pWaitSemaphores: waits.map((w) => w.semaphore.handle),
+      pWaitDstStageMask: waits.map((w) =>
+        flagMask(
+          PipelineStage,
+          w.stage === undefined
+            ? ["ALL_COMMANDS"]
+            : typeof w.stage === "string"
+            ? [w.stage]
+            : w.stage,
+          "stage",
+        )
+      ),
+      pCommandBuffers: cmds.map((c) => c.handle),
+      pSignalSemaphores: signals.map((s) => s.semaphore.handle),
+    }, arena);
+    check(vk().vkQueueSubmit(this.handle, 1, info.bytes, fence?.handle ?? 0n), "vkQueueSubmit", {
+      device: this.device.physicalDevice.name,
+      queue: this.index,
+      waits: waits.length,
+      commandBuffers: cmds.length,
+      signals: signals.length,
+      fence: fence !== null,
+    });
+
+    const lastTimeline = signals.findLast((s) => s.semaphore.type === "timeline");
+    const sub = new Submission(
+      this,
+      fence,
+      lastTimeline
+        ? { semaphore: lastTimeline.semaphore, value: signalValues[signals.indexOf(lastTimeline)] }
+        : null,
+    );
+    waits.forEach((w) => w.semaphore.waited(sub));
+    signals.forEach((s, i) => s.semaphore.signaled(sub, signalValues[i]));
+    for (const c of cmds) c.submitted(sub);
+    fence?.submitted(sub);
+  }
+
+  /**
+   * Waits until everything submitted so far has finished, for at most `timeoutMs` (an empty
+   * submission with a fence: a vkQueueWaitIdle with a timeout). Returns false on timeout, and
+   * true when the device is lost (nothing more will run).
+   */
+  drain(timeoutMs: number): boolean {
+    const d = this.device.handle;
+    const through = this.#submitted;
+    using arena = new Arena();
+    const out = out64();
+    if (vk().vkCreateFence(d, encode(VkFenceCreateInfo, {}, arena).bytes, null, out) < 0) {
+      vk().vkQueueWaitIdle(this.handle);
+      return true;
+    }
+    const fence = out[0];
+    if (vk().vkQueueSubmit(this.handle, 0, null, fence) < 0) {
+      vk().vkDestroyFence(d, fence, null);
+      return true;
+    }
+    const r = vk().vkWaitForFences(d, 1, out, 1, timeoutNs(timeoutMs));
+    if (r === 2) return false; // the fence stays pending: leave it
+    vk().vkDestroyFence(d, fence, null);
+    if (r === 0) this.finishedThrough(through);
+    return true;
+  }
+
+  /** Waits until the queue is idle: every submission so far has finished. */
+  waitIdle(): void {
+    this.device.assertAlive();
+    const through = this.#submitted;
+    check(vk().vkQueueWaitIdle(this.handle), "vkQueueWaitIdle", {
+      device: this.device.physicalDevice.name,
+      queue: this.index,
+    });
+    this.finishedThrough(through);
+  }
+
+  #mine(o: { device: Device; label: string; assertAlive(): void }): void {
+    o.assertAlive();
+    if (o.device !== this.device) {
+      throw new ShareError(
+        "WRONG_DEVICE",
+        `${o.label} belongs to ${o.device.label}, not to ${this.device.label}: import it first`,
+      );
+    }
+  }
+}

@@ -63,8 +63,10 @@ export interface CudaLibraryOptions {
   path?: string;
 }
 
+// The libcuda handles cuInit has succeeded on (once per library; ffi/cuda.ts keeps the handles).
 const initialized = new WeakSet<object>();
 
+/** @internal libcuda (`path`, or the default), initialized once. */
 export function lib(path?: string): Cu {
   const c = libcuda(path);
   if (!initialized.has(c)) {

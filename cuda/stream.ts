@@ -184,4 +184,5 @@ export class CudaStream extends Resource {
   }
 }
 
+// What synchronize() sleeps on between polls (Atomics.wait on a word nothing ever changes).
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

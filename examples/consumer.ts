@@ -18,12 +18,12 @@ import {
   DeviceMemory,
   Fence,
   GpuBuffer,
-  Instance,
   receiveOffer,
   Semaphore,
   ShareSocket,
 } from "../mod.ts";
 import { parseCli } from "../tools/_cli.ts";
+import { openGpu } from "./_setup.ts";
 import { firstWrong } from "./pipeline.ts";
 
 const cli = parseCli({
@@ -57,8 +57,8 @@ if (typeof at === "string") {
   }
 }
 
-using instance = Instance.create({ applicationName: "vkshare consumer" });
-const pd = instance.physicalDevices()[0];
+using gpu = openGpu("vkshare consumer");
+const { pd } = gpu;
 using device = Device.create(pd);
 using socket = await ShareSocket.connect(at, { timeoutMs });
 console.log(`connected to pid ${socket.peer.pid}`);

@@ -24,11 +24,11 @@ import {
   DeviceMemory,
   Fence,
   GpuBuffer,
-  Instance,
   LibraryLoadError,
   Semaphore,
 } from "../mod.ts";
 import { parseCli } from "../tools/_cli.ts";
+import { openGpu } from "./_setup.ts";
 import { firstWrong, frameValue } from "./pipeline.ts";
 
 const CHUNKS = 16;
@@ -233,8 +233,8 @@ if (import.meta.main) {
   });
   const semaphores = cli.choice("semaphores", ["timeline", "binary"] as const);
   const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 34, multipleOf: 4 * CHUNKS });
-  using instance = Instance.create({ applicationName: "vkshare cuda_interop" });
-  const pd = instance.physicalDevices()[0];
+  using gpu = openGpu("vkshare cuda_interop");
+  const { pd } = gpu;
   using device = Device.create(pd);
   const why = noCuda(device);
   if (why) {

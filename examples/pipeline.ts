@@ -19,16 +19,9 @@
  *
  * @module
  */
-import {
-  CommandBuffer,
-  Device,
-  DeviceMemory,
-  Fence,
-  GpuBuffer,
-  Instance,
-  Semaphore,
-} from "../mod.ts";
+import { CommandBuffer, Device, DeviceMemory, Fence, GpuBuffer, Semaphore } from "../mod.ts";
 import { parseCli } from "../tools/_cli.ts";
+import { openGpu } from "./_setup.ts";
 
 /** How the two devices synchronize. */
 export type PipelineMode = "timeline" | "binary" | "host";
@@ -277,8 +270,8 @@ if (import.meta.main) {
   const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
   const depth = cli.int("depth", { min: 1, max: 64 });
   const validate = cli.flag("validate");
-  using instance = Instance.create({ applicationName: "vkshare pipeline", validation: validate });
-  const pd = instance.physicalDevices()[0];
+  using gpu = openGpu("vkshare pipeline", { validation: validate });
+  const { instance, pd } = gpu;
   using a = Device.create(pd);
   using b = Device.create(pd);
   const mode: PipelineMode = asked ?? bestMode(a);

@@ -16,12 +16,12 @@ import {
   DeviceMemory,
   Fence,
   GpuBuffer,
-  Instance,
   Semaphore,
   sendOffer,
   ShareServer,
 } from "../mod.ts";
 import { parseCli } from "../tools/_cli.ts";
+import { openGpu } from "./_setup.ts";
 import { frameValue } from "./pipeline.ts";
 
 const CHUNKS = 16;
@@ -55,8 +55,8 @@ const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CH
 const timeoutMs = cli.int("timeout-ms", { min: 1 });
 const socketPath = cli.string("socket");
 
-using instance = Instance.create({ applicationName: "vkshare producer" });
-const pd = instance.physicalDevices()[0];
+using gpu = openGpu("vkshare producer");
+const { pd } = gpu;
 using device = Device.create(pd);
 using buffer = GpuBuffer.create(device, { size, external: "OPAQUE_FD" });
 using memory = DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD" });

@@ -8,15 +8,9 @@
  *
  * @module
  */
-import {
-  Device,
-  DeviceMemory,
-  GpuBuffer,
-  Instance,
-  type MemoryHandleTypeName,
-  Transfer,
-} from "../mod.ts";
+import { Device, DeviceMemory, GpuBuffer, type MemoryHandleTypeName, Transfer } from "../mod.ts";
 import { parseCli } from "../tools/_cli.ts";
+import { openGpu, step } from "./_setup.ts";
 
 const cli = parseCli({
   name: "examples/share_memory.ts",
@@ -42,15 +36,8 @@ const size = cli.int("size", { min: 4, max: 2 ** 34, multipleOf: 4 });
 const handleType: MemoryHandleTypeName = cli.choice("handle", ["OPAQUE_FD", "DMA_BUF"] as const);
 const hostVisible = cli.flag("host-visible");
 
-function step<T>(what: string, fn: () => T): T {
-  const t0 = performance.now();
-  const r = fn();
-  console.log(`${what.padEnd(58)} ${(performance.now() - t0).toFixed(3).padStart(9)} ms`);
-  return r;
-}
-
-using instance = Instance.create({ applicationName: "vkshare share_memory" });
-const pd = instance.physicalDevices()[0];
+using gpu = openGpu("vkshare share_memory");
+const { pd } = gpu;
 console.log(`${pd.name} (${pd.driverName ?? "driver"} ${pd.driverVersionString}), ${size} bytes`);
 const properties = hostVisible
   ? ["HOST_VISIBLE", "HOST_COHERENT"] as const

@@ -10,7 +10,7 @@
  * travel exactly like pointers. Out-parameters are typed arrays.
  *
  * The struct layouts are declared here and checked against cuda.h by a C compiler
- * (`deno task layouts` writes tests/cuda_layouts.{c,json}).
+ * (`deno task layouts` writes tests/ffi/cuda_layouts.{c,json}).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Vulkan struct layouts, hand-written from vulkan_core.h: each struct's C fields in order with
- * their C types. `tests/layout_test.ts` checks every size, alignment, field offset, sType value
+ * their C types. `tests/ffi/layout_test.ts` checks every size, alignment, field offset, sType value
  * and field declaration against the C compiler and the headers.
  *
  * @module

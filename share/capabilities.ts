@@ -217,16 +217,6 @@ export function externalBufferProperties(
   pd: PhysicalDevice,
   query: BufferQuery,
 ): ExternalMemoryCapability {
-  // The same query as the last one (a loop asks the same question): its answer, with no other
-  // work than comparing the names.
-  const l = lastBufferQuery;
-  if (
-    l && l.pd === pd && l.handleType === query.handleType && sameFlags(l.usage, query.usage)
-    && sameFlags(l.flags, query.flags)
-  ) {
-    pd.live;
-    return l.answer;
-  }
   const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
   const usage = flagMask(BufferUsage, query.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage");
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
@@ -241,33 +231,7 @@ export function externalBufferProperties(
     vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
     return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
   });
-  lastBufferQuery = {
-    pd,
-    handleType: query.handleType,
-    usage: Array.isArray(query.usage) ? [...query.usage] : query.usage,
-    flags: Array.isArray(query.flags) ? [...query.flags] : query.flags,
-    answer,
-  };
   return answer;
-}
-
-let lastBufferQuery: {
-  pd: PhysicalDevice;
-  handleType: string;
-  usage: BufferQuery["usage"];
-  flags: BufferQuery["flags"];
-  answer: ExternalMemoryCapability;
-} | undefined;
-
-/** Whether two flag arguments (names, a mask, or none) are the same. */
-function sameFlags(
-  a: readonly string[] | number | undefined,
-  b: readonly string[] | number | undefined,
-): boolean {
-  if (a === b) return true;
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

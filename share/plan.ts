@@ -11,7 +11,7 @@
  * rule that can be judged without the driver. The import itself is share/execute.ts.
  *
  * The facts are plain data (with a few lazy queries), so every rule is tested without a driver
- * (tests/plan_test.ts).
+ * (tests/share/plan_test.ts).
  *
  * @module
  */

@@ -20,6 +20,8 @@ export interface Probe {
   host: { importable: boolean; why?: string };
   /** Whether any memory type is host-visible. */
   hostVisible: boolean;
+  /** A memory type that is not host-visible (device-only), if the device has one. */
+  deviceOnlyType: number | null;
   /** The driver's own description (`Mesa 22.3.6 (LLVM 15.0.6)`). */
   driverInfo: string;
 }
@@ -36,6 +38,7 @@ function probe(): Probe {
     dmaBuf: { exportable: d.exportable, importable: d.importable, why: d.unsupported },
     host: { importable: h.importable, why: h.unsupported },
     hostVisible: pd.memoryTypes.some((t) => t.flags.includes("HOST_VISIBLE")),
+    deviceOnlyType: pd.memoryTypes.find((t) => !t.flags.includes("HOST_VISIBLE"))?.index ?? null,
     driverInfo: pd.driverInfo ?? "",
   };
 }

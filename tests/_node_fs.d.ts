@@ -5,7 +5,7 @@ export function writeFileSync(path: string, data: string | Uint8Array): void;
 export function mkdtempSync(prefix: string): string;
 export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
 export function mkdirSync(path: string, options?: { recursive?: boolean; mode?: number }): void;
-export function readdirSync(path: string): string[];
+export function readdirSync(path: string, options?: { recursive?: boolean }): string[];
 export function statSync(path: string): { size: number; mode: number };
 export function openSync(path: string, flags: string): number;
 export function writeSync(

@@ -1,4 +1,4 @@
-// The other process of the cross-process tests (run by tests/process_test.ts with the same runtime):
+// The other process of the cross-process tests (run by tests/ipc/process_test.ts with the same runtime):
 //   export <socket>         exports 64 KiB of memory holding a pattern, offers it, then waits to be
 //                           killed
 //   import-hang <socket>    receives an offer, imports it, then waits to be killed without acking

@@ -1,4 +1,4 @@
-// Regenerates tests/layouts.c from the struct declarations and tests/layouts.json by compiling and
+// Regenerates tests/ffi/layouts.c from the struct declarations and tests/ffi/layouts.json by compiling and
 // running it (needs cc and the Vulkan headers: apt-get install gcc libvulkan-dev), and the same for
 // the libc structs and, where cuda.h is installed, the CUDA structs.
 //   deno task layouts
@@ -11,11 +11,11 @@ import { parseCli } from "./_cli.ts";
 parseCli({
   name: "tools/layouts.ts",
   summary:
-    "Regenerates tests/layouts.{c,json}, tests/libc_layouts.{c,json} and tests/cuda_layouts.{c,json}\nfrom the struct declarations, by compiling and running the C programs (needs cc and the headers).",
+    "Regenerates tests/ffi/layouts.{c,json}, tests/ffi/libc_layouts.{c,json} and tests/ffi/cuda_layouts.{c,json}\nfrom the struct declarations, by compiling and running the C programs (needs cc and the headers).",
   flags: {},
 });
 
-const root = new URL("../tests/", import.meta.url);
+const root = new URL("../tests/ffi/", import.meta.url);
 const source = cSource(VK_STRUCTS, ["vulkan/vulkan.h"]);
 Deno.writeTextFileSync(new URL("layouts.c", root), source);
 if (!haveCompiler()) {
@@ -25,7 +25,7 @@ if (!haveCompiler()) {
 const json = JSON.stringify(JSON.parse(compileAndRun(source)), null, 1) + "\n";
 Deno.writeTextFileSync(new URL("layouts.json", root), json);
 console.log(
-  `layouts: ${VK_STRUCTS.length} structs written to tests/layouts.c and tests/layouts.json`,
+  `layouts: ${VK_STRUCTS.length} structs written to tests/ffi/layouts.c and tests/ffi/layouts.json`,
 );
 
 const libcSource = cSource(LIBC_STRUCTS, LIBC_HEADERS, ["_GNU_SOURCE"]);
@@ -33,7 +33,7 @@ Deno.writeTextFileSync(new URL("libc_layouts.c", root), libcSource);
 const libcJson = JSON.stringify(JSON.parse(compileAndRun(libcSource)), null, 1) + "\n";
 Deno.writeTextFileSync(new URL("libc_layouts.json", root), libcJson);
 console.log(
-  `layouts: ${LIBC_STRUCTS.length} libc structs written to tests/libc_layouts.c and tests/libc_layouts.json`,
+  `layouts: ${LIBC_STRUCTS.length} libc structs written to tests/ffi/libc_layouts.c and tests/ffi/libc_layouts.json`,
 );
 
 // The CUDA structs, against cuda.h (the CUDA toolkit's header; libcuda itself is not needed).
@@ -41,11 +41,11 @@ const cudaDir = cudaIncludeDir();
 const cudaSource = cSource(CUDA_STRUCTS, ["cuda.h"], [], CUDA_TYPEDEFS);
 Deno.writeTextFileSync(new URL("cuda_layouts.c", root), cudaSource);
 if (!cudaDir) {
-  console.error("layouts: no cuda.h (CUDA toolkit): tests/cuda_layouts.json left as it was");
+  console.error("layouts: no cuda.h (CUDA toolkit): tests/ffi/cuda_layouts.json left as it was");
   Deno.exit(1);
 }
 const cudaJson = JSON.stringify(JSON.parse(compileAndRun(cudaSource, [`-I${cudaDir}`])), null, 1);
 Deno.writeTextFileSync(new URL("cuda_layouts.json", root), cudaJson + "\n");
 console.log(
-  `layouts: ${CUDA_STRUCTS.length} CUDA structs written to tests/cuda_layouts.c and tests/cuda_layouts.json (cuda.h in ${cudaDir})`,
+  `layouts: ${CUDA_STRUCTS.length} CUDA structs written to tests/ffi/cuda_layouts.c and tests/ffi/cuda_layouts.json (cuda.h in ${cudaDir})`,
 );

@@ -1,7 +1,7 @@
 /**
  * The README's list of sharing rules, rendered from `SHARE_RULES` (core/rules.ts), the one place the
  * rules are defined: `deno task rules` rewrites it between the README's markers, and
- * tests/rules_test.ts checks that it is current.
+ * tests/core/rules_test.ts checks that it is current.
  *
  *     deno run -A tools/rules.ts [--check]
  *

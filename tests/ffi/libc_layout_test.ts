@@ -1,14 +1,14 @@
 // The libc struct layouts of fd passing (msghdr, iovec, cmsghdr, sockaddr_un, pollfd, ucred) and
 // the CMSG_* macros, against the C compiler; without cc, against its committed output.
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";
-import { STAT_MODE_OFFSET } from "../ffi/libc.ts";
-import { cmsgLen, cmsgSpace, LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
-import { rt } from "../ffi/runtime.ts";
-import { test } from "./_harness.ts";
-import { compileAndRun, computed, cSource, haveCC } from "./_layout_c.ts";
+import { STAT_MODE_OFFSET } from "../../ffi/libc.ts";
+import { cmsgLen, cmsgSpace, LIBC_HEADERS, LIBC_STRUCTS } from "../../ffi/libc_socket.ts";
+import { rt } from "../../ffi/runtime.ts";
+import { test } from "../_harness.ts";
+import { compileAndRun, computed, cSource, haveCC } from "../_layout_c.ts";
 
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("libc_layouts.c", here), "utf8");

@@ -1,10 +1,10 @@
 // PhysicalDevice: identity, memory types and heaps, queue families, extensions, as the driver
 // reports them, cross-checked with vulkaninfo where it is installed.
 import { assert, assertEquals, assertMatch } from "@std/assert";
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../_node_child_process.d.ts"
 import { spawnSync } from "node:child_process";
-import { test } from "./_harness.ts";
-import { forEachDevice } from "./_vk.ts";
+import { test } from "../_harness.ts";
+import { forEachDevice } from "../_vk.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,9 +1,9 @@
 // Host pointers (VK_EXT_external_memory_host): bytes written in JS appear through Vulkan and
 // back; alignment is checked; the host memory outlives its dispose while Vulkan uses it.
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../mod.ts";
-import { test } from "./_harness.ts";
-import { caps, pattern, withTwoDevices } from "./_memory.ts";
+import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { caps, pattern, withTwoDevices } from "../_memory.ts";
 
 const skip = caps.host.importable
   ? false

@@ -8,9 +8,9 @@ import {
   externalImageFormatProperties,
   externalSemaphoreProperties,
   type PhysicalDevice,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { forEachDevice } from "./_vk.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { forEachDevice } from "../_vk.ts";
 
 const isLavapipe = (pd: PhysicalDevice) => pd.driverName === "llvmpipe";
 const isNvidia = (pd: PhysicalDevice) => pd.vendorId === 0x10de;

@@ -2,7 +2,7 @@
 // both sides, for every handle type the driver can export and import; plain and dedicated;
 // host-visible (through map) and device-local (through transfer copies).
 import { assert, assertEquals, assertThrows } from "@std/assert";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 import {
   type Device,
@@ -13,9 +13,9 @@ import {
   type MemoryPropertyName,
   OwnedFd,
   Transfer,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { cannotShare, caps, openFds, pattern, withTwoDevices } from "./_memory.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { cannotShare, caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
 
 const SIZE = 256 * 1024;
 

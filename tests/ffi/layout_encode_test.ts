@@ -18,8 +18,8 @@ import {
   u64,
   u8,
   valueArray,
-} from "../ffi/layout.ts";
-import { rt } from "../ffi/runtime.ts";
+} from "../../ffi/layout.ts";
+import { rt } from "../../ffi/runtime.ts";
 import {
   VkApplicationInfo,
   VkDeviceCreateInfo,
@@ -28,8 +28,8 @@ import {
   VkInstanceCreateInfo,
   VkMemoryAllocateInfo,
   VkPhysicalDeviceIDProperties,
-} from "../ffi/vk_structs.ts";
-import { test } from "./_harness.ts";
+} from "../../ffi/vk_structs.ts";
+import { test } from "../_harness.ts";
 
 test("layout follows the C ABI: padding before aligned fields, tail padding", () => {
   const S = defineStruct("S", { a: u8(), b: u64(), c: u32(), d: array(u8(), 3) });

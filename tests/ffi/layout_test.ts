@@ -1,11 +1,11 @@
 // Every struct layout against the C compiler over the Vulkan headers: size, alignment, every field
 // offset, the sType value, and each field's C declaration. Without cc and the headers, the layouts
-// are compared with the compiler's committed output (tests/layouts.json).
+// are compared with the compiler's committed output (tests/ffi/layouts.json).
 import { assertEquals } from "@std/assert";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
-import { VK_STRUCTS } from "../ffi/vk_structs.ts";
-import { test } from "./_harness.ts";
+import { VK_STRUCTS } from "../../ffi/vk_structs.ts";
+import { test } from "../_harness.ts";
 import {
   compileAndRun,
   computed,
@@ -14,7 +14,7 @@ import {
   haveCompiler,
   headerDeclarations,
   VULKAN_HEADER,
-} from "./_layout_c.ts";
+} from "../_layout_c.ts";
 
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("layouts.c", here), "utf8");
@@ -35,7 +35,7 @@ test(
   () => {
     const now = JSON.parse(compileAndRun(committedSource));
     assertEquals(computed(VK_STRUCTS), now);
-    assertEquals(committed, now, "tests/layouts.json is stale: run deno task layouts");
+    assertEquals(committed, now, "tests/ffi/layouts.json is stale: run deno task layouts");
   },
 );
 

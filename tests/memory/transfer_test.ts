@@ -8,9 +8,9 @@ import {
   GpuImage,
   imageBytes,
   Transfer,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { cannotShare, pattern, withTwoDevices } from "./_memory.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { cannotShare, pattern, withTwoDevices } from "../_memory.ts";
 
 test(
   "write, read, fill and copy move exactly the bytes asked for",

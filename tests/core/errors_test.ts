@@ -1,6 +1,6 @@
 // Typed errors: names, numbers, commands and values in the message; success codes as values.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { openFirst } from "../ffi/library.ts";
+import { openFirst } from "../../ffi/library.ts";
 import {
   check,
   CudaError,
@@ -17,8 +17,8 @@ import {
   ShareError,
   VkError,
   VkshareError,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
 
 test("VkError names the result, its number, the command and the values", () => {
   const e = new VkError("vkAllocateMemory", -1000072003, { handleType: "OPAQUE_FD", size: 4096n });

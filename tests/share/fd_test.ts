@@ -1,12 +1,12 @@
 // Owned fds: close-on-exec, closed once, handed on explicitly; kcmp tells dups apart from others.
 import { assert, assertEquals, assertThrows } from "@std/assert";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
-import { libc } from "../ffi/libc.ts";
-import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../mod.ts";
-import { sameFile } from "../share/fd.ts";
-import { test } from "./_harness.ts";
-import "./_vk.ts"; // opens libc before the tests
+import { libc } from "../../ffi/libc.ts";
+import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../../mod.ts";
+import { sameFile } from "../../share/fd.ts";
+import { test } from "../_harness.ts";
+import "../_vk.ts"; // opens libc before the tests
 
 test("OwnedFd: dup is close-on-exec, close is idempotent, release hands the number on", () => {
   const a = OwnedFd.dupOf(0);

@@ -1,14 +1,14 @@
 // Bad input to memory sharing: each is a typed error that says what was expected, nothing
 // crashes, no fd leaks (the fd count of the process is compared), and the device still allocates.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../_node_os.d.ts"
 import { tmpdir } from "node:os";
-// @ts-types="./_node_path.d.ts"
+// @ts-types="../_node_path.d.ts"
 import { join } from "node:path";
-import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/libc.ts";
-import { cString } from "../ffi/vulkan.ts";
+import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
+import { cString } from "../../ffi/vulkan.ts";
 import {
   Device,
   DeviceMemory,
@@ -18,13 +18,13 @@ import {
   isOpenFd,
   type MemoryDescriptor,
   OwnedFd,
-} from "../mod.ts";
-import { fdSize } from "../share/fd.ts";
-import { openExportCount } from "../share/registry.ts";
-import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "./_forge.ts";
-import { test } from "./_harness.ts";
-import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "./_memory.ts";
-import { assertRule } from "./_vk.ts";
+} from "../../mod.ts";
+import { fdSize } from "../../share/fd.ts";
+import { openExportCount } from "../../share/registry.ts";
+import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
+import { test } from "../_harness.ts";
+import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "../_memory.ts";
+import { assertRule } from "../_vk.ts";
 
 const SIZE = 65536;
 
@@ -169,6 +169,11 @@ test(
         "DMA_BUF",
       );
     }
+    assertRule(
+      () => DeviceMemory.allocate(a, { size: 4096, dedicated: true }),
+      "DEDICATED_REQUIRED",
+      "`for`",
+    );
     using plain = DeviceMemory.allocate(a, { size: 4096 });
     assertRule(() => plain.exportFd("OPAQUE_FD"), "NOT_EXPORTABLE", "exportAs");
     using b = GpuBuffer.create(a, { size: 4096 });
@@ -316,5 +321,18 @@ test(
     });
     using m = DeviceMemory.importFd(b, exp.fd, tricky);
     assertEquals([m.size, reads], [BigInt(SIZE), 1]);
+  }),
+);
+
+test(
+  "map() of memory whose type is not host-visible is NOT_HOST_VISIBLE, naming its flags",
+  {
+    skip: caps.deviceOnlyType === null
+      && `every memory type of ${caps.name} is host-visible (no device-only memory to map)`,
+  },
+  withTwoDevices((a) => {
+    using m = DeviceMemory.allocate(a, { size: 4096, memoryTypeIndex: caps.deviceOnlyType! });
+    assertRule(() => m.map(), "NOT_HOST_VISIBLE", "HOST_VISIBLE");
+    assert(!m.mapped);
   }),
 );

@@ -1,13 +1,13 @@
 // The CUDA struct layouts (CUDA_EXTERNAL_MEMORY_HANDLE_DESC, the semaphore signal and wait params,
 // CUmemAllocationProp, ...) against cuda.h, compiled by cc where the CUDA toolkit's header is
 // installed; everywhere, against the compiler's committed output.
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";
-import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../ffi/cuda.ts";
-import { test } from "./_harness.ts";
-import { compileAndRun, computed, cSource, cudaIncludeDir, haveCC } from "./_layout_c.ts";
+import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../../ffi/cuda.ts";
+import { test } from "../_harness.ts";
+import { compileAndRun, computed, cSource, cudaIncludeDir, haveCC } from "../_layout_c.ts";
 
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("cuda_layouts.c", here), "utf8");

@@ -1,14 +1,14 @@
 // The sharing rules are defined once (SHARE_RULES in core/rules.ts): each is explained and sourced,
 // each is thrown somewhere in the library, and the README's list is the table's (no driver needed).
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { readdirSync, readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
-import { SHARE_RULES, ShareError } from "../mod.ts";
-import { withRules } from "../tools/rules.ts";
-import { test } from "./_harness.ts";
+import { SHARE_RULES, ShareError } from "../../mod.ts";
+import { withRules } from "../../tools/rules.ts";
+import { test } from "../_harness.ts";
 
-const root = new URL("../", import.meta.url);
+const root = new URL("../../", import.meta.url);
 const LIBRARY_FOLDERS = ["core/", "vulkan/", "share/", "memory/", "sync/", "ipc/", "cuda/"];
 
 test("every rule says what it refuses and where it comes from", () => {

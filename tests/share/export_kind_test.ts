@@ -4,13 +4,13 @@
 // would let the driver map past its end or before its data is refused (it raised SIGBUS/SIGSEGV).
 // Every refusal leaves the caller's fd open, leaks no fd, and the device still allocates.
 import { assert, assertEquals } from "@std/assert";
-import { libc } from "../ffi/libc.ts";
-import { DeviceMemory, type MemoryDescriptor } from "../mod.ts";
-import { fdSize, isOpenFd } from "../share/fd.ts";
-import { eventfd, fifo, forgedMemfd, MESA_SEALS, pipe, readAt, socketpair } from "./_forge.ts";
-import { test } from "./_harness.ts";
-import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "./_memory.ts";
-import { assertRule } from "./_vk.ts";
+import { libc } from "../../ffi/libc.ts";
+import { DeviceMemory, type MemoryDescriptor } from "../../mod.ts";
+import { fdSize, isOpenFd } from "../../share/fd.ts";
+import { eventfd, fifo, forgedMemfd, MESA_SEALS, pipe, readAt, socketpair } from "../_forge.ts";
+import { test } from "../_harness.ts";
+import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "../_memory.ts";
+import { assertRule } from "../_vk.ts";
 
 const SIZE = 65536;
 

@@ -1,16 +1,16 @@
 // What the Vulkan loader would see (_loader.ts), read from a made-up environment and real
 // directories, and the causes a failed vkCreateInstance names: no driver needed. Also which
 // messenger messages are a driver's own reports (instance.ts messageSource).
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../_node_os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { libc } from "../ffi/libc.ts";
-import { messageSource } from "../vulkan/instance.ts";
-import { diagnoseLoader, instanceFailureCauses } from "../vulkan/loader.ts";
-import { test } from "./_harness.ts";
+import { libc } from "../../ffi/libc.ts";
+import { messageSource } from "../../vulkan/instance.ts";
+import { diagnoseLoader, instanceFailureCauses } from "../../vulkan/loader.ts";
+import { test } from "../_harness.ts";
 
 // libc is opened once per process and never closed: open it before the tests' resource counts.
 libc();

@@ -3,10 +3,10 @@
 // Vulkan, and the imports that are refused, with the fds left as they were. Skipped where there is
 // no CUDA driver (CI); run on the GPU machine.
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { noCuda, runCudaInterop } from "../examples/cuda_interop.ts";
-import { firstWrong, frameValue } from "../examples/pipeline.ts";
-import { libc, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
-import { cString } from "../ffi/vulkan.ts";
+import { noCuda, runCudaInterop } from "../../examples/cuda_interop.ts";
+import { firstWrong, frameValue } from "../../examples/pipeline.ts";
+import { libc, O_CLOEXEC, O_RDONLY } from "../../ffi/libc.ts";
+import { cString } from "../../ffi/vulkan.ts";
 import {
   CommandBuffer,
   CUDA_INSTALL_HINT,
@@ -24,11 +24,11 @@ import {
   type MemoryDescriptor,
   OwnedFd,
   Semaphore,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { openFdSet } from "./_memory.ts";
-import { cannotShareSemaphore, hostBuffer } from "./_sync.ts";
-import { assertRule, sharedInstance } from "./_vk.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { openFdSet } from "../_memory.ts";
+import { cannotShareSemaphore, hostBuffer } from "../_sync.ts";
+import { assertRule, sharedInstance } from "../_vk.ts";
 
 const pd = sharedInstance().physicalDevices()[0];
 const skip: string | false = (() => {

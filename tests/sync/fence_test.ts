@@ -2,11 +2,11 @@
 // reset, and the rules vkshare checks before the driver sees a call (a fence in use, a fence
 // already signaled, SYNC_FD's copy transference). Export and import are in sync_share_test.ts.
 import { assertEquals, assertThrows } from "@std/assert";
-import { CommandBuffer, Device, Fence, Semaphore } from "../mod.ts";
-import { test } from "./_harness.ts";
-import { openFds } from "./_memory.ts";
-import { hostBuffer, noTimeline } from "./_sync.ts";
-import { assertRule, forEachDevice } from "./_vk.ts";
+import { CommandBuffer, Device, Fence, Semaphore } from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { openFds } from "../_memory.ts";
+import { hostBuffer, noTimeline } from "../_sync.ts";
+import { assertRule, forEachDevice } from "../_vk.ts";
 
 test(
   "a fence's status, wait and reset; a submission signals it",

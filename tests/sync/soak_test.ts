@@ -1,10 +1,10 @@
 // 10,000 export → import → free cycles (memory; semaphores and fences) leave the fd count
 // unchanged and memory use flat.
 import { assert, assertEquals } from "@std/assert";
-import { DeviceMemory, Fence, Semaphore } from "../mod.ts";
-import { test } from "./_harness.ts";
-import { cannotShare, openFds, openFdSet, withTwoDevices } from "./_memory.ts";
-import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
+import { DeviceMemory, Fence, Semaphore } from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { cannotShare, openFds, openFdSet, withTwoDevices } from "../_memory.ts";
+import { cannotShareFence, cannotShareSemaphore } from "../_sync.ts";
 
 /**
  * Runs `cycle` 500 times to warm up, then 10,000 times; asserts the fd count is unchanged and

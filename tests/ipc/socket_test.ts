@@ -1,14 +1,14 @@
 // Share sockets in one process (both ends): messages and fds cross; files are private; malformed
 // or unexpected messages are ProtocolErrors whose fds are closed; waits end on time; a peer of
 // another uid is refused; offers are checked against the importing device.
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../_node_os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
-import { cString } from "../ffi/vulkan.ts";
+import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
+import { cString } from "../../ffi/vulkan.ts";
 import {
   describeFd,
   type Device,
@@ -24,12 +24,12 @@ import {
   ShareServer,
   ShareSocket,
   type SocketAddress,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { cannotShare, openFds, withTwoDevices } from "./_memory.ts";
-import "./_vk.ts"; // opens libvulkan and libc before the tests
-import { MSG_CTRUNC } from "../ffi/libc_socket.ts";
-import { parsePacket } from "../ipc/socket.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
+import "../_vk.ts"; // opens libvulkan and libc before the tests
+import { MSG_CTRUNC } from "../../ffi/libc_socket.ts";
+import { parsePacket } from "../../ipc/socket.ts";
 
 function memfd(name: string): OwnedFd {
   return OwnedFd.adopt(libc().memfd_create!(cString(name), MFD_CLOEXEC), name);

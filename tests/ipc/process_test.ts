@@ -2,11 +2,11 @@
 // producer/consumer examples, an exporter killed after the handoff, an importer killed before it
 // acknowledges, 1,000 handoffs with flat fd counts on both sides, pidfd_getfd, and a peer of
 // another user.
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../_node_child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../_node_fs.d.ts"
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../_node_os.d.ts"
 import { tmpdir } from "node:os";
 
 import {
@@ -16,7 +16,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { libcSocket } from "../ffi/libc_socket.ts";
+import { libcSocket } from "../../ffi/libc_socket.ts";
 import {
   describeFd,
   type Device,
@@ -30,12 +30,12 @@ import {
   ShareSocket,
   takeFd,
   Transfer,
-} from "../mod.ts";
-import { startScript, test } from "./_harness.ts";
-import { cannotShare, openFds, openFdSet, pattern, withTwoDevices } from "./_memory.ts";
+} from "../../mod.ts";
+import { startScript, test } from "../_harness.ts";
+import { cannotShare, openFds, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
 
 const here = (f: string) => new URL(f, import.meta.url).pathname;
-const PEER = here("./_peer.ts");
+const PEER = here("../_peer.ts");
 const SIZE = 65536;
 const noShare = cannotShare("OPAQUE_FD");
 
@@ -46,7 +46,7 @@ test(
     const dir = mkdtempSync(`${tmpdir()}/vkshare-pc-`);
     try {
       const at = `${dir}/s.sock`;
-      const producer = startScript(here("../examples/producer.ts"), [
+      const producer = startScript(here("../../examples/producer.ts"), [
         "--socket",
         at,
         "--frames",
@@ -55,7 +55,7 @@ test(
         "262144",
       ]);
       await producer.line("listening on");
-      const consumer = startScript(here("../examples/consumer.ts"), ["--socket", at]);
+      const consumer = startScript(here("../../examples/consumer.ts"), ["--socket", at]);
       const [p, c] = await Promise.all([producer.exited, consumer.exited]);
       assertEquals(p.code, 0, p.out + p.err);
       assertEquals(c.code, 0, c.out + c.err);

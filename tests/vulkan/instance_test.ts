@@ -1,9 +1,9 @@
 // Instance: creation, layers and extensions, validation messages routed and collected, typed
 // errors, idempotent dispose and use-after-dispose.
 import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
-import { Arena, encode } from "../ffi/layout.ts";
-import { VkBufferCreateInfo } from "../ffi/vk_structs.ts";
-import { vk } from "../ffi/vulkan.ts";
+import { Arena, encode } from "../../ffi/layout.ts";
+import { VkBufferCreateInfo } from "../../ffi/vk_structs.ts";
+import { vk } from "../../ffi/vulkan.ts";
 import {
   availableInstanceExtensions,
   availableLayers,
@@ -13,10 +13,10 @@ import {
   makeVersion,
   VALIDATION_LAYER,
   VkError,
-} from "../mod.ts";
-import { Device } from "../mod.ts";
-import { test } from "./_harness.ts";
-import { withInstance } from "./_vk.ts";
+} from "../../mod.ts";
+import { Device } from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { withInstance } from "../_vk.ts";
 
 test("the loader is Vulkan 1.1 or later and lists the validation layer", () => {
   assert(loaderVersion() >= makeVersion(1, 1));

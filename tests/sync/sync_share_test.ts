@@ -2,8 +2,8 @@
 // permanently), signal→wait across the two, and bad imports that leave every fd where it was.
 // These need semaphore/fence fds (not on lavapipe): each skips naming what the device lacks.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/libc.ts";
-import { cString } from "../ffi/vulkan.ts";
+import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
+import { cString } from "../../ffi/vulkan.ts";
 import {
   Device,
   Fence,
@@ -12,11 +12,11 @@ import {
   OwnedFd,
   Semaphore,
   type SyncExport,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { openFds, withTwoDevices } from "./_memory.ts";
-import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
-import { assertRule } from "./_vk.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { openFds, withTwoDevices } from "../_memory.ts";
+import { cannotShareFence, cannotShareSemaphore } from "../_sync.ts";
+import { assertRule } from "../_vk.ts";
 
 /** Whether `exported()`'s fd imports with `into` (the import is disposed, the fd closed). */
 function imports(exported: () => SyncExport, into: (e: SyncExport) => Disposable): boolean {

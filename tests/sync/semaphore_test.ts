@@ -2,8 +2,8 @@
 // queue submissions, binary signal→wait, and the rules vkshare checks before the driver sees a
 // call. Export and import across devices are in sync_share_test.ts.
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
-import { cString } from "../ffi/vulkan.ts";
+import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
+import { cString } from "../../ffi/vulkan.ts";
 import {
   CommandBuffer,
   Device,
@@ -13,11 +13,11 @@ import {
   OwnedFd,
   Semaphore,
   type SyncDescriptor,
-} from "../mod.ts";
-import { test } from "./_harness.ts";
-import { openFds } from "./_memory.ts";
-import { allWords, cannotShareSemaphore, hostBuffer, noTimeline } from "./_sync.ts";
-import { assertRule, forEachDevice } from "./_vk.ts";
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { openFds } from "../_memory.ts";
+import { allWords, cannotShareSemaphore, hostBuffer, noTimeline } from "../_sync.ts";
+import { assertRule, forEachDevice } from "../_vk.ts";
 
 test(
   "a timeline semaphore counts from its initial value; the host signals, reads and waits",

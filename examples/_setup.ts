@@ -1,0 +1,39 @@
+/**
+ * What the examples share: the instance and its first GPU (or a message that says what to do
+ * when there is none), and a timer for their steps.
+ *
+ * @module
+ */
+import { Instance, type InstanceOptions, type PhysicalDevice } from "../mod.ts";
+
+/** An instance and its first physical device; disposing it destroys the instance. */
+export interface Gpu extends Disposable {
+  /** The instance. */
+  instance: Instance;
+  /** Its first physical device. */
+  pd: PhysicalDevice;
+}
+
+/**
+ * Creates an instance named `applicationName` and takes its first physical device; throws an
+ * Error that says how to get one when it has none.
+ */
+export function openGpu(applicationName: string, options: InstanceOptions = {}): Gpu {
+  const instance = Instance.create({ applicationName, ...options });
+  const pd = instance.physicalDevices()[0];
+  if (!pd) {
+    instance[Symbol.dispose]();
+    throw new Error(
+      "no Vulkan device: install a driver (`deno task setup` installs Mesa's lavapipe)",
+    );
+  }
+  return { instance, pd, [Symbol.dispose]: () => instance[Symbol.dispose]() };
+}
+
+/** Runs `fn`, prints `what` and how long it took (ms), and returns what it returned. */
+export function step<T>(what: string, fn: () => T, width = 58): T {
+  const t0 = performance.now();
+  const r = fn();
+  console.log(`${what.padEnd(width)} ${(performance.now() - t0).toFixed(3).padStart(9)} ms`);
+  return r;
+}

@@ -478,7 +478,10 @@ export function planImport(req: ImportRequest): PlanResult {
     });
     if (chosen !== undefined) type = chosen;
   }
+  // (CUDA takes a dedicated export without a buffer or image: it imports it with the dedicated
+  // flag.)
   attempt(() => {
+    if (dev.api === "cuda") return;
     if (m.dedicated) {
       if (!mt) {
         broken(

@@ -261,6 +261,12 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
         memory({ descriptor: memoryDescriptor({ dedicated: BUFFER }), target: target() }),
     },
     {
+      // CUDA imports a dedicated export with the dedicated flag: it needs no buffer or image.
+      breaks: () => memory({ descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
+      keeps: () =>
+        memory({ importer: cuda(), descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
+    },
+    {
       breaks: () =>
         memory({
           descriptor: memoryDescriptor({ dedicated: { ...BUFFER, usage: 1 } }),

@@ -28,7 +28,7 @@ import {
 } from "./descriptor.ts";
 import { checkReceivedFd, type ExportKind } from "./export_kind.ts";
 import { checkFdKind, fdSize, importableFd, type OwnedFd } from "./fd.ts";
-import { originOf } from "./registry.ts";
+import { madeHere, originOf } from "./registry.ts";
 
 /**
  * A rule an import would break: the rule, what was wrong, and the values compared.
@@ -222,11 +222,14 @@ export function planImport(req: ImportRequest): PlanResult {
   const { object, importer: dev } = req;
 
   // The descriptor: nothing else can be checked without it.
-  const d = attempt(() =>
-    object === "memory"
-      ? parseMemoryDescriptor(req.descriptor)
-      : parseSyncSource(req.descriptor, object)
-  );
+  // (A descriptor vkshare made for one of its own exports is frozen: it needs no shape check.)
+  const given = req.descriptor;
+  const own = madeHere(given) && objectOf(given) === object;
+  const d = own
+    ? given
+    : attempt(() =>
+      object === "memory" ? parseMemoryDescriptor(given) : parseSyncSource(given, object)
+    );
   if (!d) return refused();
   const t = d.handleType;
 
@@ -393,7 +396,7 @@ export function planImport(req: ImportRequest): PlanResult {
       && exported.handleType === "SYNC_FD")
     ? exported
     : undefined;
-  if (origin) attempt(() => checkOrigin(n, origin, d, dev.api === "vulkan"));
+  if (origin && origin !== given) attempt(() => checkOrigin(n, origin, d, dev.api === "vulkan"));
   const want = t === "SYNC_FD" ? "sync_file" : d.fdKind;
   const received = !origin && dev.exportKind !== undefined && t !== "SYNC_FD";
   if (!received) {

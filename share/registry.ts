@@ -30,14 +30,14 @@ class ExportRegistry<D> {
 
   /** The descriptor of the export that `fd` is (or is a dup of), while that export is open. */
   originOf(fd: OwnedFd | number): D | undefined {
+    // The export's own OwnedFd, then its number, then a dup of it (kcmp, one call per export).
+    const own = typeof fd === "number" ? undefined : this.#open.get(fd);
+    if (own !== undefined && fd instanceof Object && fd.state === "open") return own;
+    const n = typeof fd === "number" ? fd : fd.state === "open" ? fd.fd : -1;
+    if (n < 0) return undefined;
+    for (const [o, d] of this.#open) if (o.state === "open" && o.number === n) return d;
     for (const [o, d] of this.#open) {
-      if (o.state !== "open") {
-        this.#open.delete(o);
-        continue;
-      }
-      if (fd === o) return d;
-      const n = typeof fd === "number" ? fd : fd.state === "open" ? fd.fd : -1;
-      if (n >= 0 && (n === o.number || sameFile(n, o.number) === true)) return d;
+      if (o.state === "open" && sameFile(n, o.number) === true) return d;
     }
     return undefined;
   }
@@ -45,9 +45,30 @@ class ExportRegistry<D> {
 
 const exports = new ExportRegistry<ExportDescriptor>();
 
-/** Remembers export `fd` and its descriptor while `fd` is open here. */
+// The descriptors vkshare made for its exports: frozen, so that one given back to an import is
+// known to be what vkshare wrote (it needs no shape check and no comparison with its export).
+const made = new WeakSet<object>();
+
+/**
+ * Remembers export `fd` and its descriptor while `fd` is open here; the descriptor is frozen
+ * (deeply) and known from then on as one vkshare made.
+ */
 export function recordExport(fd: OwnedFd, descriptor: ExportDescriptor): void {
+  deepFreeze(descriptor);
+  made.add(descriptor);
   exports.record(fd, descriptor);
+}
+
+/** Whether `d` is a descriptor vkshare made for one of its exports (frozen, so unchanged). */
+export function madeHere(d: unknown): d is ExportDescriptor {
+  return typeof d === "object" && d !== null && made.has(d);
+}
+
+function deepFreeze(v: unknown): void {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
 }
 
 /** The descriptor of the export that `fd` is (or is a dup of), while that export is open here. */

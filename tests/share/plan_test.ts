@@ -553,6 +553,30 @@ test("export epilogue: a negative fd is BAD_EXPORT; an export is owned, close-on
   assert(!isOpenFd(raw), "disposing the export closed its fd");
 });
 
+test("an export's descriptor is frozen: given back, it is trusted as made; a changed copy is checked", () => {
+  using exp = finishExport(memfd(), {
+    call: "vkGetMemoryFdKHR",
+    success: "VK_SUCCESS",
+    label: "Memory (test)",
+    handleType: "OPAQUE_FD",
+    describe: (fdKind: string | undefined) => memoryDescriptor(fdKind ? { fdKind } : {}),
+  });
+  const d = exp.descriptor;
+  assert(Object.isFrozen(d));
+  assertThrows(() => {
+    (d as { size: number }).size = 1;
+  }, TypeError);
+  const fd = exp.fd!;
+  assert(planImport({ object: "memory", importer: importer(), fd, descriptor: d }).ok);
+  const r = planImport({
+    object: "memory",
+    importer: importer(),
+    fd,
+    descriptor: { ...d, size: 4096 },
+  });
+  assert(!r.ok && r.broken[0].rule === "SIZE_MISMATCH", "a copy that disagrees with the export");
+});
+
 test("every sharing rule is judged by a plan test here, or asserted by the tests of its objects", () => {
   const tests = new URL("../", import.meta.url);
   const others = readdirSync(tests.pathname, { recursive: true }).map(String)

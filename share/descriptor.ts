@@ -204,7 +204,8 @@ function plainCopy(given: unknown, fields: Record<string, FieldCheck>): Record<s
     throw bad(`descriptor: expected an object, got ${show(given)}`);
   }
   const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(given)) {
+  for (const k in given) {
+    if (!Object.hasOwn(given, k)) continue;
     if (!Object.hasOwn(fields, k)) {
       throw bad(
         `descriptor.${k}: not a field of this descriptor (it has ${
@@ -215,7 +216,7 @@ function plainCopy(given: unknown, fields: Record<string, FieldCheck>): Record<s
       );
     }
   }
-  for (const k of Object.keys(fields)) {
+  for (const k in fields) {
     const v = (given as Record<string, unknown>)[k];
     if (v !== undefined) copy[k] = v;
   }
@@ -223,7 +224,8 @@ function plainCopy(given: unknown, fields: Record<string, FieldCheck>): Record<s
 }
 
 function checkFields(d: Record<string, unknown>, fields: Record<string, FieldCheck>): void {
-  for (const [k, c] of Object.entries(fields)) {
+  for (const k in fields) {
+    const c = fields[k];
     const want = c(d[k]);
     if (want !== null && k === "size") {
       throw new ShareError(

@@ -632,8 +632,9 @@ function checkOrigin(
   }
   const keys = ["handleType", "size", ...(sameMemoryType ? ["memoryTypeIndex"] : []), "dedicated"];
   for (const k of keys as (keyof MemoryDescriptor)[]) {
-    const a = JSON.stringify((origin as MemoryDescriptor)[k]);
-    const b = JSON.stringify((d as MemoryDescriptor)[k]);
+    const x = (origin as MemoryDescriptor)[k], y = (d as MemoryDescriptor)[k];
+    if (x === y) continue; // the same value, or both null
+    const a = JSON.stringify(x), b = JSON.stringify(y);
     if (a !== b) {
       broken(
         k === "size"

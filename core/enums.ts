@@ -8,6 +8,11 @@
 /**
  * `VkExternalMemoryHandleTypeFlagBits`, by short name.
  *
+ * @example
+ * ```ts
+ * MemoryHandleType.DMA_BUF; // 0x200
+ * ```
+ *
  * @category Enums
  */
 export const MemoryHandleType = {
@@ -29,12 +34,22 @@ export const MemoryHandleType = {
 /**
  * A memory handle type name.
  *
+ * @example
+ * ```ts
+ * const t: MemoryHandleTypeName = "DMA_BUF";
+ * ```
+ *
  * @category Enums
  */
 export type MemoryHandleTypeName = keyof typeof MemoryHandleType;
 
 /**
  * `VkExternalSemaphoreHandleTypeFlagBits`, by short name.
+ *
+ * @example
+ * ```ts
+ * SemaphoreHandleType.OPAQUE_FD; // 0x1
+ * ```
  *
  * @category Enums
  */
@@ -49,12 +64,22 @@ export const SemaphoreHandleType = {
 /**
  * A semaphore handle type name.
  *
+ * @example
+ * ```ts
+ * const t: SemaphoreHandleTypeName = "OPAQUE_FD";
+ * ```
+ *
  * @category Enums
  */
 export type SemaphoreHandleTypeName = keyof typeof SemaphoreHandleType;
 
 /**
  * `VkExternalFenceHandleTypeFlagBits`, by short name.
+ *
+ * @example
+ * ```ts
+ * FenceHandleType.SYNC_FD; // 0x8
+ * ```
  *
  * @category Enums
  */
@@ -67,12 +92,22 @@ export const FenceHandleType = {
 /**
  * A fence handle type name.
  *
+ * @example
+ * ```ts
+ * const t: FenceHandleTypeName = "SYNC_FD";
+ * ```
+ *
  * @category Enums
  */
 export type FenceHandleTypeName = keyof typeof FenceHandleType;
 
 /**
  * `VkExternalMemoryFeatureFlagBits`
+ *
+ * @example
+ * ```ts
+ * const f = ExternalMemoryFeature.EXPORTABLE | ExternalMemoryFeature.IMPORTABLE; // 0x6
+ * ```
  *
  * @category Enums
  */
@@ -85,6 +120,11 @@ export const ExternalMemoryFeature = {
 /**
  * `VkExternalSemaphoreFeatureFlagBits` and `VkExternalFenceFeatureFlagBits` (same values).
  *
+ * @example
+ * ```ts
+ * flagNames(ExternalSyncFeature, 0x3); // ["EXPORTABLE", "IMPORTABLE"]
+ * ```
+ *
  * @category Enums
  */
 export const ExternalSyncFeature = {
@@ -94,6 +134,11 @@ export const ExternalSyncFeature = {
 
 /**
  * `VkMemoryPropertyFlagBits`
+ *
+ * @example
+ * ```ts
+ * flagNames(MemoryProperty, 0x6); // ["HOST_VISIBLE", "HOST_COHERENT"]
+ * ```
  *
  * @category Enums
  */
@@ -111,12 +156,22 @@ export const MemoryProperty = {
 /**
  * A memory property name.
  *
+ * @example
+ * ```ts
+ * const p: MemoryPropertyName[] = ["HOST_VISIBLE", "HOST_COHERENT"];
+ * ```
+ *
  * @category Enums
  */
 export type MemoryPropertyName = keyof typeof MemoryProperty;
 
 /**
  * `VkMemoryHeapFlagBits`
+ *
+ * @example
+ * ```ts
+ * flagNames(MemoryHeapFlag, 0x1); // ["DEVICE_LOCAL"]
+ * ```
  *
  * @category Enums
  */
@@ -127,6 +182,11 @@ export const MemoryHeapFlag = {
 
 /**
  * `VkQueueFlagBits`
+ *
+ * @example
+ * ```ts
+ * pd.queueFamilies.filter((f) => f.queueFlags & QueueFlag.COMPUTE);
+ * ```
  *
  * @category Enums
  */
@@ -143,6 +203,11 @@ export const QueueFlag = {
 
 /**
  * `VkBufferUsageFlagBits`
+ *
+ * @example
+ * ```ts
+ * flagMask(BufferUsage, ["TRANSFER_SRC", "TRANSFER_DST"], "usage"); // 0x3
+ * ```
  *
  * @category Enums
  */
@@ -161,12 +226,22 @@ export const BufferUsage = {
 /**
  * A buffer usage name.
  *
+ * @example
+ * ```ts
+ * const u: BufferUsageName[] = ["STORAGE_BUFFER", "TRANSFER_DST"];
+ * ```
+ *
  * @category Enums
  */
 export type BufferUsageName = keyof typeof BufferUsage;
 
 /**
  * `VkBufferCreateFlagBits`
+ *
+ * @example
+ * ```ts
+ * flagMask(BufferCreateFlag, ["SPARSE_BINDING"], "flags"); // 0x1
+ * ```
  *
  * @category Enums
  */
@@ -180,12 +255,22 @@ export const BufferCreateFlag = {
 /**
  * A buffer create flag name.
  *
+ * @example
+ * ```ts
+ * const f: BufferCreateFlagName = "PROTECTED";
+ * ```
+ *
  * @category Enums
  */
 export type BufferCreateFlagName = keyof typeof BufferCreateFlag;
 
 /**
  * `VkImageUsageFlagBits`
+ *
+ * @example
+ * ```ts
+ * flagMask(ImageUsage, ["SAMPLED", "TRANSFER_DST"], "usage"); // 0x6
+ * ```
  *
  * @category Enums
  */
@@ -202,12 +287,22 @@ export const ImageUsage = {
 /**
  * An image usage name.
  *
+ * @example
+ * ```ts
+ * const u: ImageUsageName[] = ["SAMPLED", "TRANSFER_DST"];
+ * ```
+ *
  * @category Enums
  */
 export type ImageUsageName = keyof typeof ImageUsage;
 
 /**
  * `VkImageCreateFlagBits` (the ones that matter for sharing).
+ *
+ * @example
+ * ```ts
+ * flagMask(ImageCreateFlag, ["MUTABLE_FORMAT"], "flags"); // 0x8
+ * ```
  *
  * @category Enums
  */
@@ -222,6 +317,11 @@ export const ImageCreateFlag = {
 /**
  * An image create flag name.
  *
+ * @example
+ * ```ts
+ * const f: ImageCreateFlagName = "MUTABLE_FORMAT";
+ * ```
+ *
  * @category Enums
  */
 export type ImageCreateFlagName = keyof typeof ImageCreateFlag;
@@ -229,11 +329,21 @@ export type ImageCreateFlagName = keyof typeof ImageCreateFlag;
 /**
  * `VkImageTiling`
  *
+ * @example
+ * ```ts
+ * ImageTiling.LINEAR; // 1
+ * ```
+ *
  * @category Enums
  */
 export const ImageTiling = { OPTIMAL: 0, LINEAR: 1, DRM_FORMAT_MODIFIER: 1000158000 } as const;
 /**
  * An image tiling name.
+ *
+ * @example
+ * ```ts
+ * const t: ImageTilingName = "LINEAR";
+ * ```
  *
  * @category Enums
  */
@@ -242,11 +352,21 @@ export type ImageTilingName = keyof typeof ImageTiling;
 /**
  * `VkImageType`
  *
+ * @example
+ * ```ts
+ * ImageType["2D"]; // 1
+ * ```
+ *
  * @category Enums
  */
 export const ImageType = { "1D": 0, "2D": 1, "3D": 2 } as const;
 /**
  * An image type name.
+ *
+ * @example
+ * ```ts
+ * const t: ImageTypeName = "2D";
+ * ```
  *
  * @category Enums
  */
@@ -254,6 +374,11 @@ export type ImageTypeName = keyof typeof ImageType;
 
 /**
  * `VkFormat`: a few common formats by name.
+ *
+ * @example
+ * ```ts
+ * Format.R8G8B8A8_UNORM; // 37
+ * ```
  *
  * @category Enums
  */
@@ -272,12 +397,22 @@ export const Format = {
 /**
  * A format name.
  *
+ * @example
+ * ```ts
+ * const f: FormatName = "R8G8B8A8_UNORM";
+ * ```
+ *
  * @category Enums
  */
 export type FormatName = keyof typeof Format;
 
 /**
  * `VkImageLayout` (the layouts a transfer-and-share toolkit names).
+ *
+ * @example
+ * ```ts
+ * ImageLayout.TRANSFER_DST_OPTIMAL; // 7
+ * ```
  *
  * @category Enums
  */
@@ -290,12 +425,22 @@ export const ImageLayout = {
 /**
  * An image layout name.
  *
+ * @example
+ * ```ts
+ * const l: ImageLayoutName = "GENERAL";
+ * ```
+ *
  * @category Enums
  */
 export type ImageLayoutName = keyof typeof ImageLayout;
 
 /**
  * The size in bytes of one texel of each format vkshare names (`D32_SFLOAT`: its depth).
+ *
+ * @example
+ * ```ts
+ * FORMAT_TEXEL_BYTES.R8G8B8A8_UNORM; // 4
+ * ```
  *
  * @category Enums
  */
@@ -315,6 +460,11 @@ export const FORMAT_TEXEL_BYTES: Readonly<Record<FormatName, number>> = {
 /**
  * `VkPipelineStageFlagBits` (the stages a transfer-and-compute toolkit names).
  *
+ * @example
+ * ```ts
+ * flagMask(PipelineStage, ["TRANSFER"], "stage"); // 0x1000
+ * ```
+ *
  * @category Enums
  */
 export const PipelineStage = {
@@ -333,12 +483,22 @@ export const PipelineStage = {
 /**
  * A pipeline stage name.
  *
+ * @example
+ * ```ts
+ * const s: PipelineStageName = "ALL_COMMANDS";
+ * ```
+ *
  * @category Enums
  */
 export type PipelineStageName = keyof typeof PipelineStage;
 
 /**
  * `VkAccessFlagBits`
+ *
+ * @example
+ * ```ts
+ * Access.TRANSFER_WRITE; // 0x1000, as VkAccessFlagBits names it
+ * ```
  *
  * @category Enums
  */
@@ -359,6 +519,11 @@ export const Access = {
 /**
  * An access type name.
  *
+ * @example
+ * ```ts
+ * const a: AccessName = "TRANSFER_WRITE";
+ * ```
+ *
  * @category Enums
  */
 export type AccessName = keyof typeof Access;
@@ -366,11 +531,21 @@ export type AccessName = keyof typeof Access;
 /**
  * `VK_QUEUE_FAMILY_IGNORED`
  *
+ * @example
+ * ```ts
+ * QUEUE_FAMILY_IGNORED; // 0xffffffff: no ownership transfer
+ * ```
+ *
  * @category Enums
  */
 export const QUEUE_FAMILY_IGNORED = 0xffff_ffff;
 /**
  * `VK_QUEUE_FAMILY_EXTERNAL`: the queue family of "any other device or API" in a barrier.
+ *
+ * @example
+ * ```ts
+ * r.barrier({ buffer, srcStage: "TRANSFER", dstStage: "BOTTOM_OF_PIPE", srcQueueFamily: device.queueFamily, dstQueueFamily: "external" }); // QUEUE_FAMILY_EXTERNAL
+ * ```
  *
  * @category Enums
  */
@@ -379,11 +554,21 @@ export const QUEUE_FAMILY_EXTERNAL = 0xffff_fffe;
 /**
  * `VkSemaphoreType`
  *
+ * @example
+ * ```ts
+ * SemaphoreType.timeline; // 1
+ * ```
+ *
  * @category Enums
  */
 export const SemaphoreType = { binary: 0, timeline: 1 } as const;
 /**
  * A semaphore type name.
+ *
+ * @example
+ * ```ts
+ * const t: SemaphoreTypeName = "timeline";
+ * ```
  *
  * @category Enums
  */
@@ -391,6 +576,11 @@ export type SemaphoreTypeName = keyof typeof SemaphoreType;
 
 /**
  * `VkPhysicalDeviceType`, as names.
+ *
+ * @example
+ * ```ts
+ * PHYSICAL_DEVICE_TYPES[2]; // "discrete-gpu"
+ * ```
  *
  * @category Enums
  */
@@ -404,12 +594,22 @@ export const PHYSICAL_DEVICE_TYPES = [
 /**
  * A physical device type name.
  *
+ * @example
+ * ```ts
+ * const t: PhysicalDeviceTypeName = pd.type; // "discrete-gpu", "cpu", ...
+ * ```
+ *
  * @category Enums
  */
 export type PhysicalDeviceTypeName = (typeof PHYSICAL_DEVICE_TYPES)[number];
 
 /**
  * The vendor names of the PCI vendor IDs Vulkan drivers report.
+ *
+ * @example
+ * ```ts
+ * VENDORS[0x10de]; // "NVIDIA"
+ * ```
  *
  * @category Enums
  */

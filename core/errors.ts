@@ -14,6 +14,15 @@ export { SHARE_RULES, type ShareRule } from "./rules.ts";
  * A report a driver made through the debug messenger during a failed call (a
  * `ValidationMessage` of instance.ts whose `source` is `"driver"`).
  *
+ * @example
+ * ```ts
+ * try {
+ *   DeviceMemory.importFd(device, fd, descriptor);
+ * } catch (e) {
+ *   if (e instanceof ImportError) for (const r of e.driverReports) console.log(r.id, r.message);
+ * }
+ * ```
+ *
  * @category Errors
  */
 export interface DriverReport {
@@ -32,6 +41,11 @@ export { LibraryLoadError } from "../ffi/library.ts";
 
 /**
  * VkResult names by value.
+ *
+ * @example
+ * ```ts
+ * VK_RESULT_NAMES[2]; // "VK_TIMEOUT"
+ * ```
  *
  * @category Errors
  */
@@ -80,6 +94,11 @@ export const VK_RESULT_NAMES: Readonly<Record<number, string>> = {
 
 /**
  * The name of a VkResult (`VK_RESULT_<n>` for a value this table does not know).
+ *
+ * @example
+ * ```ts
+ * resultName(-1000072003); // "VK_ERROR_INVALID_EXTERNAL_HANDLE"
+ * ```
  *
  * @category Errors
  */
@@ -395,6 +414,11 @@ export class ImportError extends VkError {
 
 /**
  * Linux errno names by value (the values shared by x86_64 and aarch64).
+ *
+ * @example
+ * ```ts
+ * ERRNO_NAMES[9]; // "EBADF"
+ * ```
  *
  * @category Errors
  */

@@ -6,6 +6,12 @@ import { DisposedError } from "./errors.ts";
 /**
  * An object that owns a Vulkan handle (or another native resource) and its children.
  *
+ * @example
+ * ```ts
+ * using device = Device.create(pd); // a Resource: disposed with its children, then the VkDevice
+ * device.assertAlive();
+ * ```
+ *
  * @category Vulkan objects
  */
 export abstract class Resource implements Disposable {

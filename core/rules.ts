@@ -178,6 +178,12 @@ export const SHARE_RULES = {
 /**
  * Which sharing rule a {@linkcode ShareError} is about (a key of {@linkcode SHARE_RULES}).
  *
+ * @example
+ * ```ts
+ * const rule: ShareRule = "UUID_MISMATCH";
+ * console.log(SHARE_RULES[rule].explains);
+ * ```
+ *
  * @category Errors
  */
 export type ShareRule = keyof typeof SHARE_RULES;

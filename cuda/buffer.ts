@@ -11,6 +11,13 @@ import type { CudaScope } from "./driver.ts";
  * CUDA's legacy default stream, so they are ordered after the work of a {@linkcode CudaStream}
  * (which waits for them in turn); `read` returns once the data is on the host.
  *
+ * @example
+ * ```ts
+ * using buf = imported.mapBuffer(); // a CudaBuffer over the whole import
+ * buf.fill32(0x01020304);
+ * buf.read(0, 4);
+ * ```
+ *
  * @category CUDA
  */
 export class CudaBuffer extends Resource {

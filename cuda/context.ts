@@ -41,6 +41,11 @@ import { CudaStream } from "./stream.ts";
 /**
  * Options of {@linkcode CudaContext.forVulkan} and {@linkcode CudaContext.create}.
  *
+ * @example
+ * ```ts
+ * using cuda = CudaContext.forVulkan(device, { ordinal: 0 });
+ * ```
+ *
  * @category CUDA
  */
 export interface CudaContextOptions extends CudaLibraryOptions {
@@ -50,6 +55,11 @@ export interface CudaContextOptions extends CudaLibraryOptions {
 
 /**
  * What identifies a Vulkan GPU for CUDA: a device, a physical device, or an export's descriptor.
+ *
+ * @example
+ * ```ts
+ * CudaContext.forVulkan(exp.descriptor satisfies VulkanIdentity); // the GPU that exported it
+ * ```
  *
  * @category CUDA
  */

@@ -20,6 +20,12 @@ export type Cu = FunctionsOf<typeof CUDA>;
  * `CudaContext` is one. Declared here so that those objects do not import the context that makes
  * them.
  *
+ * @example
+ * ```ts
+ * const scope: CudaScope = cuda; // what a stream, import or allocation needs of its context
+ * scope.synchronize();
+ * ```
+ *
  * @category CUDA
  */
 export interface CudaScope extends Resource {
@@ -40,6 +46,12 @@ export interface CudaScope extends Resource {
 /**
  * One CUDA device, as libcuda lists it.
  *
+ * @example
+ * ```ts
+ * const d: CudaDeviceInfo = cuda.device;
+ * d.uuid === pd.deviceUUID; // the same GPU
+ * ```
+ *
  * @category CUDA
  */
 export interface CudaDeviceInfo {
@@ -55,6 +67,11 @@ export interface CudaDeviceInfo {
 
 /**
  * Options of the functions that open libcuda.
+ *
+ * @example
+ * ```ts
+ * cudaDevices({ path: "/usr/lib/x86_64-linux-gnu/libcuda.so.1" });
+ * ```
  *
  * @category CUDA
  */
@@ -98,6 +115,11 @@ export function cuCheck(
 /**
  * libcuda's driver version, as `cuDriverGetVersion` gives it (13000 for CUDA 13.0).
  *
+ * @example
+ * ```ts
+ * cudaDriverVersion(); // 13000 for CUDA 13.0
+ * ```
+ *
  * @category CUDA
  */
 export function cudaDriverVersion(options: CudaLibraryOptions = {}): number {
@@ -109,6 +131,11 @@ export function cudaDriverVersion(options: CudaLibraryOptions = {}): number {
 
 /**
  * Every CUDA device libcuda sees, with its name and UUID. Throws LibraryLoadError without it.
+ *
+ * @example
+ * ```ts
+ * cudaDevices().map((d) => `${d.ordinal} ${d.name} ${d.uuid}`);
+ * ```
  *
  * @category CUDA
  */
@@ -138,6 +165,11 @@ export function deviceInfo(c: Cu, ordinal: number): CudaDeviceInfo {
 
 /**
  * A `CUdevice_attribute` that {@linkcode CudaContext.attribute} reads.
+ *
+ * @example
+ * ```ts
+ * cuda.attribute("TIMELINE_SEMAPHORE_INTEROP_SUPPORTED" satisfies CudaDeviceAttribute); // 1 where supported
+ * ```
  *
  * @category CUDA
  */

@@ -16,6 +16,12 @@ import { bytesArg, type CudaScope } from "./driver.ts";
  * Vulkan memory imported into CUDA (`CUexternalMemory`). Map a range of it with
  * {@linkcode CudaExternalMemory.mapBuffer}.
  *
+ * @example
+ * ```ts
+ * using imported = cuda.importMemory(exp.fd, exp.descriptor);
+ * using buf = imported.mapBuffer({ size: 4096 });
+ * ```
+ *
  * @category CUDA
  */
 export class CudaExternalMemory extends Resource {

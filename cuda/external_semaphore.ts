@@ -9,6 +9,12 @@ import type { CudaScope } from "./driver.ts";
 /**
  * A Vulkan semaphore imported into CUDA (`CUexternalSemaphore`).
  *
+ * @example
+ * ```ts
+ * using sem = cuda.importSemaphore(semExp.fd, semExp.descriptor);
+ * stream.wait({ semaphore: sem, value: 1 });
+ * ```
+ *
  * @category CUDA
  */
 export class CudaExternalSemaphore extends Resource {

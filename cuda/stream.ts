@@ -21,6 +21,12 @@ import { CudaExternalSemaphore } from "./external_semaphore.ts";
 /**
  * A semaphore operation: a binary semaphore, or a timeline semaphore and its value.
  *
+ * @example
+ * ```ts
+ * const op: CudaSemaphoreOp = { semaphore: sem, value: 3n };
+ * stream.signal(op);
+ * ```
+ *
  * @category CUDA
  */
 export type CudaSemaphoreOp =
@@ -30,12 +36,25 @@ export type CudaSemaphoreOp =
 /**
  * What a {@linkcode CudaStream.synchronize} found: all work done, or the timeout.
  *
+ * @example
+ * ```ts
+ * const r: CudaSyncResult = stream.synchronize(100);
+ * ```
+ *
  * @category CUDA
  */
 export type CudaSyncResult = "done" | "timeout";
 
 /**
  * A CUDA stream (CU_STREAM_DEFAULT), for semaphore waits and signals.
+ *
+ * @example
+ * ```ts
+ * using stream = cuda.createStream();
+ * stream.wait({ semaphore: sem, value: 1 });
+ * stream.signal({ semaphore: sem, value: 2 });
+ * stream.synchronize(1_000); // "done" or "timeout"
+ * ```
  *
  * @category CUDA
  */

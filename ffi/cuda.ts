@@ -136,12 +136,22 @@ export const CUDA = {
 /**
  * The environment variable that names the libcuda to load.
  *
+ * @example
+ * ```ts
+ * Deno.env.get(LIBCUDA_ENV); // "VKSHARE_LIBCUDA": a libcuda to load instead of libcuda.so.1
+ * ```
+ *
  * @category CUDA
  */
 export const LIBCUDA_ENV = "VKSHARE_LIBCUDA";
 
 /**
  * What to install to get libcuda.
+ *
+ * @example
+ * ```ts
+ * console.error(CUDA_INSTALL_HINT); // where libcuda comes from
+ * ```
  *
  * @category CUDA
  */

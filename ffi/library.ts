@@ -11,6 +11,15 @@ import type { Library, SymbolTable } from "./types.ts";
 /**
  * A native library could not be opened from any candidate path (`code`: `LIBRARY_LOAD`).
  *
+ * @example
+ * ```ts
+ * try {
+ *   Instance.create();
+ * } catch (e) {
+ *   if (e instanceof LibraryLoadError) console.error(e.message); // every path tried, and what to install
+ * }
+ * ```
+ *
  * @category Errors
  */
 export class LibraryLoadError extends VkshareError {

@@ -46,6 +46,11 @@ export type SymbolTable = Readonly<Record<string, ForeignFunction>>;
  * (an object on Deno, a number on Bun): convert with {@linkcode Runtime.address} and
  * {@linkcode Runtime.pointer}, never by hand.
  *
+ * @example
+ * ```ts
+ * const p: Pointer = host.pointer; // an opaque pointer of the runtime (Deno or Bun)
+ * ```
+ *
  * @category FFI
  */
 export type Pointer = { readonly "vkshare.pointer": never } | null;

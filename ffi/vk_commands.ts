@@ -499,6 +499,11 @@ export const VK_CORE = {
 /**
  * An extension's command table: which level loads it, and its commands.
  *
+ * @example
+ * ```ts
+ * const fns = device.extension(VK_KHR_external_memory_fd); // an ExtensionTable from the "./ffi" export
+ * ```
+ *
  * @category FFI
  */
 export interface ExtensionTable {

@@ -13,12 +13,22 @@ import { type ExtensionTable, VK_CORE } from "./vk_commands.ts";
 /**
  * The environment variable that names the libvulkan to load.
  *
+ * @example
+ * ```ts
+ * Deno.env.get(LIBVULKAN_ENV); // "VKSHARE_LIBVULKAN": a libvulkan to load instead of the system's
+ * ```
+ *
  * @category Loading
  */
 export const LIBVULKAN_ENV = "VKSHARE_LIBVULKAN";
 
 /**
  * The command that installs the Vulkan loader and Mesa's software driver on Debian/Ubuntu.
+ *
+ * @example
+ * ```ts
+ * console.error(INSTALL_HINT); // what to install when libvulkan is missing
+ * ```
  *
  * @category Loading
  */
@@ -50,6 +60,11 @@ export function vk(): FunctionsOf<typeof VK_CORE> {
 /**
  * The path libvulkan was opened from (opening it if needed).
  *
+ * @example
+ * ```ts
+ * console.log(libvulkanPath()); // the libvulkan that was (or will be) opened
+ * ```
+ *
  * @category Loading
  */
 export function libvulkanPath(): string {
@@ -59,6 +74,12 @@ export function libvulkanPath(): string {
 
 /**
  * The loaded commands of an extension table.
+ *
+ * @example
+ * ```ts
+ * const fns: ExtensionFunctions<typeof VK_KHR_external_memory_fd> = device.extension(VK_KHR_external_memory_fd);
+ * fns.vkGetMemoryFdKHR; // callable
+ * ```
  *
  * @category FFI
  */

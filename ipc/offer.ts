@@ -18,12 +18,23 @@ import type { ShareSocket, WaitOptions } from "./socket.ts";
 /**
  * The version of the offer message.
  *
+ * @example
+ * ```ts
+ * OFFER_VERSION; // 1: the offer message format this vkshare writes and reads
+ * ```
+ *
  * @category Processes
  */
 export const OFFER_VERSION = 1;
 
 /**
  * What an exporter offers (its exports' fds stay the exporter's: the kernel copies them).
+ *
+ * @example
+ * ```ts
+ * const offer: Offer = { label: "frames", memory: memExport, semaphores: [semExport] };
+ * await sendOffer(socket, offer);
+ * ```
  *
  * @category Processes
  */
@@ -41,6 +52,12 @@ export interface Offer {
 /**
  * One received export: its fd (owned) and its descriptor.
  *
+ * @example
+ * ```ts
+ * const m: ReceivedExport<MemoryDescriptor> | null = offer.memory;
+ * m?.fd.state; // "open": the fd is this process's
+ * ```
+ *
  * @category Processes
  */
 export interface ReceivedExport<D> {
@@ -52,6 +69,12 @@ export interface ReceivedExport<D> {
 
 /**
  * A received offer; disposing it closes every fd no import consumed.
+ *
+ * @example
+ * ```ts
+ * using offer: ReceivedOffer = await receiveOffer(socket);
+ * console.log(offer.label, offer.semaphores.length);
+ * ```
  *
  * @category Processes
  */
@@ -68,6 +91,12 @@ export interface ReceivedOffer extends Disposable {
 
 /**
  * Sends `offer` with its fds.
+ *
+ * @example
+ * ```ts
+ * using exp = memory.exportFd("OPAQUE_FD");
+ * await sendOffer(socket, { label: "frame 0", memory: exp });
+ * ```
  *
  * @category Processes
  */
@@ -107,6 +136,12 @@ export async function sendOffer(
  * semaphores and fences must come from the same device and driver (UUIDs), and a refusal names
  * both devices. A descriptor that is not an object is a ProtocolError.
  * Any refusal closes every fd that came with the offer.
+ *
+ * @example
+ * ```ts
+ * using offer = await receiveOffer(socket, { timeoutMs: 5_000, device });
+ * using memory = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor);
+ * ```
  *
  * @category Processes
  */

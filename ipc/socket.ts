@@ -53,17 +53,32 @@ import { OwnedFd } from "../share/fd.ts";
 /**
  * The version of the share socket's message framing.
  *
+ * @example
+ * ```ts
+ * SOCKET_PROTOCOL_VERSION; // 1: in every message header
+ * ```
+ *
  * @category Processes
  */
 export const SOCKET_PROTOCOL_VERSION = 1;
 /**
  * The most bytes of JSON one message may carry.
  *
+ * @example
+ * ```ts
+ * MAX_MESSAGE_BYTES; // 65536: a body longer than this is refused
+ * ```
+ *
  * @category Processes
  */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /**
  * The most fds one message may carry.
+ *
+ * @example
+ * ```ts
+ * MAX_MESSAGE_FDS; // 16 fds at most with one message
+ * ```
  *
  * @category Processes
  */
@@ -104,12 +119,23 @@ function isStaleSocket(path: string, a: { bytes: Uint8Array; length: number }): 
 /**
  * Where a server listens: a filesystem path, or a name in the abstract namespace.
  *
+ * @example
+ * ```ts
+ * const at: SocketAddress = { abstract: "vkshare-demo" }; // or a filesystem path
+ * ```
+ *
  * @category Processes
  */
 export type SocketAddress = string | { abstract: string };
 
 /**
  * Who is at the other end (SO_PEERCRED).
+ *
+ * @example
+ * ```ts
+ * const p: PeerCredentials = socket.peer;
+ * console.log(`pid ${p.pid}, uid ${p.uid}`);
+ * ```
  *
  * @category Processes
  */
@@ -125,6 +151,12 @@ export interface PeerCredentials {
 /**
  * A message and the fds that came with it (owned: close them, or hand them to an import).
  *
+ * @example
+ * ```ts
+ * const r: Received = await socket.receive({ timeoutMs: 1_000 });
+ * for (const fd of r.fds) fd.close();
+ * ```
+ *
  * @category Processes
  */
 export interface Received {
@@ -137,6 +169,11 @@ export interface Received {
 /**
  * Options of a wait.
  *
+ * @example
+ * ```ts
+ * await socket.receive({ timeoutMs: Infinity } satisfies WaitOptions);
+ * ```
+ *
  * @category Processes
  */
 export interface WaitOptions {
@@ -146,6 +183,11 @@ export interface WaitOptions {
 
 /**
  * Options of {@linkcode ShareServer.listen} and {@linkcode ShareSocket.connect}.
+ *
+ * @example
+ * ```ts
+ * using socket = await ShareSocket.connect(path, { allowUids: [0, 1000] });
+ * ```
  *
  * @category Processes
  */
@@ -615,6 +657,11 @@ export function parsePacket(
 
 /**
  * Options of {@linkcode ShareServer.listen}.
+ *
+ * @example
+ * ```ts
+ * using server = ShareServer.listen({ at: { abstract: "my-app" }, allowUids: [1000], cleanupOnSignal: true });
+ * ```
  *
  * @category Processes
  */

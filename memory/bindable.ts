@@ -20,6 +20,12 @@ import { type AllocateOptions, DeviceMemory } from "./device_memory.ts";
 /**
  * What a buffer or image needs of its memory (`VkMemoryRequirements2` + dedicated).
  *
+ * @example
+ * ```ts
+ * const r: MemoryRequirements = buffer.requirements;
+ * r.requiresDedicated || r.prefersDedicated;
+ * ```
+ *
  * @category Memory
  */
 export interface MemoryRequirements {
@@ -67,6 +73,12 @@ export function queryRequirements(
 
 /**
  * A buffer or an image: a resource that is bound to device memory.
+ *
+ * @example
+ * ```ts
+ * const resources: Bindable[] = [buffer, image];
+ * resources.every((r) => r.memory !== null);
+ * ```
  *
  * @category Memory
  */
@@ -230,6 +242,11 @@ export abstract class Bindable extends Resource {
 
 /**
  * How the memory of {@linkcode boundBuffer} and {@linkcode boundImage} is allocated.
+ *
+ * @example
+ * ```ts
+ * using buffer = boundBuffer(device, { size: 4096, memory: { properties: ["HOST_VISIBLE"] } satisfies BoundMemoryOptions });
+ * ```
  *
  * @category Memory
  */

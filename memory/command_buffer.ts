@@ -52,6 +52,11 @@ const WHOLE = 0xffff_ffff_ffff_ffffn;
 /**
  * A byte range of a buffer.
  *
+ * @example
+ * ```ts
+ * transfer.read(buffer, { offset: 4096, size: 256 } satisfies Range);
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface Range {
@@ -63,6 +68,11 @@ export interface Range {
 
 /**
  * The regions of a copy.
+ *
+ * @example
+ * ```ts
+ * cmd.record((r) => r.copy(src, dst, { srcOffset: 0, dstOffset: 256, size: 1024 }));
+ * ```
  *
  * @category Vulkan objects
  */
@@ -78,6 +88,11 @@ export interface CopyRegion {
 /**
  * Stages or access types: one name, a list of names, or a mask (e.g. `"TRANSFER"`).
  *
+ * @example
+ * ```ts
+ * const stages: Flags<PipelineStageName> = ["TRANSFER", "HOST"];
+ * ```
+ *
  * @category Vulkan objects
  */
 export type Flags<N extends string> = N | readonly N[] | number;
@@ -85,12 +100,22 @@ export type Flags<N extends string> = N | readonly N[] | number;
 /**
  * A queue family in a barrier: an index, `external` (another device or API), or `ignored`.
  *
+ * @example
+ * ```ts
+ * const to: QueueFamilyRef = "external"; // another device, process or API
+ * ```
+ *
  * @category Vulkan objects
  */
 export type QueueFamilyRef = number | "external" | "ignored";
 
 /**
  * A `VkBufferMemoryBarrier` with the stages around it.
+ *
+ * @example
+ * ```ts
+ * cmd.record((r) => r.barrier({ buffer, srcStage: "TRANSFER", dstStage: "HOST", srcAccess: "TRANSFER_WRITE", dstAccess: "HOST_READ" }));
+ * ```
  *
  * @category Vulkan objects
  */
@@ -115,6 +140,13 @@ export interface BufferBarrier {
 
 /**
  * A `VkImageMemoryBarrier` over a whole image (every mip level and layer), with its stages.
+ *
+ * @example
+ * ```ts
+ * cmd.record((r) =>
+ *   r.imageBarrier({ image, oldLayout: "UNDEFINED", newLayout: "TRANSFER_DST_OPTIMAL", srcStage: "TOP_OF_PIPE", dstStage: "TRANSFER", dstAccess: "TRANSFER_WRITE" })
+ * );
+ * ```
  *
  * @category Vulkan objects
  */
@@ -142,6 +174,11 @@ export interface ImageBarrier {
 /**
  * The bytes of mip level 0 of `image`, every layer, tightly packed: what
  * {@linkcode Recorder.copyBufferToImage} and {@linkcode Recorder.copyImageToBuffer} move.
+ *
+ * @example
+ * ```ts
+ * imageBytes(image); // width × height × depth × layers × texel bytes
+ * ```
  *
  * @category Vulkan objects
  */
@@ -478,6 +515,11 @@ export class Recorder {
 
 /**
  * Options of {@linkcode CommandBuffer.record}.
+ *
+ * @example
+ * ```ts
+ * cmd.record((r) => r.fill(buffer, 0), { oneTime: true });
+ * ```
  *
  * @category Vulkan objects
  */

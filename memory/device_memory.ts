@@ -74,6 +74,12 @@ import type { HostAllocation } from "./host_allocation.ts";
  * What memory is allocated for, imported for, or dedicated to: a buffer or an image
  * (`GpuBuffer`, `GpuImage`), as the memory sees it.
  *
+ * @example
+ * ```ts
+ * const t: MemoryTarget = buffer; // a GpuBuffer or GpuImage, as memory sees it
+ * DeviceMemory.allocate(device, { for: t });
+ * ```
+ *
  * @category Memory
  */
 export interface MemoryTarget {
@@ -105,6 +111,11 @@ export interface MemoryTarget {
 /**
  * Options of {@linkcode DeviceMemory.allocate}.
  *
+ * @example
+ * ```ts
+ * DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD", properties: ["DEVICE_LOCAL"] });
+ * ```
+ *
  * @category Memory
  */
 export interface AllocateOptions {
@@ -131,6 +142,11 @@ export interface AllocateOptions {
 /**
  * Options of {@linkcode DeviceMemory.importFd}.
  *
+ * @example
+ * ```ts
+ * DeviceMemory.importFd(device, fd, descriptor, { for: buffer, memoryTypeIndex: descriptor.memoryTypeIndex });
+ * ```
+ *
  * @category Memory
  */
 export interface ImportOptions {
@@ -148,6 +164,11 @@ export interface ImportOptions {
 
 /**
  * Options of {@linkcode DeviceMemory.importHostPointer}.
+ *
+ * @example
+ * ```ts
+ * DeviceMemory.importHostPointer(device, host, { for: buffer, properties: ["HOST_COHERENT"] });
+ * ```
  *
  * @category Memory
  */

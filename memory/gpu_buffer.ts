@@ -33,6 +33,11 @@ import {
 /**
  * Options of {@linkcode GpuBuffer.create}.
  *
+ * @example
+ * ```ts
+ * GpuBuffer.create(device, { size: 1 << 20, usage: ["STORAGE_BUFFER", "TRANSFER_DST"], external: "OPAQUE_FD" });
+ * ```
+ *
  * @category Memory
  */
 export interface BufferOptions {

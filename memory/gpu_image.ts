@@ -40,6 +40,11 @@ import {
 /**
  * Options of {@linkcode GpuImage.create}.
  *
+ * @example
+ * ```ts
+ * GpuImage.create(device, { width: 256, height: 256, format: "R8G8B8A8_UNORM", external: "OPAQUE_FD" });
+ * ```
+ *
  * @category Memory
  */
 export interface ImageOptions {

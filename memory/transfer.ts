@@ -27,6 +27,11 @@ import type { GpuImage } from "./gpu_image.ts";
 /**
  * Options of {@linkcode Transfer.create}.
  *
+ * @example
+ * ```ts
+ * using transfer = Transfer.create(device, { queueIndex: 0, timeoutMs: 5_000 });
+ * ```
+ *
  * @category Memory
  */
 export interface TransferOptions {

@@ -55,6 +55,11 @@ import type { PhysicalDevice } from "../vulkan/instance.ts";
 /**
  * The device extension a memory handle type needs, for the POSIX handle types.
  *
+ * @example
+ * ```ts
+ * MEMORY_HANDLE_EXTENSION.DMA_BUF; // "VK_EXT_external_memory_dma_buf"
+ * ```
+ *
  * @category Capabilities
  */
 export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, string>> = {
@@ -67,6 +72,11 @@ export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, strin
 /**
  * The device extension a semaphore handle type needs.
  *
+ * @example
+ * ```ts
+ * SEMAPHORE_HANDLE_EXTENSION.OPAQUE_FD; // "VK_KHR_external_semaphore_fd"
+ * ```
+ *
  * @category Capabilities
  */
 export const SEMAPHORE_HANDLE_EXTENSION: Partial<Record<SemaphoreHandleTypeName, string>> = {
@@ -77,6 +87,11 @@ export const SEMAPHORE_HANDLE_EXTENSION: Partial<Record<SemaphoreHandleTypeName,
 /**
  * The device extension a fence handle type needs.
  *
+ * @example
+ * ```ts
+ * FENCE_HANDLE_EXTENSION.SYNC_FD; // "VK_KHR_external_fence_fd"
+ * ```
+ *
  * @category Capabilities
  */
 export const FENCE_HANDLE_EXTENSION: Partial<Record<FenceHandleTypeName, string>> = {
@@ -86,6 +101,12 @@ export const FENCE_HANDLE_EXTENSION: Partial<Record<FenceHandleTypeName, string>
 
 /**
  * What a device can do with memory of one handle type (`VkExternalMemoryProperties`).
+ *
+ * @example
+ * ```ts
+ * const cap = externalBufferProperties(pd, { handleType: "DMA_BUF" });
+ * cap.importable && !cap.exportable; // lavapipe 25: imports only
+ * ```
  *
  * @category Capabilities
  */
@@ -108,6 +129,12 @@ export interface ExternalMemoryCapability {
 
 /**
  * What a device can do with a semaphore or fence of one handle type.
+ *
+ * @example
+ * ```ts
+ * const cap = externalSemaphoreProperties(pd, { handleType: "SYNC_FD", semaphoreType: "binary" });
+ * cap.exportable || cap.unsupported;
+ * ```
  *
  * @category Capabilities
  */
@@ -190,6 +217,12 @@ function unsupportedMemory(t: MemoryHandleTypeName, why: string): ExternalMemory
 /**
  * A buffer usage for an external buffer query.
  *
+ * @example
+ * ```ts
+ * const q: BufferQuery = { handleType: "OPAQUE_FD", usage: ["STORAGE_BUFFER"] };
+ * externalBufferProperties(pd, q).exportable;
+ * ```
+ *
  * @category Capabilities
  */
 export interface BufferQuery {
@@ -237,6 +270,12 @@ export function externalBufferProperties(
 /**
  * An image for an external image format query.
  *
+ * @example
+ * ```ts
+ * const q: ImageQuery = { handleType: "OPAQUE_FD", format: "R8G8B8A8_UNORM", tiling: "OPTIMAL" };
+ * externalImageFormatProperties(pd, q).supported;
+ * ```
+ *
  * @category Capabilities
  */
 export interface ImageQuery {
@@ -256,6 +295,12 @@ export interface ImageQuery {
 
 /**
  * What a device can do with an image of a given format, tiling and usage, shared externally.
+ *
+ * @example
+ * ```ts
+ * const cap = externalImageFormatProperties(pd, { handleType: "OPAQUE_FD" });
+ * if (cap.supported) console.log(cap.maxExtent, cap.dedicatedOnly);
+ * ```
  *
  * @category Capabilities
  */
@@ -446,6 +491,11 @@ export function externalFenceProperties(
 /**
  * The handle types, usages and formats {@linkcode capabilityMatrix} asks about.
  *
+ * @example
+ * ```ts
+ * capabilityMatrix(pd, { memoryHandleTypes: ["OPAQUE_FD"], imageFormats: ["R8G8B8A8_UNORM"] });
+ * ```
+ *
  * @category Capabilities
  */
 export interface MatrixOptions {
@@ -465,6 +515,12 @@ export interface MatrixOptions {
 
 /**
  * The whole sharing matrix of one device, as plain JSON-able data.
+ *
+ * @example
+ * ```ts
+ * const m: CapabilityMatrix = capabilityMatrix(pd);
+ * m.semaphores.filter((s) => s.exportable).map((s) => `${s.semaphoreType} ${s.handleType}`);
+ * ```
  *
  * @category Capabilities
  */

@@ -38,6 +38,11 @@ export const SYNC_DESCRIPTOR_VERSION = 1;
 /**
  * The description of a buffer or image that dedicated memory is bound to.
  *
+ * @example
+ * ```ts
+ * exp.descriptor.dedicated?.kind; // "buffer", "image", or undefined for a plain allocation
+ * ```
+ *
  * @category Memory
  */
 export type DedicatedTarget =
@@ -64,6 +69,12 @@ export type DedicatedTarget =
 /**
  * What an importer needs to know about exported memory, as plain JSON: produced by
  * `DeviceMemory.exportFd` (and `CudaMemory.exportFd`), checked by every memory import.
+ *
+ * @example
+ * ```ts
+ * const d: MemoryDescriptor = memory.exportFd("OPAQUE_FD").descriptor;
+ * JSON.stringify(d); // plain JSON: send it to the importer with the fd
+ * ```
  *
  * @category Memory
  */
@@ -93,6 +104,11 @@ export interface MemoryDescriptor {
 /**
  * The fd handle types of semaphores and fences.
  *
+ * @example
+ * ```ts
+ * const t: SyncHandleTypeName = "SYNC_FD";
+ * ```
+ *
  * @category Synchronization
  */
 export type SyncHandleTypeName = "OPAQUE_FD" | "SYNC_FD";
@@ -100,6 +116,12 @@ export type SyncHandleTypeName = "OPAQUE_FD" | "SYNC_FD";
 /**
  * What an importer needs to know about an exported semaphore or fence, as plain JSON: produced
  * by `exportFd`, checked by `importFd`.
+ *
+ * @example
+ * ```ts
+ * const d: SyncDescriptor = timeline.exportFd("OPAQUE_FD").descriptor;
+ * d.semaphoreType; // "timeline"
+ * ```
  *
  * @category Synchronization
  */
@@ -126,12 +148,23 @@ export interface SyncDescriptor {
  * What an import of a semaphore or fence is given: a descriptor, or for a SYNC_FD from elsewhere
  * just `"SYNC_FD"`.
  *
+ * @example
+ * ```ts
+ * fence.importFd(syncFd, "SYNC_FD" satisfies SyncSource); // a sync_file from elsewhere
+ * ```
+ *
  * @category Synchronization
  */
 export type SyncSource = SyncDescriptor | "SYNC_FD";
 
 /**
  * A descriptor of either kind, and what it is of.
+ *
+ * @example
+ * ```ts
+ * const d: ExportDescriptor = exp.descriptor;
+ * objectOf(d); // "memory", "semaphore" or "fence"
+ * ```
  *
  * @category Memory
  */

@@ -20,6 +20,12 @@ import { recordExport } from "./registry.ts";
 /**
  * An export of memory: the fd (owned, closes on dispose unless handed on) and its descriptor.
  *
+ * @example
+ * ```ts
+ * using exp: MemoryExport = memory.exportFd("OPAQUE_FD");
+ * exp.fd.release(); // hand the fd on; exp.descriptor goes with it
+ * ```
+ *
  * @category Memory
  */
 export interface MemoryExport extends Disposable {
@@ -33,6 +39,12 @@ export interface MemoryExport extends Disposable {
  * An exported semaphore or fence: the fd (owned, closes on dispose unless handed on) and its
  * descriptor. `fd` is null when a SYNC_FD export found the payload already signaled (the driver
  * returned -1, which imports as "already signaled").
+ *
+ * @example
+ * ```ts
+ * using exp: SyncExport = semaphore.exportFd("SYNC_FD");
+ * exp.fd === null; // already signaled
+ * ```
  *
  * @category Synchronization
  */

@@ -24,6 +24,11 @@ import { describeFd, fdKind, fdSize } from "./fd.ts";
 /**
  * What a device's exports of one handle type are (what a received fd is checked against).
  *
+ * @example
+ * ```ts
+ * const k: ExportKind = { kind: "memfd", mesaDriverId: null }; // what lavapipe's exports are
+ * ```
+ *
  * @category File descriptors
  */
 export interface ExportKind {

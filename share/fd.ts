@@ -32,6 +32,11 @@ function remember(fd: number, by: string): void {
 /**
  * Whether `fd` is an open descriptor of this process.
  *
+ * @example
+ * ```ts
+ * isOpenFd(0); // true: stdin
+ * ```
+ *
  * @category File descriptors
  */
 export function isOpenFd(fd: number): boolean {
@@ -41,6 +46,11 @@ export function isOpenFd(fd: number): boolean {
 /**
  * What `fd` refers to, as `/proc/self/fd/<fd>` names it: `/dev/nvidiactl`, `/memfd:name (deleted)`,
  * `anon_inode:dmabuf`, a path; null when it is not open.
+ *
+ * @example
+ * ```ts
+ * describeFd(exp.fd.fd); // "/memfd:lavapipe (deleted)" or "/dev/nvidiactl"
+ * ```
  *
  * @category File descriptors
  */
@@ -65,6 +75,11 @@ const utf8 = new TextDecoder();
 /**
  * The kind of object an fd description names, for comparing an fd with an export: `memfd`,
  * `dmabuf`, a device path (`/dev/nvidiactl`), `file`, `socket`, `pipe`, or the anon inode's name.
+ *
+ * @example
+ * ```ts
+ * fdKind("anon_inode:sync_file"); // "sync_file"
+ * ```
  *
  * @category File descriptors
  */
@@ -156,6 +171,11 @@ function setCloexec(fd: number): void {
 
 /**
  * What happened to an {@linkcode OwnedFd}.
+ *
+ * @example
+ * ```ts
+ * const s: FdState = exp.fd.state; // "open" until an import consumes it
+ * ```
  *
  * @category File descriptors
  */

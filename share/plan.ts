@@ -33,6 +33,12 @@ import { madeHere, originOf } from "./registry.ts";
 /**
  * A rule an import would break: the rule, what was wrong, and the values compared.
  *
+ * @example
+ * ```ts
+ * const r = planImport(request);
+ * if (!r.ok) for (const b of r.broken as BrokenRule[]) console.log(b.rule, b.expected, b.actual);
+ * ```
+ *
  * @category Errors
  */
 export interface BrokenRule {
@@ -49,6 +55,11 @@ export interface BrokenRule {
 /**
  * One memory type, as the plan sees it.
  *
+ * @example
+ * ```ts
+ * const types: PlanMemoryType[] = pd.memoryTypes;
+ * ```
+ *
  * @category Memory
  */
 export interface PlanMemoryType {
@@ -63,6 +74,18 @@ export interface PlanMemoryType {
 /**
  * What the plan needs to know of the importing device (Vulkan or CUDA): plain data, and the few
  * queries it may ask (each answer cached by the importer).
+ *
+ * @example
+ * ```ts
+ * const importer: ImporterFacts = {
+ *   api: "vulkan",
+ *   name: pd.name,
+ *   deviceUUID: pd.ids.deviceUUID,
+ *   driverUUID: pd.ids.driverUUID,
+ *   capability: (t) => externalBufferProperties(pd, { handleType: t as MemoryHandleTypeName }),
+ *   memoryTypes: pd.memoryTypes,
+ * };
+ * ```
  *
  * @category Memory
  */
@@ -95,6 +118,18 @@ export interface ImporterFacts {
 /**
  * What the plan needs to know of the buffer or image imported memory is bound to.
  *
+ * @example
+ * ```ts
+ * const target: MemoryTargetFacts = {
+ *   label: buffer.label,
+ *   sameDevice: true,
+ *   bound: buffer.memory !== null,
+ *   description: buffer.describe(),
+ *   requirements: buffer.requirements,
+ *   externalHandleTypes: buffer.externalHandleTypeNames,
+ * };
+ * ```
+ *
  * @category Memory
  */
 export interface MemoryTargetFacts {
@@ -115,6 +150,11 @@ export interface MemoryTargetFacts {
 /**
  * What the plan needs to know of the semaphore or fence a payload is imported into.
  *
+ * @example
+ * ```ts
+ * const target: SyncTargetFacts = { label: semaphore.label, semaphoreType: semaphore.type, inUse: false };
+ * ```
+ *
  * @category Synchronization
  */
 export interface SyncTargetFacts {
@@ -128,6 +168,11 @@ export interface SyncTargetFacts {
 
 /**
  * An import to plan: of memory, or of a semaphore's or fence's payload.
+ *
+ * @example
+ * ```ts
+ * const request: ImportRequest = { object: "memory", importer, fd: exp.fd, descriptor: exp.descriptor };
+ * ```
  *
  * @category Memory
  */
@@ -156,6 +201,12 @@ export type ImportRequest =
 /**
  * How an import will be made: plain data.
  *
+ * @example
+ * ```ts
+ * const plan: ImportPlan = planOrThrow(planImport(request));
+ * plan.memoryTypeIndex;
+ * ```
+ *
  * @category Memory
  */
 export interface ImportPlan {
@@ -179,6 +230,12 @@ export interface ImportPlan {
 
 /**
  * The plan, or every rule the import breaks (the first is the one a ShareError names).
+ *
+ * @example
+ * ```ts
+ * const r: PlanResult = planImport(request);
+ * r.ok ? r.plan.fd : r.broken.map((b) => b.rule);
+ * ```
  *
  * @category Memory
  */

@@ -58,6 +58,11 @@ const FENCE_FDS: SyncKind<Fence> = {
 /**
  * Options of {@linkcode Fence.create}.
  *
+ * @example
+ * ```ts
+ * using fence = Fence.create(device, { signaled: false, exportAs: "OPAQUE_FD" });
+ * ```
+ *
  * @category Synchronization
  */
 export interface FenceOptions {

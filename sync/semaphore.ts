@@ -77,6 +77,11 @@ const SEMAPHORE_FDS: SyncKind<Semaphore> = {
 /**
  * Options of {@linkcode Semaphore.create}.
  *
+ * @example
+ * ```ts
+ * Semaphore.create(device, { type: "timeline", initialValue: 0, exportAs: "OPAQUE_FD" });
+ * ```
+ *
  * @category Synchronization
  */
 export interface SemaphoreOptions {
@@ -92,6 +97,11 @@ export interface SemaphoreOptions {
  * What vkshare knows of a binary semaphore's payload: `unsignaled`, `pending` (a signal was
  * submitted, or a SYNC_FD imported), or `unknown` (its payload is shared with another device,
  * process or API, which may signal or wait on it).
+ *
+ * @example
+ * ```ts
+ * const s: BinaryState = semaphore.state; // "unsignaled", "pending" or "unknown"
+ * ```
  *
  * @category Synchronization
  */

@@ -24,6 +24,11 @@ const IMPORT_TEMPORARY = 0x1; // VK_SEMAPHORE_IMPORT_TEMPORARY_BIT == VK_FENCE_I
 /**
  * Options of a semaphore's or fence's `importFd`.
  *
+ * @example
+ * ```ts
+ * semaphore.importFd(exp.fd, exp.descriptor, { temporary: true });
+ * ```
+ *
  * @category Synchronization
  */
 export interface SyncImportOptions {
@@ -36,6 +41,12 @@ export interface SyncImportOptions {
 
 /**
  * What a host wait returned: the wait is over, or the timeout passed first.
+ *
+ * @example
+ * ```ts
+ * const r: WaitResult = timeline.wait(5, 1000);
+ * if (r === "timeout") console.log("not yet");
+ * ```
  *
  * @category Synchronization
  */

@@ -40,6 +40,11 @@ import type { PhysicalDevice } from "./instance.ts";
 /**
  * The device extensions of external memory and synchronization on POSIX systems.
  *
+ * @example
+ * ```ts
+ * EXTERNAL_EXTENSIONS.filter((e) => pd.hasExtension(e)); // what Device.create enables by default
+ * ```
+ *
  * @category Vulkan objects
  */
 export const EXTERNAL_EXTENSIONS = [
@@ -52,6 +57,11 @@ export const EXTERNAL_EXTENSIONS = [
 
 /**
  * Options of {@linkcode Device.create}.
+ *
+ * @example
+ * ```ts
+ * using device = Device.create(pd, { extensions: ["VK_KHR_external_memory_fd"], queueCount: 1 });
+ * ```
  *
  * @category Vulkan objects
  */
@@ -266,6 +276,11 @@ export class Device extends Resource {
  * is one. Declared here, where queues are, so that the Vulkan objects need nothing of the layers
  * above them.
  *
+ * @example
+ * ```ts
+ * const s: QueueSemaphore = Semaphore.create(device, { type: "timeline" }); // what a submission waits on or signals
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface QueueSemaphore {
@@ -296,6 +311,11 @@ export interface QueueSemaphore {
 /**
  * What a submission needs of the fence it signals: a `Fence` (sync/fence.ts) is one.
  *
+ * @example
+ * ```ts
+ * const f: QueueFence = Fence.create(device); // what a submission signals
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface QueueFence {
@@ -321,6 +341,11 @@ export interface QueueFence {
  * What a submission needs of a command buffer it runs: a `CommandBuffer`
  * (memory/command_buffer.ts) is one.
  *
+ * @example
+ * ```ts
+ * const c: QueueCommandBuffer = CommandBuffer.create(device); // what a submission runs
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface QueueCommandBuffer {
@@ -341,6 +366,11 @@ export interface QueueCommandBuffer {
 /**
  * A semaphore to wait on: binary, or timeline with the value to wait for.
  *
+ * @example
+ * ```ts
+ * device.queue().submit({ wait: [{ semaphore: timeline, value: 1, stage: "TRANSFER" }], commandBuffers: [cmd] });
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface SemaphoreWait {
@@ -355,6 +385,11 @@ export interface SemaphoreWait {
 /**
  * A semaphore to signal: binary, or timeline with the value to set.
  *
+ * @example
+ * ```ts
+ * device.queue().submit({ signal: [{ semaphore: timeline, value: 2 }] });
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface SemaphoreSignal {
@@ -366,6 +401,11 @@ export interface SemaphoreSignal {
 
 /**
  * What {@linkcode Queue.submit} takes. A bare Semaphore stands for a binary one, no value.
+ *
+ * @example
+ * ```ts
+ * device.queue().submit({ wait: [acquired], commandBuffers: [cmd], signal: [done], fence });
+ * ```
  *
  * @category Vulkan objects
  */

@@ -60,12 +60,22 @@ let instancesCreated = 0;
 /**
  * The Khronos validation layer.
  *
+ * @example
+ * ```ts
+ * using instance = Instance.create({ layers: [VALIDATION_LAYER] });
+ * ```
+ *
  * @category Vulkan objects
  */
 export const VALIDATION_LAYER = "VK_LAYER_KHRONOS_validation";
 
 /**
  * The severity of a validation message.
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create({ validation: { minSeverity: "warning" satisfies Severity } });
+ * ```
  *
  * @category Vulkan objects
  */
@@ -83,6 +93,13 @@ const TYPE_BITS = { general: 0x1, validation: 0x2, performance: 0x4, "device-add
  * One message from the debug messenger: from a layer (the validation layer's carry a VUID or a
  * message id name) or a driver's own report (Mesa's `lvp_device.c:1799:
  * VK_ERROR_INVALID_EXTERNAL_HANDLE`, whose id name is a source location).
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create({
+ *   validation: { onMessage: (m: ValidationMessage) => console.log(m.severity, m.source, m.id, m.message) },
+ * });
+ * ```
  *
  * @category Vulkan objects
  */
@@ -115,6 +132,12 @@ export interface ValidationMessage {
 /**
  * How validation reports.
  *
+ * @example
+ * ```ts
+ * const v: ValidationOptions = { minSeverity: "error", onMessage: (m) => console.error(m.message) };
+ * using instance = Instance.create({ validation: v });
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface ValidationOptions {
@@ -126,6 +149,11 @@ export interface ValidationOptions {
 
 /**
  * Options of {@linkcode Instance.create}.
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create({ applicationName: "my tool", validation: true });
+ * ```
  *
  * @category Vulkan objects
  */
@@ -148,6 +176,11 @@ export interface InstanceOptions {
 /**
  * The Vulkan version the loader supports (`vkEnumerateInstanceVersion`), e.g. `1.3.239`.
  *
+ * @example
+ * ```ts
+ * versionString(loaderVersion()); // "1.3.239"
+ * ```
+ *
  * @category Vulkan objects
  */
 export function loaderVersion(): number {
@@ -160,6 +193,11 @@ export function loaderVersion(): number {
 
 /**
  * The instance layers installed on this machine.
+ *
+ * @example
+ * ```ts
+ * availableLayers().some((l) => l.name === VALIDATION_LAYER);
+ * ```
  *
  * @category Vulkan objects
  */
@@ -177,6 +215,11 @@ export function availableLayers(): { name: string; description: string; specVers
 
 /**
  * The instance extensions offered by the loader and drivers (or by `layer`).
+ *
+ * @example
+ * ```ts
+ * availableInstanceExtensions().includes("VK_EXT_debug_utils");
+ * ```
  *
  * @category Vulkan objects
  */
@@ -478,6 +521,11 @@ function decodeMessage(severity: number, types: number, data: Pointer): Validati
 /**
  * One memory type.
  *
+ * @example
+ * ```ts
+ * pd.memoryTypes.find((t) => t.flags.includes("HOST_VISIBLE"))?.index;
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface MemoryTypeInfo {
@@ -494,6 +542,11 @@ export interface MemoryTypeInfo {
 /**
  * One memory heap.
  *
+ * @example
+ * ```ts
+ * for (const h of pd.memoryHeaps) console.log(h.index, h.size, h.flags);
+ * ```
+ *
  * @category Vulkan objects
  */
 export interface MemoryHeapInfo {
@@ -507,6 +560,11 @@ export interface MemoryHeapInfo {
 
 /**
  * One queue family.
+ *
+ * @example
+ * ```ts
+ * pd.queueFamilies.map((f) => `${f.index}: ${f.flags.join(", ")} x${f.queueCount}`);
+ * ```
  *
  * @category Vulkan objects
  */
@@ -526,12 +584,22 @@ export interface QueueFamilyInfo {
 /**
  * The device's limits (`VkPhysicalDeviceLimits`), by field name.
  *
+ * @example
+ * ```ts
+ * pd.limits.maxImageDimension2D; // 16384 on most GPUs
+ * ```
+ *
  * @category Vulkan objects
  */
 export type DeviceLimits = Readonly<Record<string, number | bigint | boolean | number[]>>;
 
 /**
  * The identity of a device across APIs and processes.
+ *
+ * @example
+ * ```ts
+ * const { deviceUUID, driverUUID } = pd.ids; // what an OPAQUE_FD import must match
+ * ```
  *
  * @category Vulkan objects
  */

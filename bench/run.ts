@@ -264,15 +264,24 @@ function measure(
   return row;
 }
 
-/** The cross-process handoff: send an offer, the peer imports it and acknowledges. No C side. */
-async function handoff(pd: PhysicalDevice, n: number, progress: Progress): Promise<Row> {
+/**
+ * The cross-process handoff: send an offer, the peer (another process, with its own device)
+ * imports it and acknowledges. Its C reference is vkbench's `handoff`: the same framing, an
+ * offer's JSON of the same fields, the same import in a child process, the same ack.
+ */
+async function handoff(
+  pd: PhysicalDevice,
+  n: number,
+  c: string | null,
+  progress: Progress,
+): Promise<Row> {
   const row: Row = {
     op: "handoff",
     title: "cross-process handoff: send an offer, the peer imports and acknowledges",
     size: 64 * KiB,
     vkshare: null,
     c: null,
-    notes: ["no C reference: the socket protocol is vkshare's own"],
+    notes: [],
     ratio: null,
     target: null,
   };
@@ -281,7 +290,12 @@ async function handoff(pd: PhysicalDevice, n: number, progress: Progress): Promi
   using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
   using server = ShareServer.listen();
   const peer = new URL("../tests/_peer.ts", import.meta.url).pathname;
-  const child = startScript(peer, ["import-loop", server.address as string, String(n + 1)]);
+  const child = startScript(peer, [
+    "import-loop",
+    server.address as string,
+    String(n + 1),
+    "plain",
+  ]);
   using socket = await server.accept({ timeoutMs: 30_000 });
   const samples: number[] = [];
   for (let i = 0; i <= n; i++) {
@@ -298,6 +312,18 @@ async function handoff(pd: PhysicalDevice, n: number, progress: Progress): Promi
   await socket.send({ type: "done" });
   await child.exited;
   row.vkshare = { warm: stats(samples.slice(1)), cold: stats(samples.slice(0, 1)) };
+  if (!c) {
+    row.notes.push("no C reference run (no compiler or headers)");
+    return row;
+  }
+  const out = runC(c, "handoff", 64 * KiB, n, 1);
+  if (out.unsupported) row.notes.push(`C: ${out.unsupported}`);
+  else {
+    row.c = { warm: stats(out.warm_ns!), cold: stats([out.cold_ns!]) };
+    const v = row.vkshare.warm.p50, base = row.c.warm.p50;
+    row.ratio = v / base;
+    row.target = { rule: "p50 ≤ 3 × C", met: v <= 3 * base };
+  }
   return row;
 }
 
@@ -407,7 +433,9 @@ if (import.meta.main) {
       f.target = { rule: "vkshare's query p50 ≤ 2 × the bare FFI call's", met: f.ratio <= 2 };
       f.notes.push("ratio: the vkshare query's p50 / this row's");
     }
-    if (!only || only.includes("handoff")) rows.push(await handoff(pd, handoffs, progress));
+    if (!only || only.includes("handoff")) {
+      rows.push(await handoff(pd, handoffs, ref.path, progress));
+    }
     const results: Results = { fingerprint, rounds, rows };
     const base = `${outDir}/${slug(pd.name)}_${fingerprint.date.slice(0, 10)}_${rt.name}`;
     writeFileSync(`${base}.json`, JSON.stringify(results, null, 1) + "\n");

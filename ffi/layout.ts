@@ -679,6 +679,51 @@ export function link<N extends string, F extends Fields, E extends string>(
   return { def, value: value as Record<string, unknown> };
 }
 
+/** One field of a struct, as the encoder and decoder walk it: everything that does not change. */
+interface FieldStep {
+  readonly key: string;
+  readonly offset: number;
+  readonly field: FieldType<unknown, unknown>;
+  /** `VkStruct.field`, for messages. */
+  readonly where: string;
+  /** For a count field: the array fields whose length it is. */
+  readonly arrays: readonly FieldStep[];
+}
+
+/** A struct type's fields, in order, with what a call needs of each, worked out once. */
+interface StructPlan {
+  readonly steps: readonly FieldStep[];
+  /** The fields a value may give (all but `sType`). */
+  readonly accepts: ReadonlySet<string>;
+}
+
+// The plans of the struct types encoded or decoded so far: a struct type's layout never changes,
+// so each is worked out on its first use and kept for the process's life.
+const plans = new WeakMap<AnyStruct, StructPlan>();
+
+function planOf(def: AnyStruct): StructPlan {
+  let plan = plans.get(def);
+  if (plan) return plan;
+  const fields = def.fields as Fields;
+  const steps: FieldStep[] = Object.entries(fields).map(([key, field]) => ({
+    key,
+    offset: def.offsets[key],
+    field,
+    where: `${def.name}.${key}`,
+    arrays: [],
+  }));
+  for (const st of steps) {
+    if (st.field.role !== "count") continue;
+    (st.arrays as FieldStep[]).push(...steps.filter((x) => x.field.len === st.key));
+  }
+  plan = {
+    steps,
+    accepts: new Set(steps.filter((x) => x.field.role !== "sType").map((x) => x.key)),
+  };
+  plans.set(def, plan);
+  return plan;
+}
+
 function writeStruct(
   def: AnyStruct,
   arena: Arena,
@@ -690,44 +735,46 @@ function writeStruct(
   if (value === null || typeof value !== "object") {
     throw new TypeError(`${where}: expected an object for ${def.name}, got ${show(value)}`);
   }
-  const fields = def.fields as Fields;
-  for (const k of Object.keys(value)) {
-    if (!(k in fields) || fields[k].role === "sType") {
+  const plan = planOf(def);
+  for (const k in value) {
+    if (Object.hasOwn(value, k) && !plan.accepts.has(k)) {
       throw new TypeError(`${where}: ${def.name} has no field ${JSON.stringify(k)}`);
     }
   }
-  for (const [k, f] of Object.entries(fields)) {
-    const off = base + def.offsets[k];
-    const fw = `${def.name}.${k}`;
-    if (f.role === "sType") {
+  for (const st of plan.steps) {
+    const off = base + st.offset;
+    const role = st.field.role;
+    if (role === "sType") {
       view.setInt32(off, def.sType!, true);
       continue;
     }
-    if (f.role === "pNext") {
-      const chain = value[k] as readonly Link<string>[] | undefined;
-      view.setBigUint64(off, chain?.length ? encodeChain(def, chain, arena, fw) : 0n, true);
+    if (role === "pNext") {
+      const chain = value[st.key] as readonly Link<string>[] | undefined;
+      view.setBigUint64(off, chain?.length ? encodeChain(def, chain, arena, st.where) : 0n, true);
       continue;
     }
-    let v = value[k];
-    if (f.role === "count") v = countFor(def, k, value, v, fw);
+    let v = value[st.key];
+    if (role === "count") v = countFor(def, st, value, v);
     if (v === undefined) continue; // zero-filled
-    f.write(arena, view, off, v, fw);
+    st.field.write(arena, view, off, v, st.where);
   }
 }
 
 function countFor(
   def: AnyStruct,
-  countField: string,
+  count: FieldStep,
   value: Record<string, unknown>,
   given: unknown,
-  where: string,
 ): unknown {
-  for (const [k, f] of Object.entries(def.fields as Fields)) {
-    if (f.len !== countField || value[k] === undefined || value[k] === null) continue;
-    const n = f.lengthOf!(value[k]);
+  for (const a of count.arrays) {
+    const v = value[a.key];
+    if (v === undefined || v === null) continue;
+    const n = a.field.lengthOf!(v);
     if (given === undefined) given = n;
     else if (given !== n) {
-      throw new RangeError(`${where}: is ${show(given)} but ${def.name}.${k} has ${n} elements`);
+      throw new RangeError(
+        `${count.where}: is ${show(given)} but ${def.name}.${a.key} has ${n} elements`,
+      );
     }
   }
   return given;
@@ -768,9 +815,10 @@ function encodeChain(
 /** Reads a struct at `off` of `view` (pointer fields are followed through the runtime). */
 export function readStruct<S extends AnyStruct>(def: S, view: DataView, off: number): Output<S> {
   const out: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(def.fields as Fields)) {
-    if (f.role === "sType" || f.role === "pNext") continue;
-    out[k] = f.read(view, off + def.offsets[k], out);
+  for (const st of planOf(def).steps) {
+    const role = st.field.role;
+    if (role === "sType" || role === "pNext") continue;
+    out[st.key] = st.field.read(view, off + st.offset, out);
   }
   return out as Output<S>;
 }

@@ -15,7 +15,7 @@
  * @module
  */
 import { ErrnoError, ProtocolError } from "../core/errors.ts";
-import { Arena, encode, readStruct } from "../ffi/layout.ts";
+import { Arena, encode } from "../ffi/layout.ts";
 import { errno, fileTypeAt, libc } from "../ffi/libc.ts";
 import {
   AF_UNIX,
@@ -254,7 +254,13 @@ function checkPeer(
   }
 }
 
-const sleep = () => new Promise((r) => setTimeout(r, 0));
+// One turn of the event loop between two poll slices, so that the rest of the script runs while
+// a socket wait lasts. setImmediate costs 2-5 us a turn; setTimeout(0) costs 1-2 ms (Bun) and 2 ms
+// (Deno), which every wait for an ack used to pay.
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** The longest a wait blocks the thread in one poll before it gives the event loop a turn. */
+const SLICE_MS = 1;
 
 // Scratch for pollOnce, which is synchronous: one struct pollfd for the whole module.
 const pollBuffer = new Uint8Array(new ArrayBuffer(pollfd.size));
@@ -270,20 +276,22 @@ function pollOnce(fd: number, events: number, ms: number): number {
 }
 
 /**
- * Waits until `fd` is ready for `events`, in poll slices of at most 1 ms between turns of the
- * event loop. Returns the revents; throws ETIMEDOUT when `timeoutMs` passes first.
+ * Waits until `fd` is ready for `events`: a poll that does not block first, then poll slices of
+ * at most {@linkcode SLICE_MS} (which return as soon as the fd is ready) with a turn of the event
+ * loop between them. A wait that lasts sleeps in poll: it costs no CPU. Returns the revents;
+ * throws ETIMEDOUT when `timeoutMs` passes first.
  */
 async function ready(fd: number, events: number, timeoutMs: number, what: string): Promise<number> {
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs: expected >= 0, got ${timeoutMs}`);
   const end = performance.now() + timeoutMs;
   for (let first = true;; first = false) {
-    const revents = pollOnce(fd, events, first ? 0 : 1);
+    const revents = pollOnce(fd, events, first ? 0 : SLICE_MS);
     if (revents < 0 && errno() !== EINTR) fail("poll", what);
     if (revents > 0) return revents;
     if (performance.now() >= end) {
       throw new ErrnoError("poll", ETIMEDOUT, `${what}: nothing within ${timeoutMs} ms`);
     }
-    await sleep();
+    await turn();
   }
 }
 
@@ -377,23 +385,39 @@ export class ShareSocket implements Disposable {
     options: WaitOptions = {},
   ): Promise<void> {
     this.#alive();
-    const body = new TextEncoder().encode(JSON.stringify(message));
-    if (body.length > MAX_MESSAGE_BYTES) {
-      throw new RangeError(`send: ${body.length} bytes of JSON, at most ${MAX_MESSAGE_BYTES}`);
-    }
     if (fds.length > MAX_MESSAGE_FDS) {
       throw new RangeError(`send: ${fds.length} fds, at most ${MAX_MESSAGE_FDS}`);
     }
-    const numbers = fds.map((f) => (typeof f === "number" ? f : f.fd));
-    const packet = new Uint8Array(new ArrayBuffer(HEADER + body.length));
-    const h = new DataView(packet.buffer);
-    h.setUint32(0, MAGIC, true);
-    h.setUint16(4, SOCKET_PROTOCOL_VERSION, true);
-    h.setUint32(8, numbers.length, true);
-    h.setUint32(12, body.length, true);
-    packet.set(body, HEADER);
-    await this.sendRaw(packet, numbers, options);
+    // One set of send buffers per socket, reused as the receive buffers are; a send that starts
+    // while another waits for room gets its own.
+    const tx = this.#tx && !this.#sending ? this.#tx : newSendBuffers();
+    if (!this.#tx) this.#tx = tx;
+    const mine = tx === this.#tx;
+    if (mine) this.#sending = true;
+    try {
+      const text = JSON.stringify(message);
+      const { read, written } = utf8.encodeInto(text, tx.packet.subarray(HEADER));
+      // encodeInto stops at the end of the buffer (one byte more than a body may have).
+      const length = read < text.length ? utf8.encode(text).length : written;
+      if (length > MAX_MESSAGE_BYTES) {
+        throw new RangeError(`send: ${length} bytes of JSON, at most ${MAX_MESSAGE_BYTES}`);
+      }
+      const h = tx.packetView;
+      h.setUint32(0, MAGIC, true);
+      h.setUint16(4, SOCKET_PROTOCOL_VERSION, true);
+      h.setUint16(6, 0, true);
+      h.setUint32(8, fds.length, true);
+      h.setUint32(12, length, true);
+      const numbers = fds.map((f) => (typeof f === "number" ? f : f.fd));
+      await this.#sendFrom(tx, HEADER + length, numbers, options);
+    } finally {
+      if (mine) this.#sending = false;
+      if (!mine || this.#closed) tx.arena[Symbol.dispose]();
+    }
   }
+
+  #tx: SendBuffers | undefined;
+  #sending = false;
 
   /** @internal Sends one packet as it is (the tests use it to send malformed messages). */
   async sendRaw(
@@ -402,25 +426,39 @@ export class ShareSocket implements Disposable {
     options: WaitOptions = {},
   ): Promise<void> {
     this.#alive();
-    using arena = new Arena();
-    const iov = encode(iovec, { iov_base: packet, iov_len: packet.length }, arena);
-    let control: Uint8Array | null = null;
-    if (fds.length) {
-      control = new Uint8Array(new ArrayBuffer(cmsgSpace(4 * fds.length)));
-      const v = new DataView(control.buffer);
-      v.setBigUint64(0, BigInt(cmsgLen(4 * fds.length)), true);
-      v.setInt32(8, SOL_SOCKET, true);
-      v.setInt32(12, SCM_RIGHTS, true);
-      fds.forEach((fd, i) => v.setInt32(cmsghdr.size + 4 * i, fd, true));
+    // Buffers of this packet's size: the tests send more than a message may hold.
+    const tx = newSendBuffers(Math.max(packet.length, 1), Math.max(fds.length, 1));
+    try {
+      tx.packet.set(packet);
+      await this.#sendFrom(tx, packet.length, fds, options);
+    } finally {
+      tx.arena[Symbol.dispose]();
     }
-    const msg = encode(msghdr, {
-      msg_iov: iov.bytes,
-      msg_iovlen: 1,
-      msg_control: control ?? 0n,
-      msg_controllen: control?.length ?? 0,
-    }, arena);
+  }
+
+  /** Sends the first `length` bytes of `tx.packet` with `fds` (SCM_RIGHTS). */
+  async #sendFrom(
+    tx: SendBuffers,
+    length: number,
+    fds: readonly number[],
+    options: WaitOptions,
+  ): Promise<void> {
+    const m = tx.msgView;
+    tx.iovView.setBigUint64(8, BigInt(length), true); // iov_len
+    if (fds.length) {
+      const c = tx.controlView;
+      c.setBigUint64(0, BigInt(cmsgLen(4 * fds.length)), true);
+      c.setInt32(8, SOL_SOCKET, true);
+      c.setInt32(12, SCM_RIGHTS, true);
+      for (let i = 0; i < fds.length; i++) c.setInt32(cmsghdr.size + 4 * i, fds[i], true);
+      m.setBigUint64(msghdr.offsets.msg_control, tx.controlAddress, true);
+      m.setBigUint64(msghdr.offsets.msg_controllen, BigInt(cmsgSpace(4 * fds.length)), true);
+    } else {
+      m.setBigUint64(msghdr.offsets.msg_control, 0n, true);
+      m.setBigUint64(msghdr.offsets.msg_controllen, 0n, true);
+    }
     for (;;) {
-      const n = libcSocket().sendmsg(this.fd, msg.bytes, MSG_NOSIGNAL | MSG_DONTWAIT);
+      const n = libcSocket().sendmsg(this.fd, tx.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n >= 0n) return;
       const e = errno();
       if (e !== EAGAIN && e !== EINTR) {
@@ -478,15 +516,16 @@ export class ShareSocket implements Disposable {
       );
       if (rev & (POLLERR | POLLHUP) && !(rev & POLLIN)) break;
     }
-    const header = readStruct(msghdr, msg.view, 0);
-    const fds = receivedFds(control, Number(header.msg_controllen), this.peer.pid);
+    const controlLength = Number(msg.view.getBigUint64(msghdr.offsets.msg_controllen, true));
+    const flags = msg.view.getInt32(msghdr.offsets.msg_flags, true);
+    const fds = receivedFds(control, controlLength, this.peer.pid);
     try {
       const length = Number(n! < 0n ? 0n : n!);
       // A SEQPACKET read of 0 bytes is either an empty packet or the end of the connection.
       if (length === 0 && !this.#peerClosed()) {
         throw new ProtocolError("length", "an empty message (0 bytes): not a vkshare message");
       }
-      return { message: parsePacket(packet, length, header.msg_flags, fds.length), fds };
+      return { message: parsePacket(packet, length, flags, fds.length), fds };
     } catch (e) {
       for (const f of fds) f.close();
       throw e;
@@ -523,6 +562,7 @@ export class ShareSocket implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.#receiving) this.#rx?.arena[Symbol.dispose]();
+    if (!this.#sending) this.#tx?.arena[Symbol.dispose]();
     libcSocket().shutdown(this.fd, SHUT_RDWR);
     libc().close(this.fd);
   }
@@ -543,6 +583,42 @@ interface ReceiveBuffers {
   packet: Uint8Array;
   control: Uint8Array;
   msg: { bytes: Uint8Array; view: DataView };
+}
+
+/** What one sendmsg needs: the packet and control buffers and the msghdr that points at them. */
+interface SendBuffers {
+  arena: Arena;
+  packet: Uint8Array;
+  packetView: DataView;
+  controlView: DataView;
+  controlAddress: bigint;
+  iovView: DataView;
+  msg: Uint8Array;
+  msgView: DataView;
+}
+
+const utf8 = new TextEncoder();
+
+function newSendBuffers(
+  bytes = HEADER + MAX_MESSAGE_BYTES + 1,
+  fds = MAX_MESSAGE_FDS,
+): SendBuffers {
+  const arena = new Arena();
+  const packet = new Uint8Array(new ArrayBuffer(bytes));
+  const control = arena.alloc(cmsgSpace(4 * fds), 8);
+  const iov = encode(iovec, { iov_base: packet, iov_len: packet.length }, arena);
+  const m = encode(msghdr, { msg_iov: iov.bytes, msg_iovlen: 1 }, arena);
+  arena.keep(packet);
+  return {
+    arena,
+    packet,
+    packetView: new DataView(packet.buffer),
+    controlView: new DataView(control.bytes.buffer, control.bytes.byteOffset + control.offset),
+    controlAddress: control.address,
+    iovView: new DataView(iov.bytes.buffer, iov.bytes.byteOffset, iovec.size),
+    msg: m.bytes,
+    msgView: new DataView(m.bytes.buffer, m.bytes.byteOffset, msghdr.size),
+  };
 }
 
 function newReceiveBuffers(): ReceiveBuffers {
@@ -575,8 +651,13 @@ function receivedFds(control: Uint8Array, length: number, pid: number): OwnedFd[
     if (len < cmsghdr.size) break;
     if (v.getInt32(off + 8, true) === SOL_SOCKET && v.getInt32(off + 12, true) === SCM_RIGHTS) {
       for (let p = off + cmsghdr.size; p + 4 <= off + len; p += 4) {
+        // recvmsg ran with MSG_CMSG_CLOEXEC: each fd is close-on-exec already.
         out.push(
-          OwnedFd.received(v.getInt32(p, true), `fd ${out.length} of a message from pid ${pid}`),
+          OwnedFd.received(
+            v.getInt32(p, true),
+            `fd ${out.length} of a message from pid ${pid}`,
+            true,
+          ),
         );
       }
     }

@@ -160,11 +160,9 @@ function dupCloexec(fd: number): number {
   return d;
 }
 
+// FD_CLOEXEC is the only fd flag Linux has: setting it needs no read of the others first.
 function setCloexec(fd: number): void {
-  const c = libc();
-  const flags = c.fcntl(fd, F_GETFD, 0);
-  if (flags < 0) throw new ErrnoError("fcntl(F_GETFD)", errno(), `fd=${fd}`);
-  if (!(flags & FD_CLOEXEC) && c.fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+  if (libc().fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
     throw new ErrnoError("fcntl(F_SETFD, FD_CLOEXEC)", errno(), `fd=${fd}`);
   }
 }
@@ -221,9 +219,12 @@ export class OwnedFd implements Disposable {
     return new OwnedFd(dupCloexec(fd), label);
   }
 
-  /** @internal Wraps an fd that a driver just returned (made close-on-exec). */
-  static received(fd: number, label: string): OwnedFd {
-    setCloexec(fd);
+  /**
+   * @internal Wraps an fd that a driver or the kernel just returned, made close-on-exec unless
+   * `cloexec` says it already is (a recvmsg with MSG_CMSG_CLOEXEC): no syscall then.
+   */
+  static received(fd: number, label: string, cloexec = false): OwnedFd {
+    if (!cloexec) setCloexec(fd);
     return new OwnedFd(fd, label);
   }
 

@@ -2,7 +2,8 @@
 //   export <socket>         exports 64 KiB of memory holding a pattern, offers it, then waits to be
 //                           killed
 //   import-hang <socket>    receives an offer, imports it, then waits to be killed without acking
-//   import-loop <socket> N  N times: receive an offer, import it, free it, ack; then reports the
+//   import-loop <socket> N [plain]  N times: receive an offer, import it (bound to a new buffer,
+//                           or with "plain" the memory alone), free it, ack; then reports the
 //                           fds it opened in the second half and left open
 //   hold-memfd              opens a memfd holding "vkshare", prints "pid fd", waits to be killed
 //   connect <socket>        connects (to an abstract name: `@name`), prints what happened
@@ -25,7 +26,7 @@ import {
 import { readdirSync } from "node:fs";
 import { pattern } from "./_memory.ts";
 
-const [command, where, count] = process.argv.slice(2);
+const [command, where, count, how] = process.argv.slice(2);
 const at = where?.startsWith("@") ? { abstract: where.slice(1) } : where;
 const SIZE = 65536;
 const forever = () => new Promise(() => setInterval(() => {}, 1 << 30));
@@ -92,9 +93,12 @@ if (command === "import-loop") {
     // (Deno opens one socket of its own at some point; it stays one).
     if (i === Math.floor(n / 2)) before = fdSet();
     using offer = await receiveOffer(socket, { device });
-    using buffer = GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
+    // "plain": the memory alone, as bench/reference/vkbench.c's handoff imports it.
+    using buffer = how === "plain"
+      ? null
+      : GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
     using _m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, {
-      for: buffer,
+      ...(buffer ? { for: buffer } : {}),
     });
     await socket.send({ type: "ack", i });
   }

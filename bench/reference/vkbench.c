@@ -5,6 +5,11 @@
 //   cc -O2 -o vkbench bench/reference/vkbench.c -lvulkan -ldl
 //   ./vkbench <op> <size> <iterations> [batch]
 //
+// `handoff` is the cross-process handoff of bench/run.ts: this process exports the memory and
+// sends it (SCM_RIGHTS, with a 16-byte header and an offer's JSON, as vkshare's socket protocol
+// frames it) to a child process over a SOCK_SEQPACKET pair; the child, with its own instance and
+// devices, imports it, frees it and sends back an ack; the timed span is export -> ack received.
+//
 // It creates an instance and two devices on the first physical device (every external extension
 // it offers, timeline semaphores when supported), times the operation once right after that
 // (cold), then `iterations` times after a warm-up of as many (warm), and prints one line of JSON:
@@ -18,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <vulkan/vulkan.h>
@@ -272,6 +279,7 @@ static const char* cuda_setup(void) {
   return "no CUDA device is the Vulkan device";
 }
 
+
 // ---- the driver ----------------------------------------------------------------------------
 
 static VkDeviceSize size;
@@ -282,6 +290,121 @@ static VkDeviceMemory held;
 static VkSemaphore held_sem, held_sem_b;
 static VkFence held_fence;
 static uint64_t timeline_value;
+
+// ---- the cross-process handoff -------------------------------------------------------------
+
+#define MAGIC 0x48534b56u  // "VKSH", as ipc/socket.ts writes it
+static int handoff_socket = -1;
+static int handoff_index;
+
+// Sends one packet: vkshare's 16-byte header (magic, version, fd count, body length), the body,
+// and `fd` (or none) as SCM_RIGHTS.
+static void send_packet(int s, const char* body, int fd) {
+  size_t len = strlen(body);
+  uint8_t packet[16 + 1024];
+  uint32_t magic = MAGIC, fds = fd >= 0, blen = (uint32_t)len;
+  uint16_t version = 1, zero = 0;
+  memcpy(packet, &magic, 4);
+  memcpy(packet + 4, &version, 2);
+  memcpy(packet + 6, &zero, 2);
+  memcpy(packet + 8, &fds, 4);
+  memcpy(packet + 12, &blen, 4);
+  memcpy(packet + 16, body, len);
+  struct iovec iov = {packet, 16 + len};
+  union {
+    struct cmsghdr h;
+    char space[CMSG_SPACE(sizeof(int))];
+  } control;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (fd >= 0) {
+    m.msg_control = control.space;
+    m.msg_controllen = sizeof control.space;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  if (sendmsg(s, &m, MSG_NOSIGNAL) < 0) die("sendmsg", 0);
+}
+
+// Receives one packet into `body` (NUL-terminated); returns the fd that came with it, or -1.
+static int receive_packet(int s, char* body, size_t cap) {
+  uint8_t packet[16 + 65536];
+  struct iovec iov = {packet, sizeof packet};
+  union {
+    struct cmsghdr h;
+    char space[CMSG_SPACE(sizeof(int))];
+  } control;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                     .msg_controllen = sizeof control.space};
+  ssize_t n = recvmsg(s, &m, MSG_CMSG_CLOEXEC);
+  if (n < 16) die("recvmsg", 0);
+  uint32_t magic, blen;
+  memcpy(&magic, packet, 4);
+  memcpy(&blen, packet + 12, 4);
+  if (magic != MAGIC || blen + 16 != (size_t)n || blen >= cap) die("a packet", 0);
+  memcpy(body, packet + 16, blen);
+  body[blen] = 0;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+  int fd = -1;
+  if (c && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
+
+// The consumer: its own instance and devices; `n` times, receives an offer, imports the memory
+// into its second device, frees it, and acks.
+static void consume(int s, int n) {
+  setup();
+  char body[65536];
+  for (int i = 0; i < n; i++) {
+    int fd = receive_packet(s, body, sizeof body);
+    const char* at = strstr(body, "\"size\":");
+    if (fd < 0 || !at) die("an offer", 0);
+    VkDeviceMemory m = import_memory(fd, strtoull(at + 7, NULL, 10));
+    vkFreeMemory(dev[1], m, NULL);
+    char ack[64];
+    snprintf(ack, sizeof ack, "{\"type\":\"ack\",\"i\":%d}", i);
+    send_packet(s, ack, -1);
+  }
+  exit(0);
+}
+
+// Starts the consumer process (before this process opens Vulkan: no driver state is forked).
+static void start_consumer(int n) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair", 0);
+  pid_t pid = fork();
+  if (pid < 0) die("fork", 0);
+  if (pid == 0) {
+    close(sv[0]);
+    consume(sv[1], n);
+  }
+  close(sv[1]);
+  handoff_socket = sv[0];
+}
+
+static char uuid_text[40];
+
+static uint64_t handoff_once(void) {
+  char body[1024], ack[128];
+  uint64_t t0 = now();
+  int fd = export_memory(held);
+  // The offer vkshare sends for a plain 64 KiB export (the same fields, about the same length).
+  snprintf(body, sizeof body,
+           "{\"type\":\"offer\",\"version\":1,\"label\":\"handoff %d\",\"memory\":{\"version\":1,"
+           "\"handleType\":\"OPAQUE_FD\",\"size\":%llu,\"memoryTypeIndex\":%u,"
+           "\"memoryProperties\":[\"DEVICE_LOCAL\"],\"dedicated\":null,\"deviceUUID\":\"%s\","
+           "\"driverUUID\":\"%s\",\"deviceName\":\"vkbench\",\"fdKind\":\"memfd\"},"
+           "\"semaphores\":[],\"fences\":[]}",
+           handoff_index++, (unsigned long long)size, device_local_type, uuid_text, uuid_text);
+  send_packet(handoff_socket, body, fd);
+  close(fd);
+  if (receive_packet(handoff_socket, ack, sizeof ack) >= 0 || !strstr(ack, "\"ack\"")) {
+    die("the ack", 0);
+  }
+  return now() - t0;
+}
 
 static uint64_t run_once(void) {
   uint64_t t0, t1;
@@ -358,6 +481,8 @@ static uint64_t run_once(void) {
     CHECK(vkSignalSemaphore(dev[0], &sig));
     CHECK(vkWaitSemaphores(dev[1], &wait, 10000000000ull));
     t1 = now();
+  } else if (!strcmp(op, "handoff")) {
+    return handoff_once();
   } else if (!strcmp(op, "cuda.memory")) {
     struct cuda_memory_desc d = {1, .handle.fd = export_memory(held), .size = size};
     void* ext;
@@ -405,7 +530,7 @@ static const char* prepare(void) {
     if (host_type == UINT32_MAX) return "no host-visible memory type";
     held = alloc(0, size, host_type, 0);
   } else if (!strcmp(op, "mem.export") || !strcmp(op, "mem.import") ||
-             !strcmp(op, "cuda.memory")) {
+             !strcmp(op, "cuda.memory") || !strcmp(op, "handoff")) {
     held = alloc(0, size, device_local_type, 1);
   }
   if (sem) held_sem = create_semaphore(0, timeline, 1);
@@ -423,7 +548,10 @@ int main(int argc, char** argv) {
   size = strtoull(argv[2], NULL, 10);
   int iterations = atoi(argv[3]);
   int batch = argc > 4 ? atoi(argv[4]) : 1;
+  int warmup = iterations > 20 ? iterations : 20;  // as long as the measurement, as bench/run.ts
+  if (!strcmp(op, "handoff")) start_consumer(1 + warmup + iterations);
   setup();
+  for (int i = 0; i < 16; i++) sprintf(uuid_text + 2 * i, "%02x", device_uuid[i]);
   const char* why = prepare();
   if (why) {
     printf("{\"op\": \"%s\", \"unsupported\": \"%s\"}\n", op, why);
@@ -431,7 +559,6 @@ int main(int argc, char** argv) {
   }
   int query = !strcmp(op, "query");
   uint64_t cold = query ? query_batch(1) : run_once();
-  int warmup = iterations > 20 ? iterations : 20;  // as long as the measurement, as bench/run.ts
   for (int i = 0; i < warmup; i++) query ? query_batch(batch) : run_once();
   printf("{\"op\": \"%s\", \"size\": %llu, \"cold_ns\": %llu, \"warm_ns\": [", op,
          (unsigned long long)size, (unsigned long long)cold);
@@ -440,5 +567,9 @@ int main(int argc, char** argv) {
     printf("%s%llu", i ? ", " : "", (unsigned long long)t);
   }
   printf("]}\n");
+  if (handoff_socket >= 0) {
+    close(handoff_socket);
+    wait(NULL);
+  }
   return 0;
 }

@@ -7,6 +7,7 @@
  */
 import { Arena, encode } from "../ffi/layout.ts";
 import { libc } from "../ffi/libc.ts";
+import { rt } from "../ffi/runtime.ts";
 import { VK_KHR_external_memory_fd, VK_KHR_external_semaphore_fd } from "../ffi/vk_commands.ts";
 import {
   VkExternalBufferProperties,
@@ -151,6 +152,37 @@ const queryFfi: Op = {
   },
 };
 
+/**
+ * The same bare call through a function pointer (vkGetInstanceProcAddr, then the runtime's
+ * pointer wrapper: `Deno.UnsafeFnPointer` on Deno, `CFunction` on Bun), as every extension
+ * command is called: the runtime's own share of a call is this row minus query.ffi.
+ */
+const queryFnPointer: Op = {
+  name: "query.fnpointer",
+  title:
+    "the same query as a bare call through a function pointer (how extension commands are called)",
+  sized: false,
+  batch: 1000,
+  reference: "query",
+  unsupported: () => null,
+  prepare: (a) => {
+    const arena = new Arena();
+    const info = encode(VkPhysicalDeviceExternalBufferInfo, { usage: 3, handleType: 1 }, arena);
+    const props = encode(VkExternalBufferProperties, {}, arena);
+    const name = new TextEncoder().encode("vkGetPhysicalDeviceExternalBufferProperties\0");
+    const p = vk().vkGetInstanceProcAddr(a.physicalDevice.instance.handle, name);
+    const call = rt.fn(
+      p,
+      {
+        parameters: ["pointer", "buffer", "buffer"],
+        result: "void",
+      } as const,
+    );
+    const h = a.physicalDevice.handle;
+    return disposer(() => perCall(1000, () => call(h, info.bytes, props.bytes)), arena);
+  },
+};
+
 /** The export call as a bare FFI call (an arena made once, no checks, no OwnedFd, no descriptor). */
 function bareExport(name: string, reference: string, what: "memory" | "semaphore"): Op {
   return {
@@ -222,7 +254,7 @@ const memory: Op[] = [
   },
   {
     name: "mem.map",
-    title: "map host-visible memory",
+    title: "map host-visible memory (the first map)",
     sized: true,
     unsupported: (pd) =>
       pd.memoryTypes.some((t) =>
@@ -237,6 +269,24 @@ const memory: Op[] = [
         m.unmap();
         return t;
       }, m);
+    },
+  },
+  {
+    name: "mem.map.again",
+    title: "map() of memory already mapped (the same view comes back)",
+    sized: true,
+    batch: 100,
+    reference: null,
+    unsupported: (pd) =>
+      pd.memoryTypes.some((t) =>
+          t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT")
+        )
+        ? null
+        : "no host-visible memory type",
+    prepare: (a, _b, size) => {
+      const m = DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
+      m.map();
+      return disposer(() => perCall(100, () => m.map()), m);
     },
   },
   {
@@ -425,6 +475,7 @@ const pieces: Op[] = [
 export const OPS: readonly Op[] = [
   query,
   queryFfi,
+  queryFnPointer,
   ...memory,
   ...semaphoreOps("binary"),
   bareExport("sem.export.ffi", "sem.export", "semaphore"),

@@ -17,6 +17,7 @@ const CLIS = [
   "examples/producer.ts",
   "examples/share_memory.ts",
   "bench/run.ts",
+  "bench/deno_fnpointer.ts",
   "tools/setup.ts",
   "tools/layouts.ts",
   "tools/rules.ts",
@@ -89,3 +90,19 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
     assert(performance.now() - t0 < 20_000, `${path} ${args.join(" ")} took long`);
   }
 });
+
+test(
+  "bench/deno_fnpointer.ts times the same libc call through Deno.dlopen and UnsafeFnPointer",
+  { skip: "Bun" in globalThis && "the reproduction is Deno's (Bun has no UnsafeFnPointer)" },
+  () => {
+    const r = cli("bench/deno_fnpointer.ts", ["--calls", "1000"]);
+    assertEquals(r.code, 0, r.err);
+    for (const row of ["getpid()", "memcmp(buffer, buffer, 64)"]) {
+      const line = r.out.split("\n").find((l) => l.startsWith(row));
+      assert(
+        line && /Deno\.dlopen +[\d.]+ ns +UnsafeFnPointer +[\d.]+ ns +[\d.]+x/.test(line),
+        r.out,
+      );
+    }
+  },
+);

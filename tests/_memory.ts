@@ -83,15 +83,4 @@ export function openFds(): number {
   return readdirSync("/proc/self/fd").length - 1; // the directory's own fd
 }
 
-/** A pattern of `n` bytes that differs per `seed`. */
-export function pattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+export { pattern } from "./_pattern.ts";

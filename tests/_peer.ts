@@ -24,7 +24,7 @@ import {
 } from "../mod.ts";
 // @ts-types="./_node_fs.d.ts"
 import { readdirSync } from "node:fs";
-import { pattern } from "./_memory.ts";
+import { pattern } from "./_pattern.ts";
 
 const [command, where, count, how] = process.argv.slice(2);
 const at = where?.startsWith("@") ? { abstract: where.slice(1) } : where;

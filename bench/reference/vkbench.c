@@ -354,18 +354,35 @@ static int receive_packet(int s, char* body, size_t cap) {
 
 // The consumer: its own instance and devices; `n` times, receives an offer, imports the memory
 // into its second device, frees it, and acks.
+static int by_value(const void* a, const void* b) {
+  uint64_t x = *(const uint64_t*)a, y = *(const uint64_t*)b;
+  return x < y ? -1 : x > y;
+}
+
 static void consume(int s, int n) {
   setup();
   char body[65536];
+  // With VKBENCH_PHASES set, the consumer prints the p50 of its import and its free to stderr.
+  uint64_t* phases = calloc(2 * (size_t)n, sizeof *phases);
   for (int i = 0; i < n; i++) {
     int fd = receive_packet(s, body, sizeof body);
     const char* at = strstr(body, "\"size\":");
     if (fd < 0 || !at) die("an offer", 0);
+    uint64_t t0 = now();
     VkDeviceMemory m = import_memory(fd, strtoull(at + 7, NULL, 10));
+    uint64_t t1 = now();
     vkFreeMemory(dev[1], m, NULL);
+    phases[i] = t1 - t0;
+    phases[n + i] = now() - t1;
     char ack[64];
     snprintf(ack, sizeof ack, "{\"type\":\"ack\",\"i\":%d}", i);
     send_packet(s, ack, -1);
+  }
+  if (getenv("VKBENCH_PHASES")) {
+    qsort(phases, (size_t)n, sizeof *phases, by_value);
+    qsort(phases + n, (size_t)n, sizeof *phases, by_value);
+    fprintf(stderr, "vkbench consumer: import p50 %.1f us, free p50 %.1f us\n",
+            phases[n / 2] / 1e3, phases[n + n / 2] / 1e3);
   }
   exit(0);
 }

@@ -96,6 +96,11 @@ export class Arena implements Disposable {
     return slot.address;
   }
 
+  /** Whether anything was allocated in the arena. */
+  get used(): boolean {
+    return this.#chunks.length > 0;
+  }
+
   /** Keeps `obj` reachable for as long as the arena. */
   keep(obj: unknown): void {
     this.#kept.push(obj);
@@ -858,6 +863,32 @@ export function encode<S extends AnyStruct>(def: S, value: Input<S>, arena: Aren
       throw new Error(`${l.name} is not in the pNext chain of ${def.name}`);
     },
   };
+}
+
+/**
+ * Encodes `value` into bytes of its own, to be kept and passed to C on many calls: for a struct
+ * whose fields point at no other memory (no pNext chain, strings or arrays), such as an info
+ * struct of handles and flags. Throws a TypeError for a value that needs more memory.
+ */
+export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8Array {
+  const bytes = new Uint8Array(new ArrayBuffer(def.size));
+  const arena = new Arena();
+  try {
+    writeStruct(
+      def,
+      arena,
+      new DataView(bytes.buffer),
+      0,
+      value as Record<string, unknown>,
+      def.name,
+    );
+    if (arena.used) {
+      throw new TypeError(`${def.name}: encodeFlat takes no value that points at memory`);
+    }
+  } finally {
+    arena[Symbol.dispose]();
+  }
+  return bytes;
 }
 
 /** Writes an array of `def` into `arena` (contiguous, as C arrays are). */

@@ -23,10 +23,10 @@ import {
   MemoryProperty,
   type MemoryPropertyName,
 } from "../core/enums.ts";
-import { check, ImportError, ShareError } from "../core/errors.ts";
-import { out64, outInt, positiveSize } from "../core/out_params.ts";
+import { check, ImportError, ShareError, VkError } from "../core/errors.ts";
+import { out64, positiveSize } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { Arena, encode, encodeFlat, link } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import {
@@ -178,6 +178,9 @@ export interface HostImportOptions {
   /** Property flags the memory type must have. */
   properties?: readonly MemoryPropertyName[];
 }
+
+// The out-parameter of vkGetMemoryFdKHR, read right after each call (nothing runs between).
+const fdOut = new Int32Array(new ArrayBuffer(4));
 
 /** The capability of handle type `t` for `target` (none: a transfer buffer). */
 function capabilityFor(
@@ -333,6 +336,9 @@ export class DeviceMemory extends Resource {
   readonly label: string;
   #host: HostAllocation | ArrayBufferView | null;
   #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
+  // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
+  // change), and the descriptor of its exports (frozen plain data, the same for each export).
+  #exports = new Map<number, { info: Uint8Array; descriptor?: MemoryDescriptor }>();
 
   private constructor(
     device: Device,
@@ -679,22 +685,29 @@ export class DeviceMemory extends Resource {
       );
     }
     const ext = this.device.extension(VK_KHR_external_memory_fd);
-    using arena = new Arena();
-    const info = encode(VkMemoryGetFdInfoKHR, { memory: h, handleType: t }, arena);
-    const out = outInt();
+    let cached = this.#exports.get(t);
+    if (!cached) {
+      cached = { info: encodeFlat(VkMemoryGetFdInfoKHR, { memory: h, handleType: t }) };
+      this.#exports.set(t, cached);
+    }
+    const out = fdOut;
     out[0] = -1;
-    check(ext.vkGetMemoryFdKHR(this.device.live, info.bytes, out), "vkGetMemoryFdKHR", {
-      device: this.device.physicalDevice.name,
-      handleType,
-      size: this.size,
-    });
+    const r = ext.vkGetMemoryFdKHR(this.device.live, cached.info, out);
+    if (r < 0) {
+      throw new VkError("vkGetMemoryFdKHR", r, {
+        device: this.device.physicalDevice.name,
+        handleType,
+        size: this.size,
+      });
+    }
+    const c = cached;
     return finishExport(out[0], {
       call: "vkGetMemoryFdKHR",
       success: "VK_SUCCESS",
       label: this.label,
       handleType,
       learn: { device: this.device, key: `memory:${handleType}` },
-      describe: (kind) => this.descriptor(handleType, kind),
+      describe: (kind) => c.descriptor ??= this.descriptor(handleType, kind),
     }) as MemoryExport;
   }
 

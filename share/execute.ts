@@ -134,7 +134,7 @@ export function finishExport<D extends ExportDescriptor>(
       ">= 0",
       raw,
     );
-  } else fd = OwnedFd.received(raw, `${facts.handleType} export of ${facts.label}`);
+  } else fd = OwnedFd.received(raw, () => `${facts.handleType} export of ${facts.label}`);
   const kind = fd === null
     ? undefined
     : facts.learn

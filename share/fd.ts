@@ -195,13 +195,18 @@ export class OwnedFd implements Disposable {
   #fd: number;
   #state: FdState = "open";
   #consumedBy = "";
-  /** What the fd is, for messages (`OPAQUE_FD export of ...`). */
-  readonly label: string;
+  #label: string | (() => string);
 
-  private constructor(fd: number, label: string) {
+  private constructor(fd: number, label: string | (() => string)) {
     this.#fd = fd;
-    this.label = label;
+    this.#label = label;
     consumed.delete(fd);
+  }
+
+  /** What the fd is, for messages (`OPAQUE_FD export of ...`). */
+  get label(): string {
+    const l = this.#label;
+    return typeof l === "string" ? l : (this.#label = l());
   }
 
   /**
@@ -223,7 +228,7 @@ export class OwnedFd implements Disposable {
    * @internal Wraps an fd that a driver or the kernel just returned, made close-on-exec unless
    * `cloexec` says it already is (a recvmsg with MSG_CMSG_CLOEXEC): no syscall then.
    */
-  static received(fd: number, label: string, cloexec = false): OwnedFd {
+  static received(fd: number, label: string | (() => string), cloexec = false): OwnedFd {
     if (!cloexec) setCloexec(fd);
     return new OwnedFd(fd, label);
   }

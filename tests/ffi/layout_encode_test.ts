@@ -11,6 +11,7 @@ import {
   cstrArray,
   defineStruct,
   encode,
+  encodeFlat,
   i32,
   link,
   readStructAt,
@@ -164,4 +165,18 @@ test("pNext chains only take structs that extend the target, each once", () => {
     "appears twice",
   );
   assertThrows(() => ok.chained(VkPhysicalDeviceIDProperties), Error, "not in the pNext chain");
+});
+
+test("encodeFlat: a struct of plain values in bytes of its own; one that points at memory is refused", () => {
+  const b = encodeFlat(VkImportMemoryFdInfoKHR, { handleType: 1, fd: 7 });
+  assertEquals(b.byteLength, VkImportMemoryFdInfoKHR.size);
+  assertEquals(b.byteOffset, 0);
+  using arena = new Arena();
+  const same = encode(VkImportMemoryFdInfoKHR, { handleType: 1, fd: 7 }, arena);
+  assertEquals([...b], [...same.bytes]);
+  assertThrows(
+    () => encodeFlat(VkMemoryAllocateInfo, { pNext: [link(VkExportMemoryAllocateInfo, {})] }),
+    TypeError,
+    "points at memory",
+  );
 });

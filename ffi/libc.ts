@@ -212,10 +212,13 @@ export function fileTypeAt(path: string): number | null {
  * fields of `struct stat` on x86_64 and aarch64), or null when it is not open.
  */
 export function fileId(fd: number): { dev: bigint; ino: bigint } | null {
-  const st = new BigUint64Array(32); // 256 bytes: more than struct stat on either architecture
+  const st = statScratch;
   if (libc().fstat(fd, st) < 0) return null;
   return { dev: st[0], ino: st[1] };
 }
+
+// fileId's struct stat, read right after the call: 256 bytes, more than either architecture's.
+const statScratch = new BigUint64Array(new ArrayBuffer(256));
 
 /** fcntl commands and flags (the same on every Linux architecture). */
 export const F_GETFD = 1;

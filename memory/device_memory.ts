@@ -332,8 +332,7 @@ export class DeviceMemory extends Resource {
   readonly importedAs: number | null;
   /** The buffer or image it is dedicated to, or null. */
   readonly dedicatedTo: MemoryTarget | null;
-  /** `Memory 0x... (65536 bytes, type 2) of Device "..."`, for messages. */
-  readonly label: string;
+  #label: string | undefined;
   #host: HostAllocation | ArrayBufferView | null;
   #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
   // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
@@ -360,9 +359,7 @@ export class DeviceMemory extends Resource {
     this.dedicatedTo = dedicatedTo;
     this.#host = host;
     if (host && "retain" in host) host.retain(this);
-    this.label = `Memory 0x${handle.toString(16)} (${size} bytes, type ${memoryTypeIndex}${
-      importedAs ? `, imported ${flagNames(MemoryHandleType, importedAs)[0]}` : ""
-    }) of ${device.label}`;
+
     this.adopt(device);
   }
 
@@ -634,6 +631,15 @@ export class DeviceMemory extends Resource {
       host,
     );
     return bindOrFree(mem, target);
+  }
+
+  /** `Memory 0x... (65536 bytes, type 2) of Device "..."`, for messages (made when first read). */
+  get label(): string {
+    return this.#label ??= `Memory 0x${
+      this.handle.toString(16)
+    } (${this.size} bytes, type ${this.memoryTypeIndex}${
+      this.importedAs ? `, imported ${flagNames(MemoryHandleType, this.importedAs)[0]}` : ""
+    }) of ${this.device.label}`;
   }
 
   /** The VkDeviceMemory, after checking it is alive. */

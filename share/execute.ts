@@ -83,7 +83,7 @@ export function executeImport<T>(
     out = call(dup);
     return true;
   });
-  consumeImported(fd!, `an import into ${into}`);
+  consumeImported(fd!, () => `an import into ${into}`);
   return out as T;
 }
 

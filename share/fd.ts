@@ -23,9 +23,16 @@ import { rt } from "../ffi/runtime.ts";
 // fd numbers that vkshare closed after an import consumed them: what consumed them, and the file
 // they named (device and inode). A number leaves the map when vkshare receives a new fd with that
 // number, or when it is found naming another file (the kernel reuses numbers).
-const consumed = new Map<number, { by: string; file: { dev: bigint; ino: bigint } | null }>();
+const consumed = new Map<
+  number,
+  { by: Label; file: { dev: bigint; ino: bigint } | null }
+>();
 
-function remember(fd: number, by: string): void {
+/** A message text, or what makes it when it is first needed (most never are). */
+type Label = string | (() => string);
+const text = (l: Label): string => typeof l === "string" ? l : l();
+
+function remember(fd: number, by: Label): void {
   consumed.set(fd, { by, file: fileId(fd) });
 }
 
@@ -194,7 +201,7 @@ export type FdState = "open" | "closed" | "consumed" | "released";
 export class OwnedFd implements Disposable {
   #fd: number;
   #state: FdState = "open";
-  #consumedBy = "";
+  #consumedBy: Label = "";
   #label: string | (() => string);
 
   private constructor(fd: number, label: string | (() => string)) {
@@ -243,7 +250,7 @@ export class OwnedFd implements Disposable {
     if (this.#state !== "open") {
       throw new Error(
         `${this.label} (fd ${this.#fd}) was ${this.#state}${
-          this.#consumedBy ? ` by ${this.#consumedBy}` : ""
+          this.#consumedBy ? ` by ${text(this.#consumedBy)}` : ""
         }: it can no longer be used`,
       );
     }
@@ -272,13 +279,13 @@ export class OwnedFd implements Disposable {
   }
 
   /** @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
-  static markConsumed(fd: number, by: string): void {
+  static markConsumed(fd: number, by: Label): void {
     remember(fd, by);
     libc().close(fd);
   }
 
   /** @internal An import took the fd: it is closed here and marked consumed. */
-  consume(by: string): void {
+  consume(by: Label): void {
     const fd = this.fd;
     remember(fd, by);
     libc().close(fd);
@@ -326,7 +333,7 @@ export function consumedBy(fd: number): string | undefined {
     consumed.delete(fd); // a new file got the number
     return undefined;
   }
-  return c.by;
+  return text(c.by);
 }
 
 /**
@@ -412,7 +419,7 @@ export function importableFd(fd: OwnedFd | number): number {
  * @internal After a successful import through a dup: the caller's fd is consumed (an OwnedFd is
  * marked so; a raw number is closed and remembered, so that importing it again is refused).
  */
-export function consumeImported(fd: OwnedFd | number, by: string): void {
+export function consumeImported(fd: OwnedFd | number, by: string | (() => string)): void {
   if (typeof fd === "number") OwnedFd.markConsumed(fd, by);
   else fd.consume(by);
 }

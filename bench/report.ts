@@ -1,6 +1,7 @@
 /**
  * The benchmark report: a Markdown table of warm and cold latencies with the ratio against C
- * and the targets, and an SVG chart of p50 latency against size for each sized operation.
+ * and the targets, and an SVG: the ratio of every row against C with its target, then p50
+ * latency against size for each sized operation.
  *
  * @module
  */
@@ -69,23 +70,137 @@ export function markdown(r: Results): string {
   return lines.join("\n") + "\n";
 }
 
-/** An SVG chart: one panel per sized operation, p50 against size, vkshare and C, log-log. */
+/** `text`, cut to `max` characters with an ellipsis (so that no label runs out of its box). */
+function fit(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A power of ten of nanoseconds, as an axis tick: `1 ns`, `100 µs`, `10 ms`, `1 s`. */
+function tick(ns: number): string {
+  const units: [number, string][] = [[1e9, "s"], [1e6, "ms"], [1e3, "µs"], [1, "ns"]];
+  const [f, u] = units.find(([f]) => ns >= f) ?? [1, "ns"];
+  return `${Math.round(ns / f)} ${u}`;
+}
+
+/** A row's name in a chart: its title, and its size when it has one. */
+function rowLabel(x: Row): string {
+  return `${x.title}${x.size === null ? "" : ` (${bytes(x.size)})`}`;
+}
+
+/**
+ * The ratio a row must stay under: the target's rule as a ratio of C (it depends on C for the
+ * `C + 2 µs` rule), or null for a row with no target.
+ */
+function targetRatio(x: Row): number | null {
+  if (!x.target || !x.c) return null;
+  if (x.target.rule.startsWith("p50 ≤ 3")) return 3;
+  const base = x.c.warm.p50;
+  return Math.max(1.1 * base, base + 2000) / base;
+}
+
+/**
+ * The SVG report: a ratio chart first (vkshare's p50 over C's for every row that has a C side,
+ * the target of each drawn as a tick; green where met, red where missed, grey with no target),
+ * then one panel per sized operation, p50 against size (log-log), vkshare and C. Every label is
+ * cut to its box; each chart has a legend and axis titles.
+ */
 export function svg(r: Results): string {
-  const names = [...new Set(r.rows.filter((x) => x.size !== null && x.vkshare).map((x) => x.op))];
-  const W = 300, H = 220, M = { l: 58, r: 10, t: 28, b: 36 }, cols = 3;
-  const rows = Math.max(1, Math.ceil(names.length / cols));
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W * cols}" height="${
-      H * rows + 40
-    }" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="8" y="18" font-size="14">${
-      esc(r.fingerprint.gpu)
-    }, ${r.fingerprint.runtime} ${r.fingerprint.runtimeVersion}: warm p50 latency against size (log-log). Solid: vkshare; dashed: C.</text>`,
-  ];
+  const f = r.fingerprint;
+  const out: string[] = [];
+  const width = 1060;
+  let y = 0;
+
+  // The ratio chart.
+  const ratioRows = r.rows.filter((x) => x.ratio !== null && x.vkshare && x.c);
+  const L = 400, R = 60, barH = 16, top = 64;
+  const maxRatio = Math.max(
+    4,
+    ...ratioRows.map((x) => x.ratio!),
+    ...ratioRows.map((x) => targetRatio(x) ?? 0),
+  );
+  const lo = Math.log10(0.5), hi = Math.log10(maxRatio * 1.2);
+  const RX = (v: number) => L + ((Math.log10(Math.max(v, 0.5)) - lo) / (hi - lo)) * (width - L - R);
+  out.push(
+    `<text x="8" y="20" font-size="14">${esc(f.gpu)}, ${esc(f.runtime)} ${esc(f.runtimeVersion)}, ${
+      esc(f.date.slice(0, 10))
+    }: vkshare p50 / C p50 for each row (log scale)</text>`,
+    `<text x="8" y="38">${
+      esc(
+        fit(`${f.driverName ?? "driver"} ${f.driverVersion}; C: ${f.compiler ?? "not built"}`, 150),
+      )
+    }</text>`,
+  );
+  // Legend.
+  const lg = (x: number, color: string, label: string) =>
+    out.push(
+      `<rect x="${x}" y="46" width="12" height="10" fill="${color}"/>`,
+      `<text x="${x + 16}" y="55">${label}</text>`,
+    );
+  lg(L, "#2ca02c", "target met");
+  lg(L + 110, "#d62728", "target missed");
+  lg(L + 230, "#999999", "no target (a bare-FFI row)");
+  out.push(
+    `<line x1="${L + 420}" y1="51" x2="${L + 432}" y2="51" stroke="black" stroke-width="2"/>`,
+    `<text x="${L + 436}" y="55">the row's target</text>`,
+  );
+  ratioRows.forEach((x, i) => {
+    const ry = top + i * (barH + 4);
+    const color = !x.target ? "#999999" : x.target.met ? "#2ca02c" : "#d62728";
+    out.push(
+      `<text x="${L - 6}" y="${ry + barH - 4}" text-anchor="end">${
+        esc(fit(rowLabel(x), 64))
+      }</text>`,
+      `<rect x="${RX(0.5)}" y="${ry}" width="${
+        (RX(x.ratio!) - RX(0.5)).toFixed(1)
+      }" height="${barH}" fill="${color}"/>`,
+      `<text x="${(RX(x.ratio!) + 4).toFixed(1)}" y="${ry + barH - 4}">${
+        x.ratio!.toFixed(2)
+      }×</text>`,
+    );
+    const t = targetRatio(x);
+    if (t !== null) {
+      out.push(
+        `<line x1="${RX(t).toFixed(1)}" y1="${ry - 2}" x2="${RX(t).toFixed(1)}" y2="${
+          ry + barH + 2
+        }" stroke="black" stroke-width="2"/>`,
+      );
+    }
+  });
+  const axisY = top + ratioRows.length * (barH + 4) + 4;
+  for (const v of [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]) {
+    if (Math.log10(v) > hi) break;
+    out.push(
+      `<line x1="${RX(v)}" y1="${top - 4}" x2="${RX(v)}" y2="${axisY}" stroke="${
+        v === 1 ? "#333" : "#ddd"
+      }"/>`,
+      `<text x="${RX(v)}" y="${axisY + 14}" text-anchor="middle">${v}×</text>`,
+    );
+  }
+  out.push(
+    `<text x="${(L + width - R) / 2}" y="${
+      axisY + 30
+    }" text-anchor="middle">vkshare p50 / C p50 (1× = as fast as C)</text>`,
+  );
+  y = axisY + 52;
+
+  // The latency panels: one per sized operation that has points.
+  // Operations measured at two sizes or more (one point makes no line: it is in the ratio chart).
+  const names = [...new Set(r.rows.filter((x) => x.size !== null && x.vkshare).map((x) => x.op))]
+    .filter((n) => r.rows.filter((x) => x.op === n && x.vkshare).length > 1);
+  const W = 350, H = 230, M = { l: 74, r: 24, t: 30, b: 44 }, cols = 3;
+  out.push(
+    `<text x="8" y="${y + 16}" font-size="14">warm p50 latency against size (log-log)</text>`,
+    `<line x1="340" y1="${y + 12}" x2="370" y2="${y + 12}" stroke="#1f77b4" stroke-width="2"/>`,
+    `<text x="374" y="${y + 16}">vkshare</text>`,
+    `<line x1="440" y1="${y + 12}" x2="470" y2="${
+      y + 12
+    }" stroke="#d62728" stroke-width="2" stroke-dasharray="5,4"/>`,
+    `<text x="474" y="${y + 16}">C</text>`,
+  );
+  y += 28;
   names.forEach((name, i) => {
     const pts = r.rows.filter((x) => x.op === name && x.size !== null && x.vkshare);
-    const ox = (i % cols) * W, oy = 40 + Math.floor(i / cols) * H;
+    const ox = (i % cols) * W, oy = y + Math.floor(i / cols) * H;
     const xs = pts.map((x) => Math.log2(x.size!));
     const ys = pts.flatMap((x) => [x.vkshare!.warm.p50, x.c?.warm.p50 ?? x.vkshare!.warm.p50])
       .map(Math.log10);
@@ -94,17 +209,31 @@ export function svg(r: Results): string {
     const X = (v: number) => ox + M.l + ((v - x0) / (x1 - x0)) * (W - M.l - M.r);
     const Y = (v: number) => oy + H - M.b - ((v - y0) / (y1 - y0)) * (H - M.t - M.b);
     out.push(
-      `<text x="${ox + M.l}" y="${oy + 16}" font-weight="bold">${esc(name)}</text>`,
+      `<text x="${ox + M.l}" y="${oy + 18}" font-weight="bold">${
+        esc(fit(pts[0].title, 36))
+      }</text>`,
       `<rect x="${ox + M.l}" y="${oy + M.t}" width="${W - M.l - M.r}" height="${
         H - M.t - M.b
       }" fill="none" stroke="#999"/>`,
+      `<text x="${ox + 12}" y="${
+        oy + (H - M.b + M.t) / 2
+      }" text-anchor="middle" transform="rotate(-90 ${ox + 12} ${
+        oy + (H - M.b + M.t) / 2
+      })">p50 latency</text>`,
+      `<text x="${ox + (W + M.l - M.r) / 2}" y="${oy + H - 8}" text-anchor="middle">size</text>`,
     );
     for (let e = y0; e <= y1; e++) {
       out.push(
-        `<text x="${ox + M.l - 4}" y="${Y(e) + 4}" text-anchor="end">${duration(10 ** e)}</text>`,
+        `<text x="${ox + M.l - 4}" y="${Y(e) + 4}" text-anchor="end">${tick(10 ** e)}</text>`,
       );
     }
-    pts.forEach((x) => {
+    // Size labels from the largest down, each at least 48 px from the one after (the rest
+    // would touch).
+    let lastX = Infinity;
+    [...pts].reverse().forEach((x) => {
+      const at = X(Math.log2(x.size!));
+      if (lastX - at < 48) return;
+      lastX = at;
       out.push(
         `<text x="${X(Math.log2(x.size!))}" y="${oy + H - M.b + 14}" text-anchor="middle">${
           bytes(x.size!)
@@ -120,8 +249,13 @@ export function svg(r: Results): string {
     line((x) => x.vkshare?.warm.p50, "", "#1f77b4");
     line((x) => x.c?.warm.p50, 'stroke-dasharray="5,4"', "#d62728");
   });
-  out.push("</svg>");
-  return out.join("\n") + "\n";
+  const height = y + Math.max(1, Math.ceil(names.length / cols)) * H + 10;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...out,
+    "</svg>",
+  ].join("\n") + "\n";
 }
 
 function esc(s: string): string {

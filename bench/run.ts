@@ -35,7 +35,7 @@ import {
 import { startScript } from "../tests/_harness.ts";
 import { parseCli } from "../tools/_cli.ts";
 import { type Op, OPS } from "./ops.ts";
-import { markdown, svg } from "./report.ts";
+import { bytes, markdown, svg } from "./report.ts";
 
 /** Statistics of a set of samples, in ns. */
 export interface Stats {
@@ -186,9 +186,18 @@ class Progress {
   #done = 0;
   #tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   constructor(readonly total: number) {}
+  #lastLine = 0;
   step(label: string): void {
     this.#done++;
-    if (!this.#tty) return;
+    if (!this.#tty) {
+      // Not a terminal (a log, CI): one line at every tenth of the work, and at its end.
+      const tenth = Math.floor((10 * this.#done) / this.total);
+      if (tenth > this.#lastLine || this.#done === this.total) {
+        this.#lastLine = tenth;
+        process.stderr.write(`bench: ${this.#done}/${this.total} ${label}\n`);
+      }
+      return;
+    }
     const w = 30, f = Math.round((w * this.#done) / this.total);
     process.stderr.write(
       `\r[${"#".repeat(f)}${".".repeat(w - f)}] ${this.#done}/${this.total} ${
@@ -227,7 +236,7 @@ function measure(
   const reference = op.reference === undefined ? op.name : op.reference;
   const vw: number[] = [], vc: number[] = [], cw: number[] = [], cc: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    progress.step(`${op.name}${size ? ` ${size}` : ""}`);
+    progress.step(`${op.name}${size ? ` ${bytes(size)}` : ""}`);
     {
       using a = Device.create(pd);
       using b = Device.create(pd);

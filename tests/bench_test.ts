@@ -49,7 +49,13 @@ test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C reference b
     const md = readFileSync(`${dir}/${files[1]}`, "utf8");
     assertStringIncludes(md, "| operation | size | vkshare p50");
     assertStringIncludes(md, json.fingerprint.gpu);
-    assertStringIncludes(readFileSync(`${dir}/${files[2]}`, "utf8"), "<svg");
+    const chart = readFileSync(`${dir}/${files[2]}`, "utf8");
+    assertStringIncludes(chart, "<svg");
+    // The ratio chart with its legend and axis title, rows by their titles.
+    for (const s of ["vkshare p50 / C p50", "target met", "target missed", "the row's target"]) {
+      assertStringIncludes(chart, s);
+    }
+    assertStringIncludes(chart, "capability query (externalBufferProperties)");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

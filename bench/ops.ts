@@ -272,6 +272,32 @@ const memory: Op[] = [
     },
   },
   {
+    name: "mem.map.ffi",
+    title: "the first map as bare FFI calls: vkMapMemory and the runtime's ArrayBuffer over it",
+    sized: true,
+    reference: "mem.map",
+    unsupported: (pd) =>
+      pd.memoryTypes.some((t) =>
+          t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT")
+        )
+        ? null
+        : "no host-visible memory type",
+    prepare: (a, _b, size) => {
+      const m = DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
+      const out = new BigUint64Array(new ArrayBuffer(8));
+      const bytes = new Uint8Array(out.buffer);
+      const d = a.handle;
+      return disposer(() => {
+        const t = time(() => {
+          vk().vkMapMemory(d, m.handle, 0n, 0xffff_ffff_ffff_ffffn, 0, bytes);
+          return new Uint8Array(rt.view(rt.pointer(out[0]), size));
+        });
+        vk().vkUnmapMemory(d, m.handle);
+        return t;
+      }, m);
+    },
+  },
+  {
     name: "mem.map.again",
     title: "map() of memory already mapped (the same view comes back)",
     sized: true,

@@ -50,8 +50,10 @@ export abstract class Resource implements Disposable {
   [Symbol.dispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const c of [...this.#children].reverse()) c[Symbol.dispose]();
-    this.#children.clear();
+    if (this.#children.size) {
+      for (const c of [...this.#children].reverse()) c[Symbol.dispose]();
+      this.#children.clear();
+    }
     try {
       this.destroy();
     } finally {

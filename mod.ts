@@ -69,6 +69,7 @@ export {
   check,
   CudaError,
   DisposedError,
+  DOCTOR_HINT,
   ERRNO_NAMES,
   ErrnoError,
   ImportError,

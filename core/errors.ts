@@ -40,6 +40,20 @@ export interface DriverReport {
 export { LibraryLoadError } from "../ffi/library.ts";
 
 /**
+ * What a refused import's message ends with: the command that shows what a device shares and
+ * lists every rule a descriptor breaks.
+ *
+ * @example
+ * ```ts
+ * console.log(DOCTOR_HINT);
+ * ```
+ *
+ * @category Errors
+ */
+export const DOCTOR_HINT =
+  "what this device shares, and why: deno task doctor (tools/doctor.ts; --explain FILE for a descriptor)";
+
+/**
  * VkResult names by value.
  *
  * @example
@@ -404,7 +418,7 @@ export class ImportError extends VkError {
         : stillWorks
         ? `the device still ${canary}; the caller's fd is still open`
         : `the device no longer ${canary} after this failure (a known NVIDIA behaviour): create a new Device; the caller's fd is still open`)
-        + said,
+        + said + `; ${DOCTOR_HINT}`,
     );
     this.deviceStillAllocates = canary === "allocates" ? stillWorks : null;
     this.deviceStillImports = canary === "imports" ? stillWorks : null;

@@ -65,7 +65,9 @@ import {
   type MemoryTargetFacts,
   planImport,
   planOrThrow,
+  type PlanResult,
   requireExternal,
+  vulkanImporter,
 } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { HostAllocation } from "./host_allocation.ts";
@@ -215,12 +217,8 @@ function capabilityFor(
  */
 function importerFacts(device: Device, target: MemoryTarget | undefined): ImporterFacts {
   const pd = device.physicalDevice;
-  const ids = pd.ids;
   return {
-    api: "vulkan",
-    name: pd.name,
-    deviceUUID: ids.deviceUUID,
-    driverUUID: ids.driverUUID,
+    ...vulkanImporter(pd),
     capability: (t) => capabilityFor(device, t as MemoryHandleTypeName, target),
     exportKind: (key): ExportKind | null =>
       exportKindOf(device, key, () => {
@@ -462,6 +460,36 @@ export class DeviceMemory extends Resource {
   }
 
   /**
+   * Plans an import of `fd` (null: none, and the fd's own rules are not judged) described by
+   * `descriptor` into `device`, without importing anything: the plan, or every rule
+   * {@linkcode DeviceMemory.importFd} would refuse it for, with expected and actual values.
+   *
+   * @example
+   * ```ts
+   * const r = DeviceMemory.planImport(device, null, JSON.parse(text));
+   * if (!r.ok) for (const b of r.broken) console.log(b.rule, b.message);
+   * ```
+   */
+  static planImport(
+    device: Device,
+    fd: OwnedFd | number | null,
+    descriptor: unknown,
+    options: ImportOptions = {},
+  ): PlanResult {
+    device.assertAlive();
+    const target = options.for;
+    return planImport({
+      object: "memory",
+      importer: importerFacts(device, target),
+      ...(target ? { target: targetFacts(device, target) } : {}),
+      fd,
+      descriptor,
+      options,
+      withoutFd: fd === null,
+    });
+  }
+
+  /**
    * Imports memory from an fd (OPAQUE_FD or DMA_BUF) described by `descriptor`, binding it to
    * `for` when given. Every rule vkshare can check is checked first (UUIDs, size, memory type,
    * dedicated target, that the fd is open, not consumed, and of the exporter's kind). On success
@@ -475,16 +503,8 @@ export class DeviceMemory extends Resource {
     descriptor: MemoryDescriptor,
     options: ImportOptions = {},
   ): DeviceMemory {
-    device.assertAlive();
     const target = options.for;
-    const plan = planOrThrow(planImport({
-      object: "memory",
-      importer: importerFacts(device, target),
-      ...(target ? { target: targetFacts(device, target) } : {}),
-      fd,
-      descriptor,
-      options,
-    }));
+    const plan = planOrThrow(DeviceMemory.planImport(device, fd, descriptor, options));
     const t = plan.handleType as "OPAQUE_FD" | "DMA_BUF";
     device.extension(VK_KHR_external_memory_fd);
     if (t === "DMA_BUF") device.extension(VK_EXT_external_memory_dma_buf);

@@ -16,7 +16,7 @@
  * @module
  */
 import { flagMask, flagNames, MemoryProperty } from "../core/enums.ts";
-import { ShareError, type ShareRule } from "../core/errors.ts";
+import { DOCTOR_HINT, ShareError, type ShareRule } from "../core/errors.ts";
 import {
   type DedicatedTarget,
   type ExportDescriptor,
@@ -116,6 +116,23 @@ export interface ImporterFacts {
 }
 
 /**
+ * The identity part of a Vulkan device's {@linkcode ImporterFacts}: its name and UUIDs.
+ *
+ * @example
+ * ```ts
+ * const importer: ImporterFacts = { ...vulkanImporter(pd), capability: () => ({ importable: true }) };
+ * ```
+ *
+ * @category Memory
+ */
+export function vulkanImporter(
+  pd: { name: string; ids: { deviceUUID: string; driverUUID: string } },
+): Pick<ImporterFacts, "api" | "name" | "deviceUUID" | "driverUUID"> {
+  const ids = pd.ids;
+  return { api: "vulkan", name: pd.name, deviceUUID: ids.deviceUUID, driverUUID: ids.driverUUID };
+}
+
+/**
  * What the plan needs to know of the buffer or image imported memory is bound to.
  *
  * @example
@@ -182,10 +199,15 @@ export type ImportRequest =
     importer: ImporterFacts;
     /** The buffer or image to bind to, if any. */
     target?: MemoryTargetFacts;
-    fd: OwnedFd | number;
+    fd: OwnedFd | number | null;
     /** The descriptor as given (checked here). */
     descriptor: unknown;
     options?: { memoryTypeIndex?: number; properties?: readonly string[] };
+    /**
+     * Plan without an fd (`fd` is ignored): the rules of the fd itself, and a DMA_BUF's memory
+     * types, are not judged. What `deno task doctor --explain` asks of a descriptor alone.
+     */
+    withoutFd?: boolean;
   }
   | {
     object: "semaphore" | "fence";
@@ -196,6 +218,8 @@ export type ImportRequest =
     fd: OwnedFd | number | null;
     descriptor: unknown;
     options?: { temporary?: boolean };
+    /** Plan without an fd (see the memory variant). */
+    withoutFd?: boolean;
   };
 
 /**
@@ -416,6 +440,16 @@ export function planImport(req: ImportRequest): PlanResult {
     uuids();
   }
 
+  // Without an fd: the rest of what the descriptor, the device and the target say.
+  if (req.withoutFd) {
+    if (object !== "memory") {
+      uuids();
+      capability();
+      return found.length ? refused() : { ok: true, plan: planOf(req, d, -1, temporary, 0, null) };
+    }
+    return memoryRules(-1, undefined);
+  }
+
   // The fd: open and not consumed (null or -1 only for "already signaled").
   const signaled = req.fd === null || req.fd === -1;
   if (signaled) {
@@ -440,7 +474,7 @@ export function planImport(req: ImportRequest): PlanResult {
       plan: planOf(req, d, -1, temporary, 0, null),
     };
   }
-  const fd = req.fd!;
+  const fd = req.fd as OwnedFd | number;
   const n = attempt(() => importableFd(fd));
   if (n === undefined) return refused();
 
@@ -483,106 +517,110 @@ export function planImport(req: ImportRequest): PlanResult {
   if (req.object !== "memory") {
     return found.length ? refused() : { ok: true, plan: planOf(req, d, n, temporary, 0, null) };
   }
+  return memoryRules(n, origin);
 
-  // Memory: the fd's size, the memory type, the dedicated target.
-  const m = d as MemoryDescriptor;
-  const mt = req.target;
-  attempt(() => {
-    const fsize = origin ? null : fdSize(n);
-    if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {
-      broken(
-        "SIZE_MISMATCH",
-        `fd ${n} holds ${fsize} bytes, fewer than the descriptor's size ${m.size}`,
-        m.size,
-        fsize,
-      );
-    }
-  });
-  let type = m.memoryTypeIndex;
-  // (A DMA_BUF's memory types come from the driver: not asked once a rule is broken, since the
-  // driver reports a bad fd as an error of its own.)
-  if (dev.memoryTypes && !(t !== "OPAQUE_FD" && found.length)) {
-    const types = dev.memoryTypes;
-    const options = req.options ?? {};
-    const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
-    let bits = mt ? mt.requirements.memoryTypeBits : all;
-    const whatMemory = mt?.label ?? `the imported ${t} memory`;
-    const chosen = attempt(() => {
-      if (t === "OPAQUE_FD") {
-        if (
-          options.memoryTypeIndex !== undefined && options.memoryTypeIndex !== m.memoryTypeIndex
-        ) {
-          broken(
-            "MEMORY_TYPE_MISMATCH",
-            `an OPAQUE_FD import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
-            m.memoryTypeIndex,
-            options.memoryTypeIndex,
-          );
-        }
-        return chooseMemoryType(dev.name, types, bits, 0, m.memoryTypeIndex, whatMemory);
-      }
-      const fdBits = dev.fdMemoryTypeBits!(n);
-      bits &= fdBits;
-      return chooseMemoryType(
-        dev.name,
-        types,
-        bits,
-        flagMask(
-          MemoryProperty,
-          (options.properties ?? []) as readonly (keyof typeof MemoryProperty)[],
-          "properties",
-        ),
-        options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
-        `${whatMemory} (vkGetMemoryFdPropertiesKHR allows 0x${fdBits.toString(16)})`,
-      );
-    });
-    if (chosen !== undefined) type = chosen;
-  }
-  // (CUDA takes a dedicated export without a buffer or image: it imports it with the dedicated
-  // flag.)
-  attempt(() => {
-    if (dev.api === "cuda") return;
-    if (m.dedicated) {
-      if (!mt) {
-        broken(
-          "DEDICATED_MISMATCH",
-          `the export is dedicated to a ${m.dedicated.kind}: import it with \`for\` set to a matching ${m.dedicated.kind}`,
-          m.dedicated,
-          null,
-        );
-      }
-      const diff = sameTarget(m.dedicated, mt.description);
-      if (diff) {
-        broken(
-          "DEDICATED_MISMATCH",
-          `${mt.label} is not the export's dedicated target: ${diff}`,
-          m.dedicated,
-          mt.description,
-        );
-      }
-    } else if (mt?.requirements.requiresDedicated) {
-      broken(
-        "DEDICATED_MISMATCH",
-        `${mt.label} requires dedicated memory, but the export is a plain allocation`,
-      );
-    }
-  });
-  if (mt) {
-    attempt(() => requireExternal(mt, t));
+  /** Memory: the fd's size (fd `n`; -1: none), the memory type, the dedicated target. */
+  function memoryRules(n: number, origin: ExportDescriptor | undefined): PlanResult {
+    const desc = d!;
+    const m = desc as MemoryDescriptor;
+    const mt = req.object === "memory" ? req.target : undefined;
     attempt(() => {
-      if (mt.requirements.size > BigInt(m.size)) {
+      const fsize = origin || n < 0 ? null : fdSize(n);
+      if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {
         broken(
           "SIZE_MISMATCH",
-          `${mt.label} needs ${mt.requirements.size} bytes; the export has ${m.size}`,
-          mt.requirements.size,
+          `fd ${n} holds ${fsize} bytes, fewer than the descriptor's size ${m.size}`,
           m.size,
+          fsize,
         );
       }
     });
+    let type = m.memoryTypeIndex;
+    // (A DMA_BUF's memory types come from the driver: not asked once a rule is broken, since the
+    // driver reports a bad fd as an error of its own.)
+    if (dev.memoryTypes && !(t !== "OPAQUE_FD" && (found.length || n < 0))) {
+      const types = dev.memoryTypes;
+      const options = (req.object === "memory" ? req.options : undefined) ?? {};
+      const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
+      let bits = mt ? mt.requirements.memoryTypeBits : all;
+      const whatMemory = mt?.label ?? `the imported ${t} memory`;
+      const chosen = attempt(() => {
+        if (t === "OPAQUE_FD") {
+          if (
+            options.memoryTypeIndex !== undefined && options.memoryTypeIndex !== m.memoryTypeIndex
+          ) {
+            broken(
+              "MEMORY_TYPE_MISMATCH",
+              `an OPAQUE_FD import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
+              m.memoryTypeIndex,
+              options.memoryTypeIndex,
+            );
+          }
+          return chooseMemoryType(dev.name, types, bits, 0, m.memoryTypeIndex, whatMemory);
+        }
+        const fdBits = dev.fdMemoryTypeBits!(n);
+        bits &= fdBits;
+        return chooseMemoryType(
+          dev.name,
+          types,
+          bits,
+          flagMask(
+            MemoryProperty,
+            (options.properties ?? []) as readonly (keyof typeof MemoryProperty)[],
+            "properties",
+          ),
+          options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
+          `${whatMemory} (vkGetMemoryFdPropertiesKHR allows 0x${fdBits.toString(16)})`,
+        );
+      });
+      if (chosen !== undefined) type = chosen;
+    }
+    // (CUDA takes a dedicated export without a buffer or image: it imports it with the dedicated
+    // flag.)
+    attempt(() => {
+      if (dev.api === "cuda") return;
+      if (m.dedicated) {
+        if (!mt) {
+          broken(
+            "DEDICATED_MISMATCH",
+            `the export is dedicated to a ${m.dedicated.kind}: import it with \`for\` set to a matching ${m.dedicated.kind}`,
+            m.dedicated,
+            null,
+          );
+        }
+        const diff = sameTarget(m.dedicated, mt.description);
+        if (diff) {
+          broken(
+            "DEDICATED_MISMATCH",
+            `${mt.label} is not the export's dedicated target: ${diff}`,
+            m.dedicated,
+            mt.description,
+          );
+        }
+      } else if (mt?.requirements.requiresDedicated) {
+        broken(
+          "DEDICATED_MISMATCH",
+          `${mt.label} requires dedicated memory, but the export is a plain allocation`,
+        );
+      }
+    });
+    if (mt) {
+      attempt(() => requireExternal(mt, t));
+      attempt(() => {
+        if (mt.requirements.size > BigInt(m.size)) {
+          broken(
+            "SIZE_MISMATCH",
+            `${mt.label} needs ${mt.requirements.size} bytes; the export has ${m.size}`,
+            mt.requirements.size,
+            m.size,
+          );
+        }
+      });
+    }
+    return found.length
+      ? refused()
+      : { ok: true, plan: planOf(req, desc, n, false, type, m.dedicated?.kind ?? null) };
   }
-  return found.length
-    ? refused()
-    : { ok: true, plan: planOf(req, d, n, false, type, m.dedicated?.kind ?? null) };
 }
 
 function planOf(
@@ -629,7 +667,12 @@ export function planOrThrow(r: PlanResult): ImportPlan {
   const also = rest.length
     ? ` (this import also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
     : "";
-  throw new ShareError(first.rule, first.message + also, first.expected, first.actual);
+  throw new ShareError(
+    first.rule,
+    `${first.message}${also}; ${DOCTOR_HINT}`,
+    first.expected,
+    first.actual,
+  );
 }
 
 /**

@@ -27,12 +27,14 @@ import { externalFenceProperties } from "../share/capabilities.ts";
 import type { SyncDescriptor, SyncHandleTypeName, SyncSource } from "../share/descriptor.ts";
 import type { SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
+import type { PlanResult } from "../share/plan.ts";
 import type { Device, Submission } from "../vulkan/device.ts";
 import {
   exportMask,
   exportSync,
   importIntoNew,
   importSync,
+  planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
   type SyncKind,
@@ -131,6 +133,33 @@ export class Fence extends Resource {
       exportAs: flagNames(FenceHandleType, mask),
     });
     return new Fence(device, out[0], flagNames(FenceHandleType, mask) as FenceHandleTypeName[]);
+  }
+
+  /**
+   * Plans an import of `fd` (null: none, and the fd's own rules are not judged) described by
+   * `source` into a new fence on `device`, without importing anything: the plan, or every rule
+   * {@linkcode Fence.importFd} would refuse it for, with expected and actual values.
+   *
+   * @example
+   * ```ts
+   * const r = Fence.planImport(device, null, JSON.parse(text));
+   * if (!r.ok) console.log(r.broken.map((b) => b.rule));
+   * ```
+   */
+  static planImport(
+    device: Device,
+    fd: OwnedFd | number | null,
+    source: unknown,
+    options: SyncImportOptions = {},
+  ): PlanResult {
+    return planSyncImport(
+      FENCE_FDS,
+      device,
+      fd,
+      source,
+      options,
+      (h) => externalFenceProperties(device.physicalDevice, { handleType: h }),
+    );
   }
 
   /**

@@ -43,12 +43,14 @@ import { externalSemaphoreProperties } from "../share/capabilities.ts";
 import type { SyncDescriptor, SyncHandleTypeName, SyncSource } from "../share/descriptor.ts";
 import type { SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
+import type { PlanResult } from "../share/plan.ts";
 import type { Device, Submission } from "../vulkan/device.ts";
 import {
   exportMask,
   exportSync,
   importIntoNew,
   importSync,
+  planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
   type SyncKind,
@@ -233,6 +235,37 @@ export class Semaphore extends Resource {
       type,
       flagNames(SemaphoreHandleType, mask) as SemaphoreHandleTypeName[],
       initialValue,
+    );
+  }
+
+  /**
+   * Plans an import of `fd` (null: none, and the fd's own rules are not judged) described by
+   * `source` into a new semaphore on `device`, without importing anything: the plan, or every rule
+   * {@linkcode Semaphore.importFd} would refuse it for, with expected and actual values.
+   *
+   * @example
+   * ```ts
+   * const r = Semaphore.planImport(device, null, JSON.parse(text));
+   * if (!r.ok) console.log(r.broken.map((b) => b.rule));
+   * ```
+   */
+  static planImport(
+    device: Device,
+    fd: OwnedFd | number | null,
+    source: unknown,
+    options: SyncImportOptions = {},
+  ): PlanResult {
+    return planSyncImport(
+      SEMAPHORE_FDS,
+      device,
+      fd,
+      source,
+      options,
+      (h, st) =>
+        externalSemaphoreProperties(device.physicalDevice, {
+          handleType: h,
+          semaphoreType: st ?? "binary",
+        }),
     );
   }
 

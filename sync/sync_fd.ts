@@ -16,7 +16,15 @@ import type { SyncExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
 import { exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
-import { type ImportPlan, planImport, planOrThrow, type SyncTargetFacts } from "../share/plan.ts";
+import {
+  type ImporterFacts,
+  type ImportPlan,
+  planImport,
+  planOrThrow,
+  type PlanResult,
+  type SyncTargetFacts,
+  vulkanImporter,
+} from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 
 const IMPORT_TEMPORARY = 0x1; // VK_SEMAPHORE_IMPORT_TEMPORARY_BIT == VK_FENCE_IMPORT_TEMPORARY_BIT
@@ -262,6 +270,68 @@ function probe<T extends SyncObject>(
 }
 
 /**
+ * What the import plan needs to know of `device` as an importer of semaphores or fences of kind
+ * `k` (of `semaphoreType`): `capability` answers for the object imported into. What its own
+ * exports are is learned from its first export, or from one made to find out.
+ */
+function syncImporterFacts<T extends SyncObject>(
+  k: SyncKind<T>,
+  device: Device,
+  semaphoreType: SemaphoreTypeName | undefined,
+  capability: (h: SyncHandleTypeName) => ExternalSyncCapability,
+): ImporterFacts {
+  return {
+    ...vulkanImporter(device.physicalDevice),
+    capability: (h) => capability(h as SyncHandleTypeName),
+    exportKind: (key) =>
+      exportKindOf(device, key, () => {
+        const type = semaphoreType ? { semaphoreType } : {};
+        using a = k.create(device, { exportAs: "OPAQUE_FD", ...type });
+        a.exportFd("OPAQUE_FD")[Symbol.dispose]();
+      }),
+  };
+}
+
+/**
+ * Plans an import of `fd` (null: none, and the fd's own rules are not judged) described by
+ * `source` into a new object of kind `k` on `device`, without importing anything.
+ *
+ * @category Synchronization
+ */
+export function planSyncImport<T extends SyncObject>(
+  k: SyncKind<T>,
+  device: Device,
+  fd: OwnedFd | number | null,
+  source: unknown,
+  options: SyncImportOptions,
+  capability: (
+    h: SyncHandleTypeName,
+    semaphoreType: SemaphoreTypeName | undefined,
+  ) => ExternalSyncCapability,
+): PlanResult {
+  device.assertAlive();
+  let semaphoreType: SemaphoreTypeName | undefined;
+  try {
+    semaphoreType = parseSyncSource(source, k.object).semaphoreType;
+  } catch {
+    semaphoreType = undefined; // the plan says what is wrong with it
+  }
+  return planImport({
+    object: k.object,
+    importer: syncImporterFacts(k, device, semaphoreType, (h) => capability(h, semaphoreType)),
+    target: {
+      label: `a new ${semaphoreType ? `${semaphoreType} ` : ""}${k.object} on ${device.label}`,
+      ...(semaphoreType ? { semaphoreType } : {}),
+      inUse: false,
+    },
+    fd,
+    descriptor: source,
+    options,
+    withoutFd: fd === null,
+  });
+}
+
+/**
  * Imports `fd` into `t`, as described by `source`: planned first (share/plan.ts: the descriptor,
  * how the payload goes into `target`, the UUIDs of an OPAQUE_FD, the capability, the fd: open,
  * not consumed, of the exporter's kind; -1 or null only for SYNC_FD, meaning "already
@@ -282,22 +352,9 @@ export function importSync<T extends SyncObject>(
 ): ImportPlan {
   const device = t.device;
   const pd = device.physicalDevice;
-  const ids = pd.ids;
   const plan = planOrThrow(planImport({
     object: k.object,
-    importer: {
-      api: "vulkan",
-      name: pd.name,
-      deviceUUID: ids.deviceUUID,
-      driverUUID: ids.driverUUID,
-      capability: (h) => k.capability(t, h as SyncHandleTypeName),
-      exportKind: (key) =>
-        exportKindOf(device, key, () => {
-          const type = target.semaphoreType ? { semaphoreType: target.semaphoreType } : {};
-          using a = k.create(device, { exportAs: "OPAQUE_FD", ...type });
-          a.exportFd("OPAQUE_FD")[Symbol.dispose]();
-        }),
-    },
+    importer: syncImporterFacts(k, device, target.semaphoreType, (h) => k.capability(t, h)),
     target,
     fd,
     descriptor: source,

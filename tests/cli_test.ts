@@ -21,6 +21,7 @@ const CLIS = [
   "tools/setup.ts",
   "tools/layouts.ts",
   "tools/rules.ts",
+  "tools/doctor.ts",
   "tools/diag/cuda_import_failure.ts",
   "tools/diag/stress_devices.ts",
   "tools/diag/sync_import_failure.ts",

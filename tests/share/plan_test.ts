@@ -12,7 +12,9 @@ import { libc } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
   type DedicatedTarget,
+  DOCTOR_HINT,
   type ImporterFacts,
+  ImportError,
   type ImportRequest,
   type MemoryDescriptor,
   type MemoryTargetFacts,
@@ -488,6 +490,9 @@ test("plan: every rule an import breaks is listed, each with its values; planOrT
     const e = assertThrows(() => planOrThrow(p), ShareError);
     assertEquals(e.rule, "UUID_MISMATCH");
     assert(e.message.includes("also breaks: NOT_EXTERNAL, SIZE_MISMATCH"), e.message);
+    assert(e.message.endsWith(DOCTOR_HINT), "a refused import points to the doctor");
+    const ie = new ImportError("vkAllocateMemory", -1000072003, {}, true);
+    assert(ie.message.endsWith(DOCTOR_HINT), ie.message);
   } finally {
     close(r);
   }

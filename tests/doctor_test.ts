@@ -1,0 +1,171 @@
+// The doctor (tools/doctor.ts) on this machine's driver: its JSON validates against
+// tools/doctor.schema.json, each verdict is what the capability queries say (with the causes
+// lavapipe has: DMA_BUF from Mesa 25 only, import only; no semaphore or fence fds), the exit
+// codes, --prove on the memory paths, and --explain naming the rule the import itself raises.
+// @ts-types="./_node_fs.d.ts"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// @ts-types="./_node_os.d.ts"
+import { tmpdir } from "node:os";
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  Device,
+  DeviceMemory,
+  externalBufferProperties,
+  externalSemaphoreProperties,
+  ShareError,
+} from "../mod.ts";
+import { runScript, test } from "./_harness.ts";
+import { forEachDevice } from "./_vk.ts";
+
+const DOCTOR = new URL("../tools/doctor.ts", import.meta.url).pathname;
+const SCHEMA = JSON.parse(
+  readFileSync(new URL("../tools/doctor.schema.json", import.meta.url).pathname, "utf8"),
+);
+
+/** The errors of `v` against the subset of JSON Schema the doctor's schema uses. */
+function validate(v: unknown, s: Record<string, unknown>, at = "$"): string[] {
+  const errors: string[] = [];
+  const typeOf = (x: unknown) => (x === null ? "null" : Array.isArray(x) ? "array" : typeof x);
+  if (s.enum && !(s.enum as unknown[]).includes(v)) {
+    errors.push(`${at}: ${JSON.stringify(v)} not in enum`);
+  }
+  if (s.type) {
+    const types = Array.isArray(s.type) ? s.type : [s.type];
+    if (!types.includes(typeOf(v))) errors.push(`${at}: ${typeOf(v)} is not ${types.join("|")}`);
+  }
+  if (typeOf(v) === "object") {
+    const o = v as Record<string, unknown>;
+    for (const k of (s.required as string[] | undefined) ?? []) {
+      if (!(k in o)) errors.push(`${at}: no ${k}`);
+    }
+    const props = (s.properties ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [k, sub] of Object.entries(props)) {
+      if (k in o) errors.push(...validate(o[k], sub, `${at}.${k}`));
+    }
+  }
+  if (typeOf(v) === "array" && s.items) {
+    (v as unknown[]).forEach((x, i) =>
+      errors.push(...validate(x, s.items as Record<string, unknown>, `${at}[${i}]`))
+    );
+  }
+  return errors;
+}
+
+test("the schema validator refuses what it should (it is itself tested)", () => {
+  assertEquals(validate({ schema: "vkshare-doctor/1" }, SCHEMA).length > 0, true);
+  assertEquals(validate(1, { type: "string" }), ["$: number is not string"]);
+  assertEquals(validate("works", { enum: ["works"] }), []);
+});
+
+test("doctor --json --prove: the report validates against its schema, and each verdict is the capability query's", () => {
+  const r = runScript(DOCTOR, ["--json", "--prove"]);
+  assert(r.code === 0 || r.code === 1, r.err);
+  const report = JSON.parse(r.out);
+  assertEquals(validate(report, SCHEMA), []);
+  assertEquals(report.schema, "vkshare-doctor/1");
+  return forEachDevice((pd) => {
+    const d = report.devices.find((x: { deviceUUID: string; name: string }) =>
+      x.deviceUUID === pd.deviceUUID && x.name === pd.name
+    );
+    assert(d, `${pd.name} is in the report`);
+    const path = (object: string, t: string) =>
+      d.paths.find((p: { object: string; handleType: string }) =>
+        p.object === object && p.handleType === t
+      );
+    for (const t of ["OPAQUE_FD", "DMA_BUF"] as const) {
+      const cap = externalBufferProperties(pd, { handleType: t });
+      const p = path("memory", t);
+      const want = cap.unsupported
+        ? "not-offered"
+        : cap.exportable && cap.importable
+        ? "works"
+        : "fails";
+      assertEquals(p.verdict, want, `${t}: ${p.causes.join("; ")}`);
+      if (want === "works") assert(p.proof.ok, `${t} proved: ${JSON.stringify(p.proof)}`);
+      if (want === "fails") {
+        assert(
+          p.causes.some((c: string) => c.includes("import only") || c.includes("export only")),
+        );
+      }
+      if (t === "DMA_BUF" && cap.unsupported && pd.name.startsWith("llvmpipe")) {
+        assert(p.causes.some((c: string) => c.includes("Mesa 25")), p.causes.join("; "));
+      }
+    }
+    const sem = externalSemaphoreProperties(pd, {
+      handleType: "OPAQUE_FD",
+      semaphoreType: "binary",
+    });
+    const s = path("binary semaphore", "OPAQUE_FD");
+    assertEquals(s.verdict === "not-offered", Boolean(sem.unsupported), s.causes.join("; "));
+    if (sem.unsupported) assertStringIncludes(s.causes.join(" "), "VK_KHR_external_semaphore_fd");
+    assertEquals(path("timeline semaphore", "SYNC_FD").verdict, "not-offered");
+  })();
+});
+
+test("doctor: exit 0 when every path asked about works, 1 when one does not; the text names each verdict", () => {
+  const all = runScript(DOCTOR, []);
+  const report = JSON.parse(runScript(DOCTOR, ["--json"]).out);
+  const everyWorks = report.devices.every((d: { paths: { verdict: string }[] }) =>
+    d.paths.every((p) => p.verdict === "works")
+  );
+  assertEquals(all.code, everyWorks ? 0 : 1, all.err);
+  assertStringIncludes(all.out, "memory buffer OPAQUE_FD");
+  const opaque = report.devices.every((
+    d: { paths: { object: string; handleType: string; verdict: string }[] },
+  ) =>
+    d.paths.find((p) => p.object === "memory" && p.handleType === "OPAQUE_FD")!.verdict === "works"
+  );
+  assertEquals(runScript(DOCTOR, ["--only", "memory:OPAQUE_FD"]).code, opaque ? 0 : 1);
+  assertEquals(runScript(DOCTOR, ["--only", "nonsense"]).code, 2);
+  assertEquals(runScript(DOCTOR, ["something-else"]).code, 2);
+});
+
+test(
+  "doctor --explain: a corrupted descriptor is refused with the rule the import itself raises, without importing",
+  forEachDevice((pd) => {
+    using a = Device.create(pd);
+    using b = Device.create(pd);
+    if (!externalBufferProperties(pd, { handleType: "OPAQUE_FD" }).exportable) return;
+    using m = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
+    using exp = m.exportFd();
+    const d = exp.descriptor;
+    const corrupted: [string, Record<string, unknown>][] = [
+      ["UUID_MISMATCH", { ...d, driverUUID: "00000000-0000-0000-0000-000000000000" }],
+      ["BAD_DESCRIPTOR", { ...d, version: 2 }],
+      ["BAD_DESCRIPTOR", { ...d, extra: 1 }],
+      ["SIZE_MISMATCH", { ...d, size: 0 }],
+      ["HANDLE_TYPE_UNSUPPORTED", { ...d, handleType: "OPAQUE_WIN32" }],
+    ];
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-doctor-`);
+    try {
+      for (const [rule, desc] of corrupted) {
+        // The import's own refusal.
+        let raised = "";
+        try {
+          DeviceMemory.importFd(b, exp.fd, desc as never)[Symbol.dispose]();
+        } catch (e) {
+          raised = e instanceof ShareError ? e.rule : String(e);
+        }
+        assertEquals(raised, rule, JSON.stringify(desc));
+        assertEquals(exp.fd.state, "open", "the import consumed nothing");
+        // The plan, in this process, and the doctor's.
+        const plan = DeviceMemory.planImport(b, null, desc);
+        assert(!plan.ok && plan.broken[0].rule === rule, JSON.stringify(plan));
+        const file = `${dir}/d.json`;
+        writeFileSync(file, JSON.stringify(desc));
+        const r = runScript(DOCTOR, ["--explain", file, "--json", "--device", String(pd.index)]);
+        assertEquals(r.code, 1, r.err);
+        const out = JSON.parse(r.out);
+        assertEquals(out.imports[0].broken[0].rule, rule);
+      }
+      const file = `${dir}/good.json`;
+      writeFileSync(file, JSON.stringify(d));
+      const ok = runScript(DOCTOR, ["--explain", file, "--device", String(pd.index)]);
+      assertEquals(ok.code, 0, ok.out + ok.err);
+      assertStringIncludes(ok.out, "no rule broken");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }),
+);

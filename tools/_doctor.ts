@@ -1,0 +1,407 @@
+/**
+ * The doctor's findings, as plain data (the JSON of `tools/doctor.ts --json`, schema
+ * {@linkcode DOCTOR_SCHEMA}): the environment vkshare runs in, and for each device every sharing
+ * path of the seeds' POSIX handle types, with a verdict and its causes. A verdict comes from
+ * the capability queries unless `--prove` ran it (then `proof` says so, with its p50).
+ *
+ * @module
+ */
+// @ts-types="../tests/_node_fs.d.ts"
+import { readFileSync } from "node:fs";
+
+import { rt } from "../ffi/runtime.ts";
+import { libvulkanPath } from "../ffi/vulkan.ts";
+import {
+  type CudaDeviceInfo,
+  cudaDevices,
+  cudaDriverVersion,
+  describeFd,
+  Device,
+  DeviceMemory,
+  externalBufferProperties,
+  externalFenceProperties,
+  externalImageFormatProperties,
+  type ExternalMemoryCapability,
+  externalSemaphoreProperties,
+  type ExternalSyncCapability,
+  GpuBuffer,
+  type Instance,
+  LibraryLoadError,
+  loaderVersion,
+  type PhysicalDevice,
+  SHARE_RULES,
+  Transfer,
+  versionString,
+} from "../mod.ts";
+import { availableLayers, VALIDATION_LAYER } from "../mod.ts";
+import { sameFile } from "../share/fd.ts";
+import { diagnoseLoader } from "../vulkan/loader.ts";
+
+/** The version of the doctor's JSON; a field that changes meaning gets a new one. */
+export const DOCTOR_SCHEMA = "vkshare-doctor/1";
+
+/** Whether a path works: `works`, `fails` (offered, but not both ways), `not-offered`. */
+export type Verdict = "works" | "fails" | "not-offered";
+
+/** One sharing path of one device: an object of a kind, a handle type, its verdict and why. */
+export interface PathReport {
+  /** `memory` (a buffer), `image`, `binary semaphore`, `timeline semaphore`, `fence`, `host memory`. */
+  object: string;
+  /** What of it (an image's format and tiling), or "". */
+  detail: string;
+  /** The handle type. */
+  handleType: string;
+  /** The verdict between two VkDevices of this GPU (in this process or another). */
+  verdict: Verdict;
+  /** Why, in words: every cause found (empty for `works`). */
+  causes: string[];
+  /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores). */
+  cuda?: { verdict: Verdict; cause?: string };
+  /** The end-to-end run of `--prove`, or null when the verdict comes from capability queries only. */
+  proof: { ok: boolean; p50Us: number; what: string } | { notRun: string } | null;
+}
+
+/** One device. */
+export interface DeviceReport {
+  index: number;
+  name: string;
+  driver: string;
+  deviceUUID: string;
+  driverUUID: string;
+  /** The external extensions it offers. */
+  extensions: string[];
+  /** Driver facts of ../shared/DRIVERS.md that matter on this device. */
+  quirks: string[];
+  paths: PathReport[];
+}
+
+/** What vkshare runs on. */
+export interface EnvironmentReport {
+  runtime: string;
+  runtimeVersion: string;
+  libvulkan: string;
+  loaderVersion: string;
+  /** The ICD manifests the loader reads, and the variables in force. */
+  manifests: string[];
+  variables: Record<string, string>;
+  /** The validation layer's version, or null when it is not installed. */
+  validationLayer: string | null;
+  /** Whether kcmp answers here (it finds an fd that is a dup of an export). */
+  kcmp: boolean;
+  /** The soft limit on open fds (`ulimit -n`), or null when unknown. */
+  fdLimit: number | null;
+  /** libcuda: its version and devices, or why not. */
+  cuda: { driverVersion: number; devices: CudaDeviceInfo[] } | { unavailable: string };
+}
+
+/** The whole report. */
+export interface DoctorReport {
+  schema: typeof DOCTOR_SCHEMA;
+  environment: EnvironmentReport;
+  devices: DeviceReport[];
+  /** How many paths of each verdict. */
+  summary: Record<Verdict, number>;
+}
+
+/** The environment, read without creating a device. */
+export function environment(): EnvironmentReport {
+  const d = diagnoseLoader();
+  let cuda: EnvironmentReport["cuda"];
+  try {
+    cuda = { driverVersion: cudaDriverVersion(), devices: cudaDevices() };
+  } catch (e) {
+    cuda = {
+      unavailable: e instanceof LibraryLoadError
+        ? "no libcuda here (it comes with the NVIDIA driver: libcuda1 on Debian)"
+        : (e as Error).message.replace(/\s+/g, " ").slice(0, 200),
+    };
+  }
+  const layer = availableLayers().find((l) => l.name === VALIDATION_LAYER);
+  return {
+    runtime: rt.name,
+    runtimeVersion: rt.version,
+    libvulkan: libvulkanPath(),
+    loaderVersion: versionString(loaderVersion()),
+    manifests: d.manifests,
+    variables: d.variables,
+    validationLayer: layer?.specVersion ?? null,
+    kcmp: sameFile(0, 0) === true,
+    fdLimit: fdLimit(),
+    cuda,
+  };
+}
+
+function fdLimit(): number | null {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) =>
+      l.startsWith("Max open files")
+    );
+    const n = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+const isLavapipe = (pd: PhysicalDevice) => pd.name.startsWith("llvmpipe");
+
+/** Why a memory handle type is not offered, with what offers it where vkshare knows. */
+function memoryCauses(pd: PhysicalDevice, t: string, cap: ExternalMemoryCapability): string[] {
+  const out: string[] = [];
+  if (cap.unsupported) {
+    out.push(cap.unsupported);
+    if (t === "DMA_BUF" && isLavapipe(pd)) {
+      out.push("lavapipe imports DMA_BUF from Mesa 25 (bookworm-backports), not 22.3");
+    }
+    return out;
+  }
+  if (!cap.exportable) out.push(`${pd.name} does not export ${t} (import only)`);
+  if (!cap.importable) out.push(`${pd.name} does not import ${t} (export only)`);
+  if (!cap.exportable && t === "DMA_BUF" && isLavapipe(pd)) {
+    out.push("a dma-buf from another exporter (a GPU driver, a camera, V4L2) imports here");
+  }
+  return out;
+}
+
+function syncCauses(pd: PhysicalDevice, what: string, t: string, cap: ExternalSyncCapability) {
+  const out: string[] = [];
+  if (cap.unsupported) out.push(cap.unsupported);
+  else {
+    if (!cap.exportable) out.push(`${pd.name} does not export a ${what} as ${t}`);
+    if (!cap.importable) out.push(`${pd.name} does not import a ${what} as ${t}`);
+  }
+  return out;
+}
+
+function verdictOf(offered: boolean, causes: string[]): Verdict {
+  return !offered ? "not-offered" : causes.length ? "fails" : "works";
+}
+
+/** The CUDA verdict of an OPAQUE_FD path of `pd` (memory, or semaphores of `type`). */
+function cudaVerdict(
+  pd: PhysicalDevice,
+  env: EnvironmentReport,
+  semaphoreType?: string,
+): { verdict: Verdict; cause?: string } {
+  if ("unavailable" in env.cuda) return { verdict: "not-offered", cause: env.cuda.unavailable };
+  const dev = env.cuda.devices.find((d) => d.uuid === pd.deviceUUID);
+  if (!dev) {
+    return {
+      verdict: "not-offered",
+      cause: `no CUDA device is this GPU (deviceUUID ${pd.deviceUUID}); libcuda sees ${
+        env.cuda.devices.map((d) => `${d.ordinal} ${d.uuid}`).join(", ") || "none"
+      } (rule UUID_MISMATCH)`,
+    };
+  }
+  if (semaphoreType === "timeline" && env.cuda.driverVersion < 11020) {
+    return { verdict: "fails", cause: "timeline semaphores need CUDA 11.2 or later" };
+  }
+  return { verdict: "works" };
+}
+
+/** Every path of `pd`, from the capability queries (and, with `prove`, run end to end). */
+export function deviceReport(
+  instance: Instance,
+  pd: PhysicalDevice,
+  index: number,
+  env: EnvironmentReport,
+  prove: boolean,
+): DeviceReport {
+  const paths: PathReport[] = [];
+  for (const t of ["OPAQUE_FD", "DMA_BUF"] as const) {
+    const cap = externalBufferProperties(pd, { handleType: t });
+    const causes = memoryCauses(pd, t, cap);
+    if (cap.dedicatedOnly) {
+      causes.push(`${t} buffers must be dedicated allocations (DEDICATED_ONLY)`);
+    }
+    const verdict = verdictOf(!cap.unsupported, cap.dedicatedOnly ? [] : causes);
+    paths.push({
+      object: "memory",
+      detail: "buffer",
+      handleType: t,
+      verdict,
+      causes: verdict === "works" ? (cap.dedicatedOnly ? causes : []) : causes,
+      ...(t === "OPAQUE_FD" ? { cuda: cudaVerdict(pd, env) } : {}),
+      proof: prove ? proveMemory(pd, t, verdict) : null,
+    });
+    for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
+      const ic = externalImageFormatProperties(pd, {
+        handleType: t,
+        format: "R8G8B8A8_UNORM",
+        tiling,
+      });
+      const c = memoryCauses(pd, t, ic);
+      if (!ic.unsupported && !ic.supported) {
+        c.push(`R8G8B8A8_UNORM ${tiling} images are not supported with ${t}`);
+      }
+      paths.push({
+        object: "image",
+        detail: `R8G8B8A8_UNORM ${tiling}`,
+        handleType: t,
+        verdict: verdictOf(!ic.unsupported, c),
+        causes: c,
+        proof: null,
+      });
+    }
+  }
+  const host = externalBufferProperties(pd, { handleType: "HOST_ALLOCATION" });
+  const hc = memoryCauses(pd, "HOST_ALLOCATION", host).filter((c) => !c.includes("export"));
+  paths.push({
+    object: "host memory",
+    detail: pd.minImportedHostPointerAlignment
+      ? `alignment ${pd.minImportedHostPointerAlignment}`
+      : "",
+    handleType: "HOST_ALLOCATION",
+    verdict: host.unsupported ? "not-offered" : host.importable ? "works" : "fails",
+    causes: host.importable ? [] : hc,
+    proof: null,
+  });
+  for (const semaphoreType of ["binary", "timeline"] as const) {
+    for (const t of ["OPAQUE_FD", "SYNC_FD"] as const) {
+      const what = `${semaphoreType} semaphore`;
+      let causes: string[];
+      let offered = true;
+      if (semaphoreType === "timeline" && !pd.timelineSemaphores) {
+        causes = [`${pd.name} has no timelineSemaphore feature`];
+        offered = false;
+      } else if (semaphoreType === "timeline" && t === "SYNC_FD") {
+        causes = ["SYNC_FD is for binary semaphores only (spec; rule SEMAPHORE_TYPE_MISMATCH)"];
+        offered = false;
+      } else {
+        const cap = externalSemaphoreProperties(pd, { handleType: t, semaphoreType });
+        causes = syncCauses(pd, what, t, cap);
+        offered = !cap.unsupported;
+      }
+      const verdict = verdictOf(offered, causes);
+      paths.push({
+        object: what,
+        detail: "",
+        handleType: t,
+        verdict,
+        causes,
+        ...(t === "OPAQUE_FD"
+          ? {
+            cuda: verdict === "works"
+              ? cudaVerdict(pd, env, semaphoreType)
+              : { verdict: "not-offered" as const, cause: "Vulkan does not export it" },
+          }
+          : {}),
+        proof: prove && verdict === "works"
+          ? {
+            notRun: "semaphores are not proved yet: the verdict comes from capability queries only",
+          }
+          : null,
+      });
+    }
+  }
+  for (const t of ["OPAQUE_FD", "SYNC_FD"] as const) {
+    const cap = externalFenceProperties(pd, { handleType: t });
+    const causes = syncCauses(pd, "fence", t, cap);
+    const verdict = verdictOf(!cap.unsupported, causes);
+    paths.push({
+      object: "fence",
+      detail: "",
+      handleType: t,
+      verdict,
+      causes,
+      proof: prove && verdict === "works"
+        ? { notRun: "fences are not proved yet: the verdict comes from capability queries only" }
+        : null,
+    });
+  }
+  const quirks: string[] = [];
+  if (pd.name.includes("NVIDIA")) {
+    quirks.push(
+      "NVIDIA: after a refused memory import the VkDevice allocates nothing more, and after a refused semaphore or fence import it imports none (ImportError.deviceStillAllocates / deviceStillImports say so): make a new Device",
+      "NVIDIA: the 31st vkCreateInstance of a process fails with VK_ERROR_INCOMPATIBLE_DRIVER: create one instance per process",
+    );
+  }
+  if (isLavapipe(pd)) {
+    quirks.push(
+      "lavapipe: an export is a memfd with Mesa's header; vkshare checks a received one's header and seals (FD_FORGED) before lavapipe maps it",
+      "lavapipe: no semaphore or fence fds",
+    );
+  }
+  if (!env.kcmp) {
+    quirks.push(
+      "kcmp is refused here (seccomp?): a raw fd number that is a dup of an export is not recognised, and a failed import leaves its dup open",
+    );
+  }
+  void instance;
+  return {
+    index,
+    name: pd.name,
+    driver: pd.driverInfo ?? pd.driverVersionString,
+    deviceUUID: pd.deviceUUID,
+    driverUUID: pd.ids.driverUUID,
+    extensions: [
+      "VK_KHR_external_memory_fd",
+      "VK_EXT_external_memory_dma_buf",
+      "VK_EXT_external_memory_host",
+      "VK_KHR_external_semaphore_fd",
+      "VK_KHR_external_fence_fd",
+    ].filter((e) => pd.hasExtension(e)),
+    quirks,
+    paths,
+  };
+}
+
+/**
+ * Runs a memory path end to end, 20 times: 64 KiB exported from one VkDevice and imported into
+ * another of the same GPU, the bytes written through the first and checked through the second.
+ */
+function proveMemory(
+  pd: PhysicalDevice,
+  t: "OPAQUE_FD" | "DMA_BUF",
+  verdict: Verdict,
+): PathReport["proof"] {
+  if (verdict !== "works") return { notRun: "the path does not work here" };
+  const size = 65536;
+  try {
+    using a = Device.create(pd);
+    using b = Device.create(pd);
+    using ta = Transfer.create(a);
+    using tb = Transfer.create(b);
+    using src = GpuBuffer.create(a, { size, external: t });
+    using mem = DeviceMemory.allocate(a, { for: src, exportAs: t });
+    const pattern = new Uint8Array(size).map((_, i) => (i * 7 + 3) & 0xff);
+    ta.write(src, pattern);
+    const times: number[] = [];
+    let ok = true;
+    for (let i = 0; i < 20; i++) {
+      using dst = GpuBuffer.create(b, { size, external: t });
+      const t0 = performance.now();
+      using exp = mem.exportFd(t);
+      using _imported = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: dst });
+      times.push(performance.now() - t0);
+      const back = tb.read(dst);
+      ok &&= back.every((v, j) => v === pattern[j]);
+    }
+    times.sort((x, y) => x - y);
+    return {
+      ok,
+      p50Us: Math.round(times[10] * 1000 * 10) / 10,
+      what: `64 KiB exported and imported into a second VkDevice, bytes checked (${t}, 20 runs)`,
+    };
+  } catch (e) {
+    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+/** The report of every device of `instance`. */
+export function doctor(instance: Instance, prove: boolean): DoctorReport {
+  const env = environment();
+  const devices = instance.physicalDevices().map((pd, i) =>
+    deviceReport(instance, pd, i, env, prove)
+  );
+  const summary: Record<Verdict, number> = { "works": 0, "fails": 0, "not-offered": 0 };
+  for (const d of devices) for (const p of d.paths) summary[p.verdict]++;
+  return { schema: DOCTOR_SCHEMA, environment: env, devices, summary };
+}
+
+/** The rules an explanation names, with their one-line text (from SHARE_RULES). */
+export function ruleText(rule: string): string {
+  return (SHARE_RULES as Record<string, { explains: string }>)[rule]?.explains ?? "";
+}
+
+export { describeFd };

@@ -1,0 +1,245 @@
+/**
+ * `deno task doctor` (`bun run doctor`): proves or explains every sharing path on this machine.
+ *
+ *     deno run -A tools/doctor.ts [doctor] [--json] [--prove] [--only PATHS]
+ *     deno run -A tools/doctor.ts --explain FILE|- [--device N]
+ *
+ * Without `--explain`: the environment (libvulkan, the loader's manifests and variables, the
+ * validation layer, kcmp, the fd limit, libcuda and its devices by UUID), then for each device
+ * every path of the POSIX handle types (memory, images, host memory, binary and timeline
+ * semaphores, fences; into another VkDevice or process, and into CUDA) with its verdict and why.
+ * `--prove` runs the memory paths end to end; the other verdicts say they come from the
+ * capability queries. Exit 0 when every path asked about (all, or `--only`) works, 1 otherwise.
+ *
+ * With `--explain`: a descriptor or an offer as vkshare writes them (JSON), planned against
+ * device N without an fd and without importing: every rule an import would break, with expected
+ * and actual values. Exit 0 when none is broken, 1 otherwise.
+ *
+ * @module
+ */
+// @ts-types="../tests/_node_fs.d.ts"
+import { readFileSync } from "node:fs";
+
+import { DeviceMemory, Fence, Instance, type PlanResult, Semaphore, SHARE_RULES } from "../mod.ts";
+import { Device } from "../mod.ts";
+import { parseCli } from "./_cli.ts";
+import { doctor, type DoctorReport, type PathReport } from "./_doctor.ts";
+
+const cli = parseCli({
+  name: "tools/doctor.ts",
+  summary:
+    "Proves or explains every sharing path on this machine: the environment, then each device's\npaths (memory, images, host memory, semaphores, fences; into another device, process or CUDA)\nwith a verdict and its causes. Exit 0 when every path asked about works, 1 when one does not.",
+  positionals: true,
+  flags: {
+    json: { type: "boolean", description: "print the report as JSON (schema vkshare-doctor/1)" },
+    prove: { type: "boolean", description: "run the memory paths end to end, with their p50" },
+    only: {
+      type: "string",
+      value: "PATHS",
+      description: "the paths asked about, e.g. memory:OPAQUE_FD,fence:SYNC_FD (default: all)",
+    },
+    explain: {
+      type: "string",
+      value: "FILE",
+      description: "a descriptor or offer (JSON; - for stdin): the rules an import would break",
+    },
+    device: {
+      type: "string",
+      value: "N",
+      description: "the device to explain against",
+      default: "0",
+    },
+  },
+});
+if (cli.positionals.length > 1 || (cli.positionals[0] ?? "doctor") !== "doctor") {
+  cli.fail(
+    `unexpected argument ${JSON.stringify(cli.positionals.at(-1))}: the only command is doctor`,
+  );
+}
+const deviceIndex = cli.int("device", { min: 0, max: 63 });
+const only = cli.string("only")?.split(",").map((s) => s.trim()).filter(Boolean);
+for (const o of only ?? []) {
+  if (!/^[a-z ]+:[A-Z_]+$/.test(o)) {
+    cli.fail(`--only: expected OBJECT:HANDLE_TYPE, got ${JSON.stringify(o)}`);
+  }
+}
+const explainFrom = cli.string("explain");
+let explainInput: unknown;
+if (explainFrom !== undefined) {
+  try {
+    const text = explainFrom === "-"
+      ? new TextDecoder().decode(await readAll())
+      : readFileSync(explainFrom, "utf8");
+    explainInput = JSON.parse(text);
+  } catch (e) {
+    cli.fail(`--explain: cannot read ${explainFrom}: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+async function readAll(): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  // deno-lint-ignore no-explicit-any
+  for await (const c of (globalThis as any).process.stdin) chunks.push(c);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.length;
+  return out;
+}
+
+const exit = (code: number): never => {
+  // deno-lint-ignore no-explicit-any
+  (globalThis as any).process.exit(code);
+  throw new Error("unreachable");
+};
+
+using instance = Instance.create({ applicationName: "vkshare doctor" });
+
+if (explainInput !== undefined) {
+  const pd = instance.physicalDevices()[deviceIndex];
+  if (!pd) {
+    cli.fail(
+      `--device: ${deviceIndex} is not a device here (there are ${instance.physicalDevices().length})`,
+    );
+  }
+  using device = Device.create(pd);
+  const items = explainItems(explainInput);
+  const results = items.map((it) => ({ ...it, result: plan(device, it) }));
+  if (cli.flag("json")) {
+    console.log(JSON.stringify(
+      {
+        schema: "vkshare-doctor-explain/1",
+        device: { index: deviceIndex, name: pd.name, deviceUUID: pd.deviceUUID },
+        imports: results.map((r) => ({
+          what: r.what,
+          ok: r.result.ok,
+          broken: r.result.ok ? [] : r.result.broken,
+        })),
+      },
+      (_k, v) => (typeof v === "bigint" ? String(v) : v),
+      1,
+    ));
+  } else {
+    console.log(
+      `explain: imports into device ${deviceIndex} "${pd.name}" (no fd given: the fd's own rules are not judged)`,
+    );
+    for (const r of results) {
+      if (r.result.ok) {
+        console.log(`  ${r.what}: no rule broken`);
+        continue;
+      }
+      console.log(`  ${r.what}: ${r.result.broken.length} rule(s) broken`);
+      for (const b of r.result.broken) {
+        console.log(`    ${b.rule}: ${b.message}`);
+        const x = SHARE_RULES[b.rule as keyof typeof SHARE_RULES];
+        if (x) console.log(`      (the rule: ${x.explains})`);
+      }
+    }
+  }
+  exit(results.every((r) => r.result.ok) ? 0 : 1);
+}
+
+interface ExplainItem {
+  what: string;
+  object: "memory" | "semaphore" | "fence";
+  descriptor: unknown;
+}
+
+/** The descriptors of `input`: one descriptor, or the ones an offer carries. */
+function explainItems(input: unknown): ExplainItem[] {
+  const o = input as Record<string, unknown> | null;
+  if (o === null || typeof o !== "object" || Array.isArray(o)) {
+    return cli.fail("--explain: expected a descriptor or an offer (a JSON object)");
+  }
+  if (o.type === "offer") {
+    const items: ExplainItem[] = [];
+    if (o.memory) {
+      items.push({ what: "the offer's memory", object: "memory", descriptor: o.memory });
+    }
+    for (const [key, object] of [["semaphores", "semaphore"], ["fences", "fence"]] as const) {
+      const list = Array.isArray(o[key]) ? o[key] as unknown[] : [];
+      list.forEach((d, i) =>
+        items.push({ what: `the offer's ${key}[${i}]`, object, descriptor: d })
+      );
+    }
+    return items;
+  }
+  const object = o.object === "semaphore" || o.object === "fence" ? o.object : "memory";
+  return [{ what: `the ${object} descriptor`, object, descriptor: o }];
+}
+
+function plan(device: Device, it: ExplainItem): PlanResult {
+  if (it.object === "memory") return DeviceMemory.planImport(device, null, it.descriptor);
+  if (it.object === "semaphore") return Semaphore.planImport(device, null, it.descriptor);
+  return Fence.planImport(device, null, it.descriptor);
+}
+
+const report = doctor(instance, cli.flag("prove"));
+const key = (p: PathReport) => `${p.object}:${p.handleType}`;
+const asked = (p: PathReport) =>
+  !only || only.some((o) => o === key(p) || o === `${p.object.split(" ").at(-1)}:${p.handleType}`);
+const ok = report.devices.every((d) => d.paths.filter(asked).every((p) => p.verdict === "works"));
+if (cli.flag("json")) {
+  console.log(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? String(v) : v), 1));
+} else printReport(report);
+exit(ok ? 0 : 1);
+
+function printReport(r: DoctorReport): void {
+  const e = r.environment;
+  console.log(`vkshare doctor (${r.schema})`);
+  console.log(
+    `  runtime: ${e.runtime} ${e.runtimeVersion}; libvulkan ${e.libvulkan}, loader ${e.loaderVersion}`,
+  );
+  console.log(`  ICD manifests: ${e.manifests.join(", ") || "none"}`);
+  const vars = Object.entries(e.variables);
+  console.log(
+    `  variables: ${vars.length ? vars.map(([k, v]) => `${k}=${v}`).join(" ") : "none set"}`,
+  );
+  console.log(
+    `  validation layer: ${e.validationLayer ?? "not installed"}; kcmp: ${
+      e.kcmp ? "works" : "refused"
+    }; fd limit: ${e.fdLimit ?? "?"}`,
+  );
+  console.log(
+    `  CUDA: ${
+      "unavailable" in e.cuda
+        ? e.cuda.unavailable
+        : `driver ${e.cuda.driverVersion}, ${
+          e.cuda.devices.map((d) => `${d.ordinal} ${d.name} ${d.uuid}`).join("; ")
+        }`
+    }`,
+  );
+  for (const d of r.devices) {
+    console.log(`\ndevice ${d.index}: ${d.name} (${d.driver}), deviceUUID ${d.deviceUUID}`);
+    console.log(`  extensions: ${d.extensions.join(", ") || "none of the external ones"}`);
+    for (const q of d.quirks) console.log(`  note: ${q}`);
+    const w = Math.max(...d.paths.map((p) => `${p.object} ${p.detail} ${p.handleType}`.length));
+    for (const p of d.paths) {
+      const name = `${p.object}${p.detail ? ` ${p.detail}` : ""} ${p.handleType}`.padEnd(w + 1);
+      const verdict = p.verdict === "works"
+        ? "works"
+        : p.verdict === "fails"
+        ? "DOES NOT"
+        : "not offered";
+      const proof = p.proof === null
+        ? " (from capability queries)"
+        : "notRun" in p.proof
+        ? ` (${p.proof.notRun})`
+        : p.proof.ok
+        ? ` (proved: ${p.proof.what}; p50 ${p.proof.p50Us} µs)`
+        : ` (PROOF FAILED: ${p.proof.what})`;
+      console.log(`  ${name} ${verdict.padEnd(11)}${p.verdict === "works" ? proof : ""}`);
+      for (const c of p.causes) console.log(`      ${c}`);
+      if (p.cuda) {
+        console.log(
+          `      into CUDA: ${
+            p.cuda.verdict === "works" ? "works" : p.cuda.cause ?? p.cuda.verdict
+          }`,
+        );
+      }
+    }
+  }
+  const s = r.summary;
+  console.log(
+    `\n${s.works} paths work, ${s.fails} do not, ${s["not-offered"]} are not offered here`,
+  );
+}

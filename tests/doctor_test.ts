@@ -82,7 +82,13 @@ test("doctor --json --prove: the report validates against its schema, and each v
         ? "works"
         : "fails";
       assertEquals(p.verdict, want, `${t}: ${p.causes.join("; ")}`);
-      if (want === "works") assert(p.proof.ok, `${t} proved: ${JSON.stringify(p.proof)}`);
+      if (want === "works") {
+        assert(p.proof.ok, `${t} proved: ${JSON.stringify(p.proof)}`);
+        assert(
+          p.processProof.ok,
+          `${t} proved between processes: ${JSON.stringify(p.processProof)}`,
+        );
+      }
       if (want === "fails") {
         assert(
           p.causes.some((c: string) => c.includes("import only") || c.includes("export only")),

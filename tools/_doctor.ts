@@ -6,9 +6,12 @@
  *
  * @module
  */
+// @ts-types="../tests/_node_child_process.d.ts"
+import { spawn } from "node:child_process";
 // @ts-types="../tests/_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 
+import { libc } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
 import {
@@ -29,12 +32,17 @@ import {
   LibraryLoadError,
   loaderVersion,
   type PhysicalDevice,
+  ProtocolError,
+  receiveOffer,
+  sendOffer,
   SHARE_RULES,
+  ShareServer,
+  ShareSocket,
   Transfer,
   versionString,
 } from "../mod.ts";
 import { availableLayers, VALIDATION_LAYER } from "../mod.ts";
-import { sameFile } from "../share/fd.ts";
+import { sameFile, takeFd } from "../share/fd.ts";
 import { diagnoseLoader } from "../vulkan/loader.ts";
 
 /** The version of the doctor's JSON; a field that changes meaning gets a new one. */
@@ -58,8 +66,13 @@ export interface PathReport {
   /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores). */
   cuda?: { verdict: Verdict; cause?: string };
   /** The end-to-end run of `--prove`, or null when the verdict comes from capability queries only. */
-  proof: { ok: boolean; p50Us: number; what: string } | { notRun: string } | null;
+  proof: Proof | null;
+  /** With `--prove`, the same between two processes (over a share socket), where it was run. */
+  processProof?: Proof;
 }
+
+/** An end-to-end run: whether the bytes arrived, and the p50 of the share; or why it did not run. */
+export type Proof = { ok: boolean; p50Us: number; what: string } | { notRun: string };
 
 /** One device. */
 export interface DeviceReport {
@@ -88,6 +101,9 @@ export interface EnvironmentReport {
   validationLayer: string | null;
   /** Whether kcmp answers here (it finds an fd that is a dup of an export). */
   kcmp: boolean;
+  /** Whether pidfd_getfd works here (takeFd), or what refused it; and yama's ptrace_scope. */
+  pidfdGetfd: true | string;
+  ptraceScope: number | null;
   /** The soft limit on open fds (`ulimit -n`), or null when unknown. */
   fdLimit: number | null;
   /** libcuda: its version and devices, or why not. */
@@ -126,9 +142,29 @@ export function environment(): EnvironmentReport {
     variables: d.variables,
     validationLayer: layer?.specVersion ?? null,
     kcmp: sameFile(0, 0) === true,
+    pidfdGetfd: pidfdWorks(),
+    ptraceScope: readNumber("/proc/sys/kernel/yama/ptrace_scope"),
     fdLimit: fdLimit(),
     cuda,
   };
+}
+
+function pidfdWorks(): true | string {
+  try {
+    takeFd(libc().getpid(), 0).close();
+    return true;
+  } catch (e) {
+    return (e as Error).message.split("\n")[0];
+  }
+}
+
+function readNumber(path: string): number | null {
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
 }
 
 function fdLimit(): number | null {
@@ -354,7 +390,7 @@ function proveMemory(
   pd: PhysicalDevice,
   t: "OPAQUE_FD" | "DMA_BUF",
   verdict: Verdict,
-): PathReport["proof"] {
+): Proof {
   if (verdict !== "works") return { notRun: "the path does not work here" };
   const size = 65536;
   try {
@@ -388,12 +424,30 @@ function proveMemory(
   }
 }
 
-/** The report of every device of `instance`. */
-export function doctor(instance: Instance, prove: boolean): DoctorReport {
+/**
+ * The report of every device of `instance`. With `prove`, the memory paths also run between
+ * this process and a child: `peer` gives the command that runs {@linkcode serveImport} there.
+ */
+export async function doctor(
+  instance: Instance,
+  prove: boolean,
+  peer?: (address: string, device: number) => string[],
+): Promise<DoctorReport> {
   const env = environment();
   const devices = instance.physicalDevices().map((pd, i) =>
     deviceReport(instance, pd, i, env, prove)
   );
+  if (prove && peer) {
+    for (const d of devices) {
+      const pd = instance.physicalDevices()[d.index];
+      for (const p of d.paths) {
+        if (p.object !== "memory") continue;
+        p.processProof = p.verdict === "works"
+          ? await proveProcess(pd, d.index, p.handleType as "OPAQUE_FD" | "DMA_BUF", peer)
+          : { notRun: "the path does not work here" };
+      }
+    }
+  }
   const summary: Record<Verdict, number> = { "works": 0, "fails": 0, "not-offered": 0 };
   for (const d of devices) for (const p of d.paths) summary[p.verdict]++;
   return { schema: DOCTOR_SCHEMA, environment: env, devices, summary };
@@ -405,3 +459,91 @@ export function ruleText(rule: string): string {
 }
 
 export { describeFd };
+
+/** A checksum of `b` (FNV-1a), to compare bytes across processes. */
+export function checksum(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * The memory path between two processes, 20 times: 64 KiB written through this process's device,
+ * exported and offered over a share socket; the child imports it, reads it back and answers
+ * with a checksum of the bytes.
+ */
+async function proveProcess(
+  pd: PhysicalDevice,
+  index: number,
+  t: "OPAQUE_FD" | "DMA_BUF",
+  peer: (address: string, device: number) => string[],
+): Promise<Proof> {
+  const size = 65536;
+  try {
+    using a = Device.create(pd);
+    using transfer = Transfer.create(a);
+    using src = GpuBuffer.create(a, { size, external: t });
+    using mem = DeviceMemory.allocate(a, { for: src, exportAs: t });
+    const pattern = new Uint8Array(size).map((_, i) => (i * 13 + 5) & 0xff);
+    transfer.write(src, pattern);
+    using server = ShareServer.listen();
+    const [cmd, ...args] = peer(server.address as string, index);
+    const child = spawn(cmd, args, { stdio: "ignore" });
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const times: number[] = [];
+    let ok = true;
+    {
+      using socket = await server.accept({ timeoutMs: 30_000 });
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        {
+          using exp = mem.exportFd(t);
+          await sendOffer(socket, { label: `doctor ${i}`, memory: exp });
+        }
+        const { message } = await socket.expect("read", { timeoutMs: 30_000 });
+        times.push(performance.now() - t0);
+        ok &&= message.checksum === checksum(pattern);
+      }
+    } // closing the socket ends the child's loop
+    const code = await exited;
+    times.sort((x, y) => x - y);
+    return {
+      ok: ok && code === 0,
+      p50Us: Math.round(times[10] * 1000 * 10) / 10,
+      what:
+        `64 KiB offered to another process (share socket), imported there and read back (${t}, 20 runs)`,
+    };
+  } catch (e) {
+    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+/**
+ * The other process of a `--prove`: connects to `address`, and for each offer imports the memory
+ * into device `index` (bound to a buffer), reads it back and answers with its checksum, until
+ * the exporter closes the socket.
+ */
+export async function serveImport(
+  instance: Instance,
+  address: string,
+  index: number,
+): Promise<void> {
+  const pd = instance.physicalDevices()[index];
+  using device = Device.create(pd);
+  using transfer = Transfer.create(device);
+  using socket = await ShareSocket.connect(address, { timeoutMs: 10_000 });
+  for (;;) {
+    let offer;
+    try {
+      offer = await receiveOffer(socket, { timeoutMs: 30_000, device });
+    } catch (e) {
+      if (e instanceof ProtocolError && e.reason === "closed") return;
+      throw e;
+    }
+    using o = offer;
+    const d = o.memory!.descriptor;
+    using buffer = GpuBuffer.create(device, { size: d.size, external: d.handleType });
+    using _m = DeviceMemory.importFd(device, o.memory!.fd, d, { for: buffer });
+    await socket.send({ type: "read", checksum: checksum(transfer.read(buffer)) });
+  }
+}

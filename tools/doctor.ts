@@ -23,7 +23,7 @@ import { readFileSync } from "node:fs";
 import { DeviceMemory, Fence, Instance, type PlanResult, Semaphore, SHARE_RULES } from "../mod.ts";
 import { Device } from "../mod.ts";
 import { parseCli } from "./_cli.ts";
-import { doctor, type DoctorReport, type PathReport } from "./_doctor.ts";
+import { doctor, type DoctorReport, type PathReport, serveImport } from "./_doctor.ts";
 
 const cli = parseCli({
   name: "tools/doctor.ts",
@@ -48,6 +48,11 @@ const cli = parseCli({
       value: "N",
       description: "the device to explain against",
       default: "0",
+    },
+    "serve-import": {
+      type: "string",
+      value: "SOCKET",
+      description: "internal: the other process of --prove (imports what is offered at SOCKET)",
     },
   },
 });
@@ -173,7 +178,23 @@ function plan(device: Device, it: ExplainItem): PlanResult {
   return Fence.planImport(device, null, it.descriptor);
 }
 
-const report = doctor(instance, cli.flag("prove"));
+const serveAt = cli.string("serve-import");
+if (serveAt !== undefined) {
+  await serveImport(instance, serveAt, deviceIndex);
+  exit(0);
+}
+
+const self = new URL(import.meta.url).pathname;
+const report = await doctor(instance, cli.flag("prove"), (address, device) => [
+  // deno-lint-ignore no-explicit-any
+  (globalThis as any).process.execPath,
+  ...("Bun" in globalThis ? [] : ["run", "-A"]),
+  self,
+  "--serve-import",
+  address,
+  "--device",
+  String(device),
+]);
 const key = (p: PathReport) => `${p.object}:${p.handleType}`;
 const asked = (p: PathReport) =>
   !only || only.some((o) => o === key(p) || o === `${p.object.split(" ").at(-1)}:${p.handleType}`);
@@ -197,6 +218,8 @@ function printReport(r: DoctorReport): void {
   console.log(
     `  validation layer: ${e.validationLayer ?? "not installed"}; kcmp: ${
       e.kcmp ? "works" : "refused"
+    }; pidfd_getfd: ${e.pidfdGetfd === true ? "works" : e.pidfdGetfd}${
+      e.ptraceScope === null ? "" : ` (ptrace_scope ${e.ptraceScope})`
     }; fd limit: ${e.fdLimit ?? "?"}`,
   );
   console.log(
@@ -228,6 +251,14 @@ function printReport(r: DoctorReport): void {
         ? ` (proved: ${p.proof.what}; p50 ${p.proof.p50Us} µs)`
         : ` (PROOF FAILED: ${p.proof.what})`;
       console.log(`  ${name} ${verdict.padEnd(11)}${p.verdict === "works" ? proof : ""}`);
+      if (p.processProof && "ok" in p.processProof) {
+        const q = p.processProof;
+        console.log(
+          `      ${q.ok ? "proved" : "PROOF FAILED"} between processes: ${q.what}${
+            q.ok ? `; p50 ${q.p50Us} µs` : ""
+          }`,
+        );
+      }
       for (const c of p.causes) console.log(`      ${c}`);
       if (p.cuda) {
         console.log(

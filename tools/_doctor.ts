@@ -61,8 +61,10 @@ export interface PathReport {
   handleType: string;
   /** The verdict between two VkDevices of this GPU (in this process or another). */
   verdict: Verdict;
-  /** Why, in words: every cause found (empty for `works`). */
+  /** Why, in words: every cause found (empty for `works`, but for a dedicated-only path). */
   causes: string[];
+  /** The handle types an export of this one can also be imported as, when there are others. */
+  compatible?: string[];
   /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores). */
   cuda?: { verdict: Verdict; cause?: string };
   /** The end-to-end run of `--prove`, or null when the verdict comes from capability queries only. */
@@ -257,27 +259,33 @@ export function deviceReport(
       handleType: t,
       verdict,
       causes: verdict === "works" ? (cap.dedicatedOnly ? causes : []) : causes,
+      ...(cap.compatibleHandleTypes.length > 1 ? { compatible: cap.compatibleHandleTypes } : {}),
       ...(t === "OPAQUE_FD" ? { cuda: cudaVerdict(pd, env) } : {}),
       proof: prove ? proveMemory(pd, t, verdict) : null,
     });
-    for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
-      const ic = externalImageFormatProperties(pd, {
-        handleType: t,
-        format: "R8G8B8A8_UNORM",
-        tiling,
-      });
-      const c = memoryCauses(pd, t, ic);
-      if (!ic.unsupported && !ic.supported) {
-        c.push(`R8G8B8A8_UNORM ${tiling} images are not supported with ${t}`);
+    for (const format of ["R8G8B8A8_UNORM", "B8G8R8A8_UNORM", "R32_SFLOAT"] as const) {
+      for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
+        const ic = externalImageFormatProperties(pd, { handleType: t, format, tiling });
+        const c = memoryCauses(pd, t, ic);
+        if (!ic.unsupported && !ic.supported) {
+          c.push(`${format} ${tiling} images are not supported with ${t}`);
+        }
+        if (ic.supported && ic.dedicatedOnly) {
+          c.push(`such images take dedicated allocations only (DEDICATED_ONLY)`);
+        }
+        const verdict = verdictOf(!ic.unsupported, ic.dedicatedOnly ? c.slice(0, -1) : c);
+        paths.push({
+          object: "image",
+          detail: `${format} ${tiling}`,
+          handleType: t,
+          verdict,
+          causes: c,
+          ...(ic.compatibleHandleTypes.length > 1
+            ? { compatible: ic.compatibleHandleTypes }
+            : {}),
+          proof: null,
+        });
       }
-      paths.push({
-        object: "image",
-        detail: `R8G8B8A8_UNORM ${tiling}`,
-        handleType: t,
-        verdict: verdictOf(!ic.unsupported, c),
-        causes: c,
-        proof: null,
-      });
     }
   }
   const host = externalBufferProperties(pd, { handleType: "HOST_ALLOCATION" });

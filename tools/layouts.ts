@@ -4,6 +4,11 @@
 //   deno task layouts
 import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../ffi/cuda.ts";
 import { LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
+import {
+  PLATFORM_HEADERS,
+  PLATFORM_PRELUDE,
+  PLATFORM_STRUCTS,
+} from "../ffi/vk_platform_structs.ts";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
 import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "../tests/_layout_c.ts";
 import { parseCli } from "./_cli.ts";
@@ -11,7 +16,7 @@ import { parseCli } from "./_cli.ts";
 parseCli({
   name: "tools/layouts.ts",
   summary:
-    "Regenerates tests/ffi/layouts.{c,json}, tests/ffi/libc_layouts.{c,json} and tests/ffi/cuda_layouts.{c,json}\nfrom the struct declarations, by compiling and running the C programs (needs cc and the headers).",
+    "Regenerates tests/ffi/layouts.{c,json}, tests/ffi/platform_layouts.{c,json}, tests/ffi/libc_layouts.{c,json} and tests/ffi/cuda_layouts.{c,json}\nfrom the struct declarations, by compiling and running the C programs (needs cc and the headers).",
   flags: {},
 });
 
@@ -26,6 +31,16 @@ const json = JSON.stringify(JSON.parse(compileAndRun(source)), null, 1) + "\n";
 Deno.writeTextFileSync(new URL("layouts.json", root), json);
 console.log(
   `layouts: ${VK_STRUCTS.length} structs written to tests/ffi/layouts.c and tests/ffi/layouts.json`,
+);
+
+// The structs of the other platforms' handle types: vulkan_win32.h (Windows' ABI, with the few
+// windows.h types given in PLATFORM_PRELUDE) and vulkan_android.h.
+const platformSource = cSource(PLATFORM_STRUCTS, PLATFORM_HEADERS, [], {}, PLATFORM_PRELUDE);
+Deno.writeTextFileSync(new URL("platform_layouts.c", root), platformSource);
+const platformJson = JSON.stringify(JSON.parse(compileAndRun(platformSource)), null, 1) + "\n";
+Deno.writeTextFileSync(new URL("platform_layouts.json", root), platformJson);
+console.log(
+  `layouts: ${PLATFORM_STRUCTS.length} platform structs written to tests/ffi/platform_layouts.c and tests/ffi/platform_layouts.json`,
 );
 
 const libcSource = cSource(LIBC_STRUCTS, LIBC_HEADERS, ["_GNU_SOURCE"]);

@@ -118,6 +118,35 @@ export const ExternalMemoryFeature = {
 } as const;
 
 /**
+ * `VkExternalMemoryHandleTypeFlagBitsNV` (VK_NV_external_memory), by short name.
+ *
+ * @example
+ * ```ts
+ * ExternalMemoryHandleTypeNV.OPAQUE_WIN32; // 0x1
+ * ```
+ *
+ * @category Enums
+ */
+export const ExternalMemoryHandleTypeNV = {
+  OPAQUE_WIN32: 0x1,
+  OPAQUE_WIN32_KMT: 0x2,
+  D3D11_IMAGE: 0x4,
+  D3D11_IMAGE_KMT: 0x8,
+} as const;
+
+/**
+ * An NV memory handle type name.
+ *
+ * @example
+ * ```ts
+ * const t: ExternalMemoryHandleTypeNVName = "D3D11_IMAGE";
+ * ```
+ *
+ * @category Enums
+ */
+export type ExternalMemoryHandleTypeNVName = keyof typeof ExternalMemoryHandleTypeNV;
+
+/**
  * `VkExternalSemaphoreFeatureFlagBits` and `VkExternalFenceFeatureFlagBits` (same values).
  *
  * @example

@@ -634,3 +634,142 @@ export const VK_EXT_external_memory_dma_buf = {
   level: "device",
   commands: {},
 } as const satisfies ExtensionTable;
+
+/**
+ * VK_NV_external_memory_capabilities (instance): what an image of a format can share with the NV
+ * handle types (older NVIDIA drivers, Windows).
+ */
+export const VK_NV_external_memory_capabilities = {
+  name: "VK_NV_external_memory_capabilities",
+  level: "instance",
+  commands: {
+    vkGetPhysicalDeviceExternalImageFormatPropertiesNV: {
+      parameters: [
+        "pointer", // VkPhysicalDevice physicalDevice
+        "u32", // VkFormat format
+        "u32", // VkImageType type
+        "u32", // VkImageTiling tiling
+        "u32", // VkImageUsageFlags usage
+        "u32", // VkImageCreateFlags flags
+        "u32", // VkExternalMemoryHandleTypeFlagsNV externalHandleType
+        "buffer", // VkExternalImageFormatPropertiesNV* pExternalImageFormatProperties
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_NV_external_memory_win32 (device): export NV memory as a Windows HANDLE. */
+export const VK_NV_external_memory_win32 = {
+  name: "VK_NV_external_memory_win32",
+  level: "device",
+  commands: {
+    vkGetMemoryWin32HandleNV: {
+      parameters: [
+        "pointer", // VkDevice device
+        "u64", // VkDeviceMemory memory
+        "u32", // VkExternalMemoryHandleTypeFlagsNV handleType
+        "buffer", // HANDLE* pHandle
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_KHR_external_memory_win32 (device): export and import memory as Windows HANDLEs. */
+export const VK_KHR_external_memory_win32 = {
+  name: "VK_KHR_external_memory_win32",
+  level: "device",
+  commands: {
+    vkGetMemoryWin32HandleKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkMemoryGetWin32HandleInfoKHR* pGetWin32HandleInfo
+        "buffer", // HANDLE* pHandle
+      ],
+      result: "i32",
+    },
+    vkGetMemoryWin32HandlePropertiesKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "u32", // VkExternalMemoryHandleTypeFlagBits handleType
+        "pointer", // HANDLE handle
+        "buffer", // VkMemoryWin32HandlePropertiesKHR* pMemoryWin32HandleProperties
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_KHR_external_semaphore_win32 (device): export and import semaphores as Windows HANDLEs. */
+export const VK_KHR_external_semaphore_win32 = {
+  name: "VK_KHR_external_semaphore_win32",
+  level: "device",
+  commands: {
+    vkImportSemaphoreWin32HandleKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkImportSemaphoreWin32HandleInfoKHR* pImportSemaphoreWin32HandleInfo
+      ],
+      result: "i32",
+    },
+    vkGetSemaphoreWin32HandleKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkSemaphoreGetWin32HandleInfoKHR* pGetWin32HandleInfo
+        "buffer", // HANDLE* pHandle
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/** VK_KHR_external_fence_win32 (device): export and import fences as Windows HANDLEs. */
+export const VK_KHR_external_fence_win32 = {
+  name: "VK_KHR_external_fence_win32",
+  level: "device",
+  commands: {
+    vkImportFenceWin32HandleKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkImportFenceWin32HandleInfoKHR* pImportFenceWin32HandleInfo
+      ],
+      result: "i32",
+    },
+    vkGetFenceWin32HandleKHR: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkFenceGetWin32HandleInfoKHR* pGetWin32HandleInfo
+        "buffer", // HANDLE* pHandle
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;
+
+/**
+ * VK_ANDROID_external_memory_android_hardware_buffer (device): import and export memory as
+ * Android hardware buffers.
+ */
+export const VK_ANDROID_external_memory_android_hardware_buffer = {
+  name: "VK_ANDROID_external_memory_android_hardware_buffer",
+  level: "device",
+  commands: {
+    vkGetAndroidHardwareBufferPropertiesANDROID: {
+      parameters: [
+        "pointer", // VkDevice device
+        "pointer", // const struct AHardwareBuffer* buffer
+        "buffer", // VkAndroidHardwareBufferPropertiesANDROID* pProperties
+      ],
+      result: "i32",
+    },
+    vkGetMemoryAndroidHardwareBufferANDROID: {
+      parameters: [
+        "pointer", // VkDevice device
+        "buffer", // const VkMemoryGetAndroidHardwareBufferInfoANDROID* pInfo
+        "buffer", // struct AHardwareBuffer** pBuffer
+      ],
+      result: "i32",
+    },
+  },
+} as const satisfies ExtensionTable;

@@ -12,6 +12,8 @@ import {
   type BufferUsageName,
   enumValue,
   ExternalMemoryFeature,
+  ExternalMemoryHandleTypeNV,
+  type ExternalMemoryHandleTypeNVName,
   ExternalSyncFeature,
   FenceHandleType,
   type FenceHandleTypeName,
@@ -34,8 +36,10 @@ import {
   SemaphoreType,
   type SemaphoreTypeName,
 } from "../core/enums.ts";
-import { check } from "../core/errors.ts";
+import { check, MissingExtensionError } from "../core/errors.ts";
 import { Arena, encode, link } from "../ffi/layout.ts";
+import { VK_NV_external_memory_capabilities } from "../ffi/vk_commands.ts";
+import { VkExternalImageFormatPropertiesNV } from "../ffi/vk_platform_structs.ts";
 import {
   VkExternalBufferProperties,
   VkExternalFenceProperties,
@@ -50,7 +54,7 @@ import {
   VkSemaphoreTypeCreateInfo,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import type { PhysicalDevice } from "../vulkan/instance.ts";
+import { availableInstanceExtensions, type PhysicalDevice } from "../vulkan/instance.ts";
 
 /**
  * The device extension a memory handle type needs, for the POSIX handle types.
@@ -674,5 +678,128 @@ export function capabilityMatrix(
     images,
     semaphores,
     fences,
+  };
+}
+
+/**
+ * What an image can share through a VK_NV_external_memory handle type
+ * (`vkGetPhysicalDeviceExternalImageFormatPropertiesNV`).
+ *
+ * @example
+ * ```ts
+ * const cap = externalImageFormatPropertiesNV(pd, { handleType: "OPAQUE_WIN32" });
+ * cap.supported && cap.exportable;
+ * ```
+ *
+ * @category Capabilities
+ */
+export interface ExternalImageCapabilityNV {
+  /** The NV handle type asked about. */
+  handleType: ExternalMemoryHandleTypeNVName;
+  /** Whether the driver supports the format, tiling and usage with it at all. */
+  supported: boolean;
+  /** It can be exported. */
+  exportable: boolean;
+  /** It can be imported. */
+  importable: boolean;
+  /** It must be a dedicated allocation. */
+  dedicatedOnly: boolean;
+  /** NV handle types an export can also be imported as. */
+  compatibleHandleTypes: string[];
+  /** NV handle types memory imported from it can be exported as. */
+  exportFromImportedHandleTypes: string[];
+}
+
+/**
+ * `vkGetPhysicalDeviceExternalImageFormatPropertiesNV` (VK_NV_external_memory_capabilities, an
+ * instance extension that NVIDIA's drivers offer). An instance without it is a
+ * MissingExtensionError naming it ("offered" when no driver here has it, "enabled" when the
+ * Instance was created without it in `extensions`); an unsupported combination is a value.
+ *
+ * @example
+ * ```ts
+ * using instance = Instance.create({ extensions: ["VK_NV_external_memory_capabilities"] });
+ * externalImageFormatPropertiesNV(instance.physicalDevices()[0], { handleType: "OPAQUE_WIN32" });
+ * ```
+ *
+ * @category Capabilities
+ */
+export function externalImageFormatPropertiesNV(
+  pd: PhysicalDevice,
+  query: {
+    handleType: ExternalMemoryHandleTypeNVName;
+    format?: FormatName;
+    type?: ImageTypeName;
+    tiling?: Exclude<ImageTilingName, "DRM_FORMAT_MODIFIER">;
+    usage?: readonly ImageUsageName[] | number;
+    flags?: readonly ImageCreateFlagName[] | number;
+  },
+): ExternalImageCapabilityNV {
+  const handleType = enumValue(ExternalMemoryHandleTypeNV, query.handleType, "handleType");
+  const format = enumValue(Format, query.format ?? "R8G8B8A8_UNORM", "format");
+  const type = enumValue(ImageType, query.type ?? "2D", "type");
+  const tiling = enumValue(ImageTiling, query.tiling ?? "OPTIMAL", "tiling");
+  const usage = flagMask(
+    ImageUsage,
+    query.usage ?? ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
+    "usage",
+  );
+  const flags = flagMask(ImageCreateFlag, query.flags ?? [], "flags");
+  const h = pd.live;
+  const name = VK_NV_external_memory_capabilities.name;
+  const instance = pd.instance;
+  if (!instance.extensions.includes(name)) {
+    const offered = availableInstanceExtensions().includes(name);
+    throw new MissingExtensionError(
+      name,
+      offered ? "the instance" : "this machine's Vulkan drivers",
+      offered ? "enabled" : "offered",
+      offered
+        ? "create the Instance with it in `extensions`"
+        : "NVIDIA's drivers offer it; the KHR handle types (externalImageFormatProperties) are the portable way",
+    );
+  }
+  const f = instance.instanceExtension(VK_NV_external_memory_capabilities);
+  using arena = new Arena();
+  const out = encode(VkExternalImageFormatPropertiesNV, {}, arena);
+  const r = f.vkGetPhysicalDeviceExternalImageFormatPropertiesNV(
+    h,
+    format,
+    type,
+    tiling,
+    usage,
+    flags,
+    handleType,
+    out.bytes,
+  );
+  const base = { handleType: query.handleType };
+  if (r === -11) { // VK_ERROR_FORMAT_NOT_SUPPORTED: a value
+    return {
+      ...base,
+      supported: false,
+      exportable: false,
+      importable: false,
+      dedicatedOnly: false,
+      compatibleHandleTypes: [],
+      exportFromImportedHandleTypes: [],
+    };
+  }
+  check(r, "vkGetPhysicalDeviceExternalImageFormatPropertiesNV", {
+    device: pd.name,
+    handleType: query.handleType,
+    format: query.format ?? "R8G8B8A8_UNORM",
+  });
+  const p = out.decode();
+  return {
+    ...base,
+    supported: true,
+    exportable: (p.externalMemoryFeatures & 0x2) !== 0,
+    importable: (p.externalMemoryFeatures & 0x4) !== 0,
+    dedicatedOnly: (p.externalMemoryFeatures & 0x1) !== 0,
+    compatibleHandleTypes: flagNames(ExternalMemoryHandleTypeNV, p.compatibleHandleTypes),
+    exportFromImportedHandleTypes: flagNames(
+      ExternalMemoryHandleTypeNV,
+      p.exportFromImportedHandleTypes,
+    ),
   };
 }

@@ -1,12 +1,16 @@
 // Capability queries against the real driver: the spec's invariants on every device, and what
 // ../shared/DRIVERS.md measured on lavapipe and on NVIDIA.
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import {
+  availableInstanceExtensions,
   capabilityMatrix,
   externalBufferProperties,
   externalFenceProperties,
   externalImageFormatProperties,
+  externalImageFormatPropertiesNV,
   externalSemaphoreProperties,
+  Instance,
+  MissingExtensionError,
   type PhysicalDevice,
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
@@ -159,4 +163,28 @@ test(
       "semaphoreType",
     );
   }),
+);
+
+test(
+  "the NV capability query: a well-formed answer where VK_NV_external_memory_capabilities is offered, a MissingExtensionError naming it where not",
+  () => {
+    const name = "VK_NV_external_memory_capabilities";
+    if (availableInstanceExtensions().includes(name)) {
+      using instance = Instance.create({ extensions: [name] });
+      for (const pd of instance.physicalDevices()) {
+        const cap = externalImageFormatPropertiesNV(pd, { handleType: "OPAQUE_WIN32" });
+        assertEquals(typeof cap.supported, "boolean");
+        assert(Array.isArray(cap.compatibleHandleTypes));
+      }
+      return;
+    }
+    return forEachDevice((pd) => {
+      const e = assertThrows(
+        () => externalImageFormatPropertiesNV(pd, { handleType: "OPAQUE_WIN32" }),
+        MissingExtensionError,
+      );
+      assertEquals([e.extension, e.code], [name, "MISSING_EXTENSION"]);
+      assertStringIncludes(e.message, "does not offer");
+    })();
+  },
 );

@@ -321,6 +321,21 @@ export interface ExternalImageCapability extends ExternalMemoryCapability {
   maxResourceSize?: bigint;
 }
 
+/** The values of an image query's format, type, tiling, usage and flags (with their defaults). */
+function imageValues(query: Omit<ImageQuery, "handleType">) {
+  return {
+    format: enumValue(Format, query.format ?? "R8G8B8A8_UNORM", "format"),
+    type: enumValue(ImageType, query.type ?? "2D", "type"),
+    tiling: enumValue(ImageTiling, query.tiling ?? "OPTIMAL", "tiling"),
+    usage: flagMask(
+      ImageUsage,
+      query.usage ?? ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
+      "usage",
+    ),
+    flags: flagMask(ImageCreateFlag, query.flags ?? [], "flags"),
+  };
+}
+
 /**
  * `vkGetPhysicalDeviceImageFormatProperties2` with an external handle type. An unsupported
  * combination (VK_ERROR_FORMAT_NOT_SUPPORTED) is a value: `supported: false`.
@@ -338,15 +353,7 @@ export function externalImageFormatProperties(
   query: ImageQuery,
 ): ExternalImageCapability {
   const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
-  const format = enumValue(Format, query.format ?? "R8G8B8A8_UNORM", "format");
-  const type = enumValue(ImageType, query.type ?? "2D", "type");
-  const tiling = enumValue(ImageTiling, query.tiling ?? "OPTIMAL", "tiling");
-  const usage = flagMask(
-    ImageUsage,
-    query.usage ?? ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
-    "usage",
-  );
-  const flags = flagMask(ImageCreateFlag, query.flags ?? [], "flags");
+  const { format, type, tiling, usage, flags } = imageValues(query);
   const h = pd.live;
   const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
   if (why) return { ...unsupportedMemory(query.handleType, why), supported: false };
@@ -736,15 +743,7 @@ export function externalImageFormatPropertiesNV(
   },
 ): ExternalImageCapabilityNV {
   const handleType = enumValue(ExternalMemoryHandleTypeNV, query.handleType, "handleType");
-  const format = enumValue(Format, query.format ?? "R8G8B8A8_UNORM", "format");
-  const type = enumValue(ImageType, query.type ?? "2D", "type");
-  const tiling = enumValue(ImageTiling, query.tiling ?? "OPTIMAL", "tiling");
-  const usage = flagMask(
-    ImageUsage,
-    query.usage ?? ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
-    "usage",
-  );
-  const flags = flagMask(ImageCreateFlag, query.flags ?? [], "flags");
+  const { format, type, tiling, usage, flags } = imageValues(query);
   const h = pd.live;
   const name = VK_NV_external_memory_capabilities.name;
   const instance = pd.instance;

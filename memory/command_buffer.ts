@@ -334,6 +334,71 @@ export class Recorder {
     });
   }
 
+  /**
+   * Hands `image` off to another device or API: moves it from `oldLayout` to `layout` (default
+   * `GENERAL`) and releases it to `VK_QUEUE_FAMILY_EXTERNAL` in one barrier, after the writes of
+   * `srcStage`. `GENERAL` is what an API that is not Vulkan-compatible needs: the external memory
+   * extension (its issue 2) says an image shared with one is transitioned to
+   * `VK_IMAGE_LAYOUT_GENERAL` before it is handed off. Signal a semaphore after it.
+   *
+   * @example
+   * ```ts
+   * cmd.record((r) => r.releaseImage(image, { oldLayout: "TRANSFER_DST_OPTIMAL" }));
+   * ```
+   */
+  releaseImage(
+    image: GpuImage,
+    options: {
+      oldLayout: ImageLayoutName;
+      layout?: ImageLayoutName;
+      srcStage?: Flags<PipelineStageName>;
+      srcAccess?: Flags<AccessName>;
+    },
+  ): this {
+    return this.imageBarrier({
+      image,
+      oldLayout: options.oldLayout,
+      newLayout: options.layout ?? "GENERAL",
+      srcStage: options.srcStage ?? "TRANSFER",
+      srcAccess: options.srcAccess ?? "TRANSFER_WRITE",
+      dstStage: "BOTTOM_OF_PIPE",
+      srcQueueFamily: this.#cmd.queueFamily,
+      dstQueueFamily: "external",
+    });
+  }
+
+  /**
+   * Takes `image` back from another device or API: acquires it from `VK_QUEUE_FAMILY_EXTERNAL`
+   * in the layout it was handed off in (`layout`, default `GENERAL`, as
+   * {@linkcode Recorder.releaseImage} leaves it) and moves it to `newLayout` for the accesses of
+   * `dstStage`. Wait on a semaphore before it.
+   *
+   * @example
+   * ```ts
+   * cmd.record((r) => r.acquireImage(image, { newLayout: "TRANSFER_SRC_OPTIMAL" }));
+   * ```
+   */
+  acquireImage(
+    image: GpuImage,
+    options: {
+      newLayout: ImageLayoutName;
+      layout?: ImageLayoutName;
+      dstStage?: Flags<PipelineStageName>;
+      dstAccess?: Flags<AccessName>;
+    },
+  ): this {
+    return this.imageBarrier({
+      image,
+      oldLayout: options.layout ?? "GENERAL",
+      newLayout: options.newLayout,
+      srcStage: "TOP_OF_PIPE",
+      dstStage: options.dstStage ?? "TRANSFER",
+      dstAccess: options.dstAccess ?? ["TRANSFER_READ", "TRANSFER_WRITE"],
+      srcQueueFamily: "external",
+      dstQueueFamily: this.#cmd.queueFamily,
+    });
+  }
+
   /** Records one image memory barrier over the whole image (`vkCmdPipelineBarrier`). */
   imageBarrier(b: ImageBarrier): this {
     const h = this.#image(b.image);

@@ -90,3 +90,41 @@ test(
     assertEquals(tb.readImage(imageB, { acquire: true }), data);
   }),
 );
+
+test(
+  "an image handed off (releaseImage: to GENERAL, released) and taken back (acquireImage) keeps its bytes",
+  withTwoDevices((a) => {
+    const width = 16, height = 8;
+    using image = boundImage(a, {
+      width,
+      height,
+      format: "R8G8B8A8_UNORM",
+      usage: ["TRANSFER_SRC", "TRANSFER_DST"],
+      external: cannotShare("OPAQUE_FD") ? [] : "OPAQUE_FD",
+    });
+    const n = imageBytes(image);
+    using src = GpuBuffer.create(a, { size: n });
+    using dst = GpuBuffer.create(a, { size: n });
+    using _m1 = DeviceMemory.allocate(a, { for: src });
+    using _m2 = DeviceMemory.allocate(a, { for: dst });
+    using t = Transfer.create(a);
+    const p = pattern(n, 21);
+    t.write(src, p);
+    t.submit((r) =>
+      r.imageBarrier({
+        image,
+        oldLayout: "UNDEFINED",
+        newLayout: "TRANSFER_DST_OPTIMAL",
+        srcStage: "TOP_OF_PIPE",
+        dstStage: "TRANSFER",
+        dstAccess: "TRANSFER_WRITE",
+      }).copyBufferToImage(src, image).releaseImage(image, { oldLayout: "TRANSFER_DST_OPTIMAL" })
+    );
+    // Another API would use it here, in GENERAL; then it comes back.
+    t.submit((r) =>
+      r.acquireImage(image, { newLayout: "TRANSFER_SRC_OPTIMAL", dstAccess: "TRANSFER_READ" })
+        .copyImageToBuffer(image, dst)
+    );
+    assertEquals(t.read(dst), p);
+  }),
+);

@@ -75,7 +75,15 @@ export function startScript(
   prefix: readonly string[] = [],
   env?: Record<string, string | undefined>,
 ): Child {
-  const [cmd, ...rest] = [...prefix, ...scriptCommand(path, args)];
+  return startCommand([...prefix, ...scriptCommand(path, args)], env);
+}
+
+/** Starts `argv` (a command and its arguments) in a child process. */
+export function startCommand(
+  argv: readonly string[],
+  env?: Record<string, string | undefined>,
+): Child {
+  const [cmd, ...rest] = argv;
   const child = spawn(cmd, rest, { env: env ? { ...process.env, ...env } : undefined });
   let out = "", err = "";
   const waiters: (() => void)[] = [];

@@ -30,6 +30,7 @@ import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
 import "../_vk.ts"; // opens libvulkan and libc before the tests
 import { MSG_CTRUNC } from "../../ffi/libc_socket.ts";
 import { parsePacket } from "../../ipc/socket.ts";
+import { MALFORMED_OFFERS, MALFORMED_PACKETS } from "./_malformed.ts";
 
 function memfd(name: string): OwnedFd {
   return OwnedFd.adopt(libc().memfd_create!(cString(name), MFD_CLOEXEC), name);
@@ -95,37 +96,7 @@ test("malformed and unexpected messages are ProtocolErrors, and their fds are cl
   using p = await pair();
   using m = memfd("vkshare-malformed");
   const before = openFds();
-  const header = (magic: number, version: number, fds: number, length: number, body = "") => {
-    const b = new TextEncoder().encode(body);
-    const packet = new Uint8Array(16 + b.length);
-    const v = new DataView(packet.buffer);
-    v.setUint32(0, magic, true);
-    v.setUint16(4, version, true);
-    v.setUint32(8, fds, true);
-    v.setUint32(12, length, true);
-    packet.set(b, 16);
-    return packet;
-  };
-  const VKSH = 0x48534b56;
-  const cases: [Uint8Array, number, ProtocolError["reason"]][] = [
-    [header(0x12345678, 1, 1, 2, "{}"), 1, "magic"],
-    [header(VKSH, 9, 1, 2, "{}"), 1, "version"],
-    [header(VKSH, 1, 2, 2, "{}"), 1, "fd-count"],
-    [header(VKSH, 1, 1, 5, "{}"), 1, "length"],
-    [header(VKSH, 1, 1, 3, "{x}"), 1, "json"],
-    [new Uint8Array([1, 2, 3]), 1, "length"],
-    [header(VKSH, 1, 17, 2, "{}"), 17, "truncated"],
-    // One byte over what send() allows: refused on receipt too.
-    [
-      header(VKSH, 1, 1, MAX_MESSAGE_BYTES + 1, `"${"x".repeat(MAX_MESSAGE_BYTES - 1)}"`),
-      1,
-      "length",
-    ],
-    // An empty packet is not the peer closing.
-    [new Uint8Array(0), 1, "length"],
-    [new Uint8Array(0), 0, "length"],
-  ];
-  for (const [packet, n, reason] of cases) {
+  for (const [packet, n, reason] of MALFORMED_PACKETS) {
     await p.a.sendRaw(packet, Array(n).fill(m.fd));
     const e = await assertRejects(() => p.b.receive(), ProtocolError);
     assertEquals(e.reason, reason, e.message);
@@ -136,15 +107,7 @@ test("malformed and unexpected messages are ProtocolErrors, and their fds are cl
   assertEquals(e.reason, "unexpected");
   assertEquals(openFds(), before);
   // Offers whose fields are not what they should be: ProtocolErrors, never TypeErrors.
-  const offers: [Record<string, unknown>, number, ProtocolError["reason"]][] = [
-    [{ version: { toString: 1 }, label: "x", semaphores: [], fences: [] }, 0, "version"],
-    [{ version: 1, label: "x", semaphores: [null], fences: [] }, 1, "json"],
-    [{ version: 1, label: "x", semaphores: [], fences: [5] }, 1, "json"],
-    [{ version: 1, label: "x", memory: "x", semaphores: [], fences: [] }, 1, "json"],
-    [{ version: 1, label: { toString: 1 }, semaphores: [], fences: [] }, 0, "json"],
-    [{ version: 1, label: "x", semaphores: [{}], fences: [] }, 0, "fd-count"],
-  ];
-  for (const [offer, n, reason] of offers) {
+  for (const [offer, n, reason] of MALFORMED_OFFERS) {
     await p.a.send({ type: "offer", ...offer }, Array(n).fill(m));
     const r = await assertRejects(() => receiveOffer(p.b), ProtocolError);
     assertEquals(r.reason, reason, r.message);

@@ -1,0 +1,1458 @@
+#!/usr/bin/env python3
+"""A Python peer of vkshare's share socket: Vulkan memory and timeline semaphores from a Deno or
+Bun script, imported into CUDA and handed to PyTorch without a copy.
+
+Standard library and ctypes only. PyTorch is imported only by the functions that make tensors or
+read torch's current stream; CuPy or anything else that reads ``__cuda_array_interface__`` works
+with :func:`cuda_array`.
+
+The protocol is the one ``ipc/socket.ts`` and ``ipc/offer.ts`` define, with the same rules:
+
+- a message is one ``SOCK_SEQPACKET`` packet: a 16-byte header (``VKSH``, version, 0, fd count,
+  body length; little-endian) and a UTF-8 JSON body of at most 64 KiB, with at most 16 fds
+  (SCM_RIGHTS);
+- a malformed, truncated or unexpected message is a :class:`ProtocolError` whose ``reason`` is the
+  TypeScript side's (``magic``, ``version``, ``fd-count``, ``length``, ``json``, ``truncated``,
+  ``closed``, ``unexpected``), and every fd that came with it is closed before it is raised;
+- both ends check the other's uid (SO_PEERCRED) and refuse other users unless allowed;
+- every wait has a timeout: a wait that expires is a ``TimeoutError`` (errno ETIMEDOUT) that says
+  what was awaited;
+- received fds are close-on-exec (``MSG_CMSG_CLOEXEC``);
+- an offer is ``{"type": "offer", "version": 1, "label", "memory", "semaphores", "fences"}``, its
+  fds in that order; a refused offer closes every fd that came with it.
+
+Run ``python3 python/vkshare_peer.py --help`` for the command line (tests and examples use it).
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import errno
+import json
+import os
+import secrets
+import select
+import socket
+import stat
+import struct
+import sys
+import time
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+SOCKET_PROTOCOL_VERSION = 1
+OFFER_VERSION = 1
+DESCRIPTOR_VERSION = 1
+SYNC_DESCRIPTOR_VERSION = 1
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_MESSAGE_FDS = 16
+MAGIC = 0x48534B56  # "VKSH", little-endian
+HEADER = struct.Struct("<IHHII")  # magic, version, 0, fd count, body length: 16 bytes
+DEFAULT_TIMEOUT = 10.0
+
+# Linux values (socket has most of them; these are the ones it may lack).
+_POLLRDHUP = getattr(select, "POLLRDHUP", 0x2000)
+_MSG_CMSG_CLOEXEC = getattr(socket, "MSG_CMSG_CLOEXEC", 0x40000000)
+_SO_PEERCRED = getattr(socket, "SO_PEERCRED", 17)
+
+MEMORY_HANDLE_TYPES = (
+    "OPAQUE_FD", "OPAQUE_WIN32", "OPAQUE_WIN32_KMT", "D3D11_TEXTURE", "D3D11_TEXTURE_KMT",
+    "D3D12_HEAP", "D3D12_RESOURCE", "HOST_ALLOCATION", "HOST_MAPPED_FOREIGN_MEMORY", "DMA_BUF",
+    "ANDROID_HARDWARE_BUFFER", "ZIRCON_VMO", "RDMA_ADDRESS", "SCREEN_BUFFER",
+)
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+
+class ProtocolError(Exception):
+    """A message broke the protocol; ``reason`` is the TypeScript ProtocolError's."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(f"PROTOCOL_{reason.upper().replace('-', '_')}: {message}")
+        self.reason = reason
+
+
+class ShareError(Exception):
+    """A sharing rule checked before CUDA saw the call; ``rule`` is the TypeScript ShareError's."""
+
+    def __init__(self, rule: str, message: str, expected: Any = None, actual: Any = None):
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.expected = expected
+        self.actual = actual
+
+
+class CudaError(Exception):
+    """A libcuda call failed: ``call``, the CUresult ``code`` and its ``name``, and the values."""
+
+    def __init__(self, call: str, code: int, name: str, details: dict):
+        shown = ", ".join(f"{k}={v}" for k, v in details.items())
+        super().__init__(f"{call} failed: {name} ({code})" + (f" [{shown}]" if shown else ""))
+        self.call = call
+        self.code = code
+        self.name = name
+        self.details = details
+
+
+def _show(v: Any) -> str:
+    try:
+        return json.dumps(v)[:200]
+    except (TypeError, ValueError):
+        return repr(v)[:200]
+
+
+def _timeout(what: str, seconds: float) -> TimeoutError:
+    ms = "infinite" if seconds == float("inf") else f"{seconds * 1000:.0f}"
+    return TimeoutError(errno.ETIMEDOUT, f"{what}: nothing within {ms} ms")
+
+
+# ---- fds ----------------------------------------------------------------------------------------
+
+
+class Fd:
+    """An fd this process owns: closed once by :meth:`close`, or handed on by :meth:`take`."""
+
+    def __init__(self, fd: int, label: str):
+        self.fd = fd
+        self.label = label
+        self.state = "open"
+
+    def take(self) -> int:
+        """The number, now the taker's (an import that succeeded): close() leaves it alone."""
+        if self.state != "open":
+            raise ValueError(f"{self.label} is {self.state}")
+        self.state = "consumed"
+        return self.fd
+
+    def close(self) -> None:
+        """Closes the fd unless it was closed or taken already (idempotent)."""
+        if self.state == "open":
+            self.state = "closed"
+            os.close(self.fd)
+
+    def __enter__(self) -> "Fd":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Fd({self.fd}, {self.label!r}, {self.state})"
+
+
+def describe_fd(fd: int) -> Optional[str]:
+    """What ``fd`` refers to (its /proc/self/fd link), or None when it is not open."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+
+
+def open_fds() -> list:
+    """This process's open fds (the listing's own fd left out)."""
+    listing = os.listdir("/proc/self/fd")
+    return sorted(int(f) for f in listing if describe_fd(int(f)) is not None)
+
+
+# ---- the packet ---------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_packet(data: bytes, flags: int, fd_count: int) -> Any:
+    """Checks a received packet (recvmsg's ``flags``, ``fd_count`` fds with it) and returns its
+    JSON body; raises the ProtocolError that ``ipc/socket.ts``'s parsePacket raises otherwise."""
+    n = len(data)
+    if flags & socket.MSG_CTRUNC:
+        said = struct.unpack_from("<I", data, 8)[0] if n >= HEADER.size else -1
+        raise ProtocolError(
+            "truncated",
+            f"a message of {said} fd(s) arrived with {fd_count}: this process could not take the "
+            "rest (out of file descriptors? EMFILE: raise ulimit -n or close some)"
+            if 0 <= said <= MAX_MESSAGE_FDS
+            else f"a message came with more than {MAX_MESSAGE_FDS} fds: the rest were dropped",
+        )
+    if flags & socket.MSG_TRUNC:
+        raise ProtocolError(
+            "truncated", f"a message was longer than {HEADER.size + MAX_MESSAGE_BYTES} bytes"
+        )
+    if n == 0:
+        raise ProtocolError("closed", "the peer closed the connection")
+    if n < HEADER.size:
+        raise ProtocolError("length", f"a message of {n} bytes is shorter than its header")
+    magic, version, _zero, count, length = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ProtocolError("magic", "not a vkshare message (its first bytes are not VKSH)")
+    if version != SOCKET_PROTOCOL_VERSION:
+        raise ProtocolError(
+            "version", f"message version {version}; this peer speaks {SOCKET_PROTOCOL_VERSION}"
+        )
+    if count != fd_count:
+        raise ProtocolError("fd-count", f"the message says {count} fd(s), {fd_count} came with it")
+    body = n - HEADER.size
+    if body > MAX_MESSAGE_BYTES:
+        raise ProtocolError(
+            "length", f"a message body of {body} bytes: at most {MAX_MESSAGE_BYTES} are allowed"
+        )
+    if length != body:
+        raise ProtocolError("length", f"the message says {length} bytes of body, {body} came")
+    try:
+        return json.loads(data[HEADER.size:].decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ProtocolError("json", f"the message body is not JSON: {e}") from None
+
+
+def encode_message(message: Any, fd_count: int) -> bytes:
+    """The packet for ``message`` with ``fd_count`` fds; ValueError for what the protocol cannot
+    carry (as the TypeScript side's RangeError)."""
+    if fd_count > MAX_MESSAGE_FDS:
+        raise ValueError(f"send: {fd_count} fds, at most {MAX_MESSAGE_FDS}")
+    body = json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    raw = body.encode("utf-8")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise ValueError(f"send: {len(raw)} bytes of JSON, at most {MAX_MESSAGE_BYTES}")
+    return HEADER.pack(MAGIC, SOCKET_PROTOCOL_VERSION, 0, fd_count, len(raw)) + raw
+
+
+# ---- sockets ------------------------------------------------------------------------------------
+
+
+def _address(at: str) -> str:
+    """``@name`` is a name in the abstract namespace; anything else a path."""
+    if not isinstance(at, str) or not at:
+        raise ValueError(f"socket address: expected a path or @name, got {at!r}")
+    if "\0" in at:
+        raise ValueError("socket path: contains a NUL byte")
+    raw = ("\0" + at[1:]) if at.startswith("@") else at
+    if len(raw.encode()) > 107:
+        raise ValueError(f"socket path: {len(raw.encode())} bytes, sockaddr_un holds 107")
+    return raw
+
+
+def _peer_of(s: socket.socket) -> tuple:
+    pid, uid, gid = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, _SO_PEERCRED, 12))
+    return pid, uid, gid
+
+
+def _check_peer(peer: tuple, allow_uids: Optional[Sequence[int]], what: str) -> None:
+    allowed = list(allow_uids) if allow_uids is not None else [os.getuid()]
+    if peer[1] not in allowed:
+        raise PermissionError(
+            errno.EACCES,
+            f"{what}: peer pid {peer[0]} runs as uid {peer[1]}; allowed: "
+            + ", ".join(map(str, allowed)),
+        )
+
+
+def _wait(fd: int, events: int, deadline: float, what: str, seconds: float) -> int:
+    """Polls ``fd`` for ``events`` until ``deadline`` (time.monotonic()); returns the revents."""
+    p = select.poll()
+    p.register(fd, events)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 and deadline != float("inf"):
+            raise _timeout(what, seconds)
+        ms = None if deadline == float("inf") else max(0, int(left * 1000) + 1)
+        try:
+            ready = p.poll(ms)
+        except InterruptedError:
+            continue
+        if ready:
+            return ready[0][1]
+
+
+def _deadline(timeout: Optional[float]) -> tuple:
+    seconds = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    if not seconds >= 0:
+        raise ValueError(f"timeout: expected >= 0 seconds, got {timeout!r}")
+    return seconds, time.monotonic() + seconds
+
+
+class Received:
+    """A message and the fds that came with it (owned: close them, or take them)."""
+
+    def __init__(self, message: Any, fds: list):
+        self.message = message
+        self.fds = fds
+
+    def close(self) -> None:
+        """Closes every fd not taken."""
+        for f in self.fds:
+            f.close()
+
+
+class ShareSocket:
+    """A connected share socket (``SOCK_SEQPACKET``): sends and receives messages with fds."""
+
+    def __init__(self, sock: socket.socket, peer: tuple):
+        sock.setblocking(False)
+        self._sock = sock
+        self.fd = sock.fileno()
+        self.peer = {"pid": peer[0], "uid": peer[1], "gid": peer[2]}
+        self.label = f"ShareSocket {self.fd} (peer pid {peer[0]}, uid {peer[1]})"
+        self.closed = False
+
+    @classmethod
+    def connect(
+        cls, at: str, timeout: Optional[float] = None, allow_uids: Optional[Sequence[int]] = None
+    ) -> "ShareSocket":
+        """Connects to a server at ``at`` (a path, or ``@name``), retrying until it listens or
+        ``timeout`` seconds pass, and checks the server's uid."""
+        seconds, deadline = _deadline(timeout)
+        raw = _address(at)
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # close-on-exec: PEP 446
+            s.setblocking(False)  # a full backlog is EAGAIN (retried), not a wait without end
+            ok = False
+            try:
+                try:
+                    s.connect(raw)
+                    peer = _peer_of(s)
+                    _check_peer(peer, allow_uids, f"connect({at})")
+                    ok = True
+                    return cls(s, peer)
+                except (FileNotFoundError, ConnectionRefusedError, BlockingIOError) as e:
+                    if time.monotonic() >= deadline:
+                        if isinstance(e, BlockingIOError):
+                            raise _timeout(f"connect({at})", seconds) from None
+                        raise type(e)(e.errno, f"connect({at}): {e.strerror}") from None
+            finally:
+                if not ok:
+                    s.close()
+            time.sleep(0.005)
+
+    def send(self, message: Any, fds: Iterable = (), timeout: Optional[float] = None) -> None:
+        """Sends ``message`` (JSON) with ``fds`` (ints or :class:`Fd`; the kernel duplicates them
+        into the peer: the caller still owns its own). Waits at most ``timeout`` for room."""
+        self._alive()
+        numbers = [f.fd if isinstance(f, Fd) else int(f) for f in fds]
+        packet = encode_message(message, len(numbers))
+        seconds, deadline = _deadline(timeout)
+        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", numbers))] if numbers else []
+        while True:
+            try:
+                self._sock.sendmsg([packet], anc, socket.MSG_NOSIGNAL)
+                return
+            except (BlockingIOError, InterruptedError):
+                _wait(self.fd, select.POLLOUT, deadline, f"send on {self.label}", seconds)
+
+    def send_raw(self, packet: bytes, fds: Sequence[int] = ()) -> None:
+        """Sends one packet as it is (tests use it to send malformed messages)."""
+        self._alive()
+        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+        self._sock.sendmsg([packet], anc, socket.MSG_NOSIGNAL)
+
+    def receive(self, timeout: Optional[float] = None) -> Received:
+        """Receives one message and its fds, waiting at most ``timeout`` seconds. A malformed
+        message, or a peer that closed the connection, is a ProtocolError; its fds are closed."""
+        self._alive()
+        seconds, deadline = _deadline(timeout)
+        space = socket.CMSG_SPACE(4 * MAX_MESSAGE_FDS)
+        while True:
+            try:
+                data, anc, flags, _ = self._sock.recvmsg(
+                    HEADER.size + MAX_MESSAGE_BYTES + 1, space, _MSG_CMSG_CLOEXEC
+                )
+                break
+            except (BlockingIOError, InterruptedError):
+                _wait(self.fd, select.POLLIN, deadline, f"receive on {self.label}", seconds)
+        pid = self.peer["pid"]
+        fds = []
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                got = array.array("i")
+                got.frombytes(payload[: len(payload) - len(payload) % 4])
+                fds.extend(Fd(n, f"fd {len(fds) + i} of a message from pid {pid}")
+                           for i, n in enumerate(got))
+        try:
+            # A SEQPACKET read of 0 bytes is either an empty packet or the end of the connection.
+            if len(data) == 0 and not self._peer_closed():
+                raise ProtocolError("length", "an empty message (0 bytes): not a vkshare message")
+            return Received(parse_packet(data, flags, len(fds)), fds)
+        except BaseException:
+            for f in fds:
+                f.close()
+            raise
+
+    def expect(self, kind: str, timeout: Optional[float] = None) -> Received:
+        """Receives one message and checks that it is an object whose ``type`` is ``kind``."""
+        r = self.receive(timeout)
+        m = r.message
+        if not isinstance(m, dict) or m.get("type") != kind:
+            r.close()
+            raise ProtocolError(
+                "unexpected", f'{self.label}: expected a "{kind}" message, got {_show(m)}'
+            )
+        return r
+
+    def _peer_closed(self) -> bool:
+        p = select.poll()
+        p.register(self.fd, select.POLLIN | _POLLRDHUP)
+        ready = p.poll(0)
+        return bool(ready) and bool(ready[0][1] & (select.POLLHUP | _POLLRDHUP | select.POLLERR))
+
+    def close(self) -> None:
+        """Shuts the connection down and closes the socket (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+
+    def _alive(self) -> None:
+        if self.closed:
+            raise ValueError(f"{self.label} is closed")
+
+    def __enter__(self) -> "ShareSocket":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+class ShareServer:
+    """A listening share socket: a 0600 socket file in a private 0700 directory (or ``@name``)."""
+
+    def __init__(self, sock: socket.socket, address: str, directory: Optional[str],
+                 allow_uids: Optional[Sequence[int]]):
+        sock.setblocking(False)
+        self._sock = sock
+        self.fd = sock.fileno()
+        self.address = address
+        self.refused: list = []
+        self._dir = directory
+        self._allow = allow_uids
+        self.closed = False
+
+    @classmethod
+    def listen(cls, at: Optional[str] = None,
+               allow_uids: Optional[Sequence[int]] = None) -> "ShareServer":
+        """Listens at ``at`` (a path that must not exist, or ``@name``); by default at a new
+        socket file in a private directory under ``$XDG_RUNTIME_DIR`` (else /tmp). A socket file
+        nobody listens on any more (left by a killed server) is replaced."""
+        directory = None
+        if at is None:
+            base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"
+            directory = f"{base}/vkshare-{secrets.token_hex(8)}"
+            os.mkdir(directory, 0o700)
+            at = f"{directory}/vkshare.sock"
+        raw = _address(at)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            try:
+                _bind_private(s, raw)
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE and not at.startswith("@") and _stale(at):
+                    os.unlink(at)
+                    _bind_private(s, raw)
+                elif e.errno == errno.EADDRINUSE:
+                    listens = "" if at.startswith("@") else " and a server listens there"
+                    raise OSError(e.errno, f"{at} exists already{listens}: stop it, or choose "
+                                  "another path") from None
+                else:
+                    raise OSError(e.errno, f"bind({at}): {e.strerror}") from None
+            s.listen(16)
+        except BaseException:
+            s.close()
+            if directory:
+                os.rmdir(directory)
+            raise
+        return cls(s, at, directory, allow_uids)
+
+    def accept(self, timeout: Optional[float] = None) -> ShareSocket:
+        """Accepts one connection from an allowed uid, waiting at most ``timeout`` seconds. A peer
+        of another uid is closed, recorded in ``refused`` (newest last, 100 at most), and the wait
+        goes on."""
+        if self.closed:
+            raise ValueError(f"the server at {self.address} is closed")
+        seconds, deadline = _deadline(timeout)
+        while True:
+            try:
+                s, _ = self._sock.accept()
+            except (BlockingIOError, InterruptedError):
+                last = f"; refused meanwhile: {self.refused[-1]}" if self.refused else ""
+                _wait(self.fd, select.POLLIN, deadline, f"accept on {self.address}{last}", seconds)
+                continue
+            try:
+                peer = _peer_of(s)
+                _check_peer(peer, self._allow, f"accept({self.address})")
+            except OSError as e:
+                s.close()
+                self.refused.append(e)
+                del self.refused[:-100]
+                continue
+            return ShareSocket(s, peer)
+
+    def close(self) -> None:
+        """Stops listening; removes the socket file and its private directory (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        self._sock.close()
+        if not self.address.startswith("@"):
+            try:
+                os.unlink(self.address)
+            except FileNotFoundError:
+                pass
+        if self._dir:
+            os.rmdir(self._dir)
+
+    def __enter__(self) -> "ShareServer":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+def _bind_private(s: socket.socket, raw: str) -> None:
+    old = os.umask(0o177)  # the bind makes the file 0600: no later chmod through a symlink
+    try:
+        s.bind(raw)
+    finally:
+        os.umask(old)
+
+
+def _stale(path: str) -> bool:
+    """Whether ``path`` is a socket file nobody listens on (connect: ECONNREFUSED)."""
+    try:
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            return False  # never remove what is not a socket
+    except OSError:
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        probe.connect(path)
+        return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+# ---- descriptors and offers ---------------------------------------------------------------------
+
+_MEMORY_FIELDS = ("version", "handleType", "size", "memoryTypeIndex", "memoryProperties",
+                  "dedicated", "deviceUUID", "driverUUID", "deviceName", "fdKind")
+_SYNC_FIELDS = ("version", "object", "handleType", "semaphoreType", "deviceUUID", "driverUUID",
+                "deviceName", "fdKind")
+
+
+def _bad(message: str, expected: Any = None, actual: Any = None) -> ShareError:
+    return ShareError("BAD_DESCRIPTOR", message, expected, actual)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _fields(given: Any, fields: Sequence[str]) -> dict:
+    if not isinstance(given, dict):
+        raise _bad(f"descriptor: expected an object, got {_show(given)}")
+    for k in given:
+        if k not in fields:
+            raise _bad(f"descriptor.{k}: not a field of this descriptor (it has "
+                       f"{', '.join(fields)})", list(fields), k)
+    return dict(given)
+
+
+def _check(d: dict, key: str, ok: Callable[[Any], bool], want: str, optional: bool = False):
+    v = d.get(key)
+    if optional and key not in d:
+        return
+    if not ok(v):
+        raise _bad(f"descriptor.{key}: expected {want}, got {_show(v)}", want, v)
+
+
+def parse_memory_descriptor(given: Any) -> dict:
+    """The checked copy of a memory descriptor (``share/descriptor.ts``'s rules): a ShareError
+    BAD_DESCRIPTOR (SIZE_MISMATCH for the size) names the field otherwise."""
+    if isinstance(given, dict) and "object" in given:
+        raise _bad(f"the descriptor is of a {_show(given['object'])}, not of memory")
+    d = _fields(given, _MEMORY_FIELDS)
+    if d.get("version") != DESCRIPTOR_VERSION or not _is_int(d.get("version")):
+        raise _bad(f"descriptor.version is {_show(d.get('version'))}; this peer reads version "
+                   f"{DESCRIPTOR_VERSION}", DESCRIPTOR_VERSION, d.get("version"))
+    _check(d, "handleType", lambda v: v in MEMORY_HANDLE_TYPES,
+           "one of " + ", ".join(MEMORY_HANDLE_TYPES))
+    size = d.get("size")
+    if not (_is_int(size) and 0 < size <= 2**53 - 1):
+        raise ShareError("SIZE_MISMATCH", f"descriptor.size must be a positive integer, got "
+                         f"{_show(size)}")
+    _check(d, "memoryTypeIndex", lambda v: _is_int(v) and v >= 0, "a non-negative integer")
+    _check(d, "memoryProperties",
+           lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+           "a list of strings", optional=True)
+    _check(d, "dedicated", lambda v: v is None or isinstance(v, dict), "an object or null",
+           optional=True)
+    for k in ("deviceUUID", "driverUUID"):
+        _check(d, k, lambda v: isinstance(v, str), "a UUID string")
+    _check(d, "deviceName", lambda v: isinstance(v, str), "a string")
+    _check(d, "fdKind", lambda v: isinstance(v, str), "a string", optional=True)
+    d.setdefault("dedicated", None)
+    d.setdefault("memoryProperties", [])
+    return d
+
+
+def parse_sync_descriptor(given: Any, obj: str) -> dict:
+    """The checked copy of a semaphore (``obj="semaphore"``) or fence descriptor."""
+    if not isinstance(given, dict):
+        raise _bad(f'descriptor: expected the exporter\'s descriptor or "SYNC_FD", got '
+                   f"{_show(given)}")
+    d = _fields(given, _SYNC_FIELDS)
+    if d.get("version") != SYNC_DESCRIPTOR_VERSION or not _is_int(d.get("version")):
+        raise _bad(f"descriptor.version is {_show(d.get('version'))}; this peer reads "
+                   f"{SYNC_DESCRIPTOR_VERSION}", SYNC_DESCRIPTOR_VERSION, d.get("version"))
+    if d.get("object") != obj:
+        raise _bad(f"the descriptor is of a {_show(d.get('object'))}, not a {obj}", obj,
+                   d.get("object"))
+    _check(d, "handleType", lambda v: v in ("OPAQUE_FD", "SYNC_FD"), "one of OPAQUE_FD, SYNC_FD")
+    _check(d, "semaphoreType", lambda v: v in ("binary", "timeline"), "one of binary, timeline",
+           optional=obj != "semaphore")
+    for k in ("deviceUUID", "driverUUID"):
+        _check(d, k, lambda v: isinstance(v, str), "a UUID string")
+    _check(d, "deviceName", lambda v: isinstance(v, str), "a string")
+    _check(d, "fdKind", lambda v: isinstance(v, str), "a string", optional=True)
+    return d
+
+
+class ReceivedExport:
+    """One received export: its fd (owned) and the exporter's descriptor."""
+
+    def __init__(self, fd: Fd, descriptor: dict):
+        self.fd = fd
+        self.descriptor = descriptor
+
+
+class ReceivedOffer:
+    """A received offer; :meth:`close` (or leaving its ``with``) closes every fd not taken."""
+
+    def __init__(self, label: str, memory: Optional[ReceivedExport], semaphores: list,
+                 fences: list, fds: list):
+        self.label = label
+        self.memory = memory
+        self.semaphores = semaphores
+        self.fences = fences
+        self._fds = fds
+
+    def close(self) -> None:
+        for f in self._fds:
+            f.close()
+
+    def __enter__(self) -> "ReceivedOffer":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+def _export_parts(x: Any) -> tuple:
+    """(fd, descriptor) from a pair or from anything with ``fd`` and ``descriptor``."""
+    if isinstance(x, tuple):
+        return x
+    return x.fd, x.descriptor
+
+
+def send_offer(sock: ShareSocket, label: str, memory: Any = None, semaphores: Sequence = (),
+               fences: Sequence = (), timeout: Optional[float] = None) -> None:
+    """Offers ``memory`` (an (fd, descriptor) pair, or an object with both, such as
+    :class:`CudaMemory`'s export) and the semaphores and fences that guard it."""
+    parts = ([_export_parts(memory)] if memory is not None else [])
+    sync = [_export_parts(s) for s in semaphores] + [_export_parts(f) for f in fences]
+    sock.send(
+        {
+            "type": "offer",
+            "version": OFFER_VERSION,
+            "label": label,
+            "memory": parts[0][1] if parts else None,
+            "semaphores": [d for _, d in sync[: len(semaphores)]],
+            "fences": [d for _, d in sync[len(semaphores):]],
+        },
+        [fd for fd, _ in parts + sync],
+        timeout,
+    )
+
+
+def receive_offer(sock: ShareSocket, timeout: Optional[float] = None,
+                  device_uuid: Optional[str] = None,
+                  device_name: str = "this peer's device") -> ReceivedOffer:
+    """Receives an offer. With ``device_uuid`` (the importing GPU's), checks it before anything is
+    imported: OPAQUE_FD memory and sync objects must come from that GPU, and the refusal names
+    both devices. Any refusal closes every fd that came with the offer."""
+    r = sock.expect("offer", timeout)
+    m, fds = r.message, r.fds
+    try:
+        version = m.get("version")
+        if version != OFFER_VERSION or not _is_int(version):
+            raise ProtocolError("version",
+                                f"offer version {_show(version)}; this peer reads {OFFER_VERSION}")
+        memory = m.get("memory")
+        semaphores, fences = m.get("semaphores"), m.get("fences")
+        if not isinstance(m.get("label"), str) or not isinstance(semaphores, list) \
+                or not isinstance(fences, list):
+            raise ProtocolError("json",
+                                "an offer needs a label and lists of semaphores and fences")
+        if memory is not None and not isinstance(memory, dict):
+            raise ProtocolError("json",
+                                f"the offer's memory is {_show(memory)}, not a descriptor")
+        for what, items in (("semaphores", semaphores), ("fences", fences)):
+            for i, x in enumerate(items):
+                if not isinstance(x, dict):
+                    raise ProtocolError(
+                        "json", f"the offer's {what}[{i}] is {_show(x)}, not a descriptor")
+        want = (1 if memory is not None else 0) + len(semaphores) + len(fences)
+        if len(fds) != want:
+            raise ProtocolError("fd-count",
+                                f"the offer lists {want} export(s), {len(fds)} fd(s) came")
+        if device_uuid is not None:
+            opaque = ([memory] if memory is not None and memory.get("handleType") == "OPAQUE_FD"
+                      else []) + [s for s in semaphores + fences
+                                  if s.get("handleType") == "OPAQUE_FD"]
+            for d in opaque:
+                if d.get("deviceUUID") != device_uuid:
+                    raise ShareError(
+                        "UUID_MISMATCH",
+                        f"the offer comes from {_show(d.get('deviceName'))} (deviceUUID "
+                        f"{_show(d.get('deviceUUID'))}); this process imports into "
+                        f'"{device_name}" (deviceUUID {device_uuid}): OPAQUE_FD needs the same '
+                        "device", device_uuid, d.get("deviceUUID"))
+        if memory is not None:
+            size = memory.get("size")
+            if not (_is_int(size) and size > 0):
+                raise ShareError("SIZE_MISMATCH", f"the offered memory has size {_show(size)}")
+        it = iter(fds)
+        return ReceivedOffer(
+            m["label"],
+            ReceivedExport(next(it), memory) if memory is not None else None,
+            [ReceivedExport(next(it), d) for d in semaphores],
+            [ReceivedExport(next(it), d) for d in fences],
+            fds,
+        )
+    except BaseException:
+        for f in fds:
+            f.close()
+        raise
+
+
+# ---- CUDA (libcuda through ctypes) --------------------------------------------------------------
+# The layouts are cuda.h's, checked against the compiler's output in tests/ffi/cuda_layouts.json
+# (tests/python/peer_test.ts compares them).
+
+_u32, _u64, _i32 = ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int32
+
+
+class _FdUnion(ctypes.Union):
+    _fields_ = [("fd", ctypes.c_int), ("win32", ctypes.c_void_p * 2), ("nvSciBufObject", ctypes.c_void_p)]
+
+
+class CUDA_EXTERNAL_MEMORY_HANDLE_DESC(ctypes.Structure):
+    _fields_ = [("type", _u32), ("handle", _FdUnion), ("size", _u64), ("flags", _u32),
+                ("reserved", _u32 * 16)]
+
+
+class CUDA_EXTERNAL_MEMORY_BUFFER_DESC(ctypes.Structure):
+    _fields_ = [("offset", _u64), ("size", _u64), ("flags", _u32), ("reserved", _u32 * 16)]
+
+
+class CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC(ctypes.Structure):
+    _fields_ = [("type", _u32), ("handle", _FdUnion), ("flags", _u32), ("reserved", _u32 * 16)]
+
+
+class CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params(ctypes.Structure):
+    _fields_ = [("fence", _u64), ("nvSciSync", _u64), ("keyedMutex", _u64),
+                ("reserved", _u32 * 12)]
+
+
+class CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS(ctypes.Structure):
+    _fields_ = [("params", CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params), ("flags", _u32),
+                ("reserved", _u32 * 16)]
+
+
+class _KeyedMutexWait(ctypes.Structure):
+    _fields_ = [("key", _u64), ("timeoutMs", _u32)]
+
+
+class CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params(ctypes.Structure):
+    _fields_ = [("fence", _u64), ("nvSciSync", _u64), ("keyedMutex", _KeyedMutexWait),
+                ("reserved", _u32 * 10)]
+
+
+class CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS(ctypes.Structure):
+    _fields_ = [("params", CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params), ("flags", _u32),
+                ("reserved", _u32 * 16)]
+
+
+class CUmemLocation(ctypes.Structure):
+    _fields_ = [("type", _u32), ("id", _i32)]
+
+
+class CUmemAllocationProp_allocFlags(ctypes.Structure):
+    _fields_ = [("compressionType", ctypes.c_ubyte), ("gpuDirectRDMACapable", ctypes.c_ubyte),
+                ("usage", ctypes.c_ushort), ("reserved", ctypes.c_ubyte * 4)]
+
+
+class CUmemAllocationProp(ctypes.Structure):
+    _fields_ = [("type", _u32), ("requestedHandleTypes", _u32), ("location", CUmemLocation),
+                ("win32HandleMetaData", ctypes.c_void_p),
+                ("allocFlags", CUmemAllocationProp_allocFlags)]
+
+
+class CUmemAccessDesc(ctypes.Structure):
+    _fields_ = [("location", CUmemLocation), ("flags", _u32)]
+
+
+CUDA_STRUCTS = (CUDA_EXTERNAL_MEMORY_HANDLE_DESC, CUDA_EXTERNAL_MEMORY_BUFFER_DESC,
+                CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params,
+                CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS, CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params,
+                CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS, CUmemLocation,
+                CUmemAllocationProp_allocFlags, CUmemAllocationProp, CUmemAccessDesc)
+
+CU_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD = 1
+CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD = 1
+CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_TIMELINE_SEMAPHORE_FD = 9
+CUDA_EXTERNAL_MEMORY_DEDICATED = 1
+CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR = 1
+CU_MEM_ALLOCATION_TYPE_PINNED = 1
+CU_MEM_LOCATION_TYPE_DEVICE = 1
+CU_MEM_ACCESS_FLAGS_PROT_READWRITE = 3
+CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED = 102
+CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED = 103
+CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED = 114
+
+_P, _PP = ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
+# name: (argument types); every function returns CUresult (int).
+_CUDA_FUNCTIONS = {
+    "cuInit": (ctypes.c_uint,),
+    "cuGetErrorName": (ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)),
+    "cuDeviceGetCount": (ctypes.POINTER(ctypes.c_int),),
+    "cuDeviceGet": (ctypes.POINTER(ctypes.c_int), ctypes.c_int),
+    "cuDeviceGetName": (ctypes.c_char_p, ctypes.c_int, ctypes.c_int),
+    "cuDeviceGetUuid_v2": (ctypes.c_char_p, ctypes.c_int),
+    "cuDeviceGetAttribute": (ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.c_int),
+    "cuDevicePrimaryCtxRetain": (_PP, ctypes.c_int),
+    "cuDevicePrimaryCtxRelease_v2": (ctypes.c_int,),
+    "cuCtxPushCurrent_v2": (_P,),
+    "cuCtxPopCurrent_v2": (_PP,),
+    "cuImportExternalMemory": (_PP, ctypes.POINTER(CUDA_EXTERNAL_MEMORY_HANDLE_DESC)),
+    "cuExternalMemoryGetMappedBuffer": (ctypes.POINTER(ctypes.c_uint64), _P,
+                                        ctypes.POINTER(CUDA_EXTERNAL_MEMORY_BUFFER_DESC)),
+    "cuDestroyExternalMemory": (_P,),
+    "cuImportExternalSemaphore": (_PP, ctypes.POINTER(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC)),
+    "cuDestroyExternalSemaphore": (_P,),
+    "cuSignalExternalSemaphoresAsync": (_PP, ctypes.POINTER(CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS),
+                                        ctypes.c_uint, _P),
+    "cuWaitExternalSemaphoresAsync": (_PP, ctypes.POINTER(CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS),
+                                      ctypes.c_uint, _P),
+    "cuMemFree_v2": (ctypes.c_uint64,),
+    "cuMemcpyDtoH_v2": (_P, ctypes.c_uint64, ctypes.c_size_t),
+    "cuMemcpyHtoD_v2": (ctypes.c_uint64, _P, ctypes.c_size_t),
+    "cuStreamSynchronize": (_P,),
+    "cuCtxSynchronize": (),
+    "cuMemGetAllocationGranularity": (ctypes.POINTER(ctypes.c_size_t),
+                                      ctypes.POINTER(CUmemAllocationProp), ctypes.c_int),
+    "cuMemCreate": (ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t,
+                    ctypes.POINTER(CUmemAllocationProp), ctypes.c_uint64),
+    "cuMemRelease": (ctypes.c_uint64,),
+    "cuMemExportToShareableHandle": (_P, ctypes.c_uint64, ctypes.c_int, ctypes.c_uint64),
+    "cuMemAddressReserve": (ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t, ctypes.c_size_t,
+                            ctypes.c_uint64, ctypes.c_uint64),
+    "cuMemAddressFree": (ctypes.c_uint64, ctypes.c_size_t),
+    "cuMemMap": (ctypes.c_uint64, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_uint64,
+                 ctypes.c_uint64),
+    "cuMemUnmap": (ctypes.c_uint64, ctypes.c_size_t),
+    "cuMemSetAccess": (ctypes.c_uint64, ctypes.c_size_t, ctypes.POINTER(CUmemAccessDesc),
+                       ctypes.c_size_t),
+}
+
+CUDA_INSTALL_HINT = ("no libcuda.so.1: install the NVIDIA driver (libcuda1), or name the library "
+                     "in VKSHARE_LIBCUDA")
+
+
+class Cuda:
+    """libcuda.so.1 (or ``$VKSHARE_LIBCUDA``), initialised; ``check`` turns a CUresult into a
+    CudaError."""
+
+    _loaded: Optional["Cuda"] = None
+
+    def __init__(self, path: Optional[str] = None):
+        name = path or os.environ.get("VKSHARE_LIBCUDA") or "libcuda.so.1"
+        try:
+            self.lib = ctypes.CDLL(name)
+        except OSError as e:
+            raise OSError(errno.ENOENT, f"{name}: {e}; {CUDA_INSTALL_HINT}") from None
+        for fn, args in _CUDA_FUNCTIONS.items():
+            f = getattr(self.lib, fn)
+            f.argtypes = list(args)
+            f.restype = ctypes.c_int
+        self.check(self.lib.cuInit(0), "cuInit")
+
+    @classmethod
+    def get(cls) -> "Cuda":
+        """The process's one instance."""
+        if cls._loaded is None:
+            cls._loaded = cls()
+        return cls._loaded
+
+    def error_name(self, code: int) -> str:
+        s = ctypes.c_char_p()
+        if self.lib.cuGetErrorName(code, ctypes.byref(s)) != 0 or not s.value:
+            return f"CUresult {code}"
+        return s.value.decode()
+
+    def check(self, code: int, call: str, **details: Any) -> None:
+        if code != 0:
+            raise CudaError(call, code, self.error_name(code), details)
+
+    def devices(self) -> list:
+        """Every CUDA device: ``{"ordinal", "name", "uuid"}`` (the UUID in Vulkan's format)."""
+        n = ctypes.c_int()
+        self.check(self.lib.cuDeviceGetCount(ctypes.byref(n)), "cuDeviceGetCount")
+        out = []
+        for i in range(n.value):
+            dev = ctypes.c_int()
+            self.check(self.lib.cuDeviceGet(ctypes.byref(dev), i), "cuDeviceGet", ordinal=i)
+            name = ctypes.create_string_buffer(256)
+            self.check(self.lib.cuDeviceGetName(name, 256, dev), "cuDeviceGetName", ordinal=i)
+            raw = ctypes.create_string_buffer(16)
+            self.check(self.lib.cuDeviceGetUuid_v2(raw, dev), "cuDeviceGetUuid_v2", ordinal=i)
+            out.append({"ordinal": i, "name": name.value.decode(), "uuid": uuid_string(raw.raw)})
+        return out
+
+
+def uuid_string(b: bytes) -> str:
+    """16 bytes as Vulkan's UUID string (``core/out_params.ts``'s uuidString)."""
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+class CudaContext:
+    """The primary context of the CUDA device that is the GPU with Vulkan ``deviceUUID`` (the one
+    PyTorch uses for ``cuda:<ordinal>``). Each call makes it current and then restores the
+    thread's context."""
+
+    def __init__(self, device: dict, cuda: Cuda):
+        self.cuda = cuda
+        self.device = device
+        self.ordinal = device["ordinal"]
+        ctx = ctypes.c_void_p()
+        cuda.check(cuda.lib.cuDevicePrimaryCtxRetain(ctypes.byref(ctx), self.ordinal),
+                   "cuDevicePrimaryCtxRetain", device=device["name"])
+        self._ctx = ctx
+        self.closed = False
+        self.label = f'CUDA device {self.ordinal} "{device["name"]}"'
+
+    @classmethod
+    def for_uuid(cls, device_uuid: str, device_name: str = "the Vulkan device") -> "CudaContext":
+        """The context of the CUDA device whose UUID is ``device_uuid``: found by UUID, so it is
+        right whatever CUDA_VISIBLE_DEVICES does to the order. ShareError UUID_MISMATCH when no
+        CUDA device is that GPU (naming every device libcuda sees)."""
+        cuda = Cuda.get()
+        devices = cuda.devices()
+        for d in devices:
+            if d["uuid"] == device_uuid:
+                return cls(d, cuda)
+        seen = ", ".join(f'{d["ordinal"]} "{d["name"]}" (UUID {d["uuid"]})' for d in devices)
+        raise ShareError("UUID_MISMATCH",
+                         f'no CUDA device is {device_name} (deviceUUID {device_uuid}); libcuda '
+                         f"sees {seen or 'none'}", device_uuid, [d["uuid"] for d in devices])
+
+    def run(self, fn: Callable[[Any], Any]) -> Any:
+        """Runs ``fn(lib)`` with this context current."""
+        if self.closed:
+            raise ValueError(f"{self.label} is closed")
+        lib = self.cuda.lib
+        self.cuda.check(lib.cuCtxPushCurrent_v2(self._ctx), "cuCtxPushCurrent_v2")
+        try:
+            return fn(lib)
+        finally:
+            lib.cuCtxPopCurrent_v2(ctypes.byref(ctypes.c_void_p()))
+
+    def attribute(self, attribute: int) -> int:
+        v = ctypes.c_int()
+        self.cuda.check(self.cuda.lib.cuDeviceGetAttribute(ctypes.byref(v), attribute,
+                                                           self.ordinal),
+                        "cuDeviceGetAttribute", attribute=attribute)
+        return v.value
+
+    def _check_origin(self, d: dict) -> None:
+        if d["handleType"] != "OPAQUE_FD":
+            raise ShareError("HANDLE_TYPE_UNSUPPORTED",
+                             f"{self.label} imports OPAQUE_FD here, not {d['handleType']}",
+                             "OPAQUE_FD", d["handleType"])
+        if d["deviceUUID"] != self.device["uuid"]:
+            raise ShareError(
+                "UUID_MISMATCH",
+                f"the export comes from {_show(d['deviceName'])} (deviceUUID "
+                f"{d['deviceUUID']}); {self.label} has UUID {self.device['uuid']}: OPAQUE_FD "
+                "needs the same GPU", self.device["uuid"], d["deviceUUID"])
+
+    def import_memory(self, fd: Any, descriptor: Any) -> "CudaExternalMemory":
+        """Imports Vulkan memory exported as OPAQUE_FD (``cuImportExternalMemory``), with the
+        descriptor's size and dedicated flag, after the descriptor's rules (ShareError). On
+        success the fd is CUDA's (an :class:`Fd` is marked taken); on failure it is still the
+        caller's."""
+        d = parse_memory_descriptor(descriptor)
+        self._check_origin(d)
+        number = _fd_number(fd)
+        desc = CUDA_EXTERNAL_MEMORY_HANDLE_DESC()
+        desc.type = CU_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD
+        desc.handle.fd = number
+        desc.size = d["size"]
+        desc.flags = CUDA_EXTERNAL_MEMORY_DEDICATED if d["dedicated"] else 0
+        handle = ctypes.c_void_p()
+        self.run(lambda lib: self.cuda.check(
+            lib.cuImportExternalMemory(ctypes.byref(handle), ctypes.byref(desc)),
+            "cuImportExternalMemory", fd=number, size=d["size"],
+            dedicated=d["dedicated"] is not None))
+        if isinstance(fd, Fd):
+            fd.take()
+        return CudaExternalMemory(self, handle, d)
+
+    def import_semaphore(self, fd: Any, descriptor: Any) -> "CudaExternalSemaphore":
+        """Imports a Vulkan semaphore exported as OPAQUE_FD (``cuImportExternalSemaphore``): a
+        timeline one as TIMELINE_SEMAPHORE_FD. The fd's fate is :meth:`import_memory`'s."""
+        d = parse_sync_descriptor(descriptor, "semaphore")
+        self._check_origin(d)
+        timeline = d["semaphoreType"] == "timeline"
+        if timeline and not self.attribute(CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED):
+            raise ShareError("HANDLE_TYPE_UNSUPPORTED", f"{self.label}: "
+                             "CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED is 0")
+        number = _fd_number(fd)
+        desc = CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC()
+        desc.type = (CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_TIMELINE_SEMAPHORE_FD if timeline
+                     else CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD)
+        desc.handle.fd = number
+        handle = ctypes.c_void_p()
+        self.run(lambda lib: self.cuda.check(
+            lib.cuImportExternalSemaphore(ctypes.byref(handle), ctypes.byref(desc)),
+            "cuImportExternalSemaphore", fd=number, semaphoreType=d["semaphoreType"]))
+        if isinstance(fd, Fd):
+            fd.take()
+        return CudaExternalSemaphore(self, handle, d["semaphoreType"])
+
+    def allocate_exportable(self, size: int) -> "CudaMemory":
+        """Device memory that can be exported as a POSIX fd (``cuMemCreate``), mapped read-write
+        here; its size is rounded up to the allocation granularity."""
+        return CudaMemory(self, size)
+
+    def close(self) -> None:
+        """Releases the primary context (idempotent)."""
+        if not self.closed:
+            self.closed = True
+            self.cuda.lib.cuDevicePrimaryCtxRelease_v2(self.ordinal)
+
+    def __enter__(self) -> "CudaContext":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+def _fd_number(fd: Any) -> int:
+    if isinstance(fd, Fd):
+        if fd.state != "open":
+            raise ShareError("FD_CONSUMED", f"{fd.label} is {fd.state}: an import needs an open fd")
+        return fd.fd
+    if not isinstance(fd, int) or fd < 0:
+        raise ValueError(f"fd: expected an open fd, got {fd!r}")
+    return fd
+
+
+def _stream_handle(stream: Any) -> ctypes.c_void_p:
+    """A CUstream from an int, a torch.cuda.Stream (``cuda_stream``) or a CuPy stream (``ptr``);
+    None is the legacy default stream."""
+    if stream is None:
+        return ctypes.c_void_p(0)
+    for attr in ("cuda_stream", "ptr", "handle"):
+        if hasattr(stream, attr):
+            return ctypes.c_void_p(int(getattr(stream, attr)))
+    return ctypes.c_void_p(int(stream))
+
+
+class CudaExternalMemory:
+    """Vulkan memory imported into CUDA (``CUexternalMemory``)."""
+
+    def __init__(self, context: CudaContext, handle: ctypes.c_void_p, descriptor: dict):
+        self.context = context
+        self.handle = handle
+        self.descriptor = descriptor
+        self.size = descriptor["size"]
+        self._mapped: list = []
+        self.closed = False
+
+    def map(self, offset: int = 0, size: Optional[int] = None) -> int:
+        """Maps ``size`` bytes at ``offset`` (default: all) as a device pointer
+        (``cuExternalMemoryGetMappedBuffer``); freed when this import is closed."""
+        size = self.size - offset if size is None else size
+        if offset < 0 or size <= 0 or offset + size > self.size:
+            raise ValueError(f"map: offset {offset} + size {size} is outside the {self.size} "
+                             "bytes imported")
+        if self.descriptor["dedicated"] and offset:
+            raise ShareError("ALIGNMENT", f"map: a dedicated import maps at offset 0 only (CUDA "
+                             f"refuses offset {offset})", 0, offset)
+        desc = CUDA_EXTERNAL_MEMORY_BUFFER_DESC()
+        desc.offset, desc.size = offset, size
+        ptr = ctypes.c_uint64()
+        self.context.run(lambda lib: self.context.cuda.check(
+            lib.cuExternalMemoryGetMappedBuffer(ctypes.byref(ptr), self.handle,
+                                                ctypes.byref(desc)),
+            "cuExternalMemoryGetMappedBuffer", offset=offset, size=size))
+        self._mapped.append(ptr.value)
+        return ptr.value
+
+    def close(self) -> None:
+        """Frees the mappings and destroys the import (idempotent). Tensors made from a mapping
+        must be gone first."""
+        if self.closed:
+            return
+        self.closed = True
+
+        def destroy(lib: Any) -> None:
+            for p in self._mapped:
+                lib.cuMemFree_v2(p)
+            self.context.cuda.check(lib.cuDestroyExternalMemory(self.handle),
+                                    "cuDestroyExternalMemory")
+        self.context.run(destroy)
+
+    def __enter__(self) -> "CudaExternalMemory":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+class CudaExternalSemaphore:
+    """A Vulkan semaphore imported into CUDA (``CUexternalSemaphore``): waits and signals are
+    queued on a stream; the host does not wait."""
+
+    def __init__(self, context: CudaContext, handle: ctypes.c_void_p, kind: str):
+        self.context = context
+        self.handle = handle
+        self.type = kind
+        self.closed = False
+
+    def wait(self, value: int = 0, stream: Any = None) -> None:
+        """Queues a wait on ``stream`` (int, torch or CuPy stream; None: the default stream) for
+        the timeline to reach ``value`` (a binary semaphore: for its signal)."""
+        params = CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS()
+        params.params.fence = value if self.type == "timeline" else 0
+        h = _stream_handle(stream)
+        arr = (ctypes.c_void_p * 1)(self.handle)
+        self.context.run(lambda lib: self.context.cuda.check(
+            lib.cuWaitExternalSemaphoresAsync(arr, ctypes.byref(params), 1, h),
+            "cuWaitExternalSemaphoresAsync", value=value, stream=h.value or 0))
+
+    def signal(self, value: int = 0, stream: Any = None) -> None:
+        """Queues a signal of ``value`` (a timeline's; ignored for a binary semaphore) on
+        ``stream``, after the work queued there before it."""
+        params = CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS()
+        params.params.fence = value if self.type == "timeline" else 0
+        h = _stream_handle(stream)
+        arr = (ctypes.c_void_p * 1)(self.handle)
+        self.context.run(lambda lib: self.context.cuda.check(
+            lib.cuSignalExternalSemaphoresAsync(arr, ctypes.byref(params), 1, h),
+            "cuSignalExternalSemaphoresAsync", value=value, stream=h.value or 0))
+
+    def close(self) -> None:
+        """Destroys the import (idempotent)."""
+        if not self.closed:
+            self.closed = True
+            self.context.run(lambda lib: self.context.cuda.check(
+                lib.cuDestroyExternalSemaphore(self.handle), "cuDestroyExternalSemaphore"))
+
+    def __enter__(self) -> "CudaExternalSemaphore":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+class CudaMemory:
+    """CUDA memory exportable as a POSIX fd (``cuMemCreate``), mapped read-write at ``ptr``."""
+
+    def __init__(self, context: CudaContext, size: int):
+        self.context = context
+        for a, name in ((CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED,
+                         "VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED"),
+                        (CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED,
+                         "HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED")):
+            if not context.attribute(a):
+                raise ShareError("HANDLE_TYPE_UNSUPPORTED", f"{context.label} cannot allocate "
+                                 f"exportable memory: CU_DEVICE_ATTRIBUTE_{name} is 0")
+        if not (_is_int(size) and size > 0):
+            raise ValueError(f"size: expected a positive integer, got {size!r}")
+        prop = CUmemAllocationProp()
+        prop.type = CU_MEM_ALLOCATION_TYPE_PINNED
+        prop.requestedHandleTypes = CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR
+        prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE
+        prop.location.id = context.ordinal
+        self._prop = prop
+        check = context.cuda.check
+        g = ctypes.c_size_t()
+        context.run(lambda lib: check(lib.cuMemGetAllocationGranularity(ctypes.byref(g),
+                                                                        ctypes.byref(prop), 0),
+                                      "cuMemGetAllocationGranularity"))
+        self.granularity = g.value
+        self.size = (size + g.value - 1) // g.value * g.value
+        handle, va = ctypes.c_uint64(), ctypes.c_uint64()
+        self.handle = None
+        self.ptr = 0
+        self.closed = False
+
+        def create(lib: Any) -> None:
+            check(lib.cuMemCreate(ctypes.byref(handle), self.size, ctypes.byref(prop), 0),
+                  "cuMemCreate", size=self.size)
+            self.handle = handle.value
+            check(lib.cuMemAddressReserve(ctypes.byref(va), self.size, 0, 0, 0),
+                  "cuMemAddressReserve", size=self.size)
+            self.ptr = va.value
+            check(lib.cuMemMap(va.value, self.size, 0, handle.value, 0), "cuMemMap",
+                  size=self.size)
+            access = CUmemAccessDesc()
+            access.location.type = CU_MEM_LOCATION_TYPE_DEVICE
+            access.location.id = context.ordinal
+            access.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE
+            check(lib.cuMemSetAccess(va.value, self.size, ctypes.byref(access), 1),
+                  "cuMemSetAccess", size=self.size)
+        try:
+            context.run(create)
+        except BaseException:
+            self._release()
+            raise
+
+    def export_fd(self, vulkan: dict) -> tuple:
+        """An OPAQUE_FD of this memory (``cuMemExportToShareableHandle``; the fd is the caller's)
+        and the descriptor a Vulkan import needs. ``vulkan`` names the importing Vulkan device:
+        its ``deviceUUID`` (which must be this GPU's), ``driverUUID``, ``deviceName`` and the
+        ``memoryTypeIndex`` to import with (CUDA has no driverUUID or memory types)."""
+        if vulkan.get("deviceUUID") != self.context.device["uuid"]:
+            raise ShareError("UUID_MISMATCH",
+                             f'the Vulkan device "{vulkan.get("deviceName")}" (deviceUUID '
+                             f'{vulkan.get("deviceUUID")}) is not {self.context.label} (UUID '
+                             f'{self.context.device["uuid"]}): the UUIDs must match',
+                             self.context.device["uuid"], vulkan.get("deviceUUID"))
+        out = ctypes.c_int(-1)
+        self.context.run(lambda lib: self.context.cuda.check(
+            lib.cuMemExportToShareableHandle(ctypes.byref(out), self.handle,
+                                             CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR, 0),
+            "cuMemExportToShareableHandle", size=self.size))
+        os.set_inheritable(out.value, False)
+        return Fd(out.value, f"CUDA export of {self.size} bytes"), {
+            "version": DESCRIPTOR_VERSION,
+            "handleType": "OPAQUE_FD",
+            "size": self.size,
+            "memoryTypeIndex": int(vulkan["memoryTypeIndex"]),
+            "memoryProperties": ["DEVICE_LOCAL"],
+            "dedicated": None,
+            "deviceUUID": self.context.device["uuid"],
+            "driverUUID": str(vulkan.get("driverUUID", "")),
+            "deviceName": self.context.device["name"],
+        }
+
+    def _release(self) -> None:
+        def release(lib: Any) -> None:
+            if self.ptr:
+                lib.cuMemUnmap(self.ptr, self.size)
+                lib.cuMemAddressFree(self.ptr, self.size)
+            if self.handle is not None:
+                lib.cuMemRelease(self.handle)
+        self.context.run(release)
+        self.ptr, self.handle = 0, None
+
+    def close(self) -> None:
+        """Unmaps and releases the memory (idempotent); an exported fd keeps it alive."""
+        if not self.closed:
+            self.closed = True
+            self._release()
+
+    def __enter__(self) -> "CudaMemory":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+# ---- zero-copy arrays and tensors ---------------------------------------------------------------
+
+_TYPESTR = {"float32": "<f4", "float16": "<f2", "float64": "<f8", "int32": "<i4",
+            "uint32": "<u4", "int64": "<i8", "uint8": "|u1", "int8": "|i1", "int16": "<i2",
+            "uint16": "<u2"}
+
+
+class cuda_array:  # noqa: N801 (a plain holder of the interface)
+    """Device memory described by ``__cuda_array_interface__`` (version 3): what torch.as_tensor,
+    CuPy and Numba take without a copy. It keeps ``owner`` (the import) alive while it lives."""
+
+    def __init__(self, ptr: int, shape: Sequence[int], dtype: str = "float32",
+                 owner: Any = None, readonly: bool = False):
+        if dtype not in _TYPESTR:
+            raise ValueError(f"dtype: expected one of {', '.join(_TYPESTR)}, got {dtype!r}")
+        self.owner = owner
+        self.__cuda_array_interface__ = {
+            "shape": tuple(int(s) for s in shape),
+            "typestr": _TYPESTR[dtype],
+            "data": (int(ptr), bool(readonly)),
+            "version": 3,
+            # No stream: the memory is ready as far as CUDA knows; ordering with Vulkan is the
+            # semaphores' work, on the consumer's own stream.
+            "stream": None,
+        }
+
+
+def as_tensor(ptr: int, nbytes: int, dtype: str = "float32", owner: Any = None,
+              device_index: Optional[int] = None) -> Any:
+    """A torch tensor over ``nbytes`` of device memory at ``ptr``, without a copy (through
+    ``__cuda_array_interface__``; the tensor keeps ``owner`` alive). Needs PyTorch."""
+    import torch  # optional: only here
+
+    itemsize = int(_TYPESTR[dtype][2:])
+    if nbytes % itemsize:
+        raise ValueError(f"{nbytes} bytes is not a whole number of {dtype}")
+    t = torch.as_tensor(cuda_array(ptr, (nbytes // itemsize,), dtype, owner), device="cuda"
+                        if device_index is None else f"cuda:{device_index}")
+    if t.data_ptr() != ptr:
+        raise RuntimeError(f"torch copied the memory (data_ptr {t.data_ptr():#x}, not {ptr:#x})")
+    return t
+
+
+# ---- the command line (tests and examples) ------------------------------------------------------
+
+USAGE = """usage: vkshare_peer.py COMMAND [ARGS]
+
+A peer of vkshare's share socket, for tests and scripts.
+
+commands:
+  receive ADDRESS N         connect, receive N messages; print one JSON line each: the message
+                            or the ProtocolError's reason, the fds' close-on-exec flags, and
+                            whether this process's fd count is back where it was
+  offers ADDRESS N [UUID]   connect, receive N offers (receive_offer, checked against deviceUUID
+                            UUID when given); print one JSON line each
+  offer-memfd ADDRESS TEXT  connect, offer a memfd holding TEXT as OPAQUE_FD memory, wait for ack
+  connect ADDRESS [UID]     connect (allowing only UID when given), print what happened
+  listen ADDRESS [UID]      listen (allowing only UID when given), accept one peer within 2 s,
+                            print what happened
+  timeout ADDRESS MS        connect, wait MS ms for a message that does not come, print the error
+  layouts                   print the ctypes layouts of the CUDA structs as JSON
+  devices                   print the CUDA devices (ordinal, name, UUID) as JSON
+
+ADDRESS is a socket path, or @name for the abstract namespace.
+"""
+
+
+def _layouts() -> dict:
+    out = {}
+    for s in CUDA_STRUCTS:
+        offsets, sizes = {}, {}
+        for name, _ in s._fields_:
+            f = getattr(s, name)
+            offsets[name], sizes[name] = f.offset, f.size
+        out[s.__name__] = {"size": ctypes.sizeof(s), "align": ctypes.alignment(s),
+                           "offsets": offsets, "sizes": sizes}
+    return out
+
+
+def _cloexec(fd: int) -> bool:
+    import fcntl
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC)
+
+
+def _say(**kv: Any) -> None:
+    print(json.dumps(kv), flush=True)
+
+
+def main(argv: Sequence[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE, end="")
+        return 0
+    command, args = argv[0], list(argv[1:])
+    need = {"receive": 2, "offers": 2, "offer-memfd": 2, "connect": 1, "listen": 1,
+            "timeout": 2, "layouts": 0, "devices": 0}
+    if command not in need:
+        print(f"vkshare_peer.py: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
+        return 2
+    if len(args) < need[command] or any(a.startswith("--") for a in args):
+        print(f"vkshare_peer.py {command}: expected {need[command]} argument(s), got {args}\n",
+              file=sys.stderr)
+        return 2
+    if command == "layouts":
+        _say(**_layouts())
+        return 0
+    if command == "devices":
+        print(json.dumps(Cuda.get().devices()))
+        return 0
+    if command == "listen":
+        allow = [int(args[1])] if len(args) > 1 else None
+        with ShareServer.listen(args[0], allow_uids=allow) as server:
+            _say(listening=server.address)
+            try:
+                with server.accept(timeout=2.0):
+                    _say(accepted=True)
+            except OSError as e:
+                _say(error=e.__class__.__name__, errno=e.errno, message=str(e),
+                     refused=[str(r) for r in server.refused])
+        return 0
+    if command == "connect":
+        allow = [int(args[1])] if len(args) > 1 else None
+        try:
+            with ShareSocket.connect(args[0], timeout=5.0, allow_uids=allow):
+                _say(connected=True)
+        except OSError as e:
+            _say(error=e.__class__.__name__, errno=e.errno, message=str(e))
+        return 0
+    with ShareSocket.connect(args[0], timeout=10.0) as sock:
+        if command == "timeout":
+            t0 = time.monotonic()
+            try:
+                sock.receive(timeout=int(args[1]) / 1000)
+                _say(error=None)
+            except TimeoutError as e:
+                _say(error="TimeoutError", errno=e.errno, message=str(e),
+                     waited_ms=round((time.monotonic() - t0) * 1000))
+            return 0
+        if command == "offer-memfd":
+            text = args[1].encode()
+            fd = os.memfd_create("vkshare-python-peer", os.MFD_CLOEXEC)
+            with Fd(fd, "memfd") as f:
+                os.write(fd, text)
+                send_offer(sock, "from python", memory=(f, {
+                    "version": DESCRIPTOR_VERSION, "handleType": "OPAQUE_FD", "size": len(text),
+                    "memoryTypeIndex": 0, "memoryProperties": [], "dedicated": None,
+                    "deviceUUID": "python", "driverUUID": "python", "deviceName": "a memfd",
+                    "fdKind": "memfd"}))
+            sock.expect("ack", timeout=10.0)
+            _say(acked=True, fds=len(open_fds()))
+            return 0
+        for _ in range(int(args[1])):
+            before = open_fds()
+            seen: dict = {}
+            try:
+                if command == "offers":
+                    uuid = args[2] if len(args) > 2 else None
+                    with receive_offer(sock, timeout=10.0, device_uuid=uuid) as offer:
+                        fds = [e.fd for e in ([offer.memory] if offer.memory else [])
+                               + offer.semaphores + offer.fences]
+                        seen = {"label": offer.label}
+                        seen.update(cloexec=[_cloexec(f.fd) for f in fds],
+                                    kinds=[describe_fd(f.fd) for f in fds])
+                else:
+                    r = sock.receive(timeout=10.0)
+                    seen = {"message": r.message, "cloexec": [_cloexec(f.fd) for f in r.fds],
+                            "kinds": [describe_fd(f.fd) for f in r.fds]}
+                    r.close()
+            except ProtocolError as e:
+                seen = {"reason": e.reason, "message": str(e)}
+            except ShareError as e:
+                seen = {"rule": e.rule, "message": str(e)}
+            _say(**seen, fds_back=open_fds() == before)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,220 @@
+// The Python peer (python/vkshare_peer.py) against the TypeScript side over real share sockets:
+// the TypeScript side's malformed messages and offers are refused for the same reasons and with
+// every fd closed; received fds are close-on-exec; offers cross both ways; uids are checked at
+// both ends; waits end on time; its ctypes CUDA layouts equal the compiler's. python3 and its
+// standard library only: no GPU, no CUDA, no PyTorch.
+// @ts-types="../_node_fs.d.ts"
+import { readFileSync, statSync } from "node:fs";
+// @ts-types="../_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
+import { cString } from "../../ffi/vulkan.ts";
+import { describeFd, OwnedFd, receiveOffer, ShareServer, ShareSocket } from "../../mod.ts";
+import { startCommand, test } from "../_harness.ts";
+import { openFds } from "../_memory.ts";
+import { MALFORMED_OFFERS, MALFORMED_PACKETS } from "../ipc/_malformed.ts";
+import "../_vk.ts"; // opens libc before the tests
+
+const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
+const noPython = spawnSync("python3", ["--version"]).status === 0 ? false : "no python3";
+
+function memfd(name: string): OwnedFd {
+  return OwnedFd.adopt(libc().memfd_create!(cString(name), MFD_CLOEXEC), name);
+}
+
+/** Runs the peer with `args`; resolves with its JSON lines once it exits 0. */
+function peer(...args: string[]) {
+  const child = startCommand(["python3", PEER, ...args]);
+  return {
+    child,
+    async lines(): Promise<Record<string, unknown>[]> {
+      const r = await child.exited;
+      assertEquals(r.code, 0, `vkshare_peer.py ${args.join(" ")}: ${r.err}`);
+      return r.out.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+    },
+  };
+}
+
+test(
+  "the Python peer refuses the TypeScript side's malformed messages for the same reasons, closing their fds",
+  { skip: noPython },
+  async () => {
+    using server = ShareServer.listen();
+    const p = peer("receive", server.address as string, String(MALFORMED_PACKETS.length + 1));
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    using m = memfd("vkshare-to-python");
+    for (const [packet, n] of MALFORMED_PACKETS) {
+      await socket.sendRaw(packet, Array(n).fill(m.fd));
+    }
+    await socket.send({ type: "hello", list: [1, "two"] }, [m, m]);
+    const got = await p.lines();
+    assertEquals(got.length, MALFORMED_PACKETS.length + 1);
+    assertEquals(got.slice(0, -1).map((g) => g.reason), MALFORMED_PACKETS.map(([, , r]) => r));
+    for (const g of got) assertEquals(g.fds_back, true, `fds left open in python: ${g.message}`);
+    // A well-formed message after them all: its fds arrive close-on-exec, and are the memfd.
+    const last = got.at(-1)!;
+    assertEquals(last.message, { type: "hello", list: [1, "two"] });
+    assertEquals(last.cloexec, [true, true]);
+    for (const k of last.kinds as string[]) assertStringIncludes(k, "vkshare-to-python");
+  },
+);
+
+test(
+  "the Python peer refuses malformed offers as receiveOffer does, and an offer from another GPU by UUID",
+  { skip: noPython },
+  async () => {
+    using server = ShareServer.listen();
+    const uuid = "00000000-1111-2222-3333-444444444444";
+    const p = peer("offers", server.address as string, String(MALFORMED_OFFERS.length + 2), uuid);
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    using m = memfd("vkshare-offer");
+    for (const [offer, n] of MALFORMED_OFFERS) {
+      await socket.send({ type: "offer", ...offer }, Array(n).fill(m));
+    }
+    const descriptor = (deviceUUID: string) => ({
+      version: 1,
+      handleType: "OPAQUE_FD",
+      size: 4096,
+      memoryTypeIndex: 0,
+      memoryProperties: ["DEVICE_LOCAL"],
+      dedicated: null,
+      deviceUUID,
+      driverUUID: "d",
+      deviceName: "GPU 7",
+    });
+    const offer = (deviceUUID: string) => ({
+      type: "offer",
+      version: 1,
+      label: "frames",
+      memory: descriptor(deviceUUID),
+      semaphores: [],
+      fences: [],
+    });
+    await socket.send(offer("ffffffff-1111-2222-3333-444444444444"), [m]);
+    await socket.send(offer(uuid), [m]);
+    const got = await p.lines();
+    assertEquals(got.slice(0, MALFORMED_OFFERS.length).map((g) => g.reason), [
+      ...MALFORMED_OFFERS.map(([, , r]) => r),
+    ]);
+    const [refused, taken] = got.slice(MALFORMED_OFFERS.length);
+    assertEquals(refused.rule, "UUID_MISMATCH");
+    assertStringIncludes(refused.message as string, '"GPU 7"');
+    assertStringIncludes(refused.message as string, uuid);
+    assertEquals(taken.label, "frames");
+    assertEquals(taken.cloexec, [true]);
+    for (const g of got) assertEquals(g.fds_back, true, JSON.stringify(g));
+  },
+);
+
+test("an offer from the Python peer arrives in TypeScript with its fd and descriptor", {
+  skip: noPython,
+}, async () => {
+  const before = openFds();
+  {
+    using server = ShareServer.listen();
+    const p = peer("offer-memfd", server.address as string, "made in python");
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    {
+      using offer = await receiveOffer(socket, { timeoutMs: 30_000 });
+      assertEquals(offer.label, "from python");
+      const d = offer.memory!.descriptor;
+      assertEquals([d.handleType, d.size, d.fdKind], ["OPAQUE_FD", 14, "memfd"]);
+      const fd = offer.memory!.fd.fd;
+      assertStringIncludes(describeFd(fd)!, "vkshare-python-peer");
+      assertEquals(readFileSync(`/proc/self/fd/${fd}`, "utf8"), "made in python");
+      await socket.send({ type: "ack" });
+    }
+    const [done] = await p.lines();
+    assertEquals(done.acked, true);
+  }
+  assertEquals(openFds(), before);
+});
+
+test(
+  "uids are checked at both ends: the Python peer refuses a server or a client it was not told to allow",
+  { skip: noPython },
+  async () => {
+    const other = String(process.getuid!() + 12345);
+    // As the client: the TypeScript server's uid is not allowed.
+    {
+      using server = ShareServer.listen();
+      const p = peer("connect", server.address as string, other);
+      const [r] = await p.lines();
+      assertEquals([r.error, r.errno], ["PermissionError", 13]);
+      assertStringIncludes(
+        r.message as string,
+        `runs as uid ${process.getuid!()}; allowed: ${other}`,
+      );
+    }
+    // As the server: the TypeScript client is refused, recorded, and the wait ends on time.
+    {
+      const at = `@vkshare-python-${process.pid}`;
+      const p = peer("listen", at, other);
+      await p.child.line("listening");
+      using _s = await ShareSocket.connect({ abstract: at.slice(1) }, { timeoutMs: 5_000 });
+      const [, r] = await p.lines();
+      assertEquals([r.error, r.errno], ["TimeoutError", 110]);
+      assertStringIncludes((r.refused as string[])[0], `pid ${process.pid} runs as uid`);
+    }
+    // Allowed by default: the same uid; the socket file is 0600 while it listens.
+    {
+      using dir = tempDir();
+      const at = `${dir.path}/python.sock`;
+      const p = peer("listen", at);
+      await p.child.line("listening");
+      assertEquals(statSync(at).mode & 0o777, 0o600);
+      using _s = await ShareSocket.connect(at, { timeoutMs: 5_000 });
+      const [, r] = await p.lines();
+      assertEquals(r.accepted, true);
+    }
+  },
+);
+
+test("the Python peer's waits end on time with ETIMEDOUT, saying what was awaited", {
+  skip: noPython,
+}, async () => {
+  using server = ShareServer.listen();
+  const p = peer("timeout", server.address as string, "100");
+  using _socket = await server.accept({ timeoutMs: 30_000 });
+  const [r] = await p.lines();
+  assertEquals([r.error, r.errno], ["TimeoutError", 110]);
+  assertStringIncludes(r.message as string, "receive on ShareSocket");
+  assertStringIncludes(r.message as string, "nothing within 100 ms");
+  assert((r.waited_ms as number) >= 90, `waited ${r.waited_ms} ms`);
+});
+
+test(
+  "the Python peer's ctypes CUDA structs equal the compiler's layouts (tests/ffi/cuda_layouts.json)",
+  {
+    skip: noPython,
+  },
+  async () => {
+    const [py] = await peer("layouts").lines();
+    const c = JSON.parse(
+      readFileSync(new URL("../ffi/cuda_layouts.json", import.meta.url), "utf8"),
+    ) as Record<string, Record<string, unknown>>;
+    assertEquals(Object.keys(py).sort(), Object.keys(c).sort());
+    for (const [name, layout] of Object.entries(c)) {
+      const { sType: _, ...rest } = layout;
+      assertEquals(py[name], rest, name);
+    }
+  },
+);
+
+test("the Python peer's command line: --help, and exit 2 on an unknown command or flag", {
+  skip: noPython,
+}, () => {
+  const run = (...a: string[]) => spawnSync("python3", [PEER, ...a], { encoding: "utf8" });
+  const help = run("--help");
+  assertEquals(help.status, 0);
+  assertStringIncludes(help.stdout, "usage: vkshare_peer.py");
+  assertEquals(run("frobnicate").status, 2);
+  assertEquals(run("receive", "/x", "1", "--fast").status, 2);
+});
+
+function tempDir() {
+  const path = spawnSync("mktemp", ["-d"], { encoding: "utf8" }).stdout.trim();
+  return { path, [Symbol.dispose]: () => void spawnSync("rm", ["-rf", path]) };
+}

@@ -1,17 +1,22 @@
 /**
- * `HostAllocation`: page-aligned host memory (an anonymous mmap) for
- * VK_EXT_external_memory_host. It stays mapped while any Vulkan memory imported from it lives,
- * even after it is disposed.
+ * `HostAllocation`: page-aligned host memory (an anonymous mmap, or a shared memfd mapping that
+ * another process can map too) for VK_EXT_external_memory_host and for host memory shared between
+ * processes. It stays mapped while any Vulkan memory imported from it lives, even after it is
+ * disposed.
  *
  * @module
  */
 import { ErrnoError } from "../core/errors.ts";
 import { positiveSize } from "../core/out_params.ts";
-import { errno, libc, MAP_PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "../ffi/libc.ts";
+import { errno, libc, MAP_PRIVATE_ANONYMOUS, MFD_CLOEXEC, PROT_READ_WRITE } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
+import { cString } from "../ffi/vulkan.ts";
+import { OwnedFd } from "../share/fd.ts";
 
 const PAGE = 4096n;
+const MAP_SHARED = 0x01;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 /**
  * Page-aligned host memory that JavaScript reads and writes as {@linkcode HostAllocation.bytes}.
@@ -38,7 +43,14 @@ export class HostAllocation implements Disposable {
   #disposed = false;
   #unmapped = false;
 
-  private constructor(pointer: Pointer, size: bigint) {
+  /**
+   * The memfd behind a {@linkcode HostAllocation.createShared} mapping (send it to the process
+   * that maps it too; closed on dispose), or null for an anonymous one.
+   */
+  readonly fd: OwnedFd | null;
+
+  private constructor(pointer: Pointer, size: bigint, fd: OwnedFd | null = null) {
+    this.fd = fd;
     this.#pointer = pointer;
     this.address = rt.address(pointer);
     this.size = size;
@@ -61,7 +73,7 @@ export class HostAllocation implements Disposable {
     const n = (bytes + step - 1n) / step * step;
     // mmap returns page-aligned addresses; a larger alignment is reached by over-mapping.
     const p = libc().mmap(null, n, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0n);
-    if (rt.address(p) === 0xffff_ffff_ffff_ffffn || p === null) {
+    if (p === null || rt.address(p) === MAP_FAILED) {
       throw new ErrnoError("mmap", errno(), `${n} bytes`);
     }
     if (rt.address(p) % a !== 0n) {
@@ -69,6 +81,43 @@ export class HostAllocation implements Disposable {
       throw new RangeError(`alignment: ${a} is larger than mmap's page alignment`);
     }
     return new HostAllocation(p, n);
+  }
+
+  /**
+   * `size` bytes (rounded up to the page size) of a new memfd (`memfd_create`, close-on-exec),
+   * mapped MAP_SHARED: host memory another process maps too once it has
+   * {@linkcode HostAllocation.fd} (send it over a share socket; Python: `mmap.mmap(fd, size)`).
+   * What either process writes, the other reads; the memory lives until every mapping and fd of
+   * it is gone.
+   *
+   * @example
+   * ```ts
+   * using shared = HostAllocation.createShared(1 << 20, "frames");
+   * await socket.send({ type: "frames", size: Number(shared.size) }, [shared.fd!]);
+   * shared.bytes[0] = 1; // the other process sees it
+   * ```
+   */
+  static createShared(size: number | bigint, name = "vkshare-host"): HostAllocation {
+    const bytes = positiveSize(size, "size");
+    const n = (bytes + PAGE - 1n) / PAGE * PAGE;
+    const c = libc();
+    if (!c.memfd_create) {
+      throw new Error("createShared: this libc has no memfd_create (glibc 2.27)");
+    }
+    const raw = c.memfd_create(cString(name), MFD_CLOEXEC);
+    if (raw < 0) throw new ErrnoError("memfd_create", errno(), name);
+    const fd = OwnedFd.adopt(raw, `memfd "${name}" (${n} bytes)`);
+    try {
+      if (c.ftruncate(fd.fd, n) < 0) throw new ErrnoError("ftruncate", errno(), `${n} bytes`);
+      const p = c.mmap(null, n, PROT_READ_WRITE, MAP_SHARED, fd.fd, 0n);
+      if (p === null || rt.address(p) === MAP_FAILED) {
+        throw new ErrnoError("mmap", errno(), `${n} bytes of ${fd.label}`);
+      }
+      return new HostAllocation(p, n, fd);
+    } catch (e) {
+      fd.close();
+      throw e;
+    }
   }
 
   /** The bytes; detached (length 0) after dispose. */
@@ -110,6 +159,7 @@ export class HostAllocation implements Disposable {
     this.#disposed = true;
     this.#buffer.transfer(0); // detach: JS can no longer read the mapping
     this.#bytes = new Uint8Array(0);
+    this.fd?.close();
     this.#maybeUnmap();
   }
 }

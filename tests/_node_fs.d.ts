@@ -1,7 +1,12 @@
 // The few declarations of node:fs that the tests and tools use, so that type checking needs no
 // @types/node (see _node_assert.d.ts).
 export function readFileSync(path: string | URL, encoding: "utf8"): string;
-export function writeFileSync(path: string, data: string | Uint8Array): void;
+export function readFileSync(path: string | URL): Uint8Array;
+export function writeFileSync(
+  path: string,
+  data: string | Uint8Array,
+  options?: { flag?: string },
+): void;
 export function mkdtempSync(prefix: string): string;
 export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
 export function mkdirSync(path: string, options?: { recursive?: boolean; mode?: number }): void;

@@ -1,9 +1,20 @@
 // Host pointers (VK_EXT_external_memory_host): bytes written in JS appear through Vulkan and
-// back; alignment is checked; the host memory outlives its dispose while Vulkan uses it.
-import { assert, assertEquals, assertThrows } from "@std/assert";
-import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../../mod.ts";
+// back; alignment is checked; the host memory outlives its dispose while Vulkan uses it; a shared
+// allocation (a memfd mapping, for another process) is what its file holds.
+// @ts-types="../_node_fs.d.ts"
+import { readFileSync, writeFileSync } from "node:fs";
+
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  describeFd,
+  DeviceMemory,
+  GpuBuffer,
+  HostAllocation,
+  ShareError,
+  Transfer,
+} from "../../mod.ts";
 import { test } from "../_harness.ts";
-import { caps, pattern, withTwoDevices } from "../_memory.ts";
+import { caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
 
 const skip = caps.host.importable
   ? false
@@ -52,5 +63,38 @@ test(
     // an aligned view of it imports
     using m = DeviceMemory.importHostPointer(a, host.bytes.subarray(align, 3 * align));
     assertEquals(m.size, BigInt(2 * align));
+  }),
+);
+
+test("a shared host allocation is a memfd mapping: what JS writes is in the file, and back", () => {
+  const before = openFds();
+  {
+    using shared = HostAllocation.createShared(10_000, "vkshare-shared-test");
+    assertEquals(shared.size, 12288n); // whole pages
+    const path = `/proc/self/fd/${shared.fd!.fd}`;
+    assertStringIncludes(describeFd(shared.fd!.fd)!, "vkshare-shared-test");
+    shared.bytes.set(pattern(12288, 3));
+    // A private mapping's writes would stay in this process's copy of the pages.
+    assertEquals(new Uint8Array(readFileSync(path)), pattern(12288, 3));
+    writeFileSync(path, new Uint8Array([9, 8, 7]), { flag: "r+" });
+    assertEquals([...shared.bytes.subarray(0, 4)], [9, 8, 7, pattern(4, 3)[3]]);
+  }
+  assertEquals(openFds(), before, "dispose closes the memfd");
+  assertThrows(() => HostAllocation.createShared(0), RangeError);
+});
+
+test(
+  "a shared host allocation imports into Vulkan: its writes land in the memfd",
+  { skip },
+  withTwoDevices((a) => {
+    const align = a.physicalDevice.minImportedHostPointerAlignment!;
+    using shared = HostAllocation.createShared(65536);
+    assertEquals(shared.address % align, 0n);
+    using buffer = GpuBuffer.create(a, { size: 65536, external: "HOST_ALLOCATION" });
+    using _m = DeviceMemory.importHostPointer(a, shared, { for: buffer });
+    using t = Transfer.create(a);
+    t.fill(buffer, 0x5a5a5a5a);
+    const file = new Uint8Array(readFileSync(`/proc/self/fd/${shared.fd!.fd}`));
+    assert(file.every((x) => x === 0x5a), "Vulkan → memfd");
   }),
 );

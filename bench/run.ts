@@ -21,6 +21,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 // @ts-types="../tests/_node_os.d.ts"
 import { release, tmpdir } from "node:os";
 
+import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
 import {
@@ -221,16 +222,7 @@ function measure(
   c: string | null,
   progress: Progress,
 ): Row {
-  const row: Row = {
-    op: op.name,
-    title: op.title,
-    size,
-    vkshare: null,
-    c: null,
-    notes: [],
-    ratio: null,
-    target: null,
-  };
+  const row = emptyRow(op.name, op.title, size);
   const why = op.unsupported(pd);
   if (why) {
     row.notes.push(`not run: ${why}`);
@@ -288,16 +280,11 @@ async function handoff(
   c: string | null,
   progress: Progress,
 ): Promise<Row> {
-  const row: Row = {
-    op: "handoff",
-    title: "cross-process handoff: send an offer, the peer imports and acknowledges",
-    size: 64 * KiB,
-    vkshare: null,
-    c: null,
-    notes: [],
-    ratio: null,
-    target: null,
-  };
+  const row = emptyRow(
+    "handoff",
+    "cross-process handoff: send an offer, the peer imports and acknowledges",
+    64 * KiB,
+  );
   using a = Device.create(pd);
   using buffer = GpuBuffer.create(a, { size: 64 * KiB, external: "OPAQUE_FD" });
   using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
@@ -340,12 +327,82 @@ async function handoff(
   return row;
 }
 
+/**
+ * PyTorch in another process (examples/torch_frames.ts and .py): "offer → tensor ready" (from
+ * sending the offer of the frames' memory and two timeline semaphores to Python's "ready": CUDA
+ * import, map, tensor; one sample per run, `runs` runs) and the per-frame round trip, zero-copy,
+ * beside the host copy through numpy (the baseline zero-copy must beat). 16 MiB frames, one in
+ * flight. Rows without PyTorch on a CUDA GPU say why.
+ */
+async function torchRows(
+  pd: PhysicalDevice,
+  frames: number,
+  runs: number,
+  progress: Progress,
+): Promise<Row[]> {
+  const size = 16 << 20;
+  const offer = emptyRow(
+    "torch.offer",
+    "offer → tensor ready in PyTorch (another process: CUDA import, map, tensor)",
+    size,
+  );
+  const frame = emptyRow(
+    "torch.frame",
+    "frame round trip to PyTorch: fill, y = 2x + 1 in torch, result visible to the script (zero-copy)",
+    size,
+  );
+
+  using device = Device.create(pd);
+  const offers: number[] = [];
+  const zero: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const r = await runTorchFrames(device, {
+        mode: "zero-copy",
+        frames: Math.ceil(frames / runs),
+        size,
+      });
+      offers.push(r.offerToTensorMs! * 1e6);
+      zero.push(...r.latencySamplesMs.map((ms) => ms * 1e6));
+      progress.step("torch");
+    }
+    const base = await runTorchFrames(device, { mode: "host-copy", frames, size });
+    progress.step("torch");
+    offer.vkshare = { warm: stats(offers.slice(1)), cold: stats(offers.slice(0, 1)) };
+    if (offers.length < 2) offer.vkshare.warm = stats(offers);
+    offer.notes.push(
+      "one sample per run (a new Python process whose CUDA context is warm); warm: the runs after the first",
+    );
+    frame.vkshare = { warm: stats(zero.slice(1)), cold: stats(zero.slice(0, 1)) };
+    const host = stats(base.latencySamplesMs.slice(1).map((ms) => ms * 1e6));
+    frame.ratio = frame.vkshare.warm.p50 / host.p50;
+    frame.target = { rule: "p50 < the host copy's p50 (numpy, torch)", met: frame.ratio < 1 };
+    frame.notes.push(
+      `the host copy through numpy (the baseline): p50 ${duration(host.p50)}, p99 ${
+        duration(host.p99)
+      }; ratio: zero-copy p50 / host copy p50`,
+      `throughput: zero-copy ${
+        (1e9 / frame.vkshare.warm.p50).toFixed(1)
+      } frames/s one in flight, host copy ${(1e9 / host.p50).toFixed(1)}`,
+    );
+  } catch (e) {
+    if (!(e instanceof TorchUnavailable)) throw e;
+    for (const r of [offer, frame]) r.notes.push(`not run: ${e.reason}`);
+  }
+  return [offer, frame];
+}
+
+/** A row that has measured nothing yet. */
+function emptyRow(op: string, title: string, size: number | null): Row {
+  return { op, title, size, vkshare: null, c: null, notes: [], ratio: null, target: null };
+}
+
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }
 
 if (import.meta.main) {
-  const names = [...OPS.map((o) => o.name), "handoff"];
+  const names = [...OPS.map((o) => o.name), "handoff", "torch"];
   const cli = parseCli({
     name: "bench/run.ts",
     summary:
@@ -414,7 +471,8 @@ if (import.meta.main) {
     const work = ops.flatMap((o) => (o.sized ? sizes : [null]).map((s) => [o, s] as const));
     const handoffs = quick ? 20 : 200;
     const progress = new Progress(
-      work.length * rounds + (only && !only.includes("handoff") ? 0 : 11),
+      work.length * rounds + (only && !only.includes("handoff") ? 0 : 11)
+        + (only && !only.includes("torch") ? 0 : rounds + 1),
     );
     console.error(
       `bench: ${pd.name} (${fingerprint.driverName} ${fingerprint.driverVersion}), ${rt.name} ${rt.version}, ${
@@ -462,6 +520,9 @@ if (import.meta.main) {
     }
     if (!only || only.includes("handoff")) {
       rows.push(await handoff(pd, handoffs, ref.path, progress));
+    }
+    if (!only || only.includes("torch")) {
+      rows.push(...await torchRows(pd, quick ? 200 : 1000, rounds, progress));
     }
     const results: Results = { fingerprint, rounds, rows };
     const base = `${outDir}/${slug(pd.name)}_${fingerprint.date.slice(0, 10)}_${rt.name}`;

@@ -1335,6 +1335,10 @@ commands:
   offers ADDRESS N [UUID]   connect, receive N offers (receive_offer, checked against deviceUUID
                             UUID when given); print one JSON line each
   offer-memfd ADDRESS TEXT  connect, offer a memfd holding TEXT as OPAQUE_FD memory, wait for ack
+  offer-cuda ADDRESS        connect, receive a "want" message (size, and the Vulkan device's
+                            deviceUUID, driverUUID, deviceName, memoryTypeIndex), allocate CUDA
+                            memory on that GPU, fill it with bytes (i * 7 + 3) mod 256, offer it
+                            (OPAQUE_FD) and wait for ack
   connect ADDRESS [UID]     connect (allowing only UID when given), print what happened
   listen ADDRESS [UID]      listen (allowing only UID when given), accept one peer within 2 s,
                             print what happened
@@ -1372,7 +1376,7 @@ def main(argv: Sequence[str]) -> int:
         print(USAGE, end="")
         return 0
     command, args = argv[0], list(argv[1:])
-    need = {"receive": 2, "offers": 2, "offer-memfd": 2, "connect": 1, "listen": 1,
+    need = {"receive": 2, "offers": 2, "offer-memfd": 2, "offer-cuda": 1, "connect": 1, "listen": 1,
             "timeout": 2, "layouts": 0, "devices": 0}
     if command not in need:
         print(f"vkshare_peer.py: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
@@ -1415,6 +1419,19 @@ def main(argv: Sequence[str]) -> int:
             except TimeoutError as e:
                 _say(error="TimeoutError", errno=e.errno, message=str(e),
                      waited_ms=round((time.monotonic() - t0) * 1000))
+            return 0
+        if command == "offer-cuda":
+            want = sock.expect("want", timeout=30.0).message
+            with CudaContext.for_uuid(want["deviceUUID"], want["deviceName"]) as ctx:
+                with ctx.allocate_exportable(int(want["size"])) as mem:
+                    data = bytes((i * 7 + 3) % 256 for i in range(mem.size))
+                    ctx.run(lambda lib: ctx.cuda.check(
+                        lib.cuMemcpyHtoD_v2(mem.ptr, data, len(data)), "cuMemcpyHtoD_v2"))
+                    fd, descriptor = mem.export_fd(want)
+                    with fd:
+                        send_offer(sock, "from CUDA", memory=(fd, descriptor))
+                    sock.expect("ack", timeout=30.0)
+                    _say(offered=mem.size, device=ctx.label, fds=len(open_fds()))
             return 0
         if command == "offer-memfd":
             text = args[1].encode()

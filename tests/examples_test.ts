@@ -1,5 +1,8 @@
 // The examples run as a user runs them, in a child process, and print the truth (the README's
 // blocks: readme_test.ts).
+// @ts-types="./_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { capabilityMatrix, cudaDevices, LibraryLoadError } from "../mod.ts";
 import { runScript, test } from "./_harness.ts";
@@ -80,4 +83,45 @@ test("cuda_interop.ts checks every byte both ways, or says there is no CUDA driv
     assertStringIncludes(r.out, "OK: every byte checked on both sides and both ways");
     assertStringIncludes(r.out, "Vulkan: import CUDA's");
   } else assertStringIncludes(r.out, "no CUDA driver (libcuda.so.1): nothing to do");
+});
+
+const noNumpy = spawnSync("python3", ["-c", "import numpy"]).status === 0
+  ? false
+  : "python3 has no numpy";
+
+test(
+  "torch_frames.ts, the host-copy baseline with numpy: every element checked on both sides, fds flat",
+  { skip: noNumpy },
+  () => {
+    const r = run(
+      "torch_frames.ts",
+      ...["--mode", "host-copy", "--compute", "numpy", "--frames", "40", "--size", "262144"],
+      ...["--ring", "2"],
+    );
+    assertEquals(r.code, 0, r.err + r.out);
+    assertStringIncludes(r.out, "host-copy: 40 frames of 262144 bytes, 2 in flight, Python on cpu");
+    const fds = r.out.match(/fds: script (\d+) → (\d+), Python (\d+) → (\d+)/);
+    assert(fds, r.out);
+    assertEquals([fds[1], fds[3]], [fds[2], fds[4]]);
+  },
+);
+
+const torchOnGpu = spawnSync("python3", [
+  "-c",
+  "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)",
+]).status === 0;
+
+test("torch_frames.ts: without PyTorch on a CUDA GPU, zero-copy says why, does nothing, exits 0", {
+  skip: torchOnGpu
+    ? "python3 has PyTorch on a CUDA GPU (tests/python/torch_test.ts runs it)"
+    : false,
+}, () => {
+  const r = run("torch_frames.ts", "--frames", "2", "--size", "4096", "--mode", "zero-copy");
+  assertEquals(r.code, 0, r.err + r.out);
+  assert(
+    /^zero-copy: .*(no python3|has no PyTorch|sees no CUDA GPU|libcuda|no CUDA device).*: nothing to do$/m
+      .test(r.out),
+    r.out,
+  );
+  assert(!r.out.includes("frame latency"), r.out);
 });

@@ -1,0 +1,112 @@
+// PyTorch in another process, on the GPU: Vulkan frames handed to torch without a copy (CUDA
+// imports the memory and two timeline semaphores; Python's loop never waits on the host), the
+// host-copy baseline through numpy and torch, and CUDA memory offered back by the Python peer and
+// imported into Vulkan. Skipped where python3 has no PyTorch with a CUDA GPU, or no libcuda (our
+// machines and CI, which run the numpy baseline in tests/examples_test.ts); run on the GPU machine.
+// @ts-types="../_node_child_process.d.ts"
+import { spawnSync } from "node:child_process";
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { describeResult, runTorchFrames } from "../../examples/torch_frames.ts";
+import { Device, DeviceMemory, GpuBuffer, receiveOffer, ShareServer, Transfer } from "../../mod.ts";
+import { startCommand, test } from "../_harness.ts";
+import { sharedInstance } from "../_vk.ts";
+
+const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
+const pd = sharedInstance().physicalDevices()[0];
+const noTorch: string | false = (() => {
+  const r = spawnSync("python3", [
+    "-c",
+    "import sys\ntry:\n import torch\nexcept ImportError:\n sys.exit(3)\nsys.exit(0 if torch.cuda.is_available() else 4)",
+  ]);
+  return r.status === 0
+    ? false
+    : r.status === 3
+    ? "python3 has no PyTorch"
+    : r.status === 4
+    ? "PyTorch sees no CUDA GPU"
+    : "no python3";
+})();
+const noCuda: string | false = spawnSync("python3", [PEER, "devices"]).status === 0
+  ? false
+  : "python3 cannot open libcuda.so.1 (no NVIDIA driver)";
+
+test(
+  "zero-copy frames to PyTorch in another process: every element checked on both sides, no host wait in Python's loop, fds flat",
+  { skip: noTorch },
+  async () => {
+    using device = Device.create(pd);
+    for (const ring of [1, 2]) {
+      const r = await runTorchFrames(device, {
+        mode: "zero-copy",
+        frames: 200,
+        size: 1 << 20,
+        ring,
+      });
+      console.log(describeResult(r).map((l) => `  ${l}`).join("\n"));
+      assertEquals([r.frames, r.ring], [200, ring]);
+      assert(/^cuda:\d+$/.test(r.pythonDevice), r.pythonDevice);
+      assertStringIncludes(r.pythonSync, "raised nothing");
+      assert(r.offerToTensorMs! > 0 && r.pythonImportMs! > 0);
+      assertEquals(r.fds.after, r.fds.before, "the script's fds");
+      assertEquals(r.pythonFds.after, r.pythonFds.before, "Python's fds");
+    }
+  },
+);
+
+test(
+  "the host-copy baseline with torch on the GPU: every element checked on both sides, fds flat",
+  { skip: noTorch },
+  async () => {
+    using device = Device.create(pd);
+    const r = await runTorchFrames(device, { mode: "host-copy", frames: 100, size: 1 << 20 });
+    console.log(describeResult(r).map((l) => `  ${l}`).join("\n"));
+    assert(/^cuda:\d+$/.test(r.pythonDevice), r.pythonDevice);
+    assertEquals(r.fds.after, r.fds.before);
+    assertEquals(r.pythonFds.after, r.pythonFds.before);
+  },
+);
+
+test(
+  "CUDA memory allocated and offered by the Python peer imports into Vulkan, byte for byte",
+  { skip: noCuda },
+  async () => {
+    using device = Device.create(pd);
+    using server = ShareServer.listen();
+    const child = startCommand(["python3", PEER, "offer-cuda", server.address as string]);
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    const size = 1 << 20;
+    using buffer = GpuBuffer.create(device, { size, external: "OPAQUE_FD" });
+    const types = pd.memoryTypes;
+    const bits = buffer.requirements.memoryTypeBits;
+    const memoryTypeIndex =
+      types.find((t) => (bits & (1 << t.index)) && t.flags.includes("DEVICE_LOCAL"))!.index;
+    await socket.send({
+      type: "want",
+      size,
+      deviceUUID: pd.deviceUUID,
+      driverUUID: pd.driverUUID,
+      deviceName: pd.name,
+      memoryTypeIndex,
+    });
+    {
+      using offer = await receiveOffer(socket, { timeoutMs: 30_000, device });
+      const d = offer.memory!.descriptor;
+      assertEquals([d.handleType, d.deviceUUID, d.memoryTypeIndex], [
+        "OPAQUE_FD",
+        pd.deviceUUID,
+        memoryTypeIndex,
+      ]);
+      assert(d.size >= size, `${d.size} bytes`);
+      using _m = DeviceMemory.importFd(device, offer.memory!.fd, d, { for: buffer });
+      using t = Transfer.create(device);
+      const bytes = t.read(buffer);
+      const at = bytes.findIndex((b, i) => b !== (i * 7 + 3) % 256);
+      assertEquals(at, -1, `byte ${at} is ${bytes[at]}`);
+    }
+    await socket.send({ type: "ack" });
+    const r = await child.exited;
+    assertEquals(r.code, 0, r.err);
+    assertStringIncludes(r.out, '"offered"');
+  },
+);

@@ -1344,6 +1344,7 @@ commands:
                             print what happened
   timeout ADDRESS MS        connect, wait MS ms for a message that does not come, print the error
   layouts                   print the ctypes layouts of the CUDA structs as JSON
+  constants                 print the CUDA and protocol constants this peer uses as JSON
   devices                   print the CUDA devices (ordinal, name, UUID) as JSON
 
 ADDRESS is a socket path, or @name for the abstract namespace.
@@ -1377,7 +1378,7 @@ def main(argv: Sequence[str]) -> int:
         return 0
     command, args = argv[0], list(argv[1:])
     need = {"receive": 2, "offers": 2, "offer-memfd": 2, "offer-cuda": 1, "connect": 1, "listen": 1,
-            "timeout": 2, "layouts": 0, "devices": 0}
+            "timeout": 2, "layouts": 0, "constants": 0, "devices": 0}
     if command not in need:
         print(f"vkshare_peer.py: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
         return 2
@@ -1387,6 +1388,10 @@ def main(argv: Sequence[str]) -> int:
         return 2
     if command == "layouts":
         _say(**_layouts())
+        return 0
+    if command == "constants":
+        _say(**{k: v for k, v in globals().items()
+                if k.isupper() and isinstance(v, int) and not k.startswith("_")})
         return 0
     if command == "devices":
         print(json.dumps(Cuda.get().devices()))

@@ -9,9 +9,31 @@ import { readFileSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  CU_DEVICE_ATTRIBUTE,
+  CU_EXTERNAL_MEMORY_HANDLE_TYPE,
+  CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE,
+  CU_MEM_ACCESS_FLAGS_PROT_READWRITE,
+  CU_MEM_ALLOCATION_TYPE_PINNED,
+  CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR,
+  CU_MEM_LOCATION_TYPE_DEVICE,
+  CUDA_EXTERNAL_MEMORY_DEDICATED,
+} from "../../ffi/cuda.ts";
 import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
-import { describeFd, OwnedFd, receiveOffer, ShareServer, ShareSocket } from "../../mod.ts";
+import {
+  describeFd,
+  DESCRIPTOR_VERSION,
+  MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_FDS,
+  OFFER_VERSION,
+  OwnedFd,
+  receiveOffer,
+  ShareServer,
+  ShareSocket,
+  SOCKET_PROTOCOL_VERSION,
+  SYNC_DESCRIPTOR_VERSION,
+} from "../../mod.ts";
 import { startCommand, test } from "../_harness.ts";
 import { openFds } from "../_memory.ts";
 import { MALFORMED_OFFERS, MALFORMED_PACKETS } from "../ipc/_malformed.ts";
@@ -200,6 +222,39 @@ test(
       const { sType: _, ...rest } = layout;
       assertEquals(py[name], rest, name);
     }
+  },
+);
+
+test(
+  "the Python peer's constants are vkshare's (ffi/cuda.ts, ipc/)",
+  { skip: noPython },
+  async () => {
+    const [py] = await peer("constants").lines();
+    const ts: Record<string, number> = {
+      SOCKET_PROTOCOL_VERSION,
+      OFFER_VERSION,
+      DESCRIPTOR_VERSION,
+      SYNC_DESCRIPTOR_VERSION,
+      MAX_MESSAGE_BYTES,
+      MAX_MESSAGE_FDS,
+      MAGIC: new DataView(new TextEncoder().encode("VKSH").buffer).getUint32(0, true),
+      CU_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
+      CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD: CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.OPAQUE_FD,
+      CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_TIMELINE_SEMAPHORE_FD:
+        CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD,
+      CUDA_EXTERNAL_MEMORY_DEDICATED,
+      CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR,
+      CU_MEM_ALLOCATION_TYPE_PINNED,
+      CU_MEM_LOCATION_TYPE_DEVICE,
+      CU_MEM_ACCESS_FLAGS_PROT_READWRITE,
+      CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED:
+        CU_DEVICE_ATTRIBUTE.VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED,
+      CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED:
+        CU_DEVICE_ATTRIBUTE.HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED,
+      CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED:
+        CU_DEVICE_ATTRIBUTE.TIMELINE_SEMAPHORE_INTEROP_SUPPORTED,
+    };
+    assertEquals(py, ts);
   },
 );
 

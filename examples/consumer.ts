@@ -58,17 +58,19 @@ if (typeof at === "string") {
 }
 
 using gpu = openGpu("vkshare consumer");
-const { pd } = gpu;
-using device = Device.create(pd);
 using socket = await ShareSocket.connect(at, { timeoutMs });
 console.log(`connected to pid ${socket.peer.pid}`);
-using offer = await receiveOffer(socket, { device, timeoutMs });
+using offer = await receiveOffer(socket, { timeoutMs });
+if (!offer.memory) throw new Error("the producer offered no memory");
+// The device that is the producer's GPU, by UUID: with two GPUs, this process may enumerate them
+// in another order than the producer's (a ShareError lists them when none is).
+const pd = gpu.instance.deviceFor(offer.memory.descriptor);
+using device = Device.create(pd);
 const start = (await socket.expect("start", { timeoutMs })).message as {
   frames: number;
   size: number;
 };
 const m = offer.memory;
-if (!m) throw new Error("the producer offered no memory");
 // The peer's numbers, checked before they size anything.
 if (!Number.isSafeInteger(start.frames) || start.frames < 1) {
   throw new Error(`the producer announced ${JSON.stringify(start.frames)} frames`);

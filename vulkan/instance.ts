@@ -19,7 +19,7 @@ import {
   VENDORS,
   versionString,
 } from "../core/enums.ts";
-import { check, MissingExtensionError, VkError } from "../core/errors.ts";
+import { check, MissingExtensionError, ShareError, VkError } from "../core/errors.ts";
 import {
   enumerate,
   hex,
@@ -471,6 +471,39 @@ export class Instance extends Resource {
       (h, i) => new PhysicalDevice(this, rt.pointer(h), i),
     );
     return this.#physicalDevices;
+  }
+
+  /**
+   * The physical device that is the GPU with `deviceUUID` (a UUID string, or anything with a
+   * `deviceUUID`: an export's descriptor, a CUDA device's `uuid` given as a string). Pick the
+   * importing device this way, not by index: with two GPUs, two processes can enumerate them in
+   * different orders. A ShareError UUID_MISMATCH lists every device otherwise.
+   *
+   * @example
+   * ```ts
+   * const offer = await receiveOffer(socket);
+   * using device = Device.create(instance.deviceFor(offer.memory!.descriptor));
+   * ```
+   */
+  deviceFor(target: string | { deviceUUID: string; deviceName?: string }): PhysicalDevice {
+    const uuid = typeof target === "string" ? target : target?.deviceUUID;
+    if (typeof uuid !== "string") {
+      throw new TypeError(
+        `deviceFor: expected a deviceUUID or a descriptor, got ${String(target)}`,
+      );
+    }
+    const all = this.physicalDevices();
+    const pd = all.find((p) => p.deviceUUID === uuid);
+    if (pd) return pd;
+    const name = typeof target === "object" && target.deviceName ? ` ("${target.deviceName}")` : "";
+    throw new ShareError(
+      "UUID_MISMATCH",
+      `no device here has deviceUUID ${uuid}${name}; this instance sees ${
+        all.length ? all.map((p) => `${p.index} "${p.name}" (${p.deviceUUID})`).join(", ") : "none"
+      }`,
+      uuid,
+      all.map((p) => p.deviceUUID),
+    );
   }
 
   /** Destroys the messenger and the VkInstance; frees the callback. */

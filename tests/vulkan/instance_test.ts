@@ -11,6 +11,7 @@ import {
   Instance,
   loaderVersion,
   makeVersion,
+  ShareError,
   VALIDATION_LAYER,
   VkError,
 } from "../../mod.ts";
@@ -89,3 +90,31 @@ test("dispose is idempotent, disposes children, and use after dispose throws", (
   assertThrows(() => device.queue(), DisposedError, "Device");
   device[Symbol.dispose]();
 });
+
+test(
+  "deviceFor finds each device by its deviceUUID (string or descriptor); an unknown one is a ShareError listing them",
+  withInstance((instance) => {
+    const pds = instance.physicalDevices();
+    for (const pd of pds) {
+      assertEquals(
+        instance.deviceFor(pd.deviceUUID),
+        pds.find((p) => p.deviceUUID === pd.deviceUUID),
+      );
+      assertEquals(
+        instance.deviceFor({ deviceUUID: pd.deviceUUID, deviceName: pd.name }).deviceUUID,
+        pd.deviceUUID,
+      );
+    }
+    const e = assertThrows(
+      () =>
+        instance.deviceFor({
+          deviceUUID: "00000000-0000-0000-0000-000000000000",
+          deviceName: "GPU 9",
+        }),
+      ShareError,
+    );
+    assertEquals(e.rule, "UUID_MISMATCH");
+    assert(e.message.includes('("GPU 9")') && e.message.includes(pds[0].deviceUUID), e.message);
+    assertThrows(() => instance.deviceFor(null as unknown as string), TypeError);
+  }),
+);

@@ -5,6 +5,10 @@
 //   import-loop <socket> N [plain]  N times: receive an offer, import it (bound to a new buffer,
 //                           or with "plain" the memory alone), free it, ack; then reports the
 //                           fds it opened in the second half and left open
+//   import-into <socket> UUID  on the device whose deviceUUID is UUID: receives an offer (checked
+//                           against that device), imports its memory, prints one JSON line
+//                           (imported, or the refusal's rule and message; its fd count before
+//                           and after; whether the device still allocates)
 //   hold-memfd              opens a memfd holding "vkshare", prints "pid fd", waits to be killed
 //   connect <socket>        connects (to an abstract name: `@name`), prints what happened
 //   listen <path>           listens at <path>, prints "listening", waits for a signal
@@ -18,6 +22,7 @@ import {
   Instance,
   receiveOffer,
   sendOffer,
+  ShareError,
   ShareServer,
   ShareSocket,
   Transfer,
@@ -58,7 +63,10 @@ if (command === "connect") {
 }
 
 using instance = Instance.create();
-const pd = instance.physicalDevices()[0];
+// The test's device, by UUID (tests/_vk.ts sets VKSHARE_PEER_DEVICE_UUID): with two GPUs (or two
+// drivers) two processes can enumerate them in different orders.
+const wanted = command === "import-into" ? count : process.env.VKSHARE_PEER_DEVICE_UUID;
+const pd = wanted ? instance.deviceFor(wanted) : instance.physicalDevices()[0];
 using device = Device.create(pd);
 // Deno 2.9 opens a socketpair of its own about 0.5 s after it starts, whatever the script does
 // (seen with strace; DENO_NO_UPDATE_CHECK does not stop it). On a loaded machine it fell inside
@@ -90,6 +98,26 @@ if (command === "import-hang") {
   });
   console.log("imported");
   await forever();
+}
+
+if (command === "import-into") {
+  const before = fdSet().size;
+  let result: Record<string, unknown>;
+  try {
+    using offer = await receiveOffer(socket, { device, timeoutMs: 30_000 });
+    using _m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor);
+    result = { imported: true };
+  } catch (e) {
+    if (!(e instanceof ShareError)) throw e;
+    result = { rule: e.rule, message: e.message };
+  }
+  let allocates = true;
+  try {
+    DeviceMemory.allocate(device, { size: 4096 })[Symbol.dispose]();
+  } catch {
+    allocates = false;
+  }
+  console.log(JSON.stringify({ ...result, before, after: fdSet().size, allocates }));
 }
 
 if (command === "import-loop") {

@@ -39,7 +39,10 @@ export function sharedInstance(): Instance {
   }
   return shared;
 }
-sharedInstance();
+// The tests' device is the first one; the processes they start (tests/_peer.ts) pick it by UUID,
+// since with two GPUs (or two drivers) another process may enumerate them in another order.
+const first = sharedInstance().physicalDevices()[0];
+if (first) process.env.VKSHARE_PEER_DEVICE_UUID = first.deviceUUID;
 
 /**
  * False positives of validation layers older than the fix, which the tests do not count as

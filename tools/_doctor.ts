@@ -27,15 +27,19 @@ import {
   type ExternalMemoryCapability,
   externalSemaphoreProperties,
   type ExternalSyncCapability,
+  Fence,
   GpuBuffer,
+  ImportError,
   type Instance,
   LibraryLoadError,
   loaderVersion,
   type PhysicalDevice,
   ProtocolError,
   receiveOffer,
+  Semaphore,
   sendOffer,
   SHARE_RULES,
+  ShareError,
   ShareServer,
   ShareSocket,
   Transfer,
@@ -112,11 +116,47 @@ export interface EnvironmentReport {
   cuda: { driverVersion: number; devices: CudaDeviceInfo[] } | { unavailable: string };
 }
 
+/**
+ * One path from one device to another (`from` exports, `to` imports): whether vkshare lets it
+ * through, and why not. Only the objects and handle types the first exports and the second
+ * imports are listed.
+ */
+export interface PairReport {
+  /** The exporting device's index. */
+  from: number;
+  /** The importing device's index. */
+  to: number;
+  /** `memory`, `binary semaphore`, `timeline semaphore` or `fence`. */
+  object: string;
+  /** The handle type. */
+  handleType: string;
+  /** `works` when an import would pass vkshare's checks, `fails` when it would be refused. */
+  verdict: "works" | "fails";
+  /** The rules an import would break (`RULE: message`), from the import plan (no fd, no driver). */
+  causes: string[];
+  /**
+   * With `--prove`: a real export offered to a real import. `refusedBy` says who refused it:
+   * `vkshare` (a ShareError: the driver saw nothing, the fd stayed open), `driver` (an
+   * ImportError), or null when it imported.
+   */
+  proof:
+    | {
+      refusedBy: "vkshare" | "driver" | null;
+      rule: string | null;
+      fdStillOpen: boolean;
+      bothStillAllocate: boolean;
+      what: string;
+    }
+    | null;
+}
+
 /** The whole report. */
 export interface DoctorReport {
   schema: typeof DOCTOR_SCHEMA;
   environment: EnvironmentReport;
   devices: DeviceReport[];
+  /** Every ordered pair of devices, for what the first exports and the second imports. */
+  pairs: PairReport[];
   /** How many paths of each verdict. */
   summary: Record<Verdict, number>;
 }
@@ -439,7 +479,7 @@ function proveMemory(
 export async function doctor(
   instance: Instance,
   prove: boolean,
-  peer?: (address: string, device: number) => string[],
+  peer?: (address: string, deviceUUID: string) => string[],
 ): Promise<DoctorReport> {
   const env = environment();
   const devices = instance.physicalDevices().map((pd, i) =>
@@ -451,14 +491,152 @@ export async function doctor(
       for (const p of d.paths) {
         if (p.object !== "memory") continue;
         p.processProof = p.verdict === "works"
-          ? await proveProcess(pd, d.index, p.handleType as "OPAQUE_FD" | "DMA_BUF", peer)
+          ? await proveProcess(pd, p.handleType as "OPAQUE_FD" | "DMA_BUF", peer)
           : { notRun: "the path does not work here" };
       }
     }
   }
   const summary: Record<Verdict, number> = { "works": 0, "fails": 0, "not-offered": 0 };
   for (const d of devices) for (const p of d.paths) summary[p.verdict]++;
-  return { schema: DOCTOR_SCHEMA, environment: env, devices, summary };
+  const pairs = pairReports(instance.physicalDevices(), prove);
+  return { schema: DOCTOR_SCHEMA, environment: env, devices, pairs, summary };
+}
+
+type PairObject = "memory" | "binary semaphore" | "timeline semaphore" | "fence";
+
+/** Whether `pd` exports (`"export"`) or imports `object` as `t`, by its capability queries. */
+function can(pd: PhysicalDevice, object: PairObject, t: "OPAQUE_FD" | "DMA_BUF", way: string) {
+  const cap = object === "memory"
+    ? externalBufferProperties(pd, { handleType: t })
+    : object === "fence"
+    ? externalFenceProperties(pd, { handleType: t as "OPAQUE_FD" })
+    : object === "timeline semaphore" && !pd.timelineSemaphores
+    ? null
+    : externalSemaphoreProperties(pd, {
+      handleType: t as "OPAQUE_FD",
+      semaphoreType: object === "binary semaphore" ? "binary" : "timeline",
+    });
+  return cap !== null && (way === "export" ? cap.exportable : cap.importable);
+}
+
+/** Allocates 4 KiB on `d`: whether it still can. */
+function allocates(d: Device): boolean {
+  try {
+    DeviceMemory.allocate(d, { size: 4096 })[Symbol.dispose]();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every ordered pair of `pds`: for each path the first exports and the second imports, the
+ * import plan's verdict (an export's real descriptor, planned against the importer without its
+ * fd: no driver import). With `prove`, the import itself, and who refused it.
+ */
+export function pairReports(pds: readonly PhysicalDevice[], prove: boolean): PairReport[] {
+  const out: PairReport[] = [];
+  const paths: [PairObject, "OPAQUE_FD" | "DMA_BUF"][] = [
+    ["memory", "OPAQUE_FD"],
+    ["memory", "DMA_BUF"],
+    ["binary semaphore", "OPAQUE_FD"],
+    ["timeline semaphore", "OPAQUE_FD"],
+    ["fence", "OPAQUE_FD"],
+  ];
+  for (let i = 0; i < pds.length; i++) {
+    for (let j = 0; j < pds.length; j++) {
+      if (i === j) continue;
+      const todo = paths.filter(([o, t]) =>
+        can(pds[i], o, t, "export") && can(pds[j], o, t, "import")
+      );
+      if (!todo.length) continue;
+      using a = Device.create(pds[i]);
+      using b = Device.create(pds[j]);
+      for (const [object, t] of todo) out.push(pairReport(a, b, i, j, object, t, prove));
+    }
+  }
+  return out;
+}
+
+function pairReport(
+  a: Device,
+  b: Device,
+  from: number,
+  to: number,
+  object: PairObject,
+  t: "OPAQUE_FD" | "DMA_BUF",
+  prove: boolean,
+): PairReport {
+  using scope = new DisposableStack();
+  let exp: { fd: { state: string }; descriptor: unknown } & Disposable;
+  let plan: (
+    fd: unknown,
+  ) => { ok: true } | { ok: false; broken: { rule: string; message: string }[] };
+  let doImport: () => Disposable;
+  if (object === "memory") {
+    const src = scope.use(GpuBuffer.create(a, { size: 65536, external: t }));
+    const mem = scope.use(DeviceMemory.allocate(a, { for: src, exportAs: t }));
+    const dst = scope.use(GpuBuffer.create(b, { size: 65536, external: t }));
+    const e = scope.use(mem.exportFd(t));
+    exp = e;
+    plan = (fd) => DeviceMemory.planImport(b, fd as null, e.descriptor, { for: dst });
+    doImport = () => DeviceMemory.importFd(b, e.fd, e.descriptor, { for: dst });
+  } else if (object === "fence") {
+    const f = scope.use(Fence.create(a, { exportAs: "OPAQUE_FD" }));
+    const e = scope.use(f.exportFd("OPAQUE_FD"));
+    const g = scope.use(Fence.create(b));
+    exp = e as typeof exp;
+    plan = (fd) => Fence.planImport(b, fd as null, e.descriptor);
+    doImport = () => (g.importFd(e.fd!, e.descriptor), { [Symbol.dispose]() {} });
+  } else {
+    const type = object === "binary semaphore" ? "binary" : "timeline";
+    const sem = scope.use(Semaphore.create(a, { type, exportAs: "OPAQUE_FD" }));
+    const e = scope.use(sem.exportFd("OPAQUE_FD"));
+    exp = e as typeof exp;
+    plan = (fd) => Semaphore.planImport(b, fd as null, e.descriptor);
+    doImport = () => Semaphore.importFd(b, e.fd!, e.descriptor);
+  }
+  const planned = plan(null);
+  const causes = planned.ok ? [] : planned.broken.map((x) => `${x.rule}: ${x.message}`);
+  const report: PairReport = {
+    from,
+    to,
+    object,
+    handleType: t,
+    verdict: planned.ok ? "works" : "fails",
+    causes,
+    proof: null,
+  };
+  if (!prove) return report;
+  let refusedBy: "vkshare" | "driver" | null = null;
+  let rule: string | null = null;
+  let what: string;
+  try {
+    using _imported = doImport();
+    what = `imported into device ${to}`;
+  } catch (e) {
+    if (e instanceof ShareError) {
+      refusedBy = "vkshare";
+      rule = e.rule;
+      what = `refused by vkshare's check (ShareError ${e.rule}) before any driver import`;
+    } else if (e instanceof ImportError) {
+      refusedBy = "driver";
+      rule = e.resultName;
+      what = `refused by the driver (${e.resultName})`;
+    } else throw e;
+  }
+  const fdStillOpen = exp.fd.state === "open";
+  const bothStillAllocate = allocates(a) && allocates(b);
+  report.proof = {
+    refusedBy,
+    rule,
+    fdStillOpen,
+    bothStillAllocate,
+    what: `${what}; the export's fd ${fdStillOpen ? "stayed open" : "was consumed"}; ${
+      bothStillAllocate ? "both devices still allocate" : "a device no longer allocates"
+    }`,
+  };
+  return report;
 }
 
 /** The rules an explanation names, with their one-line text (from SHARE_RULES). */
@@ -482,9 +660,8 @@ export function checksum(b: Uint8Array): number {
  */
 async function proveProcess(
   pd: PhysicalDevice,
-  index: number,
   t: "OPAQUE_FD" | "DMA_BUF",
-  peer: (address: string, device: number) => string[],
+  peer: (address: string, deviceUUID: string) => string[],
 ): Promise<Proof> {
   const size = 65536;
   try {
@@ -495,7 +672,7 @@ async function proveProcess(
     const pattern = new Uint8Array(size).map((_, i) => (i * 13 + 5) & 0xff);
     transfer.write(src, pattern);
     using server = ShareServer.listen();
-    const [cmd, ...args] = peer(server.address as string, index);
+    const [cmd, ...args] = peer(server.address as string, pd.deviceUUID);
     const child = spawn(cmd, args, { stdio: "ignore" });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     const times: number[] = [];
@@ -528,15 +705,15 @@ async function proveProcess(
 
 /**
  * The other process of a `--prove`: connects to `address`, and for each offer imports the memory
- * into device `index` (bound to a buffer), reads it back and answers with its checksum, until
+ * into the device whose deviceUUID is `deviceUUID` (bound to a buffer), reads it back and answers with its checksum, until
  * the exporter closes the socket.
  */
 export async function serveImport(
   instance: Instance,
   address: string,
-  index: number,
+  deviceUUID: string,
 ): Promise<void> {
-  const pd = instance.physicalDevices()[index];
+  const pd = instance.deviceFor(deviceUUID);
   using device = Device.create(pd);
   using transfer = Transfer.create(device);
   using socket = await ShareSocket.connect(address, { timeoutMs: 10_000 });

@@ -54,6 +54,12 @@ const cli = parseCli({
       value: "SOCKET",
       description: "internal: the other process of --prove (imports what is offered at SOCKET)",
     },
+    "serve-device": {
+      type: "string",
+      value: "UUID",
+      description:
+        "internal: the deviceUUID --serve-import imports into (by UUID: processes may order GPUs differently)",
+    },
   },
 });
 if (cli.positionals.length > 1 || (cli.positionals[0] ?? "doctor") !== "doctor") {
@@ -180,7 +186,8 @@ function plan(device: Device, it: ExplainItem): PlanResult {
 
 const serveAt = cli.string("serve-import");
 if (serveAt !== undefined) {
-  await serveImport(instance, serveAt, deviceIndex);
+  const uuid = cli.string("serve-device") ?? cli.fail("--serve-import needs --serve-device UUID");
+  await serveImport(instance, serveAt, uuid);
   exit(0);
 }
 
@@ -192,8 +199,8 @@ const report = await doctor(instance, cli.flag("prove"), (address, device) => [
   self,
   "--serve-import",
   address,
-  "--device",
-  String(device),
+  "--serve-device",
+  device,
 ]);
 const key = (p: PathReport) => `${p.object}:${p.handleType}`;
 const asked = (p: PathReport) =>
@@ -267,6 +274,19 @@ function printReport(r: DoctorReport): void {
           }`,
         );
       }
+    }
+  }
+  if (r.pairs.length) {
+    console.log("\nbetween devices (what the first exports and the second imports):");
+    const w = Math.max(...r.pairs.map((p) => `${p.object} ${p.handleType}`.length));
+    for (const p of r.pairs) {
+      console.log(
+        `  device ${p.from} → device ${p.to}  ${`${p.object} ${p.handleType}`.padEnd(w)}  ${
+          p.verdict === "works" ? "shareable" : "NOT SHAREABLE"
+        }`,
+      );
+      for (const c of p.causes) console.log(`      ${c}`);
+      if (p.proof) console.log(`      proved: ${p.proof.what}`);
     }
   }
   const s = r.summary;

@@ -36,6 +36,10 @@ import { cannotShare, openFds, openFdSet, pattern, withTwoDevices } from "../_me
 
 const here = (f: string) => new URL(f, import.meta.url).pathname;
 const PEER = here("../_peer.ts");
+/** The child's environment: the GPU of `device`, by UUID (tests/_peer.ts picks it so). */
+const onGpu = (device: Device) => ({
+  VKSHARE_PEER_DEVICE_UUID: device.physicalDevice.deviceUUID,
+});
 const SIZE = 65536;
 const noShare = cannotShare("OPAQUE_FD");
 
@@ -73,7 +77,7 @@ test(
   { skip: noShare },
   withTwoDevices(async (device: Device) => {
     using server = ShareServer.listen();
-    const child = startScript(PEER, ["export", server.address as string]);
+    const child = startScript(PEER, ["export", server.address as string], [], onGpu(device));
     using socket = await server.accept({ timeoutMs: 30_000 });
     using offer = await receiveOffer(socket, { device, timeoutMs: 30_000 });
     using buffer = GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
@@ -101,7 +105,7 @@ test(
     const count = openFds();
     {
       using server = ShareServer.listen();
-      const child = startScript(PEER, ["import-hang", server.address as string]);
+      const child = startScript(PEER, ["import-hang", server.address as string], [], onGpu(a));
       using socket = await server.accept({ timeoutMs: 30_000 });
       {
         using exp = mem.exportFd();
@@ -118,7 +122,12 @@ test(
     // The exporter goes on: the same memory is shared again, with another process.
     {
       using server = ShareServer.listen();
-      const child = startScript(PEER, ["import-loop", server.address as string, "1"]);
+      const child = startScript(
+        PEER,
+        ["import-loop", server.address as string, "1"],
+        [],
+        onGpu(a),
+      );
       using socket = await server.accept({ timeoutMs: 30_000 });
       using exp = mem.exportFd();
       await sendOffer(socket, { label: "again", memory: exp });
@@ -139,7 +148,12 @@ test(
     using buffer = GpuBuffer.create(a, { size: SIZE, external: "OPAQUE_FD" });
     using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
     using server = ShareServer.listen();
-    const child = startScript(PEER, ["import-loop", server.address as string, "1000"]);
+    const child = startScript(
+      PEER,
+      ["import-loop", server.address as string, "1000"],
+      [],
+      onGpu(a),
+    );
     using socket = await server.accept({ timeoutMs: 30_000 });
     // From the middle on, so that the driver's and the runtime's first-use fds are open already.
     let before = new Set<number>();

@@ -416,6 +416,12 @@ if (import.meta.main) {
         value: "N,M",
         description: "memory sizes in bytes (default: 4 KiB to 1 GiB)",
       },
+      device: {
+        type: "string",
+        value: "N",
+        description: "the device to measure, by index (its deviceUUID is in the results)",
+        default: "0",
+      },
       out: {
         type: "string",
         value: "DIR",
@@ -438,6 +444,7 @@ if (import.meta.main) {
     }
     return n;
   }) ?? SIZES;
+  const deviceIndex = cli.int("device", { min: 0, max: 63 });
   const outDir = cli.string("out") ?? new URL("./results", import.meta.url).pathname;
   try {
     mkdirSync(outDir, { recursive: true });
@@ -452,7 +459,12 @@ if (import.meta.main) {
   try {
     const ref = compileReference(tmp);
     using instance = Instance.create({ applicationName: "vkshare bench" });
-    const pd = instance.physicalDevices()[0];
+    const all = instance.physicalDevices();
+    const pd = all[deviceIndex];
+    if (!pd) cli.fail(`--device: ${deviceIndex} is not a device here (there are ${all.length})`);
+    // The C reference and the handoff's other process measure the same GPU, picked by UUID.
+    process.env.VKBENCH_DEVICE_UUID = pd.deviceUUID;
+    process.env.VKSHARE_PEER_DEVICE_UUID = pd.deviceUUID;
     const v = pd.apiVersion;
     const fingerprint: Fingerprint = {
       gpu: pd.name,
@@ -525,7 +537,9 @@ if (import.meta.main) {
       rows.push(...await torchRows(pd, quick ? 200 : 1000, rounds, progress));
     }
     const results: Results = { fingerprint, rounds, rows };
-    const base = `${outDir}/${slug(pd.name)}_${fingerprint.date.slice(0, 10)}_${rt.name}`;
+    // With several devices (two of one model, say), the file names say which one.
+    const which = all.length > 1 ? `_${pd.deviceUUID}` : "";
+    const base = `${outDir}/${slug(pd.name)}${which}_${fingerprint.date.slice(0, 10)}_${rt.name}`;
     writeFileSync(`${base}.json`, JSON.stringify(results, null, 1) + "\n");
     writeFileSync(`${base}.md`, markdown(results));
     writeFileSync(`${base}.svg`, svg(results));

@@ -80,6 +80,7 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
     ["examples/torch_frames.ts", ["--compute", "numpy"], "host-copy baseline only"],
     ["bench/run.ts", ["--ops", "nosuch"], 'unknown operation "nosuch"'],
     ["bench/run.ts", ["--rounds", "abc"], "--rounds: expected an integer"],
+    ["bench/run.ts", ["--device", "x"], "--device: expected an integer"],
     ["bench/run.ts", ["--sizes", "4096,12"], "--sizes"],
     ["bench/run.ts", ["--out", "/proc/vkshare-no"], "--out: cannot write"],
     ["tools/diag/stress_devices.ts", ["--devices", "many"], "--devices"],

@@ -74,14 +74,33 @@ static void setup(void) {
                            .apiVersion = VK_API_VERSION_1_2};
   VkInstanceCreateInfo ici = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, .pApplicationInfo = &app};
   CHECK(vkCreateInstance(&ici, NULL, &instance));
-  uint32_t n = 1;
-  VkResult r = vkEnumeratePhysicalDevices(instance, &n, &pd);
-  if (n == 0 || (r != VK_SUCCESS && r != VK_INCOMPLETE)) die("vkEnumeratePhysicalDevices", r);
-
-  VkPhysicalDeviceIDProperties id = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
-  VkPhysicalDeviceProperties2 props = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &id};
-  vkGetPhysicalDeviceProperties2(pd, &props);
-  memcpy(device_uuid, id.deviceUUID, VK_UUID_SIZE);
+  uint32_t n = 0;
+  CHECK(vkEnumeratePhysicalDevices(instance, &n, NULL));
+  if (n == 0) die("vkEnumeratePhysicalDevices: no device", VK_ERROR_INITIALIZATION_FAILED);
+  VkPhysicalDevice* all = calloc(n, sizeof *all);
+  VkResult r = vkEnumeratePhysicalDevices(instance, &n, all);
+  if (r != VK_SUCCESS && r != VK_INCOMPLETE) die("vkEnumeratePhysicalDevices", r);
+  // The first device, or the one whose deviceUUID is $VKBENCH_DEVICE_UUID (bench/run.ts
+  // --device: the same GPU as the TypeScript side, whatever the order).
+  const char* want = getenv("VKBENCH_DEVICE_UUID");
+  pd = VK_NULL_HANDLE;
+  for (uint32_t i = 0; i < n && pd == VK_NULL_HANDLE; i++) {
+    VkPhysicalDeviceIDProperties id = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+    VkPhysicalDeviceProperties2 props = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &id};
+    vkGetPhysicalDeviceProperties2(all[i], &props);
+    char text[37];
+    const uint8_t* u = id.deviceUUID;
+    snprintf(text, sizeof text,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
+    if (!want || !strcmp(want, text)) {
+      pd = all[i];
+      memcpy(device_uuid, id.deviceUUID, VK_UUID_SIZE);
+    }
+  }
+  free(all);
+  if (pd == VK_NULL_HANDLE) die("VKBENCH_DEVICE_UUID names no device here", VK_ERROR_INITIALIZATION_FAILED);
   VkPhysicalDeviceMemoryProperties mp;
   vkGetPhysicalDeviceMemoryProperties(pd, &mp);
   const VkMemoryPropertyFlags host =

@@ -62,6 +62,8 @@ export interface TorchFramesOptions {
   compute?: "torch" | "numpy";
   /** How long any one wait may take, in ms (default 60,000). */
   timeoutMs?: number;
+  /** Variables for the Python process (CUDA_VISIBLE_DEVICES, say), added to this one's. */
+  env?: Record<string, string>;
 }
 
 /** What a run measured. */
@@ -149,7 +151,10 @@ export async function runTorchFrames(
     server.address as string,
     "--compute",
     compute,
-  ], { stdio: ["ignore", "inherit", "pipe"] });
+  ], {
+    stdio: ["ignore", "inherit", "pipe"],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   let stderr = "";
   child.stderr.on("data", (b: Uint8Array) => (stderr += new TextDecoder().decode(b)));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));

@@ -203,6 +203,9 @@ def parse_packet(data: bytes, flags: int, fd_count: int) -> Any:
         return json.loads(data[HEADER.size:].decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as e:
         raise ProtocolError("json", f"the message body is not JSON: {e}") from None
+    except RecursionError:
+        # 64 KiB of "[" nests deeper than Python's stack allows (JavaScript's JSON.parse takes it).
+        raise ProtocolError("json", "the message body nests too deeply for this peer") from None
 
 
 def encode_message(message: Any, fd_count: int) -> bytes:

@@ -36,7 +36,7 @@ import {
 } from "../../mod.ts";
 import { startCommand, test } from "../_harness.ts";
 import { openFds } from "../_memory.ts";
-import { MALFORMED_OFFERS, MALFORMED_PACKETS } from "../ipc/_malformed.ts";
+import { header, MALFORMED_OFFERS, MALFORMED_PACKETS } from "../ipc/_malformed.ts";
 import "../_vk.ts"; // opens libc before the tests
 
 const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
@@ -64,16 +64,22 @@ test(
   { skip: noPython },
   async () => {
     using server = ShareServer.listen();
-    const p = peer("receive", server.address as string, String(MALFORMED_PACKETS.length + 1));
+    const p = peer("receive", server.address as string, String(MALFORMED_PACKETS.length + 2));
     using socket = await server.accept({ timeoutMs: 30_000 });
     using m = memfd("vkshare-to-python");
     for (const [packet, n] of MALFORMED_PACKETS) {
       await socket.sendRaw(packet, Array(n).fill(m.fd));
     }
+    // JSON nested deeper than Python's stack: still a ProtocolError there, not a crash.
+    const deep = "[".repeat(30_000) + "]".repeat(30_000);
+    await socket.sendRaw(header(0x48534b56, 1, 1, deep.length, deep), [m.fd]);
     await socket.send({ type: "hello", list: [1, "two"] }, [m, m]);
     const got = await p.lines();
-    assertEquals(got.length, MALFORMED_PACKETS.length + 1);
-    assertEquals(got.slice(0, -1).map((g) => g.reason), MALFORMED_PACKETS.map(([, , r]) => r));
+    assertEquals(got.length, MALFORMED_PACKETS.length + 2);
+    assertEquals(got.slice(0, -1).map((g) => g.reason), [
+      ...MALFORMED_PACKETS.map(([, , r]) => r),
+      "json",
+    ]);
     for (const g of got) assertEquals(g.fds_back, true, `fds left open in python: ${g.message}`);
     // A well-formed message after them all: its fds arrive close-on-exec, and are the memfd.
     const last = got.at(-1)!;

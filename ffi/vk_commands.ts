@@ -127,6 +127,15 @@ export const VK_CORE = {
     result: "void",
     optional: true,
   },
+  vkGetPhysicalDeviceFormatProperties2: {
+    parameters: [
+      "pointer", // VkPhysicalDevice physicalDevice
+      "u32", // VkFormat format
+      "buffer", // VkFormatProperties2* pFormatProperties
+    ],
+    result: "void",
+    optional: true,
+  },
   vkGetPhysicalDeviceImageFormatProperties2: {
     parameters: [
       "pointer", // VkPhysicalDevice physicalDevice
@@ -269,6 +278,15 @@ export const VK_CORE = {
       "pointer", // VkDevice device
       "u64", // VkImage image
       "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkGetImageSubresourceLayout: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkImage image
+      "buffer", // const VkImageSubresource* pSubresource
+      "buffer", // VkSubresourceLayout* pLayout
     ],
     result: "void",
   },
@@ -633,6 +651,32 @@ export const VK_EXT_external_memory_dma_buf = {
   name: "VK_EXT_external_memory_dma_buf",
   level: "device",
   commands: {},
+} as const satisfies ExtensionTable;
+
+/**
+ * `VK_EXT_image_drm_format_modifier` (device): the modifier an image was given. Its formats'
+ * modifier lists come through vkGetPhysicalDeviceFormatProperties2.
+ *
+ * @example
+ * ```ts
+ * device.extension(VK_EXT_image_drm_format_modifier).vkGetImageDrmFormatModifierPropertiesEXT;
+ * ```
+ *
+ * @category FFI
+ */
+export const VK_EXT_image_drm_format_modifier = {
+  name: "VK_EXT_image_drm_format_modifier",
+  level: "device",
+  commands: {
+    vkGetImageDrmFormatModifierPropertiesEXT: {
+      parameters: [
+        "pointer", // VkDevice device
+        "u64", // VkImage image
+        "buffer", // VkImageDrmFormatModifierPropertiesEXT* pProperties
+      ],
+      result: "i32",
+    },
+  },
 } as const satisfies ExtensionTable;
 
 /**

@@ -68,6 +68,7 @@ export const ST = {
   IMAGE_MEMORY_BARRIER: 45,
   PHYSICAL_DEVICE_FEATURES_2: 1000059000,
   PHYSICAL_DEVICE_PROPERTIES_2: 1000059001,
+  FORMAT_PROPERTIES_2: 1000059002,
   IMAGE_FORMAT_PROPERTIES_2: 1000059003,
   PHYSICAL_DEVICE_IMAGE_FORMAT_INFO_2: 1000059004,
   PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO: 1000071000,
@@ -100,6 +101,12 @@ export const ST = {
   BUFFER_MEMORY_REQUIREMENTS_INFO_2: 1000146000,
   IMAGE_MEMORY_REQUIREMENTS_INFO_2: 1000146001,
   MEMORY_REQUIREMENTS_2: 1000146003,
+  DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT: 1000158000,
+  PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT: 1000158002,
+  IMAGE_DRM_FORMAT_MODIFIER_LIST_CREATE_INFO_EXT: 1000158003,
+  IMAGE_DRM_FORMAT_MODIFIER_EXPLICIT_CREATE_INFO_EXT: 1000158004,
+  IMAGE_DRM_FORMAT_MODIFIER_PROPERTIES_EXT: 1000158005,
+  DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT: 1000158006,
   IMPORT_MEMORY_HOST_POINTER_INFO_EXT: 1000178000,
   MEMORY_HOST_POINTER_PROPERTIES_EXT: 1000178001,
   PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT: 1000178002,
@@ -1029,6 +1036,143 @@ export const VkImportFenceFdInfoKHR = defineStruct("VkImportFenceFdInfoKHR", {
 }, { sType: ST.IMPORT_FENCE_FD_INFO_KHR });
 
 /** Every Vulkan struct declared here, for the layout check. */
+// ---- DRM format modifiers (VK_EXT_image_drm_format_modifier) and plane layouts ----------------
+
+/** `VkFormatProperties` */
+export const VkFormatProperties = defineStruct("VkFormatProperties", {
+  linearTilingFeatures: u32("VkFormatFeatureFlags"),
+  optimalTilingFeatures: u32("VkFormatFeatureFlags"),
+  bufferFeatures: u32("VkFormatFeatureFlags"),
+});
+
+/** `VkFormatProperties2` */
+export const VkFormatProperties2 = defineStruct("VkFormatProperties2", {
+  sType: sType(),
+  pNext: pNext("void*"),
+  formatProperties: struct(VkFormatProperties),
+}, { sType: ST.FORMAT_PROPERTIES_2 });
+
+/** `VkDrmFormatModifierPropertiesEXT` */
+export const VkDrmFormatModifierPropertiesEXT = defineStruct("VkDrmFormatModifierPropertiesEXT", {
+  drmFormatModifier: u64(),
+  drmFormatModifierPlaneCount: u32(),
+  drmFormatModifierTilingFeatures: u32("VkFormatFeatureFlags"),
+});
+
+/** `VkDrmFormatModifierPropertiesListEXT` */
+export const VkDrmFormatModifierPropertiesListEXT = defineStruct(
+  "VkDrmFormatModifierPropertiesListEXT",
+  {
+    sType: sType(),
+    pNext: pNext("void*"),
+    drmFormatModifierCount: count(),
+    pDrmFormatModifierProperties: structPtr(
+      VkDrmFormatModifierPropertiesEXT,
+      "drmFormatModifierCount",
+      "VkDrmFormatModifierPropertiesEXT*",
+    ),
+  },
+  { sType: ST.DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT, extends: ["VkFormatProperties2"] },
+);
+
+/** `VkDrmFormatModifierProperties2EXT` */
+export const VkDrmFormatModifierProperties2EXT = defineStruct(
+  "VkDrmFormatModifierProperties2EXT",
+  {
+    drmFormatModifier: u64(),
+    drmFormatModifierPlaneCount: u32(),
+    drmFormatModifierTilingFeatures: u64("VkFormatFeatureFlags2"),
+  },
+);
+
+/** `VkDrmFormatModifierPropertiesList2EXT` */
+export const VkDrmFormatModifierPropertiesList2EXT = defineStruct(
+  "VkDrmFormatModifierPropertiesList2EXT",
+  {
+    sType: sType(),
+    pNext: pNext("void*"),
+    drmFormatModifierCount: count(),
+    pDrmFormatModifierProperties: structPtr(
+      VkDrmFormatModifierProperties2EXT,
+      "drmFormatModifierCount",
+      "VkDrmFormatModifierProperties2EXT*",
+    ),
+  },
+  { sType: ST.DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT, extends: ["VkFormatProperties2"] },
+);
+
+/** `VkPhysicalDeviceImageDrmFormatModifierInfoEXT` */
+export const VkPhysicalDeviceImageDrmFormatModifierInfoEXT = defineStruct(
+  "VkPhysicalDeviceImageDrmFormatModifierInfoEXT",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    drmFormatModifier: u64(),
+    sharingMode: u32("VkSharingMode"),
+    queueFamilyIndexCount: count(),
+    pQueueFamilyIndices: valueArray(u32(), "queueFamilyIndexCount", "const uint32_t*"),
+  },
+  {
+    sType: ST.PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT,
+    extends: ["VkPhysicalDeviceImageFormatInfo2"],
+  },
+);
+
+/** `VkImageDrmFormatModifierListCreateInfoEXT` */
+export const VkImageDrmFormatModifierListCreateInfoEXT = defineStruct(
+  "VkImageDrmFormatModifierListCreateInfoEXT",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    drmFormatModifierCount: count(),
+    pDrmFormatModifiers: valueArray(u64(), "drmFormatModifierCount", "const uint64_t*"),
+  },
+  { sType: ST.IMAGE_DRM_FORMAT_MODIFIER_LIST_CREATE_INFO_EXT, extends: ["VkImageCreateInfo"] },
+);
+
+/** `VkSubresourceLayout` */
+export const VkSubresourceLayout = defineStruct("VkSubresourceLayout", {
+  offset: u64("VkDeviceSize"),
+  size: u64("VkDeviceSize"),
+  rowPitch: u64("VkDeviceSize"),
+  arrayPitch: u64("VkDeviceSize"),
+  depthPitch: u64("VkDeviceSize"),
+});
+
+/** `VkImageDrmFormatModifierExplicitCreateInfoEXT` */
+export const VkImageDrmFormatModifierExplicitCreateInfoEXT = defineStruct(
+  "VkImageDrmFormatModifierExplicitCreateInfoEXT",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    drmFormatModifier: u64(),
+    drmFormatModifierPlaneCount: count(),
+    pPlaneLayouts: structPtr(VkSubresourceLayout, "drmFormatModifierPlaneCount"),
+  },
+  {
+    sType: ST.IMAGE_DRM_FORMAT_MODIFIER_EXPLICIT_CREATE_INFO_EXT,
+    extends: ["VkImageCreateInfo"],
+  },
+);
+
+/** `VkImageDrmFormatModifierPropertiesEXT` */
+export const VkImageDrmFormatModifierPropertiesEXT = defineStruct(
+  "VkImageDrmFormatModifierPropertiesEXT",
+  {
+    sType: sType(),
+    pNext: pNext("void*"),
+    drmFormatModifier: u64(),
+  },
+  { sType: ST.IMAGE_DRM_FORMAT_MODIFIER_PROPERTIES_EXT },
+);
+
+/** `VkImageSubresource` */
+export const VkImageSubresource = defineStruct("VkImageSubresource", {
+  aspectMask: u32("VkImageAspectFlags"),
+  mipLevel: u32(),
+  arrayLayer: u32(),
+});
+
 export const VK_STRUCTS: readonly AnyStruct[] = [
   VkExtent3D,
   VkExtensionProperties,
@@ -1109,4 +1253,16 @@ export const VK_STRUCTS: readonly AnyStruct[] = [
   VkExportFenceCreateInfo,
   VkFenceGetFdInfoKHR,
   VkImportFenceFdInfoKHR,
+  VkFormatProperties,
+  VkFormatProperties2,
+  VkDrmFormatModifierPropertiesEXT,
+  VkDrmFormatModifierPropertiesListEXT,
+  VkDrmFormatModifierProperties2EXT,
+  VkDrmFormatModifierPropertiesList2EXT,
+  VkPhysicalDeviceImageDrmFormatModifierInfoEXT,
+  VkImageDrmFormatModifierListCreateInfoEXT,
+  VkSubresourceLayout,
+  VkImageDrmFormatModifierExplicitCreateInfoEXT,
+  VkImageDrmFormatModifierPropertiesEXT,
+  VkImageSubresource,
 ];

@@ -28,7 +28,9 @@ export {
   flagMask,
   flagNames,
   Format,
+  FORMAT_PLANES,
   FORMAT_TEXEL_BYTES,
+  FormatFeature,
   ImageCreateFlag,
   ImageLayout,
   ImageTiling,
@@ -55,6 +57,7 @@ export type {
   ExternalMemoryHandleTypeNVName,
   FenceHandleTypeName,
   FormatName,
+  FormatPlane,
   ImageCreateFlagName,
   ImageLayoutName,
   ImageTilingName,
@@ -130,6 +133,7 @@ export { INSTALL_HINT, LIBVULKAN_ENV, libvulkanPath } from "./ffi/vulkan.ts";
 // ---- share: capabilities, owned fds, descriptors, the import plan -------------------------------
 export {
   capabilityMatrix,
+  drmFormatModifiers,
   externalBufferProperties,
   externalFenceProperties,
   externalImageFormatProperties,
@@ -142,6 +146,7 @@ export {
 export type {
   BufferQuery,
   CapabilityMatrix,
+  DrmFormatModifier,
   ExternalImageCapability,
   ExternalImageCapabilityNV,
   ExternalMemoryCapability,
@@ -160,6 +165,7 @@ export type {
   DedicatedTarget,
   ExportDescriptor,
   MemoryDescriptor,
+  PlaneLayout,
   SyncDescriptor,
   SyncHandleTypeName,
   SyncSource,

@@ -422,6 +422,12 @@ export const Format = {
   R32_SFLOAT: 100,
   R32G32B32A32_SFLOAT: 109,
   D32_SFLOAT: 126,
+  /** 4:2:0 Y'CbCr, three planes (I420 / YV12 order: Y, Cb, Cr). */
+  G8_B8_R8_3PLANE_420_UNORM: 1000156002,
+  /** 4:2:0 Y'CbCr, two planes (NV12: Y, then interleaved CbCr). */
+  G8_B8R8_2PLANE_420_UNORM: 1000156003,
+  /** 4:2:0 Y'CbCr, 10 bits in 16, two planes (P010). */
+  G10X6_B10X6R10X6_2PLANE_420_UNORM_3PACK16: 1000156013,
 } as const;
 /**
  * A format name.
@@ -484,6 +490,85 @@ export const FORMAT_TEXEL_BYTES: Readonly<Record<FormatName, number>> = {
   R32_SFLOAT: 4,
   R32G32B32A32_SFLOAT: 16,
   D32_SFLOAT: 4,
+  // Multi-plane formats have no one texel size: see FORMAT_PLANES.
+  G8_B8_R8_3PLANE_420_UNORM: 0,
+  G8_B8R8_2PLANE_420_UNORM: 0,
+  G10X6_B10X6R10X6_2PLANE_420_UNORM_3PACK16: 0,
+};
+
+/**
+ * `VkFormatFeatureFlagBits` (the ones a sharing toolkit reports: what an image of a format, tiling
+ * or DRM format modifier can be used for).
+ *
+ * @example
+ * ```ts
+ * flagNames(FormatFeature, 0xc001); // ["SAMPLED_IMAGE", "TRANSFER_SRC", "TRANSFER_DST"]
+ * ```
+ *
+ * @category Enums
+ */
+export const FormatFeature = {
+  SAMPLED_IMAGE: 0x1,
+  STORAGE_IMAGE: 0x2,
+  STORAGE_IMAGE_ATOMIC: 0x4,
+  COLOR_ATTACHMENT: 0x80,
+  COLOR_ATTACHMENT_BLEND: 0x100,
+  DEPTH_STENCIL_ATTACHMENT: 0x200,
+  BLIT_SRC: 0x400,
+  BLIT_DST: 0x800,
+  SAMPLED_IMAGE_FILTER_LINEAR: 0x1000,
+  TRANSFER_SRC: 0x4000,
+  TRANSFER_DST: 0x8000,
+  MIDPOINT_CHROMA_SAMPLES: 0x20000,
+  DISJOINT: 0x400000,
+  COSITED_CHROMA_SAMPLES: 0x800000,
+} as const;
+
+/**
+ * One plane of a multi-plane format: its texel size and how its extent divides the image's.
+ *
+ * @example
+ * ```ts
+ * const cbcr: FormatPlane = FORMAT_PLANES.G8_B8R8_2PLANE_420_UNORM![1]; // 2 bytes, half size
+ * ```
+ *
+ * @category Enums
+ */
+export interface FormatPlane {
+  /** Bytes per texel of this plane. */
+  texelBytes: number;
+  /** The image's width divided by this, rounded up, is the plane's. */
+  widthDivisor: number;
+  /** The image's height divided by this, rounded up, is the plane's. */
+  heightDivisor: number;
+}
+
+/**
+ * The planes of each multi-plane (Y'CbCr) format vkshare names, in plane order (the Vulkan spec's
+ * "Plane Format Compatibility" table). NV12 is a plane of R8 (Y) and a half-size plane of R8G8
+ * (CbCr).
+ *
+ * @example
+ * ```ts
+ * FORMAT_PLANES.G8_B8R8_2PLANE_420_UNORM!.length; // 2
+ * ```
+ *
+ * @category Enums
+ */
+export const FORMAT_PLANES: Readonly<Partial<Record<FormatName, readonly FormatPlane[]>>> = {
+  G8_B8_R8_3PLANE_420_UNORM: [
+    { texelBytes: 1, widthDivisor: 1, heightDivisor: 1 },
+    { texelBytes: 1, widthDivisor: 2, heightDivisor: 2 },
+    { texelBytes: 1, widthDivisor: 2, heightDivisor: 2 },
+  ],
+  G8_B8R8_2PLANE_420_UNORM: [
+    { texelBytes: 1, widthDivisor: 1, heightDivisor: 1 },
+    { texelBytes: 2, widthDivisor: 2, heightDivisor: 2 },
+  ],
+  G10X6_B10X6R10X6_2PLANE_420_UNORM_3PACK16: [
+    { texelBytes: 2, widthDivisor: 1, heightDivisor: 1 },
+    { texelBytes: 4, widthDivisor: 2, heightDivisor: 2 },
+  ],
 };
 
 /**

@@ -13,6 +13,7 @@ import {
   enumValue,
   flagMask,
   Format,
+  FORMAT_PLANES,
   FORMAT_TEXEL_BYTES,
   ImageLayout,
   type ImageLayoutName,
@@ -183,12 +184,47 @@ export interface ImageBarrier {
  * @category Vulkan objects
  */
 export function imageBytes(image: GpuImage): number {
+  return imagePlanes(image).reduce((n, p) => n + p.bytes, 0);
+}
+
+/** One plane of an image as the copies move it: its aspect, extent and packed size. */
+interface PlaneCopy {
+  aspect: number;
+  extent: { width: number; height: number; depth: number };
+  bytes: number;
+}
+
+/**
+ * The planes of `image` as {@linkcode imageBytes} packs them, in order: one per plane of a
+ * multi-plane format (aspect PLANE_i, its extent divided as {@linkcode FORMAT_PLANES} says), else
+ * the whole image (COLOR, or DEPTH for D32_SFLOAT).
+ */
+function imagePlanes(image: GpuImage): PlaneCopy[] {
   const { extent, arrayLayers, format } = image.info;
   const name = Object.entries(Format).find(([, v]) => v === format)?.[0] as keyof typeof Format;
-  return extent.width * extent.height * extent.depth * arrayLayers * FORMAT_TEXEL_BYTES[name];
+  const planes = FORMAT_PLANES[name];
+  if (!planes) {
+    const aspect = format === Format.D32_SFLOAT ? 0x2 : 0x1; // DEPTH : COLOR
+    const bytes = extent.width * extent.height * extent.depth * arrayLayers
+      * FORMAT_TEXEL_BYTES[name];
+    return [{ aspect, extent, bytes }];
+  }
+  return planes.map((p, i) => {
+    const e = {
+      width: Math.ceil(extent.width / p.widthDivisor),
+      height: Math.ceil(extent.height / p.heightDivisor),
+      depth: extent.depth,
+    };
+    return {
+      aspect: 0x10 << i, // VK_IMAGE_ASPECT_PLANE_i_BIT
+      extent: e,
+      bytes: e.width * e.height * e.depth * arrayLayers * p.texelBytes,
+    };
+  });
 }
 
 function aspectOf(image: GpuImage): number {
+  // A barrier on a multi-plane image (not disjoint) names COLOR for all of its planes.
   return image.info.format === Format.D32_SFLOAT ? 0x2 : 0x1; // DEPTH : COLOR
 }
 
@@ -467,9 +503,9 @@ export class Recorder {
       "layout",
     );
     using arena = new Arena();
-    const region = this.#imageRegion(buffer, image, options.bufferOffset, arena);
-    if (toImage) vk().vkCmdCopyBufferToImage(this.#handle, hb, hi, layout, 1, region);
-    else vk().vkCmdCopyImageToBuffer(this.#handle, hi, layout, hb, 1, region);
+    const [count, regions] = this.#imageRegions(buffer, image, options.bufferOffset, arena);
+    if (toImage) vk().vkCmdCopyBufferToImage(this.#handle, hb, hi, layout, count, regions);
+    else vk().vkCmdCopyImageToBuffer(this.#handle, hi, layout, hb, count, regions);
     return this;
   }
 
@@ -500,27 +536,38 @@ export class Recorder {
     return this;
   }
 
-  #imageRegion(
+  /** One VkBufferImageCopy per plane, the planes packed one after another in `buffer`. */
+  #imageRegions(
     buffer: GpuBuffer,
     image: GpuImage,
     bufferOffset: number | bigint | undefined,
     arena: Arena,
-  ): Uint8Array {
-    const bytes = BigInt(imageBytes(image));
+  ): [number, Uint8Array] {
+    const planes = imagePlanes(image);
+    const bytes = BigInt(planes.reduce((n, p) => n + p.bytes, 0));
     const { offset } = checkRange(buffer, { offset: bufferOffset ?? 0, size: bytes });
-    return encode(VkBufferImageCopy, {
-      bufferOffset: offset,
-      bufferRowLength: 0,
-      bufferImageHeight: 0,
-      imageSubresource: {
-        aspectMask: aspectOf(image),
-        mipLevel: 0,
-        baseArrayLayer: 0,
-        layerCount: image.info.arrayLayers,
-      },
-      imageOffset: { x: 0, y: 0, z: 0 },
-      imageExtent: image.info.extent,
-    }, arena).bytes;
+    const out = new Uint8Array(VkBufferImageCopy.size * planes.length);
+    let at = offset;
+    planes.forEach((p, i) => {
+      out.set(
+        encode(VkBufferImageCopy, {
+          bufferOffset: at,
+          bufferRowLength: 0,
+          bufferImageHeight: 0,
+          imageSubresource: {
+            aspectMask: p.aspect,
+            mipLevel: 0,
+            baseArrayLayer: 0,
+            layerCount: image.info.arrayLayers,
+          },
+          imageOffset: { x: 0, y: 0, z: 0 },
+          imageExtent: p.extent,
+        }, arena).bytes,
+        i * VkBufferImageCopy.size,
+      );
+      at += BigInt(p.bytes);
+    });
+    return [planes.length, out];
   }
 
   /** Makes transfer writes to `buffer` visible to the host (map it after the submission). */

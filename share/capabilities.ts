@@ -20,6 +20,7 @@ import {
   flagMask,
   flagNames,
   Format,
+  FormatFeature,
   type FormatName,
   ImageCreateFlag,
   type ImageCreateFlagName,
@@ -41,10 +42,12 @@ import { Arena, encode, link } from "../ffi/layout.ts";
 import { VK_NV_external_memory_capabilities } from "../ffi/vk_commands.ts";
 import { VkExternalImageFormatPropertiesNV } from "../ffi/vk_platform_structs.ts";
 import {
+  VkDrmFormatModifierPropertiesListEXT,
   VkExternalBufferProperties,
   VkExternalFenceProperties,
   VkExternalImageFormatProperties,
   VkExternalSemaphoreProperties,
+  VkFormatProperties2,
   VkImageFormatProperties2,
   VkPhysicalDeviceExternalBufferInfo,
   VkPhysicalDeviceExternalFenceInfo,
@@ -801,4 +804,81 @@ export function externalImageFormatPropertiesNV(
       p.exportFromImportedHandleTypes,
     ),
   };
+}
+
+/**
+ * One DRM format modifier a device offers for a format (`VkDrmFormatModifierPropertiesEXT`).
+ *
+ * @example
+ * ```ts
+ * const m: DrmFormatModifier = drmFormatModifiers(pd, "B8G8R8A8_UNORM")[0];
+ * console.log(m.hex, m.planeCount, m.tilingFeatures);
+ * ```
+ *
+ * @category Capabilities
+ */
+export interface DrmFormatModifier {
+  /** The modifier: 0n is DRM_FORMAT_MOD_LINEAR; the top byte names the vendor's layouts. */
+  modifier: bigint;
+  /** The same as `0x` and 16 hex digits (how descriptors carry it: JSON has no 64-bit ints). */
+  hex: string;
+  /** Memory planes an image with it has (which may differ from the format's planes). */
+  planeCount: number;
+  /** What an image with it can be used for (FormatFeature names). */
+  tilingFeatures: string[];
+}
+
+/** `0x` and 16 hex digits. */
+export function modifierHex(m: bigint): string {
+  return `0x${m.toString(16).padStart(16, "0")}`;
+}
+
+/**
+ * The DRM format modifiers `pd` offers for `format` (`vkGetPhysicalDeviceFormatProperties2` with
+ * `VkDrmFormatModifierPropertiesListEXT`): what a compositor, camera or video pipeline shares
+ * images with. A device without VK_EXT_image_drm_format_modifier is a MissingExtensionError
+ * naming it; a format without modifiers gives an empty list.
+ *
+ * @example
+ * ```ts
+ * for (const m of drmFormatModifiers(pd, "G8_B8R8_2PLANE_420_UNORM")) console.log(m.hex, m.planeCount);
+ * ```
+ *
+ * @category Capabilities
+ */
+export function drmFormatModifiers(pd: PhysicalDevice, format: FormatName): DrmFormatModifier[] {
+  const f = enumValue(Format, format, "format");
+  const name = "VK_EXT_image_drm_format_modifier";
+  if (!pd.hasExtension(name)) {
+    throw new MissingExtensionError(
+      name,
+      pd.name,
+      "offered",
+      "images with DRM format modifiers need it (NVIDIA, AMD, Intel and Mesa's GPU drivers offer it; lavapipe does not)",
+    );
+  }
+  const call = vk().vkGetPhysicalDeviceFormatProperties2;
+  if (!call) {
+    throw new MissingExtensionError("vkGetPhysicalDeviceFormatProperties2", "libvulkan", "offered");
+  }
+  const h = pd.live;
+  const query = (n: number) => {
+    using arena = new Arena();
+    const props = encode(VkFormatProperties2, {
+      pNext: [link(VkDrmFormatModifierPropertiesListEXT, {
+        drmFormatModifierCount: n,
+        pDrmFormatModifierProperties: n ? Array.from({ length: n }, () => ({})) : null,
+      })],
+    }, arena);
+    call(h, f, props.bytes);
+    return props.chained(VkDrmFormatModifierPropertiesListEXT);
+  };
+  const n = query(0).drmFormatModifierCount;
+  if (!n) return [];
+  return query(n).pDrmFormatModifierProperties.map((p) => ({
+    modifier: p.drmFormatModifier,
+    hex: modifierHex(p.drmFormatModifier),
+    planeCount: p.drmFormatModifierPlaneCount,
+    tilingFeatures: flagNames(FormatFeature, p.drmFormatModifierTilingFeatures),
+  }));
 }

@@ -64,7 +64,38 @@ export type DedicatedTarget =
     usage: number;
     flags: number;
     externalHandleTypes: number;
+    /** A DRM_FORMAT_MODIFIER image's modifier, as `0x` and 16 hex digits. */
+    drmFormatModifier?: string;
+    /**
+     * Where each memory plane lies (LINEAR and DRM_FORMAT_MODIFIER images): an importer's image
+     * must have the same, or the bytes land elsewhere.
+     */
+    planeLayouts?: PlaneLayout[];
   };
+
+/**
+ * Where one memory plane of an image lies in its memory (`VkSubresourceLayout`, in bytes).
+ *
+ * @example
+ * ```ts
+ * const [y, cbcr]: PlaneLayout[] = nv12.info.planeLayouts!;
+ * console.log(y.rowPitch, cbcr.offset);
+ * ```
+ *
+ * @category Memory
+ */
+export interface PlaneLayout {
+  /** Where the plane starts. */
+  offset: number;
+  /** Its size. */
+  size: number;
+  /** Bytes from one row to the next. */
+  rowPitch: number;
+  /** Bytes from one array layer to the next. */
+  arrayPitch: number;
+  /** Bytes from one depth slice to the next. */
+  depthPitch: number;
+}
 
 /**
  * What an importer needs to know about exported memory, as plain JSON: produced by

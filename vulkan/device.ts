@@ -142,6 +142,15 @@ export class Device extends Resource {
     let extensions: string[];
     if (wanted === "external") {
       extensions = EXTERNAL_EXTENSIONS.filter((e) => pd.hasExtension(e));
+      // DRM format modifiers, for images shared with compositors, cameras and video: it needs
+      // VK_KHR_image_format_list, core in Vulkan 1.2.
+      const v12 = makeVersion(1, 2);
+      if (
+        pd.hasExtension("VK_EXT_image_drm_format_modifier") && pd.apiVersion >= v12
+        && pd.instance.apiVersion >= v12
+      ) {
+        extensions.push("VK_EXT_image_drm_format_modifier");
+      }
     } else {
       if (!Array.isArray(wanted)) {
         throw new TypeError(`extensions: expected a list of names or "external"`);

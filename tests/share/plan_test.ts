@@ -7,7 +7,7 @@
 // @ts-types="../_node_fs.d.ts"
 import { readdirSync, readFileSync } from "node:fs";
 
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { libc } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
@@ -75,6 +75,31 @@ function importer(over: Partial<ImporterFacts> = {}): ImporterFacts {
     ...over,
   };
 }
+
+/** An NV12 image with a DRM format modifier, as an export's descriptor describes it. */
+const NV12: DedicatedTarget = {
+  kind: "image",
+  imageType: 1,
+  format: 1000156003,
+  extent: { width: 64, height: 32, depth: 1 },
+  mipLevels: 1,
+  arrayLayers: 1,
+  tiling: 1000158000,
+  usage: 3,
+  flags: 0,
+  externalHandleTypes: 1,
+  drmFormatModifier: "0x0300000000606014",
+  planeLayouts: [
+    { offset: 0, size: 2048, rowPitch: 64, arrayPitch: 2048, depthPitch: 2048 },
+    { offset: 4096, size: 1024, rowPitch: 64, arrayPitch: 1024, depthPitch: 1024 },
+  ],
+};
+
+const NV12_Y = { offset: 0, size: 2048, rowPitch: 64, arrayPitch: 2048, depthPitch: 2048 };
+
+/** The importer's image: `NV12`, changed by `over`. */
+const nv12Target = (over: Partial<Extract<DedicatedTarget, { kind: "image" }>> = {}) =>
+  target({ label: "Image (plan test)", description: { ...NV12, ...over } as DedicatedTarget });
 
 const BUFFER: DedicatedTarget = {
   kind: "buffer",
@@ -257,6 +282,34 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
     keeps: () => memory({ target: target() }),
   }],
   DEDICATED_MISMATCH: [
+    {
+      // An image's memory planes must lie where the exporter's did (LINEAR, DRM modifiers).
+      breaks: () =>
+        memory({
+          descriptor: memoryDescriptor({ dedicated: NV12 }),
+          target: nv12Target({
+            planeLayouts: [NV12_Y, {
+              offset: 2048,
+              size: 1024,
+              rowPitch: 64,
+              arrayPitch: 1024,
+              depthPitch: 1024,
+            }],
+          }),
+        }),
+      keeps: () =>
+        memory({ descriptor: memoryDescriptor({ dedicated: NV12 }), target: nv12Target() }),
+    },
+    {
+      // ... and with the same DRM format modifier.
+      breaks: () =>
+        memory({
+          descriptor: memoryDescriptor({ dedicated: NV12 }),
+          target: nv12Target({ drmFormatModifier: "0x0000000000000000" }),
+        }),
+      keeps: () =>
+        memory({ descriptor: memoryDescriptor({ dedicated: NV12 }), target: nv12Target() }),
+    },
     {
       breaks: () => memory({ descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
       keeps: () =>
@@ -495,6 +548,25 @@ test("plan: every rule an import breaks is listed, each with its values; planOrT
     assert(ie.message.endsWith(DOCTOR_HINT), ie.message);
   } finally {
     close(r);
+  }
+});
+
+test("plan: an image's other DRM modifier or plane layouts are named in the refusal", () => {
+  const cases: [Partial<Extract<DedicatedTarget, { kind: "image" }>>, string][] = [
+    [{ drmFormatModifier: "0x0000000000000000" }, "drmFormatModifier"],
+    [{ planeLayouts: [] }, "planeLayouts"],
+  ];
+  for (const [over, field] of cases) {
+    const req = memory({
+      descriptor: memoryDescriptor({ dedicated: NV12 }),
+      target: nv12Target(over),
+    });
+    const r = planImport(req);
+    close(req);
+    assert(!r.ok);
+    const b = r.broken.find((x) => x.rule === "DEDICATED_MISMATCH");
+    assert(b, JSON.stringify(r.broken));
+    assertStringIncludes(b.message, `${field}: the export's is`);
   }
 });
 

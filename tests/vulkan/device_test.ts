@@ -2,17 +2,28 @@
 // and the device.
 import { assert, assertEquals, assertExists, assertThrows } from "@std/assert";
 import { VK_KHR_external_fence_fd, VK_KHR_external_memory_fd } from "../../ffi/vk_commands.ts";
-import { Device, DisposedError, EXTERNAL_EXTENSIONS, MissingExtensionError } from "../../mod.ts";
+import {
+  Device,
+  DisposedError,
+  EXTERNAL_EXTENSIONS,
+  makeVersion,
+  MissingExtensionError,
+} from "../../mod.ts";
 import { test } from "../_harness.ts";
 import { forEachDevice } from "../_vk.ts";
 
 test(
-  "by default a device enables every external extension its GPU offers",
+  "by default a device enables every external extension its GPU offers (and DRM format modifiers from Vulkan 1.2)",
   forEachDevice((pd) => {
     using device = Device.create(pd);
+    const drm = pd.hasExtension("VK_EXT_image_drm_format_modifier")
+      && pd.apiVersion >= makeVersion(1, 2) && pd.instance.apiVersion >= makeVersion(1, 2);
     assertEquals(
       [...device.extensions].sort(),
-      EXTERNAL_EXTENSIONS.filter((e) => pd.hasExtension(e)).sort(),
+      [
+        ...EXTERNAL_EXTENSIONS.filter((e) => pd.hasExtension(e)),
+        ...(drm ? ["VK_EXT_image_drm_format_modifier"] : []),
+      ].sort(),
     );
     assertEquals(device.timelineSemaphores, pd.timelineSemaphores);
     assertExists(device.queue(0));

@@ -1,0 +1,191 @@
+// Multi-plane images (NV12) and DRM format modifiers: every plane written and read back; an NV12
+// image's memory exported and imported into an image recreated from the export's descriptor,
+// with the bytes of every plane checked; LINEAR images record where each plane lies; DRM
+// modifiers where the device offers them (the GPU machine), and MissingExtensionError where it
+// does not (lavapipe).
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import {
+  Device,
+  DeviceMemory,
+  drmFormatModifiers,
+  externalImageFormatProperties,
+  type FormatName,
+  GpuImage,
+  imageBytes,
+  MissingExtensionError,
+  Transfer,
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { pattern, withTwoDevices } from "../_memory.ts";
+import { sharedInstance } from "../_vk.ts";
+
+const NV12: FormatName = "G8_B8R8_2PLANE_420_UNORM";
+const pd = sharedInstance().physicalDevices()[0];
+const nv12 = (tiling: "OPTIMAL" | "LINEAR") => {
+  const c = externalImageFormatProperties(pd, { handleType: "OPAQUE_FD", format: NV12, tiling });
+  return c.supported && c.exportable && c.importable
+    ? false
+    : `${pd.name} does not share ${tiling} NV12 images as OPAQUE_FD (Mesa 22's lavapipe has no Y'CbCr formats)`;
+};
+const drm = pd.hasExtension("VK_EXT_image_drm_format_modifier")
+  ? false
+  : `${pd.name} offers no VK_EXT_image_drm_format_modifier`;
+
+/** NV12 is a full-size Y plane and a half-size CbCr plane: 1.5 bytes a pixel. */
+test(
+  "NV12: imageBytes counts both planes",
+  { skip: nv12("OPTIMAL") },
+  withTwoDevices((a) => {
+    using image = GpuImage.create(a, { width: 64, height: 32, format: NV12 });
+    assertEquals(imageBytes(image), 64 * 32 + 32 * 16 * 2);
+  }),
+);
+
+for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
+  test(
+    `NV12 ${tiling}: both planes written and read back; exported, imported into an image made from the descriptor, every plane's bytes checked`,
+    { skip: nv12(tiling) },
+    withTwoDevices((a: Device, b: Device) => {
+      const size = { width: 64, height: 32 };
+      using image = GpuImage.create(a, { ...size, format: NV12, tiling, external: "OPAQUE_FD" });
+      using memory = DeviceMemory.allocate(a, {
+        for: image,
+        exportAs: "OPAQUE_FD",
+        dedicated: true,
+      });
+      assertEquals(image.info.planeLayouts, undefined, "only DRM images carry their layouts");
+      if (tiling === "LINEAR") {
+        // Bound now (lavapipe reports plane offsets only then): two planes that do not overlap.
+        const [y, cbcr] = image.planeLayouts();
+        const shown = JSON.stringify(image.planeLayouts());
+        assert(y.rowPitch >= 64 && cbcr.rowPitch >= 64, shown);
+        assert(y.size >= 64 * 32 && cbcr.size >= 32 * 16 * 2, shown);
+        assert(cbcr.offset >= y.offset + y.size || y.offset >= cbcr.offset + cbcr.size, shown);
+      } else assertThrows(() => image.planeLayouts(), RangeError);
+      const bytes = pattern(imageBytes(image), 12);
+      using ta = Transfer.create(a);
+      ta.writeImage(image, bytes);
+      assertEquals(ta.readImage(image), bytes, "both planes, on the exporter");
+      ta.submit((r) => r.releaseImage(image, { oldLayout: "GENERAL", srcStage: "ALL_COMMANDS" }));
+      using exp = memory.exportFd("OPAQUE_FD");
+      const target = exp.descriptor.dedicated!;
+      assertEquals(target.kind, "image");
+      using twin = GpuImage.fromTarget(b, target);
+      assertEquals(twin.describe(), target, "the recreated image is the exporter's");
+      using _m = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: twin });
+      using tb = Transfer.create(b);
+      tb.submit((r) => r.acquireImage(twin, { newLayout: "GENERAL", dstStage: "ALL_COMMANDS" }));
+      const back = tb.readImage(twin);
+      const y = 64 * 32;
+      assertEquals(back.subarray(0, y), bytes.subarray(0, y), "the Y plane");
+      assertEquals(back.subarray(y), bytes.subarray(y), "the CbCr plane");
+    }),
+  );
+}
+
+test("GpuImage.fromTarget refuses what is not an image's description", () => {
+  using device = sharedDevice();
+  assertThrows(
+    () =>
+      GpuImage.fromTarget(device, {
+        kind: "buffer",
+        size: 1,
+        usage: 1,
+        flags: 0,
+        externalHandleTypes: 1,
+      }),
+    TypeError,
+  );
+  assertThrows(
+    () =>
+      GpuImage.fromTarget(device, {
+        kind: "image",
+        imageType: 1,
+        format: 7777,
+        extent: { width: 1, height: 1, depth: 1 },
+        mipLevels: 1,
+        arrayLayers: 1,
+        tiling: 0,
+        usage: 3,
+        flags: 0,
+        externalHandleTypes: 1,
+      }),
+    RangeError,
+  );
+});
+
+test(
+  "DRM format modifiers: a device without the extension says so (MissingExtensionError), for the query and for an image",
+  { skip: drm ? false : `${pd.name} offers VK_EXT_image_drm_format_modifier` },
+  () => {
+    const e = assertThrows(() => drmFormatModifiers(pd, "B8G8R8A8_UNORM"), MissingExtensionError);
+    assert(e.message.includes("VK_EXT_image_drm_format_modifier"), e.message);
+    using device = sharedDevice();
+    assertThrows(
+      () => GpuImage.create(device, { width: 16, height: 16, drmFormatModifiers: [0n] }),
+      MissingExtensionError,
+    );
+  },
+);
+
+test(
+  "DRM format modifiers: the offered ones listed; an image with one exported, recreated from the descriptor (explicit modifier and plane layouts), bytes checked",
+  { skip: drm },
+  withTwoDevices((a: Device, b: Device) => {
+    for (const format of ["B8G8R8A8_UNORM", NV12] as const) {
+      const mods = drmFormatModifiers(pd, format).filter((m) =>
+        m.tilingFeatures.includes("TRANSFER_SRC") && m.tilingFeatures.includes("TRANSFER_DST")
+      );
+      console.log(
+        `  ${format}: ${
+          mods.map((m) => `${m.hex} (${m.planeCount} plane(s))`).join(", ") || "none"
+        }`,
+      );
+      if (!mods.length) continue;
+      let image: GpuImage;
+      try {
+        image = GpuImage.create(a, {
+          width: 64,
+          height: 32,
+          format,
+          drmFormatModifiers: mods.map((m) => m.modifier),
+          external: "OPAQUE_FD",
+        });
+      } catch (e) {
+        console.log(`  ${format} with OPAQUE_FD refused: ${(e as Error).message}`);
+        continue;
+      }
+      using _i = image;
+      assert(
+        mods.some((m) => m.hex === image.info.drmFormatModifier),
+        image.info.drmFormatModifier,
+      );
+      assert(image.info.planeLayouts!.length >= 1);
+      using memory = DeviceMemory.allocate(a, {
+        for: image,
+        exportAs: "OPAQUE_FD",
+        dedicated: true,
+      });
+      const bytes = pattern(imageBytes(image), 5);
+      using ta = Transfer.create(a);
+      ta.writeImage(image, bytes);
+      ta.submit((r) => r.releaseImage(image, { oldLayout: "GENERAL", srcStage: "ALL_COMMANDS" }));
+      using exp = memory.exportFd("OPAQUE_FD");
+      const target = exp.descriptor.dedicated!;
+      assertEquals(
+        (target as { drmFormatModifier?: string }).drmFormatModifier,
+        image.info.drmFormatModifier,
+      );
+      using twin = GpuImage.fromTarget(b, target);
+      assertEquals(twin.describe(), target);
+      using _m = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: twin });
+      using tb = Transfer.create(b);
+      tb.submit((r) => r.acquireImage(twin, { newLayout: "GENERAL", dstStage: "ALL_COMMANDS" }));
+      assertEquals(tb.readImage(twin), bytes, `${format}: every plane`);
+    }
+  }),
+);
+
+function sharedDevice() {
+  return Device.create(pd);
+}

@@ -53,6 +53,7 @@ import {
   VkPhysicalDeviceExternalFenceInfo,
   VkPhysicalDeviceExternalImageFormatInfo,
   VkPhysicalDeviceExternalSemaphoreInfo,
+  VkPhysicalDeviceImageDrmFormatModifierInfoEXT,
   VkPhysicalDeviceImageFormatInfo2,
   VkSemaphoreTypeCreateInfo,
 } from "../ffi/vk_structs.ts";
@@ -298,6 +299,11 @@ export interface ImageQuery {
   usage?: readonly ImageUsageName[] | number;
   /** Create flags (default none). */
   flags?: readonly ImageCreateFlagName[] | number;
+  /**
+   * A DRM format modifier (`drmFormatModifiers` lists them): the tiling is then
+   * DRM_FORMAT_MODIFIER, and the answer is for that modifier.
+   */
+  drmFormatModifier?: bigint | string;
 }
 
 /**
@@ -360,17 +366,39 @@ export function externalImageFormatProperties(
   const h = pd.live;
   const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
   if (why) return { ...unsupportedMemory(query.handleType, why), supported: false };
-  if (query.tiling === "DRM_FORMAT_MODIFIER") {
-    throw new RangeError(
-      "tiling: DRM_FORMAT_MODIFIER queries need a modifier list (not supported)",
-    );
+  const modifier = query.drmFormatModifier;
+  if (query.tiling === "DRM_FORMAT_MODIFIER" && modifier === undefined) {
+    throw new RangeError("tiling: a DRM_FORMAT_MODIFIER query needs its drmFormatModifier");
+  }
+  if (modifier !== undefined && !pd.hasExtension("VK_EXT_image_drm_format_modifier")) {
+    throw new MissingExtensionError("VK_EXT_image_drm_format_modifier", pd.name, "offered");
+  }
+  let m = 0n;
+  if (modifier !== undefined) {
+    try {
+      m = BigInt(modifier);
+    } catch {
+      throw new RangeError(`drmFormatModifier: expected a 64-bit value, got ${String(modifier)}`);
+    }
+    if (m < 0n || m >= 1n << 64n) {
+      throw new RangeError(`drmFormatModifier: expected a 64-bit value, got ${String(modifier)}`);
+    }
   }
   using arena = new Arena();
   const info = encode(VkPhysicalDeviceImageFormatInfo2, {
-    pNext: [link(VkPhysicalDeviceExternalImageFormatInfo, { handleType })],
+    pNext: [
+      link(VkPhysicalDeviceExternalImageFormatInfo, { handleType }),
+      ...(modifier !== undefined
+        ? [link(VkPhysicalDeviceImageDrmFormatModifierInfoEXT, {
+          drmFormatModifier: m,
+          sharingMode: 0,
+          pQueueFamilyIndices: [],
+        })]
+        : []),
+    ],
     format,
     type,
-    tiling,
+    tiling: modifier !== undefined ? ImageTiling.DRM_FORMAT_MODIFIER : tiling,
     usage,
     flags,
   }, arena);

@@ -114,6 +114,21 @@ function printMatrix(m: CapabilityMatrix): void {
     ["handle type", "features", "compatible"],
     m.fences.map((f) => [f.handleType, features(f), f.compatibleHandleTypes.join(" ") || "-"]),
   );
+  section("DRM format modifiers");
+  const drm = m.drmFormatModifiers;
+  if ("unsupported" in drm) console.log(`   - (${drm.unsupported})`);
+  else {
+    table(
+      ["format", "modifier", "planes", "features"],
+      drm.flatMap((f) =>
+        f.modifiers.length
+          ? f.modifiers.map((
+            x,
+          ) => [f.format, x.hex, String(x.planeCount), x.tilingFeatures.join(" ")])
+          : [[f.format, "-", "-", "none offered"]]
+      ),
+    );
+  }
 }
 
 function section(title: string): void {

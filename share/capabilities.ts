@@ -553,6 +553,8 @@ export interface MatrixOptions {
   imageTilings?: readonly ImageTilingName[];
   /** Image usages (default: sampled; color attachment; storage; each with transfer). */
   imageUsages?: readonly (readonly ImageUsageName[])[];
+  /** Formats whose DRM format modifiers are listed (default B8G8R8A8_UNORM, R8G8B8A8_UNORM, NV12). */
+  drmFormats?: readonly FormatName[];
 }
 
 /**
@@ -602,6 +604,16 @@ export interface CapabilityMatrix {
   semaphores: (ExternalSyncCapability & { handleType: string; semaphoreType: string })[];
   /** One row per handle type. */
   fences: (ExternalSyncCapability & { handleType: string })[];
+  /**
+   * The DRM format modifiers of each format asked about (modifier as hex, plane count,
+   * features), or why there are none (no VK_EXT_image_drm_format_modifier).
+   */
+  drmFormatModifiers:
+    | {
+      format: string;
+      modifiers: { hex: string; planeCount: number; tilingFeatures: string[] }[];
+    }[]
+    | { unsupported: string };
 }
 
 /**
@@ -681,6 +693,20 @@ export function capabilityMatrix(
   const fences = (["OPAQUE_FD", "SYNC_FD"] as const).map((handleType) =>
     externalFenceProperties(pd, { handleType })
   );
+  const drmFormats = options.drmFormats
+    ?? ["B8G8R8A8_UNORM", "R8G8B8A8_UNORM", "G8_B8R8_2PLANE_420_UNORM"];
+  const drm: CapabilityMatrix["drmFormatModifiers"] = pd.hasExtension(
+      "VK_EXT_image_drm_format_modifier",
+    )
+    ? drmFormats.map((format) => ({
+      format,
+      modifiers: drmFormatModifiers(pd, format).map(({ hex, planeCount, tilingFeatures }) => ({
+        hex,
+        planeCount,
+        tilingFeatures,
+      })),
+    }))
+    : { unsupported: "no VK_EXT_image_drm_format_modifier" };
   const align = pd.minImportedHostPointerAlignment;
   const extensions: Record<string, boolean> = {};
   for (
@@ -691,6 +717,7 @@ export function capabilityMatrix(
       "VK_KHR_external_semaphore_fd",
       "VK_KHR_external_fence_fd",
       "VK_KHR_dedicated_allocation",
+      "VK_EXT_image_drm_format_modifier",
     ]
   ) extensions[e] = pd.hasExtension(e);
   return {
@@ -716,6 +743,7 @@ export function capabilityMatrix(
     images,
     semaphores,
     fences,
+    drmFormatModifiers: drm,
   };
 }
 

@@ -4,6 +4,7 @@ import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/a
 import {
   availableInstanceExtensions,
   capabilityMatrix,
+  drmFormatModifiers,
   externalBufferProperties,
   externalFenceProperties,
   externalImageFormatProperties,
@@ -132,6 +133,18 @@ test(
         ? undefined
         : Number(pd.minImportedHostPointerAlignment),
     );
+    // DRM format modifiers: per format, the single query's list; or why there are none.
+    if (pd.hasExtension("VK_EXT_image_drm_format_modifier")) {
+      assert(Array.isArray(m.drmFormatModifiers));
+      for (const f of m.drmFormatModifiers) {
+        assertEquals(
+          f.modifiers.map((x) => x.hex),
+          drmFormatModifiers(pd, f.format as never).map((x) => x.hex),
+        );
+      }
+    } else {
+      assertEquals(m.drmFormatModifiers, { unsupported: "no VK_EXT_image_drm_format_modifier" });
+    }
   }),
 );
 

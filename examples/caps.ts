@@ -114,6 +114,11 @@ function printMatrix(m: CapabilityMatrix): void {
     ["handle type", "features", "compatible"],
     m.fences.map((f) => [f.handleType, features(f), f.compatibleHandleTypes.join(" ") || "-"]),
   );
+  section("the seeds' other handle types (Windows, Android, NV)");
+  table(
+    ["object", "handle type", "features"],
+    m.otherHandleTypes.map((r) => [r.object, r.handleType, features(r)]),
+  );
   section("DRM format modifiers");
   const drm = m.drmFormatModifiers;
   if ("unsupported" in drm) console.log(`   - (${drm.unsupported})`);

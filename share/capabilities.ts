@@ -75,6 +75,13 @@ export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, strin
   DMA_BUF: "VK_EXT_external_memory_dma_buf",
   HOST_ALLOCATION: "VK_EXT_external_memory_host",
   HOST_MAPPED_FOREIGN_MEMORY: "VK_EXT_external_memory_host",
+  OPAQUE_WIN32: "VK_KHR_external_memory_win32",
+  OPAQUE_WIN32_KMT: "VK_KHR_external_memory_win32",
+  D3D11_TEXTURE: "VK_KHR_external_memory_win32",
+  D3D11_TEXTURE_KMT: "VK_KHR_external_memory_win32",
+  D3D12_HEAP: "VK_KHR_external_memory_win32",
+  D3D12_RESOURCE: "VK_KHR_external_memory_win32",
+  ANDROID_HARDWARE_BUFFER: "VK_ANDROID_external_memory_android_hardware_buffer",
 };
 
 /**
@@ -90,6 +97,9 @@ export const MEMORY_HANDLE_EXTENSION: Partial<Record<MemoryHandleTypeName, strin
 export const SEMAPHORE_HANDLE_EXTENSION: Partial<Record<SemaphoreHandleTypeName, string>> = {
   OPAQUE_FD: "VK_KHR_external_semaphore_fd",
   SYNC_FD: "VK_KHR_external_semaphore_fd",
+  OPAQUE_WIN32: "VK_KHR_external_semaphore_win32",
+  OPAQUE_WIN32_KMT: "VK_KHR_external_semaphore_win32",
+  D3D12_FENCE: "VK_KHR_external_semaphore_win32",
 };
 
 /**
@@ -105,6 +115,8 @@ export const SEMAPHORE_HANDLE_EXTENSION: Partial<Record<SemaphoreHandleTypeName,
 export const FENCE_HANDLE_EXTENSION: Partial<Record<FenceHandleTypeName, string>> = {
   OPAQUE_FD: "VK_KHR_external_fence_fd",
   SYNC_FD: "VK_KHR_external_fence_fd",
+  OPAQUE_WIN32: "VK_KHR_external_fence_win32",
+  OPAQUE_WIN32_KMT: "VK_KHR_external_fence_win32",
 };
 
 /**
@@ -614,6 +626,18 @@ export interface CapabilityMatrix {
       modifiers: { hex: string; planeCount: number; tilingFeatures: string[] }[];
     }[]
     | { unsupported: string };
+  /**
+   * The seeds' other handle types: Windows' memory, semaphore and fence handles, Android hardware
+   * buffers, and VK_NV_external_memory's (for an R8G8B8A8_UNORM image): each as a buffer,
+   * semaphore, fence or image would be shared, or why not on this device (the extension it lacks).
+   */
+  otherHandleTypes: {
+    object: "memory" | "semaphore" | "fence" | "image (NV)";
+    handleType: string;
+    exportable: boolean;
+    importable: boolean;
+    unsupported?: string;
+  }[];
 }
 
 /**
@@ -707,6 +731,56 @@ export function capabilityMatrix(
       })),
     }))
     : { unsupported: "no VK_EXT_image_drm_format_modifier" };
+  const row = (
+    object: CapabilityMatrix["otherHandleTypes"][number]["object"],
+    handleType: string,
+    c: { exportable: boolean; importable: boolean; unsupported?: string },
+  ) => ({
+    object,
+    handleType,
+    exportable: c.exportable,
+    importable: c.importable,
+    ...(c.unsupported ? { unsupported: c.unsupported } : {}),
+  });
+  const nv = (t: ExternalMemoryHandleTypeNVName) => {
+    try {
+      const c = externalImageFormatPropertiesNV(pd, { handleType: t });
+      return row("image (NV)", t, {
+        ...c,
+        ...(c.supported ? {} : { unsupported: "not supported for R8G8B8A8_UNORM images" }),
+      });
+    } catch (e) {
+      if (!(e instanceof MissingExtensionError)) throw e;
+      const offered = availableInstanceExtensions().includes(
+        "VK_NV_external_memory_capabilities",
+      );
+      return row("image (NV)", t, {
+        exportable: false,
+        importable: false,
+        unsupported: `VK_NV_external_memory_capabilities is not ${
+          offered ? "enabled on this Instance" : "offered here"
+        }`,
+      });
+    }
+  };
+  const otherHandleTypes: CapabilityMatrix["otherHandleTypes"] = [
+    ...([
+      "OPAQUE_WIN32",
+      "OPAQUE_WIN32_KMT",
+      "D3D11_TEXTURE",
+      "D3D11_TEXTURE_KMT",
+      "D3D12_HEAP",
+      "D3D12_RESOURCE",
+      "ANDROID_HARDWARE_BUFFER",
+    ] as const).map((t) => row("memory", t, externalBufferProperties(pd, { handleType: t }))),
+    ...(["OPAQUE_WIN32", "OPAQUE_WIN32_KMT", "D3D12_FENCE"] as const).map((t) =>
+      row("semaphore", t, externalSemaphoreProperties(pd, { handleType: t }))
+    ),
+    ...(["OPAQUE_WIN32", "OPAQUE_WIN32_KMT"] as const).map((t) =>
+      row("fence", t, externalFenceProperties(pd, { handleType: t }))
+    ),
+    ...(["OPAQUE_WIN32", "OPAQUE_WIN32_KMT", "D3D11_IMAGE", "D3D11_IMAGE_KMT"] as const).map(nv),
+  ];
   const align = pd.minImportedHostPointerAlignment;
   const extensions: Record<string, boolean> = {};
   for (
@@ -744,6 +818,7 @@ export function capabilityMatrix(
     semaphores,
     fences,
     drmFormatModifiers: drm,
+    otherHandleTypes,
   };
 }
 

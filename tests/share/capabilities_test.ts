@@ -145,6 +145,26 @@ test(
     } else {
       assertEquals(m.drmFormatModifiers, { unsupported: "no VK_EXT_image_drm_format_modifier" });
     }
+    // The seeds' other handle types: 16 rows; where the device lacks a handle type's extension,
+    // the row names it.
+    assertEquals(m.otherHandleTypes.length, 7 + 3 + 2 + 4);
+    const needs: Record<string, string> = {
+      memory: "VK_KHR_external_memory_win32",
+      semaphore: "VK_KHR_external_semaphore_win32",
+      fence: "VK_KHR_external_fence_win32",
+    };
+    for (const r of m.otherHandleTypes) {
+      const ext = r.handleType === "ANDROID_HARDWARE_BUFFER"
+        ? "VK_ANDROID_external_memory_android_hardware_buffer"
+        : needs[r.object];
+      if (ext && !pd.hasExtension(ext)) assertEquals(r.unsupported, `no ${ext}`, r.handleType);
+      if (
+        r.object === "image (NV)"
+        && !pd.instance.extensions.includes("VK_NV_external_memory_capabilities")
+      ) {
+        assertStringIncludes(r.unsupported!, "VK_NV_external_memory_capabilities is not");
+      }
+    }
   }),
 );
 

@@ -1,7 +1,7 @@
 // The doctor (tools/doctor.ts) on this machine's driver: its JSON validates against
 // tools/doctor.schema.json, each verdict is what the capability queries say (with the causes
 // lavapipe has: DMA_BUF from Mesa 25 only, import only; no semaphore or fence fds), the exit
-// codes, --prove on the memory paths, and --explain naming the rule the import itself raises.
+// codes, --prove on every path that works (memory, semaphores, fences, CUDA), and --explain naming the rule the import itself raises.
 // @ts-types="./_node_fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 // @ts-types="./_node_os.d.ts"
@@ -106,6 +106,25 @@ test("doctor --json --prove: the report validates against its schema, and each v
     assertEquals(s.verdict === "not-offered", Boolean(sem.unsupported), s.causes.join("; "));
     if (sem.unsupported) assertStringIncludes(s.causes.join(" "), "VK_KHR_external_semaphore_fd");
     assertEquals(path("timeline semaphore", "SYNC_FD").verdict, "not-offered");
+    // Every path that works was run end to end (semaphores and fences where the device has
+    // their fds, CUDA where libcuda is this GPU), and each run checked what it shared.
+    type Proof = { ok?: boolean; notRun?: string; what?: string };
+    for (
+      const p of d.paths as {
+        object: string;
+        handleType: string;
+        verdict: string;
+        proof: Proof | null;
+        cuda?: { verdict: string; proof?: Proof };
+      }[]
+    ) {
+      if (p.verdict === "works" && p.object !== "image" && p.object !== "host memory") {
+        assert(p.proof && p.proof.ok, `${p.object} ${p.handleType}: ${JSON.stringify(p.proof)}`);
+      }
+      if (p.cuda?.verdict === "works") {
+        assert(p.cuda.proof?.ok, `${p.object} into CUDA: ${JSON.stringify(p.cuda.proof)}`);
+      }
+    }
   })();
 });
 

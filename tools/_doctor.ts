@@ -15,6 +15,7 @@ import { libc } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
 import {
+  CudaContext,
   type CudaDeviceInfo,
   cudaDevices,
   cudaDriverVersion,
@@ -69,8 +70,8 @@ export interface PathReport {
   causes: string[];
   /** The handle types an export of this one can also be imported as, when there are others. */
   compatible?: string[];
-  /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores). */
-  cuda?: { verdict: Verdict; cause?: string };
+  /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores); with `--prove`, its run. */
+  cuda?: { verdict: Verdict; cause?: string; proof?: Proof };
   /** The end-to-end run of `--prove`, or null when the verdict comes from capability queries only. */
   proof: Proof | null;
   /** With `--prove`, the same between two processes (over a share socket), where it was run. */
@@ -277,6 +278,77 @@ function cudaVerdict(
   return { verdict: "works" };
 }
 
+/** `v`, with the CUDA path run end to end when `prove` and it works. */
+function withCudaProof(
+  pd: PhysicalDevice,
+  what: string,
+  v: { verdict: Verdict; cause?: string },
+  prove: boolean,
+): { verdict: Verdict; cause?: string; proof?: Proof } {
+  return prove && v.verdict === "works" ? { ...v, proof: proveCuda(pd, what) } : v;
+}
+
+/**
+ * Runs the path into CUDA end to end, 20 times, on the CUDA device that is `pd`'s GPU: memory
+ * (64 KiB written by Vulkan, exported, imported into CUDA, mapped and read back, bytes
+ * checked), or a semaphore (exported, imported into CUDA; a CUDA stream waits for it, Vulkan
+ * signals it, the stream finishes). The p50 covers the export, the import and the check.
+ */
+function proveCuda(pd: PhysicalDevice, what: string): Proof {
+  const runs = 20;
+  try {
+    using a = Device.create(pd);
+    using cuda = CudaContext.forVulkan(a);
+    using stream = cuda.createStream();
+    const times: number[] = [];
+    let ok = true;
+    if (what === "memory") {
+      const size = 65536;
+      using src = GpuBuffer.create(a, { size, external: "OPAQUE_FD" });
+      using mem = DeviceMemory.allocate(a, { for: src, exportAs: "OPAQUE_FD" });
+      using transfer = Transfer.create(a);
+      const pattern = new Uint8Array(size).map((_, i) => (i * 11 + 1) & 0xff);
+      transfer.write(src, pattern);
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        using exp = mem.exportFd("OPAQUE_FD");
+        using imported = cuda.importMemory(exp.fd, exp.descriptor);
+        using buffer = imported.mapBuffer();
+        const back = buffer.read();
+        times.push(performance.now() - t0);
+        ok &&= back.every((v, j) => v === pattern[j]);
+      }
+    } else {
+      const timeline = what === "timeline semaphore";
+      using sem = Semaphore.create(a, {
+        type: timeline ? "timeline" : "binary",
+        exportAs: "OPAQUE_FD",
+      });
+      for (let i = 1; i <= runs; i++) {
+        const t0 = performance.now();
+        using exp = sem.exportFd("OPAQUE_FD");
+        using imported = cuda.importSemaphore(exp.fd, exp.descriptor);
+        stream.wait(timeline ? { semaphore: imported, value: i } : imported);
+        if (timeline) sem.signal(i);
+        else a.queue().submit({ signal: [sem] });
+        ok &&= stream.synchronize(10_000) === "done";
+        times.push(performance.now() - t0);
+        a.waitIdle();
+      }
+    }
+    times.sort((x, y) => x - y);
+    return {
+      ok,
+      p50Us: Math.round(times[runs / 2] * 1000 * 10) / 10,
+      what: what === "memory"
+        ? `64 KiB exported, imported into CUDA device ${cuda.device.ordinal}, mapped and read back, bytes checked (${runs} runs)`
+        : `exported, imported into CUDA device ${cuda.device.ordinal}; a CUDA stream waited for Vulkan's signal (${what}, ${runs} runs)`,
+    };
+  } catch (e) {
+    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
 /** Every path of `pd`, from the capability queries (and, with `prove`, run end to end). */
 export function deviceReport(
   instance: Instance,
@@ -300,7 +372,9 @@ export function deviceReport(
       verdict,
       causes: verdict === "works" ? (cap.dedicatedOnly ? causes : []) : causes,
       ...(cap.compatibleHandleTypes.length > 1 ? { compatible: cap.compatibleHandleTypes } : {}),
-      ...(t === "OPAQUE_FD" ? { cuda: cudaVerdict(pd, env) } : {}),
+      ...(t === "OPAQUE_FD"
+        ? { cuda: withCudaProof(pd, "memory", cudaVerdict(pd, env), prove) }
+        : {}),
       proof: prove ? proveMemory(pd, t, verdict) : null,
     });
     for (const format of ["R8G8B8A8_UNORM", "B8G8R8A8_UNORM", "R32_SFLOAT"] as const) {
@@ -366,15 +440,11 @@ export function deviceReport(
         ...(t === "OPAQUE_FD"
           ? {
             cuda: verdict === "works"
-              ? cudaVerdict(pd, env, semaphoreType)
+              ? withCudaProof(pd, what, cudaVerdict(pd, env, semaphoreType), prove)
               : { verdict: "not-offered" as const, cause: "Vulkan does not export it" },
           }
           : {}),
-        proof: prove && verdict === "works"
-          ? {
-            notRun: "semaphores are not proved yet: the verdict comes from capability queries only",
-          }
-          : null,
+        proof: prove ? proveSync(pd, what, t, verdict) : null,
       });
     }
   }
@@ -388,9 +458,7 @@ export function deviceReport(
       handleType: t,
       verdict,
       causes,
-      proof: prove && verdict === "works"
-        ? { notRun: "fences are not proved yet: the verdict comes from capability queries only" }
-        : null,
+      proof: prove ? proveSync(pd, "fence", t, verdict) : null,
     });
   }
   const quirks: string[] = [];
@@ -428,6 +496,96 @@ export function deviceReport(
     quirks,
     paths,
   };
+}
+
+/**
+ * Runs a semaphore or fence path end to end, 20 times: exported by one VkDevice of `pd`,
+ * imported into another, signaled on the first (the host for a timeline, a queue otherwise) and
+ * seen signaled on the second (a host wait, or a queue wait and its fence). The p50 is from the
+ * signal to the second device seeing it, the export and import included.
+ */
+function proveSync(
+  pd: PhysicalDevice,
+  what: string,
+  t: "OPAQUE_FD" | "SYNC_FD",
+  verdict: Verdict,
+): Proof {
+  if (verdict !== "works") return { notRun: "the path does not work here" };
+  const runs = 20;
+  try {
+    using a = Device.create(pd);
+    using b = Device.create(pd);
+    using fb = Fence.create(b);
+    const times: number[] = [];
+    let ok = true;
+    const seen = (r: string) => (ok &&= r === "signaled");
+    if (what === "timeline semaphore") {
+      using ta = Semaphore.create(a, { type: "timeline", exportAs: t });
+      for (let i = 1; i <= runs; i++) {
+        const t0 = performance.now();
+        using exp = ta.exportFd(t);
+        using tb = Semaphore.importFd(b, exp.fd!, exp.descriptor);
+        ta.signal(i);
+        seen(tb.wait(i, 10_000));
+        times.push(performance.now() - t0);
+      }
+    } else if (what === "binary semaphore") {
+      using sa = Semaphore.create(a, { exportAs: t });
+      using own = Semaphore.create(b);
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        a.queue().submit({ signal: [sa] });
+        if (t === "SYNC_FD") {
+          // A SYNC_FD is exported after the signal (it acts as a wait) and imported temporarily.
+          using exp = sa.exportFd("SYNC_FD");
+          if (exp.fd === null) own.importFd(-1, "SYNC_FD");
+          else own.importFd(exp.fd, exp.descriptor);
+          b.queue().submit({ wait: [own], fence: fb });
+        } else {
+          using exp = sa.exportFd(t);
+          using sb = Semaphore.importFd(b, exp.fd!, exp.descriptor);
+          b.queue().submit({ wait: [sb], fence: fb });
+          seen(fb.wait(10_000));
+        }
+        if (t === "SYNC_FD") seen(fb.wait(10_000));
+        times.push(performance.now() - t0);
+        fb.reset();
+        a.waitIdle();
+      }
+    } else {
+      using fa = Fence.create(a, { exportAs: t });
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        a.queue().submit({ fence: fa });
+        if (t === "SYNC_FD") {
+          // Exported after the submission (it acts as a reset of fa), imported temporarily.
+          using exp = fa.exportFd("SYNC_FD");
+          if (exp.fd === null) fb.importFd(-1, "SYNC_FD");
+          else fb.importFd(exp.fd, exp.descriptor);
+          seen(fb.wait(10_000));
+          times.push(performance.now() - t0);
+          fb.reset();
+        } else {
+          using exp = fa.exportFd(t);
+          using imported = Fence.importFd(b, exp.fd, exp.descriptor);
+          seen(imported.wait(10_000));
+          times.push(performance.now() - t0);
+          seen(fa.wait(10_000));
+          fa.reset();
+        }
+        a.waitIdle();
+      }
+    }
+    times.sort((x, y) => x - y);
+    return {
+      ok,
+      p50Us: Math.round(times[runs / 2] * 1000 * 10) / 10,
+      what:
+        `exported by one VkDevice, imported into a second, signaled on the first and seen on the second (${what}, ${t}, ${runs} runs)`,
+    };
+  } catch (e) {
+    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+  }
 }
 
 /**

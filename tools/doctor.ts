@@ -8,8 +8,8 @@
  * validation layer, kcmp, the fd limit, libcuda and its devices by UUID), then for each device
  * every path of the POSIX handle types (memory, images, host memory, binary and timeline
  * semaphores, fences; into another VkDevice or process, and into CUDA) with its verdict and why.
- * `--prove` runs the memory paths end to end; the other verdicts say they come from the
- * capability queries. Exit 0 when every path asked about (all, or `--only`) works, 1 otherwise.
+ * `--prove` runs every path that works end to end (memory, semaphores, fences, CUDA); the image
+ * verdicts say they come from the capability queries. Exit 0 when every path asked about (all, or `--only`) works, 1 otherwise.
  *
  * With `--explain`: a descriptor or an offer as vkshare writes them (JSON), planned against
  * device N without an fd and without importing: every rule an import would break, with expected
@@ -32,7 +32,10 @@ const cli = parseCli({
   positionals: true,
   flags: {
     json: { type: "boolean", description: "print the report as JSON (schema vkshare-doctor/1)" },
-    prove: { type: "boolean", description: "run the memory paths end to end, with their p50" },
+    prove: {
+      type: "boolean",
+      description: "run the paths end to end (memory, semaphores, fences, CUDA), with their p50",
+    },
     only: {
       type: "string",
       value: "PATHS",
@@ -268,9 +271,17 @@ function printReport(r: DoctorReport): void {
       }
       for (const c of p.causes) console.log(`      ${c}`);
       if (p.cuda) {
+        const q = p.cuda.proof;
+        const proved = !q
+          ? ""
+          : "notRun" in q
+          ? ` (${q.notRun})`
+          : q.ok
+          ? ` (proved: ${q.what}; p50 ${q.p50Us} µs)`
+          : ` (PROOF FAILED: ${q.what})`;
         console.log(
           `      into CUDA: ${
-            p.cuda.verdict === "works" ? "works" : p.cuda.cause ?? p.cuda.verdict
+            p.cuda.verdict === "works" ? `works${proved}` : p.cuda.cause ?? p.cuda.verdict
           }`,
         );
       }

@@ -11,6 +11,7 @@
  */
 import {
   enumValue,
+  type ExternalMemoryHandleTypeNVName,
   flagMask,
   flagNames,
   Format,
@@ -34,6 +35,7 @@ import {
   VK_EXT_external_memory_host,
   VK_KHR_external_memory_fd,
 } from "../ffi/vk_commands.ts";
+import { VkExportMemoryAllocateInfoNV } from "../ffi/vk_platform_structs.ts";
 import {
   VkExportMemoryAllocateInfo,
   VkImportMemoryFdInfoKHR,
@@ -71,6 +73,7 @@ import {
 } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { HostAllocation } from "./host_allocation.ts";
+import { nvHandleTypeMask, requireNV } from "./nv.ts";
 
 /**
  * What memory is allocated for, imported for, or dedicated to: a buffer or an image
@@ -130,6 +133,12 @@ export interface AllocateOptions {
   size?: number | bigint;
   /** Handle types it can be exported as (`VkExportMemoryAllocateInfo`); default none. */
   exportAs?: readonly MemoryHandleTypeName[] | MemoryHandleTypeName;
+  /**
+   * VK_NV_external_memory's handle types it can be exported as (`VkExportMemoryAllocateInfoNV`;
+   * older NVIDIA drivers, Windows). The device must have VK_NV_external_memory enabled; not with
+   * `exportAs`.
+   */
+  exportAsNV?: readonly ExternalMemoryHandleTypeNVName[] | ExternalMemoryHandleTypeNVName;
   /** Property flags the memory type must have (default none: the first allowed type). */
   properties?: readonly MemoryPropertyName[];
   /** An explicit memory type index (checked against what is allowed). */
@@ -372,6 +381,11 @@ export class DeviceMemory extends Resource {
     device.assertAlive();
     checkTarget(device, target);
     const exportMask = handleTypeMask(options.exportAs, "exportAs");
+    const nvMask = nvHandleTypeMask(options.exportAsNV, "exportAsNV");
+    if (nvMask) {
+      if (exportMask) throw new TypeError("exportAs and exportAsNV: give one, not both");
+      requireNV(device, "exportAsNV");
+    }
     const wanted = flagMask(MemoryProperty, options.properties ?? [], "properties");
     const size = options.size !== undefined
       ? positiveSize(options.size, "size")
@@ -428,6 +442,7 @@ export class DeviceMemory extends Resource {
     using arena = new Arena();
     const chain = [];
     if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
+    if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
     if (dedicated) {
       const isImage = "info" in target!;
       chain.push(link(VkMemoryDedicatedAllocateInfo, {

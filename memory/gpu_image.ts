@@ -6,6 +6,7 @@
  */
 import {
   enumValue,
+  type ExternalMemoryHandleTypeNVName,
   flagMask,
   flagNames,
   Format,
@@ -27,6 +28,7 @@ import { check, MissingExtensionError } from "../core/errors.ts";
 import { out64 } from "../core/out_params.ts";
 import { Arena, encode, link } from "../ffi/layout.ts";
 import { VK_EXT_image_drm_format_modifier } from "../ffi/vk_commands.ts";
+import { VkExternalMemoryImageCreateInfoNV } from "../ffi/vk_platform_structs.ts";
 import {
   VkExternalMemoryImageCreateInfo,
   VkImageCreateInfo,
@@ -47,6 +49,7 @@ import {
   queryRequirements,
   withOwnMemory,
 } from "./bindable.ts";
+import { nvHandleTypeMask, requireNV } from "./nv.ts";
 
 /**
  * Options of {@linkcode GpuImage.create}.
@@ -91,6 +94,12 @@ export interface ImageOptions {
    * exported image with: {@linkcode GpuImage.fromTarget}).
    */
   drmFormatModifier?: { modifier: bigint | string; planeLayouts: readonly PlaneLayout[] };
+  /**
+   * VK_NV_external_memory's handle types it may be bound to (`VkExternalMemoryImageCreateInfoNV`:
+   * what older NVIDIA drivers offer on Windows; `externalImageFormatPropertiesNV` says which).
+   * The device must have VK_NV_external_memory enabled; not with `external`.
+   */
+  externalNV?: readonly ExternalMemoryHandleTypeNVName[] | ExternalMemoryHandleTypeNVName;
 }
 
 const DRM_EXTENSION = "VK_EXT_image_drm_format_modifier";
@@ -187,6 +196,13 @@ export class GpuImage extends Bindable {
         "drmFormatModifiers(pd, format) says which modifiers a device offers",
       );
     }
+    const nvMask = nvHandleTypeMask(options?.externalNV, "externalNV");
+    if (nvMask) {
+      if (options.external !== undefined) {
+        throw new TypeError("external and externalNV: give one (the spec allows not both)");
+      }
+      requireNV(device, "externalNV");
+    }
     const modifiers = (list ?? []).map((m, i) => modifierValue(m, `drmFormatModifiers[${i}]`));
     const explicitModifier = explicit
       ? modifierValue(explicit.modifier, "drmFormatModifier.modifier")
@@ -206,6 +222,7 @@ export class GpuImage extends Bindable {
       usage: flagMask(ImageUsage, options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage"),
       flags: flagMask(ImageCreateFlag, options.flags ?? [], "flags"),
       externalHandleTypes: handleTypeMask(options.external, "external"),
+      ...(nvMask ? { externalHandleTypesNV: nvMask } : {}),
     };
     const d = device.live;
     using arena = new Arena();
@@ -213,6 +230,7 @@ export class GpuImage extends Bindable {
     const ci = encode(VkImageCreateInfo, {
       pNext: [
         ...(ext ? [link(VkExternalMemoryImageCreateInfo, { handleTypes: ext })] : []),
+        ...(nvMask ? [link(VkExternalMemoryImageCreateInfoNV, { handleTypes: nvMask })] : []),
         ...(list
           ? [link(VkImageDrmFormatModifierListCreateInfoEXT, { pDrmFormatModifiers: modifiers })]
           : []),

@@ -64,6 +64,8 @@ export type DedicatedTarget =
     usage: number;
     flags: number;
     externalHandleTypes: number;
+    /** VK_NV_external_memory's handle types it was created with (`externalNV`), if any. */
+    externalHandleTypesNV?: number;
     /** A DRM_FORMAT_MODIFIER image's modifier, as `0x` and 16 hex digits. */
     drmFormatModifier?: string;
     /**

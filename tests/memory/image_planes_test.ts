@@ -220,3 +220,43 @@ test(
 function sharedDevice() {
   return Device.create(pd);
 }
+
+test(
+  "VK_NV_external_memory: externalNV and exportAsNV need the extension (MissingExtensionError), and are not mixed with the KHR options",
+  () => {
+    using device = sharedDevice();
+    const nv = device.physicalDevice.hasExtension("VK_NV_external_memory");
+    const e = assertThrows(
+      () => GpuImage.create(device, { width: 16, height: 16, externalNV: "OPAQUE_WIN32" }),
+      MissingExtensionError,
+    );
+    assert(e.message.includes("VK_NV_external_memory"), e.message);
+    assert(e.message.includes(nv ? "enabled" : "does not offer"), e.message);
+    assertThrows(
+      () => DeviceMemory.allocate(device, { size: 4096, exportAsNV: ["OPAQUE_WIN32"] }),
+      MissingExtensionError,
+    );
+    assertThrows(
+      () =>
+        GpuImage.create(device, {
+          width: 16,
+          external: "OPAQUE_FD",
+          externalNV: "OPAQUE_WIN32",
+        }),
+      TypeError,
+    );
+    assertThrows(
+      () =>
+        DeviceMemory.allocate(device, {
+          size: 4096,
+          exportAs: "OPAQUE_FD",
+          exportAsNV: "OPAQUE_WIN32",
+        }),
+      TypeError,
+    );
+    assertThrows(
+      () => GpuImage.create(device, { width: 16, externalNV: ["NOPE" as never] }),
+      RangeError,
+    );
+  },
+);

@@ -752,7 +752,8 @@ _u32, _u64, _i32 = ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int32
 
 
 class _FdUnion(ctypes.Union):
-    _fields_ = [("fd", ctypes.c_int), ("win32", ctypes.c_void_p * 2), ("nvSciBufObject", ctypes.c_void_p)]
+    _fields_ = [("fd", ctypes.c_int), ("win32", ctypes.c_void_p * 2),
+                ("nvSciBufObject", ctypes.c_void_p)]
 
 
 class CUDA_EXTERNAL_MEMORY_HANDLE_DESC(ctypes.Structure):
@@ -1024,7 +1025,8 @@ class CudaContext:
         d = parse_sync_descriptor(descriptor, "semaphore")
         self._check_origin(d)
         timeline = d["semaphoreType"] == "timeline"
-        if timeline and not self.attribute(CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED):
+        interop = CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED
+        if timeline and not self.attribute(interop):
             raise ShareError("HANDLE_TYPE_UNSUPPORTED", f"{self.label}: "
                              "CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED is 0")
         number = _fd_number(fd)

@@ -25,6 +25,18 @@ import { sharedInstance } from "../_vk.ts";
 const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
 const noPython = spawnSync("python3", ["--version"]).status === 0 ? false : "no python3";
 const pd = sharedInstance().physicalDevices()[0];
+/** What a descriptor of this device's memory looks like (the fuzz changes its fields). */
+const descriptor = {
+  version: 1,
+  handleType: "OPAQUE_FD",
+  size: 65536,
+  memoryTypeIndex: 0,
+  memoryProperties: [],
+  dedicated: null,
+  deviceUUID: pd.deviceUUID,
+  driverUUID: pd.driverUUID,
+  deviceName: pd.name,
+};
 
 /** mulberry32: the same cases on every run. */
 function rng(seed: number) {
@@ -119,19 +131,6 @@ function memfd(): OwnedFd {
 
 test("fuzz: 300 random offers to receiveOffer and importFd: refused as ProtocolError or ShareError, every fd closed", async () => {
   using device = Device.create(pd);
-  using mem = DeviceMemory.allocate(device, { size: 65536 });
-  void mem;
-  const descriptor = {
-    version: 1,
-    handleType: "OPAQUE_FD",
-    size: 65536,
-    memoryTypeIndex: 0,
-    memoryProperties: [],
-    dedicated: null,
-    deviceUUID: pd.deviceUUID,
-    driverUUID: pd.driverUUID,
-    deviceName: pd.name,
-  };
   using server = ShareServer.listen();
   using a = await ShareSocket.connect(server.address);
   using b = await server.accept();
@@ -213,17 +212,6 @@ test(
     skip: noPython,
   },
   async () => {
-    const descriptor = {
-      version: 1,
-      handleType: "OPAQUE_FD",
-      size: 65536,
-      memoryTypeIndex: 0,
-      memoryProperties: [],
-      dedicated: null,
-      deviceUUID: pd.deviceUUID,
-      driverUUID: pd.driverUUID,
-      deviceName: pd.name,
-    };
     const all = cases(1, 300, descriptor);
     using server = ShareServer.listen();
     const child = startCommand([

@@ -171,6 +171,12 @@ export interface ImportOptions {
   memoryTypeIndex?: number;
   /** DMA_BUF: property flags the chosen memory type must have. */
   properties?: readonly MemoryPropertyName[];
+  /**
+   * Handle types the imported memory can be exported as again (to pass it on: a relay process),
+   * among the driver's `exportFromImportedHandleTypes` for the import's handle type
+   * (HANDLE_TYPE_UNSUPPORTED otherwise).
+   */
+  exportAs?: readonly MemoryHandleTypeName[] | MemoryHandleTypeName;
 }
 
 /**
@@ -228,7 +234,12 @@ function importerFacts(device: Device, target: MemoryTarget | undefined): Import
   const pd = device.physicalDevice;
   return {
     ...vulkanImporter(pd),
-    capability: (t) => capabilityFor(device, t as MemoryHandleTypeName, target),
+    capability: (t) =>
+      capabilityFor(device, t as MemoryHandleTypeName, target) as {
+        importable: boolean;
+        unsupported?: string;
+        exportFromImportedHandleTypes: string[];
+      },
     exportKind: (key): ExportKind | null =>
       exportKindOf(device, key, () => {
         const t = key.slice("memory:".length) as MemoryHandleTypeName;
@@ -531,9 +542,11 @@ export class DeviceMemory extends Resource {
       memoryTypeIndex: plan.memoryTypeIndex,
       dedicated: plan.dedicated ?? "no",
     };
+    const again = handleTypeMask(options.exportAs, "exportAs");
     const handle = executeImport(fd, plan, device.label, (dup) => {
       using arena = new Arena();
       const chain = [link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup })];
+      if (again) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: again }));
       if (plan.dedicated) {
         const isImage = plan.dedicated === "image";
         chain.push(link(VkMemoryDedicatedAllocateInfo, {
@@ -553,7 +566,7 @@ export class DeviceMemory extends Resource {
       handle,
       BigInt(plan.size),
       plan.memoryTypeIndex,
-      0,
+      again,
       MemoryHandleType[t],
       plan.dedicated ? target! : null,
     );

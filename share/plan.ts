@@ -102,7 +102,7 @@ export interface ImporterFacts {
   capability(
     handleType: string,
     d: ExportDescriptor,
-  ): { importable: boolean; unsupported?: string };
+  ): { importable: boolean; unsupported?: string; exportFromImportedHandleTypes?: string[] };
   /**
    * What this device's own exports of `key` (`memory:OPAQUE_FD`, `semaphore:OPAQUE_FD`) are, to
    * check an fd received from elsewhere against; null when it cannot export them. Absent: received
@@ -202,7 +202,12 @@ export type ImportRequest =
     fd: OwnedFd | number | null;
     /** The descriptor as given (checked here). */
     descriptor: unknown;
-    options?: { memoryTypeIndex?: number; properties?: readonly string[] };
+    options?: {
+      memoryTypeIndex?: number;
+      properties?: readonly string[];
+      /** Handle types the imported memory is to be exportable as again. */
+      exportAs?: readonly string[] | string;
+    };
     /**
      * Plan without an fd (`fd` is ignored): the rules of the fd itself, and a DMA_BUF's memory
      * types, are not judged. What `deno task doctor --explain` asks of a descriptor alone.
@@ -524,6 +529,24 @@ export function planImport(req: ImportRequest): PlanResult {
     const desc = d!;
     const m = desc as MemoryDescriptor;
     const mt = req.object === "memory" ? req.target : undefined;
+    // Exported again after the import: only as the driver's exportFromImportedHandleTypes say.
+    attempt(() => {
+      const again = req.object === "memory" ? req.options?.exportAs : undefined;
+      const wanted = again === undefined ? [] : typeof again === "string" ? [again] : [...again];
+      if (!wanted.length) return;
+      const allowed = dev.capability(t, desc).exportFromImportedHandleTypes ?? [];
+      const missing = wanted.filter((w) => !allowed.includes(w));
+      if (missing.length) {
+        broken(
+          "HANDLE_TYPE_UNSUPPORTED",
+          `${dev.name} cannot export memory imported as ${t} as ${
+            missing.join(", ")
+          } (its exportFromImportedHandleTypes: [${allowed.join(", ")}])`,
+          allowed,
+          wanted,
+        );
+      }
+    });
     attempt(() => {
       const fsize = origin || n < 0 ? null : fdSize(n);
       if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {

@@ -5,8 +5,9 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 // @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 import {
-  type Device,
+  Device,
   DeviceMemory,
+  externalBufferProperties,
   GpuBuffer,
   GpuImage,
   type MemoryHandleTypeName,
@@ -113,6 +114,42 @@ test(
       ma.map().set(p);
       for (const m of [m1, m2, m3, m4]) assertSameBytes(m.map().slice(0, 4096), p, m.label);
     }
+  }),
+);
+
+test(
+  "a relay: memory imported with exportAs is exported again and imported into a third device; the bytes cross both hops; asking for a handle type the driver cannot re-export is refused",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b, pd) => {
+    const again = externalBufferProperties(pd, { handleType: "OPAQUE_FD" })
+      .exportFromImportedHandleTypes;
+    using c = Device.create(pd);
+    using t = Transfer.create(a);
+    using src = GpuBuffer.create(a, { size: SIZE, external: "OPAQUE_FD" });
+    using ma = DeviceMemory.allocate(a, { for: src, exportAs: "OPAQUE_FD" });
+    t.write(src, pattern(SIZE, 9));
+    using e1 = ma.exportFd();
+    // Not re-exportable without exportAs; not as a handle type the driver does not list.
+    const never = (["OPAQUE_FD", "DMA_BUF"] as const).find((x) => !again.includes(x));
+    if (never) {
+      const r = DeviceMemory.planImport(b, e1.fd, e1.descriptor, { exportAs: never });
+      assert(
+        !r.ok && r.broken.some((x) => x.rule === "HANDLE_TYPE_UNSUPPORTED"),
+        JSON.stringify(r),
+      );
+    }
+    if (!again.includes("OPAQUE_FD")) return; // the driver cannot relay OPAQUE_FD
+    using bb = GpuBuffer.create(b, { size: SIZE, external: "OPAQUE_FD" });
+    using mb = DeviceMemory.importFd(b, e1.fd, e1.descriptor, { for: bb, exportAs: "OPAQUE_FD" });
+    using e2 = mb.exportFd("OPAQUE_FD");
+    assertEquals(e2.descriptor.deviceUUID, pd.deviceUUID);
+    using bc = GpuBuffer.create(c, { size: SIZE, external: "OPAQUE_FD" });
+    using _mc = DeviceMemory.importFd(c, e2.fd, e2.descriptor, { for: bc });
+    using tc = Transfer.create(c);
+    assertSameBytes(tc.read(bc), pattern(SIZE, 9), "two hops");
+    // And back the other way: the third device writes, the first reads.
+    tc.write(bc, pattern(SIZE, 10));
+    assertSameBytes(t.read(src), pattern(SIZE, 10), "back");
   }),
 );
 

@@ -237,6 +237,23 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       keeps: () => memory(),
     },
     {
+      // Exported again after the import: only as exportFromImportedHandleTypes allows.
+      breaks: () =>
+        memory({
+          importer: importer({
+            capability: () => ({ importable: true, exportFromImportedHandleTypes: ["OPAQUE_FD"] }),
+          }),
+          options: { exportAs: "DMA_BUF" },
+        }),
+      keeps: () =>
+        memory({
+          importer: importer({
+            capability: () => ({ importable: true, exportFromImportedHandleTypes: ["OPAQUE_FD"] }),
+          }),
+          options: { exportAs: "OPAQUE_FD" },
+        }),
+    },
+    {
       breaks: () =>
         sync("fence", {
           importer: importer({ capability: () => ({ importable: false }) }),

@@ -125,3 +125,35 @@ test("torch_frames.ts: without PyTorch on a CUDA GPU, zero-copy says why, does n
   );
   assert(!r.out.includes("frame latency"), r.out);
 });
+
+test("share_image.ts: RGBA and NV12, optimal and linear, every plane checked, or the reason it cannot", () => {
+  for (const format of ["rgba", "nv12"]) {
+    for (const tiling of ["optimal", "linear", "drm"]) {
+      const r = run(
+        "share_image.ts",
+        "--format",
+        format,
+        "--tiling",
+        tiling,
+        "--width",
+        "64",
+        "--height",
+        "32",
+      );
+      assertEquals(r.code, 0, r.err + r.out);
+      assert(
+        /OK: every byte of every plane written on A was read on B/.test(r.out)
+          || /cannot share this image: .+: nothing to do/.test(r.out),
+        r.out,
+      );
+      // What lavapipe answers: RGBA shares; NV12 from Mesa 25; DRM modifiers nowhere.
+      const pd = sharedInstance().physicalDevices()[0];
+      if (pd.name.startsWith("llvmpipe") && format === "rgba" && tiling !== "drm") {
+        assertStringIncludes(r.out, "OK: every byte");
+      }
+      if (pd.name.startsWith("llvmpipe") && tiling === "drm") {
+        assertStringIncludes(r.out, "no VK_EXT_image_drm_format_modifier");
+      }
+    }
+  }
+});

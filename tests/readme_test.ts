@@ -80,6 +80,7 @@ const expected: Record<string, (out: string) => void> = {
   "vkshare": (out) => assertStringIncludes(out, "exports buffer memory as"),
   "Share memory between two devices": (out) =>
     assertStringIncludes(out, "Uint8Array(4) [ 1, 2, 3, 4 ]"),
+  "Relays": (out) => assertStringIncludes(out, "Uint8Array(3) [ 7, 8, 9 ]"),
   "Synchronize two devices": (out) => assertEquals(out, "timeout\nsignaled 1n\n"),
   "Share between processes": (out) => assertStringIncludes(out, "Uint8Array(4) [ 1, 2, 3, 4 ]"),
   "Share with CUDA": (out) =>

@@ -19,7 +19,7 @@ import { Arena, encode } from "../ffi/layout.ts";
 import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
 import { executeImport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
-import { type ImporterFacts, planImport, planOrThrow } from "../share/plan.ts";
+import { type ImporterFacts, planImport, planOrThrow, type PlanResult } from "../share/plan.ts";
 import { Device } from "../vulkan/device.ts";
 import { PhysicalDevice } from "../vulkan/instance.ts";
 import {
@@ -237,6 +237,34 @@ export class CudaContext extends Resource {
       })
     );
     return new CudaExternalMemory(this, handle[0], d);
+  }
+
+  /**
+   * Plans an import of `descriptor` (memory, or a semaphore) into this CUDA device without
+   * importing: every rule the import would break, or its plan. With `fd` null, the fd's own rules
+   * are not judged (what `deno task doctor --explain FILE --cuda N` asks).
+   *
+   * @example
+   * ```ts
+   * const r = cuda.planImport("memory", null, offer.memory!.descriptor);
+   * if (!r.ok) console.log(r.broken.map((b) => b.rule));
+   * ```
+   */
+  planImport(
+    object: "memory" | "semaphore",
+    fd: OwnedFd | number | null,
+    descriptor: unknown,
+  ): PlanResult {
+    this.alive();
+    return planImport(
+      {
+        object,
+        importer: this.#importer(),
+        fd,
+        descriptor,
+        ...(fd === null ? { withoutFd: true } : {}),
+      } as Parameters<typeof planImport>[0],
+    );
   }
 
   /** What the import plan needs to know of this CUDA device as an importer. */

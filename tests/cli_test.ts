@@ -84,6 +84,7 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
     ["bench/run.ts", ["--ops", "nosuch"], 'unknown operation "nosuch"'],
     ["bench/run.ts", ["--rounds", "abc"], "--rounds: expected an integer"],
     ["bench/run.ts", ["--device", "x"], "--device: expected an integer"],
+    ["tools/doctor.ts", ["--cuda", "0"], "--cuda goes with --explain"],
     ["bench/run.ts", ["--sizes", "4096,12"], "--sizes"],
     ["bench/run.ts", ["--out", "/proc/vkshare-no"], "--out: cannot write"],
     ["tools/diag/stress_devices.ts", ["--devices", "many"], "--devices"],

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import {
+  cudaDevices,
   Device,
   DeviceMemory,
   externalBufferProperties,
@@ -189,6 +190,25 @@ test(
       const ok = runScript(DOCTOR, ["--explain", file, "--device", String(pd.index)]);
       assertEquals(ok.code, 0, ok.out + ok.err);
       assertStringIncludes(ok.out, "no rule broken");
+      // Into CUDA device 0: the same descriptor is fine where CUDA device 0 is this GPU, refused
+      // by UUID where it is another, and without libcuda the doctor says it cannot tell.
+      const c = runScript(DOCTOR, ["--explain", file, "--cuda", "0", "--json"]);
+      const cudaHere = (() => {
+        try {
+          return cudaDevices()[0] ?? null;
+        } catch {
+          return null;
+        }
+      })();
+      if (!cudaHere) {
+        assertEquals(c.code, 1, c.err);
+        assertStringIncludes(c.out, "cannot explain into CUDA device 0");
+      } else {
+        const out = JSON.parse(c.out);
+        assertEquals(out.cuda.uuid, cudaHere.uuid);
+        if (cudaHere.uuid === pd.deviceUUID) assertEquals([c.code, out.imports[0].ok], [0, true]);
+        else assertEquals(out.imports[0].broken[0].rule, "UUID_MISMATCH");
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -20,7 +20,15 @@
 // @ts-types="../tests/_node_fs.d.ts"
 import { readFileSync } from "node:fs";
 
-import { DeviceMemory, Fence, Instance, type PlanResult, Semaphore, SHARE_RULES } from "../mod.ts";
+import {
+  CudaContext,
+  DeviceMemory,
+  Fence,
+  Instance,
+  type PlanResult,
+  Semaphore,
+  SHARE_RULES,
+} from "../mod.ts";
 import { Device } from "../mod.ts";
 import { parseCli } from "./_cli.ts";
 import { doctor, type DoctorReport, type PathReport, serveImport } from "./_doctor.ts";
@@ -52,6 +60,11 @@ const cli = parseCli({
       description: "the device to explain against",
       default: "0",
     },
+    cuda: {
+      type: "string",
+      value: "N",
+      description: "with --explain: the CUDA device (ordinal) to explain against instead",
+    },
     "serve-import": {
       type: "string",
       value: "SOCKET",
@@ -71,6 +84,7 @@ if (cli.positionals.length > 1 || (cli.positionals[0] ?? "doctor") !== "doctor")
   );
 }
 const deviceIndex = cli.int("device", { min: 0, max: 63 });
+const cudaOrdinal = cli.string("cuda") === undefined ? null : cli.int("cuda", { min: 0, max: 63 });
 const only = cli.string("only")?.split(",").map((s) => s.trim()).filter(Boolean);
 for (const o of only ?? []) {
   if (!/^[a-z ]+:[A-Z_]+$/.test(o)) {
@@ -106,6 +120,36 @@ const exit = (code: number): never => {
   throw new Error("unreachable");
 };
 
+if (cudaOrdinal !== null && explainInput === undefined) cli.fail("--cuda goes with --explain");
+
+if (explainInput !== undefined && cudaOrdinal !== null) {
+  const items = explainItems(explainInput);
+  let cuda: CudaContext;
+  try {
+    cuda = CudaContext.create({ ordinal: cudaOrdinal });
+  } catch (e) {
+    console.log(
+      `explain: cannot explain into CUDA device ${cudaOrdinal}: ${
+        (e as Error).message.split("\n")[0]
+      }`,
+    );
+    exit(1);
+  }
+  using _cuda = cuda!;
+  const results = items.map((it) => ({
+    ...it,
+    result: it.object === "fence"
+      ? {
+        ok: false as const,
+        broken: [{ rule: "HANDLE_TYPE_UNSUPPORTED", message: "CUDA imports no Vulkan fences" }],
+      }
+      : cuda!.planImport(it.object, null, it.descriptor),
+  }));
+  explained(`CUDA device ${cudaOrdinal} "${cuda!.device.name}" (UUID ${cuda!.device.uuid})`, {
+    cuda: { ordinal: cudaOrdinal, name: cuda!.device.name, uuid: cuda!.device.uuid },
+  }, results);
+}
+
 using instance = Instance.create({ applicationName: "vkshare doctor" });
 
 if (explainInput !== undefined) {
@@ -118,11 +162,24 @@ if (explainInput !== undefined) {
   using device = Device.create(pd);
   const items = explainItems(explainInput);
   const results = items.map((it) => ({ ...it, result: plan(device, it) }));
+  explained(`device ${deviceIndex} "${pd.name}"`, {
+    device: { index: deviceIndex, name: pd.name, deviceUUID: pd.deviceUUID },
+  }, results);
+}
+
+/** Prints an explanation (text or --json) and exits 0 when no rule is broken, 1 otherwise. */
+function explained(
+  into: string,
+  target: Record<string, unknown>,
+  results: (ExplainItem & {
+    result: { ok: true } | { ok: false; broken: readonly { rule: string; message: string }[] };
+  })[],
+): never {
   if (cli.flag("json")) {
     console.log(JSON.stringify(
       {
         schema: "vkshare-doctor-explain/1",
-        device: { index: deviceIndex, name: pd.name, deviceUUID: pd.deviceUUID },
+        ...target,
         imports: results.map((r) => ({
           what: r.what,
           ok: r.result.ok,
@@ -134,7 +191,7 @@ if (explainInput !== undefined) {
     ));
   } else {
     console.log(
-      `explain: imports into device ${deviceIndex} "${pd.name}" (no fd given: the fd's own rules are not judged)`,
+      `explain: imports into ${into} (no fd given: the fd's own rules are not judged)`,
     );
     for (const r of results) {
       if (r.result.ok) {
@@ -149,7 +206,7 @@ if (explainInput !== undefined) {
       }
     }
   }
-  exit(results.every((r) => r.result.ok) ? 0 : 1);
+  return exit(results.every((r) => r.result.ok) ? 0 : 1);
 }
 
 interface ExplainItem {

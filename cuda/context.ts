@@ -211,12 +211,7 @@ export class CudaContext extends Resource {
    */
   importMemory(fd: OwnedFd | number, descriptor: MemoryDescriptor): CudaExternalMemory {
     this.alive();
-    const plan = planOrThrow(planImport({
-      object: "memory",
-      importer: this.#importer(),
-      fd,
-      descriptor,
-    }));
+    const plan = planOrThrow(this.#plan("memory", fd, descriptor, false));
     const d = plan.descriptor as MemoryDescriptor;
     const handle = out64();
     const details = { fd: plan.fd, size: d.size, dedicated: d.dedicated !== null };
@@ -256,15 +251,17 @@ export class CudaContext extends Resource {
     descriptor: unknown,
   ): PlanResult {
     this.alive();
-    return planImport(
-      {
-        object,
-        importer: this.#importer(),
-        fd,
-        descriptor,
-        ...(fd === null ? { withoutFd: true } : {}),
-      } as Parameters<typeof planImport>[0],
-    );
+    return this.#plan(object, fd, descriptor, fd === null);
+  }
+
+  /** The one import plan of this CUDA device (`withoutFd`: the fd's own rules not judged). */
+  #plan(
+    object: "memory" | "semaphore",
+    fd: OwnedFd | number | null,
+    descriptor: unknown,
+    withoutFd: boolean,
+  ): PlanResult {
+    return planImport({ object, importer: this.#importer(), fd, descriptor, withoutFd });
   }
 
   /** What the import plan needs to know of this CUDA device as an importer. */
@@ -297,12 +294,7 @@ export class CudaContext extends Resource {
     descriptor: SyncDescriptor,
   ): CudaExternalSemaphore {
     this.alive();
-    const plan = planOrThrow(planImport({
-      object: "semaphore",
-      importer: this.#importer(),
-      fd,
-      descriptor,
-    }));
+    const plan = planOrThrow(this.#plan("semaphore", fd, descriptor, false));
     const d = plan.descriptor as SyncDescriptor;
     const timeline = d.semaphoreType === "timeline";
     const handle = out64();

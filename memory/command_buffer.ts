@@ -342,14 +342,7 @@ export class Recorder {
     buffer: GpuBuffer,
     options: { srcStage?: Flags<PipelineStageName>; srcAccess?: Flags<AccessName> } = {},
   ): this {
-    return this.barrier({
-      buffer,
-      srcStage: options.srcStage ?? "TRANSFER",
-      srcAccess: options.srcAccess ?? "TRANSFER_WRITE",
-      dstStage: "BOTTOM_OF_PIPE",
-      srcQueueFamily: this.#cmd.queueFamily,
-      dstQueueFamily: "external",
-    });
+    return this.barrier({ buffer, ...this.#toExternal(options) });
   }
 
   /**
@@ -360,14 +353,7 @@ export class Recorder {
     buffer: GpuBuffer,
     options: { dstStage?: Flags<PipelineStageName>; dstAccess?: Flags<AccessName> } = {},
   ): this {
-    return this.barrier({
-      buffer,
-      srcStage: "TOP_OF_PIPE",
-      dstStage: options.dstStage ?? "TRANSFER",
-      dstAccess: options.dstAccess ?? ["TRANSFER_READ", "TRANSFER_WRITE"],
-      srcQueueFamily: "external",
-      dstQueueFamily: this.#cmd.queueFamily,
-    });
+    return this.barrier({ buffer, ...this.#fromExternal(options) });
   }
 
   /**
@@ -395,11 +381,7 @@ export class Recorder {
       image,
       oldLayout: options.oldLayout,
       newLayout: options.layout ?? "GENERAL",
-      srcStage: options.srcStage ?? "TRANSFER",
-      srcAccess: options.srcAccess ?? "TRANSFER_WRITE",
-      dstStage: "BOTTOM_OF_PIPE",
-      srcQueueFamily: this.#cmd.queueFamily,
-      dstQueueFamily: "external",
+      ...this.#toExternal(options),
     });
   }
 
@@ -427,12 +409,30 @@ export class Recorder {
       image,
       oldLayout: options.layout ?? "GENERAL",
       newLayout: options.newLayout,
+      ...this.#fromExternal(options),
+    });
+  }
+
+  /** A release's half of a barrier: after `srcStage`'s writes, to VK_QUEUE_FAMILY_EXTERNAL. */
+  #toExternal(o: { srcStage?: Flags<PipelineStageName>; srcAccess?: Flags<AccessName> }) {
+    return {
+      srcStage: o.srcStage ?? "TRANSFER",
+      srcAccess: o.srcAccess ?? "TRANSFER_WRITE",
+      dstStage: "BOTTOM_OF_PIPE",
+      srcQueueFamily: this.#cmd.queueFamily,
+      dstQueueFamily: "external",
+    } as const;
+  }
+
+  /** An acquire's half: from VK_QUEUE_FAMILY_EXTERNAL, for `dstStage`'s accesses. */
+  #fromExternal(o: { dstStage?: Flags<PipelineStageName>; dstAccess?: Flags<AccessName> }) {
+    return {
       srcStage: "TOP_OF_PIPE",
-      dstStage: options.dstStage ?? "TRANSFER",
-      dstAccess: options.dstAccess ?? ["TRANSFER_READ", "TRANSFER_WRITE"],
+      dstStage: o.dstStage ?? "TRANSFER",
+      dstAccess: o.dstAccess ?? ["TRANSFER_READ", "TRANSFER_WRITE"],
       srcQueueFamily: "external",
       dstQueueFamily: this.#cmd.queueFamily,
-    });
+    } as const;
   }
 
   /** Records one image memory barrier over the whole image (`vkCmdPipelineBarrier`). */

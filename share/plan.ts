@@ -530,23 +530,25 @@ export function planImport(req: ImportRequest): PlanResult {
     const m = desc as MemoryDescriptor;
     const mt = req.object === "memory" ? req.target : undefined;
     // Exported again after the import: only as the driver's exportFromImportedHandleTypes say.
-    attempt(() => {
-      const again = req.object === "memory" ? req.options?.exportAs : undefined;
-      const wanted = again === undefined ? [] : typeof again === "string" ? [again] : [...again];
-      if (!wanted.length) return;
-      const allowed = dev.capability(t, desc).exportFromImportedHandleTypes ?? [];
-      const missing = wanted.filter((w) => !allowed.includes(w));
-      if (missing.length) {
-        broken(
-          "HANDLE_TYPE_UNSUPPORTED",
-          `${dev.name} cannot export memory imported as ${t} as ${
-            missing.join(", ")
-          } (its exportFromImportedHandleTypes: [${allowed.join(", ")}])`,
-          allowed,
-          wanted,
-        );
-      }
-    });
+    const again = req.object === "memory" ? req.options?.exportAs : undefined;
+    if (again !== undefined) {
+      attempt(() => {
+        const wanted = typeof again === "string" ? [again] : [...again];
+        if (!wanted.length) return;
+        const allowed = dev.capability(t, desc).exportFromImportedHandleTypes ?? [];
+        const missing = wanted.filter((w) => !allowed.includes(w));
+        if (missing.length) {
+          broken(
+            "HANDLE_TYPE_UNSUPPORTED",
+            `${dev.name} cannot export memory imported as ${t} as ${
+              missing.join(", ")
+            } (its exportFromImportedHandleTypes: [${allowed.join(", ")}])`,
+            allowed,
+            wanted,
+          );
+        }
+      });
+    }
     attempt(() => {
       const fsize = origin || n < 0 ? null : fdSize(n);
       if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {

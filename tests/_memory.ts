@@ -56,11 +56,16 @@ export function cannotShare(t: "OPAQUE_FD" | "DMA_BUF"): string | false {
   }`;
 }
 
-/** Runs `fn` with two devices (exporter, importer) on each physical device. */
+/**
+ * Runs `fn` with two devices (exporter, importer) on each physical device (those `where` accepts:
+ * with several GPUs, the ones that have what the test needs).
+ */
 export function withTwoDevices(
   fn: (a: Device, b: Device, pd: PhysicalDevice, instance: Instance) => void | Promise<void>,
+  where: (pd: PhysicalDevice) => boolean = () => true,
 ): () => Promise<void> {
   return forEachDevice(async (pd, instance) => {
+    if (!where(pd)) return;
     using a = Device.create(pd);
     using b = Device.create(pd);
     await fn(a, b, pd, instance);

@@ -13,39 +13,27 @@ import {
   GpuImage,
   imageBytes,
   MissingExtensionError,
+  type PhysicalDevice,
   Transfer,
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
 import { pattern, withTwoDevices } from "../_memory.ts";
-import { sharedInstance, withInstance } from "../_vk.ts";
+import { sharedInstance } from "../_vk.ts";
 
 const NV12: FormatName = "G8_B8R8_2PLANE_420_UNORM";
 const pds = sharedInstance().physicalDevices();
 const pd = pds[0];
 /** The devices that share `tiling` NV12 images as OPAQUE_FD both ways. */
-const nv12Devices = (tiling: "OPTIMAL" | "LINEAR") =>
-  pds.filter((p) => {
-    const c = externalImageFormatProperties(p, { handleType: "OPAQUE_FD", format: NV12, tiling });
-    return c.supported && c.exportable && c.importable;
-  });
+const sharesNv12 = (tiling: "OPTIMAL" | "LINEAR") => (p: PhysicalDevice) => {
+  const c = externalImageFormatProperties(p, { handleType: "OPAQUE_FD", format: NV12, tiling });
+  return c.supported && c.exportable && c.importable;
+};
+const nv12Devices = (tiling: "OPTIMAL" | "LINEAR") => pds.filter(sharesNv12(tiling));
 const nv12 = (tiling: "OPTIMAL" | "LINEAR") =>
   nv12Devices(tiling).length
     ? false
     : `no device here shares ${tiling} NV12 images as OPAQUE_FD (Mesa 22's lavapipe has no Y'CbCr formats)`;
 
-/** Runs `fn` with two devices of each GPU that shares `tiling` NV12 images (validated). */
-function withNv12Devices(
-  tiling: "OPTIMAL" | "LINEAR",
-  fn: (a: Device, b: Device) => void,
-): () => Promise<void> {
-  return withInstance(() => {
-    for (const p of nv12Devices(tiling)) {
-      using a = Device.create(p);
-      using b = Device.create(p);
-      fn(a, b);
-    }
-  });
-}
 const drm = pd.hasExtension("VK_EXT_image_drm_format_modifier")
   ? false
   : `${pd.name} offers no VK_EXT_image_drm_format_modifier`;
@@ -57,17 +45,17 @@ const drmAnywhere = pds.some((p) => p.hasExtension("VK_EXT_image_drm_format_modi
 test(
   "NV12: imageBytes counts both planes",
   { skip: nv12("OPTIMAL") },
-  withNv12Devices("OPTIMAL", (a) => {
+  withTwoDevices((a) => {
     using image = GpuImage.create(a, { width: 64, height: 32, format: NV12 });
     assertEquals(imageBytes(image), 64 * 32 + 32 * 16 * 2);
-  }),
+  }, sharesNv12("OPTIMAL")),
 );
 
 for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
   test(
     `NV12 ${tiling}: both planes written and read back; exported, imported into an image made from the descriptor, every plane's bytes checked`,
     { skip: nv12(tiling) },
-    withNv12Devices(tiling, (a: Device, b: Device) => {
+    withTwoDevices((a: Device, b: Device) => {
       const size = { width: 64, height: 32 };
       using image = GpuImage.create(a, { ...size, format: NV12, tiling, external: "OPAQUE_FD" });
       using memory = DeviceMemory.allocate(a, {
@@ -101,7 +89,7 @@ for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
       const y = 64 * 32;
       assertEquals(back.subarray(0, y), bytes.subarray(0, y), "the Y plane");
       assertEquals(back.subarray(y), bytes.subarray(y), "the CbCr plane");
-    }),
+    }, sharesNv12(tiling)),
   );
 }
 
@@ -166,7 +154,6 @@ test(
   "DRM format modifiers: the offered ones listed; an image with one exported, recreated from the descriptor (explicit modifier and plane layouts), bytes checked",
   { skip: drmAnywhere },
   withTwoDevices((a: Device, b: Device, pd) => {
-    if (!pd.hasExtension("VK_EXT_image_drm_format_modifier")) return; // another GPU of several
     const refused: string[] = [];
     let shared = 0;
     for (const format of ["B8G8R8A8_UNORM", NV12] as const) {
@@ -237,7 +224,7 @@ test(
     }
     // Something must have crossed, or the note needs what the driver refused.
     assert(shared > 0, `no DRM-modifier image was shared; refused:\n${refused.join("\n")}`);
-  }),
+  }, (p) => p.hasExtension("VK_EXT_image_drm_format_modifier")),
 );
 
 function sharedDevice() {

@@ -139,7 +139,10 @@ export interface AllocateOptions {
    * `exportAs`.
    */
   exportAsNV?: readonly ExternalMemoryHandleTypeNVName[] | ExternalMemoryHandleTypeNVName;
-  /** Property flags the memory type must have (default none: the first allowed type). */
+  /**
+   * Property flags the memory type must have. Default: the first allowed DEVICE_LOCAL type, or
+   * the first allowed type where none is device-local; `[]`: the first allowed type.
+   */
   properties?: readonly MemoryPropertyName[];
   /** An explicit memory type index (checked against what is allowed). */
   memoryTypeIndex?: number;
@@ -213,9 +216,11 @@ function capabilityFor(
     return externalImageFormatProperties(pd, {
       handleType: t,
       format: name(Format, d.format) as FormatName,
-      tiling: name(ImageTiling, d.tiling) as Exclude<ImageTilingName, "DRM_FORMAT_MODIFIER">,
+      tiling: name(ImageTiling, d.tiling) as ImageTilingName,
       usage: d.usage,
       flags: d.flags,
+      // A DRM_FORMAT_MODIFIER image is asked about with the modifier it was created with.
+      ...(d.drmFormatModifier !== undefined ? { drmFormatModifier: d.drmFormatModifier } : {}),
     });
   }
   return externalBufferProperties(pd, {
@@ -448,6 +453,9 @@ export class DeviceMemory extends Resource {
       wanted,
       options.memoryTypeIndex,
       target?.label ?? "this allocation",
+      // Asked for no flags: device-local memory where it is allowed (NVIDIA's first type has no
+      // flags at all), as a C program picking the first DEVICE_LOCAL type gets.
+      options.properties === undefined ? MemoryProperty.DEVICE_LOCAL : 0,
     );
 
     using arena = new Arena();

@@ -818,12 +818,15 @@ export function requireExternal(
 
 /**
  * The memory type index to use: `explicit` (checked: allowed by `bits`, with every `wanted`
- * flag), or the first of `bits` with all `wanted` flags. A ShareError MEMORY_TYPE_NOT_ALLOWED or
- * NO_MEMORY_TYPE otherwise; a RangeError for an index the device does not have.
+ * flag), or the first of `bits` with all `wanted` flags, and among those the first that also has
+ * every `prefer` flag when one does. A ShareError MEMORY_TYPE_NOT_ALLOWED or NO_MEMORY_TYPE
+ * otherwise; a RangeError for an index the device does not have.
  *
  * @example
  * ```ts
  * chooseMemoryType("llvmpipe", pd.memoryTypes, 0b1, 0, undefined, "this allocation"); // 0
+ * // NVIDIA's type 0 has no flags: an allocation that asks for none prefers device-local memory.
+ * chooseMemoryType("gpu", pd.memoryTypes, 0b11, 0, undefined, "x", MemoryProperty.DEVICE_LOCAL);
  * ```
  *
  * @category Memory
@@ -835,6 +838,7 @@ export function chooseMemoryType(
   wanted: number,
   explicit: number | undefined,
   what: string,
+  prefer = 0,
 ): number {
   const list = () =>
     types.filter((t) => (bits >>> t.index) & 1).map((t) => `${t.index} [${t.flags.join(", ")}]`)
@@ -863,7 +867,10 @@ export function chooseMemoryType(
     }
     return explicit;
   }
-  const t = types.find((t) => (bits >>> t.index) & 1 && (t.propertyFlags & wanted) === wanted);
+  const fits = (t: PlanMemoryType, flags: number) =>
+    ((bits >>> t.index) & 1) === 1 && (t.propertyFlags & flags) === flags;
+  const t = (prefer && types.find((t) => fits(t, wanted | prefer)))
+    || types.find((t) => fits(t, wanted));
   if (!t) {
     broken(
       "NO_MEMORY_TYPE",

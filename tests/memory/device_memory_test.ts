@@ -17,6 +17,7 @@ import {
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
+import { forEachDevice } from "../_vk.ts";
 
 const SIZE = 256 * 1024;
 
@@ -249,5 +250,25 @@ test(
     using e = m.exportFd();
     const flags = readFileSync(`/proc/self/fdinfo/${e.fd.fd}`, "utf8").match(/flags:\s+(\d+)/)!;
     assert(parseInt(flags[1], 8) & 0o2000000, `O_CLOEXEC in fdinfo flags ${flags[1]}`);
+  }),
+);
+
+test(
+  "allocate without properties takes the first DEVICE_LOCAL type allowed (not NVIDIA's flagless type 0); properties [] takes the first allowed",
+  forEachDevice((pd) => {
+    using d = Device.create(pd);
+    using buffer = GpuBuffer.create(d, { size: 4096 });
+    const bits = buffer.requirements.memoryTypeBits;
+    const allowed = pd.memoryTypes.filter((t) => (bits >>> t.index) & 1);
+    const local = allowed.find((t) => t.flags.includes("DEVICE_LOCAL")) ?? allowed[0];
+    using plain = DeviceMemory.allocate(d, { size: 4096 });
+    using forBuffer = DeviceMemory.allocate(d, { for: buffer });
+    using first = DeviceMemory.allocate(d, { size: 4096, properties: [] });
+    const any = pd.memoryTypes.find((t) => t.flags.includes("DEVICE_LOCAL")) ?? pd.memoryTypes[0];
+    assertEquals(
+      [plain.memoryTypeIndex, forBuffer.memoryTypeIndex, first.memoryTypeIndex],
+      [any.index, local.index, 0],
+      JSON.stringify(pd.memoryTypes.map((t) => t.flags)),
+    );
   }),
 );

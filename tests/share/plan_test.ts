@@ -624,6 +624,23 @@ test("plan: the memory type step chooses, or names why none fits (NO_MEMORY_TYPE
   assertThrows(() => chooseMemoryType("gpu", types, 0b11, 0, 5, "x"), RangeError);
 });
 
+test("plan: with no flags asked for, a preferred flag picks among the allowed types (NVIDIA's first type has none)", () => {
+  // NVIDIA's order: a type without flags, then DEVICE_LOCAL, then host-visible ones.
+  const nvidia = [
+    { index: 0, propertyFlags: 0, flags: [] },
+    { index: 1, propertyFlags: 0x1, flags: ["DEVICE_LOCAL"] },
+    { index: 2, propertyFlags: 0x6, flags: ["HOST_VISIBLE", "HOST_COHERENT"] },
+  ];
+  const DL = 0x1;
+  assertEquals(chooseMemoryType("gpu", nvidia, 0b111, 0, undefined, "x"), 0);
+  assertEquals(chooseMemoryType("gpu", nvidia, 0b111, 0, undefined, "x", DL), 1);
+  // Not allowed, or not with what was asked for: the first that fits, preferred or not.
+  assertEquals(chooseMemoryType("gpu", nvidia, 0b101, 0, undefined, "x", DL), 0);
+  assertEquals(chooseMemoryType("gpu", nvidia, 0b111, 0x6, undefined, "x", DL), 2);
+  // An explicit index wins over the preference.
+  assertEquals(chooseMemoryType("gpu", nvidia, 0b111, 0, 2, "x", DL), 2);
+});
+
 test("export epilogue: a negative fd is BAD_EXPORT; an export is owned, close-on-exec and recorded", () => {
   const facts = {
     call: "vkGetMemoryFdKHR",

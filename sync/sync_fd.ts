@@ -2,7 +2,7 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import { type AnyStruct, Arena, encode } from "../ffi/layout.ts";
+import { type AnyStruct, Arena, encode, encodeFlat } from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -192,6 +192,14 @@ export function importIntoNew<T extends SyncObject>(
   return o;
 }
 
+// Per exported object: its encoded get-fd info and descriptor, by handle type.
+const exportCache = new WeakMap<
+  SyncObject,
+  Map<SyncHandleTypeName, { info: Uint8Array; descriptor?: SyncDescriptor }>
+>();
+const syncFdOut = new Int32Array(new ArrayBuffer(4));
+const syncFdOutBytes = new Uint8Array(syncFdOut.buffer);
+
 // The two kinds' commands differ only in names: call them through the loaded table by name.
 type Command = (...args: unknown[]) => number;
 function command<T extends SyncObject>(k: SyncKind<T>, t: T, name: string): Command {
@@ -223,19 +231,24 @@ export function exportSync<T extends SyncObject>(
       t.exportAs,
     );
   }
-  const out = new Int32Array(new ArrayBuffer(4));
+  // The get-fd info is encoded once per object and handle type, its descriptor made once; the
+  // out-parameter is one scratch buffer (the fd is read before anything else can call).
+  let perObject = exportCache.get(t);
+  if (!perObject) exportCache.set(t, perObject = new Map());
+  let cached = perObject.get(handleType);
+  if (!cached) {
+    cached = {
+      info: encodeFlat(k.getInfo, { [k.object]: t.live, handleType: k.handleTypes[handleType] }),
+    };
+    perObject.set(handleType, cached);
+  }
+  const out = syncFdOut;
   out[0] = -2;
-  const r = (() => {
-    using arena = new Arena();
-    const info = encode(k.getInfo, {
-      [k.object]: t.live,
-      handleType: k.handleTypes[handleType],
-    }, arena);
-    return command(k, t, k.get)(t.device.live, info.bytes, new Uint8Array(out.buffer));
-  })();
+  const r = command(k, t, k.get)(t.device.live, cached.info, syncFdOutBytes);
   if (r < 0) {
     throw new VkError(k.get, r, { device: t.device.physicalDevice.name, handleType });
   }
+  const c = cached;
   return finishExport(out[0], {
     call: k.get,
     success: "VK_SUCCESS",
@@ -243,7 +256,8 @@ export function exportSync<T extends SyncObject>(
     handleType,
     signaledIsNull: handleType === "SYNC_FD",
     learn: { device: t.device, key: `${k.object}:${handleType}` },
-    describe: (fdKind) => syncDescriptor(t.device, k.object, handleType, { semaphoreType, fdKind }),
+    describe: (fdKind) =>
+      c.descriptor ??= syncDescriptor(t.device, k.object, handleType, { semaphoreType, fdKind }),
   });
 }
 

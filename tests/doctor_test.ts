@@ -147,6 +147,16 @@ test("doctor: exit 0 when every path asked about works, 1 when one does not; the
   assertEquals(runScript(DOCTOR, ["something-else"]).code, 2);
 });
 
+// CUDA device 0, or null without libcuda: asked here, outside any test, since libcuda stays
+// loaded once opened (the resource sanitizer would count it against the test that opened it).
+const CUDA_DEVICE_0 = (() => {
+  try {
+    return cudaDevices()[0] ?? null;
+  } catch {
+    return null;
+  }
+})();
+
 test(
   "doctor --explain: a corrupted descriptor is refused with the rule the import itself raises, without importing",
   forEachDevice((pd) => {
@@ -193,13 +203,7 @@ test(
       // Into CUDA device 0: the same descriptor is fine where CUDA device 0 is this GPU, refused
       // by UUID where it is another, and without libcuda the doctor says it cannot tell.
       const c = runScript(DOCTOR, ["--explain", file, "--cuda", "0", "--json"]);
-      const cudaHere = (() => {
-        try {
-          return cudaDevices()[0] ?? null;
-        } catch {
-          return null;
-        }
-      })();
+      const cudaHere = CUDA_DEVICE_0;
       if (!cudaHere) {
         assertEquals(c.code, 1, c.err);
         assertStringIncludes(c.out, "cannot explain into CUDA device 0");

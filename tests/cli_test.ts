@@ -57,6 +57,20 @@ test("every CLI: an unknown flag prints one line and the usage, and exits 2", ()
   }
 });
 
+test("every CLI: a leading -- (what `deno task NAME -- --flag` passes) is skipped, not a positional", () => {
+  for (const path of CLIS) {
+    const r = cli(path, ["--", "--help"]);
+    assertEquals(r.code, 0, `${path} -- --help: ${r.err}`);
+    assertStringIncludes(r.out, `usage: ${path}`);
+  }
+  // And through deno task itself, as the README writes it.
+  if (!("Bun" in globalThis)) {
+    const r = spawnSync(Deno.execPath(), ["task", "bench", "--", "--bogus"], { encoding: "utf8" });
+    assertEquals(r.status, 2, r.stderr);
+    assertStringIncludes(r.stderr, "--bogus");
+  }
+});
+
 test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names exit 2 before any device", () => {
   const bad: [string, string[], string][] = [
     ["examples/share_memory.ts", ["--size", "abc"], "--size: expected an integer"],

@@ -89,6 +89,8 @@ export function usageOf(spec: CliSpec): string {
  */
 export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)): Cli {
   const usage = usageOf(spec);
+  // `deno task bench -- --quick` hands the script the "--" too: a leading one separates nothing.
+  if (argv[0] === "--") argv = argv.slice(1);
   const fail = (message: string): never => {
     console.error(`${spec.name}: ${message}\n\n${usage}`);
     process.exit(2);

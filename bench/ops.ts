@@ -5,15 +5,32 @@
  *
  * @module
  */
-import { Arena, encode } from "../ffi/layout.ts";
+import { Arena, encode, link } from "../ffi/layout.ts";
 import { libc } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
-import { VK_KHR_external_memory_fd, VK_KHR_external_semaphore_fd } from "../ffi/vk_commands.ts";
 import {
+  VK_KHR_external_fence_fd,
+  VK_KHR_external_memory_fd,
+  VK_KHR_external_semaphore_fd,
+} from "../ffi/vk_commands.ts";
+import {
+  VkExportFenceCreateInfo,
+  VkExportMemoryAllocateInfo,
+  VkExportSemaphoreCreateInfo,
   VkExternalBufferProperties,
+  VkFenceCreateInfo,
+  VkFenceGetFdInfoKHR,
+  VkImportFenceFdInfoKHR,
+  VkImportMemoryFdInfoKHR,
+  VkImportSemaphoreFdInfoKHR,
+  VkMemoryAllocateInfo,
   VkMemoryGetFdInfoKHR,
   VkPhysicalDeviceExternalBufferInfo,
+  VkSemaphoreCreateInfo,
   VkSemaphoreGetFdInfoKHR,
+  VkSemaphoreSignalInfo,
+  VkSemaphoreTypeCreateInfo,
+  VkSemaphoreWaitInfo,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
 import {
@@ -219,6 +236,242 @@ function bareExport(name: string, reference: string, what: "memory" | "semaphore
     },
   };
 }
+
+// ---- bare FFI rows: the same driver calls as C, through this runtime's FFI, no vkshare code ----
+// Where the driver call itself is slower in this process than in C's (NVIDIA's allocations and
+// imports are), these rows show it: the runtime's share, not vkshare's. Structs are encoded
+// before the timed span, as C's are initialised; a handle or fd that changes per sample is
+// patched in.
+
+/** The first DEVICE_LOCAL memory type (C's `device_local_type`). */
+const deviceLocalType = (d: Device): number =>
+  (d.physicalDevice.memoryTypes.find((t) => t.flags.includes("DEVICE_LOCAL"))
+    ?? d.physicalDevice.memoryTypes[0]).index;
+
+const OPAQUE_FD = 1;
+const out64 = () => new BigUint64Array(new ArrayBuffer(8));
+const fdOut = () => new Int32Array(new ArrayBuffer(4));
+
+/** Sets field `field` (a u64 or handle) of `def` in `bytes`; or an i32 with `i32`. */
+function patch(
+  bytes: Uint8Array,
+  def: { offsets: Record<string, number> },
+  field: string,
+  v: bigint | number,
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (typeof v === "bigint") view.setBigUint64(def.offsets[field], v, true);
+  else view.setInt32(def.offsets[field], v, true);
+}
+
+function bareOp(
+  name: string,
+  reference: string,
+  title: string,
+  sized: boolean,
+  unsupported: (pd: PhysicalDevice) => string | null,
+  prepare: (a: Device, b: Device, size: number, arena: Arena) => Once,
+): Op {
+  return {
+    name,
+    title: `${title} as bare FFI calls (no vkshare code)`,
+    sized,
+    reference,
+    unsupported,
+    prepare: (a, b, size) => {
+      const arena = new Arena();
+      return disposer(prepare(a, b, size, arena), arena);
+    },
+  };
+}
+
+/** The bare allocation of C's mem.alloc, and C's import of mem.import. */
+const bareMemory: Op[] = [
+  bareOp(
+    "mem.alloc.ffi",
+    "mem.alloc",
+    "the allocation",
+    true,
+    memorySupport,
+    (a, _b, size, arena) => {
+      const info = encode(VkMemoryAllocateInfo, {
+        pNext: [link(VkExportMemoryAllocateInfo, { handleTypes: OPAQUE_FD })],
+        allocationSize: BigInt(size),
+        memoryTypeIndex: deviceLocalType(a),
+      }, arena).bytes;
+      const out = out64(), d = a.handle;
+      return () => {
+        const t = time(() => vk().vkAllocateMemory(d, info, null, out));
+        vk().vkFreeMemory(d, out[0], null);
+        return t;
+      };
+    },
+  ),
+  bareOp("mem.import.ffi", "mem.import", "the import", true, memorySupport, (a, b, size, arena) => {
+    const m = exportable(a, size);
+    arena.keep(m);
+    const get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
+    const getInfo = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: OPAQUE_FD }, arena)
+      .bytes;
+    const importInfo = encode(VkImportMemoryFdInfoKHR, { handleType: OPAQUE_FD, fd: -1 }, arena);
+    const info = encode(VkMemoryAllocateInfo, {
+      allocationSize: BigInt(size),
+      memoryTypeIndex: m.memoryTypeIndex,
+    }, arena).bytes;
+    // The import struct lives in the arena: chain it by address, its fd patched per sample.
+    patch(info, VkMemoryAllocateInfo, "pNext", importInfo.address);
+    const fd = fdOut(), out = out64();
+    return () => {
+      get(a.live, getInfo, fd);
+      patch(importInfo.bytes, VkImportMemoryFdInfoKHR, "fd", fd[0]);
+      const t = time(() => vk().vkAllocateMemory(b.handle, info, null, out));
+      vk().vkFreeMemory(b.handle, out[0], null);
+      return t;
+    };
+  }),
+];
+
+/** The bare create of `<prefix>.create` and import of `<prefix>.import`: C's calls. */
+function bareSync(kind: "binary" | "timeline" | "fence"): Op[] {
+  const prefix = kind === "binary" ? "sem" : kind === "timeline" ? "tsem" : "fence";
+  const what = kind === "fence" ? "fence" : `${kind} semaphore`;
+  const unsupported = kind === "fence"
+    ? fenceSupport
+    : (pd: PhysicalDevice) => semaphoreSupport(pd, kind);
+  /** The create info of an exportable (or not) object of this kind. */
+  const createInfo = (exportable: boolean, arena: Arena) =>
+    kind === "fence"
+      ? encode(VkFenceCreateInfo, {
+        pNext: exportable ? [link(VkExportFenceCreateInfo, { handleTypes: OPAQUE_FD })] : [],
+      }, arena).bytes
+      : encode(VkSemaphoreCreateInfo, {
+        pNext: [
+          link(VkSemaphoreTypeCreateInfo, { semaphoreType: kind === "timeline" ? 1 : 0 }),
+          ...(exportable ? [link(VkExportSemaphoreCreateInfo, { handleTypes: OPAQUE_FD })] : []),
+        ],
+      }, arena).bytes;
+  const create = (d: Device, info: Uint8Array, out: BigUint64Array) =>
+    kind === "fence"
+      ? vk().vkCreateFence(d.handle, info, null, out)
+      : vk().vkCreateSemaphore(d.handle, info, null, out);
+  const destroy = (d: Device, h: bigint) =>
+    kind === "fence"
+      ? vk().vkDestroyFence(d.handle, h, null)
+      : vk().vkDestroySemaphore(d.handle, h, null);
+  return [
+    bareOp(
+      `${prefix}.create.ffi`,
+      `${prefix}.create`,
+      `the ${what} create`,
+      false,
+      unsupported,
+      (a, _b, _s, arena) => {
+        const info = createInfo(true, arena), out = out64();
+        return () => {
+          const t = time(() => create(a, info, out));
+          destroy(a, out[0]);
+          return t;
+        };
+      },
+    ),
+    bareOp(
+      `${prefix}.import.ffi`,
+      `${prefix}.import`,
+      `the ${what} create and import`,
+      false,
+      unsupported,
+      (a, b, _s, arena) => {
+        const info = createInfo(false, arena), out = out64(), fd = fdOut();
+        // The two kinds' calls differ in names only: the exported object, its get-fd and
+        // import structs and commands, by kind.
+        const held = kind === "fence"
+          ? Fence.create(a, { exportAs: "OPAQUE_FD" })
+          : Semaphore.create(a, { type: kind, exportAs: "OPAQUE_FD" });
+        arena.keep(held);
+        const k = kind === "fence"
+          ? {
+            table: VK_KHR_external_fence_fd,
+            get: "vkGetFenceFdKHR",
+            import: "vkImportFenceFdKHR",
+            getInfo: VkFenceGetFdInfoKHR,
+            importInfo: VkImportFenceFdInfoKHR,
+            field: "fence",
+          }
+          : {
+            table: VK_KHR_external_semaphore_fd,
+            get: "vkGetSemaphoreFdKHR",
+            import: "vkImportSemaphoreFdKHR",
+            getInfo: VkSemaphoreGetFdInfoKHR,
+            importInfo: VkImportSemaphoreFdInfoKHR,
+            field: "semaphore",
+          };
+        type Call = (...args: unknown[]) => number;
+        const get = (a.extension(k.table) as unknown as Record<string, Call>)[k.get];
+        const put = (b.extension(k.table) as unknown as Record<string, Call>)[k.import];
+        const g = encode(
+          k.getInfo as typeof VkFenceGetFdInfoKHR,
+          { [k.field]: held.handle, handleType: OPAQUE_FD } as never,
+          arena,
+        ).bytes;
+        const imp = encode(
+          k.importInfo as typeof VkImportFenceFdInfoKHR,
+          { handleType: OPAQUE_FD, fd: -1 },
+          arena,
+        ).bytes;
+        const getFd = () => {
+          get(a.live, g, fd);
+          patch(imp, k.importInfo, "fd", fd[0]);
+        };
+        const importFd = (h: bigint) => {
+          patch(imp, k.importInfo, k.field, h);
+          return put(b.live, imp);
+        };
+        return () => {
+          getFd();
+          const t = time(() => {
+            create(b, info, out);
+            importFd(out[0]);
+          });
+          destroy(b, out[0]);
+          return t;
+        };
+      },
+    ),
+  ];
+}
+
+/** The bare host signal and wait of timeline.signal_wait. */
+const bareTimeline: Op = bareOp(
+  "timeline.signal_wait.ffi",
+  "timeline.signal_wait",
+  "the host signal and wait",
+  false,
+  (pd) => semaphoreSupport(pd, "timeline"),
+  (a, b, _s, arena) => {
+    const s = Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
+    using e = s.exportFd("OPAQUE_FD");
+    const sb = Semaphore.importFd(b, e.fd, e.descriptor);
+    arena.keep(s);
+    arena.keep(sb);
+    const signal = encode(VkSemaphoreSignalInfo, { semaphore: s.handle, value: 0n }, arena).bytes;
+    const values = arena.alloc(8);
+    const wait = encode(VkSemaphoreWaitInfo, { pSemaphores: [sb.handle], pValues: [0n] }, arena)
+      .bytes;
+    patch(wait, VkSemaphoreWaitInfo, "pValues", values.address);
+    let v = 0n;
+    return () => {
+      const n = ++v;
+      patch(signal, VkSemaphoreSignalInfo, "value", n);
+      values.view.setBigUint64(values.offset, n, true);
+      return time(() => {
+        vk().vkSignalSemaphore!(a.live, signal);
+        if (vk().vkWaitSemaphores!(b.live, wait, 10_000_000_000n) !== 0) {
+          throw new Error(`timeline.signal_wait.ffi: no value ${n}`);
+        }
+      });
+    };
+  },
+);
 
 const memory: Op[] = [
   {
@@ -498,16 +751,32 @@ const pieces: Op[] = [
 ];
 
 /** Every operation, in report order. */
-export const OPS: readonly Op[] = [
+export const OPS: readonly Op[] = besideTheirReference([
   query,
   queryFfi,
   queryFnPointer,
   ...memory,
+  ...bareMemory,
   ...semaphoreOps("binary"),
   bareExport("sem.export.ffi", "sem.export", "semaphore"),
+  ...bareSync("binary"),
   ...semaphoreOps("timeline"),
+  ...bareSync("timeline"),
   ...fences,
+  ...bareSync("fence"),
   timeline,
+  bareTimeline,
   ...cuda,
   ...pieces,
-];
+]);
+
+/** `ops` with each bare row (`x.ffi`) moved right after the row it is the bare call of. */
+function besideTheirReference(ops: Op[]): Op[] {
+  const bare = ops.filter((o) => o.name.endsWith(".ffi") && o.reference && o.reference !== o.name);
+  const rest = ops.filter((o) => !bare.includes(o));
+  for (const b of bare) {
+    const at = rest.findIndex((o) => o.name === b.reference);
+    rest.splice(at < 0 ? rest.length : at + 1, 0, b);
+  }
+  return rest;
+}

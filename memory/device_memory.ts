@@ -281,15 +281,52 @@ function targetFacts(device: Device, target: MemoryTarget): MemoryTargetFacts {
   };
 }
 
-/** Allocates `info` on `device`; on failure, throws a VkError with `details`. */
+/** Allocates `info` on `device`; on failure, throws a VkError with `details()`. */
 function allocateRaw(
   device: Device,
   info: Uint8Array,
-  details: Record<string, unknown>,
+  details: () => Record<string, unknown>,
 ): bigint {
-  const out = out64();
-  check(vk().vkAllocateMemory(device.live, info, null, out), "vkAllocateMemory", details);
+  const out = handleOut;
+  const r = vk().vkAllocateMemory(device.live, info, null, out);
+  if (r < 0) throw new VkError("vkAllocateMemory", r, details());
   return out[0];
+}
+
+// The out-parameter of vkAllocateMemory, read right after each call (nothing runs between).
+const handleOut = new BigUint64Array(new ArrayBuffer(8));
+
+// The encoded VkMemoryAllocateInfo (and its chain) of plain allocations, per device and
+// size, type and export masks: a script that allocates the same memory again encodes nothing.
+// A few dozen kinds at most are kept per device; the arenas live as long as the device object.
+const plainInfos = new WeakMap<Device, Map<string, Uint8Array>>();
+const PLAIN_INFOS_KEPT = 32;
+
+function plainAllocateInfo(
+  device: Device,
+  size: bigint,
+  type: number,
+  exportMask: number,
+  nvMask: number,
+): Uint8Array {
+  let m = plainInfos.get(device);
+  if (!m) plainInfos.set(device, m = new Map());
+  const key = `${size} ${type} ${exportMask} ${nvMask}`;
+  let info = m.get(key);
+  if (!info) {
+    if (m.size >= PLAIN_INFOS_KEPT) m.delete(m.keys().next().value!);
+    const arena = new Arena(); // kept: the chain's structs live in it
+    const chain = [];
+    if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
+    if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
+    info = encode(VkMemoryAllocateInfo, {
+      pNext: chain,
+      allocationSize: size,
+      memoryTypeIndex: type,
+    }, arena).bytes;
+    m.set(key, info);
+  }
+  return info;
 }
 
 /**
@@ -459,28 +496,29 @@ export class DeviceMemory extends Resource {
     );
 
     using arena = new Arena();
-    const chain = [];
-    if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
-    if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
+    let info: Uint8Array;
     if (dedicated) {
+      const chain = [];
+      if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
+      if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
       const isImage = "info" in target!;
       chain.push(link(VkMemoryDedicatedAllocateInfo, {
         image: isImage ? target!.handle : 0n,
         buffer: isImage ? 0n : target!.handle,
       }));
-    }
-    const info = encode(VkMemoryAllocateInfo, {
-      pNext: chain,
-      allocationSize: size,
-      memoryTypeIndex: type,
-    }, arena);
-    const handle = allocateRaw(device, info.bytes, {
+      info = encode(VkMemoryAllocateInfo, {
+        pNext: chain,
+        allocationSize: size,
+        memoryTypeIndex: type,
+      }, arena).bytes;
+    } else info = plainAllocateInfo(device, size, type, exportMask, nvMask);
+    const handle = allocateRaw(device, info, () => ({
       device: pd.name,
       size,
       memoryTypeIndex: type,
       exportAs: flagNames(MemoryHandleType, exportMask),
       dedicated,
-    });
+    }));
     const mem = new DeviceMemory(
       device,
       handle,

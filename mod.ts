@@ -174,7 +174,7 @@ export type { MemoryExport, SyncExport } from "./share/execute.ts";
 export type { ExportKind } from "./share/export_kind.ts";
 export { describeFd, fdKind, isOpenFd, OwnedFd, takeFd } from "./share/fd.ts";
 export type { FdState } from "./share/fd.ts";
-export { planImport, planOrThrow } from "./share/plan.ts";
+export { planImport, planOrThrow, relayRefusal } from "./share/plan.ts";
 export type {
   BrokenRule,
   ImporterFacts,

@@ -237,7 +237,15 @@ export class GpuImage extends Bindable {
         ...(explicit
           ? [link(VkImageDrmFormatModifierExplicitCreateInfoEXT, {
             drmFormatModifier: explicitModifier!,
-            pPlaneLayouts: explicit.planeLayouts.map((l) => ({ ...l })),
+            // The spec's rules for the create info (VUIDs 02267-02269): size 0, and no array or
+            // depth pitch for one layer or one slice. The descriptor keeps what the driver said.
+            pPlaneLayouts: explicit.planeLayouts.map((l) => ({
+              offset: l.offset,
+              size: 0,
+              rowPitch: l.rowPitch,
+              arrayPitch: info.arrayLayers === 1 ? 0 : l.arrayPitch,
+              depthPitch: info.extent.depth === 1 ? 0 : l.depthPitch,
+            })),
           })]
           : []),
       ],

@@ -113,6 +113,34 @@ export interface ImporterFacts {
   memoryTypes?: readonly PlanMemoryType[];
   /** DMA_BUF imports: the memory types fd `n` may be imported as (vkGetMemoryFdPropertiesKHR). */
   fdMemoryTypeBits?(n: number): number;
+  /**
+   * Why an import made exportable again (`exportAs`) is refused on this driver whatever its
+   * `exportFromImportedHandleTypes` say (see {@linkcode relayRefusal}); absent where it is not.
+   */
+  relayRefused?: string;
+}
+
+/**
+ * Why vkshare refuses to import memory exportable again (`exportAs`, a relay) on the driver of
+ * `pd`, though the driver lists the handle type in `exportFromImportedHandleTypes`; undefined
+ * where it relays. Measured, not read: NVIDIA's driver (580.159.04, H200) returns VK_SUCCESS for
+ * an OPAQUE_FD import with VkExportMemoryAllocateInfo chained, but the memory is new (zeros,
+ * not the exporter's bytes), and the validation layer (1.4.309) says nothing.
+ *
+ * @example
+ * ```ts
+ * relayRefusal({ vendorId: 0x10de, driverName: "NVIDIA", driverVersionString: "580.159.4.0" });
+ * ```
+ *
+ * @category Memory
+ */
+export function relayRefusal(
+  pd: { vendorId?: number; driverName?: string | null; driverVersionString?: string },
+): string | undefined {
+  if (pd.vendorId !== 0x10de || pd.driverName !== "NVIDIA") return undefined;
+  return `NVIDIA's driver${
+    pd.driverVersionString ? ` (${pd.driverVersionString})` : ""
+  } imports nothing when the import is made exportable again: it returns new memory, not the exporter's (measured on 580.159.04); export the original memory to each importer instead`;
 }
 
 /**
@@ -126,10 +154,23 @@ export interface ImporterFacts {
  * @category Memory
  */
 export function vulkanImporter(
-  pd: { name: string; ids: { deviceUUID: string; driverUUID: string } },
-): Pick<ImporterFacts, "api" | "name" | "deviceUUID" | "driverUUID"> {
+  pd: {
+    name: string;
+    ids: { deviceUUID: string; driverUUID: string };
+    vendorId?: number;
+    driverName?: string | null;
+    driverVersionString?: string;
+  },
+): Pick<ImporterFacts, "api" | "name" | "deviceUUID" | "driverUUID" | "relayRefused"> {
   const ids = pd.ids;
-  return { api: "vulkan", name: pd.name, deviceUUID: ids.deviceUUID, driverUUID: ids.driverUUID };
+  const relay = relayRefusal(pd);
+  return {
+    api: "vulkan",
+    name: pd.name,
+    deviceUUID: ids.deviceUUID,
+    driverUUID: ids.driverUUID,
+    ...(relay ? { relayRefused: relay } : {}),
+  };
 }
 
 /**
@@ -535,6 +576,14 @@ export function planImport(req: ImportRequest): PlanResult {
       attempt(() => {
         const wanted = typeof again === "string" ? [again] : [...again];
         if (!wanted.length) return;
+        if (dev.relayRefused) {
+          broken(
+            "HANDLE_TYPE_UNSUPPORTED",
+            `${dev.name} cannot export memory imported as ${t} again: ${dev.relayRefused}`,
+            [],
+            wanted,
+          );
+        }
         const allowed = dev.capability(t, desc).exportFromImportedHandleTypes ?? [];
         const missing = wanted.filter((w) => !allowed.includes(w));
         if (missing.length) {

@@ -8,9 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { externalBufferProperties, relayRefusal } from "../mod.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
 import { cannotShareSemaphore } from "./_sync.ts";
+import { sharedInstance } from "./_vk.ts";
 
 interface Block {
   heading: string;
@@ -47,6 +49,14 @@ const blocks = tsBlocks(README);
 function missing(needs: string | null): string | false {
   if (needs === null) return false;
   if (needs === "OPAQUE_FD memory") return cannotShare("OPAQUE_FD");
+  if (needs === "OPAQUE_FD relays") {
+    const pd = sharedInstance().physicalDevices()[0];
+    const again = externalBufferProperties(pd, { handleType: "OPAQUE_FD" });
+    return cannotShare("OPAQUE_FD") || relayRefusal(pd)
+      || (again.exportFromImportedHandleTypes.includes("OPAQUE_FD")
+        ? false
+        : `${pd.name} cannot export imported OPAQUE_FD memory again`);
+  }
   if (needs === "OPAQUE_FD timeline semaphores") {
     return cannotShareSemaphore("timeline", "OPAQUE_FD");
   }

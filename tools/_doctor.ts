@@ -37,6 +37,7 @@ import {
   type PhysicalDevice,
   ProtocolError,
   receiveOffer,
+  relayRefusal,
   Semaphore,
   sendOffer,
   SHARE_RULES,
@@ -468,6 +469,8 @@ export function deviceReport(
       "NVIDIA: the 31st vkCreateInstance of a process fails with VK_ERROR_INCOMPATIBLE_DRIVER: create one instance per process",
     );
   }
+  const relay = relayRefusal(pd);
+  if (relay) quirks.push(`relays (importFd with exportAs) are refused: ${relay}`);
   if (isLavapipe(pd)) {
     quirks.push(
       "lavapipe: an export is a memfd with Mesa's header; vkshare checks a received one's header and seals (FD_FORGED) before lavapipe maps it",

@@ -13,6 +13,8 @@ import {
   type MemoryHandleTypeName,
   type MemoryPropertyName,
   OwnedFd,
+  relayRefusal,
+  ShareError,
   Transfer,
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
@@ -140,6 +142,17 @@ test(
       );
     }
     if (!again.includes("OPAQUE_FD")) return; // the driver cannot relay OPAQUE_FD
+    // NVIDIA lists OPAQUE_FD but imports nothing then (new memory, zeros): refused, fd kept.
+    const quirk = relayRefusal(pd);
+    if (quirk) {
+      const e = assertThrows(
+        () => DeviceMemory.importFd(b, e1.fd, e1.descriptor, { exportAs: "OPAQUE_FD" }),
+        ShareError,
+      );
+      assertEquals([e.rule, e1.fd.state], ["HANDLE_TYPE_UNSUPPORTED", "open"]);
+      assert(e.message.includes(quirk), e.message);
+      return;
+    }
     using bb = GpuBuffer.create(b, { size: SIZE, external: "OPAQUE_FD" });
     using mb = DeviceMemory.importFd(b, e1.fd, e1.descriptor, { for: bb, exportAs: "OPAQUE_FD" });
     using e2 = mb.exportFd("OPAQUE_FD");

@@ -21,6 +21,7 @@ import {
   OwnedFd,
   planImport,
   planOrThrow,
+  relayRefusal,
   SHARE_RULES,
   ShareError,
   type ShareRule,
@@ -622,6 +623,33 @@ test("plan: the memory type step chooses, or names why none fits (NO_MEMORY_TYPE
     "NO_MEMORY_TYPE",
   );
   assertThrows(() => chooseMemoryType("gpu", types, 0b11, 0, 5, "x"), RangeError);
+});
+
+test("plan: a relay (exportAs on an import) is refused where the driver is known to import nothing then (NVIDIA), whatever exportFromImportedHandleTypes say", () => {
+  const nvidia = relayRefusal({
+    vendorId: 0x10de,
+    driverName: "NVIDIA",
+    driverVersionString: "580.159.4.0",
+  });
+  assert(nvidia?.includes("580.159.4.0"), nvidia);
+  assertEquals(relayRefusal({ vendorId: 0x10005, driverName: "llvmpipe" }), undefined);
+  assertEquals(relayRefusal({ vendorId: 0x10de, driverName: "NVK" }), undefined);
+  const capability = () => ({ importable: true, exportFromImportedHandleTypes: ["OPAQUE_FD"] });
+  const fd = memfd();
+  const ok = planImport(
+    memory({ importer: importer({ capability }), fd, options: { exportAs: "OPAQUE_FD" } }),
+  );
+  assert(ok.ok, JSON.stringify(ok));
+  const r = planImport(memory({
+    importer: importer({ capability, relayRefused: nvidia }),
+    fd,
+    options: { exportAs: "OPAQUE_FD" },
+  }));
+  assert(!r.ok && r.broken[0].rule === "HANDLE_TYPE_UNSUPPORTED", JSON.stringify(r));
+  assertStringIncludes(r.broken[0].message, "imports nothing");
+  // Without exportAs the same driver imports as before.
+  assert(planImport(memory({ importer: importer({ capability, relayRefused: nvidia }), fd })).ok);
+  libc().close(fd);
 });
 
 test("plan: with no flags asked for, a preferred flag picks among the allowed types (NVIDIA's first type has none)", () => {

@@ -891,6 +891,50 @@ export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8A
   return bytes;
 }
 
+/**
+ * A struct encoded once into memory of its own and kept, for a call made many times with a few
+ * values changed (a host signal's value, a wait's value): {@linkcode KeptStruct.setU64} rewrites
+ * a 64-bit field of the struct, {@linkcode KeptStruct.setU64Element} one element of a 64-bit
+ * array it points at. Its memory lives as long as the object.
+ *
+ * @example
+ * ```ts
+ * const info = new KeptStruct(VkSemaphoreSignalInfo, { semaphore: handle, value: 0n });
+ * info.setU64("value", 5n); // then pass info.bytes
+ * ```
+ */
+export class KeptStruct<S extends AnyStruct> {
+  /** The struct's bytes: pass as a `buffer` argument. */
+  readonly bytes: Uint8Array;
+  readonly #def: S;
+  readonly #view: DataView;
+  readonly #arena = new Arena(); // never disposed: the struct and its arrays live in it
+  readonly #elements = new Map<string, DataView>();
+
+  constructor(def: S, value: Input<S>) {
+    this.#def = def;
+    this.bytes = encode(def, value, this.#arena).bytes;
+    this.#view = new DataView(this.bytes.buffer, this.bytes.byteOffset, def.size);
+  }
+
+  /** Sets 64-bit field `field` (an integer or a handle) to `v`. */
+  setU64(field: string & keyof S["offsets"], v: bigint): void {
+    this.#view.setBigUint64(this.#def.offsets[field], v, true);
+  }
+
+  /** Sets element `index` of the 64-bit array that field `field` points at to `v`. */
+  setU64Element(field: string & keyof S["offsets"], index: number, v: bigint): void {
+    const key = `${field} ${index}`;
+    let dv = this.#elements.get(key);
+    if (!dv) {
+      const at = this.#view.getBigUint64(this.#def.offsets[field], true) + BigInt(8 * index);
+      dv = new DataView(rt.view(rt.pointer(at), 8));
+      this.#elements.set(key, dv);
+    }
+    dv.setBigUint64(0, v, true);
+  }
+}
+
 /** Writes an array of `def` into `arena` (contiguous, as C arrays are). */
 export function encodeArray<S extends AnyStruct>(
   def: S,

@@ -27,7 +27,7 @@ import { check, MissingExtensionError, ShareError, VkError } from "../core/error
 import { out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
 import { VK_KHR_external_semaphore_fd } from "../ffi/vk_commands.ts";
 import {
   VkExportSemaphoreCreateInfo,
@@ -58,6 +58,9 @@ import {
 } from "./sync_fd.ts";
 
 const WAIT_ANY = 0x1;
+
+// The out-parameter of vkGetSemaphoreCounterValue, read right after each call.
+const counterOut = new BigUint64Array(new ArrayBuffer(8));
 
 const SEMAPHORE_FDS: SyncKind<Semaphore> = {
   object: "semaphore",
@@ -147,6 +150,8 @@ export class Semaphore extends Resource {
   #shared = false;
   #highestSignal = 0n;
   #lastUse: Submission | null = null;
+  #signalInfo: KeptStruct<typeof VkSemaphoreSignalInfo> | undefined;
+  #waitInfo: KeptStruct<typeof VkSemaphoreWaitInfo> | undefined;
 
   private constructor(
     device: Device,
@@ -363,7 +368,7 @@ export class Semaphore extends Resource {
   get value(): bigint {
     const d = this.device.live;
     this.#timelineOnly("value");
-    const out = out64();
+    const out = counterOut;
     check(
       this.#cmd("vkGetSemaphoreCounterValue")(d, this.live, out),
       "vkGetSemaphoreCounterValue",
@@ -377,12 +382,14 @@ export class Semaphore extends Resource {
     const d = this.device.live;
     this.#timelineOnly("signal");
     const v = this.checkSignal(value, false);
-    using arena = new Arena();
-    const info = encode(VkSemaphoreSignalInfo, { semaphore: this.live, value: v }, arena);
-    check(this.#cmd("vkSignalSemaphore")(d, info.bytes), "vkSignalSemaphore", {
-      semaphore: this.label,
-      value: v,
+    // Encoded once per semaphore; only the value changes from one signal to the next.
+    const info = this.#signalInfo ??= new KeptStruct(VkSemaphoreSignalInfo, {
+      semaphore: this.live,
+      value: 0n,
     });
+    info.setU64("value", v);
+    const r = this.#cmd("vkSignalSemaphore")(d, info.bytes);
+    if (r < 0) throw new VkError("vkSignalSemaphore", r, { semaphore: this.label, value: v });
     if (v > this.#highestSignal) this.#highestSignal = v;
   }
 
@@ -392,7 +399,25 @@ export class Semaphore extends Resource {
    */
   wait(value: number | bigint, timeoutMs: number): WaitResult {
     this.#timelineOnly("wait");
-    return Semaphore.waitMany([{ semaphore: this, value }], timeoutMs);
+    const d = this.device.live;
+    const ns = timeoutNs(timeoutMs);
+    const v = u64Value(value, "value");
+    // One semaphore: its wait info is encoded once; only the value changes.
+    const info = this.#waitInfo ??= new KeptStruct(VkSemaphoreWaitInfo, {
+      flags: 0,
+      pSemaphores: [this.live],
+      pValues: [0n],
+    });
+    info.setU64Element("pValues", 0, v);
+    const r = this.#cmd("vkWaitSemaphores")(d, info.bytes, ns);
+    if (r === 0) return "signaled";
+    if (r === 2) return "timeout";
+    throw new VkError(
+      "vkWaitSemaphores",
+      r,
+      { device: this.device.physicalDevice.name, values: [v], timeoutMs },
+      r > 0 ? "unexpected success code" : undefined,
+    );
   }
 
   /**

@@ -134,12 +134,20 @@ export function finishExport<D extends ExportDescriptor>(
       ">= 0",
       raw,
     );
-  } else fd = OwnedFd.received(raw, () => `${facts.handleType} export of ${facts.label}`);
-  const kind = fd === null
-    ? undefined
-    : facts.learn
-    ? learnExportKind(facts.learn.device, facts.learn.key, raw).kind
-    : fdKind(describeFd(raw) ?? "?");
+  }
+  // What the driver's exports of this kind are is learned from the first (before anything else
+  // touches the fd); a later one whose kind came close-on-exec needs no fcntl.
+  const learned = raw >= 0 && facts.learn
+    ? learnExportKind(facts.learn.device, facts.learn.key, raw)
+    : undefined;
+  if (raw >= 0) {
+    fd = OwnedFd.received(
+      raw,
+      () => `${facts.handleType} export of ${facts.label}`,
+      learned?.cloexec === true,
+    );
+  }
+  const kind = fd === null ? undefined : learned ? learned.kind : fdKind(describeFd(raw) ?? "?");
   const descriptor = facts.describe(kind);
   if (fd) recordExport(fd, descriptor);
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };

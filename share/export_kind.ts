@@ -18,7 +18,7 @@
  * @module
  */
 import { ShareError } from "../core/errors.ts";
-import { F_GET_SEALS, F_SEAL_GROW, F_SEAL_SHRINK, libc } from "../ffi/libc.ts";
+import { F_GET_SEALS, F_GETFD, F_SEAL_GROW, F_SEAL_SHRINK, FD_CLOEXEC, libc } from "../ffi/libc.ts";
 import { describeFd, fdKind, fdSize } from "./fd.ts";
 
 /**
@@ -36,6 +36,11 @@ export interface ExportKind {
   kind: string;
   /** For Mesa memfds: the driver id in their header (hex), which imports must carry. */
   mesaDriverId: string | null;
+  /**
+   * Whether the driver returned the first one close-on-exec (as the spec says it must; NVIDIA
+   * does, lavapipe does not): later exports of the kind are then not fcntl'ed again.
+   */
+  cloexec?: boolean;
 }
 
 const known = new WeakMap<object, Map<string, ExportKind>>();
@@ -72,9 +77,11 @@ export function learnExportKind(device: object, key: string, fd: number): Export
   const kind = fdKind(describeFd(fd) ?? "?");
   const header = kind === "memfd" ? readMesaHeader(fd) : null;
   const size = header ? fdSize(fd) : null;
+  const flags = libc().fcntl(fd, F_GETFD, 0);
   const learned: ExportKind = {
     kind,
     mesaDriverId: header && size !== null && header.size === size ? header.driverId : null,
+    cloexec: flags >= 0 && (flags & FD_CLOEXEC) !== 0,
   };
   if (!m) known.set(device, m = new Map());
   m.set(key, learned);

@@ -692,6 +692,37 @@ test("export epilogue: a negative fd is BAD_EXPORT; an export is owned, close-on
   assert(!isOpenFd(raw), "disposing the export closed its fd");
 });
 
+test("export epilogue: a device's first export of a kind says whether its fds come close-on-exec; later ones are fcntl'ed only where they did not", () => {
+  const facts = (device: object) => ({
+    call: "vkGetMemoryFdKHR",
+    success: "VK_SUCCESS",
+    label: "Memory (test)",
+    handleType: "OPAQUE_FD",
+    learn: { device, key: "memory:OPAQUE_FD" },
+    describe: (fdKind: string | undefined) => memoryDescriptor(fdKind ? { fdKind } : {}),
+  });
+  const cloexec = (fd: number) => (libc().fcntl(fd, 1, /* F_GETFD */ 0) & 1) === 1;
+  const plain = () => {
+    const fd = libc().memfd_create!(cString("plan-test"), 0);
+    if (fd < 0) throw new Error("memfd_create failed");
+    return fd;
+  };
+  // A driver whose exports come close-on-exec (NVIDIA): the next one is trusted, not fcntl'ed.
+  const nvidiaLike = {};
+  finishExport(memfd(), facts(nvidiaLike))[Symbol.dispose]();
+  {
+    using exp = finishExport(plain(), facts(nvidiaLike));
+    assert(!cloexec(exp.fd!.fd), "an fd of a kind learned close-on-exec is not fcntl'ed again");
+  }
+  // One whose exports do not (lavapipe): every export is made close-on-exec.
+  const lavapipeLike = {};
+  finishExport(plain(), facts(lavapipeLike))[Symbol.dispose]();
+  {
+    using exp = finishExport(plain(), facts(lavapipeLike));
+    assert(cloexec(exp.fd!.fd));
+  }
+});
+
 test("an export's descriptor is frozen: given back, it is trusted as made; a changed copy is checked", () => {
   using exp = finishExport(memfd(), {
     call: "vkGetMemoryFdKHR",

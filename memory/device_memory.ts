@@ -299,7 +299,7 @@ const handleOut = new BigUint64Array(new ArrayBuffer(8));
 // The encoded VkMemoryAllocateInfo (and its chain) of plain allocations, per device and
 // size, type and export masks: a script that allocates the same memory again encodes nothing.
 // A few dozen kinds at most are kept per device; the arenas live as long as the device object.
-const plainInfos = new WeakMap<Device, Map<string, Uint8Array>>();
+const plainInfos = new WeakMap<Device, Map<string, { info: Uint8Array; arena: Arena }>>();
 const PLAIN_INFOS_KEPT = 32;
 
 function plainAllocateInfo(
@@ -312,21 +312,22 @@ function plainAllocateInfo(
   let m = plainInfos.get(device);
   if (!m) plainInfos.set(device, m = new Map());
   const key = `${size} ${type} ${exportMask} ${nvMask}`;
-  let info = m.get(key);
-  if (!info) {
+  let kept = m.get(key);
+  if (!kept) {
     if (m.size >= PLAIN_INFOS_KEPT) m.delete(m.keys().next().value!);
-    const arena = new Arena(); // kept: the chain's structs live in it
+    // The arena is kept with the bytes (never disposed): the chain's structs live in it.
+    const arena = new Arena();
     const chain = [];
     if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
     if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
-    info = encode(VkMemoryAllocateInfo, {
+    const info = encode(VkMemoryAllocateInfo, {
       pNext: chain,
       allocationSize: size,
       memoryTypeIndex: type,
     }, arena).bytes;
-    m.set(key, info);
+    m.set(key, kept = { info, arena });
   }
-  return info;
+  return kept.info;
 }
 
 /**

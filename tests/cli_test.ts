@@ -25,6 +25,7 @@ const CLIS = [
   "tools/rules.ts",
   "tools/doctor.ts",
   "tools/diag/cuda_import_failure.ts",
+  "tools/diag/fence_in_use.ts",
   "tools/diag/stress_devices.ts",
   "tools/diag/sync_import_failure.ts",
 ];
@@ -102,6 +103,7 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
     ["bench/run.ts", ["--sizes", "4096,12"], "--sizes"],
     ["bench/run.ts", ["--out", "/proc/vkshare-no"], "--out: cannot write"],
     ["tools/diag/stress_devices.ts", ["--devices", "many"], "--devices"],
+    ["tools/diag/fence_in_use.ts", ["--device", "-1"], "--device"],
     ["examples/caps.ts", ["extra"], "extra"],
   ];
   for (const [path, args, says] of bad) {

@@ -256,8 +256,14 @@ export function exportSync<T extends SyncObject>(
     handleType,
     signaledIsNull: handleType === "SYNC_FD",
     learn: { device: t.device, key: `${k.object}:${handleType}` },
+    // Kept once it has its fd's kind: an already-signaled SYNC_FD (no fd) has none.
     describe: (fdKind) =>
-      c.descriptor ??= syncDescriptor(t.device, k.object, handleType, { semaphoreType, fdKind }),
+      fdKind === undefined
+        ? syncDescriptor(t.device, k.object, handleType, { semaphoreType })
+        : c.descriptor ??= syncDescriptor(t.device, k.object, handleType, {
+          semaphoreType,
+          fdKind,
+        }),
   });
 }
 

@@ -289,6 +289,17 @@ function withCudaProof(
   return prove && v.verdict === "works" ? { ...v, proof: proveCuda(pd, what) } : v;
 }
 
+/** A proof from its runs' times (ms): their p50 in µs, one decimal. */
+function proofOf(ok: boolean, times: number[], what: string): Proof {
+  const sorted = [...times].sort((x, y) => x - y);
+  return { ok, p50Us: Math.round(sorted[sorted.length >> 1] * 1000 * 10) / 10, what };
+}
+
+/** A proof that failed with `e`: its message's first line. */
+function proofFailed(e: unknown): Proof {
+  return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+}
+
 /**
  * Runs the path into CUDA end to end, 20 times, on the CUDA device that is `pd`'s GPU: memory
  * (64 KiB written by Vulkan, exported, imported into CUDA, mapped and read back, bytes
@@ -337,16 +348,15 @@ function proveCuda(pd: PhysicalDevice, what: string): Proof {
         a.waitIdle();
       }
     }
-    times.sort((x, y) => x - y);
-    return {
+    return proofOf(
       ok,
-      p50Us: Math.round(times[runs / 2] * 1000 * 10) / 10,
-      what: what === "memory"
+      times,
+      what === "memory"
         ? `64 KiB exported, imported into CUDA device ${cuda.device.ordinal}, mapped and read back, bytes checked (${runs} runs)`
         : `exported, imported into CUDA device ${cuda.device.ordinal}; a CUDA stream waited for Vulkan's signal (${what}, ${runs} runs)`,
-    };
+    );
   } catch (e) {
-    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+    return proofFailed(e);
   }
 }
 
@@ -579,15 +589,13 @@ function proveSync(
         a.waitIdle();
       }
     }
-    times.sort((x, y) => x - y);
-    return {
+    return proofOf(
       ok,
-      p50Us: Math.round(times[runs / 2] * 1000 * 10) / 10,
-      what:
-        `exported by one VkDevice, imported into a second, signaled on the first and seen on the second (${what}, ${t}, ${runs} runs)`,
-    };
+      times,
+      `exported by one VkDevice, imported into a second, signaled on the first and seen on the second (${what}, ${t}, ${runs} runs)`,
+    );
   } catch (e) {
-    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+    return proofFailed(e);
   }
 }
 
@@ -622,14 +630,13 @@ function proveMemory(
       const back = tb.read(dst);
       ok &&= back.every((v, j) => v === pattern[j]);
     }
-    times.sort((x, y) => x - y);
-    return {
+    return proofOf(
       ok,
-      p50Us: Math.round(times[10] * 1000 * 10) / 10,
-      what: `64 KiB exported and imported into a second VkDevice, bytes checked (${t}, 20 runs)`,
-    };
+      times,
+      `64 KiB exported and imported into a second VkDevice, bytes checked (${t}, 20 runs)`,
+    );
   } catch (e) {
-    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+    return proofFailed(e);
   }
 }
 
@@ -852,15 +859,13 @@ async function proveProcess(
       }
     } // closing the socket ends the child's loop
     const code = await exited;
-    times.sort((x, y) => x - y);
-    return {
-      ok: ok && code === 0,
-      p50Us: Math.round(times[10] * 1000 * 10) / 10,
-      what:
-        `64 KiB offered to another process (share socket), imported there and read back (${t}, 20 runs)`,
-    };
+    return proofOf(
+      ok && code === 0,
+      times,
+      `64 KiB offered to another process (share socket), imported there and read back (${t}, 20 runs)`,
+    );
   } catch (e) {
-    return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
+    return proofFailed(e);
   }
 }
 

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { out64 } from "../core/out_params.ts";
+import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
 import { libc } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
 import {
@@ -43,12 +44,14 @@ import {
   externalSemaphoreProperties,
   Fence,
   isOpenFd,
+  MemoryProperty,
   OwnedFd,
   type PhysicalDevice,
   type Pointer,
   Semaphore,
   type SyncExport,
 } from "../mod.ts";
+import { chooseMemoryType } from "../share/plan.ts";
 
 /** One timed run of an operation, in ns (a batch op: the mean of its batch). */
 export type Once = () => number;
@@ -129,6 +132,15 @@ const cudaSupport = (pd: PhysicalDevice): string | null => {
   }
   return cudaWhy;
 };
+
+/** Why `pd` has nothing to map (no host-visible, coherent memory type), or null. */
+const mapSupport = (pd: PhysicalDevice): string | null =>
+  pd.memoryTypes.some((t) => t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT"))
+    ? null
+    : "no host-visible memory type";
+/** Memory `map()` can map. */
+const mappable = (a: Device, size: number) =>
+  DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
 
 const exportable = (a: Device, size: number) =>
   DeviceMemory.allocate(a, { size, exportAs: "OPAQUE_FD", properties: ["DEVICE_LOCAL"] });
@@ -241,28 +253,25 @@ function bareExport(name: string, reference: string, what: "memory" | "semaphore
 // Where the driver call itself is slower in this process than in C's (NVIDIA's allocations and
 // imports are), these rows show it: the runtime's share, not vkshare's. Structs are encoded
 // before the timed span, as C's are initialised; a handle or fd that changes per sample is
-// patched in.
+// rewritten in a KeptStruct.
 
-/** The first DEVICE_LOCAL memory type (C's `device_local_type`). */
-const deviceLocalType = (d: Device): number =>
-  (d.physicalDevice.memoryTypes.find((t) => t.flags.includes("DEVICE_LOCAL"))
-    ?? d.physicalDevice.memoryTypes[0]).index;
+/** C's `device_local_type`: the first DEVICE_LOCAL memory type (the first type without one). */
+const deviceLocalType = (d: Device): number => {
+  const pd = d.physicalDevice;
+  const all = (1 << pd.memoryTypes.length) - 1;
+  return chooseMemoryType(
+    pd.name,
+    pd.memoryTypes,
+    all,
+    0,
+    undefined,
+    "",
+    MemoryProperty.DEVICE_LOCAL,
+  );
+};
 
 const OPAQUE_FD = 1;
-const out64 = () => new BigUint64Array(new ArrayBuffer(8));
 const fdOut = () => new Int32Array(new ArrayBuffer(4));
-
-/** Sets field `field` (a u64 or handle) of `def` in `bytes`; or an i32 with `i32`. */
-function patch(
-  bytes: Uint8Array,
-  def: { offsets: Record<string, number> },
-  field: string,
-  v: bigint | number,
-): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (typeof v === "bigint") view.setBigUint64(def.offsets[field], v, true);
-  else view.setInt32(def.offsets[field], v, true);
-}
 
 function bareOp(
   name: string,
@@ -313,18 +322,18 @@ const bareMemory: Op[] = [
     const get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
     const getInfo = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: OPAQUE_FD }, arena)
       .bytes;
-    const importInfo = encode(VkImportMemoryFdInfoKHR, { handleType: OPAQUE_FD, fd: -1 }, arena);
-    const info = encode(VkMemoryAllocateInfo, {
+    const importInfo = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType: OPAQUE_FD, fd: -1 });
+    const info = new KeptStruct(VkMemoryAllocateInfo, {
       allocationSize: BigInt(size),
       memoryTypeIndex: m.memoryTypeIndex,
-    }, arena).bytes;
-    // The import struct lives in the arena: chain it by address, its fd patched per sample.
-    patch(info, VkMemoryAllocateInfo, "pNext", importInfo.address);
+    });
+    // The import struct is kept apart: chained by address, its fd rewritten per sample.
+    info.setU64("pNext", importInfo.address);
     const fd = fdOut(), out = out64();
     return () => {
       get(a.live, getInfo, fd);
-      patch(importInfo.bytes, VkImportMemoryFdInfoKHR, "fd", fd[0]);
-      const t = time(() => vk().vkAllocateMemory(b.handle, info, null, out));
+      importInfo.setI32("fd", fd[0]);
+      const t = time(() => vk().vkAllocateMemory(b.handle, info.bytes, null, out));
       vk().vkFreeMemory(b.handle, out[0], null);
       return t;
     };
@@ -413,18 +422,17 @@ function bareSync(kind: "binary" | "timeline" | "fence"): Op[] {
           { [k.field]: held.handle, handleType: OPAQUE_FD } as never,
           arena,
         ).bytes;
-        const imp = encode(
-          k.importInfo as typeof VkImportFenceFdInfoKHR,
-          { handleType: OPAQUE_FD, fd: -1 },
-          arena,
-        ).bytes;
+        const imp = new KeptStruct(k.importInfo as typeof VkImportFenceFdInfoKHR, {
+          handleType: OPAQUE_FD,
+          fd: -1,
+        });
         const getFd = () => {
           get(a.live, g, fd);
-          patch(imp, k.importInfo, "fd", fd[0]);
+          imp.setI32("fd", fd[0]);
         };
         const importFd = (h: bigint) => {
-          patch(imp, k.importInfo, k.field, h);
-          return put(b.live, imp);
+          imp.setU64(k.field as "fence", h);
+          return put(b.live, imp.bytes);
         };
         return () => {
           getFd();
@@ -453,19 +461,16 @@ const bareTimeline: Op = bareOp(
     const sb = Semaphore.importFd(b, e.fd, e.descriptor);
     arena.keep(s);
     arena.keep(sb);
-    const signal = encode(VkSemaphoreSignalInfo, { semaphore: s.handle, value: 0n }, arena).bytes;
-    const values = arena.alloc(8);
-    const wait = encode(VkSemaphoreWaitInfo, { pSemaphores: [sb.handle], pValues: [0n] }, arena)
-      .bytes;
-    patch(wait, VkSemaphoreWaitInfo, "pValues", values.address);
+    const signal = new KeptStruct(VkSemaphoreSignalInfo, { semaphore: s.handle, value: 0n });
+    const wait = new KeptStruct(VkSemaphoreWaitInfo, { pSemaphores: [sb.handle], pValues: [0n] });
     let v = 0n;
     return () => {
       const n = ++v;
-      patch(signal, VkSemaphoreSignalInfo, "value", n);
-      values.view.setBigUint64(values.offset, n, true);
+      signal.setU64("value", n);
+      wait.setU64Element("pValues", 0, n);
       return time(() => {
-        vk().vkSignalSemaphore!(a.live, signal);
-        if (vk().vkWaitSemaphores!(b.live, wait, 10_000_000_000n) !== 0) {
+        vk().vkSignalSemaphore!(a.live, signal.bytes);
+        if (vk().vkWaitSemaphores!(b.live, wait.bytes, 10_000_000_000n) !== 0) {
           throw new Error(`timeline.signal_wait.ffi: no value ${n}`);
         }
       });
@@ -509,14 +514,9 @@ const memory: Op[] = [
     name: "mem.map",
     title: "map host-visible memory (the first map)",
     sized: true,
-    unsupported: (pd) =>
-      pd.memoryTypes.some((t) =>
-          t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT")
-        )
-        ? null
-        : "no host-visible memory type",
+    unsupported: mapSupport,
     prepare: (a, _b, size) => {
-      const m = DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
+      const m = mappable(a, size);
       return disposer(() => {
         const t = time(() => m.map());
         m.unmap();
@@ -529,14 +529,9 @@ const memory: Op[] = [
     title: "the first map as bare FFI calls: vkMapMemory and the runtime's ArrayBuffer over it",
     sized: true,
     reference: "mem.map",
-    unsupported: (pd) =>
-      pd.memoryTypes.some((t) =>
-          t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT")
-        )
-        ? null
-        : "no host-visible memory type",
+    unsupported: mapSupport,
     prepare: (a, _b, size) => {
-      const m = DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
+      const m = mappable(a, size);
       const out = new BigUint64Array(new ArrayBuffer(8));
       const bytes = new Uint8Array(out.buffer);
       const d = a.handle;
@@ -556,14 +551,9 @@ const memory: Op[] = [
     sized: true,
     batch: 100,
     reference: null,
-    unsupported: (pd) =>
-      pd.memoryTypes.some((t) =>
-          t.flags.includes("HOST_VISIBLE") && t.flags.includes("HOST_COHERENT")
-        )
-        ? null
-        : "no host-visible memory type",
+    unsupported: mapSupport,
     prepare: (a, _b, size) => {
-      const m = DeviceMemory.allocate(a, { size, properties: ["HOST_VISIBLE", "HOST_COHERENT"] });
+      const m = mappable(a, size);
       m.map();
       return disposer(() => perCall(100, () => m.map()), m);
     },

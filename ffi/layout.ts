@@ -894,8 +894,9 @@ export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8A
 /**
  * A struct encoded once into memory of its own and kept, for a call made many times with a few
  * values changed (a host signal's value, a wait's value): {@linkcode KeptStruct.setU64} rewrites
- * a 64-bit field of the struct, {@linkcode KeptStruct.setU64Element} one element of a 64-bit
- * array it points at. Its memory lives as long as the object.
+ * a 64-bit field of the struct, {@linkcode KeptStruct.setI32} a 32-bit one (an fd),
+ * {@linkcode KeptStruct.setU64Element} one element of a 64-bit array it points at. Its memory
+ * lives as long as the object.
  *
  * @example
  * ```ts
@@ -906,6 +907,8 @@ export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8A
 export class KeptStruct<S extends AnyStruct> {
   /** The struct's bytes: pass as a `buffer` argument. */
   readonly bytes: Uint8Array;
+  /** The struct's address (to chain it from another struct's pNext). */
+  readonly address: bigint;
   readonly #def: S;
   readonly #view: DataView;
   readonly #arena = new Arena(); // never disposed: the struct and its arrays live in it
@@ -913,8 +916,15 @@ export class KeptStruct<S extends AnyStruct> {
 
   constructor(def: S, value: Input<S>) {
     this.#def = def;
-    this.bytes = encode(def, value, this.#arena).bytes;
+    const encoded = encode(def, value, this.#arena);
+    this.bytes = encoded.bytes;
+    this.address = encoded.address;
     this.#view = new DataView(this.bytes.buffer, this.bytes.byteOffset, def.size);
+  }
+
+  /** Sets 32-bit signed field `field` (an fd) to `v`. */
+  setI32(field: string & keyof S["offsets"], v: number): void {
+    this.#view.setInt32(this.#def.offsets[field], v, true);
   }
 
   /** Sets 64-bit field `field` (an integer or a handle) to `v`. */

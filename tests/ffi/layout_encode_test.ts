@@ -13,6 +13,7 @@ import {
   encode,
   encodeFlat,
   i32,
+  KeptStruct,
   link,
   readStructAt,
   u32,
@@ -29,6 +30,7 @@ import {
   VkInstanceCreateInfo,
   VkMemoryAllocateInfo,
   VkPhysicalDeviceIDProperties,
+  VkSemaphoreWaitInfo,
 } from "../../ffi/vk_structs.ts";
 import { test } from "../_harness.ts";
 
@@ -179,4 +181,22 @@ test("encodeFlat: a struct of plain values in bytes of its own; one that points 
     TypeError,
     "points at memory",
   );
+});
+
+test("KeptStruct: a field, an fd field and an array element rewritten in place; the address is the bytes'", () => {
+  const wait = new KeptStruct(VkSemaphoreWaitInfo, { pSemaphores: [7n], pValues: [1n] });
+  assertEquals(wait.address, rt.address(rt.pointerOf(wait.bytes)));
+  wait.setU64Element("pValues", 0, 0x1234_5678_9abcn);
+  wait.setU64("pSemaphores", wait.address); // any 64-bit value: only the field changes
+  const view = new DataView(wait.bytes.buffer, wait.bytes.byteOffset, VkSemaphoreWaitInfo.size);
+  assertEquals(view.getBigUint64(VkSemaphoreWaitInfo.offsets.pSemaphores, true), wait.address);
+  assertEquals(view.getUint32(VkSemaphoreWaitInfo.offsets.semaphoreCount, true), 1);
+  const values = view.getBigUint64(VkSemaphoreWaitInfo.offsets.pValues, true);
+  assertEquals(
+    new DataView(rt.view(rt.pointer(values), 8)).getBigUint64(0, true),
+    0x1234_5678_9abcn,
+  );
+  const imp = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType: 1, fd: -1 });
+  imp.setI32("fd", 42);
+  assertEquals(imp.bytes.slice(0), encodeFlat(VkImportMemoryFdInfoKHR, { handleType: 1, fd: 42 }));
 });

@@ -399,25 +399,7 @@ export class Semaphore extends Resource {
    */
   wait(value: number | bigint, timeoutMs: number): WaitResult {
     this.#timelineOnly("wait");
-    const d = this.device.live;
-    const ns = timeoutNs(timeoutMs);
-    const v = u64Value(value, "value");
-    // One semaphore: its wait info is encoded once; only the value changes.
-    const info = this.#waitInfo ??= new KeptStruct(VkSemaphoreWaitInfo, {
-      flags: 0,
-      pSemaphores: [this.live],
-      pValues: [0n],
-    });
-    info.setU64Element("pValues", 0, v);
-    const r = this.#cmd("vkWaitSemaphores")(d, info.bytes, ns);
-    if (r === 0) return "signaled";
-    if (r === 2) return "timeout";
-    throw new VkError(
-      "vkWaitSemaphores",
-      r,
-      { device: this.device.physicalDevice.name, values: [v], timeoutMs },
-      r > 0 ? "unexpected success code" : undefined,
-    );
+    return Semaphore.waitMany([{ semaphore: this, value }], timeoutMs);
   }
 
   /**
@@ -430,32 +412,45 @@ export class Semaphore extends Resource {
     options: { any?: boolean } = {},
   ): WaitResult {
     if (waits.length === 0) throw new RangeError("waitMany: no semaphores");
-    const device = waits[0].semaphore.device;
+    const first = waits[0].semaphore;
+    const device = first.device;
     const ns = timeoutNs(timeoutMs);
-    const handles: bigint[] = [];
-    const values: bigint[] = [];
-    for (const w of waits) {
-      w.semaphore.#timelineOnly("wait");
-      if (w.semaphore.device !== device) {
-        throw new ShareError(
-          "WRONG_DEVICE",
-          `waitMany: ${w.semaphore.label} is not on ${device.label}`,
-        );
+    let values: bigint[];
+    let r: number;
+    if (waits.length === 1) {
+      // One semaphore (every wait()): its wait info is encoded once; only the value changes.
+      first.#timelineOnly("wait");
+      values = [u64Value(waits[0].value, "value")];
+      const info = first.#waitInfo ??= new KeptStruct(VkSemaphoreWaitInfo, {
+        flags: 0,
+        pSemaphores: [first.live],
+        pValues: [0n],
+      });
+      info.setU64Element("pValues", 0, values[0]);
+      r = first.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);
+    } else {
+      const handles: bigint[] = [];
+      values = [];
+      for (const w of waits) {
+        w.semaphore.#timelineOnly("wait");
+        if (w.semaphore.device !== device) {
+          throw new ShareError(
+            "WRONG_DEVICE",
+            `waitMany: ${w.semaphore.label} is not on ${device.label}`,
+          );
+        }
+        handles.push(w.semaphore.live);
+        values.push(u64Value(w.value, "value"));
       }
-      handles.push(w.semaphore.live);
-      values.push(u64Value(w.value, "value"));
+      using arena = new Arena();
+      const info = encode(VkSemaphoreWaitInfo, {
+        flags: options.any ? WAIT_ANY : 0,
+        pSemaphores: handles,
+        pValues: values,
+      }, arena);
+      r = first.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);
     }
-    using arena = new Arena();
-    const info = encode(VkSemaphoreWaitInfo, {
-      flags: options.any ? WAIT_ANY : 0,
-      pSemaphores: handles,
-      pValues: values,
-    }, arena);
-    const r = check(
-      waits[0].semaphore.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns),
-      "vkWaitSemaphores",
-      { device: device.physicalDevice.name, values, timeoutMs },
-    );
+    check(r, "vkWaitSemaphores", { device: device.physicalDevice.name, values, timeoutMs });
     if (r === 0) return "signaled";
     if (r === 2) return "timeout";
     throw new VkError("vkWaitSemaphores", r, { values }, "unexpected success code");

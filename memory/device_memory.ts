@@ -27,7 +27,7 @@ import {
 import { check, ImportError, ShareError, VkError } from "../core/errors.ts";
 import { out64, positiveSize } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
-import { Arena, encode, encodeFlat, link } from "../ffi/layout.ts";
+import { Arena, encode, encodeFlat, type Link, link } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import {
@@ -317,17 +317,40 @@ function plainAllocateInfo(
     if (m.size >= PLAIN_INFOS_KEPT) m.delete(m.keys().next().value!);
     // The arena is kept with the bytes (never disposed): the chain's structs live in it.
     const arena = new Arena();
-    const chain = [];
-    if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
-    if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
-    const info = encode(VkMemoryAllocateInfo, {
-      pNext: chain,
-      allocationSize: size,
-      memoryTypeIndex: type,
-    }, arena).bytes;
+    const info = allocateInfo(size, type, exportMask, nvMask, null, arena);
     m.set(key, kept = { info, arena });
   }
   return kept.info;
+}
+
+/**
+ * VkMemoryAllocateInfo with its links, encoded into `arena`: what it imports (`imports`), the
+ * handle types it is exportable as (KHR, NV), and the target it is dedicated to.
+ */
+function allocateInfo(
+  size: bigint | number,
+  type: number,
+  exportMask: number,
+  nvMask: number,
+  dedicatedTo: MemoryTarget | null,
+  arena: Arena,
+  imports?: Link<"VkMemoryAllocateInfo">,
+): Uint8Array {
+  const chain = imports ? [imports] : [];
+  if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
+  if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
+  if (dedicatedTo) {
+    const isImage = "info" in dedicatedTo;
+    chain.push(link(VkMemoryDedicatedAllocateInfo, {
+      image: isImage ? dedicatedTo.handle : 0n,
+      buffer: isImage ? 0n : dedicatedTo.handle,
+    }));
+  }
+  return encode(VkMemoryAllocateInfo, {
+    pNext: chain,
+    allocationSize: size,
+    memoryTypeIndex: type,
+  }, arena).bytes;
 }
 
 /**
@@ -497,22 +520,9 @@ export class DeviceMemory extends Resource {
     );
 
     using arena = new Arena();
-    let info: Uint8Array;
-    if (dedicated) {
-      const chain = [];
-      if (exportMask) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: exportMask }));
-      if (nvMask) chain.push(link(VkExportMemoryAllocateInfoNV, { handleTypes: nvMask }));
-      const isImage = "info" in target!;
-      chain.push(link(VkMemoryDedicatedAllocateInfo, {
-        image: isImage ? target!.handle : 0n,
-        buffer: isImage ? 0n : target!.handle,
-      }));
-      info = encode(VkMemoryAllocateInfo, {
-        pNext: chain,
-        allocationSize: size,
-        memoryTypeIndex: type,
-      }, arena).bytes;
-    } else info = plainAllocateInfo(device, size, type, exportMask, nvMask);
+    const info = dedicated
+      ? allocateInfo(size, type, exportMask, nvMask, target!, arena)
+      : plainAllocateInfo(device, size, type, exportMask, nvMask);
     const handle = allocateRaw(device, info, () => ({
       device: pd.name,
       size,
@@ -592,21 +602,16 @@ export class DeviceMemory extends Resource {
     const again = handleTypeMask(options.exportAs, "exportAs");
     const handle = executeImport(fd, plan, device.label, (dup) => {
       using arena = new Arena();
-      const chain = [link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup })];
-      if (again) chain.push(link(VkExportMemoryAllocateInfo, { handleTypes: again }));
-      if (plan.dedicated) {
-        const isImage = plan.dedicated === "image";
-        chain.push(link(VkMemoryDedicatedAllocateInfo, {
-          image: isImage ? target!.handle : 0n,
-          buffer: isImage ? 0n : target!.handle,
-        }));
-      }
-      const info = encode(VkMemoryAllocateInfo, {
-        pNext: chain,
-        allocationSize: plan.size,
-        memoryTypeIndex: plan.memoryTypeIndex,
-      }, arena);
-      return allocateImport(device, info.bytes, details, plan.memoryTypeIndex);
+      const info = allocateInfo(
+        plan.size,
+        plan.memoryTypeIndex,
+        again,
+        0,
+        plan.dedicated ? target! : null,
+        arena,
+        link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup }),
+      );
+      return allocateImport(device, info, details, plan.memoryTypeIndex);
     });
     const mem = new DeviceMemory(
       device,

@@ -913,9 +913,13 @@ export class KeptStruct<S extends AnyStruct> {
   readonly #view: DataView;
   readonly #arena = new Arena(); // never disposed: the struct and its arrays live in it
   readonly #elements = new Map<string, DataView>();
+  readonly #lengths = new Map<string, number>(); // the arrays given, by field
 
   constructor(def: S, value: Input<S>) {
     this.#def = def;
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (Array.isArray(v)) this.#lengths.set(k, v.length);
+    }
     const encoded = encode(def, value, this.#arena);
     this.bytes = encoded.bytes;
     this.address = encoded.address;
@@ -937,6 +941,12 @@ export class KeptStruct<S extends AnyStruct> {
     const key = `${field} ${index}`;
     let dv = this.#elements.get(key);
     if (!dv) {
+      const n = this.#lengths.get(field) ?? 0;
+      if (!Number.isInteger(index) || index < 0 || index >= n) {
+        throw new RangeError(
+          `${this.#def.name}.${field}: element ${index} of an array of ${n} given at encoding`,
+        );
+      }
       const at = this.#view.getBigUint64(this.#def.offsets[field], true) + BigInt(8 * index);
       dv = new DataView(rt.view(rt.pointer(at), 8));
       this.#elements.set(key, dv);

@@ -196,6 +196,13 @@ test("KeptStruct: a field, an fd field and an array element rewritten in place; 
     new DataView(rt.view(rt.pointer(values), 8)).getBigUint64(0, true),
     0x1234_5678_9abcn,
   );
+  // Only the elements of the array given: no write past it, and no "element" of a scalar field.
+  assertThrows(
+    () => wait.setU64Element("pValues", 1, 0n),
+    RangeError,
+    "element 1 of an array of 1",
+  );
+  assertThrows(() => wait.setU64Element("flags", 0, 0n), RangeError, "of an array of 0");
   const imp = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType: 1, fd: -1 });
   imp.setI32("fd", 42);
   assertEquals(imp.bytes.slice(0), encodeFlat(VkImportMemoryFdInfoKHR, { handleType: 1, fd: 42 }));

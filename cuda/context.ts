@@ -15,11 +15,17 @@ import {
   CUDA_EXTERNAL_MEMORY_HANDLE_DESC,
   CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC,
 } from "../ffi/cuda.ts";
-import { Arena, encode } from "../ffi/layout.ts";
+import { KeptStruct } from "../ffi/layout.ts";
 import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
 import { executeImport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
-import { type ImporterFacts, planImport, planOrThrow, type PlanResult } from "../share/plan.ts";
+import {
+  type ImporterFacts,
+  knownPlan,
+  planImport,
+  planOrThrow,
+  type PlanResult,
+} from "../share/plan.ts";
 import { Device } from "../vulkan/device.ts";
 import { PhysicalDevice } from "../vulkan/instance.ts";
 import {
@@ -94,6 +100,16 @@ export class CudaContext extends Resource {
   /** The libcuda functions it uses. */
   readonly #cu: Cu;
   #ctx: bigint;
+  /** The plan cache's keys of its imports (see knownPlan). */
+  readonly #keys = {
+    memory: { importer: this, variant: "cuda memory" },
+    semaphore: { importer: this, variant: "cuda semaphore" },
+  };
+  /** cuCtxGetCurrent's out-parameter. */
+  readonly #current = out64();
+  /** The import descriptions, encoded once: only the fd, size and flags change per import. */
+  #memoryDesc?: KeptStruct<typeof CUDA_EXTERNAL_MEMORY_HANDLE_DESC>;
+  #semaphoreDesc?: KeptStruct<typeof CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC>;
 
   private constructor(cu: Cu, device: CudaDeviceInfo) {
     super();
@@ -159,15 +175,24 @@ export class CudaContext extends Resource {
     return new CudaContext(cu, deviceInfo(cu, ordinal));
   }
 
-  /** @internal Runs `fn` with this context current on the calling thread. */
+  /**
+   * @internal Runs `fn` with this context current on the calling thread. Where no context is
+   * current, this one is made current and left so (as the CUDA runtime's `cudaSetDevice` leaves
+   * the primary context), so later calls cost one `cuCtxGetCurrent`; where another one is
+   * current, this one is pushed for `fn` and popped after.
+   */
   run<T>(fn: (cu: Cu) => T): T {
     this.alive();
-    const cu = this.#cu;
+    const cu = this.#cu, current = this.#current;
+    if (cu.cuCtxGetCurrent(current) === 0) {
+      if (current[0] === this.#ctx) return fn(cu);
+      if (current[0] === 0n && cu.cuCtxSetCurrent(this.#ctx) === 0) return fn(cu);
+    }
     cuCheck(cu, cu.cuCtxPushCurrent_v2(this.#ctx), "cuCtxPushCurrent_v2", { device: this.label });
     try {
       return fn(cu);
     } finally {
-      cu.cuCtxPopCurrent_v2(out64());
+      cu.cuCtxPopCurrent_v2(current);
     }
   }
 
@@ -211,24 +236,29 @@ export class CudaContext extends Resource {
    */
   importMemory(fd: OwnedFd | number, descriptor: MemoryDescriptor): CudaExternalMemory {
     this.alive();
-    const plan = planOrThrow(this.#plan("memory", fd, descriptor, false));
+    const plan = knownPlan(this.#keys.memory, fd, descriptor)
+      ?? planOrThrow(this.#plan("memory", fd, descriptor, false));
     const d = plan.descriptor as MemoryDescriptor;
     const handle = out64();
-    const details = { fd: plan.fd, size: d.size, dedicated: d.dedicated !== null };
+    const desc = this.#memoryDesc ??= new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
+      type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
+      handle: -1,
+      size: 0n,
+      flags: 0,
+    });
     this.run((cu) =>
       executeImport(fd, plan, this.label, (dup) => {
-        using arena = new Arena();
-        const desc = encode(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
-          type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
-          handle: dup,
-          size: BigInt(d.size),
-          flags: d.dedicated ? CUDA_EXTERNAL_MEMORY_DEDICATED : 0,
-        }, arena);
-        this.check(
-          cu.cuImportExternalMemory(handle, desc.bytes),
-          "cuImportExternalMemory",
-          details,
-        );
+        desc.setI32("handle", dup);
+        desc.setU64("size", BigInt(d.size));
+        desc.setI32("flags", d.dedicated ? CUDA_EXTERNAL_MEMORY_DEDICATED : 0);
+        const r = cu.cuImportExternalMemory(handle, desc.bytes);
+        if (r !== 0) {
+          this.check(r, "cuImportExternalMemory", {
+            fd: plan.fd,
+            size: d.size,
+            dedicated: d.dedicated !== null,
+          });
+        }
       })
     );
     return new CudaExternalMemory(this, handle[0], d);
@@ -261,7 +291,16 @@ export class CudaContext extends Resource {
     descriptor: unknown,
     withoutFd: boolean,
   ): PlanResult {
-    return planImport({ object, importer: this.#importer(), fd, descriptor, withoutFd });
+    return planImport({
+      object,
+      importer: this.#importer(),
+      fd,
+      descriptor,
+      withoutFd,
+      // Nothing but the fd can change the plan of an import into this context (no target, no
+      // options): an accepted one is remembered (knownPlan).
+      cacheAs: this.#keys[object],
+    });
   }
 
   /** What the import plan needs to know of this CUDA device as an importer. */
@@ -294,21 +333,30 @@ export class CudaContext extends Resource {
     descriptor: SyncDescriptor,
   ): CudaExternalSemaphore {
     this.alive();
-    const plan = planOrThrow(this.#plan("semaphore", fd, descriptor, false));
+    const plan = knownPlan(this.#keys.semaphore, fd, descriptor)
+      ?? planOrThrow(this.#plan("semaphore", fd, descriptor, false));
     const d = plan.descriptor as SyncDescriptor;
     const timeline = d.semaphoreType === "timeline";
     const handle = out64();
     const type = timeline
       ? CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD
       : CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.OPAQUE_FD;
+    const desc = this.#semaphoreDesc ??= new KeptStruct(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, {
+      type,
+      handle: -1,
+      flags: 0,
+    });
     this.run((cu) =>
       executeImport(fd, plan, this.label, (dup) => {
-        using arena = new Arena();
-        const desc = encode(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, { type, handle: dup }, arena);
-        this.check(cu.cuImportExternalSemaphore(handle, desc.bytes), "cuImportExternalSemaphore", {
-          fd: plan.fd,
-          semaphoreType: d.semaphoreType,
-        });
+        desc.setI32("type", type);
+        desc.setI32("handle", dup);
+        const r = cu.cuImportExternalSemaphore(handle, desc.bytes);
+        if (r !== 0) {
+          this.check(r, "cuImportExternalSemaphore", {
+            fd: plan.fd,
+            semaphoreType: d.semaphoreType,
+          });
+        }
       })
     );
     return new CudaExternalSemaphore(this, handle[0], timeline ? "timeline" : "binary");
@@ -328,6 +376,10 @@ export class CudaContext extends Resource {
   /** Releases the primary context (`cuDevicePrimaryCtxRelease`). */
   protected destroy(): void {
     const cu = this.#cu;
+    // Not left current on this thread once released (run() may have made it current).
+    if (cu.cuCtxGetCurrent(this.#current) === 0 && this.#current[0] === this.#ctx) {
+      cu.cuCtxSetCurrent(0n);
+    }
     cuCheck(cu, cu.cuDevicePrimaryCtxRelease_v2(this.device.ordinal), "cuDevicePrimaryCtxRelease");
     this.#ctx = 0n;
   }

@@ -34,6 +34,8 @@ export const CUDA = {
   cuDevicePrimaryCtxRelease_v2: { parameters: ["i32"], result: "i32" }, // CUdevice
   cuCtxPushCurrent_v2: { parameters: ["u64"], result: "i32" }, // CUcontext
   cuCtxPopCurrent_v2: { parameters: ["buffer"], result: "i32" }, // CUcontext*
+  cuCtxGetCurrent: { parameters: ["buffer"], result: "i32" }, // CUcontext*
+  cuCtxSetCurrent: { parameters: ["u64"], result: "i32" }, // CUcontext
   cuCtxSynchronize: { parameters: [], result: "i32" },
   cuStreamCreate: { parameters: ["buffer", "u32"], result: "i32" }, // CUstream*, unsigned int Flags
   cuStreamDestroy_v2: { parameters: ["u64"], result: "i32" }, // CUstream

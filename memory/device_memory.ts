@@ -27,7 +27,7 @@ import {
 import { check, ImportError, ShareError, VkError } from "../core/errors.ts";
 import { out64, positiveSize } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
-import { Arena, encode, encodeFlat, type Link, link } from "../ffi/layout.ts";
+import { Arena, encode, encodeFlat, KeptStruct, type Link, link } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import {
@@ -64,7 +64,9 @@ import type { OwnedFd } from "../share/fd.ts";
 import {
   chooseMemoryType,
   type ImporterFacts,
+  knownPlan,
   type MemoryTargetFacts,
+  type PlanCacheKey,
   planImport,
   planOrThrow,
   type PlanResult,
@@ -360,19 +362,61 @@ function allocateInfo(
 function allocateImport(
   device: Device,
   info: Uint8Array,
-  details: Record<string, unknown>,
+  details: () => Record<string, unknown>,
   memoryTypeIndex: number,
 ): bigint {
-  const out = out64();
+  const out = handleOut;
   const instance = device.physicalDevice.instance;
   const mark = instance.messageMark;
   const r = vk().vkAllocateMemory(device.live, info, null, out);
   if (r !== 0) {
     const reports = instance.expectedSince(mark);
     const still = canary(device, memoryTypeIndex);
-    throw new ImportError("vkAllocateMemory", r, details, still, "allocates", reports);
+    throw new ImportError("vkAllocateMemory", r, details(), still, "allocates", reports);
   }
   return out[0];
+}
+
+/**
+ * The plan cache's key of an import into `device` with `options`: only for one with no target
+ * and no options (the plan of any other can change, or depends on more than the descriptor).
+ */
+function plainImportKey(device: Device, options: ImportOptions): PlanCacheKey | undefined {
+  for (const k in options) {
+    if ((options as Record<string, unknown>)[k] !== undefined) return undefined;
+  }
+  let key = plainImportKeys.get(device);
+  if (!key) plainImportKeys.set(device, key = { importer: device, variant: "memory" });
+  return key;
+}
+const plainImportKeys = new WeakMap<Device, PlanCacheKey>();
+
+// The kept VkMemoryAllocateInfo → VkImportMemoryFdInfoKHR of plain fd imports (no dedicated
+// target, not exportable again), per device: only the size, type, handle type and fd change.
+const plainImports = new WeakMap<
+  Device,
+  { info: KeptStruct<typeof VkMemoryAllocateInfo>; fd: KeptStruct<typeof VkImportMemoryFdInfoKHR> }
+>();
+
+function plainImportInfo(
+  device: Device,
+  size: number,
+  type: number,
+  handleType: number,
+  fd: number,
+): Uint8Array {
+  let kept = plainImports.get(device);
+  if (!kept) {
+    const fdInfo = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType, fd });
+    const info = new KeptStruct(VkMemoryAllocateInfo, { allocationSize: 0n, memoryTypeIndex: 0 });
+    info.setU64("pNext", fdInfo.address);
+    plainImports.set(device, kept = { info, fd: fdInfo });
+  }
+  kept.info.setU64("allocationSize", BigInt(size));
+  kept.info.setI32("memoryTypeIndex", type);
+  kept.fd.setI32("handleType", handleType);
+  kept.fd.setI32("fd", fd);
+  return kept.info.bytes;
 }
 
 /** A 4 KiB canary allocation: does the device still allocate? */
@@ -561,9 +605,11 @@ export class DeviceMemory extends Resource {
   ): PlanResult {
     device.assertAlive();
     const target = options.for;
+    const key = plainImportKey(device, options);
     return planImport({
       object: "memory",
       importer: importerFacts(device, target),
+      ...(key && fd !== null ? { cacheAs: key } : {}),
       ...(target ? { target: targetFacts(device, target) } : {}),
       fd,
       descriptor,
@@ -587,20 +633,34 @@ export class DeviceMemory extends Resource {
     options: ImportOptions = {},
   ): DeviceMemory {
     const target = options.for;
-    const plan = planOrThrow(DeviceMemory.planImport(device, fd, descriptor, options));
+    // An import with no target and no options, of a vkshare export it was planned for before:
+    // only the fd's state is checked again (knownPlan).
+    const key = plainImportKey(device, options);
+    const plan = (key && knownPlan(key, fd, descriptor))
+      || planOrThrow(DeviceMemory.planImport(device, fd, descriptor, options));
     const t = plan.handleType as "OPAQUE_FD" | "DMA_BUF";
     device.extension(VK_KHR_external_memory_fd);
     if (t === "DMA_BUF") device.extension(VK_EXT_external_memory_dma_buf);
-    const details = {
+    const details = () => ({
       device: device.physicalDevice.name,
       handleType: t,
       fd: plan.fd,
       size: plan.size,
       memoryTypeIndex: plan.memoryTypeIndex,
       dedicated: plan.dedicated ?? "no",
-    };
-    const again = handleTypeMask(options.exportAs, "exportAs");
+    });
+    const again = options.exportAs === undefined ? 0 : handleTypeMask(options.exportAs, "exportAs");
     const handle = executeImport(fd, plan, device.label, (dup) => {
+      if (!plan.dedicated && !again) {
+        const info = plainImportInfo(
+          device,
+          plan.size,
+          plan.memoryTypeIndex,
+          MemoryHandleType[t],
+          dup,
+        );
+        return allocateImport(device, info, details, plan.memoryTypeIndex);
+      }
       using arena = new Arena();
       const info = allocateInfo(
         plan.size,
@@ -713,13 +773,13 @@ export class DeviceMemory extends Resource {
       allocationSize: size,
       memoryTypeIndex: type,
     }, arena);
-    const handle = allocateImport(device, info.bytes, {
+    const handle = allocateImport(device, info.bytes, () => ({
       device: pd.name,
       handleType: "HOST_ALLOCATION",
       address,
       size,
       memoryTypeIndex: type,
-    }, type);
+    }), type);
     const mem = new DeviceMemory(
       device,
       handle,

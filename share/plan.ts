@@ -254,6 +254,8 @@ export type ImportRequest =
      * types, are not judged. What `deno task doctor --explain` asks of a descriptor alone.
      */
     withoutFd?: boolean;
+    /** Where an accepted plan may be remembered: see {@linkcode PlanCacheKey}. */
+    cacheAs?: PlanCacheKey;
   }
   | {
     object: "semaphore" | "fence";
@@ -266,7 +268,53 @@ export type ImportRequest =
     options?: { temporary?: boolean };
     /** Plan without an fd (see the memory variant). */
     withoutFd?: boolean;
+    /** Where an accepted plan may be remembered: see {@linkcode PlanCacheKey}. */
+    cacheAs?: PlanCacheKey;
   };
+
+/**
+ * @internal Where an accepted plan is remembered: the importer (a Device, a CudaContext) and a
+ * variant naming whatever else the plan judged (a new semaphore's type, say). A caller gives one
+ * only for a request whose answer nothing but the fd can change: no target whose state can change
+ * (a buffer that gets bound, a semaphore in use) and no options.
+ */
+export interface PlanCacheKey {
+  importer: object;
+  variant: string;
+}
+
+// Accepted plans, by importer, variant and descriptor. Only for a descriptor vkshare made (it is
+// frozen) imported from its own export's OwnedFd: then every rule judged the descriptor, the
+// importer's capabilities, UUIDs and memory types, and the origin — none of which can change —
+// except the fd's own state, which knownPlan checks on every call.
+const accepted = new WeakMap<object, Map<string, WeakMap<object, ImportPlan>>>();
+
+/**
+ * @internal The plan `planImport` accepted before for the same importer, variant and
+ * descriptor, when `fd` is that export's own OwnedFd and still open; otherwise undefined (plan
+ * in full).
+ */
+export function knownPlan(
+  key: PlanCacheKey,
+  fd: OwnedFd | number | null,
+  descriptor: unknown,
+): ImportPlan | undefined {
+  if (typeof fd !== "object" || fd === null || fd.state !== "open") return undefined;
+  if (typeof descriptor !== "object" || descriptor === null) return undefined;
+  const plan = accepted.get(key.importer)?.get(key.variant)?.get(descriptor);
+  if (plan === undefined || originOf(fd) !== descriptor) return undefined;
+  return { ...plan, fd: fd.fd };
+}
+
+function remember(req: ImportRequest, plan: ImportPlan): void {
+  const key = req.cacheAs!, fd = req.fd, d = req.descriptor;
+  if (typeof fd !== "object" || fd === null || !madeHere(d) || originOf(fd) !== d) return;
+  let byVariant = accepted.get(key.importer);
+  if (!byVariant) accepted.set(key.importer, byVariant = new Map());
+  let byDescriptor = byVariant.get(key.variant);
+  if (!byDescriptor) byVariant.set(key.variant, byDescriptor = new WeakMap());
+  byDescriptor.set(d, plan);
+}
 
 /**
  * How an import will be made: plain data.
@@ -329,6 +377,12 @@ function broken(rule: ShareRule, message: string, expected?: unknown, actual?: u
  * @category Memory
  */
 export function planImport(req: ImportRequest): PlanResult {
+  const r = planInFull(req);
+  if (r.ok && req.cacheAs && !req.withoutFd) remember(req, r.plan);
+  return r;
+}
+
+function planInFull(req: ImportRequest): PlanResult {
   const found: BrokenRule[] = [];
   /** Runs one check; a broken rule is recorded (and the check returns undefined). */
   const attempt = <T>(check: () => T): T | undefined => {

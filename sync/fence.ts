@@ -11,10 +11,9 @@
  */
 import { FenceHandleType, type FenceHandleTypeName, flagNames } from "../core/enums.ts";
 import { check, ShareError } from "../core/errors.ts";
-import { out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { encode, link } from "../ffi/layout.ts";
 import { VK_KHR_external_fence_fd } from "../ffi/vk_commands.ts";
 import {
   VkExportFenceCreateInfo,
@@ -34,6 +33,7 @@ import {
   exportSync,
   importIntoNew,
   importSync,
+  keptCreateInfo,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -74,6 +74,9 @@ export interface FenceOptions {
   exportAs?: FenceHandleTypeName | readonly FenceHandleTypeName[];
 }
 
+// vkCreateFence's out-parameter, read right after each call (nothing runs between).
+const handleOut = new BigUint64Array(new ArrayBuffer(8));
+
 /**
  * A VkFence.
  *
@@ -94,8 +97,11 @@ export class Fence extends Resource {
   readonly handle: bigint;
   /** The handle types it can be exported as (names). */
   readonly exportAs: readonly FenceHandleTypeName[];
-  /** `Fence 0x... of Device "..."`, for messages. */
-  readonly label: string;
+  #label?: string;
+  /** `Fence 0x... of Device "..."`, for messages (made when first read). */
+  get label(): string {
+    return this.#label ??= `Fence 0x${this.handle.toString(16)} of ${this.device.label}`;
+  }
   #submission: Submission | null = null;
   #shared = false;
   readonly #one = new BigUint64Array(new ArrayBuffer(8));
@@ -106,7 +112,6 @@ export class Fence extends Resource {
     this.handle = handle;
     this.exportAs = exportAs;
     this.#one[0] = handle;
-    this.label = `Fence 0x${handle.toString(16)} of ${device.label}`;
     this.adopt(device);
   }
 
@@ -122,17 +127,21 @@ export class Fence extends Resource {
       (t) => externalFenceProperties(pd, { handleType: t }),
       VK_KHR_external_fence_fd,
     );
-    using arena = new Arena();
-    const info = encode(VkFenceCreateInfo, {
-      pNext: mask ? [link(VkExportFenceCreateInfo, { handleTypes: mask })] : [],
-      flags: options.signaled ? CREATE_SIGNALED : 0,
-    }, arena);
-    const out = out64();
-    check(vk().vkCreateFence(d, info.bytes, null, out), "vkCreateFence", {
-      device: pd.name,
-      exportAs: flagNames(FenceHandleType, mask),
-    });
-    return new Fence(device, out[0], flagNames(FenceHandleType, mask) as FenceHandleTypeName[]);
+    const flags = options.signaled ? CREATE_SIGNALED : 0;
+    const info = keptCreateInfo(
+      device,
+      `fence ${flags} ${mask}`,
+      (arena) =>
+        encode(VkFenceCreateInfo, {
+          pNext: mask ? [link(VkExportFenceCreateInfo, { handleTypes: mask })] : [],
+          flags,
+        }, arena).bytes,
+    );
+    const out = handleOut;
+    const r = vk().vkCreateFence(d, info, null, out);
+    const exportAs = mask ? flagNames(FenceHandleType, mask) as FenceHandleTypeName[] : [];
+    if (r < 0) check(r, "vkCreateFence", { device: pd.name, exportAs });
+    return new Fence(device, out[0], exportAs);
   }
 
   /**

@@ -24,7 +24,6 @@ import {
   type SemaphoreTypeName,
 } from "../core/enums.ts";
 import { check, MissingExtensionError, ShareError, VkError } from "../core/errors.ts";
-import { out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
 import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
@@ -50,6 +49,7 @@ import {
   exportSync,
   importIntoNew,
   importSync,
+  keptCreateInfo,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -120,6 +120,9 @@ function u64Value(v: unknown, what: string): bigint {
   throw new RangeError(`${what}: expected an integer from 0 to 2^64-1, got ${String(v)}`);
 }
 
+// vkCreateSemaphore's out-parameter, read right after each call (nothing runs between).
+const handleOut = new BigUint64Array(new ArrayBuffer(8));
+
 /**
  * A VkSemaphore.
  *
@@ -143,8 +146,13 @@ export class Semaphore extends Resource {
   readonly type: SemaphoreTypeName;
   /** The handle types it can be exported as (names). */
   readonly exportAs: readonly SemaphoreHandleTypeName[];
-  /** `Semaphore 0x... (timeline) of Device "..."`, for messages. */
-  readonly label: string;
+  #label?: string;
+  /** `Semaphore 0x... (timeline) of Device "..."`, for messages (made when first read). */
+  get label(): string {
+    return this.#label ??= `Semaphore 0x${
+      this.handle.toString(16)
+    } (${this.type}) of ${this.device.label}`;
+  }
   #state: BinaryState = "unsignaled";
   #restore: BinaryState | null = null;
   #shared = false;
@@ -166,7 +174,6 @@ export class Semaphore extends Resource {
     this.type = type;
     this.exportAs = exportAs;
     this.#highestSignal = initialValue;
-    this.label = `Semaphore 0x${handle.toString(16)} (${type}) of ${device.label}`;
     this.adopt(device);
   }
 
@@ -215,32 +222,23 @@ export class Semaphore extends Resource {
       (t) => externalSemaphoreProperties(pd, { handleType: t, semaphoreType: type }),
       VK_KHR_external_semaphore_fd,
     );
-    using arena = new Arena();
-    const chain = [];
-    if (type === "timeline") {
-      chain.push(link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue }));
-    }
-    if (mask) {
-      chain.push(link(VkExportSemaphoreCreateInfo, { handleTypes: mask }));
-    }
-    const out = out64();
-    check(
-      vk().vkCreateSemaphore(
-        d,
-        encode(VkSemaphoreCreateInfo, { pNext: chain }, arena).bytes,
-        null,
-        out,
-      ),
-      "vkCreateSemaphore",
-      { device: pd.name, type, exportAs: flagNames(SemaphoreHandleType, mask) },
-    );
-    return new Semaphore(
+    const info = keptCreateInfo(
       device,
-      out[0],
-      type,
-      flagNames(SemaphoreHandleType, mask) as SemaphoreHandleTypeName[],
-      initialValue,
+      `semaphore ${typeValue} ${mask} ${initialValue}`,
+      (arena) => {
+        const chain = [];
+        if (type === "timeline") {
+          chain.push(link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue }));
+        }
+        if (mask) chain.push(link(VkExportSemaphoreCreateInfo, { handleTypes: mask }));
+        return encode(VkSemaphoreCreateInfo, { pNext: chain }, arena).bytes;
+      },
     );
+    const out = handleOut;
+    const r = vk().vkCreateSemaphore(d, info, null, out);
+    const exportAs = mask ? flagNames(SemaphoreHandleType, mask) as SemaphoreHandleTypeName[] : [];
+    if (r < 0) check(r, "vkCreateSemaphore", { device: pd.name, type, exportAs });
+    return new Semaphore(device, out[0], type, exportAs, initialValue);
   }
 
   /**

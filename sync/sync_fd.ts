@@ -2,7 +2,7 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import { type AnyStruct, Arena, encode, encodeFlat } from "../ffi/layout.ts";
+import { type AnyStruct, Arena, encodeFlat, KeptStruct } from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -19,12 +19,14 @@ import type { OwnedFd } from "../share/fd.ts";
 import {
   type ImporterFacts,
   type ImportPlan,
+  knownPlan,
   planImport,
   planOrThrow,
   type PlanResult,
   type SyncTargetFacts,
   vulkanImporter,
 } from "../share/plan.ts";
+import { madeHere } from "../share/registry.ts";
 import type { Device } from "../vulkan/device.ts";
 
 const IMPORT_TEMPORARY = 0x1; // VK_SEMAPHORE_IMPORT_TEMPORARY_BIT == VK_FENCE_IMPORT_TEMPORARY_BIT
@@ -181,7 +183,9 @@ export function importIntoNew<T extends SyncObject>(
   source: SyncSource,
   options: SyncImportOptions = {},
 ): T {
-  const d = parseSyncSource(source, k.object);
+  // A descriptor vkshare made for an export of this kind is already known good (and frozen).
+  const own = madeHere(source) && (source as { object?: string }).object === k.object;
+  const d = own ? source as SyncDescriptor : parseSyncSource(source, k.object);
   const o = k.create(device, d.semaphoreType ? { semaphoreType: d.semaphoreType } : {});
   try {
     o.importFd(fd, d, options);
@@ -191,6 +195,38 @@ export function importIntoNew<T extends SyncObject>(
   }
   return o;
 }
+
+// The encoded create infos (with their chains) of the semaphores and fences made on a device, by
+// what they are: a script that makes the same kind of object again encodes nothing. A few dozen
+// kinds at most are kept per device; the arenas live as long as the device object.
+const createInfos = new WeakMap<Device, Map<string, { info: Uint8Array; arena: Arena }>>();
+const CREATE_INFOS_KEPT = 32;
+
+/**
+ * @internal The create info of `key` (what the object is: its kind, type, export mask, initial
+ * value) on `device`, encoded by `encodeInto` the first time.
+ */
+export function keptCreateInfo(
+  device: Device,
+  key: string,
+  encodeInto: (arena: Arena) => Uint8Array,
+): Uint8Array {
+  let m = createInfos.get(device);
+  if (!m) createInfos.set(device, m = new Map());
+  let kept = m.get(key);
+  if (!kept) {
+    if (m.size >= CREATE_INFOS_KEPT) m.delete(m.keys().next().value!);
+    const arena = new Arena();
+    kept = { info: encodeInto(arena), arena };
+    m.set(key, kept);
+  }
+  return kept.info;
+}
+
+// The import info of each kind (VkImportSemaphoreFdInfoKHR, VkImportFenceFdInfoKHR), kept: an
+// import rewrites its object, flags, handle type and fd (nothing else runs between that and the
+// call).
+const importInfos = new WeakMap<object, KeptStruct<AnyStruct>>();
 
 // Per exported object: its encoded get-fd info and descriptor, by handle type.
 const exportCache = new WeakMap<
@@ -372,32 +408,35 @@ export function importSync<T extends SyncObject>(
 ): ImportPlan {
   const device = t.device;
   const pd = device.physicalDevice;
-  const plan = planOrThrow(planImport({
+  // Nothing but the fd can change the plan of an import into an object not in use, without
+  // options: remembered per device, kind and type (knownPlan).
+  const key = !target.inUse && options.temporary === undefined
+    ? { importer: device, variant: `${k.object} ${target.semaphoreType ?? ""}` }
+    : undefined;
+  const plan = (key && knownPlan(key, fd, source)) || planOrThrow(planImport({
     object: k.object,
     importer: syncImporterFacts(k, device, target.semaphoreType, (h) => k.capability(t, h)),
     target,
     fd,
     descriptor: source,
     options,
+    ...(key ? { cacheAs: key } : {}),
   }));
   const handleType = plan.handleType as SyncHandleTypeName;
-  const details = { device: pd.name, handleType, fd: plan.fd, temporary: plan.temporary };
   const instance = pd.instance;
   executeImport(fd, plan, t.label, (n) => {
     const mark = instance.messageMark;
-    const r = (() => {
-      using arena = new Arena();
-      const info = encode(k.importInfo, {
-        [k.object]: t.live,
-        flags: plan.temporary ? IMPORT_TEMPORARY : 0,
-        handleType: k.handleTypes[handleType],
-        fd: n,
-      }, arena);
-      return command(k, t, k.import)(device.live, info.bytes);
-    })();
+    let info = importInfos.get(k);
+    if (!info) importInfos.set(k, info = new KeptStruct(k.importInfo, {}));
+    info.setU64(k.object, t.live);
+    info.setI32("flags", plan.temporary ? IMPORT_TEMPORARY : 0);
+    info.setI32("handleType", k.handleTypes[handleType]);
+    info.setI32("fd", n);
+    const r = command(k, t, k.import)(device.live, info.bytes);
     if (r < 0) {
       const reports = instance.expectedSince(mark);
       const still = canary ? probe(k, device, target.semaphoreType) : null;
+      const details = { device: pd.name, handleType, fd: plan.fd, temporary: plan.temporary };
       throw new ImportError(k.import, r, details, still, "imports", reports);
     }
   });

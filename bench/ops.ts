@@ -6,6 +6,13 @@
  * @module
  */
 import { out64 } from "../core/out_params.ts";
+import { lib as cudaLib } from "../cuda/driver.ts";
+import {
+  CU_EXTERNAL_MEMORY_HANDLE_TYPE,
+  CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE,
+  CUDA_EXTERNAL_MEMORY_HANDLE_DESC,
+  CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC,
+} from "../ffi/cuda.ts";
 import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
 import { libc } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
@@ -78,6 +85,8 @@ export interface Op {
 }
 
 const ms2ns = 1e6;
+const OPAQUE_FD = 1;
+const fdOut = () => new Int32Array(new ArrayBuffer(4));
 const time = (fn: () => void): number => {
   const t0 = performance.now();
   fn();
@@ -212,17 +221,28 @@ const queryFnPointer: Op = {
   },
 };
 
-/** The export call as a bare FFI call (an arena made once, no checks, no OwnedFd, no descriptor). */
-function bareExport(name: string, reference: string, what: "memory" | "semaphore"): Op {
+/** What a bare export row exports. */
+type ExportKind = "memory" | "binary" | "timeline" | "fence";
+
+/**
+ * The export call as a bare FFI call (an arena made once, no checks, no OwnedFd, no descriptor):
+ * vkGetMemoryFdKHR, vkGetSemaphoreFdKHR (binary or timeline) or vkGetFenceFdKHR.
+ */
+function bareExport(name: string, reference: string, what: ExportKind): Op {
+  const noun = what === "memory" || what === "fence" ? what : `${what} semaphore`;
   return {
     name,
-    title: `the ${what} export as a bare FFI call (no vkshare code)`,
+    title: `the ${noun} export as a bare FFI call (no vkshare code)`,
     sized: what === "memory",
     reference,
-    unsupported: what === "memory" ? memorySupport : (pd) => semaphoreSupport(pd, "binary"),
+    unsupported: what === "memory"
+      ? memorySupport
+      : what === "fence"
+      ? fenceSupport
+      : (pd) => semaphoreSupport(pd, what),
     prepare: (a, _b, size) => {
       const arena = new Arena();
-      const out = new Int32Array(new ArrayBuffer(4));
+      const out = fdOut();
       const close = libc().close;
       let held: Disposable, get: (device: Pointer, info: Uint8Array, fd: Int32Array) => number;
       let info: Uint8Array;
@@ -230,8 +250,12 @@ function bareExport(name: string, reference: string, what: "memory" | "semaphore
         const m = held = exportable(a, size);
         get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
         info = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: 1 }, arena).bytes;
+      } else if (what === "fence") {
+        const f = held = Fence.create(a, { exportAs: "OPAQUE_FD" });
+        get = a.extension(VK_KHR_external_fence_fd).vkGetFenceFdKHR;
+        info = encode(VkFenceGetFdInfoKHR, { fence: f.handle, handleType: 1 }, arena).bytes;
       } else {
-        const s = held = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+        const s = held = Semaphore.create(a, { type: what, exportAs: "OPAQUE_FD" });
         get = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
         info = encode(VkSemaphoreGetFdInfoKHR, { semaphore: s.handle, handleType: 1 }, arena).bytes;
       }
@@ -269,9 +293,6 @@ const deviceLocalType = (d: Device): number => {
     MemoryProperty.DEVICE_LOCAL,
   );
 };
-
-const OPAQUE_FD = 1;
-const fdOut = () => new Int32Array(new ArrayBuffer(4));
 
 function bareOp(
   name: string,
@@ -694,6 +715,88 @@ const cuda: Op[] = [
 ];
 
 /**
+ * The bare CUDA imports of cuda.memory and cuda.semaphore: C's calls through this runtime's FFI,
+ * the device's primary context made current once (as C's setup does), the handle description
+ * encoded before the timed span with only its fd rewritten per sample.
+ */
+function bareCudaImport(what: "memory" | "semaphore"): Op {
+  return {
+    name: `cuda.${what}.ffi`,
+    title: `the CUDA ${what} import as a bare FFI call (no vkshare code)`,
+    sized: what === "memory",
+    reference: `cuda.${what}`,
+    unsupported: (pd) =>
+      (what === "memory" ? memorySupport(pd) : semaphoreSupport(pd, "timeline"))
+        ?? cudaSupport(pd),
+    prepare: (a, _b, size) => {
+      const cu = cudaLib();
+      const ordinal = (() => {
+        using c = CudaContext.forVulkan(a);
+        return c.device.ordinal;
+      })();
+      const ctx = out64();
+      cu.cuDevicePrimaryCtxRetain(ctx, ordinal);
+      cu.cuCtxPushCurrent_v2(ctx[0]);
+      const held = what === "memory"
+        ? exportable(a, size)
+        : Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
+      const get = what === "memory"
+        ? (() => {
+          const f = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
+          const info = new KeptStruct(VkMemoryGetFdInfoKHR, {
+            memory: held.handle,
+            handleType: OPAQUE_FD,
+          });
+          return (fd: Int32Array) => f(a.live, info.bytes, fd);
+        })()
+        : (() => {
+          const f = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
+          const info = new KeptStruct(VkSemaphoreGetFdInfoKHR, {
+            semaphore: held.handle,
+            handleType: OPAQUE_FD,
+          });
+          return (fd: Int32Array) => f(a.live, info.bytes, fd);
+        })();
+      const memDesc = new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
+        type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
+        handle: -1,
+        size: BigInt(size),
+        flags: 0,
+      });
+      const semDesc = new KeptStruct(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, {
+        type: CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD,
+        handle: -1,
+        flags: 0,
+      });
+      const fd = fdOut(), ext = out64();
+      const once = what === "memory"
+        ? () => {
+          get(fd);
+          memDesc.setI32("handle", fd[0]);
+          const t = time(() => cu.cuImportExternalMemory(ext, memDesc.bytes));
+          cu.cuDestroyExternalMemory(ext[0]);
+          return t;
+        }
+        : () => {
+          get(fd);
+          semDesc.setI32("handle", fd[0]);
+          const t = time(() => cu.cuImportExternalSemaphore(ext, semDesc.bytes));
+          cu.cuDestroyExternalSemaphore(ext[0]);
+          return t;
+        };
+      return disposer(once, held, {
+        [Symbol.dispose]() {
+          cu.cuCtxPopCurrent_v2(out64());
+          cu.cuDevicePrimaryCtxRelease_v2(ordinal);
+        },
+      });
+    },
+  };
+}
+
+const bareCuda: Op[] = [bareCudaImport("memory"), bareCudaImport("semaphore")];
+
+/**
  * What vkshare adds to the calls above, each alone: the fd hygiene of DRIVERS.md (is it open,
  * close-on-exec, what it is, a dup imported in its place) and the counter read of a timeline
  * signal's check. No C side: they are the difference between the two.
@@ -748,15 +851,18 @@ export const OPS: readonly Op[] = besideTheirReference([
   ...memory,
   ...bareMemory,
   ...semaphoreOps("binary"),
-  bareExport("sem.export.ffi", "sem.export", "semaphore"),
+  bareExport("sem.export.ffi", "sem.export", "binary"),
   ...bareSync("binary"),
   ...semaphoreOps("timeline"),
+  bareExport("tsem.export.ffi", "tsem.export", "timeline"),
   ...bareSync("timeline"),
   ...fences,
+  bareExport("fence.export.ffi", "fence.export", "fence"),
   ...bareSync("fence"),
   timeline,
   bareTimeline,
   ...cuda,
+  ...bareCuda,
   ...pieces,
 ]);
 

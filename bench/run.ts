@@ -213,60 +213,83 @@ class Progress {
   }
 }
 
+/**
+ * Measures `op` and the bare FFI rows of the same call (`partners`: the rows whose reference it
+ * is) together: each round makes two devices, prepares every one of them on those devices, and
+ * interleaves their samples (vkshare, bare, vkshare, bare...), so the bare rows see the same
+ * driver state as vkshare's (NVIDIA's small allocations, say, run at one of two speeds per
+ * device pair). Then one run of the C reference, in a new process. One Row per op, `op` first.
+ */
 function measure(
   pd: PhysicalDevice,
   op: Op,
+  partners: readonly Op[],
   size: number | null,
   rounds: number,
   warm: number,
   c: string | null,
   progress: Progress,
-): Row {
-  const row = emptyRow(op.name, op.title, size);
+): Row[] {
+  const all = [op, ...partners.filter((p) => !p.unsupported(pd))];
+  const rows = [op, ...partners].map((o) => emptyRow(o.name, o.title, size));
   const why = op.unsupported(pd);
+  for (const p of partners) {
+    const w = p.unsupported(pd);
+    if (w) rows[partners.indexOf(p) + 1].notes.push(`not run: ${w}`);
+  }
   if (why) {
-    row.notes.push(`not run: ${why}`);
+    rows[0].notes.push(`not run: ${why}`);
     for (let r = 0; r < rounds; r++) progress.step(`${op.name} (skipped)`);
-    return row;
+    return rows;
   }
   const reference = op.reference === undefined ? op.name : op.reference;
-  const vw: number[] = [], vc: number[] = [], cw: number[] = [], cc: number[] = [];
+  const warmS = all.map((): number[] => []), coldS = all.map((): number[] => []);
+  const cw: number[] = [], cc: number[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.step(`${op.name}${size ? ` ${bytes(size)}` : ""}`);
     {
       using a = Device.create(pd);
       using b = Device.create(pd);
-      using once = op.prepare(a, b, size ?? 0);
-      vc.push(once());
-      for (let i = 0; i < Math.max(20, warm); i++) once(); // warm-up: the JIT, the driver's caches
-      for (let i = 0; i < warm; i++) vw.push(once());
+      using stack = new DisposableStack();
+      const runs = all.map((o) => stack.use(o.prepare(a, b, size ?? 0)));
+      // Alternate which goes first, round by round and sample by sample.
+      const order = (i: number) => runs.map((_, k) => (k + i + r) % runs.length);
+      for (const k of order(0)) coldS[k].push(runs[k]());
+      for (let i = 0; i < Math.max(20, warm); i++) for (const k of order(i)) runs[k]();
+      for (let i = 0; i < warm; i++) for (const k of order(i)) warmS[k].push(runs[k]());
     }
     if (c && reference && reference === op.name) {
       const out = runC(c, reference, size ?? 0, warm, op.batch ?? 1);
       if (out.unsupported) {
-        if (!row.notes.includes(`C: ${out.unsupported}`)) row.notes.push(`C: ${out.unsupported}`);
+        const note = `C: ${out.unsupported}`;
+        if (!rows[0].notes.includes(note)) rows[0].notes.push(note);
       } else {
         cc.push(out.cold_ns!);
         cw.push(...out.warm_ns!);
       }
     }
   }
-  row.vkshare = { warm: stats(vw), cold: stats(vc) };
-  if (cw.length) row.c = { warm: stats(cw), cold: stats(cc) };
+  for (const [k, o] of all.entries()) {
+    const row = rows[[op, ...partners].indexOf(o)];
+    row.vkshare = { warm: stats(warmS[k]), cold: stats(coldS[k]) };
+    if (k > 0) row.notes.push(`measured with ${op.name}, samples interleaved on the same devices`);
+  }
+  const row = rows[0];
   if (!c) row.notes.push("no C reference run (no compiler or headers)");
   else if (reference === null) row.notes.push("no C side: a piece of what vkshare adds");
   else if (reference !== op.name && op.name === "query.ffi") {
     row.notes.push(`compared with the ${reference} row`);
   }
-  if (row.c) {
-    const v = row.vkshare.warm.p50, base = row.c.warm.p50;
+  if (cw.length) {
+    row.c = { warm: stats(cw), cold: stats(cc) };
+    const v = row.vkshare!.warm.p50, base = row.c.warm.p50;
     row.ratio = v / base;
     row.target = {
       rule: "p50 ≤ max(1.10 × C, C + 2 µs)",
       met: v <= Math.max(1.1 * base, base + 2000),
     };
   }
-  return row;
+  return rows;
 }
 
 /**
@@ -480,7 +503,13 @@ if (import.meta.main) {
       compiler: ref.cc,
       date: new Date().toISOString(),
     };
-    const work = ops.flatMap((o) => (o.sized ? sizes : [null]).map((s) => [o, s] as const));
+    // A bare row is measured with the row it is the bare call of, when both are asked for.
+    const partnersOf = (o: Op) =>
+      ops.filter((p) => p !== o && p.reference === o.name && p.sized === o.sized);
+    const paired = new Set(ops.flatMap(partnersOf));
+    const work = ops.filter((o) => !paired.has(o)).flatMap((o) =>
+      (o.sized ? sizes : [null]).map((s) => [o, s] as const)
+    );
     const handoffs = quick ? 20 : 200;
     const progress = new Progress(
       work.length * rounds + (only && !only.includes("handoff") ? 0 : 11)
@@ -493,8 +522,22 @@ if (import.meta.main) {
     );
     const rows: Row[] = [];
     for (const [op, size] of work) {
-      rows.push(measure(pd, op, size, rounds, warmCount(op, size, quick), ref.path, progress));
+      rows.push(
+        ...measure(
+          pd,
+          op,
+          partnersOf(op),
+          size,
+          rounds,
+          warmCount(op, size, quick),
+          ref.path,
+          progress,
+        ),
+      );
     }
+    // Report order: the operations' own, then size.
+    const order = (r: Row) => OPS.findIndex((o) => o.name === r.op) * 1e12 + (r.size ?? 0);
+    rows.sort((x, y) => order(x) - order(y));
     // A bare FFI row shows the C side of the op it is the bare call of: toolkit overhead is
     // vkshare's row minus this one, runtime overhead this one minus C.
     for (const r of rows) {

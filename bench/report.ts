@@ -40,7 +40,7 @@ export function markdown(r: Results): string {
       f.compiler ?? "not built"
     }; ${f.date}. ${r.rounds} interleaved rounds per row (vkshare, then C in a new process).`,
     "",
-    `Warm: after a warm-up, on the same two devices; cold: the first call after the devices were created (one per round). Targets met: ${met} of ${compared.length}${
+    `Warm: after a warm-up (at least 250 ms a round, so the runtime's JIT has compiled the path), on the same two devices; cold: the first call after the devices were created (one per round). Targets met: ${met} of ${compared.length}${
       runtime
         ? `; ${runtime} more missed only because the runtime's own call is: vkshare stays within 2 µs of their bare FFI row ("runtime" below)`
         : ""

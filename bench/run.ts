@@ -7,10 +7,12 @@
  *     deno task bench [--out DIR] [--rounds N] [--quick] [--ops mem.import,sem.export]
  *     bun bench/run.ts [the same]
  *
- * Each round of an (op, size): two new devices, the op once (cold), a warm-up as long as the
- * measurement (at least 20 runs), then the warm samples; then one run of the C reference doing the same in a new process. The report gives the
- * p50 of both, vkshare/C, and the targets: vkshare's warm p50 within 1.10× of C's or 2 µs of it,
- * whichever is larger; the capability query within 2× of the bare FFI call.
+ * Each round of an (op, size): two new devices, the op once (cold), a warm-up (at least as many
+ * runs as the measurement, 20 and 250 ms), then the warm samples, interleaved with those of the
+ * op's bare FFI rows on the same devices; then one run of the C reference doing the same in a new
+ * process (with its own warm-up). The report gives the p50 of both, vkshare/C, and the targets:
+ * vkshare's warm p50 within 1.10× of C's or 2 µs of it, whichever is larger; the capability
+ * query within 2× of the bare FFI call.
  *
  * @module
  */
@@ -132,6 +134,10 @@ export function stats(samples: readonly number[]): Stats {
     max: s[s.length - 1],
   };
 }
+
+/** The least time each round warms up for, in ms (with --quick: 20). */
+const WARM_UP_MS = 250;
+let quickWarmUp = false;
 
 function warmCount(op: Op, size: number | null, quick: boolean): number {
   const n = op.batch
@@ -255,7 +261,13 @@ function measure(
       // Alternate which goes first, round by round and sample by sample.
       const order = (i: number) => runs.map((_, k) => (k + i + r) % runs.length);
       for (const k of order(0)) coldS[k].push(runs[k]());
-      for (let i = 0; i < Math.max(20, warm); i++) for (const k of order(i)) runs[k]();
+      // The warm-up: at least 20 runs and WARM_UP_MS, so that the runtime's JIT has compiled
+      // the path (V8 tiers a function up after some hundreds of calls) and the driver's caches
+      // are warm.
+      const until = performance.now() + (quickWarmUp ? 20 : WARM_UP_MS);
+      for (let i = 0; i < Math.max(20, warm) || performance.now() < until; i++) {
+        for (const k of order(i)) runs[k]();
+      }
       for (let i = 0; i < warm; i++) for (const k of order(i)) warmS[k].push(runs[k]());
     }
     if (c && reference && reference === op.name) {
@@ -453,6 +465,7 @@ if (import.meta.main) {
     },
   });
   const quick = cli.flag("quick");
+  quickWarmUp = quick;
   const rounds = cli.string("rounds") === undefined
     ? (quick ? 2 : 3)
     : cli.int("rounds", { min: 1, max: 1000 });

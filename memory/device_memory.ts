@@ -57,7 +57,7 @@ import {
   DESCRIPTOR_VERSION,
   type MemoryDescriptor,
 } from "../share/descriptor.ts";
-import type { MemoryExport } from "../share/execute.ts";
+import type { ExportFacts, MemoryExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
 import { type ExportKind, exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
@@ -465,7 +465,7 @@ export class DeviceMemory extends Resource {
   #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
   // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
   // change), and the descriptor of its exports (frozen plain data, the same for each export).
-  #exports = new Map<number, { info: Uint8Array; descriptor?: MemoryDescriptor }>();
+  #exports = new Map<number, { info: Uint8Array; facts?: ExportFacts<MemoryDescriptor> }>();
 
   private constructor(
     device: Device,
@@ -866,15 +866,18 @@ export class DeviceMemory extends Resource {
         size: this.size,
       });
     }
-    const c = cached;
-    return finishExport(out[0], {
+    // What finishExport needs, made once per handle type (its descriptor once its fd's kind is
+    // known).
+    let descriptor: MemoryDescriptor | undefined;
+    const facts = cached.facts ??= {
       call: "vkGetMemoryFdKHR",
       success: "VK_SUCCESS",
       label: this.label,
       handleType,
       learn: { device: this.device, key: `memory:${handleType}` },
-      describe: (kind) => c.descriptor ??= this.descriptor(handleType, kind),
-    }) as MemoryExport;
+      describe: (kind) => descriptor ??= this.descriptor(handleType, kind),
+    };
+    return finishExport(out[0], facts) as MemoryExport;
   }
 
   /**

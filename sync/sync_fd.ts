@@ -12,7 +12,7 @@ import {
   type SyncHandleTypeName,
   type SyncSource,
 } from "../share/descriptor.ts";
-import type { SyncExport } from "../share/execute.ts";
+import type { ExportFacts, SyncExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
 import { exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
@@ -231,7 +231,7 @@ const importInfos = new WeakMap<object, KeptStruct<AnyStruct>>();
 // Per exported object: its encoded get-fd info and descriptor, by handle type.
 const exportCache = new WeakMap<
   SyncObject,
-  Map<SyncHandleTypeName, { info: Uint8Array; descriptor?: SyncDescriptor }>
+  Map<SyncHandleTypeName, { info: Uint8Array; facts?: ExportFacts<SyncDescriptor> }>
 >();
 const syncFdOut = new Int32Array(new ArrayBuffer(4));
 const syncFdOutBytes = new Uint8Array(syncFdOut.buffer);
@@ -284,23 +284,25 @@ export function exportSync<T extends SyncObject>(
   if (r < 0) {
     throw new VkError(k.get, r, { device: t.device.physicalDevice.name, handleType });
   }
-  const c = cached;
-  return finishExport(out[0], {
+  // What finishExport needs, made once per object and handle type; the descriptor is kept once
+  // it has its fd's kind (an already-signaled SYNC_FD, with no fd, has none).
+  let descriptor: SyncDescriptor | undefined;
+  const facts = cached.facts ??= {
     call: k.get,
     success: "VK_SUCCESS",
     label: t.label,
     handleType,
     signaledIsNull: handleType === "SYNC_FD",
     learn: { device: t.device, key: `${k.object}:${handleType}` },
-    // Kept once it has its fd's kind: an already-signaled SYNC_FD (no fd) has none.
     describe: (fdKind) =>
       fdKind === undefined
         ? syncDescriptor(t.device, k.object, handleType, { semaphoreType })
-        : c.descriptor ??= syncDescriptor(t.device, k.object, handleType, {
+        : descriptor ??= syncDescriptor(t.device, k.object, handleType, {
           semaphoreType,
           fdKind,
         }),
-  });
+  };
+  return finishExport(out[0], facts);
 }
 
 /**

@@ -584,7 +584,7 @@ int main(int argc, char** argv) {
   size = strtoull(argv[2], NULL, 10);
   int iterations = atoi(argv[3]);
   int batch = argc > 4 ? atoi(argv[4]) : 1;
-  int warmup = iterations > 20 ? iterations : 20;  // as long as the measurement, as bench/run.ts
+  int warmup = iterations > 20 ? iterations : 20;  // runs: as many as measured, at least 20
   if (!strcmp(op, "handoff")) start_consumer(1 + warmup + iterations);
   setup();
   for (int i = 0; i < 16; i++) sprintf(uuid_text + 2 * i, "%02x", device_uuid[i]);
@@ -595,7 +595,12 @@ int main(int argc, char** argv) {
   }
   int query = !strcmp(op, "query");
   uint64_t cold = query ? query_batch(1) : run_once();
-  for (int i = 0; i < warmup; i++) query ? query_batch(batch) : run_once();
+  // As bench/run.ts: at least `warmup` runs and 250 ms (a handoff: exactly `warmup`, the number
+  // its consumer was started for).
+  uint64_t until = now() + 250000000ull;
+  for (int i = 0; i < warmup || (handoff_socket < 0 && now() < until); i++) {
+    query ? query_batch(batch) : run_once();
+  }
   printf("{\"op\": \"%s\", \"size\": %llu, \"cold_ns\": %llu, \"warm_ns\": [", op,
          (unsigned long long)size, (unsigned long long)cold);
   for (int i = 0; i < iterations; i++) {

@@ -16,7 +16,8 @@ import { DisposedError } from "./errors.ts";
  */
 export abstract class Resource implements Disposable {
   #disposed = false;
-  #children = new Set<Resource>();
+  // Made with the first child (most objects never have one).
+  #children: Set<Resource> | undefined;
   #parent: Resource | undefined;
 
   /** What the object is, for messages: `Device "llvmpipe (LLVM 15.0.7, 256 bits)"`. */
@@ -25,7 +26,7 @@ export abstract class Resource implements Disposable {
   /** Registers this object as a child of `parent`, to be disposed before it. */
   protected adopt(parent: Resource | undefined): void {
     this.#parent = parent;
-    if (parent) parent.#children.add(this);
+    if (parent) (parent.#children ??= new Set()).add(this);
   }
 
   /** Whether `[Symbol.dispose]()` has run (on this object or on a parent). */
@@ -50,14 +51,14 @@ export abstract class Resource implements Disposable {
   [Symbol.dispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    if (this.#children.size) {
+    if (this.#children?.size) {
       for (const c of [...this.#children].reverse()) c[Symbol.dispose]();
       this.#children.clear();
     }
     try {
       this.destroy();
     } finally {
-      if (this.#parent) this.#parent.#children.delete(this);
+      if (this.#parent) this.#parent.#children!.delete(this);
       this.#parent = undefined;
     }
   }

@@ -13,7 +13,7 @@ import { FenceHandleType, type FenceHandleTypeName, flagNames } from "../core/en
 import { check, ShareError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { encode, link } from "../ffi/layout.ts";
+import { Arena, encode, link } from "../ffi/layout.ts";
 import { VK_KHR_external_fence_fd } from "../ffi/vk_commands.ts";
 import {
   VkExportFenceCreateInfo,
@@ -33,7 +33,7 @@ import {
   exportSync,
   importIntoNew,
   importSync,
-  keptCreateInfo,
+  keptKind,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -118,30 +118,23 @@ export class Fence extends Resource {
   /** Creates a fence, exportable as `exportAs` (each checked with the capability query). */
   static create(device: Device, options: FenceOptions = {}): Fence {
     const d = device.live;
-    const pd = device.physicalDevice;
-    const mask = exportMask(
-      device,
-      "a fence",
-      FenceHandleType,
-      options.exportAs,
-      (t) => externalFenceProperties(pd, { handleType: t }),
-      VK_KHR_external_fence_fd,
-    );
-    const flags = options.signaled ? CREATE_SIGNALED : 0;
-    const info = keptCreateInfo(
-      device,
-      `fence ${flags} ${mask}`,
-      (arena) =>
-        encode(VkFenceCreateInfo, {
-          pNext: mask ? [link(VkExportFenceCreateInfo, { handleTypes: mask })] : [],
-          flags,
-        }, arena).bytes,
-    );
-    const out = handleOut;
-    const r = vk().vkCreateFence(d, info, null, out);
-    const exportAs = mask ? flagNames(FenceHandleType, mask) as FenceHandleTypeName[] : [];
-    if (r < 0) check(r, "vkCreateFence", { device: pd.name, exportAs });
-    return new Fence(device, out[0], exportAs);
+    // What options make is checked and encoded once per device (keptKind), where they are plain
+    // names; others are checked and encoded on every call.
+    const e = options.exportAs;
+    const plain = e === undefined || (typeof e === "string" && Object.hasOwn(FenceHandleType, e));
+    using arena = plain ? undefined : new Arena();
+    const k = arena
+      ? fenceKind(device, options, arena)
+      : keptKind(
+        device,
+        `fence ${e} ${Boolean(options.signaled)}`,
+        (a) => fenceKind(device, options, a),
+      );
+    const r = vk().vkCreateFence(d, k.info, null, handleOut);
+    if (r < 0) {
+      check(r, "vkCreateFence", { device: device.physicalDevice.name, exportAs: k.exportAs });
+    }
+    return new Fence(device, handleOut[0], k.exportAs);
   }
 
   /**
@@ -343,4 +336,24 @@ export class Fence extends Resource {
     if (this.#submission && !this.#submission.settle()) return warnLeak(this.label);
     vk().vkDestroyFence(this.device.handle, this.handle, null);
   }
+}
+
+/** What Fence.create makes of `options` on `device`, checked: its create info and facts. */
+function fenceKind(device: Device, options: FenceOptions, arena: Arena) {
+  const pd = device.physicalDevice;
+  const mask = exportMask(
+    device,
+    "a fence",
+    FenceHandleType,
+    options.exportAs,
+    (t) => externalFenceProperties(pd, { handleType: t }),
+    VK_KHR_external_fence_fd,
+  );
+  return {
+    info: encode(VkFenceCreateInfo, {
+      pNext: mask ? [link(VkExportFenceCreateInfo, { handleTypes: mask })] : [],
+      flags: options.signaled ? CREATE_SIGNALED : 0,
+    }, arena).bytes,
+    exportAs: flagNames(FenceHandleType, mask) as FenceHandleTypeName[],
+  };
 }

@@ -49,7 +49,7 @@ import {
   exportSync,
   importIntoNew,
   importSync,
-  keptCreateInfo,
+  keptKind,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -183,62 +183,26 @@ export class Semaphore extends Resource {
    */
   static create(device: Device, options: SemaphoreOptions = {}): Semaphore {
     const d = device.live;
-    const pd = device.physicalDevice;
-    const type = options.type ?? "binary";
-    const typeValue = enumValue(SemaphoreType, type, "type");
-    if (type === "binary" && options.initialValue !== undefined) {
-      throw new ShareError(
-        "NOT_TIMELINE",
-        "initialValue is for timeline semaphores; a binary one starts unsignaled",
-      );
+    // What options make is checked and encoded once per device (keptKind): a script that makes
+    // the same kind of semaphore again pays for the call alone.
+    // (Options that are not plain names or numbers are checked and encoded on every call.)
+    const { type: t, exportAs: e, initialValue: v } = options;
+    const plain = (t === undefined || Object.hasOwn(SemaphoreType, t))
+      && (e === undefined || (typeof e === "string" && Object.hasOwn(SemaphoreHandleType, e)))
+      && (v === undefined || typeof v === "number" || typeof v === "bigint");
+    using arena = plain ? undefined : new Arena();
+    const k = arena
+      ? semaphoreKind(device, options, arena)
+      : keptKind(device, `semaphore ${t} ${e} ${v}`, (a) => semaphoreKind(device, options, a));
+    const r = vk().vkCreateSemaphore(d, k.info, null, handleOut);
+    if (r < 0) {
+      check(r, "vkCreateSemaphore", {
+        device: device.physicalDevice.name,
+        type: k.type,
+        exportAs: k.exportAs,
+      });
     }
-    const initialValue = u64Value(options.initialValue ?? 0, "initialValue");
-    if (type === "timeline" && !device.timelineSemaphores) {
-      throw new MissingExtensionError(
-        "timelineSemaphore feature",
-        pd.name,
-        pd.timelineSemaphores ? "enabled" : "offered",
-      );
-    }
-    for (
-      const t of typeof options.exportAs === "string"
-        ? [options.exportAs]
-        : options.exportAs ?? []
-    ) {
-      if (t === "SYNC_FD" && type === "timeline") {
-        throw new ShareError(
-          "SEMAPHORE_TYPE_MISMATCH",
-          "SYNC_FD is for binary semaphores only: a timeline semaphore exports as OPAQUE_FD",
-          "binary",
-          type,
-        );
-      }
-    }
-    const mask = exportMask(
-      device,
-      `a ${type} semaphore`,
-      SemaphoreHandleType,
-      options.exportAs,
-      (t) => externalSemaphoreProperties(pd, { handleType: t, semaphoreType: type }),
-      VK_KHR_external_semaphore_fd,
-    );
-    const info = keptCreateInfo(
-      device,
-      `semaphore ${typeValue} ${mask} ${initialValue}`,
-      (arena) => {
-        const chain = [];
-        if (type === "timeline") {
-          chain.push(link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue }));
-        }
-        if (mask) chain.push(link(VkExportSemaphoreCreateInfo, { handleTypes: mask }));
-        return encode(VkSemaphoreCreateInfo, { pNext: chain }, arena).bytes;
-      },
-    );
-    const out = handleOut;
-    const r = vk().vkCreateSemaphore(d, info, null, out);
-    const exportAs = mask ? flagNames(SemaphoreHandleType, mask) as SemaphoreHandleTypeName[] : [];
-    if (r < 0) check(r, "vkCreateSemaphore", { device: pd.name, type, exportAs });
-    return new Semaphore(device, out[0], type, exportAs, initialValue);
+    return new Semaphore(device, handleOut[0], k.type, k.exportAs, k.initialValue);
   }
 
   /**
@@ -396,8 +360,22 @@ export class Semaphore extends Resource {
    * Infinity waits for ever). Returns `timeout` when it did not; errors (device lost) throw.
    */
   wait(value: number | bigint, timeoutMs: number): WaitResult {
+    return this.#waitOne(value, timeoutNs(timeoutMs), timeoutMs);
+  }
+
+  /** One semaphore's wait (wait(), and waitMany of one): its wait info is encoded once. */
+  #waitOne(value: number | bigint, ns: bigint, timeoutMs: number): WaitResult {
     this.#timelineOnly("wait");
-    return Semaphore.waitMany([{ semaphore: this, value }], timeoutMs);
+    const v = u64Value(value, "value");
+    const info = this.#waitInfo ??= new KeptStruct(VkSemaphoreWaitInfo, {
+      flags: 0,
+      pSemaphores: [this.live],
+      pValues: [0n],
+    });
+    info.setU64Element("pValues", 0, v);
+    const device = this.device;
+    const r = this.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);
+    return waitResult(r, device, [v], timeoutMs);
   }
 
   /**
@@ -413,45 +391,28 @@ export class Semaphore extends Resource {
     const first = waits[0].semaphore;
     const device = first.device;
     const ns = timeoutNs(timeoutMs);
-    let values: bigint[];
-    let r: number;
-    if (waits.length === 1) {
-      // One semaphore (every wait()): its wait info is encoded once; only the value changes.
-      first.#timelineOnly("wait");
-      values = [u64Value(waits[0].value, "value")];
-      const info = first.#waitInfo ??= new KeptStruct(VkSemaphoreWaitInfo, {
-        flags: 0,
-        pSemaphores: [first.live],
-        pValues: [0n],
-      });
-      info.setU64Element("pValues", 0, values[0]);
-      r = first.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);
-    } else {
-      const handles: bigint[] = [];
-      values = [];
-      for (const w of waits) {
-        w.semaphore.#timelineOnly("wait");
-        if (w.semaphore.device !== device) {
-          throw new ShareError(
-            "WRONG_DEVICE",
-            `waitMany: ${w.semaphore.label} is not on ${device.label}`,
-          );
-        }
-        handles.push(w.semaphore.live);
-        values.push(u64Value(w.value, "value"));
+    if (waits.length === 1) return first.#waitOne(waits[0].value, ns, timeoutMs);
+    const handles: bigint[] = [];
+    const values: bigint[] = [];
+    for (const w of waits) {
+      w.semaphore.#timelineOnly("wait");
+      if (w.semaphore.device !== device) {
+        throw new ShareError(
+          "WRONG_DEVICE",
+          `waitMany: ${w.semaphore.label} is not on ${device.label}`,
+        );
       }
-      using arena = new Arena();
-      const info = encode(VkSemaphoreWaitInfo, {
-        flags: options.any ? WAIT_ANY : 0,
-        pSemaphores: handles,
-        pValues: values,
-      }, arena);
-      r = first.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);
+      handles.push(w.semaphore.live);
+      values.push(u64Value(w.value, "value"));
     }
-    check(r, "vkWaitSemaphores", { device: device.physicalDevice.name, values, timeoutMs });
-    if (r === 0) return "signaled";
-    if (r === 2) return "timeout";
-    throw new VkError("vkWaitSemaphores", r, { values }, "unexpected success code");
+    using arena = new Arena();
+    const info = encode(VkSemaphoreWaitInfo, {
+      flags: options.any ? WAIT_ANY : 0,
+      pSemaphores: handles,
+      pValues: values,
+    }, arena);
+    const r = first.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);
+    return waitResult(r, device, values, timeoutMs);
   }
 
   // ---- used by Queue.submit ------------------------------------------------------------------
@@ -588,4 +549,66 @@ export class Semaphore extends Resource {
     if (this.#lastUse && !this.#lastUse.settle()) return warnLeak(this.label);
     vk().vkDestroySemaphore(this.device.handle, this.handle, null);
   }
+}
+
+/** What Semaphore.create makes of `options` on `device`, checked: its create info and facts. */
+function semaphoreKind(device: Device, options: SemaphoreOptions, arena: Arena) {
+  const pd = device.physicalDevice;
+  const type = options.type ?? "binary";
+  const typeValue = enumValue(SemaphoreType, type, "type");
+  if (type === "binary" && options.initialValue !== undefined) {
+    throw new ShareError(
+      "NOT_TIMELINE",
+      "initialValue is for timeline semaphores; a binary one starts unsignaled",
+    );
+  }
+  const initialValue = u64Value(options.initialValue ?? 0, "initialValue");
+  if (type === "timeline" && !device.timelineSemaphores) {
+    throw new MissingExtensionError(
+      "timelineSemaphore feature",
+      pd.name,
+      pd.timelineSemaphores ? "enabled" : "offered",
+    );
+  }
+  for (
+    const t of typeof options.exportAs === "string"
+      ? [options.exportAs]
+      : options.exportAs ?? []
+  ) {
+    if (t === "SYNC_FD" && type === "timeline") {
+      throw new ShareError(
+        "SEMAPHORE_TYPE_MISMATCH",
+        "SYNC_FD is for binary semaphores only: a timeline semaphore exports as OPAQUE_FD",
+        "binary",
+        type,
+      );
+    }
+  }
+  const mask = exportMask(
+    device,
+    `a ${type} semaphore`,
+    SemaphoreHandleType,
+    options.exportAs,
+    (t) => externalSemaphoreProperties(pd, { handleType: t, semaphoreType: type }),
+    VK_KHR_external_semaphore_fd,
+  );
+  const chain = [];
+  if (type === "timeline") {
+    chain.push(link(VkSemaphoreTypeCreateInfo, { semaphoreType: typeValue, initialValue }));
+  }
+  if (mask) chain.push(link(VkExportSemaphoreCreateInfo, { handleTypes: mask }));
+  return {
+    info: encode(VkSemaphoreCreateInfo, { pNext: chain }, arena).bytes,
+    type,
+    exportAs: flagNames(SemaphoreHandleType, mask) as SemaphoreHandleTypeName[],
+    initialValue,
+  };
+}
+
+/** vkWaitSemaphores' result: signaled, timeout, or the error (its details built only then). */
+function waitResult(r: number, device: Device, values: bigint[], timeoutMs: number): WaitResult {
+  if (r === 0) return "signaled";
+  if (r === 2) return "timeout";
+  check(r, "vkWaitSemaphores", { device: device.physicalDevice.name, values, timeoutMs });
+  throw new VkError("vkWaitSemaphores", r, { values }, "unexpected success code");
 }

@@ -196,31 +196,33 @@ export function importIntoNew<T extends SyncObject>(
   return o;
 }
 
-// The encoded create infos (with their chains) of the semaphores and fences made on a device, by
-// what they are: a script that makes the same kind of object again encodes nothing. A few dozen
-// kinds at most are kept per device; the arenas live as long as the device object.
-const createInfos = new WeakMap<Device, Map<string, { info: Uint8Array; arena: Arena }>>();
-const CREATE_INFOS_KEPT = 32;
+// What each kind of semaphore or fence made on a device is (its create info, encoded with its
+// chain, and its facts), by a key of the options that make it: a script that makes the same kind
+// of object again checks and encodes nothing. A few dozen kinds at most are kept per device; the
+// arenas live as long as the device object.
+const kinds = new WeakMap<Device, Map<string, { kind: unknown; arena: Arena }>>();
+const KINDS_KEPT = 32;
 
 /**
- * @internal The create info of `key` (what the object is: its kind, type, export mask, initial
- * value) on `device`, encoded by `encodeInto` the first time.
+ * @internal The kind `key` names on `device` (`make` checks the options and encodes its create
+ * info into the arena given, the first time; a throw is not kept).
  */
-export function keptCreateInfo(
-  device: Device,
-  key: string,
-  encodeInto: (arena: Arena) => Uint8Array,
-): Uint8Array {
-  let m = createInfos.get(device);
-  if (!m) createInfos.set(device, m = new Map());
+export function keptKind<K>(device: Device, key: string, make: (arena: Arena) => K): K {
+  let m = kinds.get(device);
+  if (!m) kinds.set(device, m = new Map());
   let kept = m.get(key);
   if (!kept) {
-    if (m.size >= CREATE_INFOS_KEPT) m.delete(m.keys().next().value!);
     const arena = new Arena();
-    kept = { info: encodeInto(arena), arena };
+    try {
+      kept = { kind: make(arena), arena };
+    } catch (e) {
+      arena[Symbol.dispose]();
+      throw e;
+    }
+    if (m.size >= KINDS_KEPT) m.delete(m.keys().next().value!);
     m.set(key, kept);
   }
-  return kept.info;
+  return kept.kind as K;
 }
 
 // The import info of each kind (VkImportSemaphoreFdInfoKHR, VkImportFenceFdInfoKHR), kept: an

@@ -271,9 +271,20 @@ export function externalBufferProperties(
   query: BufferQuery,
 ): ExternalMemoryCapability {
   const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
-  const usage = flagMask(BufferUsage, query.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage");
+  const usage = query.usage === undefined
+    ? DEFAULT_BUFFER_USAGE
+    : flagMask(BufferUsage, query.usage, "usage");
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
   const h = pd.live;
+  // The answers by number (no key text to build: the query is asked in loops).
+  let byType = bufferAnswers.get(pd);
+  if (!byType) bufferAnswers.set(pd, byType = new Map());
+  let byUsage = byType.get(handleType);
+  if (!byUsage) byType.set(handleType, byUsage = new Map());
+  let byFlags = byUsage.get(usage);
+  if (!byFlags) byUsage.set(usage, byFlags = new Map());
+  const known = byFlags.get(flags);
+  if (known) return known;
   const key = `buffer ${handleType} ${usage} ${flags}`;
   const answer = remembered(pd, key, () => {
     const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
@@ -284,8 +295,16 @@ export function externalBufferProperties(
     vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
     return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
   });
+  byFlags.set(flags, answer);
   return answer;
 }
+
+const DEFAULT_BUFFER_USAGE = BufferUsage.TRANSFER_SRC | BufferUsage.TRANSFER_DST;
+// externalBufferProperties' answers by device, handle type, usage and flags.
+const bufferAnswers = new WeakMap<
+  PhysicalDevice,
+  Map<number, Map<number, Map<number, ExternalMemoryCapability>>>
+>();
 
 /**
  * An image for an external image format query.

@@ -557,10 +557,14 @@ const memory: Op[] = [
       const bytes = new Uint8Array(out.buffer);
       const d = a.handle;
       return disposer(() => {
+        let view: Uint8Array | undefined;
         const t = time(() => {
           vk().vkMapMemory(d, m.handle, 0n, 0xffff_ffff_ffff_ffffn, 0, bytes);
-          return new Uint8Array(rt.view(rt.pointer(out[0]), size));
+          view = new Uint8Array(rt.view(rt.pointer(out[0]), size));
         });
+        // Detached before the unmap, as vkshare's unmap() does (and as any script must, so
+        // that no view is left over unmapped memory).
+        (view!.buffer as ArrayBuffer).transfer(0);
         vk().vkUnmapMemory(d, m.handle);
         return t;
       }, m);

@@ -295,8 +295,12 @@ function allocateRaw(
   return out[0];
 }
 
-// The out-parameter of vkAllocateMemory, read right after each call (nothing runs between).
+// The out-parameter of vkAllocateMemory and vkMapMemory, read right after each call (nothing
+// runs between).
 const handleOut = new BigUint64Array(new ArrayBuffer(8));
+const handleOutBytes = new Uint8Array(handleOut.buffer);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const WHOLE_SIZE = 0xffff_ffff_ffff_ffffn;
 
 // The encoded VkMemoryAllocateInfo (and its chain) of plain allocations, per device and
 // size, type and export masks: a script that allocates the same memory again encodes nothing.
@@ -900,22 +904,12 @@ export class DeviceMemory extends Resource {
         this.properties,
       );
     }
-    if (this.size > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new RangeError(`${this.label} is too large to map`);
+    if (this.size > MAX_SAFE) throw new RangeError(`${this.label} is too large to map`);
+    const out = handleOut;
+    const r = vk().vkMapMemory(this.device.live, h, 0n, WHOLE_SIZE, 0, handleOutBytes);
+    if (r < 0) {
+      check(r, "vkMapMemory", { device: this.device.physicalDevice.name, size: this.size });
     }
-    const out = out64();
-    check(
-      vk().vkMapMemory(
-        this.device.live,
-        h,
-        0n,
-        0xffff_ffff_ffff_ffffn,
-        0,
-        new Uint8Array(out.buffer),
-      ),
-      "vkMapMemory",
-      { device: this.device.physicalDevice.name, size: this.size },
-    );
     const buffer = rt.view(rt.pointer(out[0]), Number(this.size));
     this.#mapped = { buffer, bytes: new Uint8Array(buffer) };
     return this.#mapped.bytes;

@@ -337,6 +337,21 @@ const bareMemory: Op[] = [
       };
     },
   ),
+  bareOp("mem.free.ffi", "mem.free", "the free", true, memorySupport, (a, _b, size, arena) => {
+    const info = encode(VkMemoryAllocateInfo, {
+      pNext: [link(VkExportMemoryAllocateInfo, { handleTypes: OPAQUE_FD })],
+      allocationSize: BigInt(size),
+      memoryTypeIndex: deviceLocalType(a),
+    }, arena).bytes;
+    const out = out64(), d = a.handle;
+    return () => {
+      if (vk().vkAllocateMemory(d, info, null, out) !== 0) {
+        throw new Error("mem.free.ffi: no memory");
+      }
+      const m = out[0];
+      return time(() => vk().vkFreeMemory(d, m, null));
+    };
+  }),
   bareOp("mem.import.ffi", "mem.import", "the import", true, memorySupport, (a, b, size, arena) => {
     const m = exportable(a, size);
     arena.keep(m);

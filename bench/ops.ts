@@ -315,6 +315,14 @@ function bareOp(
   };
 }
 
+/** C's VkMemoryAllocateInfo of exportable memory (OPAQUE_FD, its device-local type). */
+const exportableInfo = (a: Device, size: number, arena: Arena): Uint8Array =>
+  encode(VkMemoryAllocateInfo, {
+    pNext: [link(VkExportMemoryAllocateInfo, { handleTypes: OPAQUE_FD })],
+    allocationSize: BigInt(size),
+    memoryTypeIndex: deviceLocalType(a),
+  }, arena).bytes;
+
 /** The bare allocation of C's mem.alloc, and C's import of mem.import. */
 const bareMemory: Op[] = [
   bareOp(
@@ -324,11 +332,7 @@ const bareMemory: Op[] = [
     true,
     memorySupport,
     (a, _b, size, arena) => {
-      const info = encode(VkMemoryAllocateInfo, {
-        pNext: [link(VkExportMemoryAllocateInfo, { handleTypes: OPAQUE_FD })],
-        allocationSize: BigInt(size),
-        memoryTypeIndex: deviceLocalType(a),
-      }, arena).bytes;
+      const info = exportableInfo(a, size, arena);
       const out = out64(), d = a.handle;
       return () => {
         const t = time(() => vk().vkAllocateMemory(d, info, null, out));
@@ -338,11 +342,7 @@ const bareMemory: Op[] = [
     },
   ),
   bareOp("mem.free.ffi", "mem.free", "the free", true, memorySupport, (a, _b, size, arena) => {
-    const info = encode(VkMemoryAllocateInfo, {
-      pNext: [link(VkExportMemoryAllocateInfo, { handleTypes: OPAQUE_FD })],
-      allocationSize: BigInt(size),
-      memoryTypeIndex: deviceLocalType(a),
-    }, arena).bytes;
+    const info = exportableInfo(a, size, arena);
     const out = out64(), d = a.handle;
     return () => {
       if (vk().vkAllocateMemory(d, info, null, out) !== 0) {

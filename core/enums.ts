@@ -794,7 +794,7 @@ export function flagMask<T extends Record<string, number>>(
   }
   let mask = 0;
   for (const name of value) {
-    const bit = table[name];
+    const bit = Object.hasOwn(table, name) ? table[name] : undefined;
     if (bit === undefined) {
       throw new RangeError(
         `${what}: unknown flag ${JSON.stringify(name)} (one of ${Object.keys(table).join(", ")})`,
@@ -820,7 +820,8 @@ export function enumValue<T extends Record<string, number>>(
   name: keyof T & string,
   what: string,
 ): number {
-  const v = table[name];
+  // (Own names only: `toString` is no value of any table.)
+  const v = Object.hasOwn(table, name) ? table[name] : undefined;
   if (v === undefined) {
     throw new RangeError(
       `${what}: unknown value ${JSON.stringify(name)} (one of ${Object.keys(table).join(", ")})`,

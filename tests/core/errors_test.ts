@@ -1,5 +1,6 @@
 // Typed errors: names, numbers, commands and values in the message; success codes as values.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { enumValue } from "../../core/enums.ts";
 import { openFirst } from "../../ffi/library.ts";
 import {
   check,
@@ -70,6 +71,11 @@ test("flag masks and names convert both ways and refuse unknown names", () => {
     "handleTypes",
   );
   assertThrows(() => flagMask(MemoryHandleType, -1, "handleTypes"), RangeError);
+  // Names of Object.prototype are no flag or value of any table.
+  for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+    assertThrows(() => flagMask(MemoryHandleType, [name as never], "t"), RangeError, "unknown");
+    assertThrows(() => enumValue(MemoryHandleType, name as never, "t"), RangeError, "unknown");
+  }
 });
 
 test("every vkshare error is a VkshareError with a stable code and its class's name", () => {

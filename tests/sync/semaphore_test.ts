@@ -250,3 +250,42 @@ test(
     assert(typeof sync === "function");
   }),
 );
+
+test(
+  "what create's options make is kept per device, and bad options are refused after good ones",
+  { skip: noTimeline },
+  forEachDevice((pd) => {
+    using device = Device.create(pd);
+    // The same options again: the same kind, a new semaphore each time.
+    using t1 = Semaphore.create(device, { type: "timeline", initialValue: 3 });
+    using t2 = Semaphore.create(device, { type: "timeline", initialValue: 3n });
+    assert(t1.handle !== t2.handle);
+    assertEquals([t1.value, t2.value], [3n, 3n]);
+    using t3 = Semaphore.create(device, { type: "timeline", initialValue: 4 });
+    assertEquals(t3.value, 4n);
+    using b = Semaphore.create(device);
+    assertEquals(b.type, "binary");
+    // Refused every time, whatever was made before.
+    for (let i = 0; i < 2; i++) {
+      assertRule(() => Semaphore.create(device, { initialValue: 1 }), "NOT_TIMELINE");
+      assertThrows(() => Semaphore.create(device, { type: "timeline", initialValue: -1 }));
+      assertThrows(
+        () => Semaphore.create(device, { type: "bogus" as "binary" }),
+        RangeError,
+        "unknown value",
+      );
+      assertThrows(
+        () => Semaphore.create(device, { type: "toString" as "binary" }),
+        RangeError,
+        "unknown value",
+      );
+      assertRule(
+        () => Semaphore.create(device, { type: "timeline", exportAs: "SYNC_FD" }),
+        "SEMAPHORE_TYPE_MISMATCH",
+      );
+    }
+    using f = Fence.create(device, { signaled: true });
+    using g = Fence.create(device);
+    assertEquals([f.status(), g.status()], ["signaled", "unsignaled"]);
+  }),
+);

@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 // @ts-types="../tests/_node_os.d.ts"
 import { release, tmpdir } from "node:os";
 
+import { bestMode, type PipelineMode, runPipeline } from "../examples/pipeline.ts";
 import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
@@ -363,6 +364,64 @@ async function handoff(
 }
 
 /**
+ * The pipeline example (examples/pipeline.ts: device A fills 1 MiB frames into exported memory,
+ * device B copies each to host memory, the host checks every word; timeline semaphores with
+ * three frames in flight where the driver shares them, else host waits) against vkbench's
+ * `pipeline`, the same loop in C: per round, two new devices and `frames` measured frames after
+ * 20 of warm-up on each side. A frame's latency: from its first submission to the end of its
+ * check. The target: p50 within 1.5× of C's.
+ */
+function pipelineRow(
+  pd: PhysicalDevice,
+  frames: number,
+  rounds: number,
+  c: string | null,
+  progress: Progress,
+): Row {
+  const size = MiB, warm = 20;
+  const row = emptyRow(
+    "pipeline",
+    "pipeline example: A fills a frame, B copies it out, the host checks it (frame latency)",
+    size,
+  );
+  const v: number[] = [], vc: number[] = [], cw: number[] = [], cc: number[] = [];
+  let mode: PipelineMode = "host";
+  for (let r = 0; r < rounds; r++) {
+    progress.step("pipeline");
+    {
+      using a = Device.create(pd);
+      using b = Device.create(pd);
+      // The C side has timeline and host modes: binary (semaphore fds without timelines) runs
+      // as host here too.
+      mode = bestMode(a) === "timeline" ? "timeline" : "host";
+      const out = runPipeline(a, b, { mode, frames: 1 + warm + frames, size });
+      vc.push(out.frameMs[0] * 1e6);
+      v.push(...out.frameMs.slice(1 + warm).map((ms) => ms * 1e6));
+    }
+    if (c) {
+      const out = runC(c, "pipeline", size, frames, 1) as CRun & { mode?: string };
+      if (out.mode !== mode) {
+        throw new Error(`bench: the C pipeline ran in ${out.mode} mode, vkshare's in ${mode}`);
+      }
+      cc.push(out.cold_ns!);
+      cw.push(...out.warm_ns!);
+    }
+  }
+  row.vkshare = { warm: stats(v), cold: stats(vc) };
+  row.notes.push(
+    `${mode} mode${mode === "timeline" ? ", 3 frames in flight" : ""}; ${frames} frames a round`,
+  );
+  if (!c) {
+    row.notes.push("no C reference run (no compiler or headers)");
+    return row;
+  }
+  row.c = { warm: stats(cw), cold: stats(cc) };
+  row.ratio = row.vkshare.warm.p50 / row.c.warm.p50;
+  row.target = { rule: "p50 ≤ 1.5 × C", met: row.ratio <= 1.5 };
+  return row;
+}
+
+/**
  * PyTorch in another process (examples/torch_frames.ts and .py): "offer → tensor ready" (from
  * sending the offer of the frames' memory and two timeline semaphores to Python's "ready": CUDA
  * import, map, tensor; one sample per run, `runs` runs) and the per-frame round trip, zero-copy,
@@ -437,7 +496,7 @@ function slug(s: string): string {
 }
 
 if (import.meta.main) {
-  const names = [...OPS.map((o) => o.name), "handoff", "torch"];
+  const names = [...OPS.map((o) => o.name), "handoff", "pipeline", "torch"];
   const cli = parseCli({
     name: "bench/run.ts",
     summary:
@@ -526,6 +585,7 @@ if (import.meta.main) {
     const handoffs = quick ? 20 : 200;
     const progress = new Progress(
       work.length * rounds + (only && !only.includes("handoff") ? 0 : 11)
+        + (only && !only.includes("pipeline") ? 0 : rounds)
         + (only && !only.includes("torch") ? 0 : rounds + 1),
     );
     console.error(
@@ -588,6 +648,9 @@ if (import.meta.main) {
     }
     if (!only || only.includes("handoff")) {
       rows.push(await handoff(pd, handoffs, ref.path, progress));
+    }
+    if (!only || only.includes("pipeline")) {
+      rows.push(pipelineRow(pd, quick ? 20 : 200, rounds, ref.path, progress));
     }
     if (!only || only.includes("torch")) {
       rows.push(...await torchRows(pd, quick ? 200 : 1000, rounds, progress));

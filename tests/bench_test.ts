@@ -67,3 +67,26 @@ test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C reference b
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the pipeline row: the example's frame loop against the same loop in C, in the same mode", () => {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
+  try {
+    const path = new URL("../bench/run.ts", import.meta.url).pathname;
+    const r = runScript(path, ["--quick", "--ops", "pipeline", "--out", dir]);
+    assertEquals(r.code, 0, r.err);
+    const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
+    const json: Results = JSON.parse(readFileSync(`${dir}/${file}`, "utf8"));
+    const [row] = json.rows;
+    assertEquals([json.rows.length, row.op, row.size], [1, "pipeline", 1 << 20]);
+    // --quick: 2 rounds of 20 frames, each checked word for word on both sides.
+    assertEquals(row.vkshare!.warm.count, 40);
+    assert(row.notes.some((n) => /^(timeline|host) mode/.test(n)), row.notes.join("; "));
+    if (haveCompiler()) {
+      assertEquals(row.c!.warm.count, 40);
+      assert(row.c!.warm.p50 > 0 && row.ratio! > 0);
+      assertEquals(row.target!.rule, "p50 ≤ 1.5 × C");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

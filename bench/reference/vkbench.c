@@ -10,6 +10,9 @@
 // frames it) to a child process over a SOCK_SEQPACKET pair; the child, with its own instance and
 // devices, imports it, frees it and sends back an ack; the timed span is export -> ack received.
 //
+// `pipeline` is examples/pipeline.ts's frame loop (below): its samples are frame latencies, and
+// its JSON says the mode it ran in (timeline, or host without semaphore fds).
+//
 // It creates an instance and two devices on the first physical device (every external extension
 // it offers, timeline semaphores when supported), times the operation once right after that
 // (cold), then `iterations` times after a warm-up of as many (warm), and prints one line of JSON:
@@ -551,6 +554,267 @@ static uint64_t query_batch(int batch) {
   return (now() - t0) / (uint64_t)batch;
 }
 
+// ---- pipeline: examples/pipeline.ts's frame loop, in C -----------------------------------------
+// Device 0 fills frame n into a buffer of exported memory (16 fills) and hands it to device 1,
+// which copies it into its slot of host-visible memory; the host checks every word. In timeline
+// mode two shared timeline semaphores (ready: 0 → 1, consumed: 1 → 0) keep up to 3 frames in
+// flight with no host wait between the devices; in host mode (no semaphore fds) the host waits for
+// each device's fence in turn. The same ownership transfers to and from VK_QUEUE_FAMILY_EXTERNAL,
+// the same barriers and the same verification as the example; a frame's latency runs from its
+// first submission's start to the end of its check.
+
+#define CHUNKS 16
+
+static uint32_t frame_value(uint32_t n, uint32_t c) {  // examples/pipeline.ts frameValue
+  uint32_t x = (n * 0x9e3779b1u) ^ ((c + 1) * 0x85ebca6bu);
+  x ^= x >> 16;
+  return x * 0x7feb352du;
+}
+
+static uint32_t memory_type(uint32_t bits, VkMemoryPropertyFlags want) {
+  VkPhysicalDeviceMemoryProperties mp;
+  vkGetPhysicalDeviceMemoryProperties(pd, &mp);
+  for (uint32_t i = 0; i < mp.memoryTypeCount; i++) {
+    if ((bits & (1u << i)) && (mp.memoryTypes[i].propertyFlags & want) == want) return i;
+  }
+  for (uint32_t i = 0; i < mp.memoryTypeCount; i++) {
+    if (bits & (1u << i)) return i;
+  }
+  die("no memory type", VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  return 0;
+}
+
+static VkBuffer make_buffer(int d, VkDeviceSize bytes, int external) {
+  VkExternalMemoryBufferCreateInfo ext = {VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
+                                          .handleTypes =
+                                              VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkBufferCreateInfo info = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, external ? &ext : NULL,
+                             .size = bytes,
+                             .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                                      VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+  VkBuffer b;
+  CHECK(vkCreateBuffer(dev[d], &info, NULL, &b));
+  return b;
+}
+
+// Memory for `b` on device d: exported (export), imported from `fd` (fd >= 0) or host-visible;
+// dedicated where the driver prefers or requires it, as vkshare's allocate decides.
+static VkDeviceMemory bind_memory(int d, VkBuffer b, int export, int fd, int* dedicated) {
+  VkMemoryDedicatedRequirements dr = {VK_STRUCTURE_TYPE_MEMORY_DEDICATED_REQUIREMENTS};
+  VkMemoryRequirements2 req = {VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2, &dr};
+  VkBufferMemoryRequirementsInfo2 ri = {VK_STRUCTURE_TYPE_BUFFER_MEMORY_REQUIREMENTS_INFO_2,
+                                        .buffer = b};
+  vkGetBufferMemoryRequirements2(dev[d], &ri, &req);
+  if (fd < 0) *dedicated = export && (dr.prefersDedicatedAllocation || dr.requiresDedicatedAllocation);
+  VkMemoryDedicatedAllocateInfo ded = {VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO,
+                                       .buffer = b};
+  VkExportMemoryAllocateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO,
+                                    *dedicated ? &ded : NULL,
+                                    VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkImportMemoryFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR,
+                                 *dedicated ? &ded : NULL,
+                                 VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT, fd};
+  const VkMemoryPropertyFlags host =
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  VkMemoryAllocateInfo info = {
+      VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, fd >= 0 ? (void*)&imp : export ? (void*)&exp : NULL,
+      req.memoryRequirements.size,
+      memory_type(req.memoryRequirements.memoryTypeBits,
+                  export || fd >= 0 ? VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT : host)};
+  VkDeviceMemory m;
+  CHECK(vkAllocateMemory(dev[d], &info, NULL, &m));
+  CHECK(vkBindBufferMemory(dev[d], b, m, 0));
+  return m;
+}
+
+static VkSemaphore share_semaphore(int from, VkSemaphore s) {
+  VkSemaphoreGetFdInfoKHR get = {VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR, .semaphore = s,
+                                 .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+  int fd = -1;
+  CHECK(getSemaphoreFd[from](dev[from], &get, &fd));
+  int to = 1 - from;
+  VkSemaphore t = create_semaphore(to, 1, 0);
+  VkImportSemaphoreFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
+                                    .semaphore = t,
+                                    .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT,
+                                    .fd = fd};
+  CHECK(importSemaphoreFd[to](dev[to], &imp));
+  return t;
+}
+
+// A buffer barrier: an ownership transfer (one family EXTERNAL) or a plain one (both IGNORED).
+static void barrier(VkCommandBuffer c, VkBuffer b, VkDeviceSize offset, VkDeviceSize bytes,
+                    VkPipelineStageFlags src_stage, VkAccessFlags src_access,
+                    VkPipelineStageFlags dst_stage, VkAccessFlags dst_access, uint32_t src_family,
+                    uint32_t dst_family) {
+  VkBufferMemoryBarrier bb = {VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER,
+                              .srcAccessMask = src_access,
+                              .dstAccessMask = dst_access,
+                              .srcQueueFamilyIndex = src_family,
+                              .dstQueueFamilyIndex = dst_family,
+                              .buffer = b,
+                              .offset = offset,
+                              .size = bytes};
+  vkCmdPipelineBarrier(c, src_stage, dst_stage, 0, 0, NULL, 1, &bb, 0, NULL);
+}
+#define EXTERNAL VK_QUEUE_FAMILY_EXTERNAL
+#define T_RW (VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT)
+#define STAGE(x) VK_PIPELINE_STAGE_##x##_BIT
+
+static int pipeline_main(int warmup, int iterations) {
+  const int depth_max = 3;
+  int timeline = has_sem_fd && has_timeline;
+  int depth = timeline ? depth_max : 1;
+  int frames = 1 + warmup + iterations;
+  VkDeviceSize bytes = size;
+  if (bytes % (4 * CHUNKS)) die("pipeline: size is not a multiple of 64", VK_ERROR_UNKNOWN);
+
+  int dedicated = 0;
+  VkBuffer srcA = make_buffer(0, bytes, 1), srcB = make_buffer(1, bytes, 1);
+  VkDeviceMemory memA = bind_memory(0, srcA, 1, -1, &dedicated);
+  bind_memory(1, srcB, 0, export_memory(memA), &dedicated);  // freed at exit, with the rest
+  VkBuffer out = make_buffer(1, bytes * depth, 0);
+  VkDeviceMemory outMem = bind_memory(1, out, 0, -1, &(int){0});
+  uint32_t* words;
+  CHECK(vkMapMemory(dev[1], outMem, 0, VK_WHOLE_SIZE, 0, (void**)&words));
+
+  VkSemaphore ready = VK_NULL_HANDLE, consumed = VK_NULL_HANDLE, readyB = VK_NULL_HANDLE,
+              consumedA = VK_NULL_HANDLE;
+  if (timeline) {
+    ready = create_semaphore(0, 1, 1);
+    consumed = create_semaphore(1, 1, 1);
+    readyB = share_semaphore(0, ready);
+    consumedA = share_semaphore(1, consumed);
+  }
+  VkCommandPool pool[2];
+  VkCommandBuffer cmd[2][3];
+  VkFence fence[2][3];
+  VkQueue queue[2];
+  for (int d = 0; d < 2; d++) {
+    VkCommandPoolCreateInfo pi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                  .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+                                  .queueFamilyIndex = 0};
+    CHECK(vkCreateCommandPool(dev[d], &pi, NULL, &pool[d]));
+    VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = pool[d],
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = (uint32_t)depth};
+    CHECK(vkAllocateCommandBuffers(dev[d], &ai, cmd[d]));
+    for (int i = 0; i < depth; i++) fence[d][i] = create_fence(d, 0);
+    vkGetDeviceQueue(dev[d], 0, 0, &queue[d]);
+  }
+
+  uint64_t* started = calloc(frames, sizeof *started);
+  uint64_t* latency = calloc(frames, sizeof *latency);
+  const uint64_t timeout = 10000000000ull;
+  VkCommandBufferBeginInfo begin = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                    .flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT};
+  // Checks frame m in its slot (after B's signal, in timeline mode).
+#define VERIFY(m) \
+  do { \
+    uint64_t m_ = (m); \
+    if (timeline) { \
+      VkSemaphoreWaitInfo w = {VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO, .semaphoreCount = 1, \
+                               .pSemaphores = &consumed, .pValues = &m_}; \
+      CHECK(vkWaitSemaphores(dev[1], &w, timeout)); \
+    } \
+    const uint32_t* f = words + ((m_ - 1) % depth) * (bytes / 4); \
+    VkDeviceSize chunk = bytes / 4 / CHUNKS; \
+    for (uint32_t c = 0; c < CHUNKS; c++) { \
+      uint32_t v = frame_value((uint32_t)m_, c); \
+      for (VkDeviceSize i = c * chunk; i < (c + 1) * chunk; i++) { \
+        if (f[i] != v) { \
+          fprintf(stderr, "vkbench: pipeline frame %llu: word %llu is wrong\n", \
+                  (unsigned long long)m_, (unsigned long long)i); \
+          exit(1); \
+        } \
+      } \
+    } \
+    latency[m_ - 1] = now() - started[m_ - 1]; \
+  } while (0)
+
+  for (int n = 1; n <= frames; n++) {
+    started[n - 1] = now();
+    int slot = (n - 1) % depth;
+    if (n > depth) {
+      for (int d = 0; d < 2; d++) {
+        CHECK(vkWaitForFences(dev[d], 1, &fence[d][slot], VK_TRUE, timeout));
+        CHECK(vkResetFences(dev[d], 1, &fence[d][slot]));
+      }
+    }
+    VkCommandBuffer a = cmd[0][slot], b = cmd[1][slot];
+    CHECK(vkBeginCommandBuffer(a, &begin));
+    if (n > 1) barrier(a, srcA, 0, VK_WHOLE_SIZE, STAGE(TOP_OF_PIPE), 0, STAGE(TRANSFER), T_RW, EXTERNAL, 0);
+    for (uint32_t c = 0; c < CHUNKS; c++) {
+      vkCmdFillBuffer(a, srcA, c * bytes / CHUNKS, bytes / CHUNKS, frame_value((uint32_t)n, c));
+    }
+    barrier(a, srcA, 0, VK_WHOLE_SIZE, STAGE(TRANSFER), VK_ACCESS_TRANSFER_WRITE_BIT,
+            STAGE(BOTTOM_OF_PIPE), 0, 0, EXTERNAL);
+    CHECK(vkEndCommandBuffer(a));
+    CHECK(vkBeginCommandBuffer(b, &begin));
+    barrier(b, srcB, 0, VK_WHOLE_SIZE, STAGE(TOP_OF_PIPE), 0, STAGE(TRANSFER), T_RW, EXTERNAL, 0);
+    VkBufferCopy region = {0, slot * bytes, bytes};
+    vkCmdCopyBuffer(b, srcB, out, 1, &region);
+    barrier(b, srcB, 0, VK_WHOLE_SIZE, STAGE(TRANSFER), 0, STAGE(BOTTOM_OF_PIPE), 0, 0, EXTERNAL);
+    barrier(b, out, slot * bytes, bytes, STAGE(TRANSFER), VK_ACCESS_TRANSFER_WRITE_BIT,
+            STAGE(HOST), VK_ACCESS_HOST_READ_BIT, VK_QUEUE_FAMILY_IGNORED,
+            VK_QUEUE_FAMILY_IGNORED);
+    CHECK(vkEndCommandBuffer(b));
+    VkSubmitInfo sa = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
+                       .pCommandBuffers = &a};
+    VkSubmitInfo sb = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
+                       .pCommandBuffers = &b};
+    if (timeline) {
+      uint64_t prev = (uint64_t)n - 1, cur = (uint64_t)n;
+      VkPipelineStageFlags stage = STAGE(TRANSFER);
+      VkTimelineSemaphoreSubmitInfo ta = {VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+                                          .waitSemaphoreValueCount = n > 1,
+                                          .pWaitSemaphoreValues = &prev,
+                                          .signalSemaphoreValueCount = 1,
+                                          .pSignalSemaphoreValues = &cur};
+      sa.pNext = &ta;
+      sa.waitSemaphoreCount = n > 1;
+      sa.pWaitSemaphores = &consumedA;
+      sa.pWaitDstStageMask = &stage;
+      sa.signalSemaphoreCount = 1;
+      sa.pSignalSemaphores = &ready;
+      CHECK(vkQueueSubmit(queue[0], 1, &sa, fence[0][slot]));
+      VkTimelineSemaphoreSubmitInfo tb = {VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+                                          .waitSemaphoreValueCount = 1,
+                                          .pWaitSemaphoreValues = &cur,
+                                          .signalSemaphoreValueCount = 1,
+                                          .pSignalSemaphoreValues = &cur};
+      sb.pNext = &tb;
+      sb.waitSemaphoreCount = 1;
+      sb.pWaitSemaphores = &readyB;
+      sb.pWaitDstStageMask = &stage;
+      sb.signalSemaphoreCount = 1;
+      sb.pSignalSemaphores = &consumed;
+      CHECK(vkQueueSubmit(queue[1], 1, &sb, fence[1][slot]));
+      if (n >= depth) VERIFY(n - depth + 1);
+    } else {
+      CHECK(vkQueueSubmit(queue[0], 1, &sa, fence[0][slot]));
+      CHECK(vkWaitForFences(dev[0], 1, &fence[0][slot], VK_TRUE, timeout));
+      CHECK(vkQueueSubmit(queue[1], 1, &sb, fence[1][slot]));
+      CHECK(vkWaitForFences(dev[1], 1, &fence[1][slot], VK_TRUE, timeout));
+      VERIFY(n);
+    }
+  }
+  if (timeline) {
+    for (int m = frames - depth + 2 > 1 ? frames - depth + 2 : 1; m <= frames; m++) VERIFY(m);
+  }
+  printf("{\"op\": \"pipeline\", \"size\": %llu, \"mode\": \"%s\", \"cold_ns\": %llu, \"warm_ns\": [",
+         (unsigned long long)size, timeline ? "timeline" : "host",
+         (unsigned long long)latency[0]);
+  for (int i = 0; i < iterations; i++) {
+    printf("%s%llu", i ? ", " : "", (unsigned long long)latency[1 + warmup + i]);
+  }
+  printf("]}\n");
+  for (int d = 0; d < 2; d++) CHECK(vkQueueWaitIdle(queue[d]));
+  return 0;
+}
+
 static const char* prepare(void) {
   int sem = !strncmp(op, "sem.", 4) || !strncmp(op, "tsem.", 5) || !strcmp(op, "cuda.semaphore") ||
             !strcmp(op, "timeline.signal_wait");
@@ -588,6 +852,7 @@ int main(int argc, char** argv) {
   if (!strcmp(op, "handoff")) start_consumer(1 + warmup + iterations);
   setup();
   for (int i = 0; i < 16; i++) sprintf(uuid_text + 2 * i, "%02x", device_uuid[i]);
+  if (!strcmp(op, "pipeline")) return pipeline_main(warmup, iterations);
   const char* why = prepare();
   if (why) {
     printf("{\"op\": \"%s\", \"unsupported\": \"%s\"}\n", op, why);

@@ -794,8 +794,8 @@ export function flagMask<T extends Record<string, number>>(
   }
   let mask = 0;
   for (const name of value) {
-    const bit = Object.hasOwn(table, name) ? table[name] : undefined;
-    if (bit === undefined) {
+    const bit = table[name];
+    if (typeof bit !== "number") {
       throw new RangeError(
         `${what}: unknown flag ${JSON.stringify(name)} (one of ${Object.keys(table).join(", ")})`,
       );
@@ -820,9 +820,9 @@ export function enumValue<T extends Record<string, number>>(
   name: keyof T & string,
   what: string,
 ): number {
-  // (Own names only: `toString` is no value of any table.)
-  const v = Object.hasOwn(table, name) ? table[name] : undefined;
-  if (v === undefined) {
+  // (A number, not whatever a name of Object.prototype such as `toString` gives.)
+  const v = table[name];
+  if (typeof v !== "number") {
     throw new RangeError(
       `${what}: unknown value ${JSON.stringify(name)} (one of ${Object.keys(table).join(", ")})`,
     );

@@ -105,8 +105,32 @@ function argument(a: unknown): unknown {
   return a instanceof DataView ? ffi.ptr(a) : a;
 }
 
-function wrap(f: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
-  return (...a: unknown[]) => f(...a.map(argument));
+type Fn = (...a: unknown[]) => unknown;
+
+/**
+ * `f` as vkshare calls it: a DataView argument passed as its address. None is needed where no
+ * parameter is a pointer; otherwise a wrapper of the function's own arity (a rest array, a map
+ * and a spread on every call cost Bun as much as the call itself).
+ */
+function wrap(f: Fn, parameters: readonly string[]): Fn {
+  if (!parameters.some((p) => p === "pointer" || p === "buffer")) return f;
+  const d = argument;
+  switch (parameters.length) {
+    case 1:
+      return (a) => f(d(a));
+    case 2:
+      return (a, b) => f(d(a), d(b));
+    case 3:
+      return (a, b, c) => f(d(a), d(b), d(c));
+    case 4:
+      return (a, b, c, e) => f(d(a), d(b), d(c), d(e));
+    case 5:
+      return (a, b, c, e, g) => f(d(a), d(b), d(c), d(e), d(g));
+    case 6:
+      return (a, b, c, e, g, h) => f(d(a), d(b), d(c), d(e), d(g), d(h));
+    default:
+      return (...a) => f(...a.map(d));
+  }
 }
 
 /** The Bun runtime backend. */
@@ -125,12 +149,14 @@ export const runtime: Runtime = {
     }
     const libs = [ffi.dlopen(path, required)];
     const out: Record<string, unknown> = {};
-    for (const [k, f] of Object.entries(libs[0].symbols)) out[k] = wrap(f);
+    for (const [k, f] of Object.entries(libs[0].symbols)) {
+      out[k] = wrap(f as Fn, symbols[k].parameters);
+    }
     for (const [k, def] of optional) {
       try {
         const one = ffi.dlopen(path, { [k]: def });
         libs.push(one);
-        out[k] = wrap(one.symbols[k]);
+        out[k] = wrap(one.symbols[k] as Fn, symbols[k].parameters);
       } catch {
         out[k] = null;
       }
@@ -147,7 +173,7 @@ export const runtime: Runtime = {
   fn<F extends ForeignFunction>(pointer: Pointer, def: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
     const f = ffi.CFunction({ ...definition(def, "function pointer"), ptr: pointer as never });
-    return wrap(f) as unknown as FunctionOf<F>;
+    return wrap(f as Fn, def.parameters) as unknown as FunctionOf<F>;
   },
 
   callback<F extends ForeignFunction>(def: F, fn: CallbackFn<F>): Callback {

@@ -225,6 +225,33 @@ const queryFnPointer: Op = {
 type ExportKind = "memory" | "binary" | "timeline" | "fence";
 
 /**
+ * The bare get-fd call of `held` (exported from `a` as OPAQUE_FD): vkGetMemoryFdKHR,
+ * vkGetSemaphoreFdKHR or vkGetFenceFdKHR through this runtime's FFI, its info encoded into
+ * `arena` once. The call writes the fd into its argument and returns the VkResult.
+ */
+function bareGetFd(
+  a: Device,
+  held: DeviceMemory | Semaphore | Fence,
+  arena: Arena,
+): (fd: Int32Array) => number {
+  const dev = a.live;
+  let get: (device: Pointer, info: Uint8Array, fd: Int32Array) => number, info: Uint8Array;
+  if (held instanceof DeviceMemory) {
+    get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
+    info = encode(VkMemoryGetFdInfoKHR, { memory: held.handle, handleType: OPAQUE_FD }, arena)
+      .bytes;
+  } else if (held instanceof Fence) {
+    get = a.extension(VK_KHR_external_fence_fd).vkGetFenceFdKHR;
+    info = encode(VkFenceGetFdInfoKHR, { fence: held.handle, handleType: OPAQUE_FD }, arena).bytes;
+  } else {
+    get = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
+    info = encode(VkSemaphoreGetFdInfoKHR, { semaphore: held.handle, handleType: OPAQUE_FD }, arena)
+      .bytes;
+  }
+  return (fd) => get(dev, info, fd);
+}
+
+/**
  * The export call as a bare FFI call (an arena made once, no checks, no OwnedFd, no descriptor):
  * vkGetMemoryFdKHR, vkGetSemaphoreFdKHR (binary or timeline) or vkGetFenceFdKHR.
  */
@@ -244,25 +271,15 @@ function bareExport(name: string, reference: string, what: ExportKind): Op {
       const arena = new Arena();
       const out = fdOut();
       const close = libc().close;
-      let held: Disposable, get: (device: Pointer, info: Uint8Array, fd: Int32Array) => number;
-      let info: Uint8Array;
-      if (what === "memory") {
-        const m = held = exportable(a, size);
-        get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
-        info = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: 1 }, arena).bytes;
-      } else if (what === "fence") {
-        const f = held = Fence.create(a, { exportAs: "OPAQUE_FD" });
-        get = a.extension(VK_KHR_external_fence_fd).vkGetFenceFdKHR;
-        info = encode(VkFenceGetFdInfoKHR, { fence: f.handle, handleType: 1 }, arena).bytes;
-      } else {
-        const s = held = Semaphore.create(a, { type: what, exportAs: "OPAQUE_FD" });
-        get = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
-        info = encode(VkSemaphoreGetFdInfoKHR, { semaphore: s.handle, handleType: 1 }, arena).bytes;
-      }
-      const dev = a.live;
+      const held = what === "memory"
+        ? exportable(a, size)
+        : what === "fence"
+        ? Fence.create(a, { exportAs: "OPAQUE_FD" })
+        : Semaphore.create(a, { type: what, exportAs: "OPAQUE_FD" });
+      const getFd = bareGetFd(a, held, arena);
       return disposer(
         () => {
-          const t = time(() => get(dev, info, out));
+          const t = time(() => getFd(out));
           close(out[0]);
           return t;
         },
@@ -355,9 +372,7 @@ const bareMemory: Op[] = [
   bareOp("mem.import.ffi", "mem.import", "the import", true, memorySupport, (a, b, size, arena) => {
     const m = exportable(a, size);
     arena.keep(m);
-    const get = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
-    const getInfo = encode(VkMemoryGetFdInfoKHR, { memory: m.handle, handleType: OPAQUE_FD }, arena)
-      .bytes;
+    const getFd = bareGetFd(a, m, arena);
     const importInfo = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType: OPAQUE_FD, fd: -1 });
     const info = new KeptStruct(VkMemoryAllocateInfo, {
       allocationSize: BigInt(size),
@@ -367,7 +382,7 @@ const bareMemory: Op[] = [
     info.setU64("pNext", importInfo.address);
     const fd = fdOut(), out = out64();
     return () => {
-      get(a.live, getInfo, fd);
+      getFd(fd);
       importInfo.setI32("fd", fd[0]);
       const t = time(() => vk().vkAllocateMemory(b.handle, info.bytes, null, out));
       vk().vkFreeMemory(b.handle, out[0], null);
@@ -427,8 +442,8 @@ function bareSync(kind: "binary" | "timeline" | "fence"): Op[] {
       unsupported,
       (a, b, _s, arena) => {
         const info = createInfo(false, arena), out = out64(), fd = fdOut();
-        // The two kinds' calls differ in names only: the exported object, its get-fd and
-        // import structs and commands, by kind.
+        // The two kinds' calls differ in names only: the exported object, its import struct
+        // and command, by kind.
         const held = kind === "fence"
           ? Fence.create(a, { exportAs: "OPAQUE_FD" })
           : Semaphore.create(a, { type: kind, exportAs: "OPAQUE_FD" });
@@ -436,34 +451,25 @@ function bareSync(kind: "binary" | "timeline" | "fence"): Op[] {
         const k = kind === "fence"
           ? {
             table: VK_KHR_external_fence_fd,
-            get: "vkGetFenceFdKHR",
             import: "vkImportFenceFdKHR",
-            getInfo: VkFenceGetFdInfoKHR,
             importInfo: VkImportFenceFdInfoKHR,
             field: "fence",
           }
           : {
             table: VK_KHR_external_semaphore_fd,
-            get: "vkGetSemaphoreFdKHR",
             import: "vkImportSemaphoreFdKHR",
-            getInfo: VkSemaphoreGetFdInfoKHR,
             importInfo: VkImportSemaphoreFdInfoKHR,
             field: "semaphore",
           };
         type Call = (...args: unknown[]) => number;
-        const get = (a.extension(k.table) as unknown as Record<string, Call>)[k.get];
         const put = (b.extension(k.table) as unknown as Record<string, Call>)[k.import];
-        const g = encode(
-          k.getInfo as typeof VkFenceGetFdInfoKHR,
-          { [k.field]: held.handle, handleType: OPAQUE_FD } as never,
-          arena,
-        ).bytes;
+        const get = bareGetFd(a, held, arena);
         const imp = new KeptStruct(k.importInfo as typeof VkImportFenceFdInfoKHR, {
           handleType: OPAQUE_FD,
           fd: -1,
         });
         const getFd = () => {
-          get(a.live, g, fd);
+          get(fd);
           imp.setI32("fd", fd[0]);
         };
         const importFd = (h: bigint) => {
@@ -756,54 +762,41 @@ function bareCudaImport(what: "memory" | "semaphore"): Op {
       const ctx = out64();
       cu.cuDevicePrimaryCtxRetain(ctx, ordinal);
       cu.cuCtxPushCurrent_v2(ctx[0]);
+      const arena = new Arena();
       const held = what === "memory"
         ? exportable(a, size)
         : Semaphore.create(a, { type: "timeline", exportAs: "OPAQUE_FD" });
-      const get = what === "memory"
-        ? (() => {
-          const f = a.extension(VK_KHR_external_memory_fd).vkGetMemoryFdKHR;
-          const info = new KeptStruct(VkMemoryGetFdInfoKHR, {
-            memory: held.handle,
-            handleType: OPAQUE_FD,
-          });
-          return (fd: Int32Array) => f(a.live, info.bytes, fd);
-        })()
-        : (() => {
-          const f = a.extension(VK_KHR_external_semaphore_fd).vkGetSemaphoreFdKHR;
-          const info = new KeptStruct(VkSemaphoreGetFdInfoKHR, {
-            semaphore: held.handle,
-            handleType: OPAQUE_FD,
-          });
-          return (fd: Int32Array) => f(a.live, info.bytes, fd);
-        })();
-      const memDesc = new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
-        type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
-        handle: -1,
-        size: BigInt(size),
-        flags: 0,
-      });
-      const semDesc = new KeptStruct(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, {
-        type: CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD,
-        handle: -1,
-        flags: 0,
-      });
-      const fd = fdOut(), ext = out64();
-      const once = what === "memory"
-        ? () => {
-          get(fd);
-          memDesc.setI32("handle", fd[0]);
-          const t = time(() => cu.cuImportExternalMemory(ext, memDesc.bytes));
-          cu.cuDestroyExternalMemory(ext[0]);
-          return t;
+      const getFd = bareGetFd(a, held, arena);
+      // The import and destroy calls and the handle description, of memory or a semaphore.
+      const c = what === "memory"
+        ? {
+          desc: new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
+            type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
+            handle: -1,
+            size: BigInt(size),
+            flags: 0,
+          }),
+          import: cu.cuImportExternalMemory,
+          destroy: cu.cuDestroyExternalMemory,
         }
-        : () => {
-          get(fd);
-          semDesc.setI32("handle", fd[0]);
-          const t = time(() => cu.cuImportExternalSemaphore(ext, semDesc.bytes));
-          cu.cuDestroyExternalSemaphore(ext[0]);
-          return t;
+        : {
+          desc: new KeptStruct(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, {
+            type: CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD,
+            handle: -1,
+            flags: 0,
+          }),
+          import: cu.cuImportExternalSemaphore,
+          destroy: cu.cuDestroyExternalSemaphore,
         };
-      return disposer(once, held, {
+      const fd = fdOut(), ext = out64();
+      const once = () => {
+        getFd(fd);
+        c.desc.setI32("handle", fd[0]);
+        const t = time(() => c.import(ext, c.desc.bytes));
+        c.destroy(ext[0]);
+        return t;
+      };
+      return disposer(once, held, arena, {
         [Symbol.dispose]() {
           cu.cuCtxPopCurrent_v2(out64());
           cu.cuDevicePrimaryCtxRelease_v2(ordinal);

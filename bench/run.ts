@@ -138,7 +138,6 @@ export function stats(samples: readonly number[]): Stats {
 
 /** The least time each round warms up for, in ms (with --quick: 20). */
 const WARM_UP_MS = 250;
-let quickWarmUp = false;
 
 function warmCount(op: Op, size: number | null, quick: boolean): number {
   const n = op.batch
@@ -234,23 +233,25 @@ function measure(
   size: number | null,
   rounds: number,
   warm: number,
+  warmUpMs: number,
   c: string | null,
   progress: Progress,
 ): Row[] {
-  const all = [op, ...partners.filter((p) => !p.unsupported(pd))];
-  const rows = [op, ...partners].map((o) => emptyRow(o.name, o.title, size));
-  const why = op.unsupported(pd);
-  for (const p of partners) {
-    const w = p.unsupported(pd);
-    if (w) rows[partners.indexOf(p) + 1].notes.push(`not run: ${w}`);
-  }
-  if (why) {
-    rows[0].notes.push(`not run: ${why}`);
+  const ops = [op, ...partners];
+  const why = ops.map((o) => o.unsupported(pd));
+  const rows = ops.map((o, i) => {
+    const row = emptyRow(o.name, o.title, size);
+    if (why[i]) row.notes.push(`not run: ${why[i]}`);
+    return row;
+  });
+  if (why[0]) {
     for (let r = 0; r < rounds; r++) progress.step(`${op.name} (skipped)`);
     return rows;
   }
+  // The ops that run (their indices in ops): op first.
+  const run = ops.flatMap((_, i) => (why[i] ? [] : [i]));
   const reference = op.reference === undefined ? op.name : op.reference;
-  const warmS = all.map((): number[] => []), coldS = all.map((): number[] => []);
+  const warmS = run.map((): number[] => []), coldS = run.map((): number[] => []);
   const cw: number[] = [], cc: number[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.step(`${op.name}${size ? ` ${bytes(size)}` : ""}`);
@@ -258,14 +259,14 @@ function measure(
       using a = Device.create(pd);
       using b = Device.create(pd);
       using stack = new DisposableStack();
-      const runs = all.map((o) => stack.use(o.prepare(a, b, size ?? 0)));
+      const runs = run.map((i) => stack.use(ops[i].prepare(a, b, size ?? 0)));
       // Alternate which goes first, round by round and sample by sample.
       const order = (i: number) => runs.map((_, k) => (k + i + r) % runs.length);
       for (const k of order(0)) coldS[k].push(runs[k]());
-      // The warm-up: at least 20 runs and WARM_UP_MS, so that the runtime's JIT has compiled
-      // the path (V8 tiers a function up after some hundreds of calls) and the driver's caches
-      // are warm.
-      const until = performance.now() + (quickWarmUp ? 20 : WARM_UP_MS);
+      // The warm-up: at least 20 runs and warmUpMs, so that the runtime's JIT has compiled the
+      // path (V8 tiers a function up after some hundreds of calls) and the driver's caches are
+      // warm.
+      const until = performance.now() + warmUpMs;
       for (let i = 0; i < Math.max(20, warm) || performance.now() < until; i++) {
         for (const k of order(i)) runs[k]();
       }
@@ -282,10 +283,11 @@ function measure(
       }
     }
   }
-  for (const [k, o] of all.entries()) {
-    const row = rows[[op, ...partners].indexOf(o)];
-    row.vkshare = { warm: stats(warmS[k]), cold: stats(coldS[k]) };
-    if (k > 0) row.notes.push(`measured with ${op.name}, samples interleaved on the same devices`);
+  for (const [k, i] of run.entries()) {
+    rows[i].vkshare = { warm: stats(warmS[k]), cold: stats(coldS[k]) };
+    if (i > 0) {
+      rows[i].notes.push(`measured with ${op.name}, samples interleaved on the same devices`);
+    }
   }
   const row = rows[0];
   if (!c) row.notes.push("no C reference run (no compiler or headers)");
@@ -524,7 +526,6 @@ if (import.meta.main) {
     },
   });
   const quick = cli.flag("quick");
-  quickWarmUp = quick;
   const rounds = cli.string("rounds") === undefined
     ? (quick ? 2 : 3)
     : cli.int("rounds", { min: 1, max: 1000 });
@@ -603,6 +604,7 @@ if (import.meta.main) {
           size,
           rounds,
           warmCount(op, size, quick),
+          quick ? 20 : WARM_UP_MS,
           ref.path,
           progress,
         ),

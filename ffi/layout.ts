@@ -891,6 +891,41 @@ export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8A
   return bytes;
 }
 
+// Encodings kept per owner (a device) by a key of what they encode, each with the arena its
+// structs live in: a few dozen at most per owner, kept as long as the owner object.
+const keptEncodings = new WeakMap<object, Map<string, { value: unknown; arena: Arena }>>();
+const ENCODINGS_KEPT = 32;
+
+/**
+ * What `make` encodes for `key` (structs in the arena it is given, and whatever it returns with
+ * them), made the first time for `owner` and kept while `owner` lives, so that a call made again
+ * with the same options encodes nothing. At most 32 keys per owner, the oldest dropped first; a
+ * throw from `make` is not kept.
+ *
+ * @example
+ * ```ts
+ * const info = keptEncoding(device, `fence ${flags}`, (arena) =>
+ *   encode(VkFenceCreateInfo, { flags }, arena).bytes);
+ * ```
+ */
+export function keptEncoding<K>(owner: object, key: string, make: (arena: Arena) => K): K {
+  let m = keptEncodings.get(owner);
+  if (!m) keptEncodings.set(owner, m = new Map());
+  let kept = m.get(key);
+  if (!kept) {
+    const arena = new Arena();
+    try {
+      kept = { value: make(arena), arena };
+    } catch (e) {
+      arena[Symbol.dispose]();
+      throw e;
+    }
+    if (m.size >= ENCODINGS_KEPT) m.delete(m.keys().next().value!);
+    m.set(key, kept);
+  }
+  return kept.value as K;
+}
+
 /**
  * A struct encoded once into memory of its own and kept, for a call made many times with a few
  * values changed (a host signal's value, a wait's value): {@linkcode KeptStruct.setU64} rewrites

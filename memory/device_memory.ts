@@ -27,7 +27,15 @@ import {
 import { check, ImportError, ShareError, VkError } from "../core/errors.ts";
 import { out64, positiveSize } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
-import { Arena, encode, encodeFlat, KeptStruct, type Link, link } from "../ffi/layout.ts";
+import {
+  Arena,
+  encode,
+  encodeFlat,
+  keptEncoding,
+  KeptStruct,
+  type Link,
+  link,
+} from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import {
@@ -302,12 +310,8 @@ const handleOutBytes = new Uint8Array(handleOut.buffer);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const WHOLE_SIZE = 0xffff_ffff_ffff_ffffn;
 
-// The encoded VkMemoryAllocateInfo (and its chain) of plain allocations, per device and
+// The encoded VkMemoryAllocateInfo (and its chain) of a plain allocation, kept per device and
 // size, type and export masks: a script that allocates the same memory again encodes nothing.
-// A few dozen kinds at most are kept per device; the arenas live as long as the device object.
-const plainInfos = new WeakMap<Device, Map<string, { info: Uint8Array; arena: Arena }>>();
-const PLAIN_INFOS_KEPT = 32;
-
 function plainAllocateInfo(
   device: Device,
   size: bigint,
@@ -315,18 +319,11 @@ function plainAllocateInfo(
   exportMask: number,
   nvMask: number,
 ): Uint8Array {
-  let m = plainInfos.get(device);
-  if (!m) plainInfos.set(device, m = new Map());
-  const key = `${size} ${type} ${exportMask} ${nvMask}`;
-  let kept = m.get(key);
-  if (!kept) {
-    if (m.size >= PLAIN_INFOS_KEPT) m.delete(m.keys().next().value!);
-    // The arena is kept with the bytes (never disposed): the chain's structs live in it.
-    const arena = new Arena();
-    const info = allocateInfo(size, type, exportMask, nvMask, null, arena);
-    m.set(key, kept = { info, arena });
-  }
-  return kept.info;
+  return keptEncoding(
+    device,
+    `memory ${size} ${type} ${exportMask} ${nvMask}`,
+    (arena) => allocateInfo(size, type, exportMask, nvMask, null, arena),
+  );
 }
 
 /**
@@ -389,11 +386,8 @@ function plainImportKey(device: Device, options: ImportOptions): PlanCacheKey | 
   for (const k in options) {
     if ((options as Record<string, unknown>)[k] !== undefined) return undefined;
   }
-  let key = plainImportKeys.get(device);
-  if (!key) plainImportKeys.set(device, key = { importer: device, variant: "memory" });
-  return key;
+  return { importer: device, variant: "memory" };
 }
-const plainImportKeys = new WeakMap<Device, PlanCacheKey>();
 
 // The kept VkMemoryAllocateInfo → VkImportMemoryFdInfoKHR of plain fd imports (no dedicated
 // target, not exportable again), per device: only the size, type, handle type and fd change.
@@ -469,7 +463,10 @@ export class DeviceMemory extends Resource {
   #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
   // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
   // change), and the descriptor of its exports (frozen plain data, the same for each export).
-  #exports = new Map<number, { info: Uint8Array; facts?: ExportFacts<MemoryDescriptor> }>();
+  #exports = new Map<
+    number,
+    { info: Uint8Array; facts?: ExportFacts<MemoryDescriptor>; descriptor?: MemoryDescriptor }
+  >();
 
   private constructor(
     device: Device,
@@ -872,14 +869,14 @@ export class DeviceMemory extends Resource {
     }
     // What finishExport needs, made once per handle type (its descriptor once its fd's kind is
     // known).
-    let descriptor: MemoryDescriptor | undefined;
-    const facts = cached.facts ??= {
+    const c = cached;
+    const facts = c.facts ??= {
       call: "vkGetMemoryFdKHR",
       success: "VK_SUCCESS",
       label: this.label,
       handleType,
       learn: { device: this.device, key: `memory:${handleType}` },
-      describe: (kind) => descriptor ??= this.descriptor(handleType, kind),
+      describe: (kind) => c.descriptor ??= this.descriptor(handleType, kind),
     };
     return finishExport(out[0], facts) as MemoryExport;
   }

@@ -276,7 +276,8 @@ export function externalBufferProperties(
     : flagMask(BufferUsage, query.usage, "usage");
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
   const h = pd.live;
-  // The answers by number (no key text to build: the query is asked in loops).
+  // Remembered as remembered() does, but by number (no key text to build: the query is asked in
+  // loops).
   let byType = bufferAnswers.get(pd);
   if (!byType) bufferAnswers.set(pd, byType = new Map());
   let byUsage = byType.get(handleType);
@@ -285,8 +286,7 @@ export function externalBufferProperties(
   if (!byFlags) byUsage.set(usage, byFlags = new Map());
   const known = byFlags.get(flags);
   if (known) return known;
-  const key = `buffer ${handleType} ${usage} ${flags}`;
-  const answer = remembered(pd, key, () => {
+  const answer = deepFreeze((() => {
     const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
     if (why) return unsupportedMemory(query.handleType, why);
     using arena = new Arena();
@@ -294,7 +294,7 @@ export function externalBufferProperties(
     const props = encode(VkExternalBufferProperties, {}, arena);
     vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
     return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
-  });
+  })());
   byFlags.set(flags, answer);
   return answer;
 }

@@ -13,7 +13,7 @@ import { FenceHandleType, type FenceHandleTypeName, flagNames } from "../core/en
 import { check, ShareError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { Arena, encode, keptEncoding, link } from "../ffi/layout.ts";
 import { VK_KHR_external_fence_fd } from "../ffi/vk_commands.ts";
 import {
   VkExportFenceCreateInfo,
@@ -33,7 +33,6 @@ import {
   exportSync,
   importIntoNew,
   importSync,
-  keptKind,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -118,14 +117,14 @@ export class Fence extends Resource {
   /** Creates a fence, exportable as `exportAs` (each checked with the capability query). */
   static create(device: Device, options: FenceOptions = {}): Fence {
     const d = device.live;
-    // What options make is checked and encoded once per device (keptKind), where they are plain
-    // names; others are checked and encoded on every call.
+    // What options make is checked and encoded once per device (keptEncoding), where they are
+    // plain names; others are checked and encoded on every call.
     const e = options.exportAs;
     const plain = e === undefined || (typeof e === "string" && Object.hasOwn(FenceHandleType, e));
     using arena = plain ? undefined : new Arena();
     const k = arena
       ? fenceKind(device, options, arena)
-      : keptKind(
+      : keptEncoding(
         device,
         `fence ${e} ${Boolean(options.signaled)}`,
         (a) => fenceKind(device, options, a),

@@ -26,7 +26,7 @@ import {
 import { check, MissingExtensionError, ShareError, VkError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
+import { Arena, encode, keptEncoding, KeptStruct, link } from "../ffi/layout.ts";
 import { VK_KHR_external_semaphore_fd } from "../ffi/vk_commands.ts";
 import {
   VkExportSemaphoreCreateInfo,
@@ -49,7 +49,6 @@ import {
   exportSync,
   importIntoNew,
   importSync,
-  keptKind,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -183,8 +182,8 @@ export class Semaphore extends Resource {
    */
   static create(device: Device, options: SemaphoreOptions = {}): Semaphore {
     const d = device.live;
-    // What options make is checked and encoded once per device (keptKind): a script that makes
-    // the same kind of semaphore again pays for the call alone.
+    // What options make is checked and encoded once per device (keptEncoding): a script that
+    // makes the same kind of semaphore again pays for the call alone.
     // (Options that are not plain names or numbers are checked and encoded on every call.)
     const { type: t, exportAs: e, initialValue: v } = options;
     const plain = (t === undefined || Object.hasOwn(SemaphoreType, t))
@@ -193,7 +192,7 @@ export class Semaphore extends Resource {
     using arena = plain ? undefined : new Arena();
     const k = arena
       ? semaphoreKind(device, options, arena)
-      : keptKind(device, `semaphore ${t} ${e} ${v}`, (a) => semaphoreKind(device, options, a));
+      : keptEncoding(device, `semaphore ${t} ${e} ${v}`, (a) => semaphoreKind(device, options, a));
     const r = vk().vkCreateSemaphore(d, k.info, null, handleOut);
     if (r < 0) {
       check(r, "vkCreateSemaphore", {

@@ -2,7 +2,7 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import { type AnyStruct, Arena, encodeFlat, KeptStruct } from "../ffi/layout.ts";
+import { type AnyStruct, encodeFlat, KeptStruct } from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -196,35 +196,6 @@ export function importIntoNew<T extends SyncObject>(
   return o;
 }
 
-// What each kind of semaphore or fence made on a device is (its create info, encoded with its
-// chain, and its facts), by a key of the options that make it: a script that makes the same kind
-// of object again checks and encodes nothing. A few dozen kinds at most are kept per device; the
-// arenas live as long as the device object.
-const kinds = new WeakMap<Device, Map<string, { kind: unknown; arena: Arena }>>();
-const KINDS_KEPT = 32;
-
-/**
- * @internal The kind `key` names on `device` (`make` checks the options and encodes its create
- * info into the arena given, the first time; a throw is not kept).
- */
-export function keptKind<K>(device: Device, key: string, make: (arena: Arena) => K): K {
-  let m = kinds.get(device);
-  if (!m) kinds.set(device, m = new Map());
-  let kept = m.get(key);
-  if (!kept) {
-    const arena = new Arena();
-    try {
-      kept = { kind: make(arena), arena };
-    } catch (e) {
-      arena[Symbol.dispose]();
-      throw e;
-    }
-    if (m.size >= KINDS_KEPT) m.delete(m.keys().next().value!);
-    m.set(key, kept);
-  }
-  return kept.kind as K;
-}
-
 // The import info of each kind (VkImportSemaphoreFdInfoKHR, VkImportFenceFdInfoKHR), kept: an
 // import rewrites its object, flags, handle type and fd (nothing else runs between that and the
 // call).
@@ -233,7 +204,10 @@ const importInfos = new WeakMap<object, KeptStruct<AnyStruct>>();
 // Per exported object: its encoded get-fd info and descriptor, by handle type.
 const exportCache = new WeakMap<
   SyncObject,
-  Map<SyncHandleTypeName, { info: Uint8Array; facts?: ExportFacts<SyncDescriptor> }>
+  Map<
+    SyncHandleTypeName,
+    { info: Uint8Array; facts?: ExportFacts<SyncDescriptor>; descriptor?: SyncDescriptor }
+  >
 >();
 const syncFdOut = new Int32Array(new ArrayBuffer(4));
 const syncFdOutBytes = new Uint8Array(syncFdOut.buffer);
@@ -288,8 +262,8 @@ export function exportSync<T extends SyncObject>(
   }
   // What finishExport needs, made once per object and handle type; the descriptor is kept once
   // it has its fd's kind (an already-signaled SYNC_FD, with no fd, has none).
-  let descriptor: SyncDescriptor | undefined;
-  const facts = cached.facts ??= {
+  const c = cached;
+  const facts = c.facts ??= {
     call: k.get,
     success: "VK_SUCCESS",
     label: t.label,
@@ -299,7 +273,7 @@ export function exportSync<T extends SyncObject>(
     describe: (fdKind) =>
       fdKind === undefined
         ? syncDescriptor(t.device, k.object, handleType, { semaphoreType })
-        : descriptor ??= syncDescriptor(t.device, k.object, handleType, {
+        : c.descriptor ??= syncDescriptor(t.device, k.object, handleType, {
           semaphoreType,
           fdKind,
         }),

@@ -196,21 +196,23 @@ static VkSemaphore create_semaphore(int d, int timeline, int exportable) {
   return s;
 }
 
-static int export_semaphore(VkSemaphore s) {
+// Exports semaphore `s` of device d as an OPAQUE_FD.
+static int export_semaphore(int d, VkSemaphore s) {
   VkSemaphoreGetFdInfoKHR info = {VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR, .semaphore = s,
                                   .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
   int fd = -1;
-  CHECK(getSemaphoreFd[0](dev[0], &info, &fd));
+  CHECK(getSemaphoreFd[d](dev[d], &info, &fd));
   return fd;
 }
 
-static VkSemaphore import_semaphore(int fd, int timeline) {
-  VkSemaphore s = create_semaphore(1, timeline, 0);
+// Imports `fd` into a new semaphore of device d.
+static VkSemaphore import_semaphore(int d, int fd, int timeline) {
+  VkSemaphore s = create_semaphore(d, timeline, 0);
   VkImportSemaphoreFdInfoKHR info = {VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
                                      .semaphore = s,
                                      .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT,
                                      .fd = fd};
-  CHECK(importSemaphoreFd[1](dev[1], &info));
+  CHECK(importSemaphoreFd[d](dev[d], &info));
   return s;
 }
 
@@ -481,13 +483,13 @@ static uint64_t run_once(void) {
     vkDestroySemaphore(dev[0], s, NULL);
   } else if (!strcmp(op, "sem.export") || !strcmp(op, "tsem.export")) {
     t0 = now();
-    int fd = export_semaphore(held_sem);
+    int fd = export_semaphore(0, held_sem);
     t1 = now();
     close(fd);
   } else if (!strcmp(op, "sem.import") || !strcmp(op, "tsem.import")) {
-    int fd = export_semaphore(held_sem);
+    int fd = export_semaphore(0, held_sem);
     t0 = now();
-    VkSemaphore s = import_semaphore(fd, op[0] == 't');
+    VkSemaphore s = import_semaphore(1, fd, op[0] == 't');
     t1 = now();
     vkDestroySemaphore(dev[1], s, NULL);
   } else if (!strcmp(op, "fence.create")) {
@@ -530,7 +532,7 @@ static uint64_t run_once(void) {
     t1 = now();
     cuDestroyExternalMemory(ext);
   } else if (!strcmp(op, "cuda.semaphore")) {
-    struct cuda_semaphore_desc d = {9, .handle.fd = export_semaphore(held_sem)};
+    struct cuda_semaphore_desc d = {9, .handle.fd = export_semaphore(0, held_sem)};
     void* ext;
     t0 = now();
     if (cuImportExternalSemaphore(&ext, &d) != 0) die("cuImportExternalSemaphore", 0);
@@ -628,21 +630,6 @@ static VkDeviceMemory bind_memory(int d, VkBuffer b, int export, int fd, int* de
   return m;
 }
 
-static VkSemaphore share_semaphore(int from, VkSemaphore s) {
-  VkSemaphoreGetFdInfoKHR get = {VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR, .semaphore = s,
-                                 .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
-  int fd = -1;
-  CHECK(getSemaphoreFd[from](dev[from], &get, &fd));
-  int to = 1 - from;
-  VkSemaphore t = create_semaphore(to, 1, 0);
-  VkImportSemaphoreFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
-                                    .semaphore = t,
-                                    .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT,
-                                    .fd = fd};
-  CHECK(importSemaphoreFd[to](dev[to], &imp));
-  return t;
-}
-
 // A buffer barrier: an ownership transfer (one family EXTERNAL) or a plain one (both IGNORED).
 static void barrier(VkCommandBuffer c, VkBuffer b, VkDeviceSize offset, VkDeviceSize bytes,
                     VkPipelineStageFlags src_stage, VkAccessFlags src_access,
@@ -661,6 +648,30 @@ static void barrier(VkCommandBuffer c, VkBuffer b, VkDeviceSize offset, VkDevice
 #define EXTERNAL VK_QUEUE_FAMILY_EXTERNAL
 #define T_RW (VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT)
 #define STAGE(x) VK_PIPELINE_STAGE_##x##_BIT
+
+// Checks frame m word for word in its slot of `words` (after B signals `consumed` = m, when
+// given), and records its latency since its start.
+static void verify_frame(uint64_t m, VkSemaphore consumed, const uint32_t* words, int depth,
+                         VkDeviceSize bytes, const uint64_t* started, uint64_t* latency) {
+  if (consumed != VK_NULL_HANDLE) {
+    VkSemaphoreWaitInfo w = {VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO, .semaphoreCount = 1,
+                             .pSemaphores = &consumed, .pValues = &m};
+    CHECK(vkWaitSemaphores(dev[1], &w, 10000000000ull));
+  }
+  const uint32_t* f = words + ((m - 1) % depth) * (bytes / 4);
+  VkDeviceSize chunk = bytes / 4 / CHUNKS;
+  for (uint32_t c = 0; c < CHUNKS; c++) {
+    uint32_t v = frame_value((uint32_t)m, c);
+    for (VkDeviceSize i = c * chunk; i < (c + 1) * chunk; i++) {
+      if (f[i] != v) {
+        fprintf(stderr, "vkbench: pipeline frame %llu: word %llu is wrong\n", (unsigned long long)m,
+                (unsigned long long)i);
+        exit(1);
+      }
+    }
+  }
+  latency[m - 1] = now() - started[m - 1];
+}
 
 static int pipeline_main(int warmup, int iterations) {
   const int depth_max = 3;
@@ -684,8 +695,8 @@ static int pipeline_main(int warmup, int iterations) {
   if (timeline) {
     ready = create_semaphore(0, 1, 1);
     consumed = create_semaphore(1, 1, 1);
-    readyB = share_semaphore(0, ready);
-    consumedA = share_semaphore(1, consumed);
+    readyB = import_semaphore(1, export_semaphore(0, ready), 1);
+    consumedA = import_semaphore(0, export_semaphore(1, consumed), 1);
   }
   VkCommandPool pool[2];
   VkCommandBuffer cmd[2][3];
@@ -710,30 +721,6 @@ static int pipeline_main(int warmup, int iterations) {
   const uint64_t timeout = 10000000000ull;
   VkCommandBufferBeginInfo begin = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                     .flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT};
-  // Checks frame m in its slot (after B's signal, in timeline mode).
-#define VERIFY(m) \
-  do { \
-    uint64_t m_ = (m); \
-    if (timeline) { \
-      VkSemaphoreWaitInfo w = {VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO, .semaphoreCount = 1, \
-                               .pSemaphores = &consumed, .pValues = &m_}; \
-      CHECK(vkWaitSemaphores(dev[1], &w, timeout)); \
-    } \
-    const uint32_t* f = words + ((m_ - 1) % depth) * (bytes / 4); \
-    VkDeviceSize chunk = bytes / 4 / CHUNKS; \
-    for (uint32_t c = 0; c < CHUNKS; c++) { \
-      uint32_t v = frame_value((uint32_t)m_, c); \
-      for (VkDeviceSize i = c * chunk; i < (c + 1) * chunk; i++) { \
-        if (f[i] != v) { \
-          fprintf(stderr, "vkbench: pipeline frame %llu: word %llu is wrong\n", \
-                  (unsigned long long)m_, (unsigned long long)i); \
-          exit(1); \
-        } \
-      } \
-    } \
-    latency[m_ - 1] = now() - started[m_ - 1]; \
-  } while (0)
-
   for (int n = 1; n <= frames; n++) {
     started[n - 1] = now();
     int slot = (n - 1) % depth;
@@ -792,17 +779,21 @@ static int pipeline_main(int warmup, int iterations) {
       sb.signalSemaphoreCount = 1;
       sb.pSignalSemaphores = &consumed;
       CHECK(vkQueueSubmit(queue[1], 1, &sb, fence[1][slot]));
-      if (n >= depth) VERIFY(n - depth + 1);
+      if (n >= depth) {
+        verify_frame(n - depth + 1, consumed, words, depth, bytes, started, latency);
+      }
     } else {
       CHECK(vkQueueSubmit(queue[0], 1, &sa, fence[0][slot]));
       CHECK(vkWaitForFences(dev[0], 1, &fence[0][slot], VK_TRUE, timeout));
       CHECK(vkQueueSubmit(queue[1], 1, &sb, fence[1][slot]));
       CHECK(vkWaitForFences(dev[1], 1, &fence[1][slot], VK_TRUE, timeout));
-      VERIFY(n);
+      verify_frame(n, VK_NULL_HANDLE, words, depth, bytes, started, latency);
     }
   }
   if (timeline) {
-    for (int m = frames - depth + 2 > 1 ? frames - depth + 2 : 1; m <= frames; m++) VERIFY(m);
+    for (int m = frames - depth + 2 > 1 ? frames - depth + 2 : 1; m <= frames; m++) {
+      verify_frame(m, consumed, words, depth, bytes, started, latency);
+    }
   }
   printf("{\"op\": \"pipeline\", \"size\": %llu, \"mode\": \"%s\", \"cold_ns\": %llu, \"warm_ns\": [",
          (unsigned long long)size, timeline ? "timeline" : "host",
@@ -834,7 +825,7 @@ static const char* prepare(void) {
     held = alloc(0, size, device_local_type, 1);
   }
   if (sem) held_sem = create_semaphore(0, timeline, 1);
-  if (!strcmp(op, "timeline.signal_wait")) held_sem_b = import_semaphore(export_semaphore(held_sem), 1);
+  if (!strcmp(op, "timeline.signal_wait")) held_sem_b = import_semaphore(1, export_semaphore(0, held_sem), 1);
   if (!strncmp(op, "fence.", 6)) held_fence = create_fence(0, 1);
   return NULL;
 }

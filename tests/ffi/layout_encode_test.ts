@@ -13,6 +13,7 @@ import {
   encode,
   encodeFlat,
   i32,
+  keptEncoding,
   KeptStruct,
   link,
   readStructAt,
@@ -26,6 +27,7 @@ import {
   VkApplicationInfo,
   VkDeviceCreateInfo,
   VkExportMemoryAllocateInfo,
+  VkFenceCreateInfo,
   VkImportMemoryFdInfoKHR,
   VkInstanceCreateInfo,
   VkMemoryAllocateInfo,
@@ -206,4 +208,29 @@ test("KeptStruct: a field, an fd field and an array element rewritten in place; 
   const imp = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType: 1, fd: -1 });
   imp.setI32("fd", 42);
   assertEquals(imp.bytes.slice(0), encodeFlat(VkImportMemoryFdInfoKHR, { handleType: 1, fd: 42 }));
+});
+
+test("keptEncoding: made once per owner and key, a throw not kept, the oldest of 33 keys dropped", () => {
+  const a = {}, b = {};
+  let made = 0;
+  const make = (flags: number) => (arena: Arena) => {
+    made++;
+    return encode(VkFenceCreateInfo, { flags }, arena).bytes;
+  };
+  const first = keptEncoding(a, "fence 1", make(1));
+  assertEquals(keptEncoding(a, "fence 1", make(1)), first);
+  assertEquals(made, 1);
+  const flagsAt = first.byteOffset + VkFenceCreateInfo.offsets.flags;
+  assertEquals(new DataView(first.buffer).getUint32(flagsAt, true), 1);
+  keptEncoding(b, "fence 1", make(1)); // another owner: its own
+  assertEquals(made, 2);
+  const boom = () => {
+    throw new RangeError("bad option");
+  };
+  assertThrows(() => keptEncoding(a, "bad", boom), RangeError, "bad option");
+  assertThrows(() => keptEncoding(a, "bad", boom), RangeError, "bad option");
+  for (let i = 0; i < 32; i++) keptEncoding(a, `fence ${i + 2}`, make(0));
+  assertEquals(made, 34);
+  keptEncoding(a, "fence 1", make(1)); // dropped by the 33rd key: made again
+  assertEquals(made, 35);
 });

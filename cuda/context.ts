@@ -107,6 +107,8 @@ export class CudaContext extends Resource {
   };
   /** cuCtxGetCurrent's out-parameter. */
   readonly #current = out64();
+  /** The import calls' out-parameter, read right after the call. */
+  readonly #imported = out64();
   /** The import descriptions, encoded once: only the fd, size and flags change per import. */
   #memoryDesc?: KeptStruct<typeof CUDA_EXTERNAL_MEMORY_HANDLE_DESC>;
   #semaphoreDesc?: KeptStruct<typeof CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC>;
@@ -239,7 +241,7 @@ export class CudaContext extends Resource {
     const plan = knownPlan(this.#keys.memory, fd, descriptor)
       ?? planOrThrow(this.#plan("memory", fd, descriptor, false));
     const d = plan.descriptor as MemoryDescriptor;
-    const handle = out64();
+    const handle = this.#imported;
     const desc = this.#memoryDesc ??= new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
       type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
       handle: -1,
@@ -337,7 +339,7 @@ export class CudaContext extends Resource {
       ?? planOrThrow(this.#plan("semaphore", fd, descriptor, false));
     const d = plan.descriptor as SyncDescriptor;
     const timeline = d.semaphoreType === "timeline";
-    const handle = out64();
+    const handle = this.#imported;
     const type = timeline
       ? CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD
       : CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.OPAQUE_FD;

@@ -13,7 +13,7 @@
  */
 import { ShareError } from "../core/errors.ts";
 import type { ExportDescriptor, MemoryDescriptor, SyncDescriptor } from "./descriptor.ts";
-import { learnExportKind } from "./export_kind.ts";
+import { exportFileOf, learnExportKind } from "./export_kind.ts";
 import { consumeImported, describeFd, fdKind, importThroughDup, OwnedFd } from "./fd.ts";
 import { recordExport } from "./registry.ts";
 
@@ -136,7 +136,8 @@ export function finishExport<D extends ExportDescriptor>(
     );
   }
   // What the driver's exports of this kind are is learned from the first (before anything else
-  // touches the fd); a later one whose kind came close-on-exec needs no fcntl.
+  // touches the fd); a later one whose kind came close-on-exec needs no fcntl, and one of a device
+  // file no fstat when an import consumes it.
   const learned = raw >= 0 && facts.learn
     ? learnExportKind(facts.learn.device, facts.learn.key, raw)
     : undefined;
@@ -145,6 +146,7 @@ export function finishExport<D extends ExportDescriptor>(
       raw,
       () => `${facts.handleType} export of ${facts.label}`,
       learned?.cloexec === true,
+      learned && exportFileOf(learned),
     );
   }
   const kind = fd === null ? undefined : learned ? learned.kind : fdKind(describeFd(raw) ?? "?");

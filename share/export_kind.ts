@@ -18,7 +18,15 @@
  * @module
  */
 import { ShareError } from "../core/errors.ts";
-import { F_GET_SEALS, F_GETFD, F_SEAL_GROW, F_SEAL_SHRINK, FD_CLOEXEC, libc } from "../ffi/libc.ts";
+import {
+  F_GET_SEALS,
+  F_GETFD,
+  F_SEAL_GROW,
+  F_SEAL_SHRINK,
+  FD_CLOEXEC,
+  fileId,
+  libc,
+} from "../ffi/libc.ts";
 import { describeFd, fdKind, fdSize } from "./fd.ts";
 
 /**
@@ -44,6 +52,18 @@ export interface ExportKind {
 }
 
 const known = new WeakMap<object, Map<string, ExportKind>>();
+
+// The file every export of a kind is, where that kind is a device file (NVIDIA's exports are all
+// /dev/nvidiactl descriptors: one st_dev and st_ino), taken from the first.
+const deviceFiles = new WeakMap<ExportKind, { dev: bigint; ino: bigint }>();
+
+/**
+ * @internal The file identity every export of `kind` shares, where its exports are descriptors of
+ * one device file; undefined otherwise (each export is a file of its own).
+ */
+export function exportFileOf(kind: ExportKind): { dev: bigint; ino: bigint } | undefined {
+  return deviceFiles.get(kind);
+}
 
 /** What `device`'s exports of `key` (`memory:OPAQUE_FD`, `semaphore:OPAQUE_FD`) are, if known. */
 function learnedExportKind(device: object, key: string): ExportKind | undefined {
@@ -83,6 +103,8 @@ export function learnExportKind(device: object, key: string, fd: number): Export
     mesaDriverId: header && size !== null && header.size === size ? header.driverId : null,
     cloexec: flags >= 0 && (flags & FD_CLOEXEC) !== 0,
   };
+  const file = kind.startsWith("/dev/") ? fileId(fd) : null;
+  if (file) deviceFiles.set(learned, file);
   if (!m) known.set(device, m = new Map());
   m.set(key, learned);
   return learned;

@@ -23,17 +23,19 @@ import { rt } from "../ffi/runtime.ts";
 // fd numbers that vkshare closed after an import consumed them: what consumed them, and the file
 // they named (device and inode). A number leaves the map when vkshare receives a new fd with that
 // number, or when it is found naming another file (the kernel reuses numbers).
-const consumed = new Map<
-  number,
-  { by: Label; file: { dev: bigint; ino: bigint } | null }
->();
+const consumed = new Map<number, { by: Label; file: FileId | null }>();
+
+/** A file's identity (fstat's st_dev and st_ino). */
+type FileId = { dev: bigint; ino: bigint };
 
 /** A message text, or what makes it when it is first needed (most never are). */
 type Label = string | (() => string);
 const text = (l: Label): string => typeof l === "string" ? l : l();
 
-function remember(fd: number, by: Label): void {
-  consumed.set(fd, { by, file: fileId(fd) });
+// `file`, where the caller knows it already (an export of a device file: see OwnedFd.received),
+// saves the fstat.
+function remember(fd: number, by: Label, file?: FileId): void {
+  consumed.set(fd, { by, file: file ?? fileId(fd) });
 }
 
 /**
@@ -203,6 +205,7 @@ export class OwnedFd implements Disposable {
   #state: FdState = "open";
   #consumedBy: Label = "";
   #label: string | (() => string);
+  #file: FileId | undefined;
 
   private constructor(fd: number, label: string | (() => string)) {
     this.#fd = fd;
@@ -233,11 +236,20 @@ export class OwnedFd implements Disposable {
 
   /**
    * @internal Wraps an fd that a driver or the kernel just returned, made close-on-exec unless
-   * `cloexec` says it already is (a recvmsg with MSG_CMSG_CLOEXEC): no syscall then.
+   * `cloexec` says it already is (a recvmsg with MSG_CMSG_CLOEXEC): no syscall then. `file` is
+   * its identity where the caller knows it: every export of a device file (NVIDIA's are all
+   * /dev/nvidiactl descriptors) is that file, so its consume needs no fstat.
    */
-  static received(fd: number, label: string | (() => string), cloexec = false): OwnedFd {
+  static received(
+    fd: number,
+    label: string | (() => string),
+    cloexec = false,
+    file?: FileId,
+  ): OwnedFd {
     if (!cloexec) setCloexec(fd);
-    return new OwnedFd(fd, label);
+    const owned = new OwnedFd(fd, label);
+    owned.#file = file;
+    return owned;
   }
 
   /** What happened to it. */
@@ -287,7 +299,7 @@ export class OwnedFd implements Disposable {
   /** @internal An import took the fd: it is closed here and marked consumed. */
   consume(by: Label): void {
     const fd = this.fd;
-    remember(fd, by);
+    remember(fd, by, this.#file);
     libc().close(fd);
     this.#state = "consumed";
     this.#consumedBy = by;

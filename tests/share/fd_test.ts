@@ -2,9 +2,12 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 // @ts-types="../_node_fs.d.ts"
 import { readFileSync } from "node:fs";
-import { libc } from "../../ffi/libc.ts";
+import { fileId, libc } from "../../ffi/libc.ts";
 import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../../mod.ts";
-import { sameFile } from "../../share/fd.ts";
+import type { ExportDescriptor } from "../../share/descriptor.ts";
+import { finishExport } from "../../share/execute.ts";
+import { exportFileOf, learnExportKind } from "../../share/export_kind.ts";
+import { consumedBy, consumeImported, sameFile } from "../../share/fd.ts";
 import { test } from "../_harness.ts";
 import "../_vk.ts"; // opens libc before the tests
 
@@ -55,4 +58,49 @@ test("describeFd names what an fd refers to", () => {
   assertEquals(fdKind("/dev/nvidiactl"), "/dev/nvidiactl");
   assertEquals(fdKind("anon_inode:dmabuf"), "dmabuf");
   assertEquals(fdKind("/tmp/x"), "file");
+});
+
+test("an export of a device file is consumed without an fstat, and its number is judged as before", () => {
+  const enc = (s: string) => new TextEncoder().encode(s + "\0");
+  const open = (path: string) => libc().open(enc(path), 0, 0);
+  const facts = (key: string) => ({
+    call: "test",
+    success: "VK_SUCCESS",
+    label: "a test export",
+    handleType: "OPAQUE_FD",
+    learn: { device: {}, key },
+    // Only the kind matters here: a descriptor's other fields are not read.
+    describe: (kind: string | undefined) => ({ kind }) as unknown as ExportDescriptor,
+  });
+  // NVIDIA's exports are all /dev/nvidiactl descriptors: /dev/null plays one here.
+  const first = finishExport(open("/dev/null"), facts("device file"));
+  assertEquals(first.descriptor, { kind: "/dev/null" } as unknown as ExportDescriptor);
+  const learned = learnExportKind(facts("device file").learn.device, "x", first.fd!.fd);
+  assertEquals(exportFileOf(learned), fileId(first.fd!.fd), "the device file, from the first");
+  const n = first.fd!.fd;
+  consumeImported(first.fd!, "a test import");
+  assert(!isOpenFd(n));
+  assertEquals(consumedBy(n), "a test import");
+  // The same device file at that number cannot be told from the consumed export; another can.
+  const at = (path: string) => { // `path` opened at number n (F_DUPFD: the lowest free >= n)
+    const f = open(path);
+    if (f === n) return;
+    assertEquals(libc().fcntl(f, 0, /* F_DUPFD */ n), n, "the number was free");
+    libc().close(f);
+  };
+  at("/dev/null");
+  assertEquals(consumedBy(n), "a test import");
+  libc().close(n);
+  at("/dev/zero");
+  assertEquals(consumedBy(n), undefined, "another file got the number");
+  libc().close(n);
+  // A memfd export is a file of its own: no identity is shared, the consume takes its own.
+  const m = libc().memfd_create!(enc("export"), 0);
+  const memfd = finishExport(m, facts("memfd"));
+  assertEquals(
+    exportFileOf(learnExportKind(facts("memfd").learn.device, "x", memfd.fd!.fd)),
+    undefined,
+  );
+  consumeImported(memfd.fd!, "a memfd import");
+  assertEquals(consumedBy(m), "a memfd import");
 });

@@ -86,6 +86,7 @@ export {
   VK_RESULT_NAMES,
   VkError,
   VkshareError,
+  Win32Error,
 } from "./core/errors.ts";
 export type { DriverReport } from "./core/errors.ts";
 export type { Resource } from "./core/resource.ts";
@@ -174,6 +175,15 @@ export type { MemoryExport, SyncExport } from "./share/execute.ts";
 export type { ExportKind } from "./share/export_kind.ts";
 export { describeFd, fdKind, isOpenFd, OwnedFd, takeFd } from "./share/fd.ts";
 export type { FdState } from "./share/fd.ts";
+export { OwnedHandle, WIN32_HANDLE_TYPES, win32HandleKind } from "./share/handle.ts";
+export type {
+  HandleState,
+  MemoryWin32HandleTypeName,
+  SyncWin32HandleTypeName,
+  Win32Export,
+  Win32HandleKind,
+  Win32Source,
+} from "./share/handle.ts";
 export { planImport, planOrThrow, relayRefusal } from "./share/plan.ts";
 export type {
   BrokenRule,

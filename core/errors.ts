@@ -503,3 +503,39 @@ export class ErrnoError extends VkshareError {
     this.call = call;
   }
 }
+
+/**
+ * A Windows call failed: `GetLastError`'s value, named where vkshare knows it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   handle.close();
+ * } catch (e) {
+ *   if (e instanceof Win32Error && e.code === "ERROR_INVALID_HANDLE") {}
+ * }
+ * ```
+ *
+ * @category Errors
+ */
+export class Win32Error extends VkshareError {
+  /** `GetLastError()` after the call. */
+  readonly lastError: number;
+  /** The call that failed, e.g. `CloseHandle`. */
+  readonly call: string;
+
+  /** Makes the error for `call` failing with `lastError`; `what` says on what. */
+  constructor(call: string, lastError: number, what?: string) {
+    const code = WIN32_ERROR_NAMES[lastError] ?? `ERROR_${lastError}`;
+    super(code, `${call} failed: ${code} (${lastError})${what ? ` [${what}]` : ""}`);
+    this.lastError = lastError;
+    this.call = call;
+  }
+}
+
+// The few GetLastError values a CloseHandle or an import can give (winerror.h).
+const WIN32_ERROR_NAMES: Readonly<Record<number, string>> = {
+  5: "ERROR_ACCESS_DENIED",
+  6: "ERROR_INVALID_HANDLE",
+  87: "ERROR_INVALID_PARAMETER",
+};

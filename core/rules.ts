@@ -107,6 +107,18 @@ export const SHARE_RULES = {
     source:
       "spec: VkImportMemoryHostPointerInfoEXT valid usage (minImportedHostPointerAlignment); CUDA: dedicated imports map at offset 0",
   },
+  WIN32_HANDLE: {
+    explains:
+      "a Windows handle import gives an open OwnedHandle of the kind its handle type is (NT or KMT), or, for an NT handle type only, the name of a named object; never both",
+    source:
+      "spec: VkImportMemoryWin32HandleInfoKHR, VkImportSemaphoreWin32HandleInfoKHR and VkImportFenceWin32HandleInfoKHR valid usage (a handle or a name; names for NT handle types only)",
+  },
+  WIN32_EXPORTED_ONCE: {
+    explains:
+      "an NT handle of memory, a semaphore or a fence is exported at most once per object and handle type",
+    source:
+      "spec: VUID-VkMemoryGetWin32HandleInfoKHR-handleType-00663 and the semaphore and fence equivalents (NT handles: no more than once per object and handle type)",
+  },
   NOT_EXTERNAL: {
     explains:
       "shared memory is bound only to a buffer or image created with its handle type in VkExternalMemory{Buffer,Image}CreateInfo",

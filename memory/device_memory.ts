@@ -42,8 +42,14 @@ import {
   VK_EXT_external_memory_dma_buf,
   VK_EXT_external_memory_host,
   VK_KHR_external_memory_fd,
+  VK_KHR_external_memory_win32,
 } from "../ffi/vk_commands.ts";
-import { VkExportMemoryAllocateInfoNV } from "../ffi/vk_platform_structs.ts";
+import {
+  VkExportMemoryAllocateInfoNV,
+  VkImportMemoryWin32HandleInfoKHR,
+  VkMemoryGetWin32HandleInfoKHR,
+  VkMemoryWin32HandlePropertiesKHR,
+} from "../ffi/vk_platform_structs.ts";
 import {
   VkExportMemoryAllocateInfo,
   VkImportMemoryFdInfoKHR,
@@ -70,8 +76,20 @@ import { executeImport, finishExport } from "../share/execute.ts";
 import { type ExportKind, exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import {
+  checkWin32Export,
+  type MemoryWin32HandleTypeName,
+  OwnedHandle,
+  wideString,
+  WIN32_HANDLE_TYPES,
+  type Win32Export,
+  win32HandleKind,
+  type Win32Source,
+  win32Source,
+} from "../share/handle.ts";
+import {
   chooseMemoryType,
   type ImporterFacts,
+  type ImportPlan,
   knownPlan,
   type MemoryTargetFacts,
   type PlanCacheKey,
@@ -273,6 +291,23 @@ function importerFacts(device: Device, target: MemoryTarget | undefined): Import
         props.bytes,
       );
       check(r, "vkGetMemoryFdPropertiesKHR", { device: pd.name, handleType: "DMA_BUF", fd: n });
+      return props.decode().memoryTypeBits;
+    },
+    win32MemoryTypeBits: (t, handle) => {
+      const ext = device.extension(VK_KHR_external_memory_win32);
+      using arena = new Arena();
+      const props = encode(VkMemoryWin32HandlePropertiesKHR, {}, arena);
+      const r = ext.vkGetMemoryWin32HandlePropertiesKHR(
+        device.live,
+        MemoryHandleType[t as MemoryHandleTypeName],
+        rt.pointer(handle),
+        props.bytes,
+      );
+      check(r, "vkGetMemoryWin32HandlePropertiesKHR", {
+        device: pd.name,
+        handleType: t,
+        handle: `0x${handle.toString(16)}`,
+      });
       return props.decode().memoryTypeBits;
     },
   };
@@ -674,16 +709,82 @@ export class DeviceMemory extends Resource {
       );
       return allocateImport(device, info, details, plan.memoryTypeIndex);
     });
+    return DeviceMemory.#imported(device, handle, plan, again, target);
+  }
+
+  /** The DeviceMemory of an import planned as `plan`, bound to `target` (freed if that fails). */
+  static #imported(
+    device: Device,
+    handle: bigint,
+    plan: ImportPlan,
+    again: number,
+    target: MemoryTarget | undefined,
+  ): DeviceMemory {
     const mem = new DeviceMemory(
       device,
       handle,
       BigInt(plan.size),
       plan.memoryTypeIndex,
       again,
-      MemoryHandleType[t],
+      MemoryHandleType[plan.handleType as MemoryHandleTypeName],
       plan.dedicated ? target! : null,
     );
     return bindOrFree(mem, target);
+  }
+
+  /**
+   * Imports memory from a Windows handle (VK_KHR_external_memory_win32) described by
+   * `descriptor`: an {@linkcode OwnedHandle} (or `{ handle }`), or `{ name }` for an NT handle
+   * type's named object; bound to `for` when given. The same rules as {@linkcode importFd} are
+   * checked first (UUIDs for the opaque types, size, memory type, dedicated target), and the
+   * source's own (WIN32_HANDLE). The handle is not consumed: it stays the caller's to close.
+   */
+  static importWin32(
+    device: Device,
+    source: OwnedHandle | Win32Source,
+    descriptor: MemoryDescriptor,
+    options: ImportOptions = {},
+  ): DeviceMemory {
+    device.assertAlive();
+    const target = options.for;
+    const win32 = win32Source(source);
+    const plan = planOrThrow(planImport({
+      object: "memory",
+      importer: importerFacts(device, target),
+      ...(target ? { target: targetFacts(device, target) } : {}),
+      fd: null,
+      descriptor,
+      options,
+      win32,
+    }));
+    const t = plan.handleType as MemoryWin32HandleTypeName;
+    device.extension(VK_KHR_external_memory_win32);
+    const again = options.exportAs === undefined ? 0 : handleTypeMask(options.exportAs, "exportAs");
+    using arena = new Arena();
+    const value = win32.handle ? win32.handle.handle : 0n;
+    const info = allocateInfo(
+      plan.size,
+      plan.memoryTypeIndex,
+      again,
+      0,
+      plan.dedicated ? target! : null,
+      arena,
+      link(VkImportMemoryWin32HandleInfoKHR, {
+        handleType: MemoryHandleType[t],
+        handle: value,
+        name: win32.name !== undefined ? wideString(win32.name) : 0n,
+      }),
+    );
+    const details = () => ({
+      device: device.physicalDevice.name,
+      handleType: t,
+      ...(win32.name !== undefined ? { name: win32.name } : { handle: `0x${value.toString(16)}` }),
+      size: plan.size,
+      memoryTypeIndex: plan.memoryTypeIndex,
+      dedicated: plan.dedicated ?? "no",
+    });
+    const handle = allocateImport(device, info, details, plan.memoryTypeIndex);
+    return DeviceMemory.#imported(device, handle, plan, again, target);
   }
 
   /**
@@ -839,18 +940,7 @@ export class DeviceMemory extends Resource {
   exportFd(handleType: MemoryHandleTypeName = "OPAQUE_FD"): MemoryExport {
     const h = this.live;
     const t = enumValue(MemoryHandleType, handleType, "handleType");
-    if (!(this.exportHandleTypes & t)) {
-      throw new ShareError(
-        "NOT_EXPORTABLE",
-        `${this.label} was ${
-          this.importedAs ? "imported" : "allocated"
-        } without ${handleType} in exportAs (it is exportable as [${
-          flagNames(MemoryHandleType, this.exportHandleTypes).join(", ")
-        }])`,
-        handleType,
-        flagNames(MemoryHandleType, this.exportHandleTypes),
-      );
-    }
+    this.#exportable(handleType, t);
     const ext = this.device.extension(VK_KHR_external_memory_fd);
     let cached = this.#exports.get(t);
     if (!cached) {
@@ -879,6 +969,76 @@ export class DeviceMemory extends Resource {
       describe: (kind) => c.descriptor ??= this.descriptor(handleType, kind),
     };
     return finishExport(out[0], facts) as MemoryExport;
+  }
+
+  /**
+   * Exports the memory as a Windows handle (VK_KHR_external_memory_win32,
+   * `vkGetMemoryWin32HandleKHR`): an NT handle (OPAQUE_WIN32, D3D11_TEXTURE, D3D12_HEAP,
+   * D3D12_RESOURCE), which the export owns and closes on dispose unless released, and which is
+   * exported at most once per handle type (WIN32_EXPORTED_ONCE); or a global share handle
+   * (OPAQUE_WIN32_KMT, D3D11_TEXTURE_KMT), valid while this memory lives, never closed. The memory
+   * must have been allocated with the handle type in `exportAs`.
+   */
+  exportWin32(
+    handleType: MemoryWin32HandleTypeName = "OPAQUE_WIN32",
+  ): Win32Export<MemoryDescriptor> {
+    const h = this.live;
+    const kind = win32HandleKind("memory", handleType);
+    if (kind === undefined) {
+      throw new RangeError(
+        `handleType: expected a Windows handle type (${
+          Object.keys(WIN32_HANDLE_TYPES.memory).join(", ")
+        }), got ${String(handleType)}`,
+      );
+    }
+    const t = MemoryHandleType[handleType];
+    this.#exportable(handleType, t);
+    checkWin32Export("memory", this.label, handleType, this.#win32Exported);
+    const ext = this.device.extension(VK_KHR_external_memory_win32);
+    const info = encodeFlat(VkMemoryGetWin32HandleInfoKHR, { memory: h, handleType: t });
+    handleOut[0] = 0n;
+    const r = ext.vkGetMemoryWin32HandleKHR(this.device.live, info, handleOutBytes);
+    if (r < 0) {
+      throw new VkError("vkGetMemoryWin32HandleKHR", r, {
+        device: this.device.physicalDevice.name,
+        handleType,
+        size: this.size,
+      });
+    }
+    const value = handleOut[0];
+    if (value === 0n) {
+      throw new ShareError(
+        "BAD_EXPORT",
+        `vkGetMemoryWin32HandleKHR returned VK_SUCCESS with a NULL handle for ${this.label} (${handleType})`,
+        "a handle",
+        0,
+      );
+    }
+    this.#win32Exported.add(handleType);
+    const handle = OwnedHandle.adopt(value, kind, `${handleType} export of ${this.label}`);
+    return {
+      handle,
+      descriptor: Object.freeze(this.descriptor(handleType)),
+      [Symbol.dispose]: () => handle.close(),
+    };
+  }
+
+  /** The handle types exported as an NT handle already (WIN32_EXPORTED_ONCE). */
+  readonly #win32Exported = new Set<string>();
+
+  /** NOT_EXPORTABLE unless the memory was made exportable as `handleType` (bit `t`). */
+  #exportable(handleType: string, t: number): void {
+    if (this.exportHandleTypes & t) return;
+    throw new ShareError(
+      "NOT_EXPORTABLE",
+      `${this.label} was ${
+        this.importedAs ? "imported" : "allocated"
+      } without ${handleType} in exportAs (it is exportable as [${
+        flagNames(MemoryHandleType, this.exportHandleTypes).join(", ")
+      }])`,
+      handleType,
+      flagNames(MemoryHandleType, this.exportHandleTypes),
+    );
   }
 
   /**

@@ -10,6 +10,7 @@
 import type { MemoryHandleTypeName, SemaphoreTypeName } from "../core/enums.ts";
 import { MemoryHandleType } from "../core/enums.ts";
 import { ShareError, show } from "../core/errors.ts";
+import { type SyncWin32HandleTypeName, WIN32_HANDLE_TYPES } from "./handle.ts";
 
 /**
  * The version of {@linkcode MemoryDescriptor} this vkshare writes and reads.
@@ -163,8 +164,8 @@ export interface SyncDescriptor {
   version: number;
   /** What was exported. */
   object: "semaphore" | "fence";
-  /** The handle type of the fd. */
-  handleType: SyncHandleTypeName;
+  /** The handle type of the fd (or of the Windows handle). */
+  handleType: SyncHandleTypeName | SyncWin32HandleTypeName;
   /** A semaphore's type (an OPAQUE_FD import must create or use the same). */
   semaphoreType?: SemaphoreTypeName;
   /** The exporting device's deviceUUID. */
@@ -249,7 +250,7 @@ const MEMORY_FIELDS: Record<keyof MemoryDescriptor, FieldCheck> = {
 const SYNC_FIELDS: Record<keyof SyncDescriptor, FieldCheck> = {
   version: () => null,
   object: () => null, // checked first, with its own message
-  handleType: oneOf("OPAQUE_FD", "SYNC_FD"),
+  handleType: oneOf("OPAQUE_FD", "SYNC_FD", ...Object.keys(WIN32_HANDLE_TYPES.semaphore)),
   semaphoreType: optional(oneOf("binary", "timeline")),
   deviceUUID: uuid,
   driverUUID: uuid,
@@ -385,6 +386,9 @@ export function parseSyncSource(s: unknown, object: "semaphore" | "fence"): Sync
     throw bad(`the descriptor is of a ${show(d.object)}, not a ${object}`, object, d.object);
   }
   checkFields(d, SYNC_FIELDS);
+  if (object === "fence" && d.handleType === "D3D12_FENCE") {
+    throw bad("descriptor.handleType: D3D12_FENCE is a semaphore handle type, not a fence's");
+  }
   if (object === "semaphore" && d.semaphoreType === undefined) {
     throw bad(
       `descriptor.semaphoreType: expected binary or timeline, got ${show(d.semaphoreType)}`,

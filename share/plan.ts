@@ -28,6 +28,12 @@ import {
 } from "./descriptor.ts";
 import { checkReceivedFd, type ExportKind } from "./export_kind.ts";
 import { checkFdKind, fdSize, importableFd, type OwnedFd } from "./fd.ts";
+import {
+  checkWin32Source,
+  WIN32_HANDLE_TYPES,
+  win32HandleKind,
+  type Win32Source,
+} from "./handle.ts";
 import { madeHere, originOf } from "./registry.ts";
 
 /**
@@ -113,6 +119,11 @@ export interface ImporterFacts {
   memoryTypes?: readonly PlanMemoryType[];
   /** DMA_BUF imports: the memory types fd `n` may be imported as (vkGetMemoryFdPropertiesKHR). */
   fdMemoryTypeBits?(n: number): number;
+  /**
+   * Imports of a Windows handle of a non-opaque type (D3D11, D3D12): the memory types it may be
+   * imported as (vkGetMemoryWin32HandlePropertiesKHR). Absent: the exporter's memory type is kept.
+   */
+  win32MemoryTypeBits?(handleType: string, handle: bigint): number;
   /**
    * Why an import made exportable again (`exportAs`) is refused on this driver whatever its
    * `exportFromImportedHandleTypes` say (see {@linkcode relayRefusal}); absent where it is not.
@@ -256,6 +267,11 @@ export type ImportRequest =
     withoutFd?: boolean;
     /** Where an accepted plan may be remembered: see {@linkcode PlanCacheKey}. */
     cacheAs?: PlanCacheKey;
+    /**
+     * A Windows handle import (`importWin32`): the handle or name (`fd` is then null, and the
+     * fd's rules are not judged).
+     */
+    win32?: Win32Source;
   }
   | {
     object: "semaphore" | "fence";
@@ -270,6 +286,8 @@ export type ImportRequest =
     withoutFd?: boolean;
     /** Where an accepted plan may be remembered: see {@linkcode PlanCacheKey}. */
     cacheAs?: PlanCacheKey;
+    /** A Windows handle import (see the memory variant). */
+    win32?: Win32Source;
   };
 
 /**
@@ -358,6 +376,10 @@ export interface ImportPlan {
  * @category Memory
  */
 export type PlanResult = { ok: true; plan: ImportPlan } | { ok: false; broken: BrokenRule[] };
+
+// The opaque handle types: imported only from the same device and driver (UUIDs), as the
+// exporter's memory type.
+const OPAQUE: readonly string[] = ["OPAQUE_FD", "OPAQUE_WIN32", "OPAQUE_WIN32_KMT"];
 
 /** A rule check failed: thrown inside the plan, collected by `attempt`. */
 function broken(rule: ShareRule, message: string, expected?: unknown, actual?: unknown): never {
@@ -472,7 +494,10 @@ function planInFull(req: ImportRequest): PlanResult {
   }
 
   // What this importer takes.
-  const accepted = dev.api === "cuda"
+  const win32 = req.win32;
+  const accepted = win32
+    ? (dev.api === "cuda" ? [] : Object.keys(WIN32_HANDLE_TYPES[object]))
+    : dev.api === "cuda"
     ? ["OPAQUE_FD"]
     : object === "memory"
     ? ["OPAQUE_FD", "DMA_BUF"]
@@ -487,7 +512,11 @@ function planInFull(req: ImportRequest): PlanResult {
           ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${
             object === "memory" ? " (CUDA takes a dma_buf only on Tegra)" : ""
           }`
-          : `importFd takes ${accepted.join(" or ")}, not ${t}`,
+          : win32
+          ? `importWin32 takes ${accepted.join(", ")}, not ${t}`
+          : `importFd takes ${accepted.join(" or ")}, not ${t}${
+            win32HandleKind(object, t) ? " (a Windows handle type: use importWin32)" : ""
+          }`,
         accepted.length === 1 ? accepted[0] : accepted,
         t,
       );
@@ -513,7 +542,7 @@ function planInFull(req: ImportRequest): PlanResult {
   /** The exporter must be this device (OPAQUE_FD): the UUIDs say so. */
   const uuids = () =>
     attempt(() => {
-      if (t !== "OPAQUE_FD") return;
+      if (!OPAQUE.includes(t)) return;
       if (dev.driverUUID === null) {
         if (d.deviceUUID !== dev.deviceUUID) {
           broken(
@@ -526,7 +555,7 @@ function planInFull(req: ImportRequest): PlanResult {
       } else if (d.deviceUUID !== dev.deviceUUID || d.driverUUID !== dev.driverUUID) {
         broken(
           "UUID_MISMATCH",
-          `an OPAQUE_FD ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
+          `an ${t} ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
           { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
           { deviceUUID: dev.deviceUUID, driverUUID: dev.driverUUID },
         );
@@ -538,6 +567,17 @@ function planInFull(req: ImportRequest): PlanResult {
   if (object === "memory") {
     capability();
     uuids();
+  }
+
+  // A Windows handle: its own rules, then what the descriptor, the device and the target say.
+  if (win32) {
+    const value = attempt(() => checkWin32Source(object, t, win32));
+    if (object !== "memory") {
+      uuids();
+      capability();
+      return found.length ? refused() : { ok: true, plan: planOf(req, d, -1, temporary, 0, null) };
+    }
+    return memoryRules(-1, undefined, value);
   }
 
   // Without an fd: the rest of what the descriptor, the device and the target say.
@@ -620,7 +660,12 @@ function planInFull(req: ImportRequest): PlanResult {
   return memoryRules(n, origin);
 
   /** Memory: the fd's size (fd `n`; -1: none), the memory type, the dedicated target. */
-  function memoryRules(n: number, origin: ExportDescriptor | undefined): PlanResult {
+  /** The memory rules; `win32` is a Windows handle's value (0n: a name), when the import is one. */
+  function memoryRules(
+    n: number,
+    origin: ExportDescriptor | undefined,
+    win32?: bigint,
+  ): PlanResult {
     const desc = d!;
     const m = desc as MemoryDescriptor;
     const mt = req.object === "memory" ? req.target : undefined;
@@ -666,27 +711,29 @@ function planInFull(req: ImportRequest): PlanResult {
     let type = m.memoryTypeIndex;
     // (A DMA_BUF's memory types come from the driver: not asked once a rule is broken, since the
     // driver reports a bad fd as an error of its own.)
-    if (dev.memoryTypes && !(t !== "OPAQUE_FD" && (found.length || n < 0))) {
+    const opaque = OPAQUE.includes(t);
+    const handleBits = win32 && !opaque && dev.win32MemoryTypeBits;
+    if (dev.memoryTypes && (opaque || (!found.length && (n >= 0 || handleBits)))) {
       const types = dev.memoryTypes;
       const options = (req.object === "memory" ? req.options : undefined) ?? {};
       const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
       let bits = mt ? mt.requirements.memoryTypeBits : all;
       const whatMemory = mt?.label ?? `the imported ${t} memory`;
       const chosen = attempt(() => {
-        if (t === "OPAQUE_FD") {
+        if (opaque) {
           if (
             options.memoryTypeIndex !== undefined && options.memoryTypeIndex !== m.memoryTypeIndex
           ) {
             broken(
               "MEMORY_TYPE_MISMATCH",
-              `an OPAQUE_FD import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
+              `an ${t} import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
               m.memoryTypeIndex,
               options.memoryTypeIndex,
             );
           }
           return chooseMemoryType(dev.name, types, bits, 0, m.memoryTypeIndex, whatMemory);
         }
-        const fdBits = dev.fdMemoryTypeBits!(n);
+        const fdBits = handleBits ? handleBits(t, win32!) : dev.fdMemoryTypeBits!(n);
         bits &= fdBits;
         return chooseMemoryType(
           dev.name,
@@ -698,7 +745,9 @@ function planInFull(req: ImportRequest): PlanResult {
             "properties",
           ),
           options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
-          `${whatMemory} (vkGetMemoryFdPropertiesKHR allows 0x${fdBits.toString(16)})`,
+          `${whatMemory} (${
+            handleBits ? "vkGetMemoryWin32HandlePropertiesKHR" : "vkGetMemoryFdPropertiesKHR"
+          } allows 0x${fdBits.toString(16)})`,
         );
       });
       if (chosen !== undefined) type = chosen;

@@ -14,7 +14,11 @@ import { check, ShareError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
 import { Arena, encode, keptEncoding, link } from "../ffi/layout.ts";
-import { VK_KHR_external_fence_fd } from "../ffi/vk_commands.ts";
+import { VK_KHR_external_fence_fd, VK_KHR_external_fence_win32 } from "../ffi/vk_commands.ts";
+import {
+  VkFenceGetWin32HandleInfoKHR,
+  VkImportFenceWin32HandleInfoKHR,
+} from "../ffi/vk_platform_structs.ts";
 import {
   VkExportFenceCreateInfo,
   VkFenceCreateInfo,
@@ -26,13 +30,17 @@ import { externalFenceProperties } from "../share/capabilities.ts";
 import type { SyncDescriptor, SyncHandleTypeName, SyncSource } from "../share/descriptor.ts";
 import type { SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
-import type { PlanResult } from "../share/plan.ts";
+import type { OwnedHandle, Win32Export, Win32Source } from "../share/handle.ts";
+import type { PlanResult, SyncTargetFacts } from "../share/plan.ts";
 import type { Device, Submission } from "../vulkan/device.ts";
 import {
   exportMask,
   exportSync,
+  exportSyncWin32,
   importIntoNew,
   importSync,
+  importSyncWin32,
+  importWin32IntoNew,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -52,6 +60,14 @@ const FENCE_FDS: SyncKind<Fence> = {
   get: "vkGetFenceFdKHR",
   import: "vkImportFenceFdKHR",
   handleTypes: FenceHandleType,
+  win32: {
+    extension: VK_KHR_external_fence_win32,
+    getInfo: VkFenceGetWin32HandleInfoKHR,
+    importInfo: VkImportFenceWin32HandleInfoKHR,
+    get: "vkGetFenceWin32HandleKHR",
+    import: "vkImportFenceWin32HandleKHR",
+    handleTypes: FenceHandleType,
+  },
   capability: (f, t) => externalFenceProperties(f.device.physicalDevice, { handleType: t }),
   create: (device, o) => Fence.create(device, o.exportAs ? { exportAs: o.exportAs } : {}),
 };
@@ -269,6 +285,56 @@ export class Fence extends Resource {
   }
 
   /**
+   * Exports the fence as a Windows handle (VK_KHR_external_fence_win32): OPAQUE_WIN32 (an NT
+   * handle, closed when the export is disposed, exported once) or OPAQUE_WIN32_KMT. The fence
+   * must have been created with the handle type in `exportAs`.
+   */
+  exportWin32(
+    handleType: "OPAQUE_WIN32" | "OPAQUE_WIN32_KMT" = "OPAQUE_WIN32",
+  ): Win32Export<SyncDescriptor> {
+    this.alive();
+    const exp = exportSyncWin32(FENCE_FDS, this, handleType);
+    this.#shared = true;
+    return exp;
+  }
+
+  /**
+   * Imports a Windows handle (an {@linkcode OwnedHandle}, or `{ name }` for OPAQUE_WIN32's named
+   * object) into this fence, permanently (default) or temporarily; the rules are checked first.
+   * The handle is not consumed: it stays the caller's to close.
+   */
+  importWin32(
+    source: OwnedHandle | Win32Source,
+    descriptor: SyncDescriptor,
+    options: SyncImportOptions = {},
+  ): void {
+    this.alive();
+    const plan = importSyncWin32(FENCE_FDS, this, source, descriptor, options, this.#target());
+    if (!plan.temporary) this.#shared = true;
+  }
+
+  /** What an import into it needs to know of it. */
+  #target(): SyncTargetFacts {
+    return {
+      label: this.label,
+      inUse: this.#submission !== null && !this.finished(this.#submission),
+    };
+  }
+
+  /**
+   * Creates a fence on `device` and imports the Windows handle into it (see
+   * {@linkcode Fence.prototype.importWin32}); on failure the new fence is destroyed.
+   */
+  static importWin32(
+    device: Device,
+    source: OwnedHandle | Win32Source,
+    descriptor: SyncDescriptor,
+    options: SyncImportOptions = {},
+  ): Fence {
+    return importWin32IntoNew(FENCE_FDS, device, source, descriptor, options);
+  }
+
+  /**
    * Imports an fd into this fence: OPAQUE_FD permanently (default) or temporarily; SYNC_FD
    * temporarily only (`fd` -1 or null: already signaled). A temporary payload lasts until the
    * next reset. On success the caller's fd is consumed, on failure it is still open.
@@ -279,10 +345,7 @@ export class Fence extends Resource {
     options: SyncImportOptions = {},
   ): void {
     this.alive();
-    const plan = importSync(FENCE_FDS, this, fd, descriptor, options, {
-      label: this.label,
-      inUse: this.#submission !== null && !this.finished(this.#submission),
-    });
+    const plan = importSync(FENCE_FDS, this, fd, descriptor, options, this.#target());
     if (!plan.temporary) this.#shared = true;
   }
 

@@ -27,7 +27,14 @@ import { check, MissingExtensionError, ShareError, VkError } from "../core/error
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
 import { Arena, encode, keptEncoding, KeptStruct, link } from "../ffi/layout.ts";
-import { VK_KHR_external_semaphore_fd } from "../ffi/vk_commands.ts";
+import {
+  VK_KHR_external_semaphore_fd,
+  VK_KHR_external_semaphore_win32,
+} from "../ffi/vk_commands.ts";
+import {
+  VkImportSemaphoreWin32HandleInfoKHR,
+  VkSemaphoreGetWin32HandleInfoKHR,
+} from "../ffi/vk_platform_structs.ts";
 import {
   VkExportSemaphoreCreateInfo,
   VkImportSemaphoreFdInfoKHR,
@@ -42,13 +49,22 @@ import { externalSemaphoreProperties } from "../share/capabilities.ts";
 import type { SyncDescriptor, SyncHandleTypeName, SyncSource } from "../share/descriptor.ts";
 import type { SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
-import type { PlanResult } from "../share/plan.ts";
+import type {
+  OwnedHandle,
+  SyncWin32HandleTypeName,
+  Win32Export,
+  Win32Source,
+} from "../share/handle.ts";
+import type { ImportPlan, PlanResult, SyncTargetFacts } from "../share/plan.ts";
 import type { Device, Submission } from "../vulkan/device.ts";
 import {
   exportMask,
   exportSync,
+  exportSyncWin32,
   importIntoNew,
   importSync,
+  importSyncWin32,
+  importWin32IntoNew,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -69,6 +85,14 @@ const SEMAPHORE_FDS: SyncKind<Semaphore> = {
   get: "vkGetSemaphoreFdKHR",
   import: "vkImportSemaphoreFdKHR",
   handleTypes: SemaphoreHandleType,
+  win32: {
+    extension: VK_KHR_external_semaphore_win32,
+    getInfo: VkSemaphoreGetWin32HandleInfoKHR,
+    importInfo: VkImportSemaphoreWin32HandleInfoKHR,
+    get: "vkGetSemaphoreWin32HandleKHR",
+    import: "vkImportSemaphoreWin32HandleKHR",
+    handleTypes: SemaphoreHandleType,
+  },
   capability: (s, t) =>
     externalSemaphoreProperties(s.device.physicalDevice, { handleType: t, semaphoreType: s.type }),
   create: (device, o) =>
@@ -295,6 +319,48 @@ export class Semaphore extends Resource {
   }
 
   /**
+   * Exports the semaphore as a Windows handle (VK_KHR_external_semaphore_win32): OPAQUE_WIN32 or
+   * D3D12_FENCE (NT handles, closed when the export is disposed, each exported once) or
+   * OPAQUE_WIN32_KMT. Like OPAQUE_FD, the payload is shared. The semaphore must have been created
+   * with the handle type in `exportAs`.
+   */
+  exportWin32(handleType: SyncWin32HandleTypeName = "OPAQUE_WIN32"): Win32Export<SyncDescriptor> {
+    this.alive();
+    const exp = exportSyncWin32(SEMAPHORE_FDS, this, handleType, this.type);
+    this.#share();
+    return exp;
+  }
+
+  /**
+   * Imports a Windows handle (an {@linkcode OwnedHandle}, or `{ name }` for an NT handle type's
+   * named object) into this semaphore, permanently (default) or temporarily (binary only); the
+   * rules are checked first. The handle is not consumed: it stays the caller's to close.
+   */
+  importWin32(
+    source: OwnedHandle | Win32Source,
+    descriptor: SyncDescriptor,
+    options: SyncImportOptions = {},
+  ): void {
+    this.alive();
+    this.#imported(
+      importSyncWin32(SEMAPHORE_FDS, this, source, descriptor, options, this.#target()),
+    );
+  }
+
+  /**
+   * Creates a semaphore on `device`, of the exporter's type, and imports the Windows handle into
+   * it (see {@linkcode Semaphore.prototype.importWin32}); on failure the new one is destroyed.
+   */
+  static importWin32(
+    device: Device,
+    source: OwnedHandle | Win32Source,
+    descriptor: SyncDescriptor,
+    options: SyncImportOptions = {},
+  ): Semaphore {
+    return importWin32IntoNew(SEMAPHORE_FDS, device, source, descriptor, options);
+  }
+
+  /**
    * Imports an fd into this semaphore: OPAQUE_FD permanently (default) or temporarily; SYNC_FD
    * temporarily only (`fd` -1 or null: already signaled). The rules are checked first; on
    * success the caller's fd is consumed, on failure it is still open.
@@ -305,16 +371,20 @@ export class Semaphore extends Resource {
     options: SyncImportOptions = {},
   ): void {
     this.alive();
-    const plan = importSync(SEMAPHORE_FDS, this, fd, descriptor, options, {
-      label: this.label,
-      semaphoreType: this.type,
-      inUse: this.#lastUse?.done() === false,
-    });
-    const temporary = plan.temporary;
+    this.#imported(importSync(SEMAPHORE_FDS, this, fd, descriptor, options, this.#target()));
+  }
+
+  /** What an import into it needs to know of it. */
+  #target(): SyncTargetFacts {
+    return { label: this.label, semaphoreType: this.type, inUse: this.#lastUse?.done() === false };
+  }
+
+  /** Its payload's state after an import planned as `plan`. */
+  #imported(plan: ImportPlan): void {
     if (this.type === "timeline") {
       this.#share();
       this.#highestSignal = 0n;
-    } else if (temporary) {
+    } else if (plan.temporary) {
       this.#restore = this.#state;
       this.#state = plan.handleType === "SYNC_FD" ? "pending" : "unknown";
     } else this.#share();

@@ -2,7 +2,7 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import { type AnyStruct, encodeFlat, KeptStruct } from "../ffi/layout.ts";
+import { type AnyStruct, Arena, encode, encodeFlat, KeptStruct } from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -16,6 +16,16 @@ import type { ExportFacts, SyncExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
 import { exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
+import {
+  checkWin32Export,
+  OwnedHandle,
+  type SyncWin32HandleTypeName,
+  wideString,
+  type Win32Export,
+  win32HandleKind,
+  type Win32Source,
+  win32Source,
+} from "../share/handle.ts";
 import {
   type ImporterFacts,
   type ImportPlan,
@@ -104,7 +114,7 @@ export function exportMask<N extends string>(
 export function syncDescriptor(
   device: Device,
   object: "semaphore" | "fence",
-  handleType: SyncHandleTypeName,
+  handleType: SyncHandleTypeName | SyncWin32HandleTypeName,
   extra: { semaphoreType?: SemaphoreTypeName; fdKind?: string },
 ): SyncDescriptor {
   const pd = device.physicalDevice;
@@ -153,6 +163,20 @@ export interface SyncKind<T extends SyncObject> {
   import: string;
   /** The handle type bits by name. */
   handleTypes: Readonly<Record<SyncHandleTypeName, number>>;
+  /** Its Windows handle commands (VK_KHR_external_{semaphore,fence}_win32). */
+  win32: {
+    extension: ExtensionTable;
+    /** `VkSemaphoreGetWin32HandleInfoKHR` or `VkFenceGetWin32HandleInfoKHR`. */
+    getInfo: AnyStruct;
+    /** `VkImportSemaphoreWin32HandleInfoKHR` or `VkImportFenceWin32HandleInfoKHR`. */
+    importInfo: AnyStruct;
+    /** `vkGetSemaphoreWin32HandleKHR` or `vkGetFenceWin32HandleKHR`. */
+    get: string;
+    /** `vkImportSemaphoreWin32HandleKHR` or `vkImportFenceWin32HandleKHR`. */
+    import: string;
+    /** The Windows handle type bits by name. */
+    handleTypes: Readonly<Record<string, number>>;
+  };
   /** The capability query of `handleType` for `target`. */
   capability(target: T, handleType: SyncHandleTypeName): ExternalSyncCapability;
   /** Creates an object of this kind: exportable as `exportAs`, of `semaphoreType` (a semaphore). */
@@ -233,16 +257,7 @@ export function exportSync<T extends SyncObject>(
   if (handleType !== "OPAQUE_FD" && handleType !== "SYNC_FD") {
     throw new RangeError(`handleType: expected OPAQUE_FD or SYNC_FD, got ${String(handleType)}`);
   }
-  if (!t.exportAs.includes(handleType)) {
-    throw new ShareError(
-      "NOT_EXPORTABLE",
-      `${t.label} was created without ${handleType} in exportAs (it is exportable as [${
-        t.exportAs.join(", ")
-      }])`,
-      handleType,
-      t.exportAs,
-    );
-  }
+  requireExportable(t, handleType);
   // The get-fd info is encoded once per object and handle type, its descriptor made once; the
   // out-parameter is one scratch buffer (the fd is read before anything else can call).
   let perObject = exportCache.get(t);
@@ -279,6 +294,163 @@ export function exportSync<T extends SyncObject>(
         }),
   };
   return finishExport(out[0], facts);
+}
+
+/** NOT_EXPORTABLE unless `t` was created exportable as `handleType`. */
+function requireExportable(t: SyncTarget, handleType: string): void {
+  if (t.exportAs.includes(handleType)) return;
+  throw new ShareError(
+    "NOT_EXPORTABLE",
+    `${t.label} was created without ${handleType} in exportAs (it is exportable as [${
+      t.exportAs.join(", ")
+    }])`,
+    handleType,
+    t.exportAs,
+  );
+}
+
+// Per object: the handle types it was exported as an NT handle (WIN32_EXPORTED_ONCE).
+const win32Exported = new WeakMap<SyncObject, Set<string>>();
+const win32Out = new BigUint64Array(new ArrayBuffer(8));
+const win32OutBytes = new Uint8Array(win32Out.buffer);
+
+/**
+ * Exports `t` as a Windows handle of `handleType` (checked against what it was created exportable
+ * as; an NT handle once per object and handle type).
+ *
+ * @category Synchronization
+ */
+export function exportSyncWin32<T extends SyncObject>(
+  k: SyncKind<T>,
+  t: T,
+  handleType: SyncWin32HandleTypeName,
+  semaphoreType?: SemaphoreTypeName,
+): Win32Export<SyncDescriptor> {
+  const kind = win32HandleKind(k.object, handleType);
+  if (kind === undefined) {
+    throw new RangeError(
+      `handleType: expected a Windows handle type of a ${k.object} (${
+        Object.keys(k.win32.handleTypes).join(", ")
+      }), got ${String(handleType)}`,
+    );
+  }
+  requireExportable(t, handleType);
+  let exported = win32Exported.get(t);
+  if (!exported) win32Exported.set(t, exported = new Set());
+  checkWin32Export(k.object, t.label, handleType, exported);
+  const ext = t.device.extension(k.win32.extension) as unknown as Record<string, Command>;
+  const info = encodeFlat(k.win32.getInfo, {
+    [k.object]: t.live,
+    handleType: k.win32.handleTypes[handleType],
+  });
+  win32Out[0] = 0n;
+  const r = ext[k.win32.get](t.device.live, info, win32OutBytes);
+  if (r < 0) {
+    throw new VkError(k.win32.get, r, { device: t.device.physicalDevice.name, handleType });
+  }
+  const value = win32Out[0];
+  if (value === 0n) {
+    throw new ShareError(
+      "BAD_EXPORT",
+      `${k.win32.get} returned VK_SUCCESS with a NULL handle for ${t.label} (${handleType})`,
+      "a handle",
+      0,
+    );
+  }
+  exported.add(handleType);
+  const handle = OwnedHandle.adopt(value, kind, `${handleType} export of ${t.label}`);
+  return {
+    handle,
+    descriptor: Object.freeze(syncDescriptor(t.device, k.object, handleType, { semaphoreType })),
+    [Symbol.dispose]: () => handle.close(),
+  };
+}
+
+/**
+ * Imports a Windows handle (or an NT handle type's name) described by `source` into `t`, after
+ * the plan's rules; the handle is not consumed.
+ *
+ * @category Synchronization
+ */
+export function importSyncWin32<T extends SyncObject>(
+  k: SyncKind<T>,
+  t: T,
+  source: OwnedHandle | Win32Source,
+  descriptor: SyncDescriptor,
+  options: SyncImportOptions,
+  target: SyncTargetFacts,
+): ImportPlan {
+  const device = t.device;
+  const pd = device.physicalDevice;
+  const win32 = win32Source(source);
+  const plan = planOrThrow(planImport({
+    object: k.object,
+    importer: syncImporterFacts(k, device, target.semaphoreType, (h) => k.capability(t, h)),
+    target,
+    fd: null,
+    descriptor,
+    options,
+    win32,
+  }));
+  const handleType = plan.handleType;
+  const ext = device.extension(k.win32.extension) as unknown as Record<string, Command>;
+  using arena = new Arena();
+  const value = win32.handle ? win32.handle.handle : 0n;
+  const info = encode(k.win32.importInfo, {
+    [k.object]: t.live,
+    flags: plan.temporary ? IMPORT_TEMPORARY : 0,
+    handleType: k.win32.handleTypes[handleType],
+    handle: value,
+    name: win32.name !== undefined ? wideString(win32.name) : 0n,
+  }, arena);
+  const instance = pd.instance;
+  const mark = instance.messageMark;
+  const r = ext[k.win32.import](device.live, info.bytes);
+  if (r < 0) {
+    const reports = instance.expectedSince(mark);
+    const details = {
+      device: pd.name,
+      handleType,
+      ...(win32.name !== undefined ? { name: win32.name } : { handle: `0x${value.toString(16)}` }),
+      temporary: plan.temporary,
+    };
+    throw new ImportError(k.win32.import, r, details, null, "imports", reports);
+  }
+  return plan;
+}
+
+/**
+ * Creates an object of kind `k` on `device`, made like the export `source` describes, and imports
+ * the Windows handle into it; on failure the new object is destroyed.
+ *
+ * @category Synchronization
+ */
+export function importWin32IntoNew<T extends SyncObject & { importWin32(...a: never[]): void }>(
+  k: SyncKind<T>,
+  device: Device,
+  source: OwnedHandle | Win32Source,
+  descriptor: SyncDescriptor,
+  options: SyncImportOptions = {},
+): T {
+  const d = madeHere(descriptor) && descriptor.object === k.object
+    ? descriptor
+    : parseSyncSource(descriptor, k.object);
+  const o = k.create(device, d.semaphoreType ? { semaphoreType: d.semaphoreType } : {});
+  try {
+    (o.importWin32 as (
+      s: OwnedHandle | Win32Source,
+      d: SyncDescriptor,
+      op: SyncImportOptions,
+    ) => void)(
+      source,
+      d,
+      options,
+    );
+  } catch (e) {
+    o[Symbol.dispose]();
+    throw e;
+  }
+  return o;
 }
 
 /**

@@ -17,6 +17,7 @@ export interface Probe {
   name: string;
   opaqueFd: { exportable: boolean; importable: boolean; why?: string };
   dmaBuf: { exportable: boolean; importable: boolean; why?: string };
+  opaqueWin32: { exportable: boolean; importable: boolean; why?: string };
   host: { importable: boolean; why?: string };
   /** Whether any memory type is host-visible. */
   hostVisible: boolean;
@@ -29,13 +30,15 @@ export interface Probe {
 function probe(): Probe {
   const pd = sharedInstance().physicalDevices()[0];
   if (!pd) throw new Error("no Vulkan device: run deno task setup");
-  const cap = (t: "OPAQUE_FD" | "DMA_BUF" | "HOST_ALLOCATION") =>
+  const cap = (t: "OPAQUE_FD" | "DMA_BUF" | "HOST_ALLOCATION" | "OPAQUE_WIN32") =>
     externalBufferProperties(pd, { handleType: t });
   const o = cap("OPAQUE_FD"), d = cap("DMA_BUF"), h = cap("HOST_ALLOCATION");
+  const w = cap("OPAQUE_WIN32");
   return {
     name: pd.name,
     opaqueFd: { exportable: o.exportable, importable: o.importable, why: o.unsupported },
     dmaBuf: { exportable: d.exportable, importable: d.importable, why: d.unsupported },
+    opaqueWin32: { exportable: w.exportable, importable: w.importable, why: w.unsupported },
     host: { importable: h.importable, why: h.unsupported },
     hostVisible: pd.memoryTypes.some((t) => t.flags.includes("HOST_VISIBLE")),
     deviceOnlyType: pd.memoryTypes.find((t) => !t.flags.includes("HOST_VISIBLE"))?.index ?? null,
@@ -47,8 +50,8 @@ function probe(): Probe {
 export const caps: Probe = probe();
 
 /** Why a test of exporting and importing `t` cannot run here, or false. */
-export function cannotShare(t: "OPAQUE_FD" | "DMA_BUF"): string | false {
-  const c = t === "OPAQUE_FD" ? caps.opaqueFd : caps.dmaBuf;
+export function cannotShare(t: "OPAQUE_FD" | "DMA_BUF" | "OPAQUE_WIN32"): string | false {
+  const c = t === "OPAQUE_FD" ? caps.opaqueFd : t === "DMA_BUF" ? caps.dmaBuf : caps.opaqueWin32;
   if (c.exportable && c.importable) return false;
   if (c.why) return c.why;
   return `${caps.name} ${c.importable ? "imports" : "does not export"} ${t}${

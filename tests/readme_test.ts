@@ -49,6 +49,7 @@ const blocks = tsBlocks(README);
 function missing(needs: string | null): string | false {
   if (needs === null) return false;
   if (needs === "OPAQUE_FD memory") return cannotShare("OPAQUE_FD");
+  if (needs === "OPAQUE_WIN32 memory") return cannotShare("OPAQUE_WIN32");
   if (needs === "OPAQUE_FD relays") {
     const pd = sharedInstance().physicalDevices()[0];
     const again = externalBufferProperties(pd, { handleType: "OPAQUE_FD" });

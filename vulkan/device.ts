@@ -53,6 +53,9 @@ export const EXTERNAL_EXTENSIONS = [
   "VK_EXT_external_memory_host",
   "VK_KHR_external_semaphore_fd",
   "VK_KHR_external_fence_fd",
+  "VK_KHR_external_memory_win32",
+  "VK_KHR_external_semaphore_win32",
+  "VK_KHR_external_fence_win32",
 ] as const;
 
 /**

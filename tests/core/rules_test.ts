@@ -13,7 +13,7 @@ const LIBRARY_FOLDERS = ["core/", "vulkan/", "share/", "memory/", "sync/", "ipc/
 
 test("every rule says what it refuses and where it comes from", () => {
   for (const [rule, r] of Object.entries(SHARE_RULES)) {
-    assert(/^[A-Z_]+$/.test(rule), rule);
+    assert(/^[A-Z][A-Z0-9_]*$/.test(rule), rule);
     assert(r.explains.length > 20 && !r.explains.endsWith("."), `${rule}: ${r.explains}`);
     assert(/^(spec|drivers|vkshare|CUDA): /.test(r.source), `${rule}: ${r.source}`);
   }

@@ -19,6 +19,7 @@ import {
   type MemoryDescriptor,
   type MemoryTargetFacts,
   OwnedFd,
+  OwnedHandle,
   planImport,
   planOrThrow,
   relayRefusal,
@@ -26,6 +27,7 @@ import {
   ShareError,
   type ShareRule,
   type SyncDescriptor,
+  type Win32Source,
 } from "../../mod.ts";
 import { finishExport } from "../../share/execute.ts";
 import { isOpenFd } from "../../share/fd.ts";
@@ -194,8 +196,65 @@ interface Case {
   keeps: () => ImportRequest;
 }
 
+/** A Windows handle of `kind` (not a real one: the plan never calls the driver or closes it). */
+const winHandle = (kind: "nt" | "kmt" = "nt") => OwnedHandle.adopt(0x1234n, kind);
+
+/** A memory import of a Windows handle (OPAQUE_WIN32 unless `over` says). */
+function win32Memory(
+  source: Win32Source,
+  over: Partial<MemoryDescriptor> = {},
+  req: Partial<Extract<ImportRequest, { object: "memory" }>> = {},
+): ImportRequest {
+  return memory({
+    fd: null,
+    win32: source,
+    descriptor: memoryDescriptor({ handleType: "OPAQUE_WIN32", ...over }),
+    ...req,
+  });
+}
+
 // For every rule the plan checks: a request that breaks it, and the nearest one that does not.
 const CASES: Partial<Record<ShareRule, Case[]>> = {
+  WIN32_HANDLE: [
+    {
+      // A handle or a name, never both.
+      breaks: () => win32Memory({ handle: winHandle(), name: "Local\\frames" }),
+      keeps: () => win32Memory({ handle: winHandle() }),
+    },
+    {
+      // A name only for an NT handle type: a KMT (global share) one needs its handle.
+      breaks: () => win32Memory({ name: "Local\\frames" }, { handleType: "OPAQUE_WIN32_KMT" }),
+      keeps: () => win32Memory({ name: "Local\\frames" }),
+    },
+    {
+      // The handle's kind is its handle type's.
+      breaks: () => win32Memory({ handle: winHandle("nt") }, { handleType: "OPAQUE_WIN32_KMT" }),
+      keeps: () => win32Memory({ handle: winHandle("kmt") }, { handleType: "OPAQUE_WIN32_KMT" }),
+    },
+    {
+      // An open handle: one closed (a KMT one closes without a call) or handed on is refused.
+      breaks: () => {
+        const h = winHandle("kmt");
+        h.close();
+        return win32Memory({ handle: h }, { handleType: "OPAQUE_WIN32_KMT" });
+      },
+      keeps: () => win32Memory({ handle: winHandle("kmt") }, { handleType: "OPAQUE_WIN32_KMT" }),
+    },
+    {
+      breaks: () =>
+        sync("semaphore", {
+          fd: null,
+          win32: {},
+          descriptor: syncDescriptor("semaphore", { handleType: "D3D12_FENCE" }),
+        }),
+      keeps: () =>
+        sync("semaphore", {
+          fd: null,
+          win32: { handle: winHandle() },
+          descriptor: syncDescriptor("semaphore", { handleType: "D3D12_FENCE" }),
+        }),
+    },
+  ],
   BAD_DESCRIPTOR: [
     {
       breaks: () => memory({ descriptor: { ...memoryDescriptor(), extra: true } }),
@@ -209,6 +268,21 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       breaks: () => sync("fence", { descriptor: syncDescriptor("semaphore") }),
       keeps: () => sync("fence"),
     },
+    {
+      // D3D12_FENCE is a semaphore handle type, not a fence's.
+      breaks: () =>
+        sync("fence", {
+          fd: null,
+          win32: { handle: winHandle() },
+          descriptor: syncDescriptor("fence", { handleType: "D3D12_FENCE" }),
+        }),
+      keeps: () =>
+        sync("fence", {
+          fd: null,
+          win32: { handle: winHandle() },
+          descriptor: syncDescriptor("fence", { handleType: "OPAQUE_WIN32" }),
+        }),
+    },
   ],
   UUID_MISMATCH: [
     {
@@ -221,6 +295,11 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       keeps: () => sync("semaphore"),
     },
     {
+      // An opaque Windows handle too: only into the exporter's device and driver.
+      breaks: () => win32Memory({ handle: winHandle() }, { driverUUID: DEVICE_UUID }),
+      keeps: () => win32Memory({ handle: winHandle() }),
+    },
+    {
       // CUDA has no driverUUID: its deviceUUID alone must match.
       breaks: () =>
         memory({
@@ -230,6 +309,30 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
     },
   ],
   HANDLE_TYPE_UNSUPPORTED: [
+    {
+      // A Windows handle type goes through importWin32, an fd's through importFd.
+      breaks: () => memory({ descriptor: memoryDescriptor({ handleType: "OPAQUE_WIN32" }) }),
+      keeps: () => win32Memory({ handle: winHandle() }),
+    },
+    {
+      breaks: () => win32Memory({ handle: winHandle() }, { handleType: "OPAQUE_FD" }),
+      keeps: () => memory(),
+    },
+    {
+      // A fence's importWin32 takes its Windows handle types only.
+      breaks: () =>
+        sync("fence", {
+          fd: null,
+          win32: { handle: winHandle("kmt") },
+          descriptor: syncDescriptor("fence", { handleType: "OPAQUE_FD" }),
+        }),
+      keeps: () =>
+        sync("fence", {
+          fd: null,
+          win32: { handle: winHandle("kmt") },
+          descriptor: syncDescriptor("fence", { handleType: "OPAQUE_WIN32_KMT" }),
+        }),
+    },
     {
       breaks: () =>
         memory({

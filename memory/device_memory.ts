@@ -737,7 +737,8 @@ export class DeviceMemory extends Resource {
    * `descriptor`: an {@linkcode OwnedHandle} (or `{ handle }`), or `{ name }` for an NT handle
    * type's named object; bound to `for` when given. The same rules as {@linkcode importFd} are
    * checked first (UUIDs for the opaque types, size, memory type, dedicated target), and the
-   * source's own (WIN32_HANDLE). The handle is not consumed: it stays the caller's to close.
+   * source's own (WIN32_HANDLE). The handle is not consumed: it stays the caller's to close. A
+   * device without VK_KHR_external_memory_win32 refuses with a MissingExtensionError.
    */
   static importWin32(
     device: Device,
@@ -746,6 +747,8 @@ export class DeviceMemory extends Resource {
     options: ImportOptions = {},
   ): DeviceMemory {
     device.assertAlive();
+    // Without the extension, a MissingExtensionError names it before any rule is judged.
+    device.extension(VK_KHR_external_memory_win32);
     const target = options.for;
     const win32 = win32Source(source);
     const plan = planOrThrow(planImport({
@@ -758,7 +761,6 @@ export class DeviceMemory extends Resource {
       win32,
     }));
     const t = plan.handleType as MemoryWin32HandleTypeName;
-    device.extension(VK_KHR_external_memory_win32);
     const again = options.exportAs === undefined ? 0 : handleTypeMask(options.exportAs, "exportAs");
     using arena = new Arena();
     const value = win32.handle ? win32.handle.handle : 0n;
@@ -991,10 +993,11 @@ export class DeviceMemory extends Resource {
         }), got ${String(handleType)}`,
       );
     }
+    // Without the extension, a MissingExtensionError names it before anything else.
+    const ext = this.device.extension(VK_KHR_external_memory_win32);
     const t = MemoryHandleType[handleType];
     this.#exportable(handleType, t);
     checkWin32Export("memory", this.label, handleType, this.#win32Exported);
-    const ext = this.device.extension(VK_KHR_external_memory_win32);
     const info = encodeFlat(VkMemoryGetWin32HandleInfoKHR, { memory: h, handleType: t });
     handleOut[0] = 0n;
     const r = ext.vkGetMemoryWin32HandleKHR(this.device.live, info, handleOutBytes);

@@ -334,11 +334,12 @@ export function exportSyncWin32<T extends SyncObject>(
       }), got ${String(handleType)}`,
     );
   }
+  // Without the extension, a MissingExtensionError names it before anything else.
+  const ext = t.device.extension(k.win32.extension) as unknown as Record<string, Command>;
   requireExportable(t, handleType);
   let exported = win32Exported.get(t);
   if (!exported) win32Exported.set(t, exported = new Set());
   checkWin32Export(k.object, t.label, handleType, exported);
-  const ext = t.device.extension(k.win32.extension) as unknown as Record<string, Command>;
   const info = encodeFlat(k.win32.getInfo, {
     [k.object]: t.live,
     handleType: k.win32.handleTypes[handleType],
@@ -382,6 +383,8 @@ export function importSyncWin32<T extends SyncObject>(
 ): ImportPlan {
   const device = t.device;
   const pd = device.physicalDevice;
+  // Without the extension, a MissingExtensionError names it before any rule is judged.
+  const ext = device.extension(k.win32.extension) as unknown as Record<string, Command>;
   const win32 = win32Source(source);
   const plan = planOrThrow(planImport({
     object: k.object,
@@ -393,7 +396,6 @@ export function importSyncWin32<T extends SyncObject>(
     win32,
   }));
   const handleType = plan.handleType;
-  const ext = device.extension(k.win32.extension) as unknown as Record<string, Command>;
   using arena = new Arena();
   const value = win32.handle ? win32.handle.handle : 0n;
   const info = encode(k.win32.importInfo, {
@@ -432,6 +434,7 @@ export function importWin32IntoNew<T extends SyncObject & { importWin32(...a: ne
   descriptor: SyncDescriptor,
   options: SyncImportOptions = {},
 ): T {
+  device.extension(k.win32.extension); // a MissingExtensionError before anything is made
   const d = madeHere(descriptor) && descriptor.object === k.object
     ? descriptor
     : parseSyncSource(descriptor, k.object);

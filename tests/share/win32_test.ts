@@ -9,6 +9,7 @@ import {
   FenceHandleType,
   LibraryLoadError,
   MemoryHandleType,
+  MissingExtensionError,
   OwnedHandle,
   Semaphore,
   SemaphoreHandleType,
@@ -18,7 +19,7 @@ import {
 } from "../../mod.ts";
 import { checkWin32Export } from "../../share/handle.ts";
 import { test } from "../_harness.ts";
-import { cannotShare, withTwoDevices } from "../_memory.ts";
+import { cannotShare, stillAllocates, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
 
 test("Windows handle types: each object's are its enum's, NT or KMT as the spec defines them", () => {
@@ -88,12 +89,16 @@ test("WIN32_EXPORTED_ONCE: an NT handle type is exported once per object; a KMT 
 });
 
 test(
-  "memory: exportWin32 of memory not exportable so is NOT_EXPORTABLE; importWin32 without the extension names it",
+  "memory: without VK_KHR_external_memory_win32, exportWin32 and importWin32 are a MissingExtensionError naming it; an fd import refuses a Windows descriptor",
   { skip: cannotShare("OPAQUE_FD") },
   withTwoDevices((a, b) => {
     using m = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
-    assertRule(() => m.exportWin32("OPAQUE_WIN32"), "NOT_EXPORTABLE", "OPAQUE_WIN32");
-    assertRule(() => m.exportWin32("OPAQUE_WIN32_KMT"), "NOT_EXPORTABLE");
+    const missing = (fn: () => unknown) => {
+      const e = assertThrows(fn, MissingExtensionError);
+      assertEquals(e.extension, "VK_KHR_external_memory_win32");
+    };
+    missing(() => m.exportWin32("OPAQUE_WIN32"));
+    missing(() => m.exportWin32("OPAQUE_WIN32_KMT"));
     assertThrows(() => m.exportWin32("OPAQUE_FD" as "OPAQUE_WIN32"), RangeError, "Windows");
     assertRule(
       () => DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_WIN32" }),
@@ -103,33 +108,28 @@ test(
     using exp = m.exportFd();
     const d = { ...exp.descriptor, handleType: "OPAQUE_WIN32_KMT" as const };
     const h = OwnedHandle.adopt(0x1000n, "kmt");
-    assertRule(
-      () => DeviceMemory.importWin32(b, h, d),
-      "HANDLE_TYPE_UNSUPPORTED",
-      "VK_KHR_external_memory_win32",
-    );
-    // Every broken rule is named: the source's own too.
-    assertRule(
-      () => DeviceMemory.importWin32(b, { handle: h, name: "x" }, d),
-      "HANDLE_TYPE_UNSUPPORTED",
-      "also breaks: WIN32_HANDLE",
-    );
-    // The fd export through importWin32, and a Windows descriptor through importFd, are refused.
-    assertRule(() => DeviceMemory.importWin32(b, h, exp.descriptor), "HANDLE_TYPE_UNSUPPORTED");
+    missing(() => DeviceMemory.importWin32(b, h, d));
+    missing(() => DeviceMemory.importWin32(b, { name: "Local\\frames" }, d));
     assertRule(() => DeviceMemory.importFd(b, exp.fd, d), "HANDLE_TYPE_UNSUPPORTED", "importWin32");
-    assertEquals(h.state, "open", "an import never closes the caller's handle");
-    assertEquals(exp.fd.state, "open", "nor a refused fd");
+    assertEquals(h.state, "open", "a refused import leaves the caller's handle");
+    assertEquals(exp.fd.state, "open", "and the refused fd");
+    stillAllocates(b);
   }),
 );
 
 test(
-  "semaphores and fences: exportWin32 of one not exportable so is NOT_EXPORTABLE; importWin32 without the extension names it",
+  "semaphores and fences: without the _win32 extensions, exportWin32 and importWin32 are a MissingExtensionError naming them",
   withTwoDevices((a, b) => {
     using s = Semaphore.create(a);
     using f = Fence.create(a);
-    assertRule(() => s.exportWin32("OPAQUE_WIN32"), "NOT_EXPORTABLE", "OPAQUE_WIN32");
-    assertRule(() => s.exportWin32("D3D12_FENCE"), "NOT_EXPORTABLE");
-    assertRule(() => f.exportWin32("OPAQUE_WIN32_KMT"), "NOT_EXPORTABLE");
+    const missing = (fn: () => unknown, extension: string) => {
+      const e = assertThrows(fn, MissingExtensionError);
+      assertEquals(e.extension, extension);
+    };
+    const SEM = "VK_KHR_external_semaphore_win32", FENCE = "VK_KHR_external_fence_win32";
+    missing(() => s.exportWin32("OPAQUE_WIN32"), SEM);
+    missing(() => s.exportWin32("D3D12_FENCE"), SEM);
+    missing(() => f.exportWin32("OPAQUE_WIN32_KMT"), FENCE);
     assertThrows(() => f.exportWin32("D3D12_FENCE" as "OPAQUE_WIN32"), RangeError, "fence");
     const pd = a.physicalDevice;
     const ids = pd.ids;
@@ -143,21 +143,12 @@ test(
       deviceName: pd.name,
     });
     const h = OwnedHandle.adopt(0x2000n, "kmt");
-    assertRule(
-      () => Semaphore.importWin32(b, h, descriptor("semaphore", "OPAQUE_WIN32_KMT")),
-      "HANDLE_TYPE_UNSUPPORTED",
-      "VK_KHR_external_semaphore_win32",
-    );
-    assertRule(
-      () => Fence.importWin32(b, h, descriptor("fence", "OPAQUE_WIN32_KMT")),
-      "HANDLE_TYPE_UNSUPPORTED",
-      "VK_KHR_external_fence_win32",
-    );
+    missing(() => Semaphore.importWin32(b, h, descriptor("semaphore", "OPAQUE_WIN32_KMT")), SEM);
+    missing(() => Fence.importWin32(b, h, descriptor("fence", "OPAQUE_WIN32_KMT")), FENCE);
     using into = Semaphore.create(b);
-    assertRule(
-      () =>
-        into.importWin32({ name: "Global\\\\sem" }, descriptor("semaphore", "OPAQUE_WIN32_KMT")),
-      "WIN32_HANDLE",
+    missing(
+      () => into.importWin32({ name: "Global\\sem" }, descriptor("semaphore", "OPAQUE_WIN32")),
+      SEM,
     );
     assertEquals(h.state, "open");
   }),

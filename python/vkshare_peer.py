@@ -604,6 +604,11 @@ def parse_memory_descriptor(given: Any) -> dict:
     return d
 
 
+# As share/descriptor.ts: the fd handle types and the Windows ones (which this peer, on Linux,
+# never imports; a descriptor naming one is well-formed all the same).
+_SYNC_HANDLE_TYPES = ("OPAQUE_FD", "SYNC_FD", "OPAQUE_WIN32", "OPAQUE_WIN32_KMT", "D3D12_FENCE")
+
+
 def parse_sync_descriptor(given: Any, obj: str) -> dict:
     """The checked copy of a semaphore (``obj="semaphore"``) or fence descriptor."""
     if not isinstance(given, dict):
@@ -616,7 +621,10 @@ def parse_sync_descriptor(given: Any, obj: str) -> dict:
     if d.get("object") != obj:
         raise _bad(f"the descriptor is of a {_show(d.get('object'))}, not a {obj}", obj,
                    d.get("object"))
-    _check(d, "handleType", lambda v: v in ("OPAQUE_FD", "SYNC_FD"), "one of OPAQUE_FD, SYNC_FD")
+    _check(d, "handleType", lambda v: v in _SYNC_HANDLE_TYPES,
+           "one of " + ", ".join(_SYNC_HANDLE_TYPES))
+    if obj == "fence" and d["handleType"] == "D3D12_FENCE":
+        raise _bad("descriptor.handleType: D3D12_FENCE is a semaphore handle type, not a fence's")
     _check(d, "semaphoreType", lambda v: v in ("binary", "timeline"), "one of binary, timeline",
            optional=obj != "semaphore")
     for k in ("deviceUUID", "driverUUID"):

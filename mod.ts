@@ -141,6 +141,7 @@ export {
   externalImageFormatPropertiesNV,
   externalSemaphoreProperties,
   FENCE_HANDLE_EXTENSION,
+  formatFeatures,
   MEMORY_HANDLE_EXTENSION,
   SEMAPHORE_HANDLE_EXTENSION,
 } from "./share/capabilities.ts";
@@ -221,7 +222,7 @@ export { boundBuffer } from "./memory/gpu_buffer.ts";
 export { GpuBuffer } from "./memory/gpu_buffer.ts";
 export type { BufferOptions } from "./memory/gpu_buffer.ts";
 export { boundImage } from "./memory/gpu_image.ts";
-export { GpuImage } from "./memory/gpu_image.ts";
+export { GpuImage, ImagePlane } from "./memory/gpu_image.ts";
 export type { ImageOptions } from "./memory/gpu_image.ts";
 export { HostAllocation } from "./memory/host_allocation.ts";
 export { Transfer } from "./memory/transfer.ts";

@@ -341,6 +341,7 @@ export const ImageCreateFlag = {
   SPARSE_ALIASED: 0x4,
   MUTABLE_FORMAT: 0x8,
   CUBE_COMPATIBLE: 0x10,
+  DISJOINT: 0x200,
   ALIAS: 0x400,
 } as const;
 /**

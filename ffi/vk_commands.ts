@@ -299,6 +299,15 @@ export const VK_CORE = {
     ],
     result: "i32",
   },
+  vkBindImageMemory2: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u32", // uint32_t bindInfoCount
+      "buffer", // const VkBindImageMemoryInfo* pBindInfos
+    ],
+    result: "i32",
+    optional: true,
+  },
   vkGetImageMemoryRequirements2: {
     parameters: [
       "pointer", // VkDevice device

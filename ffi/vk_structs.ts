@@ -100,6 +100,9 @@ export const ST = {
   DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT: 1000128004,
   BUFFER_MEMORY_REQUIREMENTS_INFO_2: 1000146000,
   IMAGE_MEMORY_REQUIREMENTS_INFO_2: 1000146001,
+  BIND_IMAGE_MEMORY_INFO: 1000157001,
+  BIND_IMAGE_PLANE_MEMORY_INFO: 1000156002,
+  IMAGE_PLANE_MEMORY_REQUIREMENTS_INFO: 1000156003,
   MEMORY_REQUIREMENTS_2: 1000146003,
   DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT: 1000158000,
   PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT: 1000158002,
@@ -806,6 +809,36 @@ export const VkImageMemoryRequirementsInfo2 = defineStruct("VkImageMemoryRequire
   image: handle("VkImage"),
 }, { sType: ST.IMAGE_MEMORY_REQUIREMENTS_INFO_2 });
 
+/** `VkImagePlaneMemoryRequirementsInfo`: the plane of a disjoint image asked about. */
+export const VkImagePlaneMemoryRequirementsInfo = defineStruct(
+  "VkImagePlaneMemoryRequirementsInfo",
+  {
+    sType: sType(),
+    pNext: pNext(),
+    planeAspect: u32("VkImageAspectFlagBits"),
+  },
+  {
+    sType: ST.IMAGE_PLANE_MEMORY_REQUIREMENTS_INFO,
+    extends: ["VkImageMemoryRequirementsInfo2"],
+  },
+);
+
+/** `VkBindImageMemoryInfo` (vkBindImageMemory2) */
+export const VkBindImageMemoryInfo = defineStruct("VkBindImageMemoryInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  image: handle("VkImage"),
+  memory: handle("VkDeviceMemory"),
+  memoryOffset: u64("VkDeviceSize"),
+}, { sType: ST.BIND_IMAGE_MEMORY_INFO });
+
+/** `VkBindImagePlaneMemoryInfo`: the plane of a disjoint image bound. */
+export const VkBindImagePlaneMemoryInfo = defineStruct("VkBindImagePlaneMemoryInfo", {
+  sType: sType(),
+  pNext: pNext(),
+  planeAspect: u32("VkImageAspectFlagBits"),
+}, { sType: ST.BIND_IMAGE_PLANE_MEMORY_INFO, extends: ["VkBindImageMemoryInfo"] });
+
 /** `VkMemoryRequirements2` */
 export const VkMemoryRequirements2 = defineStruct("VkMemoryRequirements2", {
   sType: sType(),
@@ -1229,6 +1262,9 @@ export const VK_STRUCTS: readonly AnyStruct[] = [
   VkExternalMemoryImageCreateInfo,
   VkBufferMemoryRequirementsInfo2,
   VkImageMemoryRequirementsInfo2,
+  VkImagePlaneMemoryRequirementsInfo,
+  VkBindImageMemoryInfo,
+  VkBindImagePlaneMemoryInfo,
   VkMemoryRequirements2,
   VkMemoryDedicatedRequirements,
   VkCommandPoolCreateInfo,

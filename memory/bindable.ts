@@ -9,6 +9,7 @@ import type { Pointer } from "../ffi/types.ts";
 import {
   VkBufferMemoryRequirementsInfo2,
   VkImageMemoryRequirementsInfo2,
+  VkImagePlaneMemoryRequirementsInfo,
   VkMemoryDedicatedRequirements,
   VkMemoryRequirements2,
 } from "../ffi/vk_structs.ts";
@@ -50,6 +51,7 @@ export function queryRequirements(
   device: Pointer,
   kind: "buffer" | "image",
   handle: bigint,
+  planeAspect?: number,
 ): MemoryRequirements {
   using arena = new Arena();
   const r = encode(VkMemoryRequirements2, { pNext: [link(VkMemoryDedicatedRequirements)] }, arena);
@@ -57,7 +59,11 @@ export function queryRequirements(
     const q = encode(VkBufferMemoryRequirementsInfo2, { buffer: handle }, arena);
     vk().vkGetBufferMemoryRequirements2!(device, q.bytes, r.bytes);
   } else {
-    const q = encode(VkImageMemoryRequirementsInfo2, { image: handle }, arena);
+    const q = encode(VkImageMemoryRequirementsInfo2, {
+      // A plane of a disjoint image is asked about on its own (PLANE_i_BIT).
+      pNext: planeAspect ? [link(VkImagePlaneMemoryRequirementsInfo, { planeAspect })] : [],
+      image: handle,
+    }, arena);
     vk().vkGetImageMemoryRequirements2!(device, q.bytes, r.bytes);
   }
   const m = r.decode().memoryRequirements;

@@ -139,6 +139,8 @@ export interface MemoryTarget {
   describe(): DedicatedTarget;
   /** Binds it to `memory`. */
   bind(memory: DeviceMemory): void;
+  /** Why it cannot have a dedicated allocation, where it cannot (a plane of a disjoint image). */
+  readonly noDedicated?: string;
 }
 
 /**
@@ -323,6 +325,7 @@ function targetFacts(device: Device, target: MemoryTarget): MemoryTargetFacts {
     description: target.describe(),
     requirements: target.requirements,
     externalHandleTypes: target.externalHandleTypeNames,
+    ...(target.noDedicated ? { noDedicated: target.noDedicated } : {}),
   };
 }
 
@@ -579,6 +582,9 @@ export class DeviceMemory extends Resource {
       ?? (dedicatedNeeded || (target?.requirements.prefersDedicated ?? false));
     if (dedicated && !target) {
       throw new ShareError("DEDICATED_REQUIRED", "a dedicated allocation needs `for`");
+    }
+    if (dedicated && target?.noDedicated) {
+      throw new ShareError("DEDICATED_MISMATCH", `${target.label}: ${target.noDedicated}`);
     }
     if (!dedicated && dedicatedNeeded) {
       throw new ShareError(

@@ -24,12 +24,14 @@ import {
   MemoryHandleType,
   type MemoryHandleTypeName,
 } from "../core/enums.ts";
-import { check, MissingExtensionError } from "../core/errors.ts";
+import { check, DisposedError, MissingExtensionError } from "../core/errors.ts";
 import { out64 } from "../core/out_params.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { Arena, encode, encodeArray, link } from "../ffi/layout.ts";
 import { VK_EXT_image_drm_format_modifier } from "../ffi/vk_commands.ts";
 import { VkExternalMemoryImageCreateInfoNV } from "../ffi/vk_platform_structs.ts";
 import {
+  VkBindImageMemoryInfo,
+  VkBindImagePlaneMemoryInfo,
   VkExternalMemoryImageCreateInfo,
   VkImageCreateInfo,
   VkImageDrmFormatModifierExplicitCreateInfoEXT,
@@ -39,7 +41,7 @@ import {
   VkSubresourceLayout,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { drmFormatModifiers, modifierHex } from "../share/capabilities.ts";
+import { drmFormatModifiers, formatFeatures, modifierHex } from "../share/capabilities.ts";
 import type { DedicatedTarget, PlaneLayout } from "../share/descriptor.ts";
 import type { Device } from "../vulkan/device.ts";
 import {
@@ -49,6 +51,7 @@ import {
   queryRequirements,
   withOwnMemory,
 } from "./bindable.ts";
+import type { DeviceMemory } from "./device_memory.ts";
 import { nvHandleTypeMask, requireNV } from "./nv.ts";
 
 /**
@@ -155,19 +158,99 @@ export class GpuImage extends Bindable {
   /** The bind command, for errors. */
   protected readonly bindCommand = "vkBindImageMemory";
 
+  /** A disjoint image's planes, each bound to memory of its own (empty otherwise). */
+  readonly planes: readonly ImagePlane[];
+
   private constructor(
     device: Device,
     handle: bigint,
     info: Extract<DedicatedTarget, { kind: "image" }>,
     req: MemoryRequirements,
     formatName: string,
+    planes: readonly MemoryRequirements[] = [],
   ) {
     super(device, handle, info.externalHandleTypes, req);
     this.info = info;
     const e = info.extent;
-    this.label = `Image 0x${
-      handle.toString(16)
-    } (${e.width}x${e.height}x${e.depth} ${formatName}) of ${device.label}`;
+    this.label = `Image 0x${handle.toString(16)} (${e.width}x${e.height}x${e.depth} ${formatName}${
+      planes.length ? ", disjoint" : ""
+    }) of ${device.label}`;
+    this.planes = planes.map((r, i) => new ImagePlane(this, i, r));
+  }
+
+  /**
+   * Plane `index` of a disjoint image: the target to allocate or import its memory `for`
+   * (`DeviceMemory.allocate(device, { for: image.plane(0), exportAs: "OPAQUE_FD" })`). A
+   * RangeError for an image that is not disjoint, or an index past its planes.
+   */
+  plane(index: number): ImagePlane {
+    const p = this.planes[index];
+    if (!Number.isInteger(index) || p === undefined) {
+      throw new RangeError(
+        this.planes.length
+          ? `plane: index ${index} is out of range (0..${this.planes.length - 1})`
+          : `plane: ${this.label} is not DISJOINT: its memory is bound as a whole`,
+      );
+    }
+    return p;
+  }
+
+  /**
+   * The memory it is bound to, or null; for a disjoint image, plane 0's once every plane is bound
+   * (null until then).
+   */
+  override get memory(): DeviceMemory | null {
+    if (!this.planes.length) return super.memory;
+    return this.planes.every((p) => p.memory !== null) ? this.planes[0].memory : null;
+  }
+
+  /** The handle, after checking that it and its memory (every plane's) are alive. */
+  override get live(): bigint {
+    const h = super.live;
+    for (const p of this.planes) p.assertPlaneMemory();
+    return h;
+  }
+
+  // A disjoint image's plane memories given so far (bound together when the last one comes).
+  #planeMemory: ({ memory: bigint; offset: bigint } | undefined)[] = [];
+
+  /**
+   * @internal Keeps plane `index`'s memory; once every plane has one, binds them all in one
+   * `vkBindImageMemory2` (VkBindImagePlaneMemoryInfo, PLANE_i_BIT each). Returns the VkResult
+   * (VK_SUCCESS while planes are still missing). Should that call fail (the driver out of
+   * memory), the earlier planes' memory stays recorded: dispose the image and make another.
+   */
+  bindPlanes(index: number, memory: bigint, offset: bigint): number {
+    const given = this.#planeMemory;
+    given[index] = { memory, offset };
+    if (this.planes.some((_, i) => given[i] === undefined)) return 0;
+    const bind2 = vk().vkBindImageMemory2;
+    if (!bind2) {
+      throw new MissingExtensionError("vkBindImageMemory2", "libvulkan", "offered");
+    }
+    using arena = new Arena();
+    const infos = encodeArray(
+      VkBindImageMemoryInfo,
+      this.planes.map((_, i) => ({
+        pNext: [link(VkBindImagePlaneMemoryInfo, { planeAspect: 0x10 << i })],
+        image: this.handle,
+        memory: given[i]!.memory,
+        memoryOffset: given[i]!.offset,
+      })),
+      arena,
+    );
+    const bytes = infos.bytes.subarray(infos.offset, infos.offset + infos.size);
+    return bind2(this.device.live, this.planes.length, bytes);
+  }
+
+  /** Binds it to `memory` at `offset`; a disjoint image binds each plane instead. */
+  override bind(memory: DeviceMemory, offset: number | bigint = 0): void {
+    if (this.planes.length) {
+      throw new TypeError(
+        `${this.label} is DISJOINT: bind each plane to memory of its own (image.plane(i))`,
+      );
+    }
+    super.bind(memory, offset);
   }
 
   /**
@@ -224,6 +307,8 @@ export class GpuImage extends Bindable {
       externalHandleTypes: handleTypeMask(options.external, "external"),
       ...(nvMask ? { externalHandleTypesNV: nvMask } : {}),
     };
+    const disjoint = (info.flags & ImageCreateFlag.DISJOINT) !== 0;
+    if (disjoint) checkDisjoint(device, formatName as FormatName, info.tiling);
     const d = device.live;
     using arena = new Arena();
     const ext = info.externalHandleTypes;
@@ -288,6 +373,13 @@ export class GpuImage extends Bindable {
           handle,
           Array.from({ length: planes }, (_, i) => 0x80 << i), // MEMORY_PLANE_i_BIT_EXT
         );
+      }
+      if (disjoint) {
+        const planes = Array.from(
+          { length: FORMAT_PLANES[formatName as FormatName]!.length },
+          (_, i) => queryRequirements(d, "image", handle, 0x10 << i), // PLANE_i_BIT
+        );
+        return new GpuImage(device, handle, info, combined(planes), formatName, planes);
       }
       const req = queryRequirements(d, "image", handle);
       return new GpuImage(device, handle, info, req, formatName);
@@ -402,9 +494,115 @@ export class GpuImage extends Bindable {
     return vk().vkBindImageMemory(this.device.live, handle, memory, offset);
   }
 
-  /** Destroys the VkImage. */
+  /** Destroys the VkImage (its planes, and the memory they own, first). */
   protected destroy(): void {
+    for (const p of this.planes) p[Symbol.dispose]();
     vk().vkDestroyImage(this.device.handle, this.handle, null);
+  }
+}
+
+/**
+ * One plane of a disjoint multi-plane image (`GpuImage.create` with `flags: ["DISJOINT"]`): a
+ * memory target of its own, with its own requirements (`vkGetImageMemoryRequirements2` with
+ * `VkImagePlaneMemoryRequirementsInfo`), bound with `vkBindImageMemory2` and
+ * `VkBindImagePlaneMemoryInfo`. Its memory is never dedicated (the spec forbids a dedicated
+ * allocation of a disjoint image): each plane's memory is exported and imported on its own.
+ *
+ * @example
+ * ```ts
+ * using y = DeviceMemory.allocate(device, { for: nv12.plane(0), exportAs: "OPAQUE_FD" });
+ * ```
+ *
+ * @category Memory
+ */
+export class ImagePlane extends Bindable {
+  /** The image. */
+  readonly image: GpuImage;
+  /** Its index (0: Y of NV12, 1: CbCr). */
+  readonly index: number;
+  /** `plane 0 of Image 0x... (...)`, for messages. */
+  readonly label: string;
+  /** Why its memory is never dedicated. */
+  readonly noDedicated =
+    "a plane of a disjoint image has memory of its own, never a dedicated allocation (VUID-VkMemoryDedicatedAllocateInfo-image-01797)";
+  /** The bind command, for errors. */
+  protected readonly bindCommand = "vkBindImageMemory2";
+
+  /** @internal Made by its image. */
+  constructor(image: GpuImage, index: number, requirements: MemoryRequirements) {
+    super(image.device, image.handle, image.externalHandleTypes, {
+      ...requirements,
+      prefersDedicated: false,
+      requiresDedicated: false,
+    });
+    this.image = image;
+    this.index = index;
+    this.label = `plane ${index} of ${image.label}`;
+  }
+
+  /** The image's description: what an importer makes its own image from. */
+  describe(): DedicatedTarget {
+    return this.image.describe();
+  }
+
+  /** @internal Throws when it, or the memory it is bound to, was disposed. */
+  assertPlaneMemory(): void {
+    void super.live;
+  }
+
+  /** The image's handle, after checking that it, the image and its memory are alive. */
+  override get live(): bigint {
+    if (this.image.disposed) throw new DisposedError(this.image.label);
+    return super.live;
+  }
+
+  /**
+   * Binds the plane: the spec wants every plane of a disjoint image bound in one
+   * `vkBindImageMemory2` call (VUID-vkBindImageMemory2-pBindInfos-02858), so a plane's memory
+   * is kept until the last plane's comes, and that one binds them all. Returns the VkResult.
+   */
+  protected bindCall(_handle: bigint, memory: bigint, offset: bigint): number {
+    return this.image.bindPlanes(this.index, memory, offset);
+  }
+
+  /** Nothing of its own to destroy: the image owns the VkImage. */
+  protected destroy(): void {}
+}
+
+/** What a disjoint image needs in all: every plane's size, their common types and alignment. */
+function combined(planes: readonly MemoryRequirements[]): MemoryRequirements {
+  return {
+    size: planes.reduce((n, p) => n + p.size, 0n),
+    alignment: planes.reduce((a, p) => (p.alignment > a ? p.alignment : a), 1n),
+    memoryTypeBits: planes.reduce((bits, p) => bits & p.memoryTypeBits, 0xffffffff) >>> 0,
+    prefersDedicated: false,
+    requiresDedicated: false,
+  };
+}
+
+/**
+ * A disjoint image needs a multi-plane format whose tiling has the DISJOINT feature: a
+ * RangeError naming what is missing otherwise.
+ */
+function checkDisjoint(device: Device, format: FormatName, tiling: number): void {
+  if ((FORMAT_PLANES[format]?.length ?? 0) < 2) {
+    throw new RangeError(
+      `flags DISJOINT: ${format} has one plane; DISJOINT is for multi-plane formats (NV12 = G8_B8R8_2PLANE_420_UNORM, ...)`,
+    );
+  }
+  if (tiling === DRM_TILING) {
+    throw new RangeError(
+      "flags DISJOINT: vkshare makes disjoint images LINEAR or OPTIMAL, not with a DRM format modifier",
+    );
+  }
+  const features = formatFeatures(device.physicalDevice, format);
+  const which = tiling === ImageTiling.LINEAR ? "linear" : "optimal";
+  if (!features[which].includes("DISJOINT")) {
+    throw new RangeError(
+      `flags DISJOINT: ${device.physicalDevice.name} has no DISJOINT feature for ${format} with ${which.toUpperCase()} tiling (its features: ${
+        features[which].join(", ") || "none"
+      })`,
+    );
   }
 }
 
@@ -428,5 +626,13 @@ export function boundImage(
   options: ImageOptions & { memory?: BoundMemoryOptions },
 ): GpuImage {
   const { memory, ...image } = options;
-  return withOwnMemory(GpuImage.create(device, image), memory);
+  const made = GpuImage.create(device, image);
+  if (!made.planes.length) return withOwnMemory(made, memory);
+  try {
+    for (const p of made.planes) withOwnMemory(p, memory); // a memory per plane
+  } catch (e) {
+    made[Symbol.dispose]();
+    throw e;
+  }
+  return made;
 }

@@ -1032,3 +1032,35 @@ export function drmFormatModifiers(pd: PhysicalDevice, format: FormatName): DrmF
     tilingFeatures: flagNames(FormatFeature, p.drmFormatModifierTilingFeatures),
   }));
 }
+
+/**
+ * What `pd` supports for `format`, per tiling (`vkGetPhysicalDeviceFormatProperties2`), as
+ * FormatFeature names: `DISJOINT` in a tiling's list says a multi-plane image of that tiling can
+ * have a memory per plane.
+ *
+ * @example
+ * ```ts
+ * formatFeatures(pd, "G8_B8R8_2PLANE_420_UNORM").optimal.includes("DISJOINT");
+ * ```
+ *
+ * @category Capabilities
+ */
+export function formatFeatures(
+  pd: PhysicalDevice,
+  format: FormatName,
+): { linear: string[]; optimal: string[]; buffer: string[] } {
+  const f = enumValue(Format, format, "format");
+  const call = vk().vkGetPhysicalDeviceFormatProperties2;
+  if (!call) {
+    throw new MissingExtensionError("vkGetPhysicalDeviceFormatProperties2", "libvulkan", "offered");
+  }
+  using arena = new Arena();
+  const props = encode(VkFormatProperties2, {}, arena);
+  call(pd.live, f, props.bytes);
+  const p = props.decode().formatProperties;
+  return {
+    linear: flagNames(FormatFeature, p.linearTilingFeatures),
+    optimal: flagNames(FormatFeature, p.optimalTilingFeatures),
+    buffer: flagNames(FormatFeature, p.bufferFeatures),
+  };
+}

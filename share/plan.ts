@@ -214,6 +214,8 @@ export interface MemoryTargetFacts {
   requirements: { size: bigint; memoryTypeBits: number; requiresDedicated: boolean };
   /** The external handle types it was created with. */
   externalHandleTypes: readonly string[];
+  /** Why it cannot have a dedicated allocation, where it cannot (a plane of a disjoint image). */
+  noDedicated?: string;
 }
 
 /**
@@ -757,6 +759,14 @@ function planInFull(req: ImportRequest): PlanResult {
     attempt(() => {
       if (dev.api === "cuda") return;
       if (m.dedicated) {
+        if (mt?.noDedicated) {
+          broken(
+            "DEDICATED_MISMATCH",
+            `the export is dedicated to a ${m.dedicated.kind}, and ${mt.label} cannot have dedicated memory: ${mt.noDedicated}`,
+            m.dedicated,
+            null,
+          );
+        }
         if (!mt) {
           broken(
             "DEDICATED_MISMATCH",

@@ -3,9 +3,11 @@
  * modifier where the GPU offers them. The first writes a pattern into every plane and exports the
  * memory; the second makes the same image from the export's descriptor (`GpuImage.fromTarget`:
  * format, extent, tiling, and for a DRM image its modifier and plane layouts), imports the memory
- * and checks every plane's bytes. Each step prints its latency.
+ * and checks every plane's bytes. With `--disjoint` (NV12), each plane has memory of its own,
+ * exported and imported on its own into the plane of the importer's image. Each step prints its
+ * latency.
  *
- *     deno run -A examples/share_image.ts [--format rgba|nv12] [--tiling optimal|linear|drm]
+ *     deno run -A examples/share_image.ts [--format rgba|nv12] [--tiling optimal|linear|drm] [--disjoint]
  *
  * A combination the device cannot share says so (with the capability's answer) and exits 0.
  *
@@ -17,6 +19,7 @@ import {
   drmFormatModifiers,
   externalImageFormatProperties,
   FORMAT_PLANES,
+  formatFeatures,
   type FormatName,
   GpuImage,
   imageBytes,
@@ -24,6 +27,16 @@ import {
   Transfer,
 } from "../mod.ts";
 import { parseCli } from "../tools/_cli.ts";
+
+/** `list`, disposed together (last first) with the object. */
+function disposables<T extends Disposable>(list: T[]): { list: T[] } & Disposable {
+  return {
+    list,
+    [Symbol.dispose]: () => {
+      for (const x of list.reverse()) x[Symbol.dispose]();
+    },
+  };
+}
 import { openGpu, step } from "./_setup.ts";
 
 const FORMATS = { rgba: "R8G8B8A8_UNORM", nv12: "G8_B8R8_2PLANE_420_UNORM" } as const;
@@ -33,7 +46,15 @@ export function imagePath(
   pd: PhysicalDevice,
   format: FormatName,
   tiling: "optimal" | "linear" | "drm",
+  disjoint = false,
 ): { why: string } | { modifiers: bigint[] | null } {
+  if (disjoint) {
+    if (tiling === "drm") return { why: "vkshare makes disjoint images LINEAR or OPTIMAL" };
+    const features = formatFeatures(pd, format)[tiling];
+    if (!features.includes("DISJOINT")) {
+      return { why: `no DISJOINT feature for ${format} with ${tiling} tiling` };
+    }
+  }
   if (tiling === "drm") {
     if (!pd.hasExtension("VK_EXT_image_drm_format_modifier")) {
       return { why: "no VK_EXT_image_drm_format_modifier" };
@@ -83,6 +104,7 @@ if (import.meta.main) {
       },
       width: { type: "string", value: "N", description: "width (even for nv12)", default: "256" },
       height: { type: "string", value: "N", description: "height (even for nv12)", default: "128" },
+      disjoint: { type: "boolean", description: "a memory per plane (nv12, optimal or linear)" },
     },
   });
   const format: FormatName = FORMATS[cli.choice("format", ["rgba", "nv12"] as const)];
@@ -91,11 +113,17 @@ if (import.meta.main) {
   const multipleOf = planes > 1 ? 2 : 1;
   const width = cli.int("width", { min: multipleOf, max: 16384, multipleOf });
   const height = cli.int("height", { min: multipleOf, max: 16384, multipleOf });
+  const disjoint = cli.flag("disjoint");
+  if (disjoint && planes < 2) cli.fail("--disjoint needs a multi-plane format: --format nv12");
 
   using gpu = openGpu("vkshare share_image");
   const { pd } = gpu;
-  const path = imagePath(pd, format, tiling);
-  console.log(`${pd.name}: ${width}x${height} ${format}, ${tiling} tiling, ${planes} plane(s)`);
+  const path = imagePath(pd, format, tiling, disjoint);
+  console.log(
+    `${pd.name}: ${width}x${height} ${format}, ${tiling} tiling, ${planes} plane(s)${
+      disjoint ? ", disjoint" : ""
+    }`,
+  );
   if ("why" in path) {
     console.log(`${pd.name} cannot share this image: ${path.why}: nothing to do`);
   } else {
@@ -107,6 +135,7 @@ if (import.meta.main) {
         height,
         format,
         external: "OPAQUE_FD",
+        ...(disjoint ? { flags: ["DISJOINT" as const] } : {}),
         ...(path.modifiers
           ? { drmFormatModifiers: path.modifiers }
           : { tiling: tiling === "linear" ? "LINEAR" : "OPTIMAL" }),
@@ -118,9 +147,18 @@ if (import.meta.main) {
         }`,
       );
     }
-    using memory = step(
-      "allocate exportable memory for it (dedicated)",
-      () => DeviceMemory.allocate(a, { for: image, exportAs: "OPAQUE_FD", dedicated: true }),
+    // One memory (dedicated to the image), or one per plane of a disjoint image.
+    const targets = disjoint ? image.planes : [image];
+    using memories = step(
+      disjoint
+        ? `allocate exportable memory for each of its ${planes} planes`
+        : "allocate exportable memory for it (dedicated)",
+      () =>
+        disposables(
+          targets.map((t) =>
+            DeviceMemory.allocate(a, { for: t, exportAs: "OPAQUE_FD", dedicated: !disjoint })
+          ),
+        ),
     );
     const bytes = new Uint8Array(imageBytes(image)).map((_, i) => (i * 13 + (i >>> 10)) & 0xff);
     using ta = Transfer.create(a);
@@ -128,14 +166,28 @@ if (import.meta.main) {
       ta.writeImage(image, bytes);
       ta.submit((r) => r.releaseImage(image, { oldLayout: "GENERAL", srcStage: "ALL_COMMANDS" }));
     });
-    using exp = step("export an fd", () => memory.exportFd("OPAQUE_FD"));
-    using twin = step(
-      "make the same image on B from the descriptor (GpuImage.fromTarget)",
-      () => GpuImage.fromTarget(b, exp.descriptor.dedicated!),
+    using exports = step(
+      disjoint ? "export an fd per plane" : "export an fd",
+      () => disposables(memories.list.map((m) => m.exportFd("OPAQUE_FD"))),
     );
+    // A dedicated export's descriptor describes its image; a plane's memory is plain, so the
+    // image's own description travels beside it (image.describe()).
+    using twin = step(
+      "make the same image on B from the description (GpuImage.fromTarget)",
+      () =>
+        GpuImage.fromTarget(b, disjoint ? image.describe() : exports.list[0].descriptor.dedicated!),
+    );
+    const twinTargets = disjoint ? twin.planes : [twin];
     using _imported = step(
-      "import the memory into B, bound to it",
-      () => DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: twin }),
+      disjoint
+        ? "import each plane's memory into B, bound to its plane"
+        : "import the memory into B, bound to it",
+      () =>
+        disposables(
+          exports.list.map((e, i) =>
+            DeviceMemory.importFd(b, e.fd, e.descriptor, { for: twinTargets[i] })
+          ),
+        ),
     );
     using tb = Transfer.create(b);
     const back = step("take it back on B and read every plane", () => {

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { capabilityMatrix, cudaDevices, LibraryLoadError } from "../mod.ts";
+import { capabilityMatrix, cudaDevices, formatFeatures, LibraryLoadError } from "../mod.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
 import { sharedInstance } from "./_vk.ts";
@@ -156,4 +156,32 @@ test("share_image.ts: RGBA and NV12, optimal and linear, every plane checked, or
       }
     }
   }
+});
+
+test("share_image.ts --disjoint: NV12 with a memory per plane, every plane checked, or the reason it cannot", () => {
+  const pd = sharedInstance().physicalDevices()[0];
+  for (const tiling of ["optimal", "linear"] as const) {
+    const r = run(
+      "share_image.ts",
+      "--format",
+      "nv12",
+      "--tiling",
+      tiling,
+      "--disjoint",
+      "--width",
+      "64",
+      "--height",
+      "32",
+    );
+    assertEquals(r.code, 0, r.err + r.out);
+    if (formatFeatures(pd, "G8_B8R8_2PLANE_420_UNORM")[tiling].includes("DISJOINT")) {
+      // (Mesa 25's lavapipe, and the H200.)
+      assertStringIncludes(r.out, "import each plane's memory into B, bound to its plane");
+      assertStringIncludes(r.out, "OK: every byte of every plane written on A was read on B");
+    } else assertStringIncludes(r.out, "no DISJOINT feature");
+  }
+  // Refused before any device: a one-plane format.
+  const bad = run("share_image.ts", "--format", "rgba", "--disjoint");
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.err, "--disjoint needs a multi-plane format");
 });

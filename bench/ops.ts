@@ -82,6 +82,8 @@ export interface Op {
    * run; dispose the result after the last run.
    */
   prepare(a: Device, b: Device, size: number): Once & Disposable;
+  /** What to add to the row's notes once it was measured (the phases of a composite op). */
+  notes?(): string[];
 }
 
 const ms2ns = 1e6;
@@ -700,6 +702,74 @@ const timeline: Op = {
   },
 };
 
+/** The p50 of `xs` (ns), in µs with one decimal. */
+const p50us = (xs: number[]): string =>
+  ([...xs].sort((x, y) => x - y)[xs.length >> 1] / 1e3).toFixed(1);
+
+/**
+ * One cycle of tests/sync/soak_test.ts, as vkbench's sync.soak makes it: a binary semaphore
+ * created, exported, imported, signaled by a submission on A and waited by one on B (a fence on
+ * the host); a timeline one created, exported, imported, signaled through B and read through A;
+ * a fence created, exported, imported; then the six objects disposed. The phases' p50s go to the
+ * row's notes, beside C's.
+ */
+function syncSoak(): Op {
+  const phases: number[][] = [[], [], [], []];
+  return {
+    name: "sync.soak",
+    title: "sync soak: one cycle (binary, timeline, fence: create, export, import, use; dispose)",
+    sized: false,
+    unsupported: (pd) =>
+      semaphoreSupport(pd, "binary") ?? semaphoreSupport(pd, "timeline") ?? fenceSupport(pd),
+    prepare: (a, b) => {
+      const done = Fence.create(b);
+      let n = 0;
+      return disposer(() => {
+        n++;
+        const t = [performance.now()];
+        const sa = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+        const se = sa.exportFd();
+        const sb = Semaphore.importFd(b, se.fd, se.descriptor);
+        a.queue().submit({ signal: [sa] });
+        b.queue().submit({ wait: [sb], fence: done });
+        if (done.wait(10_000) !== "signaled") throw new Error("sync.soak: no signal");
+        done.reset();
+        t.push(performance.now());
+        const ta = Semaphore.create(a, {
+          type: "timeline",
+          initialValue: n,
+          exportAs: "OPAQUE_FD",
+        });
+        const te = ta.exportFd();
+        const tb = Semaphore.importFd(b, te.fd, te.descriptor);
+        tb.signal(n + 1);
+        if (ta.value !== BigInt(n + 1)) {
+          throw new Error("sync.soak: the timeline read another value");
+        }
+        t.push(performance.now());
+        const fa = Fence.create(a, { exportAs: "OPAQUE_FD" });
+        const fe = fa.exportFd();
+        const fb = Fence.importFd(b, fe.fd, fe.descriptor);
+        t.push(performance.now());
+        for (const x of [fb, fa, tb, ta, sb, sa]) x[Symbol.dispose]();
+        t.push(performance.now());
+        for (let i = 0; i < 4; i++) phases[i].push((t[i + 1] - t[i]) * ms2ns);
+        return (t[4] - t[0]) * ms2ns;
+      }, done);
+    },
+    notes: () =>
+      phases[0].length
+        ? [
+          `vkshare per cycle (p50 over every round's cycles, warm-up included): binary ${
+            p50us(phases[0])
+          } µs, timeline ${p50us(phases[1])} µs, fence ${p50us(phases[2])} µs, disposals ${
+            p50us(phases[3])
+          } µs`,
+        ]
+        : [],
+  };
+}
+
 const cuda: Op[] = [
   {
     name: "cuda.memory",
@@ -873,6 +943,7 @@ export const OPS: readonly Op[] = besideTheirReference([
   ...bareSync("fence"),
   timeline,
   bareTimeline,
+  syncSoak(),
   ...cuda,
   ...bareCuda,
   ...pieces,

@@ -183,6 +183,8 @@ interface CRun {
   cold_ns?: number;
   warm_ns?: number[];
   unsupported?: string;
+  /** What vkbench said of a composite op's phases on stderr (`phases: ...`), if anything. */
+  phases?: string;
 }
 
 function runC(path: string, op: string, size: number, n: number, batch: number): CRun {
@@ -190,7 +192,8 @@ function runC(path: string, op: string, size: number, n: number, batch: number):
   if (r.status !== 0) {
     throw new Error(`bench: vkbench ${op} ${size} failed (${r.status}):\n${r.stderr}`);
   }
-  return JSON.parse(String(r.stdout));
+  const phases = String(r.stderr).match(/^phases: (.+)$/m)?.[1];
+  return { ...JSON.parse(String(r.stdout)), ...(phases ? { phases } : {}) };
 }
 
 class Progress {
@@ -252,7 +255,7 @@ function measure(
   const run = ops.flatMap((_, i) => (why[i] ? [] : [i]));
   const reference = op.reference === undefined ? op.name : op.reference;
   const warmS = run.map((): number[] => []), coldS = run.map((): number[] => []);
-  const cw: number[] = [], cc: number[] = [];
+  const cw: number[] = [], cc: number[] = [], cPhases: string[] = [];
   for (let r = 0; r < rounds; r++) {
     progress.step(`${op.name}${size ? ` ${bytes(size)}` : ""}`);
     {
@@ -280,6 +283,7 @@ function measure(
       } else {
         cc.push(out.cold_ns!);
         cw.push(...out.warm_ns!);
+        if (out.phases) cPhases.push(out.phases);
       }
     }
   }
@@ -290,6 +294,8 @@ function measure(
     }
   }
   const row = rows[0];
+  row.notes.push(...(op.notes?.() ?? []));
+  for (const [r, p] of cPhases.entries()) row.notes.push(`C per cycle (p50), round ${r + 1}: ${p}`);
   if (!c) row.notes.push("no C reference run (no compiler or headers)");
   else if (reference === null) row.notes.push("no C side: a piece of what vkshare adds");
   else if (reference !== op.name && op.name === "query.ffi") {

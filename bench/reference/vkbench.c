@@ -447,6 +447,83 @@ static uint64_t handoff_once(void) {
   return now() - t0;
 }
 
+// ---- sync.soak: one cycle of tests/sync/soak_test.ts, with its phases timed -----------------
+// A binary semaphore made exportable on device 0, exported, imported into a new one on device 1,
+// signaled by a submission on 0 and waited by one on 1 (with a fence, waited on the host, reset);
+// a timeline one made exportable on 0 (initial value n), exported, imported on 1, signaled from
+// the host through 1 to n + 1 and read through 0; a fence made exportable on 0, exported,
+// imported into a new one on 1; then the six objects destroyed.
+
+static VkQueue soak_queue[2];
+static VkFence soak_done;
+static uint64_t soak_n;
+// Per phase (binary, timeline, fence, destroys): its times in the measured cycles, whose p50s are
+// printed on stderr at the end ("phases: ..."), which the runner adds to the row's notes.
+#define SOAK_MAX 100000
+static uint64_t soak_t[4][SOAK_MAX];
+static int soak_count;
+
+static const char* soak_prepare(void) {
+  if (!has_sem_fd) return "no VK_KHR_external_semaphore_fd";
+  if (!has_timeline) return "no timelineSemaphore feature";
+  if (!has_fence_fd) return "no VK_KHR_external_fence_fd";
+  for (int d = 0; d < 2; d++) vkGetDeviceQueue(dev[d], 0, 0, &soak_queue[d]);
+  soak_done = create_fence(1, 0);
+  return NULL;
+}
+
+static uint64_t soak_once(void) {
+  uint64_t n = ++soak_n, t[5];
+  t[0] = now();
+  VkSemaphore sa = create_semaphore(0, 0, 1);
+  VkSemaphore sb = import_semaphore(1, export_semaphore(0, sa), 0);
+  VkSubmitInfo signal = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .signalSemaphoreCount = 1,
+                         .pSignalSemaphores = &sa};
+  CHECK(vkQueueSubmit(soak_queue[0], 1, &signal, VK_NULL_HANDLE));
+  VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+  VkSubmitInfo wait = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .waitSemaphoreCount = 1,
+                       .pWaitSemaphores = &sb, .pWaitDstStageMask = &stage};
+  CHECK(vkQueueSubmit(soak_queue[1], 1, &wait, soak_done));
+  CHECK(vkWaitForFences(dev[1], 1, &soak_done, VK_TRUE, 10000000000ull));
+  CHECK(vkResetFences(dev[1], 1, &soak_done));
+  t[1] = now();
+  VkExportSemaphoreCreateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,
+                                     .handleTypes =
+                                         VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+  VkSemaphoreTypeCreateInfo type = {VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO, &exp,
+                                    VK_SEMAPHORE_TYPE_TIMELINE, n};
+  VkSemaphoreCreateInfo info = {VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
+  VkSemaphore ta;
+  CHECK(vkCreateSemaphore(dev[0], &info, NULL, &ta));
+  VkSemaphore tb = import_semaphore(1, export_semaphore(0, ta), 1);
+  VkSemaphoreSignalInfo sig = {VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO, .semaphore = tb,
+                               .value = n + 1};
+  CHECK(vkSignalSemaphore(dev[1], &sig));
+  uint64_t value = 0;
+  CHECK(vkGetSemaphoreCounterValue(dev[0], ta, &value));
+  if (value != n + 1) die("sync.soak: the timeline read another value", VK_ERROR_UNKNOWN);
+  t[2] = now();
+  VkFence fa = create_fence(0, 1);
+  VkFence fb = create_fence(1, 0);
+  VkImportFenceFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR, .fence = fb,
+                                .handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT,
+                                .fd = export_fence(fa)};
+  CHECK(importFenceFd[1](dev[1], &imp));
+  t[3] = now();
+  vkDestroyFence(dev[1], fb, NULL);
+  vkDestroyFence(dev[0], fa, NULL);
+  vkDestroySemaphore(dev[1], tb, NULL);
+  vkDestroySemaphore(dev[0], ta, NULL);
+  vkDestroySemaphore(dev[1], sb, NULL);
+  vkDestroySemaphore(dev[0], sa, NULL);
+  t[4] = now();
+  if (soak_count < SOAK_MAX) {
+    for (int i = 0; i < 4; i++) soak_t[i][soak_count] = t[i + 1] - t[i];
+    soak_count++;
+  }
+  return t[4] - t[0];
+}
+
 static uint64_t run_once(void) {
   uint64_t t0, t1;
   if (!strcmp(op, "mem.alloc")) {
@@ -524,6 +601,8 @@ static uint64_t run_once(void) {
     t1 = now();
   } else if (!strcmp(op, "handoff")) {
     return handoff_once();
+  } else if (!strcmp(op, "sync.soak")) {
+    return soak_once();
   } else if (!strcmp(op, "cuda.memory")) {
     struct cuda_memory_desc d = {1, .handle.fd = export_memory(held), .size = size};
     void* ext;
@@ -827,6 +906,7 @@ static const char* prepare(void) {
   if (sem) held_sem = create_semaphore(0, timeline, 1);
   if (!strcmp(op, "timeline.signal_wait")) held_sem_b = import_semaphore(1, export_semaphore(0, held_sem), 1);
   if (!strncmp(op, "fence.", 6)) held_fence = create_fence(0, 1);
+  if (!strcmp(op, "sync.soak")) return soak_prepare();
   return NULL;
 }
 
@@ -857,6 +937,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < warmup || (handoff_socket < 0 && now() < until); i++) {
     query ? query_batch(batch) : run_once();
   }
+  soak_count = 0;  // the phases of the measured cycles only
   printf("{\"op\": \"%s\", \"size\": %llu, \"cold_ns\": %llu, \"warm_ns\": [", op,
          (unsigned long long)size, (unsigned long long)cold);
   for (int i = 0; i < iterations; i++) {
@@ -864,6 +945,15 @@ int main(int argc, char** argv) {
     printf("%s%llu", i ? ", " : "", (unsigned long long)t);
   }
   printf("]}\n");
+  if (soak_count) {
+    double p50[4];
+    for (int i = 0; i < 4; i++) {
+      qsort(soak_t[i], soak_count, sizeof(uint64_t), by_value);
+      p50[i] = soak_t[i][soak_count / 2] / 1e3;
+    }
+    fprintf(stderr, "phases: binary %.1f us, timeline %.1f us, fence %.1f us, destroys %.1f us\n",
+            p50[0], p50[1], p50[2], p50[3]);
+  }
   if (handoff_socket >= 0) {
     close(handoff_socket);
     wait(NULL);

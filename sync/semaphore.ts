@@ -208,15 +208,17 @@ export class Semaphore extends Resource {
     const d = device.live;
     // What options make is checked and encoded once per device (keptEncoding): a script that
     // makes the same kind of semaphore again pays for the call alone.
-    // (Options that are not plain names or numbers are checked and encoded on every call.)
+    // (Options that are not plain names, and a timeline's initial value other than 0, which a
+    // script may make different every time, are checked and encoded on every call: they would
+    // only push the kinds made again out of the kept few.)
     const { type: t, exportAs: e, initialValue: v } = options;
     const plain = (t === undefined || Object.hasOwn(SemaphoreType, t))
       && (e === undefined || (typeof e === "string" && Object.hasOwn(SemaphoreHandleType, e)))
-      && (v === undefined || typeof v === "number" || typeof v === "bigint");
+      && (v === undefined || v === 0 || v === 0n);
     using arena = plain ? undefined : new Arena();
     const k = arena
       ? semaphoreKind(device, options, arena)
-      : keptEncoding(device, `semaphore ${t} ${e} ${v}`, (a) => semaphoreKind(device, options, a));
+      : keptEncoding(device, `semaphore ${t} ${e}`, (a) => semaphoreKind(device, options, a));
     const r = vk().vkCreateSemaphore(d, k.info, null, handleOut);
     if (r < 0) {
       check(r, "vkCreateSemaphore", {

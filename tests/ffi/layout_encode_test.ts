@@ -25,9 +25,13 @@ import {
 import { rt } from "../../ffi/runtime.ts";
 import {
   VkApplicationInfo,
+  VkBindImageMemoryInfo,
+  VkBindImagePlaneMemoryInfo,
   VkDeviceCreateInfo,
   VkExportMemoryAllocateInfo,
   VkFenceCreateInfo,
+  VkImageMemoryRequirementsInfo2,
+  VkImagePlaneMemoryRequirementsInfo,
   VkImportMemoryFdInfoKHR,
   VkInstanceCreateInfo,
   VkMemoryAllocateInfo,
@@ -233,4 +237,31 @@ test("keptEncoding: made once per owner and key, a throw not kept, the oldest of
   assertEquals(made, 34);
   keptEncoding(a, "fence 1", make(1)); // dropped by the 33rd key: made again
   assertEquals(made, 35);
+});
+
+test("the disjoint-plane structs survive an encode and a decode, sType and chain included", () => {
+  using arena = new Arena();
+  const bind = encode(VkBindImageMemoryInfo, {
+    pNext: [link(VkBindImagePlaneMemoryInfo, { planeAspect: 0x20 })],
+    image: 0xabc1n,
+    memory: 0xabc2n,
+    memoryOffset: 1n << 33n,
+  }, arena);
+  const b = bind.decode();
+  assertEquals([b.image, b.memory, b.memoryOffset], [0xabc1n, 0xabc2n, 1n << 33n]);
+  assertEquals(bind.chained(VkBindImagePlaneMemoryInfo).planeAspect, 0x20);
+  const dv = new DataView(bind.bytes.buffer, bind.bytes.byteOffset);
+  assertEquals(dv.getInt32(0, true), 1000157001); // VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_INFO
+  const req = encode(VkImageMemoryRequirementsInfo2, {
+    pNext: [link(VkImagePlaneMemoryRequirementsInfo, { planeAspect: 0x40 })],
+    image: 0xabc3n,
+  }, arena);
+  assertEquals(req.decode().image, 0xabc3n);
+  assertEquals(req.chained(VkImagePlaneMemoryRequirementsInfo).planeAspect, 0x40);
+  // Each extends only its own struct.
+  assertThrows(() =>
+    encode(VkMemoryAllocateInfo, {
+      pNext: [link(VkBindImagePlaneMemoryInfo as never, { planeAspect: 0x10 })],
+    } as never, arena)
+  );
 });

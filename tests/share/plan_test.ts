@@ -404,6 +404,16 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
   }],
   DEDICATED_MISMATCH: [
     {
+      // A plane of a disjoint image takes plain memory only: never a dedicated export's.
+      breaks: () =>
+        memory({
+          descriptor: memoryDescriptor({ dedicated: BUFFER }),
+          target: target({ noDedicated: "a plane of a disjoint image (plan test)" }),
+        }),
+      keeps: () =>
+        memory({ target: target({ noDedicated: "a plane of a disjoint image (plan test)" }) }),
+    },
+    {
       // An image's memory planes must lie where the exporter's did (LINEAR, DRM modifiers).
       breaks: () =>
         memory({

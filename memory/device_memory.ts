@@ -141,6 +141,8 @@ export interface MemoryTarget {
   bind(memory: DeviceMemory): void;
   /** Why it cannot have a dedicated allocation, where it cannot (a plane of a disjoint image). */
   readonly noDedicated?: string;
+  /** Why it is not bound to one memory as a whole, where it is not (a disjoint image). */
+  readonly boundPerPlane?: string;
 }
 
 /**
@@ -318,6 +320,7 @@ function importerFacts(device: Device, target: MemoryTarget | undefined): Import
 /** What the import plan needs to know of the buffer or image imported memory is bound to. */
 function targetFacts(device: Device, target: MemoryTarget): MemoryTargetFacts {
   target.assertAlive();
+  wholeTarget(target);
   return {
     label: target.label,
     sameDevice: target.device === device,
@@ -1119,9 +1122,15 @@ function targetNames(t: MemoryTarget) {
   return { label: t.label, externalHandleTypes: t.externalHandleTypeNames };
 }
 
+/** A TypeError, before anything is allocated or consumed, for a target bound plane by plane. */
+function wholeTarget(target: MemoryTarget): void {
+  if (target.boundPerPlane) throw new TypeError(`for: ${target.boundPerPlane}`);
+}
+
 function checkTarget(device: Device, target: MemoryTarget | undefined): void {
   if (!target) return;
   target.assertAlive();
+  wholeTarget(target);
   if (target.device !== device) {
     throw new ShareError("WRONG_DEVICE", `${target.label} belongs to another device`);
   }

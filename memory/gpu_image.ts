@@ -243,6 +243,18 @@ export class GpuImage extends Bindable {
     return bind2(this.device.live, this.planes.length, bytes);
   }
 
+  /** A disjoint image's memory is per plane: why it is not a target as a whole. */
+  get boundPerPlane(): string | undefined {
+    return this.planes.length
+      ? `${this.label} is DISJOINT: allocate or import the memory of each plane for image.plane(i)`
+      : undefined;
+  }
+
+  /** A disjoint image has no dedicated allocation (its planes have memory of their own). */
+  get noDedicated(): string | undefined {
+    return this.boundPerPlane;
+  }
+
   /** Binds it to `memory` at `offset`; a disjoint image binds each plane instead. */
   override bind(memory: DeviceMemory, offset: number | bigint = 0): void {
     if (this.planes.length) {

@@ -120,6 +120,12 @@ for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
       assertEquals(image.planes.length, 2);
       assertEquals(image.memory, null, "not bound until every plane is");
       assertThrows(() => image.bind(null as never), TypeError, "DISJOINT");
+      // Memory for the whole image: refused before anything is allocated.
+      assertThrows(
+        () => DeviceMemory.allocate(a, { for: image, exportAs: "OPAQUE_FD" }),
+        TypeError,
+        "image.plane(i)",
+      );
       // A plane's memory is never dedicated (the spec forbids it for a disjoint image).
       assertRule(
         () =>
@@ -151,6 +157,12 @@ for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
           }
           // A plane's export into the other plane, or into the whole image, is refused first.
           using again = planes[0].exportFd("OPAQUE_FD");
+          assertThrows(
+            () => DeviceMemory.importFd(b, again.fd, again.descriptor, { for: twin }),
+            TypeError,
+            "image.plane(i)",
+          );
+          assertEquals(again.fd.state, "open", "refused before the import: the fd is the caller's");
           assertRule(
             () => DeviceMemory.importFd(b, again.fd, again.descriptor, { for: twin.plane(1) }),
             "ALREADY_BOUND",

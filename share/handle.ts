@@ -335,7 +335,12 @@ export function wideString(name: string): Uint16Array {
   return out;
 }
 
-/** @internal The source of an `importWin32`: an OwnedHandle alone is `{ handle }`. */
+/**
+ * @internal The source of an `importWin32`: an OwnedHandle alone is `{ handle }`; anything that
+ * is not an object is taken as a handle, for checkWin32Source to refuse (WIN32_HANDLE).
+ */
 export function win32Source(source: OwnedHandle | Win32Source): Win32Source {
-  return source instanceof OwnedHandle ? { handle: source } : source;
+  if (source instanceof OwnedHandle) return { handle: source };
+  if (typeof source !== "object" || source === null) return { handle: source as never };
+  return source;
 }

@@ -661,8 +661,10 @@ function planInFull(req: ImportRequest): PlanResult {
   }
   return memoryRules(n, origin);
 
-  /** Memory: the fd's size (fd `n`; -1: none), the memory type, the dedicated target. */
-  /** The memory rules; `win32` is a Windows handle's value (0n: a name), when the import is one. */
+  /**
+   * Memory: the fd's size (fd `n`; -1: none), the memory type, the dedicated target; `win32` is
+   * a Windows handle's value (0n: a name) when the import is one.
+   */
   function memoryRules(
     n: number,
     origin: ExportDescriptor | undefined,

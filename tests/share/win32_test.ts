@@ -17,7 +17,7 @@ import {
   WIN32_HANDLE_TYPES,
   win32HandleKind,
 } from "../../mod.ts";
-import { checkWin32Export } from "../../share/handle.ts";
+import { checkWin32Export, checkWin32Source, win32Source } from "../../share/handle.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, stillAllocates, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
@@ -74,6 +74,15 @@ test(
     h.release();
   },
 );
+
+test("a Windows handle import's source that is not a handle or a name is WIN32_HANDLE, not an fd rule", () => {
+  for (const bad of [null, undefined, 7, "h", {}, { handle: 7n }, { name: "" }]) {
+    const e = assertThrows(() =>
+      checkWin32Source("memory", "OPAQUE_WIN32", win32Source(bad as never))
+    );
+    assertEquals((e as { rule?: string }).rule, "WIN32_HANDLE", String(bad));
+  }
+});
 
 test("WIN32_EXPORTED_ONCE: an NT handle type is exported once per object; a KMT one again", () => {
   const done = new Set<string>();

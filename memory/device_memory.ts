@@ -76,13 +76,12 @@ import { executeImport, finishExport } from "../share/execute.ts";
 import { type ExportKind, exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import {
-  checkWin32Export,
+  finishWin32Export,
   type MemoryWin32HandleTypeName,
-  OwnedHandle,
-  wideString,
-  WIN32_HANDLE_TYPES,
+  type OwnedHandle,
   type Win32Export,
-  win32HandleKind,
+  win32Fields,
+  win32KindOf,
   type Win32Source,
   win32Source,
 } from "../share/handle.ts";
@@ -420,6 +419,47 @@ function allocateImport(
 }
 
 /**
+ * Allocates memory imported as `plan` says (its size, memory type and dedicated target; made
+ * exportable again as `again`), `imports` (the VkImportMemory*Info) chained.
+ */
+function allocatePlanned(
+  device: Device,
+  plan: ImportPlan,
+  again: number,
+  target: MemoryTarget | undefined,
+  imports: Link<"VkMemoryAllocateInfo">,
+  details: () => Record<string, unknown>,
+): bigint {
+  using arena = new Arena();
+  const info = allocateInfo(
+    plan.size,
+    plan.memoryTypeIndex,
+    again,
+    0,
+    plan.dedicated ? target! : null,
+    arena,
+    imports,
+  );
+  return allocateImport(device, info, details, plan.memoryTypeIndex);
+}
+
+/** What an ImportError of an import planned as `plan` says; `source` names what was imported. */
+function importDetails(
+  device: Device,
+  plan: ImportPlan,
+  source: Record<string, unknown>,
+): () => Record<string, unknown> {
+  return () => ({
+    device: device.physicalDevice.name,
+    handleType: plan.handleType,
+    ...source,
+    size: plan.size,
+    memoryTypeIndex: plan.memoryTypeIndex,
+    dedicated: plan.dedicated ?? "no",
+  });
+}
+
+/**
  * The plan cache's key of an import into `device` with `options`: only for one with no target
  * and no options (the plan of any other can change, or depends on more than the descriptor).
  */
@@ -686,15 +726,8 @@ export class DeviceMemory extends Resource {
     const t = plan.handleType as "OPAQUE_FD" | "DMA_BUF";
     device.extension(VK_KHR_external_memory_fd);
     if (t === "DMA_BUF") device.extension(VK_EXT_external_memory_dma_buf);
-    const details = () => ({
-      device: device.physicalDevice.name,
-      handleType: t,
-      fd: plan.fd,
-      size: plan.size,
-      memoryTypeIndex: plan.memoryTypeIndex,
-      dedicated: plan.dedicated ?? "no",
-    });
-    const again = options.exportAs === undefined ? 0 : handleTypeMask(options.exportAs, "exportAs");
+    const details = importDetails(device, plan, { fd: plan.fd });
+    const again = handleTypeMask(options.exportAs, "exportAs");
     const handle = executeImport(fd, plan, device.label, (dup) => {
       if (!plan.dedicated && !again) {
         const info = plainImportInfo(
@@ -706,17 +739,8 @@ export class DeviceMemory extends Resource {
         );
         return allocateImport(device, info, details, plan.memoryTypeIndex);
       }
-      using arena = new Arena();
-      const info = allocateInfo(
-        plan.size,
-        plan.memoryTypeIndex,
-        again,
-        0,
-        plan.dedicated ? target! : null,
-        arena,
-        link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup }),
-      );
-      return allocateImport(device, info, details, plan.memoryTypeIndex);
+      const imports = link(VkImportMemoryFdInfoKHR, { handleType: MemoryHandleType[t], fd: dup });
+      return allocatePlanned(device, plan, again, target, imports, details);
     });
     return DeviceMemory.#imported(device, handle, plan, again, target);
   }
@@ -770,31 +794,21 @@ export class DeviceMemory extends Resource {
       win32,
     }));
     const t = plan.handleType as MemoryWin32HandleTypeName;
-    const again = options.exportAs === undefined ? 0 : handleTypeMask(options.exportAs, "exportAs");
-    using arena = new Arena();
-    const value = win32.handle ? win32.handle.handle : 0n;
-    const info = allocateInfo(
-      plan.size,
-      plan.memoryTypeIndex,
-      again,
-      0,
-      plan.dedicated ? target! : null,
-      arena,
-      link(VkImportMemoryWin32HandleInfoKHR, {
-        handleType: MemoryHandleType[t],
-        handle: value,
-        name: win32.name !== undefined ? wideString(win32.name) : 0n,
-      }),
-    );
-    const details = () => ({
-      device: device.physicalDevice.name,
-      handleType: t,
-      ...(win32.name !== undefined ? { name: win32.name } : { handle: `0x${value.toString(16)}` }),
-      size: plan.size,
-      memoryTypeIndex: plan.memoryTypeIndex,
-      dedicated: plan.dedicated ?? "no",
+    const again = handleTypeMask(options.exportAs, "exportAs");
+    const { handle: h, name, shown } = win32Fields(win32);
+    const imports = link(VkImportMemoryWin32HandleInfoKHR, {
+      handleType: MemoryHandleType[t],
+      handle: h,
+      name,
     });
-    const handle = allocateImport(device, info, details, plan.memoryTypeIndex);
+    const handle = allocatePlanned(
+      device,
+      plan,
+      again,
+      target,
+      imports,
+      importDetails(device, plan, shown),
+    );
     return DeviceMemory.#imported(device, handle, plan, again, target);
   }
 
@@ -994,45 +1008,22 @@ export class DeviceMemory extends Resource {
     handleType: MemoryWin32HandleTypeName = "OPAQUE_WIN32",
   ): Win32Export<MemoryDescriptor> {
     const h = this.live;
-    const kind = win32HandleKind("memory", handleType);
-    if (kind === undefined) {
-      throw new RangeError(
-        `handleType: expected a Windows handle type (${
-          Object.keys(WIN32_HANDLE_TYPES.memory).join(", ")
-        }), got ${String(handleType)}`,
-      );
-    }
+    win32KindOf("memory", handleType);
     // Without the extension, a MissingExtensionError names it before anything else.
     const ext = this.device.extension(VK_KHR_external_memory_win32);
     const t = MemoryHandleType[handleType];
     this.#exportable(handleType, t);
-    checkWin32Export("memory", this.label, handleType, this.#win32Exported);
     const info = encodeFlat(VkMemoryGetWin32HandleInfoKHR, { memory: h, handleType: t });
-    handleOut[0] = 0n;
-    const r = ext.vkGetMemoryWin32HandleKHR(this.device.live, info, handleOutBytes);
-    if (r < 0) {
-      throw new VkError("vkGetMemoryWin32HandleKHR", r, {
-        device: this.device.physicalDevice.name,
-        handleType,
-        size: this.size,
-      });
-    }
-    const value = handleOut[0];
-    if (value === 0n) {
-      throw new ShareError(
-        "BAD_EXPORT",
-        `vkGetMemoryWin32HandleKHR returned VK_SUCCESS with a NULL handle for ${this.label} (${handleType})`,
-        "a handle",
-        0,
-      );
-    }
-    this.#win32Exported.add(handleType);
-    const handle = OwnedHandle.adopt(value, kind, `${handleType} export of ${this.label}`);
-    return {
-      handle,
-      descriptor: Object.freeze(this.descriptor(handleType)),
-      [Symbol.dispose]: () => handle.close(),
-    };
+    return finishWin32Export({
+      object: "memory",
+      label: this.label,
+      handleType,
+      exported: this.#win32Exported,
+      call: "vkGetMemoryWin32HandleKHR",
+      get: (out) => ext.vkGetMemoryWin32HandleKHR(this.device.live, info, out),
+      details: () => ({ device: this.device.physicalDevice.name, handleType, size: this.size }),
+      describe: () => this.descriptor(handleType),
+    });
   }
 
   /** The handle types exported as an NT handle already (WIN32_EXPORTED_ONCE). */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ShareError, Win32Error } from "../core/errors.ts";
+import { ShareError, VkError, Win32Error } from "../core/errors.ts";
 import { kernel32 } from "../ffi/kernel32.ts";
 
 /**
@@ -328,11 +328,26 @@ export interface Win32Export<D> extends Disposable {
   descriptor: D;
 }
 
-/** @internal `name` as the NUL-terminated UTF-16 string a LPCWSTR points to. */
-export function wideString(name: string): Uint16Array {
+/** `name` as the NUL-terminated UTF-16 string a LPCWSTR points to. */
+function wideString(name: string): Uint16Array {
   const out = new Uint16Array(name.length + 1);
   for (let i = 0; i < name.length; i++) out[i] = name.charCodeAt(i);
   return out;
+}
+
+/**
+ * @internal What the `handle` and `name` fields of a VkImport*Win32HandleInfoKHR get from a
+ * source the plan accepted (a NULL handle with a name, or no name with a handle), and how an
+ * error names it (`shown`).
+ */
+export function win32Fields(
+  source: Win32Source,
+): { handle: bigint; name: Uint16Array | 0n; shown: Record<string, string> } {
+  if (source.name !== undefined) {
+    return { handle: 0n, name: wideString(source.name), shown: { name: source.name } };
+  }
+  const handle = source.handle!.handle;
+  return { handle, name: 0n, shown: { handle: `0x${handle.toString(16)}` } };
 }
 
 /**
@@ -343,4 +358,75 @@ export function win32Source(source: OwnedHandle | Win32Source): Win32Source {
   if (source instanceof OwnedHandle) return { handle: source };
   if (typeof source !== "object" || source === null) return { handle: source as never };
   return source;
+}
+
+/**
+ * @internal The kind of `handleType` of `object`, or a RangeError naming the object's Windows
+ * handle types.
+ */
+export function win32KindOf(
+  object: "memory" | "semaphore" | "fence",
+  handleType: string,
+): Win32HandleKind {
+  const kind = win32HandleKind(object, handleType);
+  if (kind === undefined) {
+    throw new RangeError(
+      `handleType: expected a Windows handle type of ${
+        object === "memory" ? "memory" : `a ${object}`
+      } (${Object.keys(WIN32_HANDLE_TYPES[object]).join(", ")}), got ${String(handleType)}`,
+    );
+  }
+  return kind;
+}
+
+/** What {@linkcode finishWin32Export} needs to know of an export. */
+export interface Win32ExportFacts<D> {
+  object: "memory" | "semaphore" | "fence";
+  /** The exported object, for messages and the handle's label. */
+  label: string;
+  handleType: string;
+  /** The handle types the object was exported as an NT handle already (added to on success). */
+  exported: Set<string>;
+  /** The driver's call (`vkGetMemoryWin32HandleKHR`), for messages. */
+  call: string;
+  /** Makes the call, the HANDLE written to `out`; returns its VkResult. */
+  get(out: Uint8Array): number;
+  /** The details of a VkError. */
+  details(): Record<string, unknown>;
+  /** The export's descriptor. */
+  describe(): D;
+}
+
+const handleOut = new BigUint64Array(new ArrayBuffer(8));
+const handleOutBytes = new Uint8Array(handleOut.buffer);
+
+/**
+ * @internal Exports as a Windows handle, for memory, semaphores and fences alike: an NT handle
+ * once per object and handle type (WIN32_EXPORTED_ONCE), a failed call a VkError, a NULL handle
+ * after VK_SUCCESS a ShareError BAD_EXPORT; the handle is owned (an NT one closes when the export
+ * is disposed, unless released) and the descriptor frozen.
+ */
+export function finishWin32Export<D extends object>(facts: Win32ExportFacts<D>): Win32Export<D> {
+  const { object, label, handleType, exported, call } = facts;
+  const kind = win32KindOf(object, handleType);
+  checkWin32Export(object, label, handleType, exported);
+  handleOut[0] = 0n;
+  const r = facts.get(handleOutBytes);
+  if (r < 0) throw new VkError(call, r, facts.details());
+  const value = handleOut[0];
+  if (value === 0n) {
+    throw new ShareError(
+      "BAD_EXPORT",
+      `${call} returned VK_SUCCESS with a NULL handle for ${label} (${handleType})`,
+      "a handle",
+      0,
+    );
+  }
+  exported.add(handleType);
+  const handle = OwnedHandle.adopt(value, kind, `${handleType} export of ${label}`);
+  return {
+    handle,
+    descriptor: Object.freeze(facts.describe()),
+    [Symbol.dispose]: () => handle.close(),
+  };
 }

@@ -40,7 +40,6 @@ import {
   importIntoNew,
   importSync,
   importSyncWin32,
-  importWin32IntoNew,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -190,7 +189,7 @@ export class Fence extends Resource {
     descriptor: SyncSource,
     options: SyncImportOptions = {},
   ): Fence {
-    return importIntoNew(FENCE_FDS, device, fd, descriptor, options);
+    return importIntoNew(FENCE_FDS, device, descriptor, (o, d) => o.importFd(fd, d, options));
   }
 
   /** The VkFence, after checking it is alive. */
@@ -331,7 +330,13 @@ export class Fence extends Resource {
     descriptor: SyncDescriptor,
     options: SyncImportOptions = {},
   ): Fence {
-    return importWin32IntoNew(FENCE_FDS, device, source, descriptor, options);
+    device.extension(VK_KHR_external_fence_win32); // a MissingExtensionError before anything is made
+    return importIntoNew(
+      FENCE_FDS,
+      device,
+      descriptor,
+      (o, d) => o.importWin32(source, d, options),
+    );
   }
 
   /**

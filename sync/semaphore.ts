@@ -64,7 +64,6 @@ import {
   importIntoNew,
   importSync,
   importSyncWin32,
-  importWin32IntoNew,
   planSyncImport,
   syncDescriptor,
   type SyncImportOptions,
@@ -272,7 +271,7 @@ export class Semaphore extends Resource {
     descriptor: SyncSource,
     options: SyncImportOptions = {},
   ): Semaphore {
-    return importIntoNew(SEMAPHORE_FDS, device, fd, descriptor, options);
+    return importIntoNew(SEMAPHORE_FDS, device, descriptor, (o, d) => o.importFd(fd, d, options));
   }
 
   /** The VkSemaphore, after checking it is alive. */
@@ -359,7 +358,13 @@ export class Semaphore extends Resource {
     descriptor: SyncDescriptor,
     options: SyncImportOptions = {},
   ): Semaphore {
-    return importWin32IntoNew(SEMAPHORE_FDS, device, source, descriptor, options);
+    device.extension(VK_KHR_external_semaphore_win32); // a MissingExtensionError before anything is made
+    return importIntoNew(
+      SEMAPHORE_FDS,
+      device,
+      descriptor,
+      (o, d) => o.importWin32(source, d, options),
+    );
   }
 
   /**

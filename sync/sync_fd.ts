@@ -17,12 +17,12 @@ import { executeImport, finishExport } from "../share/execute.ts";
 import { exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import {
-  checkWin32Export,
-  OwnedHandle,
+  finishWin32Export,
+  type OwnedHandle,
   type SyncWin32HandleTypeName,
-  wideString,
   type Win32Export,
-  win32HandleKind,
+  win32Fields,
+  win32KindOf,
   type Win32Source,
   win32Source,
 } from "../share/handle.ts";
@@ -197,22 +197,22 @@ export interface SyncObject extends SyncTarget, Disposable {
 }
 
 /**
- * @internal Creates an object of kind `k` on `device` (of the exporter's type) and imports `fd`
- * into it; on failure the new object is destroyed and the caller's fd is still open.
+ * @internal Creates an object of kind `k` on `device` (of the exporter's type, as `source`
+ * describes it) and imports into it with `into` (its fd, or its Windows handle); on failure the
+ * new object is destroyed (and the caller's fd or handle is still the caller's).
  */
 export function importIntoNew<T extends SyncObject>(
   k: SyncKind<T>,
   device: Device,
-  fd: OwnedFd | number | null,
   source: SyncSource,
-  options: SyncImportOptions = {},
+  into: (o: T, d: SyncDescriptor) => void,
 ): T {
   // A descriptor vkshare made for an export of this kind is already known good (and frozen).
   const own = madeHere(source) && (source as { object?: string }).object === k.object;
   const d = own ? source as SyncDescriptor : parseSyncSource(source, k.object);
   const o = k.create(device, d.semaphoreType ? { semaphoreType: d.semaphoreType } : {});
   try {
-    o.importFd(fd, d, options);
+    into(o, d);
   } catch (e) {
     o[Symbol.dispose]();
     throw e;
@@ -311,8 +311,6 @@ function requireExportable(t: SyncTarget, handleType: string): void {
 
 // Per object: the handle types it was exported as an NT handle (WIN32_EXPORTED_ONCE).
 const win32Exported = new WeakMap<SyncObject, Set<string>>();
-const win32Out = new BigUint64Array(new ArrayBuffer(8));
-const win32OutBytes = new Uint8Array(win32Out.buffer);
 
 /**
  * Exports `t` as a Windows handle of `handleType` (checked against what it was created exportable
@@ -326,45 +324,26 @@ export function exportSyncWin32<T extends SyncObject>(
   handleType: SyncWin32HandleTypeName,
   semaphoreType?: SemaphoreTypeName,
 ): Win32Export<SyncDescriptor> {
-  const kind = win32HandleKind(k.object, handleType);
-  if (kind === undefined) {
-    throw new RangeError(
-      `handleType: expected a Windows handle type of a ${k.object} (${
-        Object.keys(k.win32.handleTypes).join(", ")
-      }), got ${String(handleType)}`,
-    );
-  }
+  win32KindOf(k.object, handleType);
   // Without the extension, a MissingExtensionError names it before anything else.
   const ext = t.device.extension(k.win32.extension) as unknown as Record<string, Command>;
   requireExportable(t, handleType);
   let exported = win32Exported.get(t);
   if (!exported) win32Exported.set(t, exported = new Set());
-  checkWin32Export(k.object, t.label, handleType, exported);
   const info = encodeFlat(k.win32.getInfo, {
     [k.object]: t.live,
     handleType: k.win32.handleTypes[handleType],
   });
-  win32Out[0] = 0n;
-  const r = ext[k.win32.get](t.device.live, info, win32OutBytes);
-  if (r < 0) {
-    throw new VkError(k.win32.get, r, { device: t.device.physicalDevice.name, handleType });
-  }
-  const value = win32Out[0];
-  if (value === 0n) {
-    throw new ShareError(
-      "BAD_EXPORT",
-      `${k.win32.get} returned VK_SUCCESS with a NULL handle for ${t.label} (${handleType})`,
-      "a handle",
-      0,
-    );
-  }
-  exported.add(handleType);
-  const handle = OwnedHandle.adopt(value, kind, `${handleType} export of ${t.label}`);
-  return {
-    handle,
-    descriptor: Object.freeze(syncDescriptor(t.device, k.object, handleType, { semaphoreType })),
-    [Symbol.dispose]: () => handle.close(),
-  };
+  return finishWin32Export({
+    object: k.object,
+    label: t.label,
+    handleType,
+    exported,
+    call: k.win32.get,
+    get: (out) => ext[k.win32.get](t.device.live, info, out),
+    details: () => ({ device: t.device.physicalDevice.name, handleType }),
+    describe: () => syncDescriptor(t.device, k.object, handleType, { semaphoreType }),
+  });
 }
 
 /**
@@ -397,63 +376,23 @@ export function importSyncWin32<T extends SyncObject>(
   }));
   const handleType = plan.handleType;
   using arena = new Arena();
-  const value = win32.handle ? win32.handle.handle : 0n;
+  const { handle, name, shown } = win32Fields(win32);
   const info = encode(k.win32.importInfo, {
     [k.object]: t.live,
     flags: plan.temporary ? IMPORT_TEMPORARY : 0,
     handleType: k.win32.handleTypes[handleType],
-    handle: value,
-    name: win32.name !== undefined ? wideString(win32.name) : 0n,
+    handle,
+    name,
   }, arena);
   const instance = pd.instance;
   const mark = instance.messageMark;
   const r = ext[k.win32.import](device.live, info.bytes);
   if (r < 0) {
     const reports = instance.expectedSince(mark);
-    const details = {
-      device: pd.name,
-      handleType,
-      ...(win32.name !== undefined ? { name: win32.name } : { handle: `0x${value.toString(16)}` }),
-      temporary: plan.temporary,
-    };
+    const details = { device: pd.name, handleType, ...shown, temporary: plan.temporary };
     throw new ImportError(k.win32.import, r, details, null, "imports", reports);
   }
   return plan;
-}
-
-/**
- * Creates an object of kind `k` on `device`, made like the export `source` describes, and imports
- * the Windows handle into it; on failure the new object is destroyed.
- *
- * @category Synchronization
- */
-export function importWin32IntoNew<T extends SyncObject & { importWin32(...a: never[]): void }>(
-  k: SyncKind<T>,
-  device: Device,
-  source: OwnedHandle | Win32Source,
-  descriptor: SyncDescriptor,
-  options: SyncImportOptions = {},
-): T {
-  device.extension(k.win32.extension); // a MissingExtensionError before anything is made
-  const d = madeHere(descriptor) && descriptor.object === k.object
-    ? descriptor
-    : parseSyncSource(descriptor, k.object);
-  const o = k.create(device, d.semaphoreType ? { semaphoreType: d.semaphoreType } : {});
-  try {
-    (o.importWin32 as (
-      s: OwnedHandle | Win32Source,
-      d: SyncDescriptor,
-      op: SyncImportOptions,
-    ) => void)(
-      source,
-      d,
-      options,
-    );
-  } catch (e) {
-    o[Symbol.dispose]();
-    throw e;
-  }
-  return o;
 }
 
 /**

@@ -14,10 +14,16 @@ import {
   Semaphore,
   SemaphoreHandleType,
   type SyncDescriptor,
+  VkError,
   WIN32_HANDLE_TYPES,
   win32HandleKind,
 } from "../../mod.ts";
-import { checkWin32Export, checkWin32Source, win32Source } from "../../share/handle.ts";
+import {
+  checkWin32Export,
+  checkWin32Source,
+  finishWin32Export,
+  win32Source,
+} from "../../share/handle.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, stillAllocates, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
@@ -95,6 +101,37 @@ test("WIN32_EXPORTED_ONCE: an NT handle type is exported once per object; a KMT 
   checkWin32Export("memory", "Memory (test)", "OPAQUE_WIN32_KMT", done); // the same global handle
   done.add("D3D12_FENCE");
   assertThrows(() => checkWin32Export("semaphore", "Semaphore (test)", "D3D12_FENCE", done));
+});
+
+test("the Windows export epilogue: the handle owned, NULL is BAD_EXPORT, a failed call a VkError, an NT handle once", () => {
+  const exported = new Set<string>();
+  const facts = (handleType: string, value: bigint, r = 0) => ({
+    object: "memory" as const,
+    label: "Memory (test)",
+    handleType,
+    exported,
+    call: "vkGetMemoryWin32HandleKHR",
+    get: (out: Uint8Array) => {
+      new DataView(out.buffer, out.byteOffset).setBigUint64(0, value, true);
+      return r;
+    },
+    details: () => ({ test: true }),
+    describe: () => ({ handleType }),
+  });
+  using kmt = finishWin32Export(facts("OPAQUE_WIN32_KMT", 0x7000n));
+  assertEquals([kmt.handle.handle, kmt.handle.kind, kmt.handle.state], [0x7000n, "kmt", "open"]);
+  assertEquals(kmt.handle.label, "OPAQUE_WIN32_KMT export of Memory (test)");
+  assert(Object.isFrozen(kmt.descriptor));
+  const bad = assertThrows(() => finishWin32Export(facts("OPAQUE_WIN32_KMT", 0n)));
+  assertEquals((bad as { rule?: string }).rule, "BAD_EXPORT");
+  assertThrows(() => finishWin32Export(facts("OPAQUE_WIN32", 0x8000n, -2)), VkError, "VK_ERROR");
+  assert(!exported.has("OPAQUE_WIN32"), "a failed export is not counted");
+  const nt = finishWin32Export(facts("OPAQUE_WIN32", 0x8000n));
+  assertEquals(nt.handle.kind, "nt");
+  nt.handle.release(); // not a real handle: never CloseHandle'd
+  const twice = assertThrows(() => finishWin32Export(facts("OPAQUE_WIN32", 0x9000n)));
+  assertEquals((twice as { rule?: string }).rule, "WIN32_EXPORTED_ONCE");
+  assertThrows(() => finishWin32Export(facts("OPAQUE_FD", 0x9000n)), RangeError, "Windows");
 });
 
 test(

@@ -211,19 +211,20 @@ export class GpuImage extends Bindable {
     return h;
   }
 
-  // A disjoint image's plane memories given so far (bound together when the last one comes).
-  #planeMemory: ({ memory: bigint; offset: bigint } | undefined)[] = [];
-
   /**
-   * @internal Keeps plane `index`'s memory; once every plane has one, binds them all in one
-   * `vkBindImageMemory2` (VkBindImagePlaneMemoryInfo, PLANE_i_BIT each). Returns the VkResult
-   * (VK_SUCCESS while planes are still missing). Should that call fail (the driver out of
-   * memory), the earlier planes' memory stays recorded: dispose the image and make another.
+   * @internal Binds plane `index` to `memory` at `offset` once every other plane has its memory
+   * (planes bound before were only recorded: their `memory`), all in one `vkBindImageMemory2`
+   * (VkBindImagePlaneMemoryInfo, PLANE_i_BIT each). Returns the VkResult (VK_SUCCESS while
+   * planes are still missing). Should that call fail (the driver out of memory), the earlier
+   * planes stay recorded as bound: dispose the image and make another.
    */
   bindPlanes(index: number, memory: bigint, offset: bigint): number {
-    const given = this.#planeMemory;
-    given[index] = { memory, offset };
-    if (this.planes.some((_, i) => given[i] === undefined)) return 0;
+    const given = this.planes.map((p, i) =>
+      i === index
+        ? { memory, offset }
+        : p.memory && { memory: p.memory.handle, offset: p.memoryOffset }
+    );
+    if (given.some((g) => !g)) return 0;
     const bind2 = vk().vkBindImageMemory2;
     if (!bind2) {
       throw new MissingExtensionError("vkBindImageMemory2", "libvulkan", "offered");
@@ -231,11 +232,11 @@ export class GpuImage extends Bindable {
     using arena = new Arena();
     const infos = encodeArray(
       VkBindImageMemoryInfo,
-      this.planes.map((_, i) => ({
+      given.map((g, i) => ({
         pNext: [link(VkBindImagePlaneMemoryInfo, { planeAspect: 0x10 << i })],
         image: this.handle,
-        memory: given[i]!.memory,
-        memoryOffset: given[i]!.offset,
+        memory: g!.memory,
+        memoryOffset: g!.offset,
       })),
       arena,
     );

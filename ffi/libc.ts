@@ -207,11 +207,14 @@ export function fileTypeAt(path: string): number | null {
   }
 }
 
+/** A file's identity: fstat's st_dev and st_ino. */
+export type FileId = { dev: bigint; ino: bigint };
+
 /**
  * The device and inode numbers of the file `fd` refers to (`st_dev`, `st_ino`: the first two
  * fields of `struct stat` on x86_64 and aarch64), or null when it is not open.
  */
-export function fileId(fd: number): { dev: bigint; ino: bigint } | null {
+export function fileId(fd: number): FileId | null {
   const st = statScratch;
   if (libc().fstat(fd, st) < 0) return null;
   return { dev: st[0], ino: st[1] };

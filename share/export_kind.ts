@@ -24,6 +24,7 @@ import {
   F_SEAL_GROW,
   F_SEAL_SHRINK,
   FD_CLOEXEC,
+  type FileId,
   fileId,
   libc,
 } from "../ffi/libc.ts";
@@ -55,13 +56,13 @@ const known = new WeakMap<object, Map<string, ExportKind>>();
 
 // The file every export of a kind is, where that kind is a device file (NVIDIA's exports are all
 // /dev/nvidiactl descriptors: one st_dev and st_ino), taken from the first.
-const deviceFiles = new WeakMap<ExportKind, { dev: bigint; ino: bigint }>();
+const deviceFiles = new WeakMap<ExportKind, FileId>();
 
 /**
  * @internal The file identity every export of `kind` shares, where its exports are descriptors of
  * one device file; undefined otherwise (each export is a file of its own).
  */
-export function exportFileOf(kind: ExportKind): { dev: bigint; ino: bigint } | undefined {
+export function exportFileOf(kind: ExportKind): FileId | undefined {
   return deviceFiles.get(kind);
 }
 

@@ -12,6 +12,7 @@ import {
   F_GETFD,
   F_SETFD,
   FD_CLOEXEC,
+  type FileId,
   fileId,
   KCMP_FILE,
   libc,
@@ -24,9 +25,6 @@ import { rt } from "../ffi/runtime.ts";
 // they named (device and inode). A number leaves the map when vkshare receives a new fd with that
 // number, or when it is found naming another file (the kernel reuses numbers).
 const consumed = new Map<number, { by: Label; file: FileId | null }>();
-
-/** A file's identity (fstat's st_dev and st_ino). */
-type FileId = { dev: bigint; ino: bigint };
 
 /** A message text, or what makes it when it is first needed (most never are). */
 type Label = string | (() => string);

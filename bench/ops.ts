@@ -59,6 +59,7 @@ import {
   type SyncExport,
 } from "../mod.ts";
 import { chooseMemoryType } from "../share/plan.ts";
+import { duration } from "./report.ts";
 
 /** One timed run of an operation, in ns (a batch op: the mean of its batch). */
 export type Once = () => number;
@@ -702,9 +703,8 @@ const timeline: Op = {
   },
 };
 
-/** The p50 of `xs` (ns), in µs with one decimal. */
-const p50us = (xs: number[]): string =>
-  ([...xs].sort((x, y) => x - y)[xs.length >> 1] / 1e3).toFixed(1);
+/** The p50 of `xs` (ns), as the report writes durations. */
+const p50 = (xs: number[]): string => duration([...xs].sort((x, y) => x - y)[xs.length >> 1]);
 
 /**
  * One cycle of tests/sync/soak_test.ts, as vkbench's sync.soak makes it: a binary semaphore
@@ -761,10 +761,8 @@ function syncSoak(): Op {
       phases[0].length
         ? [
           `vkshare per cycle (p50 over every round's cycles, warm-up included): binary ${
-            p50us(phases[0])
-          } µs, timeline ${p50us(phases[1])} µs, fence ${p50us(phases[2])} µs, disposals ${
-            p50us(phases[3])
-          } µs`,
+            p50(phases[0])
+          }, timeline ${p50(phases[1])}, fence ${p50(phases[2])}, disposals ${p50(phases[3])}`,
         ]
         : [],
   };

@@ -182,14 +182,15 @@ static VkDeviceMemory import_memory(int fd, VkDeviceSize size) {
   return m;
 }
 
-static VkSemaphore create_semaphore(int d, int timeline, int exportable) {
+// A semaphore of device d (a timeline one starting at `initial`), exportable as OPAQUE_FD or not.
+static VkSemaphore create_semaphore(int d, int timeline, int exportable, uint64_t initial) {
   VkExportSemaphoreCreateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,
                                      .handleTypes =
                                          VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
   VkSemaphoreTypeCreateInfo type = {VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
                                     exportable ? &exp : NULL,
                                     timeline ? VK_SEMAPHORE_TYPE_TIMELINE : VK_SEMAPHORE_TYPE_BINARY,
-                                    0};
+                                    timeline ? initial : 0};
   VkSemaphoreCreateInfo info = {VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
   VkSemaphore s;
   CHECK(vkCreateSemaphore(dev[d], &info, NULL, &s));
@@ -207,7 +208,7 @@ static int export_semaphore(int d, VkSemaphore s) {
 
 // Imports `fd` into a new semaphore of device d.
 static VkSemaphore import_semaphore(int d, int fd, int timeline) {
-  VkSemaphore s = create_semaphore(d, timeline, 0);
+  VkSemaphore s = create_semaphore(d, timeline, 0, 0);
   VkImportSemaphoreFdInfoKHR info = {VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
                                      .semaphore = s,
                                      .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT,
@@ -231,6 +232,16 @@ static int export_fence(VkFence f) {
   int fd = -1;
   CHECK(getFenceFd[0](dev[0], &info, &fd));
   return fd;
+}
+
+// Imports `fd` into a new fence of device 1.
+static VkFence import_fence(int fd) {
+  VkFence f = create_fence(1, 0);
+  VkImportFenceFdInfoKHR info = {VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR, .fence = f,
+                                 .handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT,
+                                 .fd = fd};
+  CHECK(importFenceFd[1](dev[1], &info));
+  return f;
 }
 
 // CUDA through dlopen, with the few declarations it needs (no cuda.h).
@@ -475,7 +486,7 @@ static const char* soak_prepare(void) {
 static uint64_t soak_once(void) {
   uint64_t n = ++soak_n, t[5];
   t[0] = now();
-  VkSemaphore sa = create_semaphore(0, 0, 1);
+  VkSemaphore sa = create_semaphore(0, 0, 1, 0);
   VkSemaphore sb = import_semaphore(1, export_semaphore(0, sa), 0);
   VkSubmitInfo signal = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .signalSemaphoreCount = 1,
                          .pSignalSemaphores = &sa};
@@ -487,14 +498,7 @@ static uint64_t soak_once(void) {
   CHECK(vkWaitForFences(dev[1], 1, &soak_done, VK_TRUE, 10000000000ull));
   CHECK(vkResetFences(dev[1], 1, &soak_done));
   t[1] = now();
-  VkExportSemaphoreCreateInfo exp = {VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,
-                                     .handleTypes =
-                                         VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
-  VkSemaphoreTypeCreateInfo type = {VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO, &exp,
-                                    VK_SEMAPHORE_TYPE_TIMELINE, n};
-  VkSemaphoreCreateInfo info = {VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
-  VkSemaphore ta;
-  CHECK(vkCreateSemaphore(dev[0], &info, NULL, &ta));
+  VkSemaphore ta = create_semaphore(0, 1, 1, n);
   VkSemaphore tb = import_semaphore(1, export_semaphore(0, ta), 1);
   VkSemaphoreSignalInfo sig = {VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO, .semaphore = tb,
                                .value = n + 1};
@@ -504,11 +508,7 @@ static uint64_t soak_once(void) {
   if (value != n + 1) die("sync.soak: the timeline read another value", VK_ERROR_UNKNOWN);
   t[2] = now();
   VkFence fa = create_fence(0, 1);
-  VkFence fb = create_fence(1, 0);
-  VkImportFenceFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR, .fence = fb,
-                                .handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT,
-                                .fd = export_fence(fa)};
-  CHECK(importFenceFd[1](dev[1], &imp));
+  VkFence fb = import_fence(export_fence(fa));
   t[3] = now();
   vkDestroyFence(dev[1], fb, NULL);
   vkDestroyFence(dev[0], fa, NULL);
@@ -555,7 +555,7 @@ static uint64_t run_once(void) {
     vkUnmapMemory(dev[0], held);
   } else if (!strcmp(op, "sem.create") || !strcmp(op, "tsem.create")) {
     t0 = now();
-    VkSemaphore s = create_semaphore(0, op[0] == 't', 1);
+    VkSemaphore s = create_semaphore(0, op[0] == 't', 1, 0);
     t1 = now();
     vkDestroySemaphore(dev[0], s, NULL);
   } else if (!strcmp(op, "sem.export") || !strcmp(op, "tsem.export")) {
@@ -582,11 +582,7 @@ static uint64_t run_once(void) {
   } else if (!strcmp(op, "fence.import")) {
     int fd = export_fence(held_fence);
     t0 = now();
-    VkFence f = create_fence(1, 0);
-    VkImportFenceFdInfoKHR info = {VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR, .fence = f,
-                                   .handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT,
-                                   .fd = fd};
-    CHECK(importFenceFd[1](dev[1], &info));
+    VkFence f = import_fence(fd);
     t1 = now();
     vkDestroyFence(dev[1], f, NULL);
   } else if (!strcmp(op, "timeline.signal_wait")) {
@@ -772,8 +768,8 @@ static int pipeline_main(int warmup, int iterations) {
   VkSemaphore ready = VK_NULL_HANDLE, consumed = VK_NULL_HANDLE, readyB = VK_NULL_HANDLE,
               consumedA = VK_NULL_HANDLE;
   if (timeline) {
-    ready = create_semaphore(0, 1, 1);
-    consumed = create_semaphore(1, 1, 1);
+    ready = create_semaphore(0, 1, 1, 0);
+    consumed = create_semaphore(1, 1, 1, 0);
     readyB = import_semaphore(1, export_semaphore(0, ready), 1);
     consumedA = import_semaphore(0, export_semaphore(1, consumed), 1);
   }
@@ -903,7 +899,7 @@ static const char* prepare(void) {
              !strcmp(op, "cuda.memory") || !strcmp(op, "handoff")) {
     held = alloc(0, size, device_local_type, 1);
   }
-  if (sem) held_sem = create_semaphore(0, timeline, 1);
+  if (sem) held_sem = create_semaphore(0, timeline, 1, 0);
   if (!strcmp(op, "timeline.signal_wait")) held_sem_b = import_semaphore(1, export_semaphore(0, held_sem), 1);
   if (!strncmp(op, "fence.", 6)) held_fence = create_fence(0, 1);
   if (!strcmp(op, "sync.soak")) return soak_prepare();

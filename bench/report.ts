@@ -151,6 +151,13 @@ export function svg(r: Results): string {
     `<line x1="${L + 500}" y1="51" x2="${L + 512}" y2="51" stroke="black" stroke-width="2"/>`,
     `<text x="${L + 516}" y="55">target</text>`,
   );
+  if (ratioRows.length === 0) {
+    out.push(
+      `<text x="${L}" y="${
+        top + barH - 4
+      }">no row has a C side: the C reference was not built here</text>`,
+    );
+  }
   ratioRows.forEach((x, i) => {
     const ry = top + i * (barH + 4);
     const color = !x.target
@@ -180,7 +187,7 @@ export function svg(r: Results): string {
       );
     }
   });
-  const axisY = top + ratioRows.length * (barH + 4) + 4;
+  const axisY = top + Math.max(ratioRows.length, 1) * (barH + 4) + 4;
   for (const v of [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]) {
     if (Math.log10(v) > hi) break;
     out.push(

@@ -194,7 +194,7 @@ export function uuidMismatch(
   what: string,
   want: { uuid: string; name: string },
   cu: CudaDeviceInfo,
-) {
+): ShareError {
   return new ShareError(
     "UUID_MISMATCH",
     `${what} "${want.name}" (deviceUUID ${want.uuid}) is not CUDA device ${cu.ordinal} "${cu.name}" (UUID ${cu.uuid}): the UUIDs must match`,

@@ -15,6 +15,16 @@
  * @module
  */
 import { array, defineStruct, i32, struct, u16, u32, u64, u8, union, voidPtr } from "./layout.ts";
+import type {
+  ArrayField,
+  BigIntField,
+  FieldType,
+  NumberField,
+  StructDef,
+  StructField,
+  UnionField,
+  VoidPtrField,
+} from "./layout.ts";
 import { openFirst } from "./library.ts";
 import type { FunctionsOf, Library } from "./types.ts";
 
@@ -210,13 +220,23 @@ export const CU_DEVICE_ATTRIBUTE = {
   TIMELINE_SEMAPHORE_INTEROP_SUPPORTED: 114,
 } as const;
 
-const uint = () => u32("unsigned int");
-const ull = () => u64("unsigned long long");
+const uint = (): NumberField => u32("unsigned int");
+const ull = (): BigIntField => u64("unsigned long long");
 // `union { int fd; struct { void* handle; const void* name; } win32; const void* nvSci...; }`
-const fdUnion = () => union("union", 16, 8, i32("int"));
+const fdUnion = (): UnionField<NumberField> => union("union", 16, 8, i32("int"));
 
 /** `CUDA_EXTERNAL_MEMORY_HANDLE_DESC`: what cuImportExternalMemory imports. */
-export const CUDA_EXTERNAL_MEMORY_HANDLE_DESC = defineStruct("CUDA_EXTERNAL_MEMORY_HANDLE_DESC", {
+export const CUDA_EXTERNAL_MEMORY_HANDLE_DESC: StructDef<
+  "CUDA_EXTERNAL_MEMORY_HANDLE_DESC",
+  {
+    type: NumberField;
+    handle: UnionField<NumberField>;
+    size: BigIntField;
+    flags: NumberField;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct("CUDA_EXTERNAL_MEMORY_HANDLE_DESC", {
   type: u32("CUexternalMemoryHandleType"),
   handle: fdUnion(),
   size: ull(),
@@ -225,7 +245,11 @@ export const CUDA_EXTERNAL_MEMORY_HANDLE_DESC = defineStruct("CUDA_EXTERNAL_MEMO
 });
 
 /** `CUDA_EXTERNAL_MEMORY_BUFFER_DESC`: the range cuExternalMemoryGetMappedBuffer maps. */
-export const CUDA_EXTERNAL_MEMORY_BUFFER_DESC = defineStruct("CUDA_EXTERNAL_MEMORY_BUFFER_DESC", {
+export const CUDA_EXTERNAL_MEMORY_BUFFER_DESC: StructDef<
+  "CUDA_EXTERNAL_MEMORY_BUFFER_DESC",
+  { offset: BigIntField; size: BigIntField; flags: NumberField; reserved: ArrayField<NumberField> },
+  never
+> = defineStruct("CUDA_EXTERNAL_MEMORY_BUFFER_DESC", {
   offset: ull(),
   size: ull(),
   flags: uint(),
@@ -233,7 +257,16 @@ export const CUDA_EXTERNAL_MEMORY_BUFFER_DESC = defineStruct("CUDA_EXTERNAL_MEMO
 });
 
 /** `CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC`: what cuImportExternalSemaphore imports. */
-export const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC = defineStruct(
+export const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC: StructDef<
+  "CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC",
+  {
+    type: NumberField;
+    handle: UnionField<NumberField>;
+    flags: NumberField;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct(
   "CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC",
   {
     type: u32("CUexternalSemaphoreHandleType"),
@@ -247,7 +280,16 @@ export const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC = defineStruct(
  * The anonymous `params` of `CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS` (named by a typedef in the
  * layout check): `fence` is `struct { unsigned long long value; }`, the timeline value.
  */
-export const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params = defineStruct(
+export const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params: StructDef<
+  "CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params",
+  {
+    fence: BigIntField;
+    nvSciSync: FieldType<unknown, unknown>;
+    keyedMutex: FieldType<unknown, unknown>;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct(
   "CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params",
   {
     fence: u64("struct { unsigned long long value; }"),
@@ -258,7 +300,15 @@ export const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params = defineStruct(
 );
 
 /** `CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS`: one semaphore's part of a signal. */
-export const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS = defineStruct(
+export const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS: StructDef<
+  "CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS",
+  {
+    params: StructField<typeof CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params>;
+    flags: NumberField;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct(
   "CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS",
   {
     params: struct(CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS_params, "struct"),
@@ -268,7 +318,16 @@ export const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS = defineStruct(
 );
 
 /** The anonymous `params` of `CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS` (see the signal's). */
-export const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params = defineStruct(
+export const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params: StructDef<
+  "CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params",
+  {
+    fence: BigIntField;
+    nvSciSync: FieldType<unknown, unknown>;
+    keyedMutex: FieldType<unknown, unknown>;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct(
   "CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params",
   {
     fence: u64("struct { unsigned long long value; }"),
@@ -279,7 +338,15 @@ export const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params = defineStruct(
 );
 
 /** `CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS`: one semaphore's part of a wait. */
-export const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS = defineStruct(
+export const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS: StructDef<
+  "CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS",
+  {
+    params: StructField<typeof CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params>;
+    flags: NumberField;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct(
   "CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS",
   {
     params: struct(CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS_params, "struct"),
@@ -289,13 +356,26 @@ export const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS = defineStruct(
 );
 
 /** `CUmemLocation`. */
-export const CUmemLocation = defineStruct("CUmemLocation", {
+export const CUmemLocation: StructDef<
+  "CUmemLocation",
+  { type: NumberField; id: NumberField },
+  never
+> = defineStruct("CUmemLocation", {
   type: u32("CUmemLocationType"),
   id: i32("int"),
 });
 
 /** The anonymous `allocFlags` of `CUmemAllocationProp` (named by a typedef in the layout check). */
-export const CUmemAllocationProp_allocFlags = defineStruct("CUmemAllocationProp_allocFlags", {
+export const CUmemAllocationProp_allocFlags: StructDef<
+  "CUmemAllocationProp_allocFlags",
+  {
+    compressionType: NumberField;
+    gpuDirectRDMACapable: NumberField;
+    usage: NumberField;
+    reserved: ArrayField<NumberField>;
+  },
+  never
+> = defineStruct("CUmemAllocationProp_allocFlags", {
   compressionType: u8("unsigned char"),
   gpuDirectRDMACapable: u8("unsigned char"),
   usage: u16("unsigned short"),
@@ -303,7 +383,17 @@ export const CUmemAllocationProp_allocFlags = defineStruct("CUmemAllocationProp_
 });
 
 /** `CUmemAllocationProp`: what cuMemCreate allocates. */
-export const CUmemAllocationProp = defineStruct("CUmemAllocationProp", {
+export const CUmemAllocationProp: StructDef<
+  "CUmemAllocationProp",
+  {
+    type: NumberField;
+    requestedHandleTypes: NumberField;
+    location: StructField<typeof CUmemLocation>;
+    win32HandleMetaData: VoidPtrField;
+    allocFlags: StructField<typeof CUmemAllocationProp_allocFlags>;
+  },
+  never
+> = defineStruct("CUmemAllocationProp", {
   type: u32("CUmemAllocationType"),
   requestedHandleTypes: u32("CUmemAllocationHandleType"),
   location: struct(CUmemLocation),
@@ -312,7 +402,11 @@ export const CUmemAllocationProp = defineStruct("CUmemAllocationProp", {
 });
 
 /** `CUmemAccessDesc`: who may access a mapped range, and how. */
-export const CUmemAccessDesc = defineStruct("CUmemAccessDesc", {
+export const CUmemAccessDesc: StructDef<
+  "CUmemAccessDesc",
+  { location: StructField<typeof CUmemLocation>; flags: NumberField },
+  never
+> = defineStruct("CUmemAccessDesc", {
   location: struct(CUmemLocation),
   flags: u32("CUmemAccess_flags"),
 });

@@ -161,6 +161,42 @@ export interface FieldType<In, Out> {
 // deno-lint-ignore no-explicit-any
 type AnyField = FieldType<any, any>;
 
+/** A number field (`u32`, `i32`, `u16`, `i16`, `u8`, `count`, `f32`). */
+export type NumberField = FieldType<number, number>;
+/** A 64-bit field (`u64`, `handle`): a number or bigint in, a bigint out. */
+export type BigIntField = FieldType<number | bigint, bigint>;
+/** A `VkBool32` field. */
+export type BoolField = FieldType<boolean, boolean>;
+/** A `void*` field: an address, a typed array or a pointer in, the address out. */
+export type VoidPtrField = FieldType<bigint | ArrayBufferView | Pointer, bigint>;
+/** A function pointer field. */
+export type FnPtrField = FieldType<Pointer, bigint>;
+/** A `const char*` field. */
+export type CStrField = FieldType<string | null, string | null>;
+/** A `const char* const*` field (its count in another field). */
+export type CStrArrayField = FieldType<readonly string[], string[]>;
+/** A `char[N]` field. */
+export type CharsField = FieldType<string, string>;
+/** A `uint8_t[N]` field. */
+export type BytesField = FieldType<Uint8Array | readonly number[], Uint8Array>;
+/** An embedded struct field. */
+export type StructField<S extends AnyStruct> = FieldType<Input<S>, Output<S>>;
+/** A `const T*` field pointing at one struct or an array of them. */
+export type StructPtrField<S extends AnyStruct> = FieldType<
+  readonly Input<S>[] | Input<S> | null,
+  Output<S>[]
+>;
+/** A union field read through one member `F` (or through none). */
+export type UnionField<F> = F extends FieldType<infer I, infer O> ? FieldType<I, O | undefined>
+  : never;
+/** A fixed array of `F`. */
+export type ArrayField<F> = F extends FieldType<infer I, infer O> ? FieldType<readonly I[], O[]>
+  : never;
+/** A pointer to an array of `F` (its count in another field). */
+export type ValueArrayField<F> = F extends FieldType<infer I, infer O>
+  ? FieldType<readonly I[] | ArrayLike<I>, O[]>
+  : never;
+
 function intField(
   c: string,
   size: 1 | 2 | 4,
@@ -214,37 +250,37 @@ function toU64(v: unknown, c: string, where: string): bigint {
 }
 
 /** `uint32_t` and its aliases (flags, enums, counts): a JS integer in 0..2^32-1. */
-export function u32(c = "uint32_t"): FieldType<number, number> {
+export function u32(c = "uint32_t"): NumberField {
   return intField(c, 4, false);
 }
 
 /** `int32_t` (or `int`): a JS integer in -2^31..2^31-1. */
-export function i32(c = "int32_t"): FieldType<number, number> {
+export function i32(c = "int32_t"): NumberField {
   return intField(c, 4, true);
 }
 
 /** `uint16_t` (or `unsigned short`, `sa_family_t`). */
-export function u16(c = "uint16_t"): FieldType<number, number> {
+export function u16(c = "uint16_t"): NumberField {
   return intField(c, 2, false);
 }
 
 /** `int16_t` (or `short`). */
-export function i16(c = "int16_t"): FieldType<number, number> {
+export function i16(c = "int16_t"): NumberField {
   return intField(c, 2, true);
 }
 
 /** `uint8_t`. */
-export function u8(c = "uint8_t"): FieldType<number, number> {
+export function u8(c = "uint8_t"): NumberField {
   return intField(c, 1, false);
 }
 
 /** A `uint32_t` that counts the elements of a pointer field; filled from the array when omitted. */
-export function count(c = "uint32_t"): FieldType<number, number> {
+export function count(c = "uint32_t"): NumberField {
   return intField(c, 4, false, "count");
 }
 
 /** `uint64_t`, `VkDeviceSize`, `size_t`: a number (up to 2^53) or bigint; read as bigint. */
-export function u64(c = "uint64_t"): FieldType<number | bigint, bigint> {
+export function u64(c = "uint64_t"): BigIntField {
   return {
     c,
     size: 8,
@@ -257,12 +293,12 @@ export function u64(c = "uint64_t"): FieldType<number | bigint, bigint> {
 }
 
 /** A non-dispatchable handle (`VkDeviceMemory`, `VkBuffer`, ...): a bigint, `0n` for none. */
-export function handle(c: string): FieldType<bigint | number, bigint> {
+export function handle(c: string): BigIntField {
   return { ...u64(c), c };
 }
 
 /** `float`. */
-export function f32(c = "float"): FieldType<number, number> {
+export function f32(c = "float"): NumberField {
   return {
     c,
     size: 4,
@@ -278,7 +314,7 @@ export function f32(c = "float"): FieldType<number, number> {
 }
 
 /** `VkBool32`: a boolean. */
-export function bool32(c = "VkBool32"): FieldType<boolean, boolean> {
+export function bool32(c = "VkBool32"): BoolField {
   return {
     c,
     size: 4,
@@ -297,7 +333,7 @@ export function bool32(c = "VkBool32"): FieldType<boolean, boolean> {
  * An untyped pointer (`void*`, `const void*`, a dispatchable handle): an address as bigint, a
  * buffer (kept alive by the arena), or null. Read as a bigint address.
  */
-export function voidPtr(c = "void*"): FieldType<bigint | ArrayBufferView | Pointer, bigint> {
+export function voidPtr(c = "void*"): VoidPtrField {
   return {
     c,
     size: 8,
@@ -333,7 +369,7 @@ export function union<In, Out>(
 }
 
 /** A function pointer (`PFN_...`): a {@linkcode Pointer} from a callback. Read as bigint. */
-export function fnPtr(c: string): FieldType<Pointer, bigint> {
+export function fnPtr(c: string): FnPtrField {
   return { ...voidPtr(c), c } as FieldType<Pointer, bigint>;
 }
 
@@ -355,7 +391,7 @@ function readPtr(view: DataView, off: number): Pointer {
 }
 
 /** `const char*`: a JS string (no NUL inside) or null; read back as a string or null. */
-export function cstr(c = "const char*"): FieldType<string | null, string | null> {
+export function cstr(c = "const char*"): CStrField {
   return {
     c,
     size: 8,
@@ -374,7 +410,7 @@ export function cstr(c = "const char*"): FieldType<string | null, string | null>
 export function cstrArray(
   len: string,
   c = "const char* const*",
-): FieldType<readonly string[], string[]> {
+): CStrArrayField {
   return {
     c,
     size: 8,
@@ -437,7 +473,7 @@ export function valueArray<In, Out>(
 }
 
 /** A fixed `char name[N]`: a string of at most N-1 UTF-8 bytes. */
-export function chars(n: number, dims: string = String(n)): FieldType<string, string> {
+export function chars(n: number, dims: string = String(n)): CharsField {
   return {
     c: "char",
     dims,
@@ -464,7 +500,7 @@ export function chars(n: number, dims: string = String(n)): FieldType<string, st
 export function bytes(
   n: number,
   dims: string = String(n),
-): FieldType<Uint8Array | readonly number[], Uint8Array> {
+): BytesField {
   return {
     c: "uint8_t",
     dims,
@@ -521,10 +557,12 @@ export interface Link<Target extends string> {
   readonly extendsTarget?: (target: Target) => void;
 }
 
-interface STypeField extends FieldType<never, never> {
+/** The `sType` field: filled from the struct's definition, never given. */
+export interface STypeField extends FieldType<never, never> {
   readonly role: "sType";
 }
-interface PNextField extends FieldType<never, never> {
+/** The `pNext` field: a typed chain of links. */
+export interface PNextField extends FieldType<never, never> {
   readonly role: "pNext";
 }
 
@@ -629,7 +667,7 @@ export function pNext(c = "const void*"): PNextField {
 export function struct<S extends AnyStruct>(
   def: S,
   c: string = def.name,
-): FieldType<Input<S>, Output<S>> {
+): StructField<S> {
   return {
     c,
     size: def.size,
@@ -649,7 +687,7 @@ export function structPtr<S extends AnyStruct>(
   def: S,
   len?: string,
   c = `const ${def.name}*`,
-): FieldType<readonly Input<S>[] | Input<S> | null, Output<S>[]> {
+): StructPtrField<S> {
   const list = (v: readonly Input<S>[] | Input<S> | null) =>
     v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
   return {

@@ -10,6 +10,7 @@
  * @module
  */
 import { bytes, defineStruct, u16, u64, u8 } from "./layout.ts";
+import type { BigIntField, BytesField, NumberField, StructDef } from "./layout.ts";
 import { openFirst } from "./library.ts";
 import { rt } from "./runtime.ts";
 import type { FunctionsOf, Library } from "./types.ts";
@@ -158,7 +159,17 @@ export const LIBC = {
  * `struct dirent` (glibc, 64-bit Linux), for the names that `readdir` returns. Checked against
  * the compiler with the other libc layouts.
  */
-export const dirent = defineStruct("struct dirent", {
+export const dirent: StructDef<
+  "struct dirent",
+  {
+    d_ino: BigIntField;
+    d_off: BigIntField;
+    d_reclen: NumberField;
+    d_type: NumberField;
+    d_name: BytesField;
+  },
+  never
+> = defineStruct("struct dirent", {
   d_ino: u64("ino_t"),
   d_off: u64("off_t"),
   d_reclen: u16("unsigned short"),

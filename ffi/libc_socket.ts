@@ -8,6 +8,7 @@
  * @module
  */
 import { bytes, defineStruct, i16, i32, u16, u32, u64, voidPtr } from "./layout.ts";
+import type { BigIntField, BytesField, NumberField, StructDef, VoidPtrField } from "./layout.ts";
 import type { AnyStruct } from "./layout.ts";
 import { dirent } from "./libc.ts";
 import { openFirst } from "./library.ts";
@@ -166,13 +167,29 @@ export const POLLRDHUP = 0x2000;
 export const SHUT_RDWR = 2;
 
 /** `struct iovec` */
-export const iovec = defineStruct("struct iovec", {
+export const iovec: StructDef<
+  "struct iovec",
+  { iov_base: VoidPtrField; iov_len: BigIntField },
+  never
+> = defineStruct("struct iovec", {
   iov_base: voidPtr("void*"),
   iov_len: u64("size_t"),
 });
 
 /** `struct msghdr` */
-export const msghdr = defineStruct("struct msghdr", {
+export const msghdr: StructDef<
+  "struct msghdr",
+  {
+    msg_name: VoidPtrField;
+    msg_namelen: NumberField;
+    msg_iov: VoidPtrField;
+    msg_iovlen: BigIntField;
+    msg_control: VoidPtrField;
+    msg_controllen: BigIntField;
+    msg_flags: NumberField;
+  },
+  never
+> = defineStruct("struct msghdr", {
   msg_name: voidPtr("void*"),
   msg_namelen: u32("socklen_t"),
   msg_iov: voidPtr("struct iovec*"),
@@ -183,27 +200,43 @@ export const msghdr = defineStruct("struct msghdr", {
 });
 
 /** `struct cmsghdr` (its data follows, aligned to `size_t`). */
-export const cmsghdr = defineStruct("struct cmsghdr", {
+export const cmsghdr: StructDef<
+  "struct cmsghdr",
+  { cmsg_len: BigIntField; cmsg_level: NumberField; cmsg_type: NumberField },
+  never
+> = defineStruct("struct cmsghdr", {
   cmsg_len: u64("size_t"),
   cmsg_level: i32("int"),
   cmsg_type: i32("int"),
 });
 
 /** `struct sockaddr_un`: a family and a path of at most 107 bytes (or an abstract name). */
-export const sockaddr_un = defineStruct("struct sockaddr_un", {
+export const sockaddr_un: StructDef<
+  "struct sockaddr_un",
+  { sun_family: NumberField; sun_path: BytesField },
+  never
+> = defineStruct("struct sockaddr_un", {
   sun_family: u16("sa_family_t"),
   sun_path: { ...bytes(108), c: "char" }, // bytes: an abstract name starts with NUL
 });
 
 /** `struct pollfd` */
-export const pollfd = defineStruct("struct pollfd", {
+export const pollfd: StructDef<
+  "struct pollfd",
+  { fd: NumberField; events: NumberField; revents: NumberField },
+  never
+> = defineStruct("struct pollfd", {
   fd: i32("int"),
   events: i16("short"),
   revents: i16("short"),
 });
 
 /** `struct ucred` (SO_PEERCRED). */
-export const ucred = defineStruct("struct ucred", {
+export const ucred: StructDef<
+  "struct ucred",
+  { pid: NumberField; uid: NumberField; gid: NumberField },
+  never
+> = defineStruct("struct ucred", {
   pid: i32("pid_t"),
   uid: u32("uid_t"),
   gid: u32("gid_t"),

@@ -20,6 +20,16 @@ import {
   valueArray,
   voidPtr,
 } from "./layout.ts";
+import type {
+  BigIntField,
+  NumberField,
+  PNextField,
+  StructDef,
+  StructField,
+  STypeField,
+  ValueArrayField,
+  VoidPtrField,
+} from "./layout.ts";
 import { handle } from "./layout.ts";
 import { VkImageFormatProperties } from "./vk_structs.ts";
 
@@ -75,7 +85,11 @@ export const PLATFORM_HEADERS: readonly string[] = [
 ];
 
 /** `VkComponentMapping` */
-export const VkComponentMapping = defineStruct("VkComponentMapping", {
+export const VkComponentMapping: StructDef<
+  "VkComponentMapping",
+  { r: NumberField; g: NumberField; b: NumberField; a: NumberField },
+  never
+> = defineStruct("VkComponentMapping", {
   r: u32("VkComponentSwizzle"),
   g: u32("VkComponentSwizzle"),
   b: u32("VkComponentSwizzle"),
@@ -85,7 +99,16 @@ export const VkComponentMapping = defineStruct("VkComponentMapping", {
 // ---- VK_NV_external_memory, VK_NV_external_memory_capabilities --------------------------------
 
 /** `VkExternalImageFormatPropertiesNV` */
-export const VkExternalImageFormatPropertiesNV = defineStruct(
+export const VkExternalImageFormatPropertiesNV: StructDef<
+  "VkExternalImageFormatPropertiesNV",
+  {
+    imageFormatProperties: StructField<typeof VkImageFormatProperties>;
+    externalMemoryFeatures: NumberField;
+    exportFromImportedHandleTypes: NumberField;
+    compatibleHandleTypes: NumberField;
+  },
+  never
+> = defineStruct(
   "VkExternalImageFormatPropertiesNV",
   {
     imageFormatProperties: struct(VkImageFormatProperties),
@@ -96,21 +119,33 @@ export const VkExternalImageFormatPropertiesNV = defineStruct(
 );
 
 /** `VkExternalMemoryImageCreateInfoNV` */
-export const VkExternalMemoryImageCreateInfoNV = defineStruct(
+export const VkExternalMemoryImageCreateInfoNV: StructDef<
+  "VkExternalMemoryImageCreateInfoNV",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkImageCreateInfo"
+> = defineStruct(
   "VkExternalMemoryImageCreateInfoNV",
   { sType: sType(), pNext: pNext(), handleTypes: u32("VkExternalMemoryHandleTypeFlagsNV") },
   { sType: ST.EXTERNAL_MEMORY_IMAGE_CREATE_INFO_NV, extends: ["VkImageCreateInfo"] },
 );
 
 /** `VkExportMemoryAllocateInfoNV` */
-export const VkExportMemoryAllocateInfoNV = defineStruct(
+export const VkExportMemoryAllocateInfoNV: StructDef<
+  "VkExportMemoryAllocateInfoNV",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkMemoryAllocateInfo"
+> = defineStruct(
   "VkExportMemoryAllocateInfoNV",
   { sType: sType(), pNext: pNext(), handleTypes: u32("VkExternalMemoryHandleTypeFlagsNV") },
   { sType: ST.EXPORT_MEMORY_ALLOCATE_INFO_NV, extends: ["VkMemoryAllocateInfo"] },
 );
 
 /** `VkImportMemoryWin32HandleInfoNV` */
-export const VkImportMemoryWin32HandleInfoNV = defineStruct(
+export const VkImportMemoryWin32HandleInfoNV: StructDef<
+  "VkImportMemoryWin32HandleInfoNV",
+  { sType: STypeField; pNext: PNextField; handleType: NumberField; handle: VoidPtrField },
+  "VkMemoryAllocateInfo"
+> = defineStruct(
   "VkImportMemoryWin32HandleInfoNV",
   {
     sType: sType(),
@@ -122,7 +157,11 @@ export const VkImportMemoryWin32HandleInfoNV = defineStruct(
 );
 
 /** `VkExportMemoryWin32HandleInfoNV` */
-export const VkExportMemoryWin32HandleInfoNV = defineStruct(
+export const VkExportMemoryWin32HandleInfoNV: StructDef<
+  "VkExportMemoryWin32HandleInfoNV",
+  { sType: STypeField; pNext: PNextField; pAttributes: VoidPtrField; dwAccess: NumberField },
+  "VkMemoryAllocateInfo"
+> = defineStruct(
   "VkExportMemoryWin32HandleInfoNV",
   {
     sType: sType(),
@@ -136,7 +175,17 @@ export const VkExportMemoryWin32HandleInfoNV = defineStruct(
 // ---- VK_KHR_external_memory_win32 ---------------------------------------------------------------
 
 /** `VkImportMemoryWin32HandleInfoKHR` */
-export const VkImportMemoryWin32HandleInfoKHR = defineStruct(
+export const VkImportMemoryWin32HandleInfoKHR: StructDef<
+  "VkImportMemoryWin32HandleInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    handleType: NumberField;
+    handle: VoidPtrField;
+    name: VoidPtrField;
+  },
+  "VkMemoryAllocateInfo"
+> = defineStruct(
   "VkImportMemoryWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -149,7 +198,17 @@ export const VkImportMemoryWin32HandleInfoKHR = defineStruct(
 );
 
 /** `VkExportMemoryWin32HandleInfoKHR` */
-export const VkExportMemoryWin32HandleInfoKHR = defineStruct(
+export const VkExportMemoryWin32HandleInfoKHR: StructDef<
+  "VkExportMemoryWin32HandleInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    pAttributes: VoidPtrField;
+    dwAccess: NumberField;
+    name: VoidPtrField;
+  },
+  "VkMemoryAllocateInfo"
+> = defineStruct(
   "VkExportMemoryWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -162,14 +221,22 @@ export const VkExportMemoryWin32HandleInfoKHR = defineStruct(
 );
 
 /** `VkMemoryWin32HandlePropertiesKHR` */
-export const VkMemoryWin32HandlePropertiesKHR = defineStruct(
+export const VkMemoryWin32HandlePropertiesKHR: StructDef<
+  "VkMemoryWin32HandlePropertiesKHR",
+  { sType: STypeField; pNext: PNextField; memoryTypeBits: NumberField },
+  never
+> = defineStruct(
   "VkMemoryWin32HandlePropertiesKHR",
   { sType: sType(), pNext: pNext("void*"), memoryTypeBits: u32() },
   { sType: ST.MEMORY_WIN32_HANDLE_PROPERTIES_KHR },
 );
 
 /** `VkMemoryGetWin32HandleInfoKHR` */
-export const VkMemoryGetWin32HandleInfoKHR = defineStruct(
+export const VkMemoryGetWin32HandleInfoKHR: StructDef<
+  "VkMemoryGetWin32HandleInfoKHR",
+  { sType: STypeField; pNext: PNextField; memory: BigIntField; handleType: NumberField },
+  never
+> = defineStruct(
   "VkMemoryGetWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -183,7 +250,19 @@ export const VkMemoryGetWin32HandleInfoKHR = defineStruct(
 // ---- VK_KHR_external_semaphore_win32 ------------------------------------------------------------
 
 /** `VkImportSemaphoreWin32HandleInfoKHR` */
-export const VkImportSemaphoreWin32HandleInfoKHR = defineStruct(
+export const VkImportSemaphoreWin32HandleInfoKHR: StructDef<
+  "VkImportSemaphoreWin32HandleInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    semaphore: BigIntField;
+    flags: NumberField;
+    handleType: NumberField;
+    handle: VoidPtrField;
+    name: VoidPtrField;
+  },
+  never
+> = defineStruct(
   "VkImportSemaphoreWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -198,7 +277,17 @@ export const VkImportSemaphoreWin32HandleInfoKHR = defineStruct(
 );
 
 /** `VkExportSemaphoreWin32HandleInfoKHR` */
-export const VkExportSemaphoreWin32HandleInfoKHR = defineStruct(
+export const VkExportSemaphoreWin32HandleInfoKHR: StructDef<
+  "VkExportSemaphoreWin32HandleInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    pAttributes: VoidPtrField;
+    dwAccess: NumberField;
+    name: VoidPtrField;
+  },
+  "VkSemaphoreCreateInfo"
+> = defineStruct(
   "VkExportSemaphoreWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -211,7 +300,18 @@ export const VkExportSemaphoreWin32HandleInfoKHR = defineStruct(
 );
 
 /** `VkD3D12FenceSubmitInfoKHR` */
-export const VkD3D12FenceSubmitInfoKHR = defineStruct(
+export const VkD3D12FenceSubmitInfoKHR: StructDef<
+  "VkD3D12FenceSubmitInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    waitSemaphoreValuesCount: NumberField;
+    pWaitSemaphoreValues: ValueArrayField<BigIntField>;
+    signalSemaphoreValuesCount: NumberField;
+    pSignalSemaphoreValues: ValueArrayField<BigIntField>;
+  },
+  "VkSubmitInfo"
+> = defineStruct(
   "VkD3D12FenceSubmitInfoKHR",
   {
     sType: sType(),
@@ -225,7 +325,11 @@ export const VkD3D12FenceSubmitInfoKHR = defineStruct(
 );
 
 /** `VkSemaphoreGetWin32HandleInfoKHR` */
-export const VkSemaphoreGetWin32HandleInfoKHR = defineStruct(
+export const VkSemaphoreGetWin32HandleInfoKHR: StructDef<
+  "VkSemaphoreGetWin32HandleInfoKHR",
+  { sType: STypeField; pNext: PNextField; semaphore: BigIntField; handleType: NumberField },
+  never
+> = defineStruct(
   "VkSemaphoreGetWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -239,7 +343,19 @@ export const VkSemaphoreGetWin32HandleInfoKHR = defineStruct(
 // ---- VK_KHR_external_fence_win32 ----------------------------------------------------------------
 
 /** `VkImportFenceWin32HandleInfoKHR` */
-export const VkImportFenceWin32HandleInfoKHR = defineStruct(
+export const VkImportFenceWin32HandleInfoKHR: StructDef<
+  "VkImportFenceWin32HandleInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    fence: BigIntField;
+    flags: NumberField;
+    handleType: NumberField;
+    handle: VoidPtrField;
+    name: VoidPtrField;
+  },
+  never
+> = defineStruct(
   "VkImportFenceWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -254,7 +370,17 @@ export const VkImportFenceWin32HandleInfoKHR = defineStruct(
 );
 
 /** `VkExportFenceWin32HandleInfoKHR` */
-export const VkExportFenceWin32HandleInfoKHR = defineStruct(
+export const VkExportFenceWin32HandleInfoKHR: StructDef<
+  "VkExportFenceWin32HandleInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    pAttributes: VoidPtrField;
+    dwAccess: NumberField;
+    name: VoidPtrField;
+  },
+  "VkFenceCreateInfo"
+> = defineStruct(
   "VkExportFenceWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -267,7 +393,11 @@ export const VkExportFenceWin32HandleInfoKHR = defineStruct(
 );
 
 /** `VkFenceGetWin32HandleInfoKHR` */
-export const VkFenceGetWin32HandleInfoKHR = defineStruct(
+export const VkFenceGetWin32HandleInfoKHR: StructDef<
+  "VkFenceGetWin32HandleInfoKHR",
+  { sType: STypeField; pNext: PNextField; fence: BigIntField; handleType: NumberField },
+  never
+> = defineStruct(
   "VkFenceGetWin32HandleInfoKHR",
   {
     sType: sType(),
@@ -281,7 +411,11 @@ export const VkFenceGetWin32HandleInfoKHR = defineStruct(
 // ---- VK_ANDROID_external_memory_android_hardware_buffer ---------------------------------------
 
 /** `VkAndroidHardwareBufferUsageANDROID` */
-export const VkAndroidHardwareBufferUsageANDROID = defineStruct(
+export const VkAndroidHardwareBufferUsageANDROID: StructDef<
+  "VkAndroidHardwareBufferUsageANDROID",
+  { sType: STypeField; pNext: PNextField; androidHardwareBufferUsage: BigIntField },
+  "VkImageFormatProperties2"
+> = defineStruct(
   "VkAndroidHardwareBufferUsageANDROID",
   { sType: sType(), pNext: pNext("void*"), androidHardwareBufferUsage: u64() },
   {
@@ -291,7 +425,16 @@ export const VkAndroidHardwareBufferUsageANDROID = defineStruct(
 );
 
 /** `VkAndroidHardwareBufferPropertiesANDROID` */
-export const VkAndroidHardwareBufferPropertiesANDROID = defineStruct(
+export const VkAndroidHardwareBufferPropertiesANDROID: StructDef<
+  "VkAndroidHardwareBufferPropertiesANDROID",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    allocationSize: BigIntField;
+    memoryTypeBits: NumberField;
+  },
+  never
+> = defineStruct(
   "VkAndroidHardwareBufferPropertiesANDROID",
   {
     sType: sType(),
@@ -303,7 +446,22 @@ export const VkAndroidHardwareBufferPropertiesANDROID = defineStruct(
 );
 
 /** `VkAndroidHardwareBufferFormatPropertiesANDROID` */
-export const VkAndroidHardwareBufferFormatPropertiesANDROID = defineStruct(
+export const VkAndroidHardwareBufferFormatPropertiesANDROID: StructDef<
+  "VkAndroidHardwareBufferFormatPropertiesANDROID",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    format: NumberField;
+    externalFormat: BigIntField;
+    formatFeatures: NumberField;
+    samplerYcbcrConversionComponents: StructField<typeof VkComponentMapping>;
+    suggestedYcbcrModel: NumberField;
+    suggestedYcbcrRange: NumberField;
+    suggestedXChromaOffset: NumberField;
+    suggestedYChromaOffset: NumberField;
+  },
+  "VkAndroidHardwareBufferPropertiesANDROID"
+> = defineStruct(
   "VkAndroidHardwareBufferFormatPropertiesANDROID",
   {
     sType: sType(),
@@ -324,7 +482,11 @@ export const VkAndroidHardwareBufferFormatPropertiesANDROID = defineStruct(
 );
 
 /** `VkImportAndroidHardwareBufferInfoANDROID` */
-export const VkImportAndroidHardwareBufferInfoANDROID = defineStruct(
+export const VkImportAndroidHardwareBufferInfoANDROID: StructDef<
+  "VkImportAndroidHardwareBufferInfoANDROID",
+  { sType: STypeField; pNext: PNextField; buffer: VoidPtrField },
+  "VkMemoryAllocateInfo"
+> = defineStruct(
   "VkImportAndroidHardwareBufferInfoANDROID",
   { sType: sType(), pNext: pNext(), buffer: voidPtr("struct AHardwareBuffer*") },
   {
@@ -334,14 +496,22 @@ export const VkImportAndroidHardwareBufferInfoANDROID = defineStruct(
 );
 
 /** `VkMemoryGetAndroidHardwareBufferInfoANDROID` */
-export const VkMemoryGetAndroidHardwareBufferInfoANDROID = defineStruct(
+export const VkMemoryGetAndroidHardwareBufferInfoANDROID: StructDef<
+  "VkMemoryGetAndroidHardwareBufferInfoANDROID",
+  { sType: STypeField; pNext: PNextField; memory: BigIntField },
+  never
+> = defineStruct(
   "VkMemoryGetAndroidHardwareBufferInfoANDROID",
   { sType: sType(), pNext: pNext(), memory: handle("VkDeviceMemory") },
   { sType: ST.MEMORY_GET_ANDROID_HARDWARE_BUFFER_INFO_ANDROID },
 );
 
 /** `VkExternalFormatANDROID` */
-export const VkExternalFormatANDROID = defineStruct(
+export const VkExternalFormatANDROID: StructDef<
+  "VkExternalFormatANDROID",
+  { sType: STypeField; pNext: PNextField; externalFormat: BigIntField },
+  "VkImageCreateInfo" | "VkSamplerYcbcrConversionCreateInfo"
+> = defineStruct(
   "VkExternalFormatANDROID",
   { sType: sType(), pNext: pNext("void*"), externalFormat: u64() },
   {
@@ -351,7 +521,22 @@ export const VkExternalFormatANDROID = defineStruct(
 );
 
 /** `VkAndroidHardwareBufferFormatProperties2ANDROID` */
-export const VkAndroidHardwareBufferFormatProperties2ANDROID = defineStruct(
+export const VkAndroidHardwareBufferFormatProperties2ANDROID: StructDef<
+  "VkAndroidHardwareBufferFormatProperties2ANDROID",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    format: NumberField;
+    externalFormat: BigIntField;
+    formatFeatures: BigIntField;
+    samplerYcbcrConversionComponents: StructField<typeof VkComponentMapping>;
+    suggestedYcbcrModel: NumberField;
+    suggestedYcbcrRange: NumberField;
+    suggestedXChromaOffset: NumberField;
+    suggestedYChromaOffset: NumberField;
+  },
+  "VkAndroidHardwareBufferPropertiesANDROID"
+> = defineStruct(
   "VkAndroidHardwareBufferFormatProperties2ANDROID",
   {
     sType: sType(),

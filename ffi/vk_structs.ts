@@ -28,6 +28,24 @@ import {
   valueArray,
   voidPtr,
 } from "./layout.ts";
+import type {
+  ArrayField,
+  BigIntField,
+  BoolField,
+  BytesField,
+  CharsField,
+  CStrArrayField,
+  CStrField,
+  FnPtrField,
+  NumberField,
+  PNextField,
+  StructDef,
+  StructField,
+  StructPtrField,
+  STypeField,
+  ValueArrayField,
+  VoidPtrField,
+} from "./layout.ts";
 import type { AnyStruct } from "./layout.ts";
 
 /** `VK_MAX_PHYSICAL_DEVICE_NAME_SIZE` */
@@ -125,20 +143,37 @@ export const ST = {
 // ---- plain structs ---------------------------------------------------------------------------
 
 /** `VkExtent3D` */
-export const VkExtent3D = defineStruct("VkExtent3D", {
+export const VkExtent3D: StructDef<
+  "VkExtent3D",
+  { width: NumberField; height: NumberField; depth: NumberField },
+  never
+> = defineStruct("VkExtent3D", {
   width: u32(),
   height: u32(),
   depth: u32(),
 });
 
 /** `VkExtensionProperties` */
-export const VkExtensionProperties = defineStruct("VkExtensionProperties", {
+export const VkExtensionProperties: StructDef<
+  "VkExtensionProperties",
+  { extensionName: CharsField; specVersion: NumberField },
+  never
+> = defineStruct("VkExtensionProperties", {
   extensionName: chars(VK_MAX_EXTENSION_NAME_SIZE, "VK_MAX_EXTENSION_NAME_SIZE"),
   specVersion: u32(),
 });
 
 /** `VkLayerProperties` */
-export const VkLayerProperties = defineStruct("VkLayerProperties", {
+export const VkLayerProperties: StructDef<
+  "VkLayerProperties",
+  {
+    layerName: CharsField;
+    specVersion: NumberField;
+    implementationVersion: NumberField;
+    description: CharsField;
+  },
+  never
+> = defineStruct("VkLayerProperties", {
   layerName: chars(VK_MAX_EXTENSION_NAME_SIZE, "VK_MAX_EXTENSION_NAME_SIZE"),
   specVersion: u32(),
   implementationVersion: u32(),
@@ -146,19 +181,36 @@ export const VkLayerProperties = defineStruct("VkLayerProperties", {
 });
 
 /** `VkMemoryType` */
-export const VkMemoryType = defineStruct("VkMemoryType", {
+export const VkMemoryType: StructDef<
+  "VkMemoryType",
+  { propertyFlags: NumberField; heapIndex: NumberField },
+  never
+> = defineStruct("VkMemoryType", {
   propertyFlags: u32("VkMemoryPropertyFlags"),
   heapIndex: u32(),
 });
 
 /** `VkMemoryHeap` */
-export const VkMemoryHeap = defineStruct("VkMemoryHeap", {
+export const VkMemoryHeap: StructDef<
+  "VkMemoryHeap",
+  { size: BigIntField; flags: NumberField },
+  never
+> = defineStruct("VkMemoryHeap", {
   size: u64("VkDeviceSize"),
   flags: u32("VkMemoryHeapFlags"),
 });
 
 /** `VkPhysicalDeviceMemoryProperties` */
-export const VkPhysicalDeviceMemoryProperties = defineStruct("VkPhysicalDeviceMemoryProperties", {
+export const VkPhysicalDeviceMemoryProperties: StructDef<
+  "VkPhysicalDeviceMemoryProperties",
+  {
+    memoryTypeCount: NumberField;
+    memoryTypes: ArrayField<StructField<typeof VkMemoryType>>;
+    memoryHeapCount: NumberField;
+    memoryHeaps: ArrayField<StructField<typeof VkMemoryHeap>>;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceMemoryProperties", {
   memoryTypeCount: u32(),
   memoryTypes: array(struct(VkMemoryType), VK_MAX_MEMORY_TYPES, "VK_MAX_MEMORY_TYPES"),
   memoryHeapCount: u32(),
@@ -166,7 +218,16 @@ export const VkPhysicalDeviceMemoryProperties = defineStruct("VkPhysicalDeviceMe
 });
 
 /** `VkQueueFamilyProperties` */
-export const VkQueueFamilyProperties = defineStruct("VkQueueFamilyProperties", {
+export const VkQueueFamilyProperties: StructDef<
+  "VkQueueFamilyProperties",
+  {
+    queueFlags: NumberField;
+    queueCount: NumberField;
+    timestampValidBits: NumberField;
+    minImageTransferGranularity: StructField<typeof VkExtent3D>;
+  },
+  never
+> = defineStruct("VkQueueFamilyProperties", {
   queueFlags: u32("VkQueueFlags"),
   queueCount: u32(),
   timestampValidBits: u32(),
@@ -174,7 +235,118 @@ export const VkQueueFamilyProperties = defineStruct("VkQueueFamilyProperties", {
 });
 
 /** `VkPhysicalDeviceLimits` */
-export const VkPhysicalDeviceLimits = defineStruct("VkPhysicalDeviceLimits", {
+export const VkPhysicalDeviceLimits: StructDef<
+  "VkPhysicalDeviceLimits",
+  {
+    maxImageDimension1D: NumberField;
+    maxImageDimension2D: NumberField;
+    maxImageDimension3D: NumberField;
+    maxImageDimensionCube: NumberField;
+    maxImageArrayLayers: NumberField;
+    maxTexelBufferElements: NumberField;
+    maxUniformBufferRange: NumberField;
+    maxStorageBufferRange: NumberField;
+    maxPushConstantsSize: NumberField;
+    maxMemoryAllocationCount: NumberField;
+    maxSamplerAllocationCount: NumberField;
+    bufferImageGranularity: BigIntField;
+    sparseAddressSpaceSize: BigIntField;
+    maxBoundDescriptorSets: NumberField;
+    maxPerStageDescriptorSamplers: NumberField;
+    maxPerStageDescriptorUniformBuffers: NumberField;
+    maxPerStageDescriptorStorageBuffers: NumberField;
+    maxPerStageDescriptorSampledImages: NumberField;
+    maxPerStageDescriptorStorageImages: NumberField;
+    maxPerStageDescriptorInputAttachments: NumberField;
+    maxPerStageResources: NumberField;
+    maxDescriptorSetSamplers: NumberField;
+    maxDescriptorSetUniformBuffers: NumberField;
+    maxDescriptorSetUniformBuffersDynamic: NumberField;
+    maxDescriptorSetStorageBuffers: NumberField;
+    maxDescriptorSetStorageBuffersDynamic: NumberField;
+    maxDescriptorSetSampledImages: NumberField;
+    maxDescriptorSetStorageImages: NumberField;
+    maxDescriptorSetInputAttachments: NumberField;
+    maxVertexInputAttributes: NumberField;
+    maxVertexInputBindings: NumberField;
+    maxVertexInputAttributeOffset: NumberField;
+    maxVertexInputBindingStride: NumberField;
+    maxVertexOutputComponents: NumberField;
+    maxTessellationGenerationLevel: NumberField;
+    maxTessellationPatchSize: NumberField;
+    maxTessellationControlPerVertexInputComponents: NumberField;
+    maxTessellationControlPerVertexOutputComponents: NumberField;
+    maxTessellationControlPerPatchOutputComponents: NumberField;
+    maxTessellationControlTotalOutputComponents: NumberField;
+    maxTessellationEvaluationInputComponents: NumberField;
+    maxTessellationEvaluationOutputComponents: NumberField;
+    maxGeometryShaderInvocations: NumberField;
+    maxGeometryInputComponents: NumberField;
+    maxGeometryOutputComponents: NumberField;
+    maxGeometryOutputVertices: NumberField;
+    maxGeometryTotalOutputComponents: NumberField;
+    maxFragmentInputComponents: NumberField;
+    maxFragmentOutputAttachments: NumberField;
+    maxFragmentDualSrcAttachments: NumberField;
+    maxFragmentCombinedOutputResources: NumberField;
+    maxComputeSharedMemorySize: NumberField;
+    maxComputeWorkGroupCount: ArrayField<NumberField>;
+    maxComputeWorkGroupInvocations: NumberField;
+    maxComputeWorkGroupSize: ArrayField<NumberField>;
+    subPixelPrecisionBits: NumberField;
+    subTexelPrecisionBits: NumberField;
+    mipmapPrecisionBits: NumberField;
+    maxDrawIndexedIndexValue: NumberField;
+    maxDrawIndirectCount: NumberField;
+    maxSamplerLodBias: NumberField;
+    maxSamplerAnisotropy: NumberField;
+    maxViewports: NumberField;
+    maxViewportDimensions: ArrayField<NumberField>;
+    viewportBoundsRange: ArrayField<NumberField>;
+    viewportSubPixelBits: NumberField;
+    minMemoryMapAlignment: BigIntField;
+    minTexelBufferOffsetAlignment: BigIntField;
+    minUniformBufferOffsetAlignment: BigIntField;
+    minStorageBufferOffsetAlignment: BigIntField;
+    minTexelOffset: NumberField;
+    maxTexelOffset: NumberField;
+    minTexelGatherOffset: NumberField;
+    maxTexelGatherOffset: NumberField;
+    minInterpolationOffset: NumberField;
+    maxInterpolationOffset: NumberField;
+    subPixelInterpolationOffsetBits: NumberField;
+    maxFramebufferWidth: NumberField;
+    maxFramebufferHeight: NumberField;
+    maxFramebufferLayers: NumberField;
+    framebufferColorSampleCounts: NumberField;
+    framebufferDepthSampleCounts: NumberField;
+    framebufferStencilSampleCounts: NumberField;
+    framebufferNoAttachmentsSampleCounts: NumberField;
+    maxColorAttachments: NumberField;
+    sampledImageColorSampleCounts: NumberField;
+    sampledImageIntegerSampleCounts: NumberField;
+    sampledImageDepthSampleCounts: NumberField;
+    sampledImageStencilSampleCounts: NumberField;
+    storageImageSampleCounts: NumberField;
+    maxSampleMaskWords: NumberField;
+    timestampComputeAndGraphics: BoolField;
+    timestampPeriod: NumberField;
+    maxClipDistances: NumberField;
+    maxCullDistances: NumberField;
+    maxCombinedClipAndCullDistances: NumberField;
+    discreteQueuePriorities: NumberField;
+    pointSizeRange: ArrayField<NumberField>;
+    lineWidthRange: ArrayField<NumberField>;
+    pointSizeGranularity: NumberField;
+    lineWidthGranularity: NumberField;
+    strictLines: BoolField;
+    standardSampleLocations: BoolField;
+    optimalBufferCopyOffsetAlignment: BigIntField;
+    optimalBufferCopyRowPitchAlignment: BigIntField;
+    nonCoherentAtomSize: BigIntField;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceLimits", {
   maxImageDimension1D: u32(),
   maxImageDimension2D: u32(),
   maxImageDimension3D: u32(),
@@ -284,7 +456,17 @@ export const VkPhysicalDeviceLimits = defineStruct("VkPhysicalDeviceLimits", {
 });
 
 /** `VkPhysicalDeviceSparseProperties` */
-export const VkPhysicalDeviceSparseProperties = defineStruct("VkPhysicalDeviceSparseProperties", {
+export const VkPhysicalDeviceSparseProperties: StructDef<
+  "VkPhysicalDeviceSparseProperties",
+  {
+    residencyStandard2DBlockShape: BoolField;
+    residencyStandard2DMultisampleBlockShape: BoolField;
+    residencyStandard3DBlockShape: BoolField;
+    residencyAlignedMipSize: BoolField;
+    residencyNonResidentStrict: BoolField;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceSparseProperties", {
   residencyStandard2DBlockShape: bool32(),
   residencyStandard2DMultisampleBlockShape: bool32(),
   residencyStandard3DBlockShape: bool32(),
@@ -293,7 +475,21 @@ export const VkPhysicalDeviceSparseProperties = defineStruct("VkPhysicalDeviceSp
 });
 
 /** `VkPhysicalDeviceProperties` */
-export const VkPhysicalDeviceProperties = defineStruct("VkPhysicalDeviceProperties", {
+export const VkPhysicalDeviceProperties: StructDef<
+  "VkPhysicalDeviceProperties",
+  {
+    apiVersion: NumberField;
+    driverVersion: NumberField;
+    vendorID: NumberField;
+    deviceID: NumberField;
+    deviceType: NumberField;
+    deviceName: CharsField;
+    pipelineCacheUUID: BytesField;
+    limits: StructField<typeof VkPhysicalDeviceLimits>;
+    sparseProperties: StructField<typeof VkPhysicalDeviceSparseProperties>;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceProperties", {
   apiVersion: u32(),
   driverVersion: u32(),
   vendorID: u32(),
@@ -306,7 +502,17 @@ export const VkPhysicalDeviceProperties = defineStruct("VkPhysicalDeviceProperti
 });
 
 /** `VkImageFormatProperties` */
-export const VkImageFormatProperties = defineStruct("VkImageFormatProperties", {
+export const VkImageFormatProperties: StructDef<
+  "VkImageFormatProperties",
+  {
+    maxExtent: StructField<typeof VkExtent3D>;
+    maxMipLevels: NumberField;
+    maxArrayLayers: NumberField;
+    sampleCounts: NumberField;
+    maxResourceSize: BigIntField;
+  },
+  never
+> = defineStruct("VkImageFormatProperties", {
   maxExtent: struct(VkExtent3D),
   maxMipLevels: u32(),
   maxArrayLayers: u32(),
@@ -315,21 +521,37 @@ export const VkImageFormatProperties = defineStruct("VkImageFormatProperties", {
 });
 
 /** `VkExternalMemoryProperties` */
-export const VkExternalMemoryProperties = defineStruct("VkExternalMemoryProperties", {
+export const VkExternalMemoryProperties: StructDef<
+  "VkExternalMemoryProperties",
+  {
+    externalMemoryFeatures: NumberField;
+    exportFromImportedHandleTypes: NumberField;
+    compatibleHandleTypes: NumberField;
+  },
+  never
+> = defineStruct("VkExternalMemoryProperties", {
   externalMemoryFeatures: u32("VkExternalMemoryFeatureFlags"),
   exportFromImportedHandleTypes: u32("VkExternalMemoryHandleTypeFlags"),
   compatibleHandleTypes: u32("VkExternalMemoryHandleTypeFlags"),
 });
 
 /** `VkMemoryRequirements` */
-export const VkMemoryRequirements = defineStruct("VkMemoryRequirements", {
+export const VkMemoryRequirements: StructDef<
+  "VkMemoryRequirements",
+  { size: BigIntField; alignment: BigIntField; memoryTypeBits: NumberField },
+  never
+> = defineStruct("VkMemoryRequirements", {
   size: u64("VkDeviceSize"),
   alignment: u64("VkDeviceSize"),
   memoryTypeBits: u32(),
 });
 
 /** `VkConformanceVersion` */
-export const VkConformanceVersion = defineStruct("VkConformanceVersion", {
+export const VkConformanceVersion: StructDef<
+  "VkConformanceVersion",
+  { major: NumberField; minor: NumberField; subminor: NumberField; patch: NumberField },
+  never
+> = defineStruct("VkConformanceVersion", {
   major: u8(),
   minor: u8(),
   subminor: u8(),
@@ -339,7 +561,19 @@ export const VkConformanceVersion = defineStruct("VkConformanceVersion", {
 // ---- instance and device creation --------------------------------------------------------------
 
 /** `VkApplicationInfo` */
-export const VkApplicationInfo = defineStruct("VkApplicationInfo", {
+export const VkApplicationInfo: StructDef<
+  "VkApplicationInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    pApplicationName: CStrField;
+    applicationVersion: NumberField;
+    pEngineName: CStrField;
+    engineVersion: NumberField;
+    apiVersion: NumberField;
+  },
+  never
+> = defineStruct("VkApplicationInfo", {
   sType: sType(),
   pNext: pNext(),
   pApplicationName: cstr(),
@@ -350,7 +584,20 @@ export const VkApplicationInfo = defineStruct("VkApplicationInfo", {
 }, { sType: ST.APPLICATION_INFO });
 
 /** `VkInstanceCreateInfo` */
-export const VkInstanceCreateInfo = defineStruct("VkInstanceCreateInfo", {
+export const VkInstanceCreateInfo: StructDef<
+  "VkInstanceCreateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    pApplicationInfo: StructPtrField<typeof VkApplicationInfo>;
+    enabledLayerCount: NumberField;
+    ppEnabledLayerNames: CStrArrayField;
+    enabledExtensionCount: NumberField;
+    ppEnabledExtensionNames: CStrArrayField;
+  },
+  never
+> = defineStruct("VkInstanceCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkInstanceCreateFlags"),
@@ -362,7 +609,19 @@ export const VkInstanceCreateInfo = defineStruct("VkInstanceCreateInfo", {
 }, { sType: ST.INSTANCE_CREATE_INFO });
 
 /** `VkDebugUtilsMessengerCreateInfoEXT` (also chained to VkInstanceCreateInfo). */
-export const VkDebugUtilsMessengerCreateInfoEXT = defineStruct(
+export const VkDebugUtilsMessengerCreateInfoEXT: StructDef<
+  "VkDebugUtilsMessengerCreateInfoEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    messageSeverity: NumberField;
+    messageType: NumberField;
+    pfnUserCallback: FnPtrField;
+    pUserData: VoidPtrField;
+  },
+  "VkInstanceCreateInfo"
+> = defineStruct(
   "VkDebugUtilsMessengerCreateInfoEXT",
   {
     sType: sType(),
@@ -377,7 +636,11 @@ export const VkDebugUtilsMessengerCreateInfoEXT = defineStruct(
 );
 
 /** `VkDebugUtilsLabelEXT` */
-export const VkDebugUtilsLabelEXT = defineStruct("VkDebugUtilsLabelEXT", {
+export const VkDebugUtilsLabelEXT: StructDef<
+  "VkDebugUtilsLabelEXT",
+  { sType: STypeField; pNext: PNextField; pLabelName: CStrField; color: ArrayField<NumberField> },
+  never
+> = defineStruct("VkDebugUtilsLabelEXT", {
   sType: sType(),
   pNext: pNext(),
   pLabelName: cstr(),
@@ -385,7 +648,17 @@ export const VkDebugUtilsLabelEXT = defineStruct("VkDebugUtilsLabelEXT", {
 }, { sType: ST.DEBUG_UTILS_LABEL_EXT });
 
 /** `VkDebugUtilsObjectNameInfoEXT` */
-export const VkDebugUtilsObjectNameInfoEXT = defineStruct("VkDebugUtilsObjectNameInfoEXT", {
+export const VkDebugUtilsObjectNameInfoEXT: StructDef<
+  "VkDebugUtilsObjectNameInfoEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    objectType: NumberField;
+    objectHandle: BigIntField;
+    pObjectName: CStrField;
+  },
+  never
+> = defineStruct("VkDebugUtilsObjectNameInfoEXT", {
   sType: sType(),
   pNext: pNext(),
   objectType: u32("VkObjectType"),
@@ -394,7 +667,24 @@ export const VkDebugUtilsObjectNameInfoEXT = defineStruct("VkDebugUtilsObjectNam
 }, { sType: ST.DEBUG_UTILS_OBJECT_NAME_INFO_EXT });
 
 /** `VkDebugUtilsMessengerCallbackDataEXT`: what the validation layers hand the messenger. */
-export const VkDebugUtilsMessengerCallbackDataEXT = defineStruct(
+export const VkDebugUtilsMessengerCallbackDataEXT: StructDef<
+  "VkDebugUtilsMessengerCallbackDataEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    pMessageIdName: CStrField;
+    messageIdNumber: NumberField;
+    pMessage: CStrField;
+    queueLabelCount: NumberField;
+    pQueueLabels: StructPtrField<typeof VkDebugUtilsLabelEXT>;
+    cmdBufLabelCount: NumberField;
+    pCmdBufLabels: StructPtrField<typeof VkDebugUtilsLabelEXT>;
+    objectCount: NumberField;
+    pObjects: StructPtrField<typeof VkDebugUtilsObjectNameInfoEXT>;
+  },
+  never
+> = defineStruct(
   "VkDebugUtilsMessengerCallbackDataEXT",
   {
     sType: sType(),
@@ -414,7 +704,18 @@ export const VkDebugUtilsMessengerCallbackDataEXT = defineStruct(
 );
 
 /** `VkDeviceQueueCreateInfo` */
-export const VkDeviceQueueCreateInfo = defineStruct("VkDeviceQueueCreateInfo", {
+export const VkDeviceQueueCreateInfo: StructDef<
+  "VkDeviceQueueCreateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    queueFamilyIndex: NumberField;
+    queueCount: NumberField;
+    pQueuePriorities: ValueArrayField<NumberField>;
+  },
+  never
+> = defineStruct("VkDeviceQueueCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkDeviceQueueCreateFlags"),
@@ -424,7 +725,22 @@ export const VkDeviceQueueCreateInfo = defineStruct("VkDeviceQueueCreateInfo", {
 }, { sType: ST.DEVICE_QUEUE_CREATE_INFO });
 
 /** `VkDeviceCreateInfo` (`pEnabledFeatures` is left NULL: features go in the pNext chain). */
-export const VkDeviceCreateInfo = defineStruct("VkDeviceCreateInfo", {
+export const VkDeviceCreateInfo: StructDef<
+  "VkDeviceCreateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    queueCreateInfoCount: NumberField;
+    pQueueCreateInfos: StructPtrField<typeof VkDeviceQueueCreateInfo>;
+    enabledLayerCount: NumberField;
+    ppEnabledLayerNames: CStrArrayField;
+    enabledExtensionCount: NumberField;
+    ppEnabledExtensionNames: CStrArrayField;
+    pEnabledFeatures: VoidPtrField;
+  },
+  never
+> = defineStruct("VkDeviceCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkDeviceCreateFlags"),
@@ -438,7 +754,11 @@ export const VkDeviceCreateInfo = defineStruct("VkDeviceCreateInfo", {
 }, { sType: ST.DEVICE_CREATE_INFO });
 
 /** `VkPhysicalDeviceTimelineSemaphoreFeatures` */
-export const VkPhysicalDeviceTimelineSemaphoreFeatures = defineStruct(
+export const VkPhysicalDeviceTimelineSemaphoreFeatures: StructDef<
+  "VkPhysicalDeviceTimelineSemaphoreFeatures",
+  { sType: STypeField; pNext: PNextField; timelineSemaphore: BoolField },
+  "VkPhysicalDeviceFeatures2" | "VkDeviceCreateInfo"
+> = defineStruct(
   "VkPhysicalDeviceTimelineSemaphoreFeatures",
   {
     sType: sType(),
@@ -452,7 +772,11 @@ export const VkPhysicalDeviceTimelineSemaphoreFeatures = defineStruct(
 );
 
 /** `VkPhysicalDeviceTimelineSemaphoreProperties` */
-export const VkPhysicalDeviceTimelineSemaphoreProperties = defineStruct(
+export const VkPhysicalDeviceTimelineSemaphoreProperties: StructDef<
+  "VkPhysicalDeviceTimelineSemaphoreProperties",
+  { sType: STypeField; pNext: PNextField; maxTimelineSemaphoreValueDifference: BigIntField },
+  "VkPhysicalDeviceProperties2"
+> = defineStruct(
   "VkPhysicalDeviceTimelineSemaphoreProperties",
   {
     sType: sType(),
@@ -466,7 +790,67 @@ export const VkPhysicalDeviceTimelineSemaphoreProperties = defineStruct(
 );
 
 /** `VkPhysicalDeviceFeatures` */
-export const VkPhysicalDeviceFeatures = defineStruct("VkPhysicalDeviceFeatures", {
+export const VkPhysicalDeviceFeatures: StructDef<
+  "VkPhysicalDeviceFeatures",
+  {
+    robustBufferAccess: BoolField;
+    fullDrawIndexUint32: BoolField;
+    imageCubeArray: BoolField;
+    independentBlend: BoolField;
+    geometryShader: BoolField;
+    tessellationShader: BoolField;
+    sampleRateShading: BoolField;
+    dualSrcBlend: BoolField;
+    logicOp: BoolField;
+    multiDrawIndirect: BoolField;
+    drawIndirectFirstInstance: BoolField;
+    depthClamp: BoolField;
+    depthBiasClamp: BoolField;
+    fillModeNonSolid: BoolField;
+    depthBounds: BoolField;
+    wideLines: BoolField;
+    largePoints: BoolField;
+    alphaToOne: BoolField;
+    multiViewport: BoolField;
+    samplerAnisotropy: BoolField;
+    textureCompressionETC2: BoolField;
+    textureCompressionASTC_LDR: BoolField;
+    textureCompressionBC: BoolField;
+    occlusionQueryPrecise: BoolField;
+    pipelineStatisticsQuery: BoolField;
+    vertexPipelineStoresAndAtomics: BoolField;
+    fragmentStoresAndAtomics: BoolField;
+    shaderTessellationAndGeometryPointSize: BoolField;
+    shaderImageGatherExtended: BoolField;
+    shaderStorageImageExtendedFormats: BoolField;
+    shaderStorageImageMultisample: BoolField;
+    shaderStorageImageReadWithoutFormat: BoolField;
+    shaderStorageImageWriteWithoutFormat: BoolField;
+    shaderUniformBufferArrayDynamicIndexing: BoolField;
+    shaderSampledImageArrayDynamicIndexing: BoolField;
+    shaderStorageBufferArrayDynamicIndexing: BoolField;
+    shaderStorageImageArrayDynamicIndexing: BoolField;
+    shaderClipDistance: BoolField;
+    shaderCullDistance: BoolField;
+    shaderFloat64: BoolField;
+    shaderInt64: BoolField;
+    shaderInt16: BoolField;
+    shaderResourceResidency: BoolField;
+    shaderResourceMinLod: BoolField;
+    sparseBinding: BoolField;
+    sparseResidencyBuffer: BoolField;
+    sparseResidencyImage2D: BoolField;
+    sparseResidencyImage3D: BoolField;
+    sparseResidency2Samples: BoolField;
+    sparseResidency4Samples: BoolField;
+    sparseResidency8Samples: BoolField;
+    sparseResidency16Samples: BoolField;
+    sparseResidencyAliased: BoolField;
+    variableMultisampleRate: BoolField;
+    inheritedQueries: BoolField;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceFeatures", {
   robustBufferAccess: bool32(),
   fullDrawIndexUint32: bool32(),
   imageCubeArray: bool32(),
@@ -525,7 +909,11 @@ export const VkPhysicalDeviceFeatures = defineStruct("VkPhysicalDeviceFeatures",
 });
 
 /** `VkPhysicalDeviceFeatures2`: the feature query, with feature structs chained to it. */
-export const VkPhysicalDeviceFeatures2 = defineStruct("VkPhysicalDeviceFeatures2", {
+export const VkPhysicalDeviceFeatures2: StructDef<
+  "VkPhysicalDeviceFeatures2",
+  { sType: STypeField; pNext: PNextField; features: StructField<typeof VkPhysicalDeviceFeatures> },
+  never
+> = defineStruct("VkPhysicalDeviceFeatures2", {
   sType: sType(),
   pNext: pNext("void*"),
   features: struct(VkPhysicalDeviceFeatures),
@@ -534,14 +922,34 @@ export const VkPhysicalDeviceFeatures2 = defineStruct("VkPhysicalDeviceFeatures2
 // ---- physical device properties ------------------------------------------------------------
 
 /** `VkPhysicalDeviceProperties2` */
-export const VkPhysicalDeviceProperties2 = defineStruct("VkPhysicalDeviceProperties2", {
+export const VkPhysicalDeviceProperties2: StructDef<
+  "VkPhysicalDeviceProperties2",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    properties: StructField<typeof VkPhysicalDeviceProperties>;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceProperties2", {
   sType: sType(),
   pNext: pNext("void*"),
   properties: struct(VkPhysicalDeviceProperties),
 }, { sType: ST.PHYSICAL_DEVICE_PROPERTIES_2 });
 
 /** `VkPhysicalDeviceIDProperties`: the UUIDs that match devices across APIs and processes. */
-export const VkPhysicalDeviceIDProperties = defineStruct("VkPhysicalDeviceIDProperties", {
+export const VkPhysicalDeviceIDProperties: StructDef<
+  "VkPhysicalDeviceIDProperties",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    deviceUUID: BytesField;
+    driverUUID: BytesField;
+    deviceLUID: BytesField;
+    deviceNodeMask: NumberField;
+    deviceLUIDValid: BoolField;
+  },
+  "VkPhysicalDeviceProperties2"
+> = defineStruct("VkPhysicalDeviceIDProperties", {
   sType: sType(),
   pNext: pNext("void*"),
   deviceUUID: bytes(VK_UUID_SIZE, "VK_UUID_SIZE"),
@@ -552,7 +960,18 @@ export const VkPhysicalDeviceIDProperties = defineStruct("VkPhysicalDeviceIDProp
 }, { sType: ST.PHYSICAL_DEVICE_ID_PROPERTIES, extends: ["VkPhysicalDeviceProperties2"] });
 
 /** `VkPhysicalDeviceDriverProperties` (Vulkan 1.2). */
-export const VkPhysicalDeviceDriverProperties = defineStruct("VkPhysicalDeviceDriverProperties", {
+export const VkPhysicalDeviceDriverProperties: StructDef<
+  "VkPhysicalDeviceDriverProperties",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    driverID: NumberField;
+    driverName: CharsField;
+    driverInfo: CharsField;
+    conformanceVersion: StructField<typeof VkConformanceVersion>;
+  },
+  "VkPhysicalDeviceProperties2"
+> = defineStruct("VkPhysicalDeviceDriverProperties", {
   sType: sType(),
   pNext: pNext("void*"),
   driverID: u32("VkDriverId"),
@@ -562,7 +981,11 @@ export const VkPhysicalDeviceDriverProperties = defineStruct("VkPhysicalDeviceDr
 }, { sType: ST.PHYSICAL_DEVICE_DRIVER_PROPERTIES, extends: ["VkPhysicalDeviceProperties2"] });
 
 /** `VkPhysicalDeviceExternalMemoryHostPropertiesEXT` */
-export const VkPhysicalDeviceExternalMemoryHostPropertiesEXT = defineStruct(
+export const VkPhysicalDeviceExternalMemoryHostPropertiesEXT: StructDef<
+  "VkPhysicalDeviceExternalMemoryHostPropertiesEXT",
+  { sType: STypeField; pNext: PNextField; minImportedHostPointerAlignment: BigIntField },
+  "VkPhysicalDeviceProperties2"
+> = defineStruct(
   "VkPhysicalDeviceExternalMemoryHostPropertiesEXT",
   {
     sType: sType(),
@@ -578,7 +1001,17 @@ export const VkPhysicalDeviceExternalMemoryHostPropertiesEXT = defineStruct(
 // ---- external capability queries ------------------------------------------------------------
 
 /** `VkPhysicalDeviceExternalBufferInfo` */
-export const VkPhysicalDeviceExternalBufferInfo = defineStruct(
+export const VkPhysicalDeviceExternalBufferInfo: StructDef<
+  "VkPhysicalDeviceExternalBufferInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    usage: NumberField;
+    handleType: NumberField;
+  },
+  never
+> = defineStruct(
   "VkPhysicalDeviceExternalBufferInfo",
   {
     sType: sType(),
@@ -591,14 +1024,34 @@ export const VkPhysicalDeviceExternalBufferInfo = defineStruct(
 );
 
 /** `VkExternalBufferProperties` */
-export const VkExternalBufferProperties = defineStruct("VkExternalBufferProperties", {
+export const VkExternalBufferProperties: StructDef<
+  "VkExternalBufferProperties",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    externalMemoryProperties: StructField<typeof VkExternalMemoryProperties>;
+  },
+  never
+> = defineStruct("VkExternalBufferProperties", {
   sType: sType(),
   pNext: pNext("void*"),
   externalMemoryProperties: struct(VkExternalMemoryProperties),
 }, { sType: ST.EXTERNAL_BUFFER_PROPERTIES });
 
 /** `VkPhysicalDeviceImageFormatInfo2` */
-export const VkPhysicalDeviceImageFormatInfo2 = defineStruct("VkPhysicalDeviceImageFormatInfo2", {
+export const VkPhysicalDeviceImageFormatInfo2: StructDef<
+  "VkPhysicalDeviceImageFormatInfo2",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    format: NumberField;
+    type: NumberField;
+    tiling: NumberField;
+    usage: NumberField;
+    flags: NumberField;
+  },
+  never
+> = defineStruct("VkPhysicalDeviceImageFormatInfo2", {
   sType: sType(),
   pNext: pNext(),
   format: u32("VkFormat"),
@@ -609,7 +1062,11 @@ export const VkPhysicalDeviceImageFormatInfo2 = defineStruct("VkPhysicalDeviceIm
 }, { sType: ST.PHYSICAL_DEVICE_IMAGE_FORMAT_INFO_2 });
 
 /** `VkPhysicalDeviceExternalImageFormatInfo` */
-export const VkPhysicalDeviceExternalImageFormatInfo = defineStruct(
+export const VkPhysicalDeviceExternalImageFormatInfo: StructDef<
+  "VkPhysicalDeviceExternalImageFormatInfo",
+  { sType: STypeField; pNext: PNextField; handleType: NumberField },
+  "VkPhysicalDeviceImageFormatInfo2"
+> = defineStruct(
   "VkPhysicalDeviceExternalImageFormatInfo",
   {
     sType: sType(),
@@ -623,21 +1080,41 @@ export const VkPhysicalDeviceExternalImageFormatInfo = defineStruct(
 );
 
 /** `VkImageFormatProperties2` */
-export const VkImageFormatProperties2 = defineStruct("VkImageFormatProperties2", {
+export const VkImageFormatProperties2: StructDef<
+  "VkImageFormatProperties2",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    imageFormatProperties: StructField<typeof VkImageFormatProperties>;
+  },
+  never
+> = defineStruct("VkImageFormatProperties2", {
   sType: sType(),
   pNext: pNext("void*"),
   imageFormatProperties: struct(VkImageFormatProperties),
 }, { sType: ST.IMAGE_FORMAT_PROPERTIES_2 });
 
 /** `VkExternalImageFormatProperties` */
-export const VkExternalImageFormatProperties = defineStruct("VkExternalImageFormatProperties", {
+export const VkExternalImageFormatProperties: StructDef<
+  "VkExternalImageFormatProperties",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    externalMemoryProperties: StructField<typeof VkExternalMemoryProperties>;
+  },
+  "VkImageFormatProperties2"
+> = defineStruct("VkExternalImageFormatProperties", {
   sType: sType(),
   pNext: pNext("void*"),
   externalMemoryProperties: struct(VkExternalMemoryProperties),
 }, { sType: ST.EXTERNAL_IMAGE_FORMAT_PROPERTIES, extends: ["VkImageFormatProperties2"] });
 
 /** `VkPhysicalDeviceExternalSemaphoreInfo` */
-export const VkPhysicalDeviceExternalSemaphoreInfo = defineStruct(
+export const VkPhysicalDeviceExternalSemaphoreInfo: StructDef<
+  "VkPhysicalDeviceExternalSemaphoreInfo",
+  { sType: STypeField; pNext: PNextField; handleType: NumberField },
+  never
+> = defineStruct(
   "VkPhysicalDeviceExternalSemaphoreInfo",
   {
     sType: sType(),
@@ -648,7 +1125,11 @@ export const VkPhysicalDeviceExternalSemaphoreInfo = defineStruct(
 );
 
 /** `VkSemaphoreTypeCreateInfo` */
-export const VkSemaphoreTypeCreateInfo = defineStruct("VkSemaphoreTypeCreateInfo", {
+export const VkSemaphoreTypeCreateInfo: StructDef<
+  "VkSemaphoreTypeCreateInfo",
+  { sType: STypeField; pNext: PNextField; semaphoreType: NumberField; initialValue: BigIntField },
+  "VkSemaphoreCreateInfo" | "VkPhysicalDeviceExternalSemaphoreInfo"
+> = defineStruct("VkSemaphoreTypeCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   semaphoreType: u32("VkSemaphoreType"),
@@ -659,7 +1140,17 @@ export const VkSemaphoreTypeCreateInfo = defineStruct("VkSemaphoreTypeCreateInfo
 });
 
 /** `VkExternalSemaphoreProperties` */
-export const VkExternalSemaphoreProperties = defineStruct("VkExternalSemaphoreProperties", {
+export const VkExternalSemaphoreProperties: StructDef<
+  "VkExternalSemaphoreProperties",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    exportFromImportedHandleTypes: NumberField;
+    compatibleHandleTypes: NumberField;
+    externalSemaphoreFeatures: NumberField;
+  },
+  never
+> = defineStruct("VkExternalSemaphoreProperties", {
   sType: sType(),
   pNext: pNext("void*"),
   exportFromImportedHandleTypes: u32("VkExternalSemaphoreHandleTypeFlags"),
@@ -668,7 +1159,11 @@ export const VkExternalSemaphoreProperties = defineStruct("VkExternalSemaphorePr
 }, { sType: ST.EXTERNAL_SEMAPHORE_PROPERTIES });
 
 /** `VkPhysicalDeviceExternalFenceInfo` */
-export const VkPhysicalDeviceExternalFenceInfo = defineStruct(
+export const VkPhysicalDeviceExternalFenceInfo: StructDef<
+  "VkPhysicalDeviceExternalFenceInfo",
+  { sType: STypeField; pNext: PNextField; handleType: NumberField },
+  never
+> = defineStruct(
   "VkPhysicalDeviceExternalFenceInfo",
   {
     sType: sType(),
@@ -679,7 +1174,17 @@ export const VkPhysicalDeviceExternalFenceInfo = defineStruct(
 );
 
 /** `VkExternalFenceProperties` */
-export const VkExternalFenceProperties = defineStruct("VkExternalFenceProperties", {
+export const VkExternalFenceProperties: StructDef<
+  "VkExternalFenceProperties",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    exportFromImportedHandleTypes: NumberField;
+    compatibleHandleTypes: NumberField;
+    externalFenceFeatures: NumberField;
+  },
+  never
+> = defineStruct("VkExternalFenceProperties", {
   sType: sType(),
   pNext: pNext("void*"),
   exportFromImportedHandleTypes: u32("VkExternalFenceHandleTypeFlags"),
@@ -690,7 +1195,16 @@ export const VkExternalFenceProperties = defineStruct("VkExternalFenceProperties
 // ---- memory sharing -------------------------------------------------------------------------
 
 /** `VkMemoryAllocateInfo` */
-export const VkMemoryAllocateInfo = defineStruct("VkMemoryAllocateInfo", {
+export const VkMemoryAllocateInfo: StructDef<
+  "VkMemoryAllocateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    allocationSize: BigIntField;
+    memoryTypeIndex: NumberField;
+  },
+  never
+> = defineStruct("VkMemoryAllocateInfo", {
   sType: sType(),
   pNext: pNext(),
   allocationSize: u64("VkDeviceSize"),
@@ -698,14 +1212,22 @@ export const VkMemoryAllocateInfo = defineStruct("VkMemoryAllocateInfo", {
 }, { sType: ST.MEMORY_ALLOCATE_INFO });
 
 /** `VkExportMemoryAllocateInfo` */
-export const VkExportMemoryAllocateInfo = defineStruct("VkExportMemoryAllocateInfo", {
+export const VkExportMemoryAllocateInfo: StructDef<
+  "VkExportMemoryAllocateInfo",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkMemoryAllocateInfo"
+> = defineStruct("VkExportMemoryAllocateInfo", {
   sType: sType(),
   pNext: pNext(),
   handleTypes: u32("VkExternalMemoryHandleTypeFlags"),
 }, { sType: ST.EXPORT_MEMORY_ALLOCATE_INFO, extends: ["VkMemoryAllocateInfo"] });
 
 /** `VkImportMemoryFdInfoKHR` */
-export const VkImportMemoryFdInfoKHR = defineStruct("VkImportMemoryFdInfoKHR", {
+export const VkImportMemoryFdInfoKHR: StructDef<
+  "VkImportMemoryFdInfoKHR",
+  { sType: STypeField; pNext: PNextField; handleType: NumberField; fd: NumberField },
+  "VkMemoryAllocateInfo"
+> = defineStruct("VkImportMemoryFdInfoKHR", {
   sType: sType(),
   pNext: pNext(),
   handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
@@ -713,7 +1235,11 @@ export const VkImportMemoryFdInfoKHR = defineStruct("VkImportMemoryFdInfoKHR", {
 }, { sType: ST.IMPORT_MEMORY_FD_INFO_KHR, extends: ["VkMemoryAllocateInfo"] });
 
 /** `VkMemoryGetFdInfoKHR` */
-export const VkMemoryGetFdInfoKHR = defineStruct("VkMemoryGetFdInfoKHR", {
+export const VkMemoryGetFdInfoKHR: StructDef<
+  "VkMemoryGetFdInfoKHR",
+  { sType: STypeField; pNext: PNextField; memory: BigIntField; handleType: NumberField },
+  never
+> = defineStruct("VkMemoryGetFdInfoKHR", {
   sType: sType(),
   pNext: pNext(),
   memory: handle("VkDeviceMemory"),
@@ -721,14 +1247,22 @@ export const VkMemoryGetFdInfoKHR = defineStruct("VkMemoryGetFdInfoKHR", {
 }, { sType: ST.MEMORY_GET_FD_INFO_KHR });
 
 /** `VkMemoryFdPropertiesKHR` */
-export const VkMemoryFdPropertiesKHR = defineStruct("VkMemoryFdPropertiesKHR", {
+export const VkMemoryFdPropertiesKHR: StructDef<
+  "VkMemoryFdPropertiesKHR",
+  { sType: STypeField; pNext: PNextField; memoryTypeBits: NumberField },
+  never
+> = defineStruct("VkMemoryFdPropertiesKHR", {
   sType: sType(),
   pNext: pNext("void*"),
   memoryTypeBits: u32(),
 }, { sType: ST.MEMORY_FD_PROPERTIES_KHR });
 
 /** `VkMemoryDedicatedAllocateInfo` */
-export const VkMemoryDedicatedAllocateInfo = defineStruct("VkMemoryDedicatedAllocateInfo", {
+export const VkMemoryDedicatedAllocateInfo: StructDef<
+  "VkMemoryDedicatedAllocateInfo",
+  { sType: STypeField; pNext: PNextField; image: BigIntField; buffer: BigIntField },
+  "VkMemoryAllocateInfo"
+> = defineStruct("VkMemoryDedicatedAllocateInfo", {
   sType: sType(),
   pNext: pNext(),
   image: handle("VkImage"),
@@ -736,7 +1270,11 @@ export const VkMemoryDedicatedAllocateInfo = defineStruct("VkMemoryDedicatedAllo
 }, { sType: ST.MEMORY_DEDICATED_ALLOCATE_INFO, extends: ["VkMemoryAllocateInfo"] });
 
 /** `VkImportMemoryHostPointerInfoEXT` */
-export const VkImportMemoryHostPointerInfoEXT = defineStruct("VkImportMemoryHostPointerInfoEXT", {
+export const VkImportMemoryHostPointerInfoEXT: StructDef<
+  "VkImportMemoryHostPointerInfoEXT",
+  { sType: STypeField; pNext: PNextField; handleType: NumberField; pHostPointer: VoidPtrField },
+  "VkMemoryAllocateInfo"
+> = defineStruct("VkImportMemoryHostPointerInfoEXT", {
   sType: sType(),
   pNext: pNext(),
   handleType: u32("VkExternalMemoryHandleTypeFlagBits"),
@@ -744,14 +1282,31 @@ export const VkImportMemoryHostPointerInfoEXT = defineStruct("VkImportMemoryHost
 }, { sType: ST.IMPORT_MEMORY_HOST_POINTER_INFO_EXT, extends: ["VkMemoryAllocateInfo"] });
 
 /** `VkMemoryHostPointerPropertiesEXT` */
-export const VkMemoryHostPointerPropertiesEXT = defineStruct("VkMemoryHostPointerPropertiesEXT", {
+export const VkMemoryHostPointerPropertiesEXT: StructDef<
+  "VkMemoryHostPointerPropertiesEXT",
+  { sType: STypeField; pNext: PNextField; memoryTypeBits: NumberField },
+  never
+> = defineStruct("VkMemoryHostPointerPropertiesEXT", {
   sType: sType(),
   pNext: pNext("void*"),
   memoryTypeBits: u32(),
 }, { sType: ST.MEMORY_HOST_POINTER_PROPERTIES_EXT });
 
 /** `VkBufferCreateInfo` */
-export const VkBufferCreateInfo = defineStruct("VkBufferCreateInfo", {
+export const VkBufferCreateInfo: StructDef<
+  "VkBufferCreateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    size: BigIntField;
+    usage: NumberField;
+    sharingMode: NumberField;
+    queueFamilyIndexCount: NumberField;
+    pQueueFamilyIndices: ValueArrayField<NumberField>;
+  },
+  never
+> = defineStruct("VkBufferCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkBufferCreateFlags"),
@@ -763,14 +1318,38 @@ export const VkBufferCreateInfo = defineStruct("VkBufferCreateInfo", {
 }, { sType: ST.BUFFER_CREATE_INFO });
 
 /** `VkExternalMemoryBufferCreateInfo` */
-export const VkExternalMemoryBufferCreateInfo = defineStruct("VkExternalMemoryBufferCreateInfo", {
+export const VkExternalMemoryBufferCreateInfo: StructDef<
+  "VkExternalMemoryBufferCreateInfo",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkBufferCreateInfo"
+> = defineStruct("VkExternalMemoryBufferCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   handleTypes: u32("VkExternalMemoryHandleTypeFlags"),
 }, { sType: ST.EXTERNAL_MEMORY_BUFFER_CREATE_INFO, extends: ["VkBufferCreateInfo"] });
 
 /** `VkImageCreateInfo` */
-export const VkImageCreateInfo = defineStruct("VkImageCreateInfo", {
+export const VkImageCreateInfo: StructDef<
+  "VkImageCreateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    imageType: NumberField;
+    format: NumberField;
+    extent: StructField<typeof VkExtent3D>;
+    mipLevels: NumberField;
+    arrayLayers: NumberField;
+    samples: NumberField;
+    tiling: NumberField;
+    usage: NumberField;
+    sharingMode: NumberField;
+    queueFamilyIndexCount: NumberField;
+    pQueueFamilyIndices: ValueArrayField<NumberField>;
+    initialLayout: NumberField;
+  },
+  never
+> = defineStruct("VkImageCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkImageCreateFlags"),
@@ -789,28 +1368,44 @@ export const VkImageCreateInfo = defineStruct("VkImageCreateInfo", {
 }, { sType: ST.IMAGE_CREATE_INFO });
 
 /** `VkExternalMemoryImageCreateInfo` */
-export const VkExternalMemoryImageCreateInfo = defineStruct("VkExternalMemoryImageCreateInfo", {
+export const VkExternalMemoryImageCreateInfo: StructDef<
+  "VkExternalMemoryImageCreateInfo",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkImageCreateInfo"
+> = defineStruct("VkExternalMemoryImageCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   handleTypes: u32("VkExternalMemoryHandleTypeFlags"),
 }, { sType: ST.EXTERNAL_MEMORY_IMAGE_CREATE_INFO, extends: ["VkImageCreateInfo"] });
 
 /** `VkBufferMemoryRequirementsInfo2` */
-export const VkBufferMemoryRequirementsInfo2 = defineStruct("VkBufferMemoryRequirementsInfo2", {
+export const VkBufferMemoryRequirementsInfo2: StructDef<
+  "VkBufferMemoryRequirementsInfo2",
+  { sType: STypeField; pNext: PNextField; buffer: BigIntField },
+  never
+> = defineStruct("VkBufferMemoryRequirementsInfo2", {
   sType: sType(),
   pNext: pNext(),
   buffer: handle("VkBuffer"),
 }, { sType: ST.BUFFER_MEMORY_REQUIREMENTS_INFO_2 });
 
 /** `VkImageMemoryRequirementsInfo2` */
-export const VkImageMemoryRequirementsInfo2 = defineStruct("VkImageMemoryRequirementsInfo2", {
+export const VkImageMemoryRequirementsInfo2: StructDef<
+  "VkImageMemoryRequirementsInfo2",
+  { sType: STypeField; pNext: PNextField; image: BigIntField },
+  never
+> = defineStruct("VkImageMemoryRequirementsInfo2", {
   sType: sType(),
   pNext: pNext(),
   image: handle("VkImage"),
 }, { sType: ST.IMAGE_MEMORY_REQUIREMENTS_INFO_2 });
 
 /** `VkImagePlaneMemoryRequirementsInfo`: the plane of a disjoint image asked about. */
-export const VkImagePlaneMemoryRequirementsInfo = defineStruct(
+export const VkImagePlaneMemoryRequirementsInfo: StructDef<
+  "VkImagePlaneMemoryRequirementsInfo",
+  { sType: STypeField; pNext: PNextField; planeAspect: NumberField },
+  "VkImageMemoryRequirementsInfo2"
+> = defineStruct(
   "VkImagePlaneMemoryRequirementsInfo",
   {
     sType: sType(),
@@ -824,7 +1419,17 @@ export const VkImagePlaneMemoryRequirementsInfo = defineStruct(
 );
 
 /** `VkBindImageMemoryInfo` (vkBindImageMemory2) */
-export const VkBindImageMemoryInfo = defineStruct("VkBindImageMemoryInfo", {
+export const VkBindImageMemoryInfo: StructDef<
+  "VkBindImageMemoryInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    image: BigIntField;
+    memory: BigIntField;
+    memoryOffset: BigIntField;
+  },
+  never
+> = defineStruct("VkBindImageMemoryInfo", {
   sType: sType(),
   pNext: pNext(),
   image: handle("VkImage"),
@@ -833,21 +1438,42 @@ export const VkBindImageMemoryInfo = defineStruct("VkBindImageMemoryInfo", {
 }, { sType: ST.BIND_IMAGE_MEMORY_INFO });
 
 /** `VkBindImagePlaneMemoryInfo`: the plane of a disjoint image bound. */
-export const VkBindImagePlaneMemoryInfo = defineStruct("VkBindImagePlaneMemoryInfo", {
+export const VkBindImagePlaneMemoryInfo: StructDef<
+  "VkBindImagePlaneMemoryInfo",
+  { sType: STypeField; pNext: PNextField; planeAspect: NumberField },
+  "VkBindImageMemoryInfo"
+> = defineStruct("VkBindImagePlaneMemoryInfo", {
   sType: sType(),
   pNext: pNext(),
   planeAspect: u32("VkImageAspectFlagBits"),
 }, { sType: ST.BIND_IMAGE_PLANE_MEMORY_INFO, extends: ["VkBindImageMemoryInfo"] });
 
 /** `VkMemoryRequirements2` */
-export const VkMemoryRequirements2 = defineStruct("VkMemoryRequirements2", {
+export const VkMemoryRequirements2: StructDef<
+  "VkMemoryRequirements2",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    memoryRequirements: StructField<typeof VkMemoryRequirements>;
+  },
+  never
+> = defineStruct("VkMemoryRequirements2", {
   sType: sType(),
   pNext: pNext("void*"),
   memoryRequirements: struct(VkMemoryRequirements),
 }, { sType: ST.MEMORY_REQUIREMENTS_2 });
 
 /** `VkMemoryDedicatedRequirements` */
-export const VkMemoryDedicatedRequirements = defineStruct("VkMemoryDedicatedRequirements", {
+export const VkMemoryDedicatedRequirements: StructDef<
+  "VkMemoryDedicatedRequirements",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    prefersDedicatedAllocation: BoolField;
+    requiresDedicatedAllocation: BoolField;
+  },
+  "VkMemoryRequirements2"
+> = defineStruct("VkMemoryDedicatedRequirements", {
   sType: sType(),
   pNext: pNext("void*"),
   prefersDedicatedAllocation: bool32(),
@@ -857,7 +1483,11 @@ export const VkMemoryDedicatedRequirements = defineStruct("VkMemoryDedicatedRequ
 // ---- command buffers, submission, fences ----------------------------------------------------
 
 /** `VkCommandPoolCreateInfo` */
-export const VkCommandPoolCreateInfo = defineStruct("VkCommandPoolCreateInfo", {
+export const VkCommandPoolCreateInfo: StructDef<
+  "VkCommandPoolCreateInfo",
+  { sType: STypeField; pNext: PNextField; flags: NumberField; queueFamilyIndex: NumberField },
+  never
+> = defineStruct("VkCommandPoolCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkCommandPoolCreateFlags"),
@@ -865,7 +1495,17 @@ export const VkCommandPoolCreateInfo = defineStruct("VkCommandPoolCreateInfo", {
 }, { sType: ST.COMMAND_POOL_CREATE_INFO });
 
 /** `VkCommandBufferAllocateInfo` */
-export const VkCommandBufferAllocateInfo = defineStruct("VkCommandBufferAllocateInfo", {
+export const VkCommandBufferAllocateInfo: StructDef<
+  "VkCommandBufferAllocateInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    commandPool: BigIntField;
+    level: NumberField;
+    commandBufferCount: NumberField;
+  },
+  never
+> = defineStruct("VkCommandBufferAllocateInfo", {
   sType: sType(),
   pNext: pNext(),
   commandPool: handle("VkCommandPool"),
@@ -874,7 +1514,11 @@ export const VkCommandBufferAllocateInfo = defineStruct("VkCommandBufferAllocate
 }, { sType: ST.COMMAND_BUFFER_ALLOCATE_INFO });
 
 /** `VkCommandBufferBeginInfo` (no inheritance info: primary command buffers only). */
-export const VkCommandBufferBeginInfo = defineStruct("VkCommandBufferBeginInfo", {
+export const VkCommandBufferBeginInfo: StructDef<
+  "VkCommandBufferBeginInfo",
+  { sType: STypeField; pNext: PNextField; flags: NumberField; pInheritanceInfo: VoidPtrField },
+  never
+> = defineStruct("VkCommandBufferBeginInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkCommandBufferUsageFlags"),
@@ -882,7 +1526,21 @@ export const VkCommandBufferBeginInfo = defineStruct("VkCommandBufferBeginInfo",
 }, { sType: ST.COMMAND_BUFFER_BEGIN_INFO });
 
 /** `VkSubmitInfo` */
-export const VkSubmitInfo = defineStruct("VkSubmitInfo", {
+export const VkSubmitInfo: StructDef<
+  "VkSubmitInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    waitSemaphoreCount: NumberField;
+    pWaitSemaphores: ValueArrayField<BigIntField>;
+    pWaitDstStageMask: ValueArrayField<NumberField>;
+    commandBufferCount: NumberField;
+    pCommandBuffers: ValueArrayField<VoidPtrField>;
+    signalSemaphoreCount: NumberField;
+    pSignalSemaphores: ValueArrayField<BigIntField>;
+  },
+  never
+> = defineStruct("VkSubmitInfo", {
   sType: sType(),
   pNext: pNext(),
   waitSemaphoreCount: count(),
@@ -907,21 +1565,43 @@ export const VkSubmitInfo = defineStruct("VkSubmitInfo", {
 }, { sType: ST.SUBMIT_INFO });
 
 /** `VkFenceCreateInfo` */
-export const VkFenceCreateInfo = defineStruct("VkFenceCreateInfo", {
+export const VkFenceCreateInfo: StructDef<
+  "VkFenceCreateInfo",
+  { sType: STypeField; pNext: PNextField; flags: NumberField },
+  never
+> = defineStruct("VkFenceCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkFenceCreateFlags"),
 }, { sType: ST.FENCE_CREATE_INFO });
 
 /** `VkBufferCopy` */
-export const VkBufferCopy = defineStruct("VkBufferCopy", {
+export const VkBufferCopy: StructDef<
+  "VkBufferCopy",
+  { srcOffset: BigIntField; dstOffset: BigIntField; size: BigIntField },
+  never
+> = defineStruct("VkBufferCopy", {
   srcOffset: u64("VkDeviceSize"),
   dstOffset: u64("VkDeviceSize"),
   size: u64("VkDeviceSize"),
 });
 
 /** `VkBufferMemoryBarrier` */
-export const VkBufferMemoryBarrier = defineStruct("VkBufferMemoryBarrier", {
+export const VkBufferMemoryBarrier: StructDef<
+  "VkBufferMemoryBarrier",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    srcAccessMask: NumberField;
+    dstAccessMask: NumberField;
+    srcQueueFamilyIndex: NumberField;
+    dstQueueFamilyIndex: NumberField;
+    buffer: BigIntField;
+    offset: BigIntField;
+    size: BigIntField;
+  },
+  never
+> = defineStruct("VkBufferMemoryBarrier", {
   sType: sType(),
   pNext: pNext(),
   srcAccessMask: u32("VkAccessFlags"),
@@ -934,14 +1614,27 @@ export const VkBufferMemoryBarrier = defineStruct("VkBufferMemoryBarrier", {
 }, { sType: ST.BUFFER_MEMORY_BARRIER });
 
 /** `VkOffset3D` */
-export const VkOffset3D = defineStruct("VkOffset3D", {
+export const VkOffset3D: StructDef<
+  "VkOffset3D",
+  { x: NumberField; y: NumberField; z: NumberField },
+  never
+> = defineStruct("VkOffset3D", {
   x: i32(),
   y: i32(),
   z: i32(),
 });
 
 /** `VkImageSubresourceLayers` */
-export const VkImageSubresourceLayers = defineStruct("VkImageSubresourceLayers", {
+export const VkImageSubresourceLayers: StructDef<
+  "VkImageSubresourceLayers",
+  {
+    aspectMask: NumberField;
+    mipLevel: NumberField;
+    baseArrayLayer: NumberField;
+    layerCount: NumberField;
+  },
+  never
+> = defineStruct("VkImageSubresourceLayers", {
   aspectMask: u32("VkImageAspectFlags"),
   mipLevel: u32(),
   baseArrayLayer: u32(),
@@ -949,7 +1642,17 @@ export const VkImageSubresourceLayers = defineStruct("VkImageSubresourceLayers",
 });
 
 /** `VkImageSubresourceRange` */
-export const VkImageSubresourceRange = defineStruct("VkImageSubresourceRange", {
+export const VkImageSubresourceRange: StructDef<
+  "VkImageSubresourceRange",
+  {
+    aspectMask: NumberField;
+    baseMipLevel: NumberField;
+    levelCount: NumberField;
+    baseArrayLayer: NumberField;
+    layerCount: NumberField;
+  },
+  never
+> = defineStruct("VkImageSubresourceRange", {
   aspectMask: u32("VkImageAspectFlags"),
   baseMipLevel: u32(),
   levelCount: u32(),
@@ -958,7 +1661,18 @@ export const VkImageSubresourceRange = defineStruct("VkImageSubresourceRange", {
 });
 
 /** `VkBufferImageCopy` */
-export const VkBufferImageCopy = defineStruct("VkBufferImageCopy", {
+export const VkBufferImageCopy: StructDef<
+  "VkBufferImageCopy",
+  {
+    bufferOffset: BigIntField;
+    bufferRowLength: NumberField;
+    bufferImageHeight: NumberField;
+    imageSubresource: StructField<typeof VkImageSubresourceLayers>;
+    imageOffset: StructField<typeof VkOffset3D>;
+    imageExtent: StructField<typeof VkExtent3D>;
+  },
+  never
+> = defineStruct("VkBufferImageCopy", {
   bufferOffset: u64("VkDeviceSize"),
   bufferRowLength: u32(),
   bufferImageHeight: u32(),
@@ -968,7 +1682,22 @@ export const VkBufferImageCopy = defineStruct("VkBufferImageCopy", {
 });
 
 /** `VkImageMemoryBarrier` */
-export const VkImageMemoryBarrier = defineStruct("VkImageMemoryBarrier", {
+export const VkImageMemoryBarrier: StructDef<
+  "VkImageMemoryBarrier",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    srcAccessMask: NumberField;
+    dstAccessMask: NumberField;
+    oldLayout: NumberField;
+    newLayout: NumberField;
+    srcQueueFamilyIndex: NumberField;
+    dstQueueFamilyIndex: NumberField;
+    image: BigIntField;
+    subresourceRange: StructField<typeof VkImageSubresourceRange>;
+  },
+  never
+> = defineStruct("VkImageMemoryBarrier", {
   sType: sType(),
   pNext: pNext(),
   srcAccessMask: u32("VkAccessFlags"),
@@ -984,21 +1713,33 @@ export const VkImageMemoryBarrier = defineStruct("VkImageMemoryBarrier", {
 // ---- semaphores and fences ------------------------------------------------------------------
 
 /** `VkSemaphoreCreateInfo` */
-export const VkSemaphoreCreateInfo = defineStruct("VkSemaphoreCreateInfo", {
+export const VkSemaphoreCreateInfo: StructDef<
+  "VkSemaphoreCreateInfo",
+  { sType: STypeField; pNext: PNextField; flags: NumberField },
+  never
+> = defineStruct("VkSemaphoreCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkSemaphoreCreateFlags"),
 }, { sType: ST.SEMAPHORE_CREATE_INFO });
 
 /** `VkExportSemaphoreCreateInfo` */
-export const VkExportSemaphoreCreateInfo = defineStruct("VkExportSemaphoreCreateInfo", {
+export const VkExportSemaphoreCreateInfo: StructDef<
+  "VkExportSemaphoreCreateInfo",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkSemaphoreCreateInfo"
+> = defineStruct("VkExportSemaphoreCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   handleTypes: u32("VkExternalSemaphoreHandleTypeFlags"),
 }, { sType: ST.EXPORT_SEMAPHORE_CREATE_INFO, extends: ["VkSemaphoreCreateInfo"] });
 
 /** `VkSemaphoreGetFdInfoKHR` */
-export const VkSemaphoreGetFdInfoKHR = defineStruct("VkSemaphoreGetFdInfoKHR", {
+export const VkSemaphoreGetFdInfoKHR: StructDef<
+  "VkSemaphoreGetFdInfoKHR",
+  { sType: STypeField; pNext: PNextField; semaphore: BigIntField; handleType: NumberField },
+  never
+> = defineStruct("VkSemaphoreGetFdInfoKHR", {
   sType: sType(),
   pNext: pNext(),
   semaphore: handle("VkSemaphore"),
@@ -1006,7 +1747,18 @@ export const VkSemaphoreGetFdInfoKHR = defineStruct("VkSemaphoreGetFdInfoKHR", {
 }, { sType: ST.SEMAPHORE_GET_FD_INFO_KHR });
 
 /** `VkImportSemaphoreFdInfoKHR` */
-export const VkImportSemaphoreFdInfoKHR = defineStruct("VkImportSemaphoreFdInfoKHR", {
+export const VkImportSemaphoreFdInfoKHR: StructDef<
+  "VkImportSemaphoreFdInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    semaphore: BigIntField;
+    flags: NumberField;
+    handleType: NumberField;
+    fd: NumberField;
+  },
+  never
+> = defineStruct("VkImportSemaphoreFdInfoKHR", {
   sType: sType(),
   pNext: pNext(),
   semaphore: handle("VkSemaphore"),
@@ -1016,7 +1768,18 @@ export const VkImportSemaphoreFdInfoKHR = defineStruct("VkImportSemaphoreFdInfoK
 }, { sType: ST.IMPORT_SEMAPHORE_FD_INFO_KHR });
 
 /** `VkTimelineSemaphoreSubmitInfo` */
-export const VkTimelineSemaphoreSubmitInfo = defineStruct("VkTimelineSemaphoreSubmitInfo", {
+export const VkTimelineSemaphoreSubmitInfo: StructDef<
+  "VkTimelineSemaphoreSubmitInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    waitSemaphoreValueCount: NumberField;
+    pWaitSemaphoreValues: ValueArrayField<BigIntField>;
+    signalSemaphoreValueCount: NumberField;
+    pSignalSemaphoreValues: ValueArrayField<BigIntField>;
+  },
+  "VkSubmitInfo"
+> = defineStruct("VkTimelineSemaphoreSubmitInfo", {
   sType: sType(),
   pNext: pNext(),
   waitSemaphoreValueCount: count(),
@@ -1026,7 +1789,18 @@ export const VkTimelineSemaphoreSubmitInfo = defineStruct("VkTimelineSemaphoreSu
 }, { sType: ST.TIMELINE_SEMAPHORE_SUBMIT_INFO, extends: ["VkSubmitInfo"] });
 
 /** `VkSemaphoreWaitInfo` */
-export const VkSemaphoreWaitInfo = defineStruct("VkSemaphoreWaitInfo", {
+export const VkSemaphoreWaitInfo: StructDef<
+  "VkSemaphoreWaitInfo",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    flags: NumberField;
+    semaphoreCount: NumberField;
+    pSemaphores: ValueArrayField<BigIntField>;
+    pValues: ValueArrayField<BigIntField>;
+  },
+  never
+> = defineStruct("VkSemaphoreWaitInfo", {
   sType: sType(),
   pNext: pNext(),
   flags: u32("VkSemaphoreWaitFlags"),
@@ -1036,7 +1810,11 @@ export const VkSemaphoreWaitInfo = defineStruct("VkSemaphoreWaitInfo", {
 }, { sType: ST.SEMAPHORE_WAIT_INFO });
 
 /** `VkSemaphoreSignalInfo` */
-export const VkSemaphoreSignalInfo = defineStruct("VkSemaphoreSignalInfo", {
+export const VkSemaphoreSignalInfo: StructDef<
+  "VkSemaphoreSignalInfo",
+  { sType: STypeField; pNext: PNextField; semaphore: BigIntField; value: BigIntField },
+  never
+> = defineStruct("VkSemaphoreSignalInfo", {
   sType: sType(),
   pNext: pNext(),
   semaphore: handle("VkSemaphore"),
@@ -1044,14 +1822,22 @@ export const VkSemaphoreSignalInfo = defineStruct("VkSemaphoreSignalInfo", {
 }, { sType: ST.SEMAPHORE_SIGNAL_INFO });
 
 /** `VkExportFenceCreateInfo` */
-export const VkExportFenceCreateInfo = defineStruct("VkExportFenceCreateInfo", {
+export const VkExportFenceCreateInfo: StructDef<
+  "VkExportFenceCreateInfo",
+  { sType: STypeField; pNext: PNextField; handleTypes: NumberField },
+  "VkFenceCreateInfo"
+> = defineStruct("VkExportFenceCreateInfo", {
   sType: sType(),
   pNext: pNext(),
   handleTypes: u32("VkExternalFenceHandleTypeFlags"),
 }, { sType: ST.EXPORT_FENCE_CREATE_INFO, extends: ["VkFenceCreateInfo"] });
 
 /** `VkFenceGetFdInfoKHR` */
-export const VkFenceGetFdInfoKHR = defineStruct("VkFenceGetFdInfoKHR", {
+export const VkFenceGetFdInfoKHR: StructDef<
+  "VkFenceGetFdInfoKHR",
+  { sType: STypeField; pNext: PNextField; fence: BigIntField; handleType: NumberField },
+  never
+> = defineStruct("VkFenceGetFdInfoKHR", {
   sType: sType(),
   pNext: pNext(),
   fence: handle("VkFence"),
@@ -1059,7 +1845,18 @@ export const VkFenceGetFdInfoKHR = defineStruct("VkFenceGetFdInfoKHR", {
 }, { sType: ST.FENCE_GET_FD_INFO_KHR });
 
 /** `VkImportFenceFdInfoKHR` */
-export const VkImportFenceFdInfoKHR = defineStruct("VkImportFenceFdInfoKHR", {
+export const VkImportFenceFdInfoKHR: StructDef<
+  "VkImportFenceFdInfoKHR",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    fence: BigIntField;
+    flags: NumberField;
+    handleType: NumberField;
+    fd: NumberField;
+  },
+  never
+> = defineStruct("VkImportFenceFdInfoKHR", {
   sType: sType(),
   pNext: pNext(),
   fence: handle("VkFence"),
@@ -1072,28 +1869,61 @@ export const VkImportFenceFdInfoKHR = defineStruct("VkImportFenceFdInfoKHR", {
 // ---- DRM format modifiers (VK_EXT_image_drm_format_modifier) and plane layouts ----------------
 
 /** `VkFormatProperties` */
-export const VkFormatProperties = defineStruct("VkFormatProperties", {
+export const VkFormatProperties: StructDef<
+  "VkFormatProperties",
+  {
+    linearTilingFeatures: NumberField;
+    optimalTilingFeatures: NumberField;
+    bufferFeatures: NumberField;
+  },
+  never
+> = defineStruct("VkFormatProperties", {
   linearTilingFeatures: u32("VkFormatFeatureFlags"),
   optimalTilingFeatures: u32("VkFormatFeatureFlags"),
   bufferFeatures: u32("VkFormatFeatureFlags"),
 });
 
 /** `VkFormatProperties2` */
-export const VkFormatProperties2 = defineStruct("VkFormatProperties2", {
+export const VkFormatProperties2: StructDef<
+  "VkFormatProperties2",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    formatProperties: StructField<typeof VkFormatProperties>;
+  },
+  never
+> = defineStruct("VkFormatProperties2", {
   sType: sType(),
   pNext: pNext("void*"),
   formatProperties: struct(VkFormatProperties),
 }, { sType: ST.FORMAT_PROPERTIES_2 });
 
 /** `VkDrmFormatModifierPropertiesEXT` */
-export const VkDrmFormatModifierPropertiesEXT = defineStruct("VkDrmFormatModifierPropertiesEXT", {
+export const VkDrmFormatModifierPropertiesEXT: StructDef<
+  "VkDrmFormatModifierPropertiesEXT",
+  {
+    drmFormatModifier: BigIntField;
+    drmFormatModifierPlaneCount: NumberField;
+    drmFormatModifierTilingFeatures: NumberField;
+  },
+  never
+> = defineStruct("VkDrmFormatModifierPropertiesEXT", {
   drmFormatModifier: u64(),
   drmFormatModifierPlaneCount: u32(),
   drmFormatModifierTilingFeatures: u32("VkFormatFeatureFlags"),
 });
 
 /** `VkDrmFormatModifierPropertiesListEXT` */
-export const VkDrmFormatModifierPropertiesListEXT = defineStruct(
+export const VkDrmFormatModifierPropertiesListEXT: StructDef<
+  "VkDrmFormatModifierPropertiesListEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    drmFormatModifierCount: NumberField;
+    pDrmFormatModifierProperties: StructPtrField<typeof VkDrmFormatModifierPropertiesEXT>;
+  },
+  "VkFormatProperties2"
+> = defineStruct(
   "VkDrmFormatModifierPropertiesListEXT",
   {
     sType: sType(),
@@ -1109,7 +1939,15 @@ export const VkDrmFormatModifierPropertiesListEXT = defineStruct(
 );
 
 /** `VkDrmFormatModifierProperties2EXT` */
-export const VkDrmFormatModifierProperties2EXT = defineStruct(
+export const VkDrmFormatModifierProperties2EXT: StructDef<
+  "VkDrmFormatModifierProperties2EXT",
+  {
+    drmFormatModifier: BigIntField;
+    drmFormatModifierPlaneCount: NumberField;
+    drmFormatModifierTilingFeatures: BigIntField;
+  },
+  never
+> = defineStruct(
   "VkDrmFormatModifierProperties2EXT",
   {
     drmFormatModifier: u64(),
@@ -1119,7 +1957,16 @@ export const VkDrmFormatModifierProperties2EXT = defineStruct(
 );
 
 /** `VkDrmFormatModifierPropertiesList2EXT` */
-export const VkDrmFormatModifierPropertiesList2EXT = defineStruct(
+export const VkDrmFormatModifierPropertiesList2EXT: StructDef<
+  "VkDrmFormatModifierPropertiesList2EXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    drmFormatModifierCount: NumberField;
+    pDrmFormatModifierProperties: StructPtrField<typeof VkDrmFormatModifierProperties2EXT>;
+  },
+  "VkFormatProperties2"
+> = defineStruct(
   "VkDrmFormatModifierPropertiesList2EXT",
   {
     sType: sType(),
@@ -1135,7 +1982,18 @@ export const VkDrmFormatModifierPropertiesList2EXT = defineStruct(
 );
 
 /** `VkPhysicalDeviceImageDrmFormatModifierInfoEXT` */
-export const VkPhysicalDeviceImageDrmFormatModifierInfoEXT = defineStruct(
+export const VkPhysicalDeviceImageDrmFormatModifierInfoEXT: StructDef<
+  "VkPhysicalDeviceImageDrmFormatModifierInfoEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    drmFormatModifier: BigIntField;
+    sharingMode: NumberField;
+    queueFamilyIndexCount: NumberField;
+    pQueueFamilyIndices: ValueArrayField<NumberField>;
+  },
+  "VkPhysicalDeviceImageFormatInfo2"
+> = defineStruct(
   "VkPhysicalDeviceImageDrmFormatModifierInfoEXT",
   {
     sType: sType(),
@@ -1152,7 +2010,16 @@ export const VkPhysicalDeviceImageDrmFormatModifierInfoEXT = defineStruct(
 );
 
 /** `VkImageDrmFormatModifierListCreateInfoEXT` */
-export const VkImageDrmFormatModifierListCreateInfoEXT = defineStruct(
+export const VkImageDrmFormatModifierListCreateInfoEXT: StructDef<
+  "VkImageDrmFormatModifierListCreateInfoEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    drmFormatModifierCount: NumberField;
+    pDrmFormatModifiers: ValueArrayField<BigIntField>;
+  },
+  "VkImageCreateInfo"
+> = defineStruct(
   "VkImageDrmFormatModifierListCreateInfoEXT",
   {
     sType: sType(),
@@ -1164,7 +2031,17 @@ export const VkImageDrmFormatModifierListCreateInfoEXT = defineStruct(
 );
 
 /** `VkSubresourceLayout` */
-export const VkSubresourceLayout = defineStruct("VkSubresourceLayout", {
+export const VkSubresourceLayout: StructDef<
+  "VkSubresourceLayout",
+  {
+    offset: BigIntField;
+    size: BigIntField;
+    rowPitch: BigIntField;
+    arrayPitch: BigIntField;
+    depthPitch: BigIntField;
+  },
+  never
+> = defineStruct("VkSubresourceLayout", {
   offset: u64("VkDeviceSize"),
   size: u64("VkDeviceSize"),
   rowPitch: u64("VkDeviceSize"),
@@ -1173,7 +2050,17 @@ export const VkSubresourceLayout = defineStruct("VkSubresourceLayout", {
 });
 
 /** `VkImageDrmFormatModifierExplicitCreateInfoEXT` */
-export const VkImageDrmFormatModifierExplicitCreateInfoEXT = defineStruct(
+export const VkImageDrmFormatModifierExplicitCreateInfoEXT: StructDef<
+  "VkImageDrmFormatModifierExplicitCreateInfoEXT",
+  {
+    sType: STypeField;
+    pNext: PNextField;
+    drmFormatModifier: BigIntField;
+    drmFormatModifierPlaneCount: NumberField;
+    pPlaneLayouts: StructPtrField<typeof VkSubresourceLayout>;
+  },
+  "VkImageCreateInfo"
+> = defineStruct(
   "VkImageDrmFormatModifierExplicitCreateInfoEXT",
   {
     sType: sType(),
@@ -1189,7 +2076,11 @@ export const VkImageDrmFormatModifierExplicitCreateInfoEXT = defineStruct(
 );
 
 /** `VkImageDrmFormatModifierPropertiesEXT` */
-export const VkImageDrmFormatModifierPropertiesEXT = defineStruct(
+export const VkImageDrmFormatModifierPropertiesEXT: StructDef<
+  "VkImageDrmFormatModifierPropertiesEXT",
+  { sType: STypeField; pNext: PNextField; drmFormatModifier: BigIntField },
+  never
+> = defineStruct(
   "VkImageDrmFormatModifierPropertiesEXT",
   {
     sType: sType(),
@@ -1200,7 +2091,11 @@ export const VkImageDrmFormatModifierPropertiesEXT = defineStruct(
 );
 
 /** `VkImageSubresource` */
-export const VkImageSubresource = defineStruct("VkImageSubresource", {
+export const VkImageSubresource: StructDef<
+  "VkImageSubresource",
+  { aspectMask: NumberField; mipLevel: NumberField; arrayLayer: NumberField },
+  never
+> = defineStruct("VkImageSubresource", {
   aspectMask: u32("VkImageAspectFlags"),
   mipLevel: u32(),
   arrayLayer: u32(),

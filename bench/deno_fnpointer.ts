@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { parseCli } from "../tools/_cli.ts";
+import { parseCli } from "../cli/_args.ts";
 
 const cli = parseCli({
   name: "bench/deno_fnpointer.ts",

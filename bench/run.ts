@@ -16,13 +16,14 @@
  *
  * @module
  */
-// @ts-types="../tests/_node_child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-// @ts-types="../tests/_node_os.d.ts"
+// @ts-types="../cli/_node/os.d.ts"
 import { release, tmpdir } from "node:os";
 
+import { parseCli } from "../cli/_args.ts";
 import { bestMode, type PipelineMode, runPipeline } from "../examples/pipeline.ts";
 import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
@@ -37,7 +38,6 @@ import {
   ShareServer,
 } from "../mod.ts";
 import { startScript } from "../tests/_harness.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { type Op, OPS } from "./ops.ts";
 import { bytes, duration, markdown, svg } from "./report.ts";
 

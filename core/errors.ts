@@ -51,7 +51,7 @@ export { LibraryLoadError } from "../ffi/library.ts";
  * @category Errors
  */
 export const DOCTOR_HINT =
-  "what this device shares, and why: deno task doctor (tools/doctor.ts; --explain FILE for a descriptor)";
+  "what this device shares, and why: bunx vkshare doctor, or deno run -A npm:vkshare doctor (--explain FILE: the rules a descriptor breaks)";
 
 /**
  * VkResult names by value.

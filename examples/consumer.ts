@@ -9,9 +9,10 @@
  *
  * @module
  */
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { existsSync } from "node:fs";
 
+import { parseCli } from "../cli/_args.ts";
 import {
   CommandBuffer,
   Device,
@@ -22,7 +23,6 @@ import {
   Semaphore,
   ShareSocket,
 } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { openGpu } from "./_setup.ts";
 import { firstWrong } from "./pipeline.ts";
 

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { parseCli } from "../cli/_args.ts";
 import {
   CommandBuffer,
   type CudaBuffer,
@@ -27,7 +28,6 @@ import {
   LibraryLoadError,
   Semaphore,
 } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { openGpu } from "./_setup.ts";
 import { firstWrong, frameValue } from "./pipeline.ts";
 

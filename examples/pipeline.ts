@@ -19,8 +19,8 @@
  *
  * @module
  */
+import { parseCli } from "../cli/_args.ts";
 import { CommandBuffer, Device, DeviceMemory, Fence, GpuBuffer, Semaphore } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { openGpu } from "./_setup.ts";
 
 /** How the two devices synchronize. */

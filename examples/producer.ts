@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { parseCli } from "../cli/_args.ts";
 import {
   CommandBuffer,
   Device,
@@ -20,7 +21,6 @@ import {
   sendOffer,
   ShareServer,
 } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { openGpu } from "./_setup.ts";
 import { frameValue } from "./pipeline.ts";
 

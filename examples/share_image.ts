@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { parseCli } from "../cli/_args.ts";
 import {
   Device,
   DeviceMemory,
@@ -26,7 +27,6 @@ import {
   type PhysicalDevice,
   Transfer,
 } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 
 /** `list`, disposed together (last first) with the object. */
 function disposables<T extends Disposable>(list: T[]): { list: T[] } & Disposable {

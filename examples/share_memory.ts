@@ -8,8 +8,8 @@
  *
  * @module
  */
+import { parseCli } from "../cli/_args.ts";
 import { Device, DeviceMemory, GpuBuffer, type MemoryHandleTypeName, Transfer } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { openGpu, step } from "./_setup.ts";
 
 const cli = parseCli({

@@ -22,11 +22,12 @@
  *
  * @module
  */
-// @ts-types="../tests/_node_child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawn, spawnSync } from "node:child_process";
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { readdirSync } from "node:fs";
 
+import { parseCli } from "../cli/_args.ts";
 import {
   CommandBuffer,
   Device,
@@ -38,7 +39,6 @@ import {
   ShareServer,
   type ShareSocket,
 } from "../mod.ts";
-import { parseCli } from "../tools/_cli.ts";
 import { openGpu } from "./_setup.ts";
 
 /** x[i] of frame n is (i + n mod SHIFT) mod PERIOD. */

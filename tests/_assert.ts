@@ -1,7 +1,7 @@
 // A local stand-in for JSR's @std/assert (unreachable from our machines), with the same names and
 // signatures for the parts we use, built on node:assert/strict. deno.json maps "@std/assert" here;
 // switching back to JSR is one line there.
-// @ts-types="./_node_assert.d.ts"
+// @ts-types="../cli/_node/assert.d.ts"
 import nodeAssert from "node:assert/strict";
 
 /** Thrown when an assertion fails. */

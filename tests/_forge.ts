@@ -1,10 +1,10 @@
 // Forged fds for the tests of received-fd checks: what a hostile peer can hand over in place of
 // an export (a pipe, a socket, a FIFO, a memfd with a made-up Mesa header).
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { libc, O_CLOEXEC, O_RDWR } from "../ffi/libc.ts";

@@ -17,7 +17,7 @@ interface BunTest {
   skip(name: string, fn: Fn): void;
 }
 
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawn, spawnSync } from "node:child_process";
 
 // bun:test by name at run time, so that Deno never resolves it.

@@ -1,12 +1,12 @@
 // The layout check's machinery: the C program that prints what the compiler thinks of each struct,
 // our own computed layouts in the same JSON shape, and the struct declarations of the C headers.
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
-// @ts-types="./_node_path.d.ts"
+// @ts-types="../cli/_node/path.d.ts"
 import { join } from "node:path";
 import type { AnyStruct, FieldType } from "../ffi/layout.ts";
 import { PLATFORM_ST } from "../ffi/vk_platform_structs.ts";

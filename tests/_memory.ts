@@ -1,7 +1,7 @@
 // Fixtures for memory-sharing tests: what the first device can share (probed once, so that a
 // test that cannot run is skipped with the missing capability in its name), two devices on it,
 // and the process's open fd count.
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { readdirSync } from "node:fs";
 import {
   Device,

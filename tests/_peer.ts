@@ -27,7 +27,7 @@ import {
   ShareSocket,
   Transfer,
 } from "../mod.ts";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { readdirSync } from "node:fs";
 import { pattern } from "./_pattern.ts";
 

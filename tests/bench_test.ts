@@ -1,8 +1,8 @@
 // The benchmark runner as a user runs it (one op, quick, into a temporary folder): it writes JSON
 // with a fingerprint, Markdown and SVG; its statistics and its C reference (where cc is here).
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";

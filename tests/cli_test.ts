@@ -3,7 +3,7 @@
 // out-of-range number with one line, the usage and exit 2, before it creates a device: each runs
 // with a Vulkan driver list that names nothing, so a CLI that reached vkCreateInstance would fail
 // with another status and message.
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
@@ -20,10 +20,11 @@ const CLIS = [
   "examples/torch_frames.ts",
   "bench/run.ts",
   "bench/deno_fnpointer.ts",
-  "tools/setup.ts",
+  "cli/caps.ts",
+  "cli/doctor.ts",
+  "cli/setup.ts",
   "tools/layouts.ts",
   "tools/rules.ts",
-  "tools/doctor.ts",
   "tools/diag/cuda_import_failure.ts",
   "tools/diag/fence_in_use.ts",
   "tools/diag/stress_devices.ts",
@@ -99,7 +100,7 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
     ["bench/run.ts", ["--ops", "nosuch"], 'unknown operation "nosuch"'],
     ["bench/run.ts", ["--rounds", "abc"], "--rounds: expected an integer"],
     ["bench/run.ts", ["--device", "x"], "--device: expected an integer"],
-    ["tools/doctor.ts", ["--cuda", "0"], "--cuda goes with --explain"],
+    ["cli/doctor.ts", ["--cuda", "0"], "--cuda goes with --explain"],
     ["bench/run.ts", ["--sizes", "4096,12"], "--sizes"],
     ["bench/run.ts", ["--out", "/proc/vkshare-no"], "--out: cannot write"],
     ["tools/diag/stress_devices.ts", ["--devices", "many"], "--devices"],

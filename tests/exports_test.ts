@@ -1,7 +1,8 @@
-// The package's entry points (deno.json "exports"): the main one, and "./cuda", "./ipc", "./ffi".
+// The package's entry points (deno.json "exports"): the main one, "./cuda", "./ipc", "./ffi" and
+// "./cli" (the `vkshare` command: tests/cli/main_test.ts).
 // Each resolves; the IPC and CUDA names are the main export's own objects; the FFI vocabulary is
 // under "./ffi" only (no driver needed).
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
@@ -13,12 +14,13 @@ import { test } from "./_harness.ts";
 
 const config = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8"));
 
-test("deno.json exports the main module, ./cuda, ./ipc and ./ffi", () => {
+test("deno.json exports the main module, ./cuda, ./ipc, ./ffi and ./cli", () => {
   assertEquals(config.exports, {
     ".": "./mod.ts",
     "./cuda": "./cuda/mod.ts",
     "./ipc": "./ipc/mod.ts",
     "./ffi": "./ffi/mod.ts",
+    "./cli": "./cli/main.ts",
   });
 });
 

@@ -2,9 +2,9 @@
 // or Bun), and prints what its comments say where a test below checks it. A block that needs a
 // capability says so in an HTML comment above it (`<!-- needs: OPAQUE_FD memory -->`); it is
 // skipped, naming what is missing, where the first device lacks it.
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";

@@ -2,6 +2,7 @@
 // running it (needs cc and the Vulkan headers: apt-get install gcc libvulkan-dev), and the same for
 // the libc structs and, where cuda.h is installed, the CUDA structs.
 //   deno task layouts
+import { parseCli } from "../cli/_args.ts";
 import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../ffi/cuda.ts";
 import { LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
 import {
@@ -11,7 +12,6 @@ import {
 } from "../ffi/vk_platform_structs.ts";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
 import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "../tests/_layout_c.ts";
-import { parseCli } from "./_cli.ts";
 
 parseCli({
   name: "tools/layouts.ts",

@@ -7,11 +7,11 @@
  *
  * @module
  */
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { readFileSync, writeFileSync } from "node:fs";
 
+import { parseCli } from "../cli/_args.ts";
 import { SHARE_RULES } from "../core/rules.ts";
-import { parseCli } from "./_cli.ts";
 
 /** The markers around the rule list in README.md. */
 export const RULES_BEGIN = "<!-- rules: generated from SHARE_RULES by `deno task rules` -->";

@@ -2,7 +2,7 @@
  * What the Vulkan loader will see on this machine, read the way the loader reads it (Linux): the
  * environment variables in force, the ICD manifests in its search path, the paths the variables
  * name that do not exist, and whether NVIDIA's driver would find the GL dispatch library it
- * needs. Used to explain a failed `vkCreateInstance` and by `tools/setup.ts` to decide what (if
+ * needs. Used to explain a failed `vkCreateInstance` and by `cli/setup.ts` to decide what (if
  * anything) to install.
  *
  * @module

@@ -1,6 +1,6 @@
 // The sharing rules are defined once (SHARE_RULES in core/rules.ts): each is explained and sourced,
 // each is thrown somewhere in the library, and the README's list is the table's (no driver needed).
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readdirSync, readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";

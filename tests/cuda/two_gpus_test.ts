@@ -2,7 +2,7 @@
 // when CUDA_VISIBLE_DEVICES reverses CUDA's order; memory shared with each is checked byte for
 // byte; the Python peer hands out tensors on the cuda:N that is that GPU. Skipped with fewer
 // than two CUDA devices (everywhere but a two-GPU machine).
-// @ts-types="../_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals } from "@std/assert";

@@ -2,7 +2,7 @@
 // its header prototype says: the same parameters, in order, each commented with its C
 // declaration, and a native type of the right size for it. Checked against vulkan_core.h,
 // vulkan_win32.h and vulkan_android.h (no driver needed).
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";

@@ -1,7 +1,7 @@
 // The CUDA struct layouts (CUDA_EXTERNAL_MEMORY_HANDLE_DESC, the semaphore signal and wait params,
 // CUmemAllocationProp, ...) against cuda.h, compiled by cc where the CUDA toolkit's header is
 // installed; everywhere, against the compiler's committed output.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";

@@ -2,7 +2,7 @@
 // offset, the sType value, and each field's C declaration. Without cc and the headers, the layouts
 // are compared with the compiler's committed output (tests/ffi/layouts.json).
 import { assertEquals } from "@std/assert";
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { VK_STRUCTS } from "../../ffi/vk_structs.ts";
 import { test } from "../_harness.ts";

@@ -1,6 +1,6 @@
 // The libc struct layouts of fd passing (msghdr, iovec, cmsghdr, sockaddr_un, pollfd, ucred) and
 // the CMSG_* macros, against the C compiler; without cc, against its committed output.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";

@@ -3,7 +3,7 @@
 // Android hardware buffers. Each layout equals what cc computes over vulkan_win32.h and
 // vulkan_android.h (committed as tests/ffi/platform_layouts.json, so the check also runs without a
 // compiler); each field is declared as in the headers; each struct survives an encode/decode.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";

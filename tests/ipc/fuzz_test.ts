@@ -2,7 +2,7 @@
 // descriptors with fields changed, counts of fds that do and do not match) sent to the
 // TypeScript side and to the Python peer. Each is either taken or refused with a ProtocolError
 // or a ShareError (never a TypeError or a crash), and every fd that came with it is closed.
-// @ts-types="../_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals } from "@std/assert";

@@ -2,11 +2,11 @@
 // producer/consumer examples, an exporter killed after the handoff, an importer killed before it
 // acknowledges, 1,000 handoffs with flat fd counts on both sides, pidfd_getfd, and a peer of
 // another user.
-// @ts-types="../_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-// @ts-types="../_node_os.d.ts"
+// @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import {

@@ -1,9 +1,9 @@
 // Share sockets in one process (both ends): messages and fds cross; files are private; malformed
 // or unexpected messages are ProtocolErrors whose fds are closed; waits end on time; a peer of
 // another uid is refused; offers are checked against the importing device.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-// @ts-types="../_node_os.d.ts"
+// @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";

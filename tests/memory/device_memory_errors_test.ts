@@ -1,11 +1,11 @@
 // Bad input to memory sharing: each is a typed error that says what was expected, nothing
 // crashes, no fd leaks (the fd count of the process is compared), and the device still allocates.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="../_node_os.d.ts"
+// @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
-// @ts-types="../_node_path.d.ts"
+// @ts-types="../../cli/_node/path.d.ts"
 import { join } from "node:path";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";

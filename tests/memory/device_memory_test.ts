@@ -2,7 +2,7 @@
 // both sides, for every handle type the driver can export and import; plain and dedicated;
 // host-visible (through map) and device-local (through transfer copies).
 import { assert, assertEquals, assertThrows } from "@std/assert";
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import {
   Device,

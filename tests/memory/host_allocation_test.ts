@@ -1,7 +1,7 @@
 // Host pointers (VK_EXT_external_memory_host): bytes written in JS appear through Vulkan and
 // back; alignment is checked; the host memory outlives its dispose while Vulkan uses it; a shared
 // allocation (a memfd mapping, for another process) is what its file holds.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";

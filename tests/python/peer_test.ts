@@ -3,9 +3,9 @@
 // every fd closed; received fds are close-on-exec; offers cross both ways; uids are checked at
 // both ends; waits end on time; its ctypes CUDA layouts equal the compiler's. python3 and its
 // standard library only: no GPU, no CUDA, no PyTorch.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync, statSync } from "node:fs";
-// @ts-types="../_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";

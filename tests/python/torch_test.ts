@@ -3,7 +3,7 @@
 // host-copy baseline through numpy and torch, and CUDA memory offered back by the Python peer and
 // imported into Vulkan. Skipped where python3 has no PyTorch with a CUDA GPU, or no libcuda (our
 // machines and CI, which run the numpy baseline in tests/examples_test.ts); run on the GPU machine.
-// @ts-types="../_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";

@@ -1,6 +1,6 @@
 // Owned fds: close-on-exec, closed once, handed on explicitly; kcmp tells dups apart from others.
 import { assert, assertEquals, assertThrows } from "@std/assert";
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { fileId, libc } from "../../ffi/libc.ts";
 import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../../mod.ts";

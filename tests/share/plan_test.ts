@@ -4,7 +4,7 @@
 // fds), are covered here on every machine. The rules that are not import rules (queue
 // submissions, maps, allocations, exports) are asserted by the tests of those objects: the last
 // test checks that each is.
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { readdirSync, readFileSync } from "node:fs";
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";

@@ -6,6 +6,7 @@
 // deviceUUIDs); on a machine with two GPUs the same tests run on them. With one device (or
 // devices of one GPU), they are skipped.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { pairReports } from "../../cli/_doctor.ts";
 import {
   Device,
   DeviceMemory,
@@ -19,7 +20,6 @@ import {
   ShareServer,
   Transfer,
 } from "../../mod.ts";
-import { pairReports } from "../../tools/_doctor.ts";
 import { startScript, test } from "../_harness.ts";
 import { openFds, pattern } from "../_memory.ts";
 import { sharedInstance } from "../_vk.ts";

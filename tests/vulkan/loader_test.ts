@@ -1,9 +1,9 @@
 // What the Vulkan loader would see (_loader.ts), read from a made-up environment and real
 // directories, and the causes a failed vkCreateInstance names: no driver needed. Also which
 // messenger messages are a driver's own reports (instance.ts messageSource).
-// @ts-types="../_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="../_node_os.d.ts"
+// @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";

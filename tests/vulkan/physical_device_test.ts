@@ -1,7 +1,7 @@
 // PhysicalDevice: identity, memory types and heaps, queue families, extensions, as the driver
 // reports them, cross-checked with vulkaninfo where it is installed.
 import { assert, assertEquals, assertMatch } from "@std/assert";
-// @ts-types="../_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 import { test } from "../_harness.ts";
 import { forEachDevice } from "../_vk.ts";

@@ -2,6 +2,7 @@
 // import goes straight to cuImportExternalMemory/cuImportExternalSemaphore, and the script prints
 // the CUresult, whether the fd is still open afterwards, and whether the context still imports.
 //   deno run -A tools/diag/cuda_import_failure.ts
+import { parseCli } from "../../cli/_args.ts";
 import {
   cuda,
   CUDA_EXTERNAL_MEMORY_HANDLE_DESC,
@@ -20,7 +21,6 @@ import {
   isOpenFd,
   Semaphore,
 } from "../../mod.ts";
-import { parseCli } from "../_cli.ts";
 
 parseCli({
   name: "tools/diag/cuda_import_failure.ts",

@@ -3,6 +3,7 @@
 // H200 (driver 580.159.04) where Deno passed it, and a blocking FFI call cannot be interrupted,
 // so the last line printed names the call that never returned.
 //   deno run -A tools/diag/fence_in_use.ts      bun tools/diag/fence_in_use.ts
+import { parseCli } from "../../cli/_args.ts";
 import { rt } from "../../ffi/runtime.ts";
 import {
   boundBuffer,
@@ -13,7 +14,6 @@ import {
   Semaphore,
   ShareError,
 } from "../../mod.ts";
-import { parseCli } from "../_cli.ts";
 
 const cli = parseCli({
   name: "tools/diag/fence_in_use.ts",

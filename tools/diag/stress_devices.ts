@@ -1,8 +1,8 @@
 // Diagnostic: creates and destroys instances (and optionally devices, memory, transfers) in a
 // loop, and prints where a create first fails, with the process's open fd count.
 //   deno run -A tools/diag/stress_devices.ts [--iterations N] [--validation] [--devices K] [--memory] [--transfer]
+import { parseCli } from "../../cli/_args.ts";
 import { Device, DeviceMemory, GpuBuffer, Instance, Transfer } from "../../mod.ts";
-import { parseCli } from "../_cli.ts";
 
 const cli = parseCli({
   name: "tools/diag/stress_devices.ts",

@@ -2,10 +2,10 @@
 // after vkImportSemaphoreFdKHR/vkImportFenceFdKHR refuses /dev/null, can the same object, a new
 // object, and the device still import a valid fd, and still signal and wait?
 //   deno run -A tools/diag/sync_import_failure.ts
+import { parseCli } from "../../cli/_args.ts";
 import { libc, O_CLOEXEC, O_RDONLY } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import { Device, Fence, Instance, OwnedFd, Semaphore } from "../../mod.ts";
-import { parseCli } from "../_cli.ts";
 
 parseCli({
   name: "tools/diag/sync_import_failure.ts",

@@ -1,10 +1,10 @@
-// The doctor (tools/doctor.ts) on this machine's driver: its JSON validates against
-// tools/doctor.schema.json, each verdict is what the capability queries say (with the causes
+// The doctor (cli/doctor.ts) on this machine's driver: its JSON validates against
+// cli/doctor.schema.json, each verdict is what the capability queries say (with the causes
 // lavapipe has: DMA_BUF from Mesa 25 only, import only; no semaphore or fence fds), the exit
 // codes, --prove on every path that works (memory, semaphores, fences, CUDA), and --explain naming the rule the import itself raises.
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
@@ -15,13 +15,13 @@ import {
   externalBufferProperties,
   externalSemaphoreProperties,
   ShareError,
-} from "../mod.ts";
-import { runScript, test } from "./_harness.ts";
-import { forEachDevice } from "./_vk.ts";
+} from "../../mod.ts";
+import { runScript, test } from "../_harness.ts";
+import { forEachDevice } from "../_vk.ts";
 
-const DOCTOR = new URL("../tools/doctor.ts", import.meta.url).pathname;
+const DOCTOR = new URL("../../cli/doctor.ts", import.meta.url).pathname;
 const SCHEMA = JSON.parse(
-  readFileSync(new URL("../tools/doctor.schema.json", import.meta.url).pathname, "utf8"),
+  readFileSync(new URL("../../cli/doctor.schema.json", import.meta.url).pathname, "utf8"),
 );
 
 /** The errors of `v` against the subset of JSON Schema the doctor's schema uses. */

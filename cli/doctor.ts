@@ -1,8 +1,8 @@
 /**
  * `deno task doctor` (`bun run doctor`): proves or explains every sharing path on this machine.
  *
- *     deno run -A tools/doctor.ts [doctor] [--json] [--prove] [--only PATHS]
- *     deno run -A tools/doctor.ts --explain FILE|- [--device N]
+ *     deno run -A cli/doctor.ts [doctor] [--json] [--prove] [--only PATHS]
+ *     deno run -A cli/doctor.ts --explain FILE|- [--device N]
  *
  * Without `--explain`: the environment (libvulkan, the loader's manifests and variables, the
  * validation layer, kcmp, the fd limit, libcuda and its devices by UUID), then for each device
@@ -17,7 +17,7 @@
  *
  * @module
  */
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="./_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import {
@@ -30,11 +30,11 @@ import {
   SHARE_RULES,
 } from "../mod.ts";
 import { Device } from "../mod.ts";
-import { parseCli } from "./_cli.ts";
+import { parseCli, scriptArgument } from "./_args.ts";
 import { doctor, type DoctorReport, type PathReport, serveImport } from "./_doctor.ts";
 
 const cli = parseCli({
-  name: "tools/doctor.ts",
+  name: "cli/doctor.ts",
   summary:
     "Proves or explains every sharing path on this machine: the environment, then each device's\npaths (memory, images, host memory, semaphores, fences; into another device, process or CUDA)\nwith a verdict and its causes. Exit 0 when every path asked about works, 1 when one does not.",
   positionals: true,
@@ -251,7 +251,7 @@ if (serveAt !== undefined) {
   exit(0);
 }
 
-const self = new URL(import.meta.url).pathname;
+const self = scriptArgument(import.meta.url);
 const report = await doctor(instance, cli.flag("prove"), (address, device) => [
   // deno-lint-ignore no-explicit-any
   (globalThis as any).process.execPath,

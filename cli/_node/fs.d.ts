@@ -1,5 +1,5 @@
 // The few declarations of node:fs that the tests and tools use, so that type checking needs no
-// @types/node (see _node_assert.d.ts).
+// @types/node (see assert.d.ts).
 export function readFileSync(path: string | URL, encoding: "utf8"): string;
 export function readFileSync(path: string | URL): Uint8Array;
 export function writeFileSync(
@@ -12,6 +12,7 @@ export function rmSync(path: string, options?: { recursive?: boolean; force?: bo
 export function mkdirSync(path: string, options?: { recursive?: boolean; mode?: number }): void;
 export function readdirSync(path: string, options?: { recursive?: boolean }): string[];
 export function statSync(path: string): { size: number; mode: number };
+export function realpathSync(path: string): string;
 export function openSync(path: string, flags: string): number;
 export function writeSync(
   fd: number,

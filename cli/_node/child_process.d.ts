@@ -1,5 +1,5 @@
 // The few declarations of node:child_process that the tests and tools use, so that type checking
-// needs no @types/node (see _node_assert.d.ts).
+// needs no @types/node (see assert.d.ts).
 export function spawnSync(
   command: string,
   args: readonly string[],
@@ -8,7 +8,7 @@ export function spawnSync(
     stdio?: "inherit" | "ignore" | readonly ("ignore" | "pipe" | "inherit")[];
     env?: Record<string, string | undefined>;
   },
-): { status: number | null; stdout: string; stderr: string };
+): { status: number | null; stdout: string; stderr: string; error?: Error };
 
 /** A running child process. */
 export interface ChildProcess {

@@ -16,7 +16,7 @@
  *
  * @module
  */
-// @ts-types="../tests/_node_util.d.ts"
+// @ts-types="./_node/util.d.ts"
 import { parseArgs } from "node:util";
 
 /** One flag: `--name VALUE` (string) or `--name` (boolean). */
@@ -83,11 +83,29 @@ export function usageOf(spec: CliSpec): string {
   ].join("\n");
 }
 
+/** The command `vkshare` (cli/main.ts) runs, with its arguments, when it runs one. */
+let invoked: { name: string; args: string[] } | undefined;
+
 /**
- * Parses `argv` (default: this process's arguments) against `spec`. `--help` prints the usage and
- * exits 0; an unknown flag, a missing value or a positional where none is taken exits 2.
+ * Makes the next `parseCli` read `args` and name itself `name` (`vkshare doctor`) instead of
+ * this process's arguments and the script's path: how `vkshare COMMAND ARGS` hands a command
+ * module its arguments before importing it.
+ */
+export function invokeAs(name: string, args: string[]): void {
+  invoked = { name, args };
+}
+
+/**
+ * Parses `argv` (default: this process's arguments, or what `invokeAs` gave) against `spec`.
+ * `--help` prints the usage and exits 0; an unknown flag, a missing value or a positional where
+ * none is taken exits 2.
  */
 export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)): Cli {
+  if (invoked) {
+    spec = { ...spec, name: invoked.name };
+    argv = invoked.args;
+    invoked = undefined;
+  }
   const usage = usageOf(spec);
   // `deno task bench -- --quick` hands the script the "--" too: a leading one separates nothing.
   if (argv[0] === "--") argv = argv.slice(1);
@@ -152,4 +170,14 @@ export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)):
       return raw as T;
     },
   };
+}
+
+/**
+ * How a child process names the script at `url` (a module's `import.meta.url`): its path for a
+ * file, the URL itself otherwise (Deno runs `http:` scripts too), so that a script loaded over
+ * HTTP or from a package cache can start itself again.
+ */
+export function scriptArgument(url: string): string {
+  const u = new URL(url);
+  return u.protocol === "file:" ? decodeURIComponent(u.pathname) : u.href;
 }

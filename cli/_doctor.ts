@@ -1,14 +1,14 @@
 /**
- * The doctor's findings, as plain data (the JSON of `tools/doctor.ts --json`, schema
+ * The doctor's findings, as plain data (the JSON of `cli/doctor.ts --json`, schema
  * {@linkcode DOCTOR_SCHEMA}): the environment vkshare runs in, and for each device every sharing
  * path of the seeds' POSIX handle types, with a verdict and its causes. A verdict comes from
  * the capability queries unless `--prove` ran it (then `proof` says so, with its p50).
  *
  * @module
  */
-// @ts-types="../tests/_node_child_process.d.ts"
+// @ts-types="./_node/child_process.d.ts"
 import { spawn } from "node:child_process";
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="./_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
 import { libc } from "../ffi/libc.ts";

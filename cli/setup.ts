@@ -12,21 +12,21 @@
  * Run by `deno task demo` and `deno task test` (and their Bun counterparts) before anything
  * else; node: modules keep it runnable on both.
  *
- *     deno run -A tools/setup.ts [--for-tests] [--dry-run]
+ *     deno run -A cli/setup.ts [--for-tests] [--dry-run]
  *
  * @module
  */
-// @ts-types="../tests/_node_child_process.d.ts"
+// @ts-types="./_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="../tests/_node_fs.d.ts"
+// @ts-types="./_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { LIBVULKAN_ENV } from "../ffi/vulkan.ts";
 import { availableLayers, Instance, VALIDATION_LAYER } from "../mod.ts";
 import { diagnoseLoader } from "../vulkan/loader.ts";
-import { parseCli } from "./_cli.ts";
+import { parseCli } from "./_args.ts";
 
 const cli = parseCli({
-  name: "tools/setup.ts",
+  name: "cli/setup.ts",
   summary:
     "Checks that vkshare can run here (libvulkan, a Vulkan device, and with --for-tests the\nvalidation layer); installs only what is missing, with apt-get, when root on Debian/Ubuntu.",
   flags: {

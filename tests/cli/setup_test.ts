@@ -1,19 +1,19 @@
-// tools/setup.ts diagnoses before it installs: a wrong variable is named and nothing installed;
+// cli/setup.ts diagnoses before it installs: a wrong variable is named and nothing installed;
 // a missing validation layer asks for that package alone; a working machine needs nothing.
 // Runs the tool as a child process with this runtime (--dry-run: it never installs here).
-// @ts-types="./_node_child_process.d.ts"
+// @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
-// @ts-types="./_node_fs.d.ts"
+// @ts-types="../../cli/_node/fs.d.ts"
 import { mkdtempSync, rmSync } from "node:fs";
-// @ts-types="./_node_os.d.ts"
+// @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { diagnoseLoader } from "../vulkan/loader.ts";
-import { scriptCommand, test } from "./_harness.ts";
-import "./_vk.ts";
+import { diagnoseLoader } from "../../vulkan/loader.ts";
+import { scriptCommand, test } from "../_harness.ts";
+import "../_vk.ts";
 
-const SETUP = new URL("../tools/setup.ts", import.meta.url).pathname;
+const SETUP = new URL("../../cli/setup.ts", import.meta.url).pathname;
 
 /** Runs the tool with `env` changed; an undefined value unsets the variable. */
 function setup(args: string[], env: Record<string, string | undefined> = {}) {
@@ -74,9 +74,9 @@ test("setup: only the validation layer missing asks for that package alone", () 
 test("setup: --help prints the usage and exits 0; an unknown flag exits 2", () => {
   const help = setup(["--help"]);
   assertEquals(help.code, 0);
-  assertStringIncludes(help.out, "usage: tools/setup.ts");
+  assertStringIncludes(help.out, "usage: cli/setup.ts");
   const bad = setup(["--bogus"]);
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.err, "--bogus");
-  assertStringIncludes(bad.err, "usage: tools/setup.ts");
+  assertStringIncludes(bad.err, "usage: cli/setup.ts");
 });

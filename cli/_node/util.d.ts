@@ -1,5 +1,5 @@
 // node:util's parseArgs, for the command lines of the examples, benchmarks and tools, without
-// @types/node (see _node_assert.d.ts).
+// @types/node (see assert.d.ts).
 export function parseArgs(config: {
   args?: string[];
   options?: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * The `vkshare` command: the doctor, the capability report and the setup check, from the
+ * package as from a checkout.
+ *
+ *     bunx vkshare doctor [--prove] [--json]     deno run -A npm:vkshare doctor [...]
+ *     bunx vkshare caps [--json]                 deno run -A npm:vkshare caps [...]
+ *     bunx vkshare setup [--dry-run]             deno run -A npm:vkshare setup [...]
+ *
+ * vkshare runs on Deno and Bun (their FFI). Started by Node.js (`npx vkshare`, or a package
+ * manager that runs bins with node), the command runs itself again with `bun` or `deno` where
+ * one is on the PATH, and otherwise says how to get one. Exit status: the command's (0 when it
+ * did what was asked, 1 when what it checks does not work here, 2 for a usage error).
+ *
+ * @example
+ * ```ts
+ * import { main } from "@vkshare/vkshare/cli";
+ * const status = await main(["caps", "--json"]); // prints the capability matrix as JSON
+ * ```
+ *
+ * @module
+ */
+// @ts-types="./_node/child_process.d.ts"
+import { spawnSync } from "node:child_process";
+// @ts-types="./_node/fs.d.ts"
+import { realpathSync } from "node:fs";
+import { invokeAs, scriptArgument } from "./_args.ts";
+
+/** The package's version (deno.json's; `vkshare --version` prints it). */
+export const VERSION = "0.2.0";
+
+const COMMANDS: Record<string, string> = {
+  doctor: "proves or explains every sharing path on this machine (--prove, --json, --explain FILE)",
+  caps: "prints what each device can share, from the capability queries (--json)",
+  setup: "checks libvulkan, a device and the validation layer; installs what is missing (as root)",
+};
+
+const USAGE = [
+  "usage: vkshare COMMAND [ARGS...]",
+  "",
+  "Share GPU memory and synchronization between Vulkan devices, processes and CUDA.",
+  "",
+  ...Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(8)}${what}`),
+  "",
+  "  --help     print this and exit (COMMAND --help: that command's flags)",
+  "  --version  print vkshare's version and exit",
+].join("\n");
+
+/**
+ * Runs `vkshare` with `args` (`["doctor", "--prove"]`) and resolves to its exit status. A command
+ * that decides its status itself (the doctor, setup) exits the process.
+ */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args[0] === "--" ? args.slice(1) : args;
+  if (command === undefined) {
+    console.error(`vkshare: which command?\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === "--version") {
+    console.log(VERSION);
+    return 0;
+  }
+  if (!(command in COMMANDS)) {
+    console.error(`vkshare: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!("Deno" in globalThis) && !("Bun" in globalThis)) return onAnotherRuntime(args);
+  invokeAs(`vkshare ${command}`, rest);
+  try {
+    // Literal specifiers, so that `deno pack` rewrites them to the packed .js files.
+    if (command === "doctor") await import("./doctor.ts");
+    else if (command === "caps") await import("./caps.ts");
+    else await import("./setup.ts");
+  } catch (e) {
+    // vkshare's own errors (no libvulkan, no device) are answers, not crashes: say them plainly.
+    if (!(e instanceof Error && "code" in e)) throw e;
+    console.error(`vkshare ${command}: ${e.message}`);
+    if (command !== "setup") {
+      console.error("next: vkshare setup (says what is missing, and installs it as root)");
+    }
+    return 1;
+  }
+  return 0;
+}
+
+/** Node.js (no FFI that vkshare uses yet): runs this file again with bun or deno, if one is here. */
+function onAnotherRuntime(args: string[]): number {
+  const self = scriptArgument(import.meta.url);
+  for (
+    const [cmd, argv] of [["bun", [self, ...args]], ["deno", ["run", "-A", self, ...args]]] as const
+  ) {
+    const r = spawnSync(cmd, argv, { stdio: "inherit" });
+    if (!r.error) return r.status ?? 1;
+  }
+  console.error(
+    "vkshare runs on Deno 2 or Bun 1.4 (their FFI), not on Node.js, and neither bun nor deno is on the PATH.\n"
+      + "Run it with one of them, without installing either:\n"
+      + `  npx -y bun@1.4.5 x vkshare ${args.join(" ")}\n`
+      + `  npx -y deno@2.9.6 run -A npm:vkshare ${args.join(" ")}`,
+  );
+  return 1;
+}
+
+/** Whether this module is the program (Node.js has no `import.meta.main` before 24). */
+function isProgram(): boolean {
+  if (typeof import.meta.main === "boolean") return import.meta.main;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(scriptArgument(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) process.exitCode = await main(process.argv.slice(2));

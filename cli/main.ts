@@ -87,12 +87,20 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Node.js (no FFI that vkshare uses yet): runs this file again with bun or deno, if one is here. */
+/**
+ * Node.js (no FFI that vkshare uses yet): runs this file again with bun or deno. `bunx` runs a bin
+ * whose first line names node with node, and says which bun it is in `npm_execpath`.
+ */
 function onAnotherRuntime(args: string[]): number {
   const self = scriptArgument(import.meta.url);
-  for (
-    const [cmd, argv] of [["bun", [self, ...args]], ["deno", ["run", "-A", self, ...args]]] as const
-  ) {
+  const env = process.env;
+  const fromBun = env.npm_config_user_agent?.startsWith("bun/") ? env.npm_execpath : undefined;
+  const tries: [string, string[]][] = [
+    ...(fromBun ? [[fromBun, [self, ...args]] as [string, string[]]] : []),
+    ["bun", [self, ...args]],
+    ["deno", ["run", "-A", self, ...args]],
+  ];
+  for (const [cmd, argv] of tries) {
     const r = spawnSync(cmd, argv, { stdio: "inherit" });
     if (!r.error) return r.status ?? 1;
   }

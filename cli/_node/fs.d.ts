@@ -13,6 +13,7 @@ export function mkdirSync(path: string, options?: { recursive?: boolean; mode?: 
 export function readdirSync(path: string, options?: { recursive?: boolean }): string[];
 export function statSync(path: string): { size: number; mode: number };
 export function realpathSync(path: string): string;
+export function chmodSync(path: string, mode: number): void;
 export function openSync(path: string, flags: string): number;
 export function writeSync(
   fd: number,

@@ -25,6 +25,47 @@ export function bytes(n: number): string {
 
 const p = (s: Stats | undefined) => (s ? duration(s.p50) : "–");
 
+/**
+ * A row's verdict: "met", "runtime" (missed, but within 2 µs of the same call made bare through
+ * the runtime's FFI), "missed", or "–" for a row with no target.
+ */
+export function verdict(x: Row): "met" | "runtime" | "missed" | "–" {
+  if (!x.target) return "–";
+  return x.target.met ? "met" : x.target.bare?.met ? "runtime" : "missed";
+}
+
+/** The rows to show of a run, by operation and size (null for an operation without one). */
+export type Pick = readonly [op: string, size: number | null];
+
+/**
+ * One table of several runs of the same GPU (one per runtime), a row per pick: what the row
+ * includes (its title, and its size), then each run's C p50, vkshare p50, ratio and verdict.
+ * Each run's C column is the C side of that run.
+ */
+export function summaryTable(runs: readonly Results[], picks: readonly Pick[]): string {
+  const head = ["operation (what the time includes)"];
+  for (const r of runs) {
+    const rt = r.fingerprint.runtime[0].toUpperCase() + r.fingerprint.runtime.slice(1);
+    head.push(`C (${rt}'s run)`, rt, `${rt} / C`);
+  }
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const [op, size] of picks) {
+    const rows = runs.map((r) => r.rows.find((x) => x.op === op && x.size === size));
+    const first = rows.find((x) => x !== undefined);
+    if (!first) throw new Error(`no run has ${op}${size === null ? "" : ` ${bytes(size)}`}`);
+    // A target other than the usual one (the handoff's, the pipeline's, PyTorch's) is named.
+    const rule = first.target?.rule;
+    const unusual = rule && !rule.startsWith("p50 ≤ max(") ? ` (target: ${rule})` : "";
+    const cells = [`${first.title}${size === null ? "" : `, ${bytes(size)}`}${unusual}`];
+    for (const x of rows) {
+      const ratio = x?.ratio == null ? "–" : `${x.ratio.toFixed(2)}×${x.c ? "" : " its baseline"}`;
+      cells.push(p(x?.c?.warm), p(x?.vkshare?.warm), x?.target ? `${ratio} ${verdict(x)}` : ratio);
+    }
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
 /** The report as Markdown. */
 export function markdown(r: Results): string {
   const f = r.fingerprint;
@@ -56,11 +97,7 @@ export function markdown(r: Results): string {
         v ? duration(v.warm.p90) : "–"
       } | ${v ? duration(v.warm.p99) : "–"} | ${p(c?.warm)} | ${
         x.ratio === null ? "–" : `${x.ratio.toFixed(2)}×`
-      } | ${
-        x.target
-          ? (x.target.met ? "met" : x.target.bare?.met ? "runtime" : "**missed**")
-          : "–"
-      } | ${p(v?.cold)} | ${p(c?.cold)} |`,
+      } | ${verdict(x) === "missed" ? "**missed**" : verdict(x)} | ${p(v?.cold)} | ${p(c?.cold)} |`,
     );
   }
   const notes = r.rows.filter((x) => x.notes.length);

@@ -23,8 +23,10 @@ const CLIS = [
   "cli/caps.ts",
   "cli/doctor.ts",
   "cli/setup.ts",
+  "tools/blocks.ts",
+  "tools/docs.ts",
   "tools/layouts.ts",
-  "tools/rules.ts",
+  "tools/pack.ts",
   "tools/diag/cuda_import_failure.ts",
   "tools/diag/fence_in_use.ts",
   "tools/diag/stress_devices.ts",
@@ -106,6 +108,13 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
     ["tools/diag/stress_devices.ts", ["--devices", "many"], "--devices"],
     ["tools/diag/fence_in_use.ts", ["--device", "-1"], "--device"],
     ["examples/caps.ts", ["extra"], "extra"],
+    ["tools/blocks.ts", [], "expected one FILE"],
+    ["tools/blocks.ts", ["README.md", "--index", "0"], "--index: expected at least 1"],
+    [
+      "tools/blocks.ts",
+      ["README.md", "--heading", "No such heading"],
+      "README.md has no such block",
+    ],
   ];
   for (const [path, args, says] of bad) {
     const t0 = performance.now();

@@ -130,10 +130,11 @@ if (import.meta.main) {
   } finally {
     rmSync(packJson, { force: true });
   }
-  // deno pack's warnings are lines of their own ("Could not generate types ...", slow types). A
-  // declaration file (cli/_node/*.d.ts) is its own types: deno pack copies it as it is.
-  const warned = packed.out.split("\n").filter((l) =>
-    /could not|failed|warning|error|types will not/i.test(l)
+  // Anything deno pack says beyond its progress is a warning ("Could not generate types ...", a
+  // slow type), except that a declaration file (cli/_node/*.d.ts) is its own types, copied as is.
+  const warned = packed.out.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) =>
+    l.trim() !== ""
+    && !/^(Packing |Check |✓ |\s+\d+ (modules|assets) collected$)/.test(l)
     && !/^Could not generate types for 'file:[^']*\.d\.ts'/.test(l)
   );
   if (packed.status !== 0 || warned.length) {

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { capabilityMatrix, Instance } from "@vkshare/vkshare";
+ * import { capabilityMatrix, Instance } from "vkshare";
  *
  * using instance = Instance.create();
  * for (const pd of instance.physicalDevices()) {

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { main } from "@vkshare/vkshare/cli";
+ * import { main } from "vkshare/cli";
  * const status = await main(["caps", "--json"]); // prints the capability matrix as JSON
  * ```
  *

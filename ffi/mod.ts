@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { libvulkanPath, rt } from "@vkshare/vkshare/ffi";
+ * import { libvulkanPath, rt } from "vkshare/ffi";
  * console.log(rt.name, libvulkanPath());
  * ```
  *

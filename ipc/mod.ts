@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { receiveOffer, ShareSocket } from "@vkshare/vkshare/ipc";
+ * import { receiveOffer, ShareSocket } from "vkshare/ipc";
  *
  * using socket = await ShareSocket.connect("/run/user/1000/vkshare-x/vkshare.sock");
  * using offer = await receiveOffer(socket, { timeoutMs: 5000 });

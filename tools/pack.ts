@@ -92,7 +92,9 @@ function filesUnder(dir: string): string[] {
 }
 
 function run(cmd: string, args: string[], cwd?: string): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", ...(cwd ? { cwd } : {}) });
+  // NO_COLOR: deno pack's lines are read below, and read plain.
+  const env = { ...process.env, NO_COLOR: "1" };
+  const r = spawnSync(cmd, args, { encoding: "utf8", env, ...(cwd ? { cwd } : {}) });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -132,7 +134,7 @@ if (import.meta.main) {
   }
   // Anything deno pack says beyond its progress is a warning ("Could not generate types ...", a
   // slow type), except that a declaration file (cli/_node/*.d.ts) is its own types, copied as is.
-  const warned = packed.out.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) =>
+  const warned = packed.out.split("\n").filter((l) =>
     l.trim() !== ""
     && !/^(Packing |Check |✓ |\s+\d+ (modules|assets) collected$)/.test(l)
     && !/^Could not generate types for 'file:[^']*\.d\.ts'/.test(l)

@@ -7,6 +7,7 @@ export function spawnSync(
     encoding?: "utf8";
     stdio?: "inherit" | "ignore" | readonly ("ignore" | "pipe" | "inherit")[];
     env?: Record<string, string | undefined>;
+    cwd?: string;
   },
 ): { status: number | null; stdout: string; stderr: string; error?: Error };
 

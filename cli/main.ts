@@ -48,7 +48,8 @@ const USAGE = [
 
 /**
  * Runs `vkshare` with `args` (`["doctor", "--prove"]`) and resolves to its exit status. A command
- * that decides its status itself (the doctor, setup) exits the process.
+ * that decides its status itself (the doctor, setup) exits the process, and a command runs once
+ * per process (its module runs when first imported).
  */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args[0] === "--" ? args.slice(1) : args;

@@ -46,6 +46,9 @@ interface Finding {
   packages: string[];
 }
 
+/** The devices the last diagnosis saw. */
+let deviceNames: string[] = [];
+
 function diagnose(): Finding | undefined {
   const d = diagnoseLoader();
   const named = d.missing.filter((m) => m.variable === LIBVULKAN_ENV);
@@ -60,7 +63,8 @@ function diagnose(): Finding | undefined {
   let devices: number;
   try {
     using instance = Instance.create({ applicationName: "vkshare setup" });
-    devices = instance.physicalDevices().length;
+    deviceNames = instance.physicalDevices().map((pd) => pd.name);
+    devices = deviceNames.length;
   } catch (e) {
     const message = (e as Error).message;
     if ((e as Error).name === "LibraryLoadError") {
@@ -138,7 +142,14 @@ function run(cmd: string, args: string[]): boolean {
 }
 
 const found = diagnose();
-if (found !== undefined) {
+if (found === undefined) {
+  // On stdout, so that a script that only wants the problems reads stderr.
+  console.log(
+    `setup: ready: ${deviceNames.length} Vulkan device(s) (${deviceNames.join("; ")})${
+      forTests ? `, ${VALIDATION_LAYER}` : ""
+    }`,
+  );
+} else {
   console.error(`setup: ${found.why}`);
   if (found.packages.length === 0) process.exit(1);
   const install = ["install", "-y", "-q", "--no-install-recommends", ...found.packages];
@@ -156,7 +167,9 @@ if (found !== undefined) {
       console.error(`setup: still not ready: ${still.why}`);
       process.exit(1);
     }
-    console.error("setup: ready");
+    console.error(
+      `setup: ready: ${deviceNames.length} Vulkan device(s) (${deviceNames.join("; ")})`,
+    );
   } else {
     const command = `sudo apt-get install -y ${found.packages.join(" ")}`;
     console.error(

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { diagnoseLoader } from "../../vulkan/loader.ts";
 import { scriptCommand, test } from "../_harness.ts";
-import "../_vk.ts";
+import { sharedInstance } from "../_vk.ts";
 
 const SETUP = new URL("../../cli/setup.ts", import.meta.url).pathname;
 
@@ -26,9 +26,16 @@ function setup(args: string[], env: Record<string, string | undefined> = {}) {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-test("setup: a machine that runs the tests needs nothing", () => {
+test("setup: a machine that runs the tests needs nothing, and says what it found", () => {
   const r = setup(["--for-tests", "--dry-run"]);
   assertEquals([r.code, r.err], [0, ""]);
+  const names = sharedInstance().physicalDevices().map((pd) => pd.name);
+  assertEquals(
+    r.out,
+    `setup: ready: ${names.length} Vulkan device(s) (${
+      names.join("; ")
+    }), VK_LAYER_KHRONOS_validation\n`,
+  );
 });
 
 test("setup: VK_DRIVER_FILES or VKSHARE_LIBVULKAN naming nothing is said, and nothing installed", () => {

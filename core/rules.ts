@@ -79,6 +79,30 @@ export const SHARE_RULES = {
       "memory is made dedicated where the driver or the handle type requires it, and a dedicated allocation needs its resource",
     source: "spec: VkMemoryDedicatedRequirements, VkExternalMemoryProperties (DEDICATED_ONLY)",
   },
+  IMAGE_TYPE: {
+    explains:
+      "an image's extent and layers fit its type (1D: height and depth 1; 2D: depth 1; 3D: one array layer), and its mip levels at most log2 of its largest side, plus one",
+    source:
+      "spec: VkImageCreateInfo valid usage (imageType-00956, -00957, -00961; mipLevels-00958); drivers: lavapipe writes and reads past the memory of a 2D image with a depth",
+  },
+  IMAGE_LIMITS: {
+    explains:
+      "an image is created only with a format, type, tiling, usage, flags and handle types the device supports, within the extent, mip levels and array layers it gives for them",
+    source:
+      "spec: VkImageCreateInfo valid usage (extent-02252..02254, mipLevels-02255, arrayLayers-02256, against vkGetPhysicalDeviceImageFormatProperties2); drivers: lavapipe corrupts its heap or crashes beyond them",
+  },
+  PLANE_LAYOUT: {
+    explains:
+      "a DRM format modifier image's plane layouts are one per memory plane of its modifier, each with a row pitch of at least a row, a size that holds its rows, and within the memory it is bound to",
+    source:
+      "spec: VkImageDrmFormatModifierExplicitCreateInfoEXT valid usage (drmFormatModifierPlaneCount-02265, size and pitch rules); vkshare: a layout past the memory would make the device read or write outside it",
+  },
+  EMPTY_REQUIREMENT: {
+    explains:
+      "memory is bound only to a buffer or image that needs more than 0 bytes of it, and an allocation counts only with a memory handle",
+    source:
+      "drivers: lavapipe answers a requirement of 0 bytes for images beyond its limits, and binding a null memory handle crashes",
+  },
   FD_NOT_OPEN: {
     explains: "an import takes an open fd (-1 stands for 'already signaled' only for SYNC_FD)",
     source: "drivers: NVIDIA imports fd -1 as private memory with VK_SUCCESS",

@@ -43,6 +43,27 @@ export interface MemoryRequirements {
 }
 
 /**
+ * EMPTY_REQUIREMENT: a requirement of 0 bytes (lavapipe's answer for what it cannot hold) is
+ * refused, since memory of 0 bytes would bind a null handle.
+ *
+ * @example
+ * ```ts
+ * checkRequirement("image", 0x1234n, 65536n); // fine; 0n throws a ShareError
+ * ```
+ */
+export function checkRequirement(kind: "buffer" | "image", handle: bigint, size: bigint): void {
+  if (size > 0n) return;
+  throw new ShareError(
+    "EMPTY_REQUIREMENT",
+    `the ${kind} 0x${
+      handle.toString(16)
+    } needs ${size} bytes of memory (the driver's answer): no memory can be bound to it`,
+    "more than 0",
+    size,
+  );
+}
+
+/**
  * `vkGet{Buffer,Image}MemoryRequirements2` with the dedicated-allocation answer.
  *
  * @category Memory
@@ -67,6 +88,7 @@ export function queryRequirements(
     vk().vkGetImageMemoryRequirements2!(device, q.bytes, r.bytes);
   }
   const m = r.decode().memoryRequirements;
+  checkRequirement(kind, handle, m.size);
   const ded = r.chained(VkMemoryDedicatedRequirements);
   return {
     size: m.size,

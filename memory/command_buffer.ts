@@ -460,7 +460,10 @@ export class Recorder {
         layerCount: b.image.info.arrayLayers,
       },
     }, arena);
-    return this.#pipelineBarrier("imageBarrier", b, null, barrier.bytes);
+    this.#pipelineBarrier("imageBarrier", b, null, barrier.bytes);
+    // What later commands of vkshare's (Transfer.readImage) take it to be in.
+    b.image.layout = b.dstQueueFamily === "external" ? null : b.newLayout;
+    return this;
   }
 
   /**

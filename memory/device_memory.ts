@@ -331,6 +331,25 @@ function targetFacts(device: Device, target: MemoryTarget): MemoryTargetFacts {
   };
 }
 
+/**
+ * A memory handle from an allocation the driver said succeeded: EMPTY_REQUIREMENT where it is
+ * null (no memory to bind, map or free).
+ *
+ * @example
+ * ```ts
+ * const memory = allocatedHandle(out[0], "vkAllocateMemory");
+ * ```
+ */
+export function allocatedHandle(handle: bigint, call: string): bigint {
+  if (handle !== 0n) return handle;
+  throw new ShareError(
+    "EMPTY_REQUIREMENT",
+    `${call} returned VK_SUCCESS and no memory handle: there is no memory to bind`,
+    "a handle",
+    0n,
+  );
+}
+
 /** Allocates `info` on `device`; on failure, throws a VkError with `details()`. */
 function allocateRaw(
   device: Device,
@@ -340,7 +359,7 @@ function allocateRaw(
   const out = handleOut;
   const r = vk().vkAllocateMemory(device.live, info, null, out);
   if (r < 0) throw new VkError("vkAllocateMemory", r, details());
-  return out[0];
+  return allocatedHandle(out[0], "vkAllocateMemory");
 }
 
 // The out-parameter of vkAllocateMemory and vkMapMemory, read right after each call (nothing
@@ -415,7 +434,7 @@ function allocateImport(
     const still = canary(device, memoryTypeIndex);
     throw new ImportError("vkAllocateMemory", r, details(), still, "allocates", reports);
   }
-  return out[0];
+  return allocatedHandle(out[0], "vkAllocateMemory (an import)");
 }
 
 /**

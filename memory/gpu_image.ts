@@ -15,6 +15,7 @@ import {
   handleTypeMask,
   ImageCreateFlag,
   type ImageCreateFlagName,
+  type ImageLayoutName,
   ImageTiling,
   type ImageTilingName,
   ImageType,
@@ -24,7 +25,7 @@ import {
   MemoryHandleType,
   type MemoryHandleTypeName,
 } from "../core/enums.ts";
-import { check, DisposedError, MissingExtensionError } from "../core/errors.ts";
+import { check, DisposedError, MissingExtensionError, ShareError } from "../core/errors.ts";
 import { out64 } from "../core/out_params.ts";
 import { Arena, encode, encodeArray, link } from "../ffi/layout.ts";
 import { VK_EXT_image_drm_format_modifier } from "../ffi/vk_commands.ts";
@@ -41,8 +42,18 @@ import {
   VkSubresourceLayout,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { drmFormatModifiers, formatFeatures, modifierHex } from "../share/capabilities.ts";
-import type { DedicatedTarget, PlaneLayout } from "../share/descriptor.ts";
+import {
+  drmFormatModifiers,
+  formatFeatures,
+  imageLimits,
+  modifierHex,
+} from "../share/capabilities.ts";
+import {
+  type DedicatedTarget,
+  parseDedicatedTarget,
+  type PlaneLayout,
+} from "../share/descriptor.ts";
+import { type ImageDescription, type ImageFacts, planImage } from "../share/image_plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import {
   Bindable,
@@ -134,6 +145,65 @@ function planeLayoutsOf(device: Device, handle: bigint, aspects: readonly number
   });
 }
 
+/**
+ * Plans the image `info` describes on `device` before `vkCreateImage` (share/image_plan.ts): a
+ * ShareError IMAGE_TYPE, IMAGE_LIMITS or PLANE_LAYOUT names the first rule it breaks. With a
+ * list of modifiers, the limits are those of the first one that supports the image (the driver
+ * picks among them); with one modifier, its own, and its plane count for the layouts.
+ */
+function checkImagePlan(
+  device: Device,
+  format: FormatName,
+  info: ImageDescription,
+  modifiers: readonly bigint[],
+  explicit: { modifier: bigint; planeLayouts: readonly PlaneLayout[] } | undefined,
+): void {
+  const pd = device.physicalDevice;
+  const values = {
+    format: info.format,
+    type: info.imageType,
+    tiling: info.tiling,
+    usage: info.usage,
+    flags: info.flags,
+    handleTypes: info.externalHandleTypes,
+  };
+  const candidates: (bigint | null)[] = explicit
+    ? [explicit.modifier]
+    : modifiers.length
+    ? [...modifiers]
+    : [null];
+  let limits: ImageFacts["limits"] = { unsupported: "no modifier supports it" };
+  for (const modifier of candidates) {
+    limits = imageLimits(pd, { ...values, modifier });
+    if (!("unsupported" in limits)) break;
+  }
+  const description: ImageDescription = explicit
+    ? {
+      ...info,
+      drmFormatModifier: modifierHex(explicit.modifier),
+      planeLayouts: [...explicit.planeLayouts],
+    }
+    : info;
+  const facts: ImageFacts = {
+    device: pd.name,
+    limits,
+    ...(explicit
+      ? {
+        modifierPlanes: drmFormatModifiers(pd, format).find((m) => m.modifier === explicit.modifier)
+          ?.planeCount ?? null,
+      }
+      : {}),
+  };
+  const broken = planImage(facts, description);
+  if (broken.length) {
+    const [first, ...rest] = broken;
+    const also = rest.length
+      ? ` (it also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
+      : "";
+    throw new ShareError(first.rule, `${first.message}${also}`, first.expected, first.actual);
+  }
+}
+
 function positiveInt(v: unknown, what: string): number {
   if (typeof v === "number" && Number.isInteger(v) && v > 0 && v <= 0xffffffff) return v;
   throw new RangeError(`${what}: expected a positive integer, got ${String(v)}`);
@@ -160,6 +230,14 @@ export class GpuImage extends Bindable {
 
   /** A disjoint image's planes, each bound to memory of its own (empty otherwise). */
   readonly planes: readonly ImagePlane[];
+
+  /**
+   * The layout its last recorded barrier (`Recorder.imageBarrier`, `acquireImage`,
+   * `releaseImage`, and `Transfer`'s) leaves it in on this device: `UNDEFINED` for a new image
+   * (an image made for imported memory too: acquire it, or the first transition may discard its
+   * contents), null once released to another device or API. `Transfer.readImage` starts from it.
+   */
+  layout: ImageLayoutName | null = "UNDEFINED";
 
   private constructor(
     device: Device,
@@ -322,6 +400,16 @@ export class GpuImage extends Bindable {
     };
     const disjoint = (info.flags & ImageCreateFlag.DISJOINT) !== 0;
     if (disjoint) checkDisjoint(device, formatName as FormatName, info.tiling);
+    checkImagePlan(
+      device,
+      formatName as FormatName,
+      info,
+      modifiers,
+      explicit && {
+        modifier: explicitModifier!,
+        planeLayouts: explicit.planeLayouts,
+      },
+    );
     const d = device.live;
     using arena = new Arena();
     const ext = info.externalHandleTypes;
@@ -414,22 +502,24 @@ export class GpuImage extends Bindable {
    * using memory = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, { for: image });
    * ```
    */
-  static fromTarget(device: Device, target: DedicatedTarget): GpuImage {
-    if (target?.kind !== "image") {
-      throw new TypeError(
-        `fromTarget: expected an image's description, got ${String(target?.kind)}`,
+  static fromTarget(device: Device, given: DedicatedTarget): GpuImage {
+    // A peer's description: its shape checked first (BAD_DESCRIPTOR), then, in create, what the
+    // device allows of it (IMAGE_TYPE, IMAGE_LIMITS, PLANE_LAYOUT), before vkCreateImage.
+    const target = parseDedicatedTarget(given, "fromTarget: the description");
+    if (target.kind !== "image") {
+      throw new ShareError(
+        "BAD_DESCRIPTOR",
+        `fromTarget: expected an image's description, got a ${target.kind}'s`,
+        "image",
+        target.kind,
       );
     }
-    const name = <T extends Record<string, number>>(table: T, v: number, what: string) => {
-      const n = Object.entries(table).find(([, x]) => x === v)?.[0];
-      if (n === undefined) {
-        throw new RangeError(`fromTarget: ${what} ${v} is not one vkshare names`);
-      }
-      return n as keyof T & string;
-    };
+    const name = <T extends Record<string, number>>(table: T, v: number) =>
+      Object.entries(table).find(([, x]) => x === v)![0] as keyof T & string;
     const drm = target.tiling === DRM_TILING;
     if (drm && (!target.drmFormatModifier || !target.planeLayouts)) {
-      throw new RangeError(
+      throw new ShareError(
+        "BAD_DESCRIPTOR",
         "fromTarget: a DRM_FORMAT_MODIFIER image's description needs drmFormatModifier and planeLayouts",
       );
     }
@@ -437,8 +527,8 @@ export class GpuImage extends Bindable {
       width: target.extent.width,
       height: target.extent.height,
       depth: target.extent.depth,
-      format: name(Format, target.format, "format"),
-      type: name(ImageType, target.imageType, "imageType"),
+      format: name(Format, target.format),
+      type: name(ImageType, target.imageType),
       ...(drm
         ? {
           drmFormatModifier: {
@@ -447,7 +537,7 @@ export class GpuImage extends Bindable {
           },
         }
         : {
-          tiling: name(ImageTiling, target.tiling, "tiling") as Exclude<
+          tiling: name(ImageTiling, target.tiling) as Exclude<
             ImageTilingName,
             "DRM_FORMAT_MODIFIER"
           >,

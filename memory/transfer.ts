@@ -7,7 +7,7 @@
  * @module
  */
 import type { ImageLayoutName } from "../core/enums.ts";
-import { VkError } from "../core/errors.ts";
+import { ShareError, VkError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { Fence } from "../sync/fence.ts";
 import type { Device } from "../vulkan/device.ts";
@@ -155,7 +155,7 @@ export class Transfer extends Resource {
     data: ArrayBufferView,
     options: { layout?: ImageLayoutName; release?: boolean } = {},
   ): void {
-    const bytes = imageBytes(image);
+    const bytes = boundedImageBytes(image, "writeImage");
     if (data.byteLength !== bytes) {
       throw new RangeError(
         `writeImage: ${image.label} holds ${bytes} bytes, data has ${data.byteLength}`,
@@ -190,16 +190,17 @@ export class Transfer extends Resource {
   }
 
   /**
-   * Reads mip level 0, every layer, of `image` (in `layout`, default `GENERAL`) into a new
-   * Uint8Array ({@linkcode imageBytes} bytes), through a staging buffer; the image is left in
-   * `layout`. With `acquire`, it is first acquired from another device or API, whose release
-   * left it in `layout`.
+   * Reads mip level 0, every layer, of `image` (in `layout`; by default the layout its last
+   * barrier left it in, `image.layout`: UNDEFINED for a new image) into a new Uint8Array
+   * ({@linkcode imageBytes} bytes), through a staging buffer; the image is left in `layout`
+   * (default `GENERAL`). With `acquire`, it is first acquired from another device or API, whose
+   * release left it in `layout`.
    */
   readImage(
     image: GpuImage,
     options: { layout?: ImageLayoutName; acquire?: boolean } = {},
   ): Uint8Array {
-    const bytes = imageBytes(image);
+    const bytes = boundedImageBytes(image, "readImage");
     const layout = options.layout ?? "GENERAL";
     using staging = this.#staging(bytes);
     this.submit((r) => {
@@ -217,7 +218,9 @@ export class Transfer extends Resource {
       }
       r.imageBarrier({
         image,
-        oldLayout: layout,
+        // Where it is now: what an acquire left, or what its last barrier left (UNDEFINED for an
+        // image never written: its contents are undefined, and the copy reads whatever they are).
+        oldLayout: options.acquire ? layout : options.layout ?? image.layout ?? "GENERAL",
         newLayout: "TRANSFER_SRC_OPTIMAL",
         srcStage: "ALL_COMMANDS",
         srcAccess: "MEMORY_WRITE",
@@ -250,4 +253,29 @@ export class Transfer extends Resource {
     this.#fence[Symbol.dispose]();
     this.#cmd[Symbol.dispose]();
   }
+}
+
+/**
+ * The bytes a copy of `image` moves ({@linkcode imageBytes}), after checking that they fit the
+ * memory the image needs and the memory it is bound to (SIZE_MISMATCH otherwise): a copy is
+ * bounded by what is bound, whatever the image's description says (a driver that answers a
+ * small requirement for a wrong description would otherwise read or write past the memory).
+ */
+export function boundedImageBytes(image: GpuImage, what: string): number {
+  const bytes = imageBytes(image);
+  const need = image.requirements.size;
+  const memory = image.memory;
+  const bound = memory ? memory.size - image.memoryOffset : 0n;
+  const holds = image.planes.length
+    ? image.planes.reduce((n, p) => n + (p.memory ? p.memory.size - p.memoryOffset : 0n), 0n)
+    : bound;
+  if (BigInt(bytes) > need || BigInt(bytes) > holds) {
+    throw new ShareError(
+      "SIZE_MISMATCH",
+      `${what}: ${image.label} packs ${bytes} bytes, but it needs ${need} bytes of memory and is bound to ${holds}: the copy would go past its memory`,
+      `at most ${need < holds ? need : holds}`,
+      bytes,
+    );
+  }
+  return bytes;
 }

@@ -59,6 +59,7 @@ import {
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
 import { availableInstanceExtensions, type PhysicalDevice } from "../vulkan/instance.ts";
+import type { ImageLimits } from "./image_plan.ts";
 
 /**
  * The device extension a memory handle type needs, for the POSIX handle types.
@@ -376,6 +377,120 @@ function imageValues(query: Omit<ImageQuery, "handleType">) {
   };
 }
 
+/** A 64-bit DRM format modifier from a query, checked (a RangeError otherwise). */
+function modifierArg(modifier: bigint | string): bigint {
+  let m: bigint;
+  try {
+    m = BigInt(modifier);
+  } catch {
+    throw new RangeError(`drmFormatModifier: expected a 64-bit value, got ${String(modifier)}`);
+  }
+  if (m < 0n || m >= 1n << 64n) {
+    throw new RangeError(`drmFormatModifier: expected a 64-bit value, got ${String(modifier)}`);
+  }
+  return m;
+}
+
+/** The numeric values of one `vkGetPhysicalDeviceImageFormatProperties2` question. */
+interface ImageFormatValues {
+  format: number;
+  type: number;
+  tiling: number;
+  usage: number;
+  flags: number;
+  /** An external memory handle type (one bit), or 0 for none. */
+  handleType: number;
+  /** A DRM format modifier (the tiling is then DRM_FORMAT_MODIFIER), or null. */
+  modifier: bigint | null;
+}
+
+/**
+ * `vkGetPhysicalDeviceImageFormatProperties2` for `v`: the image format properties and (with a
+ * handle type) the external memory properties, or null where the driver says
+ * VK_ERROR_FORMAT_NOT_SUPPORTED.
+ */
+function imageFormatQuery(pd: PhysicalDevice, v: ImageFormatValues) {
+  using arena = new Arena();
+  const info = encode(VkPhysicalDeviceImageFormatInfo2, {
+    pNext: [
+      ...(v.handleType
+        ? [link(VkPhysicalDeviceExternalImageFormatInfo, { handleType: v.handleType })]
+        : []),
+      ...(v.modifier !== null
+        ? [link(VkPhysicalDeviceImageDrmFormatModifierInfoEXT, {
+          drmFormatModifier: v.modifier,
+          sharingMode: 0,
+          pQueueFamilyIndices: [],
+        })]
+        : []),
+    ],
+    format: v.format,
+    type: v.type,
+    tiling: v.modifier !== null ? ImageTiling.DRM_FORMAT_MODIFIER : v.tiling,
+    usage: v.usage,
+    flags: v.flags,
+  }, arena);
+  const props = encode(VkImageFormatProperties2, {
+    pNext: v.handleType ? [link(VkExternalImageFormatProperties)] : [],
+  }, arena);
+  const r = vk().vkGetPhysicalDeviceImageFormatProperties2!(pd.live, info.bytes, props.bytes);
+  if (r === -11) return null; // VK_ERROR_FORMAT_NOT_SUPPORTED
+  check(r, "vkGetPhysicalDeviceImageFormatProperties2", {
+    device: pd.name,
+    format: v.format,
+    handleType: v.handleType,
+  });
+  return {
+    image: props.decode().imageFormatProperties,
+    external: v.handleType
+      ? props.chained(VkExternalImageFormatProperties).externalMemoryProperties
+      : null,
+  };
+}
+
+/**
+ * The limits `pd` gives for an image of these numeric values (each external handle type of
+ * `handleTypes` asked about in turn, the tightest kept), or why it has none: what
+ * {@linkcode planImage} checks a description against before `vkCreateImage`.
+ *
+ * @example
+ * ```ts
+ * const limits = imageLimits(pd, { format: 37, type: 1, tiling: 0, usage: 3, flags: 0, handleTypes: 1, modifier: null });
+ * if (!("unsupported" in limits)) console.log(limits.maxExtent);
+ * ```
+ *
+ * @category Capabilities
+ */
+export function imageLimits(
+  pd: PhysicalDevice,
+  v: Omit<ImageFormatValues, "handleType"> & { handleTypes: number },
+): ImageLimits | { unsupported: string } {
+  const bits = [...Array(32).keys()].map((i) => (1 << i) >>> 0).filter((b) =>
+    (v.handleTypes & b) !== 0
+  );
+  let limits = null as ImageLimits | null;
+  for (const handleType of bits.length ? bits : [0]) {
+    const q = imageFormatQuery(pd, { ...v, handleType });
+    if (!q) {
+      const with_ = handleType
+        ? ` with handle type ${flagNames(MemoryHandleType, handleType)}`
+        : "";
+      return { unsupported: `VK_ERROR_FORMAT_NOT_SUPPORTED${with_}` };
+    }
+    const p = q.image;
+    limits = {
+      maxExtent: {
+        width: Math.min(p.maxExtent.width, limits?.maxExtent.width ?? Infinity),
+        height: Math.min(p.maxExtent.height, limits?.maxExtent.height ?? Infinity),
+        depth: Math.min(p.maxExtent.depth, limits?.maxExtent.depth ?? Infinity),
+      },
+      maxMipLevels: Math.min(p.maxMipLevels, limits?.maxMipLevels ?? Infinity),
+      maxArrayLayers: Math.min(p.maxArrayLayers, limits?.maxArrayLayers ?? Infinity),
+    };
+  }
+  return limits!;
+}
+
 /**
  * `vkGetPhysicalDeviceImageFormatProperties2` with an external handle type. An unsupported
  * combination (VK_ERROR_FORMAT_NOT_SUPPORTED) is a value: `supported: false`.
@@ -394,66 +509,27 @@ export function externalImageFormatProperties(
 ): ExternalImageCapability {
   const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
   const { format, type, tiling, usage, flags } = imageValues(query);
-  const h = pd.live;
-  const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
-  if (why) return { ...unsupportedMemory(query.handleType, why), supported: false };
-  const modifier = query.drmFormatModifier;
-  if (query.tiling === "DRM_FORMAT_MODIFIER" && modifier === undefined) {
+  // The arguments first: a bad modifier is a RangeError whatever the device has.
+  const given = query.drmFormatModifier;
+  if (query.tiling === "DRM_FORMAT_MODIFIER" && given === undefined) {
     throw new RangeError("tiling: a DRM_FORMAT_MODIFIER query needs its drmFormatModifier");
   }
-  if (modifier !== undefined && !pd.hasExtension("VK_EXT_image_drm_format_modifier")) {
+  const modifier = given === undefined ? null : modifierArg(given);
+  const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
+  if (why) return { ...unsupportedMemory(query.handleType, why), supported: false };
+  if (modifier !== null && !pd.hasExtension("VK_EXT_image_drm_format_modifier")) {
     throw new MissingExtensionError("VK_EXT_image_drm_format_modifier", pd.name, "offered");
   }
-  let m = 0n;
-  if (modifier !== undefined) {
-    try {
-      m = BigInt(modifier);
-    } catch {
-      throw new RangeError(`drmFormatModifier: expected a 64-bit value, got ${String(modifier)}`);
-    }
-    if (m < 0n || m >= 1n << 64n) {
-      throw new RangeError(`drmFormatModifier: expected a 64-bit value, got ${String(modifier)}`);
-    }
-  }
-  using arena = new Arena();
-  const info = encode(VkPhysicalDeviceImageFormatInfo2, {
-    pNext: [
-      link(VkPhysicalDeviceExternalImageFormatInfo, { handleType }),
-      ...(modifier !== undefined
-        ? [link(VkPhysicalDeviceImageDrmFormatModifierInfoEXT, {
-          drmFormatModifier: m,
-          sharingMode: 0,
-          pQueueFamilyIndices: [],
-        })]
-        : []),
-    ],
-    format,
-    type,
-    tiling: modifier !== undefined ? ImageTiling.DRM_FORMAT_MODIFIER : tiling,
-    usage,
-    flags,
-  }, arena);
-  const props = encode(VkImageFormatProperties2, {
-    pNext: [link(VkExternalImageFormatProperties)],
-  }, arena);
-  const r = vk().vkGetPhysicalDeviceImageFormatProperties2!(h, info.bytes, props.bytes);
-  if (r === -11) { // VK_ERROR_FORMAT_NOT_SUPPORTED
+  const q = imageFormatQuery(pd, { format, type, tiling, usage, flags, handleType, modifier });
+  if (!q) {
     return {
       ...unsupportedMemory(query.handleType, "VK_ERROR_FORMAT_NOT_SUPPORTED"),
       supported: false,
     };
   }
-  check(r, "vkGetPhysicalDeviceImageFormatProperties2", {
-    device: pd.name,
-    handleType: query.handleType,
-    format: query.format ?? "R8G8B8A8_UNORM",
-  });
-  const p = props.decode().imageFormatProperties;
+  const p = q.image;
   return {
-    ...memoryCapability(
-      query.handleType,
-      props.chained(VkExternalImageFormatProperties).externalMemoryProperties,
-    ),
+    ...memoryCapability(query.handleType, q.external!),
     supported: true,
     maxExtent: p.maxExtent,
     maxMipLevels: p.maxMipLevels,

@@ -8,7 +8,7 @@
  * @module
  */
 import type { MemoryHandleTypeName, SemaphoreTypeName } from "../core/enums.ts";
-import { MemoryHandleType } from "../core/enums.ts";
+import { Format, ImageTiling, ImageType, MemoryHandleType } from "../core/enums.ts";
 import { ShareError, show } from "../core/errors.ts";
 import { type SyncWin32HandleTypeName, WIN32_HANDLE_TYPES } from "./handle.ts";
 
@@ -220,7 +220,8 @@ export function objectOf(d: ExportDescriptor): "memory" | "semaphore" | "fence" 
 
 // ---- the shape check --------------------------------------------------------------------------
 
-type FieldCheck = (v: unknown) => string | null; // null: fine; else what was expected
+/** null: fine; else what was expected. A nested object's check names its fields under `where`. */
+type FieldCheck = (v: unknown, where?: string) => string | null;
 
 const string: FieldCheck = (v) => typeof v === "string" ? null : "a string";
 const uuid: FieldCheck = (v) => typeof v === "string" ? null : "a UUID string";
@@ -233,6 +234,128 @@ const strings: FieldCheck = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === "string") ? null : "a list of strings";
 const dedicated: FieldCheck = (v) =>
   v === null || (typeof v === "object" && !Array.isArray(v)) ? null : "an object or null";
+
+const u32: FieldCheck = (v) =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff
+    ? null
+    : "an integer from 0 to 2^32-1";
+const positive32: FieldCheck = (v) =>
+  Number.isInteger(v) && (v as number) > 0 && (v as number) <= 0xffffffff
+    ? null
+    : "an integer from 1 to 2^32-1";
+const bytes: FieldCheck = (v) =>
+  Number.isSafeInteger(v) && (v as number) >= 0 ? null : "a non-negative integer of bytes";
+const valueOf = (table: Record<string, number>): FieldCheck => (v) =>
+  Object.values(table).includes(v as number)
+    ? null
+    : `one of ${Object.entries(table).map(([k, n]) => `${n} (${k})`).join(", ")}`;
+const object = (fields: Record<string, FieldCheck>): FieldCheck => (v, where = "field") => {
+  checkShape(v, fields, where);
+  return null;
+};
+const list = (item: FieldCheck, max: number): FieldCheck => (v) =>
+  Array.isArray(v) && v.length >= 1 && v.length <= max && v.every((x) => item(x) === null)
+    ? null
+    : `a list of 1 to ${max} ${item(undefined) ?? "items"}`;
+
+const PLANE_LAYOUT_FIELDS: Record<keyof PlaneLayout, FieldCheck> = {
+  offset: bytes,
+  size: bytes,
+  rowPitch: bytes,
+  arrayPitch: bytes,
+  depthPitch: bytes,
+};
+const planeLayout: FieldCheck = (v) => {
+  try {
+    checkShape(v, PLANE_LAYOUT_FIELDS, "planeLayouts[i]");
+    return null;
+  } catch {
+    return "plane layouts (offset, size, rowPitch, arrayPitch, depthPitch: bytes)";
+  }
+};
+
+type ImageTarget = Extract<DedicatedTarget, { kind: "image" }>;
+type BufferTarget = Extract<DedicatedTarget, { kind: "buffer" }>;
+
+const IMAGE_FIELDS: Record<keyof ImageTarget, FieldCheck> = {
+  kind: () => null,
+  imageType: valueOf(ImageType),
+  format: valueOf(Object.fromEntries(Object.entries(Format).filter(([k]) => k !== "UNDEFINED"))),
+  extent: object({ width: positive32, height: positive32, depth: positive32 }),
+  mipLevels: positive32,
+  arrayLayers: positive32,
+  tiling: valueOf(ImageTiling),
+  usage: u32,
+  flags: u32,
+  externalHandleTypes: u32,
+  externalHandleTypesNV: optional(u32),
+  drmFormatModifier: optional((v) =>
+    typeof v === "string" && /^0x[0-9a-f]{16}$/.test(v) ? null : "0x and 16 hex digits"
+  ),
+  planeLayouts: optional(list(planeLayout, 4)),
+};
+
+const BUFFER_FIELDS: Record<keyof BufferTarget, FieldCheck> = {
+  kind: () => null,
+  size: (v) => Number.isSafeInteger(v) && (v as number) > 0 ? null : "a positive integer",
+  usage: u32,
+  flags: u32,
+  externalHandleTypes: u32,
+};
+
+/** Checks that `v` is a plain object of exactly `fields`' shape (BAD_DESCRIPTOR naming `where`). */
+function checkShape(v: unknown, fields: Record<string, FieldCheck>, where: string): void {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw bad(`${where}: expected an object, got ${show(v)}`);
+  }
+  for (const k of Object.keys(v)) {
+    if (!Object.hasOwn(fields, k)) {
+      throw bad(`${where}.${k}: not a field (it has ${Object.keys(fields).join(", ")})`, null, k);
+    }
+  }
+  for (const [k, c] of Object.entries(fields)) {
+    const want = c((v as Record<string, unknown>)[k], `${where}.${k}`);
+    if (want !== null) {
+      throw bad(
+        `${where}.${k}: expected ${want}, got ${show((v as Record<string, unknown>)[k])}`,
+        want,
+        (v as Record<string, unknown>)[k],
+      );
+    }
+  }
+}
+
+/**
+ * The checked plain copy of the description of a dedicated allocation's buffer or image (an
+ * export's `descriptor.dedicated`): every field present, of its type and range (image type,
+ * format and tiling among the values vkshare names), no other field. A ShareError BAD_DESCRIPTOR
+ * names the field otherwise. What the device allows of an image is checked when one is made of
+ * it (`GpuImage.fromTarget`: IMAGE_TYPE, IMAGE_LIMITS, PLANE_LAYOUT).
+ *
+ * @example
+ * ```ts
+ * const target = parseDedicatedTarget(JSON.parse(text).dedicated);
+ * ```
+ *
+ * @category Memory
+ */
+export function parseDedicatedTarget(
+  given: unknown,
+  where = "descriptor.dedicated",
+): DedicatedTarget {
+  let copy: unknown;
+  try {
+    copy = JSON.parse(JSON.stringify(given));
+  } catch {
+    throw bad(`${where}: not plain data`);
+  }
+  const kind = (copy as { kind?: unknown } | null)?.kind;
+  if (kind !== "image" && kind !== "buffer") {
+    throw bad(`${where}.kind: expected "image" or "buffer", got ${show(kind)}`, "image", kind);
+  }
+  checkShape(copy, kind === "image" ? IMAGE_FIELDS : BUFFER_FIELDS, where);
+  return copy as DedicatedTarget;
+}
 
 const MEMORY_FIELDS: Record<keyof MemoryDescriptor, FieldCheck> = {
   version: () => null, // checked first, with its own message
@@ -332,14 +455,9 @@ export function parseMemoryDescriptor(given: unknown): MemoryDescriptor {
     );
   }
   checkFields(d, MEMORY_FIELDS);
-  if (d.dedicated !== undefined && d.dedicated !== null) {
-    try {
-      d.dedicated = JSON.parse(JSON.stringify(d.dedicated));
-    } catch {
-      throw bad("descriptor.dedicated: not plain data");
-    }
-  }
-  d.dedicated ??= null;
+  d.dedicated = d.dedicated === undefined || d.dedicated === null
+    ? null
+    : parseDedicatedTarget(d.dedicated);
   if (d.memoryProperties !== undefined) d.memoryProperties = [...d.memoryProperties as string[]];
   else d.memoryProperties = [];
   return d as unknown as MemoryDescriptor;

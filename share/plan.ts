@@ -17,6 +17,7 @@
  */
 import { flagMask, flagNames, MemoryProperty } from "../core/enums.ts";
 import { DOCTOR_HINT, ShareError, type ShareRule } from "../core/errors.ts";
+import { planeLayoutRules } from "./image_plan.ts";
 import {
   type DedicatedTarget,
   type ExportDescriptor,
@@ -794,6 +795,10 @@ function planInFull(req: ImportRequest): PlanResult {
       }
     });
     if (mt) {
+      // A DRM modifier image's planes must lie within the memory it is given.
+      if (mt.description.kind === "image") {
+        found.push(...planeLayoutRules({ device: dev.name }, mt.description, m.size));
+      }
       attempt(() => requireExternal(mt, t));
       attempt(() => {
         if (mt.requirements.size > BigInt(m.size)) {

@@ -214,35 +214,38 @@ test(
   }),
 );
 
-test("GpuImage.fromTarget refuses what is not an image's description", () => {
+test("GpuImage.fromTarget refuses what is not an image's description: BAD_DESCRIPTOR, before any device call", () => {
   using device = sharedDevice();
-  assertThrows(
-    () =>
-      GpuImage.fromTarget(device, {
-        kind: "buffer",
-        size: 1,
-        usage: 1,
-        flags: 0,
-        externalHandleTypes: 1,
-      }),
-    TypeError,
-  );
-  assertThrows(
-    () =>
-      GpuImage.fromTarget(device, {
-        kind: "image",
-        imageType: 1,
-        format: 7777,
-        extent: { width: 1, height: 1, depth: 1 },
-        mipLevels: 1,
-        arrayLayers: 1,
-        tiling: 0,
-        usage: 3,
-        flags: 0,
-        externalHandleTypes: 1,
-      }),
-    RangeError,
-  );
+  const image = {
+    kind: "image",
+    imageType: 1,
+    format: 37,
+    extent: { width: 64, height: 64, depth: 1 },
+    mipLevels: 1,
+    arrayLayers: 1,
+    tiling: 0,
+    usage: 3,
+    flags: 0,
+    externalHandleTypes: 1,
+  };
+  const bad: [unknown, string][] = [
+    [{ kind: "buffer", size: 1, usage: 1, flags: 0, externalHandleTypes: 1 }, "a buffer's"],
+    [{ ...image, format: 7777 }, ".format: expected one of"],
+    [{ ...image, extent: undefined }, ".extent: expected an object"],
+    [
+      { ...image, extent: { width: 64, height: 0, depth: 1 } },
+      ".extent.height: expected an integer",
+    ],
+    [{ ...image, mipLevels: 2 ** 32 }, ".mipLevels: expected an integer from 1"],
+    [{ ...image, planeLayouts: [{ offset: -1 }] }, ".planeLayouts: expected a list"],
+    [{ ...image, tiling: 1000158000 }, "needs drmFormatModifier and planeLayouts"],
+    [{ ...image, extra: 1 }, ".extra: not a field"],
+    [null, ".kind: expected"],
+  ];
+  for (const [target, says] of bad) {
+    const e = assertRule(() => GpuImage.fromTarget(device, target as never), "BAD_DESCRIPTOR");
+    assert(e.message.includes(says), `${JSON.stringify(target)}: ${e.message}`);
+  }
 });
 
 test(
@@ -391,3 +394,13 @@ test(
     );
   },
 );
+
+test("externalImageFormatProperties: a modifier out of 64 bits is a RangeError, whatever the device offers", () => {
+  for (const drmFormatModifier of [2n ** 64n, -1n, "0x1" + "0".repeat(16), "nope"]) {
+    assertThrows(
+      () => externalImageFormatProperties(pd, { handleType: "OPAQUE_FD", drmFormatModifier }),
+      RangeError,
+      "drmFormatModifier: expected a 64-bit value",
+    );
+  }
+});

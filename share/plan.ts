@@ -17,7 +17,6 @@
  */
 import { flagMask, flagNames, MemoryProperty } from "../core/enums.ts";
 import { DOCTOR_HINT, ShareError, type ShareRule } from "../core/errors.ts";
-import { planeLayoutRules } from "./image_plan.ts";
 import {
   type DedicatedTarget,
   type ExportDescriptor,
@@ -35,6 +34,7 @@ import {
   win32HandleKind,
   type Win32Source,
 } from "./handle.ts";
+import { planeLayoutRules } from "./image_plan.ts";
 import { madeHere, originOf } from "./registry.ts";
 
 /**

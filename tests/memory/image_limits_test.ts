@@ -12,6 +12,7 @@ import {
   Transfer,
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
+import { rgba64 } from "../_image.ts";
 import { cannotShare, withTwoDevices } from "../_memory.ts";
 import { assertRule, sharedInstance } from "../_vk.ts";
 
@@ -20,18 +21,7 @@ const limits = externalImageFormatProperties(pd, {
   handleType: "OPAQUE_FD",
   usage: ["TRANSFER_SRC", "TRANSFER_DST"],
 });
-const base = {
-  kind: "image" as const,
-  imageType: 1,
-  format: 37,
-  extent: { width: 64, height: 64, depth: 1 },
-  mipLevels: 1,
-  arrayLayers: 1,
-  tiling: 0,
-  usage: 3,
-  flags: 0,
-  externalHandleTypes: 1,
-};
+const base = rgba64();
 
 test(
   "fromTarget: descriptions past the device's limits or their type are refused before vkCreateImage",

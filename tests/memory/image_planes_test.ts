@@ -19,6 +19,7 @@ import {
   Transfer,
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
+import { rgba64 } from "../_image.ts";
 import { pattern, withTwoDevices } from "../_memory.ts";
 import { assertRule, sharedInstance } from "../_vk.ts";
 
@@ -216,18 +217,7 @@ test(
 
 test("GpuImage.fromTarget refuses what is not an image's description: BAD_DESCRIPTOR, before any device call", () => {
   using device = sharedDevice();
-  const image = {
-    kind: "image",
-    imageType: 1,
-    format: 37,
-    extent: { width: 64, height: 64, depth: 1 },
-    mipLevels: 1,
-    arrayLayers: 1,
-    tiling: 0,
-    usage: 3,
-    flags: 0,
-    externalHandleTypes: 1,
-  };
+  const image = rgba64();
   const bad: [unknown, string][] = [
     [{ kind: "buffer", size: 1, usage: 1, flags: 0, externalHandleTypes: 1 }, "a buffer's"],
     [{ ...image, format: 7777 }, ".format: expected one of"],

@@ -7,6 +7,7 @@ import { checkRequirement } from "../../memory/bindable.ts";
 import { planeLayoutRules, planImage } from "../../share/image_plan.ts";
 import type { ImageDescription, ImageFacts } from "../../share/image_plan.ts";
 import { test } from "../_harness.ts";
+import { rgba64 } from "../_image.ts";
 import { assertRule } from "../_vk.ts";
 
 const LIMITS = {
@@ -16,22 +17,7 @@ const LIMITS = {
 };
 const facts: ImageFacts = { device: "a GPU", limits: LIMITS };
 
-/** A 64×64 RGBA8 2D image, OPTIMAL, with `change` applied. */
-function image(change: Partial<ImageDescription> = {}): ImageDescription {
-  return {
-    kind: "image",
-    imageType: 1,
-    format: 37, // R8G8B8A8_UNORM
-    extent: { width: 64, height: 64, depth: 1 },
-    mipLevels: 1,
-    arrayLayers: 1,
-    tiling: 0,
-    usage: 3,
-    flags: 0,
-    externalHandleTypes: 1,
-    ...change,
-  };
-}
+const image = rgba64;
 
 const rules = (f: ImageFacts, d: ImageDescription) => planImage(f, d).map((b) => b.rule);
 

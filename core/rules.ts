@@ -115,9 +115,9 @@ export const SHARE_RULES = {
   },
   FD_KIND_MISMATCH: {
     explains:
-      "an fd is imported only if it is of the kind the export was, and of the kind the importing device's own exports are (never a pipe, socket or FIFO)",
+      "an fd is imported only if it is of the kind the export was, and of the kind the importing device's own exports are, as the kernel tells (a dma-buf by its filesystem, never by its /proc name; never a pipe, socket or FIFO)",
     source:
-      "drivers: lavapipe read()s the fd and blocks for good on a pipe; NVIDIA exports are /dev/nvidiactl",
+      "drivers: lavapipe read()s the fd and blocks for good on a pipe, and maps a file named /dmabuf:... that its sender can truncate (SIGBUS); NVIDIA exports are /dev/nvidiactl",
   },
   FD_FORGED: {
     explains:

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { bytes, defineStruct, u16, u64, u8 } from "./layout.ts";
-import type { BigIntField, BytesField, NumberField, StructDef } from "./layout.ts";
+import { array, bytes, defineStruct, u16, u64, u8 } from "./layout.ts";
+import type { ArrayField, BigIntField, BytesField, NumberField, StructDef } from "./layout.ts";
 import { openFirst } from "./library.ts";
 import { rt } from "./runtime.ts";
 import type { FunctionsOf, Library } from "./types.ts";
@@ -153,6 +153,13 @@ export const LIBC = {
     ],
     result: "i32",
   },
+  fstatfs: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // struct statfs* buf
+    ],
+    result: "i32",
+  },
 } as const;
 
 /**
@@ -176,6 +183,59 @@ export const dirent: StructDef<
   d_type: u8("unsigned char"),
   d_name: { ...bytes(256), c: "char" },
 });
+
+/**
+ * `struct statfs` (glibc, 64-bit Linux): what `fstatfs` says of the filesystem behind an fd. Its
+ * `f_type` (the filesystem's magic number) is the kernel's own answer, which no file's name can
+ * change. Checked against the compiler with the other libc layouts.
+ */
+export const statfs: StructDef<
+  "struct statfs",
+  {
+    f_type: BigIntField;
+    f_bsize: BigIntField;
+    f_blocks: BigIntField;
+    f_bfree: BigIntField;
+    f_bavail: BigIntField;
+    f_files: BigIntField;
+    f_ffree: BigIntField;
+    f_fsid: BytesField;
+    f_namelen: BigIntField;
+    f_frsize: BigIntField;
+    f_flags: BigIntField;
+    f_spare: ArrayField<BigIntField>;
+  },
+  never
+> = defineStruct("struct statfs", {
+  f_type: u64("__fsword_t"),
+  f_bsize: u64("__fsword_t"),
+  f_blocks: u64("fsblkcnt_t"),
+  f_bfree: u64("fsblkcnt_t"),
+  f_bavail: u64("fsblkcnt_t"),
+  f_files: u64("fsfilcnt_t"),
+  f_ffree: u64("fsfilcnt_t"),
+  f_fsid: { ...bytes(8), c: "fsid_t", align: 4 },
+  f_namelen: u64("__fsword_t"),
+  f_frsize: u64("__fsword_t"),
+  f_flags: u64("__fsword_t"),
+  f_spare: array(u64("__fsword_t"), 4),
+});
+
+/** The dma-buf filesystem's magic number (`DMA_BUF_MAGIC`, linux/magic.h): "DMAB". */
+export const DMA_BUF_MAGIC = 0x444d4142n;
+
+/**
+ * The filesystem magic number of the file `fd` refers to (`fstatfs`'s `f_type`), or null when
+ * it is not open.
+ */
+export function filesystemType(fd: number): bigint | null {
+  const buf = statfsScratch;
+  if (libc().fstatfs(fd, buf) < 0) return null;
+  return new DataView(buf.buffer).getBigUint64(statfs.offsets.f_type, true);
+}
+
+// filesystemType's struct statfs, read right after the call.
+const statfsScratch = new Uint8Array(new ArrayBuffer(statfs.size));
 
 /** The names in directory `path` (without `.` and `..`), or null when it cannot be opened. */
 export function listDir(path: string): string[] | null {

@@ -10,7 +10,7 @@
 import { bytes, defineStruct, i16, i32, u16, u32, u64, voidPtr } from "./layout.ts";
 import type { BigIntField, BytesField, NumberField, StructDef, VoidPtrField } from "./layout.ts";
 import type { AnyStruct } from "./layout.ts";
-import { dirent } from "./libc.ts";
+import { dirent, statfs } from "./libc.ts";
 import { openFirst } from "./library.ts";
 import type { FunctionsOf, Library } from "./types.ts";
 
@@ -251,10 +251,17 @@ export const LIBC_STRUCTS: readonly AnyStruct[] = [
   pollfd,
   ucred,
   dirent,
+  statfs,
 ];
 
 /** The headers that declare them (`_GNU_SOURCE` for `struct ucred`). */
-export const LIBC_HEADERS = ["sys/socket.h", "sys/un.h", "poll.h", "dirent.h"] as const;
+export const LIBC_HEADERS = [
+  "sys/socket.h",
+  "sys/un.h",
+  "poll.h",
+  "dirent.h",
+  "sys/statfs.h",
+] as const;
 
 /** `CMSG_ALIGN(n)`: ancillary data is aligned to `size_t`. */
 export function cmsgAlign(n: number): number {

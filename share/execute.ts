@@ -14,7 +14,7 @@
 import { ShareError } from "../core/errors.ts";
 import type { ExportDescriptor, MemoryDescriptor, SyncDescriptor } from "./descriptor.ts";
 import { exportFileOf, learnExportKind } from "./export_kind.ts";
-import { consumeImported, describeFd, fdKind, importThroughDup, OwnedFd } from "./fd.ts";
+import { consumeImported, fdKindOf, importThroughDup, OwnedFd } from "./fd.ts";
 import { recordExport } from "./registry.ts";
 
 /**
@@ -149,7 +149,7 @@ export function finishExport<D extends ExportDescriptor>(
       learned && exportFileOf(learned),
     );
   }
-  const kind = fd === null ? undefined : learned ? learned.kind : fdKind(describeFd(raw) ?? "?");
+  const kind = fd === null ? undefined : learned ? learned.kind : fdKindOf(raw);
   const descriptor = facts.describe(kind);
   if (fd) recordExport(fd, descriptor);
   return { fd, descriptor, [Symbol.dispose]: () => fd?.close() };

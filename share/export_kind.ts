@@ -28,7 +28,7 @@ import {
   fileId,
   libc,
 } from "../ffi/libc.ts";
-import { describeFd, fdKind, fdSize } from "./fd.ts";
+import { describeFd, fdKindOf, fdSize } from "./fd.ts";
 
 /**
  * What a device's exports of one handle type are (what a received fd is checked against).
@@ -95,7 +95,7 @@ export function learnExportKind(device: object, key: string, fd: number): Export
   let m = known.get(device);
   const had = m?.get(key);
   if (had) return had;
-  const kind = fdKind(describeFd(fd) ?? "?");
+  const kind = fdKindOf(fd);
   const header = kind === "memfd" ? readMesaHeader(fd) : null;
   const size = header ? fdSize(fd) : null;
   const flags = libc().fcntl(fd, F_GETFD, 0);
@@ -150,7 +150,7 @@ export function checkReceivedFd(
   size?: number,
 ): void {
   const desc = describeFd(n) ?? "?";
-  const kind = fdKind(desc);
+  const kind = fdKindOf(n, desc);
   if (want === null) {
     // Nothing learned (the device cannot export): take only what no driver reads from.
     if (kind === "memfd" || kind === "dmabuf" || kind.startsWith("/dev/")) return;

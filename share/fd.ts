@@ -7,6 +7,7 @@
  */
 import { ErrnoError, ShareError } from "../core/errors.ts";
 import {
+  DMA_BUF_MAGIC,
   errno,
   F_DUPFD_CLOEXEC,
   F_GETFD,
@@ -14,6 +15,7 @@ import {
   FD_CLOEXEC,
   type FileId,
   fileId,
+  filesystemType,
   KCMP_FILE,
   libc,
   SEEK_END,
@@ -98,6 +100,26 @@ export function fdKind(description: string): string {
   if (description.startsWith("socket:")) return "socket";
   if (description.startsWith("pipe:")) return "pipe";
   return "file";
+}
+
+/**
+ * The kind of object `fd` is ({@linkcode fdKind} of its description), where the kernel says what
+ * a name may lie about: a file whose `/proc` link reads like a dma-buf's is one only when its
+ * filesystem is the dma-buf filesystem (`fstatfs`'s f_type is DMA_BUF_MAGIC), and a real dma-buf
+ * is one whatever its link says. (A user can name a tmpfs file `/dmabuf:...`; a dma-buf's size is
+ * fixed by its exporter, so unlike such a file it cannot be truncated under an importer's mapping.)
+ *
+ * @example
+ * ```ts
+ * fdKindOf(exp.fd.fd); // "memfd" on lavapipe, "/dev/nvidiactl" on NVIDIA, "dmabuf" for a dma-buf
+ * ```
+ *
+ * @category File descriptors
+ */
+export function fdKindOf(fd: number, description: string = describeFd(fd) ?? "?"): string {
+  if (filesystemType(fd) === DMA_BUF_MAGIC) return "dmabuf";
+  const kind = fdKind(description);
+  return kind === "dmabuf" ? "file" : kind;
 }
 
 /**
@@ -379,7 +401,7 @@ export function checkFdKind(
 ): void {
   if (want === undefined) return;
   const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
-  const kind = origin ? origin.fdKind : fdKind(desc);
+  const kind = origin ? origin.fdKind : fdKindOf(n, desc);
   if (want !== kind) {
     throw new ShareError(
       "FD_KIND_MISMATCH",

@@ -3,7 +3,15 @@
 // @ts-types="../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="../cli/_node/fs.d.ts"
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 // @ts-types="../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
@@ -99,4 +107,23 @@ export function forgedMemfd(
   }
   if (seals && libc().fcntl(fd, F_ADD_SEALS, seals) < 0) throw new Error("F_ADD_SEALS failed");
   return fd;
+}
+
+/**
+ * A plain file whose `/proc/self/fd` link reads like a dma-buf's (`/dmabuf:...`: a file of that
+ * name at the root, opened and unlinked), or why one cannot be made here (`probe`: only whether
+ * one can, fd -1).
+ */
+export function forgedDmaBuf(probe = false): { fd: number } | { why: string } {
+  if (process.getuid?.() !== 0) {
+    return {
+      why: "only root can name a file /dmabuf:... here (a user does it in a mount namespace)",
+    };
+  }
+  if (probe) return { fd: -1 };
+  const path = `/dmabuf:vkshare-test-${process.pid}`;
+  writeFileSync(path, new Uint8Array(65536));
+  const fd = libc().open(cString(path), O_RDWR | O_CLOEXEC, 0);
+  unlinkSync(path);
+  return { fd };
 }

@@ -24,3 +24,4 @@ export function writeSync(
 ): number;
 export function closeSync(fd: number): void;
 export function existsSync(path: string): boolean;
+export function unlinkSync(path: string): void;

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <poll.h>
 #include <dirent.h>
+#include <sys/statfs.h>
 
 #define STRUCT(T, first) printf("%s\n  \"" #T "\": {\"size\": %zu, \"align\": %zu", first ? "" : ",", sizeof(T), _Alignof(T))
 #define STYPE(v) printf(", \"sType\": %d", (int)(v))
@@ -100,6 +101,35 @@ int main(void) {
   SIZE(struct dirent, d_reclen, 0);
   SIZE(struct dirent, d_type, 0);
   SIZE(struct dirent, d_name, 0);
+  printf("}}");
+  STRUCT(struct statfs, 0);
+  NO_STYPE();
+  printf(", \"offsets\": {");
+  FIELD(struct statfs, f_type, 1);
+  FIELD(struct statfs, f_bsize, 0);
+  FIELD(struct statfs, f_blocks, 0);
+  FIELD(struct statfs, f_bfree, 0);
+  FIELD(struct statfs, f_bavail, 0);
+  FIELD(struct statfs, f_files, 0);
+  FIELD(struct statfs, f_ffree, 0);
+  FIELD(struct statfs, f_fsid, 0);
+  FIELD(struct statfs, f_namelen, 0);
+  FIELD(struct statfs, f_frsize, 0);
+  FIELD(struct statfs, f_flags, 0);
+  FIELD(struct statfs, f_spare, 0);
+  printf("}, \"sizes\": {");
+  SIZE(struct statfs, f_type, 1);
+  SIZE(struct statfs, f_bsize, 0);
+  SIZE(struct statfs, f_blocks, 0);
+  SIZE(struct statfs, f_bfree, 0);
+  SIZE(struct statfs, f_bavail, 0);
+  SIZE(struct statfs, f_files, 0);
+  SIZE(struct statfs, f_ffree, 0);
+  SIZE(struct statfs, f_fsid, 0);
+  SIZE(struct statfs, f_namelen, 0);
+  SIZE(struct statfs, f_frsize, 0);
+  SIZE(struct statfs, f_flags, 0);
+  SIZE(struct statfs, f_spare, 0);
   printf("}}");
   printf("\n}\n");
   return 0;

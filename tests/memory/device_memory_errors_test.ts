@@ -21,7 +21,7 @@ import {
 } from "../../mod.ts";
 import { fdSize } from "../../share/fd.ts";
 import { openExportCount } from "../../share/registry.ts";
-import { F_SEAL_WRITE, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
+import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
@@ -334,5 +334,44 @@ test(
     using m = DeviceMemory.allocate(a, { size: 4096, memoryTypeIndex: caps.deviceOnlyType! });
     assertRule(() => m.map(), "NOT_HOST_VISIBLE", "HOST_VISIBLE");
     assert(!m.mapped);
+  }),
+);
+
+const forgery = forgedDmaBuf(true);
+test(
+  "a file named like a dma-buf is refused as a DMA_BUF import (FD_KIND_MISMATCH), and stays the caller's",
+  {
+    skip: !caps.dmaBuf.importable
+      ? `${caps.name} imports no DMA_BUF`
+      : "why" in forgery
+      ? forgery.why
+      : false,
+  },
+  withTwoDevices((_a, b) => {
+    const forged = forgedDmaBuf() as { fd: number };
+    const fds = openFds();
+    try {
+      const descriptor: MemoryDescriptor = {
+        version: 1,
+        handleType: "DMA_BUF",
+        size: SIZE,
+        memoryTypeIndex: 0,
+        memoryProperties: [],
+        dedicated: null,
+        deviceUUID: b.physicalDevice.deviceUUID,
+        driverUUID: b.physicalDevice.driverUUID,
+        deviceName: "a peer",
+      };
+      assertRule(
+        () => DeviceMemory.importFd(b, forged.fd, descriptor),
+        "FD_KIND_MISMATCH",
+        "(file)",
+      );
+      assert(isOpenFd(forged.fd), "the caller's fd is still open");
+      assertEquals(openFds(), fds);
+      stillAllocates(b);
+    } finally {
+      libc().close(forged.fd);
+    }
   }),
 );

@@ -7,7 +7,8 @@ import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../../mod.ts"
 import type { ExportDescriptor } from "../../share/descriptor.ts";
 import { finishExport } from "../../share/execute.ts";
 import { exportFileOf, learnExportKind } from "../../share/export_kind.ts";
-import { consumedBy, consumeImported, sameFile } from "../../share/fd.ts";
+import { consumedBy, consumeImported, fdKindOf, sameFile } from "../../share/fd.ts";
+import { forgedDmaBuf } from "../_forge.ts";
 import { test } from "../_harness.ts";
 import "../_vk.ts"; // opens libc before the tests
 
@@ -103,4 +104,22 @@ test("an export of a device file is consumed without an fstat, and its number is
   );
   consumeImported(memfd.fd!, "a memfd import");
   assertEquals(consumedBy(m), "a memfd import");
+});
+
+test("a file named like a dma-buf is a file to the kernel; the kind comes from fstatfs, not the name", () => {
+  const forged = forgedDmaBuf();
+  if ("why" in forged) {
+    // The rule still holds for what can be made here: a memfd is not a dma-buf.
+    const m = libc().memfd_create!(new TextEncoder().encode("dmabuf\0"), 1);
+    assertEquals(fdKindOf(m), "memfd");
+    libc().close(m);
+    return;
+  }
+  try {
+    assert(describeFd(forged.fd)!.startsWith("/dmabuf:vkshare-test-"), describeFd(forged.fd)!);
+    assertEquals(fdKind(describeFd(forged.fd)!), "dmabuf", "the name alone says dma-buf");
+    assertEquals(fdKindOf(forged.fd), "file", "the kernel says a file");
+  } finally {
+    libc().close(forged.fd);
+  }
 });

@@ -181,3 +181,12 @@ export function scriptArgument(url: string): string {
   const u = new URL(url);
   return u.protocol === "file:" ? decodeURIComponent(u.pathname) : u.href;
 }
+
+/**
+ * `text` as a terminal can show it whatever it holds: each control character (ESC, OSC, CR, LF
+ * of a peer's string) written as `\u{..}`, so that nothing a peer sent can move the cursor,
+ * retitle the window or forge a line.
+ */
+export function printableText(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}

@@ -17,8 +17,6 @@
  *
  * @module
  */
-// @ts-types="./_node/fs.d.ts"
-import { readFileSync } from "node:fs";
 
 import {
   CudaContext,
@@ -29,9 +27,18 @@ import {
   Semaphore,
   SHARE_RULES,
 } from "../mod.ts";
-import { Device } from "../mod.ts";
-import { parseCli, scriptArgument } from "./_args.ts";
+import { Device, ProtocolError } from "../mod.ts";
+import { parseCli, printableText, scriptArgument } from "./_args.ts";
 import { doctor, type DoctorReport, type PathReport, serveImport } from "./_doctor.ts";
+import {
+  ExplainInputError,
+  type ExplainItem,
+  explainItems,
+  judge,
+  offerRefused,
+  readExplainInput,
+  type Verdict,
+} from "./_explain.ts";
 
 const cli = parseCli({
   name: "cli/doctor.ts",
@@ -94,24 +101,18 @@ for (const o of only ?? []) {
 const explainFrom = cli.string("explain");
 let explainInput: unknown;
 if (explainFrom !== undefined) {
+  let text: string;
   try {
-    const text = explainFrom === "-"
-      ? new TextDecoder().decode(await readAll())
-      : readFileSync(explainFrom, "utf8");
-    explainInput = JSON.parse(text);
+    text = await readExplainInput(explainFrom);
   } catch (e) {
-    cli.fail(`--explain: cannot read ${explainFrom}: ${(e as Error).message.split("\n")[0]}`);
+    if (!(e instanceof ExplainInputError)) throw e;
+    cli.fail(`--explain: ${e.message}`);
   }
-}
-
-async function readAll(): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  // deno-lint-ignore no-explicit-any
-  for await (const c of (globalThis as any).process.stdin) chunks.push(c);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) out.set(c, at), at += c.length;
-  return out;
+  try {
+    explainInput = JSON.parse(text!);
+  } catch (e) {
+    cli.fail(`--explain: ${explainFrom} is not JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
 }
 
 const exit = (code: number): never => {
@@ -122,32 +123,52 @@ const exit = (code: number): never => {
 
 if (cudaOrdinal !== null && explainInput === undefined) cli.fail("--cuda goes with --explain");
 
+/**
+ * Explains `explainInput`'s descriptors into the target `into` names, each planned by `plan`: an
+ * offer that receiveOffer refuses is one verdict of its own.
+ */
+function explainAll(
+  into: string,
+  target: Record<string, unknown>,
+  plan: (it: ExplainItem) => PlanResult,
+): never {
+  let items: ExplainItem[];
+  try {
+    items = explainItems(explainInput);
+  } catch (e) {
+    if (e instanceof ExplainInputError) cli.fail(`--explain: ${e.message}`);
+    if (!(e instanceof ProtocolError)) throw e;
+    return explained(into, target, [{ what: "the offer", verdict: offerRefused(e) }]);
+  }
+  return explained(
+    into,
+    target,
+    items.map((it) => ({ what: it.what, verdict: judge(() => plan(it)) })),
+  );
+}
+
 if (explainInput !== undefined && cudaOrdinal !== null) {
-  const items = explainItems(explainInput);
   let cuda: CudaContext;
   try {
     cuda = CudaContext.create({ ordinal: cudaOrdinal });
   } catch (e) {
     console.log(
       `explain: cannot explain into CUDA device ${cudaOrdinal}: ${
-        (e as Error).message.split("\n")[0]
+        printableText((e as Error).message.split("\n")[0])
       }`,
     );
-    exit(1);
+    exit(3);
   }
   using _cuda = cuda!;
-  const results = items.map((it) => ({
-    ...it,
-    result: it.object === "fence"
+  explainAll(`CUDA device ${cudaOrdinal} "${cuda!.device.name}" (UUID ${cuda!.device.uuid})`, {
+    cuda: { ordinal: cudaOrdinal, name: cuda!.device.name, uuid: cuda!.device.uuid },
+  }, (it) =>
+    it.object === "fence"
       ? {
-        ok: false as const,
+        ok: false,
         broken: [{ rule: "HANDLE_TYPE_UNSUPPORTED", message: "CUDA imports no Vulkan fences" }],
       }
-      : cuda!.planImport(it.object, null, it.descriptor),
-  }));
-  explained(`CUDA device ${cudaOrdinal} "${cuda!.device.name}" (UUID ${cuda!.device.uuid})`, {
-    cuda: { ordinal: cudaOrdinal, name: cuda!.device.name, uuid: cuda!.device.uuid },
-  }, results);
+      : cuda!.planImport(it.object, null, it.descriptor));
 }
 
 using instance = Instance.create({ applicationName: "vkshare doctor" });
@@ -160,82 +181,56 @@ if (explainInput !== undefined) {
     );
   }
   using device = Device.create(pd);
-  const items = explainItems(explainInput);
-  const results = items.map((it) => ({ ...it, result: plan(device, it) }));
-  explained(`device ${deviceIndex} "${pd.name}"`, {
+  explainAll(`device ${deviceIndex} "${pd.name}"`, {
     device: { index: deviceIndex, name: pd.name, deviceUUID: pd.deviceUUID },
-  }, results);
+  }, (it) => plan(device, it));
 }
 
-/** Prints an explanation (text or --json) and exits 0 when no rule is broken, 1 otherwise. */
+/**
+ * Prints an explanation (text or --json) and exits: 0 when no rule is broken, 1 when one is, 3
+ * when an explanation could not be made (an error that is not a broken rule: said, without a
+ * stack trace).
+ */
 function explained(
   into: string,
   target: Record<string, unknown>,
-  results: (ExplainItem & {
-    result: { ok: true } | { ok: false; broken: readonly { rule: string; message: string }[] };
-  })[],
+  results: { what: string; verdict: Verdict }[],
 ): never {
   if (cli.flag("json")) {
     console.log(JSON.stringify(
       {
         schema: "vkshare-doctor-explain/1",
         ...target,
-        imports: results.map((r) => ({
-          what: r.what,
-          ok: r.result.ok,
-          broken: r.result.ok ? [] : r.result.broken,
+        imports: results.map(({ what, verdict: v }) => ({
+          what,
+          ok: "ok" in v && v.ok,
+          broken: "broken" in v ? v.broken : [],
+          ...("unjudged" in v ? { unjudged: v.unjudged } : {}),
         })),
       },
       (_k, v) => (typeof v === "bigint" ? String(v) : v),
       1,
     ));
   } else {
-    console.log(
-      `explain: imports into ${into} (no fd given: the fd's own rules are not judged)`,
-    );
-    for (const r of results) {
-      if (r.result.ok) {
-        console.log(`  ${r.what}: no rule broken`);
-        continue;
+    console.log(`explain: imports into ${into} (no fd given: the fd's own rules are not judged)`);
+    for (const { what, verdict: v } of results) {
+      if ("unjudged" in v) {
+        console.log(`  ${what}: could not be judged: ${printableText(v.unjudged)}`);
+      } else if (v.ok) console.log(`  ${what}: no rule broken`);
+      else {
+        console.log(`  ${what}: ${v.broken.length} rule(s) broken`);
+        for (const b of v.broken) {
+          console.log(`    ${b.rule}: ${printableText(b.message)}`);
+          const x = SHARE_RULES[b.rule as keyof typeof SHARE_RULES];
+          if (x) console.log(`      (the rule: ${x.explains})`);
+        }
       }
-      console.log(`  ${r.what}: ${r.result.broken.length} rule(s) broken`);
-      for (const b of r.result.broken) {
-        console.log(`    ${b.rule}: ${b.message}`);
-        const x = SHARE_RULES[b.rule as keyof typeof SHARE_RULES];
-        if (x) console.log(`      (the rule: ${x.explains})`);
-      }
     }
   }
-  return exit(results.every((r) => r.result.ok) ? 0 : 1);
-}
-
-interface ExplainItem {
-  what: string;
-  object: "memory" | "semaphore" | "fence";
-  descriptor: unknown;
-}
-
-/** The descriptors of `input`: one descriptor, or the ones an offer carries. */
-function explainItems(input: unknown): ExplainItem[] {
-  const o = input as Record<string, unknown> | null;
-  if (o === null || typeof o !== "object" || Array.isArray(o)) {
-    return cli.fail("--explain: expected a descriptor or an offer (a JSON object)");
-  }
-  if (o.type === "offer") {
-    const items: ExplainItem[] = [];
-    if (o.memory) {
-      items.push({ what: "the offer's memory", object: "memory", descriptor: o.memory });
-    }
-    for (const [key, object] of [["semaphores", "semaphore"], ["fences", "fence"]] as const) {
-      const list = Array.isArray(o[key]) ? o[key] as unknown[] : [];
-      list.forEach((d, i) =>
-        items.push({ what: `the offer's ${key}[${i}]`, object, descriptor: d })
-      );
-    }
-    return items;
-  }
-  const object = o.object === "semaphore" || o.object === "fence" ? o.object : "memory";
-  return [{ what: `the ${object} descriptor`, object, descriptor: o }];
+  const verdicts = results.map((r) => r.verdict);
+  return exit(
+    verdicts.some((v) => "unjudged" in v) ? 3 : verdicts.every((v) => "ok" in v && v.ok) ? 0 : 1,
+  );
 }
 
 function plan(device: Device, it: ExplainItem): PlanResult {

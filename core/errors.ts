@@ -133,6 +133,14 @@ export function show(v: unknown): string {
   }
 }
 
+/**
+ * @internal Whether `s` is a string a message or a terminal can show as it is: no control
+ * characters (C0, DEL, C1: no ESC, OSC or CR-LF that a peer could use to rewrite a terminal).
+ */
+export function printable(s: unknown): s is string {
+  return typeof s === "string" && !/\p{Cc}/u.test(s);
+}
+
 /** The message of a failed native call, shared by VkError and CudaError. */
 function failureMessage(
   call: string,

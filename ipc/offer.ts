@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ProtocolError, ShareError, show } from "../core/errors.ts";
+import { printable, ProtocolError, ShareError, show } from "../core/errors.ts";
 import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
 import type { MemoryExport, SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
@@ -151,31 +151,7 @@ export async function receiveOffer(
 ): Promise<ReceivedOffer> {
   const { message: m, fds } = await socket.expect("offer", options);
   try {
-    if (m.version !== OFFER_VERSION) {
-      throw new ProtocolError(
-        "version",
-        `offer version ${show(m.version)}; this vkshare reads ${OFFER_VERSION}`,
-      );
-    }
-    const memory = (m.memory ?? null) as MemoryDescriptor | null;
-    const semaphores = m.semaphores as SyncDescriptor[];
-    const fences = m.fences as SyncDescriptor[];
-    if (typeof m.label !== "string" || !Array.isArray(semaphores) || !Array.isArray(fences)) {
-      throw new ProtocolError("json", "an offer needs a label and lists of semaphores and fences");
-    }
-    const isRecord = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
-    if (memory !== null && !isRecord(memory)) {
-      throw new ProtocolError("json", `the offer's memory is ${show(memory)}, not a descriptor`);
-    }
-    for (const [what, list] of [["semaphores", semaphores], ["fences", fences]] as const) {
-      const i = list.findIndex((x) => !isRecord(x));
-      if (i >= 0) {
-        throw new ProtocolError(
-          "json",
-          `the offer's ${what}[${i}] is ${show(list[i])}, not a descriptor`,
-        );
-      }
-    }
+    const { label, memory, semaphores, fences } = parseOffer(m);
     const want = (memory ? 1 : 0) + semaphores.length + fences.length;
     if (fds.length !== want) {
       throw new ProtocolError(
@@ -187,7 +163,7 @@ export async function receiveOffer(
     let i = 0;
     const take = <D>(d: D): ReceivedExport<D> => ({ fd: fds[i++], descriptor: d });
     const received = {
-      label: m.label,
+      label,
       memory: memory ? take(memory) : null,
       semaphores: semaphores.map(take),
       fences: fences.map(take),
@@ -198,6 +174,56 @@ export async function receiveOffer(
     fds.forEach((f) => f.close());
     throw e;
   }
+}
+
+/**
+ * An offer message's fields, checked as {@linkcode receiveOffer} checks them before it looks at
+ * its fds: this version, a printable label, a memory descriptor or none, and lists of semaphore
+ * and fence descriptors (each an object; what is in it is checked by the import). A
+ * ProtocolError (`version`, `json`) says what is wrong otherwise.
+ *
+ * @example
+ * ```ts
+ * const { memory, semaphores } = parseOffer(JSON.parse(text)); // what `vkshare doctor --explain` reads
+ * ```
+ *
+ * @category Processes
+ */
+export function parseOffer(m: Record<string, unknown>): {
+  label: string;
+  memory: MemoryDescriptor | null;
+  semaphores: SyncDescriptor[];
+  fences: SyncDescriptor[];
+} {
+  if (m.version !== OFFER_VERSION) {
+    throw new ProtocolError(
+      "version",
+      `offer version ${show(m.version)}; this vkshare reads ${OFFER_VERSION}`,
+    );
+  }
+  const memory = (m.memory ?? null) as MemoryDescriptor | null;
+  const semaphores = m.semaphores as SyncDescriptor[];
+  const fences = m.fences as SyncDescriptor[];
+  if (typeof m.label !== "string" || !Array.isArray(semaphores) || !Array.isArray(fences)) {
+    throw new ProtocolError("json", "an offer needs a label and lists of semaphores and fences");
+  }
+  if (!printable(m.label)) {
+    throw new ProtocolError("json", `the offer's label ${show(m.label)} has control characters`);
+  }
+  const isRecord = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
+  if (memory !== null && !isRecord(memory)) {
+    throw new ProtocolError("json", `the offer's memory is ${show(memory)}, not a descriptor`);
+  }
+  for (const [what, list] of [["semaphores", semaphores], ["fences", fences]] as const) {
+    const i = list.findIndex((x) => !isRecord(x));
+    if (i >= 0) {
+      throw new ProtocolError(
+        "json",
+        `the offer's ${what}[${i}] is ${show(list[i])}, not a descriptor`,
+      );
+    }
+  }
+  return { label: m.label, memory, semaphores, fences };
 }
 
 function checkOrigin(

@@ -9,7 +9,7 @@
  */
 import type { MemoryHandleTypeName, SemaphoreTypeName } from "../core/enums.ts";
 import { Format, ImageTiling, ImageType, MemoryHandleType } from "../core/enums.ts";
-import { ShareError, show } from "../core/errors.ts";
+import { printable, ShareError, show } from "../core/errors.ts";
 import { type SyncWin32HandleTypeName, WIN32_HANDLE_TYPES } from "./handle.ts";
 
 /**
@@ -223,8 +223,13 @@ export function objectOf(d: ExportDescriptor): "memory" | "semaphore" | "fence" 
 /** null: fine; else what was expected. A nested object's check names its fields under `where`. */
 type FieldCheck = (v: unknown, where?: string) => string | null;
 
-const string: FieldCheck = (v) => typeof v === "string" ? null : "a string";
-const uuid: FieldCheck = (v) => typeof v === "string" ? null : "a UUID string";
+// A peer's text is shown in messages and terminals: no control characters (ESC, OSC, CR-LF).
+const string: FieldCheck = (v) => printable(v) ? null : "a string without control characters";
+const uuid: FieldCheck = (v) =>
+  typeof v === "string"
+    && /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/.test(v)
+    ? null
+    : "a UUID (8-4-4-4-12 lower-case hex digits)";
 const count: FieldCheck = (v) =>
   Number.isInteger(v) && (v as number) >= 0 ? null : "a non-negative integer";
 const optional = (c: FieldCheck): FieldCheck => (v) => v === undefined ? null : c(v);

@@ -724,6 +724,20 @@ function planInFull(req: ImportRequest): PlanResult {
       const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
       let bits = mt ? mt.requirements.memoryTypeBits : all;
       const whatMemory = mt?.label ?? `the imported ${t} memory`;
+      // The export's memory type, where it is used: one this device has.
+      if (opaque || (options.memoryTypeIndex === undefined && !options.properties)) {
+        attempt(() => {
+          if (m.memoryTypeIndex < types.length) return;
+          broken(
+            opaque ? "MEMORY_TYPE_MISMATCH" : "MEMORY_TYPE_NOT_ALLOWED",
+            `the export's memory type ${m.memoryTypeIndex} is not one of ${dev.name}'s (0..${
+              types.length - 1
+            })${opaque ? `: an ${t} export comes from a device of the same memory types` : ""}`,
+            `0..${types.length - 1}`,
+            m.memoryTypeIndex,
+          );
+        });
+      }
       const chosen = attempt(() => {
         if (opaque) {
           if (

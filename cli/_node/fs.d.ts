@@ -14,7 +14,22 @@ export function readdirSync(path: string, options?: { recursive?: boolean }): st
 export function statSync(path: string): { size: number; mode: number };
 export function realpathSync(path: string): string;
 export function chmodSync(path: string, mode: number): void;
-export function openSync(path: string, flags: string): number;
+export function openSync(path: string, flags: string | number): number;
+/** What fstatSync says of an open file. */
+export interface Stats {
+  readonly size: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+}
+export function fstatSync(fd: number): Stats;
+export function readSync(
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number | null,
+): number;
 export function writeSync(
   fd: number,
   buffer: Uint8Array,

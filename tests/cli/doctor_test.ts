@@ -2,6 +2,8 @@
 // cli/doctor.schema.json, each verdict is what the capability queries say (with the causes
 // lavapipe has: DMA_BUF from Mesa 25 only, import only; no semaphore or fence fds), the exit
 // codes, --prove on every path that works (memory, semaphores, fences, CUDA), and --explain naming the rule the import itself raises.
+// @ts-types="../../cli/_node/child_process.d.ts"
+import { spawnSync } from "node:child_process";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 // @ts-types="../../cli/_node/os.d.ts"
@@ -16,7 +18,7 @@ import {
   externalSemaphoreProperties,
   ShareError,
 } from "../../mod.ts";
-import { runScript, test } from "../_harness.ts";
+import { runScript, scriptCommand, test } from "../_harness.ts";
 import { forEachDevice } from "../_vk.ts";
 
 const DOCTOR = new URL("../../cli/doctor.ts", import.meta.url).pathname;
@@ -205,7 +207,7 @@ test(
       const c = runScript(DOCTOR, ["--explain", file, "--cuda", "0", "--json"]);
       const cudaHere = CUDA_DEVICE_0;
       if (!cudaHere) {
-        assertEquals(c.code, 1, c.err);
+        assertEquals(c.code, 3, c.err); // could not be judged: not a broken rule
         assertStringIncludes(c.out, "cannot explain into CUDA device 0");
       } else {
         const out = JSON.parse(c.out);
@@ -213,6 +215,111 @@ test(
         if (cudaHere.uuid === pd.deviceUUID) assertEquals([c.code, out.imports[0].ok], [0, true]);
         else assertEquals(out.imports[0].broken[0].rule, "UUID_MISMATCH");
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }),
+);
+
+/** Runs the doctor with `args` through sh, stdin from `stdin` (a shell command) when given. */
+function doctorSh(args: string[], stdin?: string) {
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const cmd = scriptCommand(DOCTOR, args).map(quote).join(" ");
+  const t0 = performance.now();
+  const r = spawnSync("sh", ["-c", stdin ? `${stdin} | ${cmd}` : `${cmd} </dev/null`], {
+    encoding: "utf8",
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
+}
+
+test("doctor --explain reads only a regular file or stdin, at most 4 MiB: anything else is a usage error at once", () => {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-doctor-`);
+  try {
+    const fifo = `${dir}/fifo`;
+    spawnSync("mkfifo", [fifo]);
+    const big = `${dir}/big.json`;
+    writeFileSync(big, " ".repeat((4 << 20) + 1));
+    const cases: [string[], string | undefined, string][] = [
+      [["--explain", "/dev/zero"], undefined, "/dev/zero is not a regular file"],
+      [["--explain", fifo], undefined, "is a FIFO"],
+      [["--explain", dir], undefined, "is a directory"],
+      [["--explain", big], undefined, "holds more than 4194304 bytes"],
+      [["--explain", "-"], "yes", "stdin holds more than 4194304 bytes"],
+      [["--explain", "-"], "echo '{ nope'", "- is not JSON"],
+      [["--explain", `${dir}/none.json`], undefined, "cannot open"],
+      [["--explain", "-"], "echo '[1]'", "expected a descriptor or an offer"],
+    ];
+    for (const [args, stdin, says] of cases) {
+      const r = doctorSh(args, stdin);
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.out}${r.err}`);
+      assertStringIncludes(r.err.split("\n")[0], says);
+      assert(!r.err.includes("    at "), `a stack trace: ${r.err}`);
+      assert(r.ms < 30_000, `${args.join(" ")} took ${r.ms} ms`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(
+  "doctor --explain: offers receiveOffer refuses are refused; a peer's strings are printed escaped; no error is a stack trace",
+  forEachDevice((pd) => {
+    if (!externalBufferProperties(pd, { handleType: "OPAQUE_FD" }).exportable) return;
+    using a = Device.create(pd);
+    using m = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
+    using exp = m.exportFd();
+    const d = exp.descriptor;
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-doctor-`);
+    const explain = (input: unknown, json = true) => {
+      const file = `${dir}/in.json`;
+      writeFileSync(file, JSON.stringify(input));
+      return runScript(DOCTOR, [
+        "--explain",
+        file,
+        "--device",
+        String(pd.index),
+        ...(json ? ["--json"] : []),
+      ]);
+    };
+    try {
+      const offer = {
+        type: "offer",
+        version: 1,
+        label: "x",
+        memory: d,
+        semaphores: [],
+        fences: [],
+      };
+      assertEquals(explain(offer).code, 0);
+      const refused: [Record<string, unknown>, string][] = [
+        [{ ...offer, version: 99 }, "PROTOCOL_VERSION"],
+        [{ ...offer, semaphores: 1 }, "PROTOCOL_JSON"],
+        [{ ...offer, semaphores: "x" }, "PROTOCOL_JSON"],
+        [{ ...offer, semaphores: null }, "PROTOCOL_JSON"],
+        [{ ...offer, semaphores: {} }, "PROTOCOL_JSON"],
+        [{ ...offer, semaphores: [1] }, "PROTOCOL_JSON"],
+        [{ ...offer, label: "\u001b]0;evil\u0007" }, "PROTOCOL_JSON"],
+      ];
+      for (const [o, rule] of refused) {
+        const r = explain(o);
+        assertEquals(r.code, 1, `${JSON.stringify(o)}: ${r.out}${r.err}`);
+        const out = JSON.parse(r.out);
+        assertEquals([out.imports.length, out.imports[0].broken[0].rule], [1, rule], r.out);
+      }
+      // A memory type past the device's: the rule, not a RangeError.
+      for (const memoryTypeIndex of [31, 2 ** 31, 1e9]) {
+        const r = explain({ ...d, memoryTypeIndex });
+        assertEquals(r.code, 1, r.out + r.err);
+        assertEquals(JSON.parse(r.out).imports[0].broken[0].rule, "MEMORY_TYPE_MISMATCH");
+        assert(!r.err.includes("    at "), r.err);
+      }
+      // ESC, OSC and CR-LF in a peer's name: refused, and never printed raw.
+      const evil = "\u001b]0;owned\u0007\u001b[2J\r\n  the memory descriptor: no rule broken";
+      const r = explain({ ...d, deviceName: evil }, false);
+      assertEquals(r.code, 1, r.out + r.err);
+      assertStringIncludes(r.out, "BAD_DESCRIPTOR");
+      assert(!/\p{Cc}/u.test((r.out + r.err).replaceAll("\n", "")), JSON.stringify(r.out));
+      assert(!/^ *the memory descriptor: no rule broken$/m.test(r.out), `a forged line: ${r.out}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -225,7 +225,10 @@ test(
     const before = openFds();
     await sendOffer(p.a, {
       label: "tampered",
-      memory: { ...exp, descriptor: { ...exp.descriptor, deviceUUID: "0".repeat(32) } },
+      memory: {
+        ...exp,
+        descriptor: { ...exp.descriptor, deviceUUID: "00000000-0000-0000-0000-000000000000" },
+      },
     });
     const e = await assertRejects(() => receiveOffer(p.b, { device: b }), ShareError);
     assertEquals(e.rule, "UUID_MISMATCH");
@@ -276,8 +279,8 @@ test(
       version: 1,
       object: "fence",
       handleType: "OPAQUE_FD",
-      deviceUUID: "0".repeat(32),
-      driverUUID: "0".repeat(32),
+      deviceUUID: "00000000-0000-0000-0000-000000000000",
+      driverUUID: "00000000-0000-0000-0000-000000000000",
       deviceName: "another GPU",
     };
     await p.a.send(

@@ -195,7 +195,11 @@ test(
     assertRule(() => b.importFd(-1, opaque("binary")), "FD_NOT_OPEN", "only for a SYNC_FD");
     assertRule(() => b.importFd(null, opaque("binary")), "FD_NOT_OPEN");
     assertRule(
-      () => b.importFd(memfd, { ...opaque("binary"), deviceUUID: "0".repeat(32) }),
+      () =>
+        b.importFd(memfd, {
+          ...opaque("binary"),
+          deviceUUID: "00000000-0000-0000-0000-000000000000",
+        }),
       "UUID_MISMATCH",
     );
     assertRule(() => b.importFd(memfd, { ...opaque("binary"), object: "fence" }), "BAD_DESCRIPTOR");

@@ -18,6 +18,7 @@ import {
 import { KeptStruct } from "../ffi/layout.ts";
 import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
 import { executeImport } from "../share/execute.ts";
+import type { ExportKind } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import {
   type ImporterFacts,
@@ -43,6 +44,9 @@ import { CudaExternalMemory } from "./external_memory.ts";
 import { CudaExternalSemaphore } from "./external_semaphore.ts";
 import { CudaMemory } from "./memory.ts";
 import { CudaStream } from "./stream.ts";
+
+/** What every export CUDA imports is: a /dev/nvidiactl descriptor (NVIDIA's drivers). */
+const CUDA_EXPORT_KIND: ExportKind = { kind: "/dev/nvidiactl", mesaDriverId: null };
 
 /**
  * Options of {@linkcode CudaContext.forVulkan} and {@linkcode CudaContext.create}.
@@ -312,6 +316,10 @@ export class CudaContext extends Resource {
       name: this.label,
       deviceUUID: this.device.uuid,
       driverUUID: null,
+      // CUDA imports what NVIDIA's drivers export (Vulkan's, and CUDA's own), each a descriptor
+      // of /dev/nvidiactl: a received fd of another kind (a pipe, socket, eventfd, file, memfd)
+      // is refused before cuImportExternal* reads it (the Python peer checks the same).
+      exportKind: () => CUDA_EXPORT_KIND,
       capability: (_t, d) =>
         "object" in d && d.semaphoreType === "timeline"
           && !this.attribute("TIMELINE_SEMAPHORE_INTEROP_SUPPORTED")

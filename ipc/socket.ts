@@ -712,6 +712,13 @@ export function parsePacket(
       `message version ${version}; this vkshare speaks ${SOCKET_PROTOCOL_VERSION}`,
     );
   }
+  const reserved = h.getUint16(6, true);
+  if (reserved !== 0) {
+    throw new ProtocolError(
+      "version",
+      `header bytes 6-7 are reserved and 0 in version ${SOCKET_PROTOCOL_VERSION}, got ${reserved}`,
+    );
+  }
   const count = h.getUint32(8, true);
   if (count !== fdCount) {
     throw new ProtocolError("fd-count", `the message says ${count} fd(s), ${fdCount} came with it`);

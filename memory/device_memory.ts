@@ -24,7 +24,7 @@ import {
   MemoryProperty,
   type MemoryPropertyName,
 } from "../core/enums.ts";
-import { check, ImportError, ShareError, VkError } from "../core/errors.ts";
+import { check, ImportError, ShareError, show, VkError } from "../core/errors.ts";
 import { out64, positiveSize } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import {
@@ -74,7 +74,7 @@ import {
 import type { ExportFacts, MemoryExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
 import { type ExportKind, exportKindOf } from "../share/export_kind.ts";
-import type { OwnedFd } from "../share/fd.ts";
+import { OwnedFd } from "../share/fd.ts";
 import {
   finishWin32Export,
   type MemoryWin32HandleTypeName,
@@ -736,6 +736,14 @@ export class DeviceMemory extends Resource {
     descriptor: MemoryDescriptor,
     options: ImportOptions = {},
   ): DeviceMemory {
+    // null plans without an fd (planImport, the doctor's mode); an import always has one.
+    if (!(fd instanceof OwnedFd) && typeof fd !== "number") {
+      throw new TypeError(
+        `importFd: expected an OwnedFd or an fd number, got ${
+          show(fd)
+        } (DeviceMemory.planImport(device, null, descriptor) plans without an fd)`,
+      );
+    }
     const target = options.for;
     // An import with no target and no options, of a vkshare export it was planned for before:
     // only the fd's state is checked again (knownPlan).
@@ -1009,7 +1017,7 @@ export class DeviceMemory extends Resource {
       success: "VK_SUCCESS",
       label: this.label,
       handleType,
-      learn: { device: this.device, key: `memory:${handleType}` },
+      learn: { device: this.device, key: `memory:${handleType}`, size: Number(this.size) },
       describe: (kind) => c.descriptor ??= this.descriptor(handleType, kind),
     };
     return finishExport(out[0], facts) as MemoryExport;

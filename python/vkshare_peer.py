@@ -31,6 +31,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import secrets
 import select
 import socket
@@ -183,12 +184,18 @@ def parse_packet(data: bytes, flags: int, fd_count: int) -> Any:
         raise ProtocolError("closed", "the peer closed the connection")
     if n < HEADER.size:
         raise ProtocolError("length", f"a message of {n} bytes is shorter than its header")
-    magic, version, _zero, count, length = HEADER.unpack_from(data)
+    magic, version, reserved, count, length = HEADER.unpack_from(data)
     if magic != MAGIC:
         raise ProtocolError("magic", "not a vkshare message (its first bytes are not VKSH)")
     if version != SOCKET_PROTOCOL_VERSION:
         raise ProtocolError(
             "version", f"message version {version}; this peer speaks {SOCKET_PROTOCOL_VERSION}"
+        )
+    if reserved != 0:
+        raise ProtocolError(
+            "version",
+            f"header bytes 6-7 are reserved and 0 in version {SOCKET_PROTOCOL_VERSION}, "
+            f"got {reserved}",
         )
     if count != fd_count:
         raise ProtocolError("fd-count", f"the message says {count} fd(s), {fd_count} came with it")
@@ -556,6 +563,73 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _printable(v: Any) -> bool:
+    """A peer's text that a message or a terminal can show as it is: no control characters
+    (ESC, OSC, CR-LF), as share/descriptor.ts requires."""
+    return isinstance(v, str) and not any(
+        ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in v)
+
+
+_UUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?")
+
+
+def _uuid(v: Any) -> bool:
+    return isinstance(v, str) and _UUID.fullmatch(v) is not None
+
+
+def _is_u32(v: Any, low: int = 0) -> bool:
+    return _is_int(v) and low <= v <= 0xFFFFFFFF
+
+
+_PLANE_FIELDS = ("offset", "size", "rowPitch", "arrayPitch", "depthPitch")
+_IMAGE_FIELDS = ("kind", "imageType", "format", "extent", "mipLevels", "arrayLayers", "tiling",
+                 "usage", "flags", "externalHandleTypes", "externalHandleTypesNV",
+                 "drmFormatModifier", "planeLayouts")
+_BUFFER_FIELDS = ("kind", "size", "usage", "flags", "externalHandleTypes")
+
+
+def _dedicated(v: Any) -> Optional[dict]:
+    """The checked description of a dedicated allocation's buffer or image (share/descriptor.ts's
+    parseDedicatedTarget: every field of its type and range, no other), or None."""
+    if v is None:
+        return None
+    where = "descriptor.dedicated"
+    if not isinstance(v, dict) or v.get("kind") not in ("image", "buffer"):
+        raise _bad(f'{where}: expected an image\'s or a buffer\'s description, got {_show(v)}')
+    fields = _IMAGE_FIELDS if v["kind"] == "image" else _BUFFER_FIELDS
+    for k in v:
+        if k not in fields:
+            raise _bad(f"{where}.{k}: not a field (it has {', '.join(fields)})", list(fields), k)
+    checks: dict = {"usage": _is_u32, "flags": _is_u32, "externalHandleTypes": _is_u32}
+    if v["kind"] == "buffer":
+        checks["size"] = lambda x: _is_int(x) and 0 < x <= 2**53 - 1
+    else:
+        checks.update({
+            "imageType": lambda x: x in (0, 1, 2),
+            "format": lambda x: _is_u32(x, 1),
+            "extent": lambda x: isinstance(x, dict) and set(x) == {"width", "height", "depth"}
+            and all(_is_u32(x[k], 1) for k in x),
+            "mipLevels": lambda x: _is_u32(x, 1),
+            "arrayLayers": lambda x: _is_u32(x, 1),
+            "tiling": lambda x: x in (0, 1, 1000158000),
+        })
+        for k, ok in (("externalHandleTypesNV", _is_u32),
+                      ("drmFormatModifier",
+                       lambda x: isinstance(x, str) and re.fullmatch(r"0x[0-9a-f]{16}", x)),
+                      ("planeLayouts",
+                       lambda x: isinstance(x, list) and 1 <= len(x) <= 4 and all(
+                           isinstance(p, dict) and set(p) == set(_PLANE_FIELDS)
+                           and all(_is_int(p[f]) and 0 <= p[f] <= 2**53 - 1 for f in p)
+                           for p in x))):
+            if k in v and not ok(v[k]):
+                raise _bad(f"{where}.{k}: expected {k} of its type, got {_show(v[k])}")
+    for k, ok in checks.items():
+        if not ok(v.get(k)):
+            raise _bad(f"{where}.{k}: expected a value of its type and range, got "
+                       f"{_show(v.get(k))}")
+    return json.loads(json.dumps(v))
+
+
 def _fields(given: Any, fields: Sequence[str]) -> dict:
     if not isinstance(given, dict):
         raise _bad(f"descriptor: expected an object, got {_show(given)}")
@@ -593,13 +667,11 @@ def parse_memory_descriptor(given: Any) -> dict:
     _check(d, "memoryProperties",
            lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
            "a list of strings", optional=True)
-    _check(d, "dedicated", lambda v: v is None or isinstance(v, dict), "an object or null",
-           optional=True)
     for k in ("deviceUUID", "driverUUID"):
-        _check(d, k, lambda v: isinstance(v, str), "a UUID string")
-    _check(d, "deviceName", lambda v: isinstance(v, str), "a string")
-    _check(d, "fdKind", lambda v: isinstance(v, str), "a string", optional=True)
-    d.setdefault("dedicated", None)
+        _check(d, k, _uuid, "a UUID (8-4-4-4-12 lower-case hex digits)")
+    _check(d, "deviceName", _printable, "a string without control characters")
+    _check(d, "fdKind", _printable, "a string without control characters", optional=True)
+    d["dedicated"] = _dedicated(d.get("dedicated"))
     d.setdefault("memoryProperties", [])
     return d
 
@@ -628,9 +700,9 @@ def parse_sync_descriptor(given: Any, obj: str) -> dict:
     _check(d, "semaphoreType", lambda v: v in ("binary", "timeline"), "one of binary, timeline",
            optional=obj != "semaphore")
     for k in ("deviceUUID", "driverUUID"):
-        _check(d, k, lambda v: isinstance(v, str), "a UUID string")
-    _check(d, "deviceName", lambda v: isinstance(v, str), "a string")
-    _check(d, "fdKind", lambda v: isinstance(v, str), "a string", optional=True)
+        _check(d, k, _uuid, "a UUID (8-4-4-4-12 lower-case hex digits)")
+    _check(d, "deviceName", _printable, "a string without control characters")
+    _check(d, "fdKind", _printable, "a string without control characters", optional=True)
     return d
 
 
@@ -710,6 +782,9 @@ def receive_offer(sock: ShareSocket, timeout: Optional[float] = None,
                 or not isinstance(fences, list):
             raise ProtocolError("json",
                                 "an offer needs a label and lists of semaphores and fences")
+        if not _printable(m["label"]):
+            raise ProtocolError("json",
+                                f"the offer's label {_show(m['label'])} has control characters")
         if memory is not None and not isinstance(memory, dict):
             raise ProtocolError("json",
                                 f"the offer's memory is {_show(memory)}, not a descriptor")
@@ -1012,12 +1087,12 @@ class CudaContext:
         caller's."""
         d = parse_memory_descriptor(descriptor)
         self._check_origin(d)
-        number = _fd_number(fd)
+        number = _importable_fd(fd, "OPAQUE_FD memory")
         desc = CUDA_EXTERNAL_MEMORY_HANDLE_DESC()
         desc.type = CU_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD
         desc.handle.fd = number
         desc.size = d["size"]
-        desc.flags = CUDA_EXTERNAL_MEMORY_DEDICATED if d["dedicated"] else 0
+        desc.flags = CUDA_EXTERNAL_MEMORY_DEDICATED if d["dedicated"] is not None else 0
         handle = ctypes.c_void_p()
         self.run(lambda lib: self.cuda.check(
             lib.cuImportExternalMemory(ctypes.byref(handle), ctypes.byref(desc)),
@@ -1037,7 +1112,7 @@ class CudaContext:
         if timeline and not self.attribute(interop):
             raise ShareError("HANDLE_TYPE_UNSUPPORTED", f"{self.label}: "
                              "CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED is 0")
-        number = _fd_number(fd)
+        number = _importable_fd(fd, f"OPAQUE_FD {d['semaphoreType']} semaphore")
         desc = CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC()
         desc.type = (CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_TIMELINE_SEMAPHORE_FD if timeline
                      else CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD)
@@ -1073,9 +1148,35 @@ def _fd_number(fd: Any) -> int:
         if fd.state != "open":
             raise ShareError("FD_CONSUMED", f"{fd.label} is {fd.state}: an import needs an open fd")
         return fd.fd
-    if not isinstance(fd, int) or fd < 0:
-        raise ValueError(f"fd: expected an open fd, got {fd!r}")
+    # An int past C's int would be cut by ctypes to another fd (2**40 to 0).
+    if not _is_int(fd) or not 0 <= fd <= 0x7FFFFFFF:
+        raise ShareError("FD_NOT_OPEN", f"fd: expected an open fd number, got {_show(fd)}",
+                         "an open fd", fd)
     return fd
+
+
+# What CUDA imports: what NVIDIA's drivers export (Vulkan's and CUDA's own), each a descriptor of
+# /dev/nvidiactl (share/plan.ts takes the same for a CUDA import).
+CUDA_EXPORT_KIND = "/dev/nvidiactl"
+
+
+def _importable_fd(fd: Any, what: str) -> int:
+    """The number of ``fd`` after the checks the TypeScript side makes before CUDA sees it: an
+    open fd (FD_NOT_OPEN) of the kind NVIDIA's exports are (FD_KIND_MISMATCH: never a pipe,
+    socket, eventfd, regular file, directory, memfd or another device)."""
+    number = _fd_number(fd)
+    try:
+        st = os.fstat(number)
+        link = os.readlink(f"/proc/self/fd/{number}")
+    except OSError:
+        raise ShareError("FD_NOT_OPEN", f"fd {number} is not open", "an open fd",
+                         number) from None
+    kind = link.split(" ")[0] if link.startswith("/dev/") else link
+    if not stat.S_ISCHR(st.st_mode) or kind != CUDA_EXPORT_KIND:
+        raise ShareError("FD_KIND_MISMATCH",
+                         f"fd {number} is {_show(link)}, not an {what} export of NVIDIA's driver "
+                         f"(a {CUDA_EXPORT_KIND} descriptor)", CUDA_EXPORT_KIND, link)
+    return number
 
 
 def _stream_handle(stream: Any) -> ctypes.c_void_p:

@@ -104,7 +104,7 @@ export interface ExportFacts<D extends ExportDescriptor> {
   /** Whether -1 means "already signaled" (a SYNC_FD): then the export has no fd. */
   signaledIsNull?: boolean;
   /** The exporting Vulkan device and key, to learn (once) what its exports of this kind are. */
-  learn?: { device: object; key: string };
+  learn?: { device: object; key: string; size?: number };
   /** The descriptor, given the fd's kind. */
   describe(fdKind: string | undefined): D;
 }
@@ -139,7 +139,7 @@ export function finishExport<D extends ExportDescriptor>(
   // touches the fd); a later one whose kind came close-on-exec needs no fcntl, and one of a device
   // file no fstat when an import consumes it.
   const learned = raw >= 0 && facts.learn
-    ? learnExportKind(facts.learn.device, facts.learn.key, raw)
+    ? learnExportKind(facts.learn.device, facts.learn.key, raw, facts.learn.size)
     : undefined;
   if (raw >= 0) {
     fd = OwnedFd.received(

@@ -50,6 +50,11 @@ export interface ExportKind {
    * does, lavapipe does not): later exports of the kind are then not fcntl'ed again.
    */
   cloexec?: boolean;
+  /**
+   * For Mesa memfds: how many bytes of data the driver's exports hold beyond their allocation
+   * size (lavapipe: 40), learned from an export whose size is known; null until then.
+   */
+  mesaExtra?: bigint | null;
 }
 
 const known = new WeakMap<object, Map<string, ExportKind>>();
@@ -91,18 +96,24 @@ export function exportKindOf(device: object, key: string, probe: () => void): Ex
  * Learns (once) what `device`'s exports of `key` are from `fd`, one of them, and returns it.
  * Later exports of the same device and key are taken to be alike (no readlink).
  */
-export function learnExportKind(device: object, key: string, fd: number): ExportKind {
+export function learnExportKind(
+  device: object,
+  key: string,
+  fd: number,
+  size?: number,
+): ExportKind {
   let m = known.get(device);
   const had = m?.get(key);
   if (had) return had;
   const kind = fdKindOf(fd);
   const header = kind === "memfd" ? readMesaHeader(fd) : null;
-  const size = header ? fdSize(fd) : null;
+  const fileSize = header ? fdSize(fd) : null;
   const flags = libc().fcntl(fd, F_GETFD, 0);
   const learned: ExportKind = {
     kind,
-    mesaDriverId: header && size !== null && header.size === size ? header.driverId : null,
+    mesaDriverId: header && fileSize !== null && header.size === fileSize ? header.driverId : null,
     cloexec: flags >= 0 && (flags & FD_CLOEXEC) !== 0,
+    mesaExtra: header && size !== undefined ? header.size - header.offset - BigInt(size) : null,
   };
   const file = kind.startsWith("/dev/") ? fileId(fd) : null;
   if (file) deviceFiles.set(learned, file);
@@ -169,7 +180,7 @@ export function checkReceivedFd(
       kind,
     );
   }
-  if (want.mesaDriverId !== null) checkMesaMemfd(n, want.mesaDriverId, what, size);
+  if (want.mesaDriverId !== null) checkMesaMemfd(n, want, what, size);
 }
 
 function forged(n: number, what: string, why: string, expected?: unknown, actual?: unknown): never {
@@ -181,7 +192,8 @@ function forged(n: number, what: string, why: string, expected?: unknown, actual
   );
 }
 
-function checkMesaMemfd(n: number, driverId: string, what: string, size?: number): void {
+function checkMesaMemfd(n: number, want: ExportKind, what: string, size?: number): void {
+  const driverId = want.mesaDriverId!;
   // Mesa seals its exports against growing and shrinking; an unsealed file can be truncated by
   // its other holder after the import, and the next access to the mapping raises SIGBUS.
   const seals = libc().fcntl(n, F_GET_SEALS, 0);
@@ -213,13 +225,30 @@ function checkMesaMemfd(n: number, driverId: string, what: string, size?: number
   if (again !== h.offset) {
     forged(n, what, `the word before its data is ${again}, not the offset ${h.offset}`);
   }
-  if (size !== undefined && h.size - h.offset < BigInt(size)) {
+  if (size === undefined) return;
+  // The driver's exports hold their size and a fixed number of bytes more (learned from one of
+  // its own): less is a file the driver would map past; more is another export than described.
+  const data = h.size - h.offset;
+  const extra = want.mesaExtra ?? 0n;
+  if (data < BigInt(size) + extra) {
     forged(
       n,
       what,
-      `it holds ${h.size - h.offset} bytes of data, fewer than the descriptor's size ${size}`,
+      `it holds ${data} bytes of data, fewer than the descriptor's size ${size}${
+        extra ? ` and the driver's ${extra} more` : ""
+      }`,
+      BigInt(size) + extra,
+      data,
+    );
+  }
+  if (want.mesaExtra != null && data > BigInt(size) + extra) {
+    throw new ShareError(
+      "SIZE_MISMATCH",
+      `fd ${n} holds an export of ${
+        data - extra
+      } bytes, not the descriptor's ${size}: an import's size is its export's`,
+      Number(data - extra),
       size,
-      h.size - h.offset,
     );
   }
 }

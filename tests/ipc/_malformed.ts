@@ -12,12 +12,14 @@ export function header(
   fds: number,
   length: number,
   body = "",
+  reserved = 0,
 ): Uint8Array {
   const b = new TextEncoder().encode(body);
   const packet = new Uint8Array(16 + b.length);
   const v = new DataView(packet.buffer);
   v.setUint32(0, magic, true);
   v.setUint16(4, version, true);
+  v.setUint16(6, reserved, true);
   v.setUint32(8, fds, true);
   v.setUint32(12, length, true);
   packet.set(b, 16);
@@ -28,6 +30,8 @@ export function header(
 export const MALFORMED_PACKETS: readonly [Uint8Array, number, ProtocolError["reason"]][] = [
   [header(0x12345678, 1, 1, 2, "{}"), 1, "magic"],
   [header(VKSH, 9, 1, 2, "{}"), 1, "version"],
+  // The reserved bytes 6-7 are 0 in version 1.
+  [header(VKSH, 1, 1, 2, "{}", 0x100), 1, "version"],
   [header(VKSH, 1, 2, 2, "{}"), 1, "fd-count"],
   [header(VKSH, 1, 1, 5, "{}"), 1, "length"],
   [header(VKSH, 1, 1, 3, "{x}"), 1, "json"],
@@ -56,4 +60,6 @@ export const MALFORMED_OFFERS: readonly [
   [{ version: 1, label: "x", memory: "x", semaphores: [], fences: [] }, 1, "json"],
   [{ version: 1, label: { toString: 1 }, semaphores: [], fences: [] }, 0, "json"],
   [{ version: 1, label: "x", semaphores: [{}], fences: [] }, 0, "fd-count"],
+  // A label a terminal would act on (ESC, OSC, CR-LF).
+  [{ version: 1, label: "\u001b]0;x\u0007\r\n", semaphores: [], fences: [] }, 0, "json"],
 ];

@@ -39,7 +39,15 @@ test(
     const d = exp.descriptor;
     const other = () => GpuBuffer.create(b, { size: SIZE, external: "OPAQUE_FD" });
 
-    // fd = -1, and a closed fd
+    // no fd at all (null plans without one: planImport's mode), fd = -1, and a closed fd
+    for (const none of [null, undefined, "3", {}]) {
+      assertThrows(
+        () => DeviceMemory.importFd(b, none as never, d, { for: other() }),
+        TypeError,
+        "expected an OwnedFd or an fd number",
+      );
+    }
+    stillAllocates(b);
     assertRule(() => DeviceMemory.importFd(b, -1, d, { for: other() }), "FD_NOT_OPEN");
     const closed = exp.fd.dup();
     const n = closed.fd;

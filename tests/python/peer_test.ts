@@ -279,3 +279,62 @@ function tempDir() {
   const path = spawnSync("mktemp", ["-d"], { encoding: "utf8" }).stdout.trim();
   return { path, [Symbol.dispose]: () => void spawnSync("rm", ["-rf", path]) };
 }
+
+test(
+  "the Python peer checks an fd and a descriptor as the TypeScript side does, before CUDA sees them",
+  {
+    skip: noPython,
+  },
+  () => {
+    const script = String.raw`
+import json, os, socket, sys, tempfile
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import vkshare_peer as vk
+
+def rule(fn):
+    try:
+        fn()
+        return "accepted"
+    except vk.ShareError as e:
+        return e.rule
+
+r, w = os.pipe()
+a, b = socket.socketpair()
+unsealed = os.memfd_create("claims-2^53", 0)
+d = tempfile.mkdtemp()
+dirfd = os.open(d, os.O_RDONLY)
+null = os.open("/dev/null", os.O_RDONLY)
+fds = {"pipe": r, "socket": a.fileno(), "eventfd": os.eventfd(0) if hasattr(os, "eventfd") else r,
+       "/dev/null": null, "directory": dirfd, "memfd": unsealed, "closed": 987654,
+       "2^40": 2**40, "-1": -1, "true": True}
+print(json.dumps({k: rule(lambda v=v: vk._importable_fd(v, "OPAQUE_FD memory")) for k, v in fds.items()}))
+good = {"version": 1, "handleType": "OPAQUE_FD", "size": 4096, "memoryTypeIndex": 0,
+        "deviceUUID": "00000000-0000-0000-0000-000000000001",
+        "driverUUID": "00000000-0000-0000-0000-000000000002", "deviceName": "a GPU"}
+bad = {"name": {**good, "deviceName": "\x1b]0;owned\x07\r\n"},
+       "uuid": {**good, "deviceUUID": "\x1b[2J"},
+       "dedicated {}": {**good, "dedicated": {}},
+       "dedicated extra": {**good, "dedicated": {"kind": "buffer", "size": 1, "usage": 0, "flags": 0,
+                                                 "externalHandleTypes": 1, "x": 1}},
+       "good": good,
+       "good dedicated": {**good, "dedicated": {"kind": "buffer", "size": 4096, "usage": 3,
+                                                "flags": 0, "externalHandleTypes": 1}}}
+print(json.dumps({k: rule(lambda v=v: vk.parse_memory_descriptor(v)) for k, v in bad.items()}))
+`;
+    const r = spawnSync("python3", ["-c", script, PEER], { encoding: "utf8" });
+    assertEquals(r.status, 0, r.stderr);
+    const [fds, descriptors] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    for (const kind of ["pipe", "socket", "eventfd", "/dev/null", "directory", "memfd"]) {
+      assertEquals(fds[kind], "FD_KIND_MISMATCH", kind);
+    }
+    for (const n of ["closed", "2^40", "-1", "true"]) assertEquals(fds[n], "FD_NOT_OPEN", n);
+    assertEquals(descriptors, {
+      "name": "BAD_DESCRIPTOR",
+      "uuid": "BAD_DESCRIPTOR",
+      "dedicated {}": "BAD_DESCRIPTOR",
+      "dedicated extra": "BAD_DESCRIPTOR",
+      "good": "accepted",
+      "good dedicated": "accepted",
+    });
+  },
+);

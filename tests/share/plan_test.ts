@@ -448,9 +448,10 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
     },
     {
       // CUDA imports a dedicated export with the dedicated flag: it needs no buffer or image.
+      // (The test's fd is a memfd: the CUDA importer here takes that kind.)
       breaks: () => memory({ descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
       keeps: () =>
-        memory({ importer: cuda(), descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
+        memory({ importer: cuda("memfd"), descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
     },
     {
       breaks: () =>
@@ -510,11 +511,30 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       keeps: () => memory(),
     },
     {
-      // Where the importer has no exports of its own to compare with (CUDA), the fd must be of
-      // the kind the descriptor says the export's was.
+      // Where the importer has no exports of its own to compare with, the fd must be of the
+      // kind the descriptor says the export's was.
       breaks: () =>
-        memory({ importer: cuda(), descriptor: memoryDescriptor({ fdKind: "/dev/nvidiactl" }) }),
-      keeps: () => memory({ importer: cuda(), descriptor: memoryDescriptor({ fdKind: "memfd" }) }),
+        memory({
+          importer: importer({ exportKind: undefined }),
+          descriptor: memoryDescriptor({ fdKind: "/dev/nvidiactl" }),
+        }),
+      keeps: () =>
+        memory({
+          importer: importer({ exportKind: undefined }),
+          descriptor: memoryDescriptor({ fdKind: "memfd" }),
+        }),
+    },
+    {
+      // CUDA imports what NVIDIA's drivers export, whatever the descriptor says: a pipe is
+      // refused. (/dev/null plays /dev/nvidiactl here.)
+      breaks: () =>
+        memory({
+          importer: cuda("/dev/null"),
+          fd: pipeEnd(),
+          descriptor: memoryDescriptor({ fdKind: "/dev/null" }),
+        }),
+      keeps: () =>
+        memory({ importer: cuda("/dev/null"), fd: libc().open(cString("/dev/null"), 0, 0) }),
     },
     {
       // A SYNC_FD is a sync_file: a memfd is not one.
@@ -609,8 +629,13 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
   ],
 };
 
-function cuda(): ImporterFacts {
-  return importer({ api: "cuda", driverUUID: null, exportKind: undefined });
+/** A CUDA importer, whose received fds must be of `kind` (NVIDIA's: /dev/nvidiactl). */
+function cuda(kind = "/dev/nvidiactl"): ImporterFacts {
+  return importer({
+    api: "cuda",
+    driverUUID: null,
+    exportKind: () => ({ kind, mesaDriverId: null }),
+  });
 }
 
 function mesa() {

@@ -142,6 +142,20 @@ test(
     }
     assertEquals(openFds(), fds - cases.length, "no fd leaked");
     stillAllocates(b);
+    // A faithful copy described as smaller than it is (size 1 of the export's): not this one's.
+    for (const size of [1, SIZE / 2, SIZE - 4]) {
+      const smaller = forgedMemfd(fileSize, header, MESA_SEALS, word);
+      try {
+        assertRule(
+          () => DeviceMemory.importFd(b, smaller, { ...d, size }),
+          "SIZE_MISMATCH",
+          `holds an export of ${SIZE} bytes, not the descriptor's ${size}`,
+        );
+        assert(isOpenFd(smaller), "the caller's fd is still open");
+      } finally {
+        libc().close(smaller);
+      }
+    }
     // A faithful copy passes every check, and imports.
     const copy = forgedMemfd(fileSize, header, MESA_SEALS, word);
     using m = DeviceMemory.importFd(b, copy, d);

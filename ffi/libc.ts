@@ -261,13 +261,18 @@ export const STAT_MODE_OFFSET: Readonly<Record<string, number>> = { x86_64: 24, 
 /** `O_PATH`: an fd that names a file without opening it (the same on x86_64 and aarch64). */
 export const O_PATH = 0o10000000;
 
+/** `O_NOFOLLOW` per architecture (it differs: x86_64 0o400000, aarch64 0o100000). */
+const O_NOFOLLOW: Readonly<Record<string, number>> = { x86_64: 0o400000, aarch64: 0o100000 };
+
 /**
- * The file type bits (`st_mode & S_IFMT`) of the file at `path` (symlinks followed): `0o140000`
- * for a socket, `0o100000` for a regular file; null when it does not exist.
+ * The file type bits (`st_mode & S_IFMT`) of the file at `path`: `0o140000` for a socket,
+ * `0o100000` for a regular file, `0o120000` for a symbolic link when `follow` is false (the link
+ * itself, not what it names); null when it does not exist.
  */
-export function fileTypeAt(path: string): number | null {
+export function fileTypeAt(path: string, follow = true): number | null {
   const c = libc();
-  const fd = c.open(new TextEncoder().encode(path + "\0"), O_PATH | O_CLOEXEC, 0);
+  const flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW[rt.arch] ?? O_NOFOLLOW.x86_64);
+  const fd = c.open(new TextEncoder().encode(path + "\0"), flags, 0);
   if (fd < 0) return null;
   try {
     const st = new Uint8Array(new ArrayBuffer(256));

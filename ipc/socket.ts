@@ -92,6 +92,7 @@ const ETIMEDOUT = 110;
 const EACCES = 13;
 const EADDRINUSE = 98;
 const ECONNREFUSED = 111;
+const ECONNRESET = 104;
 const S_IFSOCK = 0o140000;
 
 /** Binds `fd` to `a` with a umask of 0177 (a socket file is then 0600); 0 or the errno. */
@@ -105,9 +106,27 @@ function bindPrivate(fd: number, a: { bytes: Uint8Array; length: number }): numb
   }
 }
 
+/** What holds `path`, which a bind found taken (a live server's socket, or not a socket). */
+function whatIsAt(path: string): string {
+  const type = fileTypeAt(path, false);
+  if (type === S_IFSOCK) return "a server listens there";
+  if (type === 0o120000) {
+    return "it is a symbolic link, which vkshare neither follows nor replaces";
+  }
+  const names: Record<number, string> = {
+    0o100000: "a regular file",
+    0o040000: "a directory",
+    0o010000: "a FIFO",
+    0o020000: "a character device",
+    0o060000: "a block device",
+  };
+  return `it is ${names[type ?? -1] ?? "something"}, not a socket`;
+}
+
 /** Whether `path` is a socket file that nobody listens on (connect: ECONNREFUSED). */
 function isStaleSocket(path: string, a: { bytes: Uint8Array; length: number }): boolean {
-  if (fileTypeAt(path) !== S_IFSOCK) return false; // never remove what is not a socket
+  // Never remove what is not a socket (a symbolic link, even to a dead one, is not).
+  if (fileTypeAt(path, false) !== S_IFSOCK) return false;
   const probe = newSocket();
   try {
     return libcSocket().connect(probe, a.bytes, a.length) < 0 && errno() === ECONNREFUSED;
@@ -507,6 +526,12 @@ export class ShareSocket implements Disposable {
       n = libcSocket().recvmsg(this.fd, msg.bytes, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
       if (n >= 0n) break;
       const e = errno();
+      // A peer gone mid-stream is one event, whatever the kernel says of it (an end of file,
+      // or a reset when it died with data unread): the peer closed the connection.
+      if (e === ECONNRESET) {
+        n = 0n;
+        break;
+      }
       if (e !== EAGAIN && e !== EINTR) throw new ErrnoError("recvmsg", e, this.label);
       const rev = await ready(
         this.fd,
@@ -514,7 +539,10 @@ export class ShareSocket implements Disposable {
         options.timeoutMs ?? 10_000,
         `receive on ${this.label}`,
       );
-      if (rev & (POLLERR | POLLHUP) && !(rev & POLLIN)) break;
+      if (rev & (POLLERR | POLLHUP) && !(rev & POLLIN)) {
+        n = 0n;
+        break;
+      }
     }
     const controlLength = Number(msg.view.getBigUint64(msghdr.offsets.msg_controllen, true));
     const flags = msg.view.getInt32(msghdr.offsets.msg_flags, true);
@@ -841,8 +869,8 @@ export class ShareServer implements Disposable {
           e,
           e === EADDRINUSE
             ? `${describe(at)} exists already${
-              typeof at === "string" ? " and a server listens there" : ""
-            }: stop it, or choose another path`
+              typeof at === "string" ? `: ${whatIsAt(at)}` : ""
+            }: stop it or remove it, or choose another path`
             : describe(at),
         );
       }

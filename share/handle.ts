@@ -204,9 +204,19 @@ export class OwnedHandle implements Disposable {
     return v;
   }
 
-  /** Closes it, unless it was released. */
+  /**
+   * Closes it, unless it was released. A dispose never throws (inside `using` a throw would
+   * replace the error that ends the block): where the handle cannot be closed (no kernel32 off
+   * Windows, a CloseHandle that fails), it stays open, with a warning that says why.
+   */
   [Symbol.dispose](): void {
-    this.close();
+    try {
+      this.close();
+    } catch (e) {
+      console.warn(
+        `vkshare: ${this.#label} was left open: ${(e as Error).message.split("\n")[0]}`,
+      );
+    }
   }
 }
 

@@ -40,3 +40,4 @@ export function writeSync(
 export function closeSync(fd: number): void;
 export function existsSync(path: string): boolean;
 export function unlinkSync(path: string): void;
+export function symlinkSync(target: string, path: string): void;

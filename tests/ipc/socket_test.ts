@@ -2,7 +2,7 @@
 // or unexpected messages are ProtocolErrors whose fds are closed; waits end on time; a peer of
 // another uid is refused; offers are checked against the importing device.
 // @ts-types="../../cli/_node/fs.d.ts"
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 // @ts-types="../../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
@@ -157,21 +157,34 @@ test("a server path that exists already is refused, and left alone", async () =>
   const e = await rejectsWith(
     Promise.resolve().then(() => ShareServer.listen({ at: path })),
     ErrnoError,
-    "exists already",
+    "exists already: a server listens there",
   );
   assertEquals(e.code, "EADDRINUSE");
   assertEquals(statSync(path).mode & 0o777, 0o600);
   await p.a.send({ type: "alive" });
   assertEquals((await p.b.receive()).message, { type: "alive" });
-  // A file that is not a socket is never replaced.
+  // A file that is not a socket is never replaced, and the refusal says what it is (no server).
   const dir = mkdtempSync(`${tmpdir()}/vkshare-path-`);
   try {
     writeFileSync(`${dir}/file`, "keep");
-    await rejectsWith(
+    const f = await rejectsWith(
       Promise.resolve().then(() => ShareServer.listen({ at: `${dir}/file` })),
       ErrnoError,
-      "exists already",
+      "exists already: it is a regular file, not a socket",
     );
+    assert(!f.message.includes("listens"), f.message);
+    assertEquals(readFileSync(`${dir}/file`, "utf8"), "keep");
+    // A symbolic link, even to a live server's socket, is neither followed nor replaced.
+    for (const target of [`${dir}/file`, path]) {
+      symlinkSync(target, `${dir}/link`);
+      const l = await rejectsWith(
+        Promise.resolve().then(() => ShareServer.listen({ at: `${dir}/link` })),
+        ErrnoError,
+        "it is a symbolic link, which vkshare neither follows nor replaces",
+      );
+      assert(!l.message.includes("listens"), l.message);
+      rmSync(`${dir}/link`);
+    }
     assertEquals(readFileSync(`${dir}/file`, "utf8"), "keep");
   } finally {
     rmSync(dir, { recursive: true });

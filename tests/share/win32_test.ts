@@ -78,6 +78,21 @@ test(
     assert(e.message.includes("kernel32.dll"), e.message);
     assertEquals(h.state, "open", "a failed close leaves the handle the caller's");
     h.release();
+    // A dispose never throws: inside `using`, the block's own error is the one that comes out.
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (m: string) => warned.push(m);
+    try {
+      const fromBlock = assertThrows(() => {
+        using _h = OwnedHandle.adopt(0x8cn, "nt", "an NT handle of a test");
+        throw new RangeError("the block's own error");
+      }, RangeError);
+      assertEquals(fromBlock.message, "the block's own error");
+    } finally {
+      console.warn = warn;
+    }
+    assertEquals(warned.length, 1);
+    assert(warned[0].includes("an NT handle of a test was left open"), warned[0]);
   },
 );
 

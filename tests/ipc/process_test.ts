@@ -73,6 +73,53 @@ test(
 );
 
 test(
+  "the producer drops a silent consumer (connected and mute, or ready and never acknowledging) and serves the next",
+  { skip: noShare },
+  async () => {
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-pc-`);
+    try {
+      const at = `${dir}/s.sock`;
+      const producer = startScript(here("../../examples/producer.ts"), [
+        "--socket",
+        at,
+        "--frames",
+        "5",
+        "--size",
+        "65536",
+        "--timeout-ms",
+        "1500",
+      ]);
+      await producer.line("listening on");
+      // First: a client that connects and says nothing.
+      using mute = await ShareSocket.connect(at);
+      await producer.line("dropped");
+      // Then: one that takes the offer, says ready, and never acknowledges a frame.
+      {
+        using idle = await ShareSocket.connect(at);
+        using _offer = await receiveOffer(idle);
+        await idle.expect("start");
+        await idle.send({ type: "ready" });
+        const t0 = performance.now();
+        while (producer.out().split("dropped").length < 3) {
+          assert(performance.now() - t0 < 15_000, `not dropped: ${producer.out()}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      // And the real consumer gets every frame.
+      const consumer = startScript(here("../../examples/consumer.ts"), ["--socket", at]);
+      const [p, c] = await Promise.all([producer.exited, consumer.exited]);
+      assertEquals(p.code, 0, p.out + p.err);
+      assertEquals(c.code, 0, c.out + c.err);
+      assertStringIncludes(c.out, "OK: 5 frames of 65536 bytes verified");
+      assertEquals(p.out.split("\n").filter((l) => l.includes("dropped")).length, 2, p.out);
+      mute.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
   "the exporter is killed (SIGKILL) after the handoff: the imported memory is intact",
   { skip: noShare },
   withTwoDevices(async (device: Device) => {

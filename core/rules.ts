@@ -81,9 +81,9 @@ export const SHARE_RULES = {
   },
   IMAGE_TYPE: {
     explains:
-      "an image's extent and layers fit its type (1D: height and depth 1; 2D: depth 1; 3D: one array layer), and its mip levels at most log2 of its largest side, plus one",
+      "an image's extent and layers fit its type (1D: height and depth 1; 2D: depth 1; 3D: one array layer), its mip levels at most log2 of its largest side plus one, and a 4:2:0 format's sides are even",
     source:
-      "spec: VkImageCreateInfo valid usage (imageType-00956, -00957, -00961; mipLevels-00958); drivers: lavapipe writes and reads past the memory of a 2D image with a depth",
+      "spec: VkImageCreateInfo valid usage (imageType-00956, -00957, -00961; mipLevels-00958; format-04712, -04713); drivers: lavapipe writes and reads past the memory of a 2D image with a depth",
   },
   IMAGE_LIMITS: {
     explains:

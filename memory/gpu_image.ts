@@ -685,23 +685,26 @@ function combined(planes: readonly MemoryRequirements[]): MemoryRequirements {
 
 /**
  * A disjoint image needs a multi-plane format whose tiling has the DISJOINT feature: a
- * RangeError naming what is missing otherwise.
+ * ShareError IMAGE_LIMITS naming what is missing otherwise (a peer's description may ask for it).
  */
 function checkDisjoint(device: Device, format: FormatName, tiling: number): void {
   if ((FORMAT_PLANES[format]?.length ?? 0) < 2) {
-    throw new RangeError(
+    throw new ShareError(
+      "IMAGE_LIMITS",
       `flags DISJOINT: ${format} has one plane; DISJOINT is for multi-plane formats (NV12 = G8_B8R8_2PLANE_420_UNORM, ...)`,
     );
   }
   if (tiling === DRM_TILING) {
-    throw new RangeError(
+    throw new ShareError(
+      "IMAGE_LIMITS",
       "flags DISJOINT: vkshare makes disjoint images LINEAR or OPTIMAL, not with a DRM format modifier",
     );
   }
   const features = formatFeatures(device.physicalDevice, format);
   const which = tiling === ImageTiling.LINEAR ? "linear" : "optimal";
   if (!features[which].includes("DISJOINT")) {
-    throw new RangeError(
+    throw new ShareError(
+      "IMAGE_LIMITS",
       `flags DISJOINT: ${device.physicalDevice.name} has no DISJOINT feature for ${format} with ${which.toUpperCase()} tiling (its features: ${
         features[which].join(", ") || "none"
       })`,

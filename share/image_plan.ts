@@ -4,7 +4,8 @@
  * nothing there, and lavapipe corrupts its heap, crashes, or answers a memory requirement of 0
  * for what is out of bounds. Plain data in, every broken rule out: testable without a driver.
  *
- * - IMAGE_TYPE: the extent and the layers fit the image type, the mip levels the extent;
+ * - IMAGE_TYPE: the extent and the layers fit the image type, the mip levels the extent, and a
+ *   4:2:0 format's subsampled planes the extent (even sides);
  * - IMAGE_LIMITS: the device supports the format, type, tiling, usage and flags (and the handle
  *   types, and the modifier), within the limits it gives for them;
  * - PLANE_LAYOUT: a DRM_FORMAT_MODIFIER image's plane layouts are one per memory plane of its
@@ -93,6 +94,15 @@ function typeRules(d: ImageDescription): BrokenRule[] {
   if (d.imageType === ImageType["2D"] && depth !== 1) no(`has depth 1, not ${shape}`, 1, depth);
   if (d.imageType === ImageType["3D"] && d.arrayLayers !== 1) {
     no(`has one array layer, not ${shape}`, 1, d.arrayLayers);
+  }
+  // A multi-plane format whose chroma planes are subsampled needs a whole number of them.
+  const name = formatName(d);
+  const planes = name ? FORMAT_PLANES[name] : undefined;
+  if (planes?.some((p) => p.widthDivisor > 1) && width % 2) {
+    no(`of ${name} has an even width, not ${width}`, "even", width);
+  }
+  if (planes?.some((p) => p.heightDivisor > 1) && height % 2) {
+    no(`of ${name} has an even height, not ${height}`, "even", height);
   }
   const most = Math.floor(Math.log2(Math.max(width, height, depth))) + 1;
   if (d.mipLevels > most) {

@@ -46,6 +46,14 @@ test("IMAGE_TYPE: 1D has height and depth 1, 2D depth 1, 3D one layer; mip level
     ],
     [{ mipLevels: 1000 }, "at most 7 mip levels, not 1000"],
     [{ mipLevels: 8 }, "at most 7 mip levels, not 8"],
+    [
+      { format: 1000156003, extent: { width: 64, height: 63, depth: 1 } },
+      "G8_B8R8_2PLANE_420_UNORM has an even height, not 63",
+    ],
+    [
+      { format: 1000156002, extent: { width: 63, height: 64, depth: 1 } },
+      "G8_B8_R8_3PLANE_420_UNORM has an even width, not 63",
+    ],
   ];
   for (const [change, says] of cases) {
     const broken = planImage(facts, image(change));

@@ -11,6 +11,7 @@ import {
   Transfer,
   VkError,
 } from "../../mod.ts";
+import { rgba64 } from "../_image.ts";
 
 const [seed, count] = [Number(process.argv[2] ?? 1), Number(process.argv[3] ?? 3000)];
 
@@ -82,18 +83,7 @@ const plane = () => ({
 using instance = Instance.create();
 const pd = instance.physicalDevices()[0];
 using a = Device.create(pd), b = Device.create(pd);
-const base = {
-  kind: "image",
-  imageType: 1,
-  format: 37,
-  extent: { width: 64, height: 64, depth: 1 },
-  mipLevels: 1,
-  arrayLayers: 1,
-  tiling: 0,
-  usage: 3,
-  flags: 0,
-  externalHandleTypes: 1,
-};
+const base = rgba64();
 using genuine = GpuImage.fromTarget(a, base);
 using memory = DeviceMemory.allocate(a, { for: genuine, exportAs: "OPAQUE_FD", dedicated: true });
 using exp = memory.exportFd();

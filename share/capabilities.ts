@@ -486,6 +486,7 @@ export function imageLimits(
       },
       maxMipLevels: Math.min(p.maxMipLevels, limits?.maxMipLevels ?? Infinity),
       maxArrayLayers: Math.min(p.maxArrayLayers, limits?.maxArrayLayers ?? Infinity),
+      maxResourceSize: Math.min(Number(p.maxResourceSize), limits?.maxResourceSize ?? Infinity),
     };
   }
   return limits!;

@@ -71,6 +71,8 @@ export interface ImageLimits {
   maxMipLevels: number;
   /** The most array layers. */
   maxArrayLayers: number;
+  /** The largest resource in bytes, where known (no plane lies past it). */
+  maxResourceSize?: number;
 }
 
 const TYPE_NAMES = ["1D", "2D", "3D"] as const;
@@ -168,7 +170,7 @@ function rows(d: ImageDescription, i: number): number {
  * (an import), within the memory.
  */
 export function planeLayoutRules(
-  f: Pick<ImageFacts, "device" | "modifierPlanes">,
+  f: Pick<ImageFacts, "device" | "modifierPlanes"> & { maxResourceSize?: number },
   d: ImageDescription,
   memorySize?: number,
 ): BrokenRule[] {
@@ -202,6 +204,16 @@ export function planeLayoutRules(
     if (l.size < need) {
       no(`plane ${i}'s size ${l.size} cannot hold its rows (${need} bytes)`, need, l.size);
     }
+    const largest = f.maxResourceSize;
+    if (largest !== undefined && l.offset + l.size > largest) {
+      no(
+        `plane ${i} lies at ${l.offset}..${
+          l.offset + l.size
+        }, past ${f.device}'s largest resource (${largest} bytes)`,
+        largest,
+        l.offset + l.size,
+      );
+    }
     if (memorySize !== undefined && l.offset + l.size > memorySize) {
       no(
         `plane ${i} lies at ${l.offset}..${
@@ -231,5 +243,6 @@ export function planeLayoutRules(
 export function planImage(f: ImageFacts, d: ImageDescription): BrokenRule[] {
   const shape = typeRules(d);
   if (shape.length) return shape;
-  return [...limitRules(f, d), ...planeLayoutRules(f, d)];
+  const largest = "unsupported" in f.limits ? undefined : f.limits.maxResourceSize;
+  return [...limitRules(f, d), ...planeLayoutRules({ ...f, maxResourceSize: largest }, d)];
 }

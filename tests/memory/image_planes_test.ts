@@ -16,6 +16,7 @@ import {
   imageBytes,
   MissingExtensionError,
   type PhysicalDevice,
+  type PlaneLayout,
   Transfer,
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
@@ -190,9 +191,9 @@ for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
 test(
   "DISJOINT: refused for a one-plane format, and where the tiling lacks the feature, before the driver",
   withTwoDevices((a: Device) => {
-    assertThrows(
+    assertRule(
       () => GpuImage.create(a, { width: 8, height: 8, flags: ["DISJOINT"] }),
-      RangeError,
+      "IMAGE_LIMITS",
       "multi-plane",
     );
     assertThrows(
@@ -205,10 +206,10 @@ test(
       const has = Object.hasOwn(Format, NV12)
         && formatFeatures(p, NV12)[tiling === "LINEAR" ? "linear" : "optimal"].includes("DISJOINT");
       if (has) continue;
-      assertThrows(
+      assertRule(
         () =>
           GpuImage.create(a, { width: 8, height: 8, format: NV12, tiling, flags: ["DISJOINT"] }),
-        RangeError,
+        "IMAGE_LIMITS",
         "DISJOINT feature",
       );
     }
@@ -269,6 +270,7 @@ test(
   { skip: drmAnywhere },
   withTwoDevices((a: Device, b: Device, pd) => {
     const refused: string[] = [];
+    const checked: string[] = [];
     let shared = 0;
     for (const format of ["B8G8R8A8_UNORM", NV12] as const) {
       const mods = drmFormatModifiers(pd, format).filter((m) => {
@@ -335,9 +337,47 @@ test(
       tb.submit((r) => r.acquireImage(twin, { newLayout: "GENERAL", dstStage: "ALL_COMMANDS" }));
       assertEquals(tb.readImage(twin), bytes, `${format}: every plane`);
       shared++;
+      // A peer's plane layouts, changed: refused before vkCreateImage (or, past the memory, at
+      // the import), the genuine ones having passed the same rules above.
+      const layouts = (target as { planeLayouts: PlaneLayout[] }).planeLayouts;
+      const changed = (planeLayouts: PlaneLayout[]) => ({ ...target, planeLayouts });
+      assertRule(() => GpuImage.fromTarget(b, changed([...layouts, layouts[0]])), "PLANE_LAYOUT");
+      assertRule(
+        () =>
+          GpuImage.fromTarget(
+            b,
+            changed([{ ...layouts[0], offset: 2 ** 52 }, ...layouts.slice(1)]),
+          ),
+        "PLANE_LAYOUT",
+        "largest resource",
+      );
+      if (
+        mods.find((m) => m.hex === image.info.drmFormatModifier)!.planeCount
+          === (format === NV12 ? 2 : 1)
+      ) {
+        assertRule(
+          () =>
+            GpuImage.fromTarget(b, changed([{ ...layouts[0], rowPitch: 1 }, ...layouts.slice(1)])),
+          "PLANE_LAYOUT",
+          "row pitch 1",
+        );
+      }
+      const past = changed([{ ...layouts[0], offset: exp.descriptor.size }, ...layouts.slice(1)]);
+      using far = GpuImage.fromTarget(b, past);
+      using again = memory.exportFd("OPAQUE_FD");
+      assertRule(
+        () =>
+          DeviceMemory.importFd(b, again.fd, { ...again.descriptor, dedicated: past }, {
+            for: far,
+          }),
+        "PLANE_LAYOUT",
+        "past the memory",
+      );
+      checked.push(`${format} ${image.info.drmFormatModifier}: ${JSON.stringify(layouts)}`);
     }
     // Something must have crossed, or the note needs what the driver refused.
     assert(shared > 0, `no DRM-modifier image was shared; refused:\n${refused.join("\n")}`);
+    console.log(`  plane layouts checked (PLANE_LAYOUT): ${checked.join("; ")}`);
   }, (p) => p.hasExtension("VK_EXT_image_drm_format_modifier")),
 );
 

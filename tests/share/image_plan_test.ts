@@ -138,6 +138,14 @@ test("PLANE_LAYOUT: one layout per memory plane, a row pitch of a row, a size th
   const past = planeLayoutRules({ device: "a GPU" }, good, 3000);
   assertEquals(past.map((b) => b.rule), ["PLANE_LAYOUT"]);
   assert(past[0].message.includes("plane 1 lies at 2048..3072, past the memory's 3000 bytes"));
+  // Past the device's largest resource (known at fromTarget, before any memory).
+  const huge = nv12([plane(0, 2048, 64), plane(2 ** 40, 1024, 64)]);
+  const big = planImage({ ...drm, limits: { ...LIMITS, maxResourceSize: 2 ** 31 } }, huge);
+  assertEquals(big.map((b) => b.rule), ["PLANE_LAYOUT"]);
+  assert(
+    big[0].message.includes("past a GPU's largest resource (2147483648 bytes)"),
+    big[0].message,
+  );
   // Not a DRM modifier image: no plane layout rule.
   assertEquals(planeLayoutRules({ device: "a GPU" }, image(), 1), []);
 });

@@ -381,5 +381,5 @@ test(
     } finally {
       libc().close(forged.fd);
     }
-  }),
+  }, (pd) => pd.hasExtension("VK_EXT_external_memory_dma_buf")),
 );

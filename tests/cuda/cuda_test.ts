@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { noCuda, runCudaInterop } from "../../examples/cuda_interop.ts";
 import { firstWrong, frameValue } from "../../examples/pipeline.ts";
-import { libc, O_CLOEXEC, O_RDONLY } from "../../ffi/libc.ts";
+import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
   CommandBuffer,
@@ -251,7 +251,7 @@ test("bad imports are refused before CUDA sees them, and leave the fd open", { s
       () =>
         cuda.importMemory(exp.fd, {
           ...d,
-          dedicated: { kind: "buffer", size: d.size, usage: 0, flags: 0 },
+          dedicated: { kind: "buffer", size: d.size, usage: 1, flags: 0, externalHandleTypes: 1 },
         } as unknown as MemoryDescriptor),
       "DEDICATED_MISMATCH",
     );
@@ -302,15 +302,20 @@ test("CUDA's own refusal is a CudaError with the CUresult's name; the fd stays t
   using src = filledExport(device, 1 << 16, 2);
   const exp = src.memory.exportFd();
   const descriptor = exp.descriptor;
-  // /dev/null under a descriptor vkshare cannot check against an export (no fd kind, no origin).
-  using devnull = OwnedFd.adopt(libc().open(cString("/dev/null"), O_RDONLY | O_CLOEXEC, 0));
+  // A /dev/nvidiactl fd of its own (what NVIDIA's exports are, so vkshare's checks pass) that
+  // holds no exported memory, under a descriptor with no fd kind: CUDA refuses it.
+  using ctl = OwnedFd.adopt(libc().open(cString("/dev/nvidiactl"), O_RDWR | O_CLOEXEC, 0));
   const { fdKind: _, ...bare } = descriptor;
-  const e = assertThrows(() => cuda.importMemory(devnull, bare), CudaError);
+  const e = assertThrows(() => cuda.importMemory(ctl, bare), CudaError);
   assert(e.resultName.startsWith("CUDA_ERROR_"), e.message);
   assertEquals(e.call, "cuImportExternalMemory");
+  assertEquals(ctl.state, "open");
+  assert(isOpenFd(ctl.fd));
+  console.log(`  a fresh /dev/nvidiactl fd: ${e.message}`);
+  // /dev/null never reaches CUDA: FD_KIND_MISMATCH, the fd still open.
+  using devnull = OwnedFd.adopt(libc().open(cString("/dev/null"), O_RDONLY | O_CLOEXEC, 0));
+  assertRule(() => cuda.importMemory(devnull, bare), "FD_KIND_MISMATCH", "/dev/nvidiactl");
   assertEquals(devnull.state, "open");
-  assert(isOpenFd(devnull.fd));
-  console.log(`  /dev/null: ${e.message}`);
   // The context still imports.
   using ext = cuda.importMemory(exp.fd, descriptor);
   using b = ext.mapBuffer();

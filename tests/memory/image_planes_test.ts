@@ -365,14 +365,19 @@ test(
       const past = changed([{ ...layouts[0], offset: exp.descriptor.size }, ...layouts.slice(1)]);
       using far = GpuImage.fromTarget(b, past);
       using again = memory.exportFd("OPAQUE_FD");
+      const told = { ...again.descriptor, dedicated: past };
+      // As a peer in another process would be judged (no record of the export): PLANE_LAYOUT.
+      const plan = DeviceMemory.planImport(b, null, told, { for: far });
+      assert(!plan.ok, `${format}: a plane past the memory was planned`);
+      const layout = plan.broken.find((r) => r.rule === "PLANE_LAYOUT");
+      assert(layout?.message.includes("past the memory"), JSON.stringify(plan.broken));
+      // In this process the export's own description is known too: refused, the fd still open.
       assertRule(
-        () =>
-          DeviceMemory.importFd(b, again.fd, { ...again.descriptor, dedicated: past }, {
-            for: far,
-          }),
+        () => DeviceMemory.importFd(b, again.fd, told, { for: far }),
+        ["DEDICATED_MISMATCH", "PLANE_LAYOUT"],
         "PLANE_LAYOUT",
-        "past the memory",
       );
+      assertEquals(again.fd.state, "open");
       checked.push(`${format} ${image.info.drmFormatModifier}: ${JSON.stringify(layouts)}`);
     }
     // Something must have crossed, or the note needs what the driver refused.

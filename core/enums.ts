@@ -740,6 +740,24 @@ export const VENDORS: Readonly<Record<number, string>> = {
   0x1af4: "virtio",
 };
 
+const FORMAT_NAMES = new Map(
+  (Object.entries(Format) as [FormatName, number][]).map(([name, v]) => [v, name]),
+);
+
+/**
+ * The name vkshare gives the VkFormat value `value`, or undefined where it names none.
+ *
+ * @example
+ * ```ts
+ * formatNameOf(37); // "R8G8B8A8_UNORM"
+ * ```
+ *
+ * @category Enums
+ */
+export function formatNameOf(value: number): FormatName | undefined {
+  return FORMAT_NAMES.get(value);
+}
+
 /**
  * The names of the bits set in `mask`, by a flag table; unknown bits come back as hex.
  *

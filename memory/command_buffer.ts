@@ -15,6 +15,7 @@ import {
   Format,
   FORMAT_PLANES,
   FORMAT_TEXEL_BYTES,
+  formatNameOf,
   ImageLayout,
   type ImageLayoutName,
   ImageUsage,
@@ -201,7 +202,7 @@ interface PlaneCopy {
  */
 function imagePlanes(image: GpuImage): PlaneCopy[] {
   const { extent, arrayLayers, format } = image.info;
-  const name = Object.entries(Format).find(([, v]) => v === format)?.[0] as keyof typeof Format;
+  const name = formatNameOf(format)!;
   const planes = FORMAT_PLANES[name];
   if (!planes) {
     const aspect = format === Format.D32_SFLOAT ? 0x2 : 0x1; // DEPTH : COLOR

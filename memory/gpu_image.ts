@@ -12,6 +12,7 @@ import {
   Format,
   FORMAT_PLANES,
   type FormatName,
+  formatNameOf,
   handleTypeMask,
   ImageCreateFlag,
   type ImageCreateFlagName,
@@ -576,7 +577,7 @@ export class GpuImage extends Bindable {
         `planeLayouts: ${this.label} is not LINEAR: its layout is the driver's own`,
       );
     }
-    const name = Object.entries(Format).find(([, v]) => v === this.info.format)?.[0] as FormatName;
+    const name = formatNameOf(this.info.format)!;
     const planes = FORMAT_PLANES[name]?.length ?? 0;
     return planeLayoutsOf(
       this.device,

@@ -14,10 +14,10 @@
  * @module
  */
 import {
-  Format,
   FORMAT_PLANES,
   FORMAT_TEXEL_BYTES,
   type FormatName,
+  formatNameOf,
   ImageTiling,
   ImageType,
 } from "../core/enums.ts";
@@ -79,7 +79,7 @@ const TYPE_NAMES = ["1D", "2D", "3D"] as const;
 
 /** `d`'s format name, or undefined where vkshare names none. */
 function formatName(d: ImageDescription): FormatName | undefined {
-  return (Object.entries(Format) as [FormatName, number][]).find(([, v]) => v === d.format)?.[0];
+  return formatNameOf(d.format);
 }
 
 /** IMAGE_TYPE: the extent and layers that its type allows, the mip levels its extent allows. */

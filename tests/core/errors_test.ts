@@ -1,6 +1,6 @@
 // Typed errors: names, numbers, commands and values in the message; success codes as values.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { enumValue } from "../../core/enums.ts";
+import { enumValue, Format, formatNameOf } from "../../core/enums.ts";
 import { openFirst } from "../../ffi/library.ts";
 import {
   check,
@@ -59,6 +59,12 @@ test("a library that cannot load names every path tried and what to install", ()
   assertEquals(e.tried.map((t) => t.path), ["/nope/libnothing.so", "libnothing.so.9"]);
   assertStringIncludes(e.message, "/nope/libnothing.so");
   assertStringIncludes(e.message, "apt-get install nothing");
+});
+
+test("formatNameOf names every format vkshare names, and no other value", () => {
+  for (const [name, value] of Object.entries(Format)) assertEquals(formatNameOf(value), name);
+  assertEquals(formatNameOf(37), "R8G8B8A8_UNORM");
+  assertEquals(formatNameOf(7777), undefined);
 });
 
 test("flag masks and names convert both ways and refuse unknown names", () => {

@@ -873,7 +873,8 @@ export function versionString(v: number): string {
  *
  * @category Enums
  */
-export function makeVersion(major: number, minor: number, patch = 0): number {
+export function makeVersion(major: number, minor: number, patch?: number): number {
+  patch ??= 0;
   return ((major << 22) | (minor << 12) | patch) >>> 0;
 }
 

@@ -121,7 +121,7 @@ export function resultName(result: number): string {
 }
 
 /**
- * @internal A value from outside (a peer's JSON, a caller's object) shown in a message: JSON, cut
+ * @ignore @internal A value from outside (a peer's JSON, a caller's object) shown in a message: JSON, cut
  * at 100 characters; never throws, whatever the value (`{"toString": 1}` included).
  */
 export function show(v: unknown): string {
@@ -134,7 +134,7 @@ export function show(v: unknown): string {
 }
 
 /**
- * @internal Whether `s` is a string a message or a terminal can show as it is: no control
+ * @ignore @internal Whether `s` is a string a message or a terminal can show as it is: no control
  * characters (C0, DEL, C1: no ESC, OSC or CR-LF that a peer could use to rewrite a terminal).
  */
 export function printable(s: unknown): s is string {
@@ -188,9 +188,10 @@ export class VkError extends VkshareError {
   constructor(
     command: string,
     result: number,
-    details: Record<string, unknown> = {},
+    details?: Record<string, unknown>,
     note?: string,
   ) {
+    details ??= {};
     const name = resultName(result);
     super(name, failureMessage(command, name, result, details, note));
     this.result = result;
@@ -242,9 +243,10 @@ export class CudaError extends VkshareError {
     call: string,
     result: number,
     resultName: string,
-    details: Record<string, unknown> = {},
+    details?: Record<string, unknown>,
     note?: string,
   ) {
+    details ??= {};
     super(resultName, failureMessage(call, resultName, result, details, note));
     this.result = result;
     this.resultName = resultName;
@@ -409,9 +411,11 @@ export class ImportError extends VkError {
     result: number,
     details: Record<string, unknown>,
     stillWorks: boolean | null,
-    canary: "allocates" | "imports" = "allocates",
-    driverReports: readonly DriverReport[] = [],
+    canary?: "allocates" | "imports",
+    driverReports?: readonly DriverReport[],
   ) {
+    canary ??= "allocates";
+    driverReports ??= [];
     const said = driverReports.length
       ? `; the driver said: ${
         driverReports.map((r) => `${r.id ? `${r.id}: ` : ""}${r.message}`).join(" | ")

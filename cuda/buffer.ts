@@ -29,7 +29,7 @@ export class CudaBuffer extends Resource {
   readonly size: number;
   readonly #owned: boolean;
 
-  /** @internal */
+  /** @ignore @internal */
   constructor(
     parent: Resource,
     context: CudaScope,
@@ -62,7 +62,8 @@ export class CudaBuffer extends Resource {
   }
 
   /** Copies `data` to `offset` (`cuMemcpyHtoD`). */
-  write(data: ArrayBufferView, offset = 0): void {
+  write(data: ArrayBufferView, offset?: number): void {
+    offset ??= 0;
     this.alive();
     this.#range(offset, data.byteLength, "write");
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -76,7 +77,9 @@ export class CudaBuffer extends Resource {
   }
 
   /** Copies `length` bytes at `offset` (default: to the end) to the host (`cuMemcpyDtoH`). */
-  read(offset = 0, length: number = this.size - offset): Uint8Array {
+  read(offset?: number, length?: number): Uint8Array {
+    offset ??= 0;
+    length ??= this.size - offset;
     this.alive();
     this.#range(offset, length, "read");
     const out = new Uint8Array(length);
@@ -94,7 +97,8 @@ export class CudaBuffer extends Resource {
    * Sets `count` 32-bit words at `offset` (default: the whole buffer) to `value`
    * (`cuMemsetD32`); `offset` must be a multiple of 4.
    */
-  fill32(value: number, options: { offset?: number; count?: number } = {}): void {
+  fill32(value: number, options?: { offset?: number; count?: number }): void {
+    options ??= {};
     this.alive();
     const offset = options.offset ?? 0;
     const count = options.count ?? Math.floor((this.size - offset) / 4);

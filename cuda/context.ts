@@ -117,6 +117,7 @@ export class CudaContext extends Resource {
   #memoryDesc?: KeptStruct<typeof CUDA_EXTERNAL_MEMORY_HANDLE_DESC>;
   #semaphoreDesc?: KeptStruct<typeof CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC>;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(cu: Cu, device: CudaDeviceInfo) {
     super();
     this.#cu = cu;
@@ -139,7 +140,8 @@ export class CudaContext extends Resource {
    * UUID_MISMATCH names both devices and both UUIDs otherwise, as it does when no CUDA device
    * is that GPU.
    */
-  static forVulkan(target: VulkanIdentity, options: CudaContextOptions = {}): CudaContext {
+  static forVulkan(target: VulkanIdentity, options?: CudaContextOptions): CudaContext {
+    options ??= {};
     const want = identity(target);
     const cu = lib(options.path);
     const all = cudaDevices(options);
@@ -170,7 +172,8 @@ export class CudaContext extends Resource {
   }
 
   /** The context of CUDA device `ordinal` (default 0), with no Vulkan device to match. */
-  static create(options: CudaContextOptions = {}): CudaContext {
+  static create(options?: CudaContextOptions): CudaContext {
+    options ??= {};
     const cu = lib(options.path);
     const n = outInt();
     cuCheck(cu, cu.cuDeviceGetCount(n), "cuDeviceGetCount");
@@ -182,7 +185,7 @@ export class CudaContext extends Resource {
   }
 
   /**
-   * @internal Runs `fn` with this context current on the calling thread. Where no context is
+   * @ignore @internal Runs `fn` with this context current on the calling thread. Where no context is
    * current, this one is made current and left so (as the CUDA runtime's `cudaSetDevice` leaves
    * the primary context), so later calls cost one `cuCtxGetCurrent`; where another one is
    * current, this one is pushed for `fn` and popped after.
@@ -202,8 +205,9 @@ export class CudaContext extends Resource {
     }
   }
 
-  /** @internal Throws a CudaError for `r` unless it is CUDA_SUCCESS. */
-  check(r: number, call: string, details: Record<string, unknown> = {}): void {
+  /** @ignore @internal Throws a CudaError for `r` unless it is CUDA_SUCCESS. */
+  check(r: number, call: string, details?: Record<string, unknown>): void {
+    details ??= {};
     cuCheck(this.#cu, r, call, { device: this.device.name, ...details });
   }
 

@@ -12,7 +12,7 @@ import { type CUDA, cuda as libcuda } from "../ffi/cuda.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { FunctionsOf } from "../ffi/types.ts";
 
-/** @internal libcuda's functions. */
+/** @ignore @internal libcuda's functions. */
 export type Cu = FunctionsOf<typeof CUDA>;
 
 /**
@@ -33,9 +33,9 @@ export interface CudaScope extends Resource {
   readonly device: CudaDeviceInfo;
   /** `CUDA device 0 "NVIDIA H200"`. */
   readonly label: string;
-  /** @internal Runs `fn` with the context current on the calling thread. */
+  /** @ignore @internal Runs `fn` with the context current on the calling thread. */
   run<T>(fn: (cu: Cu) => T): T;
-  /** @internal Throws a CudaError for `r` unless it is CUDA_SUCCESS. */
+  /** @ignore @internal Throws a CudaError for `r` unless it is CUDA_SUCCESS. */
   check(r: number, call: string, details?: Record<string, unknown>): void;
   /** Reads a `CUdevice_attribute` of the device. */
   attribute(attribute: CudaDeviceAttribute): number;
@@ -83,7 +83,7 @@ export interface CudaLibraryOptions {
 // The libcuda handles cuInit has succeeded on (once per library; ffi/cuda.ts keeps the handles).
 const initialized = new WeakSet<object>();
 
-/** @internal libcuda (`path`, or the default), initialized once. */
+/** @ignore @internal libcuda (`path`, or the default), initialized once. */
 export function lib(path?: string): Cu {
   const c = libcuda(path);
   if (!initialized.has(c)) {
@@ -122,7 +122,8 @@ export function cuCheck(
  *
  * @category CUDA
  */
-export function cudaDriverVersion(options: CudaLibraryOptions = {}): number {
+export function cudaDriverVersion(options?: CudaLibraryOptions): number {
+  options ??= {};
   const c = lib(options.path);
   const v = outInt();
   cuCheck(c, c.cuDriverGetVersion(v), "cuDriverGetVersion");
@@ -139,7 +140,8 @@ export function cudaDriverVersion(options: CudaLibraryOptions = {}): number {
  *
  * @category CUDA
  */
-export function cudaDevices(options: CudaLibraryOptions = {}): CudaDeviceInfo[] {
+export function cudaDevices(options?: CudaLibraryOptions): CudaDeviceInfo[] {
+  options ??= {};
   const c = lib(options.path);
   const n = outInt();
   cuCheck(c, c.cuDeviceGetCount(n), "cuDeviceGetCount");

@@ -36,7 +36,7 @@ export class CudaExternalMemory extends Resource {
   /** The exporter's descriptor. */
   readonly descriptor: MemoryDescriptor;
 
-  /** @internal */
+  /** @ignore @internal */
   constructor(context: CudaScope, handle: bigint, descriptor: MemoryDescriptor) {
     super();
     this.context = context;
@@ -57,7 +57,8 @@ export class CudaExternalMemory extends Resource {
    * (`cuExternalMemoryGetMappedBuffer`). A range outside the memory is a RangeError; an offset
    * other than 0 in a dedicated import is a ShareError ALIGNMENT (CUDA refuses it).
    */
-  mapBuffer(options: { offset?: number | bigint; size?: number | bigint } = {}): CudaBuffer {
+  mapBuffer(options?: { offset?: number | bigint; size?: number | bigint }): CudaBuffer {
+    options ??= {};
     this.alive();
     const offset = bytesArg(options.offset ?? 0, "offset");
     const size = bytesArg(options.size ?? BigInt(this.size) - offset, "size", 1n);

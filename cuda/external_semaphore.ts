@@ -25,7 +25,7 @@ export class CudaExternalSemaphore extends Resource {
   /** The Vulkan semaphore's type. */
   readonly type: "binary" | "timeline";
 
-  /** @internal */
+  /** @ignore @internal */
   constructor(context: CudaScope, handle: bigint, type: "binary" | "timeline") {
     super();
     this.context = context;

@@ -55,7 +55,7 @@ export class CudaMemory extends Resource {
   #va = 0n;
   #mapped = false;
 
-  /** @internal */
+  /** @ignore @internal */
   constructor(context: CudaScope, size: number | bigint) {
     super();
     this.context = context;
@@ -141,8 +141,9 @@ export class CudaMemory extends Resource {
    */
   exportFd(
     device: Device | PhysicalDevice,
-    options: { for?: MemoryTarget; memoryTypeIndex?: number } = {},
+    options?: { for?: MemoryTarget; memoryTypeIndex?: number },
   ): MemoryExport {
+    options ??= {};
     this.alive();
     const pd = device instanceof Device ? device.physicalDevice : device;
     if (pd.deviceUUID !== this.context.device.uuid) {

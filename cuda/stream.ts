@@ -64,7 +64,7 @@ export class CudaStream extends Resource {
   /** The `CUstream` handle. */
   readonly handle: bigint;
 
-  /** @internal */
+  /** @ignore @internal */
   constructor(context: CudaScope) {
     super();
     this.context = context;
@@ -171,7 +171,8 @@ export class CudaStream extends Resource {
    * `"done"` or `"timeout"` (a wait on a semaphore that nothing signals never finishes). Polls
    * `cuStreamQuery`, without sleeping for the first millisecond, then in steps of up to 1 ms.
    */
-  synchronize(timeoutMs = 10_000): CudaSyncResult {
+  synchronize(timeoutMs?: number): CudaSyncResult {
+    timeoutMs ??= 10_000;
     this.alive();
     return this.#settle(timeoutMs);
   }

@@ -103,8 +103,9 @@ export interface ReceivedOffer extends Disposable {
 export async function sendOffer(
   socket: ShareSocket,
   offer: Offer,
-  options: WaitOptions = {},
+  options?: WaitOptions,
 ): Promise<void> {
+  options ??= {};
   const sync = [...(offer.semaphores ?? []), ...(offer.fences ?? [])];
   for (const s of sync) {
     if (s.fd === null) {
@@ -147,8 +148,9 @@ export async function sendOffer(
  */
 export async function receiveOffer(
   socket: ShareSocket,
-  options: WaitOptions & { device?: Device } = {},
+  options?: WaitOptions & { device?: Device },
 ): Promise<ReceivedOffer> {
+  options ??= {};
   const { message: m, fds } = await socket.expect("offer", options);
   try {
     const { label, memory, semaphores, fences } = parseOffer(m);

@@ -335,7 +335,7 @@ export class ShareSocket implements Disposable {
   readonly label: string;
   #closed = false;
 
-  /** @internal Wraps a connected socket. */
+  /** @ignore @internal Wraps a connected socket. */
   constructor(fd: number, peer: PeerCredentials) {
     this.fd = fd;
     this.peer = peer;
@@ -348,8 +348,9 @@ export class ShareSocket implements Disposable {
    */
   static async connect(
     at: SocketAddress,
-    options: WaitOptions & SecurityOptions = {},
+    options?: WaitOptions & SecurityOptions,
   ): Promise<ShareSocket> {
+    options ??= {};
     const timeoutMs = options.timeoutMs ?? 10_000;
     const end = performance.now() + timeoutMs;
     for (;;) {
@@ -400,9 +401,11 @@ export class ShareSocket implements Disposable {
    */
   async send(
     message: unknown,
-    fds: readonly (OwnedFd | number)[] = [],
-    options: WaitOptions = {},
+    fds?: readonly (OwnedFd | number)[],
+    options?: WaitOptions,
   ): Promise<void> {
+    fds ??= [];
+    options ??= {};
     this.#alive();
     if (fds.length > MAX_MESSAGE_FDS) {
       throw new RangeError(`send: ${fds.length} fds, at most ${MAX_MESSAGE_FDS}`);
@@ -438,12 +441,13 @@ export class ShareSocket implements Disposable {
   #tx: SendBuffers | undefined;
   #sending = false;
 
-  /** @internal Sends one packet as it is (the tests use it to send malformed messages). */
+  /** @ignore @internal Sends one packet as it is (the tests use it to send malformed messages). */
   async sendRaw(
     packet: Uint8Array,
     fds: readonly number[],
-    options: WaitOptions = {},
+    options?: WaitOptions,
   ): Promise<void> {
+    options ??= {};
     this.#alive();
     // Buffers of this packet's size: the tests send more than a message may hold.
     const tx = newSendBuffers(Math.max(packet.length, 1), Math.max(fds.length, 1));
@@ -495,7 +499,8 @@ export class ShareSocket implements Disposable {
    * Receives one message and its fds, waiting at most `timeoutMs`. A malformed message, or a
    * peer that closed the connection, is a {@linkcode ProtocolError}; its fds are closed.
    */
-  async receive(options: WaitOptions = {}): Promise<Received> {
+  async receive(options?: WaitOptions): Promise<Received> {
+    options ??= {};
     this.#alive();
     // One set of receive buffers per socket, reused (a 64 KiB packet buffer per message made
     // Deno's RSS grow by megabytes per thousand messages); a second receive running at the same
@@ -563,8 +568,9 @@ export class ShareSocket implements Disposable {
   /** Receives one message and checks that it is an object with `type` equal to `type`. */
   async expect(
     type: string,
-    options: WaitOptions = {},
+    options?: WaitOptions,
   ): Promise<Received & { message: Record<string, unknown> }> {
+    options ??= {};
     const r = await this.receive(options);
     const m = r.message as Record<string, unknown> | null;
     if (m === null || typeof m !== "object" || m.type !== type) {
@@ -695,7 +701,7 @@ function receivedFds(control: Uint8Array, length: number, pid: number): OwnedFd[
 }
 
 /**
- * @internal Checks a received packet of `n` bytes (recvmsg's `flags`, `fdCount` fds with it);
+ * @ignore @internal Checks a received packet of `n` bytes (recvmsg's `flags`, `fdCount` fds with it);
  * returns its JSON body, or throws the ProtocolError that says what is wrong.
  */
 export function parsePacket(
@@ -821,6 +827,7 @@ export class ShareServer implements Disposable {
   readonly #allow: readonly number[] | undefined;
   #closed = false;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     fd: number,
     at: SocketAddress,
@@ -840,7 +847,8 @@ export class ShareServer implements Disposable {
    * replaced. Until it is closed, SIGINT and SIGTERM remove the file and its directory, then end
    * the process (130, 143), unless `cleanupOnSignal` is false.
    */
-  static listen(options: ListenOptions = {}): ShareServer {
+  static listen(options?: ListenOptions): ShareServer {
+    options ??= {};
     const s = libcSocket();
     let dir: string | null = null;
     let at = options.at;
@@ -901,7 +909,8 @@ export class ShareServer implements Disposable {
    * uid not allowed is closed, recorded in {@linkcode ShareServer.refused} (an ErrnoError EACCES
    * naming its pid and uid), and the wait goes on; the timeout's message names the last refusal.
    */
-  async accept(options: WaitOptions = {}): Promise<ShareSocket> {
+  async accept(options?: WaitOptions): Promise<ShareSocket> {
+    options ??= {};
     if (this.#closed) throw new Error(`the server at ${describe(this.address)} is closed`);
     const timeoutMs = options.timeoutMs ?? 10_000;
     const end = performance.now() + timeoutMs;

@@ -123,7 +123,7 @@ export abstract class Bindable extends Resource {
   #offset = 0n;
   #owned: DeviceMemory | null = null;
 
-  /** Adopts the resource as a child of `device`. */
+  /** @ignore Adopts the resource as a child of `device`. */
   protected constructor(
     device: Device,
     handle: bigint,
@@ -139,7 +139,7 @@ export abstract class Bindable extends Resource {
   }
 
   /**
-   * @internal Makes `memory` (bound to this resource, allocated for it) this resource's own: it
+   * @ignore @internal Makes `memory` (bound to this resource, allocated for it) this resource's own: it
    * is disposed right after the resource.
    */
   own(memory: DeviceMemory): void {
@@ -199,7 +199,8 @@ export abstract class Bindable extends Resource {
    * memory type is allowed, the range fits and is aligned, external handle types agree, and
    * dedicated memory is bound to its own target only.
    */
-  bind(memory: DeviceMemory, offset: number | bigint = 0): void {
+  bind(memory: DeviceMemory, offset?: number | bigint): void {
+    offset ??= 0;
     const h = this.live;
     const off = BigInt(offset);
     if (this.#memory) {
@@ -281,13 +282,14 @@ export abstract class Bindable extends Resource {
 export type BoundMemoryOptions = Omit<AllocateOptions, "for" | "size">;
 
 /**
- * @internal Allocates memory for `resource` (by the rules of `DeviceMemory.allocate` with `for`)
+ * @ignore @internal Allocates memory for `resource` (by the rules of `DeviceMemory.allocate` with `for`)
  * and makes it the resource's own; on failure the resource is disposed.
  */
 export function withOwnMemory<T extends Bindable>(
   resource: T,
-  options: BoundMemoryOptions = {},
+  options?: BoundMemoryOptions,
 ): T {
+  options ??= {};
   try {
     resource.own(DeviceMemory.allocate(resource.device, { ...options, for: resource }));
   } catch (e) {

@@ -41,8 +41,12 @@ import {
   VkImageMemoryBarrier,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import type { Device } from "../vulkan/device.ts";
-import type { Submission } from "../vulkan/device.ts";
+import {
+  type CommandBufferHooks,
+  type Device,
+  QUEUE_HOOKS,
+  type Submission,
+} from "../vulkan/device.ts";
 import type { GpuBuffer } from "./gpu_buffer.ts";
 import type { GpuImage } from "./gpu_image.ts";
 
@@ -230,11 +234,12 @@ function aspectOf(image: GpuImage): number {
 }
 
 /**
- * @internal Checks a range of `buffer`; returns offset and size.
+ * @ignore @internal Checks a range of `buffer`; returns offset and size.
  *
  * @category Vulkan objects
  */
-export function checkRange(buffer: GpuBuffer, r: Range = {}): { offset: bigint; size: bigint } {
+export function checkRange(buffer: GpuBuffer, r?: Range): { offset: bigint; size: bigint } {
+  r ??= {};
   const offset = BigInt(r.offset ?? 0);
   const size = r.size === undefined ? buffer.size - offset : BigInt(r.size);
   if (offset < 0n || size <= 0n || offset + size > buffer.size) {
@@ -278,13 +283,14 @@ export class Recorder {
   readonly #cmd: CommandBuffer;
   #open = true;
 
-  /** @internal Made by {@linkcode CommandBuffer.record}. */
+  /** @ignore @internal Made by {@linkcode CommandBuffer.record}. */
   constructor(cmd: CommandBuffer) {
     this.#cmd = cmd;
   }
 
   /** Fills a range of `dst` (offset and size multiples of 4) with the 32-bit `value`. */
-  fill(dst: GpuBuffer, value: number, range: Range = {}): this {
+  fill(dst: GpuBuffer, value: number, range?: Range): this {
+    range ??= {};
     const h = this.#buffer(dst, "TRANSFER_DST");
     const { offset, size } = checkRange(dst, range);
     if (offset % 4n || (range.size !== undefined && size % 4n)) {
@@ -298,7 +304,8 @@ export class Recorder {
   }
 
   /** Copies bytes from `src` to `dst` (ranges in one buffer must not overlap). */
-  copy(src: GpuBuffer, dst: GpuBuffer, region: CopyRegion = {}): this {
+  copy(src: GpuBuffer, dst: GpuBuffer, region?: CopyRegion): this {
+    region ??= {};
     const hs = this.#buffer(src, "TRANSFER_SRC");
     const hd = this.#buffer(dst, "TRANSFER_DST");
     const s = checkRange(src, { offset: region.srcOffset, size: region.size });
@@ -341,8 +348,9 @@ export class Recorder {
    */
   release(
     buffer: GpuBuffer,
-    options: { srcStage?: Flags<PipelineStageName>; srcAccess?: Flags<AccessName> } = {},
+    options?: { srcStage?: Flags<PipelineStageName>; srcAccess?: Flags<AccessName> },
   ): this {
+    options ??= {};
     return this.barrier({ buffer, ...this.#toExternal(options) });
   }
 
@@ -352,8 +360,9 @@ export class Recorder {
    */
   acquire(
     buffer: GpuBuffer,
-    options: { dstStage?: Flags<PipelineStageName>; dstAccess?: Flags<AccessName> } = {},
+    options?: { dstStage?: Flags<PipelineStageName>; dstAccess?: Flags<AccessName> },
   ): this {
+    options ??= {};
     return this.barrier({ buffer, ...this.#fromExternal(options) });
   }
 
@@ -475,8 +484,9 @@ export class Recorder {
   copyBufferToImage(
     buffer: GpuBuffer,
     image: GpuImage,
-    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
+    options?: { bufferOffset?: number | bigint; layout?: ImageLayoutName },
   ): this {
+    options ??= {};
     return this.#copyImage("to image", buffer, image, options);
   }
 
@@ -487,8 +497,9 @@ export class Recorder {
   copyImageToBuffer(
     image: GpuImage,
     buffer: GpuBuffer,
-    options: { bufferOffset?: number | bigint; layout?: ImageLayoutName } = {},
+    options?: { bufferOffset?: number | bigint; layout?: ImageLayoutName },
   ): this {
+    options ??= {};
     return this.#copyImage("to buffer", buffer, image, options);
   }
 
@@ -586,7 +597,7 @@ export class Recorder {
     });
   }
 
-  /** @internal Ends recording: later calls throw. */
+  /** @ignore @internal Ends recording: later calls throw. */
   close(): void {
     this.#open = false;
   }
@@ -673,6 +684,7 @@ export class CommandBuffer extends Resource {
   #submittedOnce = false;
   #lastUse: Submission | null = null;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(device: Device, pool: bigint, handle: Pointer) {
     super();
     this.device = device;
@@ -728,7 +740,8 @@ export class CommandBuffer extends Resource {
    * tell, the queue is waited for first. If `fn` throws, nothing can be submitted until the next
    * complete recording.
    */
-  record(fn: (r: Recorder) => void, options: RecordOptions = {}): this {
+  record(fn: (r: Recorder) => void, options?: RecordOptions): this {
+    options ??= {};
     this.alive();
     const last = this.#lastUse;
     if (last && last.done() === false) {
@@ -772,8 +785,17 @@ export class CommandBuffer extends Resource {
     return this;
   }
 
-  /** @internal Checks that it can be submitted. */
-  checkSubmit(): void {
+  /** @ignore What {@linkcode Queue.submit} asks of it. */
+  readonly [QUEUE_HOOKS]: CommandBufferHooks = {
+    checkSubmit: () => this.#checkSubmit(),
+    submitted: (sub) => {
+      this.#lastUse = sub;
+      this.#submittedOnce = true;
+    },
+  };
+
+  /** Checks that it can be submitted. */
+  #checkSubmit(): void {
     if (!this.executable) {
       throw new ShareError(
         "NOT_EXECUTABLE",
@@ -782,12 +804,6 @@ export class CommandBuffer extends Resource {
           : `${this.label} holds no complete recording: record it first`,
       );
     }
-  }
-
-  /** @internal A submission runs it. */
-  submitted(sub: Submission): void {
-    this.#lastUse = sub;
-    this.#submittedOnce = true;
   }
 
   /** Waits for its last submission (if not known finished), then destroys the pool. */

@@ -568,6 +568,7 @@ export class DeviceMemory extends Resource {
     { info: Uint8Array; facts?: ExportFacts<MemoryDescriptor>; descriptor?: MemoryDescriptor }
   >();
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     device: Device,
     handle: bigint,
@@ -705,8 +706,9 @@ export class DeviceMemory extends Resource {
     device: Device,
     fd: OwnedFd | number | null,
     descriptor: unknown,
-    options: ImportOptions = {},
+    options?: ImportOptions,
   ): PlanResult {
+    options ??= {};
     device.assertAlive();
     const target = options.for;
     const key = plainImportKey(device, options);
@@ -734,9 +736,10 @@ export class DeviceMemory extends Resource {
     device: Device,
     fd: OwnedFd | number,
     descriptor: MemoryDescriptor,
-    options: ImportOptions = {},
+    options?: ImportOptions,
   ): DeviceMemory {
     // null plans without an fd (planImport, the doctor's mode); an import always has one.
+    options ??= {};
     if (!(fd instanceof OwnedFd) && typeof fd !== "number") {
       throw new TypeError(
         `importFd: expected an OwnedFd or an fd number, got ${
@@ -804,8 +807,9 @@ export class DeviceMemory extends Resource {
     device: Device,
     source: OwnedHandle | Win32Source,
     descriptor: MemoryDescriptor,
-    options: ImportOptions = {},
+    options?: ImportOptions,
   ): DeviceMemory {
+    options ??= {};
     device.assertAlive();
     // Without the extension, a MissingExtensionError names it before any rule is judged.
     device.extension(VK_KHR_external_memory_win32);
@@ -847,8 +851,9 @@ export class DeviceMemory extends Resource {
   static importHostPointer(
     device: Device,
     host: HostAllocation | ArrayBufferView,
-    options: HostImportOptions = {},
+    options?: HostImportOptions,
   ): DeviceMemory {
+    options ??= {};
     const pd = device.physicalDevice;
     device.assertAlive();
     const ext = device.extension(VK_EXT_external_memory_host);
@@ -989,7 +994,8 @@ export class DeviceMemory extends Resource {
    * Exports the memory as a new fd (`vkGetMemoryFdKHR`): each call gives a new fd. The fd is
    * close-on-exec and closes on dispose unless an import consumes it or it is released.
    */
-  exportFd(handleType: MemoryHandleTypeName = "OPAQUE_FD"): MemoryExport {
+  exportFd(handleType?: MemoryHandleTypeName): MemoryExport {
+    handleType ??= "OPAQUE_FD";
     const h = this.live;
     const t = enumValue(MemoryHandleType, handleType, "handleType");
     this.#exportable(handleType, t);
@@ -1032,8 +1038,9 @@ export class DeviceMemory extends Resource {
    * must have been allocated with the handle type in `exportAs`.
    */
   exportWin32(
-    handleType: MemoryWin32HandleTypeName = "OPAQUE_WIN32",
+    handleType?: MemoryWin32HandleTypeName,
   ): Win32Export<MemoryDescriptor> {
+    handleType ??= "OPAQUE_WIN32";
     const h = this.live;
     win32KindOf("memory", handleType);
     // Without the extension, a MissingExtensionError names it before anything else.

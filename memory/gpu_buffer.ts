@@ -74,6 +74,7 @@ export class GpuBuffer extends Bindable {
   /** The bind command, for errors. */
   protected readonly bindCommand = "vkBindBufferMemory";
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     device: Device,
     handle: bigint,

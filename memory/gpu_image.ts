@@ -240,6 +240,7 @@ export class GpuImage extends Bindable {
    */
   layout: ImageLayoutName | null = "UNDEFINED";
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     device: Device,
     handle: bigint,
@@ -291,7 +292,7 @@ export class GpuImage extends Bindable {
   }
 
   /**
-   * @internal Binds plane `index` to `memory` at `offset` once every other plane has its memory
+   * @ignore @internal Binds plane `index` to `memory` at `offset` once every other plane has its memory
    * (planes bound before were only recorded: their `memory`), all in one `vkBindImageMemory2`
    * (VkBindImagePlaneMemoryInfo, PLANE_i_BIT each). Returns the VkResult (VK_SUCCESS while
    * planes are still missing). Should that call fail (the driver out of memory), the earlier
@@ -336,7 +337,8 @@ export class GpuImage extends Bindable {
   }
 
   /** Binds it to `memory` at `offset`; a disjoint image binds each plane instead. */
-  override bind(memory: DeviceMemory, offset: number | bigint = 0): void {
+  override bind(memory: DeviceMemory, offset?: number | bigint): void {
+    offset ??= 0;
     if (this.planes.length) {
       throw new TypeError(
         `${this.label} is DISJOINT: bind each plane to memory of its own (image.plane(i))`,
@@ -632,7 +634,7 @@ export class ImagePlane extends Bindable {
   /** The bind command, for errors. */
   protected readonly bindCommand = "vkBindImageMemory2";
 
-  /** @internal Made by its image. */
+  /** @ignore @internal Made by its image. */
   constructor(image: GpuImage, index: number, requirements: MemoryRequirements) {
     super(image.device, image.handle, image.externalHandleTypes, {
       ...requirements,
@@ -649,7 +651,7 @@ export class ImagePlane extends Bindable {
     return this.image.describe();
   }
 
-  /** @internal Throws when it, or the memory it is bound to, was disposed. */
+  /** @ignore @internal Throws when it, or the memory it is bound to, was disposed. */
   assertPlaneMemory(): void {
     void super.live;
   }

@@ -49,6 +49,7 @@ export class HostAllocation implements Disposable {
    */
   readonly fd: OwnedFd | null;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(pointer: Pointer, size: bigint, fd: OwnedFd | null = null) {
     this.fd = fd;
     this.#pointer = pointer;
@@ -63,7 +64,8 @@ export class HostAllocation implements Disposable {
    * Maps `size` bytes, rounded up to a multiple of `alignment` (default 4096, the page size;
    * pass the device's `minImportedHostPointerAlignment`).
    */
-  static create(size: number | bigint, alignment: number | bigint = PAGE): HostAllocation {
+  static create(size: number | bigint, alignment?: number | bigint): HostAllocation {
+    alignment ??= PAGE;
     const bytes = positiveSize(size, "size");
     const a = BigInt(alignment);
     if (a <= 0n || (a & (a - 1n)) !== 0n) {
@@ -97,7 +99,8 @@ export class HostAllocation implements Disposable {
    * shared.bytes[0] = 1; // the other process sees it
    * ```
    */
-  static createShared(size: number | bigint, name = "vkshare-host"): HostAllocation {
+  static createShared(size: number | bigint, name?: string): HostAllocation {
+    name ??= "vkshare-host";
     const bytes = positiveSize(size, "size");
     const n = (bytes + PAGE - 1n) / PAGE * PAGE;
     const c = libc();
@@ -130,18 +133,18 @@ export class HostAllocation implements Disposable {
     return this.#disposed;
   }
 
-  /** @internal The pointer, for an import. Throws after dispose. */
+  /** @ignore @internal The pointer, for an import. Throws after dispose. */
   get pointer(): Pointer {
     if (this.#disposed) throw new Error(`${this.label} was used after dispose`);
     return this.#pointer;
   }
 
-  /** @internal Keeps the mapping alive for `user` (imported memory) until released. */
+  /** @ignore @internal Keeps the mapping alive for `user` (imported memory) until released. */
   retain(user: object): void {
     this.#users.add(user);
   }
 
-  /** @internal Releases a user; unmaps once disposed and unused. */
+  /** @ignore @internal Releases a user; unmaps once disposed and unused. */
   release(user: object): void {
     this.#users.delete(user);
     this.#maybeUnmap();

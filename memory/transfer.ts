@@ -63,6 +63,7 @@ export class Transfer extends Resource {
   readonly #fence: Fence;
   readonly #timeoutMs: number;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     device: Device,
     queue: Queue,
@@ -81,7 +82,8 @@ export class Transfer extends Resource {
   }
 
   /** Creates the command buffer (and its pool) and the fence. */
-  static create(device: Device, options: TransferOptions = {}): Transfer {
+  static create(device: Device, options?: TransferOptions): Transfer {
+    options ??= {};
     device.assertAlive();
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: expected > 0, got ${timeoutMs}`);
@@ -115,17 +117,20 @@ export class Transfer extends Resource {
   }
 
   /** Copies bytes from `src` to `dst` (the buffers may be on memory of any type). */
-  copy(src: GpuBuffer, dst: GpuBuffer, region: CopyRegion = {}): void {
+  copy(src: GpuBuffer, dst: GpuBuffer, region?: CopyRegion): void {
+    region ??= {};
     this.submit((r) => r.copy(src, dst, region));
   }
 
   /** Fills a range of `dst` (offset and size multiples of 4) with the 32-bit `value`. */
-  fill(dst: GpuBuffer, value: number, range: Range = {}): void {
+  fill(dst: GpuBuffer, value: number, range?: Range): void {
+    range ??= {};
     this.submit((r) => r.fill(dst, value, range));
   }
 
   /** Writes `data` into `dst` at `offset`, through a host-visible staging buffer. */
-  write(dst: GpuBuffer, data: Uint8Array, offset: number | bigint = 0): void {
+  write(dst: GpuBuffer, data: Uint8Array, offset?: number | bigint): void {
+    offset ??= 0;
     checkRange(dst, { offset, size: data.byteLength });
     using staging = this.#staging(data.byteLength);
     staging.memory!.map().set(data);
@@ -133,7 +138,8 @@ export class Transfer extends Resource {
   }
 
   /** Reads a range of `src` into a new Uint8Array, through a host-visible staging buffer. */
-  read(src: GpuBuffer, range: Range = {}): Uint8Array {
+  read(src: GpuBuffer, range?: Range): Uint8Array {
+    range ??= {};
     const { offset, size } = checkRange(src, range);
     if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("read: size too large");
     using staging = this.#staging(Number(size));
@@ -153,8 +159,9 @@ export class Transfer extends Resource {
   writeImage(
     image: GpuImage,
     data: ArrayBufferView,
-    options: { layout?: ImageLayoutName; release?: boolean } = {},
+    options?: { layout?: ImageLayoutName; release?: boolean },
   ): void {
+    options ??= {};
     const bytes = boundedImageBytes(image, "writeImage");
     if (data.byteLength !== bytes) {
       throw new RangeError(
@@ -198,8 +205,9 @@ export class Transfer extends Resource {
    */
   readImage(
     image: GpuImage,
-    options: { layout?: ImageLayoutName; acquire?: boolean } = {},
+    options?: { layout?: ImageLayoutName; acquire?: boolean },
   ): Uint8Array {
+    options ??= {};
     const bytes = boundedImageBytes(image, "readImage");
     const layout = options.layout ?? "GENERAL";
     using staging = this.#staging(bytes);

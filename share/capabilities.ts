@@ -751,8 +751,9 @@ export interface CapabilityMatrix {
  */
 export function capabilityMatrix(
   pd: PhysicalDevice,
-  options: MatrixOptions = {},
+  options?: MatrixOptions,
 ): CapabilityMatrix {
+  options ??= {};
   const memoryTypes = options.memoryHandleTypes ?? ["OPAQUE_FD", "DMA_BUF", "HOST_ALLOCATION"];
   const bufferUsages = options.bufferUsages ?? [
     ["TRANSFER_SRC", "TRANSFER_DST"],

@@ -64,7 +64,7 @@ const known = new WeakMap<object, Map<string, ExportKind>>();
 const deviceFiles = new WeakMap<ExportKind, FileId>();
 
 /**
- * @internal The file identity every export of `kind` shares, where its exports are descriptors of
+ * @ignore @internal The file identity every export of `kind` shares, where its exports are descriptors of
  * one device file; undefined otherwise (each export is a file of its own).
  */
 export function exportFileOf(kind: ExportKind): FileId | undefined {

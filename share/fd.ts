@@ -116,7 +116,8 @@ export function fdKind(description: string): string {
  *
  * @category File descriptors
  */
-export function fdKindOf(fd: number, description: string = describeFd(fd) ?? "?"): string {
+export function fdKindOf(fd: number, description?: string): string {
+  description ??= describeFd(fd) ?? "?";
   if (filesystemType(fd) === DMA_BUF_MAGIC) return "dmabuf";
   const kind = fdKind(description);
   return kind === "dmabuf" ? "file" : kind;
@@ -164,7 +165,8 @@ export function sameFile(a: number, b: number): boolean | null {
  *
  * @category File descriptors
  */
-export function takeFd(pid: number, fd: number, label = `fd ${fd} of pid ${pid}`): OwnedFd {
+export function takeFd(pid: number, fd: number, label?: string): OwnedFd {
+  label ??= `fd ${fd} of pid ${pid}`;
   const nr = SYSCALLS[rt.arch];
   if (!nr) throw new ErrnoError("pidfd_open", 38, `no syscall numbers for ${rt.arch}`);
   const c = libc();
@@ -227,6 +229,7 @@ export class OwnedFd implements Disposable {
   #label: string | (() => string);
   #file: FileId | undefined;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(fd: number, label: string | (() => string)) {
     this.#fd = fd;
     this.#label = label;
@@ -243,19 +246,21 @@ export class OwnedFd implements Disposable {
    * Takes ownership of `fd`, a descriptor the caller opened and will no longer close itself
    * (vkshare makes it close-on-exec). Throws an ErrnoError (EBADF) when it is not open.
    */
-  static adopt(fd: number, label = `fd ${fd}`): OwnedFd {
+  static adopt(fd: number, label?: string): OwnedFd {
+    label ??= `fd ${fd}`;
     if (!isOpenFd(fd)) throw new ErrnoError("fcntl(F_GETFD)", 9, `fd=${fd} is not open`);
     setCloexec(fd);
     return new OwnedFd(fd, label);
   }
 
   /** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC); the caller keeps `fd`. */
-  static dupOf(fd: number, label = `dup of fd ${fd}`): OwnedFd {
+  static dupOf(fd: number, label?: string): OwnedFd {
+    label ??= `dup of fd ${fd}`;
     return new OwnedFd(dupCloexec(fd), label);
   }
 
   /**
-   * @internal Wraps an fd that a driver or the kernel just returned, made close-on-exec unless
+   * @ignore @internal Wraps an fd that a driver or the kernel just returned, made close-on-exec unless
    * `cloexec` says it already is (a recvmsg with MSG_CMSG_CLOEXEC): no syscall then. `file` is
    * its identity where the caller knows it: every export of a device file (NVIDIA's are all
    * /dev/nvidiactl descriptors) is that file, so its consume needs no fstat.
@@ -310,13 +315,13 @@ export class OwnedFd implements Disposable {
     return fd;
   }
 
-  /** @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
+  /** @ignore @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
   static markConsumed(fd: number, by: Label): void {
     remember(fd, by);
     libc().close(fd);
   }
 
-  /** @internal An import took the fd: it is closed here and marked consumed. */
+  /** @ignore @internal An import took the fd: it is closed here and marked consumed. */
   consume(by: Label): void {
     const fd = this.fd;
     remember(fd, by, this.#file);
@@ -336,7 +341,7 @@ export class OwnedFd implements Disposable {
 
   #onDone: (() => void) | undefined;
 
-  /** @internal Calls `fn` once, when the fd stops being open here (closed, consumed, released). */
+  /** @ignore @internal Calls `fn` once, when the fd stops being open here (closed, consumed, released). */
   whenDone(fn: () => void): void {
     this.#onDone = fn;
   }
@@ -354,7 +359,7 @@ export class OwnedFd implements Disposable {
 }
 
 /**
- * @internal What consumed fd number `fd`, when vkshare closed it after an import and the number
+ * @ignore @internal What consumed fd number `fd`, when vkshare closed it after an import and the number
  * (if open again) still names the same file; a number that now names another file is forgotten.
  */
 export function consumedBy(fd: number): string | undefined {
@@ -369,7 +374,7 @@ export function consumedBy(fd: number): string | undefined {
 }
 
 /**
- * @internal Imports through a close-on-exec dup of `fd`, so that whatever the driver does on
+ * @ignore @internal Imports through a close-on-exec dup of `fd`, so that whatever the driver does on
  * failure, the caller's fd is never closed twice or leaked: `call` gets the dup's number and
  * returns true when the driver took it. After a failure, the dup is closed only if it is still
  * open and still the caller's file (kcmp); when the kernel cannot tell, it is left open rather
@@ -388,7 +393,7 @@ export function importThroughDup(fd: number, call: (dup: number) => boolean): bo
 }
 
 /**
- * @internal Checks that fd `n`, given to an import of `what` (`OPAQUE_FD memory`), is of the
+ * @ignore @internal Checks that fd `n`, given to an import of `what` (`OPAQUE_FD memory`), is of the
  * kind its export was (`want`; no check when undefined): a ShareError FD_KIND_MISMATCH otherwise.
  * `origin` is the descriptor of the export the fd is, when that export is in this process: its
  * kind is then known without a readlink.
@@ -413,7 +418,7 @@ export function checkFdKind(
 }
 
 /**
- * @internal The number of an fd given to an import, after checking it: an open OwnedFd, or a raw
+ * @ignore @internal The number of an fd given to an import, after checking it: an open OwnedFd, or a raw
  * number that is open and was not consumed by an earlier import. Throws a ShareError
  * (FD_NOT_OPEN, FD_CONSUMED) otherwise.
  */
@@ -448,7 +453,7 @@ export function importableFd(fd: OwnedFd | number): number {
 }
 
 /**
- * @internal After a successful import through a dup: the caller's fd is consumed (an OwnedFd is
+ * @ignore @internal After a successful import through a dup: the caller's fd is consumed (an OwnedFd is
  * marked so; a raw number is closed and remembered, so that importing it again is refused).
  */
 export function consumeImported(fd: OwnedFd | number, by: string | (() => string)): void {

@@ -127,6 +127,7 @@ export class OwnedHandle implements Disposable {
   readonly #kind: Win32HandleKind;
   readonly #label: string;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(value: bigint, kind: Win32HandleKind, label: string) {
     this.#value = value;
     this.#kind = kind;
@@ -239,7 +240,7 @@ export interface Win32Source {
 }
 
 /**
- * @internal Checks a Windows handle import's source against `handleType` of `object`: a ShareError
+ * @ignore @internal Checks a Windows handle import's source against `handleType` of `object`: a ShareError
  * WIN32_HANDLE unless it is an open handle of the type's kind, or a name (NT types only), not
  * both. Returns the handle's value (0n for a name).
  */
@@ -298,7 +299,7 @@ export function checkWin32Source(
 }
 
 /**
- * @internal An NT handle of an object is exported once per handle type (the spec's
+ * @ignore @internal An NT handle of an object is exported once per handle type (the spec's
  * VUID-VkMemoryGetWin32HandleInfoKHR-handleType-00663 and its semaphore and fence equals):
  * a ShareError WIN32_EXPORTED_ONCE when `exported` already holds `handleType` (the caller adds it
  * once an export succeeded). KMT handle types may be exported again (the same global handle).
@@ -346,7 +347,7 @@ function wideString(name: string): Uint16Array {
 }
 
 /**
- * @internal What the `handle` and `name` fields of a VkImport*Win32HandleInfoKHR get from a
+ * @ignore @internal What the `handle` and `name` fields of a VkImport*Win32HandleInfoKHR get from a
  * source the plan accepted (a NULL handle with a name, or no name with a handle), and how an
  * error names it (`shown`).
  */
@@ -361,7 +362,7 @@ export function win32Fields(
 }
 
 /**
- * @internal The source of an `importWin32`: an OwnedHandle alone is `{ handle }`; anything that
+ * @ignore @internal The source of an `importWin32`: an OwnedHandle alone is `{ handle }`; anything that
  * is not an object is taken as a handle, for checkWin32Source to refuse (WIN32_HANDLE).
  */
 export function win32Source(source: OwnedHandle | Win32Source): Win32Source {
@@ -371,7 +372,7 @@ export function win32Source(source: OwnedHandle | Win32Source): Win32Source {
 }
 
 /**
- * @internal The kind of `handleType` of `object`, or a RangeError naming the object's Windows
+ * @ignore @internal The kind of `handleType` of `object`, or a RangeError naming the object's Windows
  * handle types.
  */
 export function win32KindOf(
@@ -411,7 +412,7 @@ const handleOut = new BigUint64Array(new ArrayBuffer(8));
 const handleOutBytes = new Uint8Array(handleOut.buffer);
 
 /**
- * @internal Exports as a Windows handle, for memory, semaphores and fences alike: an NT handle
+ * @ignore @internal Exports as a Windows handle, for memory, semaphores and fences alike: an NT handle
  * once per object and handle type (WIN32_EXPORTED_ONCE), a failed call a VkError, a NULL handle
  * after VK_SUCCESS a ShareError BAD_EXPORT; the handle is owned (an NT one closes when the export
  * is disposed, unless released) and the descriptor frozen.

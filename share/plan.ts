@@ -294,7 +294,7 @@ export type ImportRequest =
   };
 
 /**
- * @internal Where an accepted plan is remembered: the importer (a Device, a CudaContext) and a
+ * @ignore @internal Where an accepted plan is remembered: the importer (a Device, a CudaContext) and a
  * variant naming whatever else the plan judged (a new semaphore's type, say). A caller gives one
  * only for a request whose answer nothing but the fd can change: no target whose state can change
  * (a buffer that gets bound, a semaphore in use) and no options.
@@ -311,7 +311,7 @@ export interface PlanCacheKey {
 const accepted = new WeakMap<object, Map<string, WeakMap<object, ImportPlan>>>();
 
 /**
- * @internal The plan `planImport` accepted before for the same importer, variant and
+ * @ignore @internal The plan `planImport` accepted before for the same importer, variant and
  * descriptor, when `fd` is that export's own OwnedFd and still open; otherwise undefined (plan
  * in full).
  */
@@ -1021,8 +1021,9 @@ export function chooseMemoryType(
   wanted: number,
   explicit: number | undefined,
   what: string,
-  prefer = 0,
+  prefer?: number,
 ): number {
+  prefer ??= 0;
   const list = () =>
     types.filter((t) => (bits >>> t.index) & 1).map((t) => `${t.index} [${t.flags.join(", ")}]`)
       .join("; ") || "none";

@@ -10,7 +10,7 @@ import type { ExportDescriptor } from "./descriptor.ts";
 import { type OwnedFd, sameFile } from "./fd.ts";
 
 /**
- * @internal The exports of one kind whose fds are still open in this process, with their
+ * @ignore @internal The exports of one kind whose fds are still open in this process, with their
  * descriptors: recognises an fd given to an import as one of them (the same OwnedFd, its number,
  * or a dup of it, by kcmp), so that an import can be checked against what was really exported.
  */

@@ -32,7 +32,7 @@ import type { SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import type { OwnedHandle, Win32Export, Win32Source } from "../share/handle.ts";
 import type { PlanResult, SyncTargetFacts } from "../share/plan.ts";
-import type { Device, Submission } from "../vulkan/device.ts";
+import { type Device, type FenceHooks, QUEUE_HOOKS, type Submission } from "../vulkan/device.ts";
 import {
   exportMask,
   exportSync,
@@ -120,6 +120,7 @@ export class Fence extends Resource {
   #shared = false;
   readonly #one = new BigUint64Array(new ArrayBuffer(8));
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(device: Device, handle: bigint, exportAs: FenceHandleTypeName[]) {
     super();
     this.device = device;
@@ -130,7 +131,8 @@ export class Fence extends Resource {
   }
 
   /** Creates a fence, exportable as `exportAs` (each checked with the capability query). */
-  static create(device: Device, options: FenceOptions = {}): Fence {
+  static create(device: Device, options?: FenceOptions): Fence {
+    options ??= {};
     const d = device.live;
     // What options make is checked and encoded once per device (keptEncoding), where they are
     // plain names; others are checked and encoded on every call.
@@ -166,8 +168,9 @@ export class Fence extends Resource {
     device: Device,
     fd: OwnedFd | number | null,
     source: unknown,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): PlanResult {
+    options ??= {};
     return planSyncImport(
       FENCE_FDS,
       device,
@@ -187,8 +190,9 @@ export class Fence extends Resource {
     device: Device,
     fd: OwnedFd | number | null,
     descriptor: SyncSource,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): Fence {
+    options ??= {};
     return importIntoNew(FENCE_FDS, device, descriptor, (o, d) => o.importFd(fd, d, options));
   }
 
@@ -217,8 +221,9 @@ export class Fence extends Resource {
   static waitMany(
     fences: readonly Fence[],
     timeoutMs: number,
-    options: { any?: boolean } = {},
+    options?: { any?: boolean },
   ): WaitResult {
+    options ??= {};
     if (fences.length === 0) throw new RangeError("waitMany: no fences");
     const device = fences[0].device;
     const ns = timeoutNs(timeoutMs);
@@ -266,7 +271,8 @@ export class Fence extends Resource {
   exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
   /** As either handle type. */
   exportFd(handleType: SyncHandleTypeName): SyncExport;
-  exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
+  exportFd(handleType?: SyncHandleTypeName): SyncExport {
+    handleType ??= "OPAQUE_FD";
     this.alive();
     if (
       handleType === "SYNC_FD" && !this.#shared && this.#submission === null
@@ -289,8 +295,9 @@ export class Fence extends Resource {
    * must have been created with the handle type in `exportAs`.
    */
   exportWin32(
-    handleType: "OPAQUE_WIN32" | "OPAQUE_WIN32_KMT" = "OPAQUE_WIN32",
+    handleType?: "OPAQUE_WIN32" | "OPAQUE_WIN32_KMT",
   ): Win32Export<SyncDescriptor> {
+    handleType ??= "OPAQUE_WIN32";
     this.alive();
     const exp = exportSyncWin32(FENCE_FDS, this, handleType);
     this.#shared = true;
@@ -305,8 +312,9 @@ export class Fence extends Resource {
   importWin32(
     source: OwnedHandle | Win32Source,
     descriptor: SyncDescriptor,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): void {
+    options ??= {};
     this.alive();
     const plan = importSyncWin32(FENCE_FDS, this, source, descriptor, options, this.#target());
     if (!plan.temporary) this.#shared = true;
@@ -316,7 +324,7 @@ export class Fence extends Resource {
   #target(): SyncTargetFacts {
     return {
       label: this.label,
-      inUse: this.#submission !== null && !this.finished(this.#submission),
+      inUse: this.#submission !== null && !this.#finished(this.#submission),
     };
   }
 
@@ -328,8 +336,9 @@ export class Fence extends Resource {
     device: Device,
     source: OwnedHandle | Win32Source,
     descriptor: SyncDescriptor,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): Fence {
+    options ??= {};
     device.extension(VK_KHR_external_fence_win32); // a MissingExtensionError before anything is made
     return importIntoNew(
       FENCE_FDS,
@@ -347,8 +356,9 @@ export class Fence extends Resource {
   importFd(
     fd: OwnedFd | number | null,
     descriptor: SyncSource,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): void {
+    options ??= {};
     this.alive();
     const plan = importSync(FENCE_FDS, this, fd, descriptor, options, this.#target());
     if (!plan.temporary) this.#shared = true;
@@ -361,8 +371,17 @@ export class Fence extends Resource {
 
   // ---- used by Queue.submit ------------------------------------------------------------------
 
-  /** @internal Checks that a submission may signal it. */
-  checkSubmit(): void {
+  /** @ignore What {@linkcode Queue.submit} asks of it. */
+  readonly [QUEUE_HOOKS]: FenceHooks = {
+    checkSubmit: () => this.#checkSubmit(),
+    submitted: (sub) => {
+      this.#submission = sub;
+    },
+    finished: (sub) => this.#finished(sub),
+  };
+
+  /** Checks that a submission may signal it. */
+  #checkSubmit(): void {
     this.#notInUse("submit");
     if (this.status() === "signaled") {
       throw new ShareError(
@@ -374,13 +393,8 @@ export class Fence extends Resource {
     }
   }
 
-  /** @internal A submission will signal it. */
-  submitted(sub: Submission): void {
-    this.#submission = sub;
-  }
-
-  /** @internal Whether `sub`, which signals this fence, has finished. */
-  finished(sub: Submission): boolean {
+  /** Whether `sub`, which signals this fence, has finished. */
+  #finished(sub: Submission): boolean {
     if (sub !== this.#submission) return true; // reset (or exported as SYNC_FD) since
     // The queue knows first (idle, or a later submission seen finished): a shared payload may
     // have been reset through another fence since, and its status says nothing of this queue.
@@ -390,7 +404,7 @@ export class Fence extends Resource {
 
   #notInUse(what: string): void {
     this.alive();
-    if (this.#submission && !this.finished(this.#submission)) {
+    if (this.#submission && !this.#finished(this.#submission)) {
       throw new ShareError(
         "IN_USE",
         `${this.label} is to be signaled by a submission that has not finished: wait for it before you ${what} it`,

@@ -56,7 +56,12 @@ import type {
   Win32Source,
 } from "../share/handle.ts";
 import type { ImportPlan, PlanResult, SyncTargetFacts } from "../share/plan.ts";
-import type { Device, Submission } from "../vulkan/device.ts";
+import {
+  type Device,
+  QUEUE_HOOKS,
+  type SemaphoreHooks,
+  type Submission,
+} from "../vulkan/device.ts";
 import {
   exportMask,
   exportSync,
@@ -183,6 +188,7 @@ export class Semaphore extends Resource {
   #signalInfo: KeptStruct<typeof VkSemaphoreSignalInfo> | undefined;
   #waitInfo: KeptStruct<typeof VkSemaphoreWaitInfo> | undefined;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     device: Device,
     handle: bigint,
@@ -203,7 +209,8 @@ export class Semaphore extends Resource {
    * Creates a semaphore. Each `exportAs` handle type is checked with the capability query for
    * this semaphore type (SYNC_FD is for binary semaphores only).
    */
-  static create(device: Device, options: SemaphoreOptions = {}): Semaphore {
+  static create(device: Device, options?: SemaphoreOptions): Semaphore {
+    options ??= {};
     const d = device.live;
     // What options make is checked and encoded once per device (keptEncoding): a script that
     // makes the same kind of semaphore again pays for the call alone.
@@ -244,8 +251,9 @@ export class Semaphore extends Resource {
     device: Device,
     fd: OwnedFd | number | null,
     source: unknown,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): PlanResult {
+    options ??= {};
     return planSyncImport(
       SEMAPHORE_FDS,
       device,
@@ -269,8 +277,9 @@ export class Semaphore extends Resource {
     device: Device,
     fd: OwnedFd | number | null,
     descriptor: SyncSource,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): Semaphore {
+    options ??= {};
     return importIntoNew(SEMAPHORE_FDS, device, descriptor, (o, d) => o.importFd(fd, d, options));
   }
 
@@ -295,7 +304,8 @@ export class Semaphore extends Resource {
   exportFd(handleType: "SYNC_FD"): SyncExport<OwnedFd | null>;
   /** As either handle type. */
   exportFd(handleType: SyncHandleTypeName): SyncExport;
-  exportFd(handleType: SyncHandleTypeName = "OPAQUE_FD"): SyncExport {
+  exportFd(handleType?: SyncHandleTypeName): SyncExport {
+    handleType ??= "OPAQUE_FD";
     this.alive();
     if (handleType === "SYNC_FD") {
       if (this.type === "timeline") {
@@ -325,7 +335,8 @@ export class Semaphore extends Resource {
    * OPAQUE_WIN32_KMT. Like OPAQUE_FD, the payload is shared. The semaphore must have been created
    * with the handle type in `exportAs`.
    */
-  exportWin32(handleType: SyncWin32HandleTypeName = "OPAQUE_WIN32"): Win32Export<SyncDescriptor> {
+  exportWin32(handleType?: SyncWin32HandleTypeName): Win32Export<SyncDescriptor> {
+    handleType ??= "OPAQUE_WIN32";
     this.alive();
     const exp = exportSyncWin32(SEMAPHORE_FDS, this, handleType, this.type);
     this.#share();
@@ -340,8 +351,9 @@ export class Semaphore extends Resource {
   importWin32(
     source: OwnedHandle | Win32Source,
     descriptor: SyncDescriptor,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): void {
+    options ??= {};
     this.alive();
     this.#imported(
       importSyncWin32(SEMAPHORE_FDS, this, source, descriptor, options, this.#target()),
@@ -356,8 +368,9 @@ export class Semaphore extends Resource {
     device: Device,
     source: OwnedHandle | Win32Source,
     descriptor: SyncDescriptor,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): Semaphore {
+    options ??= {};
     device.extension(VK_KHR_external_semaphore_win32); // a MissingExtensionError before anything is made
     return importIntoNew(
       SEMAPHORE_FDS,
@@ -375,8 +388,9 @@ export class Semaphore extends Resource {
   importFd(
     fd: OwnedFd | number | null,
     descriptor: SyncSource,
-    options: SyncImportOptions = {},
+    options?: SyncImportOptions,
   ): void {
+    options ??= {};
     this.alive();
     this.#imported(importSync(SEMAPHORE_FDS, this, fd, descriptor, options, this.#target()));
   }
@@ -419,7 +433,7 @@ export class Semaphore extends Resource {
   signal(value: number | bigint): void {
     const d = this.device.live;
     this.#timelineOnly("signal");
-    const v = this.checkSignal(value, false);
+    const v = this.#checkSignal(value, false);
     // Encoded once per semaphore; only the value changes from one signal to the next.
     const info = this.#signalInfo ??= new KeptStruct(VkSemaphoreSignalInfo, {
       semaphore: this.live,
@@ -461,8 +475,9 @@ export class Semaphore extends Resource {
   static waitMany(
     waits: readonly { semaphore: Semaphore; value: number | bigint }[],
     timeoutMs: number,
-    options: { any?: boolean } = {},
+    options?: { any?: boolean },
   ): WaitResult {
+    options ??= {};
     if (waits.length === 0) throw new RangeError("waitMany: no semaphores");
     const first = waits[0].semaphore;
     const device = first.device;
@@ -493,8 +508,16 @@ export class Semaphore extends Resource {
 
   // ---- used by Queue.submit ------------------------------------------------------------------
 
-  /** @internal Checks a queue wait on this semaphore; returns the value to pass. */
-  checkWait(value: number | bigint | undefined): bigint {
+  /** @ignore What {@linkcode Queue.submit} asks of it. */
+  readonly [QUEUE_HOOKS]: SemaphoreHooks = {
+    checkWait: (value) => this.#checkWait(value),
+    checkSignal: (value, waitedFirst) => this.#checkSignal(value, waitedFirst),
+    waited: (sub) => this.#waited(sub),
+    signaled: (sub, value) => this.#signaled(sub, value),
+  };
+
+  /** Checks a queue wait on this semaphore; returns the value to pass. */
+  #checkWait(value: number | bigint | undefined): bigint {
     const v = this.#operationValue(value, "wait");
     if (v === null) {
       if (this.#state === "unsignaled") {
@@ -509,8 +532,8 @@ export class Semaphore extends Resource {
     return v;
   }
 
-  /** @internal Checks a signal of this semaphore; returns the value to pass. */
-  checkSignal(value: number | bigint | undefined, waitedFirst: boolean): bigint {
+  /** Checks a signal of this semaphore; returns the value to pass. */
+  #checkSignal(value: number | bigint | undefined, waitedFirst: boolean): bigint {
     const v = this.#operationValue(value, "signal");
     if (v === null) {
       if (this.#state === "pending" && !waitedFirst) {
@@ -537,14 +560,14 @@ export class Semaphore extends Resource {
     return v;
   }
 
-  /** @internal A submission waited on it. */
-  waited(sub: Submission): void {
+  /** A submission waited on it. */
+  #waited(sub: Submission): void {
     this.#lastUse = sub;
     if (this.type === "binary") this.#consumeSignal();
   }
 
-  /** @internal A submission signals it (`value` for a timeline). */
-  signaled(sub: Submission, value: bigint): void {
+  /** A submission signals it (`value` for a timeline). */
+  #signaled(sub: Submission, value: bigint): void {
     this.#lastUse = sub;
     if (this.type === "timeline") {
       if (value > this.#highestSignal) this.#highestSignal = value;

@@ -146,7 +146,7 @@ export interface SyncTarget {
 }
 
 /**
- * @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'.
+ * @ignore @internal The Vulkan pieces of one kind of object's fds: semaphores' or fences'.
  *
  * @category Synchronization
  */
@@ -187,7 +187,7 @@ export interface SyncKind<T extends SyncObject> {
 }
 
 /**
- * @internal What the generic import paths need of a semaphore or fence.
+ * @ignore @internal What the generic import paths need of a semaphore or fence.
  *
  * @category Synchronization
  */
@@ -197,7 +197,7 @@ export interface SyncObject extends SyncTarget, Disposable {
 }
 
 /**
- * @internal Creates an object of kind `k` on `device` (of the exporter's type, as `source`
+ * @ignore @internal Creates an object of kind `k` on `device` (of the exporter's type, as `source`
  * describes it) and imports into it with `into` (its fd, or its Windows handle); on failure the
  * new object is destroyed (and the caller's fd or handle is still the caller's).
  */
@@ -496,8 +496,9 @@ export function importSync<T extends SyncObject>(
   source: SyncSource,
   options: SyncImportOptions,
   target: SyncTargetFacts,
-  canary = true,
+  canary?: boolean,
 ): ImportPlan {
+  canary ??= true;
   const device = t.device;
   const pd = device.physicalDevice;
   // Nothing but the fd can change the plan of an import into an object not in use, without

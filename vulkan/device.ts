@@ -114,6 +114,7 @@ export class Device extends Resource {
   #queues = new Map<number, Queue>();
   #blocked = false;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     pd: PhysicalDevice,
     handle: Pointer,
@@ -134,7 +135,8 @@ export class Device extends Resource {
   }
 
   /** Creates a device on `pd`. */
-  static create(pd: PhysicalDevice, options: DeviceOptions = {}): Device {
+  static create(pd: PhysicalDevice, options?: DeviceOptions): Device {
+    options ??= {};
     pd.instance.assertAlive();
     if (pd.apiVersion < makeVersion(1, 1)) {
       throw new Error(
@@ -239,7 +241,8 @@ export class Device extends Resource {
   }
 
   /** Queue `index` of {@linkcode Device.queueFamily} (the same object on every call). */
-  queue(index = 0): Queue {
+  queue(index?: number): Queue {
+    index ??= 0;
     const h = this.live;
     if (!Number.isInteger(index) || index < 0 || index >= this.queueCount) {
       throw new RangeError(`queue: index ${index} is out of range (0..${this.queueCount - 1})`);
@@ -311,14 +314,46 @@ export interface QueueSemaphore {
   readonly value: bigint;
   /** Throws when it was disposed. */
   assertAlive(): void;
-  /** @internal Checks a wait on it; returns the value to pass. */
+  /** @ignore What {@linkcode Queue.submit} asks of it. */
+  readonly [QUEUE_HOOKS]: SemaphoreHooks;
+}
+
+/**
+ * The key of what {@linkcode Queue.submit} asks of a semaphore, fence or command buffer: one
+ * object per submitted thing, read only by the queue (none of it is the things' public API).
+ *
+ * @ignore
+ */
+export const QUEUE_HOOKS: unique symbol = Symbol("vkshare.queueHooks");
+
+/** @ignore What a submission asks of a semaphore. */
+export interface SemaphoreHooks {
+  /** Checks a wait on it; returns the value to pass. */
   checkWait(value: number | bigint | undefined): bigint;
-  /** @internal Checks a signal of it; returns the value to pass. */
+  /** Checks a signal of it; returns the value to pass. */
   checkSignal(value: number | bigint | undefined, waitedFirst: boolean): bigint;
-  /** @internal A submission waits on it. */
+  /** A submission waits on it. */
   waited(sub: Submission): void;
-  /** @internal A submission signals it (to `value`, for a timeline semaphore). */
+  /** A submission signals it (to `value`, for a timeline semaphore). */
   signaled(sub: Submission, value: bigint): void;
+}
+
+/** @ignore What a submission asks of a fence. */
+export interface FenceHooks {
+  /** Checks that it can be signaled by a submission. */
+  checkSubmit(): void;
+  /** A submission signals it. */
+  submitted(sub: Submission): void;
+  /** Whether `sub`, which signals it, has finished (its status says so). */
+  finished(sub: Submission): boolean;
+}
+
+/** @ignore What a submission asks of a command buffer. */
+export interface CommandBufferHooks {
+  /** Checks that it is executable. */
+  checkSubmit(): void;
+  /** A submission runs it. */
+  submitted(sub: Submission): void;
 }
 
 /**
@@ -342,12 +377,8 @@ export interface QueueFence {
   readonly disposed: boolean;
   /** Throws when it was disposed. */
   assertAlive(): void;
-  /** @internal Checks that it can be signaled by a submission. */
-  checkSubmit(): void;
-  /** @internal A submission signals it. */
-  submitted(sub: Submission): void;
-  /** @internal Whether `sub`, which signals it, has finished (its status says so). */
-  finished(sub: Submission): boolean;
+  /** @ignore What {@linkcode Queue.submit} asks of it. */
+  readonly [QUEUE_HOOKS]: FenceHooks;
 }
 
 /**
@@ -370,10 +401,8 @@ export interface QueueCommandBuffer {
   readonly label: string;
   /** Throws when it was disposed. */
   assertAlive(): void;
-  /** @internal Checks that it is executable. */
-  checkSubmit(): void;
-  /** @internal A submission runs it. */
-  submitted(sub: Submission): void;
+  /** @ignore What {@linkcode Queue.submit} asks of it. */
+  readonly [QUEUE_HOOKS]: CommandBufferHooks;
 }
 
 /**
@@ -434,7 +463,7 @@ export interface SubmitOptions {
 }
 
 /**
- * @internal One vkQueueSubmit, as the objects it used remember it: whether it has finished is
+ * @ignore @internal One vkQueueSubmit, as the objects it used remember it: whether it has finished is
  * known through its fence or a timeline value it signals, and unknown without either.
  */
 export class Submission {
@@ -470,7 +499,7 @@ export class Submission {
   done(): boolean | null {
     if (this.knownDone) return true;
     if (this.#fence) {
-      if (this.#fence.disposed || this.#fence.finished(this)) return this.#finished();
+      if (this.#fence.disposed || this.#fence[QUEUE_HOOKS].finished(this)) return this.#finished();
     }
     if (this.#timeline) {
       const s = this.#timeline.semaphore;
@@ -492,7 +521,9 @@ export class Submission {
     // A finish seen through a fence is one the validation layer saw too; one seen only through
     // a timeline counter is not, for imported semaphores: drain the queue then.
     if (this.queue.device.disposed || this.knownDone) return true;
-    if (this.#fence && (this.#fence.disposed || this.#fence.finished(this))) return true;
+    if (this.#fence && (this.#fence.disposed || this.#fence[QUEUE_HOOKS].finished(this))) {
+      return true;
+    }
     if (!this.queue.drain(SETTLE_MS)) return false;
     this.#done = true;
     return true;
@@ -525,7 +556,7 @@ export class Queue {
   #submitted = 0;
   #finishedThrough = 0;
 
-  /** @internal Made by {@linkcode Device.queue}. */
+  /** @ignore @internal Made by {@linkcode Device.queue}. */
   constructor(device: Device, handle: Pointer, family: number, index: number) {
     this.device = device;
     this.handle = handle;
@@ -534,23 +565,23 @@ export class Queue {
     this.label = `Queue ${index} of ${device.label}`;
   }
 
-  /** @internal How many submissions this queue has had. */
+  /** @ignore @internal How many submissions this queue has had. */
   get submitted(): number {
     return this.#submitted;
   }
 
-  /** @internal The number of the next submission, in submission order. */
+  /** @ignore @internal The number of the next submission, in submission order. */
   nextSeq(): number {
     return ++this.#submitted;
   }
 
-  /** @internal Whether submission `seq` is known to have finished. */
+  /** @ignore @internal Whether submission `seq` is known to have finished. */
   hasFinished(seq: number): boolean {
     return seq <= this.#finishedThrough;
   }
 
   /**
-   * @internal Submission `seq` has finished, and with it every earlier one (a fence or semaphore
+   * @ignore @internal Submission `seq` has finished, and with it every earlier one (a fence or semaphore
    * signal operation covers all work earlier in submission order).
    */
   finishedThrough(seq: number): void {
@@ -561,7 +592,8 @@ export class Queue {
    * Submits command buffers (or none) that wait on `wait`, then signal `signal` and `fence`.
    * Throws a ShareError, before anything reaches the driver, when a rule is broken.
    */
-  submit(options: SubmitOptions = {}): void {
+  submit(options?: SubmitOptions): void {
+    options ??= {};
     this.device.assertAlive();
     const waits = (options.wait ?? []).map((w) => ("semaphore" in w ? w : { semaphore: w }));
     const signals = (options.signal ?? []).map((s) => ("semaphore" in s ? s : { semaphore: s }));
@@ -573,7 +605,7 @@ export class Queue {
     for (const c of cmds) this.#mine(c);
     if (fence) this.#mine(fence);
 
-    const waitValues = waits.map((w) => w.semaphore.checkWait(w.value));
+    const waitValues = waits.map((w) => w.semaphore[QUEUE_HOOKS].checkWait(w.value));
     const seen = new Set<QueueSemaphore>();
     const signalValues = signals.map((s) => {
       if (seen.has(s.semaphore)) {
@@ -585,10 +617,10 @@ export class Queue {
       seen.add(s.semaphore);
       // A binary semaphore this submission waits on is unsignaled by the time it signals.
       const waited = waits.some((w) => w.semaphore === s.semaphore);
-      return s.semaphore.checkSignal(s.value, waited);
+      return s.semaphore[QUEUE_HOOKS].checkSignal(s.value, waited);
     });
-    for (const c of cmds) c.checkSubmit();
-    fence?.checkSubmit();
+    for (const c of cmds) c[QUEUE_HOOKS].checkSubmit();
+    fence?.[QUEUE_HOOKS].checkSubmit();
 
     using arena = new Arena();
     const timeline = [...waits, ...signals].some((x) => x.semaphore.type === "timeline");
@@ -633,10 +665,10 @@ export class Queue {
         ? { semaphore: lastTimeline.semaphore, value: signalValues[signals.indexOf(lastTimeline)] }
         : null,
     );
-    waits.forEach((w) => w.semaphore.waited(sub));
-    signals.forEach((s, i) => s.semaphore.signaled(sub, signalValues[i]));
-    for (const c of cmds) c.submitted(sub);
-    fence?.submitted(sub);
+    waits.forEach((w) => w.semaphore[QUEUE_HOOKS].waited(sub));
+    signals.forEach((s, i) => s.semaphore[QUEUE_HOOKS].signaled(sub, signalValues[i]));
+    for (const c of cmds) c[QUEUE_HOOKS].submitted(sub);
+    fence?.[QUEUE_HOOKS].submitted(sub);
   }
 
   /**
@@ -672,7 +704,7 @@ export class Queue {
   /** drain's fence (0 until the first drain), and its out-parameter. */
   readonly #drainFence = out64();
 
-  /** @internal Destroys drain's fence: the device is about to be destroyed. */
+  /** @ignore @internal Destroys drain's fence: the device is about to be destroyed. */
   releaseDrainFence(): void {
     const f = this.#drainFence[0];
     this.#drainFence[0] = 0n;

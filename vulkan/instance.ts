@@ -271,6 +271,7 @@ export class Instance extends Resource {
   #callbackError: unknown;
   #received = 0;
 
+  /** @ignore Made by the class's own static methods. */
   private constructor(
     handle: Pointer,
     apiVersion: number,
@@ -287,7 +288,8 @@ export class Instance extends Resource {
   }
 
   /** Creates an instance. Throws a VkError naming a missing layer or extension. */
-  static create(options: InstanceOptions = {}): Instance {
+  static create(options?: InstanceOptions): Instance {
+    options ??= {};
     const loader = loaderVersion();
     if (loader < makeVersion(1, 1)) {
       throw new Error(
@@ -417,13 +419,13 @@ export class Instance extends Resource {
     return this.validationMessages.filter((m) => m.severity === "error" && !m.expected);
   }
 
-  /** @internal How many messages have arrived so far: a mark for {@linkcode Instance.expectedSince}. */
+  /** @ignore @internal How many messages have arrived so far: a mark for {@linkcode Instance.expectedSince}. */
   get messageMark(): number {
     return this.#received;
   }
 
   /**
-   * @internal Marks the driver reports that arrived since `mark` as expected (the call they came
+   * @ignore @internal Marks the driver reports that arrived since `mark` as expected (the call they came
    * from failed, and vkshare reports that failure as a typed error) and returns them.
    */
   expectedSince(mark: number): ValidationMessage[] {
@@ -680,7 +682,7 @@ export class PhysicalDevice {
   #queueFamilies: QueueFamilyInfo[] | undefined;
   #timeline: boolean | undefined;
 
-  /** @internal Made by {@linkcode Instance.physicalDevices}. */
+  /** @ignore @internal Made by {@linkcode Instance.physicalDevices}. */
   constructor(instance: Instance, handle: Pointer, index: number) {
     this.instance = instance;
     this.handle = handle;

@@ -74,7 +74,8 @@ function manifestsIn(list: string, variable: string, missing: LoaderDiagnosis["m
  * if (d.manifests.length === 0) console.log("no Vulkan driver is installed");
  * ```
  */
-export function diagnoseLoader(env: Env = (n) => rt.env(n) || undefined): LoaderDiagnosis {
+export function diagnoseLoader(env?: Env): LoaderDiagnosis {
+  env ??= (n) => rt.env(n) || undefined;
   const variables: Record<string, string> = {};
   for (const v of LOADER_VARIABLES) {
     const value = env(v);

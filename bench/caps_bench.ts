@@ -7,7 +7,8 @@ import {
   VkPhysicalDeviceExternalBufferInfo,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { externalBufferProperties, Instance } from "../mod.ts";
+import { Instance } from "../mod.ts";
+import { externalBufferProperties } from "../share/mod.ts";
 
 const instance = Instance.create();
 const pd = instance.physicalDevices()[0];

@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { MemoryProperty } from "../core/mod.ts";
 import { out64 } from "../core/out_params.ts";
 import { lib as cudaLib } from "../cuda/driver.ts";
+import { CudaContext } from "../cuda/mod.ts";
 import {
   CU_EXTERNAL_MEMORY_HANDLE_TYPE,
   CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE,
@@ -15,6 +17,7 @@ import {
 } from "../ffi/cuda.ts";
 import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
 import { libc } from "../ffi/libc.ts";
+import type { Pointer } from "../ffi/mod.ts";
 import { rt } from "../ffi/runtime.ts";
 import {
   VK_KHR_external_fence_fd,
@@ -42,22 +45,21 @@ import {
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
 import {
-  CudaContext,
-  describeFd,
   type Device,
   DeviceMemory,
-  externalBufferProperties,
-  externalFenceProperties,
-  externalSemaphoreProperties,
   Fence,
-  isOpenFd,
-  MemoryProperty,
   OwnedFd,
   type PhysicalDevice,
-  type Pointer,
   Semaphore,
   type SyncExport,
 } from "../mod.ts";
+import {
+  describeFd,
+  externalBufferProperties,
+  externalFenceProperties,
+  externalSemaphoreProperties,
+  isOpenFd,
+} from "../share/mod.ts";
 import { chooseMemoryType } from "../share/plan.ts";
 import { duration } from "./report.ts";
 

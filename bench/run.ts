@@ -17,7 +17,7 @@
  * @module
  */
 // @ts-types="../cli/_node/child_process.d.ts"
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 // @ts-types="../cli/_node/fs.d.ts"
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 // @ts-types="../cli/_node/os.d.ts"
@@ -28,16 +28,8 @@ import { bestMode, type PipelineMode, runPipeline } from "../examples/pipeline.t
 import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
-import {
-  Device,
-  DeviceMemory,
-  GpuBuffer,
-  Instance,
-  type PhysicalDevice,
-  sendOffer,
-  ShareServer,
-} from "../mod.ts";
-import { startScript } from "../tests/_harness.ts";
+import { peerCommand, sendOffer, ShareServer } from "../ipc/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, Instance, type PhysicalDevice } from "../mod.ts";
 import { type Op, OPS } from "./ops.ts";
 import { bytes, duration, markdown, svg } from "./report.ts";
 
@@ -333,13 +325,14 @@ async function handoff(
   using buffer = GpuBuffer.create(a, { size: 64 * KiB, external: "OPAQUE_FD" });
   using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
   using server = ShareServer.listen();
-  const peer = new URL("../tests/_peer.ts", import.meta.url).pathname;
-  const child = startScript(peer, [
+  const [program, ...args] = peerCommand(new URL("../tools/peer.ts", import.meta.url), [
     "import-loop",
     server.address as string,
     String(n + 1),
     "plain",
   ]);
+  const child = spawn(program, args, { stdio: ["ignore", "ignore", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   using socket = await server.accept({ timeoutMs: 30_000 });
   const samples: number[] = [];
   for (let i = 0; i <= n; i++) {
@@ -354,7 +347,7 @@ async function handoff(
   }
   await socket.expect("fds", { timeoutMs: 30_000 });
   await socket.send({ type: "done" });
-  await child.exited;
+  await exited;
   row.vkshare = { warm: stats(samples.slice(1)), cold: stats(samples.slice(0, 1)) };
   if (!c) {
     row.notes.push("no C reference run (no compiler or headers)");

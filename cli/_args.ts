@@ -1,8 +1,11 @@
 /**
- * The command lines of vkshare's examples, benchmarks and tools, on both runtimes: flags are read
- * with `node:util`'s `parseArgs` (strict: an unknown flag or a flag without its value is an
- * error), `--help` prints the usage and exits 0 before any work, and a bad argument prints one
- * line and the usage and exits 2, before any device is created.
+ * The command lines of vkshare's commands, examples, benchmarks and tools, on both runtimes, and
+ * their one exit-code policy ({@linkcode EXIT}): flags are read with `node:util`'s `parseArgs`
+ * (strict: an unknown flag or a flag without its value is an error), `--help` prints the usage
+ * and exits 0 before any work, and a bad argument prints one line ("see --help") and exits 2,
+ * before any device is created. What this machine lacks (an extension, a handle type, libcuda,
+ * PyTorch) is a skip: one line naming it, exit 77. An expected refusal (any vkshare error) is
+ * one line with its rule and the next step, exit 1, never a stack trace; a stack trace is a bug.
  *
  * @example
  * ```ts
@@ -19,6 +22,16 @@
 // @ts-types="./_node/util.d.ts"
 import { parseArgs } from "node:util";
 
+import { doctorHint, MissingExtensionError, ShareError, VkshareError } from "../core/errors.ts";
+import { LibraryLoadError } from "../ffi/library.ts";
+
+/**
+ * Every command's exit status: 0 done, 1 failed (a path asked about does not work, a check
+ * failed, a refusal), 2 a usage error, 77 skipped (what it needs is missing here: the one line
+ * before it names what; 77 is what automake and meson read as "skipped").
+ */
+export const EXIT = { done: 0, failed: 1, usage: 2, skipped: 77 } as const;
+
 /** One flag: `--name VALUE` (string) or `--name` (boolean). */
 export interface Flag {
   /** Its kind: a value follows it, or it stands alone. */
@@ -29,6 +42,8 @@ export interface Flag {
   value?: string;
   /** The value when the flag is absent (shown in the usage). */
   default?: string;
+  /** Left out of the usage: a flag between the command and a child of its own. */
+  hidden?: boolean;
 }
 
 /** What a command line takes. */
@@ -51,8 +66,10 @@ export interface Cli {
   positionals: string[];
   /** The usage text. */
   usage: string;
-  /** Prints `message` and the usage on stderr, and exits 2. */
+  /** Prints `message` and "see --help" on one line of stderr, and exits 2. */
   fail(message: string): never;
+  /** Prints "skipped: `what`" (what is missing here) on one line of stderr, and exits 77. */
+  skip(what: string): never;
   /** The string flag `name` (or its default). */
   string(name: string): string | undefined;
   /** Whether boolean flag `name` was given. */
@@ -65,8 +82,9 @@ export interface Cli {
 
 /** The usage text of `spec`. */
 export function usageOf(spec: CliSpec): string {
+  const shown = Object.entries(spec.flags).filter(([, f]) => !f.hidden);
   const rows = Object.entries({
-    ...spec.flags,
+    ...Object.fromEntries(shown),
     help: { type: "boolean", description: "print this and exit" } as Flag,
   }).map(([name, f]) => {
     const left = `--${name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`;
@@ -100,7 +118,10 @@ export function invokeAs(name: string, args: string[]): void {
  * `--help` prints the usage and exits 0; an unknown flag, a missing value or a positional where
  * none is taken exits 2.
  */
-export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)): Cli {
+export function parseCli(spec: CliSpec, argv?: string[]): Cli {
+  // A command's own arguments (not a test's): its uncaught refusals end it by the policy.
+  const command = argv === undefined;
+  argv ??= process.argv.slice(2);
   if (invoked) {
     spec = { ...spec, name: invoked.name };
     argv = invoked.args;
@@ -110,9 +131,11 @@ export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)):
   // `deno task bench -- --quick` hands the script the "--" too: a leading one separates nothing.
   if (argv[0] === "--") argv = argv.slice(1);
   const fail = (message: string): never => {
-    console.error(`${spec.name}: ${message}\n\n${usage}`);
-    process.exit(2);
+    console.error(`${spec.name}: ${oneLine(message)} (see --help)`);
+    process.exit(EXIT.usage);
   };
+  program = spec.name;
+  if (command) catchRefusals();
   const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
   for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.type };
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -144,6 +167,7 @@ export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)):
     positionals: parsed.positionals,
     usage,
     fail,
+    skip: skipRun,
     string,
     flag: (name) => values[name] === true,
     int(name, range = {}) {
@@ -173,20 +197,67 @@ export function parseCli(spec: CliSpec, argv: string[] = process.argv.slice(2)):
 }
 
 /**
- * How a child process names the script at `url` (a module's `import.meta.url`): its path for a
- * file, the URL itself otherwise (Deno runs `http:` scripts too), so that a script loaded over
- * HTTP or from a package cache can start itself again.
- */
-export function scriptArgument(url: string): string {
-  const u = new URL(url);
-  return u.protocol === "file:" ? decodeURIComponent(u.pathname) : u.href;
-}
-
-/**
  * `text` as a terminal can show it whatever it holds: each control character (ESC, OSC, CR, LF
  * of a peer's string) written as `\u{..}`, so that nothing a peer sent can move the cursor,
  * retitle the window or forge a line.
  */
 export function printableText(text: string): string {
   return text.replace(/\p{Cc}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+/** The name of the command that parsed its arguments last (for the lines below). */
+let program = "vkshare";
+
+/** `text` on one line: its line breaks made "; ". */
+function oneLine(text: string): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).join("; ");
+}
+
+/** Ends the command as skipped: "NAME: skipped: `what`" on stderr, exit 77. */
+export function skipRun(what: string): never {
+  console.error(`${program}: skipped: ${oneLine(what)}`);
+  process.exit(EXIT.skipped);
+}
+
+/**
+ * How an uncaught error ends a command: a vkshare error is an expected refusal, one line with
+ * its rule (or code) and the next step; skipped (77) where it says this machine lacks something
+ * (an extension, a handle type, a library), failed (1) otherwise. Anything else is a bug: null,
+ * and the runtime prints its stack trace.
+ */
+export function refusalOf(e: unknown): { code: number; line: string } | null {
+  if (!(e instanceof VkshareError)) return null;
+  const missing = e instanceof MissingExtensionError || e instanceof LibraryLoadError
+    || (e instanceof ShareError && e.rule === "HANDLE_TYPE_UNSUPPORTED");
+  const rule = e instanceof ShareError ? e.rule : e.code;
+  const hint = e instanceof LibraryLoadError
+    ? "vkshare setup (says what is missing, and installs it as root)"
+    : e.message.includes("doctor")
+    ? ""
+    : doctorHint(rule);
+  return {
+    code: missing ? EXIT.skipped : EXIT.failed,
+    line: `${program}: ${missing ? "skipped" : "refused"}: ${
+      e.message.startsWith(`${rule}: `) ? "" : `${rule}: `
+    }${oneLine(e.message)}${hint ? `; next: ${hint}` : ""}`,
+  };
+}
+
+let catching = false;
+
+/** Ends the process on an uncaught vkshare error as {@linkcode refusalOf} says (once). */
+function catchRefusals(): void {
+  if (catching) return;
+  catching = true;
+  const end = (e: unknown) => {
+    const r = refusalOf(e);
+    if (!r) {
+      console.error(e);
+      process.exit(EXIT.failed);
+    }
+    console.error(r.line);
+    process.exit(r.code);
+  };
+  process.on("uncaughtException", end);
+  process.on("unhandledRejection", end);
 }

@@ -133,7 +133,7 @@ export function explainItems(input: unknown): ExplainItem[] {
 
 /**
  * A verdict: the plan's (no rule broken, or the rules broken), or, for an error that is not a
- * broken rule, what kept the explanation from being made (`unjudged`: exit 3).
+ * broken rule, what kept the explanation from being made (`unjudged`: exit 1).
  */
 export type Verdict =
   | { ok: true }

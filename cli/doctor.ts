@@ -9,27 +9,32 @@
  * every path of the POSIX handle types (memory, images, host memory, binary and timeline
  * semaphores, fences; into another VkDevice or process, and into CUDA) with its verdict and why.
  * `--prove` runs every path that works end to end (memory, semaphores, fences, CUDA); the image
- * verdicts say they come from the capability queries. Exit 0 when every path asked about (all, or `--only`) works, 1 otherwise.
+ * verdicts say they come from the capability queries. `--only` reports the paths asked about
+ * alone. Exit 0 unless a path asked about (all, or `--only`) is offered but DOES NOT work, 1 then;
+ * a path this driver does not offer is no failure, unless `--strict` (then only "works" is).
+ * The verdicts are a library call too: `sharePaths` and `doctorReport` of `vkshare/doctor`.
  *
  * With `--explain`: a descriptor or an offer as vkshare writes them (JSON), planned against
  * device N without an fd and without importing: every rule an import would break, with expected
- * and actual values. Exit 0 when none is broken, 1 otherwise.
+ * and actual values. Exit 0 when none is broken, 1 otherwise (or when one could not be judged).
+ * Exit 2 on a usage error, 77 when what it needs is missing (`--cuda` without libcuda).
  *
  * @module
  */
 
+import { CudaContext } from "../cuda/mod.ts";
 import {
-  CudaContext,
-  DeviceMemory,
-  Fence,
-  Instance,
-  type PlanResult,
-  Semaphore,
-  SHARE_RULES,
-} from "../mod.ts";
+  type DoctorReport,
+  doctorReport,
+  type PathReport,
+  type Proof,
+  serveImport,
+} from "../doctor/report.ts";
+import { peerCommand } from "../ipc/peer.ts";
+import { DeviceMemory, Fence, Instance, Semaphore } from "../mod.ts";
 import { Device, ProtocolError } from "../mod.ts";
-import { parseCli, printableText, scriptArgument } from "./_args.ts";
-import { doctor, type DoctorReport, type PathReport, serveImport } from "./_doctor.ts";
+import { type PlanResult, SHARE_RULES } from "../share/mod.ts";
+import { parseCli, printableText } from "./_args.ts";
 import {
   ExplainInputError,
   type ExplainItem,
@@ -40,10 +45,22 @@ import {
   type Verdict,
 } from "./_explain.ts";
 
+/** What `--only` names: a path's object (or its last word: `semaphore`), and a handle type. */
+const ONLY_OBJECTS = [
+  "memory",
+  "image",
+  "host memory",
+  "binary semaphore",
+  "timeline semaphore",
+  "semaphore",
+  "fence",
+];
+const ONLY_HANDLE_TYPES = ["OPAQUE_FD", "DMA_BUF", "HOST_ALLOCATION", "SYNC_FD"];
+
 const cli = parseCli({
   name: "cli/doctor.ts",
   summary:
-    "Proves or explains every sharing path on this machine: the environment, then each device's\npaths (memory, images, host memory, semaphores, fences; into another device, process or CUDA)\nwith a verdict and its causes. Exit 0 when every path asked about works, 1 when one does not.",
+    "Proves or explains every sharing path on this machine: the environment, then each device's\npaths (memory, images, host memory, semaphores, fences; into another device, process or CUDA)\nwith a verdict and its causes. Exit 0 unless a path asked about is offered and does not work\n(1; --strict: or is not offered), 2 on a usage error, 77 when what it needs is missing.",
   positionals: true,
   flags: {
     json: { type: "boolean", description: "print the report as JSON (schema vkshare-doctor/1)" },
@@ -54,7 +71,12 @@ const cli = parseCli({
     only: {
       type: "string",
       value: "PATHS",
-      description: "the paths asked about, e.g. memory:OPAQUE_FD,fence:SYNC_FD (default: all)",
+      description:
+        "report only these paths, e.g. memory:OPAQUE_FD,semaphore:SYNC_FD,fence:SYNC_FD (default: all)",
+    },
+    strict: {
+      type: "boolean",
+      description: "a path that is not offered here counts as not working (exit 1)",
     },
     explain: {
       type: "string",
@@ -76,12 +98,14 @@ const cli = parseCli({
       type: "string",
       value: "SOCKET",
       description: "internal: the other process of --prove (imports what is offered at SOCKET)",
+      hidden: true,
     },
     "serve-device": {
       type: "string",
       value: "UUID",
       description:
         "internal: the deviceUUID --serve-import imports into (by UUID: processes may order GPUs differently)",
+      hidden: true,
     },
   },
 });
@@ -94,8 +118,13 @@ const deviceIndex = cli.int("device", { min: 0, max: 63 });
 const cudaOrdinal = cli.string("cuda") === undefined ? null : cli.int("cuda", { min: 0, max: 63 });
 const only = cli.string("only")?.split(",").map((s) => s.trim()).filter(Boolean);
 for (const o of only ?? []) {
-  if (!/^[a-z ]+:[A-Z_]+$/.test(o)) {
-    cli.fail(`--only: expected OBJECT:HANDLE_TYPE, got ${JSON.stringify(o)}`);
+  const [object, handleType] = o.split(":");
+  if (!ONLY_OBJECTS.includes(object) || !ONLY_HANDLE_TYPES.includes(handleType)) {
+    cli.fail(
+      `--only: expected OBJECT:HANDLE_TYPE (OBJECT one of ${
+        ONLY_OBJECTS.join(", ")
+      }; HANDLE_TYPE one of ${ONLY_HANDLE_TYPES.join(", ")}), got ${JSON.stringify(o)}`,
+    );
   }
 }
 const explainFrom = cli.string("explain");
@@ -152,12 +181,11 @@ if (explainInput !== undefined && cudaOrdinal !== null) {
   try {
     cuda = CudaContext.create({ ordinal: cudaOrdinal });
   } catch (e) {
-    console.log(
-      `explain: cannot explain into CUDA device ${cudaOrdinal}: ${
+    cli.skip(
+      `cannot explain into CUDA device ${cudaOrdinal}: ${
         printableText((e as Error).message.split("\n")[0])
       }`,
     );
-    exit(3);
   }
   using _cuda = cuda!;
   explainAll(`CUDA device ${cudaOrdinal} "${cuda!.device.name}" (UUID ${cuda!.device.uuid})`, {
@@ -187,7 +215,7 @@ if (explainInput !== undefined) {
 }
 
 /**
- * Prints an explanation (text or --json) and exits: 0 when no rule is broken, 1 when one is, 3
+ * Prints an explanation (text or --json) and exits: 0 when no rule is broken, 1 when one is or
  * when an explanation could not be made (an error that is not a broken rule: said, without a
  * stack trace).
  */
@@ -228,9 +256,7 @@ function explained(
     }
   }
   const verdicts = results.map((r) => r.verdict);
-  return exit(
-    verdicts.some((v) => "unjudged" in v) ? 3 : verdicts.every((v) => "ok" in v && v.ok) ? 0 : 1,
-  );
+  return exit(verdicts.every((v) => "ok" in v && v.ok) ? 0 : 1);
 }
 
 function plan(device: Device, it: ExplainItem): PlanResult {
@@ -246,25 +272,33 @@ if (serveAt !== undefined) {
   exit(0);
 }
 
-const self = scriptArgument(import.meta.url);
-const report = await doctor(instance, cli.flag("prove"), (address, device) => [
-  // deno-lint-ignore no-explicit-any
-  (globalThis as any).process.execPath,
-  ...("Bun" in globalThis ? [] : ["run", "-A"]),
-  self,
-  "--serve-import",
-  address,
-  "--serve-device",
-  device,
-]);
-const key = (p: PathReport) => `${p.object}:${p.handleType}`;
-const asked = (p: PathReport) =>
-  !only || only.some((o) => o === key(p) || o === `${p.object.split(" ").at(-1)}:${p.handleType}`);
-const ok = report.devices.every((d) => d.paths.filter(asked).every((p) => p.verdict === "works"));
+const report = await doctorReport(instance, {
+  prove: cli.flag("prove"),
+  peer: (address, device) =>
+    peerCommand(import.meta.url, ["--serve-import", address, "--serve-device", device]),
+});
+const shown = only ? onlyAsked(report, only) : report;
+const proofFailed = (q: Proof | null | undefined) => !!q && "ok" in q && !q.ok;
+const failing = (p: PathReport) =>
+  p.verdict === "fails" || (cli.flag("strict") && p.verdict === "not-offered")
+  || proofFailed(p.proof) || proofFailed(p.processProof) || proofFailed(p.cuda?.proof);
+const ok = !shown.devices.some((d) => d.paths.some(failing));
 if (cli.flag("json")) {
-  console.log(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? String(v) : v), 1));
-} else printReport(report);
+  console.log(JSON.stringify(shown, (_k, v) => (typeof v === "bigint" ? String(v) : v), 1));
+} else printReport(shown);
 exit(ok ? 0 : 1);
+
+/** `r` with only the paths (and pairs) `only` names, and its summary of those. */
+function onlyAsked(r: DoctorReport, only: readonly string[]): DoctorReport {
+  const asked = (p: { object: string; handleType: string }) =>
+    only.some((o) =>
+      o === `${p.object}:${p.handleType}` || o === `${p.object.split(" ").at(-1)}:${p.handleType}`
+    );
+  const devices = r.devices.map((d) => ({ ...d, paths: d.paths.filter(asked) }));
+  const summary: DoctorReport["summary"] = { "works": 0, "fails": 0, "not-offered": 0 };
+  for (const d of devices) for (const p of d.paths) summary[p.verdict]++;
+  return { ...r, devices, pairs: r.pairs.filter(asked), summary };
+}
 
 function printReport(r: DoctorReport): void {
   const e = r.environment;

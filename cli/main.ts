@@ -24,7 +24,8 @@
 import { spawnSync } from "node:child_process";
 // @ts-types="./_node/fs.d.ts"
 import { realpathSync } from "node:fs";
-import { invokeAs, scriptArgument } from "./_args.ts";
+import { scriptArgument } from "../ipc/peer.ts";
+import { invokeAs, refusalOf } from "./_args.ts";
 
 /** The package's version (deno.json's; `vkshare --version` prints it). */
 export const VERSION = "0.2.0";
@@ -54,7 +55,7 @@ const USAGE = [
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args[0] === "--" ? args.slice(1) : args;
   if (command === undefined) {
-    console.error(`vkshare: which command?\n\n${USAGE}`);
+    console.error(`vkshare: which command? (see --help)`);
     return 2;
   }
   if (command === "--help" || command === "-h" || command === "help") {
@@ -66,7 +67,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (!(command in COMMANDS)) {
-    console.error(`vkshare: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    console.error(`vkshare: unknown command ${JSON.stringify(command)} (see --help)`);
     return 2;
   }
   if (!("Deno" in globalThis) && !("Bun" in globalThis)) return onAnotherRuntime(args);
@@ -77,13 +78,11 @@ export async function main(args: string[]): Promise<number> {
     else if (command === "caps") await import("./caps.ts");
     else await import("./setup.ts");
   } catch (e) {
-    // vkshare's own errors (no libvulkan, no device) are answers, not crashes: say them plainly.
-    if (!(e instanceof Error && "code" in e)) throw e;
-    console.error(`vkshare ${command}: ${e.message}`);
-    if (command !== "setup") {
-      console.error("next: vkshare setup (says what is missing, and installs it as root)");
-    }
-    return 1;
+    // vkshare's own errors (no libvulkan, no device) are answers, not crashes: one line each.
+    const r = refusalOf(e);
+    if (!r) throw e;
+    console.error(r.line);
+    return r.code;
   }
   return 0;
 }

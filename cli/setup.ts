@@ -21,8 +21,9 @@ import { spawnSync } from "node:child_process";
 // @ts-types="./_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { LIBVULKAN_ENV } from "../ffi/vulkan.ts";
-import { availableLayers, Instance, VALIDATION_LAYER } from "../mod.ts";
+import { Instance } from "../mod.ts";
 import { diagnoseLoader } from "../vulkan/loader.ts";
+import { availableLayers, VALIDATION_LAYER } from "../vulkan/mod.ts";
 import { parseCli } from "./_args.ts";
 
 const cli = parseCli({

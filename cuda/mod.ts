@@ -30,6 +30,7 @@
  *
  * @module
  */
+export { CUDA_INSTALL_HINT, LIBCUDA_ENV } from "../ffi/cuda.ts";
 export { CudaBuffer } from "./buffer.ts";
 export { CudaContext } from "./context.ts";
 export type { CudaContextOptions, VulkanIdentity } from "./context.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { skipRun } from "../cli/_args.ts";
 import { Instance, type InstanceOptions, type PhysicalDevice } from "../mod.ts";
 
 /** An instance and its first physical device; disposing it destroys the instance. */
@@ -15,17 +16,15 @@ export interface Gpu extends Disposable {
 }
 
 /**
- * Creates an instance named `applicationName` and takes its first physical device; throws an
- * Error that says how to get one when it has none.
+ * Creates an instance named `applicationName` and takes its first physical device; skips (exit
+ * 77, one line saying how to get one) when it has none.
  */
 export function openGpu(applicationName: string, options: InstanceOptions = {}): Gpu {
   const instance = Instance.create({ applicationName, ...options });
   const pd = instance.physicalDevices()[0];
   if (!pd) {
     instance[Symbol.dispose]();
-    throw new Error(
-      "no Vulkan device: install a driver (`deno task setup` installs Mesa's lavapipe)",
-    );
+    skipRun("no Vulkan device: install a driver (`vkshare setup` installs Mesa's lavapipe)");
   }
   return { instance, pd, [Symbol.dispose]: () => instance[Symbol.dispose]() };
 }

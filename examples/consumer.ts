@@ -13,16 +13,8 @@
 import { existsSync } from "node:fs";
 
 import { parseCli } from "../cli/_args.ts";
-import {
-  CommandBuffer,
-  Device,
-  DeviceMemory,
-  Fence,
-  GpuBuffer,
-  receiveOffer,
-  Semaphore,
-  ShareSocket,
-} from "../mod.ts";
+import { receiveOffer, ShareSocket } from "../ipc/mod.ts";
+import { CommandBuffer, Device, DeviceMemory, Fence, GpuBuffer, Semaphore } from "../mod.ts";
 import { openGpu } from "./_setup.ts";
 import { firstWrong } from "./pipeline.ts";
 

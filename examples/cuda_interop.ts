@@ -17,10 +17,9 @@
  * @module
  */
 import { parseCli } from "../cli/_args.ts";
+import { type CudaBuffer, CudaContext } from "../cuda/mod.ts";
 import {
   CommandBuffer,
-  type CudaBuffer,
-  CudaContext,
   Device,
   DeviceMemory,
   Fence,
@@ -237,9 +236,8 @@ if (import.meta.main) {
   const { pd } = gpu;
   using device = Device.create(pd);
   const why = noCuda(device);
-  if (why) {
-    console.log(`${pd.name}: ${why}: nothing to do`);
-  } else {
+  if (why) cli.skip(`${pd.name}: ${why}`);
+  else {
     console.log(
       `${pd.name} (${
         pd.driverName ?? "driver"

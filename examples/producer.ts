@@ -13,6 +13,7 @@
  * @module
  */
 import { parseCli } from "../cli/_args.ts";
+import { sendOffer, ShareServer, type ShareSocket } from "../ipc/mod.ts";
 import {
   CommandBuffer,
   Device,
@@ -22,9 +23,6 @@ import {
   GpuBuffer,
   ProtocolError,
   Semaphore,
-  sendOffer,
-  ShareServer,
-  type ShareSocket,
 } from "../mod.ts";
 import { openGpu } from "./_setup.ts";
 import { frameValue } from "./pipeline.ts";

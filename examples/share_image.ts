@@ -13,20 +13,18 @@
  *
  * @module
  */
-import { parseCli } from "../cli/_args.ts";
+import { EXIT, parseCli } from "../cli/_args.ts";
+import { FORMAT_PLANES, type FormatName } from "../core/mod.ts";
+import { imageBytes } from "../memory/mod.ts";
 import {
   Device,
   DeviceMemory,
   drmFormatModifiers,
-  externalImageFormatProperties,
-  FORMAT_PLANES,
-  formatFeatures,
-  type FormatName,
   GpuImage,
-  imageBytes,
   type PhysicalDevice,
   Transfer,
 } from "../mod.ts";
+import { externalImageFormatProperties, formatFeatures } from "../share/mod.ts";
 
 /** `list`, disposed together (last first) with the object. */
 function disposables<T extends Disposable>(list: T[]): { list: T[] } & Disposable {
@@ -124,9 +122,8 @@ if (import.meta.main) {
       disjoint ? ", disjoint" : ""
     }`,
   );
-  if ("why" in path) {
-    console.log(`${pd.name} cannot share this image: ${path.why}: nothing to do`);
-  } else {
+  if ("why" in path) cli.skip(`${pd.name} cannot share this image: ${path.why}`);
+  else {
     using a = step("create device A (exporter) and B (importer)", () => Device.create(pd));
     using b = Device.create(pd);
     using image = step("create the image on A", () =>
@@ -198,7 +195,7 @@ if (import.meta.main) {
     for (let i = 0; i < bytes.length; i++) if (back[i] !== bytes[i]) bad++;
     if (bad) {
       console.error(`FAILED: ${bad} of ${bytes.length} bytes differ`);
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     console.log(`OK: every byte of every plane written on A was read on B (${bytes.length} bytes)`);
   }

@@ -8,8 +8,9 @@
  *
  * @module
  */
-import { parseCli } from "../cli/_args.ts";
-import { Device, DeviceMemory, GpuBuffer, type MemoryHandleTypeName, Transfer } from "../mod.ts";
+import { EXIT, parseCli } from "../cli/_args.ts";
+import type { MemoryHandleTypeName } from "../core/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, Transfer } from "../mod.ts";
 import { openGpu, step } from "./_setup.ts";
 
 const cli = parseCli({
@@ -79,6 +80,6 @@ let bad = 0;
 for (let i = 0; i < size; i++) if (seen[i] !== pattern[i]) bad++;
 if (bad) {
   console.error(`FAILED: ${bad} of ${size} bytes differ`);
-  process.exit(1);
+  process.exit(EXIT.failed);
 }
 console.log(`OK: all ${size} bytes written through A were read through B`);

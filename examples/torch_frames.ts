@@ -28,6 +28,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 import { parseCli } from "../cli/_args.ts";
+import { sendOffer, ShareServer, type ShareSocket } from "../ipc/mod.ts";
 import {
   CommandBuffer,
   Device,
@@ -35,9 +36,6 @@ import {
   GpuBuffer,
   HostAllocation,
   Semaphore,
-  sendOffer,
-  ShareServer,
-  type ShareSocket,
 } from "../mod.ts";
 import { openGpu } from "./_setup.ts";
 
@@ -522,18 +520,21 @@ if (import.meta.main) {
   using gpu = openGpu("vkshare torch_frames");
   using device = Device.create(gpu.pd);
   const results: TorchFramesResult[] = [];
+  const unavailable: string[] = [];
   for (const m of mode === "both" ? ["zero-copy", "host-copy"] as const : [mode]) {
     let r: TorchFramesResult;
     try {
       r = await runTorchFrames(device, { mode: m, frames, size, ring, compute, python });
     } catch (e) {
       if (!(e instanceof TorchUnavailable)) throw e;
-      console.log(`${m}: ${e.reason}: nothing to do`);
+      unavailable.push(`${m}: ${e.reason}`);
       continue;
     }
     results.push(r);
     if (!cli.flag("json")) describeResult(r).forEach((l) => console.log(l));
   }
+  if (results.length === 0) cli.skip(unavailable.join("; "));
+  for (const u of unavailable) console.log(`${u}: not run`);
   if (cli.flag("json")) {
     console.log(JSON.stringify(results.map(({ latencySamplesMs: _, ...r }) => r), null, 2));
   } else if (results.length === 2) {

@@ -1,8 +1,7 @@
 /**
  * Sharing between processes: share sockets (Unix `SOCK_SEQPACKET`, fds passed with SCM_RIGHTS,
- * peer uid checks, timeouts on every wait) and the offer protocol on them, plus `takeFd`
- * (pidfd_getfd). The same names are in the main export; this one is for scripts that only pass
- * fds around.
+ * peer uid checks, timeouts on every wait) and the offer protocol on them (the `vkshare/ipc`
+ * export). `takeFd` (pidfd_getfd) and `OwnedFd` are in the main export.
  *
  * @example
  * ```ts
@@ -16,9 +15,9 @@
  * @module
  */
 export { ErrnoError, ProtocolError } from "../core/errors.ts";
-export { takeFd } from "../share/fd.ts";
 export { OFFER_VERSION, receiveOffer, sendOffer } from "./offer.ts";
 export type { Offer, ReceivedExport, ReceivedOffer } from "./offer.ts";
+export { peerCommand, scriptArgument } from "./peer.ts";
 export {
   MAX_MESSAGE_BYTES,
   MAX_MESSAGE_FDS,

@@ -16,7 +16,7 @@
  * @module
  */
 import { flagMask, flagNames, MemoryProperty } from "../core/enums.ts";
-import { DOCTOR_HINT, ShareError, type ShareRule } from "../core/errors.ts";
+import { doctorHint, ShareError, type ShareRule } from "../core/errors.ts";
 import {
   type DedicatedTarget,
   type ExportDescriptor,
@@ -875,9 +875,10 @@ export function planOrThrow(r: PlanResult): ImportPlan {
   const also = rest.length
     ? ` (this import also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
     : "";
+  const hint = doctorHint(first.rule);
   throw new ShareError(
     first.rule,
-    `${first.message}${also}; ${DOCTOR_HINT}`,
+    `${first.message}${also}${hint ? `; ${hint}` : ""}`,
     first.expected,
     first.actual,
   );

@@ -19,6 +19,7 @@ interface BunTest {
 
 // @ts-types="../cli/_node/child_process.d.ts"
 import { spawn, spawnSync } from "node:child_process";
+import { peerCommand } from "../ipc/peer.ts";
 
 // bun:test by name at run time, so that Deno never resolves it.
 const bunTest: BunTest | null = "Bun" in globalThis
@@ -49,7 +50,7 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
 
 /** The command line that runs the script at `path` with this runtime (all permissions). */
 export function scriptCommand(path: string, args: readonly string[] = []): string[] {
-  return [process.execPath, ...(bunTest ? [] : ["run", "-A"]), path, ...args];
+  return peerCommand(path, args);
 }
 
 /** A script running in a child process. */

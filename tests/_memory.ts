@@ -3,13 +3,8 @@
 // and the process's open fd count.
 // @ts-types="../cli/_node/fs.d.ts"
 import { readdirSync } from "node:fs";
-import {
-  Device,
-  DeviceMemory,
-  externalBufferProperties,
-  type Instance,
-  type PhysicalDevice,
-} from "../mod.ts";
+import { Device, DeviceMemory, type Instance, type PhysicalDevice } from "../mod.ts";
+import { externalBufferProperties } from "../share/mod.ts";
 import { forEachDevice, sharedInstance } from "./_vk.ts";
 
 /** What the first device of a plain instance offers for memory sharing. */
@@ -91,4 +86,4 @@ export function openFds(): number {
   return readdirSync("/proc/self/fd").length - 1; // the directory's own fd
 }
 
-export { pattern } from "./_pattern.ts";
+export { pattern } from "../tools/pattern.ts";

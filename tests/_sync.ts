@@ -1,15 +1,14 @@
 // Fixtures for synchronization tests: what the first device can do with semaphore and fence fds
 // (probed once, so that a test that cannot run is skipped with the missing capability in its
 // name), and small buffers to fill, copy and read.
+import type { SemaphoreTypeName } from "../core/mod.ts";
+import { boundBuffer } from "../memory/mod.ts";
+import type { Device, GpuBuffer } from "../mod.ts";
 import {
-  boundBuffer,
-  type Device,
   externalFenceProperties,
   externalSemaphoreProperties,
-  type GpuBuffer,
-  type SemaphoreTypeName,
   type SyncHandleTypeName,
-} from "../mod.ts";
+} from "../share/mod.ts";
 import { sharedInstance } from "./_vk.ts";
 
 function why(

@@ -7,18 +7,13 @@
 // instance was destroyed (tools/diag/instance_loop.c shows it in plain C). A suite that made an
 // instance per test would fail there for no fault of its own.
 import { assert, assertStringIncludes, assertThrows } from "@std/assert";
+import { makeVersion } from "../core/mod.ts";
 import { libc } from "../ffi/libc.ts";
 import { libcSocket } from "../ffi/libc_socket.ts";
 import { vk } from "../ffi/vulkan.ts";
-import {
-  availableLayers,
-  Instance,
-  makeVersion,
-  type PhysicalDevice,
-  ShareError,
-  type ShareRule,
-  VALIDATION_LAYER,
-} from "../mod.ts";
+import { Instance, type PhysicalDevice, ShareError } from "../mod.ts";
+import type { ShareRule } from "../share/mod.ts";
+import { availableLayers, VALIDATION_LAYER } from "../vulkan/mod.ts";
 
 // libvulkan and libc are loaded once per process and never closed: open them before the tests,
 // so that the resource sanitizer does not count them against the first test that uses them.
@@ -39,7 +34,7 @@ export function sharedInstance(): Instance {
   }
   return shared;
 }
-// The tests' device is the first one; the processes they start (tests/_peer.ts) pick it by UUID,
+// The tests' device is the first one; the processes they start (tools/peer.ts) pick it by UUID,
 // since with two GPUs (or two drivers) another process may enumerate them in another order.
 const first = sharedInstance().physicalDevices()[0];
 if (first) process.env.VKSHARE_PEER_DEVICE_UUID = first.deviceUUID;

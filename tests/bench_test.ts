@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { bytes, duration } from "../bench/report.ts";
 import { type Results, stats } from "../bench/run.ts";
+import { haveCompiler } from "../tools/layout_c.ts";
 import { runScript, test } from "./_harness.ts";
-import { haveCompiler } from "./_layout_c.ts";
 
 test("stats: count, min, percentiles and max of the samples", () => {
   const s = stats(Array.from({ length: 100 }, (_, i) => 100 - i));

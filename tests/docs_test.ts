@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { externalBufferProperties, relayRefusal } from "../mod.ts";
+import { externalBufferProperties, relayRefusal } from "../share/mod.ts";
 import { type Block, tsBlocks } from "../tools/blocks.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare, caps } from "./_memory.ts";
@@ -105,6 +105,7 @@ test("the pages' ts blocks are found, each a whole program importing the package
 /** What a block prints, where a test checks it: by page and heading. */
 const expected: Record<string, (out: string) => void> = {
   "README.md#A first script": (out) => assertEquals(out, "Uint8Array(4) [ 1, 2, 3, 4 ]\n"),
+  "docs/doctor.md#As a library": (out) => assertEquals(out, "true\n"),
   "docs/memory.md#Between two devices": (out) =>
     assertStringIncludes(out, "Uint8Array(4) [ 1, 2, 3, 4 ]"),
   "docs/memory.md#Host memory": (out) => assertStringIncludes(out, "Uint8Array(4) [ 7, 7, 7, 7 ]"),

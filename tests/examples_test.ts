@@ -4,10 +4,24 @@
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { cudaDevices, externalBufferProperties, formatFeatures, LibraryLoadError } from "../mod.ts";
+import { cudaDevices } from "../cuda/mod.ts";
+import { LibraryLoadError } from "../mod.ts";
+import {
+  externalBufferProperties,
+  externalSemaphoreProperties,
+  formatFeatures,
+} from "../share/mod.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
 import { sharedInstance } from "./_vk.ts";
+
+/** A skip: one line on stderr, "NAME: skipped: ...", holding `says`. */
+function assertSkipLine(err: string, name: string, says: string): void {
+  const lines = err.trimEnd().split("\n");
+  assertEquals(lines.length, 1, err);
+  assert(lines[0].startsWith(`${name}: skipped: `), lines[0]);
+  assertStringIncludes(lines[0], says);
+}
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
   return runScript(new URL(`../examples/${script}`, import.meta.url).pathname, args);
@@ -68,13 +82,16 @@ const haveCuda = (() => {
   }
 })();
 
-test("cuda_interop.ts checks every byte both ways, or says there is no CUDA driver", () => {
+test("cuda_interop.ts checks every byte both ways, or skips (77) saying there is no CUDA driver", () => {
   const r = run("cuda_interop.ts", "--size", "65536");
-  assertEquals(r.code, 0, r.err + r.out);
   if (haveCuda) {
+    assertEquals(r.code, 0, r.err + r.out);
     assertStringIncludes(r.out, "OK: every byte checked on both sides and both ways");
     assertStringIncludes(r.out, "Vulkan: import CUDA's");
-  } else assertStringIncludes(r.out, "no CUDA driver (libcuda.so.1): nothing to do");
+  } else {
+    assertEquals(r.code, 77, r.err + r.out);
+    assertSkipLine(r.err, "examples/cuda_interop.ts", "no CUDA driver (libcuda.so.1)");
+  }
 });
 
 const noNumpy = spawnSync("python3", ["-c", "import numpy"]).status === 0
@@ -103,20 +120,24 @@ const torchOnGpu = spawnSync("python3", [
   "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)",
 ]).status === 0;
 
-test("torch_frames.ts: without PyTorch on a CUDA GPU, zero-copy says why, does nothing, exits 0", {
-  skip: torchOnGpu
-    ? "python3 has PyTorch on a CUDA GPU (tests/python/torch_test.ts runs it)"
-    : false,
-}, () => {
-  const r = run("torch_frames.ts", "--frames", "2", "--size", "4096", "--mode", "zero-copy");
-  assertEquals(r.code, 0, r.err + r.out);
-  assert(
-    /^zero-copy: .*(no python3|has no PyTorch|sees no CUDA GPU|libcuda|no CUDA device).*: nothing to do$/m
-      .test(r.out),
-    r.out,
-  );
-  assert(!r.out.includes("frame latency"), r.out);
-});
+test(
+  "torch_frames.ts: without PyTorch on a CUDA GPU, zero-copy skips (77), saying why in one line",
+  {
+    skip: torchOnGpu
+      ? "python3 has PyTorch on a CUDA GPU (tests/python/torch_test.ts runs it)"
+      : false,
+  },
+  () => {
+    const r = run("torch_frames.ts", "--frames", "2", "--size", "4096", "--mode", "zero-copy");
+    assertEquals(r.code, 77, r.err + r.out);
+    assertSkipLine(r.err, "examples/torch_frames.ts", "zero-copy: ");
+    assert(
+      /(no python3|has no PyTorch|sees no CUDA GPU|libcuda|no CUDA device)/.test(r.err),
+      r.err,
+    );
+    assert(!r.out.includes("frame latency"), r.out);
+  },
+);
 
 test("share_image.ts: RGBA and NV12, optimal and linear, every plane checked, or the reason it cannot", () => {
   for (const format of ["rgba", "nv12"]) {
@@ -132,19 +153,16 @@ test("share_image.ts: RGBA and NV12, optimal and linear, every plane checked, or
         "--height",
         "32",
       );
-      assertEquals(r.code, 0, r.err + r.out);
-      assert(
-        /OK: every byte of every plane written on A was read on B/.test(r.out)
-          || /cannot share this image: .+: nothing to do/.test(r.out),
-        r.out,
-      );
+      const shared = /OK: every byte of every plane written on A was read on B/.test(r.out);
+      assertEquals(r.code, shared ? 0 : 77, r.err + r.out);
+      if (!shared) assertSkipLine(r.err, "examples/share_image.ts", "cannot share this image: ");
       // What lavapipe answers: RGBA shares; NV12 from Mesa 25; DRM modifiers nowhere.
       const pd = sharedInstance().physicalDevices()[0];
       if (pd.name.startsWith("llvmpipe") && format === "rgba" && tiling !== "drm") {
         assertStringIncludes(r.out, "OK: every byte");
       }
       if (pd.name.startsWith("llvmpipe") && tiling === "drm") {
-        assertStringIncludes(r.out, "no VK_EXT_image_drm_format_modifier");
+        assertStringIncludes(r.err, "no VK_EXT_image_drm_format_modifier");
       }
     }
   }
@@ -176,4 +194,27 @@ test("share_image.ts --disjoint: NV12 with a memory per plane, every plane check
   const bad = run("share_image.ts", "--format", "rgba", "--disjoint");
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.err, "--disjoint needs a multi-plane format");
+});
+
+test("share_memory.ts --handle DMA_BUF and pipeline.ts --mode timeline: shared, or skipped (77) in one line with the rule", () => {
+  const pd = sharedInstance().physicalDevices()[0];
+  const dmaBuf = externalBufferProperties(pd, { handleType: "DMA_BUF" });
+  const r = run("share_memory.ts", "--handle", "DMA_BUF", "--size", "65536");
+  if (dmaBuf.exportable && dmaBuf.importable) assertEquals(r.code, 0, r.err + r.out);
+  else {
+    assertEquals(r.code, 77, r.err + r.out);
+    assertSkipLine(r.err, "examples/share_memory.ts", "HANDLE_TYPE_UNSUPPORTED: ");
+    assert(!r.err.includes("HANDLE_TYPE_UNSUPPORTED: HANDLE_TYPE_UNSUPPORTED"), r.err);
+    assertStringIncludes(r.err, "; next: ");
+  }
+  const timeline = externalSemaphoreProperties(pd, {
+    handleType: "OPAQUE_FD",
+    semaphoreType: "timeline",
+  });
+  const p = run("pipeline.ts", "--mode", "timeline", "--frames", "5");
+  if (timeline.exportable && timeline.importable) assertEquals(p.code, 0, p.err + p.out);
+  else {
+    assertEquals(p.code, 77, p.err + p.out);
+    assertSkipLine(p.err, "examples/pipeline.ts", "HANDLE_TYPE_UNSUPPORTED: ");
+  }
 });

@@ -11,7 +11,7 @@ import {
   PLATFORM_STRUCTS,
 } from "../ffi/vk_platform_structs.ts";
 import { VK_STRUCTS } from "../ffi/vk_structs.ts";
-import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "../tests/_layout_c.ts";
+import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "./layout_c.ts";
 
 parseCli({
   name: "tools/layouts.ts",

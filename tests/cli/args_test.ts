@@ -2,7 +2,7 @@
 // process (a path for a file, the URL otherwise). parseCli and invokeAs run through every CLI in
 // tests/cli_test.ts and tests/cli/main_test.ts.
 import { assertEquals } from "@std/assert";
-import { scriptArgument } from "../../cli/_args.ts";
+import { scriptArgument } from "../../ipc/peer.ts";
 import { test } from "../_harness.ts";
 
 test("scriptArgument: a file URL becomes its path (decoded); an http(s) URL stays a URL", () => {

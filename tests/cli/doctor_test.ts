@@ -10,14 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import {
-  cudaDevices,
-  Device,
-  DeviceMemory,
-  externalBufferProperties,
-  externalSemaphoreProperties,
-  ShareError,
-} from "../../mod.ts";
+import { cudaDevices } from "../../cuda/mod.ts";
+import { Device, DeviceMemory, ShareError } from "../../mod.ts";
+import { externalBufferProperties, externalSemaphoreProperties } from "../../share/mod.ts";
 import { runScript, scriptCommand, test } from "../_harness.ts";
 import { forEachDevice } from "../_vk.ts";
 
@@ -79,11 +74,9 @@ test("doctor --json --prove: the report validates against its schema, and each v
     for (const t of ["OPAQUE_FD", "DMA_BUF"] as const) {
       const cap = externalBufferProperties(pd, { handleType: t });
       const p = path("memory", t);
-      const want = cap.unsupported
-        ? "not-offered"
-        : cap.exportable && cap.importable
-        ? "works"
-        : "fails";
+      // One way only (import-only DMA_BUF on Mesa 25) is no path between two devices: not
+      // offered, which is no failure.
+      const want = cap.exportable && cap.importable ? "works" : "not-offered";
       assertEquals(p.verdict, want, `${t}: ${p.causes.join("; ")}`);
       if (want === "works") {
         assert(p.proof.ok, `${t} proved: ${JSON.stringify(p.proof)}`);
@@ -92,7 +85,7 @@ test("doctor --json --prove: the report validates against its schema, and each v
           `${t} proved between processes: ${JSON.stringify(p.processProof)}`,
         );
       }
-      if (want === "fails") {
+      if (!cap.unsupported && want === "not-offered") {
         assert(
           p.causes.some((c: string) => c.includes("import only") || c.includes("export only")),
         );
@@ -106,7 +99,11 @@ test("doctor --json --prove: the report validates against its schema, and each v
       semaphoreType: "binary",
     });
     const s = path("binary semaphore", "OPAQUE_FD");
-    assertEquals(s.verdict === "not-offered", Boolean(sem.unsupported), s.causes.join("; "));
+    assertEquals(
+      s.verdict === "not-offered",
+      !(sem.exportable && sem.importable),
+      s.causes.join("; "),
+    );
     if (sem.unsupported) assertStringIncludes(s.causes.join(" "), "VK_KHR_external_semaphore_fd");
     assertEquals(path("timeline semaphore", "SYNC_FD").verdict, "not-offered");
     // Every path that works was run end to end (semaphores and fences where the device has
@@ -131,22 +128,47 @@ test("doctor --json --prove: the report validates against its schema, and each v
   })();
 });
 
-test("doctor: exit 0 when every path asked about works, 1 when one does not; the text names each verdict", () => {
+type Paths = { paths: { object: string; handleType: string; verdict: string }[] }[];
+
+test("doctor: exit 1 only where a path asked about does not work (--strict: or is not offered); --only filters the report", () => {
   const all = runScript(DOCTOR, []);
   const report = JSON.parse(runScript(DOCTOR, ["--json"]).out);
-  const everyWorks = report.devices.every((d: { paths: { verdict: string }[] }) =>
-    d.paths.every((p) => p.verdict === "works")
-  );
-  assertEquals(all.code, everyWorks ? 0 : 1, all.err);
+  const devices: Paths = report.devices;
+  const verdicts = devices.flatMap((d) => d.paths.map((p) => p.verdict));
+  // "Not offered" is no failure: lavapipe (no semaphore fds) and NVIDIA (no DMA_BUF) exit 0.
+  assertEquals(all.code, verdicts.includes("fails") ? 1 : 0, all.err);
+  assert(verdicts.includes("not-offered"), "every driver here leaves some path not offered");
+  assertEquals(runScript(DOCTOR, ["--strict"]).code, verdicts.every((v) => v === "works") ? 0 : 1);
   assertStringIncludes(all.out, "memory buffer OPAQUE_FD");
-  const opaque = report.devices.every((
-    d: { paths: { object: string; handleType: string; verdict: string }[] },
-  ) =>
-    d.paths.find((p) => p.object === "memory" && p.handleType === "OPAQUE_FD")!.verdict === "works"
+  assertStringIncludes(all.out, "binary semaphore SYNC_FD");
+  // --only: the report holds the paths asked about, alone (text and JSON), and so does the exit.
+  const only = runScript(DOCTOR, ["--only", "memory:OPAQUE_FD,semaphore:SYNC_FD"]);
+  const lines = only.out.split("\n").filter((l) =>
+    /^ {2}(memory|image|host memory|binary semaphore|timeline semaphore|fence) /.test(l)
   );
-  assertEquals(runScript(DOCTOR, ["--only", "memory:OPAQUE_FD"]).code, opaque ? 0 : 1);
-  assertEquals(runScript(DOCTOR, ["--only", "nonsense"]).code, 2);
-  assertEquals(runScript(DOCTOR, ["something-else"]).code, 2);
+  assertEquals(lines.length, devices.length * 3, only.out);
+  assert(!only.out.includes("fence OPAQUE_FD"), only.out);
+  const json = JSON.parse(runScript(DOCTOR, ["--json", "--only", "fence:SYNC_FD"]).out);
+  for (const d of json.devices as Paths) {
+    assertEquals(d.paths.map((p) => `${p.object}:${p.handleType}`), ["fence:SYNC_FD"]);
+  }
+  const sum = Object.values(json.summary as Record<string, number>).reduce((a, b) => a + b, 0);
+  assertEquals(sum, devices.length);
+  const strictFence = runScript(DOCTOR, ["--only", "fence:SYNC_FD", "--strict"]).code;
+  const fenceWorks = devices.every((d) =>
+    d.paths.find((p) => p.object === "fence" && p.handleType === "SYNC_FD")!.verdict === "works"
+  );
+  assertEquals(strictFence, fenceWorks ? 0 : 1);
+  // Usage errors: one line, exit 2; the internal flags are not in --help.
+  for (const args of [["--only", "nonsense"], ["--only", "fence:NOPE"], ["something-else"]]) {
+    const r = runScript(DOCTOR, args);
+    assertEquals(r.code, 2, args.join(" "));
+    assertEquals(r.err.trimEnd().split("\n").length, 1, r.err);
+    assert(r.err.trimEnd().endsWith("(see --help)"), r.err);
+  }
+  const help = runScript(DOCTOR, ["--help"]).out;
+  assert(!help.includes("--serve-import") && !help.includes("--serve-device"), help);
+  assertStringIncludes(help, "--strict");
 });
 
 // CUDA device 0, or null without libcuda: asked here, outside any test, since libcuda stays
@@ -207,8 +229,9 @@ test(
       const c = runScript(DOCTOR, ["--explain", file, "--cuda", "0", "--json"]);
       const cudaHere = CUDA_DEVICE_0;
       if (!cudaHere) {
-        assertEquals(c.code, 3, c.err); // could not be judged: not a broken rule
-        assertStringIncludes(c.out, "cannot explain into CUDA device 0");
+        assertEquals(c.code, 77, c.err); // skipped: what it needs (libcuda) is missing here
+        assertEquals(c.err.trimEnd().split("\n").length, 1, c.err);
+        assertStringIncludes(c.err, "skipped: cannot explain into CUDA device 0");
       } else {
         const out = JSON.parse(c.out);
         assertEquals(out.cuda.uuid, cudaHere.uuid);

@@ -1,24 +1,21 @@
 // Typed errors: names, numbers, commands and values in the message; success codes as values.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { enumValue, Format, formatNameOf } from "../../core/enums.ts";
+import { flagMask, flagNames, MemoryHandleType, resultName } from "../../core/mod.ts";
 import { openFirst } from "../../ffi/library.ts";
 import {
-  check,
   CudaError,
   DisposedError,
   ErrnoError,
-  flagMask,
-  flagNames,
   ImportError,
   LibraryLoadError,
-  MemoryHandleType,
   MissingExtensionError,
   ProtocolError,
-  resultName,
   ShareError,
   VkError,
   VkshareError,
 } from "../../mod.ts";
+import { check } from "../../vulkan/mod.ts";
 import { test } from "../_harness.ts";
 
 test("VkError names the result, its number, the command and the values", () => {

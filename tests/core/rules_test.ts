@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
-import { SHARE_RULES, ShareError } from "../../mod.ts";
+import { ShareError } from "../../mod.ts";
+import { SHARE_RULES } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 
 const root = new URL("../../", import.meta.url);

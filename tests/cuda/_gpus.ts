@@ -2,8 +2,9 @@
 // JSON line: for each Vulkan device that is a CUDA device, its deviceUUID and the CUDA ordinal
 // CudaContext.forVulkan picked here; then shares memory both ways with the last one
 // (examples/cuda_interop.ts, every byte checked) and says so.
+import { CudaContext, cudaDevices } from "../../cuda/mod.ts";
 import { runCudaInterop } from "../../examples/cuda_interop.ts";
-import { CudaContext, cudaDevices, Device, Instance } from "../../mod.ts";
+import { Device, Instance } from "../../mod.ts";
 
 using instance = Instance.create();
 const uuids = new Set(cudaDevices().map((d) => d.uuid));

@@ -3,28 +3,25 @@
 // Vulkan, and the imports that are refused, with the fds left as they were. Skipped where there is
 // no CUDA driver (CI); run on the GPU machine.
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { CUDA_INSTALL_HINT, CudaContext, cudaDevices, cudaDriverVersion } from "../../cuda/mod.ts";
 import { noCuda, runCudaInterop } from "../../examples/cuda_interop.ts";
 import { firstWrong, frameValue } from "../../examples/pipeline.ts";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
   CommandBuffer,
-  CUDA_INSTALL_HINT,
-  CudaContext,
-  cudaDevices,
-  cudaDriverVersion,
   CudaError,
   Device,
   DeviceMemory,
   DisposedError,
   Fence,
   GpuBuffer,
-  isOpenFd,
   LibraryLoadError,
   type MemoryDescriptor,
   OwnedFd,
   Semaphore,
 } from "../../mod.ts";
+import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { openFdSet } from "../_memory.ts";
 import { cannotShareSemaphore, hostBuffer } from "../_sync.ts";

@@ -6,15 +6,10 @@
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals } from "@std/assert";
+import { CudaContext, type CudaDeviceInfo, cudaDevices } from "../../cuda/mod.ts";
 import { runCudaInterop } from "../../examples/cuda_interop.ts";
 import { runTorchFrames, TorchUnavailable } from "../../examples/torch_frames.ts";
-import {
-  CudaContext,
-  type CudaDeviceInfo,
-  cudaDevices,
-  Device,
-  LibraryLoadError,
-} from "../../mod.ts";
+import { Device, LibraryLoadError } from "../../mod.ts";
 import { scriptCommand, test } from "../_harness.ts";
 import { sharedInstance } from "../_vk.ts";
 

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
+import { haveCompiler } from "../../tools/layout_c.ts";
 import { test } from "../_harness.ts";
-import { haveCompiler } from "../_layout_c.ts";
 
 const HEADERS = ["vulkan_core.h", "vulkan_win32.h", "vulkan_android.h"];
 const source = readFileSync(new URL("../../ffi/vk_commands.ts", import.meta.url), "utf8");

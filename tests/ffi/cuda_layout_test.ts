@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";
 import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../../ffi/cuda.ts";
+import { compileAndRun, computed, cSource, cudaIncludeDir, haveCC } from "../../tools/layout_c.ts";
 import { test } from "../_harness.ts";
-import { compileAndRun, computed, cSource, cudaIncludeDir, haveCC } from "../_layout_c.ts";
 
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("cuda_layouts.c", here), "utf8");

@@ -5,7 +5,6 @@ import { assertEquals } from "@std/assert";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { VK_STRUCTS } from "../../ffi/vk_structs.ts";
-import { test } from "../_harness.ts";
 import {
   compileAndRun,
   computed,
@@ -14,7 +13,8 @@ import {
   haveCompiler,
   headerDeclarations,
   VULKAN_HEADER,
-} from "../_layout_c.ts";
+} from "../../tools/layout_c.ts";
+import { test } from "../_harness.ts";
 
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("layouts.c", here), "utf8");

@@ -7,8 +7,8 @@ import { assertEquals } from "@std/assert";
 import { STAT_MODE_OFFSET } from "../../ffi/libc.ts";
 import { cmsgLen, cmsgSpace, LIBC_HEADERS, LIBC_STRUCTS } from "../../ffi/libc_socket.ts";
 import { rt } from "../../ffi/runtime.ts";
+import { compileAndRun, computed, cSource, haveCC } from "../../tools/layout_c.ts";
 import { test } from "../_harness.ts";
-import { compileAndRun, computed, cSource, haveCC } from "../_layout_c.ts";
 
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("libc_layouts.c", here), "utf8");

@@ -13,7 +13,6 @@ import {
   PLATFORM_PRELUDE,
   PLATFORM_STRUCTS,
 } from "../../ffi/vk_platform_structs.ts";
-import { test } from "../_harness.ts";
 import {
   compileAndRun,
   computed,
@@ -21,7 +20,8 @@ import {
   declarations,
   haveCompiler,
   headerDeclarations,
-} from "../_layout_c.ts";
+} from "../../tools/layout_c.ts";
+import { test } from "../_harness.ts";
 
 const here = new URL("./", import.meta.url);
 const source = () => cSource(PLATFORM_STRUCTS, PLATFORM_HEADERS, [], {}, PLATFORM_PRELUDE);

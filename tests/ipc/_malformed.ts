@@ -1,7 +1,8 @@
 // The malformed messages and offers that every peer of the share socket must refuse, with the
 // ProtocolError reason each gets: the TypeScript side (socket_test.ts) and the Python peer
 // (tests/python/peer_test.ts) are given the same list.
-import { MAX_MESSAGE_BYTES, type ProtocolError } from "../../mod.ts";
+import { MAX_MESSAGE_BYTES } from "../../ipc/mod.ts";
+import type { ProtocolError } from "../../mod.ts";
 
 const VKSH = 0x48534b56;
 

@@ -8,16 +8,8 @@ import { spawnSync } from "node:child_process";
 import { assert, assertEquals } from "@std/assert";
 import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
-import {
-  Device,
-  DeviceMemory,
-  OwnedFd,
-  ProtocolError,
-  receiveOffer,
-  ShareError,
-  ShareServer,
-  ShareSocket,
-} from "../../mod.ts";
+import { receiveOffer, ShareServer, ShareSocket } from "../../ipc/mod.ts";
+import { Device, DeviceMemory, OwnedFd, ProtocolError, ShareError } from "../../mod.ts";
 import { startCommand, test } from "../_harness.ts";
 import { openFds } from "../_memory.ts";
 import { sharedInstance } from "../_vk.ts";

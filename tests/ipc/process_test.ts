@@ -17,26 +17,23 @@ import {
   assertThrows,
 } from "@std/assert";
 import { libcSocket } from "../../ffi/libc_socket.ts";
+import { receiveOffer, sendOffer, ShareServer, ShareSocket } from "../../ipc/mod.ts";
 import {
-  describeFd,
   type Device,
   DeviceMemory,
   ErrnoError,
   GpuBuffer,
   ProtocolError,
-  receiveOffer,
-  sendOffer,
-  ShareServer,
-  ShareSocket,
   takeFd,
   Transfer,
 } from "../../mod.ts";
+import { describeFd } from "../../share/mod.ts";
 import { scriptCommand, startScript, test } from "../_harness.ts";
 import { cannotShare, openFds, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
 
 const here = (f: string) => new URL(f, import.meta.url).pathname;
-const PEER = here("../_peer.ts");
-/** The child's environment: the GPU of `device`, by UUID (tests/_peer.ts picks it so). */
+const PEER = here("../../tools/peer.ts");
+/** The child's environment: the GPU of `device`, by UUID (tools/peer.ts picks it so). */
 const onGpu = (device: Device) => ({
   VKSHARE_PEER_DEVICE_UUID: device.physicalDevice.deviceUUID,
 });

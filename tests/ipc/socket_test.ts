@@ -10,21 +10,23 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/
 import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
-  describeFd,
-  type Device,
-  DeviceMemory,
-  ErrnoError,
   MAX_MESSAGE_BYTES,
   MAX_MESSAGE_FDS,
-  OwnedFd,
-  ProtocolError,
   receiveOffer,
   sendOffer,
-  ShareError,
   ShareServer,
   ShareSocket,
   type SocketAddress,
+} from "../../ipc/mod.ts";
+import {
+  type Device,
+  DeviceMemory,
+  ErrnoError,
+  OwnedFd,
+  ProtocolError,
+  ShareError,
 } from "../../mod.ts";
+import { describeFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
 import "../_vk.ts"; // opens libvulkan and libc before the tests

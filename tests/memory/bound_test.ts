@@ -1,7 +1,8 @@
 // boundBuffer/boundImage: a buffer or image with memory of its own in one call, bound, mapped or
 // exported through `.memory`, and disposed together; a refused allocation leaves nothing behind.
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { boundBuffer, boundImage, Device, DeviceMemory, GpuBuffer, ShareError } from "../../mod.ts";
+import { boundBuffer, boundImage } from "../../memory/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, ShareError } from "../../mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, caps, openFds } from "../_memory.ts";
 import { forEachDevice } from "../_vk.ts";

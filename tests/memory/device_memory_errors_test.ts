@@ -15,11 +15,11 @@ import {
   DisposedError,
   GpuBuffer,
   ImportError,
-  isOpenFd,
   type MemoryDescriptor,
   OwnedFd,
 } from "../../mod.ts";
 import { fdSize } from "../../share/fd.ts";
+import { isOpenFd } from "../../share/mod.ts";
 import { openExportCount } from "../../share/registry.ts";
 import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
 import { test } from "../_harness.ts";

@@ -4,19 +4,17 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
+import type { MemoryHandleTypeName, MemoryPropertyName } from "../../core/mod.ts";
 import {
   Device,
   DeviceMemory,
-  externalBufferProperties,
   GpuBuffer,
   GpuImage,
-  type MemoryHandleTypeName,
-  type MemoryPropertyName,
   OwnedFd,
-  relayRefusal,
   ShareError,
   Transfer,
 } from "../../mod.ts";
+import { externalBufferProperties, relayRefusal } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
 import { forEachDevice } from "../_vk.ts";

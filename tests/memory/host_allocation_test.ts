@@ -5,14 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import {
-  describeFd,
-  DeviceMemory,
-  GpuBuffer,
-  HostAllocation,
-  ShareError,
-  Transfer,
-} from "../../mod.ts";
+import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../../mod.ts";
+import { describeFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
 

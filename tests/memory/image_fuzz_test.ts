@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals } from "@std/assert";
+import { peerCommand } from "../../ipc/peer.ts";
 import { test } from "../_harness.ts";
 import { cannotShare } from "../_memory.ts";
 
@@ -19,10 +20,8 @@ test(
     skip: cannotShare("OPAQUE_FD"),
   },
   () => {
-    const args = "Bun" in globalThis
-      ? [FUZZ, "7", String(COUNT)]
-      : ["run", "-A", FUZZ, "7", String(COUNT)];
-    const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+    const [program, ...args] = peerCommand(FUZZ, ["7", String(COUNT)]);
+    const r = spawnSync(program, args, { encoding: "utf8" });
     assertEquals(r.status, 0, `the fuzz process ended with ${r.status}: ${r.stderr.slice(-2000)}`);
     const { count, ended } = JSON.parse(r.stdout) as {
       count: number;

@@ -3,14 +3,9 @@
 // with layers, past maxExtent) is refused by name before vkCreateImage, and the process goes on;
 // a copy is bounded by the memory bound. The rules themselves: tests/share/image_plan_test.ts.
 import { assert, assertEquals } from "@std/assert";
-import {
-  Device,
-  DeviceMemory,
-  externalImageFormatProperties,
-  GpuImage,
-  imageBytes,
-  Transfer,
-} from "../../mod.ts";
+import { imageBytes } from "../../memory/mod.ts";
+import { Device, DeviceMemory, GpuImage, Transfer } from "../../mod.ts";
+import { externalImageFormatProperties } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { rgba64 } from "../_image.ts";
 import { cannotShare, withTwoDevices } from "../_memory.ts";

@@ -4,21 +4,19 @@
 // modifiers where the device offers them (the GPU machine), and MissingExtensionError where it
 // does not (lavapipe).
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { Format, type FormatName } from "../../core/mod.ts";
+import { imageBytes } from "../../memory/mod.ts";
 import {
   Device,
   DeviceMemory,
   drmFormatModifiers,
-  externalImageFormatProperties,
-  Format,
-  formatFeatures,
-  type FormatName,
   GpuImage,
-  imageBytes,
   MissingExtensionError,
   type PhysicalDevice,
   type PlaneLayout,
   Transfer,
 } from "../../mod.ts";
+import { externalImageFormatProperties, formatFeatures } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { rgba64 } from "../_image.ts";
 import { pattern, withTwoDevices } from "../_memory.ts";

@@ -1,14 +1,8 @@
 // Transfer: writes, reads, fills and copies on the device's queue, with exact lengths and ranges.
 import { assertEquals, assertThrows } from "@std/assert";
-import {
-  boundImage,
-  DeviceMemory,
-  FORMAT_TEXEL_BYTES,
-  GpuBuffer,
-  GpuImage,
-  imageBytes,
-  Transfer,
-} from "../../mod.ts";
+import { FORMAT_TEXEL_BYTES } from "../../core/mod.ts";
+import { boundImage, imageBytes } from "../../memory/mod.ts";
+import { DeviceMemory, GpuBuffer, GpuImage, Transfer } from "../../mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, pattern, withTwoDevices } from "../_memory.ts";
 

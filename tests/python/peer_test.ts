@@ -22,18 +22,16 @@ import {
 import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
-  describeFd,
-  DESCRIPTOR_VERSION,
   MAX_MESSAGE_BYTES,
   MAX_MESSAGE_FDS,
   OFFER_VERSION,
-  OwnedFd,
   receiveOffer,
   ShareServer,
   ShareSocket,
   SOCKET_PROTOCOL_VERSION,
-  SYNC_DESCRIPTOR_VERSION,
-} from "../../mod.ts";
+} from "../../ipc/mod.ts";
+import { OwnedFd } from "../../mod.ts";
+import { describeFd, DESCRIPTOR_VERSION, SYNC_DESCRIPTOR_VERSION } from "../../share/mod.ts";
 import { startCommand, test } from "../_harness.ts";
 import { openFds } from "../_memory.ts";
 import { header, MALFORMED_OFFERS, MALFORMED_PACKETS } from "../ipc/_malformed.ts";

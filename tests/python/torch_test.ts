@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { describeResult, runTorchFrames } from "../../examples/torch_frames.ts";
-import { Device, DeviceMemory, GpuBuffer, receiveOffer, ShareServer, Transfer } from "../../mod.ts";
+import { receiveOffer, ShareServer } from "../../ipc/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, Transfer } from "../../mod.ts";
 import { startCommand, test } from "../_harness.ts";
 import { sharedInstance } from "../_vk.ts";
 

@@ -2,18 +2,20 @@
 // ../shared/DRIVERS.md measured on lavapipe and on NVIDIA.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import {
-  availableInstanceExtensions,
   capabilityMatrix,
   drmFormatModifiers,
+  Instance,
+  MissingExtensionError,
+  type PhysicalDevice,
+} from "../../mod.ts";
+import {
   externalBufferProperties,
   externalFenceProperties,
   externalImageFormatProperties,
   externalImageFormatPropertiesNV,
   externalSemaphoreProperties,
-  Instance,
-  MissingExtensionError,
-  type PhysicalDevice,
-} from "../../mod.ts";
+} from "../../share/mod.ts";
+import { availableInstanceExtensions } from "../../vulkan/mod.ts";
 import { test } from "../_harness.ts";
 import { forEachDevice } from "../_vk.ts";
 

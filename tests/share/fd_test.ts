@@ -3,11 +3,12 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { fileId, libc } from "../../ffi/libc.ts";
-import { describeFd, ErrnoError, fdKind, isOpenFd, OwnedFd } from "../../mod.ts";
+import { ErrnoError, OwnedFd } from "../../mod.ts";
 import type { ExportDescriptor } from "../../share/descriptor.ts";
 import { finishExport } from "../../share/execute.ts";
 import { exportFileOf, learnExportKind } from "../../share/export_kind.ts";
 import { consumedBy, consumeImported, fdKindOf, sameFile } from "../../share/fd.ts";
+import { describeFd, fdKind, isOpenFd } from "../../share/mod.ts";
 import { forgedDmaBuf } from "../_forge.ts";
 import { test } from "../_harness.ts";
 import "../_vk.ts"; // opens libc before the tests

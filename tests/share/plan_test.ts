@@ -8,29 +8,31 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { doctorHint } from "../../doctor/mod.ts";
 import { libc } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
-  type DedicatedTarget,
-  DOCTOR_HINT,
-  type ImporterFacts,
   ImportError,
-  type ImportRequest,
   type MemoryDescriptor,
-  type MemoryTargetFacts,
   OwnedFd,
   OwnedHandle,
+  ShareError,
+  type SyncDescriptor,
+} from "../../mod.ts";
+import { finishExport } from "../../share/execute.ts";
+import { isOpenFd } from "../../share/fd.ts";
+import {
+  type DedicatedTarget,
+  type ImporterFacts,
+  type ImportRequest,
+  type MemoryTargetFacts,
   planImport,
   planOrThrow,
   relayRefusal,
   SHARE_RULES,
-  ShareError,
   type ShareRule,
-  type SyncDescriptor,
   type Win32Source,
-} from "../../mod.ts";
-import { finishExport } from "../../share/execute.ts";
-import { isOpenFd } from "../../share/fd.ts";
+} from "../../share/mod.ts";
 import { chooseMemoryType } from "../../share/plan.ts";
 import { openExportCount } from "../../share/registry.ts";
 import { forgedMemfd, MESA_SEALS, pipe } from "../_forge.ts";
@@ -699,9 +701,25 @@ test("plan: every rule an import breaks is listed, each with its values; planOrT
     const e = assertThrows(() => planOrThrow(p), ShareError);
     assertEquals(e.rule, "UUID_MISMATCH");
     assert(e.message.includes("also breaks: NOT_EXTERNAL, SIZE_MISMATCH"), e.message);
-    assert(e.message.endsWith(DOCTOR_HINT), "a refused import points to the doctor");
+    assert(
+      e.message.endsWith(doctorHint("UUID_MISMATCH")),
+      "a refused import points to the doctor",
+    );
     const ie = new ImportError("vkAllocateMemory", -1000072003, {}, true);
-    assert(ie.message.endsWith(DOCTOR_HINT), ie.message);
+    assert(ie.message.endsWith(doctorHint()), ie.message);
+    // The doctor's command is this runtime's, and it is left out where it cannot help.
+    assert(
+      doctorHint().includes(
+        "Bun" in globalThis ? "bunx vkshare doctor" : "deno run -A npm:vkshare doctor",
+      ),
+    );
+    assertEquals(doctorHint("FD_CONSUMED"), "");
+    const consumed = assertThrows(
+      () =>
+        planOrThrow({ ok: false, broken: [{ rule: "FD_CONSUMED", message: "fd 9 was consumed" }] }),
+      ShareError,
+    );
+    assertEquals(consumed.message, "FD_CONSUMED: fd 9 was consumed");
   } finally {
     close(r);
   }

@@ -6,20 +6,10 @@
 // deviceUUIDs); on a machine with two GPUs the same tests run on them. With one device (or
 // devices of one GPU), they are skipped.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { pairReports } from "../../cli/_doctor.ts";
-import {
-  Device,
-  DeviceMemory,
-  externalBufferProperties,
-  externalSemaphoreProperties,
-  GpuBuffer,
-  receiveOffer,
-  Semaphore,
-  sendOffer,
-  ShareError,
-  ShareServer,
-  Transfer,
-} from "../../mod.ts";
+import { pairReports } from "../../doctor/report.ts";
+import { receiveOffer, sendOffer, ShareServer } from "../../ipc/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, Semaphore, ShareError, Transfer } from "../../mod.ts";
+import { externalBufferProperties, externalSemaphoreProperties } from "../../share/mod.ts";
 import { startScript, test } from "../_harness.ts";
 import { openFds, pattern } from "../_memory.ts";
 import { sharedInstance } from "../_vk.ts";
@@ -43,7 +33,7 @@ const timelineSkip = skip
         .exportable
     ? `${gpu0.name} exports no OPAQUE_FD timeline semaphore (lavapipe has no semaphore fds)`
     : false);
-const PEER = new URL("../_peer.ts", import.meta.url).pathname;
+const PEER = new URL("../../tools/peer.ts", import.meta.url).pathname;
 
 /** A ShareError UUID_MISMATCH that names both devices by UUID. */
 function assertNamesBoth(e: ShareError): void {
@@ -157,7 +147,7 @@ test("two GPUs: receiveOffer in this process refuses the other GPU's offer and c
   using mem = DeviceMemory.allocate(a, { for: src, exportAs: "OPAQUE_FD" });
   using server = ShareServer.listen();
   const [x, y] = await Promise.all([
-    import("../../mod.ts").then((m) => m.ShareSocket.connect(server.address)),
+    import("../../ipc/mod.ts").then((m) => m.ShareSocket.connect(server.address)),
     server.accept(),
   ]);
   using _x = x;

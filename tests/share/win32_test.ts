@@ -2,21 +2,17 @@
 // typed API's refusals where the driver has no _win32 extension (every Linux driver: nothing here
 // can make a real Windows handle, so the exports and imports themselves run only on Windows).
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { FenceHandleType, MemoryHandleType, SemaphoreHandleType } from "../../core/mod.ts";
 import { rt } from "../../ffi/runtime.ts";
 import {
   DeviceMemory,
   Fence,
-  FenceHandleType,
   LibraryLoadError,
-  MemoryHandleType,
   MissingExtensionError,
   OwnedHandle,
   Semaphore,
-  SemaphoreHandleType,
   type SyncDescriptor,
   VkError,
-  WIN32_HANDLE_TYPES,
-  win32HandleKind,
 } from "../../mod.ts";
 import {
   checkWin32Export,
@@ -24,6 +20,7 @@ import {
   finishWin32Export,
   win32Source,
 } from "../../share/handle.ts";
+import { WIN32_HANDLE_TYPES, win32HandleKind } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, stillAllocates, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";

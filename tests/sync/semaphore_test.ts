@@ -9,11 +9,11 @@ import {
   Device,
   DisposedError,
   Fence,
-  isOpenFd,
   OwnedFd,
   Semaphore,
   type SyncDescriptor,
 } from "../../mod.ts";
+import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { openFds } from "../_memory.ts";
 import { allWords, cannotShareSemaphore, hostBuffer, noTimeline } from "../_sync.ts";

@@ -4,15 +4,8 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
-import {
-  Device,
-  Fence,
-  ImportError,
-  isOpenFd,
-  OwnedFd,
-  Semaphore,
-  type SyncExport,
-} from "../../mod.ts";
+import { Device, Fence, ImportError, OwnedFd, Semaphore, type SyncExport } from "../../mod.ts";
+import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { openFds, withTwoDevices } from "../_memory.ts";
 import { cannotShareFence, cannotShareSemaphore } from "../_sync.ts";

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { SHARE_RULES } from "../../mod.ts";
+import { SHARE_RULES } from "../../share/mod.ts";
 import {
   benchSummary,
   generatedPages,

@@ -1,14 +1,10 @@
 // Device: which extensions it enables, queues, extension tables, errors that name the extension
 // and the device.
 import { assert, assertEquals, assertExists, assertThrows } from "@std/assert";
+import { makeVersion } from "../../core/mod.ts";
 import { VK_KHR_external_fence_fd, VK_KHR_external_memory_fd } from "../../ffi/vk_commands.ts";
-import {
-  Device,
-  DisposedError,
-  EXTERNAL_EXTENSIONS,
-  makeVersion,
-  MissingExtensionError,
-} from "../../mod.ts";
+import { Device, DisposedError, MissingExtensionError } from "../../mod.ts";
+import { EXTERNAL_EXTENSIONS } from "../../vulkan/mod.ts";
 import { test } from "../_harness.ts";
 import { forEachDevice } from "../_vk.ts";
 

@@ -1,21 +1,18 @@
 // Instance: creation, layers and extensions, validation messages routed and collected, typed
 // errors, idempotent dispose and use-after-dispose.
 import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
+import { makeVersion } from "../../core/mod.ts";
 import { Arena, encode } from "../../ffi/layout.ts";
 import { VkBufferCreateInfo } from "../../ffi/vk_structs.ts";
 import { vk } from "../../ffi/vulkan.ts";
+import { DisposedError, Instance, ShareError, VkError } from "../../mod.ts";
+import { Device } from "../../mod.ts";
 import {
   availableInstanceExtensions,
   availableLayers,
-  DisposedError,
-  Instance,
   loaderVersion,
-  makeVersion,
-  ShareError,
   VALIDATION_LAYER,
-  VkError,
-} from "../../mod.ts";
-import { Device } from "../../mod.ts";
+} from "../../vulkan/mod.ts";
 import { test } from "../_harness.ts";
 import { withInstance } from "../_vk.ts";
 

@@ -3,6 +3,7 @@
 // the CUresult, whether the fd is still open afterwards, and whether the context still imports.
 //   deno run -A tools/diag/cuda_import_failure.ts
 import { parseCli } from "../../cli/_args.ts";
+import { CudaContext } from "../../cuda/mod.ts";
 import {
   cuda,
   CUDA_EXTERNAL_MEMORY_HANDLE_DESC,
@@ -12,15 +13,8 @@ import { Arena, encode } from "../../ffi/layout.ts";
 import { libc, O_CLOEXEC, O_RDONLY } from "../../ffi/libc.ts";
 import { rt } from "../../ffi/runtime.ts";
 import { cString } from "../../ffi/vulkan.ts";
-import {
-  CudaContext,
-  Device,
-  DeviceMemory,
-  GpuBuffer,
-  Instance,
-  isOpenFd,
-  Semaphore,
-} from "../../mod.ts";
+import { Device, DeviceMemory, GpuBuffer, Instance, Semaphore } from "../../mod.ts";
+import { isOpenFd } from "../../share/mod.ts";
 
 parseCli({
   name: "tools/diag/cuda_import_failure.ts",

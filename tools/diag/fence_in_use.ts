@@ -5,15 +5,8 @@
 //   deno run -A tools/diag/fence_in_use.ts      bun tools/diag/fence_in_use.ts
 import { parseCli } from "../../cli/_args.ts";
 import { rt } from "../../ffi/runtime.ts";
-import {
-  boundBuffer,
-  CommandBuffer,
-  Device,
-  Fence,
-  Instance,
-  Semaphore,
-  ShareError,
-} from "../../mod.ts";
+import { boundBuffer } from "../../memory/mod.ts";
+import { CommandBuffer, Device, Fence, Instance, Semaphore, ShareError } from "../../mod.ts";
 
 const cli = parseCli({
   name: "tools/diag/fence_in_use.ts",

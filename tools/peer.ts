@@ -14,22 +14,12 @@
 //   listen <path>           listens at <path>, prints "listening", waits for a signal
 import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
-import {
-  describeFd,
-  Device,
-  DeviceMemory,
-  GpuBuffer,
-  Instance,
-  receiveOffer,
-  sendOffer,
-  ShareError,
-  ShareServer,
-  ShareSocket,
-  Transfer,
-} from "../mod.ts";
+import { receiveOffer, sendOffer, ShareServer, ShareSocket } from "../ipc/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, Instance, ShareError, Transfer } from "../mod.ts";
+import { describeFd } from "../share/mod.ts";
 // @ts-types="../cli/_node/fs.d.ts"
 import { readdirSync } from "node:fs";
-import { pattern } from "./_pattern.ts";
+import { pattern } from "./pattern.ts";
 
 const [command, where, count, how] = process.argv.slice(2);
 const at = where?.startsWith("@") ? { abstract: where.slice(1) } : where;

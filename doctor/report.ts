@@ -6,50 +6,46 @@
  *
  * @module
  */
-// @ts-types="./_node/child_process.d.ts"
+// @ts-types="../cli/_node/child_process.d.ts"
 import { spawn } from "node:child_process";
-// @ts-types="./_node/fs.d.ts"
+// @ts-types="../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
+import { versionString } from "../core/mod.ts";
+import { CudaContext, type CudaDeviceInfo, cudaDevices, cudaDriverVersion } from "../cuda/mod.ts";
 import { libc } from "../ffi/libc.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
+import { peerCommand, receiveOffer, sendOffer, ShareServer, ShareSocket } from "../ipc/mod.ts";
 import {
-  CudaContext,
-  type CudaDeviceInfo,
-  cudaDevices,
-  cudaDriverVersion,
-  describeFd,
   Device,
   DeviceMemory,
+  Fence,
+  GpuBuffer,
+  ImportError,
+  type Instance,
+  LibraryLoadError,
+  type PhysicalDevice,
+  ProtocolError,
+  Semaphore,
+  ShareError,
+  Transfer,
+} from "../mod.ts";
+import { sameFile, takeFd } from "../share/fd.ts";
+import {
+  describeFd,
   externalBufferProperties,
   externalFenceProperties,
   externalImageFormatProperties,
   type ExternalMemoryCapability,
   externalSemaphoreProperties,
   type ExternalSyncCapability,
-  Fence,
-  GpuBuffer,
-  ImportError,
-  type Instance,
-  LibraryLoadError,
-  loaderVersion,
-  type PhysicalDevice,
-  ProtocolError,
-  receiveOffer,
   relayRefusal,
-  Semaphore,
-  sendOffer,
   SHARE_RULES,
-  ShareError,
-  ShareServer,
-  ShareSocket,
-  Transfer,
-  versionString,
-} from "../mod.ts";
-import { availableLayers, VALIDATION_LAYER } from "../mod.ts";
-import { sameFile, takeFd } from "../share/fd.ts";
+} from "../share/mod.ts";
 import { diagnoseLoader } from "../vulkan/loader.ts";
+import { loaderVersion } from "../vulkan/mod.ts";
+import { availableLayers, VALIDATION_LAYER } from "../vulkan/mod.ts";
 
 /** The version of the doctor's JSON; a field that changes meaning gets a new one. */
 export const DOCTOR_SCHEMA = "vkshare-doctor/1";
@@ -84,26 +80,37 @@ export type Proof = { ok: boolean; p50Us: number; what: string } | { notRun: str
 
 /** One device. */
 export interface DeviceReport {
+  /** Its index among the instance's physical devices. */
   index: number;
+  /** Its name. */
   name: string;
+  /** Its driver and version. */
   driver: string;
+  /** Its deviceUUID. */
   deviceUUID: string;
+  /** Its driverUUID. */
   driverUUID: string;
   /** The external extensions it offers. */
   extensions: string[];
   /** Driver facts of ../shared/DRIVERS.md that matter on this device. */
   quirks: string[];
+  /** Every sharing path ({@linkcode sharePaths}). */
   paths: PathReport[];
 }
 
 /** What vkshare runs on. */
 export interface EnvironmentReport {
+  /** `deno` or `bun`. */
   runtime: string;
+  /** Its version. */
   runtimeVersion: string;
+  /** The libvulkan loaded. */
   libvulkan: string;
+  /** The loader's Vulkan version. */
   loaderVersion: string;
   /** The ICD manifests the loader reads, and the variables in force. */
   manifests: string[];
+  /** The loader's variables in force (VK_DRIVER_FILES, ...). */
   variables: Record<string, string>;
   /** The validation layer's version, or null when it is not installed. */
   validationLayer: string | null;
@@ -111,6 +118,7 @@ export interface EnvironmentReport {
   kcmp: boolean;
   /** Whether pidfd_getfd works here (takeFd), or what refused it; and yama's ptrace_scope. */
   pidfdGetfd: true | string;
+  /** yama's ptrace_scope, or null where there is none. */
   ptraceScope: number | null;
   /** The soft limit on open fds (`ulimit -n`), or null when unknown. */
   fdLimit: number | null;
@@ -154,8 +162,11 @@ export interface PairReport {
 
 /** The whole report. */
 export interface DoctorReport {
+  /** {@linkcode DOCTOR_SCHEMA}. */
   schema: typeof DOCTOR_SCHEMA;
+  /** What vkshare runs on. */
   environment: EnvironmentReport;
+  /** Each device. */
   devices: DeviceReport[];
   /** Every ordered pair of devices, for what the first exports and the second imports. */
   pairs: PairReport[];
@@ -253,6 +264,12 @@ function syncCauses(pd: PhysicalDevice, what: string, t: string, cap: ExternalSy
   return out;
 }
 
+/**
+ * A path's verdict from the capability queries: `not-offered` unless the driver offers it both
+ * ways (an export and an import: a path one way only is no path between two devices, and no
+ * failure); offered, `works` unless a cause says otherwise. A proof that fails says so in its
+ * `proof` (and the doctor exits 1).
+ */
 function verdictOf(offered: boolean, causes: string[]): Verdict {
   return !offered ? "not-offered" : causes.length ? "fails" : "works";
 }
@@ -360,14 +377,52 @@ function proveCuda(pd: PhysicalDevice, what: string): Proof {
   }
 }
 
-/** Every path of `pd`, from the capability queries (and, with `prove`, run end to end). */
-export function deviceReport(
-  instance: Instance,
-  pd: PhysicalDevice,
-  index: number,
-  env: EnvironmentReport,
-  prove: boolean,
-): DeviceReport {
+/**
+ * What {@linkcode sharePaths} takes.
+ *
+ * @example
+ * ```ts
+ * const options: SharePathOptions = { prove: true }; // run every path that works, end to end
+ * ```
+ */
+export interface SharePathOptions {
+  /** Run every path that works end to end (memory, semaphores, fences, CUDA), with its p50. */
+  prove?: boolean;
+  /** The environment, where the caller read it already (default: read now). */
+  environment?: EnvironmentReport;
+}
+
+/**
+ * The verdict of every sharing path of `pd` (memory, images, host memory, binary and timeline
+ * semaphores, fences; by POSIX handle type; into another VkDevice of the same GPU or process,
+ * and into CUDA), with its causes: what the doctor prints for a device, as data. From the
+ * capability queries, or with `prove` run end to end. A path `not-offered` is one this driver
+ * does not offer (not a failure); `fails` is offered but does not work both ways.
+ *
+ * @example
+ * ```ts
+ * import { Instance } from "vkshare";
+ * import { sharePaths } from "vkshare/doctor";
+ *
+ * using instance = Instance.create();
+ * const pd = instance.physicalDevices()[0];
+ * const memory = sharePaths(pd).find((p) => p.object === "memory" && p.handleType === "OPAQUE_FD");
+ * console.log(memory?.verdict, memory?.causes);
+ * ```
+ */
+export function sharePaths(pd: PhysicalDevice, options?: SharePathOptions): PathReport[] {
+  const env = options?.environment ?? environment();
+  const prove = options?.prove ?? false;
+  return [
+    ...memoryPaths(pd, env, prove),
+    hostPath(pd),
+    ...semaphorePaths(pd, env, prove),
+    ...fencePaths(pd, prove),
+  ];
+}
+
+/** The buffer and image paths of the fd handle types (OPAQUE_FD into CUDA too). */
+function memoryPaths(pd: PhysicalDevice, env: EnvironmentReport, prove: boolean): PathReport[] {
   const paths: PathReport[] = [];
   for (const t of ["OPAQUE_FD", "DMA_BUF"] as const) {
     const cap = externalBufferProperties(pd, { handleType: t });
@@ -375,7 +430,8 @@ export function deviceReport(
     if (cap.dedicatedOnly) {
       causes.push(`${t} buffers must be dedicated allocations (DEDICATED_ONLY)`);
     }
-    const verdict = verdictOf(!cap.unsupported, cap.dedicatedOnly ? [] : causes);
+    const both = !cap.unsupported && cap.exportable && cap.importable;
+    const verdict = verdictOf(both, cap.dedicatedOnly ? [] : causes);
     paths.push({
       object: "memory",
       detail: "buffer",
@@ -388,43 +444,59 @@ export function deviceReport(
         : {}),
       proof: prove ? proveMemory(pd, t, verdict) : null,
     });
-    for (const format of ["R8G8B8A8_UNORM", "B8G8R8A8_UNORM", "R32_SFLOAT"] as const) {
-      for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
-        const ic = externalImageFormatProperties(pd, { handleType: t, format, tiling });
-        const c = memoryCauses(pd, t, ic);
-        if (!ic.unsupported && !ic.supported) {
-          c.push(`${format} ${tiling} images are not supported with ${t}`);
-        }
-        if (ic.supported && ic.dedicatedOnly) {
-          c.push(`such images take dedicated allocations only (DEDICATED_ONLY)`);
-        }
-        const verdict = verdictOf(!ic.unsupported, ic.dedicatedOnly ? c.slice(0, -1) : c);
-        paths.push({
-          object: "image",
-          detail: `${format} ${tiling}`,
-          handleType: t,
-          verdict,
-          causes: c,
-          ...(ic.compatibleHandleTypes.length > 1
-            ? { compatible: ic.compatibleHandleTypes }
-            : {}),
-          proof: null,
-        });
+    paths.push(...imagePaths(pd, t));
+  }
+  return paths;
+}
+
+/** The image paths of handle type `t`: three formats, OPTIMAL and LINEAR. */
+function imagePaths(pd: PhysicalDevice, t: "OPAQUE_FD" | "DMA_BUF"): PathReport[] {
+  const paths: PathReport[] = [];
+  for (const format of ["R8G8B8A8_UNORM", "B8G8R8A8_UNORM", "R32_SFLOAT"] as const) {
+    for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
+      const ic = externalImageFormatProperties(pd, { handleType: t, format, tiling });
+      const c = memoryCauses(pd, t, ic);
+      if (!ic.unsupported && !ic.supported) {
+        c.push(`${format} ${tiling} images are not supported with ${t}`);
       }
+      if (ic.supported && ic.dedicatedOnly) {
+        c.push(`such images take dedicated allocations only (DEDICATED_ONLY)`);
+      }
+      const both = !ic.unsupported && ic.supported && ic.exportable && ic.importable;
+      const verdict = verdictOf(both, ic.dedicatedOnly ? c.slice(0, -1) : c);
+      paths.push({
+        object: "image",
+        detail: `${format} ${tiling}`,
+        handleType: t,
+        verdict,
+        causes: c,
+        ...(ic.compatibleHandleTypes.length > 1 ? { compatible: ic.compatibleHandleTypes } : {}),
+        proof: null,
+      });
     }
   }
+  return paths;
+}
+
+/** The host-pointer import path. */
+function hostPath(pd: PhysicalDevice): PathReport {
   const host = externalBufferProperties(pd, { handleType: "HOST_ALLOCATION" });
   const hc = memoryCauses(pd, "HOST_ALLOCATION", host).filter((c) => !c.includes("export"));
-  paths.push({
+  return {
     object: "host memory",
     detail: pd.minImportedHostPointerAlignment
       ? `alignment ${pd.minImportedHostPointerAlignment}`
       : "",
     handleType: "HOST_ALLOCATION",
-    verdict: host.unsupported ? "not-offered" : host.importable ? "works" : "fails",
+    verdict: host.importable ? "works" : "not-offered",
     causes: host.importable ? [] : hc,
     proof: null,
-  });
+  };
+}
+
+/** The binary and timeline semaphore paths (OPAQUE_FD into CUDA too). */
+function semaphorePaths(pd: PhysicalDevice, env: EnvironmentReport, prove: boolean): PathReport[] {
+  const paths: PathReport[] = [];
   for (const semaphoreType of ["binary", "timeline"] as const) {
     for (const t of ["OPAQUE_FD", "SYNC_FD"] as const) {
       const what = `${semaphoreType} semaphore`;
@@ -439,7 +511,7 @@ export function deviceReport(
       } else {
         const cap = externalSemaphoreProperties(pd, { handleType: t, semaphoreType });
         causes = syncCauses(pd, what, t, cap);
-        offered = !cap.unsupported;
+        offered = !cap.unsupported && cap.exportable && cap.importable;
       }
       const verdict = verdictOf(offered, causes);
       paths.push({
@@ -459,19 +531,28 @@ export function deviceReport(
       });
     }
   }
-  for (const t of ["OPAQUE_FD", "SYNC_FD"] as const) {
+  return paths;
+}
+
+/** The fence paths. */
+function fencePaths(pd: PhysicalDevice, prove: boolean): PathReport[] {
+  return (["OPAQUE_FD", "SYNC_FD"] as const).map((t) => {
     const cap = externalFenceProperties(pd, { handleType: t });
     const causes = syncCauses(pd, "fence", t, cap);
-    const verdict = verdictOf(!cap.unsupported, causes);
-    paths.push({
+    const verdict = verdictOf(!cap.unsupported && cap.exportable && cap.importable, causes);
+    return {
       object: "fence",
       detail: "",
       handleType: t,
       verdict,
       causes,
       proof: prove ? proveSync(pd, "fence", t, verdict) : null,
-    });
-  }
+    };
+  });
+}
+
+/** Driver facts (../shared/DRIVERS.md's, in a sentence each) that matter on `pd`. */
+function quirksOf(pd: PhysicalDevice, env: EnvironmentReport): string[] {
   const quirks: string[] = [];
   if (pd.name.includes("NVIDIA")) {
     quirks.push(
@@ -492,7 +573,16 @@ export function deviceReport(
       "kcmp is refused here (seccomp?): a raw fd number that is a dup of an export is not recognised, and a failed import leaves its dup open",
     );
   }
-  void instance;
+  return quirks;
+}
+
+/** Device `index` (`pd`): its identity, quirks and every path ({@linkcode sharePaths}). */
+export function deviceReport(
+  pd: PhysicalDevice,
+  index: number,
+  env: EnvironmentReport,
+  prove: boolean,
+): DeviceReport {
   return {
     index,
     name: pd.name,
@@ -506,8 +596,8 @@ export function deviceReport(
       "VK_KHR_external_semaphore_fd",
       "VK_KHR_external_fence_fd",
     ].filter((e) => pd.hasExtension(e)),
-    quirks,
-    paths,
+    quirks: quirksOf(pd, env),
+    paths: sharePaths(pd, { prove, environment: env }),
   };
 }
 
@@ -641,19 +731,53 @@ function proveMemory(
 }
 
 /**
- * The report of every device of `instance`. With `prove`, the memory paths also run between
- * this process and a child: `peer` gives the command that runs {@linkcode serveImport} there.
+ * What {@linkcode doctorReport} takes.
+ *
+ * @example
+ * ```ts
+ * const options: DoctorOptions = { prove: true };
+ * ```
  */
-export async function doctor(
+export interface DoctorOptions {
+  /** Run every path that works end to end, the memory paths between two processes too. */
+  prove?: boolean;
+  /**
+   * The command that runs the other process of a proof between processes (it must call
+   * {@linkcode serveImport}); default: vkshare's doctor under this runtime.
+   */
+  peer?: (address: string, deviceUUID: string) => string[];
+}
+
+/**
+ * The doctor's whole report (`vkshare doctor --json`): the environment, every device's paths
+ * ({@linkcode sharePaths}), every pair of devices, and how many paths of each verdict.
+ *
+ * @example
+ * ```ts
+ * import { Instance } from "vkshare";
+ * import { doctorReport } from "vkshare/doctor";
+ *
+ * using instance = Instance.create();
+ * const report = await doctorReport(instance);
+ * console.log(report.summary); // { works: 8, fails: 0, "not-offered": 13 } on lavapipe
+ * ```
+ */
+export async function doctorReport(
   instance: Instance,
-  prove: boolean,
-  peer?: (address: string, deviceUUID: string) => string[],
+  options?: DoctorOptions,
 ): Promise<DoctorReport> {
+  const prove = options?.prove ?? false;
+  const peer = options?.peer
+    ?? ((address: string, deviceUUID: string) =>
+      peerCommand(new URL("../cli/doctor.ts", import.meta.url), [
+        "--serve-import",
+        address,
+        "--serve-device",
+        deviceUUID,
+      ]));
   const env = environment();
-  const devices = instance.physicalDevices().map((pd, i) =>
-    deviceReport(instance, pd, i, env, prove)
-  );
-  if (prove && peer) {
+  const devices = instance.physicalDevices().map((pd, i) => deviceReport(pd, i, env, prove));
+  if (prove) {
     for (const d of devices) {
       const pd = instance.physicalDevices()[d.index];
       for (const p of d.paths) {

@@ -1,5 +1,5 @@
 // A deterministic byte pattern for the tests and the peer process. It imports nothing, so that a
-// process that needs only the pattern (tests/_peer.ts) opens no validated instance of the tests.
+// process that needs only the pattern (tools/peer.ts) opens no validated instance of the tests.
 
 /** A pattern of `n` bytes that differs per `seed`. */
 export function pattern(n: number, seed: number): Uint8Array {

@@ -148,6 +148,6 @@ function table(head: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
-function gib(n: bigint): string {
-  return `${(Number(n) / 2 ** 30).toFixed(1)} GiB`;
+function gib(n: number): string {
+  return `${(n / 2 ** 30).toFixed(1)} GiB`;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CudaError, ShareError } from "../core/errors.ts";
+import { CudaError, LibraryLoadError, ShareError } from "../core/errors.ts";
 import { out64, outInt, uuidString } from "../core/out_params.ts";
 import type { Resource } from "../core/resource.ts";
 import { type CUDA, cuda as libcuda } from "../ffi/cuda.ts";
@@ -62,7 +62,7 @@ export interface CudaDeviceInfo {
   /** Its UUID (`cuDeviceGetUuid`), in the form of Vulkan's `deviceUUID`. */
   uuid: string;
   /** Its memory in bytes. */
-  totalMemory: bigint;
+  totalMemory: number;
 }
 
 /**
@@ -131,18 +131,30 @@ export function cudaDriverVersion(options?: CudaLibraryOptions): number {
 }
 
 /**
- * Every CUDA device libcuda sees, with its name and UUID. Throws LibraryLoadError without it.
+ * Every CUDA device libcuda sees, with its name and UUID. Throws LibraryLoadError without
+ * libcuda, and a CudaError when cuInit fails (no NVIDIA kernel module); with `optional`, either
+ * is no device: `[]`, so that "is there CUDA here?" needs no try/catch.
  *
  * @example
  * ```ts
- * cudaDevices().map((d) => `${d.ordinal} ${d.name} ${d.uuid}`);
+ * const devices = cudaDevices({ optional: true }); // [] without libcuda
+ * devices.map((d) => `${d.ordinal} ${d.name} ${d.uuid}`);
  * ```
  *
  * @category CUDA
  */
-export function cudaDevices(options?: CudaLibraryOptions): CudaDeviceInfo[] {
+export function cudaDevices(
+  options?: CudaLibraryOptions & { optional?: boolean },
+): CudaDeviceInfo[] {
   options ??= {};
-  const c = lib(options.path);
+  let c: Cu;
+  try {
+    c = lib(options.path);
+  } catch (e) {
+    const absent = e instanceof LibraryLoadError || (e instanceof CudaError && e.call === "cuInit");
+    if (options.optional && absent) return [];
+    throw e;
+  }
   const n = outInt();
   cuCheck(c, c.cuDeviceGetCount(n), "cuDeviceGetCount");
   return Array.from({ length: n[0] }, (_, ordinal) => deviceInfo(c, ordinal));
@@ -161,7 +173,7 @@ export function deviceInfo(c: Cu, ordinal: number): CudaDeviceInfo {
     ordinal: dev[0],
     name: new TextDecoder().decode(name.subarray(0, Math.max(0, name.indexOf(0)))),
     uuid: uuidString(uuid),
-    totalMemory: mem[0],
+    totalMemory: Number(mem[0]),
   };
 }
 

@@ -399,7 +399,7 @@ async function hostCopy(device: Device, socket: ShareSocket, o: Loop): Promise<L
   });
   const host = stagingMemory.map();
   using shm = HostAllocation.createShared(ring * size, "vkshare-torch-frames");
-  await socket.send({ type: "host-frames", size: Number(shm.size) }, [shm.fd!]);
+  await socket.send({ type: "host-frames", size: shm.size }, [shm.fd!]);
   await socket.expect("ready", { timeoutMs });
   using copied = Semaphore.create(device, { type: "timeline" });
   const cmds = Array.from({ length: ring }, () => CommandBuffer.create(device));

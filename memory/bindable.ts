@@ -31,9 +31,9 @@ import { type AllocateOptions, DeviceMemory } from "./device_memory.ts";
  */
 export interface MemoryRequirements {
   /** Bytes needed. */
-  size: bigint;
+  size: number;
   /** Alignment of the offset it is bound at. */
-  alignment: bigint;
+  alignment: number;
   /** The memory types it can be bound to, as a bit mask. */
   memoryTypeBits: number;
   /** The driver prefers a dedicated allocation. */
@@ -91,8 +91,8 @@ export function queryRequirements(
   checkRequirement(kind, handle, m.size);
   const ded = r.chained(VkMemoryDedicatedRequirements);
   return {
-    size: m.size,
-    alignment: m.alignment,
+    size: Number(m.size),
+    alignment: Number(m.alignment),
     memoryTypeBits: m.memoryTypeBits,
     prefersDedicated: ded.prefersDedicatedAllocation,
     requiresDedicated: ded.requiresDedicatedAllocation,
@@ -165,8 +165,8 @@ export abstract class Bindable extends Resource {
   }
 
   /** The offset in {@linkcode Bindable.memory} it is bound at. */
-  get memoryOffset(): bigint {
-    return this.#offset;
+  get memoryOffset(): number {
+    return Number(this.#offset);
   }
 
   /** The handle, after checking that it and its memory are alive. */
@@ -226,12 +226,12 @@ export abstract class Bindable extends Resource {
         memory.memoryTypeIndex,
       );
     }
-    if (off < 0n || off % r.alignment !== 0n || off + r.size > memory.size) {
+    if (off < 0n || off % BigInt(r.alignment) !== 0n || off + BigInt(r.size) > memory.size) {
       throw new ShareError(
         "SIZE_MISMATCH",
         `${this.label} needs ${r.size} bytes at an offset aligned to ${r.alignment}; ${memory.label} has ${memory.size} bytes and the offset is ${off}`,
         r.size,
-        memory.size - off,
+        memory.size - Number(off),
       );
     }
     if (memory.dedicatedTo && memory.dedicatedTo !== this) {

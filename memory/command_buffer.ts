@@ -241,7 +241,7 @@ function aspectOf(image: GpuImage): number {
 export function checkRange(buffer: GpuBuffer, r?: Range): { offset: bigint; size: bigint } {
   r ??= {};
   const offset = BigInt(r.offset ?? 0);
-  const size = r.size === undefined ? buffer.size - offset : BigInt(r.size);
+  const size = r.size === undefined ? BigInt(buffer.size) - offset : BigInt(r.size);
   if (offset < 0n || size <= 0n || offset + size > buffer.size) {
     throw new RangeError(`range: offset ${offset} and size ${size} do not fit in ${buffer.label}`);
   }

@@ -123,7 +123,7 @@ export interface MemoryTarget {
   readonly label: string;
   /** What it needs of its memory. */
   readonly requirements: {
-    size: bigint;
+    size: number;
     memoryTypeBits: number;
     requiresDedicated: boolean;
     prefersDedicated: boolean;
@@ -366,7 +366,6 @@ function allocateRaw(
 // runs between).
 const handleOut = new BigUint64Array(new ArrayBuffer(8));
 const handleOutBytes = new Uint8Array(handleOut.buffer);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const WHOLE_SIZE = 0xffff_ffff_ffff_ffffn;
 
 // The encoded VkMemoryAllocateInfo (and its chain) of a plain allocation, kept per device and
@@ -549,7 +548,7 @@ export class DeviceMemory extends Resource {
   /** The VkDeviceMemory. */
   readonly handle: bigint;
   /** `allocationSize` in bytes. */
-  readonly size: bigint;
+  readonly size: number;
   /** Its memory type index. */
   readonly memoryTypeIndex: number;
   /** Handle types it can be exported as (0 when not exportable). */
@@ -582,7 +581,7 @@ export class DeviceMemory extends Resource {
     super();
     this.device = device;
     this.handle = handle;
-    this.size = size;
+    this.size = Number(size);
     this.memoryTypeIndex = memoryTypeIndex;
     this.exportHandleTypes = exportHandleTypes;
     this.importedAs = importedAs;
@@ -613,9 +612,9 @@ export class DeviceMemory extends Resource {
     const size = options.size !== undefined
       ? positiveSize(options.size, "size")
       : target
-      ? target.requirements.size
+      ? BigInt(target.requirements.size)
       : positiveSize(options.size, "size");
-    if (target && size < target.requirements.size) {
+    if (target && size < BigInt(target.requirements.size)) {
       throw new ShareError(
         "SIZE_MISMATCH",
         `${target.label} needs ${target.requirements.size} bytes; size is ${size}`,
@@ -869,11 +868,11 @@ export class DeviceMemory extends Resource {
       label = `${host.constructor.name} at 0x${rt.address(pointer).toString(16)}`;
     } else {
       pointer = host.pointer;
-      size = host.size;
+      size = BigInt(host.size);
       label = host.label;
     }
     const address = rt.address(pointer);
-    const align = pd.minImportedHostPointerAlignment ?? 4096n;
+    const align = BigInt(pd.minImportedHostPointerAlignment ?? 4096);
     if (address % align !== 0n || size % align !== 0n) {
       throw new ShareError(
         "ALIGNMENT",
@@ -979,7 +978,7 @@ export class DeviceMemory extends Resource {
     return {
       version: DESCRIPTOR_VERSION,
       handleType,
-      size: Number(this.size),
+      size: this.size,
       memoryTypeIndex: this.memoryTypeIndex,
       memoryProperties: this.properties,
       dedicated: this.dedicatedTo ? this.dedicatedTo.describe() : null,
@@ -1023,7 +1022,7 @@ export class DeviceMemory extends Resource {
       success: "VK_SUCCESS",
       label: this.label,
       handleType,
-      learn: { device: this.device, key: `memory:${handleType}`, size: Number(this.size) },
+      learn: { device: this.device, key: `memory:${handleType}`, size: this.size },
       describe: (kind) => c.descriptor ??= this.descriptor(handleType, kind),
     };
     return finishExport(out[0], facts) as MemoryExport;
@@ -1098,13 +1097,13 @@ export class DeviceMemory extends Resource {
         this.properties,
       );
     }
-    if (this.size > MAX_SAFE) throw new RangeError(`${this.label} is too large to map`);
+    if (!Number.isSafeInteger(this.size)) throw new RangeError(`${this.label} is too large to map`);
     const out = handleOut;
     const r = vk().vkMapMemory(this.device.live, h, 0n, WHOLE_SIZE, 0, handleOutBytes);
     if (r < 0) {
       check(r, "vkMapMemory", { device: this.device.physicalDevice.name, size: this.size });
     }
-    const buffer = rt.view(rt.pointer(out[0]), Number(this.size));
+    const buffer = rt.view(rt.pointer(out[0]), this.size);
     this.#mapped = { buffer, bytes: new Uint8Array(buffer) };
     return this.#mapped.bytes;
   }

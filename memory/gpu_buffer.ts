@@ -64,7 +64,7 @@ export interface BufferOptions {
  */
 export class GpuBuffer extends Bindable {
   /** Its size in bytes. */
-  readonly size: bigint;
+  readonly size: number;
   /** Its usage flags. */
   readonly usage: number;
   /** Its create flags. */
@@ -85,7 +85,7 @@ export class GpuBuffer extends Bindable {
     req: MemoryRequirements,
   ) {
     super(device, handle, external, req);
-    this.size = size;
+    this.size = Number(size);
     this.usage = usage;
     this.flags = flags;
     this.label = `Buffer 0x${handle.toString(16)} (${size} bytes) of ${device.label}`;
@@ -132,7 +132,7 @@ export class GpuBuffer extends Bindable {
   describe(): DedicatedTarget {
     return {
       kind: "buffer",
-      size: Number(this.size),
+      size: this.size,
       usage: this.usage,
       flags: this.flags,
       externalHandleTypes: this.externalHandleTypes,

@@ -678,8 +678,8 @@ export class ImagePlane extends Bindable {
 /** What a disjoint image needs in all: every plane's size, their common types and alignment. */
 function combined(planes: readonly MemoryRequirements[]): MemoryRequirements {
   return {
-    size: planes.reduce((n, p) => n + p.size, 0n),
-    alignment: planes.reduce((a, p) => (p.alignment > a ? p.alignment : a), 1n),
+    size: planes.reduce((n, p) => n + p.size, 0),
+    alignment: planes.reduce((a, p) => Math.max(a, p.alignment), 1),
     memoryTypeBits: planes.reduce((bits, p) => bits & p.memoryTypeBits, 0xffffffff) >>> 0,
     prefersDedicated: false,
     requiresDedicated: false,

@@ -33,7 +33,7 @@ export class HostAllocation implements Disposable {
   /** The address of the first byte (page-aligned). */
   readonly address: bigint;
   /** Its size in bytes (a multiple of `alignment`). */
-  readonly size: bigint;
+  readonly size: number;
   /** `Host allocation 0x... (65536 bytes)`, for messages. */
   readonly label: string;
   #pointer: Pointer;
@@ -54,7 +54,7 @@ export class HostAllocation implements Disposable {
     this.fd = fd;
     this.#pointer = pointer;
     this.address = rt.address(pointer);
-    this.size = size;
+    this.size = Number(size);
     this.#buffer = rt.view(pointer, Number(size));
     this.#bytes = new Uint8Array(this.#buffer);
     this.label = `Host allocation 0x${this.address.toString(16)} (${size} bytes)`;
@@ -95,7 +95,7 @@ export class HostAllocation implements Disposable {
    * @example
    * ```ts
    * using shared = HostAllocation.createShared(1 << 20, "frames");
-   * await socket.send({ type: "frames", size: Number(shared.size) }, [shared.fd!]);
+   * await socket.send({ type: "frames", size: shared.size }, [shared.fd!]);
    * shared.bytes[0] = 1; // the other process sees it
    * ```
    */

@@ -273,11 +273,11 @@ export function boundedImageBytes(image: GpuImage, what: string): number {
   const bytes = imageBytes(image);
   const need = image.requirements.size;
   const memory = image.memory;
-  const bound = memory ? memory.size - image.memoryOffset : 0n;
+  const bound = memory ? memory.size - image.memoryOffset : 0;
   const holds = image.planes.length
-    ? image.planes.reduce((n, p) => n + (p.memory ? p.memory.size - p.memoryOffset : 0n), 0n)
+    ? image.planes.reduce((n, p) => n + (p.memory ? p.memory.size - p.memoryOffset : 0), 0)
     : bound;
-  if (BigInt(bytes) > need || BigInt(bytes) > holds) {
+  if (bytes > need || bytes > holds) {
     throw new ShareError(
       "SIZE_MISMATCH",
       `${what}: ${image.label} packs ${bytes} bytes, but it needs ${need} bytes of memory and is bound to ${holds}: the copy would go past its memory`,

@@ -359,7 +359,7 @@ export interface ExternalImageCapability extends ExternalMemoryCapability {
   /** The most array layers, when supported. */
   maxArrayLayers?: number;
   /** The largest resource size in bytes, when supported. */
-  maxResourceSize?: bigint;
+  maxResourceSize?: number;
 }
 
 /** The values of an image query's format, type, tiling, usage and flags (with their defaults). */
@@ -535,7 +535,7 @@ export function externalImageFormatProperties(
     maxExtent: p.maxExtent,
     maxMipLevels: p.maxMipLevels,
     maxArrayLayers: p.maxArrayLayers,
-    maxResourceSize: p.maxResourceSize,
+    maxResourceSize: Number(p.maxResourceSize),
   };
 }
 

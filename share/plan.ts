@@ -212,7 +212,7 @@ export interface MemoryTargetFacts {
   /** What a dedicated export's target is compared with. */
   description: DedicatedTarget;
   /** Its memory requirements. */
-  requirements: { size: bigint; memoryTypeBits: number; requiresDedicated: boolean };
+  requirements: { size: number; memoryTypeBits: number; requiresDedicated: boolean };
   /** The external handle types it was created with. */
   externalHandleTypes: readonly string[];
   /** Why it cannot have a dedicated allocation, where it cannot (a plane of a disjoint image). */

@@ -588,7 +588,7 @@ export interface MemoryHeapInfo {
   /** Its index. */
   index: number;
   /** Its size in bytes. */
-  size: bigint;
+  size: number;
   /** Its flags, by name. */
   flags: string[];
 }
@@ -836,8 +836,9 @@ export class PhysicalDevice {
    * `minImportedHostPointerAlignment` when the device offers VK_EXT_external_memory_host,
    * else null.
    */
-  get minImportedHostPointerAlignment(): bigint | null {
-    return this.#properties().host?.minImportedHostPointerAlignment ?? null;
+  get minImportedHostPointerAlignment(): number | null {
+    const a = this.#properties().host?.minImportedHostPointerAlignment;
+    return a === undefined ? null : Number(a);
   }
 
   /**
@@ -876,7 +877,7 @@ export class PhysicalDevice {
     const m = this.#memoryProperties();
     return m.memoryHeaps.slice(0, m.memoryHeapCount).map((h, index) => ({
       index,
-      size: h.size,
+      size: Number(h.size),
       flags: flagNames(MemoryHeapFlag, h.flags),
     }));
   }

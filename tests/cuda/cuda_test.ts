@@ -66,6 +66,13 @@ function filledExport(device: Device, size: number, n: number, dedicated = false
   };
 }
 
+test("cudaDevices({ optional: true }) is [] where libcuda does not load; without it, LibraryLoadError", () => {
+  const path = "/nonexistent/vkshare-test/libcuda.so.1";
+  assertEquals(cudaDevices({ path, optional: true }), []);
+  const e = assertThrows(() => cudaDevices({ path }), LibraryLoadError);
+  assert(e.message.includes(path), e.message);
+});
+
 test("a libcuda that cannot be opened is a LibraryLoadError naming the path and what to install", () => {
   const e = assertThrows(
     () => CudaContext.forVulkan(pd, { path: "/nonexistent/libcuda.so.1" }),
@@ -190,7 +197,7 @@ test("CUDA memory imported into Vulkan: the size rounds up to the granularity", 
   assertEquals([...out.bytes.subarray(4096, 4100)], [1, 2, 3, 4]);
   out.bytes.set([0xa5, 0xa5, 0xa5, 0xa5], 4096);
   assert(out.bytes.every((b) => b === 0xa5));
-  assertEquals(imported.size, BigInt(mem.size));
+  assertEquals(imported.size, mem.size);
 });
 
 test(

@@ -149,7 +149,7 @@ for (let i = 0; i < count; i++) {
       ];
     using _m = { [Symbol.dispose]: () => memories.forEach((m) => m[Symbol.dispose]()) };
     const bytes = tb.readImage(image);
-    end(`read ${bytes.length <= Number(image.requirements.size) ? "within" : "PAST"} its memory`);
+    end(`read ${bytes.length <= image.requirements.size ? "within" : "PAST"} its memory`);
   } catch (e) {
     end(`bound or read: ${how(e)}`);
   } finally {

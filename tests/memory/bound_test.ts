@@ -20,8 +20,8 @@ test(
     });
     const memory = buffer.memory!;
     assert(memory instanceof DeviceMemory);
-    assertEquals(buffer.memoryOffset, 0n);
-    assert(memory.size >= 65536n);
+    assertEquals(buffer.memoryOffset, 0);
+    assert(memory.size >= 65536);
     memory.map().fill(7);
     buffer[Symbol.dispose]();
     assert(buffer.disposed && memory.disposed, "the memory goes with the buffer");

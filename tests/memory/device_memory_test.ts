@@ -24,7 +24,7 @@ const SIZE = 256 * 1024;
 type Path = "map" | "copy";
 
 function write(device: Device, buffer: GpuBuffer, bytes: Uint8Array, path: Path): void {
-  if (path === "map") buffer.memory!.map().set(bytes, Number(buffer.memoryOffset));
+  if (path === "map") buffer.memory!.map().set(bytes, buffer.memoryOffset);
   else {
     using t = Transfer.create(device);
     t.write(buffer, bytes);
@@ -221,7 +221,7 @@ test(
         using mb = DeviceMemory.importFd(b, exp.fd, exp.descriptor, { for: ib });
         assertEquals(ib.memory, mb);
         if (opts.tiling === "LINEAR") {
-          const p = pattern(Number(ma.size), 5);
+          const p = pattern(ma.size, 5);
           ma.map().set(p);
           assertSameBytes(mb.map().slice(), p, `linear image ${dedicated ? "dedicated" : "plain"}`);
         }

@@ -20,7 +20,7 @@ test(
   withTwoDevices((a) => {
     const align = a.physicalDevice.minImportedHostPointerAlignment!;
     const host = HostAllocation.create(65536, align);
-    assertEquals(host.address % align, 0n);
+    assertEquals(host.address % BigInt(align), 0n);
     const p = pattern(65536, 7);
     host.bytes.set(p);
     using buffer = GpuBuffer.create(a, { size: 65536, external: "HOST_ALLOCATION" });
@@ -56,7 +56,7 @@ test(
     assertEquals(e.rule, "NOT_EXTERNAL");
     // an aligned view of it imports
     using m = DeviceMemory.importHostPointer(a, host.bytes.subarray(align, 3 * align));
-    assertEquals(m.size, BigInt(2 * align));
+    assertEquals(m.size, 2 * align);
   }),
 );
 
@@ -64,7 +64,7 @@ test("a shared host allocation is a memfd mapping: what JS writes is in the file
   const before = openFds();
   {
     using shared = HostAllocation.createShared(10_000, "vkshare-shared-test");
-    assertEquals(shared.size, 12288n); // whole pages
+    assertEquals(shared.size, 12288); // whole pages
     const path = `/proc/self/fd/${shared.fd!.fd}`;
     assertStringIncludes(describeFd(shared.fd!.fd)!, "vkshare-shared-test");
     shared.bytes.set(pattern(12288, 3));
@@ -83,7 +83,7 @@ test(
   withTwoDevices((a) => {
     const align = a.physicalDevice.minImportedHostPointerAlignment!;
     using shared = HostAllocation.createShared(65536);
-    assertEquals(shared.address % align, 0n);
+    assertEquals(shared.address % BigInt(align), 0n);
     using buffer = GpuBuffer.create(a, { size: 65536, external: "HOST_ALLOCATION" });
     using _m = DeviceMemory.importHostPointer(a, shared, { for: buffer });
     using t = Transfer.create(a);

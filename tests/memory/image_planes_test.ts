@@ -140,7 +140,7 @@ for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
         assertEquals(image.memory, planes[0], "bound once every plane is");
         assert(planes.every((m) => m.dedicatedTo === null));
         // The Y plane is the full size, CbCr half each way at 2 bytes: each plane's own size.
-        assert(planes[0].size >= 64n * 32n && planes[1].size >= 32n * 16n * 2n);
+        assert(planes[0].size >= 64 * 32 && planes[1].size >= 32 * 16 * 2);
         const bytes = pattern(imageBytes(image), 13);
         using ta = Transfer.create(a);
         ta.writeImage(image, bytes);

@@ -159,6 +159,6 @@ test(
     // A faithful copy passes every check, and imports.
     const copy = forgedMemfd(fileSize, header, MESA_SEALS, word);
     using m = DeviceMemory.importFd(b, copy, d);
-    assertEquals(m.size, BigInt(SIZE));
+    assertEquals(m.size, SIZE);
   }),
 );

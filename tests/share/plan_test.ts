@@ -151,7 +151,7 @@ function target(over: Partial<MemoryTargetFacts> = {}): MemoryTargetFacts {
     sameDevice: true,
     bound: false,
     description: BUFFER,
-    requirements: { size: BigInt(SIZE), memoryTypeBits: 0b11, requiresDedicated: false },
+    requirements: { size: SIZE, memoryTypeBits: 0b11, requiresDedicated: false },
     externalHandleTypes: ["OPAQUE_FD"],
     ...over,
   };
@@ -381,7 +381,7 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       breaks: () =>
         memory({
           target: target({
-            requirements: { size: BigInt(2 * SIZE), memoryTypeBits: 3, requiresDedicated: false },
+            requirements: { size: 2 * SIZE, memoryTypeBits: 3, requiresDedicated: false },
           }),
         }),
       keeps: () => memory({ target: target() }),
@@ -399,7 +399,7 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
     breaks: () =>
       memory({
         target: target({
-          requirements: { size: BigInt(SIZE), memoryTypeBits: 0b10, requiresDedicated: false },
+          requirements: { size: SIZE, memoryTypeBits: 0b10, requiresDedicated: false },
         }),
       }),
     keeps: () => memory({ target: target() }),
@@ -468,7 +468,7 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       breaks: () =>
         memory({
           target: target({
-            requirements: { size: BigInt(SIZE), memoryTypeBits: 3, requiresDedicated: true },
+            requirements: { size: SIZE, memoryTypeBits: 3, requiresDedicated: true },
           }),
         }),
       keeps: () => memory({ target: target() }),
@@ -689,14 +689,14 @@ test("plan: every rule an import breaks is listed, each with its values; planOrT
     descriptor: memoryDescriptor({ driverUUID: DEVICE_UUID }),
     target: target({
       externalHandleTypes: [],
-      requirements: { size: BigInt(2 * SIZE), memoryTypeBits: 3, requiresDedicated: false },
+      requirements: { size: 2 * SIZE, memoryTypeBits: 3, requiresDedicated: false },
     }),
   });
   try {
     const p = planImport(r);
     assert(!p.ok);
     assertEquals(p.broken.map((b) => b.rule), ["UUID_MISMATCH", "NOT_EXTERNAL", "SIZE_MISMATCH"]);
-    assertEquals(p.broken[2].expected, BigInt(2 * SIZE));
+    assertEquals(p.broken[2].expected, 2 * SIZE);
     assertEquals(p.broken[2].actual, SIZE);
     const e = assertThrows(() => planOrThrow(p), ShareError);
     assertEquals(e.rule, "UUID_MISMATCH");

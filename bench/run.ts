@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 // @ts-types="../cli/_node/os.d.ts"
 import { release, tmpdir } from "node:os";
 
-import { parseCli } from "../cli/_args.ts";
+import { parseBytes, parseCli } from "../cli/_args.ts";
 import { bestMode, type PipelineMode, runPipeline } from "../examples/pipeline.ts";
 import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
@@ -509,7 +509,8 @@ if (import.meta.main) {
       sizes: {
         type: "string",
         value: "N,M",
-        description: "memory sizes in bytes (default: 4 KiB to 1 GiB)",
+        description:
+          "memory sizes, multiples of 4 KiB: 65536,64KiB,16MiB,1GiB (default: 4 KiB to 1 GiB)",
       },
       device: {
         type: "string",
@@ -533,11 +534,14 @@ if (import.meta.main) {
     if (!names.includes(o)) cli.fail(`--ops: unknown operation ${JSON.stringify(o)}`);
   }
   const sizes = cli.string("sizes")?.split(",").map((x) => {
-    const n = /^\d+$/.test(x) ? Number(x) : NaN;
-    if (!Number.isSafeInteger(n) || n < 4096 || n % 4096) {
-      cli.fail(`--sizes: ${JSON.stringify(x)} is not a multiple of 4096 bytes (at least 4096)`);
+    const n = parseBytes(x);
+    if (n === null) {
+      cli.fail(`--sizes: ${JSON.stringify(x)} is not a size (65536, 64KiB, 16MiB, 1GiB)`);
     }
-    return n;
+    if (n! < 4096 || n! % 4096) {
+      cli.fail(`--sizes: ${JSON.stringify(x)} is ${n} bytes, not a multiple of 4 KiB`);
+    }
+    return n!;
   }) ?? SIZES;
   const deviceIndex = cli.int("device", { min: 0, max: 63 });
   const outDir = cli.string("out") ?? new URL("./results", import.meta.url).pathname;

@@ -76,6 +76,11 @@ export interface Cli {
   flag(name: string): boolean;
   /** Flag `name` as an integer within `min`..`max` (and a multiple of `multipleOf`); fails (exit 2) otherwise. */
   int(name: string, range?: { min?: number; max?: number; multipleOf?: number }): number;
+  /**
+   * Flag `name` as a number of bytes (`65536`, `64KiB`, `16 MiB`, `1GiB`; K, M, G for short) within
+   * `min`..`max` (and a multiple of `multipleOf`); fails (exit 2) otherwise.
+   */
+  bytes(name: string, range?: { min?: number; max?: number; multipleOf?: number }): number;
   /** Flag `name` as one of `choices`; fails (exit 2) otherwise. */
   choice<T extends string>(name: string, choices: readonly T[]): T;
 }
@@ -172,19 +177,21 @@ export function parseCli(spec: CliSpec, argv?: string[]): Cli {
     flag: (name) => values[name] === true,
     int(name, range = {}) {
       const raw = string(name);
-      const min = range.min ?? -Infinity, max = range.max ?? Infinity;
       const n = raw !== undefined && /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n)) {
         return fail(`--${name}: expected an integer, got ${JSON.stringify(raw ?? "")}`);
       }
-      if (n < min || n > max) {
-        const bounds = max === Infinity ? `at least ${min}` : `from ${min} to ${max}`;
-        return fail(`--${name}: expected ${bounds}, got ${n}`);
+      return withinRange(n, `--${name}`, range, fail);
+    },
+    bytes(name, range) {
+      const raw = string(name);
+      const n = raw === undefined ? null : parseBytes(raw);
+      if (n === null) {
+        return fail(
+          `--${name}: expected bytes (65536, 64KiB, 16MiB, 1GiB), got ${JSON.stringify(raw ?? "")}`,
+        );
       }
-      if (range.multipleOf && n % range.multipleOf !== 0) {
-        return fail(`--${name}: expected a multiple of ${range.multipleOf}, got ${n}`);
-      }
-      return n;
+      return withinRange(n, `--${name}`, range ?? {}, fail);
     },
     choice<T extends string>(name: string, choices: readonly T[]): T {
       const raw = string(name);
@@ -203,6 +210,47 @@ export function parseCli(spec: CliSpec, argv?: string[]): Cli {
  */
 export function printableText(text: string): string {
   return text.replace(/\p{Cc}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  B: 1,
+  K: 2 ** 10,
+  KIB: 2 ** 10,
+  M: 2 ** 20,
+  MIB: 2 ** 20,
+  G: 2 ** 30,
+  GIB: 2 ** 30,
+};
+
+/**
+ * `text` as a number of bytes: an integer with an optional binary unit (`B`, `KiB`, `MiB`,
+ * `GiB`, or `K`, `M`, `G`; any case, a space allowed), or null when it is not one.
+ */
+export function parseBytes(text: string): number | null {
+  const m = text.trim().match(/^(\d+)\s*([a-zA-Z]*)$/);
+  const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
+  if (!m || unit === undefined) return null;
+  const n = Number(m[1]) * unit;
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** `n` when it is within `range` (a bound, a multiple), else `fail` with why. */
+function withinRange(
+  n: number,
+  what: string,
+  range: { min?: number; max?: number; multipleOf?: number },
+  fail: (message: string) => never,
+): number {
+  const min = range.min ?? -Infinity, max = range.max ?? Infinity;
+  if (n < min || n > max) {
+    const bounds = max === Infinity ? `at least ${min}` : `from ${min} to ${max}`;
+    return fail(`${what}: expected ${bounds}, got ${n}`);
+  }
+  if (range.multipleOf && n % range.multipleOf !== 0) {
+    return fail(`${what}: expected a multiple of ${range.multipleOf}, got ${n}`);
+  }
+  return n;
 }
 
 /** The name of the command that parsed its arguments last (for the lines below). */

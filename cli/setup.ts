@@ -20,10 +20,11 @@
 import { spawnSync } from "node:child_process";
 // @ts-types="./_node/fs.d.ts"
 import { readFileSync } from "node:fs";
-import { LIBVULKAN_ENV } from "../ffi/vulkan.ts";
+import { versionString } from "../core/enums.ts";
+import { LIBVULKAN_ENV, libvulkanPath } from "../ffi/vulkan.ts";
 import { Instance } from "../mod.ts";
 import { diagnoseLoader } from "../vulkan/loader.ts";
-import { availableLayers, VALIDATION_LAYER } from "../vulkan/mod.ts";
+import { availableLayers, loaderVersion, VALIDATION_LAYER } from "../vulkan/mod.ts";
 import { parseCli } from "./_args.ts";
 
 const cli = parseCli({
@@ -142,7 +143,30 @@ function run(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
+/** With --dry-run: what was found, a line each (the loader, its manifests, the devices, the layer). */
+function describeFound(f: Finding | undefined): void {
+  const d = diagnoseLoader();
+  const vars = Object.entries(d.variables).map(([k, v]) => `${k}=${v}`);
+  let loader = "not loaded";
+  try {
+    loader = `${libvulkanPath()} (Vulkan ${versionString(loaderVersion())})`;
+  } catch (e) {
+    loader = `not loaded: ${(e as Error).message.split("\n")[0]}`;
+  }
+  console.log(`setup: found libvulkan: ${loader}`);
+  console.log(`setup: found ICD manifests: ${d.manifests.join(", ") || "none"}`);
+  console.log(`setup: found variables: ${vars.join(" ") || "none set"}`);
+  console.log(`setup: found devices: ${deviceNames.join("; ") || "none"}`);
+  console.log(`setup: found ${VALIDATION_LAYER}: ${hasLayer() ? "installed" : "not installed"}`);
+  console.log(
+    `setup: would install: ${
+      f === undefined ? "nothing" : f.packages.join(" ") || "nothing (a package would not help)"
+    } (--dry-run: nothing installed)`,
+  );
+}
+
 const found = diagnose();
+if (dryRun) describeFound(found);
 if (found === undefined) {
   // On stdout, so that a script that only wants the problems reads stderr.
   console.log(
@@ -154,12 +178,7 @@ if (found === undefined) {
   console.error(`setup: ${found.why}`);
   if (found.packages.length === 0) process.exit(1);
   const install = ["install", "-y", "-q", "--no-install-recommends", ...found.packages];
-  if (dryRun) {
-    console.error(
-      `setup: would install ${found.packages.join(" ")} (--dry-run: nothing installed)`,
-    );
-    process.exit(1);
-  }
+  if (dryRun) process.exit(1);
   if (process.platform === "linux" && debianLike() && process.getuid?.() === 0) {
     console.error(`setup: installing ${found.packages.join(" ")}`);
     const ok = run("apt-get", ["update", "-q"]) && run("apt-get", install);

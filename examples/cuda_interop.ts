@@ -231,7 +231,7 @@ if (import.meta.main) {
     },
   });
   const semaphores = cli.choice("semaphores", ["timeline", "binary"] as const);
-  const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 34, multipleOf: 4 * CHUNKS });
+  const size = cli.bytes("size", { min: 4 * CHUNKS, max: 2 ** 34, multipleOf: 4 * CHUNKS });
   using gpu = openGpu("vkshare cuda_interop");
   const { pd } = gpu;
   using device = Device.create(pd);

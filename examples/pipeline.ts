@@ -267,7 +267,7 @@ if (import.meta.main) {
     ? undefined
     : cli.choice("mode", ["timeline", "binary", "host"] as const);
   const frames = cli.int("frames", { min: 1, max: 10_000_000 });
-  const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
+  const size = cli.bytes("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
   const depth = cli.int("depth", { min: 1, max: 64 });
   const validate = cli.flag("validate");
   using gpu = openGpu("vkshare pipeline", { validation: validate });

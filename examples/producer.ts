@@ -54,7 +54,7 @@ const cli = parseCli({
   },
 });
 const frames = cli.int("frames", { min: 1, max: 1_000_000 });
-const size = cli.int("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
+const size = cli.bytes("size", { min: 4 * CHUNKS, max: 2 ** 32, multipleOf: 4 * CHUNKS });
 const timeoutMs = cli.int("timeout-ms", { min: 1 });
 const socketPath = cli.string("socket");
 

@@ -33,7 +33,7 @@ const cli = parseCli({
     "host-visible": { type: "boolean", description: "map host-visible memory instead of copying" },
   },
 });
-const size = cli.int("size", { min: 4, max: 2 ** 34, multipleOf: 4 });
+const size = cli.bytes("size", { min: 4, max: 2 ** 34, multipleOf: 4 });
 const handleType: MemoryHandleTypeName = cli.choice("handle", ["OPAQUE_FD", "DMA_BUF"] as const);
 const hostVisible = cli.flag("host-visible");
 

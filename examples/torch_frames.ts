@@ -509,7 +509,7 @@ if (import.meta.main) {
     },
   });
   const frames = cli.int("frames", { min: 1, max: 10_000_000 });
-  const size = cli.int("size", { min: 4, max: 2 ** 32, multipleOf: 4 });
+  const size = cli.bytes("size", { min: 4, max: 2 ** 32, multipleOf: 4 });
   const ring = cli.int("ring", { min: 1, max: 16 });
   const mode = cli.choice("mode", ["zero-copy", "host-copy", "both"] as const);
   const compute = cli.choice("compute", ["torch", "numpy"] as const);

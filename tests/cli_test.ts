@@ -84,7 +84,10 @@ test("every CLI: a leading -- (what `deno task NAME -- --flag` passes) is skippe
 
 test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names exit 2 before any device", () => {
   const bad: [string, string[], string][] = [
-    ["examples/share_memory.ts", ["--size", "abc"], "--size: expected an integer"],
+    ["examples/share_memory.ts", ["--size", "abc"], "--size: expected bytes"],
+    ["examples/share_memory.ts", ["--size", "6KB"], "--size: expected bytes"],
+    ["bench/run.ts", ["--sizes", "64MiB,5000"], "not a multiple of 4 KiB"],
+    ["bench/run.ts", ["--sizes", "64MB"], "is not a size"],
     ["examples/share_memory.ts", ["--size", "6"], "multiple of 4"],
     ["examples/share_memory.ts", ["--handle", "NOPE"], "--handle: expected one of"],
     ["examples/share_memory.ts", ["--size"], "--size"],

@@ -30,12 +30,21 @@ test("setup: a machine that runs the tests needs nothing, and says what it found
   const r = setup(["--for-tests", "--dry-run"]);
   assertEquals([r.code, r.err], [0, ""]);
   const names = sharedInstance().physicalDevices().map((pd) => pd.name);
+  const lines = r.out.trimEnd().split("\n");
   assertEquals(
-    r.out,
+    lines.at(-1),
     `setup: ready: ${names.length} Vulkan device(s) (${
       names.join("; ")
-    }), VK_LAYER_KHRONOS_validation\n`,
+    }), VK_LAYER_KHRONOS_validation`,
   );
+  // --dry-run says what it found, a line each, and what it would install.
+  assertStringIncludes(lines[0], "setup: found libvulkan: ");
+  assert(lines.includes(`setup: found devices: ${names.join("; ")}`), r.out);
+  assert(lines.includes("setup: found VK_LAYER_KHRONOS_validation: installed"), r.out);
+  assert(lines.includes("setup: would install: nothing (--dry-run: nothing installed)"), r.out);
+  // Without --dry-run, a ready machine says so in one line.
+  const plain = setup(["--for-tests"]);
+  assertEquals([plain.code, plain.out.trimEnd().split("\n").length], [0, 1], plain.out);
 });
 
 test("setup: VK_DRIVER_FILES or VKSHARE_LIBVULKAN naming nothing is said, and nothing installed", () => {
@@ -69,7 +78,8 @@ test("setup: only the validation layer missing asks for that package alone", () 
     });
     assertEquals(r.code, 1, r.err);
     assertStringIncludes(r.err, "the tests need VK_LAYER_KHRONOS_validation");
-    assertStringIncludes(r.err, "would install vulkan-validationlayers (");
+    assertStringIncludes(r.out, "setup: found VK_LAYER_KHRONOS_validation: not installed");
+    assertStringIncludes(r.out, "setup: would install: vulkan-validationlayers (");
     // Without --for-tests, the same machine is ready.
     const plain = setup(["--dry-run"], { XDG_DATA_DIRS: empty, VK_DRIVER_FILES: drivers });
     assertEquals(plain.code, 0, plain.err);

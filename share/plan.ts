@@ -407,96 +407,172 @@ export function planImport(req: ImportRequest): PlanResult {
   return r;
 }
 
-function planInFull(req: ImportRequest): PlanResult {
-  const found: BrokenRule[] = [];
+/** The rules an import breaks, collected one check at a time. */
+class Findings {
+  readonly broken: BrokenRule[] = [];
+
   /** Runs one check; a broken rule is recorded (and the check returns undefined). */
-  const attempt = <T>(check: () => T): T | undefined => {
+  check<T>(check: () => T): T | undefined {
     try {
       return check();
     } catch (e) {
       // Once a rule is broken the import is refused: a later check that cannot be made (a
       // memory type index out of range, a query the driver refuses) adds nothing.
       if (!(e instanceof ShareError)) {
-        if (found.length) return undefined;
+        if (this.broken.length) return undefined;
         throw e;
       }
-      found.push({ rule: e.rule, message: e.message.slice(e.rule.length + 2), ...values(e) });
+      this.broken.push({ rule: e.rule, message: e.message.slice(e.rule.length + 2), ...values(e) });
       return undefined;
-    }
-  };
-  const refused = (): PlanResult => ({ ok: false, broken: found });
-  const { object, importer: dev } = req;
-
-  // The descriptor: nothing else can be checked without it.
-  // (A descriptor vkshare made for one of its own exports is frozen: it needs no shape check.)
-  const given = req.descriptor;
-  const own = madeHere(given) && objectOf(given) === object;
-  const d = own
-    ? given
-    : attempt(() =>
-      object === "memory" ? parseMemoryDescriptor(given) : parseSyncSource(given, object)
-    );
-  if (!d) return refused();
-  const t = d.handleType;
-
-  // The target, and how a payload goes into it.
-  let temporary = false;
-  if (req.object === "memory") {
-    const target = req.target;
-    if (target) {
-      attempt(() => {
-        if (!target.sameDevice) broken("WRONG_DEVICE", `${target.label} belongs to another device`);
-      });
-      attempt(() => {
-        if (target.bound) broken("ALREADY_BOUND", `${target.label} is already bound to memory`);
-      });
-    }
-  } else {
-    const s = d as SyncDescriptor;
-    const target = req.target;
-    temporary = attempt(() => importIsTemporary(s, req.options?.temporary)) ?? true;
-    if (target?.semaphoreType) {
-      const type = target.semaphoreType;
-      attempt(() => {
-        if (t === "SYNC_FD" && type === "timeline") {
-          broken(
-            "SEMAPHORE_TYPE_MISMATCH",
-            `${target.label}: a SYNC_FD imports into binary semaphores only`,
-            "binary",
-            type,
-          );
-        }
-        if (s.semaphoreType !== undefined && s.semaphoreType !== type) {
-          broken(
-            "SEMAPHORE_TYPE_MISMATCH",
-            `${target.label} is ${type}, but the exported semaphore is ${s.semaphoreType}: an imported payload must match the exporter's type`,
-            s.semaphoreType,
-            type,
-          );
-        }
-      });
-      attempt(() => {
-        if (temporary && type === "timeline") {
-          broken(
-            "PERMANENT_REQUIRED",
-            `${target.label}: a timeline semaphore can only be imported permanently (temporary: false)`,
-            false,
-            true,
-          );
-        }
-      });
-    }
-    if (target?.inUse) {
-      attempt(() =>
-        broken(
-          "IN_USE",
-          `${target.label} is used by a submission that has not finished: wait for it before importing into it`,
-        )
-      );
     }
   }
 
-  // What this importer takes.
+  /** Whether a rule is broken. */
+  get any(): boolean {
+    return this.broken.length > 0;
+  }
+
+  /** The refusal, or the plan `plan` makes when no rule is broken. */
+  result(plan: () => ImportPlan): PlanResult {
+    return this.any ? { ok: false, broken: this.broken } : { ok: true, plan: plan() };
+  }
+}
+
+/** One import being planned: the request, its checked descriptor, and the rules it broke. */
+interface Planning {
+  req: ImportRequest;
+  d: ExportDescriptor;
+  /** The descriptor's handle type. */
+  t: string;
+  dev: ImporterFacts;
+  found: Findings;
+  /** `DMA_BUF memory`, `a SYNC_FD fence`: for messages. */
+  what: string;
+}
+
+function planInFull(req: ImportRequest): PlanResult {
+  const found = new Findings();
+  const d = checkedDescriptor(req, found);
+  if (!d) return { ok: false, broken: found.broken };
+  const t = d.handleType;
+  const what = req.object === "memory" ? `${t} memory` : `a ${t} ${req.object}`;
+  const p: Planning = { req, d, t, dev: req.importer, found, what };
+  const temporary = req.object === "memory" ? memoryTargetRules(p) : syncTargetRules(p);
+  acceptedRule(p);
+  // Memory asks the device first (whether the import can be made at all); a semaphore or fence
+  // checks its fd first (those rules hold on every device, lavapipe's included).
+  if (req.object === "memory") {
+    capabilityRule(p);
+    uuidRule(p);
+  }
+  // A Windows handle: its own rules, then what the descriptor, the device and the target say.
+  if (req.win32) {
+    const value = found.check(() => checkWin32Source(req.object, t, req.win32!));
+    return req.object === "memory" ? memoryRules(p, -1, undefined, value) : syncPlan(p, temporary);
+  }
+  // Without an fd: the rest of what the descriptor, the device and the target say.
+  if (req.withoutFd) return req.object === "memory" ? memoryRules(p, -1) : syncPlan(p, temporary);
+  // The fd: open and not consumed (null or -1 only for "already signaled").
+  if (req.fd === null || req.fd === -1) {
+    signaledRule(p);
+    if (req.object !== "memory") return syncPlan(p, temporary);
+    return found.result(() => planOf(req, d, -1, temporary, 0, null));
+  }
+  const n = found.check(() => importableFd(req.fd as OwnedFd | number));
+  if (n === undefined) return { ok: false, broken: found.broken };
+  const { origin, received } = fdOriginRules(p, n);
+  if (req.object !== "memory") {
+    uuidRule(p);
+    capabilityRule(p);
+  }
+  // An fd from elsewhere is checked against what this device's own exports are, whatever the
+  // descriptor says (the driver reads the fd, not the descriptor).
+  // (Not once a rule is broken: learning what its exports are may make one, and the import is
+  // refused anyway.)
+  if (received && !found.any) receivedFdRule(p, n);
+  if (req.object !== "memory") return found.result(() => planOf(req, d, n, temporary, 0, null));
+  return memoryRules(p, n, origin);
+}
+
+/**
+ * The descriptor, checked: nothing else can be checked without it. (A descriptor vkshare made
+ * for one of its own exports is frozen: it needs no shape check.)
+ */
+function checkedDescriptor(req: ImportRequest, found: Findings): ExportDescriptor | undefined {
+  const given = req.descriptor;
+  if (madeHere(given) && objectOf(given) === req.object) return given;
+  return found.check(() =>
+    req.object === "memory" ? parseMemoryDescriptor(given) : parseSyncSource(given, req.object)
+  );
+}
+
+/** The buffer or image imported into: of this device, not bound yet. */
+function memoryTargetRules({ req, found }: Planning): boolean {
+  const target = req.object === "memory" ? req.target : undefined;
+  if (!target) return false;
+  found.check(() => {
+    if (!target.sameDevice) broken("WRONG_DEVICE", `${target.label} belongs to another device`);
+  });
+  found.check(() => {
+    if (target.bound) broken("ALREADY_BOUND", `${target.label} is already bound to memory`);
+  });
+  return false;
+}
+
+/**
+ * The semaphore or fence imported into: of the export's type, permanent for a timeline, not in
+ * use. Returns whether the import is temporary.
+ */
+function syncTargetRules({ req, d, t, found }: Planning): boolean {
+  if (req.object === "memory") return false;
+  const s = d as SyncDescriptor;
+  const target = req.target;
+  const temporary = found.check(() => importIsTemporary(s, req.options?.temporary)) ?? true;
+  const type = target?.semaphoreType;
+  if (target && type) {
+    found.check(() => {
+      if (t === "SYNC_FD" && type === "timeline") {
+        broken(
+          "SEMAPHORE_TYPE_MISMATCH",
+          `${target.label}: a SYNC_FD imports into binary semaphores only`,
+          "binary",
+          type,
+        );
+      }
+      if (s.semaphoreType !== undefined && s.semaphoreType !== type) {
+        broken(
+          "SEMAPHORE_TYPE_MISMATCH",
+          `${target.label} is ${type}, but the exported semaphore is ${s.semaphoreType}: an imported payload must match the exporter's type`,
+          s.semaphoreType,
+          type,
+        );
+      }
+    });
+    found.check(() => {
+      if (temporary && type === "timeline") {
+        broken(
+          "PERMANENT_REQUIRED",
+          `${target.label}: a timeline semaphore can only be imported permanently (temporary: false)`,
+          false,
+          true,
+        );
+      }
+    });
+  }
+  if (target?.inUse) {
+    found.check(() =>
+      broken(
+        "IN_USE",
+        `${target.label} is used by a submission that has not finished: wait for it before importing into it`,
+      )
+    );
+  }
+  return temporary;
+}
+
+/** The handle types this importer takes at all (CUDA: OPAQUE_FD; importWin32: Windows ones). */
+function acceptedRule({ req, t, dev, found }: Planning): void {
+  const object = req.object;
   const win32 = req.win32;
   const accepted = win32
     ? (dev.api === "cuda" ? [] : Object.keys(WIN32_HANDLE_TYPES[object]))
@@ -505,330 +581,323 @@ function planInFull(req: ImportRequest): PlanResult {
     : object === "memory"
     ? ["OPAQUE_FD", "DMA_BUF"]
     : ["OPAQUE_FD", "SYNC_FD"];
-  const what = object === "memory" ? `${t} memory` : `a ${t} ${object}`;
+  found.check(() => {
+    if (accepted.includes(t)) return;
+    broken(
+      "HANDLE_TYPE_UNSUPPORTED",
+      dev.api === "cuda"
+        ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${
+          object === "memory" ? " (CUDA takes a dma_buf only on Tegra)" : ""
+        }`
+        : win32
+        ? `importWin32 takes ${accepted.join(", ")}, not ${t}`
+        : `importFd takes ${accepted.join(" or ")}, not ${t}${
+          win32HandleKind(object, t) ? " (a Windows handle type: use importWin32)" : ""
+        }`,
+      accepted.length === 1 ? accepted[0] : accepted,
+      t,
+    );
+  });
+}
+
+/** What this device can import (the capability query). */
+function capabilityRule({ req, d, t, dev, found, what }: Planning): void {
   const target = req.target;
-  attempt(() => {
-    if (!accepted.includes(t)) {
+  found.check(() => {
+    const cap = dev.capability(t, d);
+    if (cap.importable) return;
+    broken(
+      "HANDLE_TYPE_UNSUPPORTED",
+      `${dev.name} cannot import ${what}${
+        req.object === "memory" && target ? ` for ${target.label}` : ""
+      }${cap.unsupported ? ` (${cap.unsupported})` : ""}`,
+      "importable",
+      cap,
+    );
+  });
+}
+
+/** The exporter must be this device (the opaque handle types): the UUIDs say so. */
+function uuidRule({ req, d, t, dev, found }: Planning): void {
+  const object = req.object;
+  found.check(() => {
+    if (!OPAQUE.includes(t)) return;
+    if (dev.driverUUID === null) {
+      if (d.deviceUUID !== dev.deviceUUID) {
+        broken(
+          "UUID_MISMATCH",
+          `${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}) is not ${dev.name} (UUID ${dev.deviceUUID}): the UUIDs must match`,
+          d.deviceUUID,
+          dev.deviceUUID,
+        );
+      }
+    } else if (d.deviceUUID !== dev.deviceUUID || d.driverUUID !== dev.driverUUID) {
       broken(
-        "HANDLE_TYPE_UNSUPPORTED",
-        dev.api === "cuda"
-          ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${
-            object === "memory" ? " (CUDA takes a dma_buf only on Tegra)" : ""
-          }`
-          : win32
-          ? `importWin32 takes ${accepted.join(", ")}, not ${t}`
-          : `importFd takes ${accepted.join(" or ")}, not ${t}${
-            win32HandleKind(object, t) ? " (a Windows handle type: use importWin32)" : ""
-          }`,
-        accepted.length === 1 ? accepted[0] : accepted,
-        t,
+        "UUID_MISMATCH",
+        `an ${t} ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
+        { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
+        { deviceUUID: dev.deviceUUID, driverUUID: dev.driverUUID },
       );
     }
   });
+}
 
-  /** What this device can import (the capability query). */
-  const capability = () =>
-    attempt(() => {
-      const cap = dev.capability(t, d);
-      if (!cap.importable) {
-        broken(
-          "HANDLE_TYPE_UNSUPPORTED",
-          `${dev.name} cannot import ${what}${
-            object === "memory" && target ? ` for ${target.label}` : ""
-          }${cap.unsupported ? ` (${cap.unsupported})` : ""}`,
-          "importable",
-          cap,
-        );
-      }
-    });
+/** A semaphore or fence with no fd of its own to check: the device's rules, then the plan. */
+function syncPlan(p: Planning, temporary: boolean): PlanResult {
+  uuidRule(p);
+  capabilityRule(p);
+  return p.found.result(() => planOf(p.req, p.d, -1, temporary, 0, null));
+}
 
-  /** The exporter must be this device (OPAQUE_FD): the UUIDs say so. */
-  const uuids = () =>
-    attempt(() => {
-      if (!OPAQUE.includes(t)) return;
-      if (dev.driverUUID === null) {
-        if (d.deviceUUID !== dev.deviceUUID) {
-          broken(
-            "UUID_MISMATCH",
-            `${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}) is not ${dev.name} (UUID ${dev.deviceUUID}): the UUIDs must match`,
-            d.deviceUUID,
-            dev.deviceUUID,
-          );
-        }
-      } else if (d.deviceUUID !== dev.deviceUUID || d.driverUUID !== dev.driverUUID) {
-        broken(
-          "UUID_MISMATCH",
-          `an ${t} ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
-          { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
-          { deviceUUID: dev.deviceUUID, driverUUID: dev.driverUUID },
-        );
-      }
-    });
+/** No fd (null) or -1: "already signaled", which only a SYNC_FD can say. */
+function signaledRule({ req, t, found }: Planning): void {
+  if (t === "SYNC_FD") return;
+  found.check(() =>
+    broken(
+      "FD_NOT_OPEN",
+      req.fd === null
+        ? `fd is null: an ${t} ${req.object} export has an fd`
+        : `fd -1 means "already signaled" only for a SYNC_FD, not for ${t}`,
+      "an open fd",
+      req.fd,
+    )
+  );
+}
 
-  // Memory asks the device first (whether the import can be made at all); a semaphore or fence
-  // checks its fd first (those rules hold on every device, lavapipe's included).
-  if (object === "memory") {
-    capability();
-    uuids();
-  }
-
-  // A Windows handle: its own rules, then what the descriptor, the device and the target say.
-  if (win32) {
-    const value = attempt(() => checkWin32Source(object, t, win32));
-    if (object !== "memory") {
-      uuids();
-      capability();
-      return found.length ? refused() : { ok: true, plan: planOf(req, d, -1, temporary, 0, null) };
-    }
-    return memoryRules(-1, undefined, value);
-  }
-
-  // Without an fd: the rest of what the descriptor, the device and the target say.
-  if (req.withoutFd) {
-    if (object !== "memory") {
-      uuids();
-      capability();
-      return found.length ? refused() : { ok: true, plan: planOf(req, d, -1, temporary, 0, null) };
-    }
-    return memoryRules(-1, undefined);
-  }
-
-  // The fd: open and not consumed (null or -1 only for "already signaled").
-  const signaled = req.fd === null || req.fd === -1;
-  if (signaled) {
-    if (t !== "SYNC_FD") {
-      attempt(() =>
-        broken(
-          "FD_NOT_OPEN",
-          req.fd === null
-            ? `fd is null: an ${t} ${object} export has an fd`
-            : `fd -1 means "already signaled" only for a SYNC_FD, not for ${t}`,
-          "an open fd",
-          req.fd,
-        )
-      );
-    }
-    if (object !== "memory") {
-      uuids();
-      capability();
-    }
-    return found.length ? refused() : {
-      ok: true,
-      plan: planOf(req, d, -1, temporary, 0, null),
-    };
-  }
-  const fd = req.fd as OwnedFd | number;
-  const n = attempt(() => importableFd(fd));
-  if (n === undefined) return refused();
-
-  // What the fd is: an export of this process (then the descriptor must be the export's), or
-  // of the kind the descriptor and this device's own exports say (the driver reads the fd, not
-  // the descriptor). A SYNC_FD export is a sync_file, which semaphores and fences both import:
-  // not an origin to compare with (its kind is checked like a received fd's).
-  const exported = originOf(fd);
-  const origin = exported && !(object !== "memory" && objectOf(exported) !== "memory"
+/**
+ * What fd `n` is: an export of this process (then the descriptor must be the export's), or of
+ * the kind the descriptor and this device's own exports say (the driver reads the fd, not the
+ * descriptor). A SYNC_FD export is a sync_file, which semaphores and fences both import: not an
+ * origin to compare with (its kind is checked like a received fd's).
+ */
+function fdOriginRules(
+  { req, d, t, dev, found, what }: Planning,
+  n: number,
+): { origin: ExportDescriptor | undefined; received: boolean } {
+  const exported = originOf(req.fd as OwnedFd | number);
+  const origin = exported && !(req.object !== "memory" && objectOf(exported) !== "memory"
       && exported.handleType === "SYNC_FD")
     ? exported
     : undefined;
-  if (origin && origin !== given) attempt(() => checkOrigin(n, origin, d, dev.api === "vulkan"));
+  if (origin && origin !== req.descriptor) {
+    found.check(() => checkOrigin(n, origin, d, dev.api === "vulkan"));
+  }
   const want = t === "SYNC_FD" ? "sync_file" : d.fdKind;
   const received = !origin && dev.exportKind !== undefined && t !== "SYNC_FD";
   if (!received) {
-    attempt(() => checkFdKind(n, origin === req.descriptor ? undefined : want, what, origin));
+    found.check(() => checkFdKind(n, origin === req.descriptor ? undefined : want, what, origin));
   }
-  if (object !== "memory") {
-    uuids();
-    capability();
-  }
-  // An fd from elsewhere is checked against what this device's own exports are, whatever the
-  // descriptor says (the driver reads the fd, not the descriptor).
-  // (Not once a rule is broken: learning what its exports are may make one, and the import is
-  // refused anyway.)
-  if (received && !found.length) {
-    attempt(() =>
-      checkReceivedFd(
-        n,
-        t === "DMA_BUF"
-          ? { kind: "dmabuf", mesaDriverId: null }
-          : dev.exportKind!(`${object}:${t}`),
-        what,
-        object === "memory" ? (d as MemoryDescriptor).size : undefined,
-      )
-    );
-  }
+  return { origin, received };
+}
 
-  if (req.object !== "memory") {
-    return found.length ? refused() : { ok: true, plan: planOf(req, d, n, temporary, 0, null) };
-  }
-  return memoryRules(n, origin);
+/** A received fd against what this device's own exports of its kind are. */
+function receivedFdRule({ req, d, t, dev, found, what }: Planning, n: number): void {
+  found.check(() =>
+    checkReceivedFd(
+      n,
+      t === "DMA_BUF"
+        ? { kind: "dmabuf", mesaDriverId: null }
+        : dev.exportKind!(`${req.object}:${t}`),
+      what,
+      req.object === "memory" ? (d as MemoryDescriptor).size : undefined,
+    )
+  );
+}
 
-  /**
-   * Memory: the fd's size (fd `n`; -1: none), the memory type, the dedicated target; `win32` is
-   * a Windows handle's value (0n: a name) when the import is one.
-   */
-  function memoryRules(
-    n: number,
-    origin: ExportDescriptor | undefined,
-    win32?: bigint,
-  ): PlanResult {
-    const desc = d!;
-    const m = desc as MemoryDescriptor;
-    const mt = req.object === "memory" ? req.target : undefined;
-    // Exported again after the import: only as the driver's exportFromImportedHandleTypes say.
-    const again = req.object === "memory" ? req.options?.exportAs : undefined;
-    if (again !== undefined) {
-      attempt(() => {
-        const wanted = typeof again === "string" ? [again] : [...again];
-        if (!wanted.length) return;
-        if (dev.relayRefused) {
-          broken(
-            "HANDLE_TYPE_UNSUPPORTED",
-            `${dev.name} cannot export memory imported as ${t} again: ${dev.relayRefused}`,
-            [],
-            wanted,
-          );
-        }
-        const allowed = dev.capability(t, desc).exportFromImportedHandleTypes ?? [];
-        const missing = wanted.filter((w) => !allowed.includes(w));
-        if (missing.length) {
-          broken(
-            "HANDLE_TYPE_UNSUPPORTED",
-            `${dev.name} cannot export memory imported as ${t} as ${
-              missing.join(", ")
-            } (its exportFromImportedHandleTypes: [${allowed.join(", ")}])`,
-            allowed,
-            wanted,
-          );
-        }
-      });
+/**
+ * Memory: exported again, the fd's size (fd `n`; -1: none), the memory type, the dedicated
+ * target, the target's fit; `win32` is a Windows handle's value (0n: a name) when the import is
+ * one.
+ */
+function memoryRules(
+  p: Planning,
+  n: number,
+  origin?: ExportDescriptor,
+  win32?: bigint,
+): PlanResult {
+  const m = p.d as MemoryDescriptor;
+  const mt = p.req.object === "memory" ? p.req.target : undefined;
+  relayRule(p);
+  p.found.check(() => {
+    const fsize = origin || n < 0 ? null : fdSize(n);
+    if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {
+      broken(
+        "SIZE_MISMATCH",
+        `fd ${n} holds ${fsize} bytes, fewer than the descriptor's size ${m.size}`,
+        m.size,
+        fsize,
+      );
     }
-    attempt(() => {
-      const fsize = origin || n < 0 ? null : fdSize(n);
-      if (fsize !== null && fsize > 0n && fsize < BigInt(m.size)) {
-        broken(
-          "SIZE_MISMATCH",
-          `fd ${n} holds ${fsize} bytes, fewer than the descriptor's size ${m.size}`,
-          m.size,
-          fsize,
-        );
-      }
+  });
+  const type = memoryTypeRules(p, n, mt, win32);
+  dedicatedRule(p, mt);
+  if (mt) targetFitRules(p, mt);
+  return p.found.result(() => planOf(p.req, m, n, false, type, m.dedicated?.kind ?? null));
+}
+
+/** Exported again after the import: only as the driver's exportFromImportedHandleTypes say. */
+function relayRule({ req, d, t, dev, found }: Planning): void {
+  const again = req.object === "memory" ? req.options?.exportAs : undefined;
+  if (again === undefined) return;
+  found.check(() => {
+    const wanted = typeof again === "string" ? [again] : [...again];
+    if (!wanted.length) return;
+    if (dev.relayRefused) {
+      broken(
+        "HANDLE_TYPE_UNSUPPORTED",
+        `${dev.name} cannot export memory imported as ${t} again: ${dev.relayRefused}`,
+        [],
+        wanted,
+      );
+    }
+    const allowed = dev.capability(t, d).exportFromImportedHandleTypes ?? [];
+    const missing = wanted.filter((w) => !allowed.includes(w));
+    if (missing.length) {
+      broken(
+        "HANDLE_TYPE_UNSUPPORTED",
+        `${dev.name} cannot export memory imported as ${t} as ${
+          missing.join(", ")
+        } (its exportFromImportedHandleTypes: [${allowed.join(", ")}])`,
+        allowed,
+        wanted,
+      );
+    }
+  });
+}
+
+/** What memory goes into (the target's facts), where it has one. */
+type Target = NonNullable<Extract<ImportRequest, { object: "memory" }>["target"]>;
+
+/**
+ * The memory type the import is made as: the exporter's for the opaque handle types; for a
+ * DMA_BUF (or a Windows handle of another kind) one the fd allows, the target allows and the
+ * options ask for. (A DMA_BUF's memory types come from the driver: not asked once a rule is
+ * broken, since the driver reports a bad fd as an error of its own.)
+ */
+function memoryTypeRules(p: Planning, n: number, mt?: Target, win32?: bigint): number {
+  const { req, t, dev, found } = p;
+  const m = p.d as MemoryDescriptor;
+  const opaque = OPAQUE.includes(t);
+  const handleBits = win32 && !opaque && dev.win32MemoryTypeBits;
+  if (!dev.memoryTypes || !(opaque || (!found.any && (n >= 0 || handleBits)))) {
+    return m.memoryTypeIndex;
+  }
+  const types = dev.memoryTypes;
+  const options = (req.object === "memory" ? req.options : undefined) ?? {};
+  // The export's memory type, where it is used: one this device has.
+  if (opaque || (options.memoryTypeIndex === undefined && !options.properties)) {
+    found.check(() => {
+      if (m.memoryTypeIndex < types.length) return;
+      broken(
+        opaque ? "MEMORY_TYPE_MISMATCH" : "MEMORY_TYPE_NOT_ALLOWED",
+        `the export's memory type ${m.memoryTypeIndex} is not one of ${dev.name}'s (0..${
+          types.length - 1
+        })${opaque ? `: an ${t} export comes from a device of the same memory types` : ""}`,
+        `0..${types.length - 1}`,
+        m.memoryTypeIndex,
+      );
     });
-    let type = m.memoryTypeIndex;
-    // (A DMA_BUF's memory types come from the driver: not asked once a rule is broken, since the
-    // driver reports a bad fd as an error of its own.)
-    const opaque = OPAQUE.includes(t);
-    const handleBits = win32 && !opaque && dev.win32MemoryTypeBits;
-    if (dev.memoryTypes && (opaque || (!found.length && (n >= 0 || handleBits)))) {
-      const types = dev.memoryTypes;
-      const options = (req.object === "memory" ? req.options : undefined) ?? {};
-      const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
-      let bits = mt ? mt.requirements.memoryTypeBits : all;
-      const whatMemory = mt?.label ?? `the imported ${t} memory`;
-      // The export's memory type, where it is used: one this device has.
-      if (opaque || (options.memoryTypeIndex === undefined && !options.properties)) {
-        attempt(() => {
-          if (m.memoryTypeIndex < types.length) return;
-          broken(
-            opaque ? "MEMORY_TYPE_MISMATCH" : "MEMORY_TYPE_NOT_ALLOWED",
-            `the export's memory type ${m.memoryTypeIndex} is not one of ${dev.name}'s (0..${
-              types.length - 1
-            })${opaque ? `: an ${t} export comes from a device of the same memory types` : ""}`,
-            `0..${types.length - 1}`,
-            m.memoryTypeIndex,
-          );
-        });
-      }
-      const chosen = attempt(() => {
-        if (opaque) {
-          if (
-            options.memoryTypeIndex !== undefined && options.memoryTypeIndex !== m.memoryTypeIndex
-          ) {
-            broken(
-              "MEMORY_TYPE_MISMATCH",
-              `an ${t} import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
-              m.memoryTypeIndex,
-              options.memoryTypeIndex,
-            );
-          }
-          return chooseMemoryType(dev.name, types, bits, 0, m.memoryTypeIndex, whatMemory);
-        }
-        const fdBits = handleBits ? handleBits(t, win32!) : dev.fdMemoryTypeBits!(n);
-        bits &= fdBits;
-        return chooseMemoryType(
-          dev.name,
-          types,
-          bits,
-          flagMask(
-            MemoryProperty,
-            (options.properties ?? []) as readonly (keyof typeof MemoryProperty)[],
-            "properties",
-          ),
-          options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
-          `${whatMemory} (${
-            handleBits ? "vkGetMemoryWin32HandlePropertiesKHR" : "vkGetMemoryFdPropertiesKHR"
-          } allows 0x${fdBits.toString(16)})`,
+  }
+  const all = types.length >= 32 ? 0xffffffff : (1 << types.length) - 1;
+  const bits = mt ? mt.requirements.memoryTypeBits : all;
+  const whatMemory = mt?.label ?? `the imported ${t} memory`;
+  const chosen = found.check(() => {
+    if (opaque) {
+      if (options.memoryTypeIndex !== undefined && options.memoryTypeIndex !== m.memoryTypeIndex) {
+        broken(
+          "MEMORY_TYPE_MISMATCH",
+          `an ${t} import must use the exporter's memory type ${m.memoryTypeIndex}, not ${options.memoryTypeIndex}`,
+          m.memoryTypeIndex,
+          options.memoryTypeIndex,
         );
-      });
-      if (chosen !== undefined) type = chosen;
+      }
+      return chooseMemoryType(dev.name, types, bits, 0, m.memoryTypeIndex, whatMemory);
     }
-    // (CUDA takes a dedicated export without a buffer or image: it imports it with the dedicated
-    // flag.)
-    attempt(() => {
-      if (dev.api === "cuda") return;
-      if (m.dedicated) {
-        if (mt?.noDedicated) {
-          broken(
-            "DEDICATED_MISMATCH",
-            `the export is dedicated to a ${m.dedicated.kind}, and ${mt.label} cannot have dedicated memory: ${mt.noDedicated}`,
-            m.dedicated,
-            null,
-          );
-        }
-        if (!mt) {
-          broken(
-            "DEDICATED_MISMATCH",
-            `the export is dedicated to a ${m.dedicated.kind}: import it with \`for\` set to a matching ${m.dedicated.kind}`,
-            m.dedicated,
-            null,
-          );
-        }
-        const diff = sameTarget(m.dedicated, mt.description);
-        if (diff) {
-          broken(
-            "DEDICATED_MISMATCH",
-            `${mt.label} is not the export's dedicated target: ${diff}`,
-            m.dedicated,
-            mt.description,
-          );
-        }
-      } else if (mt?.requirements.requiresDedicated) {
+    const fdBits = handleBits ? handleBits(t, win32!) : dev.fdMemoryTypeBits!(n);
+    return chooseMemoryType(
+      dev.name,
+      types,
+      bits & fdBits,
+      flagMask(
+        MemoryProperty,
+        (options.properties ?? []) as readonly (keyof typeof MemoryProperty)[],
+        "properties",
+      ),
+      options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
+      `${whatMemory} (${
+        handleBits ? "vkGetMemoryWin32HandlePropertiesKHR" : "vkGetMemoryFdPropertiesKHR"
+      } allows 0x${fdBits.toString(16)})`,
+    );
+  });
+  return chosen ?? m.memoryTypeIndex;
+}
+
+/**
+ * A dedicated export goes into its target (a matching buffer or image, which can have dedicated
+ * memory), and a target that requires dedicated memory takes a dedicated export. (CUDA takes a
+ * dedicated export without a buffer or image: it imports it with the dedicated flag.)
+ */
+function dedicatedRule({ d, dev, found }: Planning, mt?: Target): void {
+  const m = d as MemoryDescriptor;
+  found.check(() => {
+    if (dev.api === "cuda") return;
+    if (!m.dedicated) {
+      if (mt?.requirements.requiresDedicated) {
         broken(
           "DEDICATED_MISMATCH",
           `${mt.label} requires dedicated memory, but the export is a plain allocation`,
         );
       }
-    });
-    if (mt) {
-      // A DRM modifier image's planes must lie within the memory it is given.
-      if (mt.description.kind === "image") {
-        found.push(...planeLayoutRules({ device: dev.name }, mt.description, m.size));
-      }
-      attempt(() => requireExternal(mt, t));
-      attempt(() => {
-        if (mt.requirements.size > BigInt(m.size)) {
-          broken(
-            "SIZE_MISMATCH",
-            `${mt.label} needs ${mt.requirements.size} bytes; the export has ${m.size}`,
-            mt.requirements.size,
-            m.size,
-          );
-        }
-      });
+      return;
     }
-    return found.length
-      ? refused()
-      : { ok: true, plan: planOf(req, desc, n, false, type, m.dedicated?.kind ?? null) };
+    if (mt?.noDedicated) {
+      broken(
+        "DEDICATED_MISMATCH",
+        `the export is dedicated to a ${m.dedicated.kind}, and ${mt.label} cannot have dedicated memory: ${mt.noDedicated}`,
+        m.dedicated,
+        null,
+      );
+    }
+    if (!mt) {
+      broken(
+        "DEDICATED_MISMATCH",
+        `the export is dedicated to a ${m.dedicated.kind}: import it with \`for\` set to a matching ${m.dedicated.kind}`,
+        m.dedicated,
+        null,
+      );
+    }
+    const diff = sameTarget(m.dedicated, mt.description);
+    if (diff) {
+      broken(
+        "DEDICATED_MISMATCH",
+        `${mt.label} is not the export's dedicated target: ${diff}`,
+        m.dedicated,
+        mt.description,
+      );
+    }
+  });
+}
+
+/**
+ * The target fits the memory: a DRM modifier image's planes lie within it, the target was
+ * declared external as the handle type, and the memory holds the target's requirement.
+ */
+function targetFitRules({ d, t, dev, found }: Planning, mt: Target): void {
+  const m = d as MemoryDescriptor;
+  if (mt.description.kind === "image") {
+    found.broken.push(...planeLayoutRules({ device: dev.name }, mt.description, m.size));
   }
+  found.check(() => requireExternal(mt, t));
+  found.check(() => {
+    if (mt.requirements.size > m.size) {
+      broken(
+        "SIZE_MISMATCH",
+        `${mt.label} needs ${mt.requirements.size} bytes; the export has ${m.size}`,
+        mt.requirements.size,
+        m.size,
+      );
+    }
+  });
 }
 
 function planOf(

@@ -61,6 +61,7 @@ import {
   VkMemoryHostPointerPropertiesEXT,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
+import { type AllocateResult, planAllocate, planHostImport } from "../share/allocate_plan.ts";
 import {
   externalBufferProperties,
   externalImageFormatProperties,
@@ -86,7 +87,6 @@ import {
   win32Source,
 } from "../share/handle.ts";
 import {
-  chooseMemoryType,
   type ImporterFacts,
   type ImportPlan,
   knownPlan,
@@ -95,7 +95,6 @@ import {
   planImport,
   planOrThrow,
   type PlanResult,
-  requireExternal,
   vulkanImporter,
 } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
@@ -593,80 +592,68 @@ export class DeviceMemory extends Resource {
   }
 
   /**
-   * Allocates memory, exportable as `exportAs`, for (and bound to) `for` when given. The handle
-   * types are checked against the capability query for that buffer or image; a dedicated
-   * allocation is made when the capability or the driver requires it.
+   * Plans an allocation without allocating: the plan, or every rule
+   * {@linkcode DeviceMemory.allocate} would refuse it for (SIZE_MISMATCH, HANDLE_TYPE_UNSUPPORTED,
+   * NOT_EXTERNAL, DEDICATED_REQUIRED, DEDICATED_MISMATCH, NO_MEMORY_TYPE, ...), each with its
+   * expected and actual values: "why was my allocation refused?" in one answer.
+   *
+   * @example
+   * ```ts
+   * const r = DeviceMemory.planAllocate(device, { for: buffer, exportAs: "DMA_BUF" });
+   * if (!r.ok) for (const b of r.broken) console.log(b.rule, b.message);
+   * ```
    */
-  static allocate(device: Device, options: AllocateOptions): DeviceMemory {
+  static planAllocate(device: Device, options: AllocateOptions): AllocateResult {
     const target = options?.for;
     const pd = device.physicalDevice;
     device.assertAlive();
-    checkTarget(device, target);
     const exportMask = handleTypeMask(options.exportAs, "exportAs");
     const nvMask = nvHandleTypeMask(options.exportAsNV, "exportAsNV");
     if (nvMask) {
       if (exportMask) throw new TypeError("exportAs and exportAsNV: give one, not both");
       requireNV(device, "exportAsNV");
     }
-    const wanted = flagMask(MemoryProperty, options.properties ?? [], "properties");
-    const size = options.size !== undefined
+    const properties = options.properties === undefined
+      ? undefined
+      : flagMask(MemoryProperty, options.properties, "properties");
+    const size = options.size !== undefined || !target
       ? positiveSize(options.size, "size")
-      : target
-      ? BigInt(target.requirements.size)
-      : positiveSize(options.size, "size");
-    if (target && size < BigInt(target.requirements.size)) {
-      throw new ShareError(
-        "SIZE_MISMATCH",
-        `${target.label} needs ${target.requirements.size} bytes; size is ${size}`,
-        target.requirements.size,
-        size,
-      );
-    }
+      : undefined;
+    const exportAs = flagNames(MemoryHandleType, exportMask) as MemoryHandleTypeName[];
+    return planAllocate({
+      device: pd.name,
+      memoryTypes: pd.memoryTypes,
+      ...(target
+        ? { target: { ...targetFacts(device, target), requirements: target.requirements } }
+        : {}),
+      ...(size !== undefined ? { size } : {}),
+      exportAs: exportAs.map((t) => ({
+        handleType: t,
+        capability: capabilityFor(device, t, target),
+      })),
+      ...(properties !== undefined ? { properties } : {}),
+      ...(options.memoryTypeIndex !== undefined
+        ? { memoryTypeIndex: options.memoryTypeIndex }
+        : {}),
+      ...(options.dedicated !== undefined ? { dedicated: options.dedicated } : {}),
+    });
+  }
 
-    let dedicatedNeeded = target?.requirements.requiresDedicated ?? false;
-    for (const t of flagNames(MemoryHandleType, exportMask) as MemoryHandleTypeName[]) {
-      const cap = capabilityFor(device, t, target);
-      if (!cap.exportable) {
-        throw new ShareError(
-          "HANDLE_TYPE_UNSUPPORTED",
-          `${pd.name} cannot export ${t} memory${target ? ` for ${target.label}` : ""}${
-            cap.unsupported ? ` (${cap.unsupported})` : cap.importable ? " (import only)" : ""
-          }`,
-          "exportable",
-          cap,
-        );
-      }
-      if (cap.dedicatedOnly) dedicatedNeeded = true;
-      if (target) requireExternal(targetNames(target), t);
-      device.extension(VK_KHR_external_memory_fd);
-    }
-    const dedicated = options.dedicated
-      ?? (dedicatedNeeded || (target?.requirements.prefersDedicated ?? false));
-    if (dedicated && !target) {
-      throw new ShareError("DEDICATED_REQUIRED", "a dedicated allocation needs `for`");
-    }
-    if (dedicated && target?.noDedicated) {
-      throw new ShareError("DEDICATED_MISMATCH", `${target.label}: ${target.noDedicated}`);
-    }
-    if (!dedicated && dedicatedNeeded) {
-      throw new ShareError(
-        "DEDICATED_REQUIRED",
-        `${target!.label} needs a dedicated allocation (the driver or the handle type requires it)`,
-      );
-    }
-    const bits = target ? target.requirements.memoryTypeBits : (1 << pd.memoryTypes.length) - 1;
-    const type = chooseMemoryType(
-      pd.name,
-      pd.memoryTypes,
-      bits,
-      wanted,
-      options.memoryTypeIndex,
-      target?.label ?? "this allocation",
-      // Asked for no flags: device-local memory where it is allowed (NVIDIA's first type has no
-      // flags at all), as a C program picking the first DEVICE_LOCAL type gets.
-      options.properties === undefined ? MemoryProperty.DEVICE_LOCAL : 0,
+  /**
+   * Allocates memory, exportable as `exportAs`, for (and bound to) `for` when given. The rules
+   * are {@linkcode DeviceMemory.planAllocate}'s: the handle types are checked against the
+   * capability query for that buffer or image, and a dedicated allocation is made when the
+   * capability or the driver requires it.
+   */
+  static allocate(device: Device, options: AllocateOptions): DeviceMemory {
+    const { size, memoryTypeIndex: type, dedicated } = planOrThrow(
+      DeviceMemory.planAllocate(device, options),
     );
-
+    const target = options.for;
+    const pd = device.physicalDevice;
+    const exportMask = handleTypeMask(options.exportAs, "exportAs");
+    const nvMask = nvHandleTypeMask(options.exportAsNV, "exportAsNV");
+    if (exportMask) device.extension(VK_KHR_external_memory_fd);
     using arena = new Arena();
     const info = dedicated
       ? allocateInfo(size, type, exportMask, nvMask, target!, arena)
@@ -843,86 +830,75 @@ export class DeviceMemory extends Resource {
   }
 
   /**
+   * Plans a host-pointer import without importing: the plan, or every rule
+   * {@linkcode DeviceMemory.importHostPointer} would refuse it for (ALIGNMENT,
+   * HANDLE_TYPE_UNSUPPORTED, NOT_EXTERNAL, SIZE_MISMATCH, NO_MEMORY_TYPE, ...).
+   *
+   * @example
+   * ```ts
+   * const r = DeviceMemory.planHostImport(device, new Uint8Array(100));
+   * if (!r.ok) console.log(r.broken[0].rule); // ALIGNMENT
+   * ```
+   */
+  static planHostImport(
+    device: Device,
+    host: HostAllocation | ArrayBufferView,
+    options?: HostImportOptions,
+  ): AllocateResult {
+    options ??= {};
+    const pd = device.physicalDevice;
+    device.assertAlive();
+    const ext = device.extension(VK_EXT_external_memory_host);
+    const target = options.for;
+    const { pointer, size, label } = hostMemory(host);
+    const properties = flagMask(MemoryProperty, options.properties ?? [], "properties");
+    return planHostImport({
+      device: pd.name,
+      memoryTypes: pd.memoryTypes,
+      ...(target
+        ? { target: { ...targetFacts(device, target), requirements: target.requirements } }
+        : {}),
+      label,
+      address: rt.address(pointer),
+      size,
+      alignment: BigInt(pd.minImportedHostPointerAlignment ?? 4096),
+      capability: capabilityFor(device, "HOST_ALLOCATION", target),
+      properties,
+      hostMemoryTypeBits: () => {
+        using arena = new Arena();
+        const props = encode(VkMemoryHostPointerPropertiesEXT, {}, arena);
+        check(
+          ext.vkGetMemoryHostPointerPropertiesEXT(
+            device.live,
+            MemoryHandleType.HOST_ALLOCATION,
+            pointer,
+            props.bytes,
+          ),
+          "vkGetMemoryHostPointerPropertiesEXT",
+          { device: pd.name, address: rt.address(pointer) },
+        );
+        return props.decode().memoryTypeBits;
+      },
+    });
+  }
+
+  /**
    * Imports host memory (VK_EXT_external_memory_host): a {@linkcode HostAllocation}, or any
    * ArrayBufferView whose address and length are multiples of the device's
-   * `minImportedHostPointerAlignment`. The host memory is kept alive as long as this memory.
+   * `minImportedHostPointerAlignment`. The host memory is kept alive as long as this memory. The
+   * rules are {@linkcode DeviceMemory.planHostImport}'s.
    */
   static importHostPointer(
     device: Device,
     host: HostAllocation | ArrayBufferView,
     options?: HostImportOptions,
   ): DeviceMemory {
-    options ??= {};
+    const plan = planOrThrow(DeviceMemory.planHostImport(device, host, options));
+    const { size, memoryTypeIndex: type } = plan;
     const pd = device.physicalDevice;
-    device.assertAlive();
-    const ext = device.extension(VK_EXT_external_memory_host);
-    const target = options.for;
-    checkTarget(device, target);
-    let pointer: Pointer;
-    let size: bigint;
-    let label: string;
-    if (ArrayBuffer.isView(host)) {
-      if (host.byteLength === 0) throw new RangeError("host: an empty view cannot be imported");
-      pointer = rt.pointerOf(host);
-      size = BigInt(host.byteLength);
-      label = `${host.constructor.name} at 0x${rt.address(pointer).toString(16)}`;
-    } else {
-      pointer = host.pointer;
-      size = BigInt(host.size);
-      label = host.label;
-    }
-    const address = rt.address(pointer);
-    const align = BigInt(pd.minImportedHostPointerAlignment ?? 4096);
-    if (address % align !== 0n || size % align !== 0n) {
-      throw new ShareError(
-        "ALIGNMENT",
-        `${label}: address 0x${
-          address.toString(16)
-        } and size ${size} must both be multiples of ${pd.name}'s minImportedHostPointerAlignment ${align}`,
-        align,
-        { address, size },
-      );
-    }
-    const cap = capabilityFor(device, "HOST_ALLOCATION", target);
-    if (!cap.importable) {
-      throw new ShareError(
-        "HANDLE_TYPE_UNSUPPORTED",
-        `${pd.name} cannot import HOST_ALLOCATION memory${
-          cap.unsupported ? ` (${cap.unsupported})` : ""
-        }`,
-      );
-    }
-    if (target) requireExternal(targetNames(target), "HOST_ALLOCATION");
-    if (target && target.requirements.size > size) {
-      throw new ShareError(
-        "SIZE_MISMATCH",
-        `${target.label} needs ${target.requirements.size} bytes; ${label} has ${size}`,
-        target.requirements.size,
-        size,
-      );
-    }
+    const target = options?.for;
+    const address = rt.address(hostMemory(host).pointer);
     using arena = new Arena();
-    const props = encode(VkMemoryHostPointerPropertiesEXT, {}, arena);
-    check(
-      ext.vkGetMemoryHostPointerPropertiesEXT(
-        device.live,
-        MemoryHandleType.HOST_ALLOCATION,
-        pointer,
-        props.bytes,
-      ),
-      "vkGetMemoryHostPointerPropertiesEXT",
-      { device: pd.name, address },
-    );
-    const hostBits = props.decode().memoryTypeBits;
-    const bits = hostBits & (target?.requirements.memoryTypeBits ?? 0xffffffff);
-    const type = chooseMemoryType(
-      pd.name,
-      pd.memoryTypes,
-      bits,
-      flagMask(MemoryProperty, options.properties ?? [], "properties"),
-      undefined,
-      `${label} (vkGetMemoryHostPointerPropertiesEXT allows 0x${hostBits.toString(16)})`,
-    );
     const info = encode(VkMemoryAllocateInfo, {
       pNext: [link(VkImportMemoryHostPointerInfoEXT, {
         handleType: MemoryHandleType.HOST_ALLOCATION,
@@ -1142,23 +1118,23 @@ function bindOrFree(mem: DeviceMemory, target: MemoryTarget | undefined): Device
   return mem;
 }
 
-function targetNames(t: MemoryTarget) {
-  return { label: t.label, externalHandleTypes: t.externalHandleTypeNames };
+/** Where host memory is, how large, and its name in messages; a RangeError for an empty view. */
+function hostMemory(
+  host: HostAllocation | ArrayBufferView,
+): { pointer: Pointer; size: bigint; label: string } {
+  if (!ArrayBuffer.isView(host)) {
+    return { pointer: host.pointer, size: BigInt(host.size), label: host.label };
+  }
+  if (host.byteLength === 0) throw new RangeError("host: an empty view cannot be imported");
+  const pointer = rt.pointerOf(host);
+  return {
+    pointer,
+    size: BigInt(host.byteLength),
+    label: `${host.constructor.name} at 0x${rt.address(pointer).toString(16)}`,
+  };
 }
 
 /** A TypeError, before anything is allocated or consumed, for a target bound plane by plane. */
 function wholeTarget(target: MemoryTarget): void {
   if (target.boundPerPlane) throw new TypeError(`for: ${target.boundPerPlane}`);
-}
-
-function checkTarget(device: Device, target: MemoryTarget | undefined): void {
-  if (!target) return;
-  target.assertAlive();
-  wholeTarget(target);
-  if (target.device !== device) {
-    throw new ShareError("WRONG_DEVICE", `${target.label} belongs to another device`);
-  }
-  if (target.memory) {
-    throw new ShareError("ALREADY_BOUND", `${target.label} is already bound to memory`);
-  }
 }

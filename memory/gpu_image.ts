@@ -43,6 +43,7 @@ import {
   VkSubresourceLayout,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
+import { declaredHandleTypes, externalDeclarationRules } from "../share/allocate_plan.ts";
 import {
   drmFormatModifiers,
   formatFeatures,
@@ -55,6 +56,7 @@ import {
   type PlaneLayout,
 } from "../share/descriptor.ts";
 import { type ImageDescription, type ImageFacts, planImage } from "../share/image_plan.ts";
+import { planOrThrow } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import {
   Bindable,
@@ -126,6 +128,141 @@ function modifierValue(m: bigint | string, what: string): bigint {
     if (v >= 0n && v < 1n << 64n) return v;
   } catch { /* not a number: below */ }
   throw new RangeError(`${what}: expected a 64-bit modifier (bigint or "0x..."), got ${String(m)}`);
+}
+
+/** An image's DRM format modifiers as asked: a list to choose from, or one with its planes. */
+interface Modifiers {
+  drm: boolean;
+  list: bigint[];
+  explicit: { modifier: bigint; planeLayouts: readonly PlaneLayout[] } | null;
+}
+
+/** `options`' modifiers, checked (one form, a non-empty list, the device's extension). */
+function modifiersOf(device: Device, options: ImageOptions): Modifiers {
+  const list = options?.drmFormatModifiers;
+  const explicit = options?.drmFormatModifier;
+  const drm = list !== undefined || explicit !== undefined;
+  if (list !== undefined && explicit !== undefined) {
+    throw new TypeError("drmFormatModifiers and drmFormatModifier: give one, not both");
+  }
+  if (list !== undefined && (!Array.isArray(list) || list.length === 0)) {
+    throw new RangeError("drmFormatModifiers: expected a non-empty list of modifiers");
+  }
+  if (drm && !device.extensions.includes(DRM_EXTENSION)) {
+    throw new MissingExtensionError(
+      DRM_EXTENSION,
+      device.physicalDevice.name,
+      device.physicalDevice.hasExtension(DRM_EXTENSION) ? "enabled" : "offered",
+      "drmFormatModifiers(pd, format) says which modifiers a device offers",
+    );
+  }
+  return {
+    drm,
+    list: (list ?? []).map((m, i) => modifierValue(m, `drmFormatModifiers[${i}]`)),
+    explicit: explicit
+      ? {
+        modifier: modifierValue(explicit.modifier, "drmFormatModifier.modifier"),
+        planeLayouts: explicit.planeLayouts,
+      }
+      : null,
+  };
+}
+
+/** The image `options` ask for, as a descriptor's dedicated target describes one. */
+function describeImage(
+  options: ImageOptions,
+  formatName: FormatName,
+  drm: boolean,
+  nvMask: number,
+): Extract<DedicatedTarget, { kind: "image" }> {
+  return {
+    kind: "image",
+    imageType: enumValue(ImageType, options.type ?? "2D", "type"),
+    format: enumValue(Format, formatName, "format"),
+    extent: {
+      width: positiveInt(options.width, "width"),
+      height: positiveInt(options.height ?? 1, "height"),
+      depth: positiveInt(options.depth ?? 1, "depth"),
+    },
+    mipLevels: positiveInt(options.mipLevels ?? 1, "mipLevels"),
+    arrayLayers: positiveInt(options.arrayLayers ?? 1, "arrayLayers"),
+    tiling: drm ? DRM_TILING : enumValue(ImageTiling, options.tiling ?? "OPTIMAL", "tiling"),
+    usage: flagMask(ImageUsage, options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage"),
+    flags: flagMask(ImageCreateFlag, options.flags ?? [], "flags"),
+    externalHandleTypes: handleTypeMask(options.external, "external"),
+    ...(nvMask ? { externalHandleTypesNV: nvMask } : {}),
+  };
+}
+
+/** The VkImageCreateInfo of `info`, with its external and modifier structs chained. */
+function imageCreateInfo(
+  info: Extract<DedicatedTarget, { kind: "image" }>,
+  nvMask: number,
+  mods: Modifiers,
+  arena: Arena,
+) {
+  const ext = info.externalHandleTypes;
+  const explicit = mods.explicit;
+  return encode(VkImageCreateInfo, {
+    pNext: [
+      ...(ext ? [link(VkExternalMemoryImageCreateInfo, { handleTypes: ext })] : []),
+      ...(nvMask ? [link(VkExternalMemoryImageCreateInfoNV, { handleTypes: nvMask })] : []),
+      ...(mods.list.length
+        ? [link(VkImageDrmFormatModifierListCreateInfoEXT, { pDrmFormatModifiers: mods.list })]
+        : []),
+      ...(explicit
+        ? [link(VkImageDrmFormatModifierExplicitCreateInfoEXT, {
+          drmFormatModifier: explicit.modifier,
+          // The spec's rules for the create info (VUIDs 02267-02269): size 0, and no array or
+          // depth pitch for one layer or one slice. The descriptor keeps what the driver said.
+          pPlaneLayouts: explicit.planeLayouts.map((l) => ({
+            offset: l.offset,
+            size: 0,
+            rowPitch: l.rowPitch,
+            arrayPitch: info.arrayLayers === 1 ? 0 : l.arrayPitch,
+            depthPitch: info.extent.depth === 1 ? 0 : l.depthPitch,
+          })),
+        })]
+        : []),
+    ],
+    flags: info.flags,
+    imageType: info.imageType,
+    format: info.format,
+    extent: info.extent,
+    mipLevels: info.mipLevels,
+    arrayLayers: info.arrayLayers,
+    samples: 1,
+    tiling: info.tiling,
+    usage: info.usage,
+    sharingMode: 0,
+    initialLayout: 0, // VK_IMAGE_LAYOUT_UNDEFINED
+  }, arena);
+}
+
+/** A DRM_FORMAT_MODIFIER image's modifier (the driver's choice) and plane layouts, in `info`. */
+function recordModifier(
+  device: Device,
+  handle: bigint,
+  info: Extract<DedicatedTarget, { kind: "image" }>,
+  formatName: FormatName,
+  arena: Arena,
+): void {
+  const f = device.extension(VK_EXT_image_drm_format_modifier);
+  const props = encode(VkImageDrmFormatModifierPropertiesEXT, {}, arena);
+  check(
+    f.vkGetImageDrmFormatModifierPropertiesEXT(device.live, handle, props.bytes),
+    "vkGetImageDrmFormatModifierPropertiesEXT",
+    { device: device.physicalDevice.name, format: formatName },
+  );
+  const chosen = props.decode().drmFormatModifier;
+  const planes = drmFormatModifiers(device.physicalDevice, formatName)
+    .find((m) => m.modifier === chosen)?.planeCount ?? 1;
+  info.drmFormatModifier = modifierHex(chosen);
+  info.planeLayouts = planeLayoutsOf(
+    device,
+    handle,
+    Array.from({ length: planes }, (_, i) => 0x80 << i), // MEMORY_PLANE_i_BIT_EXT
+  );
 }
 
 /** The plane layouts of `handle` (LINEAR and DRM_FORMAT_MODIFIER images), one per memory plane. */
@@ -356,23 +493,7 @@ export class GpuImage extends Bindable {
    */
   static create(device: Device, options: ImageOptions): GpuImage {
     const formatName = options?.format ?? "R8G8B8A8_UNORM";
-    const list = options?.drmFormatModifiers;
-    const explicit = options?.drmFormatModifier;
-    const drm = list !== undefined || explicit !== undefined;
-    if (list !== undefined && explicit !== undefined) {
-      throw new TypeError("drmFormatModifiers and drmFormatModifier: give one, not both");
-    }
-    if (list !== undefined && (!Array.isArray(list) || list.length === 0)) {
-      throw new RangeError("drmFormatModifiers: expected a non-empty list of modifiers");
-    }
-    if (drm && !device.extensions.includes(DRM_EXTENSION)) {
-      throw new MissingExtensionError(
-        DRM_EXTENSION,
-        device.physicalDevice.name,
-        device.physicalDevice.hasExtension(DRM_EXTENSION) ? "enabled" : "offered",
-        "drmFormatModifiers(pd, format) says which modifiers a device offers",
-      );
-    }
+    const mods = modifiersOf(device, options);
     const nvMask = nvHandleTypeMask(options?.externalNV, "externalNV");
     if (nvMask) {
       if (options.external !== undefined) {
@@ -380,104 +501,39 @@ export class GpuImage extends Bindable {
       }
       requireNV(device, "externalNV");
     }
-    const modifiers = (list ?? []).map((m, i) => modifierValue(m, `drmFormatModifiers[${i}]`));
-    const explicitModifier = explicit
-      ? modifierValue(explicit.modifier, "drmFormatModifier.modifier")
-      : null;
-    const info: Extract<DedicatedTarget, { kind: "image" }> = {
-      kind: "image",
-      imageType: enumValue(ImageType, options.type ?? "2D", "type"),
-      format: enumValue(Format, formatName, "format"),
-      extent: {
-        width: positiveInt(options.width, "width"),
-        height: positiveInt(options.height ?? 1, "height"),
-        depth: positiveInt(options.depth ?? 1, "depth"),
-      },
-      mipLevels: positiveInt(options.mipLevels ?? 1, "mipLevels"),
-      arrayLayers: positiveInt(options.arrayLayers ?? 1, "arrayLayers"),
-      tiling: drm ? DRM_TILING : enumValue(ImageTiling, options.tiling ?? "OPTIMAL", "tiling"),
-      usage: flagMask(ImageUsage, options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage"),
-      flags: flagMask(ImageCreateFlag, options.flags ?? [], "flags"),
-      externalHandleTypes: handleTypeMask(options.external, "external"),
-      ...(nvMask ? { externalHandleTypesNV: nvMask } : {}),
-    };
+    const info = describeImage(options, formatName as FormatName, mods.drm, nvMask);
+    const undeclarable = externalDeclarationRules(
+      device.physicalDevice.name,
+      "an image",
+      declaredHandleTypes(
+        flagNames(MemoryHandleType, info.externalHandleTypes),
+        (e) => device.hasExtension(e),
+      ),
+    );
+    if (undeclarable.length) planOrThrow({ ok: false, broken: undeclarable });
     const disjoint = (info.flags & ImageCreateFlag.DISJOINT) !== 0;
     if (disjoint) checkDisjoint(device, formatName as FormatName, info.tiling);
     checkImagePlan(
       device,
       formatName as FormatName,
       info,
-      modifiers,
-      explicit && {
-        modifier: explicitModifier!,
-        planeLayouts: explicit.planeLayouts,
-      },
+      mods.list,
+      mods.explicit ?? undefined,
     );
     const d = device.live;
     using arena = new Arena();
-    const ext = info.externalHandleTypes;
-    const ci = encode(VkImageCreateInfo, {
-      pNext: [
-        ...(ext ? [link(VkExternalMemoryImageCreateInfo, { handleTypes: ext })] : []),
-        ...(nvMask ? [link(VkExternalMemoryImageCreateInfoNV, { handleTypes: nvMask })] : []),
-        ...(list
-          ? [link(VkImageDrmFormatModifierListCreateInfoEXT, { pDrmFormatModifiers: modifiers })]
-          : []),
-        ...(explicit
-          ? [link(VkImageDrmFormatModifierExplicitCreateInfoEXT, {
-            drmFormatModifier: explicitModifier!,
-            // The spec's rules for the create info (VUIDs 02267-02269): size 0, and no array or
-            // depth pitch for one layer or one slice. The descriptor keeps what the driver said.
-            pPlaneLayouts: explicit.planeLayouts.map((l) => ({
-              offset: l.offset,
-              size: 0,
-              rowPitch: l.rowPitch,
-              arrayPitch: info.arrayLayers === 1 ? 0 : l.arrayPitch,
-              depthPitch: info.extent.depth === 1 ? 0 : l.depthPitch,
-            })),
-          })]
-          : []),
-      ],
-      flags: info.flags,
-      imageType: info.imageType,
-      format: info.format,
-      extent: info.extent,
-      mipLevels: info.mipLevels,
-      arrayLayers: info.arrayLayers,
-      samples: 1,
-      tiling: info.tiling,
-      usage: info.usage,
-      sharingMode: 0,
-      initialLayout: 0, // VK_IMAGE_LAYOUT_UNDEFINED
-    }, arena);
+    const ci = imageCreateInfo(info, nvMask, mods, arena);
     const out = out64();
     check(vk().vkCreateImage(d, ci.bytes, null, out), "vkCreateImage", {
       device: device.physicalDevice.name,
       format: formatName,
       extent: [info.extent.width, info.extent.height, info.extent.depth],
       usage: flagNames(ImageUsage, info.usage),
-      external: flagNames(MemoryHandleType, ext),
+      external: flagNames(MemoryHandleType, info.externalHandleTypes),
     });
     const handle = out[0];
     try {
-      if (drm) {
-        const f = device.extension(VK_EXT_image_drm_format_modifier);
-        const props = encode(VkImageDrmFormatModifierPropertiesEXT, {}, arena);
-        check(
-          f.vkGetImageDrmFormatModifierPropertiesEXT(d, handle, props.bytes),
-          "vkGetImageDrmFormatModifierPropertiesEXT",
-          { device: device.physicalDevice.name, format: formatName },
-        );
-        const chosen = props.decode().drmFormatModifier;
-        const planes = drmFormatModifiers(device.physicalDevice, formatName as FormatName)
-          .find((m) => m.modifier === chosen)?.planeCount ?? 1;
-        info.drmFormatModifier = modifierHex(chosen);
-        info.planeLayouts = planeLayoutsOf(
-          device,
-          handle,
-          Array.from({ length: planes }, (_, i) => 0x80 << i), // MEMORY_PLANE_i_BIT_EXT
-        );
-      }
+      if (mods.drm) recordModifier(device, handle, info, formatName as FormatName, arena);
       if (disjoint) {
         const planes = Array.from(
           { length: FORMAT_PLANES[formatName as FormatName]!.length },

@@ -16,6 +16,14 @@
 export type { DriverReport } from "../core/errors.ts";
 export { SHARE_RULES } from "../core/rules.ts";
 export type { ShareRule } from "../core/rules.ts";
+export { planAllocate, planHostImport } from "./allocate_plan.ts";
+export type {
+  AllocatePlan,
+  AllocateRequest,
+  AllocateResult,
+  AllocationTargetFacts,
+  HostImportRequest,
+} from "./allocate_plan.ts";
 export {
   externalBufferProperties,
   externalFenceProperties,

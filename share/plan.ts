@@ -384,8 +384,13 @@ export type PlanResult = { ok: true; plan: ImportPlan } | { ok: false; broken: B
 // exporter's memory type.
 const OPAQUE: readonly string[] = ["OPAQUE_FD", "OPAQUE_WIN32", "OPAQUE_WIN32_KMT"];
 
-/** A rule check failed: thrown inside the plan, collected by `attempt`. */
-function broken(rule: ShareRule, message: string, expected?: unknown, actual?: unknown): never {
+/** @ignore @internal A rule check failed: thrown inside a plan, collected by `Findings.check`. */
+export function broken(
+  rule: ShareRule,
+  message: string,
+  expected?: unknown,
+  actual?: unknown,
+): never {
   throw new ShareError(rule, message, expected, actual);
 }
 
@@ -407,8 +412,8 @@ export function planImport(req: ImportRequest): PlanResult {
   return r;
 }
 
-/** The rules an import breaks, collected one check at a time. */
-class Findings {
+/** @ignore @internal The rules a plan finds broken, collected one check at a time. */
+export class Findings {
   readonly broken: BrokenRule[] = [];
 
   /** Runs one check; a broken rule is recorded (and the check returns undefined). */
@@ -433,7 +438,9 @@ class Findings {
   }
 
   /** The refusal, or the plan `plan` makes when no rule is broken. */
-  result(plan: () => ImportPlan): PlanResult {
+  result<P = ImportPlan>(
+    plan: () => P,
+  ): { ok: true; plan: P } | { ok: false; broken: BrokenRule[] } {
     return this.any ? { ok: false, broken: this.broken } : { ok: true, plan: plan() };
   }
 }
@@ -938,11 +945,13 @@ function values(e: ShareError): { expected?: unknown; actual?: unknown } {
  *
  * @category Errors
  */
-export function planOrThrow(r: PlanResult): ImportPlan {
+export function planOrThrow<P = ImportPlan>(
+  r: { ok: true; plan: P } | { ok: false; broken: BrokenRule[] },
+): P {
   if (r.ok) return r.plan;
   const [first, ...rest] = r.broken;
   const also = rest.length
-    ? ` (this import also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
+    ? ` (this also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
     : "";
   const hint = doctorHint(first.rule);
   throw new ShareError(

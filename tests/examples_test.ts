@@ -200,7 +200,7 @@ test("share_memory.ts --handle DMA_BUF and pipeline.ts --mode timeline: shared, 
     assertEquals(r.code, 77, r.err + r.out);
     assertSkipLine(r.err, "examples/share_memory.ts", "HANDLE_TYPE_UNSUPPORTED: ");
     assert(!r.err.includes("HANDLE_TYPE_UNSUPPORTED: HANDLE_TYPE_UNSUPPORTED"), r.err);
-    assertStringIncludes(r.err, "; next: ");
+    assertStringIncludes(r.err, "vkshare doctor"); // the next step
   }
   const timeline = externalSemaphoreProperties(pd, {
     handleType: "OPAQUE_FD",

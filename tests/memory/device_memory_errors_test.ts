@@ -14,6 +14,7 @@ import {
   DeviceMemory,
   DisposedError,
   GpuBuffer,
+  GpuImage,
   ImportError,
   type MemoryDescriptor,
   OwnedFd,
@@ -24,7 +25,7 @@ import { openExportCount } from "../../share/registry.ts";
 import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "../_memory.ts";
-import { assertRule } from "../_vk.ts";
+import { assertRule, forEachDevice } from "../_vk.ts";
 
 const SIZE = 65536;
 
@@ -382,4 +383,27 @@ test(
       libc().close(forged.fd);
     }
   }, (pd) => pd.hasExtension("VK_EXT_external_memory_dma_buf")),
+);
+
+test(
+  "a buffer or image declared external as a handle type the device lacks is refused at creation (HANDLE_TYPE_UNSUPPORTED)",
+  forEachDevice((pd) => {
+    using device = Device.create(pd);
+    const has = device.hasExtension("VK_EXT_external_memory_dma_buf");
+    const buffer = () => GpuBuffer.create(device, { size: 4096, external: "DMA_BUF" });
+    const image = () => GpuImage.create(device, { width: 16, height: 16, external: "DMA_BUF" });
+    if (has) {
+      // (Import only, as Mesa 25's lavapipe, is a handle type the device has.)
+      buffer()[Symbol.dispose]();
+      image()[Symbol.dispose]();
+      return;
+    }
+    for (const make of [buffer, image]) {
+      const e = assertRule(make, "HANDLE_TYPE_UNSUPPORTED");
+      assertStringIncludes(e.message, "VK_EXT_external_memory_dma_buf");
+    }
+    // The plan says the same without creating anything.
+    const r = DeviceMemory.planAllocate(device, { size: 4096, exportAs: "DMA_BUF" });
+    assert(!r.ok && r.broken[0].rule === "HANDLE_TYPE_UNSUPPORTED", JSON.stringify(r));
+  }),
 );

@@ -702,11 +702,10 @@ export interface CapabilityMatrix {
   /** One row per handle type × usage × flags. */
   buffers: (ExternalMemoryCapability & { usage: string[]; flags: string[] })[];
   /** One row per handle type × format × tiling × usage. */
-  images: (Omit<ExternalImageCapability, "maxResourceSize"> & {
+  images: (ExternalImageCapability & {
     format: string;
     tiling: string;
     usage: string[];
-    maxResourceSize?: string;
   })[];
   /** One row per handle type × semaphore type. */
   semaphores: (ExternalSyncCapability & { handleType: string; semaphoreType: string })[];
@@ -755,112 +754,170 @@ export function capabilityMatrix(
 ): CapabilityMatrix {
   options ??= {};
   const memoryTypes = options.memoryHandleTypes ?? ["OPAQUE_FD", "DMA_BUF", "HOST_ALLOCATION"];
-  const bufferUsages = options.bufferUsages ?? [
+  const align = pd.minImportedHostPointerAlignment;
+  return {
+    device: deviceIdentity(pd),
+    extensions: Object.fromEntries(MATRIX_EXTENSIONS.map((e) => [e, pd.hasExtension(e)])),
+    hostPointer: align === null ? null : { minImportedHostPointerAlignment: align },
+    timelineSemaphores: pd.timelineSemaphores,
+    buffers: matrixBuffers(pd, memoryTypes, options),
+    images: matrixImages(pd, memoryTypes, options),
+    semaphores: (["OPAQUE_FD", "SYNC_FD"] as const).flatMap((handleType) =>
+      (["binary", "timeline"] as const).map((semaphoreType) =>
+        externalSemaphoreProperties(pd, { handleType, semaphoreType })
+      )
+    ),
+    fences: (["OPAQUE_FD", "SYNC_FD"] as const).map((handleType) =>
+      externalFenceProperties(pd, { handleType })
+    ),
+    drmFormatModifiers: matrixDrm(pd, options),
+    otherHandleTypes: otherHandleTypeRows(pd),
+  };
+}
+
+/** The extensions the matrix says a device has or not. */
+const MATRIX_EXTENSIONS = [
+  "VK_KHR_external_memory_fd",
+  "VK_EXT_external_memory_dma_buf",
+  "VK_EXT_external_memory_host",
+  "VK_KHR_external_semaphore_fd",
+  "VK_KHR_external_fence_fd",
+  "VK_KHR_dedicated_allocation",
+  "VK_EXT_image_drm_format_modifier",
+];
+
+/** Who `pd` is: the matrix's `device`. */
+function deviceIdentity(pd: PhysicalDevice): CapabilityMatrix["device"] {
+  return {
+    index: pd.index,
+    name: pd.name,
+    type: pd.type,
+    vendor: pd.vendorName,
+    vendorId: pd.vendorId,
+    deviceId: pd.deviceId,
+    apiVersion: pd.apiVersionString,
+    driverVersion: pd.driverVersionString,
+    driverName: pd.driverName,
+    driverInfo: pd.driverInfo,
+    deviceUUID: pd.deviceUUID,
+    driverUUID: pd.driverUUID,
+    deviceLUID: pd.deviceLUID,
+  };
+}
+
+/** Each memory handle type × buffer usage × flags. */
+function matrixBuffers(
+  pd: PhysicalDevice,
+  memoryTypes: readonly MemoryHandleTypeName[],
+  options: MatrixOptions,
+): CapabilityMatrix["buffers"] {
+  const usages = options.bufferUsages ?? [
     ["TRANSFER_SRC", "TRANSFER_DST"],
     ["STORAGE_BUFFER", "TRANSFER_SRC", "TRANSFER_DST"],
     ["UNIFORM_BUFFER", "TRANSFER_DST"],
     ["VERTEX_BUFFER", "INDEX_BUFFER", "TRANSFER_DST"],
   ];
-  const bufferFlags = options.bufferFlags ?? [[]];
+  const flagSets = options.bufferFlags ?? [[]];
+  return memoryTypes.flatMap((handleType) =>
+    usages.flatMap((usage) =>
+      flagSets.map((flags) => ({
+        ...externalBufferProperties(pd, { handleType, usage, flags }),
+        usage: [...usage],
+        flags: [...flags],
+      }))
+    )
+  );
+}
+
+/** Each memory handle type (host pointers aside) × image format × tiling × usage. */
+function matrixImages(
+  pd: PhysicalDevice,
+  memoryTypes: readonly MemoryHandleTypeName[],
+  options: MatrixOptions,
+): CapabilityMatrix["images"] {
   const formats = options.imageFormats ?? ["R8G8B8A8_UNORM", "R32_SFLOAT"];
   const tilings = options.imageTilings ?? ["OPTIMAL", "LINEAR"];
-  const imageUsages = options.imageUsages ?? [
+  const usages = options.imageUsages ?? [
     ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
     ["COLOR_ATTACHMENT", "TRANSFER_SRC", "TRANSFER_DST"],
     ["STORAGE", "TRANSFER_SRC", "TRANSFER_DST"],
   ];
-
-  const buffers: CapabilityMatrix["buffers"] = [];
-  for (const handleType of memoryTypes) {
-    for (const usage of bufferUsages) {
-      for (const flags of bufferFlags) {
-        buffers.push({
-          ...externalBufferProperties(pd, { handleType, usage, flags }),
+  const host = ["HOST_ALLOCATION", "HOST_MAPPED_FOREIGN_MEMORY"];
+  return memoryTypes.filter((t) => !host.includes(t)).flatMap((handleType) =>
+    formats.flatMap((format) =>
+      tilings.flatMap((tiling) =>
+        usages.map((usage) => ({
+          ...externalImageFormatProperties(pd, { handleType, format, tiling, usage }),
+          format,
+          tiling,
           usage: [...usage],
-          flags: [...flags],
-        });
-      }
-    }
-  }
-  const images: CapabilityMatrix["images"] = [];
-  for (const handleType of memoryTypes) {
-    if (handleType === "HOST_ALLOCATION" || handleType === "HOST_MAPPED_FOREIGN_MEMORY") continue;
-    for (const format of formats) {
-      for (const tiling of tilings) {
-        for (const usage of imageUsages) {
-          const { maxResourceSize, ...c } = externalImageFormatProperties(pd, {
-            handleType,
-            format,
-            tiling,
-            usage,
-          });
-          images.push({
-            ...c,
-            format,
-            tiling,
-            usage: [...usage],
-            ...(maxResourceSize === undefined ? {} : { maxResourceSize: String(maxResourceSize) }),
-          });
-        }
-      }
-    }
-  }
-  const semaphores: CapabilityMatrix["semaphores"] = [];
-  for (const handleType of ["OPAQUE_FD", "SYNC_FD"] as const) {
-    for (const semaphoreType of ["binary", "timeline"] as const) {
-      semaphores.push(externalSemaphoreProperties(pd, { handleType, semaphoreType }));
-    }
-  }
-  const fences = (["OPAQUE_FD", "SYNC_FD"] as const).map((handleType) =>
-    externalFenceProperties(pd, { handleType })
-  );
-  const drmFormats = options.drmFormats
-    ?? ["B8G8R8A8_UNORM", "R8G8B8A8_UNORM", "G8_B8R8_2PLANE_420_UNORM"];
-  const drm: CapabilityMatrix["drmFormatModifiers"] = pd.hasExtension(
-      "VK_EXT_image_drm_format_modifier",
+        }))
+      )
     )
-    ? drmFormats.map((format) => ({
-      format,
-      modifiers: drmFormatModifiers(pd, format).map(({ hex, planeCount, tilingFeatures }) => ({
-        hex,
-        planeCount,
-        tilingFeatures,
-      })),
-    }))
-    : { unsupported: "no VK_EXT_image_drm_format_modifier" };
-  const row = (
-    object: CapabilityMatrix["otherHandleTypes"][number]["object"],
-    handleType: string,
-    c: { exportable: boolean; importable: boolean; unsupported?: string },
-  ) => ({
+  );
+}
+
+/** The DRM format modifiers of a few formats, or why there are none. */
+function matrixDrm(
+  pd: PhysicalDevice,
+  options: MatrixOptions,
+): CapabilityMatrix["drmFormatModifiers"] {
+  if (!pd.hasExtension("VK_EXT_image_drm_format_modifier")) {
+    return { unsupported: "no VK_EXT_image_drm_format_modifier" };
+  }
+  const formats = options.drmFormats
+    ?? ["B8G8R8A8_UNORM", "R8G8B8A8_UNORM", "G8_B8R8_2PLANE_420_UNORM"];
+  return formats.map((format) => ({
+    format,
+    modifiers: drmFormatModifiers(pd, format).map(({ hex, planeCount, tilingFeatures }) => ({
+      hex,
+      planeCount,
+      tilingFeatures,
+    })),
+  }));
+}
+
+type OtherRow = CapabilityMatrix["otherHandleTypes"][number];
+
+/** One row of `otherHandleTypes`. */
+function row(
+  object: OtherRow["object"],
+  handleType: string,
+  c: { exportable: boolean; importable: boolean; unsupported?: string },
+): OtherRow {
+  return {
     object,
     handleType,
     exportable: c.exportable,
     importable: c.importable,
     ...(c.unsupported ? { unsupported: c.unsupported } : {}),
-  });
-  const nv = (t: ExternalMemoryHandleTypeNVName) => {
-    try {
-      const c = externalImageFormatPropertiesNV(pd, { handleType: t });
-      return row("image (NV)", t, {
-        ...c,
-        ...(c.supported ? {} : { unsupported: "not supported for R8G8B8A8_UNORM images" }),
-      });
-    } catch (e) {
-      if (!(e instanceof MissingExtensionError)) throw e;
-      const offered = availableInstanceExtensions().includes(
-        "VK_NV_external_memory_capabilities",
-      );
-      return row("image (NV)", t, {
-        exportable: false,
-        importable: false,
-        unsupported: `VK_NV_external_memory_capabilities is not ${
-          offered ? "enabled on this Instance" : "offered here"
-        }`,
-      });
-    }
   };
-  const otherHandleTypes: CapabilityMatrix["otherHandleTypes"] = [
+}
+
+/** A VK_NV_external_memory handle type's row (for R8G8B8A8_UNORM images). */
+function nvRow(pd: PhysicalDevice, t: ExternalMemoryHandleTypeNVName): OtherRow {
+  try {
+    const c = externalImageFormatPropertiesNV(pd, { handleType: t });
+    return row("image (NV)", t, {
+      ...c,
+      ...(c.supported ? {} : { unsupported: "not supported for R8G8B8A8_UNORM images" }),
+    });
+  } catch (e) {
+    if (!(e instanceof MissingExtensionError)) throw e;
+    const offered = availableInstanceExtensions().includes("VK_NV_external_memory_capabilities");
+    return row("image (NV)", t, {
+      exportable: false,
+      importable: false,
+      unsupported: `VK_NV_external_memory_capabilities is not ${
+        offered ? "enabled on this Instance" : "offered here"
+      }`,
+    });
+  }
+}
+
+/** The handle types of other platforms (Windows, Android) and of VK_NV_external_memory. */
+function otherHandleTypeRows(pd: PhysicalDevice): OtherRow[] {
+  return [
     ...([
       "OPAQUE_WIN32",
       "OPAQUE_WIN32_KMT",
@@ -876,47 +933,10 @@ export function capabilityMatrix(
     ...(["OPAQUE_WIN32", "OPAQUE_WIN32_KMT"] as const).map((t) =>
       row("fence", t, externalFenceProperties(pd, { handleType: t }))
     ),
-    ...(["OPAQUE_WIN32", "OPAQUE_WIN32_KMT", "D3D11_IMAGE", "D3D11_IMAGE_KMT"] as const).map(nv),
+    ...(["OPAQUE_WIN32", "OPAQUE_WIN32_KMT", "D3D11_IMAGE", "D3D11_IMAGE_KMT"] as const).map((t) =>
+      nvRow(pd, t)
+    ),
   ];
-  const align = pd.minImportedHostPointerAlignment;
-  const extensions: Record<string, boolean> = {};
-  for (
-    const e of [
-      "VK_KHR_external_memory_fd",
-      "VK_EXT_external_memory_dma_buf",
-      "VK_EXT_external_memory_host",
-      "VK_KHR_external_semaphore_fd",
-      "VK_KHR_external_fence_fd",
-      "VK_KHR_dedicated_allocation",
-      "VK_EXT_image_drm_format_modifier",
-    ]
-  ) extensions[e] = pd.hasExtension(e);
-  return {
-    device: {
-      index: pd.index,
-      name: pd.name,
-      type: pd.type,
-      vendor: pd.vendorName,
-      vendorId: pd.vendorId,
-      deviceId: pd.deviceId,
-      apiVersion: pd.apiVersionString,
-      driverVersion: pd.driverVersionString,
-      driverName: pd.driverName,
-      driverInfo: pd.driverInfo,
-      deviceUUID: pd.deviceUUID,
-      driverUUID: pd.driverUUID,
-      deviceLUID: pd.deviceLUID,
-    },
-    extensions,
-    hostPointer: align === null ? null : { minImportedHostPointerAlignment: Number(align) },
-    timelineSemaphores: pd.timelineSemaphores,
-    buffers,
-    images,
-    semaphores,
-    fences,
-    drmFormatModifiers: drm,
-    otherHandleTypes,
-  };
 }
 
 /**

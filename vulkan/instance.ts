@@ -239,6 +239,49 @@ function parseVersion(v: string | number): number {
   return makeVersion(Number(m[1]), Number(m[2]), Number(m[3] ?? 0));
 }
 
+/** The API version to ask for (the loader's, up to 1.4, or `options.apiVersion`); the loader's 1.1 or later. */
+function requestedApiVersion(options: InstanceOptions): number {
+  const loader = loaderVersion();
+  if (loader < makeVersion(1, 1)) {
+    throw new Error(
+      `the Vulkan loader is ${versionString(loader)}: vkshare needs Vulkan 1.1 or later`,
+    );
+  }
+  return options.apiVersion === undefined
+    ? Math.min(loader & ~0xfff, makeVersion(1, 4))
+    : parseVersion(options.apiVersion);
+}
+
+/** Adds the validation layer and VK_EXT_debug_utils (a MissingExtensionError without the layer). */
+function addValidation(layers: string[], extensions: string[]): void {
+  const installed = availableLayers().map((l) => l.name);
+  if (!installed.includes(VALIDATION_LAYER)) {
+    throw new MissingExtensionError(
+      VALIDATION_LAYER,
+      "this machine",
+      "offered",
+      "install it, e.g. on Debian/Ubuntu: sudo apt-get install -y vulkan-validationlayers",
+    );
+  }
+  if (!layers.includes(VALIDATION_LAYER)) layers.push(VALIDATION_LAYER);
+  if (!extensions.includes(VK_EXT_debug_utils.name)) extensions.push(VK_EXT_debug_utils.name);
+}
+
+/** A failed vkCreateInstance as a VkError: where no driver could start, the likely causes. */
+function instanceCreateFailed(r: number, details: Record<string, unknown>): never {
+  if (r === VK_ERROR_INCOMPATIBLE_DRIVER || r === VK_ERROR_INITIALIZATION_FAILED) {
+    const causes = instanceFailureCauses(diagnoseLoader(), instancesCreated);
+    throw new VkError(
+      "vkCreateInstance",
+      r,
+      details,
+      `no Vulkan driver could start. Likely causes:\n${causes.map((c) => `  - ${c}`).join("\n")}`,
+    );
+  }
+  check(r, "vkCreateInstance", details);
+  throw new Error("unreachable: check throws for a negative result");
+}
+
 /**
  * A Vulkan instance.
  *
@@ -290,32 +333,11 @@ export class Instance extends Resource {
   /** Creates an instance. Throws a VkError naming a missing layer or extension. */
   static create(options?: InstanceOptions): Instance {
     options ??= {};
-    const loader = loaderVersion();
-    if (loader < makeVersion(1, 1)) {
-      throw new Error(
-        `the Vulkan loader is ${versionString(loader)}: vkshare needs Vulkan 1.1 or later`,
-      );
-    }
-    const apiVersion = options.apiVersion === undefined
-      ? Math.min(loader & ~0xfff, makeVersion(1, 4))
-      : parseVersion(options.apiVersion);
+    const apiVersion = requestedApiVersion(options);
     const layers = [...(options.layers ?? [])];
     const extensions = [...(options.extensions ?? [])];
     const validation = options.validation === true ? {} : options.validation || undefined;
-
-    if (validation) {
-      const installed = availableLayers().map((l) => l.name);
-      if (!installed.includes(VALIDATION_LAYER)) {
-        throw new MissingExtensionError(
-          VALIDATION_LAYER,
-          "this machine",
-          "offered",
-          "install it, e.g. on Debian/Ubuntu: sudo apt-get install -y vulkan-validationlayers",
-        );
-      }
-      if (!layers.includes(VALIDATION_LAYER)) layers.push(VALIDATION_LAYER);
-      if (!extensions.includes(VK_EXT_debug_utils.name)) extensions.push(VK_EXT_debug_utils.name);
-    }
+    if (validation) addValidation(layers, extensions);
 
     // The instance object exists before the callback can fire, so messages reach it; the
     // callback is wired to it right after construction.
@@ -361,42 +383,35 @@ export class Instance extends Resource {
     const r = vk().vkCreateInstance(info.bytes, null, out);
     if (r < 0) {
       callback?.close();
-      const details = { apiVersion: versionString(apiVersion), layers, extensions };
-      if (r === VK_ERROR_INCOMPATIBLE_DRIVER || r === VK_ERROR_INITIALIZATION_FAILED) {
-        const causes = instanceFailureCauses(diagnoseLoader(), instancesCreated);
-        throw new VkError(
-          "vkCreateInstance",
-          r,
-          details,
-          `no Vulkan driver could start. Likely causes:\n${
-            causes.map((c) => `  - ${c}`).join("\n")
-          }`,
-        );
-      }
-      check(r, "vkCreateInstance", details);
+      instanceCreateFailed(r, { apiVersion: versionString(apiVersion), layers, extensions });
     }
     instancesCreated++;
     const instance = new Instance(rt.pointer(out[0]), apiVersion, layers, extensions, callback);
     box.target = instance;
     for (const m of early) instance.#report(m, validation!);
-    if (callback && messengerInfo) {
-      try {
-        const du = instance.instanceExtension(VK_EXT_debug_utils);
-        instance.#debugUtils = du;
-        const m = out64();
-        using a2 = new Arena();
-        const mi = encode(VkDebugUtilsMessengerCreateInfoEXT, messengerInfo, a2);
-        check(
-          du.vkCreateDebugUtilsMessengerEXT(instance.handle, mi.bytes, null, m),
-          "vkCreateDebugUtilsMessengerEXT",
-        );
-        instance.#messenger = m[0];
-      } catch (e) {
-        instance[Symbol.dispose]();
-        throw e;
-      }
-    }
+    if (callback && messengerInfo) instance.#startMessenger(messengerInfo);
     return instance;
+  }
+
+  /** Creates the debug messenger that reports to this instance (disposing it on failure). */
+  #startMessenger(
+    info: { messageSeverity: number; messageType: number; pfnUserCallback: Pointer },
+  ): void {
+    try {
+      const du = this.instanceExtension(VK_EXT_debug_utils);
+      this.#debugUtils = du;
+      const m = out64();
+      using arena = new Arena();
+      const mi = encode(VkDebugUtilsMessengerCreateInfoEXT, info, arena);
+      check(
+        du.vkCreateDebugUtilsMessengerEXT(this.handle, mi.bytes, null, m),
+        "vkCreateDebugUtilsMessengerEXT",
+      );
+      this.#messenger = m[0];
+    } catch (e) {
+      this[Symbol.dispose]();
+      throw e;
+    }
   }
 
   #report(m: ValidationMessage, options: ValidationOptions): void {

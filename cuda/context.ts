@@ -18,8 +18,8 @@ import {
 import { KeptStruct } from "../ffi/layout.ts";
 import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
 import { executeImport } from "../share/execute.ts";
-import type { ExportKind } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
+import type { ExportKind } from "../share/fd_kind.ts";
 import {
   type ImporterFacts,
   knownPlan,

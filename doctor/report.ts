@@ -31,7 +31,8 @@ import {
   ShareError,
   Transfer,
 } from "../mod.ts";
-import { sameFile, takeFd } from "../share/fd.ts";
+import { takeFd } from "../share/fd.ts";
+import { sameFile } from "../share/fd_kind.ts";
 import {
   describeFd,
   externalBufferProperties,

@@ -74,8 +74,8 @@ import {
 } from "../share/descriptor.ts";
 import type { ExportFacts, MemoryExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
-import { type ExportKind, exportKindOf } from "../share/export_kind.ts";
 import { OwnedFd } from "../share/fd.ts";
+import { type ExportKind, exportKindOf } from "../share/fd_kind.ts";
 import {
   finishWin32Export,
   type MemoryWin32HandleTypeName,

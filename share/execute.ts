@@ -13,8 +13,9 @@
  */
 import { ShareError } from "../core/errors.ts";
 import type { ExportDescriptor, MemoryDescriptor, SyncDescriptor } from "./descriptor.ts";
-import { exportFileOf, learnExportKind } from "./export_kind.ts";
-import { consumeImported, fdKindOf, importThroughDup, OwnedFd } from "./fd.ts";
+import { consumeImported, importThroughDup, OwnedFd } from "./fd.ts";
+import { exportFileOf, learnExportKind } from "./fd_kind.ts";
+import { fdKindOf } from "./fd_kind.ts";
 import { recordExport } from "./registry.ts";
 
 /**

@@ -47,9 +47,9 @@ export type {
 } from "./capabilities.ts";
 export { DESCRIPTOR_VERSION, objectOf, SYNC_DESCRIPTOR_VERSION } from "./descriptor.ts";
 export type { DedicatedTarget, SyncHandleTypeName, SyncSource } from "./descriptor.ts";
-export type { ExportKind } from "./export_kind.ts";
-export { describeFd, fdKind, isOpenFd } from "./fd.ts";
 export type { FdState } from "./fd.ts";
+export type { ExportKind } from "./fd_kind.ts";
+export { describeFd, fdKind, isOpenFd } from "./fd_kind.ts";
 export { WIN32_HANDLE_TYPES, win32HandleKind } from "./handle.ts";
 export type {
   HandleState,

@@ -26,8 +26,9 @@ import {
   parseSyncSource,
   type SyncDescriptor,
 } from "./descriptor.ts";
-import { checkReceivedFd, type ExportKind } from "./export_kind.ts";
-import { checkFdKind, fdSize, importableFd, type OwnedFd } from "./fd.ts";
+import { importableFd, type OwnedFd } from "./fd.ts";
+import { checkReceivedFd, type ExportKind } from "./fd_kind.ts";
+import { checkFdKind, fdSize } from "./fd_kind.ts";
 import {
   checkWin32Source,
   WIN32_HANDLE_TYPES,

@@ -7,7 +7,8 @@
  * @module
  */
 import type { ExportDescriptor } from "./descriptor.ts";
-import { type OwnedFd, sameFile } from "./fd.ts";
+import { type OwnedFd } from "./fd.ts";
+import { sameFile } from "./fd_kind.ts";
 
 /**
  * @ignore @internal The exports of one kind whose fds are still open in this process, with their

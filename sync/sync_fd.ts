@@ -14,8 +14,8 @@ import {
 } from "../share/descriptor.ts";
 import type { ExportFacts, SyncExport } from "../share/execute.ts";
 import { executeImport, finishExport } from "../share/execute.ts";
-import { exportKindOf } from "../share/export_kind.ts";
 import type { OwnedFd } from "../share/fd.ts";
+import { exportKindOf } from "../share/fd_kind.ts";
 import {
   finishWin32Export,
   type OwnedHandle,

@@ -19,7 +19,7 @@ import {
   type MemoryDescriptor,
   OwnedFd,
 } from "../../mod.ts";
-import { fdSize } from "../../share/fd.ts";
+import { fdSize } from "../../share/fd_kind.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { openExportCount } from "../../share/registry.ts";
 import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";

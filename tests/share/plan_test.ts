@@ -20,7 +20,7 @@ import {
   type SyncDescriptor,
 } from "../../mod.ts";
 import { finishExport } from "../../share/execute.ts";
-import { isOpenFd } from "../../share/fd.ts";
+import { isOpenFd } from "../../share/fd_kind.ts";
 import {
   type DedicatedTarget,
   type ImporterFacts,

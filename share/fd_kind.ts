@@ -1,5 +1,7 @@
 /**
- * What a device's own exports look like, learned once per device and handle type, so that an fd
+ * What an fd is: whether it is open, what `/proc` names it, its kind (`memfd`, `dmabuf`,
+ * `/dev/nvidiactl`, `sync_file`, ...) as the kernel says it, its size, whether two fds are one
+ * file; and what a device's own exports look like, learned once per device and handle type, so that an fd
  * received from elsewhere is checked against it whatever its descriptor says (a descriptor is the
  * peer's word; the fd is what the driver will read):
  *
@@ -19,6 +21,8 @@
  */
 import { ShareError } from "../core/errors.ts";
 import {
+  DMA_BUF_MAGIC,
+  errno,
   F_GET_SEALS,
   F_GETFD,
   F_SEAL_GROW,
@@ -26,9 +30,152 @@ import {
   FD_CLOEXEC,
   type FileId,
   fileId,
+  filesystemType,
+  KCMP_FILE,
   libc,
+  SEEK_END,
+  SYSCALLS,
 } from "../ffi/libc.ts";
-import { describeFd, fdKindOf, fdSize } from "./fd.ts";
+import { rt } from "../ffi/runtime.ts";
+
+/**
+ * Whether `fd` is an open descriptor of this process.
+ *
+ * @example
+ * ```ts
+ * isOpenFd(0); // true: stdin
+ * ```
+ *
+ * @category File descriptors
+ */
+export function isOpenFd(fd: number): boolean {
+  return Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff && libc().fcntl(fd, F_GETFD, 0) >= 0;
+}
+
+/**
+ * What `fd` refers to, as `/proc/self/fd/<fd>` names it: `/dev/nvidiactl`, `/memfd:name (deleted)`,
+ * `anon_inode:dmabuf`, a path; null when it is not open.
+ *
+ * @example
+ * ```ts
+ * describeFd(exp.fd.fd); // "/memfd:lavapipe (deleted)" or "/dev/nvidiactl"
+ * ```
+ *
+ * @category File descriptors
+ */
+export function describeFd(fd: number): string | null {
+  if (!Number.isInteger(fd) || fd < 0) return null;
+  // "/proc/self/fd/<fd>\0" written into a buffer kept for these calls, as is the answer.
+  const digits = String(fd);
+  let i = PROC_FD.length;
+  for (let j = 0; j < digits.length; j++) linkPath[i++] = digits.charCodeAt(j);
+  linkPath[i] = 0;
+  const n = Number(libc().readlink(linkPath, linkTarget, BigInt(linkTarget.length)));
+  if (n < 0) return isOpenFd(fd) ? "?" : null;
+  return utf8.decode(linkTarget.subarray(0, n));
+}
+
+const PROC_FD = "/proc/self/fd/";
+const linkPath = new Uint8Array(new ArrayBuffer(64));
+linkPath.set(new TextEncoder().encode(PROC_FD));
+const linkTarget = new Uint8Array(new ArrayBuffer(4096));
+const utf8 = new TextDecoder();
+
+/**
+ * The kind of object an fd description names, for comparing an fd with an export: `memfd`,
+ * `dmabuf`, a device path (`/dev/nvidiactl`), `file`, `socket`, `pipe`, or the anon inode's name.
+ *
+ * @example
+ * ```ts
+ * fdKind("anon_inode:sync_file"); // "sync_file"
+ * ```
+ *
+ * @category File descriptors
+ */
+export function fdKind(description: string): string {
+  if (description.startsWith("/memfd:")) return "memfd";
+  if (description.startsWith("/dmabuf:") || description === "anon_inode:dmabuf") return "dmabuf";
+  if (description.startsWith("/dev/")) return description.split(" ")[0];
+  if (description.startsWith("anon_inode:")) return description.slice("anon_inode:".length);
+  if (description.startsWith("socket:")) return "socket";
+  if (description.startsWith("pipe:")) return "pipe";
+  return "file";
+}
+
+/**
+ * The kind of object `fd` is ({@linkcode fdKind} of its description), where the kernel says what
+ * a name may lie about: a file whose `/proc` link reads like a dma-buf's is one only when its
+ * filesystem is the dma-buf filesystem (`fstatfs`'s f_type is DMA_BUF_MAGIC), and a real dma-buf
+ * is one whatever its link says. (A user can name a tmpfs file `/dmabuf:...`; a dma-buf's size is
+ * fixed by its exporter, so unlike such a file it cannot be truncated under an importer's mapping.)
+ *
+ * @example
+ * ```ts
+ * fdKindOf(exp.fd.fd); // "memfd" on lavapipe, "/dev/nvidiactl" on NVIDIA, "dmabuf" for a dma-buf
+ * ```
+ *
+ * @category File descriptors
+ */
+export function fdKindOf(fd: number, description?: string): string {
+  description ??= describeFd(fd) ?? "?";
+  if (filesystemType(fd) === DMA_BUF_MAGIC) return "dmabuf";
+  const kind = fdKind(description);
+  return kind === "dmabuf" ? "file" : kind;
+}
+
+/**
+ * The size of the file behind `fd` (lseek to its end), or null when it has none.
+ *
+ * @category File descriptors
+ */
+export function fdSize(fd: number): bigint | null {
+  const n = libc().lseek(fd, 0n, SEEK_END);
+  return n < 0n ? null : n;
+}
+
+/**
+ * Whether `a` and `b` refer to the same open file description (kcmp KCMP_FILE). Null when the
+ * kernel does not let this process ask (kcmp absent, or refused by a seccomp policy).
+ *
+ * @category File descriptors
+ */
+export function sameFile(a: number, b: number): boolean | null {
+  const nr = SYSCALLS[rt.arch]?.kcmp;
+  if (nr === undefined) return null;
+  const c = libc();
+  const pid = BigInt(c.getpid());
+  const r = c.syscall(BigInt(nr), pid, pid, BigInt(KCMP_FILE), BigInt(a), BigInt(b));
+  if (r === 0n) return true;
+  if (r > 0n) return false;
+  const e = errno();
+  if (e === 9) return false; // EBADF: one of them is not open
+  return null;
+}
+
+/**
+ * @ignore @internal Checks that fd `n`, given to an import of `what` (`OPAQUE_FD memory`), is of the
+ * kind its export was (`want`; no check when undefined): a ShareError FD_KIND_MISMATCH otherwise.
+ * `origin` is the descriptor of the export the fd is, when that export is in this process: its
+ * kind is then known without a readlink.
+ */
+export function checkFdKind(
+  n: number,
+  want: string | undefined,
+  what: string,
+  origin?: { deviceName: string; fdKind?: string },
+): void {
+  if (want === undefined) return;
+  const desc = origin ? `the export of ${origin.deviceName}` : describeFd(n) ?? "?";
+  const kind = origin ? origin.fdKind : fdKindOf(n, desc);
+  if (want !== kind) {
+    throw new ShareError(
+      "FD_KIND_MISMATCH",
+      `fd ${n} is ${desc} (${kind}), but the ${what} export was a ${want}`,
+      want,
+      kind,
+    );
+  }
+}
 
 /**
  * What a device's exports of one handle type are (what a received fd is checked against).

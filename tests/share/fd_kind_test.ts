@@ -1,4 +1,4 @@
-// Received fds are checked against what the importing device's own exports are (_export_kind.ts),
+// Received fds are checked against what the importing device's own exports are (_fd_kind.ts),
 // whatever the descriptor says: a pipe, socket, eventfd or FIFO is refused at once (lavapipe would
 // read() it and block the thread for good), and on lavapipe a memfd whose Mesa header or seals
 // would let the driver map past its end or before its data is refused (it raised SIGBUS/SIGSEGV).
@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { libc } from "../../ffi/libc.ts";
 import { DeviceMemory, type MemoryDescriptor } from "../../mod.ts";
-import { fdSize, isOpenFd } from "../../share/fd.ts";
+import { fdSize, isOpenFd } from "../../share/fd_kind.ts";
 import { eventfd, fifo, forgedMemfd, MESA_SEALS, pipe, readAt, socketpair } from "../_forge.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "../_memory.ts";

@@ -88,7 +88,9 @@ export class Arena implements Disposable {
 
   /** Copies `s` as NUL-terminated UTF-8 and returns its address. */
   string(s: string, where: string): bigint {
-    if (typeof s !== "string") throw new TypeError(`${where}: expected a string, got ${show(s)}`);
+    if (typeof s !== "string") {
+      throw new TypeError(`${where}: expected a string, got ${describeValue(s)}`);
+    }
     if (s.includes("\0")) throw new TypeError(`${where}: a C string cannot hold a NUL character`);
     const utf8 = new TextEncoder().encode(s);
     const slot = this.alloc(utf8.byteLength + 1, 1);
@@ -123,7 +125,7 @@ function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
-function show(v: unknown): string {
+function describeValue(v: unknown): string {
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "string") return JSON.stringify(v);
   if (v === null || v === undefined || typeof v !== "object") return String(v);
@@ -227,7 +229,7 @@ function intField(
 
 function checkInt(v: unknown, min: number, max: number, c: string, where: string): void {
   if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new TypeError(`${where}: ${c} needs an integer, got ${show(v)}`);
+    throw new TypeError(`${where}: ${c} needs an integer, got ${describeValue(v)}`);
   }
   if (v < min || v > max) {
     throw new RangeError(`${where}: ${v} does not fit in ${c} (${min}..${max})`);
@@ -242,7 +244,7 @@ function toU64(v: unknown, c: string, where: string): bigint {
       throw new RangeError(`${where}: ${v} is past 2^53: pass ${c} as a bigint`);
     }
     b = BigInt(v);
-  } else throw new TypeError(`${where}: ${c} needs an integer or bigint, got ${show(v)}`);
+  } else throw new TypeError(`${where}: ${c} needs an integer or bigint, got ${describeValue(v)}`);
   if (b < 0n || b > 0xffff_ffff_ffff_ffffn) {
     throw new RangeError(`${where}: ${b} does not fit in ${c} (0..2^64-1)`);
   }
@@ -305,7 +307,7 @@ export function f32(c = "float"): NumberField {
     align: 4,
     write(_a, view, off, v, where) {
       if (typeof v !== "number") {
-        throw new TypeError(`${where}: ${c} needs a number, got ${show(v)}`);
+        throw new TypeError(`${where}: ${c} needs a number, got ${describeValue(v)}`);
       }
       view.setFloat32(off, v, true);
     },
@@ -321,7 +323,7 @@ export function bool32(c = "VkBool32"): BoolField {
     align: 4,
     write(_a, view, off, v, where) {
       if (typeof v !== "boolean") {
-        throw new TypeError(`${where}: ${c} needs a boolean, got ${show(v)}`);
+        throw new TypeError(`${where}: ${c} needs a boolean, got ${describeValue(v)}`);
       }
       view.setUint32(off, v ? 1 : 0, true);
     },
@@ -382,7 +384,9 @@ function pointerValue(arena: Arena, v: unknown, c: string, where: string): bigin
     return rt.address(rt.pointerOf(v));
   }
   if (rt.isPointer(v)) return rt.address(v);
-  throw new TypeError(`${where}: ${c} needs a pointer, bigint address or buffer, got ${show(v)}`);
+  throw new TypeError(
+    `${where}: ${c} needs a pointer, bigint address or buffer, got ${describeValue(v)}`,
+  );
 }
 
 function readPtr(view: DataView, off: number): Pointer {
@@ -480,7 +484,9 @@ export function chars(n: number, dims: string = String(n)): CharsField {
     size: n,
     align: 1,
     write(_a, view, off, v, where) {
-      if (typeof v !== "string") throw new TypeError(`${where}: expected a string, got ${show(v)}`);
+      if (typeof v !== "string") {
+        throw new TypeError(`${where}: expected a string, got ${describeValue(v)}`);
+      }
       if (v.includes("\0")) throw new TypeError(`${where}: a C string cannot hold a NUL character`);
       const utf8 = new TextEncoder().encode(v);
       if (utf8.byteLength >= n) {
@@ -508,7 +514,7 @@ export function bytes(
     align: 1,
     write(_a, view, off, v, where) {
       if (!(v instanceof Uint8Array) && !Array.isArray(v)) {
-        throw new TypeError(`${where}: expected a Uint8Array, got ${show(v)}`);
+        throw new TypeError(`${where}: expected a Uint8Array, got ${describeValue(v)}`);
       }
       if (v.length > n) throw new RangeError(`${where}: ${v.length} bytes do not fit in [${dims}]`);
       for (let i = 0; i < v.length; i++) checkInt(v[i], 0, 255, "uint8_t", `${where}[${i}]`);
@@ -530,7 +536,9 @@ export function array<In, Out>(
     size: elem.size * n,
     align: elem.align,
     write(arena, view, off, v, where) {
-      if (!Array.isArray(v)) throw new TypeError(`${where}: expected an array, got ${show(v)}`);
+      if (!Array.isArray(v)) {
+        throw new TypeError(`${where}: expected an array, got ${describeValue(v)}`);
+      }
       if (v.length > n) {
         throw new RangeError(`${where}: ${v.length} elements do not fit in [${dims}]`);
       }
@@ -744,7 +752,7 @@ interface StructPlan {
 // so each is worked out on its first use and kept for the process's life.
 const plans = new WeakMap<AnyStruct, StructPlan>();
 
-function planOf(def: AnyStruct): StructPlan {
+function structPlanOf(def: AnyStruct): StructPlan {
   let plan = plans.get(def);
   if (plan) return plan;
   const fields = def.fields as Fields;
@@ -776,9 +784,11 @@ function writeStruct(
   where: string,
 ): void {
   if (value === null || typeof value !== "object") {
-    throw new TypeError(`${where}: expected an object for ${def.name}, got ${show(value)}`);
+    throw new TypeError(
+      `${where}: expected an object for ${def.name}, got ${describeValue(value)}`,
+    );
   }
-  const plan = planOf(def);
+  const plan = structPlanOf(def);
   for (const k in value) {
     if (Object.hasOwn(value, k) && !plan.accepts.has(k)) {
       throw new TypeError(`${where}: ${def.name} has no field ${JSON.stringify(k)}`);
@@ -816,7 +826,7 @@ function countFor(
     if (given === undefined) given = n;
     else if (given !== n) {
       throw new RangeError(
-        `${count.where}: is ${show(given)} but ${def.name}.${a.key} has ${n} elements`,
+        `${count.where}: is ${describeValue(given)} but ${def.name}.${a.key} has ${n} elements`,
       );
     }
   }
@@ -858,7 +868,7 @@ function encodeChain(
 /** Reads a struct at `off` of `view` (pointer fields are followed through the runtime). */
 export function readStruct<S extends AnyStruct>(def: S, view: DataView, off: number): Output<S> {
   const out: Record<string, unknown> = {};
-  for (const st of planOf(def).steps) {
+  for (const st of structPlanOf(def).steps) {
     const role = st.field.role;
     if (role === "sType" || role === "pNext") continue;
     out[st.key] = st.field.read(view, off + st.offset, out);

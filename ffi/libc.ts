@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { cString } from "./cstring.ts";
 import { array, bytes, defineStruct, u16, u64, u8 } from "./layout.ts";
 import type { ArrayField, BigIntField, BytesField, NumberField, StructDef } from "./layout.ts";
 import { openFirst } from "./library.ts";
@@ -240,7 +241,7 @@ const statfsScratch = new Uint8Array(new ArrayBuffer(statfs.size));
 /** The names in directory `path` (without `.` and `..`), or null when it cannot be opened. */
 export function listDir(path: string): string[] | null {
   const c = libc();
-  const dir = c.opendir(new TextEncoder().encode(path + "\0"));
+  const dir = c.opendir(cString(path));
   if (rt.address(dir) === 0n) return null;
   const names: string[] = [];
   try {
@@ -272,7 +273,7 @@ const O_NOFOLLOW: Readonly<Record<string, number>> = { x86_64: 0o400000, aarch64
 export function fileTypeAt(path: string, follow = true): number | null {
   const c = libc();
   const flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW[rt.arch] ?? O_NOFOLLOW.x86_64);
-  const fd = c.open(new TextEncoder().encode(path + "\0"), flags, 0);
+  const fd = c.open(cString(path), flags, 0);
   if (fd < 0) return null;
   try {
     const st = new Uint8Array(new ArrayBuffer(256));

@@ -113,11 +113,5 @@ export function loadExtension<T extends ExtensionTable>(
   return missing.length ? new MissingCommands(missing) : out as ExtensionFunctions<T>;
 }
 
-const encoder = new TextEncoder();
-
-/** A NUL-terminated copy of `s`, to pass as a `const char*` buffer argument. */
-export function cString(s: string): Uint8Array {
-  const b = new Uint8Array(new ArrayBuffer(s.length * 3 + 1));
-  const { written } = encoder.encodeInto(s, b);
-  return b.subarray(0, written + 1);
-}
+import { cString } from "./cstring.ts";
+export { cString };

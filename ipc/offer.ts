@@ -8,10 +8,16 @@
  *
  * @module
  */
-import { printable, ProtocolError, ShareError, show } from "../core/errors.ts";
-import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
+import { printable, ProtocolError, show } from "../core/errors.ts";
+import {
+  type MemoryDescriptor,
+  parseMemoryDescriptor,
+  parseSyncSource,
+  type SyncDescriptor,
+} from "../share/descriptor.ts";
 import type { MemoryExport, SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
+import { sameExporter, vulkanImporter } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { ShareSocket, WaitOptions } from "./socket.ts";
 
@@ -161,7 +167,7 @@ export async function receiveOffer(
         `the offer lists ${want} export(s), ${fds.length} fd(s) came`,
       );
     }
-    if (options.device) checkOrigin(options.device, memory, [...semaphores, ...fences]);
+    if (options.device) refuseOtherDevice(options.device, memory, semaphores, fences);
     let i = 0;
     const take = <D>(d: D): ReceivedExport<D> => ({ fd: fds[i++], descriptor: d });
     const received = {
@@ -228,30 +234,19 @@ export function parseOffer(m: Record<string, unknown>): {
   return { label: m.label, memory, semaphores, fences };
 }
 
-function checkOrigin(
+/**
+ * With a device: each descriptor checked as the import will check it (BAD_DESCRIPTOR,
+ * SIZE_MISMATCH for a size that is not one), and an opaque one refused unless it was exported by
+ * this device (the import plan's UUID_MISMATCH), before the caller holds any fd.
+ */
+function refuseOtherDevice(
   device: Device,
   memory: MemoryDescriptor | null,
-  sync: readonly SyncDescriptor[],
+  semaphores: readonly SyncDescriptor[],
+  fences: readonly SyncDescriptor[],
 ): void {
-  const pd = device.physicalDevice;
-  const ids = pd.ids;
-  const opaque = [
-    ...(memory && memory.handleType === "OPAQUE_FD" ? [memory] : []),
-    ...sync.filter((s) => s.handleType === "OPAQUE_FD"),
-  ];
-  for (const d of opaque) {
-    if (d.deviceUUID !== ids.deviceUUID || d.driverUUID !== ids.driverUUID) {
-      throw new ShareError(
-        "UUID_MISMATCH",
-        `the offer comes from ${show(d.deviceName)} (deviceUUID ${show(d.deviceUUID)}, driverUUID ${
-          show(d.driverUUID)
-        }); this process imports into "${pd.name}" (deviceUUID ${ids.deviceUUID}, driverUUID ${ids.driverUUID}): OPAQUE_FD needs the same device and driver`,
-        { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
-        { deviceUUID: ids.deviceUUID, driverUUID: ids.driverUUID },
-      );
-    }
-  }
-  if (memory && (!Number.isSafeInteger(memory.size) || memory.size <= 0)) {
-    throw new ShareError("SIZE_MISMATCH", `the offered memory has size ${show(memory.size)}`);
-  }
+  const dev = vulkanImporter(device.physicalDevice);
+  if (memory) sameExporter("memory", parseMemoryDescriptor(memory), dev);
+  for (const s of semaphores) sameExporter("semaphore", parseSyncSource(s, "semaphore"), dev);
+  for (const f of fences) sameExporter("fence", parseSyncSource(f, "fence"), dev);
 }

@@ -60,6 +60,7 @@ import {
 import { vk } from "../ffi/vulkan.ts";
 import { availableInstanceExtensions, type PhysicalDevice } from "../vulkan/instance.ts";
 import type { ImageLimits } from "./image_plan.ts";
+import { deepFreeze } from "./registry.ts";
 
 /**
  * The device extension a memory handle type needs, for the POSIX handle types.
@@ -201,14 +202,6 @@ function remembered<T>(pd: PhysicalDevice, key: string, ask: () => T): T {
   if (!m) answers.set(pd, m = new Map());
   let v = m.get(key) as T | undefined;
   if (v === undefined) m.set(key, v = deepFreeze(ask()));
-  return v;
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
   return v;
 }
 

@@ -30,7 +30,7 @@ const text = (l: Label): string => typeof l === "string" ? l : l();
 
 // `file`, where the caller knows it already (an export of a device file: see OwnedFd.received),
 // saves the fstat.
-function remember(fd: number, by: Label, file?: FileId): void {
+function recordConsumed(fd: number, by: Label, file?: FileId): void {
   consumed.set(fd, { by, file: file ?? fileId(fd) });
 }
 
@@ -199,14 +199,14 @@ export class OwnedFd implements Disposable {
 
   /** @ignore @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
   static markConsumed(fd: number, by: Label): void {
-    remember(fd, by);
+    recordConsumed(fd, by);
     libc().close(fd);
   }
 
   /** @ignore @internal An import took the fd: it is closed here and marked consumed. */
   consume(by: Label): void {
     const fd = this.fd;
-    remember(fd, by, this.#file);
+    recordConsumed(fd, by, this.#file);
     libc().close(fd);
     this.#state = "consumed";
     this.#consumedBy = by;

@@ -328,7 +328,7 @@ export function knownPlan(
   return { ...plan, fd: fd.fd };
 }
 
-function remember(req: ImportRequest, plan: ImportPlan): void {
+function rememberPlan(req: ImportRequest, plan: ImportPlan): void {
   const key = req.cacheAs!, fd = req.fd, d = req.descriptor;
   if (typeof fd !== "object" || fd === null || !madeHere(d) || originOf(fd) !== d) return;
   let byVariant = accepted.get(key.importer);
@@ -409,7 +409,7 @@ export function broken(
  */
 export function planImport(req: ImportRequest): PlanResult {
   const r = planInFull(req);
-  if (r.ok && req.cacheAs && !req.withoutFd) remember(req, r.plan);
+  if (r.ok && req.cacheAs && !req.withoutFd) rememberPlan(req, r.plan);
   return r;
 }
 
@@ -484,7 +484,7 @@ function planInFull(req: ImportRequest): PlanResult {
   if (req.fd === null || req.fd === -1) {
     signaledRule(p);
     if (req.object !== "memory") return syncPlan(p, temporary);
-    return found.result(() => planOf(req, d, -1, temporary, 0, null));
+    return found.result(() => importPlanOf(req, d, -1, temporary, 0, null));
   }
   const n = found.check(() => importableFd(req.fd as OwnedFd | number));
   if (n === undefined) return { ok: false, broken: found.broken };
@@ -498,7 +498,9 @@ function planInFull(req: ImportRequest): PlanResult {
   // (Not once a rule is broken: learning what its exports are may make one, and the import is
   // refused anyway.)
   if (received && !found.any) receivedFdRule(p, n);
-  if (req.object !== "memory") return found.result(() => planOf(req, d, n, temporary, 0, null));
+  if (req.object !== "memory") {
+    return found.result(() => importPlanOf(req, d, n, temporary, 0, null));
+  }
   return memoryRules(p, n, origin);
 }
 
@@ -626,35 +628,46 @@ function capabilityRule({ req, d, t, dev, found, what }: Planning): void {
 }
 
 /** The exporter must be this device (the opaque handle types): the UUIDs say so. */
-function uuidRule({ req, d, t, dev, found }: Planning): void {
-  const object = req.object;
-  found.check(() => {
-    if (!OPAQUE.includes(t)) return;
-    if (dev.driverUUID === null) {
-      if (d.deviceUUID !== dev.deviceUUID) {
-        broken(
-          "UUID_MISMATCH",
-          `${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}) is not ${dev.name} (UUID ${dev.deviceUUID}): the UUIDs must match`,
-          d.deviceUUID,
-          dev.deviceUUID,
-        );
-      }
-    } else if (d.deviceUUID !== dev.deviceUUID || d.driverUUID !== dev.driverUUID) {
+function uuidRule({ req, d, dev, found }: Planning): void {
+  found.check(() => sameExporter(req.object, d, dev));
+}
+
+/**
+ * @ignore @internal Throws UUID_MISMATCH unless `d`, a checked descriptor of an opaque handle type
+ * (OPAQUE_FD, the Windows ones), was exported by `dev` (its deviceUUID, and its driverUUID where
+ * it has one: CUDA has none). The import plan's rule, and `receiveOffer`'s with a device.
+ */
+export function sameExporter(
+  object: "memory" | "semaphore" | "fence",
+  d: ExportDescriptor,
+  dev: Pick<ImporterFacts, "name" | "deviceUUID" | "driverUUID">,
+): void {
+  const t = d.handleType;
+  if (!OPAQUE.includes(t)) return;
+  if (dev.driverUUID === null) {
+    if (d.deviceUUID !== dev.deviceUUID) {
       broken(
         "UUID_MISMATCH",
-        `an ${t} ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
-        { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
-        { deviceUUID: dev.deviceUUID, driverUUID: dev.driverUUID },
+        `${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}) is not ${dev.name} (UUID ${dev.deviceUUID}): the UUIDs must match`,
+        d.deviceUUID,
+        dev.deviceUUID,
       );
     }
-  });
+  } else if (d.deviceUUID !== dev.deviceUUID || d.driverUUID !== dev.driverUUID) {
+    broken(
+      "UUID_MISMATCH",
+      `an ${t} ${object} exported by "${d.deviceName}" (deviceUUID ${d.deviceUUID}, driverUUID ${d.driverUUID}) cannot be imported into "${dev.name}" (deviceUUID ${dev.deviceUUID}, driverUUID ${dev.driverUUID}): both UUIDs must match`,
+      { deviceUUID: d.deviceUUID, driverUUID: d.driverUUID },
+      { deviceUUID: dev.deviceUUID, driverUUID: dev.driverUUID },
+    );
+  }
 }
 
 /** A semaphore or fence with no fd of its own to check: the device's rules, then the plan. */
 function syncPlan(p: Planning, temporary: boolean): PlanResult {
   uuidRule(p);
   capabilityRule(p);
-  return p.found.result(() => planOf(p.req, p.d, -1, temporary, 0, null));
+  return p.found.result(() => importPlanOf(p.req, p.d, -1, temporary, 0, null));
 }
 
 /** No fd (null) or -1: "already signaled", which only a SYNC_FD can say. */
@@ -688,7 +701,7 @@ function fdOriginRules(
     ? exported
     : undefined;
   if (origin && origin !== req.descriptor) {
-    found.check(() => checkOrigin(n, origin, d, dev.api === "vulkan"));
+    found.check(() => checkAgainstExport(n, origin, d, dev.api === "vulkan"));
   }
   const want = t === "SYNC_FD" ? "sync_file" : d.fdKind;
   const received = !origin && dev.exportKind !== undefined && t !== "SYNC_FD";
@@ -740,7 +753,7 @@ function memoryRules(
   const type = memoryTypeRules(p, n, mt, win32);
   dedicatedRule(p, mt);
   if (mt) targetFitRules(p, mt);
-  return p.found.result(() => planOf(p.req, m, n, false, type, m.dedicated?.kind ?? null));
+  return p.found.result(() => importPlanOf(p.req, m, n, false, type, m.dedicated?.kind ?? null));
 }
 
 /** Exported again after the import: only as the driver's exportFromImportedHandleTypes say. */
@@ -908,7 +921,7 @@ function targetFitRules({ d, t, dev, found }: Planning, mt: Target): void {
   });
 }
 
-function planOf(
+function importPlanOf(
   req: ImportRequest,
   d: ExportDescriptor,
   fd: number,
@@ -989,7 +1002,7 @@ function importIsTemporary(d: SyncDescriptor, temporary: boolean | undefined): b
  * these lies silently (NVIDIA's CUDA imports a binary semaphore's fd as a timeline one, and a
  * memory fd as a semaphore).
  */
-function checkOrigin(
+function checkAgainstExport(
   n: number,
   origin: ExportDescriptor,
   d: ExportDescriptor,

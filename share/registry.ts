@@ -65,11 +65,13 @@ export function madeHere(d: unknown): d is ExportDescriptor {
   return typeof d === "object" && d !== null && made.has(d);
 }
 
-function deepFreeze(v: unknown): void {
+/** @ignore @internal `v`, frozen with everything in it (a descriptor, a capability answer). */
+export function deepFreeze<T>(v: T): T {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {
     for (const x of Object.values(v)) deepFreeze(x);
     Object.freeze(v);
   }
+  return v;
 }
 
 /** The descriptor of the export that `fd` is (or is a dup of), while that export is open here. */

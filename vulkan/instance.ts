@@ -49,7 +49,7 @@ import {
   VkPhysicalDeviceTimelineSemaphoreProperties,
   VkQueueFamilyProperties,
 } from "../ffi/vk_structs.ts";
-import { type ExtensionFunctions, vk } from "../ffi/vulkan.ts";
+import { cString, type ExtensionFunctions, vk } from "../ffi/vulkan.ts";
 import { diagnoseLoader, instanceFailureCauses } from "./loader.ts";
 
 const VK_ERROR_INITIALIZATION_FAILED = -3;
@@ -224,7 +224,7 @@ export function availableLayers(): { name: string; description: string; specVers
  * @category Vulkan objects
  */
 export function availableInstanceExtensions(layer?: string): string[] {
-  const name = layer === undefined ? null : new TextEncoder().encode(layer + "\0");
+  const name = layer === undefined ? null : cString(layer);
   return enumerate(
     VkExtensionProperties,
     "vkEnumerateInstanceExtensionProperties",

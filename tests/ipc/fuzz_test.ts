@@ -97,6 +97,8 @@ function cases(seed: number, n: number, descriptor: Record<string, unknown>) {
   /** The real descriptor with one to three fields changed, dropped or added. */
   const mutated = () => {
     const d: Record<string, unknown> = { ...descriptor };
+    // Another device's export, well-formed: what only the UUIDs refuse.
+    if (r() < 0.05) return { ...d, deviceUUID: "00000000-0000-0000-0000-000000000000" };
     for (let i = 1 + Math.floor(r() * 3); i > 0; i--) {
       const f = pick(FIELDS);
       if (r() < 0.2) delete d[f];

@@ -939,6 +939,22 @@ export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8A
   return bytes;
 }
 
+/**
+ * @ignore @internal The fast paths' switch. Each fast path (an encoding or a struct kept and
+ * rewritten, a plan or a capability answer remembered) stands beside a plain path that makes the
+ * same from scratch on every call; tests/fast_paths_test.ts turns them off to run both on the
+ * same inputs and compare what comes out.
+ */
+export const fastPaths = { enabled: true };
+
+/**
+ * @ignore @internal `current` where the fast paths are on and it exists, else `make()`'s (a
+ * struct kept for the next call, or made again for each: the plain path).
+ */
+export function reuse<T>(current: T | undefined, make: () => T): T {
+  return fastPaths.enabled && current !== undefined ? current : make();
+}
+
 // Encodings kept per owner (a device) by a key of what they encode, each with the arena its
 // structs live in: a few dozen at most per owner, kept as long as the owner object.
 const keptEncodings = new WeakMap<object, Map<string, { value: unknown; arena: Arena }>>();
@@ -959,7 +975,7 @@ const ENCODINGS_KEPT = 32;
 export function keptEncoding<K>(owner: object, key: string, make: (arena: Arena) => K): K {
   let m = keptEncodings.get(owner);
   if (!m) keptEncodings.set(owner, m = new Map());
-  let kept = m.get(key);
+  let kept = fastPaths.enabled ? m.get(key) : undefined;
   if (!kept) {
     const arena = new Arena();
     try {
@@ -968,6 +984,7 @@ export function keptEncoding<K>(owner: object, key: string, make: (arena: Arena)
       arena[Symbol.dispose]();
       throw e;
     }
+    m.delete(key);
     if (m.size >= ENCODINGS_KEPT) m.delete(m.keys().next().value!);
     m.set(key, kept);
   }

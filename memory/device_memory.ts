@@ -31,6 +31,7 @@ import {
   Arena,
   encode,
   encodeFlat,
+  fastPaths,
   keptEncoding,
   KeptStruct,
   type Link,
@@ -501,7 +502,7 @@ function plainImportInfo(
   handleType: number,
   fd: number,
 ): Uint8Array {
-  let kept = plainImports.get(device);
+  let kept = fastPaths.enabled ? plainImports.get(device) : undefined;
   if (!kept) {
     const fdInfo = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType, fd });
     const info = new KeptStruct(VkMemoryAllocateInfo, { allocationSize: 0n, memoryTypeIndex: 0 });

@@ -38,7 +38,7 @@ import {
   type SemaphoreTypeName,
 } from "../core/enums.ts";
 import { check, MissingExtensionError } from "../core/errors.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { Arena, encode, fastPaths, link } from "../ffi/layout.ts";
 import { VK_NV_external_memory_capabilities } from "../ffi/vk_commands.ts";
 import { VkExternalImageFormatPropertiesNV } from "../ffi/vk_platform_structs.ts";
 import {
@@ -200,7 +200,7 @@ const answers = new WeakMap<PhysicalDevice, Map<string, unknown>>();
 function remembered<T>(pd: PhysicalDevice, key: string, ask: () => T): T {
   let m = answers.get(pd);
   if (!m) answers.set(pd, m = new Map());
-  let v = m.get(key) as T | undefined;
+  let v = fastPaths.enabled ? m.get(key) as T | undefined : undefined;
   if (v === undefined) m.set(key, v = deepFreeze(ask()));
   return v;
 }
@@ -269,36 +269,18 @@ export function externalBufferProperties(
     ? DEFAULT_BUFFER_USAGE
     : flagMask(BufferUsage, query.usage, "usage");
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
-  const h = pd.live;
-  // Remembered as remembered() does, but by number (no key text to build: the query is asked in
-  // loops).
-  let byType = bufferAnswers.get(pd);
-  if (!byType) bufferAnswers.set(pd, byType = new Map());
-  let byUsage = byType.get(handleType);
-  if (!byUsage) byType.set(handleType, byUsage = new Map());
-  let byFlags = byUsage.get(usage);
-  if (!byFlags) byUsage.set(usage, byFlags = new Map());
-  const known = byFlags.get(flags);
-  if (known) return known;
-  const answer = deepFreeze((() => {
+  return remembered(pd, `buffer ${handleType} ${usage} ${flags}`, () => {
     const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
     if (why) return unsupportedMemory(query.handleType, why);
     using arena = new Arena();
     const info = encode(VkPhysicalDeviceExternalBufferInfo, { flags, usage, handleType }, arena);
     const props = encode(VkExternalBufferProperties, {}, arena);
-    vk().vkGetPhysicalDeviceExternalBufferProperties!(h, info.bytes, props.bytes);
+    vk().vkGetPhysicalDeviceExternalBufferProperties!(pd.live, info.bytes, props.bytes);
     return memoryCapability(query.handleType, props.decode().externalMemoryProperties);
-  })());
-  byFlags.set(flags, answer);
-  return answer;
+  });
 }
 
 const DEFAULT_BUFFER_USAGE = BufferUsage.TRANSFER_SRC | BufferUsage.TRANSFER_DST;
-// externalBufferProperties' answers by device, handle type, usage and flags.
-const bufferAnswers = new WeakMap<
-  PhysicalDevice,
-  Map<number, Map<number, Map<number, ExternalMemoryCapability>>>
->();
 
 /**
  * An image for an external image format query.

@@ -17,6 +17,7 @@
  */
 import { flagMask, flagNames, MemoryProperty } from "../core/enums.ts";
 import { doctorHint, ShareError, type ShareRule } from "../core/errors.ts";
+import { fastPaths } from "../ffi/layout.ts";
 import {
   type DedicatedTarget,
   type ExportDescriptor,
@@ -321,6 +322,7 @@ export function knownPlan(
   fd: OwnedFd | number | null,
   descriptor: unknown,
 ): ImportPlan | undefined {
+  if (!fastPaths.enabled) return undefined;
   if (typeof fd !== "object" || fd === null || fd.state !== "open") return undefined;
   if (typeof descriptor !== "object" || descriptor === null) return undefined;
   const plan = accepted.get(key.importer)?.get(key.variant)?.get(descriptor);

@@ -2,7 +2,15 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import { type AnyStruct, Arena, encode, encodeFlat, KeptStruct } from "../ffi/layout.ts";
+import {
+  type AnyStruct,
+  Arena,
+  encode,
+  encodeFlat,
+  fastPaths,
+  KeptStruct,
+  reuse,
+} from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -262,7 +270,7 @@ export function exportSync<T extends SyncObject>(
   // out-parameter is one scratch buffer (the fd is read before anything else can call).
   let perObject = exportCache.get(t);
   if (!perObject) exportCache.set(t, perObject = new Map());
-  let cached = perObject.get(handleType);
+  let cached = fastPaths.enabled ? perObject.get(handleType) : undefined;
   if (!cached) {
     cached = {
       info: encodeFlat(k.getInfo, { [k.object]: t.live, handleType: k.handleTypes[handleType] }),
@@ -519,8 +527,8 @@ export function importSync<T extends SyncObject>(
   const instance = pd.instance;
   executeImport(fd, plan, t.label, (n) => {
     const mark = instance.messageMark;
-    let info = importInfos.get(k);
-    if (!info) importInfos.set(k, info = new KeptStruct(k.importInfo, {}));
+    const info = reuse(importInfos.get(k), () => new KeptStruct(k.importInfo, {}));
+    importInfos.set(k, info);
     info.setU64(k.object, t.live);
     info.setI32("flags", plan.temporary ? IMPORT_TEMPORARY : 0);
     info.setI32("handleType", k.handleTypes[handleType]);

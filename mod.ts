@@ -47,9 +47,10 @@ export type { InstanceOptions } from "./vulkan/instance.ts";
 // ---- share: capabilities, owned fds and handles, descriptors ------------------------------------
 export { capabilityMatrix, drmFormatModifiers } from "./share/capabilities.ts";
 export type { CapabilityMatrix } from "./share/capabilities.ts";
-export { parseMemoryDescriptor, parseSyncSource } from "./share/descriptor.ts";
+export { dmaBufDescriptor, parseMemoryDescriptor, parseSyncSource } from "./share/descriptor.ts";
 export type {
   ExportDescriptor,
+  ForeignDmaBuf,
   MemoryDescriptor,
   PlaneLayout,
   SyncDescriptor,

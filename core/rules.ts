@@ -93,7 +93,7 @@ export const SHARE_RULES = {
   },
   PLANE_LAYOUT: {
     explains:
-      "a DRM format modifier image's plane layouts are one per memory plane of its modifier, each with a row pitch of at least a row, a size that holds its rows, and within the memory it is bound to",
+      "a DRM format modifier image's plane layouts are one per memory plane of its modifier, each with a row pitch of at least a row, a size that holds its rows, and within the memory it is bound to; a foreign dma-buf's modifier and layouts are the image's it is imported for",
     source:
       "spec: VkImageDrmFormatModifierExplicitCreateInfoEXT valid usage (drmFormatModifierPlaneCount-02265, size and pitch rules); vkshare: a layout past the memory would make the device read or write outside it",
   },

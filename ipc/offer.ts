@@ -10,7 +10,9 @@
  */
 import { printable, ProtocolError, show } from "../core/errors.ts";
 import {
+  type DedicatedTarget,
   type MemoryDescriptor,
+  parseDedicatedTarget,
   parseMemoryDescriptor,
   parseSyncSource,
   type SyncDescriptor,
@@ -49,6 +51,12 @@ export interface Offer {
   label: string;
   /** Exported memory. */
   memory?: MemoryExport;
+  /**
+   * The image the memory is bound to, whose description the importer needs to make its own
+   * (`GpuImage.fromTarget(device, offer.image)`). Sent whether or not the export is dedicated;
+   * without it, the memory's dedicated image (if any) is sent.
+   */
+  image?: { describe(): DedicatedTarget };
   /** Exported semaphores. */
   semaphores?: readonly SyncExport[];
   /** Exported fences. */
@@ -89,6 +97,11 @@ export interface ReceivedOffer extends Disposable {
   label: string;
   /** The memory, if offered. */
   memory: ReceivedExport<MemoryDescriptor> | null;
+  /**
+   * The description of the image the memory is bound to, when the exporter sent one (or its
+   * export is dedicated to an image): what `GpuImage.fromTarget` makes the importer's from.
+   */
+  image: Extract<DedicatedTarget, { kind: "image" }> | null;
   /** The semaphores, in order. */
   semaphores: ReceivedExport<SyncDescriptor>[];
   /** The fences, in order. */
@@ -130,6 +143,7 @@ export async function sendOffer(
       version: OFFER_VERSION,
       label: offer.label,
       memory: offer.memory?.descriptor ?? null,
+      image: imageOf(offer),
       semaphores: (offer.semaphores ?? []).map((s) => s.descriptor),
       fences: (offer.fences ?? []).map((f) => f.descriptor),
     },
@@ -159,7 +173,7 @@ export async function receiveOffer(
   options ??= {};
   const { message: m, fds } = await socket.expect("offer", options);
   try {
-    const { label, memory, semaphores, fences } = parseOffer(m);
+    const { label, memory, image, semaphores, fences } = parseOffer(m);
     const want = (memory ? 1 : 0) + semaphores.length + fences.length;
     if (fds.length !== want) {
       throw new ProtocolError(
@@ -173,6 +187,7 @@ export async function receiveOffer(
     const received = {
       label,
       memory: memory ? take(memory) : null,
+      image,
       semaphores: semaphores.map(take),
       fences: fences.map(take),
       [Symbol.dispose]: () => fds.forEach((f) => f.close()),
@@ -200,6 +215,7 @@ export async function receiveOffer(
 export function parseOffer(m: Record<string, unknown>): {
   label: string;
   memory: MemoryDescriptor | null;
+  image: Extract<DedicatedTarget, { kind: "image" }> | null;
   semaphores: SyncDescriptor[];
   fences: SyncDescriptor[];
 } {
@@ -231,7 +247,25 @@ export function parseOffer(m: Record<string, unknown>): {
       );
     }
   }
-  return { label: m.label, memory, semaphores, fences };
+  return { label: m.label, memory, image: offeredImage(m.image), semaphores, fences };
+}
+
+type ImageTarget = Extract<DedicatedTarget, { kind: "image" }>;
+
+/** An offer's image description: checked as `GpuImage.fromTarget` checks one (BAD_DESCRIPTOR). */
+function offeredImage(v: unknown): ImageTarget | null {
+  if (v === undefined || v === null) return null;
+  const target = parseDedicatedTarget(v, "offer.image");
+  if (target.kind !== "image") {
+    throw new ProtocolError("json", `the offer's image describes a ${target.kind}, not an image`);
+  }
+  return target;
+}
+
+/** What `offer` says of the image: its `image`, else its memory's dedicated image, else null. */
+function imageOf(offer: Offer): ImageTarget | null {
+  const d = offer.image?.describe() ?? offer.memory?.descriptor.dedicated;
+  return d?.kind === "image" ? d : null;
 }
 
 /**

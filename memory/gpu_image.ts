@@ -550,20 +550,30 @@ export class GpuImage extends Bindable {
   }
 
   /**
-   * An image like the one `target` describes (an export's `descriptor.dedicated`): the same
-   * format, extent, tiling, usage, flags and external handle types, and for a
-   * DRM_FORMAT_MODIFIER image the same modifier and plane layouts, given explicitly. Import the
-   * export's memory `for` it.
+   * An image like the one `target` describes (a received offer's `image`, or an export's
+   * `descriptor.dedicated`): the same format, extent, tiling, usage, flags and external handle
+   * types, and for a DRM_FORMAT_MODIFIER image the same modifier and plane layouts, given
+   * explicitly. Import the export's memory `for` it. No description (an export that is not
+   * dedicated, received without the offer's `image`) is a BAD_DESCRIPTOR that says where to get
+   * one.
    *
    * @example
    * ```ts
-   * using image = GpuImage.fromTarget(device, offer.memory!.descriptor.dedicated!);
+   * using image = GpuImage.fromTarget(device, offer.image!);
    * using memory = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, { for: image });
    * ```
    */
-  static fromTarget(device: Device, given: DedicatedTarget): GpuImage {
+  static fromTarget(device: Device, given: DedicatedTarget | null | undefined): GpuImage {
     // A peer's description: its shape checked first (BAD_DESCRIPTOR), then, in create, what the
     // device allows of it (IMAGE_TYPE, IMAGE_LIMITS, PLANE_LAYOUT), before vkCreateImage.
+    if (given === undefined || given === null) {
+      throw new ShareError(
+        "BAD_DESCRIPTOR",
+        `fromTarget: no image description (got ${given}): a descriptor carries one only when its export is dedicated; take the offer's \`image\` (the exporter sends it: sendOffer(socket, { memory, image })), or the exporter's image.describe()`,
+        "an image's description",
+        given,
+      );
+    }
     const target = parseDedicatedTarget(given, "fromTarget: the description");
     if (target.kind !== "image") {
       throw new ShareError(

@@ -133,6 +133,107 @@ export interface MemoryDescriptor {
   deviceName: string;
   /** What the exported fd refers to (`memfd`, `/dev/nvidiactl`, `dmabuf`), when known. */
   fdKind?: string;
+  /**
+   * A dma-buf from outside vkshare ({@linkcode dmaBufDescriptor}): its DRM format modifier (`0x`
+   * and 16 hex digits), which the image it is imported for must have.
+   */
+  drmFormatModifier?: string;
+  /** A dma-buf from outside vkshare: where its planes lie, which the image must match. */
+  planeLayouts?: PlaneLayout[];
+}
+
+/**
+ * What a dma-buf from outside vkshare is: its size, and for an image its modifier and plane
+ * layouts (what the exporter's API reports: a V4L2 buffer, a Wayland `zwp_linux_dmabuf` plane
+ * list, EGL's `eglExportDMABUFImageMESA`).
+ *
+ * @example
+ * ```ts
+ * const foreign: ForeignDmaBuf = { size: 8294400, modifier: 0n, planeLayouts: [{ offset: 0, size: 8294400, rowPitch: 7680, arrayPitch: 0, depthPitch: 0 }] };
+ * ```
+ *
+ * @category Memory
+ */
+export interface ForeignDmaBuf {
+  /** Its size in bytes (`lseek(fd, 0, SEEK_END)` says it too). */
+  size: number;
+  /** Its DRM format modifier, when it holds an image (0n: linear). */
+  modifier?: bigint | string;
+  /** Where each memory plane lies, when it holds an image. */
+  planeLayouts?: readonly PlaneLayout[];
+  /** Who made it, for messages (default "a foreign dma-buf"). */
+  name?: string;
+}
+
+/**
+ * The descriptor of a dma-buf from outside vkshare (a camera, a compositor, another API), for
+ * `DeviceMemory.importFd(device, fd, dmaBufDescriptor({ size }), { for: image })`. It has no
+ * exporter to name (its UUIDs are empty, which only a DMA_BUF descriptor may be) and no memory
+ * type of its own: the import takes one the fd and the target allow, dedicated to the target
+ * where the target requires it. With `modifier` and `planeLayouts`, the image it is imported for
+ * must have the same (PLANE_LAYOUT).
+ *
+ * @example
+ * ```ts
+ * using image = GpuImage.create(device, { width: 1920, height: 1080, format: "B8G8R8A8_UNORM", external: "DMA_BUF",
+ *   drmFormatModifier: { modifier: 0n, planeLayouts } });
+ * using memory = DeviceMemory.importFd(device, fd, dmaBufDescriptor({ size, modifier: 0n, planeLayouts }), { for: image });
+ * ```
+ *
+ * @category Memory
+ */
+export function dmaBufDescriptor(foreign: ForeignDmaBuf): MemoryDescriptor {
+  if (foreign === null || typeof foreign !== "object") {
+    throw new TypeError(
+      `dmaBufDescriptor: expected { size, modifier?, planeLayouts? }, got ${show(foreign)}`,
+    );
+  }
+  let modifier: string | undefined;
+  if (foreign.modifier !== undefined) {
+    let v: bigint;
+    try {
+      v = BigInt(foreign.modifier);
+    } catch {
+      throw new RangeError(
+        `dmaBufDescriptor: modifier: expected a 64-bit value, got ${
+          show(String(foreign.modifier))
+        }`,
+      );
+    }
+    if (v < 0n || v >= 1n << 64n) {
+      throw new RangeError(`dmaBufDescriptor: modifier: expected a 64-bit value, got ${v}`);
+    }
+    modifier = `0x${v.toString(16).padStart(16, "0")}`;
+  }
+  return parseMemoryDescriptor({
+    version: DESCRIPTOR_VERSION,
+    handleType: "DMA_BUF",
+    size: foreign.size,
+    memoryTypeIndex: 0,
+    memoryProperties: [],
+    dedicated: null,
+    deviceUUID: "",
+    driverUUID: "",
+    deviceName: foreign.name ?? "a foreign dma-buf",
+    ...(modifier !== undefined ? { drmFormatModifier: modifier } : {}),
+    ...(foreign.planeLayouts !== undefined
+      ? { planeLayouts: foreign.planeLayouts.map((l) => ({ ...l })) }
+      : {}),
+  });
+}
+
+/**
+ * Whether `d` describes a dma-buf from outside vkshare (no exporter: {@linkcode dmaBufDescriptor}).
+ *
+ * @example
+ * ```ts
+ * isForeign(dmaBufDescriptor({ size: 4096 })); // true
+ * ```
+ *
+ * @category Memory
+ */
+export function isForeign(d: MemoryDescriptor): boolean {
+  return d.handleType === "DMA_BUF" && d.deviceUUID === "";
 }
 
 /**
@@ -373,6 +474,10 @@ const MEMORY_FIELDS: Record<keyof MemoryDescriptor, FieldCheck> = {
   driverUUID: uuid,
   deviceName: string,
   fdKind: optional(string),
+  drmFormatModifier: optional((v) =>
+    typeof v === "string" && /^0x[0-9a-f]{16}$/.test(v) ? null : "0x and 16 hex digits"
+  ),
+  planeLayouts: optional(list(planeLayout, 4)),
 };
 
 const SYNC_FIELDS: Record<keyof SyncDescriptor, FieldCheck> = {
@@ -465,7 +570,30 @@ export function parseMemoryDescriptor(given: unknown): MemoryDescriptor {
     : parseDedicatedTarget(d.dedicated);
   if (d.memoryProperties !== undefined) d.memoryProperties = [...d.memoryProperties as string[]];
   else d.memoryProperties = [];
+  exporterNamed(d as unknown as MemoryDescriptor);
   return d as unknown as MemoryDescriptor;
+}
+
+/**
+ * An exporter is named by its UUIDs, which only a foreign dma-buf's descriptor may leave empty:
+ * an OPAQUE_FD import needs them, and a foreign dma-buf's modifier and layouts only it carries.
+ */
+function exporterNamed(d: MemoryDescriptor): void {
+  const foreign = d.handleType === "DMA_BUF" && d.deviceUUID === "";
+  if (!foreign && (d.deviceUUID === "" || d.driverUUID === "")) {
+    throw bad(
+      `descriptor.${
+        d.deviceUUID === "" ? "deviceUUID" : "driverUUID"
+      }: empty, but a ${d.handleType} descriptor names its exporter (only a foreign dma-buf's, made by dmaBufDescriptor, has none)`,
+      "a UUID",
+      "",
+    );
+  }
+  if (!foreign && (d.drmFormatModifier !== undefined || d.planeLayouts !== undefined)) {
+    throw bad(
+      "descriptor.drmFormatModifier and planeLayouts: only a foreign dma-buf's descriptor has them (an export's image carries its own, in dedicated)",
+    );
+  }
 }
 
 /**

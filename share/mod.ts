@@ -45,7 +45,7 @@ export type {
   ImageQuery,
   MatrixOptions,
 } from "./capabilities.ts";
-export { DESCRIPTOR_VERSION, objectOf, SYNC_DESCRIPTOR_VERSION } from "./descriptor.ts";
+export { DESCRIPTOR_VERSION, isForeign, objectOf, SYNC_DESCRIPTOR_VERSION } from "./descriptor.ts";
 export type { DedicatedTarget, SyncHandleTypeName, SyncSource } from "./descriptor.ts";
 export type { FdState } from "./fd.ts";
 export type { ExportKind } from "./fd_kind.ts";

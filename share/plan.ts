@@ -21,6 +21,7 @@ import { fastPaths } from "../ffi/layout.ts";
 import {
   type DedicatedTarget,
   type ExportDescriptor,
+  isForeign,
   type MemoryDescriptor,
   objectOf,
   parseMemoryDescriptor,
@@ -755,7 +756,10 @@ function memoryRules(
   const type = memoryTypeRules(p, n, mt, win32);
   dedicatedRule(p, mt);
   if (mt) targetFitRules(p, mt);
-  return p.found.result(() => importPlanOf(p.req, m, n, false, type, m.dedicated?.kind ?? null));
+  // A foreign dma-buf goes dedicated into a target that requires it (it has no say of its own).
+  const dedicated = m.dedicated?.kind
+    ?? (isForeign(m) && mt?.requirements.requiresDedicated ? mt.description.kind : null);
+  return p.found.result(() => importPlanOf(p.req, m, n, false, type, dedicated));
 }
 
 /** Exported again after the import: only as the driver's exportFromImportedHandleTypes say. */
@@ -807,8 +811,10 @@ function memoryTypeRules(p: Planning, n: number, mt?: Target, win32?: bigint): n
   }
   const types = dev.memoryTypes;
   const options = (req.object === "memory" ? req.options : undefined) ?? {};
+  // (A foreign dma-buf has no memory type of its own: one the fd and the target allow is taken.)
+  const foreign = isForeign(m);
   // The export's memory type, where it is used: one this device has.
-  if (opaque || (options.memoryTypeIndex === undefined && !options.properties)) {
+  if (opaque || (!foreign && options.memoryTypeIndex === undefined && !options.properties)) {
     found.check(() => {
       if (m.memoryTypeIndex < types.length) return;
       broken(
@@ -846,7 +852,7 @@ function memoryTypeRules(p: Planning, n: number, mt?: Target, win32?: bigint): n
         (options.properties ?? []) as readonly (keyof typeof MemoryProperty)[],
         "properties",
       ),
-      options.memoryTypeIndex ?? (options.properties ? undefined : m.memoryTypeIndex),
+      options.memoryTypeIndex ?? (options.properties || foreign ? undefined : m.memoryTypeIndex),
       `${whatMemory} (${
         handleBits ? "vkGetMemoryWin32HandlePropertiesKHR" : "vkGetMemoryFdPropertiesKHR"
       } allows 0x${fdBits.toString(16)})`,
@@ -865,7 +871,7 @@ function dedicatedRule({ d, dev, found }: Planning, mt?: Target): void {
   found.check(() => {
     if (dev.api === "cuda") return;
     if (!m.dedicated) {
-      if (mt?.requirements.requiresDedicated) {
+      if (mt?.requirements.requiresDedicated && !isForeign(m)) {
         broken(
           "DEDICATED_MISMATCH",
           `${mt.label} requires dedicated memory, but the export is a plain allocation`,
@@ -902,6 +908,47 @@ function dedicatedRule({ d, dev, found }: Planning, mt?: Target): void {
 }
 
 /**
+ * A foreign dma-buf's modifier and plane layouts (where its exporter put the planes) are those of
+ * the image it is imported for: otherwise the device reads the planes from the wrong places.
+ */
+function foreignLayoutRule(m: MemoryDescriptor, mt: Target): void {
+  if (m.drmFormatModifier === undefined && m.planeLayouts === undefined) return;
+  const image = mt.description.kind === "image" ? mt.description : null;
+  if (!image) {
+    broken(
+      "PLANE_LAYOUT",
+      `${mt.label} is a buffer: a dma-buf with a modifier and plane layouts is an image's`,
+    );
+  }
+  if (m.drmFormatModifier !== undefined && image.drmFormatModifier !== m.drmFormatModifier) {
+    broken(
+      "PLANE_LAYOUT",
+      `the dma-buf's modifier is ${m.drmFormatModifier}, ${mt.label}'s ${
+        image.drmFormatModifier ?? "none (not a DRM_FORMAT_MODIFIER image)"
+      }`,
+      m.drmFormatModifier,
+      image.drmFormatModifier ?? null,
+    );
+  }
+  const mine = image.planeLayouts ?? [];
+  const theirs = m.planeLayouts ?? [];
+  const differs = theirs.length !== mine.length
+    || theirs.some((l, i) => l.offset !== mine[i].offset || l.rowPitch !== mine[i].rowPitch);
+  if (m.planeLayouts !== undefined && differs) {
+    broken(
+      "PLANE_LAYOUT",
+      `the dma-buf's planes (offset, rowPitch: ${
+        theirs.map((l) => `${l.offset}, ${l.rowPitch}`).join("; ")
+      }) are not ${mt.label}'s (${
+        mine.map((l) => `${l.offset}, ${l.rowPitch}`).join("; ") || "none"
+      })`,
+      theirs,
+      mine,
+    );
+  }
+}
+
+/**
  * The target fits the memory: a DRM modifier image's planes lie within it, the target was
  * declared external as the handle type, and the memory holds the target's requirement.
  */
@@ -910,6 +957,7 @@ function targetFitRules({ d, t, dev, found }: Planning, mt: Target): void {
   if (mt.description.kind === "image") {
     found.broken.push(...planeLayoutRules({ device: dev.name }, mt.description, m.size));
   }
+  found.check(() => foreignLayoutRule(m, mt));
   found.check(() => requireExternal(mt, t));
   found.check(() => {
     if (mt.requirements.size > m.size) {

@@ -106,6 +106,11 @@ test("the pages' ts blocks are found, each a whole program importing the package
 const expected: Record<string, (out: string) => void> = {
   "README.md#A first script": (out) => assertEquals(out, "Uint8Array(4) [ 1, 2, 3, 4 ]\n"),
   "docs/doctor.md#As a library": (out) => assertEquals(out, "true\n"),
+  "docs/images.md#A dma-buf from elsewhere": (out) => {
+    const pd = sharedInstance().physicalDevices()[0];
+    const imports = externalBufferProperties(pd, { handleType: "DMA_BUF" }).importable;
+    assertEquals(out, imports ? "imports here\n" : "HANDLE_TYPE_UNSUPPORTED\n");
+  },
   "docs/memory.md#Between two devices": (out) =>
     assertStringIncludes(out, "Uint8Array(4) [ 1, 2, 3, 4 ]"),
   "docs/memory.md#Host memory": (out) => assertStringIncludes(out, "Uint8Array(4) [ 7, 7, 7, 7 ]"),

@@ -22,13 +22,16 @@ import {
   type Device,
   DeviceMemory,
   ErrnoError,
+  GpuImage,
   OwnedFd,
   ProtocolError,
   ShareError,
+  Transfer,
 } from "../../mod.ts";
 import { describeFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
+import { assertRule } from "../_vk.ts";
 import "../_vk.ts"; // opens libvulkan and libc before the tests
 import { MSG_CTRUNC } from "../../ffi/libc_socket.ts";
 import { parsePacket } from "../../ipc/socket.ts";
@@ -316,3 +319,56 @@ test(
     assertEquals(openFds(), before, "the refused offer's fd was closed");
   }),
 );
+
+test(
+  "an offer carries the image's description, dedicated or not; without one, fromTarget says where to get it",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, b: Device) => {
+    using p = await pair();
+    using image = GpuImage.create(a, { width: 32, height: 16, external: "OPAQUE_FD" });
+    // A plain allocation where the driver allows one (lavapipe), else the dedicated one it needs.
+    const options = { for: image, exportAs: "OPAQUE_FD" as const, dedicated: false };
+    const plain = DeviceMemory.planAllocate(a, options).ok;
+    using mem = DeviceMemory.allocate(a, plain ? options : { for: image, exportAs: "OPAQUE_FD" });
+    using ta = Transfer.create(a), tb = Transfer.create(b);
+    const bytes = new Uint8Array(32 * 16 * 4).map((_, i) => (i * 3) & 0xff);
+    ta.writeImage(image, bytes);
+    ta.submit((r) => r.releaseImage(image, { oldLayout: "GENERAL", srcStage: "ALL_COMMANDS" }));
+    {
+      using exp = mem.exportFd();
+      assertEquals(exp.descriptor.dedicated === null, plain);
+      await sendOffer(p.a, { label: "image", memory: exp, image });
+    }
+    using offer = await receiveOffer(p.b, { device: b });
+    assertEquals(offer.image, image.describe());
+    using twin = GpuImage.fromTarget(b, offer.image);
+    using _m = DeviceMemory.importFd(b, offer.memory!.fd, offer.memory!.descriptor, { for: twin });
+    tb.submit((r) => r.acquireImage(twin, { newLayout: "GENERAL", dstStage: "ALL_COMMANDS" }));
+    assertEquals(tb.readImage(twin), bytes);
+    // Without `image`, a plain export's offer has none, and fromTarget says where to get it.
+    if (!plain) return;
+    {
+      using exp = mem.exportFd();
+      await sendOffer(p.a, { label: "no image", memory: exp });
+    }
+    using bare = await receiveOffer(p.b, { device: b });
+    assertEquals(bare.image, null);
+    const e = assertRule(() => GpuImage.fromTarget(b, bare.image), "BAD_DESCRIPTOR");
+    assertStringIncludes(e.message, "take the offer's `image`");
+  }),
+);
+
+test("an offer whose image is not an image's description is refused, and its fds closed", async () => {
+  using p = await pair();
+  const before = openFds();
+  for (const image of [{ kind: "buffer", size: 1 }, { kind: "image" }, 7]) {
+    using m = memfd("bad-image");
+    await p.a.send(
+      { type: "offer", version: 1, label: "x", memory: null, image, semaphores: [], fences: [] },
+      [],
+    );
+    await assertRejects(() => receiveOffer(p.b));
+    m.close();
+  }
+  assertEquals(openFds(), before);
+});

@@ -13,6 +13,7 @@ import {
   Device,
   DeviceMemory,
   DisposedError,
+  dmaBufDescriptor,
   GpuBuffer,
   GpuImage,
   ImportError,
@@ -20,7 +21,7 @@ import {
   OwnedFd,
 } from "../../mod.ts";
 import { fdSize } from "../../share/fd_kind.ts";
-import { isOpenFd } from "../../share/mod.ts";
+import { externalBufferProperties, isOpenFd } from "../../share/mod.ts";
 import { openExportCount } from "../../share/registry.ts";
 import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
 import { test } from "../_harness.ts";
@@ -405,5 +406,23 @@ test(
     // The plan says the same without creating anything.
     const r = DeviceMemory.planAllocate(device, { size: 4096, exportAs: "DMA_BUF" });
     assert(!r.ok && r.broken[0].rule === "HANDLE_TYPE_UNSUPPORTED", JSON.stringify(r));
+  }),
+);
+
+test(
+  "dmaBufDescriptor: a foreign dma-buf plans into a DMA_BUF buffer where the device imports DMA_BUF, and is refused where it does not",
+  forEachDevice((pd) => {
+    using device = Device.create(pd);
+    const d = dmaBufDescriptor({ size: 65536, name: "a camera" });
+    const imports = externalBufferProperties(pd, { handleType: "DMA_BUF" }).importable;
+    if (!imports) {
+      const r = DeviceMemory.planImport(device, null, d);
+      assert(!r.ok && r.broken[0].rule === "HANDLE_TYPE_UNSUPPORTED", JSON.stringify(r));
+      return;
+    }
+    using buffer = GpuBuffer.create(device, { size: 65536, external: "DMA_BUF" });
+    const r = DeviceMemory.planImport(device, null, d, { for: buffer });
+    assert(r.ok, JSON.stringify(r));
+    assertEquals(r.plan.handleType, "DMA_BUF");
   }),
 );

@@ -229,7 +229,8 @@ test("GpuImage.fromTarget refuses what is not an image's description: BAD_DESCRI
     [{ ...image, planeLayouts: [{ offset: -1 }] }, ".planeLayouts: expected a list"],
     [{ ...image, tiling: 1000158000 }, "needs drmFormatModifier and planeLayouts"],
     [{ ...image, extra: 1 }, ".extra: not a field"],
-    [null, ".kind: expected"],
+    [null, "take the offer's `image`"],
+    [undefined, "take the offer's `image`"],
   ];
   for (const [target, says] of bad) {
     const e = assertRule(() => GpuImage.fromTarget(device, target as never), "BAD_DESCRIPTOR");

@@ -12,10 +12,12 @@ import { doctorHint } from "../../doctor/mod.ts";
 import { libc } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import {
+  dmaBufDescriptor,
   ImportError,
   type MemoryDescriptor,
   OwnedFd,
   OwnedHandle,
+  parseMemoryDescriptor,
   ShareError,
   type SyncDescriptor,
 } from "../../mod.ts";
@@ -28,6 +30,7 @@ import {
   type MemoryTargetFacts,
   planImport,
   planOrThrow,
+  type PlanResult,
   relayRefusal,
   SHARE_RULES,
   type ShareRule,
@@ -62,6 +65,14 @@ function mesaMemfd(data = SIZE): number {
   v.setBigUint64(8, BigInt(offset), true);
   for (let i = 0; i < 16; i++) header[16 + i] = parseInt(MESA_ID.slice(2 * i, 2 * i + 2), 16);
   return forgedMemfd(size, header, MESA_SEALS, { at: offset - 8, value: BigInt(offset) });
+}
+
+/** The rules a plan broke, in order ([] when it is accepted). */
+const rulesOf = (r: PlanResult) => r.ok ? [] : r.broken.map((b) => b.rule);
+
+/** The rule of the ShareError `fn` throws. */
+function shareRule(fn: () => unknown): string {
+  return assertThrows(fn, ShareError).rule;
 }
 
 function importer(over: Partial<ImporterFacts> = {}): ImporterFacts {
@@ -915,4 +926,85 @@ test("every sharing rule is judged by a plan test here, or asserted by the tests
     if (CASES[rule] || here.includes(rule)) continue;
     assert(others.includes(`"${rule}"`), `${rule}: no plan case and no other test asserts it`);
   }
+});
+
+test("dmaBufDescriptor: a foreign dma-buf has no exporter and no memory type; only it may leave the UUIDs empty", () => {
+  const d = dmaBufDescriptor({ size: 8192, modifier: 0x0300000000606014n, planeLayouts: [NV12_Y] });
+  assertEquals([d.handleType, d.size, d.deviceUUID, d.driverUUID], ["DMA_BUF", 8192, "", ""]);
+  assertEquals(d.drmFormatModifier, "0x0300000000606014");
+  assertEquals(
+    dmaBufDescriptor({ size: 4096, modifier: "0x10" }).drmFormatModifier,
+    "0x0000000000000010",
+  );
+  assertThrows(() => dmaBufDescriptor({ size: 4096, modifier: -1n }), RangeError);
+  assertThrows(() => dmaBufDescriptor({ size: 4096, modifier: "x" }), RangeError);
+  assertEquals(shareRule(() => dmaBufDescriptor({ size: 0 })), "SIZE_MISMATCH");
+  // An export's descriptor names its exporter: empty UUIDs, or a modifier of its own, are refused.
+  for (
+    const over of [{ deviceUUID: "" }, { driverUUID: "" }, {
+      drmFormatModifier: "0x0000000000000000",
+    }]
+  ) {
+    assertEquals(
+      shareRule(() => parseMemoryDescriptor(memoryDescriptor(over))),
+      "BAD_DESCRIPTOR",
+      JSON.stringify(over),
+    );
+  }
+});
+
+test("a foreign dma-buf: any memory type the fd allows, dedicated where the target requires it, its planes the image's", () => {
+  const foreign = (over: Partial<MemoryDescriptor> = {}) => ({
+    ...dmaBufDescriptor({ size: SIZE }),
+    ...over,
+  });
+  const plan = (descriptor: MemoryDescriptor, t?: MemoryTargetFacts) =>
+    planImport({
+      object: "memory",
+      importer: importer(),
+      fd: null,
+      withoutFd: true,
+      descriptor,
+      ...(t ? { target: t } : {}),
+    });
+  // No UUID rule, no memory type of the descriptor's (its 0 is no choice), and the target's
+  // requirement of dedicated memory met by the import.
+  const t = target({
+    externalHandleTypes: ["DMA_BUF"],
+    requirements: { size: SIZE, memoryTypeBits: 0b11, requiresDedicated: true },
+  });
+  const r = plan(foreign(), t);
+  assert(r.ok, JSON.stringify(r));
+  assertEquals(r.plan.dedicated, "buffer");
+  // An export that is not foreign still must be dedicated for such a target.
+  const own = memoryDescriptor({ handleType: "DMA_BUF" });
+  assertEquals(rulesOf(plan(own, t)), ["DEDICATED_MISMATCH"]);
+  // Its modifier and layouts are the image's, or PLANE_LAYOUT.
+  const image = nv12Target({ externalHandleTypes: 0x200 });
+  const withPlanes = foreign({
+    drmFormatModifier: NV12.drmFormatModifier,
+    planeLayouts: NV12.planeLayouts,
+  });
+  const img = {
+    ...image,
+    externalHandleTypes: ["DMA_BUF"],
+    requirements: { ...image.requirements, size: 4096 },
+  };
+  assert(
+    plan({ ...withPlanes, size: 8192 }, img).ok,
+    JSON.stringify(plan({ ...withPlanes, size: 8192 }, img)),
+  );
+  assertEquals(
+    rulesOf(plan({ ...withPlanes, size: 8192, drmFormatModifier: "0x0000000000000000" }, img)),
+    ["PLANE_LAYOUT"],
+  );
+  assertEquals(rulesOf(plan({ ...withPlanes, size: 8192, planeLayouts: [NV12_Y] }, img)), [
+    "PLANE_LAYOUT",
+  ]);
+  assertEquals(
+    rulesOf(
+      plan(withPlanes, { ...t, requirements: { ...t.requirements, requiresDedicated: false } }),
+    ),
+    ["PLANE_LAYOUT"],
+  );
 });

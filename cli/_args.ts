@@ -22,7 +22,13 @@
 // @ts-types="./_node/util.d.ts"
 import { parseArgs } from "node:util";
 
-import { doctorHint, MissingExtensionError, ShareError, VkshareError } from "../core/errors.ts";
+import {
+  doctorHint,
+  MissingExtensionError,
+  ShareError,
+  VkError,
+  VkshareError,
+} from "../core/errors.ts";
 import { LibraryLoadError } from "../ffi/library.ts";
 
 /**
@@ -276,7 +282,8 @@ export function skipRun(what: string): never {
 export function refusalOf(e: unknown): { code: number; line: string } | null {
   if (!(e instanceof VkshareError)) return null;
   const missing = e instanceof MissingExtensionError || e instanceof LibraryLoadError
-    || (e instanceof ShareError && e.rule === "HANDLE_TYPE_UNSUPPORTED");
+    || (e instanceof ShareError && e.rule === "HANDLE_TYPE_UNSUPPORTED")
+    || (e instanceof VkError && e.command === "vkCreateInstance"); // no driver here
   const rule = e instanceof ShareError ? e.rule : e.code;
   const hint = e instanceof LibraryLoadError
     ? "vkshare setup (says what is missing, and installs it as root)"

@@ -153,3 +153,24 @@ test("bench/deno_fnpointer.ts times the same libc call through Deno.dlopen and U
     );
   }
 });
+
+test("what a command needs and this machine lacks is a skip: exit 77, one line naming it", () => {
+  const run = (path: string, env: string) => {
+    const [cmd, ...argv] = scriptCommand(new URL(`../${path}`, import.meta.url).pathname, []);
+    const r = spawnSync("env", [env, cmd, ...argv], { encoding: "utf8" });
+    return { code: r.status ?? -1, err: r.stderr };
+  };
+  const cases: [string, string, string][] = [
+    ["examples/share_memory.ts", "VK_DRIVER_FILES=/nonexistent/vkshare.json", "vkCreateInstance"],
+    ["examples/cuda_interop.ts", "VKSHARE_LIBCUDA=/nonexistent/libcuda.so.1", "libcuda"],
+    ["tools/diag/cuda_import_failure.ts", "VKSHARE_LIBCUDA=/nonexistent/libcuda.so.1", "libcuda"],
+  ];
+  for (const [path, env, says] of cases) {
+    const r = run(path, env);
+    assertEquals(r.code, 77, `${path} with ${env}: ${r.err}`);
+    const lines = r.err.trimEnd().split("\n");
+    assertEquals(lines.length, 1, r.err);
+    assert(lines[0].startsWith(`${path}: skipped: `), lines[0]);
+    assertStringIncludes(lines[0], says);
+  }
+});

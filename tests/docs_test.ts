@@ -254,4 +254,3 @@ test("every VKSHARE_* variable the code reads is in the README's table, and only
   );
   assertEquals([...table].sort(), [...used].sort());
 });
-

@@ -15,7 +15,7 @@ import {
   CUDA_EXTERNAL_MEMORY_HANDLE_DESC,
   CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC,
 } from "../ffi/cuda.ts";
-import { KeptStruct, reuse } from "../ffi/layout.ts";
+import { fastPaths, KeptStruct } from "../ffi/layout.ts";
 import type { MemoryDescriptor, SyncDescriptor } from "../share/descriptor.ts";
 import { executeImport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
@@ -250,16 +250,15 @@ export class CudaContext extends Resource {
       ?? planOrThrow(this.#plan("memory", fd, descriptor, false));
     const d = plan.descriptor as MemoryDescriptor;
     const handle = this.#imported;
-    const desc = this.#memoryDesc = reuse(
-      this.#memoryDesc,
-      () =>
-        new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
-          type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
-          handle: -1,
-          size: 0n,
-          flags: 0,
-        }),
-    );
+    if (!this.#memoryDesc || !fastPaths.enabled) {
+      this.#memoryDesc = new KeptStruct(CUDA_EXTERNAL_MEMORY_HANDLE_DESC, {
+        type: CU_EXTERNAL_MEMORY_HANDLE_TYPE.OPAQUE_FD,
+        handle: -1,
+        size: 0n,
+        flags: 0,
+      });
+    }
+    const desc = this.#memoryDesc;
     this.run((cu) =>
       executeImport(fd, plan, this.label, (dup) => {
         desc.setI32("handle", dup);
@@ -359,10 +358,14 @@ export class CudaContext extends Resource {
     const type = timeline
       ? CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.TIMELINE_SEMAPHORE_FD
       : CU_EXTERNAL_SEMAPHORE_HANDLE_TYPE.OPAQUE_FD;
-    const desc = this.#semaphoreDesc = reuse(
-      this.#semaphoreDesc,
-      () => new KeptStruct(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, { type, handle: -1, flags: 0 }),
-    );
+    if (!this.#semaphoreDesc || !fastPaths.enabled) {
+      this.#semaphoreDesc = new KeptStruct(CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC, {
+        type,
+        handle: -1,
+        flags: 0,
+      });
+    }
+    const desc = this.#semaphoreDesc;
     this.run((cu) =>
       executeImport(fd, plan, this.label, (dup) => {
         desc.setI32("type", type);

@@ -947,14 +947,6 @@ export function encodeFlat<S extends AnyStruct>(def: S, value: Input<S>): Uint8A
  */
 export const fastPaths = { enabled: true };
 
-/**
- * @ignore @internal `current` where the fast paths are on and it exists, else `make()`'s (a
- * struct kept for the next call, or made again for each: the plain path).
- */
-export function reuse<T>(current: T | undefined, make: () => T): T {
-  return fastPaths.enabled && current !== undefined ? current : make();
-}
-
 // Encodings kept per owner (a device) by a key of what they encode, each with the arena its
 // structs live in: a few dozen at most per owner, kept as long as the owner object.
 const keptEncodings = new WeakMap<object, Map<string, { value: unknown; arena: Arena }>>();

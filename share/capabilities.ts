@@ -194,10 +194,10 @@ function memoryCapability(
 
 // A physical device's answers to these queries cannot change: each query is asked of the driver
 // once, and its answer kept (frozen) per physical device. The inputs are still checked each call.
-const answers = new WeakMap<PhysicalDevice, Map<string, unknown>>();
+const answers = new WeakMap<PhysicalDevice, Map<string | number, unknown>>();
 
 /** The answer kept for `key` on `pd`, or `ask()`'s, kept (frozen) for the next time. */
-function remembered<T>(pd: PhysicalDevice, key: string, ask: () => T): T {
+function remembered<T>(pd: PhysicalDevice, key: string | number, ask: () => T): T {
   let m = answers.get(pd);
   if (!m) answers.set(pd, m = new Map());
   let v = fastPaths.enabled ? m.get(key) as T | undefined : undefined;
@@ -269,7 +269,11 @@ export function externalBufferProperties(
     ? DEFAULT_BUFFER_USAGE
     : flagMask(BufferUsage, query.usage, "usage");
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
-  return remembered(pd, `buffer ${handleType} ${usage} ${flags}`, () => {
+  // The key is one number where it fits (the query is asked in loops: no key text to build).
+  const key = handleType < 2 ** 17 && flags < 32
+    ? handleType * 2 ** 36 + usage * 32 + flags
+    : `buffer ${handleType} ${usage} ${flags}`;
+  return remembered(pd, key, () => {
     const why = missingExtension(pd, MEMORY_HANDLE_EXTENSION, query.handleType);
     if (why) return unsupportedMemory(query.handleType, why);
     using arena = new Arena();

@@ -26,7 +26,7 @@ import {
 import { check, MissingExtensionError, ShareError, VkError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, keptEncoding, KeptStruct, link, reuse } from "../ffi/layout.ts";
+import { Arena, encode, fastPaths, keptEncoding, KeptStruct, link } from "../ffi/layout.ts";
 import {
   VK_KHR_external_semaphore_fd,
   VK_KHR_external_semaphore_win32,
@@ -435,10 +435,11 @@ export class Semaphore extends Resource {
     this.#timelineOnly("signal");
     const v = this.#checkSignal(value, false);
     // Encoded once per semaphore; only the value changes from one signal to the next.
-    const info = this.#signalInfo = reuse(
-      this.#signalInfo,
-      () => new KeptStruct(VkSemaphoreSignalInfo, { semaphore: this.live, value: 0n }),
-    );
+    // (Without the fast paths, encoded again each time: the plain path.)
+    if (!this.#signalInfo || !fastPaths.enabled) {
+      this.#signalInfo = new KeptStruct(VkSemaphoreSignalInfo, { semaphore: this.live, value: 0n });
+    }
+    const info = this.#signalInfo;
     info.setU64("value", v);
     const r = this.#cmd("vkSignalSemaphore")(d, info.bytes);
     if (r < 0) throw new VkError("vkSignalSemaphore", r, { semaphore: this.label, value: v });
@@ -457,11 +458,14 @@ export class Semaphore extends Resource {
   #waitOne(value: number | bigint, ns: bigint, timeoutMs: number): WaitResult {
     this.#timelineOnly("wait");
     const v = u64Value(value, "value");
-    const info = this.#waitInfo = reuse(
-      this.#waitInfo,
-      () =>
-        new KeptStruct(VkSemaphoreWaitInfo, { flags: 0, pSemaphores: [this.live], pValues: [0n] }),
-    );
+    if (!this.#waitInfo || !fastPaths.enabled) {
+      this.#waitInfo = new KeptStruct(VkSemaphoreWaitInfo, {
+        flags: 0,
+        pSemaphores: [this.live],
+        pValues: [0n],
+      });
+    }
+    const info = this.#waitInfo;
     info.setU64Element("pValues", 0, v);
     const device = this.device;
     const r = this.#cmd("vkWaitSemaphores")(device.live, info.bytes, ns);

@@ -2,15 +2,7 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import {
-  type AnyStruct,
-  Arena,
-  encode,
-  encodeFlat,
-  fastPaths,
-  KeptStruct,
-  reuse,
-} from "../ffi/layout.ts";
+import { type AnyStruct, Arena, encode, encodeFlat, fastPaths, KeptStruct } from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -527,8 +519,8 @@ export function importSync<T extends SyncObject>(
   const instance = pd.instance;
   executeImport(fd, plan, t.label, (n) => {
     const mark = instance.messageMark;
-    const info = reuse(importInfos.get(k), () => new KeptStruct(k.importInfo, {}));
-    importInfos.set(k, info);
+    let info = importInfos.get(k);
+    if (!info || !fastPaths.enabled) importInfos.set(k, info = new KeptStruct(k.importInfo, {}));
     info.setU64(k.object, t.live);
     info.setI32("flags", plan.temporary ? IMPORT_TEMPORARY : 0);
     info.setI32("handleType", k.handleTypes[handleType]);

@@ -4,7 +4,6 @@
 // comes out is compared. The work crosses each fast path at least twice, so that a kept value is
 // reused with other inputs (another size, semaphore type, fence state, handle type).
 import { assert, assertEquals } from "@std/assert";
-import { cudaDevices } from "../cuda/mod.ts";
 import { fastPaths } from "../ffi/layout.ts";
 import {
   capabilityMatrix,
@@ -109,7 +108,6 @@ test(
       matrix: JSON.stringify(capabilityMatrix(pd)),
       memory: memoryWork(a, b),
       sync: syncWork(pd, a, b),
-      cuda: cudaDevices({ optional: true }).length,
     });
     const fast = await withFastPaths(true, run);
     const plain = await withFastPaths(false, run);

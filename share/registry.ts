@@ -7,7 +7,7 @@
  * @module
  */
 import type { ExportDescriptor } from "./descriptor.ts";
-import { type OwnedFd } from "./fd.ts";
+import type { OwnedFd } from "./fd.ts";
 import { sameFile } from "./fd_kind.ts";
 
 /**

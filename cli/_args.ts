@@ -22,14 +22,9 @@
 // @ts-types="./_node/util.d.ts"
 import { parseArgs } from "node:util";
 
-import {
-  doctorHint,
-  MissingExtensionError,
-  ShareError,
-  VkError,
-  VkshareError,
-} from "../core/errors.ts";
-import { LibraryLoadError } from "../ffi/library.ts";
+// Nothing here loads the FFI: cli/main.ts imports this module under Node.js too, before it hands
+// the command to Deno or Bun (the errors are told apart by their names).
+import { doctorHint } from "../core/rules.ts";
 
 /**
  * Every command's exit status: 0 done, 1 failed (a path asked about does not work, a check
@@ -259,6 +254,21 @@ function withinRange(
   return n;
 }
 
+/** vkshare's error classes, by name (VkshareError and its subclasses). */
+const VKSHARE_ERRORS = new Set([
+  "VkshareError",
+  "VkError",
+  "ImportError",
+  "ShareError",
+  "MissingExtensionError",
+  "LibraryLoadError",
+  "DisposedError",
+  "ErrnoError",
+  "ProtocolError",
+  "CudaError",
+  "Win32Error",
+]);
+
 /** The name of the command that parsed its arguments last (for the lines below). */
 let program = "vkshare";
 
@@ -280,12 +290,17 @@ export function skipRun(what: string): never {
  * and the runtime prints its stack trace.
  */
 export function refusalOf(e: unknown): { code: number; line: string } | null {
-  if (!(e instanceof VkshareError)) return null;
-  const missing = e instanceof MissingExtensionError || e instanceof LibraryLoadError
-    || (e instanceof ShareError && e.rule === "HANDLE_TYPE_UNSUPPORTED")
-    || (e instanceof VkError && e.command === "vkCreateInstance"); // no driver here
-  const rule = e instanceof ShareError ? e.rule : e.code;
-  const hint = e instanceof LibraryLoadError
+  // A VkshareError (ffi/error.ts): an Error with a string `code`, named after its class.
+  if (!(e instanceof Error) || !VKSHARE_ERRORS.has(e.name)) return null;
+  if (typeof (e as { code?: unknown }).code !== "string") return null;
+  const { name } = e;
+  const { code, command } = e as Error & { code: string; command?: string };
+  const rule = (e as { rule?: string }).rule ?? code;
+  const library = name === "LibraryLoadError";
+  const missing = library || name === "MissingExtensionError"
+    || (name === "ShareError" && rule === "HANDLE_TYPE_UNSUPPORTED")
+    || (name === "VkError" && command === "vkCreateInstance"); // no driver here
+  const hint = library
     ? "vkshare setup (says what is missing, and installs it as root)"
     : e.message.includes("doctor")
     ? ""

@@ -39,48 +39,8 @@ export interface DriverReport {
 }
 export { LibraryLoadError } from "../ffi/library.ts";
 
-/**
- * The rules the doctor cannot help with: what the caller did with an fd or an object, not what
- * the device shares. A refusal by one of them ends with no pointer to the doctor.
- */
-const NOT_THE_DEVICE: ReadonlySet<string> = new Set([
-  "FD_NOT_OPEN",
-  "FD_CONSUMED",
-  "ALREADY_BOUND",
-  "WRONG_DEVICE",
-  "NO_PENDING_SIGNAL",
-  "SIGNAL_PENDING",
-  "TIMELINE_VALUE",
-  "FENCE_SIGNALED",
-  "IN_USE",
-  "NOT_EXECUTABLE",
-]);
-
-/**
- * The doctor's command under this runtime: `bunx vkshare doctor` on Bun, `deno run -A
- * npm:vkshare doctor` on Deno, `npx vkshare doctor` on Node.
- */
-function doctorCommand(): string {
-  if ("Bun" in globalThis) return "bunx vkshare doctor";
-  if ("Deno" in globalThis) return "deno run -A npm:vkshare doctor";
-  return "npx vkshare doctor";
-}
-
-/**
- * What a refused import's message ends with, where the doctor adds something: the command (for
- * this runtime) that shows what a device shares and lists every rule a descriptor breaks. For a
- * refusal by `rule` that is about the caller's fd or object (FD_CONSUMED, IN_USE, ...), "".
- *
- * @example
- * ```ts
- * console.log(doctorHint("UUID_MISMATCH")); // "what this device shares, and why: bunx vkshare doctor ..."
- * doctorHint("FD_CONSUMED"); // ""
- * ```
- */
-export function doctorHint(rule?: string): string {
-  if (rule !== undefined && NOT_THE_DEVICE.has(rule)) return "";
-  return `what this device shares, and why: ${doctorCommand()} (--explain FILE: the rules a descriptor breaks)`;
-}
+import { doctorHint } from "./rules.ts";
+export { doctorHint };
 
 /**
  * VkResult names by value.

@@ -255,7 +255,7 @@ function withinRange(
 }
 
 /** vkshare's error classes, by name (VkshareError and its subclasses). */
-const VKSHARE_ERRORS = new Set([
+const ERROR_CLASSES = new Set([
   "VkshareError",
   "VkError",
   "ImportError",
@@ -291,7 +291,7 @@ export function skipRun(what: string): never {
  */
 export function refusalOf(e: unknown): { code: number; line: string } | null {
   // A VkshareError (ffi/error.ts): an Error with a string `code`, named after its class.
-  if (!(e instanceof Error) || !VKSHARE_ERRORS.has(e.name)) return null;
+  if (!(e instanceof Error) || !ERROR_CLASSES.has(e.name)) return null;
   if (typeof (e as { code?: unknown }).code !== "string") return null;
   const { name } = e;
   const { code, command } = e as Error & { code: string; command?: string };

@@ -14,7 +14,9 @@ import {
   VkMemoryRequirements2,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
+import { declaredHandleTypes, externalDeclarationRules } from "../share/allocate_plan.ts";
 import type { DedicatedTarget } from "../share/descriptor.ts";
+import { planOrThrow } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import { type AllocateOptions, DeviceMemory } from "./device_memory.ts";
 
@@ -40,6 +42,19 @@ export interface MemoryRequirements {
   prefersDedicated: boolean;
   /** The driver requires a dedicated allocation. */
   requiresDedicated: boolean;
+}
+
+/**
+ * Throws HANDLE_TYPE_UNSUPPORTED (share/allocate_plan.ts's rule) when a buffer or image (`what`)
+ * is declared external as a handle type (`mask`) whose extension `device` has not enabled.
+ */
+export function requireDeclarable(device: Device, what: string, mask: number): void {
+  const broken = externalDeclarationRules(
+    device.physicalDevice.name,
+    what,
+    declaredHandleTypes(flagNames(MemoryHandleType, mask), (e) => device.hasExtension(e)),
+  );
+  if (broken.length) planOrThrow({ ok: false, broken });
 }
 
 /**

@@ -20,15 +20,14 @@ import { out64, positiveSize } from "../core/out_params.ts";
 import { Arena, encode, link } from "../ffi/layout.ts";
 import { VkBufferCreateInfo, VkExternalMemoryBufferCreateInfo } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { declaredHandleTypes, externalDeclarationRules } from "../share/allocate_plan.ts";
 import type { DedicatedTarget } from "../share/descriptor.ts";
-import { planOrThrow } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import {
   Bindable,
   type BoundMemoryOptions,
   type MemoryRequirements,
   queryRequirements,
+  requireDeclarable,
   withOwnMemory,
 } from "./bindable.ts";
 
@@ -100,12 +99,7 @@ export class GpuBuffer extends Bindable {
     const flags = flagMask(BufferCreateFlag, options.flags ?? [], "flags");
     const external = handleTypeMask(options.external, "external");
     const d = device.live;
-    const undeclarable = externalDeclarationRules(
-      device.physicalDevice.name,
-      "a buffer",
-      declaredHandleTypes(flagNames(MemoryHandleType, external), (e) => device.hasExtension(e)),
-    );
-    if (undeclarable.length) planOrThrow({ ok: false, broken: undeclarable });
+    requireDeclarable(device, "a buffer", external);
     using arena = new Arena();
     const info = encode(VkBufferCreateInfo, {
       pNext: external ? [link(VkExternalMemoryBufferCreateInfo, { handleTypes: external })] : [],

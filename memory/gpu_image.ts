@@ -43,7 +43,6 @@ import {
   VkSubresourceLayout,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { declaredHandleTypes, externalDeclarationRules } from "../share/allocate_plan.ts";
 import {
   drmFormatModifiers,
   formatFeatures,
@@ -56,13 +55,13 @@ import {
   type PlaneLayout,
 } from "../share/descriptor.ts";
 import { type ImageDescription, type ImageFacts, planImage } from "../share/image_plan.ts";
-import { planOrThrow } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import {
   Bindable,
   type BoundMemoryOptions,
   type MemoryRequirements,
   queryRequirements,
+  requireDeclarable,
   withOwnMemory,
 } from "./bindable.ts";
 import type { DeviceMemory } from "./device_memory.ts";
@@ -502,15 +501,7 @@ export class GpuImage extends Bindable {
       requireNV(device, "externalNV");
     }
     const info = describeImage(options, formatName as FormatName, mods.drm, nvMask);
-    const undeclarable = externalDeclarationRules(
-      device.physicalDevice.name,
-      "an image",
-      declaredHandleTypes(
-        flagNames(MemoryHandleType, info.externalHandleTypes),
-        (e) => device.hasExtension(e),
-      ),
-    );
-    if (undeclarable.length) planOrThrow({ ok: false, broken: undeclarable });
+    requireDeclarable(device, "an image", info.externalHandleTypes);
     const disjoint = (info.flags & ImageCreateFlag.DISJOINT) !== 0;
     if (disjoint) checkDisjoint(device, formatName as FormatName, info.tiling);
     checkImagePlan(

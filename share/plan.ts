@@ -468,7 +468,9 @@ function planInFull(req: ImportRequest): PlanResult {
   const t = d.handleType;
   const what = req.object === "memory" ? `${t} memory` : `a ${t} ${req.object}`;
   const p: Planning = { req, d, t, dev: req.importer, found, what };
-  const temporary = req.object === "memory" ? memoryTargetRules(p) : syncTargetRules(p);
+  let temporary = false;
+  if (req.object === "memory") memoryTargetRules(p);
+  else temporary = syncTargetRules(p);
   acceptedRule(p);
   // Memory asks the device first (whether the import can be made at all); a semaphore or fence
   // checks its fd first (those rules hold on every device, lavapipe's included).
@@ -520,16 +522,15 @@ function checkedDescriptor(req: ImportRequest, found: Findings): ExportDescripto
 }
 
 /** The buffer or image imported into: of this device, not bound yet. */
-function memoryTargetRules({ req, found }: Planning): boolean {
+function memoryTargetRules({ req, found }: Planning): void {
   const target = req.object === "memory" ? req.target : undefined;
-  if (!target) return false;
+  if (!target) return;
   found.check(() => {
     if (!target.sameDevice) broken("WRONG_DEVICE", `${target.label} belongs to another device`);
   });
   found.check(() => {
     if (target.bound) broken("ALREADY_BOUND", `${target.label} is already bound to memory`);
   });
-  return false;
 }
 
 /**

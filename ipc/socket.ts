@@ -88,6 +88,40 @@ const MAGIC = 0x48534b56; // "VKSH", little-endian
 const HEADER = 16;
 const EAGAIN = 11;
 const EINTR = 4;
+
+// What recvmsg(2) and sendmsg(2) can fail with on a Unix socket (Linux). errno is read by a second
+// call after the first returned -1, and the runtime may run native code between the two (a
+// collection, an allocation) that leaves another value there: ENOENT was seen once, on Deno,
+// which neither call returns. A value outside these is taken as EAGAIN: wait, and ask again (the
+// wait itself ends on a hang-up, an error or the timeout).
+const RECVMSG_ERRNOS = new Set([9, 111, 104, 14, 4, 22, 12, 107, 88, 11]);
+const SENDMSG_ERRNOS = new Set([
+  13,
+  11,
+  9,
+  104,
+  89,
+  14,
+  4,
+  22,
+  106,
+  90,
+  105,
+  12,
+  107,
+  88,
+  95,
+  32,
+  109,
+]);
+
+/**
+ * @ignore @internal Whether `errno`, read after `call` returned -1, is one `call` can return (else
+ * the runtime overwrote it, and the call is retried as after EAGAIN).
+ */
+export function callErrno(call: "recvmsg" | "sendmsg", errno: number): number {
+  return (call === "recvmsg" ? RECVMSG_ERRNOS : SENDMSG_ERRNOS).has(errno) ? errno : EAGAIN;
+}
 const ETIMEDOUT = 110;
 const EACCES = 13;
 const EADDRINUSE = 98;
@@ -483,7 +517,7 @@ export class ShareSocket implements Disposable {
     for (;;) {
       const n = libcSocket().sendmsg(this.fd, tx.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n >= 0n) return;
-      const e = errno();
+      const e = callErrno("sendmsg", errno());
       if (e !== EAGAIN && e !== EINTR) {
         throw new ErrnoError(
           "sendmsg",
@@ -530,7 +564,7 @@ export class ShareSocket implements Disposable {
       msg.view.setInt32(msghdr.offsets.msg_flags, 0, true);
       n = libcSocket().recvmsg(this.fd, msg.bytes, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
       if (n >= 0n) break;
-      const e = errno();
+      const e = callErrno("recvmsg", errno());
       // A peer gone mid-stream is one event, whatever the kernel says of it (an end of file,
       // or a reset when it died with data unread): the peer closed the connection.
       if (e === ECONNRESET) {

@@ -34,7 +34,7 @@ import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
 import "../_vk.ts"; // opens libvulkan and libc before the tests
 import { MSG_CTRUNC } from "../../ffi/libc_socket.ts";
-import { parsePacket } from "../../ipc/socket.ts";
+import { callErrno, parsePacket } from "../../ipc/socket.ts";
 import { MALFORMED_OFFERS, MALFORMED_PACKETS } from "./_malformed.ts";
 
 function memfd(name: string): OwnedFd {
@@ -371,4 +371,13 @@ test("an offer whose image is not an image's description is refused, and its fds
     m.close();
   }
   assertEquals(openFds(), before);
+});
+
+test("an errno recvmsg or sendmsg cannot return is taken as EAGAIN (the runtime overwrote it); real ones stand", () => {
+  // ENOENT (2), seen once after a recvmsg on Deno, is neither call's.
+  assertEquals(callErrno("recvmsg", 2), 11);
+  assertEquals(callErrno("sendmsg", 2), 11);
+  for (const real of [9, 104, 111, 88]) assertEquals(callErrno("recvmsg", real), real);
+  for (const real of [9, 32, 104, 90, 109]) assertEquals(callErrno("sendmsg", real), real);
+  assertEquals(callErrno("recvmsg", 32), 11, "EPIPE is a send's");
 });

@@ -380,6 +380,10 @@ const planeLayout: FieldCheck = (v) => {
   }
 };
 
+/** A DRM format modifier as descriptors write it. */
+const modifierHex: FieldCheck = (v) =>
+  typeof v === "string" && /^0x[0-9a-f]{16}$/.test(v) ? null : "0x and 16 hex digits";
+
 type ImageTarget = Extract<DedicatedTarget, { kind: "image" }>;
 type BufferTarget = Extract<DedicatedTarget, { kind: "buffer" }>;
 
@@ -395,9 +399,7 @@ const IMAGE_FIELDS: Record<keyof ImageTarget, FieldCheck> = {
   flags: u32,
   externalHandleTypes: u32,
   externalHandleTypesNV: optional(u32),
-  drmFormatModifier: optional((v) =>
-    typeof v === "string" && /^0x[0-9a-f]{16}$/.test(v) ? null : "0x and 16 hex digits"
-  ),
+  drmFormatModifier: optional(modifierHex),
   planeLayouts: optional(list(planeLayout, 4)),
 };
 
@@ -474,9 +476,7 @@ const MEMORY_FIELDS: Record<keyof MemoryDescriptor, FieldCheck> = {
   driverUUID: uuid,
   deviceName: string,
   fdKind: optional(string),
-  drmFormatModifier: optional((v) =>
-    typeof v === "string" && /^0x[0-9a-f]{16}$/.test(v) ? null : "0x and 16 hex digits"
-  ),
+  drmFormatModifier: optional(modifierHex),
   planeLayouts: optional(list(planeLayout, 4)),
 };
 

@@ -30,7 +30,6 @@ import {
   type Proof,
   serveImport,
 } from "../doctor/report.ts";
-import { peerCommand } from "../ipc/peer.ts";
 import { DeviceMemory, Fence, Instance, Semaphore } from "../mod.ts";
 import { Device, ProtocolError } from "../mod.ts";
 import { type PlanResult, SHARE_RULES } from "../share/mod.ts";
@@ -272,11 +271,7 @@ if (serveAt !== undefined) {
   exit(0);
 }
 
-const report = await doctorReport(instance, {
-  prove: cli.flag("prove"),
-  peer: (address, device) =>
-    peerCommand(import.meta.url, ["--serve-import", address, "--serve-device", device]),
-});
+const report = await doctorReport(instance, { prove: cli.flag("prove") });
 const shown = only ? onlyAsked(report, only) : report;
 const proofFailed = (q: Proof | null | undefined) => !!q && "ok" in q && !q.ok;
 const failing = (p: PathReport) =>

@@ -161,6 +161,15 @@ export interface PairReport {
     | null;
 }
 
+/**
+ * The doctor's command (cli/doctor.ts beside this folder; doctor.js in the packed package, whose
+ * modules are .js): the other process of a proof between processes.
+ */
+const DOCTOR_SCRIPT = new URL(
+  `../cli/doctor.${import.meta.url.endsWith(".js") ? "js" : "ts"}`,
+  import.meta.url,
+);
+
 /** The whole report. */
 export interface DoctorReport {
   /** {@linkcode DOCTOR_SCHEMA}. */
@@ -770,12 +779,7 @@ export async function doctorReport(
   const prove = options?.prove ?? false;
   const peer = options?.peer
     ?? ((address: string, deviceUUID: string) =>
-      peerCommand(new URL("../cli/doctor.ts", import.meta.url), [
-        "--serve-import",
-        address,
-        "--serve-device",
-        deviceUUID,
-      ]));
+      peerCommand(DOCTOR_SCRIPT, ["--serve-import", address, "--serve-device", deviceUUID]));
   const env = environment();
   const devices = instance.physicalDevices().map((pd, i) => deviceReport(pd, i, env, prove));
   if (prove) {

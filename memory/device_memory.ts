@@ -605,39 +605,7 @@ export class DeviceMemory extends Resource {
    * ```
    */
   static planAllocate(device: Device, options: AllocateOptions): AllocateResult {
-    const target = options?.for;
-    const pd = device.physicalDevice;
-    device.assertAlive();
-    const exportMask = handleTypeMask(options.exportAs, "exportAs");
-    const nvMask = nvHandleTypeMask(options.exportAsNV, "exportAsNV");
-    if (nvMask) {
-      if (exportMask) throw new TypeError("exportAs and exportAsNV: give one, not both");
-      requireNV(device, "exportAsNV");
-    }
-    const properties = options.properties === undefined
-      ? undefined
-      : flagMask(MemoryProperty, options.properties, "properties");
-    const size = options.size !== undefined || !target
-      ? positiveSize(options.size, "size")
-      : undefined;
-    const exportAs = flagNames(MemoryHandleType, exportMask) as MemoryHandleTypeName[];
-    return planAllocate({
-      device: pd.name,
-      memoryTypes: pd.memoryTypes,
-      ...(target
-        ? { target: { ...targetFacts(device, target), requirements: target.requirements } }
-        : {}),
-      ...(size !== undefined ? { size } : {}),
-      exportAs: exportAs.map((t) => ({
-        handleType: t,
-        capability: capabilityFor(device, t, target),
-      })),
-      ...(properties !== undefined ? { properties } : {}),
-      ...(options.memoryTypeIndex !== undefined
-        ? { memoryTypeIndex: options.memoryTypeIndex }
-        : {}),
-      ...(options.dedicated !== undefined ? { dedicated: options.dedicated } : {}),
-    });
+    return planAllocation(device, options).result;
   }
 
   /**
@@ -647,13 +615,10 @@ export class DeviceMemory extends Resource {
    * capability or the driver requires it.
    */
   static allocate(device: Device, options: AllocateOptions): DeviceMemory {
-    const { size, memoryTypeIndex: type, dedicated } = planOrThrow(
-      DeviceMemory.planAllocate(device, options),
-    );
+    const { result, exportMask, nvMask } = planAllocation(device, options);
+    const { size, memoryTypeIndex: type, dedicated } = planOrThrow(result);
     const target = options.for;
     const pd = device.physicalDevice;
-    const exportMask = handleTypeMask(options.exportAs, "exportAs");
-    const nvMask = nvHandleTypeMask(options.exportAsNV, "exportAsNV");
     if (exportMask) device.extension(VK_KHR_external_memory_fd);
     using arena = new Arena();
     const info = dedicated
@@ -898,7 +863,7 @@ export class DeviceMemory extends Resource {
     const { size, memoryTypeIndex: type } = plan;
     const pd = device.physicalDevice;
     const target = options?.for;
-    const address = rt.address(hostMemory(host).pointer);
+    const address = rt.address(ArrayBuffer.isView(host) ? rt.pointerOf(host) : host.pointer);
     using arena = new Arena();
     const info = encode(VkMemoryAllocateInfo, {
       pNext: [link(VkImportMemoryHostPointerInfoEXT, {
@@ -1117,6 +1082,48 @@ function bindOrFree(mem: DeviceMemory, target: MemoryTarget | undefined): Device
     throw e;
   }
   return mem;
+}
+
+/**
+ * An allocation's plan (share/allocate_plan.ts) from `options`, with the handle type masks it was
+ * made with (what allocate encodes). Errors of the arguments themselves are thrown.
+ */
+function planAllocation(
+  device: Device,
+  options: AllocateOptions,
+): { result: AllocateResult; exportMask: number; nvMask: number } {
+  const target = options?.for;
+  const pd = device.physicalDevice;
+  device.assertAlive();
+  const exportMask = handleTypeMask(options.exportAs, "exportAs");
+  const nvMask = nvHandleTypeMask(options.exportAsNV, "exportAsNV");
+  if (nvMask) {
+    if (exportMask) throw new TypeError("exportAs and exportAsNV: give one, not both");
+    requireNV(device, "exportAsNV");
+  }
+  const properties = options.properties === undefined
+    ? undefined
+    : flagMask(MemoryProperty, options.properties, "properties");
+  const size = options.size !== undefined || !target
+    ? positiveSize(options.size, "size")
+    : undefined;
+  const exportAs = flagNames(MemoryHandleType, exportMask) as MemoryHandleTypeName[];
+  const result = planAllocate({
+    device: pd.name,
+    memoryTypes: pd.memoryTypes,
+    ...(target
+      ? { target: { ...targetFacts(device, target), requirements: target.requirements } }
+      : {}),
+    ...(size !== undefined ? { size } : {}),
+    exportAs: exportAs.map((t) => ({
+      handleType: t,
+      capability: capabilityFor(device, t, target),
+    })),
+    ...(properties !== undefined ? { properties } : {}),
+    ...(options.memoryTypeIndex !== undefined ? { memoryTypeIndex: options.memoryTypeIndex } : {}),
+    ...(options.dedicated !== undefined ? { dedicated: options.dedicated } : {}),
+  });
+  return { result, exportMask, nvMask };
 }
 
 /** Where host memory is, how large, and its name in messages; a RangeError for an empty view. */

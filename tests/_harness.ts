@@ -17,8 +17,11 @@ interface BunTest {
   skip(name: string, fn: Fn): void;
 }
 
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+
 // @ts-types="../cli/_node/child_process.d.ts"
 import { spawn, spawnSync } from "node:child_process";
+
 import { peerCommand } from "../ipc/peer.ts";
 
 // bun:test by name at run time, so that Deno never resolves it.
@@ -46,6 +49,14 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
     sanitizeResources: options.sanitizeResources ?? true,
     fn,
   });
+}
+
+/** A command's skip (exit 77): one line on stderr, "NAME: skipped: ...", holding `says`. */
+export function assertSkipLine(err: string, name: string, says: string): void {
+  const lines = err.trimEnd().split("\n");
+  assertEquals(lines.length, 1, err);
+  assert(lines[0].startsWith(`${name}: skipped: `), lines[0]);
+  assertStringIncludes(lines[0], says);
 }
 
 /** The command line that runs the script at `path` with this runtime (all permissions). */

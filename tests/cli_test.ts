@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { scriptCommand, test } from "./_harness.ts";
+import { assertSkipLine, scriptCommand, test } from "./_harness.ts";
 
 const CLIS = [
   "examples/caps.ts",
@@ -40,12 +40,14 @@ function assertUsageLine(err: string, path: string): void {
   assert(lines[0].startsWith(`${path}: `) && lines[0].endsWith("(see --help)"), lines[0]);
 }
 
-function cli(path: string, args: string[]) {
+/** Runs `path` with `args`; by default with no driver (VK_DRIVER_FILES names nothing, so creating an instance would fail loudly). */
+function cli(
+  path: string,
+  args: string[],
+  env = "VK_DRIVER_FILES=/nonexistent/vkshare-cli-test.json",
+) {
   const [cmd, ...argv] = scriptCommand(new URL(`../${path}`, import.meta.url).pathname, args);
-  // No driver: VK_DRIVER_FILES names nothing, so creating an instance would fail loudly.
-  const r = spawnSync("env", ["VK_DRIVER_FILES=/nonexistent/vkshare-cli-test.json", cmd, ...argv], {
-    encoding: "utf8",
-  });
+  const r = spawnSync("env", [env, cmd, ...argv], { encoding: "utf8" });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -155,22 +157,14 @@ test("bench/deno_fnpointer.ts times the same libc call through Deno.dlopen and U
 });
 
 test("what a command needs and this machine lacks is a skip: exit 77, one line naming it", () => {
-  const run = (path: string, env: string) => {
-    const [cmd, ...argv] = scriptCommand(new URL(`../${path}`, import.meta.url).pathname, []);
-    const r = spawnSync("env", [env, cmd, ...argv], { encoding: "utf8" });
-    return { code: r.status ?? -1, err: r.stderr };
-  };
   const cases: [string, string, string][] = [
     ["examples/share_memory.ts", "VK_DRIVER_FILES=/nonexistent/vkshare.json", "vkCreateInstance"],
     ["examples/cuda_interop.ts", "VKSHARE_LIBCUDA=/nonexistent/libcuda.so.1", "libcuda"],
     ["tools/diag/cuda_import_failure.ts", "VKSHARE_LIBCUDA=/nonexistent/libcuda.so.1", "libcuda"],
   ];
   for (const [path, env, says] of cases) {
-    const r = run(path, env);
+    const r = cli(path, [], env);
     assertEquals(r.code, 77, `${path} with ${env}: ${r.err}`);
-    const lines = r.err.trimEnd().split("\n");
-    assertEquals(lines.length, 1, r.err);
-    assert(lines[0].startsWith(`${path}: skipped: `), lines[0]);
-    assertStringIncludes(lines[0], says);
+    assertSkipLine(r.err, path, says);
   }
 });

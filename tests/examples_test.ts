@@ -10,17 +10,9 @@ import {
   externalSemaphoreProperties,
   formatFeatures,
 } from "../share/mod.ts";
-import { runScript, test } from "./_harness.ts";
+import { assertSkipLine, runScript, test } from "./_harness.ts";
 import { cannotShare } from "./_memory.ts";
 import { sharedInstance } from "./_vk.ts";
-
-/** A skip: one line on stderr, "NAME: skipped: ...", holding `says`. */
-function assertSkipLine(err: string, name: string, says: string): void {
-  const lines = err.trimEnd().split("\n");
-  assertEquals(lines.length, 1, err);
-  assert(lines[0].startsWith(`${name}: skipped: `), lines[0]);
-  assertStringIncludes(lines[0], says);
-}
 
 function run(script: string, ...args: string[]): { code: number; out: string; err: string } {
   return runScript(new URL(`../examples/${script}`, import.meta.url).pathname, args);

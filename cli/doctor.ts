@@ -351,15 +351,9 @@ function printReport(r: DoctorReport): void {
         );
       }
       for (const c of p.causes) console.log(`      ${c}`);
+      if (p.gl) printGl(p.gl);
       if (p.cuda) {
-        const q = p.cuda.proof;
-        const proved = !q
-          ? ""
-          : "notRun" in q
-          ? ` (${q.notRun})`
-          : q.ok
-          ? ` (proved: ${q.what}; p50 ${q.p50Us} µs)`
-          : ` (PROOF FAILED: ${q.what})`;
+        const proved = proofText(p.cuda.proof);
         console.log(
           `      into CUDA: ${
             p.cuda.verdict === "works" ? `works${proved}` : p.cuda.cause ?? p.cuda.verdict
@@ -385,4 +379,28 @@ function printReport(r: DoctorReport): void {
   console.log(
     `\n${s.works} paths work, ${s.fails} do not, ${s["not-offered"]} are not offered here`,
   );
+}
+
+/** The GL line of a path: works (and its handoff, and proof), or why not. */
+function printGl(g: NonNullable<PathReport["gl"]>): void {
+  const proved = proofText(g.proof);
+  const handoff = g.handoff === "semaphore"
+    ? ", handoff by GL semaphores"
+    : g.handoff === "host"
+    ? ", handoff by the host (glFinish, a fence wait)"
+    : "";
+  console.log(
+    `      into GL: ${g.verdict === "works" ? `works${handoff}${proved}` : g.cause ?? g.verdict}`,
+  );
+}
+
+/** A proof of CUDA or GL, as the doctor prints it after "works" ("" without one). */
+function proofText(q: PathReport["proof"] | undefined): string {
+  return !q
+    ? ""
+    : "notRun" in q
+    ? ` (${q.notRun})`
+    : q.ok
+    ? ` (proved: ${q.what}; p50 ${q.p50Us} µs)`
+    : ` (PROOF FAILED: ${q.what})`;
 }

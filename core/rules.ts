@@ -198,6 +198,18 @@ export const SHARE_RULES = {
     explains: "a submission signals only an unsignaled fence",
     source: "spec: vkQueueSubmit valid usage (fence must be unsignaled)",
   },
+  GL_BUFFER_RANGE: {
+    explains:
+      "a GL buffer made on imported memory lies within it, with the bytes the GL driver adds to a buffer's storage (llvmpipe pads every buffer: one of the memory's full size is GL_OUT_OF_MEMORY), and at offset 0 where the driver ignores the offset (llvmpipe)",
+    source:
+      "spec: EXT_external_objects (BufferStorageMemEXT: offset + size within the memory object); drivers: llvmpipe (Mesa 22.3.6, 25.0.7) compares the padded size with the memory object's, and starts every buffer at the memory's byte 0",
+  },
+  GL_TEXTURE_MISMATCH: {
+    explains:
+      "a GL texture made on imported memory is the image the memory is dedicated to: a 2D image of one layer, of a format GL names (RGBA8 is R8G8B8A8_UNORM, R32F is R32_SFLOAT, ...), the same extent and mip levels, OPTIMAL or LINEAR tiling (a DRM-modifier image goes to GL as an EGLImage)",
+    source:
+      "spec: EXT_external_objects (TexStorageMem*EXT: the texture's parameters and TEXTURE_TILING_EXT must match the Vulkan image's)",
+  },
   IN_USE: {
     explains:
       "a fence, semaphore or command buffer is not reset, re-recorded or resubmitted while a submission that uses it may still run",

@@ -37,3 +37,4 @@ export type {
   SharePathOptions,
   Verdict,
 } from "./report.ts";
+export type { GlPathReport } from "./gl.ts";

@@ -47,12 +47,12 @@ import {
 import { diagnoseLoader } from "../vulkan/loader.ts";
 import { loaderVersion } from "../vulkan/mod.ts";
 import { availableLayers, VALIDATION_LAYER } from "../vulkan/mod.ts";
+import { type Proof, proofFailed, proofOf, type Verdict } from "./proof.ts";
+export type { Proof, Verdict } from "./proof.ts";
+import { glFactsOf, glMemoryPath, type GlPathReport, glSemaphorePath } from "./gl.ts";
 
 /** The version of the doctor's JSON; a field that changes meaning gets a new one. */
 export const DOCTOR_SCHEMA = "vkshare-doctor/1";
-
-/** Whether a path works: `works`, `fails` (offered, but not both ways), `not-offered`. */
-export type Verdict = "works" | "fails" | "not-offered";
 
 /** One sharing path of one device: an object of a kind, a handle type, its verdict and why. */
 export interface PathReport {
@@ -70,14 +70,16 @@ export interface PathReport {
   compatible?: string[];
   /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores); with `--prove`, its run. */
   cuda?: { verdict: Verdict; cause?: string; proof?: Proof };
+  /**
+   * Into OpenGL (EGL, on this GPU): `works` with the handoff that applies, or why not (OPAQUE_FD
+   * buffers and binary semaphores); with `--prove`, its run.
+   */
+  gl?: GlPathReport;
   /** The end-to-end run of `--prove`, or null when the verdict comes from capability queries only. */
   proof: Proof | null;
   /** With `--prove`, the same between two processes (over a share socket), where it was run. */
   processProof?: Proof;
 }
-
-/** An end-to-end run: whether the bytes arrived, and the p50 of the share; or why it did not run. */
-export type Proof = { ok: boolean; p50Us: number; what: string } | { notRun: string };
 
 /** One device. */
 export interface DeviceReport {
@@ -316,17 +318,6 @@ function withCudaProof(
   return prove && v.verdict === "works" ? { ...v, proof: proveCuda(pd, what) } : v;
 }
 
-/** A proof from its runs' times (ms): their p50 in µs, one decimal. */
-function proofOf(ok: boolean, times: number[], what: string): Proof {
-  const sorted = [...times].sort((x, y) => x - y);
-  return { ok, p50Us: Math.round(sorted[sorted.length >> 1] * 1000 * 10) / 10, what };
-}
-
-/** A proof that failed with `e`: its message's first line. */
-function proofFailed(e: unknown): Proof {
-  return { ok: false, p50Us: 0, what: `failed: ${(e as Error).message.split("\n")[0]}` };
-}
-
 /**
  * Runs the path into CUDA end to end, 20 times, on the CUDA device that is `pd`'s GPU: memory
  * (64 KiB written by Vulkan, exported, imported into CUDA, mapped and read back, bytes
@@ -423,12 +414,26 @@ export interface SharePathOptions {
 export function sharePaths(pd: PhysicalDevice, options?: SharePathOptions): PathReport[] {
   const env = options?.environment ?? environment();
   const prove = options?.prove ?? false;
-  return [
+  const paths = [
     ...memoryPaths(pd, env, prove),
     hostPath(pd),
     ...semaphorePaths(pd, env, prove),
     ...fencePaths(pd, prove),
   ];
+  return withGlPaths(pd, paths, prove);
+}
+
+/** The OPAQUE_FD buffer and binary semaphore paths, with their verdicts into GL. */
+function withGlPaths(pd: PhysicalDevice, paths: PathReport[], prove: boolean): PathReport[] {
+  const facts = glFactsOf(pd);
+  return paths.map((p) => {
+    if (p.handleType !== "OPAQUE_FD") return p;
+    if (p.object === "memory") return { ...p, gl: glMemoryPath(pd, facts, p.verdict, prove) };
+    if (p.object === "binary semaphore") {
+      return { ...p, gl: glSemaphorePath(pd, facts, p.verdict, prove) };
+    }
+    return p;
+  });
 }
 
 /** The buffer and image paths of the fd handle types (OPAQUE_FD into CUDA too). */

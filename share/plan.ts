@@ -100,8 +100,8 @@ export interface PlanMemoryType {
  * @category Memory
  */
 export interface ImporterFacts {
-  /** `vulkan` (a VkDevice) or `cuda` (a CUDA device). */
-  api: "vulkan" | "cuda";
+  /** `vulkan` (a VkDevice), `cuda` (a CUDA device) or `gl` (an OpenGL context). */
+  api: "vulkan" | "cuda" | "gl";
   /** The device's name, for messages. */
   name: string;
   /** Its deviceUUID. */
@@ -589,9 +589,11 @@ function acceptedRule({ req, t, dev, found }: Planning): void {
   const object = req.object;
   const win32 = req.win32;
   const accepted = win32
-    ? (dev.api === "cuda" ? [] : Object.keys(WIN32_HANDLE_TYPES[object]))
-    : dev.api === "cuda"
+    ? (dev.api !== "vulkan" ? [] : Object.keys(WIN32_HANDLE_TYPES[object]))
+    : dev.api === "cuda" || (dev.api === "gl" && object !== "fence")
     ? ["OPAQUE_FD"]
+    : dev.api === "gl"
+    ? []
     : object === "memory"
     ? ["OPAQUE_FD", "DMA_BUF"]
     : ["OPAQUE_FD", "SYNC_FD"];
@@ -599,7 +601,11 @@ function acceptedRule({ req, t, dev, found }: Planning): void {
     if (accepted.includes(t)) return;
     broken(
       "HANDLE_TYPE_UNSUPPORTED",
-      dev.api === "cuda"
+      dev.api === "gl"
+        ? `GL imports OPAQUE_FD memory and semaphores only (GL_EXT_memory_object_fd, GL_EXT_semaphore_fd), not ${
+          object === "fence" ? "fences" : t
+        }${t === "DMA_BUF" ? ": a dma-buf goes to GL as an EGLImage (importDmaBufImage)" : ""}`
+        : dev.api === "cuda"
         ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${
           object === "memory" ? " (CUDA takes a dma_buf only on Tegra)" : ""
         }`
@@ -870,7 +876,7 @@ function memoryTypeRules(p: Planning, n: number, mt?: Target, win32?: bigint): n
 function dedicatedRule({ d, dev, found }: Planning, mt?: Target): void {
   const m = d as MemoryDescriptor;
   found.check(() => {
-    if (dev.api === "cuda") return;
+    if (dev.api !== "vulkan") return;
     if (!m.dedicated) {
       if (mt?.requirements.requiresDedicated && !isForeign(m)) {
         broken(

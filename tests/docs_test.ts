@@ -127,6 +127,12 @@ const expected: Record<string, (out: string) => void> = {
         || out.includes("done signaled\nUint8Array(4) [ 120, 86, 52, 18 ]"),
       out,
     ),
+  "docs/gl.md#Sharing with OpenGL": (out) =>
+    assert(
+      out.startsWith("no GL here: ")
+        || out.includes("Uint8Array(4) [ 1, 2, 3, 4 ]\nUint8Array(4) [ 9, 8, 7, 6 ]"),
+      out,
+    ),
   "docs/capabilities.md#What a device can share": (out) => assertStringIncludes(out, "OPAQUE_FD"),
 };
 

@@ -63,6 +63,23 @@ test(
   },
 );
 
+test("share_gl.ts shares a buffer and a texture both ways, in one process and with another", () => {
+  for (const args of [["--size", "65536"], ["--process", "--frames", "5", "--size", "65536"]]) {
+    const r = run("share_gl.ts", ...args);
+    if (r.code === 77) {
+      assertSkipLine(r.err, "examples/share_gl.ts", "");
+      continue;
+    }
+    assertEquals(r.code, 0, r.err + r.out);
+    assertStringIncludes(
+      r.out,
+      args[0] === "--process"
+        ? "OK: 5 frames of 65536 bytes"
+        : "OK: every byte checked on both sides and both ways",
+    );
+  }
+});
+
 // Whether libcuda is here, asked before the tests (a library opened inside one is a leak to Deno).
 const haveCuda = cudaDevices({ optional: true }).length > 0;
 

@@ -39,6 +39,7 @@ test("deno.json exports the main module and its sub-paths", () => {
     "./plan": "./share/mod.ts",
     "./ipc": "./ipc/mod.ts",
     "./cuda": "./cuda/mod.ts",
+    "./gl": "./gl/mod.ts",
     "./doctor": "./doctor/mod.ts",
     "./ffi": "./ffi/mod.ts",
     "./cli": "./cli/main.ts",

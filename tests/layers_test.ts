@@ -16,6 +16,7 @@ const LAYERS = [
   "memory",
   "ipc",
   "cuda",
+  "gl",
   "mod.ts",
   "doctor",
   "cli",

@@ -11,12 +11,21 @@ import { tmpdir } from "node:os";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { cudaDevices } from "../../cuda/mod.ts";
+import { noGl } from "../../examples/share_gl.ts";
+import { GlContext } from "../../gl/mod.ts";
 import { Device, DeviceMemory, ShareError } from "../../mod.ts";
 import { externalBufferProperties, externalSemaphoreProperties } from "../../share/mod.ts";
 import { runScript, scriptCommand, test } from "../_harness.ts";
-import { forEachDevice } from "../_vk.ts";
+import { forEachDevice, sharedInstance } from "../_vk.ts";
 
 const DOCTOR = new URL("../../cli/doctor.ts", import.meta.url).pathname;
+// Why each device has no GL, or null: asked before the tests (libEGL opened in one is a leak to Deno).
+const glHere = new Map(
+  sharedInstance().physicalDevices().map((pd) => {
+    using device = Device.create(pd);
+    return [pd.deviceUUID, noGl(device)];
+  }),
+);
 const SCHEMA = JSON.parse(
   readFileSync(new URL("../../cli/doctor.schema.json", import.meta.url).pathname, "utf8"),
 );
@@ -124,6 +133,22 @@ test("doctor --json --prove: the report validates against its schema, and each v
       if (p.cuda?.verdict === "works") {
         assert(p.cuda.proof?.ok, `${p.object} into CUDA: ${JSON.stringify(p.cuda.proof)}`);
       }
+    }
+    // Into GL: where a GL context is this GPU, OPAQUE_FD memory works and was run end to end,
+    // with the handoff that applies; semaphores only with GL_EXT_semaphore_fd.
+    const noGlHere = glHere.get(pd.deviceUUID);
+    const m = path("memory", "OPAQUE_FD"), gs = path("binary semaphore", "OPAQUE_FD");
+    if (noGlHere || m.verdict !== "works") {
+      assertEquals(m.gl.verdict, "not-offered");
+    } else {
+      using gl = GlContext.create({ deviceUUID: pd });
+      assertEquals(m.gl.verdict, "works", JSON.stringify(m.gl));
+      assertEquals(m.gl.handoff, gl.sync);
+      assert(m.gl.proof?.ok, `memory into GL: ${JSON.stringify(m.gl.proof)}`);
+      const semaphores = gl.facts.extensions.includes("GL_EXT_semaphore_fd");
+      assertEquals(gs.gl.verdict, semaphores && s.verdict === "works" ? "works" : "not-offered");
+      if (!semaphores) assertStringIncludes(gs.gl.cause, "no GL_EXT_semaphore_fd");
+      if (gs.gl.verdict === "works") assert(gs.gl.proof?.ok, JSON.stringify(gs.gl.proof));
     }
   })();
 });

@@ -1,0 +1,384 @@
+/**
+ * `GlContext`: a headless OpenGL context through EGL, on the EGL device whose GL deviceUUID is a
+ * Vulkan device's (EGL_EXT_platform_device; Mesa's surfaceless platform where EGL enumerates no
+ * devices), and the GL calls vkshare makes in it.
+ *
+ * @module
+ */
+import { ShareError, VkshareError } from "../core/errors.ts";
+import { uuidString } from "../core/out_params.ts";
+import { Resource } from "../core/resource.ts";
+import {
+  EGL_ERROR_NAMES,
+  eglExtensions,
+  eglLibrary,
+  type GL,
+  GL_ERROR_NAMES,
+  GLENUM as E,
+  glFunctions,
+  type ProcTable,
+} from "../ffi/gl.ts";
+import { rt } from "../ffi/runtime.ts";
+import type { Pointer } from "../ffi/types.ts";
+import type { GlFacts } from "../share/gl_plan.ts";
+
+/**
+ * A GL or EGL call failed: `code` is the GL error's name (`GL_OUT_OF_MEMORY`) or the EGL one
+ * (`EGL_BAD_MATCH`), or `GL_MISSING` for a function or extension the context lacks.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   gl.importBuffer(exp.fd, exp.descriptor);
+ * } catch (e) {
+ *   if (e instanceof GlError) console.error(e.call, e.code);
+ * }
+ * ```
+ *
+ * @category OpenGL
+ */
+export class GlError extends VkshareError {
+  /** The call that failed (`glNamedBufferStorageMemEXT`). */
+  readonly call: string;
+
+  /** Says `call` failed with `code`, and what to do next. */
+  constructor(call: string, code: string, detail: string) {
+    super(code, `${call}: ${code}${detail ? `: ${detail}` : ""}`);
+    this.call = call;
+  }
+}
+
+/** The GL functions, each checked present where it is called. */
+export type Gl = ProcTable<typeof GL>;
+
+/**
+ * What a context is asked to match: a deviceUUID, or anything with one (a Vulkan
+ * `PhysicalDevice`, a `Device`'s `physicalDevice`, an export's descriptor).
+ *
+ * @example
+ * ```ts
+ * using gl = GlContext.create({ deviceUUID: exp.descriptor }); // the GPU that exported it
+ * ```
+ *
+ * @category OpenGL
+ */
+export type GlDeviceIdentity = string | { deviceUUID: string; deviceName?: string; name?: string };
+
+/**
+ * Options of {@linkcode GlContext.create}.
+ *
+ * @example
+ * ```ts
+ * using gl = GlContext.create({ deviceUUID: device.physicalDevice });
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlContextOptions {
+  /** The GPU to make the context on (default: the first EGL device with GL_EXT_memory_object). */
+  deviceUUID?: GlDeviceIdentity;
+}
+
+interface Candidate {
+  display: Pointer;
+  context: Pointer;
+  platform: "device" | "surfaceless";
+  facts: GlFacts;
+}
+
+// EGL displays are one per device and platform in a process: initialized once, terminated when
+// the last context on one goes.
+const displayUsers = new Map<bigint, number>();
+
+function eglCheck(ok: boolean, call: string, detail = ""): void {
+  if (ok) return;
+  const code = eglLibrary().eglGetError();
+  throw new GlError(call, EGL_ERROR_NAMES[code] ?? `EGL error 0x${code.toString(16)}`, detail);
+}
+
+/** The EGL displays to try: one per EGL device, or Mesa's surfaceless one. */
+function displays(): { display: Pointer; platform: "device" | "surfaceless" }[] {
+  const egl = eglLibrary(), ext = eglExtensions();
+  const client = rt.cstring(egl.eglQueryString(null, E.EGL_EXTENSIONS)).split(" ");
+  const none = new BigInt64Array([BigInt(E.EGL_NONE)]);
+  const out: { display: Pointer; platform: "device" | "surfaceless" }[] = [];
+  if (client.includes("EGL_EXT_platform_device") && ext.eglQueryDevicesEXT) {
+    const devices = new BigUint64Array(16), n = new Int32Array(1);
+    if (ext.eglQueryDevicesEXT(16, devices, n)) {
+      for (const d of devices.subarray(0, n[0])) {
+        const display = egl.eglGetPlatformDisplay(E.EGL_PLATFORM_DEVICE_EXT, rt.pointer(d), none);
+        if (display) out.push({ display, platform: "device" });
+      }
+    }
+  }
+  if (!out.length && client.includes("EGL_MESA_platform_surfaceless")) {
+    const display = egl.eglGetPlatformDisplay(E.EGL_PLATFORM_SURFACELESS_MESA, null, none);
+    if (display) out.push({ display, platform: "surfaceless" });
+  }
+  return out;
+}
+
+function initialize(display: Pointer): boolean {
+  const key = rt.address(display);
+  const users = displayUsers.get(key) ?? 0;
+  if (users === 0 && !eglLibrary().eglInitialize(display, new Int32Array(1), new Int32Array(1))) {
+    return false;
+  }
+  displayUsers.set(key, users + 1);
+  return true;
+}
+
+function release(display: Pointer, context: Pointer): void {
+  const egl = eglLibrary();
+  if (
+    egl.eglGetCurrentContext() !== null
+    && rt.address(egl.eglGetCurrentContext()) === rt.address(context)
+  ) {
+    egl.eglMakeCurrent(display, null, null, null);
+  }
+  if (context) egl.eglDestroyContext(display, context);
+  const key = rt.address(display);
+  const users = (displayUsers.get(key) ?? 1) - 1;
+  if (users > 0) displayUsers.set(key, users);
+  else {
+    displayUsers.delete(key);
+    egl.eglTerminate(display);
+  }
+}
+
+/** A core-profile context (4.5, then any version), made current with no surface. */
+function makeContext(display: Pointer): Pointer {
+  const egl = eglLibrary();
+  if (!egl.eglBindAPI(E.EGL_OPENGL_API)) return null;
+  const attempts = [
+    [
+      E.EGL_CONTEXT_MAJOR_VERSION,
+      4,
+      E.EGL_CONTEXT_MINOR_VERSION,
+      5,
+      E.EGL_CONTEXT_OPENGL_PROFILE_MASK,
+      E.EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+      E.EGL_NONE,
+    ],
+    [E.EGL_NONE],
+  ];
+  for (const a of attempts) {
+    const context = egl.eglCreateContext(display, null, null, new Int32Array(a));
+    if (context && egl.eglMakeCurrent(display, null, null, context)) return context;
+    if (context) egl.eglDestroyContext(display, context);
+  }
+  return null;
+}
+
+/** The current context's facts (GL_EXT_memory_object gives the UUIDs). */
+function readFacts(gl: Gl): GlFacts {
+  const str = (name: number) => rt.cstring(gl.glGetString!(name));
+  const n = new Int32Array(1);
+  gl.glGetIntegerv!(E.GL_NUM_EXTENSIONS, n);
+  const extensions: string[] = [];
+  for (let i = 0; i < n[0]; i++) extensions.push(rt.cstring(gl.glGetStringi!(E.GL_EXTENSIONS, i)));
+  const device = new Uint8Array(16), driver = new Uint8Array(16);
+  if (extensions.includes("GL_EXT_memory_object") && gl.glGetUnsignedBytei_vEXT) {
+    gl.glGetUnsignedBytei_vEXT(E.GL_DEVICE_UUID_EXT, 0, device);
+    gl.glGetUnsignedBytevEXT!(E.GL_DRIVER_UUID_EXT, driver);
+  }
+  gl.glGetIntegerv!(0x0d33, n); // GL_MAX_TEXTURE_SIZE
+  const name = str(E.GL_RENDERER);
+  while (gl.glGetError!() !== E.GL_NO_ERROR) { /* a fresh context reports nothing of these */ }
+  return {
+    name,
+    deviceUUID: uuidString(device),
+    driverUUID: uuidString(driver),
+    extensions,
+    // Measured on llvmpipe (Mesa 22.3.6, 25.0.7): a buffer needs 8 bytes past its end, and
+    // starts at the memory's byte 0 whatever offset it is given (tests/gl/gl_test.ts).
+    bufferPadding: name.startsWith("llvmpipe") ? 8 : 0,
+    bufferOffsets: !name.startsWith("llvmpipe"),
+    maxTextureSize: n[0],
+  };
+}
+
+function wantOf(v: GlDeviceIdentity | undefined): { uuid: string; name: string } | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "string") return { uuid: v, name: v };
+  if (v && typeof v === "object" && typeof v.deviceUUID === "string") {
+    return { uuid: v.deviceUUID, name: String(v.deviceName ?? v.name ?? v.deviceUUID) };
+  }
+  throw new TypeError(
+    `deviceUUID: expected a UUID string, or a PhysicalDevice or descriptor with one, got ${
+      String(v)
+    }`,
+  );
+}
+
+/** The first EGL device whose context matches `want` (or has external objects). */
+function pick(want: { uuid: string; name: string } | undefined): Candidate {
+  const seen: string[] = [];
+  const list = displays();
+  if (!list.length) {
+    throw new GlError(
+      "eglGetPlatformDisplay",
+      "GL_MISSING",
+      "this EGL has neither EGL_EXT_platform_device devices nor EGL_MESA_platform_surfaceless: no headless GL here (Mesa: apt-get install libegl-mesa0 libgl1-mesa-dri; NVIDIA: the driver's libEGL_nvidia)",
+    );
+  }
+  for (const { display, platform } of list) {
+    if (!initialize(display)) {
+      seen.push(`an EGL ${platform} display that does not initialize`);
+      continue;
+    }
+    const context = makeContext(display);
+    if (!context) {
+      seen.push(`an EGL ${platform} display with no OpenGL context`);
+      release(display, null);
+      continue;
+    }
+    const facts = readFacts(glFunctions());
+    const external = facts.extensions.includes("GL_EXT_memory_object_fd");
+    if (external && (!want || facts.deviceUUID === want.uuid)) {
+      return { display, context, platform, facts };
+    }
+    seen.push(
+      `"${facts.name}" (deviceUUID ${facts.deviceUUID}${
+        external ? "" : ", no GL_EXT_memory_object_fd"
+      })`,
+    );
+    release(display, context);
+  }
+  if (want) {
+    throw new ShareError(
+      "UUID_MISMATCH",
+      `no GL context is the Vulkan device "${want.name}" (deviceUUID ${want.uuid}); EGL offers ${
+        seen.join(", ")
+      }: GL must run on the GPU and driver that exported the memory (on Mesa, the same Mesa version)`,
+      want.uuid,
+      seen,
+    );
+  }
+  throw new GlError(
+    "glGetStringi",
+    "GL_MISSING",
+    `no EGL device has GL_EXT_memory_object_fd: EGL offers ${seen.join(", ")}`,
+  );
+}
+
+/**
+ * A headless OpenGL context (EGL, no window), made current when vkshare calls GL through it. Its
+ * imports (buffers, textures, semaphores) are its children, disposed before it.
+ *
+ * @example
+ * ```ts
+ * using gl = GlContext.create({ deviceUUID: device.physicalDevice });
+ * console.log(gl.facts.name, gl.sync); // "llvmpipe (LLVM 15.0.6, 256 bits)" "host"
+ * ```
+ *
+ * @category OpenGL
+ */
+export class GlContext extends Resource {
+  /** What the context is: its renderer, UUIDs, extensions, and the driver facts the rules use. */
+  readonly facts: GlFacts;
+  /** The EGL platform it was made on: an EGL device, or Mesa's surfaceless platform. */
+  readonly platform: "device" | "surfaceless";
+  #display: Pointer;
+  #context: Pointer;
+  #gl: Gl;
+
+  /** @ignore Made by {@linkcode GlContext.create}. */
+  private constructor(c: Candidate) {
+    super();
+    this.#display = c.display;
+    this.#context = c.context;
+    this.platform = c.platform;
+    this.facts = Object.freeze({ ...c.facts, extensions: Object.freeze([...c.facts.extensions]) });
+    this.#gl = glFunctions();
+  }
+
+  /**
+   * A context on the EGL device that is `deviceUUID`'s GPU (its GL_DEVICE_UUID_EXT equals the
+   * Vulkan deviceUUID), or on the first with GL_EXT_memory_object_fd. A ShareError UUID_MISMATCH
+   * names every EGL device seen when none is that GPU; a LibraryLoadError when there is no
+   * libEGL.so.1.
+   */
+  static create(options?: GlContextOptions): GlContext {
+    return new GlContext(pick(wantOf(options?.deviceUUID)));
+  }
+
+  /** `GL context "llvmpipe (LLVM 15.0.6, 256 bits)"`. */
+  get label(): string {
+    return `GL context "${this.facts.name}"`;
+  }
+
+  /**
+   * How GL and Vulkan hand work to each other here: `semaphore` where the context has
+   * GL_EXT_semaphore_fd (import a Vulkan semaphore, then wait and signal it in GL), `host`
+   * elsewhere (GL work is finished with {@linkcode GlContext.finish} before Vulkan uses the
+   * memory, and Vulkan's work is waited on by the host before GL uses it).
+   */
+  get sync(): "semaphore" | "host" {
+    return this.facts.extensions.includes("GL_EXT_semaphore_fd") ? "semaphore" : "host";
+  }
+
+  /** @ignore @internal Runs `fn` with this context current, checking GL's error after. */
+  call<T>(call: string, fn: (gl: Gl) => T, detail?: () => string): T {
+    this.alive();
+    const egl = eglLibrary();
+    const current = egl.eglGetCurrentContext();
+    if (current === null || rt.address(current) !== rt.address(this.#context)) {
+      eglCheck(!!egl.eglMakeCurrent(this.#display, null, null, this.#context), "eglMakeCurrent");
+    }
+    const gl = this.#gl;
+    const out = fn(gl);
+    const e = gl.glGetError!();
+    if (e !== E.GL_NO_ERROR) {
+      while (gl.glGetError!() !== E.GL_NO_ERROR) { /* clear the rest */ }
+      throw new GlError(
+        call,
+        GL_ERROR_NAMES[e] ?? `GL error 0x${e.toString(16)}`,
+        detail?.() ?? "",
+      );
+    }
+    return out;
+  }
+
+  /** @ignore @internal The GL function `name`, or a GlError naming the extension it needs. */
+  fn<K extends keyof Gl>(name: K, extension: string): NonNullable<Gl[K]> {
+    const f = this.#gl[name];
+    if (!f || (extension && !this.facts.extensions.includes(extension))) {
+      throw new GlError(
+        String(name),
+        "GL_MISSING",
+        `${this.label} has no ${extension || String(name)}${
+          this.facts.name.startsWith("llvmpipe") && extension === "GL_EXT_semaphore_fd"
+            ? " (Mesa's llvmpipe has no GL semaphores: hand off through the host, GlContext.finish)"
+            : ""
+        }`,
+      );
+    }
+    return f as NonNullable<Gl[K]>;
+  }
+
+  /**
+   * Waits until every GL command so far has finished (glFinish): the host handoff from GL to
+   * Vulkan where the context has no semaphores. After it, Vulkan may read what GL wrote.
+   */
+  finish(): void {
+    this.call("glFinish", (gl) => gl.glFinish!());
+  }
+
+  /** Destroys the context, and terminates its EGL display when no other context uses it. */
+  protected destroy(): void {
+    release(this.#display, this.#context);
+  }
+}
+
+/** @ignore @internal A GL name (buffer, texture, memory object) made by `create`. */
+export function glName(
+  ctx: GlContext,
+  call: keyof Gl,
+  create: (out: Uint32Array) => void,
+): number {
+  const out = new Uint32Array(1);
+  ctx.call(String(call), () => create(out));
+  if (out[0] === 0) throw new GlError(String(call), "GL_MISSING", "no name was made");
+  return out[0];
+}

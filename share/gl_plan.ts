@@ -1,0 +1,339 @@
+/**
+ * The rules of an OpenGL import (EXT_external_objects, EXT_external_objects_fd), judged without a
+ * driver: a GL context's facts go through the same {@linkcode planImport} as a Vulkan device's
+ * (the UUIDs, the handle type, the fd, the descriptor), then the rules GL adds for the buffer or
+ * texture made on the memory (GL_BUFFER_RANGE, GL_TEXTURE_MISMATCH).
+ *
+ * @module
+ */
+import { Format, ImageTiling, ImageType } from "../core/enums.ts";
+import type { MemoryDescriptor } from "./descriptor.ts";
+import type { OwnedFd } from "./fd.ts";
+import { broken, Findings, planImport } from "./plan.ts";
+import type { BrokenRule, ImporterFacts, ImportPlan } from "./plan.ts";
+
+/**
+ * What the plan needs to know of a GL context: plain data, read once from the context.
+ *
+ * @example
+ * ```ts
+ * const facts: GlFacts = gl.facts;
+ * facts.extensions.includes("GL_EXT_semaphore_fd");
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlFacts {
+  /** GL_RENDERER, for messages. */
+  name: string;
+  /** GL_DEVICE_UUID_EXT, formatted as Vulkan's deviceUUID. */
+  deviceUUID: string;
+  /** GL_DRIVER_UUID_EXT, formatted as Vulkan's driverUUID. */
+  driverUUID: string;
+  /** The context's GL extensions. */
+  extensions: readonly string[];
+  /**
+   * Bytes the driver adds to a buffer's storage that must also lie within the memory object:
+   * llvmpipe's buffers are padded (measured: 8 on Mesa 22.3.6 and 25.0.7); 0 elsewhere.
+   */
+  bufferPadding: number;
+  /**
+   * Whether a buffer made at an offset into the memory starts there: llvmpipe ignores
+   * glNamedBufferStorageMemEXT's offset (measured on Mesa 22.3.6 and 25.0.7: the buffer reads the
+   * memory's first bytes), so vkshare makes buffers at offset 0 only there.
+   */
+  bufferOffsets: boolean;
+  /** GL_MAX_TEXTURE_SIZE. */
+  maxTextureSize: number;
+}
+
+/**
+ * A GL internal format vkshare makes textures of, and the Vulkan format of the same bytes.
+ *
+ * @example
+ * ```ts
+ * const f: GlFormatName = "RGBA8"; // VK_FORMAT_R8G8B8A8_UNORM
+ * ```
+ *
+ * @category OpenGL
+ */
+export type GlFormatName = keyof typeof GL_FORMATS;
+
+/**
+ * The GL internal formats of textures on imported memory: their GL enumerants, the Vulkan format
+ * of the same bytes, and the format/type pair that reads and writes them.
+ *
+ * @example
+ * ```ts
+ * GL_FORMATS.R32F.vulkan; // Format.R32_SFLOAT
+ * ```
+ *
+ * @category OpenGL
+ */
+export const GL_FORMATS = {
+  RGBA8: {
+    internal: 0x8058,
+    vulkan: Format.R8G8B8A8_UNORM,
+    format: 0x1908,
+    type: 0x1401,
+    bytes: 4,
+  },
+  SRGB8_ALPHA8: {
+    internal: 0x8c43,
+    vulkan: Format.R8G8B8A8_SRGB,
+    format: 0x1908,
+    type: 0x1401,
+    bytes: 4,
+  },
+  R8: { internal: 0x8229, vulkan: Format.R8_UNORM, format: 0x1903, type: 0x1401, bytes: 1 },
+  R32F: { internal: 0x822e, vulkan: Format.R32_SFLOAT, format: 0x1903, type: 0x1406, bytes: 4 },
+  RGBA16F: {
+    internal: 0x881a,
+    vulkan: Format.R16G16B16A16_SFLOAT,
+    format: 0x1908,
+    type: 0x140b,
+    bytes: 8,
+  },
+  RGBA32F: {
+    internal: 0x8814,
+    vulkan: Format.R32G32B32A32_SFLOAT,
+    format: 0x1908,
+    type: 0x1406,
+    bytes: 16,
+  },
+} as const;
+
+/**
+ * What is made on the imported memory: a buffer (a range of it), or a 2D texture.
+ *
+ * @example
+ * ```ts
+ * const target: GlTarget = { kind: "texture", format: "RGBA8", width: 256, height: 256 };
+ * ```
+ *
+ * @category OpenGL
+ */
+export type GlTarget =
+  | { kind: "buffer"; size?: number; offset?: number }
+  | {
+    kind: "texture";
+    format: GlFormatName;
+    width: number;
+    height: number;
+    levels?: number;
+  };
+
+/**
+ * A GL import that may be made: the memory's plan, and the buffer or texture on it.
+ *
+ * @example
+ * ```ts
+ * const r = planGlImport({ gl: gl.facts, fd, descriptor, target: { kind: "buffer" } });
+ * if (r.ok) console.log(r.plan.buffer?.size);
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlImportPlan {
+  /** The memory's plan (size, dedicated, the fd to import). */
+  memory: ImportPlan;
+  /** A buffer's range, in bytes. */
+  buffer?: { offset: number; size: number };
+  /** A texture's parameters, with the tiling the Vulkan image has. */
+  texture?: {
+    format: GlFormatName;
+    width: number;
+    height: number;
+    levels: number;
+    tiling: "OPTIMAL" | "LINEAR";
+  };
+}
+
+/**
+ * The importer facts of a GL context, for {@linkcode planImport}: OPAQUE_FD memory where the
+ * context has GL_EXT_memory_object_fd, OPAQUE_FD binary semaphores where it has
+ * GL_EXT_semaphore_fd.
+ *
+ * @example
+ * ```ts
+ * const importer = glImporter(gl.facts);
+ * planImport({ object: "memory", importer, fd, descriptor });
+ * ```
+ *
+ * @category OpenGL
+ */
+export function glImporter(gl: GlFacts): ImporterFacts {
+  return {
+    api: "gl",
+    name: gl.name,
+    deviceUUID: gl.deviceUUID,
+    driverUUID: gl.driverUUID,
+    capability: (_t, d) => {
+      const need = "object" in d ? "GL_EXT_semaphore_fd" : "GL_EXT_memory_object_fd";
+      return gl.extensions.includes(need)
+        ? { importable: true }
+        : { importable: false, unsupported: `this GL context has no ${need}` };
+    },
+  };
+}
+
+/**
+ * Plans a GL import of memory: every rule of {@linkcode planImport}, then the buffer's or the
+ * texture's (GL_BUFFER_RANGE, GL_TEXTURE_MISMATCH). A buffer without a size takes the whole
+ * memory, less the driver's padding.
+ *
+ * @example
+ * ```ts
+ * const r = planGlImport({ gl: gl.facts, fd: exp.fd, descriptor: exp.descriptor, target: { kind: "buffer" } });
+ * if (!r.ok) console.log(r.broken.map((b) => b.rule));
+ * ```
+ *
+ * @category OpenGL
+ */
+export function planGlImport(req: {
+  gl: GlFacts;
+  fd: OwnedFd | number | null;
+  descriptor: unknown;
+  target: GlTarget;
+  withoutFd?: boolean;
+}): { ok: true; plan: GlImportPlan } | { ok: false; broken: BrokenRule[] } {
+  const memory = planImport({
+    object: "memory",
+    importer: glImporter(req.gl),
+    fd: req.fd,
+    descriptor: req.descriptor,
+    withoutFd: req.withoutFd,
+  });
+  if (!memory.ok) return memory;
+  const m = memory.plan.descriptor as MemoryDescriptor;
+  const found = new Findings();
+  const t = req.target;
+  if (t.kind === "buffer") {
+    const buffer = found.check(() => bufferRange(req.gl, m, t));
+    return found.result(() => ({ memory: memory.plan, buffer: buffer! }));
+  }
+  const texture = found.check(() => textureOf(req.gl, m, t));
+  return found.result(() => ({ memory: memory.plan, texture: texture! }));
+}
+
+const whole = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+
+/** A buffer's range within the memory, with the driver's padding after it. */
+function bufferRange(
+  gl: GlFacts,
+  m: MemoryDescriptor,
+  t: { size?: number; offset?: number },
+): { offset: number; size: number } {
+  const offset = t.offset ?? 0;
+  const size = t.size ?? m.size - offset - gl.bufferPadding;
+  if (!whole(offset) || offset < 0 || !whole(size) || size <= 0) {
+    broken(
+      "GL_BUFFER_RANGE",
+      `a GL buffer needs a whole offset ≥ 0 and size > 0 within the ${m.size}-byte memory, got offset ${offset}, size ${size}`,
+      `0 < size ≤ ${m.size - offset - gl.bufferPadding}`,
+      { offset, size },
+    );
+  }
+  if (offset !== 0 && !gl.bufferOffsets) {
+    broken(
+      "GL_BUFFER_RANGE",
+      `${gl.name} ignores a GL buffer's offset into imported memory (its buffer would read the memory's first bytes, not those at ${offset}): make the buffer at offset 0, or export the range as memory of its own`,
+      0,
+      offset,
+    );
+  }
+  const end = offset + size + gl.bufferPadding;
+  if (end > m.size) {
+    broken(
+      "GL_BUFFER_RANGE",
+      `a GL buffer of ${size} bytes at offset ${offset} needs ${end} bytes of the ${m.size}-byte memory${
+        gl.bufferPadding
+          ? ` (${gl.name} adds ${gl.bufferPadding} bytes of padding to a buffer)`
+          : ""
+      }: give size ≤ ${m.size - offset - gl.bufferPadding}, or leave it out`,
+      m.size - offset - gl.bufferPadding,
+      size,
+    );
+  }
+  return { offset, size };
+}
+
+const tilingName = (v: number) =>
+  Object.entries(ImageTiling).find(([, x]) => x === v)?.[0] ?? String(v);
+const formatName = (v: number) => Object.entries(Format).find(([, x]) => x === v)?.[0] ?? String(v);
+
+/** The texture, checked against the image the memory is dedicated to. */
+function textureOf(
+  gl: GlFacts,
+  m: MemoryDescriptor,
+  t: Extract<GlTarget, { kind: "texture" }>,
+): NonNullable<GlImportPlan["texture"]> {
+  const f = GL_FORMATS[t.format];
+  if (!f) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `GL format ${String(t.format)} is not one vkshare shares: ${
+        Object.keys(GL_FORMATS).join(", ")
+      }`,
+      Object.keys(GL_FORMATS),
+      t.format,
+    );
+  }
+  const levels = t.levels ?? 1;
+  for (const [k, v] of [["width", t.width], ["height", t.height], ["levels", levels]] as const) {
+    if (!whole(v) || v < 1 || v > gl.maxTextureSize) {
+      broken(
+        "GL_TEXTURE_MISMATCH",
+        `a texture's ${k} is a whole number from 1 to ${gl.maxTextureSize} (GL_MAX_TEXTURE_SIZE), got ${v}`,
+        `1..${gl.maxTextureSize}`,
+        v,
+      );
+    }
+  }
+  const image = m.dedicated;
+  if (image?.kind !== "image") {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a texture is made only on memory dedicated to a Vulkan image (the descriptor says how its texels lie); this memory is ${
+        image ? "dedicated to a buffer" : "a plain allocation"
+      }: export the image's dedicated memory, or make a GL buffer`,
+      "dedicated: image",
+      image?.kind ?? null,
+    );
+  }
+  const want = {
+    imageType: "2D",
+    format: formatName(f.vulkan),
+    extent: `${t.width}x${t.height}x1`,
+    mipLevels: levels,
+    arrayLayers: 1,
+  };
+  const got = {
+    imageType: Object.entries(ImageType).find(([, x]) => x === image.imageType)?.[0] ?? "?",
+    format: formatName(image.format),
+    extent: `${image.extent.width}x${image.extent.height}x${image.extent.depth}`,
+    mipLevels: image.mipLevels,
+    arrayLayers: image.arrayLayers,
+  };
+  const differ = (Object.keys(want) as (keyof typeof want)[]).filter((k) => want[k] !== got[k]);
+  if (differ.length) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a ${t.format} texture of ${t.width}x${t.height}, ${levels} level(s), is not the exported image: ${
+        differ.map((k) => `${k} ${got[k]} (texture: ${want[k]})`).join(", ")
+      }`,
+      got,
+      want,
+    );
+  }
+  const tiling = tilingName(image.tiling);
+  if (tiling !== "OPTIMAL" && tiling !== "LINEAR") {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): import its dma-buf as an EGLImage (importDmaBufImage)`,
+      ["OPTIMAL", "LINEAR"],
+      tiling,
+    );
+  }
+  return { format: t.format, width: t.width, height: t.height, levels, tiling };
+}

@@ -1,0 +1,274 @@
+// OpenGL through EGL on the Vulkan device's GPU (llvmpipe here, NVIDIA's EGL on the GPU machine):
+// the context matched by UUID, Vulkan memory as GL buffers and textures with bytes checked both
+// ways, the padding rule measured against GL itself, refusals that leave the fd the caller's, fd
+// counts flat, and semaphores where GL has GL_EXT_semaphore_fd. Skipped where there is no EGL or
+// no GL on the device's GPU, naming what is missing.
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { noGl, runGlInterop } from "../../examples/share_gl.ts";
+import { GLENUM } from "../../ffi/gl.ts";
+import { GlBuffer, GlContext, type GlError, GlTexture } from "../../gl/mod.ts";
+import { Device, DeviceMemory, GpuBuffer, GpuImage, ShareError, Transfer } from "../../mod.ts";
+import { isOpenFd } from "../../share/mod.ts";
+import { test } from "../_harness.ts";
+import { openFds, pattern } from "../_memory.ts";
+import { assertRule, sharedInstance, withInstance } from "../_vk.ts";
+
+const pd = sharedInstance().physicalDevices()[0];
+const skip: string | false = (() => {
+  using device = Device.create(pd);
+  return noGl(device) ?? false;
+})();
+
+/** An exportable buffer of `size` bytes on `device`, with its memory. */
+function exportable(device: Device, size: number) {
+  const buffer = GpuBuffer.create(device, { size, external: "OPAQUE_FD" });
+  const memory = DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD" });
+  return { buffer, memory, [Symbol.dispose]: () => buffer[Symbol.dispose]() };
+}
+
+test("the GL context is the Vulkan device's GPU: both UUIDs equal", { skip }, () => {
+  using gl = GlContext.create({ deviceUUID: pd });
+  assertEquals(gl.facts.deviceUUID, pd.deviceUUID);
+  assertEquals(gl.facts.driverUUID, pd.ids.driverUUID);
+  assert(gl.facts.extensions.includes("GL_EXT_memory_object_fd"));
+  assertEquals(gl.sync, gl.facts.extensions.includes("GL_EXT_semaphore_fd") ? "semaphore" : "host");
+});
+
+test(
+  "buffers: Vulkan writes that GL reads, GL writes that Vulkan reads, bytes checked",
+  { skip },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using transfer = Transfer.create(device);
+    for (const size of [4096, 65536, 1 << 20]) {
+      using x = exportable(device, size);
+      const data = pattern(size, size);
+      transfer.write(x.buffer, data);
+      using exp = x.memory.exportFd("OPAQUE_FD");
+      using buf = GlBuffer.import(gl, exp.fd, exp.descriptor);
+      assertEquals(exp.fd.state, "consumed");
+      assertEquals(buf.size, exp.descriptor.size - gl.facts.bufferPadding);
+      assertEquals(buf.read(), data.subarray(0, buf.size));
+      const back = pattern(buf.size, size + 1);
+      buf.write(back);
+      gl.finish();
+      assertEquals(transfer.read(x.buffer, { size: buf.size }), back);
+      // A range at an offset reads the same bytes as Vulkan's there, where GL honours offsets.
+      using again = x.memory.exportFd("OPAQUE_FD");
+      if (gl.facts.bufferOffsets) {
+        using part = GlBuffer.import(gl, again.fd, again.descriptor, { offset: 1024, size: 1024 });
+        assertEquals(part.read(), back.subarray(1024, 2048));
+      } else {
+        assertRule(
+          () => GlBuffer.import(gl, again.fd, again.descriptor, { offset: 1024, size: 1024 }),
+          "GL_BUFFER_RANGE",
+          "ignores a GL buffer's offset",
+        );
+      }
+    }
+  }),
+);
+
+test(
+  "textures: RGBA8 and R32F, OPTIMAL and LINEAR, texels checked both ways",
+  { skip },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using transfer = Transfer.create(device);
+    const formats = [["RGBA8", "R8G8B8A8_UNORM"], ["R32F", "R32_SFLOAT"]] as const;
+    for (const [format, vk] of formats) {
+      for (const tiling of ["OPTIMAL", "LINEAR"] as const) {
+        using image = GpuImage.create(device, {
+          width: 48,
+          height: 32,
+          format: vk,
+          tiling,
+          usage: ["TRANSFER_SRC", "TRANSFER_DST", "SAMPLED"],
+          external: "OPAQUE_FD",
+        });
+        using memory = DeviceMemory.allocate(device, {
+          for: image,
+          exportAs: "OPAQUE_FD",
+          dedicated: true,
+        });
+        // R32F texels as words with a byte pattern (no NaN is made: the top byte stays below 0x7f).
+        const texels = pattern(48 * 32 * 4, 7).map((v, i) => (i % 4 === 3 ? v & 0x3f : v));
+        transfer.writeImage(image, texels);
+        using exp = memory.exportFd("OPAQUE_FD");
+        using tex = GlTexture.import(gl, exp.fd, exp.descriptor, { format, width: 48, height: 32 });
+        assertEquals(tex.tiling, tiling);
+        assertEquals(tex.read(), texels, `${format} ${tiling}: GL reads what Vulkan wrote`);
+        const back = texels.map((v, i) => (i % 4 === 3 ? v : v ^ 0x55));
+        tex.write(back);
+        gl.finish();
+        assertEquals(
+          transfer.readImage(image),
+          back,
+          `${format} ${tiling}: Vulkan reads what GL wrote`,
+        );
+      }
+    }
+  }),
+);
+
+test(
+  "GL_BUFFER_RANGE is llvmpipe's: a full-size buffer is GL_OUT_OF_MEMORY in GL, one less the padding is not, and an offset is ignored",
+  { skip: skip || (!pd.name.startsWith("llvmpipe") && `${pd.name} pads no GL buffer`) },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using x = exportable(device, 65536);
+    // Straight to GL, past the rule: what the driver does with each size.
+    const raw = (size: number, offset = 0): string => {
+      using exp = x.memory.exportFd("OPAQUE_FD");
+      const mem = new Uint32Array(1), buf = new Uint32Array(1);
+      gl.call("glCreateMemoryObjectsEXT", (g) => g.glCreateMemoryObjectsEXT!(1, mem));
+      gl.call(
+        "glImportMemoryFdEXT",
+        (g) =>
+          g.glImportMemoryFdEXT!(mem[0], 65536, GLENUM.GL_HANDLE_TYPE_OPAQUE_FD_EXT, exp.fd.fd),
+      );
+      exp.fd.consume("glImportMemoryFdEXT"); // GL owns and closes it
+      gl.call("glCreateBuffers", (g) => g.glCreateBuffers!(1, buf));
+      try {
+        gl.call(
+          "glNamedBufferStorageMemEXT",
+          (g) => g.glNamedBufferStorageMemEXT!(buf[0], size, mem[0], offset),
+        );
+        const first = new Uint8Array(4);
+        gl.call("glGetNamedBufferSubData", (g) => g.glGetNamedBufferSubData!(buf[0], 0, 4, first));
+        return `ok ${first.join(",")}`;
+      } catch (e) {
+        return (e as GlError).code;
+      } finally {
+        gl.call("glDeleteBuffers", (g) => g.glDeleteBuffers!(1, buf));
+        gl.call("glDeleteMemoryObjectsEXT", (g) => g.glDeleteMemoryObjectsEXT!(1, mem));
+      }
+    };
+    using transfer = Transfer.create(device);
+    transfer.write(x.buffer, new Uint8Array(65536).map((_, i) => i >> 10)); // byte i: its KiB
+    const pad = gl.facts.bufferPadding;
+    assertEquals(raw(65536), "GL_OUT_OF_MEMORY");
+    assertEquals(raw(65536 - pad + 1), "GL_OUT_OF_MEMORY");
+    assertEquals(raw(65536 - pad), "ok 0,0,0,0");
+    // The offset: a buffer at 4 KiB reads the memory's first bytes (0), not its fifth KiB (4).
+    assertEquals(raw(4096, 4096), "ok 0,0,0,0");
+    assertEquals(gl.facts.bufferOffsets, false);
+    // vkshare refuses the first before GL sees it, and the fd stays the caller's.
+    using exp = x.memory.exportFd("OPAQUE_FD");
+    assertRule(
+      () => GlBuffer.import(gl, exp.fd, exp.descriptor, { size: 65536 }),
+      "GL_BUFFER_RANGE",
+      "size ≤ 65528",
+    );
+    assertEquals(exp.fd.state, "open");
+  }),
+);
+
+test(
+  "refusals before GL: the fd stays the caller's and imports after",
+  { skip },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using image = GpuImage.create(device, {
+      width: 64,
+      height: 64,
+      usage: ["TRANSFER_SRC"],
+      external: "OPAQUE_FD",
+    });
+    using memory = DeviceMemory.allocate(device, {
+      for: image,
+      exportAs: "OPAQUE_FD",
+      dedicated: true,
+    });
+    using exp = memory.exportFd("OPAQUE_FD");
+    assertRule(
+      () =>
+        GlTexture.import(gl, exp.fd, exp.descriptor, { format: "RGBA8", width: 32, height: 64 }),
+      "GL_TEXTURE_MISMATCH",
+      "extent 64x64x1 (texture: 32x64x1)",
+    );
+    assertRule(
+      () => GlTexture.import(gl, exp.fd, exp.descriptor, { format: "R32F", width: 64, height: 64 }),
+      "GL_TEXTURE_MISMATCH",
+      "R32_SFLOAT",
+    );
+    assertRule(() =>
+      GlTexture.import(gl, exp.fd, {
+        ...exp.descriptor,
+        deviceUUID: "00000000-0000-0000-0000-000000000000",
+      }, { format: "RGBA8", width: 64, height: 64 }), "UUID_MISMATCH");
+    assert(isOpenFd(exp.fd.fd) && exp.fd.state === "open");
+    using tex = GlTexture.import(gl, exp.fd, exp.descriptor, {
+      format: "RGBA8",
+      width: 64,
+      height: 64,
+    });
+    assertEquals(exp.fd.state, "consumed");
+    assertRule(() => GlBuffer.import(gl, exp.fd, exp.descriptor), "FD_CONSUMED");
+    assertRule(() => GlBuffer.import(gl, null as unknown as number, exp.descriptor), "FD_NOT_OPEN");
+    void tex;
+  }),
+);
+
+test(
+  "500 buffer imports and disposals leave the fd count flat",
+  { skip },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using x = exportable(device, 65536);
+    const once = () => {
+      using exp = x.memory.exportFd("OPAQUE_FD");
+      using buf = GlBuffer.import(gl, exp.fd, exp.descriptor);
+      assertEquals(buf.read(0, 4).length, 4);
+    };
+    for (let i = 0; i < 20; i++) once();
+    const before = openFds();
+    for (let i = 0; i < 500; i++) once();
+    assertEquals(openFds(), before);
+  }),
+);
+
+test(
+  "a Vulkan device with no GL of its own is refused by UUID, naming both",
+  {
+    skip: skip || (sharedInstance().physicalDevices().every((p) => !noGlFor(p))
+      && "every Vulkan device here has a GL context on its GPU (two Mesa versions at once show it)"),
+  },
+  () => {
+    const other = sharedInstance().physicalDevices().find((p) => noGlFor(p))!;
+    const e = assertThrows(() => GlContext.create({ deviceUUID: other }), ShareError);
+    assertEquals(e.rule, "UUID_MISMATCH");
+    assert(e.message.includes(other.deviceUUID), e.message);
+  },
+);
+
+function noGlFor(p: typeof pd): boolean {
+  try {
+    GlContext.create({ deviceUUID: p })[Symbol.dispose]();
+    return false;
+  } catch (e) {
+    return e instanceof ShareError;
+  }
+}
+
+test(
+  "the example's exchange: buffer and texture both ways, through semaphores where GL has them",
+  { skip },
+  withInstance(() => {
+    using device = Device.create(pd);
+    const { steps, handoff } = runGlInterop(device, { size: 1 << 16 });
+    assertEquals(handoff, noSemaphores(device) ? "host" : "semaphore");
+    assert(steps.some((s) => s.name.startsWith("Vulkan: read the image back")));
+  }),
+);
+
+function noSemaphores(device: Device): boolean {
+  using gl = GlContext.create({ deviceUUID: device.physicalDevice });
+  if (gl.sync === "host") return true;
+  return !pd.name.length; // a GL with semaphores on a device exporting them: NVIDIA
+}

@@ -1,0 +1,193 @@
+// The GL import rules, without a driver (share/gl_plan.ts): a GL context's facts go through the
+// same planImport as a Vulkan device's (UUIDs, handle types, the semaphore's type), then the
+// buffer's range with the driver's padding (GL_BUFFER_RANGE) and the texture against the image the
+// memory is dedicated to (GL_TEXTURE_MISMATCH). On a real driver: tests/gl/gl_test.ts.
+import { assert, assertEquals } from "@std/assert";
+import type { MemoryDescriptor } from "../../mod.ts";
+import { type GlFacts, glImporter, type GlTarget, planGlImport } from "../../share/gl_plan.ts";
+import { planImport } from "../../share/plan.ts";
+import { test } from "../_harness.ts";
+import { rgba64 } from "../_image.ts";
+
+const DEVICE = "6d657361-3232-2e33-2e36-000000000000";
+const DRIVER = "6c6c766d-7069-7065-5555-494400000000";
+const gl: GlFacts = {
+  name: "a GL",
+  deviceUUID: DEVICE,
+  driverUUID: DRIVER,
+  extensions: ["GL_EXT_memory_object", "GL_EXT_memory_object_fd"],
+  bufferPadding: 8,
+  bufferOffsets: true,
+  maxTextureSize: 16384,
+};
+
+function memory(change: Partial<MemoryDescriptor> = {}): MemoryDescriptor {
+  return {
+    version: 1,
+    handleType: "OPAQUE_FD",
+    size: 65536,
+    memoryTypeIndex: 0,
+    memoryProperties: ["DEVICE_LOCAL"],
+    dedicated: null,
+    deviceUUID: DEVICE,
+    driverUUID: DRIVER,
+    deviceName: "a GPU",
+    ...change,
+  };
+}
+
+const plan = (d: unknown, target: GlTarget, facts = gl) =>
+  planGlImport({ gl: facts, fd: null, descriptor: d, target, withoutFd: true });
+const rules = (d: unknown, target: GlTarget, facts = gl) => {
+  const r = plan(d, target, facts);
+  return r.ok ? [] : r.broken.map((b) => b.rule);
+};
+const message = (d: unknown, target: GlTarget, facts = gl) => {
+  const r = plan(d, target, facts);
+  return r.ok ? "" : r.broken[0].message;
+};
+
+test("a buffer takes the whole memory less the driver's padding, or a range within it", () => {
+  const whole = plan(memory(), { kind: "buffer" });
+  assert(whole.ok);
+  assertEquals(whole.plan.buffer, { offset: 0, size: 65536 - 8 });
+  assertEquals(whole.plan.memory.size, 65536);
+  const none = plan(memory(), { kind: "buffer" }, { ...gl, bufferPadding: 0 });
+  assert(none.ok);
+  assertEquals(none.plan.buffer, { offset: 0, size: 65536 });
+  const range = plan(memory(), { kind: "buffer", offset: 4096, size: 4096 });
+  assert(range.ok);
+  assertEquals(range.plan.buffer, { offset: 4096, size: 4096 });
+});
+
+test("GL_BUFFER_RANGE: the buffer and the driver's padding lie within the memory", () => {
+  assertEquals(rules(memory(), { kind: "buffer", size: 65536 }), ["GL_BUFFER_RANGE"]);
+  assert(message(memory(), { kind: "buffer", size: 65536 }).includes("adds 8 bytes of padding"));
+  assert(message(memory(), { kind: "buffer", size: 65536 }).includes("size ≤ 65528"));
+  assertEquals(rules(memory(), { kind: "buffer", size: 65529 }), ["GL_BUFFER_RANGE"]);
+  assertEquals(rules(memory(), { kind: "buffer", size: 65528 }), []);
+  assertEquals(rules(memory(), { kind: "buffer", offset: 65536 - 8, size: 1 }), [
+    "GL_BUFFER_RANGE",
+  ]);
+  for (const bad of [{ size: 0 }, { size: -1 }, { offset: -8 }, { size: 1.5 }, { offset: NaN }]) {
+    assertEquals(
+      rules(memory(), { kind: "buffer", ...bad }),
+      ["GL_BUFFER_RANGE"],
+      JSON.stringify(bad),
+    );
+  }
+  assertEquals(rules(memory(), { kind: "buffer", size: 65536 }, { ...gl, bufferPadding: 0 }), []);
+});
+
+test("GL_BUFFER_RANGE: at offset 0 only where the driver ignores the offset", () => {
+  const ignores = { ...gl, bufferOffsets: false };
+  const at = { kind: "buffer", offset: 4096, size: 4096 } as const;
+  assertEquals(rules(memory(), at, ignores), ["GL_BUFFER_RANGE"]);
+  assert(message(memory(), at, ignores).includes("ignores a GL buffer's offset"));
+  assertEquals(rules(memory(), { kind: "buffer", size: 4096 }, ignores), []);
+  assertEquals(rules(memory(), at), []);
+});
+
+test("UUID_MISMATCH: GL imports only what its own device and driver exported, naming both", () => {
+  const other = memory({ deviceUUID: "6d657361-3235-2e30-2e37-2d327e627000" });
+  assertEquals(rules(other, { kind: "buffer" }), ["UUID_MISMATCH"]);
+  const m = message(other, { kind: "buffer" });
+  assert(m.includes("6d657361-3235") && m.includes(DEVICE), m);
+  assertEquals(rules(memory({ driverUUID: DEVICE }), { kind: "buffer" }), ["UUID_MISMATCH"]);
+});
+
+test("HANDLE_TYPE_UNSUPPORTED: GL takes OPAQUE_FD memory, with GL_EXT_memory_object_fd", () => {
+  assertEquals(rules(memory({ handleType: "DMA_BUF" }), { kind: "buffer" }), [
+    "HANDLE_TYPE_UNSUPPORTED",
+  ]);
+  assert(message(memory({ handleType: "DMA_BUF" }), { kind: "buffer" }).includes("EGLImage"));
+  const without = { ...gl, extensions: ["GL_EXT_memory_object"] };
+  assertEquals(rules(memory(), { kind: "buffer" }, without), ["HANDLE_TYPE_UNSUPPORTED"]);
+  assert(message(memory(), { kind: "buffer" }, without).includes("GL_EXT_memory_object_fd"));
+});
+
+test("semaphores: OPAQUE_FD binary ones with GL_EXT_semaphore_fd; no timelines, no fences", () => {
+  const semaphore = (semaphoreType: "binary" | "timeline", facts = gl) =>
+    planImport({
+      object: "semaphore",
+      importer: glImporter(facts),
+      target: { label: "GL", semaphoreType: "binary", inUse: false },
+      fd: null,
+      descriptor: {
+        version: 1,
+        object: "semaphore",
+        handleType: "OPAQUE_FD",
+        semaphoreType,
+        deviceUUID: DEVICE,
+        driverUUID: DRIVER,
+        deviceName: "a GPU",
+      },
+      options: { temporary: false },
+      withoutFd: true,
+    });
+  const ruleOf = (r: ReturnType<typeof semaphore>) => r.ok ? [] : r.broken.map((b) => b.rule);
+  assertEquals(ruleOf(semaphore("binary")), ["HANDLE_TYPE_UNSUPPORTED"]); // no GL_EXT_semaphore_fd
+  const withSemaphores = { ...gl, extensions: [...gl.extensions, "GL_EXT_semaphore_fd"] };
+  assertEquals(ruleOf(semaphore("binary", withSemaphores)), []);
+  assertEquals(ruleOf(semaphore("timeline", withSemaphores)), ["SEMAPHORE_TYPE_MISMATCH"]);
+  const fence = planImport({
+    object: "fence",
+    importer: glImporter(withSemaphores),
+    fd: null,
+    descriptor: {
+      version: 1,
+      object: "fence",
+      handleType: "OPAQUE_FD",
+      deviceUUID: DEVICE,
+      driverUUID: DRIVER,
+      deviceName: "a GPU",
+    },
+    withoutFd: true,
+  });
+  assert(!fence.ok && fence.broken[0].rule === "HANDLE_TYPE_UNSUPPORTED");
+  assert(fence.broken[0].message.includes("not fences"), fence.broken[0].message);
+});
+
+test("a texture is the image the memory is dedicated to: format, extent, levels, tiling", () => {
+  const img = (change = {}) => memory({ dedicated: rgba64(change) });
+  const rgba: GlTarget = { kind: "texture", format: "RGBA8", width: 64, height: 64 };
+  const ok = plan(img(), rgba);
+  assert(ok.ok);
+  assertEquals(ok.plan.texture, {
+    format: "RGBA8",
+    width: 64,
+    height: 64,
+    levels: 1,
+    tiling: "OPTIMAL",
+  });
+  const linear = plan(img({ tiling: 1, format: 100 }), { ...rgba, format: "R32F" });
+  assert(linear.ok && linear.plan.texture?.tiling === "LINEAR");
+  const cases: [MemoryDescriptor, GlTarget, string][] = [
+    [img(), { ...rgba, format: "R32F" }, "format R8G8B8A8_UNORM (texture: R32_SFLOAT)"],
+    [img(), { ...rgba, width: 32 }, "extent 64x64x1 (texture: 32x64x1)"],
+    [img(), { ...rgba, levels: 2 }, "mipLevels 1 (texture: 2)"],
+    [img({ arrayLayers: 6 }), rgba, "arrayLayers 6 (texture: 1)"],
+    [img({ imageType: 2, extent: { width: 64, height: 64, depth: 4 } }), rgba, "imageType 3D"],
+    [img({ tiling: 1000158000, drmFormatModifier: "0x0000000000000000" }), rgba, "EGLImage"],
+    [memory(), rgba, "a plain allocation"],
+    [
+      memory({
+        dedicated: { kind: "buffer", size: 65536, usage: 3, flags: 0, externalHandleTypes: 1 },
+      }),
+      rgba,
+      "dedicated to a buffer",
+    ],
+    [img(), { ...rgba, format: "BGRA8" as "RGBA8" }, "not one vkshare shares"],
+    [img(), { ...rgba, width: 0 }, "width is a whole number from 1 to 16384"],
+    [img(), { ...rgba, height: 16385 }, "GL_MAX_TEXTURE_SIZE"],
+  ];
+  for (const [d, t, says] of cases) {
+    assertEquals(rules(d, t), ["GL_TEXTURE_MISMATCH"], says);
+    assert(message(d, t).includes(says), `${says}: ${message(d, t)}`);
+  }
+});
+
+test("a descriptor that is not one is BAD_DESCRIPTOR before any GL rule", () => {
+  assertEquals(rules({ version: 1 }, { kind: "buffer" }), ["BAD_DESCRIPTOR"]);
+  assertEquals(rules({ ...memory(), deviceUUID: 7 }, { kind: "buffer" }), ["BAD_DESCRIPTOR"]);
+});

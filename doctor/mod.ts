@@ -18,6 +18,7 @@
  * @module
  */
 export { doctorHint } from "../core/errors.ts";
+export type { GlPathReport } from "./gl.ts";
 export {
   DOCTOR_SCHEMA,
   doctorReport,
@@ -37,4 +38,3 @@ export type {
   SharePathOptions,
   Verdict,
 } from "./report.ts";
-export type { GlPathReport } from "./gl.ts";

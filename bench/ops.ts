@@ -44,6 +44,7 @@ import {
   VkSemaphoreWaitInfo,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
+import { GlBuffer, GlContext } from "../gl/mod.ts";
 import {
   type Device,
   DeviceMemory,
@@ -809,6 +810,35 @@ const cuda: Op[] = [
   },
 ];
 
+/** Why `pd` has no GL context on its GPU here (no EGL, no GL of its UUID), or null. */
+function glSupport(pd: PhysicalDevice): string | null {
+  try {
+    GlContext.create({ deviceUUID: pd })[Symbol.dispose]();
+    return null;
+  } catch (e) {
+    return (e as Error).message.split("\n")[0];
+  }
+}
+
+const gl: Op = {
+  name: "gl.import",
+  title: "GL: import memory as a buffer (glImportMemoryFdEXT, glNamedBufferStorageMemEXT)",
+  sized: true,
+  unsupported: (pd) => memorySupport(pd) ?? glSupport(pd),
+  prepare: (a, _b, size) => {
+    const ctx = GlContext.create({ deviceUUID: a.physicalDevice });
+    const m = exportable(a, size);
+    return disposer(
+      () => {
+        using e = m.exportFd("OPAQUE_FD");
+        return timeMade(() => GlBuffer.import(ctx, e.fd, e.descriptor));
+      },
+      m,
+      ctx,
+    );
+  },
+};
+
 /**
  * The bare CUDA imports of cuda.memory and cuda.semaphore: C's calls through this runtime's FFI,
  * the device's primary context made current once (as C's setup does), the handle description
@@ -946,6 +976,7 @@ export const OPS: readonly Op[] = besideTheirReference([
   syncSoak(),
   ...cuda,
   ...bareCuda,
+  gl,
   ...pieces,
 ]);
 

@@ -117,7 +117,8 @@ export class GlBuffer extends Resource {
     range?: { size?: number; offset?: number },
   ): GlBuffer {
     const target: GlTarget = { kind: "buffer", ...range };
-    const plan = planOrThrow(planGlImport({ gl: gl.facts, fd, descriptor, target }));
+    const cacheAs = { importer: gl, variant: "gl memory" };
+    const plan = planOrThrow(planGlImport({ gl: gl.facts, fd, descriptor, target, cacheAs }));
     const memory = importMemoryObject(gl, fd, plan);
     try {
       const create = gl.fn("glCreateBuffers", "");
@@ -229,7 +230,8 @@ export class GlTexture extends Resource {
     texture: { format: GlFormatName; width: number; height: number; levels?: number },
   ): GlTexture {
     const target: GlTarget = { kind: "texture", ...texture };
-    const plan = planOrThrow(planGlImport({ gl: gl.facts, fd, descriptor, target }));
+    const cacheAs = { importer: gl, variant: "gl memory" };
+    const plan = planOrThrow(planGlImport({ gl: gl.facts, fd, descriptor, target, cacheAs }));
     const t = plan.texture!;
     const memory = importMemoryObject(gl, fd, plan);
     try {

@@ -9,8 +9,8 @@
 import { Format, ImageTiling, ImageType } from "../core/enums.ts";
 import type { MemoryDescriptor } from "./descriptor.ts";
 import type { OwnedFd } from "./fd.ts";
-import { broken, Findings, planImport } from "./plan.ts";
-import type { BrokenRule, ImporterFacts, ImportPlan } from "./plan.ts";
+import { broken, Findings, knownPlan, planImport } from "./plan.ts";
+import type { BrokenRule, ImporterFacts, ImportPlan, PlanCacheKey } from "./plan.ts";
 
 /**
  * What the plan needs to know of a GL context: plain data, read once from the context.
@@ -196,13 +196,19 @@ export function planGlImport(req: {
   descriptor: unknown;
   target: GlTarget;
   withoutFd?: boolean;
+  /** Where the memory's accepted plan may be remembered (see `PlanCacheKey`): the GL context. */
+  cacheAs?: PlanCacheKey;
 }): { ok: true; plan: GlImportPlan } | { ok: false; broken: BrokenRule[] } {
-  const memory = planImport({
+  const known = req.cacheAs && !req.withoutFd
+    ? knownPlan(req.cacheAs, req.fd, req.descriptor)
+    : undefined;
+  const memory = known ? { ok: true as const, plan: known } : planImport({
     object: "memory",
     importer: glImporter(req.gl),
     fd: req.fd,
     descriptor: req.descriptor,
     withoutFd: req.withoutFd,
+    cacheAs: req.cacheAs,
   });
   if (!memory.ok) return memory;
   const m = memory.plan.descriptor as MemoryDescriptor;

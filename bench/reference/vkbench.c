@@ -315,6 +315,61 @@ static const char* cuda_setup(void) {
 }
 
 
+// OpenGL through EGL, by dlopen and eglGetProcAddress (no GL headers): a context on the EGL device
+// whose GL deviceUUID is the Vulkan device's, as vkshare's GlContext makes it.
+typedef void* (*eglGetProcAddress_t)(const char*);
+typedef void (*gl_create_t)(int, unsigned*);
+typedef void (*gl_import_fd_t)(unsigned, unsigned long long, unsigned, int);
+typedef void (*gl_storage_mem_t)(unsigned, long, unsigned, unsigned long long);
+typedef unsigned (*gl_get_error_t)(void);
+typedef void (*gl_get_ubv_t)(unsigned, unsigned, uint8_t*);
+typedef const char* (*gl_get_string_t)(unsigned);
+static gl_create_t glCreateMemoryObjectsEXT, glCreateBuffers, glDeleteMemoryObjectsEXT, glDeleteBuffers;
+static gl_import_fd_t glImportMemoryFdEXT;
+static gl_storage_mem_t glNamedBufferStorageMemEXT;
+static gl_get_error_t glGetError;
+static unsigned gl_padding;  // llvmpipe's buffers need 8 bytes past their end (vkshare's GL_BUFFER_RANGE)
+
+static const char* gl_setup(void) {
+  void* lib = dlopen("libEGL.so.1", RTLD_NOW);
+  if (!lib) return "no libEGL.so.1";
+  eglGetProcAddress_t gpa = (eglGetProcAddress_t)dlsym(lib, "eglGetProcAddress");
+  void* (*get_display)(unsigned, void*, const intptr_t*) = gpa("eglGetPlatformDisplay");
+  unsigned (*init)(void*, int*, int*) = gpa("eglInitialize");
+  unsigned (*bind)(unsigned) = gpa("eglBindAPI");
+  void* (*create)(void*, void*, void*, const int*) = gpa("eglCreateContext");
+  unsigned (*make_current)(void*, void*, void*, void*) = gpa("eglMakeCurrent");
+  unsigned (*query_devices)(int, void**, int*) = gpa("eglQueryDevicesEXT");
+  gl_get_ubv_t get_uuid = (gl_get_ubv_t)gpa("glGetUnsignedBytei_vEXT");
+  gl_get_string_t get_string = (gl_get_string_t)gpa("glGetString");
+  glCreateMemoryObjectsEXT = (gl_create_t)gpa("glCreateMemoryObjectsEXT");
+  glDeleteMemoryObjectsEXT = (gl_create_t)gpa("glDeleteMemoryObjectsEXT");
+  glCreateBuffers = (gl_create_t)gpa("glCreateBuffers");
+  glDeleteBuffers = (gl_create_t)gpa("glDeleteBuffers");
+  glImportMemoryFdEXT = (gl_import_fd_t)gpa("glImportMemoryFdEXT");
+  glNamedBufferStorageMemEXT = (gl_storage_mem_t)gpa("glNamedBufferStorageMemEXT");
+  glGetError = (gl_get_error_t)gpa("glGetError");
+  if (!query_devices || !get_uuid || !glImportMemoryFdEXT) return "no EGL devices or GL memory objects";
+  void* devices[16];
+  int n = 0;
+  query_devices(16, devices, &n);
+  const intptr_t none[] = {0x3038};
+  const int attribs[] = {0x3038};
+  for (int i = 0; i < n; i++) {
+    void* dpy = get_display(0x313F, devices[i], none);  // EGL_PLATFORM_DEVICE_EXT
+    int major, minor;
+    if (!dpy || !init(dpy, &major, &minor) || !bind(0x30A2)) continue;  // EGL_OPENGL_API
+    void* ctx = create(dpy, NULL, NULL, attribs);
+    if (!ctx || !make_current(dpy, NULL, NULL, ctx)) continue;
+    uint8_t uuid[16];
+    get_uuid(0x9597, 0, uuid);  // GL_DEVICE_UUID_EXT
+    if (memcmp(uuid, device_uuid, 16) != 0) continue;
+    gl_padding = strncmp(get_string(0x1F01), "llvmpipe", 8) ? 0 : 8;  // GL_RENDERER
+    return NULL;
+  }
+  return "no GL context is the Vulkan device";
+}
+
 // ---- the driver ----------------------------------------------------------------------------
 
 static VkDeviceSize size;
@@ -606,6 +661,19 @@ static uint64_t run_once(void) {
     if (cuImportExternalMemory(&ext, &d) != 0) die("cuImportExternalMemory", 0);
     t1 = now();
     cuDestroyExternalMemory(ext);
+  } else if (!strcmp(op, "gl.import")) {
+    int fd = export_memory(held);
+    unsigned mem, buf;
+    t0 = now();
+    glCreateMemoryObjectsEXT(1, &mem);
+    glImportMemoryFdEXT(mem, size, 0x9586, fd);  // GL_HANDLE_TYPE_OPAQUE_FD_EXT: GL owns the fd
+    glCreateBuffers(1, &buf);
+    glNamedBufferStorageMemEXT(buf, (long)(size - gl_padding), mem, 0);
+    unsigned e = glGetError();
+    t1 = now();
+    if (e) die("glNamedBufferStorageMemEXT", (int)e);
+    glDeleteBuffers(1, &buf);
+    glDeleteMemoryObjectsEXT(1, &mem);
   } else if (!strcmp(op, "cuda.semaphore")) {
     struct cuda_semaphore_desc d = {9, .handle.fd = export_semaphore(0, held_sem)};
     void* ext;
@@ -892,11 +960,15 @@ static const char* prepare(void) {
     const char* why = cuda_setup();
     if (why) return why;
   }
+  if (!strcmp(op, "gl.import")) {
+    const char* why = gl_setup();
+    if (why) return why;
+  }
   if (!strcmp(op, "mem.map")) {
     if (host_type == UINT32_MAX) return "no host-visible memory type";
     held = alloc(0, size, host_type, 0);
   } else if (!strcmp(op, "mem.export") || !strcmp(op, "mem.import") ||
-             !strcmp(op, "cuda.memory") || !strcmp(op, "handoff")) {
+             !strcmp(op, "cuda.memory") || !strcmp(op, "gl.import") || !strcmp(op, "handoff")) {
     held = alloc(0, size, device_local_type, 1);
   }
   if (sem) held_sem = create_semaphore(0, timeline, 1, 0);

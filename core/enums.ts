@@ -850,6 +850,25 @@ export function enumValue<T extends Record<string, number>>(
 }
 
 /**
+ * The name of `value` in an enum table (the reverse of {@linkcode enumValue}), or undefined
+ * where the table names no such value.
+ *
+ * @example
+ * ```ts
+ * enumName(ImageTiling, 1); // "LINEAR"
+ * ```
+ *
+ * @category Enums
+ */
+export function enumName<T extends Record<string, number>>(
+  table: T,
+  value: number,
+): (keyof T & string) | undefined {
+  for (const [name, v] of Object.entries(table)) if (v === value) return name as keyof T & string;
+  return undefined;
+}
+
+/**
  * A Vulkan version number as text: `1.3.280`.
  *
  * @example

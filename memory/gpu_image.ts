@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  enumName,
   enumValue,
   type ExternalMemoryHandleTypeNVName,
   flagMask,
@@ -574,8 +575,7 @@ export class GpuImage extends Bindable {
         target.kind,
       );
     }
-    const name = <T extends Record<string, number>>(table: T, v: number) =>
-      Object.entries(table).find(([, x]) => x === v)![0] as keyof T & string;
+    const name = <T extends Record<string, number>>(table: T, v: number) => enumName(table, v)!;
     const drm = target.tiling === DRM_TILING;
     if (drm && (!target.drmFormatModifier || !target.planeLayouts)) {
       throw new ShareError(

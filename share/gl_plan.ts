@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Format, ImageTiling, ImageType } from "../core/enums.ts";
+import { enumName, Format, formatNameOf, ImageTiling, ImageType } from "../core/enums.ts";
+import { GLENUM as E } from "../ffi/gl.ts";
 import type { MemoryDescriptor } from "./descriptor.ts";
 import type { OwnedFd } from "./fd.ts";
 import { broken, Findings, knownPlan, planImport } from "./plan.ts";
@@ -57,7 +58,31 @@ export interface GlFacts {
  *
  * @category OpenGL
  */
-export type GlFormatName = keyof typeof GL_FORMATS;
+export type GlFormatName = "RGBA8" | "SRGB8_ALPHA8" | "R8" | "R32F" | "RGBA16F" | "RGBA32F";
+
+/**
+ * One GL internal format: its enumerant, the Vulkan format of the same bytes, the format/type
+ * pair that reads and writes it, and the bytes of a texel.
+ *
+ * @example
+ * ```ts
+ * const f: GlFormat = GL_FORMATS.RGBA8;
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlFormat {
+  /** The GL internal format (GL_RGBA8). */
+  readonly internal: number;
+  /** The VkFormat of the same bytes. */
+  readonly vulkan: number;
+  /** The pixel format that reads and writes it (GL_RGBA). */
+  readonly format: number;
+  /** The pixel type (GL_UNSIGNED_BYTE). */
+  readonly type: number;
+  /** Bytes a texel. */
+  readonly bytes: number;
+}
 
 /**
  * The GL internal formats of textures on imported memory: their GL enumerants, the Vulkan format
@@ -70,38 +95,25 @@ export type GlFormatName = keyof typeof GL_FORMATS;
  *
  * @category OpenGL
  */
-export const GL_FORMATS = {
-  RGBA8: {
-    internal: 0x8058,
-    vulkan: Format.R8G8B8A8_UNORM,
-    format: 0x1908,
-    type: 0x1401,
-    bytes: 4,
-  },
-  SRGB8_ALPHA8: {
-    internal: 0x8c43,
-    vulkan: Format.R8G8B8A8_SRGB,
-    format: 0x1908,
-    type: 0x1401,
-    bytes: 4,
-  },
-  R8: { internal: 0x8229, vulkan: Format.R8_UNORM, format: 0x1903, type: 0x1401, bytes: 1 },
-  R32F: { internal: 0x822e, vulkan: Format.R32_SFLOAT, format: 0x1903, type: 0x1406, bytes: 4 },
-  RGBA16F: {
-    internal: 0x881a,
-    vulkan: Format.R16G16B16A16_SFLOAT,
-    format: 0x1908,
-    type: 0x140b,
-    bytes: 8,
-  },
-  RGBA32F: {
-    internal: 0x8814,
-    vulkan: Format.R32G32B32A32_SFLOAT,
-    format: 0x1908,
-    type: 0x1406,
-    bytes: 16,
-  },
-} as const;
+export const GL_FORMATS: Readonly<Record<GlFormatName, GlFormat>> = {
+  RGBA8: glFormat(E.GL_RGBA8, Format.R8G8B8A8_UNORM, E.GL_RGBA, E.GL_UNSIGNED_BYTE, 4),
+  SRGB8_ALPHA8: glFormat(E.GL_SRGB8_ALPHA8, Format.R8G8B8A8_SRGB, E.GL_RGBA, E.GL_UNSIGNED_BYTE, 4),
+  R8: glFormat(E.GL_R8, Format.R8_UNORM, E.GL_RED, E.GL_UNSIGNED_BYTE, 1),
+  R32F: glFormat(E.GL_R32F, Format.R32_SFLOAT, E.GL_RED, E.GL_FLOAT, 4),
+  RGBA16F: glFormat(E.GL_RGBA16F, Format.R16G16B16A16_SFLOAT, E.GL_RGBA, E.GL_HALF_FLOAT, 8),
+  RGBA32F: glFormat(E.GL_RGBA32F, Format.R32G32B32A32_SFLOAT, E.GL_RGBA, E.GL_FLOAT, 16),
+};
+
+/** One row of {@linkcode GL_FORMATS}. */
+function glFormat(
+  internal: number,
+  vulkan: number,
+  format: number,
+  type: number,
+  bytes: number,
+): GlFormat {
+  return { internal, vulkan, format, type, bytes };
+}
 
 /**
  * What is made on the imported memory: a buffer (a range of it), or a 2D texture.
@@ -264,9 +276,7 @@ function bufferRange(
   return { offset, size };
 }
 
-const tilingName = (v: number) =>
-  Object.entries(ImageTiling).find(([, x]) => x === v)?.[0] ?? String(v);
-const formatName = (v: number) => Object.entries(Format).find(([, x]) => x === v)?.[0] ?? String(v);
+const formatName = (v: number) => formatNameOf(v) ?? String(v);
 
 /** The texture, checked against the image the memory is dedicated to. */
 function textureOf(
@@ -315,7 +325,7 @@ function textureOf(
     arrayLayers: 1,
   };
   const got = {
-    imageType: Object.entries(ImageType).find(([, x]) => x === image.imageType)?.[0] ?? "?",
+    imageType: enumName(ImageType, image.imageType) ?? String(image.imageType),
     format: formatName(image.format),
     extent: `${image.extent.width}x${image.extent.height}x${image.extent.depth}`,
     mipLevels: image.mipLevels,
@@ -332,11 +342,11 @@ function textureOf(
       want,
     );
   }
-  const tiling = tilingName(image.tiling);
+  const tiling = enumName(ImageTiling, image.tiling) ?? String(image.tiling);
   if (tiling !== "OPTIMAL" && tiling !== "LINEAR") {
     broken(
       "GL_TEXTURE_MISMATCH",
-      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): import its dma-buf as an EGLImage (importDmaBufImage)`,
+      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): import its dma-buf as an EGLImage (EGL_EXT_image_dma_buf_import_modifiers), which vkshare does not make yet`,
       ["OPTIMAL", "LINEAR"],
       tiling,
     );

@@ -584,19 +584,23 @@ function syncTargetRules({ req, d, t, found }: Planning): boolean {
   return temporary;
 }
 
+/** The handle types an importer of `api` takes for `object`, as an fd or a Windows handle. */
+function acceptedTypes(
+  api: ImporterFacts["api"],
+  object: "memory" | "semaphore" | "fence",
+  win32: boolean,
+): string[] {
+  if (win32) return api === "vulkan" ? Object.keys(WIN32_HANDLE_TYPES[object]) : [];
+  if (api === "gl") return object === "fence" ? [] : ["OPAQUE_FD"];
+  if (api === "cuda") return ["OPAQUE_FD"];
+  return object === "memory" ? ["OPAQUE_FD", "DMA_BUF"] : ["OPAQUE_FD", "SYNC_FD"];
+}
+
 /** The handle types this importer takes at all (CUDA: OPAQUE_FD; importWin32: Windows ones). */
 function acceptedRule({ req, t, dev, found }: Planning): void {
   const object = req.object;
   const win32 = req.win32;
-  const accepted = win32
-    ? (dev.api !== "vulkan" ? [] : Object.keys(WIN32_HANDLE_TYPES[object]))
-    : dev.api === "cuda" || (dev.api === "gl" && object !== "fence")
-    ? ["OPAQUE_FD"]
-    : dev.api === "gl"
-    ? []
-    : object === "memory"
-    ? ["OPAQUE_FD", "DMA_BUF"]
-    : ["OPAQUE_FD", "SYNC_FD"];
+  const accepted = acceptedTypes(dev.api, object, win32 !== undefined);
   found.check(() => {
     if (accepted.includes(t)) return;
     broken(
@@ -604,7 +608,11 @@ function acceptedRule({ req, t, dev, found }: Planning): void {
       dev.api === "gl"
         ? `GL imports OPAQUE_FD memory and semaphores only (GL_EXT_memory_object_fd, GL_EXT_semaphore_fd), not ${
           object === "fence" ? "fences" : t
-        }${t === "DMA_BUF" ? ": a dma-buf goes to GL as an EGLImage (importDmaBufImage)" : ""}`
+        }${
+          t === "DMA_BUF"
+            ? ": a dma-buf goes to GL as an EGLImage, which vkshare does not make yet"
+            : ""
+        }`
         : dev.api === "cuda"
         ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${
           object === "memory" ? " (CUDA takes a dma_buf only on Tegra)" : ""

@@ -1,6 +1,13 @@
 // Typed errors: names, numbers, commands and values in the message; success codes as values.
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { enumValue, Format, formatNameOf } from "../../core/enums.ts";
+import {
+  enumName,
+  enumValue,
+  Format,
+  formatNameOf,
+  ImageTiling,
+  ImageType,
+} from "../../core/enums.ts";
 import { flagMask, flagNames, MemoryHandleType, resultName } from "../../core/mod.ts";
 import { openFirst } from "../../ffi/library.ts";
 import {
@@ -62,6 +69,17 @@ test("formatNameOf names every format vkshare names, and no other value", () => 
   for (const [name, value] of Object.entries(Format)) assertEquals(formatNameOf(value), name);
   assertEquals(formatNameOf(37), "R8G8B8A8_UNORM");
   assertEquals(formatNameOf(7777), undefined);
+});
+
+test("enumName is enumValue's reverse: every name of a table, and undefined for no value of it", () => {
+  for (const table of [Format, ImageTiling, ImageType]) {
+    for (const [name, value] of Object.entries(table)) {
+      assertEquals(enumName(table, value), name);
+      assertEquals(enumValue(table as Record<string, number>, name, "t"), value);
+    }
+  }
+  assertEquals(enumName(ImageTiling, 1000158000), "DRM_FORMAT_MODIFIER");
+  assertEquals(enumName(ImageTiling, 2), undefined);
 });
 
 test("flag masks and names convert both ways and refuse unknown names", () => {

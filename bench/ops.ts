@@ -44,7 +44,7 @@ import {
   VkSemaphoreWaitInfo,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { GlBuffer, GlContext } from "../gl/mod.ts";
+import { GlBuffer, GlContext, probeGl } from "../gl/mod.ts";
 import {
   type Device,
   DeviceMemory,
@@ -810,21 +810,14 @@ const cuda: Op[] = [
   },
 ];
 
-/** Why `pd` has no GL context on its GPU here (no EGL, no GL of its UUID), or null. */
-function glSupport(pd: PhysicalDevice): string | null {
-  try {
-    GlContext.create({ deviceUUID: pd })[Symbol.dispose]();
-    return null;
-  } catch (e) {
-    return (e as Error).message.split("\n")[0];
-  }
-}
-
 const gl: Op = {
   name: "gl.import",
   title: "GL: import memory as a buffer (glImportMemoryFdEXT, glNamedBufferStorageMemEXT)",
   sized: true,
-  unsupported: (pd) => memorySupport(pd) ?? glSupport(pd),
+  unsupported: (pd) => {
+    const gl = probeGl(pd);
+    return memorySupport(pd) ?? (typeof gl === "string" ? gl : null);
+  },
   prepare: (a, _b, size) => {
     const ctx = GlContext.create({ deviceUUID: a.physicalDevice });
     const m = exportable(a, size);

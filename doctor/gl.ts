@@ -36,16 +36,6 @@ export interface GlPathReport {
   proof?: Proof;
 }
 
-/** The facts of a GL context on `pd`'s GPU, or why there is none (no EGL, no GL on it). */
-export function glFactsOf(pd: PhysicalDevice): GlFacts | string {
-  try {
-    using gl = GlContext.create({ deviceUUID: pd });
-    return gl.facts;
-  } catch (e) {
-    return (e as Error).message.split("\n").join(" ");
-  }
-}
-
 /** The GL verdict of `pd`'s OPAQUE_FD memory path (whose Vulkan verdict is `vulkan`). */
 export function glMemoryPath(
   pd: PhysicalDevice,

@@ -49,7 +49,8 @@ import { loaderVersion } from "../vulkan/mod.ts";
 import { availableLayers, VALIDATION_LAYER } from "../vulkan/mod.ts";
 import { type Proof, proofFailed, proofOf, type Verdict } from "./proof.ts";
 export type { Proof, Verdict } from "./proof.ts";
-import { glFactsOf, glMemoryPath, type GlPathReport, glSemaphorePath } from "./gl.ts";
+import { probeGl } from "../gl/mod.ts";
+import { glMemoryPath, type GlPathReport, glSemaphorePath } from "./gl.ts";
 
 /** The version of the doctor's JSON; a field that changes meaning gets a new one. */
 export const DOCTOR_SCHEMA = "vkshare-doctor/1";
@@ -425,7 +426,7 @@ export function sharePaths(pd: PhysicalDevice, options?: SharePathOptions): Path
 
 /** The OPAQUE_FD buffer and binary semaphore paths, with their verdicts into GL. */
 function withGlPaths(pd: PhysicalDevice, paths: PathReport[], prove: boolean): PathReport[] {
-  const facts = glFactsOf(pd);
+  const facts = probeGl(pd);
   return paths.map((p) => {
     if (p.handleType !== "OPAQUE_FD") return p;
     if (p.object === "memory") return { ...p, gl: glMemoryPath(pd, facts, p.verdict, prove) };

@@ -28,7 +28,7 @@
 import { spawn } from "node:child_process";
 
 import { parseCli } from "../cli/_args.ts";
-import { GlBuffer, GlContext, GlSemaphore, GlTexture } from "../gl/mod.ts";
+import { GlBuffer, GlContext, GlSemaphore, GlTexture, probeGl } from "../gl/mod.ts";
 import { peerCommand, receiveOffer, sendOffer, ShareServer, ShareSocket } from "../ipc/mod.ts";
 import {
   CommandBuffer,
@@ -80,12 +80,8 @@ export function glPattern(n: number, size: number): Uint8Array {
 
 /** Why GL cannot share with `device` here (no EGL, no GL on its GPU), or null. */
 export function noGl(device: Device): string | null {
-  try {
-    GlContext.create({ deviceUUID: device.physicalDevice })[Symbol.dispose]();
-    return null;
-  } catch (e) {
-    return (e as Error).message.split("\n").join(" ");
-  }
+  const gl = probeGl(device.physicalDevice);
+  return typeof gl === "string" ? gl : null;
 }
 
 /** Whether `device` exports binary OPAQUE_FD semaphores (for GL to import). */

@@ -86,24 +86,6 @@ export const EGL = {
     result: "u32",
   },
   eglGetCurrentContext: { parameters: [], result: "pointer" },
-  eglReleaseThread: { parameters: [], result: "u32" },
-  eglCreateImage: {
-    parameters: [
-      "pointer", // EGLDisplay dpy
-      "pointer", // EGLContext ctx
-      "u32", // EGLenum target
-      "pointer", // EGLClientBuffer buffer
-      "buffer", // const EGLAttrib *attrib_list
-    ],
-    result: "pointer",
-  },
-  eglDestroyImage: {
-    parameters: [
-      "pointer", // EGLDisplay dpy
-      "pointer", // EGLImage image
-    ],
-    result: "u32",
-  },
 } as const satisfies SymbolTable;
 
 /** EGL extension functions (eglext.h), resolved through `eglGetProcAddress`. */
@@ -122,27 +104,6 @@ export const EGL_EXT = {
       "i32", // EGLint name
     ],
     result: "pointer",
-  },
-  eglQueryDeviceBinaryEXT: {
-    parameters: [
-      "pointer", // EGLDeviceEXT device
-      "i32", // EGLint name
-      "i32", // EGLint max_size
-      "buffer", // void *value
-      "buffer", // EGLint *size
-    ],
-    result: "u32",
-  },
-  eglQueryDmaBufModifiersEXT: {
-    parameters: [
-      "pointer", // EGLDisplay dpy
-      "i32", // EGLint format
-      "i32", // EGLint max_modifiers
-      "buffer", // EGLuint64KHR *modifiers
-      "buffer", // EGLBoolean *external_only
-      "buffer", // EGLint *num_modifiers
-    ],
-    result: "u32",
   },
 } as const satisfies SymbolTable;
 
@@ -325,35 +286,6 @@ export const GL = {
     ],
     result: "void",
   },
-  glEGLImageTargetTextureStorageEXT: {
-    parameters: [
-      "u32", // GLuint texture
-      "pointer", // GLeglImageOES image
-      "buffer", // const GLint* attrib_list
-    ],
-    result: "void",
-  },
-  glFenceSync: {
-    parameters: [
-      "u32", // GLenum condition
-      "u32", // GLbitfield flags
-    ],
-    result: "pointer",
-  },
-  glClientWaitSync: {
-    parameters: [
-      "pointer", // GLsync sync
-      "u32", // GLbitfield flags
-      "u64", // GLuint64 timeout
-    ],
-    result: "u32",
-  },
-  glDeleteSync: {
-    parameters: [
-      "pointer", // GLsync sync
-    ],
-    result: "void",
-  },
   glGenSemaphoresEXT: {
     parameters: [
       "i32", // GLsizei n
@@ -444,12 +376,12 @@ export function glFunctions(): ProcTable<typeof GL> {
   return gl ??= resolve(GL);
 }
 
-/** EGL and GL enumerants used by vkshare (egl.h, eglext.h, glcorearb.h, glext.h). */
+/**
+ * EGL and GL enumerants used by vkshare, each checked against its #define in egl.h, eglext.h,
+ * glcorearb.h or glext.h (tests/ffi/gl_commands_test.ts).
+ */
 export const GLENUM = {
-  EGL_SUCCESS: 0x3000,
   EGL_NONE: 0x3038,
-  EGL_VENDOR: 0x3053,
-  EGL_VERSION: 0x3054,
   EGL_EXTENSIONS: 0x3055,
   EGL_OPENGL_API: 0x30a2,
   EGL_CONTEXT_MAJOR_VERSION: 0x3098,
@@ -458,24 +390,9 @@ export const GLENUM = {
   EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT: 0x1,
   EGL_PLATFORM_DEVICE_EXT: 0x313f,
   EGL_PLATFORM_SURFACELESS_MESA: 0x31dd,
-  EGL_DEVICE_EXT: 0x322c,
-  EGL_DRM_DEVICE_FILE_EXT: 0x3233,
-  EGL_DRM_RENDER_NODE_FILE_EXT: 0x3377,
-  EGL_DEVICE_UUID_EXT: 0x335c,
-  EGL_DRIVER_UUID_EXT: 0x335d,
-  EGL_LINUX_DMA_BUF_EXT: 0x3270,
-  EGL_LINUX_DRM_FOURCC_EXT: 0x3271,
-  EGL_DMA_BUF_PLANE0_FD_EXT: 0x3272,
-  EGL_DMA_BUF_PLANE0_OFFSET_EXT: 0x3273,
-  EGL_DMA_BUF_PLANE0_PITCH_EXT: 0x3274,
-  EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT: 0x3443,
-  EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT: 0x3444,
-  EGL_WIDTH: 0x3057,
-  EGL_HEIGHT: 0x3056,
   GL_NO_ERROR: 0,
-  GL_VENDOR: 0x1f00,
+  GL_NONE: 0,
   GL_RENDERER: 0x1f01,
-  GL_VERSION: 0x1f02,
   GL_EXTENSIONS: 0x1f03,
   GL_NUM_EXTENSIONS: 0x821d,
   GL_TEXTURE_2D: 0x0de1,
@@ -498,15 +415,15 @@ export const GLENUM = {
   GL_OPTIMAL_TILING_EXT: 0x9584,
   GL_LINEAR_TILING_EXT: 0x9585,
   GL_HANDLE_TYPE_OPAQUE_FD_EXT: 0x9586,
-  GL_NUM_DEVICE_UUIDS_EXT: 0x9596,
   GL_DEVICE_UUID_EXT: 0x9597,
+  GL_LAYOUT_GENERAL_EXT: 0x958d,
+  GL_LAYOUT_COLOR_ATTACHMENT_EXT: 0x958e,
+  GL_LAYOUT_DEPTH_STENCIL_ATTACHMENT_EXT: 0x958f,
+  GL_LAYOUT_DEPTH_STENCIL_READ_ONLY_EXT: 0x9590,
+  GL_LAYOUT_SHADER_READ_ONLY_EXT: 0x9591,
+  GL_LAYOUT_TRANSFER_SRC_EXT: 0x9592,
+  GL_LAYOUT_TRANSFER_DST_EXT: 0x9593,
   GL_DRIVER_UUID_EXT: 0x9598,
-  GL_SYNC_GPU_COMMANDS_COMPLETE: 0x9117,
-  GL_SYNC_FLUSH_COMMANDS_BIT: 0x1,
-  GL_ALREADY_SIGNALED: 0x911a,
-  GL_TIMEOUT_EXPIRED: 0x911b,
-  GL_CONDITION_SATISFIED: 0x911c,
-  GL_WAIT_FAILED: 0x911d,
 } as const;
 
 /** GL's error codes by value, for messages. */

@@ -10,6 +10,7 @@ import { uuidString } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import {
   EGL_ERROR_NAMES,
+  EGL_INSTALL_HINT,
   eglExtensions,
   eglLibrary,
   type GL,
@@ -18,6 +19,7 @@ import {
   glFunctions,
   type ProcTable,
 } from "../ffi/gl.ts";
+import { LibraryLoadError } from "../ffi/library.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import type { GlFacts } from "../share/gl_plan.ts";
@@ -170,6 +172,14 @@ function makeContext(display: Pointer): Pointer {
   return null;
 }
 
+/**
+ * Reads GL's error flags until none is left: at most one per kind of error (GL keeps one flag
+ * each), so a lost context that answers GL_CONTEXT_LOST for ever cannot hold the loop.
+ */
+function clearErrors(gl: Gl): void {
+  for (let i = 0; i < 16 && gl.glGetError!() !== E.GL_NO_ERROR; i++) { /* one flag a read */ }
+}
+
 /** The current context's facts (GL_EXT_memory_object gives the UUIDs). */
 function readFacts(gl: Gl): GlFacts {
   const str = (name: number) => rt.cstring(gl.glGetString!(name));
@@ -182,9 +192,9 @@ function readFacts(gl: Gl): GlFacts {
     gl.glGetUnsignedBytei_vEXT(E.GL_DEVICE_UUID_EXT, 0, device);
     gl.glGetUnsignedBytevEXT!(E.GL_DRIVER_UUID_EXT, driver);
   }
-  gl.glGetIntegerv!(0x0d33, n); // GL_MAX_TEXTURE_SIZE
+  gl.glGetIntegerv!(E.GL_MAX_TEXTURE_SIZE, n);
   const name = str(E.GL_RENDERER);
-  while (gl.glGetError!() !== E.GL_NO_ERROR) { /* a fresh context reports nothing of these */ }
+  clearErrors(gl);
   return {
     name,
     deviceUUID: uuidString(device),
@@ -330,7 +340,7 @@ export class GlContext extends Resource {
     const out = fn(gl);
     const e = gl.glGetError!();
     if (e !== E.GL_NO_ERROR) {
-      while (gl.glGetError!() !== E.GL_NO_ERROR) { /* clear the rest */ }
+      clearErrors(gl);
       throw new GlError(
         call,
         GL_ERROR_NAMES[e] ?? `GL error 0x${e.toString(16)}`,
@@ -381,4 +391,30 @@ export function glName(
   ctx.call(String(call), () => create(out));
   if (out[0] === 0) throw new GlError(String(call), "GL_MISSING", "no name was made");
   return out[0];
+}
+
+/**
+ * The facts of a GL context on the GPU `deviceUUID` names (made, read and disposed), or why
+ * none can be made here, in one line: no libEGL.so.1 (and what to install), no headless EGL, or
+ * no GL on that GPU (every EGL device seen). What a script, the doctor or a test asks before it
+ * shares with GL; errors that are not vkshare's are thrown.
+ *
+ * @example
+ * ```ts
+ * const gl = probeGl(device.physicalDevice);
+ * if (typeof gl === "string") console.log(`no GL: ${gl}`);
+ * else console.log(gl.name, gl.extensions.includes("GL_EXT_semaphore_fd"));
+ * ```
+ *
+ * @category OpenGL
+ */
+export function probeGl(deviceUUID?: GlDeviceIdentity): GlFacts | string {
+  try {
+    using gl = GlContext.create({ deviceUUID });
+    return gl.facts;
+  } catch (e) {
+    if (e instanceof LibraryLoadError) return `no libEGL.so.1 (${EGL_INSTALL_HINT})`;
+    if (!(e instanceof VkshareError)) throw e;
+    return e.message.split("\n").join(" ");
+  }
 }

@@ -15,7 +15,7 @@
  */
 export { GL_FORMATS, glImporter, planGlImport } from "../share/gl_plan.ts";
 export type { GlFacts, GlFormat, GlFormatName, GlImportPlan, GlTarget } from "../share/gl_plan.ts";
-export { GlContext, GlError } from "./context.ts";
+export { GlContext, GlError, probeGl } from "./context.ts";
 export type { GlContextOptions, GlDeviceIdentity } from "./context.ts";
 export { GlBuffer, GlTexture } from "./memory.ts";
 export { GlSemaphore } from "./semaphore.ts";

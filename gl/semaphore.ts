@@ -6,6 +6,7 @@
  * @module
  */
 import { Resource } from "../core/resource.ts";
+import { GLENUM } from "../ffi/gl.ts";
 import { executeImport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import { glImporter } from "../share/gl_plan.ts";
@@ -36,14 +37,14 @@ export type GlLayoutName =
 
 /** Vulkan image layouts by name, and GL's enumerant for each (glext.h). */
 const GL_LAYOUTS: Readonly<Record<GlLayoutName, number>> = {
-  UNDEFINED: 0,
-  GENERAL: 0x958d,
-  COLOR_ATTACHMENT_OPTIMAL: 0x958e,
-  DEPTH_STENCIL_ATTACHMENT_OPTIMAL: 0x958f,
-  DEPTH_STENCIL_READ_ONLY_OPTIMAL: 0x9590,
-  SHADER_READ_ONLY_OPTIMAL: 0x9591,
-  TRANSFER_SRC_OPTIMAL: 0x9592,
-  TRANSFER_DST_OPTIMAL: 0x9593,
+  UNDEFINED: GLENUM.GL_NONE,
+  GENERAL: GLENUM.GL_LAYOUT_GENERAL_EXT,
+  COLOR_ATTACHMENT_OPTIMAL: GLENUM.GL_LAYOUT_COLOR_ATTACHMENT_EXT,
+  DEPTH_STENCIL_ATTACHMENT_OPTIMAL: GLENUM.GL_LAYOUT_DEPTH_STENCIL_ATTACHMENT_EXT,
+  DEPTH_STENCIL_READ_ONLY_OPTIMAL: GLENUM.GL_LAYOUT_DEPTH_STENCIL_READ_ONLY_EXT,
+  SHADER_READ_ONLY_OPTIMAL: GLENUM.GL_LAYOUT_SHADER_READ_ONLY_EXT,
+  TRANSFER_SRC_OPTIMAL: GLENUM.GL_LAYOUT_TRANSFER_SRC_EXT,
+  TRANSFER_DST_OPTIMAL: GLENUM.GL_LAYOUT_TRANSFER_DST_EXT,
 };
 
 /**
@@ -129,7 +130,11 @@ export class GlSemaphore extends Resource {
         fd,
         plan,
         gl.label,
-        (dup) => gl.call("glImportSemaphoreFdEXT", () => importFd(name, 0x9586, dup)),
+        (dup) =>
+          gl.call(
+            "glImportSemaphoreFdEXT",
+            () => importFd(name, GLENUM.GL_HANDLE_TYPE_OPAQUE_FD_EXT, dup),
+          ),
       );
     } catch (e) {
       gl.call("glDeleteSemaphoresEXT", (g) => g.glDeleteSemaphoresEXT!(1, new Uint32Array([name])));

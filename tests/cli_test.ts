@@ -164,6 +164,11 @@ test("what a command needs and this machine lacks is a skip: exit 77, one line n
     ["examples/share_memory.ts", "VK_DRIVER_FILES=/nonexistent/vkshare.json", "vkCreateInstance"],
     ["examples/cuda_interop.ts", "VKSHARE_LIBCUDA=/nonexistent/libcuda.so.1", "libcuda"],
     ["tools/diag/cuda_import_failure.ts", "VKSHARE_LIBCUDA=/nonexistent/libcuda.so.1", "libcuda"],
+    [
+      "examples/share_gl.ts",
+      "VKSHARE_LIBEGL=/nonexistent/libEGL.so.1",
+      "no libEGL.so.1 (EGL comes",
+    ],
   ];
   for (const [path, env, says] of cases) {
     const r = cli(path, [], env);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
-import { EGL, EGL_EXT, GL } from "../../ffi/gl.ts";
+import { EGL, EGL_ERROR_NAMES, EGL_EXT, GL, GL_ERROR_NAMES, GLENUM } from "../../ffi/gl.ts";
 import type { SymbolTable } from "../../ffi/types.ts";
 import { test } from "../_harness.ts";
 
@@ -102,6 +102,34 @@ test(
           `${name}: result ${def.result} for ${proto[0]}`,
         );
       }
+    }
+  },
+);
+
+test(
+  "every EGL and GL enumerant and error name vkshare uses has its header's value",
+  {
+    skip: missing.length
+      ? `no ${missing.join(", ")} (apt-get install libegl-dev libgl-dev)`
+      : false,
+  },
+  () => {
+    const defined = new Map<string, number>();
+    for (const h of HEADERS) {
+      for (
+        const m of readFileSync(h, "utf8").matchAll(
+          /^#define ((?:EGL|GL)_\w+)\s+(0x[0-9A-Fa-f]+|\d+)\s*$/gm,
+        )
+      ) {
+        defined.set(m[1], Number(m[2]));
+      }
+    }
+    assert(defined.size > 1000, `read ${defined.size} definitions`);
+    for (const [name, value] of Object.entries(GLENUM)) {
+      assertEquals(value, defined.get(name), name);
+    }
+    for (const [value, name] of Object.entries({ ...GL_ERROR_NAMES, ...EGL_ERROR_NAMES })) {
+      assertEquals(Number(value), defined.get(name), name);
     }
   },
 );

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { noGl, runGlInterop } from "../../examples/share_gl.ts";
 import { GLENUM } from "../../ffi/gl.ts";
-import { GlBuffer, GlContext, type GlError, GlTexture } from "../../gl/mod.ts";
+import { GlBuffer, GlContext, type GlError, GlTexture, probeGl } from "../../gl/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, GpuImage, ShareError, Transfer } from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
@@ -33,6 +33,23 @@ test("the GL context is the Vulkan device's GPU: both UUIDs equal", { skip }, ()
   assert(gl.facts.extensions.includes("GL_EXT_memory_object_fd"));
   assertEquals(gl.sync, gl.facts.extensions.includes("GL_EXT_semaphore_fd") ? "semaphore" : "host");
 });
+
+test(
+  "probeGl: a context's facts on the device's GPU, or one line naming what is missing",
+  { skip },
+  () => {
+    const facts = probeGl(pd);
+    assert(typeof facts !== "string", String(facts));
+    using gl = GlContext.create({ deviceUUID: pd });
+    assertEquals(facts, gl.facts);
+    const none = probeGl("00000000-0000-0000-0000-000000000000");
+    assert(
+      typeof none === "string" && none.startsWith("UUID_MISMATCH: no GL context is"),
+      String(none),
+    );
+    assert(!none.includes("\n"));
+  },
+);
 
 test(
   "buffers: Vulkan writes that GL reads, GL writes that Vulkan reads, bytes checked",
@@ -247,13 +264,10 @@ test(
   },
 );
 
+/** Whether EGL has a GL context, but none on `p`'s GPU. */
 function noGlFor(p: typeof pd): boolean {
-  try {
-    GlContext.create({ deviceUUID: p })[Symbol.dispose]();
-    return false;
-  } catch (e) {
-    return e instanceof ShareError;
-  }
+  const gl = probeGl(p);
+  return typeof gl === "string" && gl.startsWith("UUID_MISMATCH");
 }
 
 test(

@@ -36,3 +36,26 @@ export function step<T>(what: string, fn: () => T, width = 58): T {
   console.log(`${what.padEnd(width)} ${(performance.now() - t0).toFixed(3).padStart(9)} ms`);
   return r;
 }
+
+/** One step of an exchange and how long it took. */
+export interface TimedStep {
+  /** What the step did. */
+  name: string;
+  /** Its wall time in ms. */
+  ms: number;
+}
+
+/** A step runner that times each step, adds it to `steps` and logs "name: ms". */
+export function stepRecorder(
+  steps: TimedStep[],
+  log: (line: string) => void,
+): <T>(name: string, fn: () => T) => T {
+  return (name, fn) => {
+    const t0 = performance.now();
+    const r = fn();
+    const ms = performance.now() - t0;
+    steps.push({ name, ms });
+    log(`${name}: ${ms.toFixed(3)} ms`);
+    return r;
+  };
+}

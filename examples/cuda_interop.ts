@@ -27,7 +27,7 @@ import {
   LibraryLoadError,
   Semaphore,
 } from "../mod.ts";
-import { openGpu } from "./_setup.ts";
+import { openGpu, stepRecorder, type TimedStep } from "./_setup.ts";
 import { firstWrong, frameValue } from "./pipeline.ts";
 
 const CHUNKS = 16;
@@ -45,12 +45,7 @@ export interface CudaInteropOptions {
 }
 
 /** One step of the exchange and how long it took. */
-export interface CudaInteropStep {
-  /** What the step did. */
-  name: string;
-  /** Its wall time in ms. */
-  ms: number;
-}
+export type CudaInteropStep = TimedStep;
 
 /**
  * Runs the exchange between `device` and the CUDA device that is the same GPU; throws on a wrong
@@ -66,14 +61,7 @@ export function runCudaInterop(
   const log = options.log ?? (() => {});
   if (size % (4 * CHUNKS)) throw new RangeError(`size must be a multiple of ${4 * CHUNKS}`);
   const steps: CudaInteropStep[] = [];
-  const step = <T>(name: string, fn: () => T): T => {
-    const t0 = performance.now();
-    const r = fn();
-    const ms = performance.now() - t0;
-    steps.push({ name, ms });
-    log(`${name}: ${ms.toFixed(3)} ms`);
-    return r;
-  };
+  const step = stepRecorder(steps, log);
   // Pattern n, as Vulkan's fill writes it: chunk c of 16 holds frameValue(n, c).
   const fillPattern = (buffer: CudaBuffer, n: number) => {
     for (let c = 0; c < CHUNKS; c++) {

@@ -41,7 +41,7 @@ import {
   Transfer,
 } from "../mod.ts";
 import { externalSemaphoreProperties } from "../share/mod.ts";
-import { openGpu } from "./_setup.ts";
+import { openGpu, stepRecorder, type TimedStep } from "./_setup.ts";
 import { firstWrong, frameValue } from "./pipeline.ts";
 
 const CHUNKS = 16;
@@ -62,12 +62,7 @@ export interface GlInteropOptions {
 }
 
 /** One step of the exchange and how long it took. */
-export interface GlInteropStep {
-  /** What the step did. */
-  name: string;
-  /** Its wall time in ms. */
-  ms: number;
-}
+export type GlInteropStep = TimedStep;
 
 /** Pattern n as Vulkan's fill writes it: chunk c of 16 holds frameValue(n, c). */
 export function glPattern(n: number, size: number): Uint8Array {
@@ -108,14 +103,7 @@ export function runGlInterop(
     throw new RangeError(`size must be a multiple of ${4 * CHUNKS}`);
   }
   const steps: GlInteropStep[] = [];
-  const step = <T>(name: string, fn: () => T): T => {
-    const t0 = performance.now();
-    const r = fn();
-    const ms = performance.now() - t0;
-    steps.push({ name, ms });
-    log(`${name}: ${ms.toFixed(3)} ms`);
-    return r;
-  };
+  const step = stepRecorder(steps, log);
   const check = (bytes: Uint8Array, want: Uint8Array, who: string) => {
     const at = bytes.findIndex((v, i) => v !== want[i]);
     if (at >= 0) throw new Error(`${who}: byte ${at} is ${bytes[at]}, expected ${want[at]}`);

@@ -155,7 +155,7 @@ function bufferExchange(
   };
   using glToGl = toGl && importSemaphore(toGl);
   using glToVulkan = toVulkan && importSemaphore(toVulkan);
-  step("Vulkan: fill pattern 1, then signal (or the host waits)", () => {
+  step(`Vulkan: fill pattern 1, then ${x.semaphores ? "signal" : "wait on the host"}`, () => {
     cmd.record((r) => {
       for (let c = 0; c < CHUNKS; c++) {
         r.fill(buffer, frameValue(1, c), { offset: (c * size) / CHUNKS, size: size / CHUNKS });
@@ -171,7 +171,7 @@ function bufferExchange(
     glToGl?.wait({ buffers: [glBuffer] });
     check(glBuffer.read(), glPattern(1, size), "GL");
   });
-  step("GL: write pattern 2, then signal (or finish)", () => {
+  step(`GL: write pattern 2, then ${x.semaphores ? "signal" : "finish (glFinish)"}`, () => {
     glBuffer.write(glPattern(2, size));
     if (glToVulkan) glToVulkan.signal({ buffers: [glBuffer] });
     else gl.finish();

@@ -6,11 +6,19 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { noGl, runGlInterop } from "../../examples/share_gl.ts";
 import { GLENUM } from "../../ffi/gl.ts";
-import { GlBuffer, GlContext, type GlError, GlTexture, probeGl } from "../../gl/mod.ts";
+import {
+  GlBuffer,
+  GlContext,
+  type GlError,
+  type GlFacts,
+  GlTexture,
+  probeGl,
+} from "../../gl/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, GpuImage, ShareError, Transfer } from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { openFds, pattern } from "../_memory.ts";
+import { cannotShareSemaphore } from "../_sync.ts";
 import { assertRule, sharedInstance, withInstance } from "../_vk.ts";
 
 const pd = sharedInstance().physicalDevices()[0];
@@ -276,13 +284,19 @@ test(
   withInstance(() => {
     using device = Device.create(pd);
     const { steps, handoff } = runGlInterop(device, { size: 1 << 16 });
-    assertEquals(handoff, noSemaphores(device) ? "host" : "semaphore");
+    // Semaphores where GL imports them and Vulkan exports binary OPAQUE_FD ones; the host elsewhere.
+    const facts = probeGl(pd) as GlFacts;
+    const glImports = facts.extensions.includes("GL_EXT_semaphore_fd");
+    const vulkanExports = !cannotShareSemaphore("binary", "OPAQUE_FD");
+    assertEquals(handoff, glImports && vulkanExports ? "semaphore" : "host");
     assert(steps.some((s) => s.name.startsWith("Vulkan: read the image back")));
+    const names = steps.map((s) => s.name);
+    const handedOff = handoff === "semaphore"
+      ? ["Vulkan: fill pattern 1, then signal", "GL: write pattern 2, then signal"]
+      : [
+        "Vulkan: fill pattern 1, then wait on the host",
+        "GL: write pattern 2, then finish (glFinish)",
+      ];
+    for (const n of handedOff) assert(names.includes(n), `${n} in ${names.join("; ")}`);
   }),
 );
-
-function noSemaphores(device: Device): boolean {
-  using gl = GlContext.create({ deviceUUID: device.physicalDevice });
-  if (gl.sync === "host") return true;
-  return !pd.name.length; // a GL with semaphores on a device exporting them: NVIDIA
-}

@@ -3,6 +3,8 @@
 // and the process's open fd count.
 // @ts-types="../cli/_node/fs.d.ts"
 import { readdirSync } from "node:fs";
+
+import { assertEquals } from "@std/assert";
 import { Device, DeviceMemory, type Instance, type PhysicalDevice } from "../mod.ts";
 import { externalBufferProperties } from "../share/mod.ts";
 import { forEachDevice, sharedInstance } from "./_vk.ts";
@@ -79,6 +81,16 @@ export function stillAllocates(d: Device): void {
 /** The fd numbers this process has open. */
 export function openFdSet(): Set<number> {
   return new Set(readdirSync("/proc/self/fd").map(Number));
+}
+
+/**
+ * Asserts that no fd opened since `before` (an {@linkcode openFdSet}) is still open: a leak is a
+ * new fd left open. (Sets, not counts: the runtime may close one of its own meanwhile, as Bun
+ * does depending on which test file ran before.)
+ */
+export function assertNoFdLeak(before: ReadonlySet<number>, message?: string): void {
+  const left = [...openFdSet()].filter((n) => !before.has(n));
+  assertEquals(left, [], `${message ?? "no fd leaked"}: left open ${left.join(", ")}`);
 }
 
 /** The number of fds this process has open. */

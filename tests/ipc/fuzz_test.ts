@@ -10,8 +10,9 @@ import { libc, MFD_CLOEXEC } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
 import { receiveOffer, ShareServer, ShareSocket } from "../../ipc/mod.ts";
 import { Device, DeviceMemory, OwnedFd, ProtocolError, ShareError } from "../../mod.ts";
+import { isOpenFd } from "../../share/mod.ts";
 import { startCommand, test } from "../_harness.ts";
-import { openFds } from "../_memory.ts";
+import { assertNoFdLeak, openFdSet } from "../_memory.ts";
 import { sharedInstance } from "../_vk.ts";
 
 const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
@@ -137,7 +138,7 @@ test("fuzz: 300 random offers to receiveOffer and importFd: refused as ProtocolE
     return exp.descriptor.fdKind;
   })();
   const fdRule = exportKind === "memfd" ? "FD_FORGED" : "FD_KIND_MISMATCH";
-  const before = openFds();
+  const before = openFdSet();
   const seen: Record<string, number> = {};
   for (const [i, c] of cases(1, 300, descriptor).entries()) {
     await a.send(c.offer, Array(c.fds).fill(m));
@@ -159,7 +160,8 @@ test("fuzz: 300 random offers to receiveOffer and importFd: refused as ProtocolE
       const key = e instanceof ProtocolError ? e.reason : e.rule;
       seen[key] = (seen[key] ?? 0) + 1;
     }
-    assertEquals(openFds(), before, `case ${i}: ${JSON.stringify(c.offer).slice(0, 300)}`);
+    assertNoFdLeak(before, `case ${i}: ${JSON.stringify(c.offer).slice(0, 300)}`);
+    assert(m.state === "open" && isOpenFd(m.fd), `case ${i}: the sender's memfd stays open`);
   }
   console.log(`  ${JSON.stringify(seen)}`);
   assert(!seen.imported, "a memfd was imported as this driver's memory");
@@ -185,7 +187,7 @@ test("fuzz: 300 random packets to receive: a message or a ProtocolError, every f
   using b = await server.accept();
   using m = memfd();
   const r = rng(7);
-  const before = openFds();
+  const before = openFdSet();
   for (let i = 0; i < 300; i++) {
     const n = Math.floor(r() * 64);
     const packet = new Uint8Array(n).map(() => Math.floor(r() * 256));
@@ -204,7 +206,8 @@ test("fuzz: 300 random packets to receive: a message or a ProtocolError, every f
     } catch (e) {
       assert(e instanceof ProtocolError, `packet ${i}: ${e}`);
     }
-    assertEquals(openFds(), before, `packet ${i}`);
+    assertNoFdLeak(before, `packet ${i}`);
+    assert(m.state === "open" && isOpenFd(m.fd), `packet ${i}: the sender's memfd stays open`);
   }
 });
 

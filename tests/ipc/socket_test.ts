@@ -30,7 +30,7 @@ import {
 } from "../../mod.ts";
 import { describeFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
+import { assertNoFdLeak, cannotShare, openFdSet, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
 import "../_vk.ts"; // opens libvulkan and libc before the tests
 import { MSG_CTRUNC } from "../../ffi/libc_socket.ts";
@@ -69,7 +69,7 @@ async function rejectsWith<E extends Error>(
 }
 
 test("a message and its fds cross a share socket; the socket file is private", async () => {
-  const before = openFds();
+  const before = openFdSet();
   {
     using p = await pair();
     const path = p.server.address as string;
@@ -87,7 +87,7 @@ test("a message and its fds cross a share socket; the socket file is private", a
     }
     assertEquals(m.state, "open"); // the sender's fd stays the sender's
   }
-  assertEquals(openFds(), before);
+  assertNoFdLeak(before);
 });
 
 test("the abstract namespace works, and leaves no file", async () => {
@@ -100,23 +100,23 @@ test("the abstract namespace works, and leaves no file", async () => {
 test("malformed and unexpected messages are ProtocolErrors, and their fds are closed", async () => {
   using p = await pair();
   using m = memfd("vkshare-malformed");
-  const before = openFds();
+  const before = openFdSet();
   for (const [packet, n, reason] of MALFORMED_PACKETS) {
     await p.a.sendRaw(packet, Array(n).fill(m.fd));
     const e = await assertRejects(() => p.b.receive(), ProtocolError);
     assertEquals(e.reason, reason, e.message);
-    assertEquals(openFds(), before, `fds after a ${reason} message`);
+    assertNoFdLeak(before, `fds after a ${reason} message`);
   }
   await p.a.send({ type: "other" }, [m]);
   const e = await assertRejects(() => p.b.expect("offer"), ProtocolError);
   assertEquals(e.reason, "unexpected");
-  assertEquals(openFds(), before);
+  assertNoFdLeak(before);
   // Offers whose fields are not what they should be: ProtocolErrors, never TypeErrors.
   for (const [offer, n, reason] of MALFORMED_OFFERS) {
     await p.a.send({ type: "offer", ...offer }, Array(n).fill(m));
     const r = await assertRejects(() => receiveOffer(p.b), ProtocolError);
     assertEquals(r.reason, reason, r.message);
-    assertEquals(openFds(), before, `fds after an offer refused for ${reason}`);
+    assertNoFdLeak(before, `fds after an offer refused for ${reason}`);
   }
   // The sender refuses what the protocol cannot carry, before sending.
   await assertRejects(() => p.a.send({ big: "x".repeat(MAX_MESSAGE_BYTES) }), RangeError);
@@ -240,7 +240,7 @@ test(
     using p = await pair();
     using mem = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
     using exp = mem.exportFd();
-    const before = openFds();
+    const before = openFdSet();
     await sendOffer(p.a, {
       label: "tampered",
       memory: {
@@ -251,7 +251,7 @@ test(
     const e = await assertRejects(() => receiveOffer(p.b, { device: b }), ShareError);
     assertEquals(e.rule, "UUID_MISMATCH");
     assertStringIncludes(e.message, b.physicalDevice.name);
-    assertEquals(openFds(), before);
+    assertNoFdLeak(before);
     // The real one imports.
     await sendOffer(p.a, { label: "real", memory: exp });
     using offer = await receiveOffer(p.b, { device: b });
@@ -292,7 +292,7 @@ test(
   withTwoDevices(async (_a: Device, b: Device) => {
     using p = await pair();
     using m = memfd("vkshare-fence");
-    const before = openFds();
+    const before = openFdSet();
     const foreign = {
       version: 1,
       object: "fence",
@@ -316,7 +316,7 @@ test(
     assertEquals(e.rule, "UUID_MISMATCH");
     assertStringIncludes(e.message, "another GPU");
     assertStringIncludes(e.message, b.physicalDevice.name);
-    assertEquals(openFds(), before, "the refused offer's fd was closed");
+    assertNoFdLeak(before, "the refused offer's fd was closed");
   }),
 );
 
@@ -360,7 +360,7 @@ test(
 
 test("an offer whose image is not an image's description is refused, and its fds closed", async () => {
   using p = await pair();
-  const before = openFds();
+  const before = openFdSet();
   for (const image of [{ kind: "buffer", size: 1 }, { kind: "image" }, 7]) {
     using m = memfd("bad-image");
     await p.a.send(
@@ -370,7 +370,7 @@ test("an offer whose image is not an image's description is refused, and its fds
     await assertRejects(() => receiveOffer(p.b));
     m.close();
   }
-  assertEquals(openFds(), before);
+  assertNoFdLeak(before);
 });
 
 test("an errno recvmsg or sendmsg cannot return is taken as EAGAIN (the runtime overwrote it); real ones stand", () => {

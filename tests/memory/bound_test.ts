@@ -4,7 +4,7 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 import { boundBuffer, boundImage } from "../../memory/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, ShareError } from "../../mod.ts";
 import { test } from "../_harness.ts";
-import { cannotShare, caps, openFds } from "../_memory.ts";
+import { assertNoFdLeak, cannotShare, caps, openFdSet } from "../_memory.ts";
 import { forEachDevice } from "../_vk.ts";
 
 test(
@@ -60,13 +60,13 @@ test(
   "boundBuffer: a refused allocation is the ShareError of its rule, and leaks no fd",
   forEachDevice((pd) => {
     using d = Device.create(pd);
-    const fds = openFds();
+    const fds = openFdSet();
     const e = assertThrows(
       () =>
         boundBuffer(d, { size: 4096, memory: { properties: ["PROTECTED", "LAZILY_ALLOCATED"] } }),
       ShareError,
     );
     assertEquals(e.rule, "NO_MEMORY_TYPE");
-    assertEquals(openFds(), fds);
+    assertNoFdLeak(fds);
   }),
 );

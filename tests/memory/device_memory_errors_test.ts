@@ -25,7 +25,14 @@ import { externalBufferProperties, isOpenFd } from "../../share/mod.ts";
 import { openExportCount } from "../../share/registry.ts";
 import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
 import { test } from "../_harness.ts";
-import { cannotShare, caps, openFds, stillAllocates, withTwoDevices } from "../_memory.ts";
+import {
+  assertNoFdLeak,
+  cannotShare,
+  caps,
+  openFdSet,
+  stillAllocates,
+  withTwoDevices,
+} from "../_memory.ts";
 import { assertRule, forEachDevice } from "../_vk.ts";
 
 const SIZE = 65536;
@@ -37,7 +44,7 @@ test(
     using ba = GpuBuffer.create(a, { size: SIZE, external: "OPAQUE_FD" });
     using ma = DeviceMemory.allocate(a, { for: ba, exportAs: "OPAQUE_FD", dedicated: true });
     using exp = ma.exportFd();
-    const fds = openFds();
+    const fds = openFdSet();
     const d = exp.descriptor;
     const other = () => GpuBuffer.create(b, { size: SIZE, external: "OPAQUE_FD" });
 
@@ -143,7 +150,7 @@ test(
 
     // none of that consumed the fd or leaked one: it still imports
     assertEquals(exp.fd.state, "open");
-    assertEquals(openFds(), fds, "open fds after the refused imports");
+    assertNoFdLeak(fds, "open fds after the refused imports");
     using _good = DeviceMemory.importFd(b, exp.fd, d, { for: other() });
     assertEquals(exp.fd.state, "consumed");
     // and a consumed fd cannot be imported again, as an object or as a number
@@ -245,7 +252,7 @@ test(
       memfd = libc().open(cString(kind!), O_RDWR | O_CLOEXEC, 0);
     }
     assert(memfd >= 0);
-    const fds = openFds();
+    const fds = openFdSet();
     using c = Device.create(pd);
     const e = assertThrows(() => DeviceMemory.importFd(c, memfd, foreign), ImportError);
     assertStringIncludes(e.message, "vkAllocateMemory failed");
@@ -266,7 +273,7 @@ test(
       assert(!(pd.instance.validationErrors as readonly object[]).includes(r), "and not counted");
     }
     c[Symbol.dispose]();
-    assertEquals(openFds(), fds, "no fd leaked");
+    assertNoFdLeak(fds, "no fd leaked");
     libc().close(memfd);
     stillAllocates(b);
   }),
@@ -359,7 +366,7 @@ test(
   },
   withTwoDevices((_a, b) => {
     const forged = forgedDmaBuf() as { fd: number };
-    const fds = openFds();
+    const fds = openFdSet();
     try {
       const descriptor: MemoryDescriptor = {
         version: 1,
@@ -378,7 +385,7 @@ test(
         "(file)",
       );
       assert(isOpenFd(forged.fd), "the caller's fd is still open");
-      assertEquals(openFds(), fds);
+      assertNoFdLeak(fds);
       stillAllocates(b);
     } finally {
       libc().close(forged.fd);

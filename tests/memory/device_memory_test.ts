@@ -16,7 +16,14 @@ import {
 } from "../../mod.ts";
 import { externalBufferProperties, relayRefusal } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { cannotShare, caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
+import {
+  assertNoFdLeak,
+  cannotShare,
+  caps,
+  openFdSet,
+  pattern,
+  withTwoDevices,
+} from "../_memory.ts";
 import { forEachDevice } from "../_vk.ts";
 
 const SIZE = 256 * 1024;
@@ -56,7 +63,7 @@ for (const t of ["OPAQUE_FD", "DMA_BUF"] as MemoryHandleTypeName[]) {
     `${t}: export → import into a second device, bytes both ways (plain/dedicated × host-visible/device-local)`,
     { skip: cannotShare(t as "OPAQUE_FD") },
     withTwoDevices((a, b) => {
-      const fds = openFds();
+      const fds = openFdSet();
       for (const kind of KINDS) {
         for (const dedicated of [false, true]) {
           const what = `${t} ${kind.name} ${dedicated ? "dedicated" : "plain"}`;
@@ -86,7 +93,7 @@ for (const t of ["OPAQUE_FD", "DMA_BUF"] as MemoryHandleTypeName[]) {
           assertSameBytes(read(a, ba, SIZE, kind.path), p2, `${what}: B → A`);
         }
       }
-      assertEquals(openFds(), fds, "open fds after the loop");
+      assertNoFdLeak(fds, "open fds after the loop");
     }),
   );
 }

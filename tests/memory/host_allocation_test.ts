@@ -8,7 +8,7 @@ import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/a
 import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../../mod.ts";
 import { describeFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { caps, openFds, pattern, withTwoDevices } from "../_memory.ts";
+import { assertNoFdLeak, caps, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
 
 const skip = caps.host.importable
   ? false
@@ -61,7 +61,7 @@ test(
 );
 
 test("a shared host allocation is a memfd mapping: what JS writes is in the file, and back", () => {
-  const before = openFds();
+  const before = openFdSet();
   {
     using shared = HostAllocation.createShared(10_000, "vkshare-shared-test");
     assertEquals(shared.size, 12288); // whole pages
@@ -73,7 +73,7 @@ test("a shared host allocation is a memfd mapping: what JS writes is in the file
     writeFileSync(path, new Uint8Array([9, 8, 7]), { flag: "r+" });
     assertEquals([...shared.bytes.subarray(0, 4)], [9, 8, 7, pattern(4, 3)[3]]);
   }
-  assertEquals(openFds(), before, "dispose closes the memfd");
+  assertNoFdLeak(before, "dispose closes the memfd");
   assertThrows(() => HostAllocation.createShared(0), RangeError);
 });
 

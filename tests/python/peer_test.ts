@@ -33,7 +33,7 @@ import {
 import { OwnedFd } from "../../mod.ts";
 import { describeFd, DESCRIPTOR_VERSION, SYNC_DESCRIPTOR_VERSION } from "../../share/mod.ts";
 import { startCommand, test } from "../_harness.ts";
-import { openFds } from "../_memory.ts";
+import { assertNoFdLeak, openFdSet } from "../_memory.ts";
 import { header, MALFORMED_OFFERS, MALFORMED_PACKETS } from "../ipc/_malformed.ts";
 import "../_vk.ts"; // opens libc before the tests
 
@@ -137,7 +137,7 @@ test(
 test("an offer from the Python peer arrives in TypeScript with its fd and descriptor", {
   skip: noPython,
 }, async () => {
-  const before = openFds();
+  const before = openFdSet();
   {
     using server = ShareServer.listen();
     const p = peer("offer-memfd", server.address as string, "made in python");
@@ -155,7 +155,7 @@ test("an offer from the Python peer arrives in TypeScript with its fd and descri
     const [done] = await p.lines();
     assertEquals(done.acked, true);
   }
-  assertEquals(openFds(), before);
+  assertNoFdLeak(before);
 });
 
 test(

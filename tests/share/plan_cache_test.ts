@@ -4,7 +4,7 @@ import { assert, assertEquals } from "@std/assert";
 import { DeviceMemory } from "../../mod.ts";
 import { knownPlan } from "../../share/plan.ts";
 import { test } from "../_harness.ts";
-import { cannotShare, openFds, withTwoDevices } from "../_memory.ts";
+import { assertNoFdLeak, cannotShare, openFdSet, withTwoDevices } from "../_memory.ts";
 import { assertRule } from "../_vk.ts";
 
 test(
@@ -13,7 +13,7 @@ test(
   withTwoDevices((a, b) => {
     using m = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
     using other = DeviceMemory.allocate(a, { size: 131072, exportAs: "OPAQUE_FD" });
-    const fds = openFds();
+    const fds = openFdSet();
     const key = { importer: b, variant: "memory" };
     using e1 = m.exportFd();
     assertEquals(knownPlan(key, e1.fd, e1.descriptor), undefined, "nothing planned yet");
@@ -41,6 +41,6 @@ test(
     assertEquals(knownPlan(key, e3.fd, e3.descriptor), undefined);
     assertRule(() => DeviceMemory.importFd(b, e3.fd, e3.descriptor), "FD_NOT_OPEN");
     eo[Symbol.dispose]();
-    assertEquals(openFds(), fds, "no fd left open by the imports");
+    assertNoFdLeak(fds, "no fd left open by the imports");
   }),
 );

@@ -11,7 +11,7 @@ import { receiveOffer, sendOffer, ShareServer } from "../../ipc/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, Semaphore, ShareError, Transfer } from "../../mod.ts";
 import { externalBufferProperties, externalSemaphoreProperties } from "../../share/mod.ts";
 import { startScript, test } from "../_harness.ts";
-import { openFds, pattern } from "../_memory.ts";
+import { assertNoFdLeak, openFdSet, pattern } from "../_memory.ts";
 import { sharedInstance } from "../_vk.ts";
 
 const pds = sharedInstance().physicalDevices();
@@ -97,7 +97,7 @@ test(
     using a = Device.create(gpu0);
     using src = GpuBuffer.create(a, { size: 65536, external: "OPAQUE_FD" });
     using mem = DeviceMemory.allocate(a, { for: src, exportAs: "OPAQUE_FD" });
-    const before = openFds();
+    const before = openFdSet();
     {
       using server = ShareServer.listen();
       const child = startScript(PEER, ["import-into", server.address as string, gpu1!.deviceUUID]);
@@ -115,7 +115,7 @@ test(
       assertEquals(seen.after, seen.before, "the refused offer's fd was closed in the importer");
       assertEquals(seen.allocates, true);
     }
-    assertEquals(openFds(), before);
+    assertNoFdLeak(before);
     DeviceMemory.allocate(a, { size: 4096 })[Symbol.dispose]();
   },
 );
@@ -152,7 +152,7 @@ test("two GPUs: receiveOffer in this process refuses the other GPU's offer and c
   ]);
   using _x = x;
   using _y = y;
-  const before = openFds();
+  const before = openFdSet();
   {
     using exp = mem.exportFd("OPAQUE_FD");
     await sendOffer(x, { label: "frames", memory: exp });
@@ -160,7 +160,7 @@ test("two GPUs: receiveOffer in this process refuses the other GPU's offer and c
   const e = await receiveOffer(y, { device: b }).then(() => null, (e) => e);
   assert(e instanceof ShareError, String(e));
   assertNamesBoth(e);
-  assertEquals(openFds(), before);
+  assertNoFdLeak(before);
 });
 
 test(

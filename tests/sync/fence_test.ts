@@ -4,7 +4,7 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { CommandBuffer, Device, Fence, Semaphore } from "../../mod.ts";
 import { test } from "../_harness.ts";
-import { openFds } from "../_memory.ts";
+import { assertNoFdLeak, openFdSet } from "../_memory.ts";
 import { hostBuffer, noTimeline } from "../_sync.ts";
 import { assertRule, forEachDevice } from "../_vk.ts";
 
@@ -43,7 +43,7 @@ test(
       r.fill(out.buffer, 7).hostRead(out.buffer)
     );
     // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
-    const before = openFds();
+    const before = openFdSet();
     // The submission cannot run before the host signals the gate.
     q.submit({ wait: [{ semaphore: gate, value: 1 }], commandBuffers: [cmd], fence: f });
     try {
@@ -60,7 +60,7 @@ test(
     assertRule(() => q.submit({ fence: f }), "FENCE_SIGNALED", "reset it");
     f.reset();
     cmd.record((r) => r.fill(out.buffer, 8)); // finished: it can be recorded again
-    assertEquals(openFds(), before);
+    assertNoFdLeak(before);
   }),
 );
 

@@ -15,7 +15,7 @@ import {
 } from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { openFds } from "../_memory.ts";
+import { assertNoFdLeak, openFdSet } from "../_memory.ts";
 import { allWords, cannotShareSemaphore, hostBuffer, noTimeline } from "../_sync.ts";
 import { assertRule, forEachDevice } from "../_vk.ts";
 
@@ -166,7 +166,7 @@ test(
     using b = Semaphore.create(device);
     using t = Semaphore.create(device, { type: "timeline" });
     // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
-    const before = openFds();
+    const before = openFdSet();
     const opaque = (type: "binary" | "timeline"): SyncDescriptor => ({
       ...b.descriptor("OPAQUE_FD"),
       semaphoreType: type,
@@ -220,7 +220,7 @@ test(
     assertEquals(memfd.state, "open");
     assert(isOpenFd(memfd.fd));
     memfd.close();
-    assertEquals(openFds(), before);
+    assertNoFdLeak(before);
   }),
 );
 

@@ -7,7 +7,7 @@ import { cString } from "../../ffi/vulkan.ts";
 import { Device, Fence, ImportError, OwnedFd, Semaphore, type SyncExport } from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { openFds, withTwoDevices } from "../_memory.ts";
+import { assertNoFdLeak, openFdSet, withTwoDevices } from "../_memory.ts";
 import { cannotShareFence, cannotShareSemaphore } from "../_sync.ts";
 import { assertRule } from "../_vk.ts";
 
@@ -200,7 +200,7 @@ test(
     using tb = Semaphore.create(b, { type: "timeline" });
     using fb = Fence.create(b);
     // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
-    const before = openFds();
+    const before = openFdSet();
     using exp = sa.exportFd();
     const fd = exp.fd;
 
@@ -277,7 +277,7 @@ test(
     }
     devnull.close();
     imposter.close();
-    assertEquals(openFds(), before);
+    assertNoFdLeak(before);
     // NVIDIA's driver reports each refused import through the messenger ("Failed to allocate
     // semaphore device memory"): expected here. A VUID would still fail the test.
     const m = instance.validationMessages;

@@ -44,7 +44,7 @@ import {
   VkSemaphoreWaitInfo,
 } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
-import { GlBuffer, GlContext, probeGl } from "../gl/mod.ts";
+import { GlBuffer, GlContext, GlSemaphore, probeGl } from "../gl/mod.ts";
 import {
   type Device,
   DeviceMemory,
@@ -832,6 +832,58 @@ const gl: Op = {
   },
 };
 
+/** Why GL cannot hand semaphores to and from `pd`'s Vulkan, or null. */
+const glSemaphoreSupport = (pd: PhysicalDevice): string | null => {
+  const facts = probeGl(pd);
+  if (typeof facts === "string") return facts;
+  return semaphoreSupport(pd, "binary")
+    ?? (facts.extensions.includes("GL_EXT_semaphore_fd")
+      ? null
+      : `${facts.name} has no GL_EXT_semaphore_fd`);
+};
+
+/**
+ * The GL semaphore round trip: Vulkan signals a binary semaphore, GL waits for it and signals
+ * another, Vulkan waits for that with a fence. Both semaphores are imported into GL once.
+ */
+const glSemaphore: Op = {
+  name: "gl.semaphore",
+  title:
+    "GL: semaphore round trip (Vulkan signal, glWaitSemaphoreEXT, glSignalSemaphoreEXT, Vulkan fence wait)",
+  sized: false,
+  unsupported: glSemaphoreSupport,
+  prepare: (a) => {
+    const ctx = GlContext.create({ deviceUUID: a.physicalDevice });
+    const toGl = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+    const toVulkan = Semaphore.create(a, { exportAs: "OPAQUE_FD" });
+    const fence = Fence.create(a);
+    const imported = [toGl, toVulkan].map((s) => {
+      using e = s.exportFd("OPAQUE_FD");
+      return GlSemaphore.import(ctx, e.fd, e.descriptor);
+    });
+    const queue = a.queue();
+    const waitBack = [{ semaphore: toVulkan, stage: "ALL_COMMANDS" as const }];
+    return disposer(
+      () => {
+        const t = time(() => {
+          queue.submit({ signal: [toGl] });
+          imported[0].wait();
+          imported[1].signal();
+          queue.submit({ wait: waitBack, fence });
+          if (fence.wait(10_000) !== "signaled") throw new Error("gl.semaphore: no signal back");
+        });
+        fence.reset();
+        return t;
+      },
+      ctx,
+      toGl,
+      toVulkan,
+      fence,
+      ...imported,
+    );
+  },
+};
+
 /**
  * The bare CUDA imports of cuda.memory and cuda.semaphore: C's calls through this runtime's FFI,
  * the device's primary context made current once (as C's setup does), the handle description
@@ -970,6 +1022,7 @@ export const OPS: readonly Op[] = besideTheirReference([
   ...cuda,
   ...bareCuda,
   gl,
+  glSemaphore,
   ...pieces,
 ]);
 

@@ -31,7 +31,7 @@ import type { GlFacts } from "../share/gl_plan.ts";
  * @example
  * ```ts
  * try {
- *   gl.importBuffer(exp.fd, exp.descriptor);
+ *   GlBuffer.import(gl, exp.fd, exp.descriptor);
  * } catch (e) {
  *   if (e instanceof GlError) console.error(e.call, e.code);
  * }

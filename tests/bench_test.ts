@@ -1,5 +1,6 @@
 // The benchmark runner as a user runs it (one op, quick, into a temporary folder): it writes JSON
-// with a fingerprint, Markdown and SVG; its statistics and its C reference (where cc is here).
+// with a fingerprint, Markdown and SVG; its statistics and its C reference (where cc is here);
+// the GL rows where the device's GPU has GL.
 // @ts-types="../cli/_node/fs.d.ts"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 // @ts-types="../cli/_node/os.d.ts"
@@ -8,8 +9,11 @@ import { tmpdir } from "node:os";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { bytes, duration } from "../bench/report.ts";
 import { type Results, stats } from "../bench/run.ts";
+import { type GlFacts, probeGl } from "../gl/mod.ts";
+import { externalSemaphoreProperties } from "../share/mod.ts";
 import { haveCompiler } from "../tools/layout_c.ts";
 import { runScript, test } from "./_harness.ts";
+import { sharedInstance } from "./_vk.ts";
 
 test("stats: count, min, percentiles and max of the samples", () => {
   const s = stats(Array.from({ length: 100 }, (_, i) => 100 - i));
@@ -98,3 +102,41 @@ test("the pipeline row: the example's frame loop against the same loop in C, in 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const glFacts = probeGl(sharedInstance().physicalDevices()[0]);
+
+test(
+  "the GL rows: the import beside C's same calls, the semaphore round trip where GL has semaphores",
+  { skip: typeof glFacts === "string" ? glFacts : false },
+  () => {
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
+    try {
+      const path = new URL("../bench/run.ts", import.meta.url).pathname;
+      const args = ["--quick", "--ops", "gl.import,gl.semaphore", "--sizes", "64KiB", "--out", dir];
+      const r = runScript(path, args);
+      assertEquals(r.code, 0, r.err);
+      const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
+      const json: Results = JSON.parse(readFileSync(`${dir}/${file}`, "utf8"));
+      assertEquals(json.rows.map((x) => x.op), ["gl.import", "gl.semaphore"]);
+      const [imports, roundTrip] = json.rows;
+      const semaphores = (glFacts as GlFacts).extensions.includes("GL_EXT_semaphore_fd")
+        && externalSemaphoreProperties(sharedInstance().physicalDevices()[0], {
+          handleType: "OPAQUE_FD",
+        }).exportable;
+      const measured = semaphores ? [imports, roundTrip] : [imports];
+      for (const row of measured) {
+        assert(row.vkshare!.warm.count > 0 && row.vkshare!.warm.p50 > 0, row.notes.join("; "));
+        if (haveCompiler()) assert(row.c!.warm.p50 > 0, `${row.op}: ${row.notes.join("; ")}`);
+      }
+      if (!semaphores) {
+        assertEquals(roundTrip.vkshare, null);
+        assert(
+          roundTrip.notes.some((n) => /^not run: .*(GL_EXT_semaphore_fd|semaphore)/.test(n)),
+          roundTrip.notes.join("; "),
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -328,6 +328,14 @@ static gl_create_t glCreateMemoryObjectsEXT, glCreateBuffers, glDeleteMemoryObje
 static gl_import_fd_t glImportMemoryFdEXT;
 static gl_storage_mem_t glNamedBufferStorageMemEXT;
 static gl_get_error_t glGetError;
+typedef void (*gl_import_sem_t)(unsigned, unsigned, int);
+typedef void (*gl_sem_op_t)(unsigned, unsigned, const unsigned*, unsigned, const unsigned*,
+                            const unsigned*);
+static gl_create_t glGenSemaphoresEXT;
+static gl_import_sem_t glImportSemaphoreFdEXT;
+static gl_sem_op_t glWaitSemaphoreEXT, glSignalSemaphoreEXT;
+static void (*glFlush)(void);
+static int gl_semaphores;  // GL_EXT_semaphore_fd is offered
 static unsigned gl_padding;  // llvmpipe's buffers need 8 bytes past their end (vkshare's GL_BUFFER_RANGE)
 
 static const char* gl_setup(void) {
@@ -349,6 +357,13 @@ static const char* gl_setup(void) {
   glImportMemoryFdEXT = (gl_import_fd_t)gpa("glImportMemoryFdEXT");
   glNamedBufferStorageMemEXT = (gl_storage_mem_t)gpa("glNamedBufferStorageMemEXT");
   glGetError = (gl_get_error_t)gpa("glGetError");
+  glGenSemaphoresEXT = (gl_create_t)gpa("glGenSemaphoresEXT");
+  glImportSemaphoreFdEXT = (gl_import_sem_t)gpa("glImportSemaphoreFdEXT");
+  glWaitSemaphoreEXT = (gl_sem_op_t)gpa("glWaitSemaphoreEXT");
+  glSignalSemaphoreEXT = (gl_sem_op_t)gpa("glSignalSemaphoreEXT");
+  glFlush = (void (*)(void))gpa("glFlush");
+  void (*get_integer)(unsigned, int*) = gpa("glGetIntegerv");
+  const char* (*get_stringi)(unsigned, unsigned) = gpa("glGetStringi");
   if (!query_devices || !get_uuid || !glImportMemoryFdEXT) return "no EGL devices or GL memory objects";
   void* devices[16];
   int n = 0;
@@ -365,6 +380,11 @@ static const char* gl_setup(void) {
     get_uuid(0x9597, 0, uuid);  // GL_DEVICE_UUID_EXT
     if (memcmp(uuid, device_uuid, 16) != 0) continue;
     gl_padding = strncmp(get_string(0x1F01), "llvmpipe", 8) ? 0 : 8;  // GL_RENDERER
+    int count = 0;
+    get_integer(0x821D, &count);  // GL_NUM_EXTENSIONS
+    for (int e = 0; e < count; e++) {
+      if (!strcmp(get_stringi(0x1F03, (unsigned)e), "GL_EXT_semaphore_fd")) gl_semaphores = 1;
+    }
     return NULL;
   }
   return "no GL context is the Vulkan device";
@@ -380,6 +400,8 @@ static VkDeviceMemory held;
 static VkSemaphore held_sem, held_sem_b;
 static VkFence held_fence;
 static uint64_t timeline_value;
+static VkQueue gl_queue;
+static unsigned gl_sem[2];  // held_sem and held_sem_b as GL semaphores (gl.semaphore)
 
 // ---- the cross-process handoff -------------------------------------------------------------
 
@@ -674,6 +696,21 @@ static uint64_t run_once(void) {
     if (e) die("glNamedBufferStorageMemEXT", (int)e);
     glDeleteBuffers(1, &buf);
     glDeleteMemoryObjectsEXT(1, &mem);
+  } else if (!strcmp(op, "gl.semaphore")) {
+    VkSubmitInfo signal = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .signalSemaphoreCount = 1,
+                           .pSignalSemaphores = &held_sem};
+    VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+    VkSubmitInfo wait = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .waitSemaphoreCount = 1,
+                         .pWaitSemaphores = &held_sem_b, .pWaitDstStageMask = &stage};
+    t0 = now();
+    CHECK(vkQueueSubmit(gl_queue, 1, &signal, VK_NULL_HANDLE));
+    glWaitSemaphoreEXT(gl_sem[0], 0, NULL, 0, NULL, NULL);
+    glSignalSemaphoreEXT(gl_sem[1], 0, NULL, 0, NULL, NULL);
+    glFlush();
+    CHECK(vkQueueSubmit(gl_queue, 1, &wait, held_fence));
+    CHECK(vkWaitForFences(dev[0], 1, &held_fence, VK_TRUE, 10000000000ull));
+    t1 = now();
+    CHECK(vkResetFences(dev[0], 1, &held_fence));
   } else if (!strcmp(op, "cuda.semaphore")) {
     struct cuda_semaphore_desc d = {9, .handle.fd = export_semaphore(0, held_sem)};
     void* ext;
@@ -949,6 +986,22 @@ static int pipeline_main(int warmup, int iterations) {
   return 0;
 }
 
+// Two binary semaphores of device 0, each imported into GL once, and a fence for the way back.
+static const char* gl_semaphore_prepare(void) {
+  if (!has_sem_fd) return "no VK_KHR_external_semaphore_fd";
+  if (!gl_semaphores) return "GL has no GL_EXT_semaphore_fd";
+  vkGetDeviceQueue(dev[0], 0, 0, &gl_queue);
+  held_sem = create_semaphore(0, 0, 1, 0);
+  held_sem_b = create_semaphore(0, 0, 1, 0);
+  glGenSemaphoresEXT(2, gl_sem);
+  glImportSemaphoreFdEXT(gl_sem[0], 0x9586, export_semaphore(0, held_sem));  // GL owns the fds
+  glImportSemaphoreFdEXT(gl_sem[1], 0x9586, export_semaphore(0, held_sem_b));
+  held_fence = create_fence(0, 0);
+  unsigned e = glGetError();
+  if (e) die("glImportSemaphoreFdEXT", (int)e);
+  return NULL;
+}
+
 static const char* prepare(void) {
   int sem = !strncmp(op, "sem.", 4) || !strncmp(op, "tsem.", 5) || !strcmp(op, "cuda.semaphore") ||
             !strcmp(op, "timeline.signal_wait");
@@ -960,10 +1013,11 @@ static const char* prepare(void) {
     const char* why = cuda_setup();
     if (why) return why;
   }
-  if (!strcmp(op, "gl.import")) {
+  if (!strncmp(op, "gl.", 3)) {
     const char* why = gl_setup();
     if (why) return why;
   }
+  if (!strcmp(op, "gl.semaphore")) return gl_semaphore_prepare();
   if (!strcmp(op, "mem.map")) {
     if (host_type == UINT32_MAX) return "no host-visible memory type";
     held = alloc(0, size, host_type, 0);

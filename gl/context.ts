@@ -292,6 +292,9 @@ export class GlContext extends Resource {
   #display: Pointer;
   #context: Pointer;
   #gl: Gl;
+  /** The extensions as a set, and the functions already found (a frozen array's `includes` is slow on Bun). */
+  #extensions: ReadonlySet<string>;
+  #found = new Map<string, unknown>();
 
   /** @ignore Made by {@linkcode GlContext.create}. */
   private constructor(c: Candidate) {
@@ -301,6 +304,7 @@ export class GlContext extends Resource {
     this.platform = c.platform;
     this.facts = Object.freeze({ ...c.facts, extensions: Object.freeze([...c.facts.extensions]) });
     this.#gl = glFunctions();
+    this.#extensions = new Set(c.facts.extensions);
   }
 
   /**
@@ -325,7 +329,7 @@ export class GlContext extends Resource {
    * memory, and Vulkan's work is waited on by the host before GL uses it).
    */
   get sync(): "semaphore" | "host" {
-    return this.facts.extensions.includes("GL_EXT_semaphore_fd") ? "semaphore" : "host";
+    return this.#extensions.has("GL_EXT_semaphore_fd") ? "semaphore" : "host";
   }
 
   /** @ignore @internal Runs `fn` with this context current, checking GL's error after. */
@@ -352,8 +356,11 @@ export class GlContext extends Resource {
 
   /** @ignore @internal The GL function `name`, or a GlError naming the extension it needs. */
   fn<K extends keyof Gl>(name: K, extension: string): NonNullable<Gl[K]> {
+    const key = `${name} ${extension}`;
+    const known = this.#found.get(key);
+    if (known) return known as NonNullable<Gl[K]>;
     const f = this.#gl[name];
-    if (!f || (extension && !this.facts.extensions.includes(extension))) {
+    if (!f || (extension && !this.#extensions.has(extension))) {
       throw new GlError(
         String(name),
         "GL_MISSING",
@@ -364,6 +371,7 @@ export class GlContext extends Resource {
         }`,
       );
     }
+    this.#found.set(key, f);
     return f as NonNullable<Gl[K]>;
   }
 

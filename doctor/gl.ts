@@ -1,11 +1,11 @@
 /**
  * The doctor's OpenGL paths: whether a GL context on a Vulkan device's GPU imports its OPAQUE_FD
- * memory (GL_EXT_memory_object_fd) and binary semaphores (GL_EXT_semaphore_fd), which handoff
- * applies, and with `--prove` each run end to end.
+ * memory (GL_EXT_memory_object_fd), binary semaphores (GL_EXT_semaphore_fd) and timelines
+ * (GL_NV_timeline_semaphore too), which handoff applies, and with `--prove` each run end to end.
  *
  * @module
  */
-import { GlBuffer, GlContext, GlSemaphore } from "../gl/mod.ts";
+import { GL_TIMELINES, GlBuffer, GlContext, GlSemaphore } from "../gl/mod.ts";
 import { DeviceMemory } from "../memory/device_memory.ts";
 import { GpuBuffer } from "../memory/gpu_buffer.ts";
 import { Transfer } from "../memory/transfer.ts";
@@ -49,12 +49,13 @@ export function glMemoryPath(
   return { verdict: "works", handoff, ...(prove ? { proof: proveGlMemory(pd) } : {}) };
 }
 
-/** The GL verdict of `pd`'s binary OPAQUE_FD semaphore path. */
+/** The GL verdict of `pd`'s OPAQUE_FD semaphore path of `type`. */
 export function glSemaphorePath(
   pd: PhysicalDevice,
   gl: GlFacts | string,
   vulkan: Verdict,
   prove: boolean,
+  type: "binary" | "timeline",
 ): GlPathReport {
   if (typeof gl === "string") return { verdict: "not-offered", cause: gl };
   if (!gl.extensions.includes("GL_EXT_semaphore_fd")) {
@@ -65,12 +66,16 @@ export function glSemaphorePath(
       handoff: "host",
     };
   }
+  if (type === "timeline" && !gl.extensions.includes(GL_TIMELINES)) {
+    return {
+      verdict: "not-offered",
+      cause: `${gl.name} has no ${GL_TIMELINES}: hand binary semaphores to GL instead`,
+      handoff: "semaphore",
+    };
+  }
   if (vulkan !== "works") return { verdict: "not-offered", cause: "Vulkan does not export it" };
-  return {
-    verdict: "works",
-    handoff: "semaphore",
-    ...(prove ? { proof: proveGlSemaphores(pd) } : {}),
-  };
+  const proof = type === "binary" ? proveGlSemaphores : proveGlTimeline;
+  return { verdict: "works", handoff: "semaphore", ...(prove ? { proof: proof(pd) } : {}) };
 }
 
 /**
@@ -140,6 +145,38 @@ function proveGlSemaphores(pd: PhysicalDevice): Proof {
       ok,
       times,
       `Vulkan signaled, GL waited and signaled back, Vulkan's fence saw it (binary OPAQUE_FD semaphores, ${runs} runs)`,
+    );
+  } catch (e) {
+    return proofFailed(e);
+  }
+}
+
+/**
+ * A timeline imported into GL; GL waits for Vulkan's value and signals the next, Vulkan's host
+ * waits for that (10 s at most), 20 times: the round trip's p50.
+ */
+function proveGlTimeline(pd: PhysicalDevice): Proof {
+  const runs = 20;
+  try {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using timeline = Semaphore.create(device, { type: "timeline", exportAs: "OPAQUE_FD" });
+    using e = timeline.exportFd("OPAQUE_FD");
+    using inGl = GlSemaphore.import(gl, e.fd, e.descriptor);
+    const times: number[] = [];
+    let ok = true;
+    for (let v = 1n; v < 2n * BigInt(runs); v += 2n) {
+      const t0 = performance.now();
+      timeline.signal(v);
+      inGl.wait({ value: v });
+      inGl.signal({ value: v + 1n });
+      ok &&= timeline.wait(v + 1n, 10_000) === "signaled";
+      times.push(performance.now() - t0);
+    }
+    return proofOf(
+      ok,
+      times,
+      `Vulkan signaled, GL waited and signaled the next value, Vulkan's host saw it (an OPAQUE_FD timeline, ${runs} runs)`,
     );
   } catch (e) {
     return proofFailed(e);

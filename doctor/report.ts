@@ -424,14 +424,15 @@ export function sharePaths(pd: PhysicalDevice, options?: SharePathOptions): Path
   return withGlPaths(pd, paths, prove);
 }
 
-/** The OPAQUE_FD buffer and binary semaphore paths, with their verdicts into GL. */
+/** The OPAQUE_FD buffer and semaphore paths, with their verdicts into GL. */
 function withGlPaths(pd: PhysicalDevice, paths: PathReport[], prove: boolean): PathReport[] {
   const facts = probeGl(pd);
   return paths.map((p) => {
     if (p.handleType !== "OPAQUE_FD") return p;
     if (p.object === "memory") return { ...p, gl: glMemoryPath(pd, facts, p.verdict, prove) };
-    if (p.object === "binary semaphore") {
-      return { ...p, gl: glSemaphorePath(pd, facts, p.verdict, prove) };
+    if (p.object === "binary semaphore" || p.object === "timeline semaphore") {
+      const type = p.object === "binary semaphore" ? "binary" : "timeline";
+      return { ...p, gl: glSemaphorePath(pd, facts, p.verdict, prove, type) };
     }
     return p;
   });

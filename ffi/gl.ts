@@ -300,6 +300,29 @@ export const GL = {
     ],
     result: "void",
   },
+  glCreateSemaphoresNV: {
+    parameters: [
+      "i32", // GLsizei n
+      "buffer", // GLuint *semaphores
+    ],
+    result: "void",
+  },
+  glSemaphoreParameterivNV: {
+    parameters: [
+      "u32", // GLuint semaphore
+      "u32", // GLenum pname
+      "buffer", // const GLint *params
+    ],
+    result: "void",
+  },
+  glSemaphoreParameterui64vEXT: {
+    parameters: [
+      "u32", // GLuint semaphore
+      "u32", // GLenum pname
+      "buffer", // const GLuint64 *params
+    ],
+    result: "void",
+  },
   glImportSemaphoreFdEXT: {
     parameters: [
       "u32", // GLuint semaphore
@@ -424,6 +447,9 @@ export const GLENUM = {
   GL_LAYOUT_TRANSFER_SRC_EXT: 0x9592,
   GL_LAYOUT_TRANSFER_DST_EXT: 0x9593,
   GL_DRIVER_UUID_EXT: 0x9598,
+  GL_TIMELINE_SEMAPHORE_VALUE_NV: 0x9595,
+  GL_SEMAPHORE_TYPE_NV: 0x95b3,
+  GL_SEMAPHORE_TYPE_TIMELINE_NV: 0x95b5,
 } as const;
 
 /** GL's error codes by value, for messages. */

@@ -13,8 +13,21 @@
  *
  * @module
  */
-export { GL_FORMATS, glImporter, planGlImport } from "../share/gl_plan.ts";
-export type { GlFacts, GlFormat, GlFormatName, GlImportPlan, GlTarget } from "../share/gl_plan.ts";
+export {
+  GL_FORMATS,
+  GL_TIMELINES,
+  glImporter,
+  planGlImport,
+  planGlSemaphoreImport,
+} from "../share/gl_plan.ts";
+export type {
+  GlFacts,
+  GlFormat,
+  GlFormatName,
+  GlImportPlan,
+  GlSemaphorePlan,
+  GlTarget,
+} from "../share/gl_plan.ts";
 export { GlContext, GlError, probeGl } from "./context.ts";
 export type { GlContextOptions, GlDeviceIdentity } from "./context.ts";
 export { GlBuffer, GlTexture } from "./memory.ts";

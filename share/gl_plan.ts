@@ -8,7 +8,7 @@
  */
 import { enumName, Format, formatNameOf, ImageTiling, ImageType } from "../core/enums.ts";
 import { GLENUM as E } from "../ffi/gl.ts";
-import type { MemoryDescriptor } from "./descriptor.ts";
+import { type MemoryDescriptor, parseSyncSource } from "./descriptor.ts";
 import type { OwnedFd } from "./fd.ts";
 import { broken, Findings, knownPlan, planImport } from "./plan.ts";
 import type { BrokenRule, ImporterFacts, ImportPlan, PlanCacheKey } from "./plan.ts";
@@ -163,8 +163,8 @@ export interface GlImportPlan {
 
 /**
  * The importer facts of a GL context, for {@linkcode planImport}: OPAQUE_FD memory where the
- * context has GL_EXT_memory_object_fd, OPAQUE_FD binary semaphores where it has
- * GL_EXT_semaphore_fd.
+ * context has GL_EXT_memory_object_fd, OPAQUE_FD semaphores where it has GL_EXT_semaphore_fd
+ * (timelines also need GL_NV_timeline_semaphore: {@linkcode planGlSemaphoreImport}).
  *
  * @example
  * ```ts
@@ -187,6 +187,77 @@ export function glImporter(gl: GlFacts): ImporterFacts {
         : { importable: false, unsupported: `this GL context has no ${need}` };
     },
   };
+}
+
+/**
+ * An accepted GL semaphore import: the import's plan, and the type of GL semaphore to make.
+ *
+ * @example
+ * ```ts
+ * const r = planGlSemaphoreImport({ gl: gl.facts, label: gl.label, fd: exp.fd, descriptor: exp.descriptor });
+ * if (r.ok) console.log(r.plan.semaphoreType, r.plan.semaphore.fd);
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlSemaphorePlan {
+  /** The import's plan, as for a Vulkan semaphore. */
+  semaphore: ImportPlan;
+  /** Binary, or a timeline (the export's type, where GL has GL_NV_timeline_semaphore). */
+  semaphoreType: "binary" | "timeline";
+}
+
+/** The GL extension that gives timeline semaphores (GL_NV_timeline_semaphore). */
+export const GL_TIMELINES = "GL_NV_timeline_semaphore";
+
+/**
+ * Plans a GL import of a semaphore (GL_EXT_semaphore_fd, OPAQUE_FD): every rule of
+ * {@linkcode planImport}, into a binary GL semaphore, or a timeline one where the context has
+ * GL_NV_timeline_semaphore and the export is a timeline (SEMAPHORE_TYPE_MISMATCH otherwise,
+ * naming the missing extension). The import is permanent: GL has no temporary imports.
+ *
+ * @example
+ * ```ts
+ * const r = planGlSemaphoreImport({ gl: gl.facts, label: gl.label, fd: exp.fd, descriptor: exp.descriptor });
+ * if (r.ok) console.log(r.plan.semaphoreType); // "binary" or "timeline"
+ * ```
+ *
+ * @category OpenGL
+ */
+export function planGlSemaphoreImport(req: {
+  gl: GlFacts;
+  label: string;
+  fd: OwnedFd | number | null;
+  descriptor: unknown;
+  withoutFd?: boolean;
+}): { ok: true; plan: GlSemaphorePlan } | { ok: false; broken: BrokenRule[] } {
+  const timelines = req.gl.extensions.includes(GL_TIMELINES);
+  const semaphoreType = timelines && declaredType(req.descriptor) === "timeline"
+    ? "timeline"
+    : "binary";
+  const r = planImport({
+    object: "semaphore",
+    importer: glImporter(req.gl),
+    target: {
+      label: timelines ? req.label : `${req.label}, which has no ${GL_TIMELINES},`,
+      semaphoreType,
+      inUse: false,
+    },
+    fd: req.fd,
+    descriptor: req.descriptor,
+    options: { temporary: false },
+    withoutFd: req.withoutFd,
+  });
+  return r.ok ? { ok: true, plan: { semaphore: r.plan, semaphoreType } } : r;
+}
+
+/** The semaphore type a descriptor declares, or undefined (planImport says what is wrong). */
+function declaredType(descriptor: unknown): string | undefined {
+  try {
+    return parseSyncSource(descriptor, "semaphore").semaphoreType;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -7,14 +7,24 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 import { noGl, runGlInterop } from "../../examples/share_gl.ts";
 import { GLENUM } from "../../ffi/gl.ts";
 import {
+  GL_TIMELINES,
   GlBuffer,
   GlContext,
   type GlError,
   type GlFacts,
+  GlSemaphore,
   GlTexture,
   probeGl,
 } from "../../gl/mod.ts";
-import { Device, DeviceMemory, GpuBuffer, GpuImage, ShareError, Transfer } from "../../mod.ts";
+import {
+  Device,
+  DeviceMemory,
+  GpuBuffer,
+  GpuImage,
+  Semaphore,
+  ShareError,
+  Transfer,
+} from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 import { assertNoFdLeak, openFdSet, pattern } from "../_memory.ts";
@@ -298,5 +308,48 @@ test(
         "GL: write pattern 2, then finish (glFinish)",
       ];
     for (const n of handedOff) assert(names.includes(n), `${n} in ${names.join("; ")}`);
+  }),
+);
+
+const noTimelines: string | false = skip
+  || (!(probeGl(pd) as GlFacts).extensions.includes(GL_TIMELINES)
+    && `${pd.name}'s GL has no ${GL_TIMELINES}`)
+  || cannotShareSemaphore("timeline", "OPAQUE_FD");
+
+test(
+  "a timeline in GL: GL waits for Vulkan's value before it signals its own, bytes checked both ways",
+  { skip: noTimelines },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using transfer = Transfer.create(device);
+    using x = exportable(device, 65536);
+    using exp = x.memory.exportFd("OPAQUE_FD");
+    using buf = GlBuffer.import(gl, exp.fd, exp.descriptor);
+    using timeline = Semaphore.create(device, { type: "timeline", exportAs: "OPAQUE_FD" });
+    using e = timeline.exportFd("OPAQUE_FD");
+    using glTimeline = GlSemaphore.import(gl, e.fd, e.descriptor);
+    assertEquals(glTimeline.type, "timeline");
+    let v = 0n;
+    for (let n = 1; n <= 3; n++) {
+      const ready = v + 1n, done = v + 2n, back = v + 3n;
+      v = back;
+      // GL's signal is queued behind its wait: it must not come before Vulkan's value.
+      glTimeline.wait({ value: ready, buffers: [buf] });
+      glTimeline.signal({ value: done, buffers: [buf] });
+      assertEquals(timeline.wait(done, 50), "timeout", `GL signaled ${done} before ${ready}`);
+      const data = pattern(buf.size, n);
+      transfer.write(x.buffer, data);
+      timeline.signal(ready);
+      assertEquals(timeline.wait(done, 10_000), "signaled");
+      assertEquals(buf.read(), data);
+      const written = pattern(buf.size, n + 100);
+      buf.write(written);
+      glTimeline.signal({ value: back, buffers: [buf] });
+      assertEquals(timeline.wait(back, 10_000), "signaled");
+      assertEquals(transfer.read(x.buffer, { size: buf.size }), written);
+    }
+    assertThrows(() => glTimeline.wait(), TypeError, "whole number from 1");
+    assertThrows(() => glTimeline.signal({ value: -1 }), TypeError, "got -1");
   }),
 );

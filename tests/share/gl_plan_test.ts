@@ -4,7 +4,13 @@
 // memory is dedicated to (GL_TEXTURE_MISMATCH). On a real driver: tests/gl/gl_test.ts.
 import { assert, assertEquals } from "@std/assert";
 import type { MemoryDescriptor } from "../../mod.ts";
-import { type GlFacts, glImporter, type GlTarget, planGlImport } from "../../share/gl_plan.ts";
+import {
+  type GlFacts,
+  glImporter,
+  type GlTarget,
+  planGlImport,
+  planGlSemaphoreImport,
+} from "../../share/gl_plan.ts";
 import { planImport } from "../../share/plan.ts";
 import { test } from "../_harness.ts";
 import { rgba64 } from "../_image.ts";
@@ -106,12 +112,11 @@ test("HANDLE_TYPE_UNSUPPORTED: GL takes OPAQUE_FD memory, with GL_EXT_memory_obj
   assert(message(memory(), { kind: "buffer" }, without).includes("GL_EXT_memory_object_fd"));
 });
 
-test("semaphores: OPAQUE_FD binary ones with GL_EXT_semaphore_fd; no timelines, no fences", () => {
+test("semaphores: OPAQUE_FD with GL_EXT_semaphore_fd; timelines with GL_NV_timeline_semaphore", () => {
   const semaphore = (semaphoreType: "binary" | "timeline", facts = gl) =>
-    planImport({
-      object: "semaphore",
-      importer: glImporter(facts),
-      target: { label: "GL", semaphoreType: "binary", inUse: false },
+    planGlSemaphoreImport({
+      gl: facts,
+      label: "GL context",
       fd: null,
       descriptor: {
         version: 1,
@@ -122,14 +127,22 @@ test("semaphores: OPAQUE_FD binary ones with GL_EXT_semaphore_fd; no timelines, 
         driverUUID: DRIVER,
         deviceName: "a GPU",
       },
-      options: { temporary: false },
       withoutFd: true,
     });
   const ruleOf = (r: ReturnType<typeof semaphore>) => r.ok ? [] : r.broken.map((b) => b.rule);
+  const typeOf = (r: ReturnType<typeof semaphore>) => r.ok ? r.plan.semaphoreType : null;
   assertEquals(ruleOf(semaphore("binary")), ["HANDLE_TYPE_UNSUPPORTED"]); // no GL_EXT_semaphore_fd
   const withSemaphores = { ...gl, extensions: [...gl.extensions, "GL_EXT_semaphore_fd"] };
-  assertEquals(ruleOf(semaphore("binary", withSemaphores)), []);
-  assertEquals(ruleOf(semaphore("timeline", withSemaphores)), ["SEMAPHORE_TYPE_MISMATCH"]);
+  assertEquals(typeOf(semaphore("binary", withSemaphores)), "binary");
+  const noTimeline = semaphore("timeline", withSemaphores);
+  assertEquals(ruleOf(noTimeline), ["SEMAPHORE_TYPE_MISMATCH"]);
+  assert(!noTimeline.ok && noTimeline.broken[0].message.includes("GL_NV_timeline_semaphore"));
+  const withTimelines = {
+    ...withSemaphores,
+    extensions: [...withSemaphores.extensions, "GL_NV_timeline_semaphore"],
+  };
+  assertEquals(typeOf(semaphore("timeline", withTimelines)), "timeline");
+  assertEquals(typeOf(semaphore("binary", withTimelines)), "binary");
   const fence = planImport({
     object: "fence",
     importer: glImporter(withSemaphores),

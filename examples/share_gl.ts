@@ -16,9 +16,12 @@
  * signals, GL waits; GL signals, Vulkan waits), and the host elsewhere (Mesa): Vulkan's fence is
  * waited before GL reads, and GL's work is finished (`gl.finish()`) before Vulkan reads.
  *
- * With `--process`, this script serves the memory over a share socket and starts itself again as
- * the GL consumer (`--consume ADDRESS`), which imports the offer and, for each frame, checks the
- * pattern Vulkan wrote, writes the next one through GL, finishes and acknowledges.
+ * With `--process`, this script serves the memory (and two binary semaphores, where Vulkan exports
+ * them) over a share socket and starts itself again as the GL consumer (`--consume ADDRESS`),
+ * which imports the offer and, for each frame, checks the pattern Vulkan wrote, writes the next one
+ * through GL and acknowledges. The consumer picks the handoff: the semaphores where its GL has
+ * GL_EXT_semaphore_fd, else the host (`gl.finish()`). A GL buffer used again after Vulkan wrote to
+ * it sees the new bytes only after a semaphore wait where GL has semaphores (NVIDIA: measured).
  *
  * Where there is no EGL or no GL on the Vulkan device's GPU, it says why and exits with 77.
  *
@@ -245,17 +248,37 @@ async function serve(
   using buffer = GpuBuffer.create(device, { size: size + GL_SLACK, external: "OPAQUE_FD" });
   using memory = DeviceMemory.allocate(device, { for: buffer, exportAs: "OPAQUE_FD" });
   using transfer = Transfer.create(device);
+  const offered = exportsSemaphores(device);
+  using toGl = offered ? Semaphore.create(device, { exportAs: "OPAQUE_FD" }) : null;
+  using toVulkan = offered ? Semaphore.create(device, { exportAs: "OPAQUE_FD" }) : null;
   {
     using exp = memory.exportFd("OPAQUE_FD");
-    await sendOffer(peer, { label: "share_gl frames", memory: exp });
+    using a = toGl?.exportFd("OPAQUE_FD");
+    using b = toVulkan?.exportFd("OPAQUE_FD");
+    await sendOffer(peer, {
+      label: "share_gl frames",
+      memory: exp,
+      semaphores: a && b ? [a, b] : [],
+    });
   }
   await peer.send({ type: "start", frames, size });
-  await peer.expect("ready", { timeoutMs });
+  const handoff = (await peer.expect("ready", { timeoutMs })).message.handoff;
+  const semaphores = handoff === "semaphore" && toGl && toVulkan;
+  using fence = Fence.create(device);
+  const queue = device.queue();
   const t0 = performance.now();
   for (let n = 1; n <= frames; n++) {
-    transfer.write(buffer, glPattern(2 * n - 1, size)); // waited: the host hands off to GL
+    transfer.write(buffer, glPattern(2 * n - 1, size)); // waited on the host
+    if (semaphores) queue.submit({ signal: [toGl] });
     await peer.send({ type: "frame", n });
     await peer.expect("ack", { timeoutMs });
+    if (semaphores) {
+      queue.submit({ wait: [{ semaphore: toVulkan, stage: "TRANSFER" }], fence });
+      if (fence.wait(timeoutMs) === "timeout") {
+        throw new Error("Vulkan: GL's signal did not arrive");
+      }
+      fence.reset();
+    }
     const at = firstWrong(transfer.read(buffer, { size }), 2 * n, size);
     if (at >= 0) throw new Error(`Vulkan: frame ${n}: byte ${at} is not what GL wrote`);
   }
@@ -283,14 +306,22 @@ async function consume(address: string, timeoutMs: number): Promise<void> {
   };
   using gl = GlContext.create({ deviceUUID: memory.descriptor });
   using buffer = GlBuffer.import(gl, memory.fd, memory.descriptor, { size: start.size });
-  console.log(`  GL consumer: ${gl.facts.name} (${gl.platform} platform), handoff by the host`);
-  await socket.send({ type: "ready" });
+  // The offered semaphores where GL has GL_EXT_semaphore_fd; the host otherwise.
+  const [a, b] = offer.semaphores;
+  const useSemaphores = gl.sync === "semaphore" && a !== undefined && b !== undefined;
+  using toGl = useSemaphores ? GlSemaphore.import(gl, a.fd, a.descriptor) : null;
+  using toVulkan = useSemaphores ? GlSemaphore.import(gl, b.fd, b.descriptor) : null;
+  const handoff = useSemaphores ? "semaphore" : "host";
+  console.log(`  GL consumer: ${gl.facts.name} (${gl.platform} platform), handoff: ${handoff}`);
+  await socket.send({ type: "ready", handoff });
   for (let i = 0; i < start.frames; i++) {
     const n = (await socket.expect("frame", { timeoutMs })).message.n as number;
+    toGl?.wait({ buffers: [buffer] }); // Vulkan's bytes are GL's to read
     const at = firstWrong(buffer.read(), 2 * n - 1, start.size);
     if (at >= 0) throw new Error(`GL: frame ${n}: byte ${at} is not what Vulkan wrote`);
     buffer.write(glPattern(2 * n, start.size));
-    gl.finish(); // GL's writes are done before Vulkan reads them
+    if (toVulkan) toVulkan.signal({ buffers: [buffer] });
+    else gl.finish(); // GL's writes are done before Vulkan reads them
     await socket.send({ type: "ack", n });
   }
   await socket.expect("done", { timeoutMs });

@@ -19,6 +19,7 @@ import {
 import {
   Device,
   DeviceMemory,
+  Fence,
   GpuBuffer,
   GpuImage,
   Semaphore,
@@ -311,43 +312,107 @@ test(
   }),
 );
 
-const noTimelines: string | false = skip
-  || (!(probeGl(pd) as GlFacts).extensions.includes(GL_TIMELINES)
-    && `${pd.name}'s GL has no ${GL_TIMELINES}`)
-  || cannotShareSemaphore("timeline", "OPAQUE_FD");
+/** Why a GL semaphore test cannot run here: no GL, no `extension`, or no Vulkan export of `type`. */
+function noGlSemaphores(extension: string, type: "binary" | "timeline"): string | false {
+  return skip
+    || (!(probeGl(pd) as GlFacts).extensions.includes(extension)
+      && `${pd.name}'s GL has no ${extension}`)
+    || cannotShareSemaphore(type, "OPAQUE_FD");
+}
+
+/** 64 KiB of exportable memory on `device` as a Vulkan buffer and a GL one, and a transfer. */
+function sharedBuffer(device: Device, gl: GlContext) {
+  const transfer = Transfer.create(device);
+  const x = exportable(device, 65536);
+  using exp = x.memory.exportFd("OPAQUE_FD");
+  const buf = GlBuffer.import(gl, exp.fd, exp.descriptor);
+  return {
+    transfer,
+    vulkan: x.buffer,
+    buf,
+    [Symbol.dispose]() {
+      buf[Symbol.dispose]();
+      x[Symbol.dispose]();
+      transfer[Symbol.dispose]();
+    },
+  };
+}
 
 test(
-  "a timeline in GL: GL waits for Vulkan's value before it signals its own, bytes checked both ways",
-  { skip: noTimelines },
+  "one GL buffer over many rounds: each side sees the other's new bytes after a semaphore",
+  { skip: noGlSemaphores("GL_EXT_semaphore_fd", "binary") },
   withInstance(() => {
     using device = Device.create(pd);
     using gl = GlContext.create({ deviceUUID: pd });
-    using transfer = Transfer.create(device);
-    using x = exportable(device, 65536);
-    using exp = x.memory.exportFd("OPAQUE_FD");
-    using buf = GlBuffer.import(gl, exp.fd, exp.descriptor);
+    using shared = sharedBuffer(device, gl);
+    const { transfer, vulkan, buf } = shared;
+    using toGl = Semaphore.create(device, { exportAs: "OPAQUE_FD" });
+    using toVulkan = Semaphore.create(device, { exportAs: "OPAQUE_FD" });
+    const inGl = (s: Semaphore) => {
+      using e = s.exportFd("OPAQUE_FD");
+      return GlSemaphore.import(gl, e.fd, e.descriptor);
+    };
+    using glToGl = inGl(toGl);
+    using glToVulkan = inGl(toVulkan);
+    using fence = Fence.create(device);
+    const queue = device.queue();
+    for (let n = 1; n <= 4; n++) {
+      const data = pattern(buf.size, n);
+      transfer.write(vulkan, data);
+      queue.submit({ signal: [toGl] });
+      glToGl.wait({ buffers: [buf] });
+      assertEquals(buf.read(), data, `round ${n}: GL reads Vulkan's bytes`);
+      const back = pattern(buf.size, n + 50);
+      buf.write(back);
+      glToVulkan.signal({ buffers: [buf] });
+      queue.submit({ wait: [{ semaphore: toVulkan, stage: "TRANSFER" }], fence });
+      assertEquals(fence.wait(10_000), "signaled");
+      fence.reset();
+      assertEquals(
+        transfer.read(vulkan, { size: buf.size }),
+        back,
+        `round ${n}: Vulkan reads GL's`,
+      );
+    }
+  }),
+);
+
+test(
+  "a timeline in GL: GL waits for Vulkan's value before it signals its own, bytes checked both ways",
+  { skip: noGlSemaphores(GL_TIMELINES, "timeline") },
+  withInstance(() => {
+    using device = Device.create(pd);
+    using gl = GlContext.create({ deviceUUID: pd });
+    using shared = sharedBuffer(device, gl);
+    const { transfer, vulkan, buf } = shared;
     using timeline = Semaphore.create(device, { type: "timeline", exportAs: "OPAQUE_FD" });
     using e = timeline.exportFd("OPAQUE_FD");
     using glTimeline = GlSemaphore.import(gl, e.fd, e.descriptor);
     assertEquals(glTimeline.type, "timeline");
+    using gate = Semaphore.create(device, { type: "timeline" });
+    const queue = device.queue();
     let v = 0n;
     for (let n = 1; n <= 3; n++) {
       const ready = v + 1n, done = v + 2n, back = v + 3n;
       v = back;
-      // GL's signal is queued behind its wait: it must not come before Vulkan's value.
+      // Vulkan's signal of `ready` waits for a host gate, GL's wait for it, GL's signal for that.
+      queue.submit({
+        wait: [{ semaphore: gate, value: n }],
+        signal: [{ semaphore: timeline, value: ready }],
+      });
       glTimeline.wait({ value: ready, buffers: [buf] });
       glTimeline.signal({ value: done, buffers: [buf] });
       assertEquals(timeline.wait(done, 50), "timeout", `GL signaled ${done} before ${ready}`);
       const data = pattern(buf.size, n);
-      transfer.write(x.buffer, data);
-      timeline.signal(ready);
+      transfer.write(vulkan, data);
+      gate.signal(BigInt(n));
       assertEquals(timeline.wait(done, 10_000), "signaled");
       assertEquals(buf.read(), data);
       const written = pattern(buf.size, n + 100);
       buf.write(written);
       glTimeline.signal({ value: back, buffers: [buf] });
       assertEquals(timeline.wait(back, 10_000), "signaled");
-      assertEquals(transfer.read(x.buffer, { size: buf.size }), written);
+      assertEquals(transfer.read(vulkan, { size: buf.size }), written);
     }
     assertThrows(() => glTimeline.wait(), TypeError, "whole number from 1");
     assertThrows(() => glTimeline.signal({ value: -1 }), TypeError, "got -1");

@@ -326,7 +326,9 @@ export class GlContext extends Resource {
    * How GL and Vulkan hand work to each other here: `semaphore` where the context has
    * GL_EXT_semaphore_fd (import a Vulkan semaphore, then wait and signal it in GL), `host`
    * elsewhere (GL work is finished with {@linkcode GlContext.finish} before Vulkan uses the
-   * memory, and Vulkan's work is waited on by the host before GL uses it).
+   * memory, and Vulkan's work is waited on by the host before GL uses it). Where it says
+   * `semaphore`, the host handoff is not enough: NVIDIA's GL reads stale bytes from a buffer it
+   * used before until a semaphore wait names it.
    */
   get sync(): "semaphore" | "host" {
     return this.#extensions.has("GL_EXT_semaphore_fd") ? "semaphore" : "host";

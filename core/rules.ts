@@ -206,9 +206,9 @@ export const SHARE_RULES = {
   },
   GL_TEXTURE_MISMATCH: {
     explains:
-      "a GL texture made on imported memory is the image the memory is dedicated to: a 2D image of one layer, of a format GL names (RGBA8 is R8G8B8A8_UNORM, R32F is R32_SFLOAT, ...), the same extent and mip levels, OPTIMAL or LINEAR tiling (a DRM-modifier image goes to GL as an EGLImage)",
+      "a GL texture made on imported memory is the image the memory is dedicated to: a 2D image of one layer, of a format GL names (RGBA8 is R8G8B8A8_UNORM, R32F is R32_SFLOAT, ...), the same extent and mip levels, OPTIMAL or LINEAR tiling; a dma-buf's texture (an EGLImage) has a DRM format and modifier EGL takes for a texture (not external-only), one level, one plane, and its texels within the dma-buf",
     source:
-      "spec: EXT_external_objects (TexStorageMem*EXT: the texture's parameters and TEXTURE_TILING_EXT must match the Vulkan image's)",
+      "spec: EXT_external_objects (TexStorageMem*EXT: the texture's parameters and TEXTURE_TILING_EXT must match the Vulkan image's); EGL_EXT_image_dma_buf_import_modifiers (eglQueryDmaBufModifiersEXT's external_only), EXT_EGL_image_storage",
   },
   IN_USE: {
     explains:

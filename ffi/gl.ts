@@ -86,6 +86,23 @@ export const EGL = {
     result: "u32",
   },
   eglGetCurrentContext: { parameters: [], result: "pointer" },
+  eglCreateImage: {
+    parameters: [
+      "pointer", // EGLDisplay dpy
+      "pointer", // EGLContext ctx
+      "u32", // EGLenum target
+      "pointer", // EGLClientBuffer buffer
+      "buffer", // const EGLAttrib *attrib_list
+    ],
+    result: "pointer",
+  },
+  eglDestroyImage: {
+    parameters: [
+      "pointer", // EGLDisplay dpy
+      "pointer", // EGLImage image
+    ],
+    result: "u32",
+  },
 } as const satisfies SymbolTable;
 
 /** EGL extension functions (eglext.h), resolved through `eglGetProcAddress`. */
@@ -104,6 +121,26 @@ export const EGL_EXT = {
       "i32", // EGLint name
     ],
     result: "pointer",
+  },
+  eglQueryDmaBufFormatsEXT: {
+    parameters: [
+      "pointer", // EGLDisplay dpy
+      "i32", // EGLint max_formats
+      "buffer", // EGLint *formats
+      "buffer", // EGLint *num_formats
+    ],
+    result: "u32",
+  },
+  eglQueryDmaBufModifiersEXT: {
+    parameters: [
+      "pointer", // EGLDisplay dpy
+      "i32", // EGLint format
+      "i32", // EGLint max_modifiers
+      "buffer", // EGLuint64KHR *modifiers
+      "buffer", // EGLBoolean *external_only
+      "buffer", // EGLint *num_modifiers
+    ],
+    result: "u32",
   },
 } as const satisfies SymbolTable;
 
@@ -300,6 +337,14 @@ export const GL = {
     ],
     result: "void",
   },
+  glEGLImageTargetTextureStorageEXT: {
+    parameters: [
+      "u32", // GLuint texture
+      "pointer", // GLeglImageOES image
+      "buffer", // const GLint* attrib_list
+    ],
+    result: "void",
+  },
   glCreateSemaphoresNV: {
     parameters: [
       "i32", // GLsizei n
@@ -413,6 +458,15 @@ export const GLENUM = {
   EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT: 0x1,
   EGL_PLATFORM_DEVICE_EXT: 0x313f,
   EGL_PLATFORM_SURFACELESS_MESA: 0x31dd,
+  EGL_WIDTH: 0x3057,
+  EGL_HEIGHT: 0x3056,
+  EGL_LINUX_DMA_BUF_EXT: 0x3270,
+  EGL_LINUX_DRM_FOURCC_EXT: 0x3271,
+  EGL_DMA_BUF_PLANE0_FD_EXT: 0x3272,
+  EGL_DMA_BUF_PLANE0_OFFSET_EXT: 0x3273,
+  EGL_DMA_BUF_PLANE0_PITCH_EXT: 0x3274,
+  EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT: 0x3443,
+  EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT: 0x3444,
   GL_NO_ERROR: 0,
   GL_NONE: 0,
   GL_RENDERER: 0x1f01,

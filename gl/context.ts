@@ -22,7 +22,12 @@ import {
 import { LibraryLoadError } from "../ffi/library.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
-import type { GlFacts } from "../share/gl_plan.ts";
+import {
+  GL_DRM_FORMATS,
+  type GlDmaBufFacts,
+  type GlFacts,
+  type GlImportPlan,
+} from "../share/gl_plan.ts";
 
 /**
  * A GL or EGL call failed: `code` is the GL error's name (`GL_OUT_OF_MEMORY`) or the EGL one
@@ -96,6 +101,32 @@ function eglCheck(ok: boolean, call: string, detail = ""): void {
   if (ok) return;
   const code = eglLibrary().eglGetError();
   throw new GlError(call, EGL_ERROR_NAMES[code] ?? `EGL error 0x${code.toString(16)}`, detail);
+}
+
+/**
+ * What `display` imports as dma-buf images: nothing without EGL_EXT_image_dma_buf_import; with
+ * EGL_EXT_image_dma_buf_import_modifiers, the modifiers of each DRM format vkshare maps.
+ */
+function dmaBufFacts(display: Pointer): { dmaBuf?: GlDmaBufFacts } {
+  const egl = eglLibrary(), ext = eglExtensions();
+  const offered = rt.cstring(egl.eglQueryString(display, E.EGL_EXTENSIONS)).split(" ");
+  if (!offered.includes("EGL_EXT_image_dma_buf_import")) return {};
+  const query = ext.eglQueryDmaBufModifiersEXT;
+  const modifiers = offered.includes("EGL_EXT_image_dma_buf_import_modifiers") && !!query;
+  const formats: Record<string, { modifier: string; externalOnly: boolean }[]> = {};
+  for (const f of modifiers ? Object.values(GL_DRM_FORMATS) : []) {
+    const n = new Int32Array(1);
+    const mods = new BigUint64Array(64), externalOnly = new Uint32Array(64);
+    if (!query!(display, f!.code, 64, mods, externalOnly, n)) {
+      egl.eglGetError(); // EGL_BAD_PARAMETER: a format this EGL does not import
+      continue;
+    }
+    formats[f!.fourcc] = Array.from(mods.subarray(0, n[0]), (m, i) => ({
+      modifier: `0x${m.toString(16).padStart(16, "0")}`,
+      externalOnly: externalOnly[i] !== 0,
+    }));
+  }
+  return { dmaBuf: { modifiers, formats } };
 }
 
 /** The EGL displays to try: one per EGL device, or Mesa's surfaceless one. */
@@ -246,7 +277,7 @@ function pick(want: { uuid: string; name: string } | undefined): Candidate {
     const facts = readFacts(glFunctions());
     const external = facts.extensions.includes("GL_EXT_memory_object_fd");
     if (external && (!want || facts.deviceUUID === want.uuid)) {
-      return { display, context, platform, facts };
+      return { display, context, platform, facts: { ...facts, ...dmaBufFacts(display) } };
     }
     seen.push(
       `"${facts.name}" (deviceUUID ${facts.deviceUUID}${
@@ -354,6 +385,55 @@ export class GlContext extends Resource {
       );
     }
     return out;
+  }
+
+  /**
+   * @ignore @internal An EGLImage of the dma-buf `fd` (EGL_LINUX_DMA_BUF_EXT) as `t` describes
+   * it; EGL keeps its own reference to the dma-buf, the caller still owns `fd`.
+   */
+  dmaBufImage(fd: number, t: NonNullable<GlImportPlan["texture"]>): Pointer {
+    this.alive();
+    const d = t.dmaBuf!;
+    const m = BigInt(d.modifier);
+    const attribs = [
+      E.EGL_WIDTH,
+      t.width,
+      E.EGL_HEIGHT,
+      t.height,
+      E.EGL_LINUX_DRM_FOURCC_EXT,
+      d.fourcc,
+      E.EGL_DMA_BUF_PLANE0_FD_EXT,
+      fd,
+      E.EGL_DMA_BUF_PLANE0_OFFSET_EXT,
+      d.offset,
+      E.EGL_DMA_BUF_PLANE0_PITCH_EXT,
+      d.rowPitch,
+      ...(this.facts.dmaBuf?.modifiers
+        ? [
+          E.EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT,
+          Number(m & 0xffffffffn),
+          E.EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT,
+          Number(m >> 32n),
+        ]
+        : []),
+      E.EGL_NONE,
+    ];
+    const egl = eglLibrary();
+    const list = new BigInt64Array(attribs.map(BigInt));
+    const image = egl.eglCreateImage(this.#display, null, E.EGL_LINUX_DMA_BUF_EXT, null, list);
+    eglCheck(
+      image !== null,
+      "eglCreateImage",
+      `a ${t.width}x${t.height} dma-buf image, DRM format 0x${
+        d.fourcc.toString(16)
+      }, modifier ${d.modifier}, offset ${d.offset}, ${d.rowPitch} bytes a row`,
+    );
+    return image;
+  }
+
+  /** @ignore @internal Destroys an EGLImage of this context's display. */
+  destroyImage(image: Pointer): void {
+    if (!this.disposed) eglLibrary().eglDestroyImage(this.#display, image);
   }
 
   /** @ignore @internal The GL function `name`, or a GlError naming the extension it needs. */

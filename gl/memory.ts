@@ -7,6 +7,7 @@
  */
 import { Resource } from "../core/resource.ts";
 import { GLENUM as E } from "../ffi/gl.ts";
+import { libc } from "../ffi/libc.ts";
 import { executeImport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import {
@@ -198,14 +199,22 @@ export class GlTexture extends Resource {
   readonly height: number;
   /** Its mip levels. */
   readonly levels: number;
-  /** The Vulkan image's tiling, given to GL as GL_TEXTURE_TILING_EXT. */
-  readonly tiling: "OPTIMAL" | "LINEAR";
-  /** The GL memory object's name. */
-  readonly memoryObject: number;
+  /**
+   * The Vulkan image's tiling, given to GL as GL_TEXTURE_TILING_EXT; DRM_FORMAT_MODIFIER for a
+   * dma-buf (made through an EGLImage with its modifier).
+   */
+  readonly tiling: "OPTIMAL" | "LINEAR" | "DRM_FORMAT_MODIFIER";
+  /** The GL memory object's name (null for a dma-buf, which has none). */
+  readonly memoryObject: number | null;
   readonly #gl: GlContext;
 
   /** @ignore Made by {@linkcode GlTexture.import}. */
-  private constructor(gl: GlContext, memory: number, name: number, t: GlImportPlan["texture"]) {
+  private constructor(
+    gl: GlContext,
+    memory: number | null,
+    name: number,
+    t: GlImportPlan["texture"],
+  ) {
     super();
     this.#gl = gl;
     this.memoryObject = memory;
@@ -221,7 +230,11 @@ export class GlTexture extends Resource {
   /**
    * Imports the OPAQUE_FD export of a Vulkan image's dedicated memory into `gl` as a texture of
    * `format`, `width` x `height` and `levels` (default 1): refused (GL_TEXTURE_MISMATCH) unless
-   * they are the image's. On success the fd is consumed, on failure it stays the caller's.
+   * they are the image's. A DMA_BUF (a Vulkan image's export, or a foreign dma-buf described by
+   * `dmaBufDescriptor({ size, modifier, planeLayouts })`) becomes an EGLImage
+   * (EGL_EXT_image_dma_buf_import_modifiers) and the texture's storage
+   * (GL_EXT_EGL_image_storage): refused unless EGL takes its DRM format and modifier for a
+   * texture. On success the fd is consumed, on failure it stays the caller's.
    */
   static import(
     gl: GlContext,
@@ -233,6 +246,7 @@ export class GlTexture extends Resource {
     const cacheAs = { importer: gl, variant: "gl memory" };
     const plan = planOrThrow(planGlImport({ gl: gl.facts, fd, descriptor, target, cacheAs }));
     const t = plan.texture!;
+    if (t.dmaBuf) return GlTexture.#fromDmaBuf(gl, fd, plan);
     const memory = importMemoryObject(gl, fd, plan);
     try {
       const create = gl.fn("glCreateTextures", "");
@@ -258,6 +272,35 @@ export class GlTexture extends Resource {
     } catch (e) {
       deleteMemoryObject(gl, memory);
       throw e;
+    }
+  }
+
+  /** A texture on an EGLImage of the dma-buf, destroyed once the texture holds its storage. */
+  static #fromDmaBuf(gl: GlContext, fd: OwnedFd | number, plan: GlImportPlan): GlTexture {
+    const t = plan.texture!;
+    const image = executeImport(fd, plan.memory, gl.label, (dup) => {
+      const made = gl.dmaBufImage(dup, t);
+      libc().close(dup); // EGL holds the dma-buf itself
+      return made;
+    });
+    try {
+      const create = gl.fn("glCreateTextures", "");
+      const storage = gl.fn("glEGLImageTargetTextureStorageEXT", "GL_EXT_EGL_image_storage");
+      const name = glName(gl, "glCreateTextures", (out) => create(E.GL_TEXTURE_2D, 1, out));
+      try {
+        gl.call(
+          "glEGLImageTargetTextureStorageEXT",
+          () => storage(name, image, new Int32Array([E.GL_NONE])),
+          () =>
+            `${t.format} ${t.width}x${t.height} from a dma-buf (modifier ${t.dmaBuf!.modifier})`,
+        );
+      } catch (e) {
+        gl.call("glDeleteTextures", (g) => g.glDeleteTextures!(1, new Uint32Array([name])));
+        throw e;
+      }
+      return new GlTexture(gl, null, name, t);
+    } finally {
+      gl.destroyImage(image);
     }
   }
 
@@ -301,6 +344,6 @@ export class GlTexture extends Resource {
   protected destroy(): void {
     if (this.#gl.disposed) return;
     this.#gl.call("glDeleteTextures", (g) => g.glDeleteTextures!(1, new Uint32Array([this.name])));
-    deleteMemoryObject(this.#gl, this.memoryObject);
+    if (this.memoryObject !== null) deleteMemoryObject(this.#gl, this.memoryObject);
   }
 }

@@ -14,6 +14,7 @@
  * @module
  */
 export {
+  GL_DRM_FORMATS,
   GL_FORMATS,
   GL_TIMELINES,
   glImporter,
@@ -21,6 +22,8 @@ export {
   planGlSemaphoreImport,
 } from "../share/gl_plan.ts";
 export type {
+  GlDmaBufFacts,
+  GlDrmFormat,
   GlFacts,
   GlFormat,
   GlFormatName,

@@ -46,6 +46,67 @@ export interface GlFacts {
   bufferOffsets: boolean;
   /** GL_MAX_TEXTURE_SIZE. */
   maxTextureSize: number;
+  /** What EGL imports as dma-buf images (EGL_EXT_image_dma_buf_import); absent: nothing. */
+  dmaBuf?: GlDmaBufFacts;
+}
+
+/**
+ * What a GL context's EGL display imports as dma-buf images: whether it takes explicit DRM format
+ * modifiers (EGL_EXT_image_dma_buf_import_modifiers), and for each DRM format vkshare maps to a
+ * GL format ({@linkcode GL_DRM_FORMATS}, by fourcc: `AB24`) the modifiers it takes, each with
+ * whether it is external-only (GL_TEXTURE_EXTERNAL_OES only, so no texture storage).
+ *
+ * @example
+ * ```ts
+ * const linear = gl.facts.dmaBuf?.formats["AB24"]?.find((m) => m.modifier === "0x0000000000000000");
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlDmaBufFacts {
+  /** EGL_EXT_image_dma_buf_import_modifiers: modifiers are listed and passed explicitly. */
+  modifiers: boolean;
+  /** By fourcc, the modifiers EGL lists (`0x` and 16 hex digits); empty without `modifiers`. */
+  formats: Readonly<Record<string, readonly { modifier: string; externalOnly: boolean }[]>>;
+}
+
+/**
+ * The DRM format (fourcc) of each GL format a dma-buf texture can have: the same bytes in memory
+ * (drm_fourcc.h: ABGR8888 is R, G, B, A bytes).
+ *
+ * @example
+ * ```ts
+ * GL_DRM_FORMATS.RGBA8; // { fourcc: "AB24", code: 0x34324241 }
+ * ```
+ *
+ * @category OpenGL
+ */
+export const GL_DRM_FORMATS: Readonly<Partial<Record<GlFormatName, GlDrmFormat>>> = {
+  RGBA8: drmFormat("AB24"),
+  R8: drmFormat("R8  "),
+  RGBA16F: drmFormat("AB4H"),
+};
+
+/**
+ * A DRM format: its four characters, and the code drm_fourcc.h gives them.
+ *
+ * @example
+ * ```ts
+ * const f: GlDrmFormat = GL_DRM_FORMATS.RGBA8!;
+ * ```
+ *
+ * @category OpenGL
+ */
+export interface GlDrmFormat {
+  /** The four characters (`AB24`). */
+  fourcc: string;
+  /** fourcc_code(a, b, c, d): a | b << 8 | c << 16 | d << 24. */
+  code: number;
+}
+
+function drmFormat(fourcc: string): GlDrmFormat {
+  const c = [...fourcc].map((ch) => ch.charCodeAt(0));
+  return { fourcc, code: (c[0] | c[1] << 8 | c[2] << 16 | c[3] << 24) >>> 0 };
 }
 
 /**
@@ -157,7 +218,9 @@ export interface GlImportPlan {
     width: number;
     height: number;
     levels: number;
-    tiling: "OPTIMAL" | "LINEAR";
+    tiling: "OPTIMAL" | "LINEAR" | "DRM_FORMAT_MODIFIER";
+    /** A dma-buf's image for EGL (EGL_LINUX_DMA_BUF_EXT): its format, modifier and plane. */
+    dmaBuf?: { fourcc: number; modifier: string; offset: number; rowPitch: number };
   };
 }
 
@@ -180,7 +243,15 @@ export function glImporter(gl: GlFacts): ImporterFacts {
     name: gl.name,
     deviceUUID: gl.deviceUUID,
     driverUUID: gl.driverUUID,
-    capability: (_t, d) => {
+    capability: (t, d) => {
+      if (t === "DMA_BUF") {
+        return gl.dmaBuf
+          ? { importable: true }
+          : {
+            importable: false,
+            unsupported: "this GL context's EGL has no EGL_EXT_image_dma_buf_import",
+          };
+      }
       const need = "object" in d ? "GL_EXT_semaphore_fd" : "GL_EXT_memory_object_fd";
       return gl.extensions.includes(need)
         ? { importable: true }
@@ -297,6 +368,10 @@ export function planGlImport(req: {
   const m = memory.plan.descriptor as MemoryDescriptor;
   const found = new Findings();
   const t = req.target;
+  if (m.handleType === "DMA_BUF") {
+    const texture = found.check(() => dmaBufTextureOf(req.gl, m, t));
+    return found.result(() => ({ memory: memory.plan, texture: texture! }));
+  }
   if (t.kind === "buffer") {
     const buffer = found.check(() => bufferRange(req.gl, m, t));
     return found.result(() => ({ memory: memory.plan, buffer: buffer! }));
@@ -355,28 +430,8 @@ function textureOf(
   m: MemoryDescriptor,
   t: Extract<GlTarget, { kind: "texture" }>,
 ): NonNullable<GlImportPlan["texture"]> {
+  const { levels } = textureBasics(gl, t);
   const f = GL_FORMATS[t.format];
-  if (!f) {
-    broken(
-      "GL_TEXTURE_MISMATCH",
-      `GL format ${String(t.format)} is not one vkshare shares: ${
-        Object.keys(GL_FORMATS).join(", ")
-      }`,
-      Object.keys(GL_FORMATS),
-      t.format,
-    );
-  }
-  const levels = t.levels ?? 1;
-  for (const [k, v] of [["width", t.width], ["height", t.height], ["levels", levels]] as const) {
-    if (!whole(v) || v < 1 || v > gl.maxTextureSize) {
-      broken(
-        "GL_TEXTURE_MISMATCH",
-        `a texture's ${k} is a whole number from 1 to ${gl.maxTextureSize} (GL_MAX_TEXTURE_SIZE), got ${v}`,
-        `1..${gl.maxTextureSize}`,
-        v,
-      );
-    }
-  }
   const image = m.dedicated;
   if (image?.kind !== "image") {
     broken(
@@ -417,10 +472,147 @@ function textureOf(
   if (tiling !== "OPTIMAL" && tiling !== "LINEAR") {
     broken(
       "GL_TEXTURE_MISMATCH",
-      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): import its dma-buf as an EGLImage (EGL_EXT_image_dma_buf_import_modifiers), which vkshare does not make yet`,
+      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): export it as DMA_BUF, which GL takes as an EGLImage`,
       ["OPTIMAL", "LINEAR"],
       tiling,
     );
   }
   return { format: t.format, width: t.width, height: t.height, levels, tiling };
+}
+
+/** The EGL image of a dma-buf: GL_TEXTURE_MISMATCH unless EGL takes its format and modifier. */
+function dmaBufTextureOf(
+  gl: GlFacts,
+  m: MemoryDescriptor,
+  t: GlTarget,
+): NonNullable<GlImportPlan["texture"]> {
+  if (t.kind !== "texture") {
+    broken(
+      "HANDLE_TYPE_UNSUPPORTED",
+      "a dma-buf goes to GL as a texture (an EGLImage), not a buffer: import it with GlTexture.import",
+      "texture",
+      "buffer",
+    );
+  }
+  const base = textureBasics(gl, t);
+  const drm = GL_DRM_FORMATS[t.format];
+  if (!drm) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a dma-buf texture is ${
+        Object.keys(GL_DRM_FORMATS).join(", ")
+      } (a DRM format EGL knows), not ${t.format}`,
+      Object.keys(GL_DRM_FORMATS),
+      t.format,
+    );
+  }
+  if (base.levels !== 1) {
+    broken("GL_TEXTURE_MISMATCH", "a dma-buf texture has one level (an EGLImage)", 1, base.levels);
+  }
+  const layout = dmaBufLayout(m, t.format);
+  const bpp = GL_FORMATS[t.format].bytes;
+  const last = layout.offset + layout.rowPitch * (t.height - 1) + t.width * bpp;
+  if (layout.rowPitch < t.width * bpp || last > m.size) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a ${t.width}x${t.height} ${t.format} texture at offset ${layout.offset}, ${layout.rowPitch} bytes a row, does not fit the dma-buf's ${m.size} bytes (a row needs ${
+        t.width * bpp
+      })`,
+      m.size,
+      last,
+    );
+  }
+  eglTakes(gl.dmaBuf!, drm!, layout.modifier);
+  return {
+    ...base,
+    levels: 1,
+    tiling: "DRM_FORMAT_MODIFIER",
+    dmaBuf: { fourcc: drm!.code, ...layout },
+  };
+}
+
+/** A texture's format and extent within GL's limits. */
+function textureBasics(gl: GlFacts, t: Extract<GlTarget, { kind: "texture" }>) {
+  if (!GL_FORMATS[t.format]) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `GL format ${String(t.format)} is not one vkshare shares: ${
+        Object.keys(GL_FORMATS).join(", ")
+      }`,
+      Object.keys(GL_FORMATS),
+      t.format,
+    );
+  }
+  const levels = t.levels ?? 1;
+  for (const [k, v] of [["width", t.width], ["height", t.height], ["levels", levels]] as const) {
+    if (!whole(v) || v < 1 || v > gl.maxTextureSize) {
+      broken(
+        "GL_TEXTURE_MISMATCH",
+        `a texture's ${k} is a whole number from 1 to ${gl.maxTextureSize} (GL_MAX_TEXTURE_SIZE), got ${v}`,
+        `1..${gl.maxTextureSize}`,
+        v,
+      );
+    }
+  }
+  return { format: t.format, width: t.width, height: t.height, levels };
+}
+
+/**
+ * Where a dma-buf's texels lie: its modifier and one plane, from the image it was exported with
+ * (which must be the texture's) or from the descriptor of a foreign dma-buf.
+ */
+function dmaBufLayout(m: MemoryDescriptor, format: GlFormatName) {
+  const image = m.dedicated?.kind === "image" ? m.dedicated : null;
+  if (image && formatName(image.format) !== formatName(GL_FORMATS[format].vulkan)) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a ${format} texture is not the exported image, which is ${formatName(image.format)}`,
+      formatName(image.format),
+      formatName(GL_FORMATS[format].vulkan),
+    );
+  }
+  const linear = image && image.tiling === ImageTiling.LINEAR ? "0x0000000000000000" : undefined;
+  const modifier = image ? image.drmFormatModifier ?? linear : m.drmFormatModifier;
+  const planes = image ? image.planeLayouts : m.planeLayouts;
+  if (modifier === undefined || planes?.length !== 1) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a dma-buf goes to EGL with its DRM format modifier and one plane's layout; this descriptor has ${
+        modifier === undefined ? "no modifier" : `${planes?.length ?? 0} plane layouts`
+      }: describe a foreign dma-buf with dmaBufDescriptor({ size, modifier, planeLayouts })`,
+      "a modifier and 1 plane layout",
+      { modifier: modifier ?? null, planes: planes?.length ?? 0 },
+    );
+  }
+  return { modifier: modifier!, offset: planes![0].offset, rowPitch: planes![0].rowPitch };
+}
+
+/** GL_TEXTURE_MISMATCH unless EGL lists `modifier` for `drm`, not external-only. */
+function eglTakes(facts: GlDmaBufFacts, drm: GlDrmFormat, modifier: string): void {
+  const linear = /^0x0+$/.test(modifier);
+  if (!facts.modifiers) {
+    if (linear) return;
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `this EGL has no EGL_EXT_image_dma_buf_import_modifiers: it takes linear dma-bufs only, not modifier ${modifier}`,
+      "0x0000000000000000",
+      modifier,
+    );
+  }
+  const listed = facts.formats[drm.fourcc] ?? [];
+  const found = listed.find((x) => x.modifier === modifier);
+  if (!found || found.externalOnly) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `EGL ${found ? "takes" : "does not take"} ${drm.fourcc} with modifier ${modifier}${
+        found
+          ? " only as an external texture (GL_TEXTURE_EXTERNAL_OES), with no texture storage"
+          : ""
+      }; it takes ${
+        listed.filter((x) => !x.externalOnly).map((x) => x.modifier).join(", ") || "none"
+      } for a texture`,
+      listed.filter((x) => !x.externalOnly).map((x) => x.modifier),
+      modifier,
+    );
+  }
 }

@@ -591,7 +591,13 @@ function acceptedTypes(
   win32: boolean,
 ): string[] {
   if (win32) return api === "vulkan" ? Object.keys(WIN32_HANDLE_TYPES[object]) : [];
-  if (api === "gl") return object === "fence" ? [] : ["OPAQUE_FD"];
+  if (api === "gl") {
+    return object === "fence"
+      ? []
+      : object === "memory"
+      ? ["OPAQUE_FD", "DMA_BUF"]
+      : ["OPAQUE_FD"];
+  }
   if (api === "cuda") return ["OPAQUE_FD"];
   return object === "memory" ? ["OPAQUE_FD", "DMA_BUF"] : ["OPAQUE_FD", "SYNC_FD"];
 }
@@ -606,12 +612,8 @@ function acceptedRule({ req, t, dev, found }: Planning): void {
     broken(
       "HANDLE_TYPE_UNSUPPORTED",
       dev.api === "gl"
-        ? `GL imports OPAQUE_FD memory and semaphores only (GL_EXT_memory_object_fd, GL_EXT_semaphore_fd), not ${
-          object === "fence" ? "fences" : t
-        }${
-          t === "DMA_BUF"
-            ? ": a dma-buf goes to GL as an EGLImage, which vkshare does not make yet"
-            : ""
+        ? `GL imports OPAQUE_FD memory and semaphores (GL_EXT_memory_object_fd, GL_EXT_semaphore_fd) and dma-bufs as textures (EGLImage), not ${
+          object === "fence" ? "fences" : `${t} ${object === "memory" ? "memory" : "semaphores"}`
         }`
         : dev.api === "cuda"
         ? `CUDA imports OPAQUE_FD ${object === "memory" ? "memory" : `${object}s`}, not ${t}${

@@ -6,7 +6,9 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { noGl, runGlInterop } from "../../examples/share_gl.ts";
 import { GLENUM } from "../../ffi/gl.ts";
+import { libc } from "../../ffi/libc.ts";
 import {
+  GL_DRM_FORMATS,
   GL_TIMELINES,
   GlBuffer,
   GlContext,
@@ -19,6 +21,7 @@ import {
 import {
   Device,
   DeviceMemory,
+  dmaBufDescriptor,
   Fence,
   GpuBuffer,
   GpuImage,
@@ -31,6 +34,7 @@ import { test } from "../_harness.ts";
 import { assertNoFdLeak, openFdSet, pattern } from "../_memory.ts";
 import { cannotShareSemaphore } from "../_sync.ts";
 import { assertRule, sharedInstance, withInstance } from "../_vk.ts";
+import { texelsDmaBuf } from "./_dmabuf.ts";
 
 const pd = sharedInstance().physicalDevices()[0];
 const skip: string | false = (() => {
@@ -416,5 +420,85 @@ test(
     }
     assertThrows(() => glTimeline.wait(), TypeError, "whole number from 1");
     assertThrows(() => glTimeline.signal({ value: -1 }), TypeError, "got -1");
+  }),
+);
+
+test(
+  "dma-bufs: EGL's modifiers per DRM format where it imports them, a refusal naming EGL where not",
+  { skip },
+  withInstance(() => {
+    using gl = GlContext.create({ deviceUUID: pd });
+    const d = gl.facts.dmaBuf;
+    const descriptor = dmaBufDescriptor({ size: 16384, modifier: 0n, planeLayouts: [plane(256)] });
+    const rgba = { format: "RGBA8" as const, width: 64, height: 64 };
+    if (!d) {
+      assertRule(
+        () => GlTexture.import(gl, 0, descriptor, rgba),
+        "HANDLE_TYPE_UNSUPPORTED",
+        "EGL_EXT_image_dma_buf_import",
+      );
+      return;
+    }
+    const fourccs = Object.values(GL_DRM_FORMATS).map((f) => f!.fourcc);
+    for (const [fourcc, mods] of Object.entries(d.formats)) {
+      assert(fourccs.includes(fourcc), fourcc);
+      for (const m of mods) assert(/^0x[0-9a-f]{16}$/.test(m.modifier), m.modifier);
+    }
+    if (d.modifiers) assert(Object.keys(d.formats).length > 0, "EGL lists no format vkshare maps");
+    // A buffer is refused before EGL: a dma-buf goes to GL as a texture.
+    assertRule(() => GlBuffer.import(gl, 0, descriptor), "HANDLE_TYPE_UNSUPPORTED", "not a buffer");
+  }),
+);
+
+function plane(rowPitch: number, offset = 0) {
+  return { offset, size: rowPitch * 64, rowPitch, arrayPitch: 0, depthPitch: 0 };
+}
+
+const noDmaBufSource: string | false = skip || (() => {
+  const made = texelsDmaBuf(4, 4, new Uint8Array(64));
+  if (typeof made === "string") return made;
+  libc().close(made.fd);
+  made[Symbol.dispose]();
+  return false;
+})();
+
+test(
+  "a dma-buf of GL texels becomes a texture through an EGLImage: texels checked both ways",
+  { skip: noDmaBufSource },
+  withInstance(() => {
+    using gl = GlContext.create({ deviceUUID: pd });
+    const before = openFdSet();
+    const texels = pattern(64 * 64 * 4, 9);
+    const source = texelsDmaBuf(64, 64, texels);
+    assert(typeof source !== "string", String(source));
+    using _source = source;
+    assertEquals(source.fourcc, GL_DRM_FORMATS.RGBA8!.code);
+    const descriptor = dmaBufDescriptor({
+      size: source.size,
+      modifier: source.modifier,
+      planeLayouts: [{
+        ...plane(source.rowPitch, source.offset),
+        size: source.size - source.offset,
+      }],
+    });
+    using tex = GlTexture.import(gl, source.fd, descriptor, {
+      format: "RGBA8",
+      width: 64,
+      height: 64,
+    });
+    assertEquals(isOpenFd(source.fd), false, "the import consumes the fd");
+    assertEquals(tex.tiling, "DRM_FORMAT_MODIFIER");
+    assertEquals(tex.read(), texels, "the EGLImage's texture reads the dma-buf's texels");
+    const back = texels.map((v) => v ^ 0x5a);
+    tex.write(back);
+    gl.finish();
+    assertEquals(
+      source.readSource(),
+      back,
+      "the source texture reads what GL wrote through the import",
+    );
+    tex[Symbol.dispose]();
+    source[Symbol.dispose]();
+    assertNoFdLeak(before);
   }),
 );

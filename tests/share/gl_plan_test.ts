@@ -3,8 +3,9 @@
 // buffer's range with the driver's padding (GL_BUFFER_RANGE) and the texture against the image the
 // memory is dedicated to (GL_TEXTURE_MISMATCH). On a real driver: tests/gl/gl_test.ts.
 import { assert, assertEquals } from "@std/assert";
-import type { MemoryDescriptor } from "../../mod.ts";
+import { dmaBufDescriptor, type MemoryDescriptor } from "../../mod.ts";
 import {
+  GL_DRM_FORMATS,
   type GlFacts,
   glImporter,
   type GlTarget,
@@ -41,6 +42,24 @@ function memory(change: Partial<MemoryDescriptor> = {}): MemoryDescriptor {
     ...change,
   };
 }
+
+const LINEAR = "0x0000000000000000";
+const TILED = "0x0300000000606015"; // an NVIDIA block-linear modifier
+/** A GL whose EGL takes AB24 (RGBA8) linear and tiled, and R8 only as an external texture. */
+const withDmaBuf: GlFacts = {
+  ...gl,
+  dmaBuf: {
+    modifiers: true,
+    formats: {
+      AB24: [{ modifier: LINEAR, externalOnly: false }, { modifier: TILED, externalOnly: false }],
+      "R8  ": [{ modifier: LINEAR, externalOnly: true }],
+    },
+  },
+};
+
+const rgba: GlTarget = { kind: "texture", format: "RGBA8", width: 64, height: 64 };
+/** The planned texture of `rgba`, less its tiling. */
+const rgba64Texture = { format: "RGBA8", width: 64, height: 64, levels: 1 } as const;
 
 const plan = (d: unknown, target: GlTarget, facts = gl) =>
   planGlImport({ gl: facts, fd: null, descriptor: d, target, withoutFd: true });
@@ -103,10 +122,11 @@ test("UUID_MISMATCH: GL imports only what its own device and driver exported, na
 });
 
 test("HANDLE_TYPE_UNSUPPORTED: GL takes OPAQUE_FD memory, with GL_EXT_memory_object_fd", () => {
-  assertEquals(rules(memory({ handleType: "DMA_BUF" }), { kind: "buffer" }), [
-    "HANDLE_TYPE_UNSUPPORTED",
-  ]);
-  assert(message(memory({ handleType: "DMA_BUF" }), { kind: "buffer" }).includes("EGLImage"));
+  const dmaBuf = memory({ handleType: "DMA_BUF" });
+  assertEquals(rules(dmaBuf, { kind: "buffer" }), ["HANDLE_TYPE_UNSUPPORTED"]);
+  assert(message(dmaBuf, { kind: "buffer" }).includes("EGL_EXT_image_dma_buf_import"));
+  assertEquals(rules(dmaBuf, { kind: "buffer" }, withDmaBuf), ["HANDLE_TYPE_UNSUPPORTED"]);
+  assert(message(dmaBuf, { kind: "buffer" }, withDmaBuf).includes("not a buffer"));
   const without = { ...gl, extensions: ["GL_EXT_memory_object"] };
   assertEquals(rules(memory(), { kind: "buffer" }, without), ["HANDLE_TYPE_UNSUPPORTED"]);
   assert(message(memory(), { kind: "buffer" }, without).includes("GL_EXT_memory_object_fd"));
@@ -163,16 +183,9 @@ test("semaphores: OPAQUE_FD with GL_EXT_semaphore_fd; timelines with GL_NV_timel
 
 test("a texture is the image the memory is dedicated to: format, extent, levels, tiling", () => {
   const img = (change = {}) => memory({ dedicated: rgba64(change) });
-  const rgba: GlTarget = { kind: "texture", format: "RGBA8", width: 64, height: 64 };
   const ok = plan(img(), rgba);
   assert(ok.ok);
-  assertEquals(ok.plan.texture, {
-    format: "RGBA8",
-    width: 64,
-    height: 64,
-    levels: 1,
-    tiling: "OPTIMAL",
-  });
+  assertEquals(ok.plan.texture, { ...rgba64Texture, tiling: "OPTIMAL" });
   const linear = plan(img({ tiling: 1, format: 100 }), { ...rgba, format: "R32F" });
   assert(linear.ok && linear.plan.texture?.tiling === "LINEAR");
   const cases: [MemoryDescriptor, GlTarget, string][] = [
@@ -203,4 +216,47 @@ test("a texture is the image the memory is dedicated to: format, extent, levels,
 test("a descriptor that is not one is BAD_DESCRIPTOR before any GL rule", () => {
   assertEquals(rules({ version: 1 }, { kind: "buffer" }), ["BAD_DESCRIPTOR"]);
   assertEquals(rules({ ...memory(), deviceUUID: 7 }, { kind: "buffer" }), ["BAD_DESCRIPTOR"]);
+});
+
+test("a dma-buf is a texture EGL takes: its DRM format, modifier and plane, within its size", () => {
+  const layout = (rowPitch: number, offset = 0) => [
+    { offset, size: rowPitch * 64, rowPitch, arrayPitch: 0, depthPitch: 0 },
+  ];
+  const foreign = (modifier: string | undefined, planeLayouts = layout(256)) =>
+    dmaBufDescriptor({ size: 16384, modifier, planeLayouts });
+  const ok = plan(foreign(LINEAR), rgba, withDmaBuf);
+  assert(ok.ok);
+  assertEquals(ok.plan.texture, {
+    ...rgba64Texture,
+    tiling: "DRM_FORMAT_MODIFIER",
+    dmaBuf: { fourcc: 0x34324241, modifier: LINEAR, offset: 0, rowPitch: 256 },
+  });
+  assertEquals(GL_DRM_FORMATS.RGBA8, { fourcc: "AB24", code: 0x34324241 });
+  // A Vulkan image exported as DMA_BUF brings its own modifier and plane layout.
+  const image = memory({
+    handleType: "DMA_BUF",
+    size: 16384,
+    dedicated: rgba64({ tiling: 1000158000, drmFormatModifier: TILED, planeLayouts: layout(256) }),
+  });
+  const fromImage = plan(image, rgba, withDmaBuf);
+  assert(fromImage.ok && fromImage.plan.texture?.dmaBuf?.modifier === TILED);
+  const noModifiers = { ...withDmaBuf, dmaBuf: { modifiers: false, formats: {} } };
+  assert(plan(foreign(LINEAR), rgba, noModifiers).ok);
+  const cases: [MemoryDescriptor, GlTarget, string, GlFacts?][] = [
+    [foreign(LINEAR), { ...rgba, format: "R32F" }, "not R32F"],
+    [foreign(LINEAR), { ...rgba, format: "R8" }, "only as an external texture"],
+    [foreign("0x00ffffffffffffff"), rgba, "does not take AB24 with modifier 0x00ffffffffffffff"],
+    [foreign(TILED), rgba, "takes linear dma-bufs only", noModifiers],
+    [foreign(undefined), rgba, "no modifier"],
+    [foreign(LINEAR, [...layout(128), ...layout(128, 8192)]), rgba, "2 plane layouts"],
+    [foreign(LINEAR, layout(128)), rgba, "a row needs 256"],
+    [foreign(LINEAR, layout(256, 4096)), rgba, "does not fit the dma-buf's 16384 bytes"],
+    [foreign(LINEAR), { ...rgba, levels: 2 }, "one level"],
+    [image, { ...rgba, format: "RGBA16F" }, "the exported image, which is R8G8B8A8_UNORM"],
+  ];
+  for (const [d, t, says, facts] of cases) {
+    assertEquals(rules(d, t, facts ?? withDmaBuf), ["GL_TEXTURE_MISMATCH"], says);
+    const m = message(d, t, facts ?? withDmaBuf);
+    assert(m.includes(says), `${says}: ${m}`);
+  }
 });

@@ -133,6 +133,13 @@ const expected: Record<string, (out: string) => void> = {
         || out.includes("Uint8Array(4) [ 1, 2, 3, 4 ]\nUint8Array(4) [ 9, 8, 7, 6 ]"),
       out,
     ),
+  "docs/gl.md#Timelines": (out) =>
+    assert(out.startsWith("no GL timelines here: ") || out === "signaled\n", out),
+  "docs/gl.md#Dma-bufs": (out) =>
+    assert(
+      /^EGL takes RGBA8 dma-bufs: 0x[0-9a-f]{16}/.test(out) || out === "no dma-buf textures here\n",
+      out,
+    ),
   "docs/capabilities.md#What a device can share": (out) => assertStringIncludes(out, "OPAQUE_FD"),
 };
 

@@ -245,6 +245,25 @@ export const GL = {
     ],
     result: "void",
   },
+  glNamedBufferStorage: {
+    parameters: [
+      "u32", // GLuint buffer
+      "isize", // GLsizeiptr size
+      "pointer", // const void *data
+      "u32", // GLbitfield flags
+    ],
+    result: "void",
+  },
+  glCopyNamedBufferSubData: {
+    parameters: [
+      "u32", // GLuint readBuffer
+      "u32", // GLuint writeBuffer
+      "isize", // GLintptr readOffset
+      "isize", // GLintptr writeOffset
+      "isize", // GLsizeiptr size
+    ],
+    result: "void",
+  },
   glNamedBufferSubData: {
     parameters: [
       "u32", // GLuint buffer

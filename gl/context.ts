@@ -236,7 +236,20 @@ function readFacts(gl: Gl): GlFacts {
     bufferPadding: name.startsWith("llvmpipe") ? 8 : 0,
     bufferOffsets: !name.startsWith("llvmpipe"),
     maxTextureSize: n[0],
+    linearTiling: takesLinearTiling(gl, extensions),
   };
+}
+
+/** Whether GL takes GL_LINEAR_TILING_EXT for a texture (asked on a texture made and deleted). */
+function takesLinearTiling(gl: Gl, extensions: readonly string[]): boolean {
+  if (!extensions.includes("GL_EXT_memory_object")) return false;
+  const t = new Uint32Array(1);
+  gl.glCreateTextures!(E.GL_TEXTURE_2D, 1, t);
+  gl.glTextureParameteri!(t[0], E.GL_TEXTURE_TILING_EXT, E.GL_LINEAR_TILING_EXT);
+  const ok = gl.glGetError!() === E.GL_NO_ERROR;
+  gl.glDeleteTextures!(1, t);
+  clearErrors(gl);
+  return ok;
 }
 
 function wantOf(v: GlDeviceIdentity | undefined): { uuid: string; name: string } | undefined {

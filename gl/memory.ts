@@ -157,14 +157,29 @@ export class GlBuffer extends Resource {
     this.#gl.call("glNamedBufferSubData", () => f(this.name, offset, bytes.byteLength, bytes));
   }
 
-  /** Reads `size` bytes from `offset` (default: all of it), through GL (glGetNamedBufferSubData). */
+  /**
+   * Reads `size` bytes from `offset` (default: all of it), through GL: copied on the GPU into a
+   * buffer of GL's own (glCopyNamedBufferSubData), then read from there
+   * (glGetNamedBufferSubData). Read straight from the imported buffer, NVIDIA's GL (580.159.04)
+   * answered with the bytes GL last wrote, not those Vulkan wrote since, semaphore or not.
+   */
   read(offset?: number, size?: number): Uint8Array {
     offset ??= 0;
     size ??= this.size - offset;
     checkedRange(offset, size, this.size, this.label);
     const out = new Uint8Array(size);
-    const f = this.#gl.fn("glGetNamedBufferSubData", "");
-    this.#gl.call("glGetNamedBufferSubData", () => f(this.name, offset, size, out));
+    if (size === 0) return out;
+    const gl = this.#gl;
+    const create = gl.fn("glCreateBuffers", ""), storage = gl.fn("glNamedBufferStorage", "");
+    const copy = gl.fn("glCopyNamedBufferSubData", ""), get = gl.fn("glGetNamedBufferSubData", "");
+    const staging = glName(gl, "glCreateBuffers", (o) => create(1, o));
+    try {
+      gl.call("glNamedBufferStorage", () => storage(staging, size, null, 0));
+      gl.call("glCopyNamedBufferSubData", () => copy(this.name, staging, offset, 0, size));
+      gl.call("glGetNamedBufferSubData", () => get(staging, 0, size, out));
+    } finally {
+      gl.call("glDeleteBuffers", (g) => g.glDeleteBuffers!(1, new Uint32Array([staging])));
+    }
     return out;
   }
 

@@ -46,6 +46,11 @@ export interface GlFacts {
   bufferOffsets: boolean;
   /** GL_MAX_TEXTURE_SIZE. */
   maxTextureSize: number;
+  /**
+   * Whether GL takes LINEAR-tiled textures (GL_TEXTURE_TILING_EXT = GL_LINEAR_TILING_EXT), asked
+   * once per context: Mesa's llvmpipe does; NVIDIA's GL (580.159.04) answers GL_INVALID_VALUE.
+   */
+  linearTiling: boolean;
   /** What EGL imports as dma-buf images (EGL_EXT_image_dma_buf_import); absent: nothing. */
   dmaBuf?: GlDmaBufFacts;
 }
@@ -474,6 +479,14 @@ function textureOf(
       "GL_TEXTURE_MISMATCH",
       `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): export it as DMA_BUF, which GL takes as an EGLImage`,
       ["OPTIMAL", "LINEAR"],
+      tiling,
+    );
+  }
+  if (tiling === "LINEAR" && !gl.linearTiling) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `${gl.name} takes no LINEAR-tiled texture (GL_TEXTURE_TILING_EXT = GL_LINEAR_TILING_EXT is GL_INVALID_VALUE there): make the Vulkan image OPTIMAL`,
+      "OPTIMAL",
       tiling,
     );
   }

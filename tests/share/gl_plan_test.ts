@@ -26,6 +26,7 @@ const gl: GlFacts = {
   bufferPadding: 8,
   bufferOffsets: true,
   maxTextureSize: 16384,
+  linearTiling: true,
 };
 
 function memory(change: Partial<MemoryDescriptor> = {}): MemoryDescriptor {
@@ -188,6 +189,9 @@ test("a texture is the image the memory is dedicated to: format, extent, levels,
   assertEquals(ok.plan.texture, { ...rgba64Texture, tiling: "OPTIMAL" });
   const linear = plan(img({ tiling: 1, format: 100 }), { ...rgba, format: "R32F" });
   assert(linear.ok && linear.plan.texture?.tiling === "LINEAR");
+  const noLinear = { ...gl, linearTiling: false };
+  assertEquals(rules(img({ tiling: 1 }), rgba, noLinear), ["GL_TEXTURE_MISMATCH"]);
+  assert(message(img({ tiling: 1 }), rgba, noLinear).includes("takes no LINEAR-tiled texture"));
   const cases: [MemoryDescriptor, GlTarget, string][] = [
     [img(), { ...rgba, format: "R32F" }, "format R8G8B8A8_UNORM (texture: R32_SFLOAT)"],
     [img(), { ...rgba, width: 32 }, "extent 64x64x1 (texture: 32x64x1)"],

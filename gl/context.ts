@@ -371,8 +371,8 @@ export class GlContext extends Resource {
    * GL_EXT_semaphore_fd (import a Vulkan semaphore, then wait and signal it in GL), `host`
    * elsewhere (GL work is finished with {@linkcode GlContext.finish} before Vulkan uses the
    * memory, and Vulkan's work is waited on by the host before GL uses it). Where it says
-   * `semaphore`, the host handoff is not enough: NVIDIA's GL reads stale bytes from a buffer it
-   * used before until a semaphore wait names it.
+   * `semaphore`, hand off through semaphores that name the buffers and textures: that is what
+   * makes Vulkan's writes visible to GL (EXT_external_objects).
    */
   get sync(): "semaphore" | "host" {
     return this.#extensions.has("GL_EXT_semaphore_fd") ? "semaphore" : "host";

@@ -404,30 +404,29 @@ test(
     using e = timeline.exportFd("OPAQUE_FD");
     using glTimeline = GlSemaphore.import(gl, e.fd, e.descriptor);
     assertEquals(glTimeline.type, "timeline");
-    using gate = Semaphore.create(device, { type: "timeline" });
-    const queue = device.queue();
-    let v = 0n;
+    // GL's wait is queued before Vulkan's signal: GL's own signal must not come first.
+    glTimeline.wait({ value: 1n, buffers: [buf] });
+    glTimeline.signal({ value: 2n, buffers: [buf] });
+    assertEquals(timeline.wait(2n, 50), "timeout", "GL signaled 2 before Vulkan's 1");
+    timeline.signal(1n);
+    assertEquals(timeline.wait(2n, 10_000), "signaled");
+    // Then bytes both ways, each handoff a timeline value.
+    let v = 2n;
     for (let n = 1; n <= 3; n++) {
-      const ready = v + 1n, done = v + 2n, back = v + 3n;
-      v = back;
-      // Vulkan's signal of `ready` waits for a host gate, GL's wait for it, GL's signal for that.
-      queue.submit({
-        wait: [{ semaphore: gate, value: n }],
-        signal: [{ semaphore: timeline, value: ready }],
-      });
-      glTimeline.wait({ value: ready, buffers: [buf] });
-      glTimeline.signal({ value: done, buffers: [buf] });
-      assertEquals(timeline.wait(done, 50), "timeout", `GL signaled ${done} before ${ready}`);
       const data = pattern(buf.size, n);
       transfer.write(vulkan, data);
-      gate.signal(BigInt(n));
-      assertEquals(timeline.wait(done, 10_000), "signaled");
-      assertEquals(buf.read(), data);
+      timeline.signal(++v); // Vulkan's bytes are written (the host waited for them)
+      glTimeline.wait({ value: v, buffers: [buf] });
+      assertEquals(buf.read(), data, `round ${n}: GL reads Vulkan's bytes`);
       const written = pattern(buf.size, n + 100);
       buf.write(written);
-      glTimeline.signal({ value: back, buffers: [buf] });
-      assertEquals(timeline.wait(back, 10_000), "signaled");
-      assertEquals(transfer.read(vulkan, { size: buf.size }), written);
+      glTimeline.signal({ value: ++v, buffers: [buf] });
+      assertEquals(timeline.wait(v, 10_000), "signaled");
+      assertEquals(
+        transfer.read(vulkan, { size: buf.size }),
+        written,
+        `round ${n}: Vulkan reads GL's`,
+      );
     }
     assertThrows(() => glTimeline.wait(), TypeError, "whole number from 1");
     assertThrows(() => glTimeline.signal({ value: -1 }), TypeError, "got -1");

@@ -108,6 +108,11 @@ export interface EnvironmentReport {
   runtime: string;
   /** Its version. */
   runtimeVersion: string;
+  /**
+   * How extension commands (function pointers) are called: `libffi` (Deno, through
+   * libffi.so.8), `UnsafeFnPointer` (Deno without it, or VKSHARE_FNPTR=deno), `CFunction` (Bun).
+   */
+  fnPointers: string;
   /** The libvulkan loaded. */
   libvulkan: string;
   /** The loader's Vulkan version. */
@@ -204,6 +209,7 @@ export function environment(): EnvironmentReport {
   return {
     runtime: rt.name,
     runtimeVersion: rt.version,
+    fnPointers: rt.fnPointers,
     libvulkan: libvulkanPath(),
     loaderVersion: versionString(loaderVersion()),
     manifests: d.manifests,

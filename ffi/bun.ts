@@ -170,6 +170,8 @@ export const runtime: Runtime = {
     return { path, symbols: out as Library<S>["symbols"], close, [Symbol.dispose]: close };
   },
 
+  fnPointers: "CFunction",
+
   fn<F extends ForeignFunction>(pointer: Pointer, def: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
     const f = ffi.CFunction({ ...definition(def, "function pointer"), ptr: pointer as never });

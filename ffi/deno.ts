@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { libffiFunction, libffiLoads } from "./deno_libffi.ts";
 import type {
   Callback,
   CallbackFn,
@@ -31,6 +32,30 @@ function widenResult<T extends (...a: never[]) => unknown>(f: T, def: ForeignFun
 function asDeno(def: ForeignFunction): Deno.ForeignFunction {
   return def as unknown as Deno.ForeignFunction;
 }
+
+/** The variable that picks how function pointers are called: `libffi` (default) or `deno`. */
+export const FNPTR_ENV = "VKSHARE_FNPTR";
+
+/**
+ * libffi where it loads, unless VKSHARE_FNPTR=deno asks for Deno.UnsafeFnPointer (another value
+ * is named on stderr, once, and ignored).
+ */
+function fnPointerPath(): "libffi" | "UnsafeFnPointer" {
+  let asked: string | undefined;
+  try {
+    asked = Deno.env.get(FNPTR_ENV);
+  } catch {
+    asked = undefined;
+  }
+  if (asked !== undefined && asked !== "libffi" && asked !== "deno") {
+    console.error(
+      `vkshare: ${FNPTR_ENV}=${JSON.stringify(asked)} is neither libffi nor deno: it is ignored`,
+    );
+  }
+  return asked !== "deno" && libffiLoads() ? "libffi" : "UnsafeFnPointer";
+}
+
+let path: "libffi" | "UnsafeFnPointer" | undefined;
 
 /** The Deno runtime backend. */
 export const runtime: Runtime = {
@@ -62,8 +87,16 @@ export const runtime: Runtime = {
     };
   },
 
+  get fnPointers(): "libffi" | "UnsafeFnPointer" {
+    return path ??= fnPointerPath();
+  },
+
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
+    if (!definition.nonblocking && (path ??= fnPointerPath()) === "libffi") {
+      const f = libffiFunction(pointer, definition);
+      if (f) return widenResult(f, definition) as unknown as FunctionOf<F>;
+    }
     const fp = new Deno.UnsafeFnPointer(
       pointer as unknown as Deno.PointerObject<Deno.ForeignFunction>,
       asDeno(definition),

@@ -125,6 +125,12 @@ export interface Runtime {
   open<S extends SymbolTable>(path: string, symbols: S): Library<S>;
   /** Wraps a C function pointer (from vkGet*ProcAddr) as a callable JS function. */
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F>;
+  /**
+   * How {@linkcode Runtime.fn} calls a function pointer: `libffi` (Deno, through libffi.so.8's
+   * `ffi_call`), `UnsafeFnPointer` (Deno without libffi, or `VKSHARE_FNPTR=deno`) or
+   * `CFunction` (Bun).
+   */
+  readonly fnPointers: "libffi" | "UnsafeFnPointer" | "CFunction";
   /** Makes a JS function callable from C on the calling thread. */
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback;
   /** The address of the first byte of `view`. The caller keeps `view` alive. */

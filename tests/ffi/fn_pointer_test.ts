@@ -1,0 +1,99 @@
+// How function pointers are called (rt.fn): on Deno through libffi's ffi_call where libffi.so.8
+// loads (Deno.UnsafeFnPointer has no fast path), or Deno.UnsafeFnPointer with VKSHARE_FNPTR=deno;
+// on Bun through CFunction. Every native type is called through a pointer to libc or libm and
+// checked against the same function called by symbol; each path then shares memory between two
+// Vulkan devices through the extension commands.
+// @ts-types="../../cli/_node/child_process.d.ts"
+import { spawnSync } from "node:child_process";
+
+import { assert, assertEquals } from "@std/assert";
+import { rt } from "../../ffi/runtime.ts";
+import { scriptCommand, test } from "../_harness.ts";
+import { cannotShare } from "../_memory.ts";
+
+const deno = rt.name === "deno";
+const libffi = deno && rt.fnPointers === "libffi";
+
+const z = (s: string) => new TextEncoder().encode(`${s}\0`);
+const dl = rt.open(
+  "libc.so.6",
+  {
+    dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+    dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
+    getpid: { parameters: [], result: "i32" },
+  } as const,
+).symbols;
+
+/** The address of `name` in `library` (dlopen with RTLD_NOW, then dlsym). */
+const symbolAddress = (library: string, name: string) =>
+  dl.dlsym(dl.dlopen(z(library), 2), z(name));
+
+test(
+  "each native type crosses a function pointer as it crosses a symbol",
+  { skip: libffi ? false : `function pointers are called through ${rt.fnPointers} here` },
+  () => {
+    const call = <const P extends readonly string[], const R extends string>(
+      lib: string,
+      name: string,
+      parameters: P,
+      result: R,
+    ) =>
+      rt.fn(symbolAddress(lib, name), { parameters, result } as never) as unknown as (
+        ...a: unknown[]
+      ) => unknown;
+    assertEquals(call("libc.so.6", "abs", ["i32"], "i32")(-42), 42);
+    assertEquals(call("libc.so.6", "labs", ["i64"], "i64")(-(2n ** 40n)), 2n ** 40n);
+    assertEquals(call("libc.so.6", "strlen", ["buffer"], "usize")(z("vkshare")), 7n);
+    assertEquals(call("libc.so.6", "toupper", ["i32"], "i32")(0x61), 0x41);
+    const a = z("abcdef"), b = z("abcdeg");
+    assert(
+      (call("libc.so.6", "memcmp", ["buffer", "buffer", "usize"], "i32")(a, b, 6) as number) < 0,
+    );
+    assertEquals(call("libc.so.6", "memcmp", ["buffer", "buffer", "usize"], "i32")(a, b, 5), 0);
+    const at = call("libc.so.6", "memchr", ["buffer", "i32", "usize"], "pointer")(a, 0x64, 6);
+    assertEquals(rt.address(at as never) - rt.address(rt.pointerOf(a)), 3n);
+    assertEquals(
+      call("libc.so.6", "memchr", ["buffer", "i32", "usize"], "pointer")(a, 0x7a, 6),
+      null,
+    );
+    assertEquals(call("libc.so.6", "strtod", ["buffer", "pointer"], "f64")(z("2.5e3"), null), 2500);
+    assertEquals(call("libm.so.6", "sqrtf", ["f32"], "f32")(6.25), 2.5);
+    assertEquals(call("libm.so.6", "pow", ["f64", "f64"], "f64")(2, 10), 1024);
+    assertEquals(call("libc.so.6", "getpid", [], "i32")(), dl.getpid());
+    // A small buffer asked again after garbage collection still has its address.
+    const small = new Uint8Array([1, 2, 3, 0]);
+    const len = call("libc.so.6", "strlen", ["buffer"], "usize");
+    let junk: unknown[] = [];
+    for (let r = 0; r < 5; r++) junk = Array.from({ length: 100_000 }, (_, i) => ({ i }));
+    assertEquals([len(small), junk.length], [3n, 100_000]);
+  },
+);
+
+function roundTrip(fnptr: string | undefined): { code: number; out: string; err: string } {
+  const [cmd, ...args] = scriptCommand(new URL("./_fnptr_round_trip.ts", import.meta.url).pathname);
+  const env = { ...process.env };
+  if (fnptr === undefined) delete env.VKSHARE_FNPTR;
+  else env.VKSHARE_FNPTR = fnptr;
+  const r = spawnSync(cmd, args, { encoding: "utf8", env });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test(
+  "each path shares memory between two devices through the extension commands",
+  { skip: cannotShare("OPAQUE_FD") },
+  () => {
+    const paths = deno
+      ? [[undefined, rt.fnPointers], ["deno", "UnsafeFnPointer"]]
+      : [[undefined, "CFunction"]];
+    for (const [fnptr, want] of paths) {
+      const r = roundTrip(fnptr);
+      assertEquals(r.code, 0, r.err);
+      assertEquals(r.out, `fnPointers ${want}\nbytes equal\n`, `VKSHARE_FNPTR=${fnptr}`);
+    }
+    if (deno) {
+      const r = roundTrip("nonsense");
+      assertEquals(r.code, 0, r.err);
+      assert(r.err.includes('VKSHARE_FNPTR="nonsense" is neither libffi nor deno'), r.err);
+    }
+  },
+);

@@ -522,7 +522,7 @@ function dmaBufTextureOf(
   if (base.levels !== 1) {
     broken("GL_TEXTURE_MISMATCH", "a dma-buf texture has one level (an EGLImage)", 1, base.levels);
   }
-  const layout = dmaBufLayout(m, t.format);
+  const layout = dmaBufLayout(m, t);
   const bpp = GL_FORMATS[t.format].bytes;
   const last = layout.offset + layout.rowPitch * (t.height - 1) + t.width * bpp;
   if (layout.rowPitch < t.width * bpp || last > m.size) {
@@ -574,14 +574,19 @@ function textureBasics(gl: GlFacts, t: Extract<GlTarget, { kind: "texture" }>) {
  * Where a dma-buf's texels lie: its modifier and one plane, from the image it was exported with
  * (which must be the texture's) or from the descriptor of a foreign dma-buf.
  */
-function dmaBufLayout(m: MemoryDescriptor, format: GlFormatName) {
+function dmaBufLayout(m: MemoryDescriptor, t: Extract<GlTarget, { kind: "texture" }>) {
   const image = m.dedicated?.kind === "image" ? m.dedicated : null;
-  if (image && formatName(image.format) !== formatName(GL_FORMATS[format].vulkan)) {
+  const want = `${formatName(GL_FORMATS[t.format].vulkan)} ${t.width}x${t.height}x1`;
+  const got = image
+    && `${
+      formatName(image.format)
+    } ${image.extent.width}x${image.extent.height}x${image.extent.depth}`;
+  if (got && got !== want) {
     broken(
       "GL_TEXTURE_MISMATCH",
-      `a ${format} texture is not the exported image, which is ${formatName(image.format)}`,
-      formatName(image.format),
-      formatName(GL_FORMATS[format].vulkan),
+      `a ${t.format} texture of ${t.width}x${t.height} is not the exported image, which is ${got}`,
+      got,
+      want,
     );
   }
   const linear = image && image.tiling === ImageTiling.LINEAR ? "0x0000000000000000" : undefined;

@@ -256,7 +256,8 @@ test("a dma-buf is a texture EGL takes: its DRM format, modifier and plane, with
     [foreign(LINEAR, layout(128)), rgba, "a row needs 256"],
     [foreign(LINEAR, layout(256, 4096)), rgba, "does not fit the dma-buf's 16384 bytes"],
     [foreign(LINEAR), { ...rgba, levels: 2 }, "one level"],
-    [image, { ...rgba, format: "RGBA16F" }, "the exported image, which is R8G8B8A8_UNORM"],
+    [image, { ...rgba, format: "RGBA16F" }, "the exported image, which is R8G8B8A8_UNORM 64x64x1"],
+    [image, { ...rgba, width: 32 }, "a RGBA8 texture of 32x64 is not the exported image"],
   ];
   for (const [d, t, says, facts] of cases) {
     assertEquals(rules(d, t, facts ?? withDmaBuf), ["GL_TEXTURE_MISMATCH"], says);

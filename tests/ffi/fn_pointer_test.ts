@@ -12,7 +12,6 @@ import { scriptCommand, test } from "../_harness.ts";
 import { cannotShare } from "../_memory.ts";
 
 const deno = rt.name === "deno";
-const libffi = deno && rt.fnPointers === "libffi";
 
 const z = (s: string) => new TextEncoder().encode(`${s}\0`);
 const dl = rt.open(
@@ -29,8 +28,7 @@ const symbolAddress = (library: string, name: string) =>
   dl.dlsym(dl.dlopen(z(library), 2), z(name));
 
 test(
-  "each native type crosses a function pointer as it crosses a symbol",
-  { skip: libffi ? false : `function pointers are called through ${rt.fnPointers} here` },
+  "each native type crosses a function pointer as it crosses a symbol, on this runtime's path",
   () => {
     const call = <const P extends readonly string[], const R extends string>(
       lib: string,

@@ -35,8 +35,12 @@ const FFI_TYPE: Readonly<Record<NativeType, string>> = {
   function: "ffi_type_pointer",
 };
 
-/** ffi.h, x86-64 System V: FFI_DEFAULT_ABI is FFI_UNIX64; FFI_OK is 0; a cif is 32 bytes. */
-const FFI_UNIX64 = 2, FFI_OK = 0, CIF_BYTES = 32;
+/**
+ * ffi.h on x86-64 System V: FFI_DEFAULT_ABI (FFI_UNIX64) and sizeof(ffi_cif), checked against the
+ * header by tests/ffi/fn_pointer_test.ts where cc and libffi-dev are.
+ */
+export const LIBFFI_X86_64 = { abi: 2, cifBytes: 32 } as const;
+const FFI_UNIX64 = LIBFFI_X86_64.abi, CIF_BYTES = LIBFFI_X86_64.cifBytes, FFI_OK = 0;
 
 const SYMBOLS = {
   ffi_prep_cif: {

@@ -5,9 +5,13 @@
 // Vulkan devices through the extension commands.
 // @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
+// @ts-types="../../cli/_node/fs.d.ts"
+import { existsSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
+import { LIBFFI_X86_64 } from "../../ffi/deno_libffi.ts";
 import { rt } from "../../ffi/runtime.ts";
+import { compileAndRun, haveCC } from "../../tools/layout_c.ts";
 import { scriptCommand, test } from "../_harness.ts";
 import { cannotShare } from "../_memory.ts";
 
@@ -66,6 +70,20 @@ test(
     assertEquals([len(small), junk.length], [3n, 100_000]);
   },
 );
+
+const ffiHeader = "/usr/include/x86_64-linux-gnu/ffi.h";
+const noHeader = !haveCC()
+  ? "no cc"
+  : !existsSync(ffiHeader)
+  ? `no ${ffiHeader} (libffi-dev)`
+  : false;
+
+test("ffi_cif's size and FFI_DEFAULT_ABI are ffi.h's", { skip: noHeader }, () => {
+  const out = compileAndRun(
+    '#include <ffi.h>\n#include <stdio.h>\nint main(void) { printf("[%zu, %d]", sizeof(ffi_cif), (int)FFI_DEFAULT_ABI); return 0; }\n',
+  );
+  assertEquals(JSON.parse(out), [LIBFFI_X86_64.cifBytes, LIBFFI_X86_64.abi]);
+});
 
 function roundTrip(fnptr: string | undefined): { code: number; out: string; err: string } {
   const [cmd, ...args] = scriptCommand(new URL("./_fnptr_round_trip.ts", import.meta.url).pathname);

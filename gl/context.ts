@@ -22,6 +22,7 @@ import {
 import { LibraryLoadError } from "../ffi/library.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
+import { modifierHex } from "../share/capabilities.ts";
 import {
   GL_DRM_FORMATS,
   type GlDmaBufFacts,
@@ -122,7 +123,7 @@ function dmaBufFacts(display: Pointer): { dmaBuf?: GlDmaBufFacts } {
       continue;
     }
     formats[f!.fourcc] = Array.from(mods.subarray(0, n[0]), (m, i) => ({
-      modifier: `0x${m.toString(16).padStart(16, "0")}`,
+      modifier: modifierHex(m),
       externalOnly: externalOnly[i] !== 0,
     }));
   }

@@ -436,7 +436,6 @@ function textureOf(
   t: Extract<GlTarget, { kind: "texture" }>,
 ): NonNullable<GlImportPlan["texture"]> {
   const { levels } = textureBasics(gl, t);
-  const f = GL_FORMATS[t.format];
   const image = m.dedicated;
   if (image?.kind !== "image") {
     broken(
@@ -448,9 +447,38 @@ function textureOf(
       image?.kind ?? null,
     );
   }
+  sameImage(image, t, levels);
+  const tiling = enumName(ImageTiling, image.tiling) ?? String(image.tiling);
+  if (tiling !== "OPTIMAL" && tiling !== "LINEAR") {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): export it as DMA_BUF, which GL takes as an EGLImage`,
+      ["OPTIMAL", "LINEAR"],
+      tiling,
+    );
+  }
+  if (tiling === "LINEAR" && !gl.linearTiling) {
+    broken(
+      "GL_TEXTURE_MISMATCH",
+      `${gl.name} takes no LINEAR-tiled texture (GL_TEXTURE_TILING_EXT = GL_LINEAR_TILING_EXT is GL_INVALID_VALUE there): make the Vulkan image OPTIMAL`,
+      "OPTIMAL",
+      tiling,
+    );
+  }
+  return { format: t.format, width: t.width, height: t.height, levels, tiling };
+}
+
+type DedicatedImage = Extract<NonNullable<MemoryDescriptor["dedicated"]>, { kind: "image" }>;
+
+/** GL_TEXTURE_MISMATCH unless the texture is `image`: 2D, one layer, format, extent, levels. */
+function sameImage(
+  image: DedicatedImage,
+  t: Extract<GlTarget, { kind: "texture" }>,
+  levels: number,
+): void {
   const want = {
     imageType: "2D",
-    format: formatName(f.vulkan),
+    format: formatName(GL_FORMATS[t.format].vulkan),
     extent: `${t.width}x${t.height}x1`,
     mipLevels: levels,
     arrayLayers: 1,
@@ -473,24 +501,6 @@ function textureOf(
       want,
     );
   }
-  const tiling = enumName(ImageTiling, image.tiling) ?? String(image.tiling);
-  if (tiling !== "OPTIMAL" && tiling !== "LINEAR") {
-    broken(
-      "GL_TEXTURE_MISMATCH",
-      `a ${tiling} image is not a GL memory-object texture (GL_TEXTURE_TILING_EXT is OPTIMAL or LINEAR): export it as DMA_BUF, which GL takes as an EGLImage`,
-      ["OPTIMAL", "LINEAR"],
-      tiling,
-    );
-  }
-  if (tiling === "LINEAR" && !gl.linearTiling) {
-    broken(
-      "GL_TEXTURE_MISMATCH",
-      `${gl.name} takes no LINEAR-tiled texture (GL_TEXTURE_TILING_EXT = GL_LINEAR_TILING_EXT is GL_INVALID_VALUE there): make the Vulkan image OPTIMAL`,
-      "OPTIMAL",
-      tiling,
-    );
-  }
-  return { format: t.format, width: t.width, height: t.height, levels, tiling };
 }
 
 /** The EGL image of a dma-buf: GL_TEXTURE_MISMATCH unless EGL takes its format and modifier. */
@@ -522,7 +532,8 @@ function dmaBufTextureOf(
   if (base.levels !== 1) {
     broken("GL_TEXTURE_MISMATCH", "a dma-buf texture has one level (an EGLImage)", 1, base.levels);
   }
-  const layout = dmaBufLayout(m, t);
+  if (m.dedicated?.kind === "image") sameImage(m.dedicated, t, 1);
+  const layout = dmaBufLayout(m);
   const bpp = GL_FORMATS[t.format].bytes;
   const last = layout.offset + layout.rowPitch * (t.height - 1) + t.width * bpp;
   if (layout.rowPitch < t.width * bpp || last > m.size) {
@@ -572,23 +583,10 @@ function textureBasics(gl: GlFacts, t: Extract<GlTarget, { kind: "texture" }>) {
 
 /**
  * Where a dma-buf's texels lie: its modifier and one plane, from the image it was exported with
- * (which must be the texture's) or from the descriptor of a foreign dma-buf.
+ * or from the descriptor of a foreign dma-buf.
  */
-function dmaBufLayout(m: MemoryDescriptor, t: Extract<GlTarget, { kind: "texture" }>) {
+function dmaBufLayout(m: MemoryDescriptor) {
   const image = m.dedicated?.kind === "image" ? m.dedicated : null;
-  const want = `${formatName(GL_FORMATS[t.format].vulkan)} ${t.width}x${t.height}x1`;
-  const got = image
-    && `${
-      formatName(image.format)
-    } ${image.extent.width}x${image.extent.height}x${image.extent.depth}`;
-  if (got && got !== want) {
-    broken(
-      "GL_TEXTURE_MISMATCH",
-      `a ${t.format} texture of ${t.width}x${t.height} is not the exported image, which is ${got}`,
-      got,
-      want,
-    );
-  }
   const linear = image && image.tiling === ImageTiling.LINEAR ? "0x0000000000000000" : undefined;
   const modifier = image ? image.drmFormatModifier ?? linear : m.drmFormatModifier;
   const planes = image ? image.planeLayouts : m.planeLayouts;

@@ -237,11 +237,18 @@ test("a dma-buf is a texture EGL takes: its DRM format, modifier and plane, with
   });
   assertEquals(GL_DRM_FORMATS.RGBA8, { fourcc: "AB24", code: 0x34324241 });
   // A Vulkan image exported as DMA_BUF brings its own modifier and plane layout.
-  const image = memory({
-    handleType: "DMA_BUF",
-    size: 16384,
-    dedicated: rgba64({ tiling: 1000158000, drmFormatModifier: TILED, planeLayouts: layout(256) }),
-  });
+  const imageOf = (change = {}) =>
+    memory({
+      handleType: "DMA_BUF",
+      size: 16384,
+      dedicated: rgba64({
+        tiling: 1000158000,
+        drmFormatModifier: TILED,
+        planeLayouts: layout(256),
+        ...change,
+      }),
+    });
+  const image = imageOf();
   const fromImage = plan(image, rgba, withDmaBuf);
   assert(fromImage.ok && fromImage.plan.texture?.dmaBuf?.modifier === TILED);
   const noModifiers = { ...withDmaBuf, dmaBuf: { modifiers: false, formats: {} } };
@@ -256,8 +263,9 @@ test("a dma-buf is a texture EGL takes: its DRM format, modifier and plane, with
     [foreign(LINEAR, layout(128)), rgba, "a row needs 256"],
     [foreign(LINEAR, layout(256, 4096)), rgba, "does not fit the dma-buf's 16384 bytes"],
     [foreign(LINEAR), { ...rgba, levels: 2 }, "one level"],
-    [image, { ...rgba, format: "RGBA16F" }, "the exported image, which is R8G8B8A8_UNORM 64x64x1"],
-    [image, { ...rgba, width: 32 }, "a RGBA8 texture of 32x64 is not the exported image"],
+    [image, { ...rgba, format: "RGBA16F" }, "format R8G8B8A8_UNORM (texture: R16G16B16A16_SFLOAT)"],
+    [image, { ...rgba, width: 32 }, "extent 64x64x1 (texture: 32x64x1)"],
+    [imageOf({ arrayLayers: 6 }), rgba, "arrayLayers 6 (texture: 1)"],
   ];
   for (const [d, t, says, facts] of cases) {
     assertEquals(rules(d, t, facts ?? withDmaBuf), ["GL_TEXTURE_MISMATCH"], says);

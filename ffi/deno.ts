@@ -56,6 +56,8 @@ function fnPointerPath(): "libffi" | "UnsafeFnPointer" {
 }
 
 let path: "libffi" | "UnsafeFnPointer" | undefined;
+/** The path, asked once. */
+const fnPath = () => path ??= fnPointerPath();
 
 /** The Deno runtime backend. */
 export const runtime: Runtime = {
@@ -88,12 +90,12 @@ export const runtime: Runtime = {
   },
 
   get fnPointers(): "libffi" | "UnsafeFnPointer" {
-    return path ??= fnPointerPath();
+    return fnPath();
   },
 
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
-    if (!definition.nonblocking && (path ??= fnPointerPath()) === "libffi") {
+    if (!definition.nonblocking && fnPath() === "libffi") {
       const f = libffiFunction(pointer, definition);
       if (f) return widenResult(f, definition) as unknown as FunctionOf<F>;
     }

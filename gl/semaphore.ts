@@ -152,6 +152,8 @@ export class GlSemaphore extends Resource {
   /** Binary, or a timeline (GL_NV_timeline_semaphore). */
   readonly type: "binary" | "timeline";
   readonly #gl: GlContext;
+  /** A timeline's next value, passed to GL (one array, so its address is asked once). */
+  readonly #value = new BigUint64Array(1);
 
   /** @ignore Made by {@linkcode GlSemaphore.import}. */
   private constructor(gl: GlContext, name: number, type: "binary" | "timeline") {
@@ -225,13 +227,11 @@ export class GlSemaphore extends Resource {
       }
       return;
     }
-    const value = new BigUint64Array([
-      timelineValue(v, `${this.label}: a timeline ${what}'s value`),
-    ]);
+    this.#value[0] = timelineValue(v, `${this.label}: a timeline ${what}'s value`);
     const f = this.#gl.fn("glSemaphoreParameterui64vEXT", "GL_EXT_semaphore");
     this.#gl.call(
       "glSemaphoreParameterui64vEXT",
-      () => f(this.name, GLENUM.GL_TIMELINE_SEMAPHORE_VALUE_NV, value),
+      () => f(this.name, GLENUM.GL_TIMELINE_SEMAPHORE_VALUE_NV, this.#value),
     );
   }
 

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { processParts } from "./process.ts";
 import type {
   Callback,
   CallbackFn,
@@ -60,16 +61,6 @@ const ffi = (import.meta as unknown as { require(id: string): unknown }).require
   "bun:ffi",
 ) as BunFFI;
 const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
-const proc = (globalThis as unknown as {
-  process: {
-    arch: string;
-    platform: string;
-    env: Record<string, string | undefined>;
-    on(signal: string, fn: () => void): void;
-    off(signal: string, fn: () => void): void;
-    exit(code: number): never;
-  };
-}).process;
 
 const TYPES: Record<NativeType, BunType> = {
   void: "void",
@@ -137,8 +128,6 @@ function wrap(f: Fn, parameters: readonly string[]): Fn {
 export const runtime: Runtime = {
   name: "bun",
   version: bun.version,
-  os: proc.platform,
-  arch: proc.arch === "x64" ? "x86_64" : proc.arch === "arm64" ? "aarch64" : proc.arch,
 
   open<S extends SymbolTable>(path: string, symbols: S): Library<S> {
     const required: Record<string, BunDefinition> = {};
@@ -224,16 +213,5 @@ export const runtime: Runtime = {
     return String(new ffi.CString(pointer as unknown as number, offset));
   },
 
-  env(name: string): string | undefined {
-    return proc.env[name];
-  },
-
-  onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void {
-    proc.on(signal, fn);
-    return () => proc.off(signal, fn);
-  },
-
-  exit(code: number): never {
-    return proc.exit(code);
-  },
+  ...processParts,
 };

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
-import { LIBFFI_X86_64 } from "../../ffi/deno_libffi.ts";
+import { LIBFFI_X86_64 } from "../../ffi/libffi.ts";
 import { rt } from "../../ffi/runtime.ts";
 import { compileAndRun, haveCC } from "../../tools/layout_c.ts";
 import { scriptCommand, test } from "../_harness.ts";

@@ -1,0 +1,187 @@
+/**
+ * Calls through C function pointers by libffi's `ffi_call`, dlopen'd from the system's
+ * libffi.so.8 (it comes with libwayland-client0, which Mesa's and NVIDIA's Vulkan drivers pull
+ * in). The runtime-neutral half: a backend (`deno_libffi.ts`, `node.ts`) supplies a
+ * {@linkcode LibffiHost} that opens libffi its own way and makes the two calls.
+ *
+ * Each function gets its own cif, argument slots (8 bytes each, off V8's heap so their addresses
+ * hold) and the array of slot addresses libffi reads; a call writes the arguments into the slots
+ * and calls `ffi_call` once. Calls do not nest (no vkshare callback calls back into a function
+ * pointer), so one set of slots per function is enough.
+ *
+ * @module
+ */
+import type { ForeignFunction, NativeType, Pointer } from "./types.ts";
+
+/** libffi's ffi_type objects, by vkshare's native type. */
+export const FFI_TYPE: Readonly<Record<NativeType, string>> = {
+  void: "ffi_type_void",
+  bool: "ffi_type_uint8",
+  u8: "ffi_type_uint8",
+  i8: "ffi_type_sint8",
+  u16: "ffi_type_uint16",
+  i16: "ffi_type_sint16",
+  u32: "ffi_type_uint32",
+  i32: "ffi_type_sint32",
+  u64: "ffi_type_uint64",
+  i64: "ffi_type_sint64",
+  usize: "ffi_type_uint64",
+  isize: "ffi_type_sint64",
+  f32: "ffi_type_float",
+  f64: "ffi_type_double",
+  pointer: "ffi_type_pointer",
+  buffer: "ffi_type_pointer",
+  function: "ffi_type_pointer",
+};
+
+/** The names of every ffi_type object {@linkcode FFI_TYPE} uses, once each. */
+export const FFI_TYPE_NAMES: readonly string[] = [...new Set(Object.values(FFI_TYPE))];
+
+/**
+ * ffi.h on x86-64 System V: FFI_DEFAULT_ABI (FFI_UNIX64) and sizeof(ffi_cif), checked against the
+ * header by tests/ffi/fn_pointer_test.ts where cc and libffi-dev are.
+ */
+export const LIBFFI_X86_64 = { abi: 2, cifBytes: 32 } as const;
+const FFI_UNIX64 = LIBFFI_X86_64.abi, CIF_BYTES = LIBFFI_X86_64.cifBytes, FFI_OK = 0;
+
+/** What a runtime backend gives the libffi caller. */
+export interface LibffiHost {
+  /** The address of libffi's ffi_type object `name` (`ffi_type_pointer`, ...). */
+  typeAddress(name: string): bigint;
+  /** `ffi_prep_cif(cif, abi, nargs, rtype, atypes)`: FFI_OK (0) or libffi's error. */
+  prep(cif: Uint8Array, abi: number, n: number, rtype: bigint, atypes: BigUint64Array): number;
+  /** `() => ffi_call(cif, fn, rvalue, avalue)`, bound once per function. */
+  caller(cif: Uint8Array, fn: Pointer, rvalue: Uint8Array, avalue: BigUint64Array): () => void;
+  /** The address of a buffer that lives as long as the function (off V8's heap). */
+  fixedAddress(view: ArrayBufferView): bigint;
+  /** The address of a `pointer` argument (0n for null). */
+  pointerAddress(p: unknown): bigint;
+  /** The address of a `buffer` argument (0n for null). */
+  bufferAddress(b: unknown): bigint;
+  /** The backend's pointer for an address (null for 0). */
+  pointerFrom(address: bigint): unknown;
+}
+
+/** An off-heap buffer of `bytes` (at least 128, so V8 never keeps it on its heap). */
+function offHeap(bytes: number): ArrayBuffer {
+  return new ArrayBuffer(Math.max(128, bytes));
+}
+
+/**
+ * A JS function that calls `pointer` as `definition` says, through `host`'s `ffi_call`; null
+ * where libffi refuses the signature (or this is not x86-64).
+ */
+export function libffiCall(
+  host: LibffiHost,
+  pointer: Pointer,
+  definition: ForeignFunction,
+): ((...args: unknown[]) => unknown) | null {
+  const params = definition.parameters as readonly NativeType[];
+  const result = definition.result as NativeType;
+  const n = params.length;
+  const types = new BigUint64Array(offHeap(8 * n), 0, Math.max(n, 1));
+  params.forEach((t, i) => types[i] = host.typeAddress(FFI_TYPE[t]));
+  const cif = new Uint8Array(offHeap(CIF_BYTES));
+  if (host.prep(cif, FFI_UNIX64, n, host.typeAddress(FFI_TYPE[result]), types) !== FFI_OK) {
+    return null;
+  }
+  const slots = offHeap(8 * n);
+  const views: Views = {
+    u64: new BigUint64Array(slots),
+    i64: new BigInt64Array(slots),
+    u32: new Uint32Array(slots),
+    i32: new Int32Array(slots),
+    f32: new Float32Array(slots),
+    f64: new Float64Array(slots),
+  };
+  const avalue = new BigUint64Array(offHeap(8 * n), 0, Math.max(n, 1));
+  const base = host.fixedAddress(new Uint8Array(slots));
+  for (let i = 0; i < n; i++) avalue[i] = base + BigInt(8 * i);
+  const ret = new Uint8Array(offHeap(8));
+  const call = host.caller(cif, pointer, ret, avalue);
+  const writers = params.map((t) => writer(t, views, host));
+  const read = reader(result, new DataView(ret.buffer), host);
+  const f = (...args: unknown[]) => {
+    for (let i = 0; i < n; i++) writers[i](i, args[i]);
+    call();
+    return read();
+  };
+  // libffi keeps raw addresses of these (the cif points at `types`; `call` may hold only
+  // addresses): the function holds the buffers, so that they live exactly as long as it does.
+  Object.defineProperty(f, "libffiBuffers", { value: [types, cif, slots, avalue, ret] });
+  return f;
+}
+
+interface Views {
+  u64: BigUint64Array;
+  i64: BigInt64Array;
+  u32: Uint32Array;
+  i32: Int32Array;
+  f32: Float32Array;
+  f64: Float64Array;
+}
+
+/** Writes argument `i` of type `t` into its 8-byte slot (little-endian: low bytes first). */
+function writer(t: NativeType, v: Views, host: LibffiHost): (i: number, a: unknown) => void {
+  switch (t) {
+    case "pointer":
+    case "function":
+      return (i, a) => v.u64[i] = host.pointerAddress(a);
+    case "buffer":
+      return (i, a) => v.u64[i] = host.bufferAddress(a);
+    case "u64":
+    case "usize":
+      return (i, a) => v.u64[i] = BigInt(a as number | bigint);
+    case "i64":
+    case "isize":
+      return (i, a) => v.i64[i] = BigInt(a as number | bigint);
+    case "f32":
+      return (i, a) => v.f32[2 * i] = a as number;
+    case "f64":
+      return (i, a) => v.f64[i] = a as number;
+    case "bool":
+      return (i, a) => v.u32[2 * i] = a ? 1 : 0;
+    case "i8":
+    case "i16":
+    case "i32":
+      return (i, a) => v.i32[2 * i] = a as number;
+    default: // u8, u16, u32
+      return (i, a) => v.u32[2 * i] = a as number;
+  }
+}
+
+/** Reads the result of type `t` from libffi's return slot (a full register for integers). */
+function reader(t: NativeType, d: DataView, host: LibffiHost): () => unknown {
+  switch (t) {
+    case "void":
+      return () => undefined;
+    case "pointer":
+    case "buffer":
+    case "function":
+      return () => host.pointerFrom(d.getBigUint64(0, true));
+    case "u64":
+    case "usize":
+      return () => d.getBigUint64(0, true);
+    case "i64":
+    case "isize":
+      return () => d.getBigInt64(0, true);
+    case "f32":
+      return () => d.getFloat32(0, true);
+    case "f64":
+      return () => d.getFloat64(0, true);
+    case "bool":
+      return () => d.getUint8(0) !== 0;
+    case "u8":
+      return () => d.getUint8(0);
+    case "i8":
+      return () => d.getInt8(0);
+    case "u16":
+      return () => d.getUint16(0, true);
+    case "i16":
+      return () => d.getInt16(0, true);
+    case "i32":
+      return () => d.getInt32(0, true);
+    default: // u32
+      return () => d.getUint32(0, true);
+  }
+}

@@ -198,8 +198,9 @@ const queryFfi: Op = {
 
 /**
  * The same bare call through a function pointer (vkGetInstanceProcAddr, then the runtime's
- * pointer wrapper: `Deno.UnsafeFnPointer` on Deno, `CFunction` on Bun), as every extension
- * command is called: the runtime's own share of a call is this row minus query.ffi.
+ * pointer wrapper: libffi or `Deno.UnsafeFnPointer` on Deno, `CFunction` on Bun, libffi on
+ * Node), as every extension command is called: the runtime's own share of a call is this row
+ * minus query.ffi.
  */
 const queryFnPointer: Op = {
   name: "query.fnpointer",

@@ -19,7 +19,7 @@
 // @ts-types="../cli/_node/child_process.d.ts"
 import { spawn, spawnSync } from "node:child_process";
 // @ts-types="../cli/_node/fs.d.ts"
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 // @ts-types="../cli/_node/os.d.ts"
 import { release, tmpdir } from "node:os";
 
@@ -188,10 +188,25 @@ function runC(path: string, op: string, size: number, n: number, batch: number):
   return { ...JSON.parse(String(r.stdout)), ...(phases ? { phases } : {}) };
 }
 
+/**
+ * `mkdir -p`, one level at a time: Node's `mkdirSync(path, { recursive: true })` never returns
+ * for a path under /proc (Node 20 and 26: it retries the ENOENT forever).
+ */
+function makeDirs(path: string): void {
+  let prefix = path.startsWith("/") ? "" : ".";
+  for (const part of path.split("/").filter(Boolean)) {
+    prefix += `/${part}`;
+    if (!existsSync(prefix)) mkdirSync(prefix);
+  }
+}
+
 class Progress {
   #done = 0;
   #tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
-  constructor(readonly total: number) {}
+  readonly total: number;
+  constructor(total: number) {
+    this.total = total;
+  }
   #lastLine = 0;
   step(label: string): void {
     this.#done++;
@@ -546,7 +561,7 @@ if (import.meta.main) {
   const deviceIndex = cli.int("device", { min: 0, max: 63 });
   const outDir = cli.string("out") ?? new URL("./results", import.meta.url).pathname;
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeDirs(outDir);
     const probe = `${outDir}/.vkshare-write-test`;
     writeFileSync(probe, "");
     rmSync(probe);

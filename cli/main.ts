@@ -5,11 +5,11 @@
  *
  *     bunx vkshare doctor [--prove] [--json]     deno run -A npm:vkshare doctor [...]
  *     bunx vkshare caps [--json]                 deno run -A npm:vkshare caps [...]
- *     bunx vkshare setup [--dry-run]             deno run -A npm:vkshare setup [...]
+ *     bunx vkshare setup [--dry-run]             npx vkshare setup [...]   (Node 26.1 and later)
  *
- * vkshare runs on Deno and Bun (their FFI). Started by Node.js (`npx vkshare`, or a package
- * manager that runs bins with node), the command runs itself again with `bun` or `deno` where
- * one is on the PATH, and otherwise says how to get one. Exit status: the command's (0 when it
+ * vkshare runs on Deno, Bun and Node 26.1 and later (their FFI: node:ffi on Node). Started by an
+ * older Node (`npx vkshare`, or a package manager that runs bins with node), the command runs
+ * itself again with `bun` or `deno` where one is on the PATH, and otherwise says how to get one. Exit status: the command's (0 when it
  * did what was asked, 1 when what it checks does not work here, 2 for a usage error).
  *
  * @example
@@ -24,6 +24,7 @@
 import { spawnSync } from "node:child_process";
 // @ts-types="./_node/fs.d.ts"
 import { realpathSync } from "node:fs";
+import { nodeFfi } from "../ffi/process.ts";
 import { scriptArgument } from "../ipc/peer.ts";
 import { invokeAs, refusalOf } from "./_args.ts";
 
@@ -70,7 +71,9 @@ export async function main(args: string[]): Promise<number> {
     console.error(`vkshare: unknown command ${JSON.stringify(command)} (see --help)`);
     return 2;
   }
-  if (!("Deno" in globalThis) && !("Bun" in globalThis)) return onAnotherRuntime(args);
+  if (!("Deno" in globalThis) && !("Bun" in globalThis) && !nodeFfi()) {
+    return onAnotherRuntime(args);
+  }
   invokeAs(`vkshare ${command}`, rest);
   try {
     // Literal specifiers, so that `deno pack` rewrites them to the packed .js files.
@@ -88,7 +91,7 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /**
- * Node.js (no FFI that vkshare uses yet): runs this file again with bun or deno. `bunx` runs a bin
+ * A Node.js without node:ffi (before 26.1): runs this file again with bun or deno. `bunx` runs a bin
  * whose first line names node with node, and says which bun it is in `npm_execpath`.
  */
 function onAnotherRuntime(args: string[]): number {
@@ -105,8 +108,9 @@ function onAnotherRuntime(args: string[]): number {
     if (!r.error) return r.status ?? 1;
   }
   console.error(
-    "vkshare runs on Deno 2 or Bun 1.4 (their FFI), not on Node.js, and neither bun nor deno is on the PATH.\n"
-      + "Run it with one of them, without installing either:\n"
+    `vkshare runs on Deno 2, Bun 1.4 or Node 26.1 and later (node:ffi), not on Node ${process.version}, and neither bun nor deno is on the PATH.\n`
+      + "Run it with one of them, without installing any:\n"
+      + `  npx -y node@26 ${self} ${args.join(" ")}\n`
       + `  npx -y bun@1.4.5 x vkshare ${args.join(" ")}\n`
       + `  npx -y deno@2.9.6 run -A npm:vkshare ${args.join(" ")}`,
   );

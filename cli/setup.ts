@@ -9,8 +9,8 @@
  *   lavapipe, the validation layer) with apt-get where it runs as root on Debian/Ubuntu, and
  *   elsewhere prints the exact command.
  *
- * Run by `deno task demo` and `deno task test` (and their Bun counterparts) before anything
- * else; node: modules keep it runnable on both.
+ * Run by `deno task demo` and `deno task test` (and their Bun and Node counterparts) before
+ * anything else; node: modules keep it runnable on all three.
  *
  *     deno run -A cli/setup.ts [--for-tests] [--dry-run]
  *
@@ -21,6 +21,7 @@ import { spawnSync } from "node:child_process";
 // @ts-types="./_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { versionString } from "../core/enums.ts";
+import { rt } from "../ffi/runtime.ts";
 import { LIBVULKAN_ENV, libvulkanPath } from "../ffi/vulkan.ts";
 import { Instance } from "../mod.ts";
 import { diagnoseLoader } from "../vulkan/loader.ts";
@@ -100,6 +101,12 @@ function diagnose(): Finding | undefined {
         ? `the Vulkan drivers installed (${d.manifests.join(", ")}) show no device`
         : "no Vulkan driver is installed",
       packages: ["mesa-vulkan-drivers", ...(forTests && !hasLayer() ? [LAYER_PACKAGE] : [])],
+    };
+  }
+  if (rt.fnPointers === "none") {
+    return {
+      why: "Node calls Vulkan's extension commands through libffi.so.8, which is not installed",
+      packages: ["libffi8"],
     };
   }
   if (forTests && !hasLayer()) {

@@ -104,12 +104,12 @@ export interface DeviceReport {
 
 /** What vkshare runs on. */
 export interface EnvironmentReport {
-  /** `deno` or `bun`. */
+  /** `deno`, `bun` or `node`. */
   runtime: string;
   /** Its version. */
   runtimeVersion: string;
   /**
-   * How extension commands (function pointers) are called: `libffi` (Deno, through
+   * How extension commands (function pointers) are called: `libffi` (Deno and Node, through
    * libffi.so.8), `UnsafeFnPointer` (Deno without it, or VKSHARE_FNPTR=deno), `CFunction` (Bun).
    */
   fnPointers: string;

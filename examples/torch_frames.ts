@@ -103,9 +103,12 @@ const pct = (xs: number[], p: number) => {
 
 /** This machine cannot run the example: no python3, numpy, PyTorch or CUDA GPU (`reason`). */
 export class TorchUnavailable extends Error {
+  /** Why: what is missing. */
+  readonly reason: string;
   /** Says `reason`. */
-  constructor(readonly reason: string) {
+  constructor(reason: string) {
     super(reason);
+    this.reason = reason;
   }
 }
 

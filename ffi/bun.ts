@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { converting, same } from "./convert.ts";
 import { processParts } from "./process.ts";
 import type {
   Callback,
@@ -98,30 +99,11 @@ function argument(a: unknown): unknown {
 
 type Fn = (...a: unknown[]) => unknown;
 
-/**
- * `f` as vkshare calls it: a DataView argument passed as its address. None is needed where no
- * parameter is a pointer; otherwise a wrapper of the function's own arity (a rest array, a map
- * and a spread on every call cost Bun as much as the call itself).
- */
+/** `f` as vkshare calls it: a DataView argument of a pointer parameter passed as its address. */
 function wrap(f: Fn, parameters: readonly string[]): Fn {
-  if (!parameters.some((p) => p === "pointer" || p === "buffer")) return f;
-  const d = argument;
-  switch (parameters.length) {
-    case 1:
-      return (a) => f(d(a));
-    case 2:
-      return (a, b) => f(d(a), d(b));
-    case 3:
-      return (a, b, c) => f(d(a), d(b), d(c));
-    case 4:
-      return (a, b, c, e) => f(d(a), d(b), d(c), d(e));
-    case 5:
-      return (a, b, c, e, g) => f(d(a), d(b), d(c), d(e), d(g));
-    case 6:
-      return (a, b, c, e, g, h) => f(d(a), d(b), d(c), d(e), d(g), d(h));
-    default:
-      return (...a) => f(...a.map(d));
-  }
+  const isPointer = (p: string) => p === "pointer" || p === "buffer";
+  if (!parameters.some(isPointer)) return f;
+  return converting(f, parameters.map((p) => isPointer(p) ? argument : same));
 }
 
 /** The Bun runtime backend. */

@@ -43,7 +43,7 @@ export type SymbolTable = Readonly<Record<string, ForeignFunction>>;
 
 /**
  * An opaque native pointer, or `null` for NULL. Its representation belongs to the backend
- * (an object on Deno, a number on Bun): convert with {@linkcode Runtime.address} and
+ * (an object on Deno, a number on Bun, a bigint on Node): convert with {@linkcode Runtime.address} and
  * {@linkcode Runtime.pointer}, never by hand.
  *
  * @example
@@ -117,8 +117,8 @@ export type CallbackArgs<T extends readonly NativeType[]> = {
 
 /** One runtime's implementation of native calls and raw memory access. */
 export interface Runtime {
-  /** `"deno"` or `"bun"`. */
-  readonly name: "deno" | "bun";
+  /** `"deno"`, `"bun"` or `"node"`. */
+  readonly name: "deno" | "bun" | "node";
   /** The runtime's version string. */
   readonly version: string;
   /** Opens a shared library; throws the backend's error when it cannot. */
@@ -126,11 +126,11 @@ export interface Runtime {
   /** Wraps a C function pointer (from vkGet*ProcAddr) as a callable JS function. */
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F>;
   /**
-   * How {@linkcode Runtime.fn} calls a function pointer: `libffi` (Deno, through libffi.so.8's
-   * `ffi_call`), `UnsafeFnPointer` (Deno without libffi, or `VKSHARE_FNPTR=deno`) or
-   * `CFunction` (Bun).
+   * How {@linkcode Runtime.fn} calls a function pointer: `libffi` (Deno and Node, through
+   * libffi.so.8's `ffi_call`), `UnsafeFnPointer` (Deno without libffi, or `VKSHARE_FNPTR=deno`),
+   * `CFunction` (Bun), or `none` (Node without libffi.so.8: `fn` throws, naming the package).
    */
-  readonly fnPointers: "libffi" | "UnsafeFnPointer" | "CFunction";
+  readonly fnPointers: "libffi" | "UnsafeFnPointer" | "CFunction" | "none";
   /** Makes a JS function callable from C on the calling thread. */
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback;
   /** The address of the first byte of `view`. The caller keeps `view` alive. */

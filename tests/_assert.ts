@@ -4,22 +4,26 @@
 // @ts-types="../cli/_node/assert.d.ts"
 import nodeAssert from "node:assert/strict";
 
+// Node 26's node:assert refuses an explicit undefined message when the assertion fails (it
+// throws ERR_INVALID_ARG_TYPE instead of the AssertionError): pass one only where there is one.
+const said = (msg?: string): [] | [string] => msg === undefined ? [] : [msg];
+
 /** Thrown when an assertion fails. */
 export const AssertionError = nodeAssert.AssertionError;
 
 /** Asserts that `expr` is truthy. */
 export function assert(expr: unknown, msg?: string): asserts expr {
-  nodeAssert.ok(expr, msg);
+  nodeAssert.ok(expr, ...said(msg));
 }
 
 /** Asserts deep equality. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  nodeAssert.deepStrictEqual(actual, expected, msg);
+  nodeAssert.deepStrictEqual(actual, expected, ...said(msg));
 }
 
 /** Asserts deep inequality. */
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, msg);
+  nodeAssert.notDeepStrictEqual(actual, expected, ...said(msg));
 }
 
 /** Asserts `Object.is` equality. */
@@ -28,7 +32,7 @@ export function assertStrictEquals<T>(
   expected: T,
   msg?: string,
 ): asserts actual is T {
-  nodeAssert.strictEqual(actual, expected, msg);
+  nodeAssert.strictEqual(actual, expected, ...said(msg));
 }
 
 /** Asserts that `actual` is neither null nor undefined. */
@@ -53,7 +57,7 @@ export function assertInstanceOf<T extends abstract new(...args: never[]) => unk
 
 /** Asserts that `actual` matches `expected`. */
 export function assertMatch(actual: string, expected: RegExp, msg?: string): void {
-  nodeAssert.match(actual, expected, msg);
+  nodeAssert.match(actual, expected, ...said(msg));
 }
 
 /** Asserts that `actual` includes `expected`. */

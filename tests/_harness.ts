@@ -1,5 +1,5 @@
 // The test runner's surface for vkshare's tests: `test(name, [options,] fn)`. On Deno it is
-// Deno.test; on Bun, bun:test's `test` (one suite, two runners). A skip names its reason, which
+// Deno.test; on Bun, bun:test's `test`; on Node, node:test's `test` (one suite, three runners). A skip names its reason, which
 // shows in the test's name: "... (skipped: no X)".
 
 /** Options of one test. */
@@ -29,7 +29,15 @@ const bunTest: BunTest | null = "Bun" in globalThis
   ? (await import(["bun", "test"].join(":")) as { test: BunTest }).test
   : null;
 
-/** How long one test may run on Bun (bun:test's default is 5 s; the soaks take longer). */
+interface NodeTest {
+  (name: string, options: { skip?: string; timeout?: number }, fn: Fn): void;
+}
+// node:test where neither Deno nor Bun runs the suite.
+const nodeTest: NodeTest | null = !bunTest && !("Deno" in globalThis)
+  ? (await import("node:test") as unknown as { test: NodeTest }).test
+  : null;
+
+/** How long one test may run on Bun and Node (bun:test's default is 5 s; the soaks take longer). */
 const BUN_TIMEOUT_MS = 15 * 60_000;
 
 /** Registers a test. */
@@ -41,6 +49,10 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
   if (bunTest) {
     if (skip) bunTest.skip(full, fn);
     else bunTest(full, fn, BUN_TIMEOUT_MS);
+    return;
+  }
+  if (nodeTest) {
+    nodeTest(full, skip ? { skip } : { timeout: BUN_TIMEOUT_MS }, fn);
     return;
   }
   Deno.test({

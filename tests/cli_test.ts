@@ -78,7 +78,7 @@ test("every CLI: a leading -- (what `deno task NAME -- --flag` passes) is skippe
     assertStringIncludes(r.out, `usage: ${path}`);
   }
   // And through deno task itself, as the README writes it.
-  if (!("Bun" in globalThis)) {
+  if ("Deno" in globalThis) {
     const r = spawnSync(Deno.execPath(), ["task", "bench", "--", "--bogus"], { encoding: "utf8" });
     assertEquals(r.status, 2, r.stderr);
     assertStringIncludes(r.stderr, "--bogus");
@@ -144,7 +144,7 @@ test("CLIs: missing values, non-numbers, out-of-range numbers and unknown names 
 
 test("bench/deno_fnpointer.ts times the same libc call through Deno.dlopen and UnsafeFnPointer (on Deno; elsewhere it says it is Deno's)", () => {
   const r = cli("bench/deno_fnpointer.ts", ["--calls", "1000"]);
-  if ("Bun" in globalThis) {
+  if (!("Deno" in globalThis)) {
     assertEquals(r.code, 2, r.out + r.err);
     assertStringIncludes(r.err, "this reproduction is for Deno");
     return;

@@ -100,7 +100,7 @@ test(
   () => {
     const paths = deno
       ? [[undefined, rt.fnPointers], ["deno", "UnsafeFnPointer"]]
-      : [[undefined, "CFunction"]];
+      : [[undefined, rt.name === "bun" ? "CFunction" : "libffi"]];
     for (const [fnptr, want] of paths) {
       const r = roundTrip(fnptr);
       assertEquals(r.code, 0, r.err);

@@ -1,6 +1,7 @@
 // Run by import_heap_test.ts in a process of its own: `count` export/import/free cycles of 4 KiB
 // OPAQUE_FD memory between two devices, printing the JS heap after a full collection at each
-// tenth (JSON lines: {"cycles", "heapMB", "rssMB"}). Deno needs --v8-flags=--expose-gc.
+// tenth (JSON lines: {"cycles", "heapMB", "rssMB"}). Deno needs --v8-flags=--expose-gc, Node
+// --expose-gc.
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { Device, DeviceMemory, Instance } from "../../mod.ts";

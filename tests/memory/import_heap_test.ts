@@ -16,7 +16,9 @@ test(
   () => {
     const args = "Bun" in globalThis
       ? [PROBE, "4000"]
-      : ["run", "-A", "--v8-flags=--expose-gc", PROBE, "4000"];
+      : "Deno" in globalThis
+      ? ["run", "-A", "--v8-flags=--expose-gc", PROBE, "4000"]
+      : ["--expose-gc", PROBE, "4000"];
     const r = spawnSync(process.execPath, args, { encoding: "utf8" });
     assertEquals(r.status, 0, r.stderr);
     const samples = r.stdout.trim().split("\n").map((l) =>

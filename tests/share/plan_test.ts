@@ -721,7 +721,11 @@ test("plan: every rule an import breaks is listed, each with its values; planOrT
     // The doctor's command is this runtime's, and it is left out where it cannot help.
     assert(
       doctorHint().includes(
-        "Bun" in globalThis ? "bunx vkshare doctor" : "deno run -A npm:vkshare doctor",
+        "Bun" in globalThis
+          ? "bunx vkshare doctor"
+          : "Deno" in globalThis
+          ? "deno run -A npm:vkshare doctor"
+          : "npx vkshare doctor",
       ),
     );
     assertEquals(doctorHint("FD_CONSUMED"), "");

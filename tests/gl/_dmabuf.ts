@@ -77,13 +77,21 @@ export function texelsDmaBuf(
   } as const;
   const fourcc = new Int32Array(1), planes = new Int32Array(1), modifier = new BigUint64Array(4);
   const fds = new Int32Array(4).fill(-1), strides = new Int32Array(4), offsets = new Int32Array(4);
-  const ok = image && rt.fn(query, sig)(dpy, image, fourcc, planes, modifier)
-    && planes[0] === 1 && rt.fn(exportFds, sig)(dpy, image, fds, strides, offsets) && fds[0] >= 0;
-  if (!ok) {
+  const failed = !image
+    ? "eglCreateImage of a GL texture failed"
+    : !rt.fn(query, sig)(dpy, image, fourcc, planes, modifier)
+    ? "eglExportDMABUFImageQueryMESA failed"
+    : planes[0] !== 1
+    ? `its image has ${planes[0]} planes (the test takes 1)`
+    : !rt.fn(exportFds, sig)(dpy, image, fds, strides, offsets) || fds[0] < 0
+    ? "eglExportDMABUFImageMESA failed"
+    : undefined;
+  if (failed) {
+    const error = egl.eglGetError();
     done();
-    return `EGL exports no dma-buf of a texture here (EGL error 0x${
-      egl.eglGetError().toString(16)
-    })`;
+    return `EGL exports no dma-buf of a texture here: ${failed}${
+      error === 0x3000 ? "" : ` (EGL error 0x${error.toString(16)})`
+    }`;
   }
   const size = Number(libc().lseek(fds[0], 0n, 2));
   return {

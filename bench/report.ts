@@ -87,8 +87,8 @@ export function markdown(r: Results): string {
         : ""
     }.`,
     "",
-    "| operation | size | vkshare p50 | p90 | p99 | C p50 | vkshare / C | target | cold vkshare | cold C |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| operation | size | vkshare p50 | p90 | p99 | C p50 | vkshare / C | target | cold vkshare | cold C | Python (ctypes) p50 |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const x of r.rows) {
     const v = x.vkshare, c = x.c;
@@ -97,7 +97,9 @@ export function markdown(r: Results): string {
         v ? duration(v.warm.p90) : "–"
       } | ${v ? duration(v.warm.p99) : "–"} | ${p(c?.warm)} | ${
         x.ratio === null ? "–" : `${x.ratio.toFixed(2)}×`
-      } | ${verdict(x) === "missed" ? "**missed**" : verdict(x)} | ${p(v?.cold)} | ${p(c?.cold)} |`,
+      } | ${verdict(x) === "missed" ? "**missed**" : verdict(x)} | ${p(v?.cold)} | ${
+        p(c?.cold)
+      } | ${p(x.python?.warm)} |`,
     );
   }
   const notes = r.rows.filter((x) => x.notes.length);

@@ -61,6 +61,11 @@ export interface Row {
   vkshare: { warm: Stats; cold: Stats } | null;
   /** C's samples (null without a C side). */
   c: { warm: Stats; cold: Stats } | null;
+  /**
+   * The Python reference's samples (bench/reference/vkbench.py: the same calls through ctypes),
+   * for the ops it makes; absent in results from before it.
+   */
+  python?: { warm: Stats; cold: Stats } | null;
   /** Why a side did not run (a missing capability, no compiler, no C reference). */
   notes: string[];
   /** vkshare's warm p50 / C's (or / the bare FFI call's, for the query). */
@@ -180,9 +185,44 @@ interface CRun {
 }
 
 function runC(path: string, op: string, size: number, n: number, batch: number): CRun {
-  const r = spawnSync(path, [op, String(size), String(n), String(batch)], { encoding: "utf8" });
+  return runReference([path], op, size, n, batch);
+}
+
+/** The Python reference (vkbench.py): the same command line and JSON as vkbench. */
+const PYTHON_REFERENCE = new URL("./reference/vkbench.py", import.meta.url).pathname;
+
+/** One round of the Python reference, its samples added to `into` (none where it lacks `op`). */
+function pythonRound(
+  into: { warm: number[]; cold: number[] },
+  op: string,
+  size: number,
+  n: number,
+  batch: number,
+): void {
+  const out = runReference(["python3", PYTHON_REFERENCE], op, size, n, batch);
+  if (out.unsupported) return;
+  into.cold.push(out.cold_ns!);
+  into.warm.push(...out.warm_ns!);
+}
+
+/** Whether python3 runs here (the Python reference needs nothing else). */
+function hasPython(): boolean {
+  return spawnSync("python3", ["--version"], { encoding: "utf8" }).status === 0;
+}
+
+function runReference(
+  argv: string[],
+  op: string,
+  size: number,
+  n: number,
+  batch: number,
+): CRun {
+  const [path, ...pre] = argv;
+  const r = spawnSync(path, [...pre, op, String(size), String(n), String(batch)], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) {
-    throw new Error(`bench: vkbench ${op} ${size} failed (${r.status}):\n${r.stderr}`);
+    throw new Error(`bench: ${argv.join(" ")} ${op} ${size} failed (${r.status}):\n${r.stderr}`);
   }
   const phases = String(r.stderr).match(/^phases: (.+)$/m)?.[1];
   return { ...JSON.parse(String(r.stdout)), ...(phases ? { phases } : {}) };
@@ -245,9 +285,11 @@ function measure(
   warm: number,
   warmUpMs: number,
   c: string | null,
+  python: boolean,
   progress: Progress,
 ): Row[] {
   const ops = [op, ...partners];
+  const py = { warm: [] as number[], cold: [] as number[] };
   const why = ops.map((o) => o.unsupported(pd));
   const rows = ops.map((o, i) => {
     const row = emptyRow(o.name, o.title, size);
@@ -293,7 +335,11 @@ function measure(
         if (out.phases) cPhases.push(out.phases);
       }
     }
+    if (python && reference && reference === op.name) {
+      pythonRound(py, reference, size ?? 0, warm, op.batch ?? 1);
+    }
   }
+  if (py.warm.length) rows[0].python = { warm: stats(py.warm), cold: stats(py.cold) };
   for (const [k, i] of run.entries()) {
     rows[i].vkshare = { warm: stats(warmS[k]), cold: stats(coldS[k]) };
     if (i > 0) {
@@ -572,6 +618,7 @@ if (import.meta.main) {
   const tmp = mkdtempSync(`${tmpdir()}/vkshare-bench-`);
   try {
     const ref = compileReference(tmp);
+    const python = hasPython();
     using instance = Instance.create({ applicationName: "vkshare bench" });
     const all = instance.physicalDevices();
     const pd = all[deviceIndex];
@@ -624,6 +671,7 @@ if (import.meta.main) {
           warmCount(op, size, quick),
           quick ? 20 : WARM_UP_MS,
           ref.path,
+          python,
           progress,
         ),
       );

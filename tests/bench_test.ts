@@ -1,8 +1,10 @@
 // The benchmark runner as a user runs it (one op, quick, into a temporary folder): it writes JSON
-// with a fingerprint, Markdown and SVG; its statistics and its C reference (where cc is here);
-// the GL rows where the device's GPU has GL.
+// with a fingerprint, Markdown and SVG; its statistics, its C reference (where cc is here) and its
+// Python reference (where python3 is); the GL rows where the device's GPU has GL.
 // @ts-types="../cli/_node/fs.d.ts"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// @ts-types="../cli/_node/child_process.d.ts"
+import { spawnSync } from "node:child_process";
 // @ts-types="../cli/_node/os.d.ts"
 import { tmpdir } from "node:os";
 
@@ -24,7 +26,7 @@ test("stats: count, min, percentiles and max of the samples", () => {
   assertEquals(bytes(1 << 30), "1 GiB");
 });
 
-test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C reference beside vkshare", () => {
+test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C and Python references beside vkshare", () => {
   const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
   try {
     const r = runScript(new URL("../bench/run.ts", import.meta.url).pathname, [
@@ -45,6 +47,8 @@ test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C reference b
     // The C reference is built wherever cc and the Vulkan headers are (a new machine has neither).
     const withC = json.fingerprint.compiler !== null;
     assertEquals(withC, haveCompiler(), `compiler: ${json.fingerprint.compiler}`);
+    // The Python reference (ctypes, no packages) runs wherever python3 is.
+    const withPython = spawnSync("python3", ["--version"]).status === 0;
     for (const row of json.rows) {
       if (row.notes.some((n) => n.startsWith("not run"))) continue;
       assert(row.vkshare!.warm.count > 0 && row.vkshare!.warm.p50 > 0, row.op);
@@ -52,9 +56,12 @@ test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C reference b
         assert(row.c && row.c.warm.p50 > 0, `${row.op}: no C side`);
         assert(row.ratio! > 0 && row.target !== null, row.op);
       }
+      const python = withPython && row.op !== "query.ffi";
+      assertEquals(Boolean(row.python?.warm.p50), python, `${row.op}: Python side`);
     }
     const md = readFileSync(`${dir}/${files[1]}`, "utf8");
     assertStringIncludes(md, "| operation | size | vkshare p50");
+    assertStringIncludes(md, "| Python (ctypes) p50 |");
     assertStringIncludes(md, json.fingerprint.gpu);
     const chart = readFileSync(`${dir}/${files[2]}`, "utf8");
     assertStringIncludes(chart, "<svg");

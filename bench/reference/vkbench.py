@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""The Python reference of vkshare's benchmarks: what a Python script without packages does to
+make the same Vulkan calls as bench/reference/vkbench.c, through the standard library's ctypes
+(PyPI's `vulkan` package is out of reach here, and a script user prototyping interop would reach
+for ctypes first, as vkshare's Python peer does for libcuda).
+
+    python3 bench/reference/vkbench.py <op> <size> <iterations> [batch]
+
+The same command line, the same timed spans and the same JSON line as vkbench.c:
+    {"op": "...", "size": N, "cold_ns": N, "warm_ns": [N, ...]}  or  {"op": "...", "unsupported": "why"}
+Ops: query, mem.alloc, mem.free, mem.export, mem.import, mem.map, sem.*/tsem.* (create, export,
+import), fence.* (create, export, import) and timeline.signal_wait; any other is "unsupported".
+Each struct is built in the timed span, as the C reference builds its own on the stack.
+"""
+import ctypes as C
+import os
+import sys
+import time
+
+vk = C.CDLL(os.environ.get("VKSHARE_LIBVULKAN") or "libvulkan.so.1")
+libc = C.CDLL(None)
+
+# Handles: dispatchable ones are pointers, the others 64-bit integers.
+Handle, Nd = C.c_void_p, C.c_uint64
+u32, u64, i32, ptr = C.c_uint32, C.c_uint64, C.c_int32, C.c_void_p
+
+OPAQUE_FD = 0x1  # the OPAQUE_FD bit of memory, semaphore and fence handle types alike
+ST = dict(  # VkStructureType values (vulkan_core.h)
+    APPLICATION_INFO=0, INSTANCE_CREATE_INFO=1, DEVICE_QUEUE_CREATE_INFO=2, DEVICE_CREATE_INFO=3,
+    MEMORY_ALLOCATE_INFO=5, FENCE_CREATE_INFO=8, SEMAPHORE_CREATE_INFO=9,
+    PHYSICAL_DEVICE_FEATURES_2=1000059000, PHYSICAL_DEVICE_PROPERTIES_2=1000059001,
+    PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO=1000071002, EXTERNAL_BUFFER_PROPERTIES=1000071003,
+    PHYSICAL_DEVICE_ID_PROPERTIES=1000071004, EXPORT_MEMORY_ALLOCATE_INFO=1000072002,
+    IMPORT_MEMORY_FD_INFO_KHR=1000074000, MEMORY_GET_FD_INFO_KHR=1000074002,
+    EXPORT_SEMAPHORE_CREATE_INFO=1000077000, IMPORT_SEMAPHORE_FD_INFO_KHR=1000079000,
+    SEMAPHORE_GET_FD_INFO_KHR=1000079001, EXPORT_FENCE_CREATE_INFO=1000113000,
+    IMPORT_FENCE_FD_INFO_KHR=1000115000, FENCE_GET_FD_INFO_KHR=1000115001,
+    PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES=1000207000, SEMAPHORE_TYPE_CREATE_INFO=1000207002,
+    SEMAPHORE_WAIT_INFO=1000207004, SEMAPHORE_SIGNAL_INFO=1000207005,
+)
+
+
+def struct(name, *fields):
+    """A Vulkan struct: sType and pNext, then `fields` (name, ctypes type) pairs."""
+    return type(name, (C.Structure,), {"_fields_": [("sType", i32), ("pNext", ptr), *fields]})
+
+
+AppInfo = struct("VkApplicationInfo", ("pApplicationName", C.c_char_p), ("applicationVersion", u32),
+                 ("pEngineName", C.c_char_p), ("engineVersion", u32), ("apiVersion", u32))
+InstanceInfo = struct("VkInstanceCreateInfo", ("flags", u32), ("pApplicationInfo", C.POINTER(AppInfo)),
+                      ("enabledLayerCount", u32), ("ppEnabledLayerNames", ptr),
+                      ("enabledExtensionCount", u32), ("ppEnabledExtensionNames", ptr))
+QueueInfo = struct("VkDeviceQueueCreateInfo", ("flags", u32), ("queueFamilyIndex", u32),
+                   ("queueCount", u32), ("pQueuePriorities", C.POINTER(C.c_float)))
+DeviceInfo = struct("VkDeviceCreateInfo", ("flags", u32), ("queueCreateInfoCount", u32),
+                    ("pQueueCreateInfos", C.POINTER(QueueInfo)), ("enabledLayerCount", u32),
+                    ("ppEnabledLayerNames", ptr), ("enabledExtensionCount", u32),
+                    ("ppEnabledExtensionNames", C.POINTER(C.c_char_p)), ("pEnabledFeatures", ptr))
+IdProps = struct("VkPhysicalDeviceIDProperties", ("deviceUUID", C.c_uint8 * 16),
+                 ("driverUUID", C.c_uint8 * 16), ("deviceLUID", C.c_uint8 * 8),
+                 ("deviceNodeMask", u32), ("deviceLUIDValid", u32))
+TimelineFeatures = struct("VkPhysicalDeviceTimelineSemaphoreFeatures", ("timelineSemaphore", u32))
+ExtensionProps = type("VkExtensionProperties", (C.Structure,),
+                      {"_fields_": [("extensionName", C.c_char * 256), ("specVersion", u32)]})
+MemoryType = type("VkMemoryType", (C.Structure,), {"_fields_": [("propertyFlags", u32), ("heapIndex", u32)]})
+MemoryHeap = type("VkMemoryHeap", (C.Structure,), {"_fields_": [("size", u64), ("flags", u32)]})
+MemoryProps = type("VkPhysicalDeviceMemoryProperties", (C.Structure,), {"_fields_": [
+    ("memoryTypeCount", u32), ("memoryTypes", MemoryType * 32),
+    ("memoryHeapCount", u32), ("memoryHeaps", MemoryHeap * 16)]})
+AllocInfo = struct("VkMemoryAllocateInfo", ("allocationSize", u64), ("memoryTypeIndex", u32))
+ExportMemory = struct("VkExportMemoryAllocateInfo", ("handleTypes", u32))
+ImportMemoryFd = struct("VkImportMemoryFdInfoKHR", ("handleType", u32), ("fd", C.c_int))
+MemoryGetFd = struct("VkMemoryGetFdInfoKHR", ("memory", Nd), ("handleType", u32))
+SemaphoreInfo = struct("VkSemaphoreCreateInfo", ("flags", u32))
+SemaphoreType = struct("VkSemaphoreTypeCreateInfo", ("semaphoreType", u32), ("initialValue", u64))
+ExportSemaphore = struct("VkExportSemaphoreCreateInfo", ("handleTypes", u32))
+SemaphoreGetFd = struct("VkSemaphoreGetFdInfoKHR", ("semaphore", Nd), ("handleType", u32))
+ImportSemaphoreFd = struct("VkImportSemaphoreFdInfoKHR", ("semaphore", Nd), ("flags", u32),
+                           ("handleType", u32), ("fd", C.c_int))
+FenceInfo = struct("VkFenceCreateInfo", ("flags", u32))
+ExportFence = struct("VkExportFenceCreateInfo", ("handleTypes", u32))
+FenceGetFd = struct("VkFenceGetFdInfoKHR", ("fence", Nd), ("handleType", u32))
+ImportFenceFd = struct("VkImportFenceFdInfoKHR", ("fence", Nd), ("flags", u32), ("handleType", u32),
+                       ("fd", C.c_int))
+SignalInfo = struct("VkSemaphoreSignalInfo", ("semaphore", Nd), ("value", u64))
+WaitInfo = struct("VkSemaphoreWaitInfo", ("flags", u32), ("semaphoreCount", u32),
+                  ("pSemaphores", C.POINTER(Nd)), ("pValues", C.POINTER(u64)))
+BufferInfo = struct("VkPhysicalDeviceExternalBufferInfo", ("flags", u32), ("usage", u32), ("handleType", u32))
+BufferProps = struct("VkExternalBufferProperties", ("externalMemoryFeatures", u32),
+                     ("exportFromImportedHandleTypes", u32), ("compatibleHandleTypes", u32))
+
+P = C.POINTER
+
+
+def declare(lib, name, restype, *argtypes):
+    f = getattr(lib, name)
+    f.restype, f.argtypes = restype, list(argtypes)
+    return f
+
+
+vkCreateInstance = declare(vk, "vkCreateInstance", i32, P(InstanceInfo), ptr, P(Handle))
+vkEnumeratePhysicalDevices = declare(vk, "vkEnumeratePhysicalDevices", i32, Handle, P(u32), P(Handle))
+vkGetPhysicalDeviceProperties2 = declare(vk, "vkGetPhysicalDeviceProperties2", None, Handle, ptr)
+vkGetPhysicalDeviceFeatures2 = declare(vk, "vkGetPhysicalDeviceFeatures2", None, Handle, ptr)
+vkGetPhysicalDeviceMemoryProperties = declare(vk, "vkGetPhysicalDeviceMemoryProperties", None, Handle,
+                                              P(MemoryProps))
+vkEnumerateDeviceExtensionProperties = declare(vk, "vkEnumerateDeviceExtensionProperties", i32, Handle,
+                                               C.c_char_p, P(u32), P(ExtensionProps))
+vkGetPhysicalDeviceExternalBufferProperties = declare(
+    vk, "vkGetPhysicalDeviceExternalBufferProperties", None, Handle, P(BufferInfo), P(BufferProps))
+vkCreateDevice = declare(vk, "vkCreateDevice", i32, Handle, P(DeviceInfo), ptr, P(Handle))
+vkGetDeviceProcAddr = declare(vk, "vkGetDeviceProcAddr", ptr, Handle, C.c_char_p)
+vkAllocateMemory = declare(vk, "vkAllocateMemory", i32, Handle, P(AllocInfo), ptr, P(Nd))
+vkFreeMemory = declare(vk, "vkFreeMemory", None, Handle, Nd, ptr)
+vkMapMemory = declare(vk, "vkMapMemory", i32, Handle, Nd, u64, u64, u32, P(ptr))
+vkUnmapMemory = declare(vk, "vkUnmapMemory", None, Handle, Nd)
+vkCreateSemaphore = declare(vk, "vkCreateSemaphore", i32, Handle, P(SemaphoreInfo), ptr, P(Nd))
+vkDestroySemaphore = declare(vk, "vkDestroySemaphore", None, Handle, Nd, ptr)
+vkCreateFence = declare(vk, "vkCreateFence", i32, Handle, P(FenceInfo), ptr, P(Nd))
+vkDestroyFence = declare(vk, "vkDestroyFence", None, Handle, Nd, ptr)
+vkSignalSemaphore = declare(vk, "vkSignalSemaphore", i32, Handle, P(SignalInfo))
+vkWaitSemaphores = declare(vk, "vkWaitSemaphores", i32, Handle, P(WaitInfo), u64)
+close = declare(libc, "close", C.c_int, C.c_int)
+
+EXT_FNS = {  # the extension commands, through vkGetDeviceProcAddr
+    "vkGetMemoryFdKHR": (Handle, P(MemoryGetFd), P(C.c_int)),
+    "vkGetSemaphoreFdKHR": (Handle, P(SemaphoreGetFd), P(C.c_int)),
+    "vkImportSemaphoreFdKHR": (Handle, P(ImportSemaphoreFd)),
+    "vkGetFenceFdKHR": (Handle, P(FenceGetFd), P(C.c_int)),
+    "vkImportFenceFdKHR": (Handle, P(ImportFenceFd)),
+}
+
+
+def check(r, what):
+    if r != 0:
+        sys.exit(f"vkbench.py: {what} failed: {r}")
+
+
+def uuid_text(u):
+    h = bytes(u).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Bench:
+    """The instance, the physical device (by $VKBENCH_DEVICE_UUID, else the first) and two devices."""
+
+    def __init__(self):
+        app = AppInfo(ST["APPLICATION_INFO"], None, b"vkbench.py", 0, None, 0, (1 << 22) | (2 << 12))
+        ici = InstanceInfo(ST["INSTANCE_CREATE_INFO"], None, 0, C.pointer(app), 0, None, 0, None)
+        self.instance = Handle()
+        check(vkCreateInstance(C.byref(ici), None, C.byref(self.instance)), "vkCreateInstance")
+        self.pd = self.pick_device()
+        self.memory_types()
+        names = [n for n in (b"VK_KHR_external_memory_fd", b"VK_KHR_external_semaphore_fd",
+                             b"VK_KHR_external_fence_fd") if n in self.extensions()]
+        self.has_sem_fd = b"VK_KHR_external_semaphore_fd" in names
+        self.has_fence_fd = b"VK_KHR_external_fence_fd" in names
+        tf = TimelineFeatures(ST["PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES"], None, 0)
+        f2 = (C.c_uint8 * 512)()
+        C.memmove(f2, C.byref(i32(ST["PHYSICAL_DEVICE_FEATURES_2"])), 4)
+        C.c_void_p.from_buffer(f2, 8).value = C.addressof(tf)
+        vkGetPhysicalDeviceFeatures2(self.pd, f2)
+        self.has_timeline = bool(tf.timelineSemaphore)
+        self.devices = [self.make_device(names, self.has_timeline) for _ in range(2)]
+
+    def pick_device(self):
+        n = u32(0)
+        check(vkEnumeratePhysicalDevices(self.instance, C.byref(n), None), "vkEnumeratePhysicalDevices")
+        all_ = (Handle * n.value)()
+        vkEnumeratePhysicalDevices(self.instance, C.byref(n), all_)
+        want = os.environ.get("VKBENCH_DEVICE_UUID")
+        for pd in all_:
+            ident = IdProps(ST["PHYSICAL_DEVICE_ID_PROPERTIES"])
+            props = (C.c_uint8 * 2048)()  # VkPhysicalDeviceProperties2: sType, pNext, then 824 bytes
+            C.memmove(props, C.byref(i32(ST["PHYSICAL_DEVICE_PROPERTIES_2"])), 4)
+            C.c_void_p.from_buffer(props, 8).value = C.addressof(ident)
+            vkGetPhysicalDeviceProperties2(pd, props)
+            if not want or want == uuid_text(ident.deviceUUID):
+                return Handle(pd)
+        sys.exit("vkbench.py: VKBENCH_DEVICE_UUID names no device here")
+
+    def memory_types(self):
+        mp = MemoryProps()
+        vkGetPhysicalDeviceMemoryProperties(self.pd, C.byref(mp))
+        flags = [mp.memoryTypes[i].propertyFlags for i in range(mp.memoryTypeCount)]
+        self.device_local = next(i for i, f in enumerate(flags) if f & 0x1)
+        self.host = next((i for i, f in enumerate(flags) if f & 0x6 == 0x6), None)
+
+    def extensions(self):
+        n = u32(0)
+        vkEnumerateDeviceExtensionProperties(self.pd, None, C.byref(n), None)
+        props = (ExtensionProps * n.value)()
+        vkEnumerateDeviceExtensionProperties(self.pd, None, C.byref(n), props)
+        return {p.extensionName for p in props}
+
+    def make_device(self, names, timeline):
+        priority = C.c_float(1.0)
+        q = QueueInfo(ST["DEVICE_QUEUE_CREATE_INFO"], None, 0, 0, 1, C.pointer(priority))
+        enable = TimelineFeatures(ST["PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES"], None, int(timeline))
+        exts = (C.c_char_p * len(names))(*names)
+        dci = DeviceInfo(ST["DEVICE_CREATE_INFO"], C.addressof(enable), 0, 1, C.pointer(q), 0, None,
+                         len(names), exts, None)
+        dev = Handle()
+        check(vkCreateDevice(self.pd, C.byref(dci), None, C.byref(dev)), "vkCreateDevice")
+        fns = {}
+        for name, args in EXT_FNS.items():
+            p = vkGetDeviceProcAddr(dev, name.encode())
+            fns[name] = C.CFUNCTYPE(i32, *args)(p) if p else None
+        return dev, fns
+
+    # ---- the calls each op makes, as vkbench.c's helpers -------------------------------------
+
+    def alloc(self, d, size, type_, exportable):
+        exp = ExportMemory(ST["EXPORT_MEMORY_ALLOCATE_INFO"], None, OPAQUE_FD)
+        info = AllocInfo(ST["MEMORY_ALLOCATE_INFO"], C.addressof(exp) if exportable else None, size, type_)
+        m = Nd()
+        check(vkAllocateMemory(self.devices[d][0], C.byref(info), None, C.byref(m)), "vkAllocateMemory")
+        return m.value
+
+    def export_memory(self, m):
+        dev, fns = self.devices[0]
+        info = MemoryGetFd(ST["MEMORY_GET_FD_INFO_KHR"], None, m, OPAQUE_FD)
+        fd = C.c_int(-1)
+        check(fns["vkGetMemoryFdKHR"](dev, C.byref(info), C.byref(fd)), "vkGetMemoryFdKHR")
+        return fd.value
+
+    def import_memory(self, fd, size):
+        imp = ImportMemoryFd(ST["IMPORT_MEMORY_FD_INFO_KHR"], None, OPAQUE_FD, fd)
+        info = AllocInfo(ST["MEMORY_ALLOCATE_INFO"], C.addressof(imp), size, self.device_local)
+        m = Nd()
+        check(vkAllocateMemory(self.devices[1][0], C.byref(info), None, C.byref(m)), "vkAllocateMemory")
+        return m.value
+
+    def create_semaphore(self, d, timeline, exportable, initial=0):
+        exp = ExportSemaphore(ST["EXPORT_SEMAPHORE_CREATE_INFO"], None, OPAQUE_FD)
+        kind = SemaphoreType(ST["SEMAPHORE_TYPE_CREATE_INFO"], C.addressof(exp) if exportable else None,
+                             int(timeline), initial if timeline else 0)
+        info = SemaphoreInfo(ST["SEMAPHORE_CREATE_INFO"], C.addressof(kind), 0)
+        s = Nd()
+        check(vkCreateSemaphore(self.devices[d][0], C.byref(info), None, C.byref(s)), "vkCreateSemaphore")
+        return s.value
+
+    def export_semaphore(self, d, s):
+        dev, fns = self.devices[d]
+        info = SemaphoreGetFd(ST["SEMAPHORE_GET_FD_INFO_KHR"], None, s, OPAQUE_FD)
+        fd = C.c_int(-1)
+        check(fns["vkGetSemaphoreFdKHR"](dev, C.byref(info), C.byref(fd)), "vkGetSemaphoreFdKHR")
+        return fd.value
+
+    def import_semaphore(self, d, fd, timeline):
+        s = self.create_semaphore(d, timeline, False)
+        dev, fns = self.devices[d]
+        info = ImportSemaphoreFd(ST["IMPORT_SEMAPHORE_FD_INFO_KHR"], None, s, 0, OPAQUE_FD, fd)
+        check(fns["vkImportSemaphoreFdKHR"](dev, C.byref(info)), "vkImportSemaphoreFdKHR")
+        return s
+
+    def create_fence(self, d, exportable):
+        exp = ExportFence(ST["EXPORT_FENCE_CREATE_INFO"], None, OPAQUE_FD)
+        info = FenceInfo(ST["FENCE_CREATE_INFO"], C.addressof(exp) if exportable else None, 0)
+        f = Nd()
+        check(vkCreateFence(self.devices[d][0], C.byref(info), None, C.byref(f)), "vkCreateFence")
+        return f.value
+
+    def export_fence(self, f):
+        dev, fns = self.devices[0]
+        info = FenceGetFd(ST["FENCE_GET_FD_INFO_KHR"], None, f, OPAQUE_FD)
+        fd = C.c_int(-1)
+        check(fns["vkGetFenceFdKHR"](dev, C.byref(info), C.byref(fd)), "vkGetFenceFdKHR")
+        return fd.value
+
+    def import_fence(self, fd):
+        f = self.create_fence(1, False)
+        dev, fns = self.devices[1]
+        info = ImportFenceFd(ST["IMPORT_FENCE_FD_INFO_KHR"], None, f, 0, OPAQUE_FD, fd)
+        check(fns["vkImportFenceFdKHR"](dev, C.byref(info)), "vkImportFenceFdKHR")
+        return f
+
+
+def timed(before, span, after=lambda x: None):
+    """Runs `before()`, times `span(its result)`, then `after(span's result)`: the ns of the span."""
+    x = before()
+    t0 = time.perf_counter_ns()
+    y = span(x)
+    t1 = time.perf_counter_ns()
+    after(y)
+    return t1 - t0
+
+
+def ops(b, size):
+    """Each op as (prepare, run once); prepare returns why it cannot run here, or None."""
+    d0, d1 = b.devices[0][0], b.devices[1][0]
+    held = {}
+    none = lambda: None  # noqa: E731
+
+    def need(sem=False, timeline=False, fence=False):
+        if sem and not b.has_sem_fd:
+            return "no VK_KHR_external_semaphore_fd"
+        if sem and timeline and not b.has_timeline:
+            return "no timelineSemaphore feature"
+        if fence and not b.has_fence_fd:
+            return "no VK_KHR_external_fence_fd"
+        return None
+
+    def hold_memory(type_, exportable):
+        held["m"] = b.alloc(0, size, type_, exportable)
+
+    def sem_ops(t):
+        kind = "tsem" if t else "sem"
+
+        def prep():
+            why = need(sem=True, timeline=t)
+            if not why:
+                held["s"] = b.create_semaphore(0, t, True)
+            return why
+
+        return {
+            f"{kind}.create": (lambda: need(sem=True, timeline=t), lambda: timed(
+                none, lambda _: b.create_semaphore(0, t, True), lambda s: vkDestroySemaphore(d0, s, None))),
+            f"{kind}.export": (prep, lambda: timed(none, lambda _: b.export_semaphore(0, held["s"]), close)),
+            f"{kind}.import": (prep, lambda: timed(
+                lambda: b.export_semaphore(0, held["s"]), lambda fd: b.import_semaphore(1, fd, t),
+                lambda s: vkDestroySemaphore(d1, s, None))),
+        }
+
+    def fence_prep():
+        why = need(fence=True)
+        if not why:
+            held["f"] = b.create_fence(0, True)
+        return why
+
+    def map_prep():
+        if b.host is None:
+            return "no host-visible memory type"
+        hold_memory(b.host, False)
+
+    def map_once():
+        p = ptr()
+        return timed(none, lambda _: check(vkMapMemory(d0, held["m"], 0, ~0 & (2**64 - 1), 0, C.byref(p)),
+                                            "vkMapMemory"), lambda _: vkUnmapMemory(d0, held["m"]))
+
+    def signal_wait_prep():
+        why = need(sem=True, timeline=True)
+        if not why:
+            held["s"] = b.create_semaphore(0, True, True)
+            held["sb"] = b.import_semaphore(1, b.export_semaphore(0, held["s"]), True)
+            held["v"] = 0
+        return why
+
+    def signal_wait_once():
+        held["v"] += 1
+        v = u64(held["v"])
+        sig = SignalInfo(ST["SEMAPHORE_SIGNAL_INFO"], None, held["s"], v.value)
+        sb = Nd(held["sb"])
+        wait = WaitInfo(ST["SEMAPHORE_WAIT_INFO"], None, 0, 1, C.pointer(sb), C.pointer(v))
+
+        def span(_):
+            check(vkSignalSemaphore(d0, C.byref(sig)), "vkSignalSemaphore")
+            check(vkWaitSemaphores(d1, C.byref(wait), 10_000_000_000), "vkWaitSemaphores")
+        return timed(none, span)
+
+    return {
+        "mem.alloc": (none, lambda: timed(none, lambda _: b.alloc(0, size, b.device_local, True),
+                                          lambda m: vkFreeMemory(d0, m, None))),
+        "mem.free": (none, lambda: timed(lambda: b.alloc(0, size, b.device_local, True),
+                                         lambda m: vkFreeMemory(d0, m, None))),
+        "mem.export": (lambda: hold_memory(b.device_local, True),
+                       lambda: timed(none, lambda _: b.export_memory(held["m"]), close)),
+        "mem.import": (lambda: hold_memory(b.device_local, True), lambda: timed(
+            lambda: b.export_memory(held["m"]), lambda fd: b.import_memory(fd, size),
+            lambda m: vkFreeMemory(d1, m, None))),
+        "mem.map": (map_prep, map_once),
+        **sem_ops(False),
+        **sem_ops(True),
+        "fence.create": (lambda: need(fence=True), lambda: timed(
+            none, lambda _: b.create_fence(0, True), lambda f: vkDestroyFence(d0, f, None))),
+        "fence.export": (fence_prep, lambda: timed(none, lambda _: b.export_fence(held["f"]), close)),
+        "fence.import": (fence_prep, lambda: timed(
+            lambda: b.export_fence(held["f"]), b.import_fence, lambda f: vkDestroyFence(d1, f, None))),
+        "timeline.signal_wait": (signal_wait_prep, signal_wait_once),
+    }
+
+
+def query_batch(b, batch):
+    info = BufferInfo(ST["PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO"], None, 0, 0x3, OPAQUE_FD)
+    props = BufferProps(ST["EXTERNAL_BUFFER_PROPERTIES"])
+    t0 = time.perf_counter_ns()
+    for _ in range(batch):
+        vkGetPhysicalDeviceExternalBufferProperties(b.pd, C.byref(info), C.byref(props))
+    return (time.perf_counter_ns() - t0) // batch
+
+
+def main(argv):
+    if len(argv) < 4 or argv[1] in ("-h", "--help"):
+        print("usage: vkbench.py <op> <size> <iterations> [batch]", file=sys.stderr)
+        return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 2
+    op, size, iterations = argv[1], int(argv[2]), int(argv[3])
+    batch = int(argv[4]) if len(argv) > 4 else 1
+    b = Bench()
+    if op == "query":
+        prepare, once = (lambda: None), (lambda: query_batch(b, batch))
+    else:
+        table = ops(b, size)
+        if op not in table:
+            print(f'{{"op": "{op}", "unsupported": "not in the Python reference"}}')
+            return 0
+        prepare, once = table[op]
+    why = prepare()
+    if why:
+        print(f'{{"op": "{op}", "unsupported": "{why}"}}')
+        return 0
+    cold = once() if op != "query" else query_batch(b, 1)
+    warmup, until = max(iterations, 20), time.perf_counter_ns() + 250_000_000
+    i = 0
+    while i < warmup or time.perf_counter_ns() < until:
+        once()
+        i += 1
+    warm = [once() for _ in range(iterations)]
+    print(f'{{"op": "{op}", "size": {size}, "cold_ns": {cold}, "warm_ns": [{", ".join(map(str, warm))}]}}')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

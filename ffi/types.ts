@@ -48,7 +48,7 @@ export type SymbolTable = Readonly<Record<string, ForeignFunction>>;
  *
  * @example
  * ```ts
- * const p: Pointer = host.pointer; // an opaque pointer of the runtime (Deno or Bun)
+ * const p: Pointer = host.pointer; // an opaque pointer of the runtime (Deno, Bun or Node)
  * ```
  *
  * @category FFI

@@ -74,7 +74,7 @@ export function npmManifest(
     name: NPM_NAME,
     version: config.version,
     description:
-      "Share GPU memory and synchronization between Vulkan devices, processes and CUDA, from Deno or Bun (FFI, nothing to compile)",
+      "Share GPU memory and synchronization between Vulkan devices, processes and CUDA, from Deno, Bun or Node 26 (FFI, nothing to compile)",
     keywords: ["vulkan", "gpu", "external-memory", "dma-buf", "cuda", "ffi", "deno", "bun"],
     license: config.license,
     type: "module",

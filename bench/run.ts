@@ -224,7 +224,8 @@ function runReference(
   if (r.status !== 0) {
     throw new Error(`bench: ${argv.join(" ")} ${op} ${size} failed (${r.status}):\n${r.stderr}`);
   }
-  const phases = String(r.stderr).match(/^phases: (.+)$/m)?.[1];
+  // The soak's phases, or the handoff's: the exporter's, and its consumer's.
+  const phases = String(r.stderr).match(/^(consumer )?phases: .+$/gm)?.join("; ");
   return { ...JSON.parse(String(r.stdout)), ...(phases ? { phases } : {}) };
 }
 
@@ -366,6 +367,20 @@ function measure(
   return rows;
 }
 
+/** The handoff's phases on both sides, as a note: p50s in µs, as vkbench prints C's (the peer sends its own p50s, in ns). */
+function handoffPhases(exporter: number[][], peer: unknown): string {
+  const us = (xs: number[]) => `${(stats(xs).p50 / 1e3).toFixed(1)} us`;
+  const [exp, send, wait] = exporter.map(us);
+  const p = peer as Record<string, number> | undefined;
+  const ns = (x: number) => `${(x / 1e3).toFixed(1)} us`;
+  const consumer = p && ["receive", "import", "free", "ack"].every((k) => typeof p[k] === "number")
+    ? `; consumer phases: receive ${ns(p.receive)}, import ${ns(p.import)}, free ${
+      ns(p.free)
+    }, ack ${ns(p.ack)}`
+    : "";
+  return `vkshare per handoff (p50): export ${exp}, send ${send}, wait for the ack ${wait}${consumer}`;
+}
+
 /**
  * The cross-process handoff: send an offer, the peer (another process, with its own device)
  * imports it and acknowledges. Its C reference is vkbench's `handoff`: the same framing, an
@@ -396,17 +411,24 @@ async function handoff(
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   using socket = await server.accept({ timeoutMs: 30_000 });
   const samples: number[] = [];
+  const phases: number[][] = [[], [], []];
   for (let i = 0; i <= n; i++) {
     const t0 = performance.now();
+    let t1: number;
     {
       using exp = mem.exportFd();
+      t1 = performance.now();
       await sendOffer(socket, { label: `handoff ${i}`, memory: exp });
     }
+    const t2 = performance.now();
     await socket.expect("ack", { timeoutMs: 30_000 });
-    samples.push((performance.now() - t0) * 1e6);
+    const t3 = performance.now();
+    samples.push((t3 - t0) * 1e6);
+    if (i > 0) [t1 - t0, t2 - t1, t3 - t2].forEach((t, k) => phases[k].push(t * 1e6));
     if (i % Math.ceil(n / 10) === 0) progress.step("handoff");
   }
-  await socket.expect("fds", { timeoutMs: 30_000 });
+  const fds = await socket.expect("fds", { timeoutMs: 30_000 });
+  row.notes.push(handoffPhases(phases, fds.message.phases));
   await socket.send({ type: "done" });
   await exited;
   row.vkshare = { warm: stats(samples.slice(1)), cold: stats(samples.slice(0, 1)) };
@@ -417,6 +439,7 @@ async function handoff(
   const out = runC(c, "handoff", 64 * KiB, n, 1);
   if (out.unsupported) row.notes.push(`C: ${out.unsupported}`);
   else {
+    if (out.phases) row.notes.push(`C per handoff (p50): ${out.phases}`);
     row.c = { warm: stats(out.warm_ns!), cold: stats([out.cold_ns!]) };
     const v = row.vkshare.warm.p50, base = row.c.warm.p50;
     row.ratio = v / base;

@@ -4,7 +4,8 @@
 //   import-hang <socket>    receives an offer, imports it, then waits to be killed without acking
 //   import-loop <socket> N [plain]  N times: receive an offer, import it (bound to a new buffer,
 //                           or with "plain" the memory alone), free it, ack; then reports the
-//                           fds it opened in the second half and left open
+//                           fds it opened in the second half and left open, and the p50 of
+//                           each cycle's phases (ns: receive, import, free, ack)
 //   import-into <socket> UUID  on the device whose deviceUUID is UUID: receives an offer (checked
 //                           against that device), imports its memory, prints one JSON line
 //                           (imported, or the refusal's rule and message; its fd count before
@@ -113,20 +114,47 @@ if (command === "import-into") {
 if (command === "import-loop") {
   const n = Number(count);
   let before = new Set<number>();
+  // Each cycle's phases in ns, as vkbench.c's consumer times its own: receive (waiting
+  // included), import, free, ack; the same order too (the ack after the free).
+  const phases = {
+    receive: [] as number[],
+    import: [] as number[],
+    free: [] as number[],
+    ack: [] as number[],
+  };
   for (let i = 0; i < n; i++) {
     // From the middle on: the driver's and the runtime's own first-use fds are open by then.
     if (i === Math.floor(n / 2)) before = fdSet();
-    using offer = await receiveOffer(socket, { device });
+    const t0 = performance.now();
+    const offer = await receiveOffer(socket, { device });
+    const t1 = performance.now();
     // "plain": the memory alone, as bench/reference/vkbench.c's handoff imports it.
-    using buffer = how === "plain"
+    const buffer = how === "plain"
       ? null
       : GpuBuffer.create(device, { size: SIZE, external: "OPAQUE_FD" });
-    using _m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, {
+    const m = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor, {
       ...(buffer ? { for: buffer } : {}),
     });
+    const t2 = performance.now();
+    m[Symbol.dispose]();
+    buffer?.[Symbol.dispose]();
+    offer[Symbol.dispose]();
+    const t3 = performance.now();
     await socket.send({ type: "ack", i });
+    const t4 = performance.now();
+    const ns = (t: number) => Math.round(t * 1e6);
+    phases.receive.push(ns(t1 - t0)), phases.import.push(ns(t2 - t1));
+    phases.free.push(ns(t3 - t2)), phases.ack.push(ns(t4 - t3));
   }
   const left = [...fdSet()].filter((fd) => !before.has(fd)).map((fd) => `${fd}: ${describeFd(fd)}`);
-  await socket.send({ type: "fds", before: before.size, after: fdSet().size, left });
+  const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const medians = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, p50(v)]));
+  await socket.send({
+    type: "fds",
+    before: before.size,
+    after: fdSet().size,
+    left,
+    phases: medians,
+  });
   await socket.expect("done", { timeoutMs: 10_000 });
 }

@@ -471,31 +471,37 @@ static int by_value(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
+// The p50 of `n` samples (sorts them).
+static double p50_us(uint64_t* v, int n) {
+  qsort(v, (size_t)n, sizeof *v, by_value);
+  return v[n / 2] / 1e3;
+}
+
 static void consume(int s, int n) {
   setup();
   char body[65536];
-  // With VKBENCH_PHASES set, the consumer prints the p50 of its import and its free to stderr.
-  uint64_t* phases = calloc(2 * (size_t)n, sizeof *phases);
+  // Each cycle's phases: receive (waiting included), import, free, ack; their p50s go to stderr.
+  uint64_t* phases = calloc(4 * (size_t)n, sizeof *phases);
   for (int i = 0; i < n; i++) {
+    uint64_t t0 = now();
     int fd = receive_packet(s, body, sizeof body);
     const char* at = strstr(body, "\"size\":");
     if (fd < 0 || !at) die("an offer", 0);
-    uint64_t t0 = now();
-    VkDeviceMemory m = import_memory(fd, strtoull(at + 7, NULL, 10));
     uint64_t t1 = now();
+    VkDeviceMemory m = import_memory(fd, strtoull(at + 7, NULL, 10));
+    uint64_t t2 = now();
     vkFreeMemory(dev[1], m, NULL);
-    phases[i] = t1 - t0;
-    phases[n + i] = now() - t1;
+    uint64_t t3 = now();
     char ack[64];
     snprintf(ack, sizeof ack, "{\"type\":\"ack\",\"i\":%d}", i);
     send_packet(s, ack, -1);
+    uint64_t t4 = now();
+    phases[i] = t1 - t0, phases[n + i] = t2 - t1, phases[2 * n + i] = t3 - t2;
+    phases[3 * n + i] = t4 - t3;
   }
-  if (getenv("VKBENCH_PHASES")) {
-    qsort(phases, (size_t)n, sizeof *phases, by_value);
-    qsort(phases + n, (size_t)n, sizeof *phases, by_value);
-    fprintf(stderr, "vkbench consumer: import p50 %.1f us, free p50 %.1f us\n",
-            phases[n / 2] / 1e3, phases[n + n / 2] / 1e3);
-  }
+  fprintf(stderr, "consumer phases: receive %.1f us, import %.1f us, free %.1f us, ack %.1f us\n",
+          p50_us(phases, n), p50_us(phases + n, n), p50_us(phases + 2 * n, n),
+          p50_us(phases + 3 * n, n));
   exit(0);
 }
 
@@ -515,10 +521,15 @@ static void start_consumer(int n) {
 
 static char uuid_text[40];
 
+// The exporter's phases of each measured handoff: export, send, wait for the ack.
+static uint64_t handoff_t[3][4096];
+static int handoff_count;
+
 static uint64_t handoff_once(void) {
   char body[1024], ack[128];
   uint64_t t0 = now();
   int fd = export_memory(held);
+  uint64_t t1 = now();
   // The offer vkshare sends for a plain 64 KiB export (the same fields, about the same length).
   snprintf(body, sizeof body,
            "{\"type\":\"offer\",\"version\":1,\"label\":\"handoff %d\",\"memory\":{\"version\":1,"
@@ -529,10 +540,16 @@ static uint64_t handoff_once(void) {
            handoff_index++, (unsigned long long)size, device_local_type, uuid_text, uuid_text);
   send_packet(handoff_socket, body, fd);
   close(fd);
+  uint64_t t2 = now();
   if (receive_packet(handoff_socket, ack, sizeof ack) >= 0 || !strstr(ack, "\"ack\"")) {
     die("the ack", 0);
   }
-  return now() - t0;
+  uint64_t t3 = now();
+  if (handoff_count < 4096) {
+    handoff_t[0][handoff_count] = t1 - t0, handoff_t[1][handoff_count] = t2 - t1;
+    handoff_t[2][handoff_count++] = t3 - t2;
+  }
+  return t3 - t0;
 }
 
 // ---- sync.soak: one cycle of tests/sync/soak_test.ts, with its phases timed -----------------
@@ -1059,7 +1076,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < warmup || (handoff_socket < 0 && now() < until); i++) {
     query ? query_batch(batch) : run_once();
   }
-  soak_count = 0;  // the phases of the measured cycles only
+  soak_count = 0, handoff_count = 0;  // the phases of the measured cycles only
   printf("{\"op\": \"%s\", \"size\": %llu, \"cold_ns\": %llu, \"warm_ns\": [", op,
          (unsigned long long)size, (unsigned long long)cold);
   for (int i = 0; i < iterations; i++) {
@@ -1078,7 +1095,10 @@ int main(int argc, char** argv) {
   }
   if (handoff_socket >= 0) {
     close(handoff_socket);
-    wait(NULL);
+    wait(NULL);  // the consumer's phases line comes first
+    fprintf(stderr, "phases: export %.1f us, send %.1f us, wait for the ack %.1f us\n",
+            p50_us(handoff_t[0], handoff_count), p50_us(handoff_t[1], handoff_count),
+            p50_us(handoff_t[2], handoff_count));
   }
   return 0;
 }

@@ -109,9 +109,9 @@ function wrap(f: Fn, def: ForeignFunction): Fn {
   return POINTERS.has(def.result) ? (...a) => nullable(g(...a)) : g;
 }
 
-/** The process's own symbols, for callbacks and dlsym-free lookups. */
+/** The process's own image, which the callbacks are registered with. */
 let self: NodeLibrary | undefined;
-const process_ = () => self ??= new ffi.DynamicLibrary(null);
+const processLibrary = () => self ??= new ffi.DynamicLibrary(null);
 
 /**
  * Addresses already asked, by buffer: `getRawPointer` costs about 120 ns, a WeakMap lookup about
@@ -169,7 +169,7 @@ function libffiHost(): LibffiHost | null {
     fixedAddress: bufferAddress,
     pointerAddress,
     bufferAddress,
-    pointerFrom: (a) => a === 0n ? null : a,
+    pointerFrom: nullable,
   };
   return libffi;
 }
@@ -231,7 +231,7 @@ export const runtime: Runtime = {
       const r = (fn as Fn)(...args.map((a, i) => (ptrs[i] ? nullable(a) : a)));
       return ptrResult && (r === null || r === undefined) ? 0n : r;
     };
-    const lib = process_();
+    const lib = processLibrary();
     const pointer = lib.registerCallback(signature(def, "callback"), target);
     let closed = false;
     const close = () => {

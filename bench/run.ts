@@ -367,7 +367,10 @@ function measure(
   return rows;
 }
 
-/** The handoff's phases on both sides, as a note: p50s in µs, as vkbench prints C's (the peer sends its own p50s, in ns). */
+/**
+ * The handoff's phases on both sides, as a note: p50s in µs, as vkbench prints C's (the peer
+ * sends its own p50s, in ns).
+ */
 function handoffPhases(exporter: number[][], peer: unknown): string {
   const us = (xs: number[]) => `${(stats(xs).p50 / 1e3).toFixed(1)} us`;
   const [exp, send, wait] = exporter.map(us);

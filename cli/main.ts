@@ -9,8 +9,9 @@
  *
  * vkshare runs on Deno, Bun and Node 26.1 and later (their FFI: node:ffi on Node). Started by an
  * older Node (`npx vkshare`, or a package manager that runs bins with node), the command runs
- * itself again with `bun` or `deno` where one is on the PATH, and otherwise says how to get one. Exit status: the command's (0 when it
- * did what was asked, 1 when what it checks does not work here, 2 for a usage error).
+ * itself again with `bun` or `deno` where one is on the PATH, and otherwise says how to get one.
+ * Exit status: the command's (0 when it did what was asked, 1 when what it checks does not work
+ * here, 2 for a usage error).
  *
  * @example
  * ```ts
@@ -91,8 +92,8 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /**
- * A Node.js without node:ffi (before 26.1): runs this file again with bun or deno. `bunx` runs a bin
- * whose first line names node with node, and says which bun it is in `npm_execpath`.
+ * A Node.js without node:ffi (before 26.1): runs this file again with bun or deno. `bunx` runs a
+ * bin whose first line names node with node, and says which bun it is in `npm_execpath`.
  */
 function onAnotherRuntime(args: string[]): number {
   const self = scriptArgument(import.meta.url);

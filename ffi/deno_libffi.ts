@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FFI_TYPE_NAMES, libffiCall, type LibffiHost } from "./libffi.ts";
+import { cachedAddresses, FFI_TYPE_NAMES, libffiCall, type LibffiHost } from "./libffi.ts";
 import type { ForeignFunction, Pointer } from "./types.ts";
 
 const SYMBOLS = {
@@ -35,10 +35,8 @@ function open(): Libffi | null {
 }
 
 /**
- * Addresses already asked, by pointer object and by buffer: `Deno.UnsafePointer.of` costs about
- * 700 ns and `value` about 100 ns, a WeakMap lookup about 17 ns. A buffer's address holds once
- * asked (V8 moves its bytes off its heap for good, and never moves them again: seen after 10^7
- * allocations); a detached buffer has no bytes and is asked again, never from the map.
+ * Pointer objects' addresses, asked once each: `Deno.UnsafePointer.value` costs about 100 ns, a
+ * WeakMap lookup about 17 ns.
  */
 const known = new WeakMap<object, bigint>();
 
@@ -52,20 +50,11 @@ const address = (p: unknown): bigint => {
   return a;
 };
 
+/** A view's address (`Deno.UnsafePointer.of` costs about 700 ns). */
 const addressOf = (view: ArrayBufferView): bigint =>
   BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as unknown as BufferSource)));
 
-function bufferAddress(b: unknown): bigint {
-  if (b === null || b === undefined) return 0n;
-  const view = b as ArrayBufferView;
-  if (view.byteLength === 0) return addressOf(view);
-  let a = known.get(view);
-  if (a === undefined) {
-    a = addressOf(view);
-    known.set(view, a);
-  }
-  return a;
-}
+const bufferAddress = cachedAddresses(addressOf);
 
 /** The host over an opened libffi. */
 function makeHost(ffi: Libffi): LibffiHost {

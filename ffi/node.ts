@@ -16,7 +16,7 @@
  * @module
  */
 import { converting, same } from "./convert.ts";
-import { FFI_TYPE_NAMES, libffiCall, type LibffiHost } from "./libffi.ts";
+import { cachedAddresses, FFI_TYPE_NAMES, libffiCall, type LibffiHost } from "./libffi.ts";
 import { nodeFfi, proc, processParts } from "./process.ts";
 import type {
   Callback,
@@ -113,24 +113,8 @@ function wrap(f: Fn, def: ForeignFunction): Fn {
 let self: NodeLibrary | undefined;
 const processLibrary = () => self ??= new ffi.DynamicLibrary(null);
 
-/**
- * Addresses already asked, by buffer: `getRawPointer` costs about 120 ns, a WeakMap lookup about
- * 17 ns. A buffer's address holds once asked (V8 moves its bytes off its heap for good).
- */
-const known = new WeakMap<object, bigint>();
-
-function bufferAddress(b: unknown): bigint {
-  if (b === null || b === undefined) return 0n;
-  if (typeof b === "bigint") return b;
-  const view = b as ArrayBufferView;
-  if (view.byteLength === 0) return ffi!.getRawPointer(view);
-  let a = known.get(view);
-  if (a === undefined) {
-    a = ffi!.getRawPointer(view);
-    known.set(view, a);
-  }
-  return a;
-}
+/** A typed array's address, asked once (`getRawPointer` costs about 120 ns). */
+const bufferAddress = cachedAddresses((view) => ffi!.getRawPointer(view));
 
 const pointerAddress = (p: unknown): bigint => p === null || p === undefined ? 0n : p as bigint;
 

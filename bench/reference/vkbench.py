@@ -217,12 +217,21 @@ class Bench:
         check(vkAllocateMemory(self.devices[d][0], C.byref(info), None, C.byref(m)), "vkAllocateMemory")
         return m.value
 
-    def export_memory(self, m):
-        dev, fns = self.devices[0]
-        info = MemoryGetFd(ST["MEMORY_GET_FD_INFO_KHR"], None, m, OPAQUE_FD)
+    def get_fd(self, d, command, info):
+        """Exports through extension `command` of device d (vkGet*FdKHR) with `info`: the fd."""
+        dev, fns = self.devices[d]
         fd = C.c_int(-1)
-        check(fns["vkGetMemoryFdKHR"](dev, C.byref(info), C.byref(fd)), "vkGetMemoryFdKHR")
+        check(fns[command](dev, C.byref(info), C.byref(fd)), command)
         return fd.value
+
+    def import_fd(self, d, command, info):
+        """Imports through extension `command` of device d (vkImport*FdKHR) with `info`."""
+        dev, fns = self.devices[d]
+        check(fns[command](dev, C.byref(info)), command)
+
+    def export_memory(self, m):
+        info = MemoryGetFd(ST["MEMORY_GET_FD_INFO_KHR"], None, m, OPAQUE_FD)
+        return self.get_fd(0, "vkGetMemoryFdKHR", info)
 
     def import_memory(self, fd, size):
         imp = ImportMemoryFd(ST["IMPORT_MEMORY_FD_INFO_KHR"], None, OPAQUE_FD, fd)
@@ -241,17 +250,13 @@ class Bench:
         return s.value
 
     def export_semaphore(self, d, s):
-        dev, fns = self.devices[d]
         info = SemaphoreGetFd(ST["SEMAPHORE_GET_FD_INFO_KHR"], None, s, OPAQUE_FD)
-        fd = C.c_int(-1)
-        check(fns["vkGetSemaphoreFdKHR"](dev, C.byref(info), C.byref(fd)), "vkGetSemaphoreFdKHR")
-        return fd.value
+        return self.get_fd(d, "vkGetSemaphoreFdKHR", info)
 
     def import_semaphore(self, d, fd, timeline):
         s = self.create_semaphore(d, timeline, False)
-        dev, fns = self.devices[d]
         info = ImportSemaphoreFd(ST["IMPORT_SEMAPHORE_FD_INFO_KHR"], None, s, 0, OPAQUE_FD, fd)
-        check(fns["vkImportSemaphoreFdKHR"](dev, C.byref(info)), "vkImportSemaphoreFdKHR")
+        self.import_fd(d, "vkImportSemaphoreFdKHR", info)
         return s
 
     def create_fence(self, d, exportable):
@@ -262,17 +267,13 @@ class Bench:
         return f.value
 
     def export_fence(self, f):
-        dev, fns = self.devices[0]
         info = FenceGetFd(ST["FENCE_GET_FD_INFO_KHR"], None, f, OPAQUE_FD)
-        fd = C.c_int(-1)
-        check(fns["vkGetFenceFdKHR"](dev, C.byref(info), C.byref(fd)), "vkGetFenceFdKHR")
-        return fd.value
+        return self.get_fd(0, "vkGetFenceFdKHR", info)
 
     def import_fence(self, fd):
         f = self.create_fence(1, False)
-        dev, fns = self.devices[1]
         info = ImportFenceFd(ST["IMPORT_FENCE_FD_INFO_KHR"], None, f, 0, OPAQUE_FD, fd)
-        check(fns["vkImportFenceFdKHR"](dev, C.byref(info)), "vkImportFenceFdKHR")
+        self.import_fd(1, "vkImportFenceFdKHR", info)
         return f
 
 

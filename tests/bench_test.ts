@@ -2,7 +2,7 @@
 // with a fingerprint, Markdown and SVG; its statistics, its C reference (where cc is here) and its
 // Python reference (where python3 is); the GL rows where the device's GPU has GL.
 // @ts-types="../cli/_node/fs.d.ts"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 // @ts-types="../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="../cli/_node/os.d.ts"
@@ -142,6 +142,54 @@ test(
           roundTrip.notes.join("; "),
         );
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "vkbench.py's ctypes structs have the sizes and field offsets cc gives from vulkan_core.h",
+  {
+    skip: !haveCompiler()
+      ? "no C compiler or Vulkan headers (cc, libvulkan-dev)"
+      : spawnSync("python3", ["--version"]).status !== 0
+      ? "no python3"
+      : false,
+  },
+  () => {
+    const py = spawnSync("python3", [
+      new URL("../bench/reference/vkbench.py", import.meta.url).pathname,
+      "--layouts",
+    ], { encoding: "utf8" });
+    assertEquals(py.status, 0, py.stderr);
+    const layouts: Record<string, { size: number; fields: Record<string, number> }> = JSON.parse(
+      py.stdout,
+    );
+    assert(Object.keys(layouts).length >= 25, Object.keys(layouts).join(", "));
+    const lines = Object.entries(layouts).map(([name, l]) =>
+      `  printf("%s %zu${
+        Object.keys(l.fields).map(() => " %zu").join("")
+      }\\n", "${name}", sizeof(${name})${
+        Object.keys(l.fields).map((f) => `, offsetof(${name}, ${f})`).join("")
+      });`
+    );
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-vkbench-py-`);
+    try {
+      const src = `${dir}/layouts.c`;
+      writeFileSync(
+        src,
+        `#include <stddef.h>\n#include <stdio.h>\n#include <vulkan/vulkan.h>\nint main(void) {\n${
+          lines.join("\n")
+        }\n  return 0;\n}\n`,
+      );
+      const cc = spawnSync("cc", ["-o", `${dir}/layouts`, src], { encoding: "utf8" });
+      assertEquals(cc.status, 0, cc.stderr);
+      const out = spawnSync(`${dir}/layouts`, [], { encoding: "utf8" }).stdout.trim().split("\n");
+      const want = Object.entries(layouts).map(([name, l]) =>
+        [name, l.size, ...Object.values(l.fields)].join(" ")
+      );
+      assertEquals(out, want);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

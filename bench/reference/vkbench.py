@@ -5,6 +5,7 @@ make the same Vulkan calls as bench/reference/vkbench.c, through the standard li
 for ctypes first, as vkshare's Python peer does for libcuda).
 
     python3 bench/reference/vkbench.py <op> <size> <iterations> [batch]
+    python3 bench/reference/vkbench.py --layouts   # its structs' sizes and offsets, as JSON
 
 The same command line, the same timed spans and the same JSON line as vkbench.c:
     {"op": "...", "size": N, "cold_ns": N, "warm_ns": [N, ...]}  or  {"op": "...", "unsupported": "why"}
@@ -86,8 +87,10 @@ SignalInfo = struct("VkSemaphoreSignalInfo", ("semaphore", Nd), ("value", u64))
 WaitInfo = struct("VkSemaphoreWaitInfo", ("flags", u32), ("semaphoreCount", u32),
                   ("pSemaphores", C.POINTER(Nd)), ("pValues", C.POINTER(u64)))
 BufferInfo = struct("VkPhysicalDeviceExternalBufferInfo", ("flags", u32), ("usage", u32), ("handleType", u32))
-BufferProps = struct("VkExternalBufferProperties", ("externalMemoryFeatures", u32),
-                     ("exportFromImportedHandleTypes", u32), ("compatibleHandleTypes", u32))
+MemoryFeatures = type("VkExternalMemoryProperties", (C.Structure,), {"_fields_": [
+    ("externalMemoryFeatures", u32), ("exportFromImportedHandleTypes", u32),
+    ("compatibleHandleTypes", u32)]})
+BufferProps = struct("VkExternalBufferProperties", ("externalMemoryProperties", MemoryFeatures))
 
 P = C.POINTER
 
@@ -390,7 +393,21 @@ def query_batch(b, batch):
     return (time.perf_counter_ns() - t0) // batch
 
 
+def layouts():
+    """Every struct this file declares: its C name, size and field offsets (for --layouts)."""
+    out = {}
+    for t in list(globals().values()):
+        if isinstance(t, type) and issubclass(t, C.Structure) and t.__name__.startswith("Vk"):
+            out[t.__name__] = {"size": C.sizeof(t),
+                               "fields": {f[0]: getattr(t, f[0]).offset for f in t._fields_}}
+    return out
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "--layouts":
+        import json
+        print(json.dumps(layouts()))
+        return 0
     if len(argv) < 4 or argv[1] in ("-h", "--help"):
         print("usage: vkbench.py <op> <size> <iterations> [batch]", file=sys.stderr)
         return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 2

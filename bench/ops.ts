@@ -88,6 +88,8 @@ export interface Op {
   prepare(a: Device, b: Device, size: number): Once & Disposable;
   /** What to add to the row's notes once it was measured (the phases of a composite op). */
   notes?(): string[];
+  /** A target of `p50 ≤ ratio × C` in place of the usual `max(1.10 × C, C + 2 µs)`. */
+  ratio?: number;
 }
 
 const ms2ns = 1e6;
@@ -723,6 +725,7 @@ function syncSoak(): Op {
     name: "sync.soak",
     title: "sync soak: one cycle (binary, timeline, fence: create, export, import, use; dispose)",
     sized: false,
+    ratio: 1.15,
     unsupported: (pd) =>
       semaphoreSupport(pd, "binary") ?? semaphoreSupport(pd, "timeline") ?? fenceSupport(pd),
     prepare: (a, b) => {

@@ -139,7 +139,8 @@ function rowLabel(x: Row): string {
  */
 function targetRatio(x: Row): number | null {
   if (!x.target || !x.c) return null;
-  if (x.target.rule.startsWith("p50 ≤ 3")) return 3;
+  const times = /^p50 ≤ ([\d.]+) × C$/.exec(x.target.rule);
+  if (times) return Number(times[1]);
   const base = x.c.warm.p50;
   return Math.max(1.1 * base, base + 2000) / base;
 }

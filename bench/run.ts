@@ -359,10 +359,9 @@ function measure(
     row.c = { warm: stats(cw), cold: stats(cc) };
     const v = row.vkshare!.warm.p50, base = row.c.warm.p50;
     row.ratio = v / base;
-    row.target = {
-      rule: "p50 ≤ max(1.10 × C, C + 2 µs)",
-      met: v <= Math.max(1.1 * base, base + 2000),
-    };
+    row.target = op.ratio
+      ? { rule: `p50 ≤ ${op.ratio} × C`, met: v <= op.ratio * base }
+      : { rule: "p50 ≤ max(1.10 × C, C + 2 µs)", met: v <= Math.max(1.1 * base, base + 2000) };
   }
   return rows;
 }
@@ -446,7 +445,7 @@ async function handoff(
     row.c = { warm: stats(out.warm_ns!), cold: stats([out.cold_ns!]) };
     const v = row.vkshare.warm.p50, base = row.c.warm.p50;
     row.ratio = v / base;
-    row.target = { rule: "p50 ≤ 3 × C", met: v <= 3 * base };
+    row.target = { rule: "p50 ≤ 2 × C", met: v <= 2 * base };
   }
   return row;
 }
@@ -505,7 +504,7 @@ function pipelineRow(
   }
   row.c = { warm: stats(cw), cold: stats(cc) };
   row.ratio = row.vkshare.warm.p50 / row.c.warm.p50;
-  row.target = { rule: "p50 ≤ 1.5 × C", met: row.ratio <= 1.5 };
+  row.target = { rule: "p50 ≤ 1.25 × C", met: row.ratio <= 1.25 };
   return row;
 }
 

@@ -103,7 +103,7 @@ test("the pipeline row: the example's frame loop against the same loop in C, in 
     if (haveCompiler()) {
       assertEquals(row.c!.warm.count, 40);
       assert(row.c!.warm.p50 > 0 && row.ratio! > 0);
-      assertEquals(row.target!.rule, "p50 ≤ 1.5 × C");
+      assertEquals(row.target!.rule, "p50 ≤ 1.25 × C");
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -37,17 +37,26 @@ export function verdict(x: Row): "met" | "runtime" | "missed" | "–" {
 /** The rows to show of a run, by operation and size (null for an operation without one). */
 export type Pick = readonly [op: string, size: number | null];
 
+/** A run's runtime, capitalized: `Deno`, `Bun`, `Node`. */
+function runtimeName(r: Results): string {
+  return r.fingerprint.runtime[0].toUpperCase() + r.fingerprint.runtime.slice(1);
+}
+
 /**
  * One table of several runs of the same GPU (one per runtime), a row per pick: what the row
- * includes (its title, and its size), then each run's C p50, vkshare p50, ratio and verdict.
- * Each run's C column is the C side of that run.
+ * includes (its title, and its size), then each run's C p50, vkshare p50, ratio and verdict,
+ * and the Python/ctypes reference's p50 where a run has it. Each run's C column is the C side
+ * of that run.
  */
 export function summaryTable(runs: readonly Results[], picks: readonly Pick[]): string {
   const head = ["operation (what the time includes)"];
   for (const r of runs) {
-    const rt = r.fingerprint.runtime[0].toUpperCase() + r.fingerprint.runtime.slice(1);
+    const rt = runtimeName(r);
     head.push(`C (${rt}'s run)`, rt, `${rt} / C`);
   }
+  // The Python/ctypes reference's column, from the first run that has it for a row.
+  const python = runs.find((r) => r.rows.some((x) => x.python));
+  if (python) head.push(`Python (ctypes, ${runtimeName(python)}'s run)`);
   const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const [op, size] of picks) {
     const rows = runs.map((r) => r.rows.find((x) => x.op === op && x.size === size));
@@ -60,6 +69,10 @@ export function summaryTable(runs: readonly Results[], picks: readonly Pick[]): 
     for (const x of rows) {
       const ratio = x?.ratio == null ? "–" : `${x.ratio.toFixed(2)}×${x.c ? "" : " its baseline"}`;
       cells.push(p(x?.c?.warm), p(x?.vkshare?.warm), x?.target ? `${ratio} ${verdict(x)}` : ratio);
+    }
+    if (python) {
+      const x = python.rows.find((x) => x.op === op && x.size === size);
+      cells.push(p(x?.python?.warm));
     }
     lines.push(`| ${cells.join(" | ")} |`);
   }

@@ -191,18 +191,22 @@ function runC(path: string, op: string, size: number, n: number, batch: number):
 /** The Python reference (vkbench.py): the same command line and JSON as vkbench. */
 const PYTHON_REFERENCE = new URL("./reference/vkbench.py", import.meta.url).pathname;
 
-/** One round of the Python reference, its samples added to `into` (none where it lacks `op`). */
+/**
+ * One round of the Python reference, its samples added to `into` (none where it lacks `op`);
+ * returns what it said of the op's phases, if anything.
+ */
 function pythonRound(
   into: { warm: number[]; cold: number[] },
   op: string,
   size: number,
   n: number,
   batch: number,
-): void {
+): string | undefined {
   const out = runReference(["python3", PYTHON_REFERENCE], op, size, n, batch);
   if (out.unsupported) return;
   into.cold.push(out.cold_ns!);
   into.warm.push(...out.warm_ns!);
+  return out.phases;
 }
 
 /** Whether python3 runs here (the Python reference needs nothing else). */
@@ -392,6 +396,7 @@ async function handoff(
   pd: PhysicalDevice,
   n: number,
   c: string | null,
+  python: boolean,
   progress: Progress,
 ): Promise<Row> {
   const row = emptyRow(
@@ -403,18 +408,22 @@ async function handoff(
   using buffer = GpuBuffer.create(a, { size: 64 * KiB, external: "OPAQUE_FD" });
   using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
   using server = ShareServer.listen();
+  // As vkbench's handoff: `warmup` handoffs after the first (cold) one, then `n` measured, so
+  // that both runtimes' JITs have compiled the path; the peer counts the measured ones' phases.
+  const warmup = Math.max(n, 20);
   const [program, ...args] = peerCommand(new URL("../tools/peer.ts", import.meta.url), [
     "import-loop",
     server.address as string,
-    String(n + 1),
+    String(1 + warmup + n),
     "plain",
+    String(1 + warmup),
   ]);
   const child = spawn(program, args, { stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   using socket = await server.accept({ timeoutMs: 30_000 });
   const samples: number[] = [];
   const phases: number[][] = [[], [], []];
-  for (let i = 0; i <= n; i++) {
+  for (let i = 0; i <= warmup + n; i++) {
     const t0 = performance.now();
     let t1: number;
     {
@@ -425,15 +434,21 @@ async function handoff(
     const t2 = performance.now();
     await socket.expect("ack", { timeoutMs: 30_000 });
     const t3 = performance.now();
-    samples.push((t3 - t0) * 1e6);
-    if (i > 0) [t1 - t0, t2 - t1, t3 - t2].forEach((t, k) => phases[k].push(t * 1e6));
-    if (i % Math.ceil(n / 10) === 0) progress.step("handoff");
+    if (i === 0 || i > warmup) samples.push((t3 - t0) * 1e6);
+    if (i > warmup) [t1 - t0, t2 - t1, t3 - t2].forEach((t, k) => phases[k].push(t * 1e6));
+    if (i % Math.ceil((warmup + n) / 10) === 0) progress.step("handoff");
   }
   const fds = await socket.expect("fds", { timeoutMs: 30_000 });
   row.notes.push(handoffPhases(phases, fds.message.phases));
   await socket.send({ type: "done" });
   await exited;
   row.vkshare = { warm: stats(samples.slice(1)), cold: stats(samples.slice(0, 1)) };
+  if (python) {
+    const py = { warm: [] as number[], cold: [] as number[] };
+    const phases = pythonRound(py, "handoff", 64 * KiB, n, 1);
+    if (py.warm.length) row.python = { warm: stats(py.warm), cold: stats(py.cold) };
+    if (phases) row.notes.push(`Python per handoff (p50): ${phases}`);
+  }
   if (!c) {
     row.notes.push("no C reference run (no compiler or headers)");
     return row;
@@ -740,7 +755,7 @@ if (import.meta.main) {
       f.notes.push("ratio: the vkshare query's p50 / this row's");
     }
     if (!only || only.includes("handoff")) {
-      rows.push(await handoff(pd, handoffs, ref.path, progress));
+      rows.push(await handoff(pd, handoffs, ref.path, python, progress));
     }
     if (!only || only.includes("pipeline")) {
       rows.push(pipelineRow(pd, quick ? 20 : 200, rounds, ref.path, progress));

@@ -87,14 +87,51 @@ test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C and Python 
   }
 });
 
+/** `bench/run.ts --quick --ops <op>` into `dir`: its results. */
+function quickRun(op: string, dir: string): Results {
+  const path = new URL("../bench/run.ts", import.meta.url).pathname;
+  const r = runScript(path, ["--quick", "--ops", op, "--out", dir]);
+  assertEquals(r.code, 0, r.err);
+  const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
+  return JSON.parse(readFileSync(`${dir}/${file}`, "utf8"));
+}
+
+test("the handoff row: each side's phases, after a warm-up, beside C's and Python's pairs", () => {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
+  try {
+    const json = quickRun("handoff", dir);
+    const [row] = json.rows;
+    assertEquals([json.rows.length, row.op, row.size], [1, "handoff", 1 << 16]);
+    // --quick: 20 measured handoffs (after the cold one and 20 of warm-up).
+    assertEquals([row.vkshare!.warm.count, row.vkshare!.cold.count], [20, 1]);
+    const notes = row.notes.join("\n");
+    assert(
+      /vkshare per handoff \(p50\): export [\d.]+ us, send [\d.]+ us, wait for the ack [\d.]+ us; consumer phases: receive [\d.]+ us, import [\d.]+ us, free [\d.]+ us, ack [\d.]+ us/
+        .test(notes),
+      notes,
+    );
+    if (spawnSync("python3", ["--version"]).status === 0) {
+      assertEquals(row.python!.warm.count, 20);
+      assert(
+        /Python per handoff \(p50\): consumer phases: receive [\d.]+ us, .*; phases: export [\d.]+ us/
+          .test(notes),
+        notes,
+      );
+    } else assertEquals(row.python ?? null, null);
+    if (haveCompiler()) {
+      assertEquals(row.c!.warm.count, 20);
+      assertEquals(row.target!.rule, "p50 ≤ 2 × C");
+      assert(/C per handoff \(p50\): consumer phases: receive [\d.]+ us/.test(notes), notes);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the pipeline row: the example's frame loop against the same loop in C, in the same mode", () => {
   const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
   try {
-    const path = new URL("../bench/run.ts", import.meta.url).pathname;
-    const r = runScript(path, ["--quick", "--ops", "pipeline", "--out", dir]);
-    assertEquals(r.code, 0, r.err);
-    const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
-    const json: Results = JSON.parse(readFileSync(`${dir}/${file}`, "utf8"));
+    const json = quickRun("pipeline", dir);
     const [row] = json.rows;
     assertEquals([json.rows.length, row.op, row.size], [1, "pipeline", 1 << 20]);
     // --quick: 2 rounds of 20 frames, each checked word for word on both sides.

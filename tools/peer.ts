@@ -2,10 +2,11 @@
 //   export <socket>         exports 64 KiB of memory holding a pattern, offers it, then waits to be
 //                           killed
 //   import-hang <socket>    receives an offer, imports it, then waits to be killed without acking
-//   import-loop <socket> N [plain]  N times: receive an offer, import it (bound to a new buffer,
-//                           or with "plain" the memory alone), free it, ack; then reports the
-//                           fds it opened in the second half and left open, and the p50 of
-//                           each cycle's phases (ns: receive, import, free, ack)
+//   import-loop <socket> N [plain|bound] [W]  N times: receive an offer, import it (bound to a
+//                           new buffer, or with "plain" the memory alone), free it, ack; then
+//                           reports the fds it opened in the second half and left open, and the
+//                           p50 of each cycle's phases after the first W (ns: receive, import,
+//                           free, ack)
 //   import-into <socket> UUID  on the device whose deviceUUID is UUID: receives an offer (checked
 //                           against that device), imports its memory, prints one JSON line
 //                           (imported, or the refusal's rule and message; its fd count before
@@ -22,7 +23,7 @@ import { describeFd } from "../share/mod.ts";
 import { readdirSync } from "node:fs";
 import { pattern } from "./pattern.ts";
 
-const [command, where, count, how] = process.argv.slice(2);
+const [command, where, count, how, skip] = process.argv.slice(2);
 const at = where?.startsWith("@") ? { abstract: where.slice(1) } : where;
 const SIZE = 65536;
 const forever = () => new Promise(() => setInterval(() => {}, 1 << 30));
@@ -143,6 +144,7 @@ if (command === "import-loop") {
     await socket.send({ type: "ack", i });
     const t4 = performance.now();
     const ns = (t: number) => Math.round(t * 1e6);
+    if (i < Number(skip ?? 0)) continue;
     phases.receive.push(ns(t1 - t0)), phases.import.push(ns(t2 - t1));
     phases.free.push(ns(t3 - t2)), phases.ack.push(ns(t4 - t3));
   }

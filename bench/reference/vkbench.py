@@ -10,11 +10,17 @@ for ctypes first, as vkshare's Python peer does for libcuda).
 The same command line, the same timed spans and the same JSON line as vkbench.c:
     {"op": "...", "size": N, "cold_ns": N, "warm_ns": [N, ...]}  or  {"op": "...", "unsupported": "why"}
 Ops: query, mem.alloc, mem.free, mem.export, mem.import, mem.map, sem.*/tsem.* (create, export,
-import), fence.* (create, export, import) and timeline.signal_wait; any other is "unsupported".
+import), fence.* (create, export, import), timeline.signal_wait and handoff (vkbench.c's: a forked
+consumer with its own devices, the same packets over a SOCK_SEQPACKET pair, each side's phases on
+stderr); any other is "unsupported".
 Each struct is built in the timed span, as the C reference builds its own on the stack.
 """
+import array
 import ctypes as C
 import os
+import re
+import socket
+import struct as S
 import sys
 import time
 
@@ -179,6 +185,7 @@ class Bench:
             C.c_void_p.from_buffer(props, 8).value = C.addressof(ident)
             vkGetPhysicalDeviceProperties2(pd, props)
             if not want or want == uuid_text(ident.deviceUUID):
+                self.device_uuid = uuid_text(ident.deviceUUID)
                 return Handle(pd)
         sys.exit("vkbench.py: VKBENCH_DEVICE_UUID names no device here")
 
@@ -384,6 +391,106 @@ def ops(b, size):
     }
 
 
+# ---- the cross-process handoff (vkbench.c's) --------------------------------------------------
+
+MAGIC = 0x48534B56  # "VKSH", as ipc/socket.ts writes it
+now = time.perf_counter_ns
+
+
+def send_packet(s, body, fd=-1):
+    """vkshare's 16-byte header (magic, version, fd count, body length), the body, and `fd`."""
+    head = S.pack("<IHHII", MAGIC, 1, 0, int(fd >= 0), len(body))
+    rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))] if fd >= 0 else []
+    s.sendmsg([head + body], rights)
+
+
+def receive_packet(s):
+    """One packet: its body, and the fd that came with it (or -1)."""
+    data, ancillary, _, _ = s.recvmsg(16 + 65536, socket.CMSG_SPACE(4), socket.MSG_CMSG_CLOEXEC)
+    if len(data) < 16:
+        sys.exit("vkbench.py: a packet")
+    magic, _, _, _, length = S.unpack_from("<IHHII", data)
+    if magic != MAGIC or length + 16 != len(data):
+        sys.exit("vkbench.py: a packet")
+    fd = -1
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fd = int.from_bytes(payload[:4], "little", signed=True)
+    return data[16:], fd
+
+
+def p50_us(xs):
+    return sorted(xs)[len(xs) // 2] / 1e3
+
+
+def consume(s, n):
+    """The consumer: its own devices; n times receives an offer, imports the memory into its
+    second device, frees it and acks. Its phases' p50s go to stderr, as vkbench.c's."""
+    b = Bench()
+    phases = [[], [], [], []]
+    for i in range(n):
+        t0 = now()
+        body, fd = receive_packet(s)
+        size = re.search(rb'"size":(\d+)', body)
+        if fd < 0 or not size:
+            sys.exit("vkbench.py: an offer")
+        t1 = now()
+        m = b.import_memory(fd, int(size[1]))
+        t2 = now()
+        vkFreeMemory(b.devices[1][0], m, None)
+        t3 = now()
+        send_packet(s, b'{"type":"ack","i":%d}' % i)
+        t4 = now()
+        for k, t in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            phases[k].append(t)
+    print("consumer phases: receive %.1f us, import %.1f us, free %.1f us, ack %.1f us"
+          % tuple(p50_us(x) for x in phases), file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def start_consumer(n):
+    """Forks the consumer before this process opens Vulkan (no driver state is forked)."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if os.fork() == 0:
+        mine.close()
+        consume(theirs, n)
+    theirs.close()
+    return mine
+
+
+def handoff(b, size, s):
+    """The exporter's (prepare, once) and its phases (export, send, wait for the ack)."""
+    held, phases = {}, [[], [], []]
+    uuid = b.device_uuid.replace("-", "")
+
+    def prepare():
+        held["m"] = b.alloc(0, size, b.device_local, True)
+
+    def once():
+        t0 = now()
+        fd = b.export_memory(held["m"])
+        t1 = now()
+        body = ('{"type":"offer","version":1,"label":"handoff %d","memory":{"version":1,'
+                '"handleType":"OPAQUE_FD","size":%d,"memoryTypeIndex":%d,'
+                '"memoryProperties":["DEVICE_LOCAL"],"dedicated":null,"deviceUUID":"%s",'
+                '"driverUUID":"%s","deviceName":"vkbench","fdKind":"memfd"},'
+                '"semaphores":[],"fences":[]}'
+                % (len(phases[0]), size, b.device_local, uuid, uuid)).encode()
+        send_packet(s, body, fd)
+        os.close(fd)
+        t2 = now()
+        ack, fd = receive_packet(s)
+        if fd >= 0 or b'"ack"' not in ack:
+            sys.exit("vkbench.py: the ack")
+        t3 = now()
+        for k, t in enumerate((t1 - t0, t2 - t1, t3 - t2)):
+            phases[k].append(t)
+        return t3 - t0
+
+    return prepare, once, phases
+
+
 def query_batch(b, batch):
     info = BufferInfo(ST["PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO"], None, 0, 0x3, OPAQUE_FD)
     props = BufferProps(ST["EXTERNAL_BUFFER_PROPERTIES"])
@@ -413,9 +520,15 @@ def main(argv):
         return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 2
     op, size, iterations = argv[1], int(argv[2]), int(argv[3])
     batch = int(argv[4]) if len(argv) > 4 else 1
+    warmup = max(iterations, 20)
+    # The handoff's consumer is forked first, for exactly the runs below.
+    s = start_consumer(1 + warmup + iterations) if op == "handoff" else None
     b = Bench()
+    phases = None
     if op == "query":
         prepare, once = (lambda: None), (lambda: query_batch(b, batch))
+    elif op == "handoff":
+        prepare, once, phases = handoff(b, size, s)
     else:
         table = ops(b, size)
         if op not in table:
@@ -427,15 +540,23 @@ def main(argv):
         print(f'{{"op": "{op}", "unsupported": "{why}"}}')
         return 0
     cold = once() if op != "query" else query_batch(b, 1)
-    warmup, until = max(iterations, 20), time.perf_counter_ns() + 250_000_000
+    # At least `warmup` runs and 250 ms (a handoff: exactly `warmup`, as its consumer expects).
+    until = time.perf_counter_ns() + 250_000_000
     i = 0
-    while i < warmup or time.perf_counter_ns() < until:
+    while i < warmup or (s is None and time.perf_counter_ns() < until):
         once()
         i += 1
+    for x in phases or []:
+        x.clear()  # the phases of the measured runs only
     warm = [once() for _ in range(iterations)]
     print(f'{{"op": "{op}", "size": {size}, "cold_ns": {cold}, "warm_ns": [{", ".join(map(str, warm))}]}}')
+    sys.stdout.flush()
+    if s is not None:
+        s.close()
+        os.wait()  # the consumer's phases line comes first
+        print("phases: export %.1f us, send %.1f us, wait for the ack %.1f us"
+              % tuple(p50_us(x) for x in phases), file=sys.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

@@ -24,7 +24,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { release, tmpdir } from "node:os";
 
 import { parseBytes, parseCli } from "../cli/_args.ts";
-import { bestMode, type PipelineMode, runPipeline } from "../examples/pipeline.ts";
+import {
+  bestMode,
+  type PipelineMode,
+  type PipelineResult,
+  runPipeline,
+} from "../examples/pipeline.ts";
 import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
@@ -471,7 +476,8 @@ async function handoff(
  * three frames in flight where the driver shares them, else host waits) against vkbench's
  * `pipeline`, the same loop in C: per round, two new devices and `frames` measured frames after
  * 20 of warm-up on each side. A frame's latency: from its first submission to the end of its
- * check. The target: p50 within 1.5× of C's.
+ * check. The target: p50 within 1.25× of C's. Both sides say where each frame's host time
+ * went (recording, submitting, waiting, checking).
  */
 function pipelineRow(
   pd: PhysicalDevice,
@@ -487,6 +493,13 @@ function pipelineRow(
     size,
   );
   const v: number[] = [], vc: number[] = [], cw: number[] = [], cc: number[] = [];
+  const phases: Record<keyof PipelineResult["phasesMs"], number[]> = {
+    record: [],
+    submit: [],
+    wait: [],
+    check: [],
+  };
+  const cPhases: string[] = [];
   let mode: PipelineMode = "host";
   for (let r = 0; r < rounds; r++) {
     progress.step("pipeline");
@@ -499,6 +512,9 @@ function pipelineRow(
       const out = runPipeline(a, b, { mode, frames: 1 + warm + frames, size });
       vc.push(out.frameMs[0] * 1e6);
       v.push(...out.frameMs.slice(1 + warm).map((ms) => ms * 1e6));
+      for (const [k, xs] of Object.entries(out.phasesMs)) {
+        phases[k as keyof typeof phases].push(...xs.slice(1 + warm).map((ms) => ms * 1e6));
+      }
     }
     if (c) {
       const out = runC(c, "pipeline", size, frames, 1) as CRun & { mode?: string };
@@ -507,12 +523,18 @@ function pipelineRow(
       }
       cc.push(out.cold_ns!);
       cw.push(...out.warm_ns!);
+      if (out.phases) cPhases.push(out.phases);
     }
   }
   row.vkshare = { warm: stats(v), cold: stats(vc) };
   row.notes.push(
     `${mode} mode${mode === "timeline" ? ", 3 frames in flight" : ""}; ${frames} frames a round`,
+    `vkshare per frame (p50): ${
+      Object.entries(phases).map(([k, xs]) => `${k} ${(stats(xs).p50 / 1e3).toFixed(1)} us`)
+        .join(", ")
+    }`,
   );
+  for (const [r, p] of cPhases.entries()) row.notes.push(`C per frame (p50), round ${r + 1}: ${p}`);
   if (!c) {
     row.notes.push("no C reference run (no compiler or headers)");
     return row;

@@ -52,6 +52,12 @@ export interface PipelineResult {
   totalMs: number;
   /** The latency of each frame, from A's submission to the end of its verification, in ms. */
   frameMs: number[];
+  /**
+   * Where each frame's host time went, in ms (indexed as `frameMs`): recording its two command
+   * buffers, submitting them, waiting for B (the timeline wait before its check; in host mode
+   * both fence waits), and checking its bytes.
+   */
+  phasesMs: { record: number[]; submit: number[]; wait: number[]; check: number[] };
 }
 
 const CHUNKS = 16;
@@ -128,12 +134,17 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
 
   const started: number[] = [];
   const frameMs: number[] = [];
+  const phasesMs: PipelineResult["phasesMs"] = { record: [], submit: [], wait: [], check: [] };
   const verify = (m: number) => {
+    const w0 = performance.now();
     if (options.mode === "timeline" && consumed!.wait(m, timeoutMs) === "timeout") {
       throw new Error(`frame ${m}: B did not signal consumed=${m} within ${timeoutMs} ms`);
     }
+    const c0 = performance.now();
+    if (options.mode === "timeline") phasesMs.wait[m - 1] = c0 - w0;
     const slot = ((m - 1) % depth) * size;
     const at = firstWrong(bytes.subarray(slot, slot + size), m, size);
+    phasesMs.check[m - 1] = performance.now() - c0;
     if (at >= 0) {
       throw new Error(`frame ${m}: byte ${at} is ${bytes[slot + at]}, not frame ${m}'s`);
     }
@@ -153,6 +164,7 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
       fenceA[slot].reset();
       fenceB[slot].reset();
     }
+    const r0 = performance.now();
     // A: take the buffer back (after frame 1), fill frame n, hand it to B.
     cmdA[slot].record((r) => {
       if (n > 1) r.acquire(srcA);
@@ -168,6 +180,8 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
       r.release(srcB, { srcAccess: [] });
       r.hostRead(out, { offset: slot * size, size });
     });
+    const s0 = performance.now();
+    phasesMs.record[n - 1] = s0 - r0;
     const a1 = { commandBuffers: [cmdA[slot]], fence: fenceA[slot] };
     const b1 = { commandBuffers: [cmdB[slot]], fence: fenceB[slot] };
     if (options.mode === "timeline") {
@@ -181,6 +195,7 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
         wait: [{ semaphore: readyB!, value: n, stage: "TRANSFER" }],
         signal: [{ semaphore: consumed!, value: n }],
       });
+      phasesMs.submit[n - 1] = performance.now() - s0;
       if (n >= depth) verify(n - depth + 1);
     } else if (options.mode === "binary") {
       qa.submit({
@@ -194,13 +209,23 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
         wait: [{ semaphore: readyB!, stage: "TRANSFER" }],
         signal: n < frames ? [consumed!] : [],
       });
+      const w0 = performance.now();
+      phasesMs.submit[n - 1] = w0 - s0;
       waitFor(fenceB[slot], timeoutMs);
+      phasesMs.wait[n - 1] = performance.now() - w0;
       verify(n);
     } else {
+      const t = [performance.now()];
       qa.submit(a1);
+      t.push(performance.now());
       waitFor(fenceA[slot], timeoutMs);
+      t.push(performance.now());
       qb.submit(b1);
+      t.push(performance.now());
       waitFor(fenceB[slot], timeoutMs);
+      t.push(performance.now());
+      phasesMs.submit[n - 1] = t[1] - t[0] + t[3] - t[2];
+      phasesMs.wait[n - 1] = t[2] - t[1] + t[4] - t[3];
       verify(n);
     }
   }
@@ -210,7 +235,7 @@ export function runPipeline(a: Device, b: Device, options: PipelineOptions): Pip
   const totalMs = performance.now() - t0;
   qa.waitIdle();
   qb.waitIdle();
-  return { frames, size, totalMs, frameMs };
+  return { frames, size, totalMs, frameMs, phasesMs };
 }
 
 /** Exports `s` as OPAQUE_FD and imports it (permanently) into a new semaphore of `to`. */

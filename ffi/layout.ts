@@ -1023,6 +1023,11 @@ export class KeptStruct<S extends AnyStruct> {
     this.#view.setInt32(this.#def.offsets[field], v, true);
   }
 
+  /** Sets 32-bit unsigned field `field` (a count, a mask, an index) to `v`. */
+  setU32(field: string & keyof S["offsets"], v: number): void {
+    this.#view.setUint32(this.#def.offsets[field], v, true);
+  }
+
   /** Sets 64-bit field `field` (an integer or a handle) to `v`. */
   setU64(field: string & keyof S["offsets"], v: bigint): void {
     this.#view.setBigUint64(this.#def.offsets[field], v, true);
@@ -1030,6 +1035,16 @@ export class KeptStruct<S extends AnyStruct> {
 
   /** Sets element `index` of the 64-bit array that field `field` points at to `v`. */
   setU64Element(field: string & keyof S["offsets"], index: number, v: bigint): void {
+    this.#element(field, index, 8).setBigUint64(0, v, true);
+  }
+
+  /** Sets element `index` of the 32-bit array that field `field` points at to `v` (a mask). */
+  setU32Element(field: string & keyof S["offsets"], index: number, v: number): void {
+    this.#element(field, index, 4).setUint32(0, v, true);
+  }
+
+  /** A view of element `index` (of `bytes` bytes) of the array that field `field` points at. */
+  #element(field: string & keyof S["offsets"], index: number, bytes: 4 | 8): DataView {
     const key = `${field} ${index}`;
     let dv = this.#elements.get(key);
     if (!dv) {
@@ -1039,11 +1054,11 @@ export class KeptStruct<S extends AnyStruct> {
           `${this.#def.name}.${field}: element ${index} of an array of ${n} given at encoding`,
         );
       }
-      const at = this.#view.getBigUint64(this.#def.offsets[field], true) + BigInt(8 * index);
-      dv = new DataView(rt.view(rt.pointer(at), 8));
+      const at = this.#view.getBigUint64(this.#def.offsets[field], true) + BigInt(bytes * index);
+      dv = new DataView(rt.view(rt.pointer(at), bytes));
       this.#elements.set(key, dv);
     }
-    dv.setBigUint64(0, v, true);
+    return dv;
   }
 }
 

@@ -28,7 +28,7 @@ import { check, ShareError } from "../core/errors.ts";
 import { out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import { SETTLE_MS, warnLeak } from "../core/time.ts";
-import { Arena, encode } from "../ffi/layout.ts";
+import { Arena, encode, encodeFlat, fastPaths, KeptStruct } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import {
@@ -54,6 +54,26 @@ const RESET_COMMAND_BUFFER = 0x2;
 const ONE_TIME_SUBMIT = 0x1;
 const SIMULTANEOUS_USE = 0x4;
 const WHOLE = 0xffff_ffff_ffff_ffffn;
+
+// The structs each recording rewrites, made at their first use: recording is synchronous, so
+// one of each serves every command buffer (fastPaths off: each encoded on every call).
+const kept: {
+  copy?: KeptStruct<typeof VkBufferCopy>;
+  barrier?: KeptStruct<typeof VkBufferMemoryBarrier>;
+  begin: Map<boolean, Uint8Array>;
+} = { begin: new Map() };
+
+/** VkCommandBufferBeginInfo for a one-time recording or a reusable one (encoded once each). */
+function beginInfo(oneTime: boolean): Uint8Array {
+  let bytes = fastPaths.enabled ? kept.begin.get(oneTime) : undefined;
+  if (!bytes) {
+    bytes = encodeFlat(VkCommandBufferBeginInfo, {
+      flags: oneTime ? ONE_TIME_SUBMIT : SIMULTANEOUS_USE,
+    });
+    kept.begin.set(oneTime, bytes);
+  }
+  return bytes;
+}
 
 /**
  * A byte range of a buffer.
@@ -315,13 +335,17 @@ export class Recorder {
         `copy: the source [${s.offset}, +${s.size}) and destination [${t.offset}, +${s.size}) overlap in ${src.label}`,
       );
     }
+    const copied = { srcOffset: s.offset, dstOffset: t.offset, size: s.size };
+    if (fastPaths.enabled) {
+      const k = kept.copy ??= new KeptStruct(VkBufferCopy, copied);
+      k.setU64("srcOffset", s.offset);
+      k.setU64("dstOffset", t.offset);
+      k.setU64("size", s.size);
+      vk().vkCmdCopyBuffer(this.#handle, hs, hd, 1, k.bytes);
+      return this;
+    }
     using arena = new Arena();
-    const r = encode(
-      VkBufferCopy,
-      { srcOffset: s.offset, dstOffset: t.offset, size: s.size },
-      arena,
-    );
-    vk().vkCmdCopyBuffer(this.#handle, hs, hd, 1, r.bytes);
+    vk().vkCmdCopyBuffer(this.#handle, hs, hd, 1, encode(VkBufferCopy, copied, arena).bytes);
     return this;
   }
 
@@ -329,8 +353,7 @@ export class Recorder {
   barrier(b: BufferBarrier): this {
     const h = this.#buffer(b.buffer);
     const { offset, size } = checkRange(b.buffer, b.range);
-    using arena = new Arena();
-    const barrier = encode(VkBufferMemoryBarrier, {
+    const value = {
       srcAccessMask: flags(Access, b.srcAccess, "srcAccess"),
       dstAccessMask: flags(Access, b.dstAccess, "dstAccess"),
       srcQueueFamilyIndex: family(b.srcQueueFamily),
@@ -338,7 +361,20 @@ export class Recorder {
       buffer: h,
       offset,
       size: b.range?.size === undefined ? WHOLE : size,
-    }, arena);
+    };
+    if (fastPaths.enabled) {
+      const k = kept.barrier ??= new KeptStruct(VkBufferMemoryBarrier, value);
+      k.setU32("srcAccessMask", value.srcAccessMask);
+      k.setU32("dstAccessMask", value.dstAccessMask);
+      k.setU32("srcQueueFamilyIndex", value.srcQueueFamilyIndex);
+      k.setU32("dstQueueFamilyIndex", value.dstQueueFamilyIndex);
+      k.setU64("buffer", h);
+      k.setU64("offset", offset);
+      k.setU64("size", value.size);
+      return this.#pipelineBarrier("barrier", b, k.bytes, null);
+    }
+    using arena = new Arena();
+    const barrier = encode(VkBufferMemoryBarrier, value, arena);
     return this.#pipelineBarrier("barrier", b, barrier.bytes, null);
   }
 
@@ -756,19 +792,11 @@ export class CommandBuffer extends Resource {
         `${this.label}: its last submission did not finish within ${SETTLE_MS} ms, so it cannot be recorded again`,
       );
     }
-    const name = this.device.physicalDevice.name;
     this.#executable = false;
-    using arena = new Arena();
-    check(
-      vk().vkBeginCommandBuffer(
-        this.handle,
-        encode(VkCommandBufferBeginInfo, {
-          flags: options.oneTime ? ONE_TIME_SUBMIT : SIMULTANEOUS_USE,
-        }, arena).bytes,
-      ),
-      "vkBeginCommandBuffer",
-      { device: name },
-    );
+    const begun = vk().vkBeginCommandBuffer(this.handle, beginInfo(options.oneTime ?? false));
+    if (begun < 0) {
+      check(begun, "vkBeginCommandBuffer", { device: this.device.physicalDevice.name });
+    }
     const r = new Recorder(this);
     let ok = false;
     try {
@@ -777,7 +805,7 @@ export class CommandBuffer extends Resource {
     } finally {
       r.close();
       const e = vk().vkEndCommandBuffer(this.handle);
-      if (ok) check(e, "vkEndCommandBuffer", { device: name });
+      if (ok && e < 0) check(e, "vkEndCommandBuffer", { device: this.device.physicalDevice.name });
     }
     this.#executable = true;
     this.#oneTime = options.oneTime ?? false;

@@ -71,6 +71,9 @@ const FENCE_FDS: SyncKind<Fence> = {
   create: (device, o) => Fence.create(device, o.exportAs ? { exportAs: o.exportAs } : {}),
 };
 
+// The handle array of a one-fence wait, rewritten for each.
+const oneHandle = new BigUint64Array(new ArrayBuffer(8));
+
 /**
  * Options of {@linkcode Fence.create}.
  *
@@ -227,18 +230,24 @@ export class Fence extends Resource {
     if (fences.length === 0) throw new RangeError("waitMany: no fences");
     const device = fences[0].device;
     const ns = timeoutNs(timeoutMs);
-    const handles = new BigUint64Array(new ArrayBuffer(8 * fences.length));
+    // One fence (a wait()) is passed from a buffer kept for it: waits are synchronous.
+    const handles = fences.length === 1
+      ? oneHandle
+      : new BigUint64Array(new ArrayBuffer(8 * fences.length));
     fences.forEach((f, i) => {
       if (f.device !== device) {
         throw new ShareError("WRONG_DEVICE", `waitMany: ${f.label} is not on ${device.label}`);
       }
       handles[i] = f.live;
     });
-    const r = check(
-      vk().vkWaitForFences(device.live, fences.length, handles, options.any ? 0 : 1, ns),
-      "vkWaitForFences",
-      { device: device.physicalDevice.name, fences: fences.length, timeoutMs },
-    );
+    const r = vk().vkWaitForFences(device.live, fences.length, handles, options.any ? 0 : 1, ns);
+    if (r < 0) {
+      check(r, "vkWaitForFences", {
+        device: device.physicalDevice.name,
+        fences: fences.length,
+        timeoutMs,
+      });
+    }
     if (r === VK_TIMEOUT) return "timeout";
     // Seen signaled (all of them, or with `any` one we cannot name): their submissions finished,
     // and for a fence whose payload is its own, every earlier submission of its queue too.

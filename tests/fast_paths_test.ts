@@ -7,6 +7,7 @@ import { assert, assertEquals } from "@std/assert";
 import { fastPaths } from "../ffi/layout.ts";
 import {
   capabilityMatrix,
+  CommandBuffer,
   type Device,
   DeviceMemory,
   Fence,
@@ -100,6 +101,49 @@ function syncWork(pd: PhysicalDevice, a: Device, b: Device): unknown[] {
   return out;
 }
 
+/**
+ * Recording and submission (the kept barrier, copy and begin structs; the kept submit info, and
+ * the encoded one past its 4 of a kind): bytes copied on the device between barriers, each
+ * submission signaling and waiting on timeline values, read back.
+ */
+function submitWork(a: Device): unknown[] {
+  const out: unknown[] = [];
+  using t = Transfer.create(a);
+  using src = GpuBuffer.create(a, { size: 4096 });
+  using dst = GpuBuffer.create(a, { size: 4096 });
+  using _m1 = DeviceMemory.allocate(a, { for: src });
+  using _m2 = DeviceMemory.allocate(a, { for: dst });
+  using cmd = CommandBuffer.create(a);
+  using done = Fence.create(a);
+  const sems = Array.from({ length: 6 }, () => Semaphore.create(a, { type: "timeline" }));
+  using _s = { [Symbol.dispose]: () => sems.forEach((s) => s[Symbol.dispose]()) };
+  for (const [n, offset] of [[1, 0], [5, 256], [2, 512]]) {
+    t.write(src, new Uint8Array(4096).map((_, i) => (i * n + offset) & 0xff));
+    cmd.record((r) => {
+      r.barrier({
+        buffer: src,
+        srcStage: "TRANSFER",
+        dstStage: "TRANSFER",
+        srcAccess: "TRANSFER_WRITE",
+        dstAccess: "TRANSFER_READ",
+      });
+      r.copy(src, dst, { srcOffset: offset, dstOffset: 1024, size: 1024 });
+      r.hostRead(dst, { offset: 1024, size: 1024 });
+    });
+    const used = sems.slice(0, n);
+    a.queue().submit({
+      commandBuffers: [cmd],
+      wait: used.map((s) => ({ semaphore: s, value: s.value, stage: "TRANSFER" as const })),
+      signal: used.map((s) => ({ semaphore: s, value: s.value + 1n })),
+      fence: done,
+    });
+    out.push(done.wait(5000), used.map((s) => s.value));
+    done.reset();
+    out.push(Array.from(t.read(dst).subarray(1024, 2048)).reduce((x, y) => (x * 31 + y) | 0, 7));
+  }
+  return out;
+}
+
 test(
   "fast paths beside plain paths: the same memory, fences, semaphores and capabilities come out",
   { skip: cannotShare("OPAQUE_FD") },
@@ -108,6 +152,7 @@ test(
       matrix: JSON.stringify(capabilityMatrix(pd)),
       memory: memoryWork(a, b),
       sync: syncWork(pd, a, b),
+      submit: submitWork(a),
     });
     const fast = await withFastPaths(true, run);
     const plain = await withFastPaths(false, run);
@@ -118,5 +163,6 @@ test(
     assertEquals((fast.memory as { sum: number }[]).length, 6);
     assert((fast.memory as { sum: number }[]).every((m) => m.sum !== 0));
     assertEquals(fast.sync.slice(0, 3), ["signaled", "unsignaled", "signaled"]);
+    assertEquals(fast.submit.filter((x) => x === "signaled").length, 3);
   }),
 );

@@ -18,11 +18,7 @@ import { flagMask, PipelineStage, type PipelineStageName } from "../core/enums.t
 import { check, MissingExtensionError } from "../core/errors.ts";
 import { ShareError } from "../core/errors.ts";
 import { SETTLE_MS, timeoutNs, warnLeak } from "../core/time.ts";
-import {
-  VkFenceCreateInfo,
-  VkSubmitInfo,
-  VkTimelineSemaphoreSubmitInfo,
-} from "../ffi/vk_structs.ts";
+import { VkFenceCreateInfo } from "../ffi/vk_structs.ts";
 
 import { loadEnabledExtension, out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
@@ -36,6 +32,7 @@ import {
 } from "../ffi/vk_structs.ts";
 import { type ExtensionFunctions, vk } from "../ffi/vulkan.ts";
 import type { PhysicalDevice } from "./instance.ts";
+import { submitInfo } from "./submit_info.ts";
 
 /**
  * The device extensions of external memory and synchronization on POSIX systems.
@@ -405,6 +402,12 @@ export interface QueueCommandBuffer {
   readonly [QUEUE_HOOKS]: CommandBufferHooks;
 }
 
+/** The stage mask of a wait's `stage` (default ALL_COMMANDS). */
+function stageMask(stage: SemaphoreWait["stage"]): number {
+  if (stage === undefined) return PipelineStage.ALL_COMMANDS;
+  return flagMask(PipelineStage, typeof stage === "string" ? [stage] : stage, "stage");
+}
+
 /**
  * A semaphore to wait on: binary, or timeline with the value to wait for.
  *
@@ -623,39 +626,26 @@ export class Queue {
     fence?.[QUEUE_HOOKS].checkSubmit();
 
     using arena = new Arena();
-    const timeline = [...waits, ...signals].some((x) => x.semaphore.type === "timeline");
-    const info = encode(VkSubmitInfo, {
-      pNext: timeline
-        ? [
-          link(VkTimelineSemaphoreSubmitInfo, {
-            pWaitSemaphoreValues: waitValues,
-            pSignalSemaphoreValues: signalValues,
-          }),
-        ]
-        : [],
-      pWaitSemaphores: waits.map((w) => w.semaphore.handle),
-      pWaitDstStageMask: waits.map((w) =>
-        flagMask(
-          PipelineStage,
-          w.stage === undefined
-            ? ["ALL_COMMANDS"]
-            : typeof w.stage === "string"
-            ? [w.stage]
-            : w.stage,
-          "stage",
-        )
-      ),
-      pCommandBuffers: cmds.map((c) => c.handle),
-      pSignalSemaphores: signals.map((s) => s.semaphore.handle),
+    const info = submitInfo({
+      waits: waits.map((w) => w.semaphore.handle),
+      stages: waits.map((w) => stageMask(w.stage)),
+      waitValues,
+      commandBuffers: cmds.map((c) => rt.address(c.handle)),
+      signals: signals.map((s) => s.semaphore.handle),
+      signalValues,
+      timeline: [...waits, ...signals].some((x) => x.semaphore.type === "timeline"),
     }, arena);
-    check(vk().vkQueueSubmit(this.handle, 1, info.bytes, fence?.handle ?? 0n), "vkQueueSubmit", {
-      device: this.device.physicalDevice.name,
-      queue: this.index,
-      waits: waits.length,
-      commandBuffers: cmds.length,
-      signals: signals.length,
-      fence: fence !== null,
-    });
+    const r = vk().vkQueueSubmit(this.handle, 1, info, fence?.handle ?? 0n);
+    if (r < 0) {
+      check(r, "vkQueueSubmit", {
+        device: this.device.physicalDevice.name,
+        queue: this.index,
+        waits: waits.length,
+        commandBuffers: cmds.length,
+        signals: signals.length,
+        fence: fence !== null,
+      });
+    }
 
     const lastTimeline = signals.findLast((s) => s.semaphore.type === "timeline");
     const sub = new Submission(

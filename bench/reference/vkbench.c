@@ -848,13 +848,20 @@ static void barrier(VkCommandBuffer c, VkBuffer b, VkDeviceSize offset, VkDevice
 
 // Checks frame m word for word in its slot of `words` (after B signals `consumed` = m, when
 // given), and records its latency since its start.
+// Where each frame's host time went (ns, by frame): recording, submitting, waiting for B,
+// checking; as examples/pipeline.ts's phasesMs.
+static uint64_t* frame_phases[4];
+
 static void verify_frame(uint64_t m, VkSemaphore consumed, const uint32_t* words, int depth,
                          VkDeviceSize bytes, const uint64_t* started, uint64_t* latency) {
+  uint64_t w0 = now();
   if (consumed != VK_NULL_HANDLE) {
     VkSemaphoreWaitInfo w = {VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO, .semaphoreCount = 1,
                              .pSemaphores = &consumed, .pValues = &m};
     CHECK(vkWaitSemaphores(dev[1], &w, 10000000000ull));
   }
+  uint64_t c0 = now();
+  if (consumed != VK_NULL_HANDLE) frame_phases[2][m - 1] = c0 - w0;
   const uint32_t* f = words + ((m - 1) % depth) * (bytes / 4);
   VkDeviceSize chunk = bytes / 4 / CHUNKS;
   for (uint32_t c = 0; c < CHUNKS; c++) {
@@ -867,7 +874,9 @@ static void verify_frame(uint64_t m, VkSemaphore consumed, const uint32_t* words
       }
     }
   }
-  latency[m - 1] = now() - started[m - 1];
+  uint64_t end = now();
+  frame_phases[3][m - 1] = end - c0;
+  latency[m - 1] = end - started[m - 1];
 }
 
 static int pipeline_main(int warmup, int iterations) {
@@ -915,6 +924,7 @@ static int pipeline_main(int warmup, int iterations) {
 
   uint64_t* started = calloc(frames, sizeof *started);
   uint64_t* latency = calloc(frames, sizeof *latency);
+  for (int i = 0; i < 4; i++) frame_phases[i] = calloc(frames, sizeof(uint64_t));
   const uint64_t timeout = 10000000000ull;
   VkCommandBufferBeginInfo begin = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                     .flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT};
@@ -928,6 +938,7 @@ static int pipeline_main(int warmup, int iterations) {
       }
     }
     VkCommandBuffer a = cmd[0][slot], b = cmd[1][slot];
+    uint64_t r0 = now();
     CHECK(vkBeginCommandBuffer(a, &begin));
     if (n > 1) barrier(a, srcA, 0, VK_WHOLE_SIZE, STAGE(TOP_OF_PIPE), 0, STAGE(TRANSFER), T_RW, EXTERNAL, 0);
     for (uint32_t c = 0; c < CHUNKS; c++) {
@@ -945,6 +956,8 @@ static int pipeline_main(int warmup, int iterations) {
             STAGE(HOST), VK_ACCESS_HOST_READ_BIT, VK_QUEUE_FAMILY_IGNORED,
             VK_QUEUE_FAMILY_IGNORED);
     CHECK(vkEndCommandBuffer(b));
+    uint64_t s0 = now();
+    frame_phases[0][n - 1] = s0 - r0;
     VkSubmitInfo sa = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                        .pCommandBuffers = &a};
     VkSubmitInfo sb = {VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
@@ -976,14 +989,23 @@ static int pipeline_main(int warmup, int iterations) {
       sb.signalSemaphoreCount = 1;
       sb.pSignalSemaphores = &consumed;
       CHECK(vkQueueSubmit(queue[1], 1, &sb, fence[1][slot]));
+      frame_phases[1][n - 1] = now() - s0;
       if (n >= depth) {
         verify_frame(n - depth + 1, consumed, words, depth, bytes, started, latency);
       }
     } else {
+      uint64_t t[5];
+      t[0] = now();
       CHECK(vkQueueSubmit(queue[0], 1, &sa, fence[0][slot]));
+      t[1] = now();
       CHECK(vkWaitForFences(dev[0], 1, &fence[0][slot], VK_TRUE, timeout));
+      t[2] = now();
       CHECK(vkQueueSubmit(queue[1], 1, &sb, fence[1][slot]));
+      t[3] = now();
       CHECK(vkWaitForFences(dev[1], 1, &fence[1][slot], VK_TRUE, timeout));
+      t[4] = now();
+      frame_phases[1][n - 1] = t[1] - t[0] + t[3] - t[2];
+      frame_phases[2][n - 1] = t[2] - t[1] + t[4] - t[3];
       verify_frame(n, VK_NULL_HANDLE, words, depth, bytes, started, latency);
     }
   }
@@ -999,6 +1021,11 @@ static int pipeline_main(int warmup, int iterations) {
     printf("%s%llu", i ? ", " : "", (unsigned long long)latency[1 + warmup + i]);
   }
   printf("]}\n");
+  // The measured frames' phases (p50s).
+  double p50[4];
+  for (int i = 0; i < 4; i++) p50[i] = p50_us(frame_phases[i] + 1 + warmup, iterations);
+  fprintf(stderr, "phases: record %.1f us, submit %.1f us, wait %.1f us, check %.1f us\n", p50[0],
+          p50[1], p50[2], p50[3]);
   for (int d = 0; d < 2; d++) CHECK(vkQueueWaitIdle(queue[d]));
   return 0;
 }

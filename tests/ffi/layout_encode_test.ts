@@ -37,6 +37,7 @@ import {
   VkMemoryAllocateInfo,
   VkPhysicalDeviceIDProperties,
   VkSemaphoreWaitInfo,
+  VkSubmitInfo,
 } from "../../ffi/vk_structs.ts";
 import { test } from "../_harness.ts";
 
@@ -212,6 +213,25 @@ test("KeptStruct: a field, an fd field and an array element rewritten in place; 
   const imp = new KeptStruct(VkImportMemoryFdInfoKHR, { handleType: 1, fd: -1 });
   imp.setI32("fd", 42);
   assertEquals(imp.bytes.slice(0), encodeFlat(VkImportMemoryFdInfoKHR, { handleType: 1, fd: 42 }));
+});
+
+test("KeptStruct: 32-bit fields and array elements take the whole unsigned range", () => {
+  const submit = new KeptStruct(VkSubmitInfo, {
+    pWaitSemaphores: [1n, 2n],
+    pWaitDstStageMask: [0, 0],
+  });
+  submit.setU32("waitSemaphoreCount", 1);
+  submit.setU32Element("pWaitDstStageMask", 1, 0x8000_0001);
+  const view = new DataView(submit.bytes.buffer, submit.bytes.byteOffset, VkSubmitInfo.size);
+  assertEquals(view.getUint32(VkSubmitInfo.offsets.waitSemaphoreCount, true), 1);
+  const masks = view.getBigUint64(VkSubmitInfo.offsets.pWaitDstStageMask, true);
+  const elements = new DataView(rt.view(rt.pointer(masks), 8));
+  assertEquals([elements.getUint32(0, true), elements.getUint32(4, true)], [0, 0x8000_0001]);
+  assertThrows(
+    () => submit.setU32Element("pWaitDstStageMask", 2, 0),
+    RangeError,
+    "element 2 of an array of 2",
+  );
 });
 
 test("keptEncoding: made once per owner and key, a throw not kept, the oldest of 33 keys dropped", () => {

@@ -1436,6 +1436,187 @@ def as_tensor(ptr: int, nbytes: int, dtype: str = "float32", owner: Any = None,
     return t
 
 
+
+# ---- DLPack: frames that torch, CuPy, JAX and NumPy take with from_dlpack -----------------------
+# dlpack.h 1.1 (dmlc/dlpack), by hand as the CUDA structs above; the capsules through the C API
+# (ctypes.pythonapi). A consumer renames the capsule it takes to "used_dltensor[_versioned]" and
+# calls the deleter when it is done; a capsule nobody took calls it from its destructor.
+
+kDLCPU, kDLCUDA = 1, 2
+DLPACK_VERSION = (1, 1)
+_DLPACK_FLAG_READ_ONLY = 1
+_DL_DTYPES = {"float32": (2, 32), "float16": (2, 16), "float64": (2, 64), "int32": (0, 32),
+              "uint32": (1, 32), "int64": (0, 64), "uint8": (1, 8), "int8": (0, 8),
+              "int16": (0, 16), "uint16": (1, 16)}  # (DLDataTypeCode, bits)
+
+
+class DLDevice(ctypes.Structure):
+    _fields_ = [("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+
+
+class DLDataType(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
+
+
+class DLTensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("device", DLDevice), ("ndim", ctypes.c_int32),
+                ("dtype", DLDataType), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("strides", ctypes.POINTER(ctypes.c_int64)), ("byte_offset", ctypes.c_uint64)]
+
+
+_DLDeleter = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class DLManagedTensor(ctypes.Structure):
+    _fields_ = [("dl_tensor", DLTensor), ("manager_ctx", ctypes.c_void_p),
+                ("deleter", _DLDeleter)]
+
+
+class DLPackVersion(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint32), ("minor", ctypes.c_uint32)]
+
+
+class DLManagedTensorVersioned(ctypes.Structure):
+    _fields_ = [("version", DLPackVersion), ("manager_ctx", ctypes.c_void_p),
+                ("deleter", _DLDeleter), ("flags", ctypes.c_uint64), ("dl_tensor", DLTensor)]
+
+
+DLPACK_STRUCTS = (DLDevice, DLDataType, DLTensor, DLManagedTensor, DLPackVersion,
+                  DLManagedTensorVersioned)
+
+# What each capsule holds (its managed tensor, shape and strides arrays, and the frame, which
+# keeps the import alive), by the managed tensor's address; and how many were deleted.
+_dlpack_live: dict = {}
+_dlpack_counts = {"made": 0, "deleted": 0}
+_CAPSULE_NAMES = {False: b"dltensor", True: b"dltensor_versioned"}  # kept: capsules point at them
+
+
+def _dlpack_delete(address: int) -> None:
+    """The managed tensors' deleter (the consumer's call, or an untaken capsule's)."""
+    if _dlpack_live.pop(address, None) is not None:
+        _dlpack_counts["deleted"] += 1
+
+
+_dlpack_deleter = _DLDeleter(_dlpack_delete)
+_CapsuleDestructor = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+def _capsule_destroyed(capsule: int) -> None:
+    """A capsule's destructor: one nobody took (still named dltensor[_versioned]) deletes its
+    tensor; a taken one is its consumer's to delete."""
+    api = _capsule_api()
+    for name in _CAPSULE_NAMES.values():
+        if api.PyCapsule_IsValid(capsule, name):
+            _dlpack_delete(api.PyCapsule_GetPointer(capsule, name))
+            return
+
+
+_capsule_destructor = _CapsuleDestructor(_capsule_destroyed)
+
+
+def _capsule_api() -> Any:
+    """ctypes.pythonapi with the capsule functions declared (raw pointers: no reference counts
+    are touched, which a destructor must not do)."""
+    api = ctypes.pythonapi
+    api.PyCapsule_New.restype = ctypes.py_object
+    api.PyCapsule_New.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _CapsuleDestructor]
+    api.PyCapsule_IsValid.restype = ctypes.c_int
+    api.PyCapsule_IsValid.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    return api
+
+
+def dlpack_counts() -> dict:
+    """How many DLPack tensors were made and deleted, and how many are held now."""
+    return {**_dlpack_counts, "live": len(_dlpack_live)}
+
+
+def _dlpack_stream(stream: Any, device_type: int) -> Optional[int]:
+    """The CUstream a ``__dlpack__`` consumer names (None: no wait to queue), as the array API
+    says: for CUDA, None is the legacy default stream (1), 1 and 2 the legacy and per-thread
+    default streams, -1 no synchronization, 0 refused; a CPU frame takes None only."""
+    if device_type == kDLCPU:
+        if stream is not None:
+            raise ValueError(f"__dlpack__: stream must be None for a CPU frame, got {stream!r}")
+        return None
+    if stream is None:
+        return 1
+    if not isinstance(stream, int) or isinstance(stream, bool) or stream < -1 or stream == 0:
+        raise ValueError(f"__dlpack__: stream {stream!r} is not a CUDA stream (-1, 1, 2 or a "
+                         "handle above 2; 0 is ambiguous and refused)")
+    return None if stream == -1 else stream
+
+
+class dlpack_frame:  # noqa: N801 (a plain holder of the protocol)
+    """Memory that ``torch.from_dlpack``, ``cupy.from_dlpack``, ``jax.numpy.from_dlpack`` and
+    ``numpy.from_dlpack`` take without a copy: ``__dlpack__`` (versioned capsules, and legacy ones
+    for consumers that ask for no version) and ``__dlpack_device__``. ``ready``, a
+    (CudaExternalSemaphore, value) pair, is the producer's signal: each ``__dlpack__`` queues the
+    wait for it on the consumer's stream (none with ``stream=-1``), so no host waits. The frame
+    keeps ``owner`` (the import) alive while it or a capsule of it lives."""
+
+    def __init__(self, ptr: int, shape: Sequence[int], dtype: str = "float32",
+                 device: Sequence[int] = (kDLCUDA, 0), owner: Any = None,
+                 readonly: bool = False, ready: Optional[tuple] = None):
+        if dtype not in _DL_DTYPES:
+            raise ValueError(f"dtype: expected one of {', '.join(_DL_DTYPES)}, got {dtype!r}")
+        self.ptr, self.shape, self.dtype = int(ptr), tuple(int(x) for x in shape), dtype
+        self.device = (int(device[0]), int(device[1]))
+        self.owner, self.readonly, self.ready = owner, readonly, ready
+        if self.device[0] not in (kDLCPU, kDLCUDA):
+            raise ValueError(f"device: kDLCPU (1) or kDLCUDA (2), got {self.device[0]}")
+
+    def __dlpack_device__(self) -> tuple:
+        return self.device
+
+    def __dlpack__(self, *, stream: Any = None, max_version: Optional[tuple] = None,
+                   dl_device: Optional[tuple] = None, copy: Optional[bool] = None) -> Any:
+        if copy:
+            raise BufferError("__dlpack__: copy=True, but a shared frame is not copied by its "
+                              "producer: take it with copy=False or None, then copy it")
+        if dl_device is not None and tuple(dl_device) != self.device:
+            raise BufferError(f"__dlpack__: the frame is on device {self.device}, not "
+                              f"{tuple(dl_device)}: take it where it is, then move it")
+        on = _dlpack_stream(stream, self.device[0])
+        if on is not None and self.ready is not None:
+            semaphore, value = self.ready
+            semaphore.wait(value, stream=on)
+        versioned = max_version is not None and int(max_version[0]) >= DLPACK_VERSION[0]
+        return _dlpack_capsule(self, versioned)
+
+
+def _dlpack_capsule(frame: dlpack_frame, versioned: bool) -> Any:
+    """A capsule of a new managed tensor over ``frame`` (compact, row-major)."""
+    m = DLManagedTensorVersioned() if versioned else DLManagedTensor()
+    n = len(frame.shape)
+    shape = (ctypes.c_int64 * max(n, 1))(*frame.shape)
+    strides = (ctypes.c_int64 * max(n, 1))()
+    step = 1
+    for i in reversed(range(n)):
+        strides[i], step = step, step * frame.shape[i]
+    t = m.dl_tensor
+    t.data = frame.ptr if step else None  # a tensor of no elements points at nothing
+    t.device = DLDevice(*frame.device)
+    t.ndim = n
+    code, bits = _DL_DTYPES[frame.dtype]
+    t.dtype = DLDataType(code, bits, 1)
+    t.shape = ctypes.cast(shape, ctypes.POINTER(ctypes.c_int64))
+    t.strides = ctypes.cast(strides, ctypes.POINTER(ctypes.c_int64))
+    m.deleter = _dlpack_deleter
+    if versioned:
+        m.version = DLPackVersion(*DLPACK_VERSION)
+        m.flags = _DLPACK_FLAG_READ_ONLY if frame.readonly else 0
+    address = ctypes.addressof(m)
+    _dlpack_live[address] = (m, shape, strides, frame)
+    _dlpack_counts["made"] += 1
+    try:
+        return _capsule_api().PyCapsule_New(address, _CAPSULE_NAMES[versioned],
+                                            _capsule_destructor)
+    except BaseException:
+        _dlpack_delete(address)
+        raise
+
 # ---- the command line (tests and examples) ------------------------------------------------------
 
 USAGE = """usage: vkshare_peer.py COMMAND [ARGS]
@@ -1457,7 +1638,10 @@ commands:
   listen ADDRESS [UID]      listen (allowing only UID when given), accept one peer within 2 s,
                             print what happened
   timeout ADDRESS MS        connect, wait MS ms for a message that does not come, print the error
-  layouts                   print the ctypes layouts of the CUDA structs as JSON
+  layouts                   print the ctypes layouts of the CUDA and DLPack structs as JSON
+  dlpack-check              exercise the DLPack producer without CUDA (a ctypes consumer, numpy
+                            where installed, untaken capsules, refusals, the waits queued on a
+                            consumer's stream); print what was seen as JSON
   constants                 print the CUDA and protocol constants this peer uses as JSON
   devices                   print the CUDA devices (ordinal, name, UUID) as JSON
 
@@ -1467,7 +1651,7 @@ ADDRESS is a socket path, or @name for the abstract namespace.
 
 def _layouts() -> dict:
     out = {}
-    for s in CUDA_STRUCTS:
+    for s in CUDA_STRUCTS + DLPACK_STRUCTS:
         offsets, sizes = {}, {}
         for name, _ in s._fields_:
             f = getattr(s, name)
@@ -1476,6 +1660,99 @@ def _layouts() -> dict:
                            "offsets": offsets, "sizes": sizes}
     return out
 
+
+class _Waits:
+    """A stand-in for a CudaExternalSemaphore that records the waits queued on it."""
+
+    def __init__(self) -> None:
+        self.waits: list = []
+
+    def wait(self, value: int, stream: Any = None) -> None:
+        self.waits.append([value, stream])
+
+
+def _take_capsule(capsule: Any, versioned: bool) -> tuple:
+    """What a consumer does with a capsule, in ctypes (no numpy): takes its tensor, renames the
+    capsule used_..., reads the tensor, calls the deleter. Returns (data, shape, flags)."""
+    api = _capsule_api()
+    api.PyCapsule_SetName.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    name = _CAPSULE_NAMES[versioned]
+    address = api.PyCapsule_GetPointer(capsule, name)
+    api.PyCapsule_GetPointer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    api.PyCapsule_SetName(capsule, b"used_" + name if versioned else b"used_dltensor")
+    m = (DLManagedTensorVersioned if versioned else DLManagedTensor).from_address(address)
+    t = m.dl_tensor
+    out = (t.data, [t.shape[i] for i in range(t.ndim)], [t.strides[i] for i in range(t.ndim)],
+           m.flags if versioned else None, [t.device.device_type, t.device.device_id],
+           [t.dtype.code, t.dtype.bits, t.dtype.lanes])
+    m.deleter(address)
+    return out
+
+
+def _dlpack_check() -> dict:
+    """The DLPack producer without CUDA: host frames taken by a ctypes consumer (and by numpy
+    where it is installed), capsules nobody takes, the refusals, and the waits a CUDA frame
+    queues on the stream its consumer names. One dict of what was seen (dlpack-check)."""
+    import gc
+    import weakref
+
+    out: dict = {}
+    buf = (ctypes.c_float * 12)(*range(12))
+    owner = type("Owner", (), {})()
+    gone = weakref.ref(owner)
+    f = dlpack_frame(ctypes.addressof(buf), (3, 4), device=(kDLCPU, 0), owner=owner,
+                     readonly=True)
+    del owner
+    out["taken"] = [_take_capsule(f.__dlpack__(max_version=(1, 0)), True),
+                    _take_capsule(f.__dlpack__(), False)]
+    out["address"] = ctypes.addressof(buf)
+    fds = len(open_fds())
+    for _ in range(10_000):
+        f.__dlpack__(max_version=DLPACK_VERSION)
+    gc.collect()
+    out["untaken"] = {**dlpack_counts(), "fds_flat": len(open_fds()) == fds}
+    refusals = []
+    for kw in ({"copy": True}, {"dl_device": (kDLCUDA, 0)}, {"stream": 5}):
+        try:
+            f.__dlpack__(**kw)
+            refusals.append(None)
+        except (BufferError, ValueError) as e:
+            refusals.append([e.__class__.__name__, str(e)])
+    out["refusals"] = refusals
+    try:
+        import numpy as np
+
+        asked: list = []
+
+        class Spy:  # what numpy asks of the frame (NumPy 1.x: a legacy capsule)
+            def __dlpack_device__(self) -> tuple:
+                return f.__dlpack_device__()
+
+            def __dlpack__(self, **kw: Any) -> Any:
+                asked.append(sorted(kw))
+                return f.__dlpack__(**kw)
+
+        a = np.from_dlpack(Spy())
+        out["numpy"] = {"version": np.__version__, "asked": asked[0],
+                        "same": a.ctypes.data == ctypes.addressof(buf), "values": a.tolist(),
+                        "writeable": bool(a.flags.writeable)}
+        del a
+    except ImportError:
+        out["numpy"] = None
+    sem = _Waits()
+    g = dlpack_frame(0x7000_0000, (4,), "uint8", device=(kDLCUDA, 0), ready=(sem, 7))
+    for stream in (None, 1, 2, 0x1234, -1):
+        g.__dlpack__(stream=stream, max_version=(1, 0))
+    try:
+        g.__dlpack__(stream=0)
+    except ValueError as e:
+        out["stream0"] = str(e)
+    out["waits"] = sem.waits
+    del f, g, buf
+    gc.collect()
+    out["after"] = {**dlpack_counts(), "owner_gone": gone() is None}
+    return out
 
 def _cloexec(fd: int) -> bool:
     import fcntl
@@ -1492,7 +1769,7 @@ def main(argv: Sequence[str]) -> int:
         return 0
     command, args = argv[0], list(argv[1:])
     need = {"receive": 2, "offers": 2, "offer-memfd": 2, "offer-cuda": 1, "connect": 1, "listen": 1,
-            "timeout": 2, "layouts": 0, "constants": 0, "devices": 0}
+            "timeout": 2, "layouts": 0, "constants": 0, "devices": 0, "dlpack-check": 0}
     if command not in need:
         print(f"vkshare_peer.py: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
         return 2
@@ -1502,6 +1779,9 @@ def main(argv: Sequence[str]) -> int:
         return 2
     if command == "layouts":
         _say(**_layouts())
+        return 0
+    if command == "dlpack-check":
+        _say(**_dlpack_check())
         return 0
     if command == "constants":
         _say(**{k: v for k, v in globals().items()

@@ -212,15 +212,18 @@ test("the Python peer's waits end on time with ETIMEDOUT, saying what was awaite
 });
 
 test(
-  "the Python peer's ctypes CUDA structs equal the compiler's layouts (tests/ffi/cuda_layouts.json)",
+  "the Python peer's ctypes CUDA and DLPack structs equal the compiler's layouts (tests/ffi/cuda_layouts.json, tests/python/dlpack_layouts.json)",
   {
     skip: noPython,
   },
   async () => {
     const [py] = await peer("layouts").lines();
-    const c = JSON.parse(
-      readFileSync(new URL("../ffi/cuda_layouts.json", import.meta.url), "utf8"),
-    ) as Record<string, Record<string, unknown>>;
+    // dlpack_layouts.json: cc's offsetof and sizeof of dlpack.h 1.1's structs (dmlc/dlpack; LP64).
+    const json = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+    const c = { ...json("../ffi/cuda_layouts.json"), ...json("./dlpack_layouts.json") } as Record<
+      string,
+      Record<string, unknown>
+    >;
     assertEquals(Object.keys(py).sort(), Object.keys(c).sort());
     for (const [name, layout] of Object.entries(c)) {
       const { sType: _, ...rest } = layout;

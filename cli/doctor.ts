@@ -29,6 +29,7 @@ import {
   type PathReport,
   type Proof,
   serveImport,
+  tryTakingFd,
 } from "../doctor/report.ts";
 import { DeviceMemory, Fence, Instance, Semaphore } from "../mod.ts";
 import { Device, ProtocolError } from "../mod.ts";
@@ -99,6 +100,13 @@ const cli = parseCli({
       description: "internal: the other process of --prove (imports what is offered at SOCKET)",
       hidden: true,
     },
+    "serve-pidfd": {
+      type: "string",
+      value: "PID FD",
+      description:
+        "internal: the child process of the torch IPC probe (takes fd FD of process PID with pidfd_getfd)",
+      hidden: true,
+    },
     "serve-device": {
       type: "string",
       value: "UUID",
@@ -150,6 +158,17 @@ const exit = (code: number): never => {
 };
 
 if (cudaOrdinal !== null && explainInput === undefined) cli.fail("--cuda goes with --explain");
+
+// The torch IPC probe's child (doctor/report.ts): before any device is made.
+const pidfdProbe = cli.string("serve-pidfd");
+if (pidfdProbe !== undefined) {
+  const [pid, fd] = pidfdProbe.split(" ").map(Number);
+  if (!(pid > 0 && fd >= 0)) {
+    cli.fail(`--serve-pidfd: expected "PID FD", got ${JSON.stringify(pidfdProbe)}`);
+  }
+  console.log(tryTakingFd(pid, fd));
+  exit(0);
+}
 
 /**
  * Explains `explainInput`'s descriptors into the target `into` names, each planned by `plan`: an
@@ -312,6 +331,11 @@ function printReport(r: DoctorReport): void {
     }; pidfd_getfd: ${e.pidfdGetfd === true ? "works" : e.pidfdGetfd}${
       e.ptraceScope === null ? "" : ` (ptrace_scope ${e.ptraceScope})`
     }; fd limit: ${e.fdLimit ?? "?"}`,
+  );
+  console.log(
+    `  PyTorch's own CUDA IPC (a child taking its parent's fds with pidfd_getfd): ${
+      e.torchIpc === true ? "works here" : `refused here (${e.torchIpc})`
+    }; vkshare's socket (SCM_RIGHTS) does not need it`,
   );
   console.log(
     `  CUDA: ${

@@ -7,7 +7,7 @@
  * @module
  */
 // @ts-types="../cli/_node/child_process.d.ts"
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 // @ts-types="../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 
@@ -127,6 +127,13 @@ export interface EnvironmentReport {
   kcmp: boolean;
   /** Whether pidfd_getfd works here (takeFd), or what refused it; and yama's ptrace_scope. */
   pidfdGetfd: true | string;
+  /**
+   * Whether a child process may take one of its parent's fds with pidfd_getfd (true), or why not:
+   * what PyTorch's own CUDA sharing between processes needs with `expandable_segments:True`
+   * (its consumer takes the producer's fds so). vkshare's socket passes fds with SCM_RIGHTS and
+   * needs no such permission.
+   */
+  torchIpc: true | string;
   /** yama's ptrace_scope, or null where there is none. */
   ptraceScope: number | null;
   /** The soft limit on open fds (`ulimit -n`), or null when unknown. */
@@ -217,6 +224,7 @@ export function environment(): EnvironmentReport {
     validationLayer: layer?.specVersion ?? null,
     kcmp: sameFile(0, 0) === true,
     pidfdGetfd: pidfdWorks(),
+    torchIpc: childTakesParentFd(),
     ptraceScope: readNumber("/proc/sys/kernel/yama/ptrace_scope"),
     fdLimit: fdLimit(),
     cuda,
@@ -227,6 +235,42 @@ function pidfdWorks(): true | string {
   try {
     takeFd(libc().getpid(), 0).close();
     return true;
+  } catch (e) {
+    return (e as Error).message.split("\n")[0];
+  }
+}
+
+let childTakes: true | string | undefined;
+
+/**
+ * Whether a child process may take an fd of this one with pidfd_getfd (as a consumer of
+ * torch.multiprocessing takes its producer's), asked once per process: the doctor's command
+ * tries it in a child (`--serve-pidfd PID FD`) and says what happened.
+ */
+function childTakesParentFd(): true | string {
+  if (childTakes !== undefined) return childTakes;
+  const fd = [0, 1, 2].find((n) => libc().fcntl(n, 1, 0) >= 0); // F_GETFD
+  if (fd === undefined) return childTakes = "untried: this process has no fd 0, 1 or 2 to offer";
+  const [program, ...args] = peerCommand(DOCTOR_SCRIPT, [
+    "--serve-pidfd",
+    `${libc().getpid()} ${fd}`,
+  ]);
+  const r = spawnSync(program, args, { encoding: "utf8", timeout: 30_000 });
+  const said = String(r.stdout ?? "").trim().split("\n").at(-1) ?? "";
+  childTakes = said === "works"
+    ? true
+    : said || `untried: the probe process ended with ${r.status ?? r.signal ?? r.error}`;
+  return childTakes;
+}
+
+/**
+ * The doctor's child side of {@linkcode childTakesParentFd}: takes fd `fd` of process `pid` with
+ * pidfd_getfd; "works", or pidfd_getfd's refusal in one line.
+ */
+export function tryTakingFd(pid: number, fd: number): string {
+  try {
+    takeFd(pid, fd).close();
+    return "works";
   } catch (e) {
     return (e as Error).message.split("\n")[0];
   }

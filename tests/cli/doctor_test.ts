@@ -367,3 +367,55 @@ test(
     }
   }),
 );
+
+test("the doctor says whether PyTorch's own CUDA IPC (pidfd_getfd of a parent) would work here", () => {
+  const r = runScript(DOCTOR, ["--json", "--only", "memory:OPAQUE_FD"]);
+  assert(r.code === 0 || r.code === 1, r.err);
+  const e = JSON.parse(r.out).environment;
+  // A child of this root process, of the same uid and with no yama here: it may take its fds.
+  const plain = spawnSync("cat", ["/proc/sys/kernel/yama/ptrace_scope"]).status !== 0;
+  if (process.getuid?.() === 0 && plain) assertEquals(e.torchIpc, true);
+  else assert(e.torchIpc === true || /pidfd_getfd failed/.test(e.torchIpc), String(e.torchIpc));
+  const text = runScript(DOCTOR, ["--only", "memory:OPAQUE_FD"]);
+  assertStringIncludes(text.out, "PyTorch's own CUDA IPC (a child taking its parent's fds");
+  assertStringIncludes(text.out, "vkshare's socket (SCM_RIGHTS) does not need it");
+});
+
+/** Why this test process cannot run its runtime as nobody (to be refused), or false. */
+function asNobody(): string | false {
+  if (process.getuid?.() !== 0) return "needs root (to run the probe as nobody)";
+  if (spawnSync("setpriv", ["--version"]).status !== 0) return "no setpriv (util-linux)";
+  const [program] = scriptCommand(DOCTOR);
+  const nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-x", program];
+  if (spawnSync("setpriv", nobody).status !== 0) return `nobody cannot run ${program}`;
+  return false;
+}
+
+test(
+  "the torch IPC probe's child, run as another user, says pidfd_getfd's refusal",
+  { skip: asNobody() },
+  () => {
+    const home = mkdtempSync(`${tmpdir()}/vkshare-nobody-`);
+    spawnSync("chown", ["65534:65534", home]);
+    try {
+      const [program, ...args] = scriptCommand(DOCTOR, ["--serve-pidfd", `${process.pid} 1`]);
+      const r = spawnSync("setpriv", [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "env",
+        `HOME=${home}`,
+        `DENO_DIR=${home}/deno`,
+        program,
+        ...args,
+      ], { encoding: "utf8" });
+      assertEquals(r.status, 0, String(r.stderr));
+      assertStringIncludes(
+        String(r.stdout),
+        `pidfd_getfd failed: EPERM (1) [fd 1 of pid ${process.pid}]`,
+      );
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  },
+);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Arena, encode, fastPaths, KeptStruct, link } from "../ffi/layout.ts";
+import { type Arena, encode, fastPaths, KeptStruct, link } from "../ffi/layout.ts";
 import { VkSubmitInfo, VkTimelineSemaphoreSubmitInfo } from "../ffi/vk_structs.ts";
 
 /** @ignore @internal What one submission waits on, runs and signals, as C takes them. */

@@ -387,7 +387,9 @@ function asNobody(): string | false {
   if (spawnSync("setpriv", ["--version"]).status !== 0) return "no setpriv (util-linux)";
   const [program] = scriptCommand(DOCTOR);
   const nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-x", program];
-  if (spawnSync("setpriv", nobody).status !== 0) return `nobody cannot run ${program}`;
+  if (spawnSync("setpriv", nobody).status !== 0) {
+    return "user nobody cannot run this runtime's executable";
+  }
   return false;
 }
 

@@ -40,7 +40,7 @@ test("the rule list has every rule of SHARE_RULES, once", () => {
 test("the README's figures are the newest GPU run's, each with what its time includes", () => {
   const groups = resultGroups(new URL("bench/results/", root));
   const gpu = groups.find((g) => g.runs[0].fingerprint.deviceType === "discrete-gpu")!;
-  assertEquals(gpu.runs.map((r) => r.fingerprint.runtime), ["deno", "bun"]);
+  assertEquals(gpu.runs.map((r) => r.fingerprint.runtime), ["deno", "bun", "node"]);
   const summary = benchSummary(groups);
   assertStringIncludes(summary, `measured ${gpu.runs[0].fingerprint.date.slice(0, 10)}`);
   const handoff = gpu.runs[0].rows.find((x) => x.op === "handoff")!;

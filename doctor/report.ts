@@ -32,7 +32,7 @@ import {
   Transfer,
 } from "../mod.ts";
 import { takeFd } from "../share/fd.ts";
-import { sameFile } from "../share/fd_kind.ts";
+import { isOpenFd, sameFile } from "../share/fd_kind.ts";
 import {
   describeFd,
   externalBufferProperties,
@@ -232,12 +232,8 @@ export function environment(): EnvironmentReport {
 }
 
 function pidfdWorks(): true | string {
-  try {
-    takeFd(libc().getpid(), 0).close();
-    return true;
-  } catch (e) {
-    return (e as Error).message.split("\n")[0];
-  }
+  const said = tryTakingFd(libc().getpid(), 0);
+  return said === "works" ? true : said;
 }
 
 let childTakes: true | string | undefined;
@@ -249,7 +245,7 @@ let childTakes: true | string | undefined;
  */
 function childTakesParentFd(): true | string {
   if (childTakes !== undefined) return childTakes;
-  const fd = [0, 1, 2].find((n) => libc().fcntl(n, 1, 0) >= 0); // F_GETFD
+  const fd = [0, 1, 2].find(isOpenFd);
   if (fd === undefined) return childTakes = "untried: this process has no fd 0, 1 or 2 to offer";
   const [program, ...args] = peerCommand(DOCTOR_SCRIPT, [
     "--serve-pidfd",

@@ -1514,17 +1514,25 @@ def _capsule_destroyed(capsule: int) -> None:
 _capsule_destructor = _CapsuleDestructor(_capsule_destroyed)
 
 
+_capsule_functions: Any = None
+
+
 def _capsule_api() -> Any:
-    """ctypes.pythonapi with the capsule functions declared (raw pointers: no reference counts
-    are touched, which a destructor must not do)."""
-    api = ctypes.pythonapi
-    api.PyCapsule_New.restype = ctypes.py_object
-    api.PyCapsule_New.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _CapsuleDestructor]
-    api.PyCapsule_IsValid.restype = ctypes.c_int
-    api.PyCapsule_IsValid.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
-    api.PyCapsule_GetPointer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    return api
+    """ctypes.pythonapi with the capsule functions declared, once (raw pointers: no reference
+    counts are touched, which a destructor must not do)."""
+    global _capsule_functions
+    if _capsule_functions is None:
+        api = ctypes.pythonapi
+        api.PyCapsule_New.restype = ctypes.py_object
+        api.PyCapsule_New.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _CapsuleDestructor]
+        api.PyCapsule_IsValid.restype = ctypes.c_int
+        api.PyCapsule_IsValid.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+        api.PyCapsule_GetPointer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        api.PyCapsule_SetName.restype = ctypes.c_int
+        api.PyCapsule_SetName.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        _capsule_functions = api
+    return _capsule_functions
 
 
 def dlpack_counts() -> dict:
@@ -1671,16 +1679,18 @@ class _Waits:
         self.waits.append([value, stream])
 
 
+# The names a consumer gives the capsules it took (kept: a capsule keeps a pointer to its name).
+_USED_NAMES = {False: b"used_dltensor", True: b"used_dltensor_versioned"}
+
+
 def _take_capsule(capsule: Any, versioned: bool) -> tuple:
     """What a consumer does with a capsule, in ctypes (no numpy): takes its tensor, renames the
-    capsule used_..., reads the tensor, calls the deleter. Returns (data, shape, flags)."""
+    capsule used_..., reads the tensor, calls the deleter. Returns the tensor's data address,
+    shape, strides, flags (None for a legacy capsule), device and dtype."""
     api = _capsule_api()
-    api.PyCapsule_SetName.argtypes = [ctypes.py_object, ctypes.c_char_p]
-    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-    name = _CAPSULE_NAMES[versioned]
-    address = api.PyCapsule_GetPointer(capsule, name)
-    api.PyCapsule_GetPointer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    api.PyCapsule_SetName(capsule, b"used_" + name if versioned else b"used_dltensor")
+    raw = id(capsule)  # CPython: the object's address (the capsule stays alive here)
+    address = api.PyCapsule_GetPointer(raw, _CAPSULE_NAMES[versioned])
+    api.PyCapsule_SetName(raw, _USED_NAMES[versioned])
     m = (DLManagedTensorVersioned if versioned else DLManagedTensor).from_address(address)
     t = m.dl_tensor
     out = (t.data, [t.shape[i] for i in range(t.ndim)], [t.strides[i] for i in range(t.ndim)],

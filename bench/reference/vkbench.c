@@ -846,12 +846,12 @@ static void barrier(VkCommandBuffer c, VkBuffer b, VkDeviceSize offset, VkDevice
 #define T_RW (VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT)
 #define STAGE(x) VK_PIPELINE_STAGE_##x##_BIT
 
-// Checks frame m word for word in its slot of `words` (after B signals `consumed` = m, when
-// given), and records its latency since its start.
 // Where each frame's host time went (ns, by frame): recording, submitting, waiting for B,
 // checking; as examples/pipeline.ts's phasesMs.
 static uint64_t* frame_phases[4];
 
+// Checks frame m word for word in its slot of `words` (after B signals `consumed` = m, when
+// given), and records its latency since its start and its wait and check phases.
 static void verify_frame(uint64_t m, VkSemaphore consumed, const uint32_t* words, int depth,
                          VkDeviceSize bytes, const uint64_t* started, uint64_t* latency) {
   uint64_t w0 = now();

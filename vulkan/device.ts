@@ -18,11 +18,16 @@ import { flagMask, PipelineStage, type PipelineStageName } from "../core/enums.t
 import { check, MissingExtensionError } from "../core/errors.ts";
 import { ShareError } from "../core/errors.ts";
 import { SETTLE_MS, timeoutNs, warnLeak } from "../core/time.ts";
-import { VkFenceCreateInfo } from "../ffi/vk_structs.ts";
+import {
+  VkFenceCreateInfo,
+  VkSemaphoreCreateInfo,
+  VkSemaphoreTypeCreateInfo,
+  VkSemaphoreWaitInfo,
+} from "../ffi/vk_structs.ts";
 
 import { loadEnabledExtension, out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
-import { Arena, encode, link } from "../ffi/layout.ts";
+import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
@@ -467,7 +472,9 @@ export interface SubmitOptions {
 
 /**
  * @ignore @internal One vkQueueSubmit, as the objects it used remember it: whether it has finished is
- * known through its fence or a timeline value it signals, and unknown without either.
+ * known through its fence or a timeline value it signals, and unknown without either. A
+ * submission with neither also signals its queue's own timeline (`progress`), which settles it
+ * without a drain.
  */
 export class Submission {
   /** The queue it went to. */
@@ -476,17 +483,20 @@ export class Submission {
   readonly seq: number;
   readonly #fence: QueueFence | null;
   readonly #timeline: { semaphore: QueueSemaphore; value: bigint } | null;
+  readonly #progress: bigint | null;
   #done = false;
 
   constructor(
     queue: Queue,
     fence: QueueFence | null,
     timeline: { semaphore: QueueSemaphore; value: bigint } | null,
+    progress: bigint | null = null,
   ) {
     this.queue = queue;
     this.seq = queue.nextSeq();
     this.#fence = fence;
     this.#timeline = timeline;
+    this.#progress = progress;
   }
 
   /**
@@ -527,8 +537,14 @@ export class Submission {
     if (this.#fence && (this.#fence.disposed || this.#fence[QUEUE_HOOKS].finished(this))) {
       return true;
     }
-    if (!this.queue.drain(SETTLE_MS)) return false;
+    // The queue's own timeline is seen by the layer too (it is never shared): a counter read,
+    // where a drain is a submission and a fence wait.
+    const settled = this.#progress !== null
+      ? this.queue.awaitProgress(this.#progress, SETTLE_MS)
+      : this.queue.drain(SETTLE_MS);
+    if (!settled) return false;
     this.#done = true;
+    if (this.#progress !== null) this.queue.finishedThrough(this.seq);
     return true;
   }
 }
@@ -625,15 +641,20 @@ export class Queue {
     for (const c of cmds) c[QUEUE_HOOKS].checkSubmit();
     fence?.[QUEUE_HOOKS].checkSubmit();
 
+    const lastTimeline = signals.findLast((s) => s.semaphore.type === "timeline");
+    const progress = fence || lastTimeline ? null : this.#nextProgress();
     using arena = new Arena();
     const info = submitInfo({
       waits: waits.map((w) => w.semaphore.handle),
       stages: waits.map((w) => stageMask(w.stage)),
       waitValues,
       commandBuffers: cmds.map((c) => rt.address(c.handle)),
-      signals: signals.map((s) => s.semaphore.handle),
-      signalValues,
-      timeline: [...waits, ...signals].some((x) => x.semaphore.type === "timeline"),
+      signals: progress
+        ? [...signals.map((s) => s.semaphore.handle), progress.handle]
+        : signals.map((s) => s.semaphore.handle),
+      signalValues: progress ? [...signalValues, progress.value] : signalValues,
+      timeline: progress !== null
+        || [...waits, ...signals].some((x) => x.semaphore.type === "timeline"),
     }, arena);
     const r = vk().vkQueueSubmit(this.handle, 1, info, fence?.handle ?? 0n);
     if (r < 0) {
@@ -647,18 +668,71 @@ export class Queue {
       });
     }
 
-    const lastTimeline = signals.findLast((s) => s.semaphore.type === "timeline");
     const sub = new Submission(
       this,
       fence,
       lastTimeline
         ? { semaphore: lastTimeline.semaphore, value: signalValues[signals.indexOf(lastTimeline)] }
         : null,
+      progress?.value ?? null,
     );
     waits.forEach((w) => w.semaphore[QUEUE_HOOKS].waited(sub));
     signals.forEach((s, i) => s.semaphore[QUEUE_HOOKS].signaled(sub, signalValues[i]));
     for (const c of cmds) c[QUEUE_HOOKS].submitted(sub);
     fence?.[QUEUE_HOOKS].submitted(sub);
+  }
+
+  /** The queue's own timeline semaphore (0 until made), its last value and the last one seen. */
+  readonly #progress = out64();
+  #progressValue = 0n;
+  #progressSeen = 0n;
+  #progressUnmade = false;
+  #progressWait: KeptStruct<typeof VkSemaphoreWaitInfo> | undefined;
+
+  /**
+   * The queue's own timeline and the next value for a submission to signal, made at the first
+   * need; null where timeline semaphores are off or it cannot be made (settling then drains).
+   */
+  #nextProgress(): { handle: bigint; value: bigint } | null {
+    if (!this.device.timelineSemaphores || this.#progressUnmade) return null;
+    if (!vk().vkGetSemaphoreCounterValue || !vk().vkWaitSemaphores) return null;
+    if (this.#progress[0] === 0n) {
+      using arena = new Arena();
+      const info = encode(VkSemaphoreCreateInfo, {
+        pNext: [link(VkSemaphoreTypeCreateInfo, { semaphoreType: 1, initialValue: 0n })],
+      }, arena);
+      if (vk().vkCreateSemaphore(this.device.handle, info.bytes, null, this.#progress) < 0) {
+        this.#progress[0] = 0n;
+        this.#progressUnmade = true;
+        return null;
+      }
+    }
+    return { handle: this.#progress[0], value: ++this.#progressValue };
+  }
+
+  /**
+   * @ignore @internal Waits at most `timeoutMs` for the queue's own timeline to reach `value` (a
+   * counter read when it already has); false on timeout, true when the device is lost.
+   */
+  awaitProgress(value: bigint, timeoutMs: number): boolean {
+    if (this.#progressSeen >= value) return true;
+    const d = this.device.handle, h = this.#progress[0];
+    const seen = out64();
+    if (vk().vkGetSemaphoreCounterValue!(d, h, seen) < 0) return true;
+    if (seen[0] < value) {
+      this.#progressWait ??= new KeptStruct(VkSemaphoreWaitInfo, {
+        flags: 0,
+        pSemaphores: [h],
+        pValues: [0n],
+      });
+      this.#progressWait.setU64Element("pValues", 0, value);
+      const r = vk().vkWaitSemaphores!(d, this.#progressWait.bytes, timeoutNs(timeoutMs));
+      if (r === 2) return false;
+      if (r < 0) return true;
+      seen[0] = value;
+    }
+    this.#progressSeen = seen[0];
+    return true;
   }
 
   /**
@@ -694,11 +768,14 @@ export class Queue {
   /** drain's fence (0 until the first drain), and its out-parameter. */
   readonly #drainFence = out64();
 
-  /** @ignore @internal Destroys drain's fence: the device is about to be destroyed. */
+  /** @ignore @internal Destroys drain's fence and the queue's own timeline: the device is about to be destroyed. */
   releaseDrainFence(): void {
     const f = this.#drainFence[0];
     this.#drainFence[0] = 0n;
     if (f !== 0n) vk().vkDestroyFence(this.device.handle, f, null);
+    const s = this.#progress[0];
+    this.#progress[0] = 0n;
+    if (s !== 0n) vk().vkDestroySemaphore(this.device.handle, s, null);
   }
 
   /** Waits until the queue is idle: every submission so far has finished. */

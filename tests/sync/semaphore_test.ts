@@ -75,6 +75,32 @@ test(
 );
 
 test(
+  "a binary semaphore whose last submission has no fence is destroyed once that batch is done (the queue's own timeline), and the layer agrees",
+  { skip: noTimeline },
+  forEachDevice((pd) => {
+    using device = Device.create(pd);
+    const q = device.queue();
+    using gate = Semaphore.create(device, { type: "timeline" });
+    using other = Semaphore.create(device);
+    for (const gated of [false, true]) {
+      const s = Semaphore.create(device);
+      // Signaled, then waited on, by batches with no fence and no timeline of the caller's: the
+      // queue's own timeline marks them. Gated: the wait's batch also waits for the host, which
+      // signals just before the disposal, so it may still be running then.
+      q.submit({ signal: [s] });
+      q.submit({ wait: gated ? [s, { semaphore: gate, value: 1 }] : [s], signal: [other] });
+      if (gated) gate.signal(1);
+      // The validation layer (forEachDevice) fails the test if it is destroyed while in use.
+      s[Symbol.dispose]();
+      assert(s.disposed);
+      using fence = Fence.create(device);
+      q.submit({ wait: [other], fence });
+      assertEquals(fence.wait(10_000), "signaled");
+    }
+  }),
+);
+
+test(
   "binary semaphores order two submissions: a fill, then a copy that waits for it",
   forEachDevice((pd) => {
     using device = Device.create(pd);

@@ -30,7 +30,11 @@ import {
   type PipelineResult,
   runPipeline,
 } from "../examples/pipeline.ts";
-import { runTorchFrames, TorchUnavailable } from "../examples/torch_frames.ts";
+import {
+  runTorchFrames,
+  type TorchFramesResult,
+  TorchUnavailable,
+} from "../examples/torch_frames.ts";
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
 import { peerCommand, sendOffer, ShareServer } from "../ipc/mod.ts";
@@ -566,7 +570,7 @@ async function torchRows(
   );
   const frame = emptyRow(
     "torch.frame",
-    "frame round trip to PyTorch: fill, y = 2x + 1 in torch, result visible to the script (zero-copy)",
+    "frame round trip to PyTorch: fill, y = 2x + 1 in torch, result visible to the script (zero-copy, __cuda_array_interface__)",
     size,
   );
 
@@ -577,6 +581,7 @@ async function torchRows(
     for (let i = 0; i < runs; i++) {
       const r = await runTorchFrames(device, {
         mode: "zero-copy",
+        consumer: "torch-cai",
         frames: Math.ceil(frames / runs),
         size,
       });
@@ -603,11 +608,59 @@ async function torchRows(
         (1e9 / frame.vkshare.warm.p50).toFixed(1)
       } frames/s one in flight, host copy ${(1e9 / host.p50).toFixed(1)}`,
     );
+    const dlpack = [];
+    for (const consumer of ["torch", "cupy", "jax"] as const) {
+      dlpack.push(await dlpackRow(device, consumer, frames, host));
+      progress.step("torch");
+    }
+    return [offer, frame, ...dlpack];
   } catch (e) {
     if (!(e instanceof TorchUnavailable)) throw e;
     for (const r of [offer, frame]) r.notes.push(`not run: ${e.reason}`);
   }
   return [offer, frame];
+}
+
+/**
+ * The frame round trip with `consumer` taking each 16 MiB frame through DLPack (`from_dlpack`,
+ * the wait queued on its stream), `frames` frames, judged against the host copy's p50 (`host`,
+ * ns). A consumer Python lacks gives a row that says so.
+ */
+async function dlpackRow(
+  device: Device,
+  consumer: "torch" | "cupy" | "jax",
+  frames: number,
+  host: Stats,
+): Promise<Row> {
+  const size = 16 << 20;
+  const row = emptyRow(
+    `dlpack.frame.${consumer}`,
+    `frame round trip through DLPack to ${consumer}: fill, ${consumer}.from_dlpack, y = 2x + 1, result visible to the script`,
+    size,
+  );
+  let r: TorchFramesResult;
+  try {
+    r = await runTorchFrames(device, { mode: "zero-copy", consumer, frames, size });
+  } catch (e) {
+    // A consumer that fails is this row's result, not the end of the bench.
+    const failed = !(e instanceof TorchUnavailable);
+    row.notes.push(failed ? `FAILED: ${(e as Error).message}` : `not run: ${e.reason}`);
+    if (failed) row.target = { rule: "p50 < the host copy's p50 (numpy, torch)", met: false };
+    return row;
+  }
+  const ns = r.latencySamplesMs.map((ms) => ms * 1e6);
+  row.vkshare = { warm: stats(ns.slice(1)), cold: stats(ns.slice(0, 1)) };
+  row.ratio = row.vkshare.warm.p50 / host.p50;
+  row.target = { rule: "p50 < the host copy's p50 (numpy, torch)", met: row.ratio < 1 };
+  const u = r.unconsumed!;
+  row.notes.push(
+    `ratio: p50 / the host copy's p50 (${
+      duration(host.p50)
+    }); ${r.samePointer} of ${r.frames} frames at the imported pointer (zero-copy)`,
+    `Python's loop: ${r.pythonSync}`,
+    `${u.count} capsules nobody took: live ${u.before.liveCapsules} → ${u.after.liveCapsules}, fds ${u.before.fds} → ${u.after.fds}`,
+  );
+  return row;
 }
 
 /** A row that has measured nothing yet. */
@@ -714,7 +767,7 @@ if (import.meta.main) {
     const progress = new Progress(
       work.length * rounds + (only && !only.includes("handoff") ? 0 : 11)
         + (only && !only.includes("pipeline") ? 0 : rounds)
-        + (only && !only.includes("torch") ? 0 : rounds + 1),
+        + (only && !only.includes("torch") ? 0 : rounds + 4),
     );
     console.error(
       `bench: ${pd.name} (${fingerprint.driverName} ${fingerprint.driverVersion}), ${rt.name} ${rt.version}, ${

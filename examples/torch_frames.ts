@@ -1,17 +1,23 @@
 /**
- * Frames from Vulkan to PyTorch in another process and back, without a copy through the host:
- * the script's half (the Python half is `examples/torch_frames.py`, which this starts).
+ * Frames from Vulkan to PyTorch, CuPy or JAX in another process and back, without a copy through
+ * the host: the script's half (the Python half is `examples/torch_frames.py`, which this starts).
  *
  *     deno run -A examples/torch_frames.ts [--frames 1000] [--size 16777216] [--mode both]
+ *     deno run -A examples/torch_frames.ts --mode zero-copy --consumer cupy   # or jax
  *     bun examples/torch_frames.ts --mode host-copy --compute numpy    # no GPU needed
  *
  * - zero-copy: Vulkan allocates the frames in exported memory and offers it, with two exported
  *   timeline semaphores, over a share socket. Python imports them into CUDA (the CUDA device is
- *   the one whose UUID is the Vulkan deviceUUID) and wraps the memory as a torch tensor. For each
- *   frame n the script fills it on the GPU and signals `filled` = n + 1; Python queues, on torch's
- *   current stream, a wait for that value, a check of every element, y = 2x + 1 in place and a
- *   signal of `done` = n + 1, and never waits on the host; the script's queue waits for `done`,
- *   copies the frame to host-visible memory, and the script checks every element.
+ *   the one whose UUID is the Vulkan deviceUUID) and hands each frame to the consumer without a
+ *   copy: `torch.from_dlpack`, `cupy.from_dlpack` or `jax.numpy.from_dlpack` (`--consumer`),
+ *   each frame queueing its wait on the consumer's stream; or one torch tensor over the ring
+ *   through `__cuda_array_interface__` (`--consumer torch-cai`). For each frame n the script
+ *   fills it on the GPU and signals `filled` = n + 1; Python queues, on the consumer's stream, a
+ *   wait for that value, a check of every element, y = 2x + 1 and a signal of `done` = n + 1
+ *   (torch and CuPy never wait on the host; JAX, whose arrays are immutable, waits for its y and
+ *   copies it into the frame); the script's queue waits for `done`, copies the frame to
+ *   host-visible memory, and the script checks every element. Then Python makes 10,000 DLPack
+ *   capsules that nobody takes, and counts what they held before and after.
  * - host-copy (the baseline, the ordinary way): the script copies each frame to host memory and
  *   into a memfd that Python maps (numpy); Python copies it to the GPU (torch), checks it,
  *   computes, copies the result back into the memfd, and says so; the script checks it there.
@@ -44,6 +50,11 @@ export const PERIOD = 8191;
 /** How far the pattern moves from frame to frame (mod). */
 export const SHIFT = 251;
 
+/** The Python packages that can take the zero-copy frames (see {@linkcode TorchFramesOptions}). */
+export const CONSUMERS = ["torch", "cupy", "jax", "torch-cai"] as const;
+/** One of {@linkcode CONSUMERS}. */
+export type FrameConsumer = typeof CONSUMERS[number];
+
 /** Options of {@linkcode runTorchFrames}. */
 export interface TorchFramesOptions {
   /** `zero-copy` or `host-copy`. */
@@ -58,6 +69,12 @@ export interface TorchFramesOptions {
   python?: string;
   /** What Python computes with: `torch` (on the GPU), or `numpy` (host-copy only, no GPU). */
   compute?: "torch" | "numpy";
+  /**
+   * Who takes the zero-copy frames (default `torch`): `torch`, `cupy` or `jax` through DLPack
+   * (`from_dlpack`, each frame's wait queued on the consumer's stream), or `torch-cai` (one torch
+   * tensor over the ring through `__cuda_array_interface__`).
+   */
+  consumer?: FrameConsumer;
   /** How long any one wait may take, in ms (default 60,000). */
   timeoutMs?: number;
   /** Variables for the Python process (CUDA_VISIBLE_DEVICES, say), added to this one's. */
@@ -80,6 +97,15 @@ export interface TorchFramesResult {
   pythonImportMs: number | null;
   /** The torch device Python used (`cuda:N`), or `cpu (numpy)`. */
   pythonDevice: string;
+  /** zero-copy: who took the frames; null for host-copy. */
+  consumer: FrameConsumer | null;
+  /** zero-copy: how many frames the consumer saw at the imported pointer itself (no copy). */
+  samePointer: number | null;
+  /**
+   * zero-copy: 10,000 DLPack capsules that nobody took, and Python's counts before and after
+   * them (live capsules, fds, CUDA imports, references to the imported memory).
+   */
+  unconsumed: UnconsumedCapsules | null;
   /** Frame latency percentiles, ms. */
   latencyMs: { p50: number; p99: number; max: number };
   /** Each frame's latency, ms, in frame order. */
@@ -94,6 +120,28 @@ export interface TorchFramesResult {
   pythonFds: { before: number; after: number };
   /** Python's note on host synchronisation in its loop. */
   pythonSync: string;
+}
+
+/** Python's counts around capsules that no consumer took. */
+export interface UnconsumedCapsules {
+  /** How many capsules were made and dropped. */
+  count: number;
+  /** The counts before them. */
+  before: PythonCounts;
+  /** The counts after them (and a garbage collection). */
+  after: PythonCounts;
+}
+
+/** Counts in the Python process. */
+export interface PythonCounts {
+  /** DLPack tensors made and not yet deleted. */
+  liveCapsules: number;
+  /** Open fds. */
+  fds: number;
+  /** Live CUDA imports of Vulkan memory and semaphores. */
+  imports: { memory: number; semaphore: number };
+  /** References to the imported memory (sys.getrefcount). */
+  memoryReferences: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -138,7 +186,11 @@ export async function runTorchFrames(
   const ring = options.ring ?? 1;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const compute = options.compute ?? "torch";
+  const consumer = options.consumer ?? "torch";
   if (size % 4 || size <= 0) throw new RangeError(`size: a positive multiple of 4, got ${size}`);
+  if (!CONSUMERS.includes(consumer)) {
+    throw new RangeError(`consumer: one of ${CONSUMERS.join(", ")}, got ${String(consumer)}`);
+  }
   if (compute === "numpy" && options.mode === "zero-copy") {
     throw new RangeError("zero-copy needs torch on a CUDA GPU: --compute numpy is host-copy only");
   }
@@ -165,6 +217,7 @@ export async function runTorchFrames(
     await socket.send({
       type: "plan",
       mode: options.mode,
+      consumer,
       frames,
       size,
       ring,
@@ -193,6 +246,9 @@ export async function runTorchFrames(
       offerToTensorMs: r.offerToTensorMs,
       pythonImportMs: (result.importMs as number | null) ?? null,
       pythonDevice: String(result.device),
+      consumer: options.mode === "zero-copy" ? consumer : null,
+      samePointer: (result.samePointer as number | undefined) ?? null,
+      unconsumed: (result.unconsumed as UnconsumedCapsules | undefined) ?? null,
       latencyMs: { p50: pct(latency, 0.5), p99: pct(latency, 0.99), max: Math.max(...latency) },
       latencySamplesMs: latency,
       throughput: {
@@ -456,8 +512,11 @@ async function hostCopy(device: Device, socket: ShareSocket, o: Loop): Promise<L
 /** The results as the lines the example prints. */
 export function describeResult(r: TorchFramesResult): string[] {
   const f = (x: number | null, d = 3) => x === null ? "-" : x.toFixed(d);
+  const u = r.unconsumed;
   return [
-    `${r.mode}: ${r.frames} frames of ${r.size} bytes, ${r.ring} in flight, Python on ${r.pythonDevice}`,
+    `${r.mode}: ${r.frames} frames of ${r.size} bytes, ${r.ring} in flight, Python on ${r.pythonDevice}${
+      r.consumer ? ` (${r.consumer})` : ""
+    }`,
     ...(r.offerToTensorMs !== null
       ? [
         `  offer → tensor ready in PyTorch: ${
@@ -473,6 +532,18 @@ export function describeResult(r: TorchFramesResult): string[] {
     } GB/s (the script's element check: ${f(r.checkMs)} ms a frame, p50)`,
     `  fds: script ${r.fds.before} → ${r.fds.after}, Python ${r.pythonFds.before} → ${r.pythonFds.after}`,
     `  Python's loop: ${r.pythonSync}`,
+    ...(r.samePointer === null ? [] : [
+      `  zero-copy: ${r.samePointer} of ${r.frames} frames at the imported pointer itself`,
+    ]),
+    ...(u
+      ? [
+        `  ${u.count} capsules nobody took: live ${u.before.liveCapsules} → ${u.after.liveCapsules}, fds ${u.before.fds} → ${u.after.fds}, CUDA imports ${
+          u.before.imports.memory + u.before.imports.semaphore
+        } → ${
+          u.after.imports.memory + u.after.imports.semaphore
+        }, references to the memory ${u.before.memoryReferences} → ${u.after.memoryReferences}`,
+      ]
+      : []),
   ];
 }
 
@@ -502,6 +573,13 @@ if (import.meta.main) {
         description: "torch, or numpy (host-copy only, no GPU)",
         default: "torch",
       },
+      consumer: {
+        type: "string",
+        value: "WHO",
+        description:
+          "zero-copy: torch, cupy or jax (DLPack), or torch-cai (__cuda_array_interface__)",
+        default: "torch",
+      },
       python: {
         type: "string",
         value: "CMD",
@@ -516,6 +594,7 @@ if (import.meta.main) {
   const ring = cli.int("ring", { min: 1, max: 16 });
   const mode = cli.choice("mode", ["zero-copy", "host-copy", "both"] as const);
   const compute = cli.choice("compute", ["torch", "numpy"] as const);
+  const consumer = cli.choice("consumer", CONSUMERS);
   if (compute === "numpy" && mode !== "host-copy") {
     cli.fail("--compute numpy runs the host-copy baseline only: add --mode host-copy");
   }
@@ -527,7 +606,7 @@ if (import.meta.main) {
   for (const m of mode === "both" ? ["zero-copy", "host-copy"] as const : [mode]) {
     let r: TorchFramesResult;
     try {
-      r = await runTorchFrames(device, { mode: m, frames, size, ring, compute, python });
+      r = await runTorchFrames(device, { mode: m, frames, size, ring, compute, consumer, python });
     } catch (e) {
       if (!(e instanceof TorchUnavailable)) throw e;
       unavailable.push(`${m}: ${e.reason}`);

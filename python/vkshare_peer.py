@@ -956,7 +956,19 @@ _CUDA_FUNCTIONS = {
     "cuMemUnmap": (ctypes.c_uint64, ctypes.c_size_t),
     "cuMemSetAccess": (ctypes.c_uint64, ctypes.c_size_t, ctypes.POINTER(CUmemAccessDesc),
                        ctypes.c_size_t),
+    "cuMemRetainAllocationHandle": (ctypes.POINTER(ctypes.c_uint64), _P),
+    "cuMemGetAddressRange_v2": (ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_size_t),
+                                ctypes.c_uint64),
+    "cuMemcpyDtoDAsync_v2": (ctypes.c_uint64, ctypes.c_uint64, ctypes.c_size_t, _P),
 }
+
+_live_imports = {"memory": 0, "semaphore": 0}
+
+
+def import_counts() -> dict:
+    """How many CUDA imports of Vulkan memory and semaphores this process holds open now."""
+    return dict(_live_imports)
+
 
 CUDA_INSTALL_HINT = ("no libcuda.so.1: install the NVIDIA driver (libcuda1), or name the library "
                      "in VKSHARE_LIBCUDA")
@@ -1125,6 +1137,73 @@ class CudaContext:
             fd.take()
         return CudaExternalSemaphore(self, handle, d["semaphoreType"])
 
+    def check_vulkan_device(self, vulkan: dict) -> None:
+        """ShareError UUID_MISMATCH unless ``vulkan["deviceUUID"]`` is this GPU's."""
+        if vulkan.get("deviceUUID") != self.device["uuid"]:
+            raise ShareError("UUID_MISMATCH",
+                             f'the Vulkan device "{vulkan.get("deviceName")}" (deviceUUID '
+                             f'{vulkan.get("deviceUUID")}) is not {self.label} (UUID '
+                             f'{self.device["uuid"]}): the UUIDs must match',
+                             self.device["uuid"], vulkan.get("deviceUUID"))
+
+    def vulkan_descriptor(self, size: int, vulkan: dict) -> dict:
+        """The descriptor of an OPAQUE_FD export of ``size`` bytes of this GPU's memory, for the
+        Vulkan device ``vulkan`` names (its ``memoryTypeIndex`` and ``driverUUID``: CUDA has
+        neither)."""
+        return {
+            "version": DESCRIPTOR_VERSION,
+            "handleType": "OPAQUE_FD",
+            "size": size,
+            "memoryTypeIndex": int(vulkan["memoryTypeIndex"]),
+            "memoryProperties": ["DEVICE_LOCAL"],
+            "dedicated": None,
+            "deviceUUID": self.device["uuid"],
+            "driverUUID": str(vulkan.get("driverUUID", "")),
+            "deviceName": self.device["name"],
+        }
+
+    def export_range(self, ptr: int, nbytes: int, vulkan: dict) -> "RangeExport":
+        """The CUDA allocation that holds ``nbytes`` at device address ``ptr`` (memory someone
+        else allocated through CUDA's VMM, ``cuMemCreate``: PyTorch's expandable segments, say),
+        exported as an OPAQUE_FD (``cuMemRetainAllocationHandle``,
+        ``cuMemExportToShareableHandle``) with the range's offset inside it, for the Vulkan
+        device ``vulkan`` names. NVIDIA-specific: the Vulkan spec covers OPAQUE_FD from Vulkan
+        only, and NVIDIA's driver imports CUDA's too. ShareError NOT_CUDA_VMM for memory from
+        cudaMalloc (no shareable handle), SPANS_ALLOCATIONS when the range runs into another
+        allocation (an offer is one allocation)."""
+        if not (_is_int(ptr) and ptr > 0 and _is_int(nbytes) and nbytes > 0):
+            raise ValueError(f"export_range: expected a device address and a positive size, "
+                             f"got {_show(ptr)} and {_show(nbytes)}")
+        self.check_vulkan_device(vulkan)
+        handle, base, size, out = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_size_t(), \
+            ctypes.c_int(-1)
+
+        def export(lib: Any) -> None:
+            code = lib.cuMemRetainAllocationHandle(ctypes.byref(handle), ctypes.c_void_p(ptr))
+            if code != 0:
+                raise ShareError(
+                    "NOT_CUDA_VMM", f"the memory at {ptr:#x} was not allocated through CUDA's "
+                    "virtual memory management (cuMemCreate), so it has no shareable handle "
+                    f"(cuMemRetainAllocationHandle: {self.cuda.error_name(code)}). PyTorch "
+                    "allocates that way with PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True, "
+                    "set before torch is imported", "memory from cuMemCreate",
+                    self.cuda.error_name(code))
+            try:
+                self.cuda.check(lib.cuMemGetAddressRange_v2(ctypes.byref(base),
+                                                            ctypes.byref(size), ptr),
+                                "cuMemGetAddressRange_v2", ptr=hex(ptr))
+                _check_one_allocation(ptr, nbytes, base.value, size.value)
+                self.cuda.check(lib.cuMemExportToShareableHandle(
+                    ctypes.byref(out), handle.value, CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR, 0),
+                    "cuMemExportToShareableHandle", size=size.value)
+            finally:
+                lib.cuMemRelease(handle.value)  # the exported fd keeps the memory alive
+        self.run(export)
+        os.set_inheritable(out.value, False)
+        fd = Fd(out.value, f"CUDA export of the {size.value}-byte allocation at {base.value:#x}")
+        return RangeExport(fd, self.vulkan_descriptor(size.value, vulkan), ptr - base.value,
+                           nbytes)
+
     def allocate_exportable(self, size: int) -> "CudaMemory":
         """Device memory that can be exported as a POSIX fd (``cuMemCreate``), mapped read-write
         here; its size is rounded up to the allocation granularity."""
@@ -1141,6 +1220,63 @@ class CudaContext:
 
     def __exit__(self, *_: Any) -> None:
         self.close()
+
+
+def _check_one_allocation(ptr: int, nbytes: int, base: int, size: int) -> None:
+    """ShareError SPANS_ALLOCATIONS unless [ptr, ptr + nbytes) lies in [base, base + size)."""
+    if ptr + nbytes > base + size:
+        beyond = ptr + nbytes - (base + size)
+        raise ShareError(
+            "SPANS_ALLOCATIONS", f"the {nbytes} bytes at {ptr:#x} run {beyond} bytes past the end "
+            f"of the CUDA allocation that holds their start ({size} bytes at {base:#x}): the rest "
+            "lies in other allocations, and an offer is one allocation. Share a tensor that fits "
+            "in one (PyTorch's expandable segments are 2 MiB for tensors up to 1 MiB and 20 MiB "
+            "above), or copy it into one", size - (ptr - base), nbytes)
+
+
+class RangeExport:
+    """An OPAQUE_FD of a whole CUDA allocation (``fd``, the caller's; ``descriptor`` for the
+    Vulkan import) and the range in it that was asked for (``offset``, ``nbytes``)."""
+
+    def __init__(self, fd: Fd, descriptor: dict, offset: int, nbytes: int):
+        self.fd, self.descriptor, self.offset, self.nbytes = fd, descriptor, offset, nbytes
+
+    def close(self) -> None:
+        self.fd.close()
+
+    def __enter__(self) -> "RangeExport":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+def export_tensor(context: CudaContext, tensor: Any, vulkan: dict) -> RangeExport:
+    """A contiguous torch tensor that torch allocated itself (with expandable segments: CUDA
+    VMM), exported for Vulkan as :meth:`CudaContext.export_range` does: ShareError
+    NOT_CONTIGUOUS, DEVICE_MISMATCH (a tensor on another GPU or the CPU), NOT_CUDA_VMM or
+    SPANS_ALLOCATIONS. The caller orders torch's writes before Vulkan's reads (a
+    synchronize, or a semaphore)."""
+    where = getattr(tensor, "device", None)
+    if getattr(where, "type", None) != "cuda" or where.index != context.ordinal:
+        raise ShareError("DEVICE_MISMATCH", f"the tensor is on {where}, not cuda:"
+                         f"{context.ordinal} ({context.label}, the Vulkan device's GPU)",
+                         f"cuda:{context.ordinal}", str(where))
+    if not tensor.is_contiguous():
+        raise ShareError("NOT_CONTIGUOUS", f"the tensor (shape {tuple(tensor.shape)}, strides "
+                         f"{tensor.stride()}) is not contiguous: share tensor.contiguous()",
+                         "contiguous", list(tensor.stride()))
+    return context.export_range(tensor.data_ptr(), tensor.numel() * tensor.element_size(), vulkan)
+
+
+def cuda_unavailable(device_uuid: str, device_name: str = "the Vulkan device") -> Optional[str]:
+    """Why this process cannot use the CUDA device that is the Vulkan device ``device_uuid`` (no
+    libcuda, no such device), or None."""
+    try:
+        CudaContext.for_uuid(device_uuid, device_name).close()
+    except (OSError, ShareError, CudaError) as e:
+        return str(e)
+    return None
 
 
 def _fd_number(fd: Any) -> int:
@@ -1200,6 +1336,7 @@ class CudaExternalMemory:
         self.size = descriptor["size"]
         self._mapped: list = []
         self.closed = False
+        _live_imports["memory"] += 1
 
     def map(self, offset: int = 0, size: Optional[int] = None) -> int:
         """Maps ``size`` bytes at ``offset`` (default: all) as a device pointer
@@ -1227,6 +1364,7 @@ class CudaExternalMemory:
         if self.closed:
             return
         self.closed = True
+        _live_imports["memory"] -= 1
 
         def destroy(lib: Any) -> None:
             for p in self._mapped:
@@ -1251,6 +1389,7 @@ class CudaExternalSemaphore:
         self.handle = handle
         self.type = kind
         self.closed = False
+        _live_imports["semaphore"] += 1
 
     def wait(self, value: int = 0, stream: Any = None) -> None:
         """Queues a wait on ``stream`` (int, torch or CuPy stream; None: the default stream) for
@@ -1278,6 +1417,7 @@ class CudaExternalSemaphore:
         """Destroys the import (idempotent)."""
         if not self.closed:
             self.closed = True
+            _live_imports["semaphore"] -= 1
             self.context.run(lambda lib: self.context.cuda.check(
                 lib.cuDestroyExternalSemaphore(self.handle), "cuDestroyExternalSemaphore"))
 
@@ -1346,29 +1486,15 @@ class CudaMemory:
         and the descriptor a Vulkan import needs. ``vulkan`` names the importing Vulkan device:
         its ``deviceUUID`` (which must be this GPU's), ``driverUUID``, ``deviceName`` and the
         ``memoryTypeIndex`` to import with (CUDA has no driverUUID or memory types)."""
-        if vulkan.get("deviceUUID") != self.context.device["uuid"]:
-            raise ShareError("UUID_MISMATCH",
-                             f'the Vulkan device "{vulkan.get("deviceName")}" (deviceUUID '
-                             f'{vulkan.get("deviceUUID")}) is not {self.context.label} (UUID '
-                             f'{self.context.device["uuid"]}): the UUIDs must match',
-                             self.context.device["uuid"], vulkan.get("deviceUUID"))
+        self.context.check_vulkan_device(vulkan)
         out = ctypes.c_int(-1)
         self.context.run(lambda lib: self.context.cuda.check(
             lib.cuMemExportToShareableHandle(ctypes.byref(out), self.handle,
                                              CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR, 0),
             "cuMemExportToShareableHandle", size=self.size))
         os.set_inheritable(out.value, False)
-        return Fd(out.value, f"CUDA export of {self.size} bytes"), {
-            "version": DESCRIPTOR_VERSION,
-            "handleType": "OPAQUE_FD",
-            "size": self.size,
-            "memoryTypeIndex": int(vulkan["memoryTypeIndex"]),
-            "memoryProperties": ["DEVICE_LOCAL"],
-            "dedicated": None,
-            "deviceUUID": self.context.device["uuid"],
-            "driverUUID": str(vulkan.get("driverUUID", "")),
-            "deviceName": self.context.device["name"],
-        }
+        return (Fd(out.value, f"CUDA export of {self.size} bytes"),
+                self.context.vulkan_descriptor(self.size, vulkan))
 
     def _release(self) -> None:
         def release(lib: Any) -> None:
@@ -1650,6 +1776,8 @@ commands:
   dlpack-check              exercise the DLPack producer without CUDA (a ctypes consumer, numpy
                             where installed, untaken capsules, refusals, the waits queued on a
                             consumer's stream); print what was seen as JSON
+  range-check               exercise export_tensor's and export_range's rules without CUDA
+                            (stand-in tensors and allocations); print the refusals as JSON
   constants                 print the CUDA and protocol constants this peer uses as JSON
   devices                   print the CUDA devices (ordinal, name, UUID) as JSON
 
@@ -1764,6 +1892,50 @@ def _dlpack_check() -> dict:
     out["after"] = {**dlpack_counts(), "owner_gone": gone() is None}
     return out
 
+def _range_check() -> dict:
+    """export_tensor's and export_range's rules, on stand-ins (no CUDA): each case's rule and
+    message, or None where it passes the rules."""
+    class Device:  # a torch.device's fields
+        def __init__(self, kind: str, index: Optional[int]):
+            self.type, self.index = kind, index
+
+        def __str__(self) -> str:
+            return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    class Tensor:  # the torch.Tensor methods export_tensor reads
+        def __init__(self, device: Device, contiguous: bool):
+            self.device, self.shape, self._contiguous = device, (4, 8), contiguous
+
+        def is_contiguous(self) -> bool:
+            return self._contiguous
+
+        def stride(self) -> tuple:
+            return (8, 1) if self._contiguous else (1, 4)
+
+    context = type("Context", (), {"ordinal": 0, "label": 'CUDA device 0 "stand-in"'})()
+
+    def outcome(fn: Callable[[], Any]) -> Any:
+        try:
+            fn()
+        except ShareError as e:
+            return [e.rule, str(e), e.expected, e.actual]
+        except AttributeError:
+            return None  # past the rules: the stand-in has no data_ptr (CUDA's part)
+        return None
+
+    cases = {
+        "cpu": lambda: export_tensor(context, Tensor(Device("cpu", None), True), {}),
+        "other_gpu": lambda: export_tensor(context, Tensor(Device("cuda", 1), True), {}),
+        "strided": lambda: export_tensor(context, Tensor(Device("cuda", 0), False), {}),
+        "fits": lambda: export_tensor(context, Tensor(Device("cuda", 0), True), {}),
+        "inside": lambda: _check_one_allocation(0x1000 + 512, 1024, 0x1000, 2 << 20),
+        "to_the_end": lambda: _check_one_allocation(0x1000 + 1024, (2 << 20) - 1024, 0x1000,
+                                                    2 << 20),
+        "past_the_end": lambda: _check_one_allocation(0x1000 + 1024, 2 << 20, 0x1000, 2 << 20),
+    }
+    return {name: outcome(fn) for name, fn in cases.items()}
+
+
 def _cloexec(fd: int) -> bool:
     import fcntl
     return bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC)
@@ -1779,7 +1951,8 @@ def main(argv: Sequence[str]) -> int:
         return 0
     command, args = argv[0], list(argv[1:])
     need = {"receive": 2, "offers": 2, "offer-memfd": 2, "offer-cuda": 1, "connect": 1, "listen": 1,
-            "timeout": 2, "layouts": 0, "constants": 0, "devices": 0, "dlpack-check": 0}
+            "timeout": 2, "layouts": 0, "constants": 0, "devices": 0, "dlpack-check": 0,
+            "range-check": 0}
     if command not in need:
         print(f"vkshare_peer.py: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
         return 2
@@ -1792,6 +1965,9 @@ def main(argv: Sequence[str]) -> int:
         return 0
     if command == "dlpack-check":
         _say(**_dlpack_check())
+        return 0
+    if command == "range-check":
+        _say(**_range_check())
         return 0
     if command == "constants":
         _say(**{k: v for k, v in globals().items()

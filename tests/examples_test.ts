@@ -140,6 +140,45 @@ test(
   },
 );
 
+const noCupy = spawnSync("python3", ["-c", "import cupy"]).status === 0
+  ? "python3 has CuPy (tests/python/torch_test.ts runs it)"
+  : false;
+
+test(
+  "torch_frames.ts --consumer: a package Python lacks skips (77) naming it; an unknown one is a usage error (2)",
+  { skip: noCupy },
+  () => {
+    const r = run("torch_frames.ts", "--frames", "2", "--size", "4096", "--consumer", "cupy");
+    assertEquals(r.code, 77, r.err + r.out);
+    assertSkipLine(r.err, "examples/torch_frames.ts", "zero-copy: ");
+    assert(/(no python3|has no CuPy|libcuda|no CUDA device)/.test(r.err), r.err);
+    const bad = run("torch_frames.ts", "--consumer", "numba");
+    assertEquals(bad.code, 2, bad.err);
+    assertStringIncludes(bad.err, "--consumer: expected one of torch, cupy, jax, torch-cai");
+  },
+);
+
+test(
+  "torch_tensor.ts: without PyTorch on a CUDA GPU it skips (77), saying why in one line; bad sizes are usage errors (2)",
+  {
+    skip: torchOnGpu
+      ? "python3 has PyTorch on a CUDA GPU (tests/python/torch_test.ts runs it)"
+      : false,
+  },
+  () => {
+    const r = run("torch_tensor.ts", "--size", "4096");
+    assertEquals(r.code, 77, r.err + r.out);
+    assertSkipLine(r.err, "examples/torch_tensor.ts", "");
+    assert(
+      /(no python3|has no PyTorch|sees no CUDA GPU|libcuda|no CUDA device)/.test(r.err),
+      r.err,
+    );
+    const bad = run("torch_tensor.ts", "--size", "0");
+    assertEquals(bad.code, 2, bad.err);
+    assertStringIncludes(bad.err, "--size");
+  },
+);
+
 test("share_image.ts: RGBA and NV12, optimal and linear, every plane checked, or the reason it cannot", () => {
   for (const format of ["rgba", "nv12"]) {
     for (const tiling of ["optimal", "linear", "drm"]) {

@@ -1,7 +1,8 @@
 // The Python peer's DLPack producer (python/vkshare_peer.py dlpack_frame) without CUDA: host
 // frames taken through capsules by a ctypes consumer and by numpy (where it is installed), the
 // versioned and the legacy capsule, capsules nobody takes, the refusals the array API asks for,
-// and the waits a CUDA frame queues on the stream its consumer names. python3 only.
+// and the waits a CUDA frame queues on the stream its consumer names; and the rules of exporting
+// a torch tensor to Vulkan (stand-ins for the tensor and the allocation). python3 only.
 // @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
@@ -59,4 +60,28 @@ test("DLPack: the producer's capsules, refusals and stream waits, checked withou
   const { version, asked, ...seen } = d.numpy;
   assertEquals([seen.same, seen.values], [true, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]]);
   if (asked.includes("max_version")) assertEquals(seen.writeable, false, version);
+});
+
+test("torch tensors into Vulkan: export_tensor's and export_range's rules, checked without CUDA", {
+  skip: noPython,
+}, () => {
+  const r = spawnSync("python3", [PEER, "range-check"], { encoding: "utf8" });
+  assertEquals(r.status, 0, String(r.stderr));
+  const d = JSON.parse(String(r.stdout)) as Record<
+    string,
+    [string, string, unknown, unknown] | null
+  >;
+  // A tensor on the CPU or another GPU, and a strided one, are refused before CUDA is asked.
+  assertEquals(d.cpu?.slice(2), ["cuda:0", "cpu"]);
+  assertEquals(d.other_gpu?.slice(2), ["cuda:0", "cuda:1"]);
+  for (const k of ["cpu", "other_gpu"]) assertEquals(d[k]?.[0], "DEVICE_MISMATCH");
+  assertEquals(d.strided?.slice(0, 1), ["NOT_CONTIGUOUS"]);
+  assertStringIncludes(d.strided![1], "tensor.contiguous()");
+  assertEquals(d.fits, null);
+  // A range inside its allocation, or up to its last byte, is one allocation; one byte past it
+  // is not, and the refusal says by how much and what fits (expected: the bytes left).
+  assertEquals([d.inside, d.to_the_end], [null, null]);
+  assertEquals(d.past_the_end?.[0], "SPANS_ALLOCATIONS");
+  assertEquals(d.past_the_end?.slice(2), [(2 << 20) - 1024, 2 << 20]);
+  assertStringIncludes(d.past_the_end![1], "run 1024 bytes past the end");
 });

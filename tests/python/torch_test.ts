@@ -1,13 +1,15 @@
-// PyTorch in another process, on the GPU: Vulkan frames handed to torch without a copy (CUDA
-// imports the memory and two timeline semaphores; Python's loop never waits on the host), the
-// host-copy baseline through numpy and torch, and CUDA memory offered back by the Python peer and
-// imported into Vulkan. Skipped where python3 has no PyTorch with a CUDA GPU, or no libcuda (our
+// PyTorch, CuPy and JAX in another process, on the GPU: Vulkan frames handed to torch without a
+// copy (CUDA imports the memory and two timeline semaphores; Python's loop never waits on the
+// host), through the CUDA array interface and through DLPack for each package, the host-copy
+// baseline through numpy and torch, CUDA memory offered back by the Python peer and imported into
+// Vulkan, and tensors torch allocated itself imported into Vulkan (or refused by rule). Skipped where python3 has no PyTorch with a CUDA GPU, or no libcuda (our
 // machines and CI, which run the numpy baseline in tests/examples_test.ts); run on the GPU machine.
 // @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { describeResult, runTorchFrames } from "../../examples/torch_frames.ts";
+import { runTorchTensor, TensorRefused } from "../../examples/torch_tensor.ts";
 import { receiveOffer, ShareServer } from "../../ipc/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, Transfer } from "../../mod.ts";
 import { startCommand, test } from "../_harness.ts";
@@ -28,6 +30,13 @@ const noTorch: string | false = (() => {
     ? "PyTorch sees no CUDA GPU"
     : "no python3";
 })();
+/** Why python3 cannot run `package` on the GPU, or false. */
+function noPackage(module: string, name: string): string | false {
+  if (noTorch === "no python3") return noTorch;
+  const r = spawnSync("python3", ["-c", `import ${module}`]);
+  return r.status === 0 ? false : `python3 has no ${name}`;
+}
+
 const noCuda: string | false = spawnSync("python3", [PEER, "devices"]).status === 0
   ? false
   : "python3 cannot open libcuda.so.1 (no NVIDIA driver)";
@@ -51,6 +60,76 @@ test(
       assert(r.offerToTensorMs! > 0 && r.pythonImportMs! > 0);
       assertEquals(r.fds.after, r.fds.before, "the script's fds");
       assertEquals(r.pythonFds.after, r.pythonFds.before, "Python's fds");
+    }
+  },
+);
+
+for (
+  const [consumer, missing] of [
+    ["torch", noTorch],
+    ["cupy", noCuda || noPackage("cupy", "CuPy")],
+    ["jax", noCuda || noPackage("jax", "JAX")],
+  ] as const
+) {
+  test(
+    `DLPack frames to ${consumer} in another process: zero-copy, every element checked on both sides, unconsumed capsules freed, fds flat`,
+    { skip: missing },
+    async () => {
+      using device = Device.create(pd);
+      for (const ring of consumer === "torch" ? [1, 2] : [1]) {
+        const r = await runTorchFrames(device, {
+          mode: "zero-copy",
+          consumer,
+          frames: 200,
+          size: 1 << 20,
+          ring,
+        });
+        console.log(describeResult(r).map((l) => `  ${l}`).join("\n"));
+        assertEquals([r.consumer, r.frames, r.samePointer], [consumer, 200, 200]);
+        if (consumer === "torch") assertStringIncludes(r.pythonSync, "raised nothing");
+        assertEquals(r.fds.after, r.fds.before, "the script's fds");
+        assertEquals(r.pythonFds.after, r.pythonFds.before, "Python's fds");
+        const u = r.unconsumed!;
+        assertEquals(u.count, 10_000);
+        assertEquals(u.after, u.before, "what 10,000 untaken capsules held");
+        assertEquals(u.before.imports, { memory: 1, semaphore: 2 });
+      }
+    },
+  );
+}
+
+test(
+  "a tensor torch allocated itself (expandable segments) is read by Vulkan in another process at its offset, byte for byte",
+  { skip: noTorch },
+  async () => {
+    using device = Device.create(pd);
+    const pad = (2 << 20) + 512;
+    const r = await runTorchTensor(device, { size: 4 << 20, pad, torchIpc: true });
+    console.log(`  ${JSON.stringify(r)}`);
+    assertEquals(r.nbytes, 4 << 20);
+    assert(r.offset >= pad && r.offset + r.nbytes <= r.allocationSize, JSON.stringify(r));
+    assert(r.torchIpc !== null, "torch.multiprocessing's outcome");
+  },
+);
+
+test(
+  "torch tensors Vulkan cannot take are refused by rule: one spanning allocations, one from cudaMalloc",
+  { skip: noTorch },
+  async () => {
+    using device = Device.create(pd);
+    for (
+      const [options, rule] of [
+        [{ size: 64 << 20 }, "SPANS_ALLOCATIONS"],
+        [{ size: 1 << 20, expandable: false }, "NOT_CUDA_VMM"],
+      ] as const
+    ) {
+      const e = await runTorchTensor(device, options).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      assert(e instanceof TensorRefused, String(e));
+      assertEquals(e.rule, rule, e.message);
+      console.log(`  ${e.message}`);
     }
   },
 );

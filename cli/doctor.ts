@@ -295,7 +295,8 @@ const shown = only ? onlyAsked(report, only) : report;
 const proofFailed = (q: Proof | null | undefined) => !!q && "ok" in q && !q.ok;
 const failing = (p: PathReport) =>
   p.verdict === "fails" || (cli.flag("strict") && p.verdict === "not-offered")
-  || proofFailed(p.proof) || proofFailed(p.processProof) || proofFailed(p.cuda?.proof);
+  || proofFailed(p.proof) || proofFailed(p.processProof) || proofFailed(p.cuda?.proof)
+  || proofFailed(p.fromCuda?.proof);
 const ok = !shown.devices.some((d) => d.paths.some(failing));
 if (cli.flag("json")) {
   console.log(JSON.stringify(shown, (_k, v) => (typeof v === "bigint" ? String(v) : v), 1));
@@ -381,6 +382,14 @@ function printReport(r: DoctorReport): void {
         console.log(
           `      into CUDA: ${
             p.cuda.verdict === "works" ? `works${proved}` : p.cuda.cause ?? p.cuda.verdict
+          }`,
+        );
+      }
+      if (p.fromCuda) {
+        const f = p.fromCuda;
+        console.log(
+          `      from CUDA (cuMemCreate allocations, PyTorch's expandable segments; ${f.vendor}-specific): ${
+            f.verdict === "works" ? `works${proofText(f.proof)}` : f.cause ?? f.verdict
           }`,
         );
       }

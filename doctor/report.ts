@@ -72,6 +72,13 @@ export interface PathReport {
   /** Into CUDA: `works`, or why not (only for OPAQUE_FD memory and semaphores); with `--prove`, its run. */
   cuda?: { verdict: Verdict; cause?: string; proof?: Proof };
   /**
+   * From CUDA (OPAQUE_FD memory only): CUDA's own allocations (`cuMemCreate` with POSIX fds, as
+   * PyTorch's expandable segments make) imported into Vulkan. `vendor` says whose path it is:
+   * NVIDIA's driver takes them, the Vulkan spec covers OPAQUE_FD from Vulkan only. With
+   * `--prove`, its run.
+   */
+  fromCuda?: { verdict: Verdict; vendor: "NVIDIA"; cause?: string; proof?: Proof };
+  /**
    * Into OpenGL (EGL, on this GPU): `works` with the handoff that applies, or why not (OPAQUE_FD
    * buffers and binary semaphores); with `--prove`, its run.
    */
@@ -355,6 +362,64 @@ function cudaVerdict(
   return { verdict: "works" };
 }
 
+/** The CUDA-VMM → Vulkan path's verdict (NVIDIA's driver only), with its run when `prove`. */
+function fromCudaPath(
+  pd: PhysicalDevice,
+  env: EnvironmentReport,
+  prove: boolean,
+): { verdict: Verdict; vendor: "NVIDIA"; cause?: string; proof?: Proof } {
+  const v = cudaVerdict(pd, env);
+  if (v.verdict !== "works") return { ...v, vendor: "NVIDIA" };
+  if (!`${pd.driverName ?? ""} ${pd.name}`.includes("NVIDIA")) {
+    return {
+      verdict: "not-offered",
+      vendor: "NVIDIA",
+      cause:
+        "CUDA's own allocations import as OPAQUE_FD on NVIDIA's Vulkan driver only: the spec covers OPAQUE_FD from Vulkan (KhronosGroup/Vulkan-Docs#1783)",
+    };
+  }
+  return prove ? { verdict: "works", vendor: "NVIDIA", proof: proveFromCuda(pd) } : {
+    verdict: "works",
+    vendor: "NVIDIA",
+  };
+}
+
+/**
+ * Runs the CUDA-VMM → Vulkan path 20 times: 64 KiB that CUDA allocated (cuMemCreate) and filled,
+ * exported as a POSIX fd, imported into Vulkan, copied to host memory, bytes checked.
+ */
+function proveFromCuda(pd: PhysicalDevice): Proof {
+  const runs = 20;
+  try {
+    using a = Device.create(pd);
+    using cuda = CudaContext.forVulkan(a);
+    using memory = cuda.allocateExportable(65536);
+    memory.buffer.fill32(0x5a17c0de);
+    cuda.synchronize();
+    using transfer = Transfer.create(a);
+    const times: number[] = [];
+    let ok = true;
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      using target = GpuBuffer.create(a, { size: 65536, external: "OPAQUE_FD" });
+      {
+        using exp = memory.exportFd(a, { for: target });
+        using _imported = DeviceMemory.importFd(a, exp.fd, exp.descriptor, { for: target });
+        const back = new Uint32Array(transfer.read(target).slice().buffer);
+        ok &&= back.every((v) => v === 0x5a17c0de);
+      }
+      times.push(performance.now() - t0);
+    }
+    return proofOf(
+      ok,
+      times,
+      `64 KiB allocated by CUDA device ${cuda.device.ordinal} (cuMemCreate), exported as a POSIX fd, imported into Vulkan, copied and checked (${runs} runs; NVIDIA's path)`,
+    );
+  } catch (e) {
+    return proofFailed(e);
+  }
+}
+
 /** `v`, with the CUDA path run end to end when `prove` and it works. */
 function withCudaProof(
   pd: PhysicalDevice,
@@ -503,7 +568,10 @@ function memoryPaths(pd: PhysicalDevice, env: EnvironmentReport, prove: boolean)
       causes: verdict === "works" ? (cap.dedicatedOnly ? causes : []) : causes,
       ...(cap.compatibleHandleTypes.length > 1 ? { compatible: cap.compatibleHandleTypes } : {}),
       ...(t === "OPAQUE_FD"
-        ? { cuda: withCudaProof(pd, "memory", cudaVerdict(pd, env), prove) }
+        ? {
+          cuda: withCudaProof(pd, "memory", cudaVerdict(pd, env), prove),
+          fromCuda: fromCudaPath(pd, env, prove),
+        }
         : {}),
       proof: prove ? proveMemory(pd, t, verdict) : null,
     });

@@ -125,6 +125,7 @@ test("doctor --json --prove: the report validates against its schema, and each v
         verdict: string;
         proof: Proof | null;
         cuda?: { verdict: string; proof?: Proof };
+        fromCuda?: { verdict: string; vendor: string; cause?: string; proof?: Proof };
       }[]
     ) {
       if (p.verdict === "works" && p.object !== "image" && p.object !== "host memory") {
@@ -133,6 +134,20 @@ test("doctor --json --prove: the report validates against its schema, and each v
       if (p.cuda?.verdict === "works") {
         assert(p.cuda.proof?.ok, `${p.object} into CUDA: ${JSON.stringify(p.cuda.proof)}`);
       }
+      // From CUDA: OPAQUE_FD memory only, labelled NVIDIA's; it works where CUDA does on NVIDIA.
+      assertEquals(!!p.fromCuda, p.object === "memory" && p.handleType === "OPAQUE_FD");
+      if (!p.fromCuda) continue;
+      assertEquals(p.fromCuda.vendor, "NVIDIA");
+      const nvidia = `${pd.driverName} ${pd.name}`.includes("NVIDIA");
+      assertEquals(
+        p.fromCuda.verdict,
+        p.cuda?.verdict === "works" && nvidia ? "works" : p.cuda?.verdict === "works"
+          ? "not-offered"
+          : p.cuda?.verdict,
+      );
+      if (p.fromCuda.verdict === "works") {
+        assert(p.fromCuda.proof?.ok, `from CUDA: ${JSON.stringify(p.fromCuda.proof)}`);
+      } else assert(p.fromCuda.cause, JSON.stringify(p.fromCuda));
     }
     // Into GL: where a GL context is this GPU, OPAQUE_FD memory works and was run end to end,
     // with the handoff that applies; semaphores only with GL_EXT_semaphore_fd.

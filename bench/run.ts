@@ -38,7 +38,15 @@ import {
 import { rt } from "../ffi/runtime.ts";
 import { libvulkanPath } from "../ffi/vulkan.ts";
 import { peerCommand, sendOffer, ShareServer } from "../ipc/mod.ts";
-import { Device, DeviceMemory, GpuBuffer, Instance, type PhysicalDevice } from "../mod.ts";
+import {
+  CommandBuffer,
+  Device,
+  DeviceMemory,
+  GpuBuffer,
+  Instance,
+  type PhysicalDevice,
+  Semaphore,
+} from "../mod.ts";
 import { type Op, OPS } from "./ops.ts";
 import { bytes, duration, markdown, svg } from "./report.ts";
 
@@ -663,6 +671,98 @@ async function dlpackRow(
   return row;
 }
 
+/**
+ * timeline.wait_async: a host signal on one device and an awaited wait (`Semaphore.waitAsync`) on
+ * the other, each sample both, against C's timeline.signal_wait (`c`, from this run): the target
+ * is p50 ≤ C + 20 µs. Beside it, how late a 1 ms `setInterval` fires while 1,000 awaited waits
+ * for GPU work (a 16 MiB fill each) run, in the notes.
+ */
+async function waitAsyncRow(
+  pd: PhysicalDevice,
+  samples: number,
+  c: Row | undefined,
+  progress: Progress,
+): Promise<Row> {
+  const row = emptyRow(
+    "timeline.wait_async",
+    "timeline: host signal on one device, awaited wait (waitAsync) on the other",
+    null,
+  );
+  progress.step("timeline.wait_async");
+  if (!pd.timelineSemaphores) {
+    row.notes.push(`not run: ${pd.name} has no timeline semaphores`);
+    return row;
+  }
+  // Across two devices as C's row is, where the semaphore can be shared; on one otherwise.
+  const why = OPS.find((o) => o.name === "timeline.signal_wait")!.unsupported(pd);
+  using a = Device.create(pd);
+  using b = Device.create(pd);
+  using s = Semaphore.create(a, { type: "timeline", ...(why ? {} : { exportAs: "OPAQUE_FD" }) });
+  using imported = why ? null : (() => {
+    using e = s.exportFd("OPAQUE_FD");
+    return Semaphore.importFd(b, e.fd, e.descriptor);
+  })();
+  const sb = imported ?? s;
+  if (why) row.notes.push(`one device: ${why}`);
+  const ns: number[] = [];
+  for (let n = 1; n <= samples + 50; n++) {
+    const t0 = performance.now();
+    s.signal(n);
+    if (await sb.waitAsync(n, 10_000) !== "signaled") throw new Error(`wait_async: no value ${n}`);
+    ns.push((performance.now() - t0) * 1e6);
+  }
+  row.vkshare = { warm: stats(ns.slice(50)), cold: stats(ns.slice(0, 1)) };
+  const late = await intervalLateness(b, 1000);
+  row.notes.push(
+    `a 1 ms setInterval during 1,000 awaited waits for GPU work (a 16 MiB fill each): the longest gap between ticks ${
+      late.maxGapMs.toFixed(2)
+    } ms (p50 ${late.p50GapMs.toFixed(2)} ms), ${late.ticks} ticks; within 2 ms of schedule: ${
+      late.maxGapMs <= 3 ? "yes" : "no"
+    }`,
+  );
+  if (!c?.c || why) {
+    row.notes.push("no target: C's timeline.signal_wait was not measured in this run");
+    return row;
+  }
+  row.c = c.c;
+  row.ratio = row.vkshare.warm.p50 / c.c.warm.p50;
+  row.target = {
+    rule: "p50 ≤ C + 20 µs (C: timeline.signal_wait, a blocking wait)",
+    met: row.vkshare.warm.p50 <= c.c.warm.p50 + 20_000,
+  };
+  row.notes.push("C: the timeline.signal_wait row's (C has no event loop to keep running)");
+  return row;
+}
+
+/** The gaps between a 1 ms setInterval's ticks while `waits` awaited waits for GPU work run. */
+async function intervalLateness(
+  device: Device,
+  waits: number,
+): Promise<{ maxGapMs: number; p50GapMs: number; ticks: number }> {
+  const size = 16 << 20;
+  using buffer = GpuBuffer.create(device, { size });
+  using _m = DeviceMemory.allocate(device, { for: buffer, properties: ["DEVICE_LOCAL"] });
+  using cmd = CommandBuffer.create(device);
+  cmd.record((r) => r.fill(buffer, 0x5a5a5a5a));
+  using t = Semaphore.create(device, { type: "timeline" });
+  const ticks: number[] = [];
+  const timer = setInterval(() => ticks.push(performance.now()), 1);
+  try {
+    for (let n = 1; n <= waits; n++) {
+      device.queue().submit({ commandBuffers: [cmd], signal: [{ semaphore: t, value: n }] });
+      if (await t.waitAsync(n, 10_000) !== "signaled") throw new Error(`no value ${n}`);
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  const gaps = ticks.slice(1).map((x, i) => x - ticks[i]).sort((x, y) => x - y);
+  return {
+    maxGapMs: gaps.at(-1) ?? 0,
+    p50GapMs: gaps[gaps.length >> 1] ?? 0,
+    ticks: ticks.length,
+  };
+}
+
 /** A row that has measured nothing yet. */
 function emptyRow(op: string, title: string, size: number | null): Row {
   return { op, title, size, vkshare: null, c: null, notes: [], ratio: null, target: null };
@@ -673,7 +773,13 @@ function slug(s: string): string {
 }
 
 if (import.meta.main) {
-  const names = [...OPS.map((o) => o.name), "handoff", "pipeline", "torch"];
+  const names = [
+    ...OPS.map((o) => o.name),
+    "timeline.wait_async",
+    "handoff",
+    "pipeline",
+    "torch",
+  ];
   const cli = parseCli({
     name: "bench/run.ts",
     summary:
@@ -766,6 +872,7 @@ if (import.meta.main) {
     const handoffs = quick ? 20 : 200;
     const progress = new Progress(
       work.length * rounds + (only && !only.includes("handoff") ? 0 : 11)
+        + (only && !only.includes("timeline.wait_async") ? 0 : 1)
         + (only && !only.includes("pipeline") ? 0 : rounds)
         + (only && !only.includes("torch") ? 0 : rounds + 4),
     );
@@ -828,6 +935,10 @@ if (import.meta.main) {
       f.ratio = q.vkshare.warm.p50 / f.vkshare.warm.p50;
       f.target = { rule: "vkshare's query p50 ≤ 2 × the bare FFI call's", met: f.ratio <= 2 };
       f.notes.push("ratio: the vkshare query's p50 / this row's");
+    }
+    if (!only || only.includes("timeline.wait_async")) {
+      const c = rows.find((r) => r.op === "timeline.signal_wait");
+      rows.push(await waitAsyncRow(pd, quick ? 100 : 2000, c, progress));
     }
     if (!only || only.includes("handoff")) {
       rows.push(await handoff(pd, handoffs, ref.path, python, progress));

@@ -46,6 +46,7 @@ import {
   type SyncKind,
   type WaitResult,
 } from "./sync_fd.ts";
+import { waitInSlices } from "./wait_async.ts";
 
 const CREATE_SIGNALED = 0x1;
 const VK_NOT_READY = 1;
@@ -218,6 +219,22 @@ export class Fence extends Resource {
   /** Waits until it is signaled, for at most `timeoutMs` (0 polls; Infinity waits for ever). */
   wait(timeoutMs: number): WaitResult {
     return Fence.waitMany([this], timeoutMs);
+  }
+
+  /**
+   * Waits until the fence is signaled without blocking the event loop: the wait runs in slices
+   * of at most 0.25 ms, with a turn of the event loop between them, for at
+   * most `timeoutMs` (default: for ever). Resolves `signaled` or `timeout`; rejects on a device
+   * error, or with a DisposedError when the fence is disposed meanwhile.
+   *
+   * @example
+   * ```ts
+   * queue.submit({ commandBuffers: [cmd], fence });
+   * await fence.waitAsync(); // "signaled"; timers and sockets ran meanwhile
+   * ```
+   */
+  waitAsync(timeoutMs: number = Infinity): Promise<WaitResult> {
+    return waitInSlices((ms) => this.wait(ms), timeoutMs);
   }
 
   /** Waits until every fence (or with `any`, one) is signaled (`vkWaitForFences`). */

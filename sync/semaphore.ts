@@ -75,6 +75,7 @@ import {
   type SyncKind,
   type WaitResult,
 } from "./sync_fd.ts";
+import { waitInSlices } from "./wait_async.ts";
 
 const WAIT_ANY = 0x1;
 
@@ -452,6 +453,23 @@ export class Semaphore extends Resource {
    */
   wait(value: number | bigint, timeoutMs: number): WaitResult {
     return this.#waitOne(value, timeoutNs(timeoutMs), timeoutMs);
+  }
+
+  /**
+   * Waits until a timeline semaphore reaches `value` without blocking the event loop: the wait
+   * runs in slices of at most 0.25 ms, with a turn of the event loop between
+   * them, for at most `timeoutMs` (default: for ever). Resolves `signaled` or `timeout`; rejects
+   * on a device error, or with a DisposedError when the semaphore is disposed meanwhile.
+   *
+   * @example
+   * ```ts
+   * queue.submit({ commandBuffers: [cmd], signal: [{ semaphore: timeline, value: 1 }] });
+   * setInterval(tick, 1); // keeps running while the GPU works
+   * await timeline.waitAsync(1); // "signaled"
+   * ```
+   */
+  waitAsync(value: number | bigint, timeoutMs: number = Infinity): Promise<WaitResult> {
+    return waitInSlices((ms) => this.wait(value, ms), timeoutMs);
   }
 
   /** One semaphore's wait (wait(), and waitMany of one): its wait info is encoded once. */

@@ -16,7 +16,7 @@ import { externalBufferProperties, relayRefusal } from "../share/mod.ts";
 import { type Block, tsBlocks } from "../tools/blocks.ts";
 import { runScript, test } from "./_harness.ts";
 import { cannotShare, caps } from "./_memory.ts";
-import { cannotShareFence, cannotShareSemaphore } from "./_sync.ts";
+import { cannotShareFence, cannotShareSemaphore, noTimeline } from "./_sync.ts";
 import { sharedInstance } from "./_vk.ts";
 
 const root = new URL("../", import.meta.url);
@@ -49,6 +49,7 @@ function missing(needs: string | null): string | false {
     return cannotShareSemaphore("timeline", "OPAQUE_FD");
   }
   if (needs === "OPAQUE_FD fences") return cannotShareFence("OPAQUE_FD");
+  if (needs === "timeline semaphores") return noTimeline;
   throw new Error(`unknown need "${needs}"`);
 }
 

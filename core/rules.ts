@@ -221,6 +221,29 @@ export const SHARE_RULES = {
       "a command buffer is submitted only when recorded successfully, and a one-time one only once",
     source: "spec: vkQueueSubmit valid usage (command buffers in the executable or pending state)",
   },
+  NOT_CUDA_VMM: {
+    explains:
+      "memory offered from CUDA to Vulkan (the Python peer's export_range and export_tensor) comes from CUDA's virtual memory management (cuMemCreate), not cudaMalloc, which has no shareable handle",
+    source:
+      "CUDA: cuMemRetainAllocationHandle and cuMemExportToShareableHandle take cuMemCreate allocations only; PyTorch allocates so with expandable segments",
+  },
+  SPANS_ALLOCATIONS: {
+    explains:
+      "a range offered from CUDA (a torch tensor, say) lies in one CUDA allocation: an offer carries one allocation's fd",
+    source:
+      "CUDA: cuMemExportToShareableHandle exports one allocation handle; PyTorch's expandable segments map many handles side by side",
+  },
+  NOT_CONTIGUOUS: {
+    explains:
+      "a torch tensor exported to Vulkan is contiguous: Vulkan reads its bytes as one range",
+    source: "vkshare: an offer names one byte range of an allocation",
+  },
+  DEVICE_MISMATCH: {
+    explains:
+      "a torch tensor exported to Vulkan is on the CUDA device that is the Vulkan device's GPU",
+    source:
+      "spec: external memory handle types, OPAQUE_FD compatibility (the same device); CUDA: an allocation exports from its own device",
+  },
 } as const satisfies Record<string, { explains: string; source: string }>;
 
 /**

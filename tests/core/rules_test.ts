@@ -1,5 +1,5 @@
 // The sharing rules are defined once (SHARE_RULES in core/rules.ts): each is explained and sourced,
-// each is thrown somewhere in the library (no driver needed); docs/rules.md's list is generated from
+// each is thrown somewhere in the library or the Python peer (no driver needed); docs/rules.md's list is generated from
 // it (tests/tools/docs_test.ts).
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readdirSync, readFileSync } from "node:fs";
@@ -25,7 +25,7 @@ test("every rule is thrown somewhere in the library, and every rule thrown is in
     readdirSync(new URL(dir, root).pathname)
       .filter((f) => f.endsWith(".ts") && !(dir === "core/" && f === "rules.ts"))
       .map((f) => readFileSync(new URL(dir + f, root), "utf8"))
-  ).join("\n");
+  ).join("\n") + readFileSync(new URL("python/vkshare_peer.py", root), "utf8"); // its CUDA rules
   for (const rule of Object.keys(SHARE_RULES)) {
     assert(sources.includes(`"${rule}"`), `${rule} is never thrown`);
   }

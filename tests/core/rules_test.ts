@@ -1,6 +1,6 @@
 // The sharing rules are defined once (SHARE_RULES in core/rules.ts): each is explained and sourced,
-// each is thrown somewhere in the library or the Python peer (no driver needed); docs/rules.md's list is generated from
-// it (tests/tools/docs_test.ts).
+// each is thrown somewhere in the library or the Python peer (no driver needed); docs/rules.md's
+// list is generated from it (tests/tools/docs_test.ts).
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readdirSync, readFileSync } from "node:fs";
 

@@ -221,6 +221,18 @@ export const SHARE_RULES = {
       "a command buffer is submitted only when recorded successfully, and a one-time one only once",
     source: "spec: vkQueueSubmit valid usage (command buffers in the executable or pending state)",
   },
+  RANGE_OUT_OF_BOUNDS: {
+    explains:
+      "a range an offer names inside its memory is two integers (offset, size ≥ 1) that end within the memory",
+    source:
+      "spec: vkBindBufferMemory valid usage (the buffer lies within the memory); vkshare: the offer format",
+  },
+  RANGE_MISALIGNED: {
+    explains:
+      "a buffer bound at an offered range starts at a multiple of the alignment its memory requirements give",
+    source:
+      "spec: vkBindBufferMemory valid usage (memoryOffset a multiple of VkMemoryRequirements::alignment)",
+  },
   NOT_CUDA_VMM: {
     explains:
       "memory offered from CUDA to Vulkan (the Python peer's export_range and export_tensor) comes from CUDA's virtual memory management (cuMemCreate), not cudaMalloc, which has no shareable handle",

@@ -15,6 +15,7 @@
  * @module
  */
 export { ErrnoError, ProtocolError } from "../core/errors.ts";
+export type { MemoryRange } from "../share/range.ts";
 export { OFFER_VERSION, receiveOffer, sendOffer } from "./offer.ts";
 export type { Offer, ReceivedExport, ReceivedOffer } from "./offer.ts";
 export { peerCommand, scriptArgument } from "./peer.ts";

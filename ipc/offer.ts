@@ -3,8 +3,9 @@
  * and fences that guard it) as one message with their fds; the importer checks the descriptors
  * against its own device before anything is imported, and acknowledges.
  *
- * An offer is `{ type: "offer", version, label, memory, semaphores, fences }`, its fds in that
- * order (memory first). A refused offer closes every fd that came with it.
+ * An offer is `{ type: "offer", version, label, memory, semaphores, fences }` (and `range`, when
+ * it is about some bytes of the memory), its fds in that order (memory first). A refused offer
+ * closes every fd that came with it.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import {
 import type { MemoryExport, SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import { sameExporter, vulkanImporter } from "../share/plan.ts";
+import { checkRange, type MemoryRange } from "../share/range.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { ShareSocket, WaitOptions } from "./socket.ts";
 
@@ -51,6 +53,11 @@ export interface Offer {
   label: string;
   /** Exported memory. */
   memory?: MemoryExport;
+  /**
+   * The bytes of `memory` the offer is about (a buffer suballocated in it): the importer binds a
+   * buffer there (`bufferInRange`). Checked against the memory's size (RANGE_OUT_OF_BOUNDS).
+   */
+  range?: MemoryRange;
   /**
    * The image the memory is bound to, whose description the importer needs to make its own
    * (`GpuImage.fromTarget(device, offer.image)`). Sent whether or not the export is dedicated;
@@ -97,6 +104,8 @@ export interface ReceivedOffer extends Disposable {
   label: string;
   /** The memory, if offered. */
   memory: ReceivedExport<MemoryDescriptor> | null;
+  /** The bytes of the memory the offer is about, when it names a range (inside the memory). */
+  range: MemoryRange | null;
   /**
    * The description of the image the memory is bound to, when the exporter sent one (or its
    * export is dedicated to an image): what `GpuImage.fromTarget` makes the importer's from.
@@ -133,6 +142,12 @@ export async function sendOffer(
       );
     }
   }
+  if (offer.range !== undefined && !offer.memory) {
+    throw new RangeError("an offer's range is a range of its memory: offer the memory too");
+  }
+  const range = offer.range === undefined
+    ? undefined
+    : checkRange(offer.range, offer.memory!.descriptor.size, `the offer's memory`);
   const fds = [
     ...(offer.memory ? [offer.memory.fd] : []),
     ...sync.map((s) => s.fd!),
@@ -143,6 +158,7 @@ export async function sendOffer(
       version: OFFER_VERSION,
       label: offer.label,
       memory: offer.memory?.descriptor ?? null,
+      ...(range ? { range } : {}),
       image: imageOf(offer),
       semaphores: (offer.semaphores ?? []).map((s) => s.descriptor),
       fences: (offer.fences ?? []).map((f) => f.descriptor),
@@ -173,7 +189,7 @@ export async function receiveOffer(
   options ??= {};
   const { message: m, fds } = await socket.expect("offer", options);
   try {
-    const { label, memory, image, semaphores, fences } = parseOffer(m);
+    const { label, memory, range, image, semaphores, fences } = parseOffer(m);
     const want = (memory ? 1 : 0) + semaphores.length + fences.length;
     if (fds.length !== want) {
       throw new ProtocolError(
@@ -187,6 +203,7 @@ export async function receiveOffer(
     const received = {
       label,
       memory: memory ? take(memory) : null,
+      range,
       image,
       semaphores: semaphores.map(take),
       fences: fences.map(take),
@@ -201,9 +218,10 @@ export async function receiveOffer(
 
 /**
  * An offer message's fields, checked as {@linkcode receiveOffer} checks them before it looks at
- * its fds: this version, a printable label, a memory descriptor or none, and lists of semaphore
- * and fence descriptors (each an object; what is in it is checked by the import). A
- * ProtocolError (`version`, `json`) says what is wrong otherwise.
+ * its fds: this version, a printable label, a memory descriptor or none (and a range inside it,
+ * or none: RANGE_OUT_OF_BOUNDS), and lists of semaphore and fence descriptors (each an object;
+ * what is in it is checked by the import). A ProtocolError (`version`, `json`) says what is wrong
+ * otherwise.
  *
  * @example
  * ```ts
@@ -215,6 +233,7 @@ export async function receiveOffer(
 export function parseOffer(m: Record<string, unknown>): {
   label: string;
   memory: MemoryDescriptor | null;
+  range: MemoryRange | null;
   image: Extract<DedicatedTarget, { kind: "image" }> | null;
   semaphores: SyncDescriptor[];
   fences: SyncDescriptor[];
@@ -247,7 +266,22 @@ export function parseOffer(m: Record<string, unknown>): {
       );
     }
   }
-  return { label: m.label, memory, image: offeredImage(m.image), semaphores, fences };
+  return {
+    label: m.label,
+    memory,
+    range: offeredRange(m.range, memory),
+    image: offeredImage(m.image),
+    semaphores,
+    fences,
+  };
+}
+
+/** An offer's range: none, or one inside its memory (RANGE_OUT_OF_BOUNDS). */
+function offeredRange(v: unknown, memory: MemoryDescriptor | null): MemoryRange | null {
+  if (v === undefined || v === null) return null;
+  if (!memory) throw new ProtocolError("json", "the offer names a range but offers no memory");
+  const size = typeof memory.size === "number" ? memory.size : 0;
+  return checkRange(v, size, "the offer's memory");
 }
 
 type ImageTarget = Extract<DedicatedTarget, { kind: "image" }>;

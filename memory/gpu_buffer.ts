@@ -21,6 +21,7 @@ import { Arena, encode, link } from "../ffi/layout.ts";
 import { VkBufferCreateInfo, VkExternalMemoryBufferCreateInfo } from "../ffi/vk_structs.ts";
 import { vk } from "../ffi/vulkan.ts";
 import type { DedicatedTarget } from "../share/descriptor.ts";
+import { checkRange, checkRangeAlignment, type MemoryRange } from "../share/range.ts";
 import type { Device } from "../vulkan/device.ts";
 import {
   Bindable,
@@ -30,6 +31,7 @@ import {
   requireDeclarable,
   withOwnMemory,
 } from "./bindable.ts";
+import type { DeviceMemory } from "./device_memory.ts";
 
 /**
  * Options of {@linkcode GpuBuffer.create}.
@@ -149,6 +151,41 @@ export class GpuBuffer extends Bindable {
   /** Destroys the VkBuffer. */
   protected destroy(): void {
     vk().vkDestroyBuffer(this.device.handle, this.handle, null);
+  }
+}
+
+/**
+ * A buffer over `range` of `memory` (an offered range, say: a buffer suballocated in a larger
+ * export): `range.size` bytes, declared external as the memory is, bound at `range.offset`.
+ * ShareError RANGE_OUT_OF_BOUNDS for a range outside the memory, RANGE_MISALIGNED for an offset
+ * the buffer cannot be bound at (its memory requirements' alignment); the buffer is not kept
+ * then. Disposing the buffer leaves the memory alone.
+ *
+ * @example
+ * ```ts
+ * using offer = await receiveOffer(socket, { device });
+ * using memory = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor);
+ * using buffer = bufferInRange(memory, offer.range!);
+ * ```
+ *
+ * @category Memory
+ */
+export function bufferInRange(
+  memory: DeviceMemory,
+  range: MemoryRange,
+  options?: Omit<BufferOptions, "size" | "external">,
+): GpuBuffer {
+  const r = checkRange(range, memory.size, memory.label);
+  const types = memory.importedAs ?? memory.exportHandleTypes;
+  const external = flagNames(MemoryHandleType, types) as MemoryHandleTypeName[];
+  const buffer = GpuBuffer.create(memory.device, { ...options, size: r.size, external });
+  try {
+    checkRangeAlignment(r, buffer.requirements.alignment, buffer.label);
+    buffer.bind(memory, r.offset);
+    return buffer;
+  } catch (e) {
+    buffer[Symbol.dispose]();
+    throw e;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The lesser parts of vkshare's memory objects (the `vkshare/memory` export): command recording
  * (`Recorder`, barriers, copy regions), an image's planes, memory bound from an offset
- * (`boundBuffer`, `boundImage`), and the types of requirements and targets. `DeviceMemory`,
+ * (`boundBuffer`, `boundImage`, `bufferInRange`), and the types of requirements and targets. `DeviceMemory`,
  * `GpuBuffer`, `GpuImage`, `HostAllocation`, `Transfer` and `CommandBuffer` are in the main export.
  *
  * @example
@@ -29,5 +29,5 @@ export type {
   RecordOptions,
 } from "./command_buffer.ts";
 export type { MemoryTarget } from "./device_memory.ts";
-export { boundBuffer } from "./gpu_buffer.ts";
+export { boundBuffer, bufferInRange } from "./gpu_buffer.ts";
 export { boundImage, ImagePlane } from "./gpu_image.ts";

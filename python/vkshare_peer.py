@@ -718,9 +718,10 @@ class ReceivedOffer:
     """A received offer; :meth:`close` (or leaving its ``with``) closes every fd not taken."""
 
     def __init__(self, label: str, memory: Optional[ReceivedExport], semaphores: list,
-                 fences: list, fds: list):
+                 fences: list, fds: list, memory_range: Optional[dict] = None):
         self.label = label
         self.memory = memory
+        self.range = memory_range  # {"offset", "size"} inside the memory, or None
         self.semaphores = semaphores
         self.fences = fences
         self._fds = fds
@@ -736,6 +737,24 @@ class ReceivedOffer:
         self.close()
 
 
+def check_range(memory_range: Any, memory_size: Any) -> dict:
+    """``memory_range`` as ``{"offset", "size"}`` inside ``memory_size`` bytes, as
+    ``share/range.ts`` checks it: ShareError RANGE_OUT_OF_BOUNDS otherwise."""
+    r = memory_range if isinstance(memory_range, dict) else {}
+    offset, size = r.get("offset"), r.get("size")
+    if not (_is_int(offset) and offset >= 0 and _is_int(size) and size >= 1):
+        raise ShareError("RANGE_OUT_OF_BOUNDS",
+                         "a range of the offer's memory is { offset, size }: integers, offset "
+                         f">= 0 and size >= 1; got {_show(memory_range)}", "{ offset, size }",
+                         memory_range)
+    total = memory_size if _is_int(memory_size) else 0
+    if offset + size > total:
+        raise ShareError("RANGE_OUT_OF_BOUNDS",
+                         f"the range {offset} + {size} ends at byte {offset + size}, past the end "
+                         f"of the offer's memory ({total} bytes)", total, offset + size)
+    return {"offset": offset, "size": size}
+
+
 def _export_parts(x: Any) -> tuple:
     """(fd, descriptor) from a pair or from anything with ``fd`` and ``descriptor``."""
     if isinstance(x, tuple):
@@ -744,10 +763,17 @@ def _export_parts(x: Any) -> tuple:
 
 
 def send_offer(sock: ShareSocket, label: str, memory: Any = None, semaphores: Sequence = (),
-               fences: Sequence = (), timeout: Optional[float] = None) -> None:
+               fences: Sequence = (), timeout: Optional[float] = None,
+               memory_range: Optional[dict] = None) -> None:
     """Offers ``memory`` (an (fd, descriptor) pair, or an object with both, such as
-    :class:`CudaMemory`'s export) and the semaphores and fences that guard it."""
+    :class:`CudaMemory`'s export) and the semaphores and fences that guard it; with
+    ``memory_range`` (``{"offset", "size"}``, inside the memory: RANGE_OUT_OF_BOUNDS), the bytes
+    of the memory the offer is about."""
     parts = ([_export_parts(memory)] if memory is not None else [])
+    if memory_range is not None:
+        if not parts:
+            raise ValueError("an offer's range is a range of its memory: offer the memory too")
+        memory_range = check_range(memory_range, parts[0][1].get("size"))
     sync = [_export_parts(s) for s in semaphores] + [_export_parts(f) for f in fences]
     sock.send(
         {
@@ -755,6 +781,7 @@ def send_offer(sock: ShareSocket, label: str, memory: Any = None, semaphores: Se
             "version": OFFER_VERSION,
             "label": label,
             "memory": parts[0][1] if parts else None,
+            **({"range": memory_range} if memory_range is not None else {}),
             "semaphores": [d for _, d in sync[: len(semaphores)]],
             "fences": [d for _, d in sync[len(semaphores):]],
         },
@@ -813,6 +840,11 @@ def receive_offer(sock: ShareSocket, timeout: Optional[float] = None,
             size = memory.get("size")
             if not (_is_int(size) and size > 0):
                 raise ShareError("SIZE_MISMATCH", f"the offered memory has size {_show(size)}")
+        memory_range = m.get("range")
+        if memory_range is not None:
+            if memory is None:
+                raise ProtocolError("json", "the offer names a range but offers no memory")
+            memory_range = check_range(memory_range, memory.get("size"))
         it = iter(fds)
         return ReceivedOffer(
             m["label"],
@@ -820,6 +852,7 @@ def receive_offer(sock: ShareSocket, timeout: Optional[float] = None,
             [ReceivedExport(next(it), d) for d in semaphores],
             [ReceivedExport(next(it), d) for d in fences],
             fds,
+            memory_range,
         )
     except BaseException:
         for f in fds:
@@ -2040,7 +2073,7 @@ def main(argv: Sequence[str]) -> int:
                     with receive_offer(sock, timeout=10.0, device_uuid=uuid) as offer:
                         fds = [e.fd for e in ([offer.memory] if offer.memory else [])
                                + offer.semaphores + offer.fences]
-                        seen = {"label": offer.label}
+                        seen = {"label": offer.label, "range": offer.range}
                         seen.update(cloexec=[_cloexec(f.fd) for f in fds],
                                     kinds=[describe_fd(f.fd) for f in fds])
                 else:

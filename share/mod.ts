@@ -70,4 +70,5 @@ export type {
   PlanResult,
   SyncTargetFacts,
 } from "./plan.ts";
+export { checkRange, checkRangeAlignment } from "./range.ts";
 export { openExportCount } from "./registry.ts";

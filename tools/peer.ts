@@ -11,12 +11,17 @@
 //                           against that device), imports its memory, prints one JSON line
 //                           (imported, or the refusal's rule and message; its fd count before
 //                           and after; whether the device still allocates)
+//   import-ranges <socket> N  N times: receives an offer of memory with a range ("range I"),
+//                           imports the memory, binds a buffer at the range, reads it and checks
+//                           it holds pattern(size, I); then sends one message with every wrong
+//                           byte's index (-1: none) and its fd count after the first and the last
 //   hold-memfd              opens a memfd holding "vkshare", prints "pid fd", waits to be killed
 //   connect <socket>        connects (to an abstract name: `@name`), prints what happened
 //   listen <path>           listens at <path>, prints "listening", waits for a signal
 import { libc, MFD_CLOEXEC } from "../ffi/libc.ts";
 import { cString } from "../ffi/vulkan.ts";
 import { receiveOffer, sendOffer, ShareServer, ShareSocket } from "../ipc/mod.ts";
+import { bufferInRange } from "../memory/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, Instance, ShareError, Transfer } from "../mod.ts";
 import { describeFd } from "../share/mod.ts";
 // @ts-types="../cli/_node/fs.d.ts"
@@ -90,6 +95,25 @@ if (command === "import-hang") {
   });
   console.log("imported");
   await forever();
+}
+
+if (command === "import-ranges") {
+  using transfer = Transfer.create(device);
+  const wrong: number[] = [];
+  const fds: number[] = [];
+  for (let i = 0; i < Number(count); i++) {
+    using offer = await receiveOffer(socket, { device, timeoutMs: 30_000 });
+    const seed = Number(offer.label.split(" ")[1]);
+    using memory = DeviceMemory.importFd(device, offer.memory!.fd, offer.memory!.descriptor);
+    using buffer = bufferInRange(memory, offer.range!);
+    const want = pattern(offer.range!.size, seed);
+    const got = transfer.read(buffer);
+    wrong.push(got.findIndex((b, j) => b !== want[j]));
+    if (i === 0) fds.push(fdSet().size);
+  }
+  fds.push(fdSet().size);
+  await socket.send({ type: "ranges", wrong, fds });
+  await socket.expect("done", { timeoutMs: 10_000 });
 }
 
 if (command === "import-into") {

@@ -61,6 +61,12 @@ export const MALFORMED_OFFERS: readonly [
   [{ version: 1, label: "x", memory: "x", semaphores: [], fences: [] }, 1, "json"],
   [{ version: 1, label: { toString: 1 }, semaphores: [], fences: [] }, 0, "json"],
   [{ version: 1, label: "x", semaphores: [{}], fences: [] }, 0, "fd-count"],
+  // A range of no memory.
+  [
+    { version: 1, label: "x", range: { offset: 0, size: 1 }, semaphores: [], fences: [] },
+    0,
+    "json",
+  ],
   // A label a terminal would act on (ESC, OSC, CR-LF).
   [{ version: 1, label: "\u001b]0;x\u0007\r\n", semaphores: [], fences: [] }, 0, "json"],
 ];

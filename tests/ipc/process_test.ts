@@ -18,6 +18,7 @@ import {
 } from "@std/assert";
 import { libcSocket } from "../../ffi/libc_socket.ts";
 import { receiveOffer, sendOffer, ShareServer, ShareSocket } from "../../ipc/mod.ts";
+import { bufferInRange } from "../../memory/mod.ts";
 import {
   type Device,
   DeviceMemory,
@@ -229,6 +230,51 @@ test(
     assertEquals(theirs.left, [], "fds the importer opened and left open");
     assert(openFds() <= count, "the exporter's fd count");
     assert((theirs.after as number) <= (theirs.before as number), "the importer's fd count");
+  }),
+);
+
+test(
+  "64 buffers suballocated in one exported 64 MiB memory: each offered as a range and read at its offset in another process",
+  { skip: noShare },
+  withTwoDevices(async (a: Device) => {
+    const MiB = 1 << 20;
+    // One block that OPAQUE_FD buffers can be bound in (not dedicated to any of them).
+    const bits = (() => {
+      using probe = GpuBuffer.create(a, { size: MiB, external: "OPAQUE_FD" });
+      return probe.requirements.memoryTypeBits;
+    })();
+    const type = a.physicalDevice.memoryTypes.find((t) => bits & (1 << t.index))!.index;
+    using mem = DeviceMemory.allocate(a, {
+      size: 64 * MiB,
+      exportAs: "OPAQUE_FD",
+      memoryTypeIndex: type,
+    });
+    using transfer = Transfer.create(a);
+    for (let i = 0; i < 64; i++) {
+      using b = bufferInRange(mem, { offset: i * MiB, size: MiB });
+      transfer.write(b, pattern(MiB, i));
+    }
+    using server = ShareServer.listen();
+    const child = startScript(
+      PEER,
+      ["import-ranges", server.address as string, "64"],
+      [],
+      onGpu(a),
+    );
+    using socket = await server.accept({ timeoutMs: 30_000 });
+    for (let i = 0; i < 64; i++) {
+      using exp = mem.exportFd();
+      const range = { offset: i * MiB, size: MiB };
+      await sendOffer(socket, { label: `range ${i}`, memory: exp, range });
+    }
+    const r = (await socket.expect("ranges", { timeoutMs: 60_000 })).message as {
+      wrong: number[];
+      fds: number[];
+    };
+    await socket.send({ type: "done" });
+    assertEquals((await child.exited).code, 0);
+    assertEquals(r.wrong, new Array(64).fill(-1), "each range holds its own pattern");
+    assertEquals(r.fds[1], r.fds[0], "the importer's fds after the first range and the last");
   }),
 );
 

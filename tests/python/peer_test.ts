@@ -93,7 +93,7 @@ test(
   async () => {
     using server = ShareServer.listen();
     const uuid = "00000000-1111-2222-3333-444444444444";
-    const p = peer("offers", server.address as string, String(MALFORMED_OFFERS.length + 2), uuid);
+    const p = peer("offers", server.address as string, String(MALFORMED_OFFERS.length + 4), uuid);
     using socket = await server.accept({ timeoutMs: 30_000 });
     using m = memfd("vkshare-offer");
     for (const [offer, n] of MALFORMED_OFFERS) {
@@ -120,16 +120,21 @@ test(
     });
     await socket.send(offer("ffffffff-1111-2222-3333-444444444444"), [m]);
     await socket.send(offer(uuid), [m]);
+    await socket.send({ ...offer(uuid), range: { offset: 1024, size: 2048 } }, [m]);
+    await socket.send({ ...offer(uuid), range: { offset: 1024, size: 4096 } }, [m]);
     const got = await p.lines();
     assertEquals(got.slice(0, MALFORMED_OFFERS.length).map((g) => g.reason), [
       ...MALFORMED_OFFERS.map(([, , r]) => r),
     ]);
-    const [refused, taken] = got.slice(MALFORMED_OFFERS.length);
+    const [refused, taken, ranged, outside] = got.slice(MALFORMED_OFFERS.length);
     assertEquals(refused.rule, "UUID_MISMATCH");
     assertStringIncludes(refused.message as string, '"GPU 7"');
     assertStringIncludes(refused.message as string, uuid);
     assertEquals(taken.label, "frames");
     assertEquals(taken.cloexec, [true]);
+    // A range inside the memory is the offer's; one past its end is refused by the same rule.
+    assertEquals([taken.range, ranged.range], [null, { offset: 1024, size: 2048 }]);
+    assertEquals(outside.rule, "RANGE_OUT_OF_BOUNDS");
     for (const g of got) assertEquals(g.fds_back, true, JSON.stringify(g));
   },
 );

@@ -8,6 +8,7 @@ import { noCuda, runCudaInterop } from "../../examples/cuda_interop.ts";
 import { firstWrong, frameValue } from "../../examples/pipeline.ts";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
+import { bufferInRange } from "../../memory/mod.ts";
 import {
   CommandBuffer,
   CudaError,
@@ -20,10 +21,11 @@ import {
   type MemoryDescriptor,
   OwnedFd,
   Semaphore,
+  Transfer,
 } from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { openFdSet } from "../_memory.ts";
+import { openFdSet, pattern } from "../_memory.ts";
 import { cannotShareSemaphore, hostBuffer } from "../_sync.ts";
 import { assertRule, sharedInstance } from "../_vk.ts";
 
@@ -349,3 +351,39 @@ test("1,000 CUDA imports of memory and semaphores leave the fd count flat", { sk
   assertEquals(left, [], `fds left open: ${left}`);
   console.log(`  ${(ms / 1000).toFixed(3)} ms a cycle; fds ${before.size} → ${after.size}`);
 });
+
+test(
+  "64 buffers suballocated in one exported 64 MiB memory: CUDA imports it once and reads each at its range",
+  { skip },
+  () => {
+    const MiB = 1 << 20;
+    using device = Device.create(pd);
+    const bits = (() => {
+      using probe = GpuBuffer.create(device, { size: MiB, external: "OPAQUE_FD" });
+      return probe.requirements.memoryTypeBits;
+    })();
+    const type =
+      pd.memoryTypes.find((t) => (bits & (1 << t.index)) && t.flags.includes("DEVICE_LOCAL"))!
+        .index;
+    using mem = DeviceMemory.allocate(device, {
+      size: 64 * MiB,
+      exportAs: "OPAQUE_FD",
+      memoryTypeIndex: type,
+    });
+    using transfer = Transfer.create(device);
+    for (let i = 0; i < 64; i++) {
+      using b = bufferInRange(mem, { offset: i * MiB, size: MiB });
+      transfer.write(b, pattern(MiB, i));
+    }
+    using cuda = CudaContext.forVulkan(device);
+    using exp = mem.exportFd();
+    using imported = cuda.importMemory(exp.fd, exp.descriptor);
+    const wrong = [];
+    for (let i = 0; i < 64; i++) {
+      using view = imported.mapBuffer({ offset: i * MiB, size: MiB });
+      const want = pattern(MiB, i);
+      wrong.push(view.read().findIndex((b, j) => b !== want[j]));
+    }
+    assertEquals(wrong, new Array(64).fill(-1), "each range holds its own pattern in CUDA");
+  },
+);

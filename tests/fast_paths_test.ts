@@ -131,13 +131,18 @@ function submitWork(a: Device): unknown[] {
       r.hostRead(dst, { offset: 1024, size: 1024 });
     });
     const used = sems.slice(0, n);
+    const targets = used.map((s) => s.value + 1n);
     a.queue().submit({
       commandBuffers: [cmd],
       wait: used.map((s) => ({ semaphore: s, value: s.value, stage: "TRANSFER" as const })),
       signal: used.map((s) => ({ semaphore: s, value: s.value + 1n })),
       fence: done,
     });
-    out.push(done.wait(5000), used.map((s) => s.value));
+    // lavapipe may signal the fence a moment before the batch's timeline values land: wait
+    // for each, then read it.
+    out.push(done.wait(5000));
+    used.forEach((s, i) => s.wait(targets[i], 5000));
+    out.push(used.map((s) => s.value));
     done.reset();
     out.push(Array.from(t.read(dst).subarray(1024, 2048)).reduce((x, y) => (x * 31 + y) | 0, 7));
   }

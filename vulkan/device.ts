@@ -688,6 +688,7 @@ export class Queue {
   #progressSeen = 0n;
   #progressUnmade = false;
   #progressWait: KeptStruct<typeof VkSemaphoreWaitInfo> | undefined;
+  readonly #progressRead = out64();
 
   /**
    * The queue's own timeline and the next value for a submission to signal, made at the first
@@ -717,7 +718,7 @@ export class Queue {
   awaitProgress(value: bigint, timeoutMs: number): boolean {
     if (this.#progressSeen >= value) return true;
     const d = this.device.handle, h = this.#progress[0];
-    const seen = out64();
+    const seen = this.#progressRead;
     if (vk().vkGetSemaphoreCounterValue!(d, h, seen) < 0) return true;
     if (seen[0] < value) {
       this.#progressWait ??= new KeptStruct(VkSemaphoreWaitInfo, {

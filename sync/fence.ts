@@ -233,8 +233,8 @@ export class Fence extends Resource {
    * await fence.waitAsync(); // "signaled"; timers and sockets ran meanwhile
    * ```
    */
-  waitAsync(timeoutMs: number = Infinity): Promise<WaitResult> {
-    return waitInSlices((ms) => this.wait(ms), timeoutMs);
+  waitAsync(timeoutMs?: number): Promise<WaitResult> {
+    return waitInSlices((ms) => this.wait(ms), timeoutMs ?? Infinity);
   }
 
   /** Waits until every fence (or with `any`, one) is signaled (`vkWaitForFences`). */

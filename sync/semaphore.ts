@@ -468,8 +468,8 @@ export class Semaphore extends Resource {
    * await timeline.waitAsync(1); // "signaled"
    * ```
    */
-  waitAsync(value: number | bigint, timeoutMs: number = Infinity): Promise<WaitResult> {
-    return waitInSlices((ms) => this.wait(value, ms), timeoutMs);
+  waitAsync(value: number | bigint, timeoutMs?: number): Promise<WaitResult> {
+    return waitInSlices((ms) => this.wait(value, ms), timeoutMs ?? Infinity);
   }
 
   /** One semaphore's wait (wait(), and waitMany of one): its wait info is encoded once. */

@@ -519,9 +519,9 @@ export function describeResult(r: TorchFramesResult): string[] {
     }`,
     ...(r.offerToTensorMs !== null
       ? [
-        `  offer → tensor ready in PyTorch: ${
+        `  offer → ready in Python (${r.consumer}): ${
           f(r.offerToTensorMs)
-        } ms (Python's import, map and tensor: ${f(r.pythonImportMs)} ms)`,
+        } ms (Python's import, map and first setup: ${f(r.pythonImportMs)} ms)`,
       ]
       : []),
     `  frame latency: p50 ${f(r.latencyMs.p50)} ms, p99 ${f(r.latencyMs.p99)} ms, max ${

@@ -42,19 +42,20 @@ const noCuda: string | false = spawnSync("python3", [PEER, "devices"]).status ==
   : "python3 cannot open libcuda.so.1 (no NVIDIA driver)";
 
 test(
-  "zero-copy frames to PyTorch in another process: every element checked on both sides, no host wait in Python's loop, fds flat",
+  "zero-copy frames to PyTorch in another process (the CUDA array interface): every element checked on both sides, no host wait in Python's loop, fds flat",
   { skip: noTorch },
   async () => {
     using device = Device.create(pd);
     for (const ring of [1, 2]) {
       const r = await runTorchFrames(device, {
         mode: "zero-copy",
+        consumer: "torch-cai",
         frames: 200,
         size: 1 << 20,
         ring,
       });
       console.log(describeResult(r).map((l) => `  ${l}`).join("\n"));
-      assertEquals([r.frames, r.ring], [200, ring]);
+      assertEquals([r.frames, r.ring, r.consumer], [200, ring, "torch-cai"]);
       assert(/^cuda:\d+$/.test(r.pythonDevice), r.pythonDevice);
       assertStringIncludes(r.pythonSync, "raised nothing");
       assert(r.offerToTensorMs! > 0 && r.pythonImportMs! > 0);

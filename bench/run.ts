@@ -578,7 +578,7 @@ async function torchRows(
   );
   const frame = emptyRow(
     "torch.frame",
-    "frame round trip to PyTorch: fill, y = 2x + 1 in torch, result visible to the script (zero-copy, __cuda_array_interface__)",
+    "frame round trip to PyTorch: fill, y = 2x + 1 in torch, result visible to the script (zero-copy, the CUDA array interface)",
     size,
   );
 

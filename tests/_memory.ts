@@ -5,7 +5,15 @@
 import { readdirSync } from "node:fs";
 
 import { assertEquals } from "@std/assert";
-import { Device, DeviceMemory, type Instance, type PhysicalDevice } from "../mod.ts";
+import { bufferInRange } from "../memory/mod.ts";
+import {
+  Device,
+  DeviceMemory,
+  GpuBuffer,
+  type Instance,
+  type PhysicalDevice,
+  Transfer,
+} from "../mod.ts";
 import { externalBufferProperties } from "../share/mod.ts";
 import { forEachDevice, sharedInstance } from "./_vk.ts";
 
@@ -98,4 +106,29 @@ export function openFds(): number {
   return readdirSync("/proc/self/fd").length - 1; // the directory's own fd
 }
 
-export { pattern } from "../tools/pattern.ts";
+import { pattern } from "../tools/pattern.ts";
+export { pattern };
+
+/**
+ * One exported OPAQUE_FD memory of `count` × `each` bytes (device-local where it can be), not
+ * dedicated, with range i holding pattern(each, i): what allocators share, for the range tests.
+ */
+export function suballocated(device: Device, count: number, each: number): DeviceMemory {
+  const bits = (() => {
+    using probe = GpuBuffer.create(device, { size: each, external: "OPAQUE_FD" });
+    return probe.requirements.memoryTypeBits;
+  })();
+  const allowed = device.physicalDevice.memoryTypes.filter((t) => bits & (1 << t.index));
+  const type = (allowed.find((t) => t.flags.includes("DEVICE_LOCAL")) ?? allowed[0]).index;
+  const mem = DeviceMemory.allocate(device, {
+    size: count * each,
+    exportAs: "OPAQUE_FD",
+    memoryTypeIndex: type,
+  });
+  using transfer = Transfer.create(device);
+  for (let i = 0; i < count; i++) {
+    using b = bufferInRange(mem, { offset: i * each, size: each });
+    transfer.write(b, pattern(each, i));
+  }
+  return mem;
+}

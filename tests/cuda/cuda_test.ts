@@ -8,7 +8,6 @@ import { noCuda, runCudaInterop } from "../../examples/cuda_interop.ts";
 import { firstWrong, frameValue } from "../../examples/pipeline.ts";
 import { libc, O_CLOEXEC, O_RDONLY, O_RDWR } from "../../ffi/libc.ts";
 import { cString } from "../../ffi/vulkan.ts";
-import { bufferInRange } from "../../memory/mod.ts";
 import {
   CommandBuffer,
   CudaError,
@@ -21,11 +20,10 @@ import {
   type MemoryDescriptor,
   OwnedFd,
   Semaphore,
-  Transfer,
 } from "../../mod.ts";
 import { isOpenFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
-import { openFdSet, pattern } from "../_memory.ts";
+import { openFdSet, pattern, suballocated } from "../_memory.ts";
 import { cannotShareSemaphore, hostBuffer } from "../_sync.ts";
 import { assertRule, sharedInstance } from "../_vk.ts";
 
@@ -358,23 +356,7 @@ test(
   () => {
     const MiB = 1 << 20;
     using device = Device.create(pd);
-    const bits = (() => {
-      using probe = GpuBuffer.create(device, { size: MiB, external: "OPAQUE_FD" });
-      return probe.requirements.memoryTypeBits;
-    })();
-    const type =
-      pd.memoryTypes.find((t) => (bits & (1 << t.index)) && t.flags.includes("DEVICE_LOCAL"))!
-        .index;
-    using mem = DeviceMemory.allocate(device, {
-      size: 64 * MiB,
-      exportAs: "OPAQUE_FD",
-      memoryTypeIndex: type,
-    });
-    using transfer = Transfer.create(device);
-    for (let i = 0; i < 64; i++) {
-      using b = bufferInRange(mem, { offset: i * MiB, size: MiB });
-      transfer.write(b, pattern(MiB, i));
-    }
+    using mem = suballocated(device, 64, MiB);
     using cuda = CudaContext.forVulkan(device);
     using exp = mem.exportFd();
     using imported = cuda.importMemory(exp.fd, exp.descriptor);

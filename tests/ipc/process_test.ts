@@ -18,7 +18,6 @@ import {
 } from "@std/assert";
 import { libcSocket } from "../../ffi/libc_socket.ts";
 import { receiveOffer, sendOffer, ShareServer, ShareSocket } from "../../ipc/mod.ts";
-import { bufferInRange } from "../../memory/mod.ts";
 import {
   type Device,
   DeviceMemory,
@@ -30,7 +29,14 @@ import {
 } from "../../mod.ts";
 import { describeFd } from "../../share/mod.ts";
 import { scriptCommand, startScript, test } from "../_harness.ts";
-import { cannotShare, openFds, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
+import {
+  cannotShare,
+  openFds,
+  openFdSet,
+  pattern,
+  suballocated,
+  withTwoDevices,
+} from "../_memory.ts";
 
 const here = (f: string) => new URL(f, import.meta.url).pathname;
 const PEER = here("../../tools/peer.ts");
@@ -238,22 +244,7 @@ test(
   { skip: noShare },
   withTwoDevices(async (a: Device) => {
     const MiB = 1 << 20;
-    // One block that OPAQUE_FD buffers can be bound in (not dedicated to any of them).
-    const bits = (() => {
-      using probe = GpuBuffer.create(a, { size: MiB, external: "OPAQUE_FD" });
-      return probe.requirements.memoryTypeBits;
-    })();
-    const type = a.physicalDevice.memoryTypes.find((t) => bits & (1 << t.index))!.index;
-    using mem = DeviceMemory.allocate(a, {
-      size: 64 * MiB,
-      exportAs: "OPAQUE_FD",
-      memoryTypeIndex: type,
-    });
-    using transfer = Transfer.create(a);
-    for (let i = 0; i < 64; i++) {
-      using b = bufferInRange(mem, { offset: i * MiB, size: MiB });
-      transfer.write(b, pattern(MiB, i));
-    }
+    using mem = suballocated(a, 64, MiB);
     using server = ShareServer.listen();
     const child = startScript(
       PEER,

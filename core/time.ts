@@ -16,14 +16,26 @@
  * @category Synchronization
  */
 export function timeoutNs(ms: number): bigint {
-  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
-    throw new RangeError(`timeoutMs: expected a number >= 0 (or Infinity), got ${String(ms)}`);
-  }
+  checkTimeoutMs(ms);
   const max = 0xffff_ffff_ffff_ffffn;
   if (ms === Infinity) return max;
   const ns = BigInt(Math.round(ms * 1e6));
   return ns > max ? max : ns;
 }
+
+/** @ignore @internal RangeError unless `ms` is a timeout in ms: a number >= 0, or Infinity. */
+export function checkTimeoutMs(ms: number): void {
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
+    throw new RangeError(`timeoutMs: expected a number >= 0 (or Infinity), got ${String(ms)}`);
+  }
+}
+
+/**
+ * @ignore @internal One turn of the event loop: what a wait in slices gives the rest of the
+ * script between two slices. setImmediate costs 2-5 us a turn; setTimeout(0) costs 1-2 ms
+ * (Bun) and 2 ms (Deno), which every wait for a socket's ack used to pay.
+ */
+export const eventLoopTurn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
 
 /**
  * How long disposing an object waits for GPU work that uses it, in ms (Vulkan queues and CUDA

@@ -15,6 +15,7 @@
  * @module
  */
 import { ErrnoError, ProtocolError } from "../core/errors.ts";
+import { eventLoopTurn } from "../core/time.ts";
 import { Arena, encode } from "../ffi/layout.ts";
 import { errno, fileTypeAt, libc } from "../ffi/libc.ts";
 import {
@@ -307,11 +308,6 @@ function checkPeer(
   }
 }
 
-// One turn of the event loop between two poll slices, so that the rest of the script runs while
-// a socket wait lasts. setImmediate costs 2-5 us a turn; setTimeout(0) costs 1-2 ms (Bun) and 2 ms
-// (Deno), which every wait for an ack used to pay.
-const turn = () => new Promise<void>((r) => setImmediate(r));
-
 /** The longest a wait blocks the thread in one poll before it gives the event loop a turn. */
 const SLICE_MS = 1;
 
@@ -344,7 +340,7 @@ async function ready(fd: number, events: number, timeoutMs: number, what: string
     if (performance.now() >= end) {
       throw new ErrnoError("poll", ETIMEDOUT, `${what}: nothing within ${timeoutMs} ms`);
     }
-    await turn();
+    await eventLoopTurn();
   }
 }
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { checkTimeoutMs, eventLoopTurn } from "../core/time.ts";
 import type { WaitResult } from "./sync_fd.ts";
 
 /**
@@ -22,9 +23,6 @@ import type { WaitResult } from "./sync_fd.ts";
  */
 export const ASYNC_SLICE_MS = 0.25;
 
-// setImmediate costs 2-5 us a turn; setTimeout(0) costs 1-2 ms (ipc/socket.ts measured it).
-const turn = () => new Promise<void>((r) => setImmediate(r));
-
 /**
  * @ignore @internal Waits with `wait(ms)` (a synchronous wait of at most `ms`) until it says
  * "signaled" or `timeoutMs` passes: first without blocking, then in slices with a turn of the
@@ -34,19 +32,13 @@ export async function waitInSlices(
   wait: (ms: number) => WaitResult,
   timeoutMs: number,
 ): Promise<WaitResult> {
-  if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
-    throw new RangeError(
-      `timeoutMs: expected a number >= 0 (or Infinity), got ${String(timeoutMs)}`,
-    );
-  }
+  checkTimeoutMs(timeoutMs);
   const end = performance.now() + timeoutMs;
   if (wait(0) === "signaled") return "signaled";
-  for (;;) {
-    const left = end - performance.now();
-    if (left <= 0) return "timeout";
-    await turn();
-    if (wait(Math.min(ASYNC_SLICE_MS, Math.max(0, end - performance.now()))) === "signaled") {
-      return "signaled";
-    }
+  while (performance.now() < end) {
+    await eventLoopTurn();
+    const left = Math.max(0, end - performance.now());
+    if (wait(Math.min(ASYNC_SLICE_MS, left)) === "signaled") return "signaled";
   }
+  return "timeout";
 }

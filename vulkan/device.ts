@@ -284,7 +284,7 @@ export class Device extends Resource {
   /** Destroys the VkDevice. */
   protected destroy(): void {
     if (this.#blocked) return warnLeak(this.label);
-    for (const q of this.#queues.values()) q.releaseDrainFence();
+    for (const q of this.#queues.values()) q.releaseOwnObjects();
     vk().vkDestroyDevice(this.handle, null);
   }
 }
@@ -770,7 +770,7 @@ export class Queue {
   readonly #drainFence = out64();
 
   /** @ignore @internal Destroys drain's fence and the queue's own timeline: the device is about to be destroyed. */
-  releaseDrainFence(): void {
+  releaseOwnObjects(): void {
     const f = this.#drainFence[0];
     this.#drainFence[0] = 0n;
     if (f !== 0n) vk().vkDestroyFence(this.device.handle, f, null);

@@ -455,6 +455,8 @@ export type FormatName = keyof typeof Format;
 export const ImageLayout = {
   UNDEFINED: 0,
   GENERAL: 1,
+  COLOR_ATTACHMENT_OPTIMAL: 2,
+  SHADER_READ_ONLY_OPTIMAL: 5,
   TRANSFER_SRC_OPTIMAL: 6,
   TRANSFER_DST_OPTIMAL: 7,
 } as const;

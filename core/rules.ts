@@ -256,6 +256,37 @@ export const SHARE_RULES = {
     source:
       "spec: external memory handle types, OPAQUE_FD compatibility (the same device); CUDA: an allocation exports from its own device",
   },
+  ACCESS_UNINITIALIZED: {
+    explains:
+      "a shared image or buffer is read only after a write ended: a reader of contents nobody wrote gets this refusal, not garbage",
+    source:
+      "vkshare: the access protocol (after Dawn's SharedTextureMemory BeginAccess, whose state says whether contents are initialized)",
+  },
+  ACCESS_WRITER_ACTIVE: {
+    explains:
+      "one writer at a time: while a write is begun and not ended, no other access (read or write) begins",
+    source: "vkshare: the access protocol (one writer, or many readers)",
+  },
+  ACCESS_READERS_ACTIVE: {
+    explains: "a write begins only when every read of the resource has ended",
+    source: "vkshare: the access protocol (one writer, or many readers)",
+  },
+  ACCESS_NOT_HELD: {
+    explains: "an access is ended once, by the participant it was granted to",
+    source: "vkshare: the access protocol",
+  },
+  ACCESS_LAYOUT: {
+    explains:
+      "an image write ends in a layout other than UNDEFINED, a read ends in the layout it began in (readers share the image, so none may transition it), and a buffer has no layout",
+    source:
+      "spec: VkImageMemoryBarrier valid usage (newLayout is not UNDEFINED); vkshare: the access protocol",
+  },
+  ACCESS_SIGNAL_ORDER: {
+    explains:
+      "each participant's ends name timeline values that increase, since a timeline semaphore's value only goes up",
+    source:
+      "spec: VkTimelineSemaphoreSubmitInfo valid usage (a signal value greater than the semaphore's current value and pending signals)",
+  },
 } as const satisfies Record<string, { explains: string; source: string }>;
 
 /**
@@ -286,6 +317,12 @@ const NOT_THE_DEVICE: ReadonlySet<string> = new Set([
   "FENCE_SIGNALED",
   "IN_USE",
   "NOT_EXECUTABLE",
+  "ACCESS_UNINITIALIZED",
+  "ACCESS_WRITER_ACTIVE",
+  "ACCESS_READERS_ACTIVE",
+  "ACCESS_NOT_HELD",
+  "ACCESS_LAYOUT",
+  "ACCESS_SIGNAL_ORDER",
 ]);
 
 /**

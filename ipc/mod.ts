@@ -16,6 +16,13 @@
  */
 export { ErrnoError, ProtocolError } from "../core/errors.ts";
 export type { MemoryRange } from "../share/range.ts";
+export { ACCESS_VERSION, AccessGrant, AccessOwner, AccessPeer } from "./access.ts";
+export type {
+  AccessAcquireOptions,
+  AccessOptions,
+  AccessReleaseOptions,
+  AccessSync,
+} from "./access.ts";
 export { OFFER_VERSION, receiveOffer, sendOffer } from "./offer.ts";
 export type { Offer, ReceivedExport, ReceivedOffer } from "./offer.ts";
 export { peerCommand, scriptArgument } from "./peer.ts";

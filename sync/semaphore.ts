@@ -430,6 +430,15 @@ export class Semaphore extends Resource {
     return out[0];
   }
 
+  /**
+   * The highest value this process has signaled a timeline semaphore to, or submitted a signal
+   * of (its initial value before any): what a signal must exceed, and a wait on a higher value
+   * waits for another process or API.
+   */
+  get highestSignal(): bigint {
+    return this.#highestSignal;
+  }
+
   /** Signals a timeline semaphore from the host: `value` must be greater than the current one. */
   signal(value: number | bigint): void {
     const d = this.device.live;

@@ -1,0 +1,254 @@
+// The access protocol between two devices over a share socket (ipc/access.ts): an image written
+// under a write access is read, every byte, under a peer's read access in the layout the writer
+// left; the rules' refusals cross the socket; a peer that leaves mid-write leaves the contents
+// uninitialized; malformed access messages end the session with every fd closed. On lavapipe
+// (no semaphore fds) every end is a host handoff; where timeline semaphores are shared, the
+// waits are on the GPU. The three-process run is examples/image_readers.ts
+// (tests/examples_test.ts).
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  type AccessGrant,
+  AccessOwner,
+  AccessPeer,
+  receiveOffer,
+  sendOffer,
+  ShareServer,
+  ShareSocket,
+} from "../../ipc/mod.ts";
+import { boundBuffer } from "../../memory/mod.ts";
+import {
+  CommandBuffer,
+  type Device,
+  DeviceMemory,
+  GpuImage,
+  ProtocolError,
+  ShareError,
+} from "../../mod.ts";
+import { test } from "../_harness.ts";
+import { assertNoFdLeak, cannotShare, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
+
+const W = 32, H = 8, BYTES = W * H * 4;
+
+async function pair() {
+  using server = ShareServer.listen({});
+  const [a, b] = await Promise.all([ShareSocket.connect(server.address), server.accept()]);
+  return { owner: b, peer: a, [Symbol.dispose]: () => (a.close(), b.close()) };
+}
+
+/** Writes `bytes` into `image` under write access `a` (staging copy, then release). */
+function writeUnder(device: Device, a: AccessGrant, image: GpuImage, bytes: Uint8Array) {
+  const staging = hostBuffer(device);
+  staging.memory!.map().set(bytes);
+  using cmd = CommandBuffer.create(device);
+  cmd.record((r) => {
+    a.acquire(r, {
+      newLayout: "TRANSFER_DST_OPTIMAL",
+      dstStage: "TRANSFER",
+      dstAccess: "TRANSFER_WRITE",
+    });
+    r.copyBufferToImage(staging, image);
+    a.release(r, { layout: "TRANSFER_SRC_OPTIMAL" });
+  });
+  device.queue().submit({ wait: a.wait, commandBuffers: [cmd], signal: [a.signal] });
+  return staging; // disposed by the caller after the end (it waits for the copy)
+}
+
+/** Reads `image` under read access `a`, waiting on the host for the copy. */
+async function readUnder(device: Device, a: AccessGrant, image: GpuImage): Promise<Uint8Array> {
+  using staging = hostBuffer(device);
+  using cmd = CommandBuffer.create(device);
+  cmd.record((r) => {
+    a.acquire(r, { dstStage: "TRANSFER", dstAccess: "TRANSFER_READ" });
+    r.copyImageToBuffer(image, staging, { layout: a.layout });
+    r.hostRead(staging);
+    a.release(r, { srcStage: "TRANSFER", srcAccess: [] });
+  });
+  device.queue().submit({ wait: a.wait, commandBuffers: [cmd], signal: [a.signal] });
+  assertEquals(await a.signal.semaphore.waitAsync(a.signal.value, 10_000), "signaled");
+  return staging.memory!.map().slice(0, BYTES);
+}
+
+function hostBuffer(device: Device) {
+  return boundBuffer(device, {
+    size: BYTES,
+    usage: ["TRANSFER_SRC", "TRANSFER_DST"],
+    memory: { properties: ["HOST_VISIBLE", "HOST_COHERENT"], dedicated: false },
+  });
+}
+
+/** An exported image on `a`, offered on `p`, and the peer's twin bound to the import on `b`. */
+async function shared(a: Device, b: Device, p: { owner: ShareSocket; peer: ShareSocket }) {
+  const image = GpuImage.create(a, { width: W, height: H, external: "OPAQUE_FD" });
+  const memory = DeviceMemory.allocate(a, { for: image, exportAs: "OPAQUE_FD" });
+  {
+    using exp = memory.exportFd();
+    await sendOffer(p.owner, { label: "frame", memory: exp, image });
+  }
+  using offer = await receiveOffer(p.peer, { device: b });
+  const twin = GpuImage.fromTarget(b, offer.image);
+  const imported = DeviceMemory.importFd(b, offer.memory!.fd, offer.memory!.descriptor, {
+    for: twin,
+  });
+  return {
+    image,
+    twin,
+    [Symbol.dispose]: () => {
+      imported[Symbol.dispose]();
+      twin[Symbol.dispose]();
+      memory[Symbol.dispose]();
+      image[Symbol.dispose]();
+    },
+  };
+}
+
+/** A shared image, its owner serving one peer, and the peer joined. */
+async function session(a: Device, b: Device, label?: string) {
+  const p = await pair();
+  const s = await shared(a, b, p);
+  const owner = AccessOwner.create(a, { image: s.image, ...(label ? { label } : {}) });
+  const serving = owner.serve(p.owner);
+  const peer = await AccessPeer.join(p.peer, b, { image: s.twin });
+  const leave = async () => {
+    p.peer.close();
+    await serving;
+  };
+  return {
+    s,
+    owner,
+    peer,
+    leave,
+    [Symbol.asyncDispose]: async () => {
+      await leave();
+      peer[Symbol.dispose]();
+      owner[Symbol.dispose]();
+      s[Symbol.dispose]();
+      p[Symbol.dispose]();
+    },
+  };
+}
+
+test(
+  "an image written under a write access is read by a peer under a read access, from the writer's layout, every byte; and back",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, b: Device) => {
+    await using t = await session(a, b, "frame");
+    const { s, owner, peer } = t;
+    assertEquals(peer.sync, owner.sync);
+    assertEquals(peer.who, 1);
+    for (let frame = 0; frame < 3; frame++) {
+      const w = await owner.begin("write");
+      assertEquals(
+        [w.initialized, w.layout],
+        frame ? [true, "TRANSFER_SRC_OPTIMAL"] : [false, "UNDEFINED"],
+      );
+      using _staging = writeUnder(a, w, s.image, pattern(BYTES, frame));
+      await owner.end(w);
+      const r = await peer.begin("read");
+      assertEquals([r.initialized, r.layout], [true, "TRANSFER_SRC_OPTIMAL"]);
+      assertEquals(
+        r.wait.length,
+        owner.sync === "timeline" ? 1 : 0,
+        "a host handoff has nothing to wait for",
+      );
+      assertEquals(await readUnder(b, r, s.twin), pattern(BYTES, frame), `frame ${frame}`);
+      await peer.end(r);
+    }
+    // The peer writes, the owner reads.
+    const w = await peer.begin("write");
+    using _staging = writeUnder(b, w, s.twin, pattern(BYTES, 9));
+    await peer.end(w);
+    const r = await owner.begin("read");
+    assertEquals(await readUnder(a, r, s.image), pattern(BYTES, 9));
+    await owner.end(r);
+    await t.leave();
+    assertEquals(owner.readers + (owner.writer ?? 0), 0);
+  }),
+);
+
+test(
+  "refusals cross the socket by rule (uninitialized, second writer, an end not held) and the session goes on",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, b: Device) => {
+    await using t = await session(a, b);
+    const { s, owner, peer } = t;
+    const e = await assertRejects(() => peer.begin("read"), ShareError);
+    assertEquals(e.rule, "ACCESS_UNINITIALIZED");
+    assertStringIncludes(e.message, "nobody has written its contents yet");
+    const w = await owner.begin("write");
+    const busy = await assertRejects(() => peer.begin("write"), ShareError);
+    assertEquals(busy.rule, "ACCESS_WRITER_ACTIVE");
+    assertStringIncludes(busy.message, "the owner is writing it");
+    using _staging = writeUnder(a, w, s.image, pattern(BYTES, 1));
+    await owner.end(w);
+    const r = await peer.begin("read");
+    assertEquals(await readUnder(b, r, s.twin), pattern(BYTES, 1));
+    await peer.end(r);
+    const again = await assertRejects(() => peer.end(r), ShareError);
+    assertEquals(again.rule, "ACCESS_NOT_HELD");
+    const r2 = await peer.begin("read");
+    assert(r2.token > r.token);
+    r2.signal.semaphore.signal(r2.signal.value); // no GPU work: the end's value, from the host
+    const moved = await assertRejects(() => peer.end(r2, { layout: "GENERAL" }), ShareError);
+    assertEquals([moved.rule, moved.expected, moved.actual], [
+      "ACCESS_LAYOUT",
+      "TRANSFER_SRC_OPTIMAL",
+      "GENERAL",
+    ]);
+    await t.leave();
+    assertEquals(owner.readers, 0, "the peer's read ended when it left");
+  }),
+);
+
+test(
+  "a peer that leaves mid-write leaves the contents uninitialized; an end before its signal was submitted is refused",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, b: Device) => {
+    await using t = await session(a, b);
+    const { owner, peer } = t;
+    const w = await peer.begin("write");
+    const early = await assertRejects(() => peer.end(w), RangeError);
+    assertStringIncludes(early.message, "was never submitted");
+    assertEquals(owner.writer, peer.who);
+    await t.leave();
+    assertEquals([owner.initialized, owner.writer], [false, null]);
+    const e = await assertRejects(() => owner.begin("read"), ShareError);
+    assertStringIncludes(e.message, "its last writer left before ending its write");
+  }),
+);
+
+test(
+  "malformed access messages end the session with a ProtocolError, every fd closed, the peer's accesses ended",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, _b: Device) => {
+    using image = GpuImage.create(a, { width: W, height: H });
+    using owner = AccessOwner.create(a, { image });
+    const before = openFdSet();
+    const join = { type: "access-join", version: 1, resource: "image", timeline: null };
+    const cases: [string, unknown[], number][] = [
+      ["version", [{ ...join, version: 2 }], 0],
+      ["resource", [{ ...join, resource: "buffer" }], 0],
+      ["fds", [join], 2],
+      ["mode", [join, { type: "access-begin", mode: "append" }], 0],
+      ["type", [join, { type: "access-launch" }], 0],
+      ["token", [join, { type: "access-end", token: "1", value: null }], 0],
+      ["value", [join, { type: "access-end", token: 1, value: "-1" }], 0],
+      ["array", [join, [1, 2]], 0],
+    ];
+    for (const [what, messages, fds] of cases) {
+      using p = await pair();
+      const serving = owner.serve(p.owner);
+      const rejected = assertRejects(() => serving, ProtocolError);
+      for (const m of messages) {
+        const extra = Array.from({ length: fds }, () => p.peer.fd);
+        await p.peer.send(m, extra);
+        if ((m as { type?: string }).type === "access-join" && messages.length > 1) {
+          const welcome = await p.peer.receive();
+          assertEquals((welcome.message as { type: string }).type, "access-welcome", what);
+        }
+      }
+      await rejected;
+    }
+    assertEquals([owner.writer, owner.readers, owner.initialized], [null, 0, false]);
+    assertNoFdLeak(before, "every fd sent with a malformed message was closed");
+  }),
+);

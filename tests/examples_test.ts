@@ -63,6 +63,41 @@ test(
   },
 );
 
+test(
+  "image_readers.ts: one writer and two readers in three processes pass frames of an OPTIMAL image, validated, every byte checked, fds flat",
+  { skip: cannotShare("OPAQUE_FD") },
+  () => {
+    // 200 frames here (1,000 on the GPU machine: the note has its line); the fd counts are
+    // compared from frame 99 on, after the runtimes' own start-up fds.
+    const r = run("image_readers.ts", "--frames", "200", "--size", "64x32", "--validate");
+    assertEquals(r.code, 0, r.err + r.out);
+    const line = JSON.parse(r.out.trim().split("\n").at(-1)!);
+    assertEquals([line.frames, line.readers, line.wrongFrames, line.readerExits], [200, 2, 0, [
+      0,
+      0,
+    ]]);
+    assertEquals(line.validated, true);
+    const caps = externalSemaphoreProperties(sharedInstance().physicalDevices()[0], {
+      handleType: "OPAQUE_FD",
+      semaphoreType: "timeline",
+    });
+    assertEquals(line.sync, caps.exportable && caps.importable ? "timeline" : "host");
+    for (const counts of [line.fds.writer, ...line.fds.readers]) {
+      assertEquals(counts.length, 2);
+      assertEquals(counts[0], counts[1], `fds flat: ${JSON.stringify(line.fds)}`);
+    }
+  },
+);
+
+test("image_readers.ts checks its arguments before it makes a device: --help 0, a bad --size 2", () => {
+  const help = run("image_readers.ts", "--help");
+  assertEquals(help.code, 0, help.err);
+  assertStringIncludes(help.out, "--readers N");
+  const bad = run("image_readers.ts", "--size", "wide");
+  assertEquals(bad.code, 2, bad.err);
+  assertStringIncludes(bad.err, "--size: expected WxH");
+});
+
 test("share_gl.ts shares a buffer and a texture both ways, in one process and with another", () => {
   for (const args of [["--size", "65536"], ["--process", "--frames", "5", "--size", "65536"]]) {
     const r = run("share_gl.ts", ...args);

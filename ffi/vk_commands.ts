@@ -384,6 +384,279 @@ export const VK_CORE = {
     ],
     result: "void",
   },
+  vkCreateShaderModule: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkShaderModuleCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkShaderModule* pShaderModule
+    ],
+    result: "i32",
+  },
+  vkDestroyShaderModule: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkShaderModule shaderModule
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreateDescriptorSetLayout: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkDescriptorSetLayoutCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkDescriptorSetLayout* pSetLayout
+    ],
+    result: "i32",
+  },
+  vkDestroyDescriptorSetLayout: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkDescriptorSetLayout descriptorSetLayout
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreatePipelineLayout: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkPipelineLayoutCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkPipelineLayout* pPipelineLayout
+    ],
+    result: "i32",
+  },
+  vkDestroyPipelineLayout: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkPipelineLayout pipelineLayout
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreateComputePipelines: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkPipelineCache pipelineCache
+      "u32", // uint32_t createInfoCount
+      "buffer", // const VkComputePipelineCreateInfo* pCreateInfos
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkPipeline* pPipelines
+    ],
+    result: "i32",
+  },
+  vkCreateGraphicsPipelines: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkPipelineCache pipelineCache
+      "u32", // uint32_t createInfoCount
+      "buffer", // const VkGraphicsPipelineCreateInfo* pCreateInfos
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkPipeline* pPipelines
+    ],
+    result: "i32",
+  },
+  vkDestroyPipeline: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkPipeline pipeline
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreateDescriptorPool: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkDescriptorPoolCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkDescriptorPool* pDescriptorPool
+    ],
+    result: "i32",
+  },
+  vkDestroyDescriptorPool: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkDescriptorPool descriptorPool
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkAllocateDescriptorSets: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkDescriptorSetAllocateInfo* pAllocateInfo
+      "buffer", // VkDescriptorSet* pDescriptorSets
+    ],
+    result: "i32",
+  },
+  vkUpdateDescriptorSets: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u32", // uint32_t descriptorWriteCount
+      "buffer", // const VkWriteDescriptorSet* pDescriptorWrites
+      "u32", // uint32_t descriptorCopyCount
+      "pointer", // const VkCopyDescriptorSet* pDescriptorCopies
+    ],
+    result: "void",
+  },
+  vkCreateImageView: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkImageViewCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkImageView* pView
+    ],
+    result: "i32",
+  },
+  vkDestroyImageView: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkImageView imageView
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreateSampler: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkSamplerCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkSampler* pSampler
+    ],
+    result: "i32",
+  },
+  vkDestroySampler: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkSampler sampler
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreateRenderPass: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkRenderPassCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkRenderPass* pRenderPass
+    ],
+    result: "i32",
+  },
+  vkDestroyRenderPass: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkRenderPass renderPass
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCreateFramebuffer: {
+    parameters: [
+      "pointer", // VkDevice device
+      "buffer", // const VkFramebufferCreateInfo* pCreateInfo
+      "pointer", // const VkAllocationCallbacks* pAllocator
+      "buffer", // VkFramebuffer* pFramebuffer
+    ],
+    result: "i32",
+  },
+  vkDestroyFramebuffer: {
+    parameters: [
+      "pointer", // VkDevice device
+      "u64", // VkFramebuffer framebuffer
+      "pointer", // const VkAllocationCallbacks* pAllocator
+    ],
+    result: "void",
+  },
+  vkCmdBindPipeline: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u32", // VkPipelineBindPoint pipelineBindPoint
+      "u64", // VkPipeline pipeline
+    ],
+    result: "void",
+  },
+  vkCmdBindDescriptorSets: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u32", // VkPipelineBindPoint pipelineBindPoint
+      "u64", // VkPipelineLayout layout
+      "u32", // uint32_t firstSet
+      "u32", // uint32_t descriptorSetCount
+      "buffer", // const VkDescriptorSet* pDescriptorSets
+      "u32", // uint32_t dynamicOffsetCount
+      "pointer", // const uint32_t* pDynamicOffsets
+    ],
+    result: "void",
+  },
+  vkCmdPushConstants: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkPipelineLayout layout
+      "u32", // VkShaderStageFlags stageFlags
+      "u32", // uint32_t offset
+      "u32", // uint32_t size
+      "buffer", // const void* pValues
+    ],
+    result: "void",
+  },
+  vkCmdDispatch: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u32", // uint32_t groupCountX
+      "u32", // uint32_t groupCountY
+      "u32", // uint32_t groupCountZ
+    ],
+    result: "void",
+  },
+  vkCmdBeginRenderPass: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "buffer", // const VkRenderPassBeginInfo* pRenderPassBegin
+      "u32", // VkSubpassContents contents
+    ],
+    result: "void",
+  },
+  vkCmdEndRenderPass: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+    ],
+    result: "void",
+  },
+  vkCmdDraw: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u32", // uint32_t vertexCount
+      "u32", // uint32_t instanceCount
+      "u32", // uint32_t firstVertex
+      "u32", // uint32_t firstInstance
+    ],
+    result: "void",
+  },
+  vkCmdBlitImage: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkImage srcImage
+      "u32", // VkImageLayout srcImageLayout
+      "u64", // VkImage dstImage
+      "u32", // VkImageLayout dstImageLayout
+      "u32", // uint32_t regionCount
+      "buffer", // const VkImageBlit* pRegions
+      "u32", // VkFilter filter
+    ],
+    result: "void",
+  },
+  vkCmdClearColorImage: {
+    parameters: [
+      "pointer", // VkCommandBuffer commandBuffer
+      "u64", // VkImage image
+      "u32", // VkImageLayout imageLayout
+      "buffer", // const VkClearColorValue* pColor
+      "u32", // uint32_t rangeCount
+      "buffer", // const VkImageSubresourceRange* pRanges
+    ],
+    result: "void",
+  },
   vkCmdCopyBufferToImage: {
     parameters: [
       "pointer", // VkCommandBuffer commandBuffer

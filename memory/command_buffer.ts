@@ -31,6 +31,7 @@ import { SETTLE_MS, warnLeak } from "../core/time.ts";
 import { Arena, encode, encodeFlat, fastPaths, KeptStruct } from "../ffi/layout.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
+import { cmdBlit, cmdClear } from "../ffi/vk_pipeline.ts";
 import {
   VkBufferCopy,
   VkBufferImageCopy,
@@ -49,6 +50,50 @@ import {
 } from "../vulkan/device.ts";
 import type { GpuBuffer } from "./gpu_buffer.ts";
 import type { GpuImage } from "./gpu_image.ts";
+import {
+  type ComputePipeline,
+  type DrawPipeline,
+  failOn,
+  PARTS,
+  recordDispatch,
+  recordDraw,
+  type ResolvedBinding,
+} from "./pipeline.ts";
+
+/**
+ * What each command buffer's recording made for its own use (descriptor sets, image views,
+ * framebuffers): freed when it is recorded again or disposed, after its last execution.
+ */
+const transients = new WeakMap<CommandBuffer, (() => void)[]>();
+
+function releaseTransients(cmd: CommandBuffer): void {
+  const list = transients.get(cmd);
+  transients.delete(cmd);
+  list?.forEach((free) => free());
+}
+
+/**
+ * Options of {@linkcode Recorder.dispatch}.
+ *
+ * @example
+ * ```ts
+ * const o: DispatchOptions = { bindings: [buffer], groups: [64], push: new Uint32Array([7, 4096, 0]) };
+ * ```
+ *
+ * @category Vulkan objects
+ */
+export interface DispatchOptions {
+  /**
+   * Binding i of set 0: a buffer (a storage buffer), or an image (a storage image in GENERAL, a
+   * sampled image in SHADER_READ_ONLY_OPTIMAL), or `{ image, layout }` for an image in another
+   * layout (the one it is in when the dispatch runs).
+   */
+  bindings: readonly (GpuBuffer | GpuImage | { image: GpuImage; layout: ImageLayoutName })[];
+  /** Workgroups in x, y and z (y and z default to 1). */
+  groups: readonly [number, number?, number?];
+  /** The push constants (the pipeline's `pushBytes` of them). */
+  push?: Uint32Array;
+}
 
 const RESET_COMMAND_BUFFER = 0x2;
 const ONE_TIME_SUBMIT = 0x1;
@@ -621,6 +666,191 @@ export class Recorder {
     return [planes.length, out];
   }
 
+  /**
+   * Records a dispatch of `pipeline`: its bindings (set 0) made from `options.bindings`, its push
+   * constants, and `options.groups` workgroups. Put the barriers the shader's accesses need
+   * around it (stage COMPUTE_SHADER, access SHADER_READ or SHADER_WRITE).
+   *
+   * @example
+   * ```ts
+   * cmd.record((r) => r.dispatch(pipeline, { bindings: [src, dst], groups: [16, 16] }));
+   * ```
+   */
+  dispatch(pipeline: ComputePipeline, options: DispatchOptions): this {
+    const handle = this.#handle;
+    this.#sameDevice(pipeline);
+    const kinds = pipeline.bindings;
+    if (options.bindings.length !== kinds.length) {
+      throw new RangeError(
+        `dispatch: ${pipeline.label} has ${kinds.length} binding(s), ${options.bindings.length} given`,
+      );
+    }
+    const bindings = options.bindings.map((b, i) => this.#binding(kinds[i], b, i));
+    const [x, y, z] = options.groups;
+    const groups = [x, y ?? 1, z ?? 1] as [number, number, number];
+    if (!groups.every((g) => Number.isInteger(g) && g >= 1 && g <= 65535)) {
+      throw new RangeError(
+        `dispatch: groups must be integers from 1 to 65535, got [${options.groups.join(", ")}]`,
+      );
+    }
+    const push = this.#push(pipeline.pushBytes, options.push);
+    const device = this.#cmd.device;
+    this.#keep(
+      recordDispatch(
+        handle,
+        device.handle,
+        pipeline[PARTS],
+        bindings,
+        { groups, push },
+        failOn(device),
+      ),
+    );
+    return this;
+  }
+
+  /**
+   * Records a draw of `vertices` vertices with `pipeline` into `target` (an image of the
+   * pipeline's format and size with COLOR_ATTACHMENT usage, in COLOR_ATTACHMENT_OPTIMAL: its
+   * contents are loaded, drawn over and stored). Barrier stage COLOR_ATTACHMENT_OUTPUT, access
+   * COLOR_ATTACHMENT_WRITE.
+   *
+   * @example
+   * ```ts
+   * cmd.record((r) => r.draw(pipeline, { target: image, vertices: 3, push: new Uint32Array([1, 0, 64]) }));
+   * ```
+   */
+  draw(
+    pipeline: DrawPipeline,
+    options: { target: GpuImage; vertices: number; push?: Uint32Array },
+  ): this {
+    const handle = this.#handle;
+    this.#sameDevice(pipeline);
+    const parts = pipeline[PARTS];
+    const target = this.#image(options.target, "COLOR_ATTACHMENT");
+    const { extent, format } = options.target.info;
+    if (format !== parts.format || extent.width !== parts.width || extent.height !== parts.height) {
+      throw new RangeError(
+        `draw: ${options.target.label} is ${
+          formatNameOf(format)
+        } ${extent.width}x${extent.height}; ${pipeline.label} draws ${pipeline.format} ${parts.width}x${parts.height}`,
+      );
+    }
+    if (!Number.isInteger(options.vertices) || options.vertices < 1) {
+      throw new RangeError(
+        `draw: vertices must be an integer >= 1, got ${String(options.vertices)}`,
+      );
+    }
+    const push = this.#push(pipeline.pushBytes, options.push);
+    const device = this.#cmd.device;
+    this.#keep(
+      recordDraw(
+        handle,
+        device.handle,
+        parts,
+        target,
+        { vertices: options.vertices, push },
+        failOn(device),
+      ),
+    );
+    return this;
+  }
+
+  /** Clears mip level 0, layer 0, of `image` (in `layout`, default TRANSFER_DST_OPTIMAL) to `rgba`. */
+  clearImage(
+    image: GpuImage,
+    rgba: readonly [number, number, number, number],
+    options?: { layout?: ImageLayoutName },
+  ): this {
+    const h = this.#image(image, "TRANSFER_DST");
+    const layout = enumValue(ImageLayout, options?.layout ?? "TRANSFER_DST_OPTIMAL", "layout");
+    if (rgba.length !== 4 || !rgba.every((c) => typeof c === "number" && Number.isFinite(c))) {
+      throw new RangeError(`clearImage: rgba is four finite numbers, got ${String(rgba)}`);
+    }
+    cmdClear(this.#handle, h, layout, rgba);
+    return this;
+  }
+
+  /**
+   * Blits mip level 0, layer 0, of `src` (in `srcLayout`, default TRANSFER_SRC_OPTIMAL) onto the
+   * whole of `dst` (in `dstLayout`, default TRANSFER_DST_OPTIMAL), nearest filtering.
+   */
+  blitImage(
+    src: GpuImage,
+    dst: GpuImage,
+    options?: { srcLayout?: ImageLayoutName; dstLayout?: ImageLayoutName },
+  ): this {
+    const s = this.#image(src, "TRANSFER_SRC"), d = this.#image(dst, "TRANSFER_DST");
+    const layout = (l: ImageLayoutName | undefined, fallback: ImageLayoutName) =>
+      enumValue(ImageLayout, l ?? fallback, "layout");
+    const side = (i: GpuImage, h: bigint, l: number) => ({
+      image: h,
+      layout: l,
+      width: i.info.extent.width,
+      height: i.info.extent.height,
+    });
+    cmdBlit(
+      this.#handle,
+      side(src, s, layout(options?.srcLayout, "TRANSFER_SRC_OPTIMAL")),
+      side(dst, d, layout(options?.dstLayout, "TRANSFER_DST_OPTIMAL")),
+    );
+    return this;
+  }
+
+  /** One dispatch binding, checked against the pipeline's kind at `i`. */
+  #binding(kind: string, b: DispatchOptions["bindings"][number], i: number): ResolvedBinding {
+    if (kind === "storage-buffer") {
+      if (!("usage" in b) || "info" in b) {
+        throw new RangeError(`dispatch: binding ${i} is a storage buffer: give a GpuBuffer`);
+      }
+      return { kind, buffer: this.#buffer(b as GpuBuffer, "STORAGE_BUFFER") };
+    }
+    const given = "image" in b && !("info" in b) ? b : { image: b as GpuImage, layout: undefined };
+    if (!("info" in given.image)) {
+      throw new RangeError(`dispatch: binding ${i} is an image: give a GpuImage`);
+    }
+    const storage = kind === "storage-image";
+    const image = this.#image(given.image, storage ? "STORAGE" : "SAMPLED");
+    const layout = enumValue(
+      ImageLayout,
+      given.layout ?? (storage ? "GENERAL" : "SHADER_READ_ONLY_OPTIMAL"),
+      "layout",
+    );
+    return {
+      kind: kind as "storage-image" | "sampled-image",
+      image,
+      format: given.image.info.format,
+      layout,
+    };
+  }
+
+  /** The push constants: exactly the pipeline's bytes of them, or none for none. */
+  #push(bytes: number, push: Uint32Array | undefined): Uint32Array | null {
+    const n = push?.byteLength ?? 0;
+    if (push !== undefined && !(push instanceof Uint32Array)) {
+      throw new TypeError("push: expected a Uint32Array");
+    }
+    if (n !== bytes) {
+      throw new RangeError(`push: the pipeline takes ${bytes} bytes of push constants, ${n} given`);
+    }
+    return push ?? null;
+  }
+
+  #sameDevice(p: ComputePipeline | DrawPipeline): void {
+    void p[PARTS]; // alive
+    if (p.device !== this.#cmd.device) {
+      throw new ShareError(
+        "WRONG_DEVICE",
+        `${p.label} belongs to ${p.device.label}, not to ${this.#cmd.device.label}`,
+      );
+    }
+  }
+
+  #keep(free: () => void): void {
+    const list = transients.get(this.#cmd) ?? [];
+    list.push(free);
+    transients.set(this.#cmd, list);
+  }
+
   /** Makes transfer writes to `buffer` visible to the host (map it after the submission). */
   hostRead(buffer: GpuBuffer, range?: Range): this {
     return this.barrier({
@@ -792,6 +1022,7 @@ export class CommandBuffer extends Resource {
         `${this.label}: its last submission did not finish within ${SETTLE_MS} ms, so it cannot be recorded again`,
       );
     }
+    releaseTransients(this);
     this.#executable = false;
     const begun = vk().vkBeginCommandBuffer(this.handle, beginInfo(options.oneTime ?? false));
     if (begun < 0) {
@@ -837,6 +1068,7 @@ export class CommandBuffer extends Resource {
   /** Waits for its last submission (if not known finished), then destroys the pool. */
   protected destroy(): void {
     if (this.#lastUse && !this.#lastUse.settle()) return warnLeak(this.label);
+    releaseTransients(this);
     vk().vkDestroyCommandPool(this.device.handle, this.#pool, null);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The lesser parts of vkshare's memory objects (the `vkshare/memory` export): command recording
  * (`Recorder`, barriers, copy regions), an image's planes, memory bound from an offset
- * (`boundBuffer`, `boundImage`, `bufferInRange`), and the types of requirements and targets. `DeviceMemory`,
+ * (`boundBuffer`, `boundImage`, `bufferInRange`), compute and draw (`ComputePipeline`,
+ * `DrawPipeline`, recorded with `Recorder.dispatch` and `Recorder.draw`), and the types of
+ * requirements and targets. `DeviceMemory`,
  * `GpuBuffer`, `GpuImage`, `HostAllocation`, `Transfer` and `CommandBuffer` are in the main export.
  *
  * @example
@@ -22,6 +24,7 @@ export { imageBytes, Recorder } from "./command_buffer.ts";
 export type {
   BufferBarrier,
   CopyRegion,
+  DispatchOptions,
   Flags,
   ImageBarrier,
   QueueFamilyRef,
@@ -31,3 +34,5 @@ export type {
 export type { MemoryTarget } from "./device_memory.ts";
 export { boundBuffer, bufferInRange } from "./gpu_buffer.ts";
 export { boundImage, ImagePlane } from "./gpu_image.ts";
+export { ComputePipeline, DrawPipeline } from "./pipeline.ts";
+export type { BindingKind, ComputePipelineOptions, DrawPipelineOptions } from "./pipeline.ts";

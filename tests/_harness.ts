@@ -8,6 +8,8 @@ export interface TestOptions {
   skip?: string | false;
   /** Check that the test closes every resource it opens (default true; Deno only). */
   sanitizeResources?: boolean;
+  /** Check that the test ends every async op it starts (default true; Deno only). */
+  sanitizeOps?: boolean;
 }
 
 type Fn = () => void | Promise<void>;
@@ -59,6 +61,7 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
     name: full,
     ignore: skip !== undefined,
     sanitizeResources: options.sanitizeResources ?? true,
+    sanitizeOps: options.sanitizeOps ?? true,
     fn,
   });
 }

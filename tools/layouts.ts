@@ -5,12 +5,13 @@
 import { parseCli } from "../cli/_args.ts";
 import { CUDA_STRUCTS, CUDA_TYPEDEFS } from "../ffi/cuda.ts";
 import { LIBC_HEADERS, LIBC_STRUCTS } from "../ffi/libc_socket.ts";
+import { PIPELINE_STRUCTS } from "../ffi/vk_pipeline.ts";
 import {
   PLATFORM_HEADERS,
   PLATFORM_PRELUDE,
   PLATFORM_STRUCTS,
 } from "../ffi/vk_platform_structs.ts";
-import { VK_STRUCTS } from "../ffi/vk_structs.ts";
+import { VK_STRUCTS as CORE_STRUCTS } from "../ffi/vk_structs.ts";
 import { compileAndRun, cSource, cudaIncludeDir, haveCompiler } from "./layout_c.ts";
 
 parseCli({
@@ -20,6 +21,7 @@ parseCli({
   flags: {},
 });
 
+const VK_STRUCTS = [...CORE_STRUCTS, ...PIPELINE_STRUCTS];
 const root = new URL("../tests/ffi/", import.meta.url);
 const source = cSource(VK_STRUCTS, ["vulkan/vulkan.h"]);
 Deno.writeTextFileSync(new URL("layouts.c", root), source);

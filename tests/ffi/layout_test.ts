@@ -4,7 +4,8 @@
 import { assertEquals } from "@std/assert";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
-import { VK_STRUCTS } from "../../ffi/vk_structs.ts";
+import { PIPELINE_STRUCTS } from "../../ffi/vk_pipeline.ts";
+import { VK_STRUCTS as CORE_STRUCTS } from "../../ffi/vk_structs.ts";
 import {
   compileAndRun,
   computed,
@@ -16,6 +17,7 @@ import {
 } from "../../tools/layout_c.ts";
 import { test } from "../_harness.ts";
 
+const VK_STRUCTS = [...CORE_STRUCTS, ...PIPELINE_STRUCTS];
 const here = new URL("./", import.meta.url);
 const committedSource = readFileSync(new URL("layouts.c", here), "utf8");
 const committed = JSON.parse(readFileSync(new URL("layouts.json", here), "utf8"));

@@ -281,6 +281,10 @@ export const SHARE_RULES = {
     source:
       "spec: VkImageMemoryBarrier valid usage (newLayout is not UNDEFINED); vkshare: the access protocol",
   },
+  ACCESS_LIMIT: {
+    explains: "a participant holds at most 64 accesses of one resource at once",
+    source: "vkshare: the access protocol (the owner's state stays bounded whatever a peer asks)",
+  },
   ACCESS_SIGNAL_ORDER: {
     explains:
       "each participant's ends name timeline values that increase, since a timeline semaphore's value only goes up",
@@ -323,6 +327,7 @@ const NOT_THE_DEVICE: ReadonlySet<string> = new Set([
   "ACCESS_NOT_HELD",
   "ACCESS_LAYOUT",
   "ACCESS_SIGNAL_ORDER",
+  "ACCESS_LIMIT",
 ]);
 
 /**

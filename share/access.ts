@@ -86,6 +86,18 @@ export interface AccessEnd {
   value: bigint | null;
 }
 
+/**
+ * How many accesses of one resource a participant may hold at once (ACCESS_LIMIT).
+ *
+ * @example
+ * ```ts
+ * MAX_HELD_ACCESSES; // 64
+ * ```
+ *
+ * @category Processes
+ */
+export const MAX_HELD_ACCESSES = 64;
+
 interface Held {
   who: number;
   mode: AccessMode;
@@ -187,12 +199,29 @@ export class AccessLedger {
         "uninitialized",
       );
     }
+    this.#checkLimit(who);
     const after = mode === "read"
       ? (this.#lastWrite ? [this.#lastWrite] : [])
       : [...(this.#lastWrite ? [this.#lastWrite] : []), ...this.#readsSince];
     const token = this.#nextToken++;
     this.#held.set(token, { who, mode, layout: this.#layout });
     return { token, mode, layout: this.#layout, initialized: this.#initialized, after };
+  }
+
+  /** ACCESS_LIMIT: `who` already holds {@linkcode MAX_HELD_ACCESSES}. */
+  #checkLimit(who: number): void {
+    let n = 0;
+    for (const h of this.#held.values()) if (h.who === who) n++;
+    if (n >= MAX_HELD_ACCESSES) {
+      throw new ShareError(
+        "ACCESS_LIMIT",
+        `${this.label}: ${
+          participant(who)
+        } holds ${n} accesses already; end one before beginning another`,
+        `< ${MAX_HELD_ACCESSES}`,
+        n,
+      );
+    }
   }
 
   /** Ends the access `token` of `who`, or refuses the end by rule (the access stays held). */

@@ -16,7 +16,7 @@
 export type { DriverReport } from "../core/errors.ts";
 export { SHARE_RULES } from "../core/rules.ts";
 export type { ShareRule } from "../core/rules.ts";
-export { AccessLedger } from "./access.ts";
+export { AccessLedger, MAX_HELD_ACCESSES } from "./access.ts";
 export type { AccessEnd, AccessMode, AccessPoint, LedgerGrant } from "./access.ts";
 export { planAllocate, planHostImport } from "./allocate_plan.ts";
 export type {

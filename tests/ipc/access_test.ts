@@ -20,6 +20,7 @@ import {
   CommandBuffer,
   type Device,
   DeviceMemory,
+  GpuBuffer,
   GpuImage,
   ProtocolError,
   ShareError,
@@ -250,5 +251,52 @@ test(
     }
     assertEquals([owner.writer, owner.readers, owner.initialized], [null, 0, false]);
     assertNoFdLeak(before, "every fd sent with a malformed message was closed");
+  }),
+);
+
+test(
+  "a buffer under the protocol: no layouts (an end with one is refused), a fill read back by the peer",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices(async (a: Device, b: Device) => {
+    using p = await pair();
+    using buffer = GpuBuffer.create(a, { size: BYTES, external: "OPAQUE_FD" });
+    using memory = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
+    {
+      using exp = memory.exportFd();
+      await sendOffer(p.owner, { label: "buffer", memory: exp });
+    }
+    using offer = await receiveOffer(p.peer, { device: b });
+    using twin = GpuBuffer.create(b, { size: BYTES, external: "OPAQUE_FD" });
+    using _m = DeviceMemory.importFd(b, offer.memory!.fd, offer.memory!.descriptor, { for: twin });
+    using owner = AccessOwner.create(a, { buffer });
+    const serving = owner.serve(p.owner);
+    using peer = await AccessPeer.join(p.peer, b, { buffer: twin });
+    const w = await owner.begin("write");
+    assertEquals(w.layout, "UNDEFINED");
+    using cmd = CommandBuffer.create(a);
+    cmd.record((r) => {
+      w.acquire(r);
+      r.fill(buffer, 0x5a5a5a5a);
+      w.release(r);
+    });
+    a.queue().submit({ wait: w.wait, commandBuffers: [cmd], signal: [w.signal] });
+    const bad = await assertRejects(() => owner.end(w, { layout: "GENERAL" }), ShareError);
+    assertEquals(bad.rule, "ACCESS_LAYOUT");
+    await owner.end(w);
+    const r = await peer.begin("read");
+    using staging = hostBuffer(b);
+    using read = CommandBuffer.create(b);
+    read.record((rec) => {
+      r.acquire(rec, { dstStage: "TRANSFER", dstAccess: "TRANSFER_READ" });
+      rec.copy(twin, staging);
+      rec.hostRead(staging);
+      r.release(rec, { srcStage: "TRANSFER", srcAccess: [] });
+    });
+    b.queue().submit({ wait: r.wait, commandBuffers: [read], signal: [r.signal] });
+    await peer.end(r);
+    assertEquals(await r.signal.semaphore.waitAsync(r.signal.value, 10_000), "signaled");
+    assertEquals(staging.memory!.map().slice(0, BYTES), new Uint8Array(BYTES).fill(0x5a));
+    p.peer.close();
+    await serving;
   }),
 );

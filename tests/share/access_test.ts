@@ -3,7 +3,7 @@
 // ends each access waits for, and what a participant that leaves takes with it.
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ShareError } from "../../mod.ts";
-import { AccessLedger } from "../../share/mod.ts";
+import { AccessLedger, MAX_HELD_ACCESSES } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
 
 function refusal(fn: () => unknown): ShareError {
@@ -149,4 +149,16 @@ test("a mode other than read or write is a RangeError", () => {
     threw = e instanceof RangeError;
   }
   assertEquals(threw, true);
+});
+
+test("a participant holds at most MAX_HELD_ACCESSES at once (ACCESS_LIMIT); others are not limited by it", () => {
+  const l = image();
+  const w = l.begin(0, "write");
+  l.end(0, w.token, { layout: "GENERAL", value: 1n });
+  const held = Array.from({ length: MAX_HELD_ACCESSES }, () => l.begin(1, "read"));
+  const e = refusal(() => l.begin(1, "read"));
+  assertEquals([e.rule, e.actual], ["ACCESS_LIMIT", MAX_HELD_ACCESSES]);
+  l.begin(2, "read");
+  l.end(1, held[0].token, { value: null });
+  l.begin(1, "read");
 });

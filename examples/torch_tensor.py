@@ -53,7 +53,8 @@ def main(argv: list) -> int:
             tensor = torch.empty(int(want["size"]), dtype=torch.uint8, device=device)
             tensor.copy_((torch.arange(tensor.numel(), device=device) * 7 + 3) % 256)
             torch.cuda.synchronize(ctx.ordinal)  # torch's writes before Vulkan's reads
-            torch_ipc = torch_ipc_outcome(tensor) if want.get("torchIpc") else None
+            torch_ipc = (torch_ipc_outcome(tensor, want.get("consumerUid"))
+                         if want.get("torchIpc") else None)
             try:
                 export = vk.export_tensor(ctx, tensor, want)
             except vk.ShareError as e:
@@ -86,14 +87,16 @@ def unavailable(want: dict):
     return vk.cuda_unavailable(want["deviceUUID"], want["deviceName"])
 
 
-def torch_ipc_outcome(tensor) -> str:
+def torch_ipc_outcome(tensor, uid=None) -> str:
     """Hands ``tensor`` to a child through torch.multiprocessing (PyTorch's own CUDA IPC) and
-    returns "works" or what the child's rebuild of it raised."""
+    returns "works" or what the child's rebuild of it raised. With ``uid``, the child runs as
+    that user (it drops to it before it receives): a consumer without ptrace rights over this
+    process, as in a container or beside another user's producer."""
     import torch.multiprocessing as mp
 
     spawn = mp.get_context("spawn")
     to_child, from_child = spawn.Queue(), spawn.Queue()
-    child = spawn.Process(target=torch_ipc_child, args=(to_child, from_child))
+    child = spawn.Process(target=torch_ipc_child, args=(to_child, from_child, uid))
     child.start()
     try:
         to_child.put(tensor)
@@ -111,9 +114,13 @@ def torch_ipc_outcome(tensor) -> str:
     return outcome[1]
 
 
-def torch_ipc_child(to_child, from_child) -> None:
-    """torch.multiprocessing's receiving side: rebuild the tensor, sum it."""
+def torch_ipc_child(to_child, from_child, uid=None) -> None:
+    """torch.multiprocessing's receiving side: rebuild the tensor, sum it (as ``uid``, if given)."""
     try:
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
         t = to_child.get(timeout=120)
         from_child.put(("sum", int(t.long().sum())))
     except Exception as e:  # noqa: BLE001 (the outcome is what is reported)

@@ -3,6 +3,7 @@
  * (the Python half is `examples/torch_tensor.py`, which this starts). NVIDIA only.
  *
  *     deno run -A examples/torch_tensor.ts [--size 4194304] [--pad 2097664] [--torch-ipc]
+ *                                          [--consumer-uid UID]
  *
  * Python allocates a uint8 tensor with PyTorch's expandable segments (CUDA's virtual memory
  * management), fills it (byte i = (i * 7 + 3) mod 256), exports the CUDA allocation that holds it
@@ -15,7 +16,8 @@
  * - The socket passes the fd with SCM_RIGHTS, so no ptrace rights are needed. PyTorch's own
  *   sharing of such tensors (torch.multiprocessing) takes the fds with pidfd_getfd, which a
  *   container or a restricted ptrace_scope refuses: `--torch-ipc` tries it too, and says what
- *   happened.
+ *   happened. `--consumer-uid UID` (root) runs both consumers as another user, without ptrace
+ *   rights over the producer: torch's child, and this script once Python has started.
  * - A tensor that runs past its allocation (more than one expandable segment: 20 MiB) is refused
  *   by rule SPANS_ALLOCATIONS, which the script reports.
  *
@@ -27,7 +29,9 @@
 import { spawn, spawnSync } from "node:child_process";
 
 import { parseCli } from "../cli/_args.ts";
-import { receiveOffer, ShareServer } from "../ipc/mod.ts";
+import { errno } from "../ffi/libc.ts";
+import { libcSocket } from "../ffi/libc_socket.ts";
+import { ErrnoError, receiveOffer, ShareServer } from "../ipc/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, type PhysicalDevice, Transfer } from "../mod.ts";
 import { openGpu } from "./_setup.ts";
 import { TorchUnavailable } from "./torch_frames.ts";
@@ -48,6 +52,12 @@ export interface TorchTensorOptions {
   expandable?: boolean;
   /** Also hand the tensor to a child through torch.multiprocessing, and report the outcome. */
   torchIpc?: boolean;
+  /**
+   * Run both consumers as this user (root only): torch.multiprocessing's child drops to it, and
+   * so does this script once Python has started, before it takes the tensor's fd. Neither then
+   * has ptrace rights over the producer (root).
+   */
+  consumerUid?: number;
   /** The Python interpreter (default `python3`). */
   python?: string;
   /** How long any one wait may take, in ms (default 60,000). */
@@ -117,15 +127,21 @@ export async function runTorchTensor(
   if (spawnSync(python, ["--version"]).status !== 0) throw new TorchUnavailable(`no ${python}`);
   const pd = device.physicalDevice;
   const memoryTypeIndex = importType(device, pd, size);
-  using server = ShareServer.listen();
+  // An abstract address when this script becomes another user: nothing on disk for root to
+  // have made and that user to remove.
+  const at = options.consumerUid === undefined ? undefined : `vkshare-torch-${process.pid}`;
+  // Python stays this script's user now (root) after the script becomes another.
+  const python0 = [libcSocket().getuid()];
+  using server = ShareServer.listen(at ? { at: { abstract: at }, allowUids: python0 } : {});
   const script = new URL("./torch_tensor.py", import.meta.url).pathname;
-  const child = spawn(python, [script, server.address as string], {
+  const child = spawn(python, [script, at ? `@${at}` : server.address as string], {
     stdio: ["ignore", "inherit", "pipe"],
   });
   let stderr = "";
   child.stderr.on("data", (b: Uint8Array) => (stderr += new TextDecoder().decode(b)));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   try {
+    if (options.consumerUid !== undefined) becomeUser(options.consumerUid);
     using socket = await server.accept({ timeoutMs });
     await socket.send({
       type: "want",
@@ -133,6 +149,7 @@ export async function runTorchTensor(
       pad,
       expandable: options.expandable ?? true,
       torchIpc: options.torchIpc ?? false,
+      consumerUid: options.consumerUid ?? null,
       deviceUUID: pd.deviceUUID,
       driverUUID: pd.driverUUID,
       deviceName: pd.name,
@@ -180,6 +197,14 @@ export async function runTorchTensor(
   }
 }
 
+/** Drops this process to `uid` (and its gid, no groups): it keeps its open fds and device. */
+function becomeUser(uid: number): void {
+  const c = libcSocket();
+  if (c.setgroups(0n, null) !== 0 || c.setgid(uid) !== 0 || c.setuid(uid) !== 0) {
+    throw new ErrnoError("setuid", errno(), `becoming uid ${uid} (root only)`);
+  }
+}
+
 if (import.meta.main) {
   const cli = parseCli({
     name: "examples/torch_tensor.ts",
@@ -208,15 +233,27 @@ if (import.meta.main) {
         description: "the Python interpreter",
         default: "python3",
       },
+      "consumer-uid": {
+        type: "string",
+        value: "UID",
+        description: "root only: both consumers run as UID (no ptrace rights over Python)",
+      },
     },
   });
   const size = cli.bytes("size", { min: 1, max: 2 ** 40 });
   const pad = cli.bytes("pad", { min: 0, max: 2 ** 40 });
   const python = cli.string("python")!;
+  const asUser = cli.string("consumer-uid") === undefined
+    ? undefined
+    : cli.int("consumer-uid", { min: 1, max: 2 ** 31 - 1 });
+  if (asUser !== undefined && libcSocket().getuid() !== 0) {
+    cli.fail("--consumer-uid: only root can run the consumers as another user");
+  }
   using gpu = openGpu("vkshare torch_tensor");
   using device = Device.create(gpu.pd);
   try {
-    const r = await runTorchTensor(device, { size, pad, python, torchIpc: cli.flag("torch-ipc") });
+    const torchIpc = cli.flag("torch-ipc");
+    const r = await runTorchTensor(device, { size, pad, python, torchIpc, consumerUid: asUser });
     console.log(
       `a ${r.nbytes}-byte torch tensor at offset ${r.offset} of its ${r.allocationSize}-byte CUDA allocation: imported into Vulkan, copied and checked in ${
         r.importAndReadMs.toFixed(3)

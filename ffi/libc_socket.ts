@@ -127,6 +127,25 @@ export const LIBC_SOCKET = {
     parameters: [],
     result: "u32", // uid_t
   },
+  setgroups: {
+    parameters: [
+      "usize", // size_t size
+      "pointer", // const gid_t* list
+    ],
+    result: "i32",
+  },
+  setgid: {
+    parameters: [
+      "u32", // gid_t gid
+    ],
+    result: "i32",
+  },
+  setuid: {
+    parameters: [
+      "u32", // uid_t uid
+    ],
+    result: "i32",
+  },
 } as const;
 
 /** `AF_UNIX` */

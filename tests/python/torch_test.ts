@@ -10,9 +10,10 @@ import { spawnSync } from "node:child_process";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { describeResult, runTorchFrames } from "../../examples/torch_frames.ts";
 import { runTorchTensor, TensorRefused } from "../../examples/torch_tensor.ts";
+import { libcSocket } from "../../ffi/libc_socket.ts";
 import { receiveOffer, ShareServer } from "../../ipc/mod.ts";
 import { Device, DeviceMemory, GpuBuffer, Transfer } from "../../mod.ts";
-import { startCommand, test } from "../_harness.ts";
+import { runScript, startCommand, test } from "../_harness.ts";
 import { sharedInstance } from "../_vk.ts";
 
 const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
@@ -110,6 +111,26 @@ test(
     assertEquals(r.nbytes, 4 << 20);
     assert(r.offset >= pad && r.offset + r.nbytes <= r.allocationSize, JSON.stringify(r));
     assert(r.torchIpc !== null, "torch.multiprocessing's outcome");
+  },
+);
+
+test(
+  "as another user (no ptrace rights over the producer), torch's tensor still reaches Vulkan over the socket; torch.multiprocessing's outcome is reported",
+  {
+    skip: noTorch
+      || (libcSocket().getuid() !== 0
+        ? "not root: cannot run the consumers as another user"
+        : false),
+  },
+  () => {
+    // A child process: the example drops its own privileges, which the test runner must keep.
+    const script = new URL("../../examples/torch_tensor.ts", import.meta.url).pathname;
+    const r = runScript(script, ["--torch-ipc", "--consumer-uid", "65534"]);
+    assertEquals(r.code, 0, r.err + r.out);
+    assertStringIncludes(r.out, "imported into Vulkan, copied and checked");
+    const torch = r.out.split("\n").find((l) => l.startsWith("torch.multiprocessing"));
+    assert(torch, r.out);
+    console.log(`  as uid 65534: ${torch}`);
   },
 );
 

@@ -66,6 +66,9 @@ test(
           || /^(VkInstance|VkPhysicalDevice|VkDevice|VkQueue|VkCommandBuffer|HANDLE) /.test(c);
         const is64 = pointer
           || /^(uint64_t|VkDeviceSize|VkDeviceMemory|VkSemaphore|VkFence|VkBuffer|VkImage|VkCommandPool|VkDebugUtilsMessengerEXT) /
+            .test(c)
+          // The non-dispatchable handles of compute and draw (64-bit on 64-bit platforms).
+          || /^(VkShaderModule|VkDescriptorSetLayout|VkPipelineLayout|VkPipelineCache|VkPipeline|VkDescriptorPool|VkImageView|VkSampler|VkRenderPass|VkFramebuffer) /
             .test(c);
         assertEquals(SIZE[native], is64 ? 8 : 4, `${name}: ${native} for ${c}`);
       }

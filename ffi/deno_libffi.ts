@@ -17,7 +17,7 @@ const SYMBOLS = {
     result: "i32",
   },
   // void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue)
-  ffi_call: { parameters: ["buffer", "pointer", "buffer", "buffer"], result: "void" },
+  ffi_call: { parameters: ["pointer", "pointer", "pointer", "pointer"], result: "void" },
   ...Object.fromEntries(FFI_TYPE_NAMES.map((name) => [name, { type: "pointer" }])),
 } as const;
 
@@ -65,7 +65,13 @@ function makeHost(ffi: Libffi): LibffiHost {
     typeAddress: (name) => address(s[name]),
     prep: (cif, abi, n, rtype, atypes) =>
       prep(cif, abi, n, Deno.UnsafePointer.create(rtype), atypes),
-    caller: (cif, fn, rvalue, avalue) => () => call(cif, fn, rvalue, avalue),
+    // Pointer objects made once: a buffer argument costs a typed-array check per call.
+    caller: (cif, fn, rvalue, avalue) => {
+      const [c, r, a] = [cif, rvalue, avalue].map((v) =>
+        Deno.UnsafePointer.of(v as unknown as BufferSource)
+      );
+      return () => call(c, fn, r, a);
+    },
     fixedAddress: addressOf,
     pointerAddress: address,
     bufferAddress,

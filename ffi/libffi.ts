@@ -122,13 +122,9 @@ export function libffiCall(
   for (let i = 0; i < n; i++) avalue[i] = base + BigInt(8 * i);
   const ret = new Uint8Array(offHeap(8));
   const call = host.caller(cif, pointer, ret, avalue);
-  const writers = params.map((t) => writer(t, views, host));
+  const writers = params.map((t, i) => writer(t, views, host, i));
   const read = reader(result, new DataView(ret.buffer), host);
-  const f = (...args: unknown[]) => {
-    for (let i = 0; i < n; i++) writers[i](i, args[i]);
-    call();
-    return read();
-  };
+  const f = byArity(writers, call, read);
   // libffi keeps raw addresses of these (the cif points at `types`; `call` may hold only
   // addresses): the function holds the buffers, so that they live exactly as long as it does.
   Object.defineProperty(f, "libffiBuffers", { value: [types, cif, slots, avalue, ret] });
@@ -144,32 +140,92 @@ interface Views {
   f64: Float64Array;
 }
 
+type Writer = (a: unknown) => void;
+
+/**
+ * The call with its arguments in fixed parameters for the usual arities (no rest array, no loop:
+ * on Deno they cost about as much as ffi_call itself), a loop above six.
+ */
+function byArity(w: Writer[], call: () => void, read: () => unknown): (...a: unknown[]) => unknown {
+  const [w0, w1, w2, w3, w4, w5] = w;
+  switch (w.length) {
+    case 0:
+      return () => (call(), read());
+    case 1:
+      return (a) => (w0(a), call(), read());
+    case 2:
+      return (a, b) => (w0(a), w1(b), call(), read());
+    case 3:
+      return (a, b, c) => (w0(a), w1(b), w2(c), call(), read());
+    case 4:
+      return (a, b, c, d) => (w0(a), w1(b), w2(c), w3(d), call(), read());
+    case 5:
+      return (a, b, c, d, e) => (w0(a), w1(b), w2(c), w3(d), w4(e), call(), read());
+    case 6:
+      return (a, b, c, d, e, f) => (w0(a), w1(b), w2(c), w3(d), w4(e), w5(f), call(), read());
+    default:
+      return (...args) => {
+        for (let i = 0; i < w.length; i++) w[i](args[i]);
+        call();
+        return read();
+      };
+  }
+}
+
+/**
+ * An address writer that remembers the last argument and its address (an argument position
+ * usually gets the same kept struct or handle call after call): a hit costs a comparison, where
+ * the runtime's cache costs a WeakMap lookup (about 17 ns).
+ */
+function lastOne(
+  address: (a: unknown) => bigint,
+  u64: BigUint64Array,
+  i: number,
+  keep: (a: unknown) => boolean,
+): Writer {
+  let last: unknown = undefined, at = 0n;
+  return (a) => {
+    if (a !== last || a === undefined || !keep(a)) {
+      at = address(a);
+      last = a === null || typeof a !== "object" ? undefined : a;
+    }
+    u64[i] = at;
+  };
+}
+
 /** Writes argument `i` of type `t` into its 8-byte slot (little-endian: low bytes first). */
-function writer(t: NativeType, v: Views, host: LibffiHost): (i: number, a: unknown) => void {
+function writer(t: NativeType, v: Views, host: LibffiHost, i: number): Writer {
+  const { u64, i64, u32, i32, f32, f64 } = v;
   switch (t) {
     case "pointer":
     case "function":
-      return (i, a) => v.u64[i] = host.pointerAddress(a);
+      return lastOne((a) => host.pointerAddress(a), u64, i, () => true);
     case "buffer":
-      return (i, a) => v.u64[i] = host.bufferAddress(a);
+      // A detached view (length 0) is asked again: its address is not kept.
+      return lastOne(
+        (a) => host.bufferAddress(a),
+        u64,
+        i,
+        (a) => (a as ArrayBufferView).byteLength > 0,
+      );
     case "u64":
     case "usize":
-      return (i, a) => v.u64[i] = BigInt(a as number | bigint);
+      return (a) => u64[i] = BigInt(a as number | bigint);
     case "i64":
     case "isize":
-      return (i, a) => v.i64[i] = BigInt(a as number | bigint);
+      return (a) => i64[i] = BigInt(a as number | bigint);
     case "f32":
-      return (i, a) => v.f32[2 * i] = a as number;
+      return (a) => f32[2 * i] = a as number;
     case "f64":
-      return (i, a) => v.f64[i] = a as number;
+      return (a) => f64[i] = a as number;
     case "bool":
-      return (i, a) => v.u32[2 * i] = a ? 1 : 0;
+      return (a) => u32[2 * i] = a ? 1 : 0;
     case "i8":
     case "i16":
     case "i32":
-      return (i, a) => v.i32[2 * i] = a as number;
+      return (a) => i32[2 * i] = a as number;
     default: // u8, u16, u32
-      return (i, a) => v.u32[2 * i] = a as number;
+      return (a) => u32[2 * i] = a as number;
   }
 }
 

@@ -199,7 +199,12 @@ test(
     using sb = Semaphore.create(b);
     using tb = Semaphore.create(b, { type: "timeline" });
     using fb = Fence.create(b);
-    // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores.
+    // After the objects: NVIDIA's driver opens fds of its own for a device's first semaphores,
+    // and for each queue's own timeline (which a submission without a fence signals: made at
+    // its first, here below), so both queues submit once first.
+    for (const d of [a, b]) d.queue().submit({});
+    a.waitIdle();
+    b.waitIdle();
     const before = openFdSet();
     using exp = sa.exportFd();
     const fd = exp.fd;

@@ -13,7 +13,7 @@
  */
 import type { AccessName, ImageLayoutName, PipelineStageName } from "../core/enums.ts";
 import { ImageLayout } from "../core/enums.ts";
-import { ProtocolError, ShareError, show } from "../core/errors.ts";
+import { ErrnoError, ProtocolError, ShareError, show } from "../core/errors.ts";
 import { SHARE_RULES, type ShareRule } from "../core/rules.ts";
 import type { Flags, Recorder } from "../memory/command_buffer.ts";
 import type { GpuBuffer } from "../memory/gpu_buffer.ts";
@@ -398,19 +398,33 @@ export class AccessOwner implements Disposable {
   /**
    * Serves one peer on `socket` (after the offer): answers its join, then each begin and end,
    * until it leaves (its accesses then end: see AccessLedger.abandon). A refusal by rule is
-   * sent to the peer; a malformed message ends the session with a ProtocolError.
+   * sent to the peer; a malformed message ends the session with a ProtocolError and closes the
+   * socket.
    */
   async serve(socket: ShareSocket): Promise<void> {
     this.#alive();
-    const who = await this.#welcome(socket);
+    let who: number | null = null;
     try {
+      who = await this.#welcome(socket);
       for (;;) {
         const r = await this.#next(socket);
         if (!r) return;
-        await socket.send(await this.#answer(who, r), [], { timeoutMs: this.#timeoutMs });
+        const reply = await this.#answer(who, r);
+        try {
+          await socket.send(reply, [], { timeoutMs: this.#timeoutMs });
+        } catch (e) {
+          // A peer that left before its answer came is a peer that left.
+          if (socket.closed || (e instanceof ErrnoError && (e.errno === 32 || e.errno === 104))) {
+            return;
+          }
+          throw e;
+        }
       }
+    } catch (e) {
+      socket.close(); // the session is over: the peer learns it at once, not at a timeout
+      throw e;
     } finally {
-      this.#ledger.abandon(who);
+      if (who !== null) this.#ledger.abandon(who);
     }
   }
 

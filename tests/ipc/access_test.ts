@@ -300,3 +300,73 @@ test(
     await serving;
   }),
 );
+
+/** mulberry32: the same cases on every run. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random access message: mostly begins and ends with fields of every JSON type. */
+function accessMessage(r: () => number, tokens: number[]): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const junk = () =>
+    pick([null, true, 0, -1, 1.5, 2 ** 64, "", "read", "GENERAL", "18446744073709551616", [], {}]);
+  const k = r();
+  if (k < 0.4) return { type: "access-begin", mode: r() < 0.8 ? pick(["read", "write"]) : junk() };
+  if (k < 0.85) {
+    return {
+      type: "access-end",
+      token: r() < 0.7 && tokens.length ? pick(tokens) : junk(),
+      ...(r() < 0.7
+        ? { layout: r() < 0.7 ? pick(["GENERAL", "TRANSFER_SRC_OPTIMAL", "UNDEFINED"]) : junk() }
+        : {}),
+      value: r() < 0.7 ? null : r() < 0.5 ? pick(["1", "2", "99", "0"]) : junk(),
+    };
+  }
+  return r() < 0.5 ? { type: pick(["access-join", "offer", "x"]) } : junk();
+}
+
+test(
+  "a hostile peer, fuzzed: 200 sessions of random access messages end by rule or with a ProtocolError, never a crash; the owner's state and fds stay whole",
+  withTwoDevices(async (a: Device, _b: Device) => {
+    using image = GpuImage.create(a, { width: W, height: H });
+    using owner = AccessOwner.create(a, { image, sync: "host" });
+    const before = openFdSet();
+    const r = rng(33);
+    const seen = new Set<string>();
+    for (let session = 0; session < 200; session++) {
+      using p = await pair();
+      const serving = owner.serve(p.owner).then(
+        () => "left",
+        (e: Error) => e.name,
+      );
+      const join = { type: "access-join", version: 1, resource: "image", timeline: null };
+      await p.peer.send(r() < 0.9 ? join : accessMessage(r, []));
+      const tokens: number[] = [];
+      for (let i = Math.floor(r() * 6); i >= 0 && !p.peer.closed; i--) {
+        const m = (await p.peer.receive({ timeoutMs: 5000 }).catch(() => null))?.message as
+          | Record<string, unknown>
+          | null;
+        if (!m) break;
+        seen.add(String(m.type === "access-refused" ? m.rule : m.type));
+        if (typeof m.token === "number") tokens.push(m.token);
+        await p.peer.send(accessMessage(r, tokens)).catch(() => null);
+      }
+      p.peer.close();
+      const end = await serving;
+      assert(["left", "ProtocolError", "ErrnoError"].includes(end), `session ${session}: ${end}`);
+      seen.add(end);
+      assertEquals([owner.writer, owner.readers], [null, 0], `session ${session}: accesses ended`);
+    }
+    assertNoFdLeak(before);
+    // Refusals by rule and grants both happened, and the owner still serves a well-behaved peer.
+    for (const want of ["access-grant", "access-ended", "ACCESS_NOT_HELD", "ProtocolError"]) {
+      assert(seen.has(want), `${want} in ${[...seen].join(", ")}`);
+    }
+  }),
+);

@@ -70,3 +70,13 @@ export const MALFORMED_OFFERS: readonly [
   // A label a terminal would act on (ESC, OSC, CR-LF).
   [{ version: 1, label: "\u001b]0;x\u0007\r\n", semaphores: [], fences: [] }, 0, "json"],
 ];
+
+/** mulberry32: the same cases on every run. */
+export function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -27,6 +27,7 @@ import {
 } from "../../mod.ts";
 import { test } from "../_harness.ts";
 import { assertNoFdLeak, cannotShare, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
+import { rng } from "./_malformed.ts";
 
 const W = 32, H = 8, BYTES = W * H * 4;
 
@@ -300,16 +301,6 @@ test(
     await serving;
   }),
 );
-
-/** mulberry32: the same cases on every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random access message: mostly begins and ends with fields of every JSON type. */
 function accessMessage(r: () => number, tokens: number[]): unknown {

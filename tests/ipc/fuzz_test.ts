@@ -14,6 +14,7 @@ import { isOpenFd } from "../../share/mod.ts";
 import { startCommand, test } from "../_harness.ts";
 import { assertNoFdLeak, openFdSet } from "../_memory.ts";
 import { sharedInstance } from "../_vk.ts";
+import { rng } from "./_malformed.ts";
 
 const PEER = new URL("../../python/vkshare_peer.py", import.meta.url).pathname;
 const noPython = spawnSync("python3", ["--version"]).status === 0 ? false : "no python3";
@@ -30,16 +31,6 @@ const descriptor = {
   driverUUID: pd.driverUUID,
   deviceName: pd.name,
 };
-
-/** mulberry32: the same cases on every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELDS = [
   "version",

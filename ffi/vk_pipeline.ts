@@ -456,7 +456,12 @@ export const PIPELINE_STRUCTS: readonly AnyStruct[] = [
 type Fail = (r: number, call: string) => never;
 
 const out = () => new BigUint64Array(1);
-const SHADER_STAGE = { vertex: 0x1, fragment: 0x10, compute: 0x20 } as const;
+/** @ignore The VkShaderStageFlagBits of the stages vkshare's pipelines use. */
+export const SHADER_STAGES: { vertex: number; fragment: number; compute: number } = {
+  vertex: 0x1,
+  fragment: 0x10,
+  compute: 0x20,
+};
 const COLOR_ASPECT = 0x1;
 const ALL = {
   aspectMask: COLOR_ASPECT,
@@ -543,7 +548,7 @@ export function createComputePipeline(
   fail: Fail,
 ): bigint {
   using arena = new Arena();
-  const stage = { stage: SHADER_STAGE.compute, module, pName: "main" };
+  const stage = { stage: SHADER_STAGES.compute, module, pName: "main" };
   const info = encode(VkComputePipelineCreateInfo, { stage, layout, basePipelineIndex: -1 }, arena);
   const o = out();
   const r = vk().vkCreateComputePipelines(device, 0n, 1, info.bytes, null, o);
@@ -601,8 +606,8 @@ export function createGraphicsPipeline(
   const { width, height } = size;
   const info = encode(VkGraphicsPipelineCreateInfo, {
     pStages: [
-      { stage: SHADER_STAGE.vertex, module: shaders.vertex, pName: "main" },
-      { stage: SHADER_STAGE.fragment, module: shaders.fragment, pName: "main" },
+      { stage: SHADER_STAGES.vertex, module: shaders.vertex, pName: "main" },
+      { stage: SHADER_STAGES.fragment, module: shaders.fragment, pName: "main" },
     ],
     pVertexInputState: {},
     pInputAssemblyState: { topology: 3 }, // TRIANGLE_LIST
@@ -854,6 +859,3 @@ export function destroy(
     framebuffer: () => v.vkDestroyFramebuffer(device, h, null),
   })[kind]();
 }
-
-/** @ignore The SHADER_STAGE bits, for layouts and push constants. */
-export const SHADER_STAGES: { vertex: number; fragment: number; compute: number } = SHADER_STAGE;

@@ -295,6 +295,8 @@ function parseValue(v: unknown): bigint | null {
 /** A peer known to the owner: its imported timeline (timeline sync), or none (host sync). */
 interface OwnerPeer {
   semaphore: Semaphore | null;
+  /** Whether its session ended (its timeline is kept: later accesses may wait for its ends). */
+  left: boolean;
 }
 
 /**
@@ -373,9 +375,11 @@ export class AccessOwner implements Disposable {
     return this.#ledger.readers;
   }
 
-  /** How many peers are being served. */
+  /** How many peers are being served (joined, and not gone). */
   get peers(): number {
-    return this.#peers.size;
+    let n = 0;
+    for (const p of this.#peers.values()) if (!p.left) n++;
+    return n;
   }
 
   /** Begins an access of the owner's own, or refuses it by rule (see AccessLedger). */
@@ -424,7 +428,10 @@ export class AccessOwner implements Disposable {
       socket.close(); // the session is over: the peer learns it at once, not at a timeout
       throw e;
     } finally {
-      if (who !== null) this.#ledger.abandon(who);
+      if (who !== null) {
+        this.#ledger.abandon(who);
+        this.#peers.get(who)!.left = true;
+      }
     }
   }
 
@@ -454,6 +461,7 @@ export class AccessOwner implements Disposable {
       const theirs = m.timeline as SyncDescriptor | null;
       peer = {
         semaphore: this.#relay && theirs ? Semaphore.importFd(this.device, fds[0], theirs) : null,
+        left: false,
       };
     } catch (e) {
       fds.forEach((f) => f.close());
@@ -515,7 +523,7 @@ export class AccessOwner implements Disposable {
         });
       } else {
         for (const w of waits) {
-          await hostWait(w as { semaphore: Semaphore; value: bigint }, this.#timeoutMs);
+          await hostWait(w, this.#timeoutMs);
         }
       }
     } catch (e) {
@@ -559,7 +567,7 @@ export class AccessOwner implements Disposable {
   }
 
   /** The waits for `points`, on this process's semaphores (its own and its peers'). */
-  #waitsFor(points: readonly AccessPoint[]): SemaphoreWait[] {
+  #waitsFor(points: readonly AccessPoint[]): { semaphore: Semaphore; value: bigint }[] {
     return points.map((p) => {
       const semaphore = p.who === 0 ? this.#own : this.#peers.get(p.who)?.semaphore;
       if (!semaphore) throw new Error(`access: no timeline of participant ${p.who}`);

@@ -120,10 +120,10 @@ const READ_STAGE: Record<ReadOp, [Stage, "TRANSFER_READ" | "SHADER_READ"]> = {
   sampled: ["COMPUTE_SHADER", "SHADER_READ"],
 };
 
-/** A host-visible buffer of BYTES (staging and results). */
-function hostBuffer(device: Device): GpuBuffer {
+/** A host-visible, coherent buffer of `size` bytes (default BYTES): staging and results. */
+export function hostBuffer(device: Device, size?: number): GpuBuffer {
   return boundBuffer(device, {
-    size: BYTES,
+    size: size ?? BYTES,
     usage: [...BUFFER_USAGE],
     memory: { properties: ["HOST_VISIBLE", "HOST_COHERENT"], dedicated: false },
   });

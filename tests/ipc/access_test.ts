@@ -15,7 +15,6 @@ import {
   ShareServer,
   ShareSocket,
 } from "../../ipc/mod.ts";
-import { boundBuffer } from "../../memory/mod.ts";
 import {
   CommandBuffer,
   type Device,
@@ -25,6 +24,7 @@ import {
   ProtocolError,
   ShareError,
 } from "../../mod.ts";
+import { hostBuffer } from "../../tools/ops.ts";
 import { test } from "../_harness.ts";
 import { assertNoFdLeak, cannotShare, openFdSet, pattern, withTwoDevices } from "../_memory.ts";
 import { rng } from "./_malformed.ts";
@@ -39,7 +39,7 @@ async function pair() {
 
 /** Writes `bytes` into `image` under write access `a` (staging copy, then release). */
 function writeUnder(device: Device, a: AccessGrant, image: GpuImage, bytes: Uint8Array) {
-  const staging = hostBuffer(device);
+  const staging = hostBuffer(device, BYTES);
   staging.memory!.map().set(bytes);
   using cmd = CommandBuffer.create(device);
   cmd.record((r) => {
@@ -57,7 +57,7 @@ function writeUnder(device: Device, a: AccessGrant, image: GpuImage, bytes: Uint
 
 /** Reads `image` under read access `a`, waiting on the host for the copy. */
 async function readUnder(device: Device, a: AccessGrant, image: GpuImage): Promise<Uint8Array> {
-  using staging = hostBuffer(device);
+  using staging = hostBuffer(device, BYTES);
   using cmd = CommandBuffer.create(device);
   cmd.record((r) => {
     a.acquire(r, { dstStage: "TRANSFER", dstAccess: "TRANSFER_READ" });
@@ -68,14 +68,6 @@ async function readUnder(device: Device, a: AccessGrant, image: GpuImage): Promi
   device.queue().submit({ wait: a.wait, commandBuffers: [cmd], signal: [a.signal] });
   assertEquals(await a.signal.semaphore.waitAsync(a.signal.value, 10_000), "signaled");
   return staging.memory!.map().slice(0, BYTES);
-}
-
-function hostBuffer(device: Device) {
-  return boundBuffer(device, {
-    size: BYTES,
-    usage: ["TRANSFER_SRC", "TRANSFER_DST"],
-    memory: { properties: ["HOST_VISIBLE", "HOST_COHERENT"], dedicated: false },
-  });
 }
 
 /** An exported image on `a`, offered on `p`, and the peer's twin bound to the import on `b`. */
@@ -162,8 +154,10 @@ test(
     const r = await owner.begin("read");
     assertEquals(await readUnder(a, r, s.image), pattern(BYTES, 9));
     await owner.end(r);
+    assertEquals(owner.peers, 1);
     await t.leave();
     assertEquals(owner.readers + (owner.writer ?? 0), 0);
+    assertEquals(owner.peers, 0, "a peer that left is no longer served");
   }),
 );
 
@@ -285,7 +279,7 @@ test(
     assertEquals(bad.rule, "ACCESS_LAYOUT");
     await owner.end(w);
     const r = await peer.begin("read");
-    using staging = hostBuffer(b);
+    using staging = hostBuffer(b, BYTES);
     using read = CommandBuffer.create(b);
     read.record((rec) => {
       r.acquire(rec, { dstStage: "TRANSFER", dstAccess: "TRANSFER_READ" });

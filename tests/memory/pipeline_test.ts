@@ -3,7 +3,7 @@
 // blits that keep values exactly; and the refusals before any Vulkan call. The cross-process use
 // is tests/ipc/matrix_test.ts.
 import { assertEquals, assertThrows } from "@std/assert";
-import { boundBuffer, ComputePipeline, DrawPipeline } from "../../memory/mod.ts";
+import { ComputePipeline, DrawPipeline } from "../../memory/mod.ts";
 import {
   CommandBuffer,
   Device,
@@ -13,20 +13,12 @@ import {
   GpuBuffer,
   GpuImage,
 } from "../../mod.ts";
-import { H, IMAGE_USAGE, valueAt, W, WORDS } from "../../tools/ops.ts";
+import { H, hostBuffer, IMAGE_USAGE, valueAt, W, WORDS } from "../../tools/ops.ts";
 import { SPIRV } from "../../tools/shaders/spirv.ts";
 import { test } from "../_harness.ts";
 import { assertRule, forEachDevice } from "../_vk.ts";
 
 const PUSH = (seed: number) => new Uint32Array([seed, WORDS, W]);
-
-function hostBuffer(device: Device): GpuBuffer {
-  return boundBuffer(device, {
-    size: WORDS * 4,
-    usage: ["TRANSFER_SRC", "TRANSFER_DST", "STORAGE_BUFFER"],
-    memory: { properties: ["HOST_VISIBLE", "HOST_COHERENT"], dedicated: false },
-  });
-}
 
 /** Runs `record` once and waits for it. */
 function submit(device: Device, record: Parameters<CommandBuffer["record"]>[0]): void {

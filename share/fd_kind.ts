@@ -278,6 +278,24 @@ interface MesaHeader {
   driverId: string;
 }
 
+// The first page of a received memfd, read in one call: its header and the word before its data.
+const START_BYTES = 4096;
+const startScratch = new Uint8Array(new ArrayBuffer(START_BYTES));
+const startView = new DataView(startScratch.buffer);
+
+/** The first bytes of `fd` (up to a page; at least a header), or null when it holds fewer. */
+function readStart(fd: number): { bytes: Uint8Array; view: DataView; length: number } | null {
+  const n = Number(libc().pread(fd, startScratch, BigInt(START_BYTES), 0n));
+  if (n < MESA_HEADER_BYTES) return null;
+  return { bytes: startScratch, view: startView, length: n };
+}
+
+/** The 64-bit word at byte `at` of `fd`, or -1n when the file ends before it. */
+function wordAt(fd: number, at: number): bigint {
+  const b = pread(fd, 8, BigInt(at));
+  return b ? new DataView(b.buffer).getBigUint64(0, true) : -1n;
+}
+
 function pread(fd: number, bytes: number, offset: bigint): Uint8Array | null {
   const buf = new Uint8Array(new ArrayBuffer(bytes));
   const n = libc().pread(fd, buf, BigInt(bytes), offset);
@@ -286,12 +304,25 @@ function pread(fd: number, bytes: number, offset: bigint): Uint8Array | null {
 
 function readMesaHeader(fd: number): MesaHeader | null {
   const b = pread(fd, MESA_HEADER_BYTES, 0n);
-  if (!b) return null;
-  const v = new DataView(b.buffer);
+  return b && mesaHeaderIn(b);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Bytes `from` to `to` of `b` in lower-case hex. */
+function hex(b: Uint8Array, from: number, to: number): string {
+  let s = "";
+  for (let i = from; i < to; i++) s += HEX[b[i]];
+  return s;
+}
+
+/** The header at the start of `b` (at least MESA_HEADER_BYTES long). */
+function mesaHeaderIn(b: Uint8Array): MesaHeader {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return {
     size: v.getBigUint64(0, true),
     offset: v.getBigUint64(8, true),
-    driverId: Array.from(b.subarray(16), (x) => x.toString(16).padStart(2, "0")).join(""),
+    driverId: hex(b, 16, MESA_HEADER_BYTES),
   };
 }
 
@@ -307,6 +338,11 @@ export function checkReceivedFd(
   what: string,
   size?: number,
 ): void {
+  if (want !== null && provenKind(n, want)) {
+    // A memfd is proven by its seals, which checkMesaMemfd need not read again.
+    if (want.mesaDriverId !== null) checkMesaMemfd(n, want, what, size, true);
+    return;
+  }
   const desc = describeFd(n) ?? "?";
   const kind = fdKindOf(n, desc);
   if (want === null) {
@@ -330,6 +366,29 @@ export function checkReceivedFd(
   if (want.mesaDriverId !== null) checkMesaMemfd(n, want, what, size);
 }
 
+/**
+ * Whether fd `n` is proven to be of `want`'s kind by what the kernel says of the file itself,
+ * without its `/proc` link (a readlink costs more than the rest of an import's checks): a dma-buf
+ * by its filesystem, a device file by its identity (the file the device's own exports are), a
+ * sealed memfd by its seals (only a memfd can be sealed against shrinking and growing). False
+ * when unproven: the caller then reads the link, and names what the fd is if it refuses it.
+ */
+function provenKind(n: number, want: ExportKind): boolean {
+  if (want.kind === "dmabuf") return filesystemType(n) === DMA_BUF_MAGIC;
+  if (want.kind === "memfd") {
+    if (want.mesaDriverId === null) return false;
+    const seals = libc().fcntl(n, F_GET_SEALS, 0);
+    return seals >= 0 && (seals & SEALED) === SEALED;
+  }
+  const file = exportFileOf(want);
+  if (!file) return false;
+  const id = fileId(n);
+  return id !== null && id.dev === file.dev && id.ino === file.ino;
+}
+
+/** The seals Mesa puts on its memfd exports, which only a memfd can have. */
+const SEALED = F_SEAL_SHRINK | F_SEAL_GROW;
+
 function forged(n: number, what: string, why: string, expected?: unknown, actual?: unknown): never {
   throw new ShareError(
     "FD_FORGED",
@@ -339,17 +398,23 @@ function forged(n: number, what: string, why: string, expected?: unknown, actual
   );
 }
 
-function checkMesaMemfd(n: number, want: ExportKind, what: string, size?: number): void {
+function checkMesaMemfd(
+  n: number,
+  want: ExportKind,
+  what: string,
+  size?: number,
+  sealed = false,
+): void {
   const driverId = want.mesaDriverId!;
   // Mesa seals its exports against growing and shrinking; an unsealed file can be truncated by
   // its other holder after the import, and the next access to the mapping raises SIGBUS.
-  const seals = libc().fcntl(n, F_GET_SEALS, 0);
-  const need = F_SEAL_SHRINK | F_SEAL_GROW;
-  if (seals < 0 || (seals & need) !== need) {
-    forged(n, what, "it is not sealed against shrinking and growing", need, seals);
+  const seals = sealed ? SEALED : libc().fcntl(n, F_GET_SEALS, 0);
+  if (seals < 0 || (seals & SEALED) !== SEALED) {
+    forged(n, what, "it is not sealed against shrinking and growing", SEALED, seals);
   }
   const fileSize = fdSize(n);
-  const h = readMesaHeader(n);
+  const start = readStart(n);
+  const h = start && mesaHeaderIn(start.bytes);
   if (!h || fileSize === null) return forged(n, what, "it has no header");
   if (h.driverId !== driverId) {
     forged(n, what, `its header names driver ${h.driverId}`, driverId, h.driverId);
@@ -367,8 +432,10 @@ function checkMesaMemfd(n: number, want: ExportKind, what: string, size?: number
   if (h.offset < min || h.offset > h.size) {
     forged(n, what, `its data offset ${h.offset} is outside ${min}..${h.size}`, h.size, h.offset);
   }
-  const before = pread(n, 8, h.offset - 8n);
-  const again = before ? new DataView(before.buffer).getBigUint64(0, true) : -1n;
+  // The word before the data: in the bytes read with the header (Mesa's data starts a page in),
+  // or read on its own.
+  const at = Number(h.offset) - 8;
+  const again = at + 8 <= start!.length ? start!.view.getBigUint64(at, true) : wordAt(n, at);
   if (again !== h.offset) {
     forged(n, what, `the word before its data is ${again}, not the offset ${h.offset}`);
   }

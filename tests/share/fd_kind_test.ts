@@ -124,6 +124,20 @@ test(
         "word before",
       ],
       [
+        // Data that starts past the first page: its word is read on its own, not with the header.
+        "a forged word before data that starts two pages in",
+        forgedMemfd(
+          fileSize + 8192,
+          edit((v) => {
+            v.setBigUint64(0, BigInt(fileSize + 8192), true);
+            v.setBigUint64(8, BigInt(offset + 8192), true);
+          }),
+          MESA_SEALS,
+          { at: offset + 8192 - 8, value: BigInt(offset) },
+        ),
+        "word before",
+      ],
+      [
         "another driver id",
         forgedMemfd(fileSize, edit((v) => v.setUint8(16, v.getUint8(16) ^ 0xff)), MESA_SEALS, word),
         "driver",

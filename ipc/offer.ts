@@ -22,6 +22,7 @@ import type { MemoryExport, SyncExport } from "../share/execute.ts";
 import type { OwnedFd } from "../share/fd.ts";
 import { sameExporter, vulkanImporter } from "../share/plan.ts";
 import { checkRange, type MemoryRange } from "../share/range.ts";
+import { descriptorJson } from "../share/registry.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { ShareSocket, WaitOptions } from "./socket.ts";
 
@@ -152,8 +153,19 @@ export async function sendOffer(
     ...(offer.memory ? [offer.memory.fd] : []),
     ...sync.map((s) => s.fd!),
   ];
-  await socket.send(
-    {
+  await socket.sendJson(() => offerJson(offer, range), fds, options);
+}
+
+/**
+ * The offer message's JSON, as `JSON.stringify` writes it, with each descriptor's kept JSON
+ * (descriptorJson): an offer's text costs a few string joins instead of walking its descriptors.
+ */
+function offerJson(offer: Offer, range: MemoryRange | undefined): string {
+  const list = (xs: readonly { descriptor: unknown }[] | undefined) =>
+    `[${(xs ?? []).map((x) => descriptorJson(x.descriptor)).join(",")}]`;
+  if (typeof offer.label !== "string") {
+    // Not an offer a peer takes (it needs a label): written as it is, and refused there.
+    return JSON.stringify({
       type: "offer",
       version: OFFER_VERSION,
       label: offer.label,
@@ -162,10 +174,14 @@ export async function sendOffer(
       image: imageOf(offer),
       semaphores: (offer.semaphores ?? []).map((s) => s.descriptor),
       fences: (offer.fences ?? []).map((f) => f.descriptor),
-    },
-    fds,
-    options,
-  );
+    });
+  }
+  const memory = descriptorJson(offer.memory?.descriptor);
+  return `{"type":"offer","version":${OFFER_VERSION},"label":${
+    JSON.stringify(offer.label)
+  },"memory":${memory},${range ? `"range":${JSON.stringify(range)},` : ""}"image":${
+    JSON.stringify(imageOf(offer))
+  },"semaphores":${list(offer.semaphores)},"fences":${list(offer.fences)}}`;
 }
 
 /**

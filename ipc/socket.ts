@@ -429,8 +429,21 @@ export class ShareSocket implements Disposable {
    * Sends `message` (JSON) with `fds` (duplicated into the peer by the kernel: the caller still
    * owns and closes its own). Waits at most `timeoutMs` for room in the socket.
    */
-  async send(
+  send(
     message: unknown,
+    fds?: readonly (OwnedFd | number)[],
+    options?: WaitOptions,
+  ): Promise<void> {
+    return this.sendJson(() => JSON.stringify(message), fds, options);
+  }
+
+  /**
+   * @ignore @internal Sends the JSON text `json()` returns (called once the socket is known to be
+   * alive) as {@linkcode ShareSocket.send} sends a message's: sendOffer writes an offer's text
+   * from its descriptors' kept JSON.
+   */
+  async sendJson(
+    json: () => string,
     fds?: readonly (OwnedFd | number)[],
     options?: WaitOptions,
   ): Promise<void> {
@@ -447,7 +460,7 @@ export class ShareSocket implements Disposable {
     const mine = tx === this.#tx;
     if (mine) this.#sending = true;
     try {
-      const text = JSON.stringify(message);
+      const text = json();
       const { read, written } = utf8.encodeInto(text, tx.packet.subarray(HEADER));
       // encodeInto stops at the end of the buffer (one byte more than a body may have).
       const length = read < text.length ? utf8.encode(text).length : written;

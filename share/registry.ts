@@ -65,6 +65,21 @@ export function madeHere(d: unknown): d is ExportDescriptor {
   return typeof d === "object" && d !== null && made.has(d);
 }
 
+// The JSON of descriptors vkshare made, kept: they are frozen, so it never changes.
+const texts = new WeakMap<object, string>();
+
+/**
+ * @ignore @internal `JSON.stringify(d)`, kept for a descriptor vkshare made (an export's is the
+ * same object for every export of one memory or semaphore, and sent with each).
+ */
+export function descriptorJson(d: unknown): string {
+  // Anything else as JSON.stringify writes it where it stands in a message (undefined: null).
+  if (typeof d !== "object" || d === null || !made.has(d)) return JSON.stringify(d ?? null);
+  let text = texts.get(d);
+  if (text === undefined) texts.set(d, text = JSON.stringify(d));
+  return text;
+}
+
 /** @ignore @internal `v`, frozen with everything in it (a descriptor, a capability answer). */
 export function deepFreeze<T>(v: T): T {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {

@@ -412,6 +412,7 @@ function handoffPhases(exporter: number[][], peer: unknown): string {
 async function handoff(
   pd: PhysicalDevice,
   n: number,
+  warmUpMs: number,
   c: string | null,
   python: boolean,
   progress: Progress,
@@ -425,41 +426,51 @@ async function handoff(
   using buffer = GpuBuffer.create(a, { size: 64 * KiB, external: "OPAQUE_FD" });
   using mem = DeviceMemory.allocate(a, { for: buffer, exportAs: "OPAQUE_FD" });
   using server = ShareServer.listen();
-  // As vkbench's handoff: `warmup` handoffs after the first (cold) one, then `n` measured, so
-  // that both runtimes' JITs have compiled the path; the peer counts the measured ones' phases.
-  const warmup = Math.max(n, 20);
+  // The peer imports until an offer without memory, and counts the phases of the offers
+  // labelled "handoff" (the measured ones).
   const [program, ...args] = peerCommand(new URL("../tools/peer.ts", import.meta.url), [
     "import-loop",
     server.address as string,
-    String(1 + warmup + n),
+    "until",
     "plain",
-    String(1 + warmup),
   ]);
   const child = spawn(program, args, { stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   using socket = await server.accept({ timeoutMs: 30_000 });
-  const samples: number[] = [];
-  const phases: number[][] = [[], [], []];
-  for (let i = 0; i <= warmup + n; i++) {
+  // One handoff: its time and its phases (export, send, wait for the ack), in ns.
+  const once = async (label: string): Promise<number[]> => {
     const t0 = performance.now();
     let t1: number;
     {
       using exp = mem.exportFd();
       t1 = performance.now();
-      await sendOffer(socket, { label: `handoff ${i}`, memory: exp });
+      await sendOffer(socket, { label, memory: exp });
     }
     const t2 = performance.now();
     await socket.expect("ack", { timeoutMs: 30_000 });
     const t3 = performance.now();
-    if (i === 0 || i > warmup) samples.push((t3 - t0) * 1e6);
-    if (i > warmup) [t1 - t0, t2 - t1, t3 - t2].forEach((t, k) => phases[k].push(t * 1e6));
-    if (i % Math.ceil((warmup + n) / 10) === 0) progress.step("handoff");
+    return [t3 - t0, t1 - t0, t2 - t1, t3 - t2].map((t) => t * 1e6);
+  };
+  const cold = (await once("cold"))[0];
+  progress.step("handoff");
+  // The warm-up of every row (at least max(n, 20) handoffs and warmUpMs), so that both
+  // runtimes' JITs have compiled the path (C's, vkbench's, warms up max(n, 20)).
+  const until = performance.now() + warmUpMs;
+  for (let i = 0; i < Math.max(n, 20) || performance.now() < until; i++) await once(`warm-up ${i}`);
+  const samples: number[] = [];
+  const phases: number[][] = [[], [], []];
+  for (let i = 0; i < n; i++) {
+    const [t, ...parts] = await once(`handoff ${i}`);
+    samples.push(t);
+    parts.forEach((p, k) => phases[k].push(p));
+    if (i % Math.ceil(n / 10) === 0) progress.step("handoff");
   }
+  await sendOffer(socket, { label: "stop" });
   const fds = await socket.expect("fds", { timeoutMs: 30_000 });
   row.notes.push(handoffPhases(phases, fds.message.phases));
   await socket.send({ type: "done" });
   await exited;
-  row.vkshare = { warm: stats(samples.slice(1)), cold: stats(samples.slice(0, 1)) };
+  row.vkshare = { warm: stats(samples), cold: stats([cold]) };
   if (python) {
     const py = { warm: [] as number[], cold: [] as number[] };
     const phases = pythonRound(py, "handoff", 64 * KiB, n, 1);
@@ -947,7 +958,7 @@ if (import.meta.main) {
       rows.push(await waitAsyncRow(pd, quick ? 100 : 2000, c, progress));
     }
     if (!only || only.includes("handoff")) {
-      rows.push(await handoff(pd, handoffs, ref.path, python, progress));
+      rows.push(await handoff(pd, handoffs, quick ? 20 : WARM_UP_MS, ref.path, python, progress));
     }
     if (!only || only.includes("pipeline")) {
       rows.push(pipelineRow(pd, quick ? 20 : 200, rounds, ref.path, progress));

@@ -102,7 +102,8 @@ test("the handoff row: each side's phases, after a warm-up, beside C's and Pytho
     const json = quickRun("handoff", dir);
     const [row] = json.rows;
     assertEquals([json.rows.length, row.op, row.size], [1, "handoff", 1 << 16]);
-    // --quick: 20 measured handoffs (after the cold one and 20 of warm-up).
+    // --quick: 20 measured handoffs (after the cold one, and a warm-up of at least 20 handoffs
+    // and 20 ms: the peer counts the measured ones' phases only).
     assertEquals([row.vkshare!.warm.count, row.vkshare!.cold.count], [20, 1]);
     const notes = row.notes.join("\n");
     assert(

@@ -6,7 +6,9 @@
 //                           new buffer, or with "plain" the memory alone), free it, ack; then
 //                           reports the fds it opened in the second half and left open, and the
 //                           p50 of each cycle's phases after the first W (ns: receive, import,
-//                           free, ack)
+//                           free, ack). N "until": until an offer without memory, the phases
+//                           and fds counted from the first offer labelled "handoff ..." on (the
+//                           bench's: a warm-up of its own length before them)
 //   import-into <socket> UUID  on the device whose deviceUUID is UUID: receives an offer (checked
 //                           against that device), imports its memory, prints one JSON line
 //                           (imported, or the refusal's rule and message; its fd count before
@@ -137,8 +139,10 @@ if (command === "import-into") {
 }
 
 if (command === "import-loop") {
-  const n = Number(count);
+  const until = count === "until";
+  const n = until ? Infinity : Number(count);
   let before = new Set<number>();
+  let measuring = false;
   // Each cycle's phases in ns, as vkbench.c's consumer times its own: receive (waiting
   // included), import, free, ack; the same order too (the ack after the free).
   const phases = {
@@ -148,11 +152,17 @@ if (command === "import-loop") {
     ack: [] as number[],
   };
   for (let i = 0; i < n; i++) {
-    // From the middle on: the driver's and the runtime's own first-use fds are open by then.
-    if (i === Math.floor(n / 2)) before = fdSet();
+    // From the middle on (or the first counted offer, taken before each until then): the
+    // driver's and the runtime's own first-use fds are open by then.
+    if (until ? !measuring : i === Math.floor(n / 2)) before = fdSet();
     const t0 = performance.now();
     const offer = await receiveOffer(socket, { device });
     const t1 = performance.now();
+    if (until && offer.memory === null) {
+      offer[Symbol.dispose]();
+      break;
+    }
+    measuring = until ? measuring || offer.label.startsWith("handoff") : i >= Number(skip ?? 0);
     // "plain": the memory alone, as bench/reference/vkbench.c's handoff imports it.
     const buffer = how === "plain"
       ? null
@@ -168,7 +178,7 @@ if (command === "import-loop") {
     await socket.send({ type: "ack", i });
     const t4 = performance.now();
     const ns = (t: number) => Math.round(t * 1e6);
-    if (i < Number(skip ?? 0)) continue;
+    if (!measuring) continue;
     phases.receive.push(ns(t1 - t0)), phases.import.push(ns(t2 - t1));
     phases.free.push(ns(t3 - t2)), phases.ack.push(ns(t4 - t3));
   }

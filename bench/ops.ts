@@ -17,6 +17,7 @@ import {
 } from "../ffi/cuda.ts";
 import { Arena, encode, KeptStruct, link } from "../ffi/layout.ts";
 import { libc } from "../ffi/libc.ts";
+import { libffiCallOf } from "../ffi/libffi.ts";
 import type { Pointer } from "../ffi/mod.ts";
 import { rt } from "../ffi/runtime.ts";
 import {
@@ -213,20 +214,49 @@ const queryFnPointer: Op = {
   reference: "query",
   unsupported: () => null,
   prepare: (a) => {
-    const arena = new Arena();
-    const info = encode(VkPhysicalDeviceExternalBufferInfo, { usage: 3, handleType: 1 }, arena);
-    const props = encode(VkExternalBufferProperties, {}, arena);
-    const name = new TextEncoder().encode("vkGetPhysicalDeviceExternalBufferProperties\0");
-    const p = vk().vkGetInstanceProcAddr(a.physicalDevice.instance.handle, name);
-    const call = rt.fn(
-      p,
-      {
-        parameters: ["pointer", "buffer", "buffer"],
-        result: "void",
-      } as const,
-    );
-    const h = a.physicalDevice.handle;
-    return disposer(() => perCall(1000, () => call(h, info.bytes, props.bytes)), arena);
+    const { arena, call, args: [h, info, props] } = queryThroughPointer(a);
+    return disposer(() => perCall(1000, () => call(h, info, props)), arena);
+  },
+};
+
+/**
+ * The query's function from vkGetInstanceProcAddr, through the runtime's pointer wrapper, with
+ * its arguments (their structs in `arena`).
+ */
+function queryThroughPointer(a: Device) {
+  const arena = new Arena();
+  const info = encode(VkPhysicalDeviceExternalBufferInfo, { usage: 3, handleType: 1 }, arena);
+  const props = encode(VkExternalBufferProperties, {}, arena);
+  const name = new TextEncoder().encode("vkGetPhysicalDeviceExternalBufferProperties\0");
+  const p = vk().vkGetInstanceProcAddr(a.physicalDevice.instance.handle, name);
+  const call = rt.fn(p, { parameters: ["pointer", "buffer", "buffer"], result: "void" } as const);
+  const args = [a.physicalDevice.handle, info.bytes, props.bytes] as const;
+  return { arena, call, args };
+}
+
+/**
+ * query.fnpointer's floor where function pointers go through libffi (Deno, Node): libffi's
+ * `ffi_call` alone, its cif and arguments prepared (the runtime's call of `ffi_call`, and
+ * libffi's), so that what vkshare adds to a call through a pointer is query.fnpointer minus this.
+ */
+const queryFfiCall: Op = {
+  name: "query.ffi_call",
+  title: "the same query as libffi's ffi_call alone (its cif and arguments prepared once)",
+  sized: false,
+  batch: 1000,
+  reference: "query",
+  unsupported: () =>
+    rt.fnPointers === "libffi"
+      ? null
+      : `${rt.name} calls function pointers through ${rt.fnPointers}, not libffi`,
+  prepare: (a) => {
+    const { arena, call: fn, args } = queryThroughPointer(a);
+    fn(...args);
+    const call = libffiCallOf(fn)!;
+    // libffi's buffers live with the function, and its slots hold the structs' addresses: all of
+    // them must live as long as the row.
+    const held = [fn, args];
+    return disposer(() => perCall(1000, call) + 0 * held.length, arena);
   },
 };
 
@@ -1009,6 +1039,7 @@ export const OPS: readonly Op[] = besideTheirReference([
   query,
   queryFfi,
   queryFnPointer,
+  queryFfiCall,
   ...memory,
   ...bareMemory,
   ...semaphoreOps("binary"),

@@ -388,6 +388,27 @@ function measure(
 }
 
 /**
+ * A call through a function pointer against the same call as a symbol: query.fnpointer's p50
+ * ≤ 2 × query.ffi's; and where libffi makes it, what `ffi_call` alone takes of it.
+ */
+function fnPointerTarget(rows: Row[]): void {
+  const row = (op: string) => rows.find((r) => r.op === op && r.vkshare);
+  const p = row("query.fnpointer"), f = row("query.ffi"), bare = row("query.ffi_call");
+  if (!p?.vkshare || !f?.vkshare) return;
+  const times = p.vkshare.warm.p50 / f.vkshare.warm.p50;
+  p.target = { rule: "p50 ≤ 2 × query.ffi's", met: times <= 2 };
+  p.notes.push(`${times.toFixed(2)} × query.ffi's p50`);
+  if (bare?.vkshare) {
+    const over = p.vkshare.warm.p50 - bare.vkshare.warm.p50;
+    p.notes.push(
+      `libffi's ffi_call alone (query.ffi_call) takes ${duration(bare.vkshare.warm.p50)} (${
+        (bare.vkshare.warm.p50 / f.vkshare.warm.p50).toFixed(2)
+      } × query.ffi's); vkshare adds ${duration(Math.max(0, over))} to it`,
+    );
+  }
+}
+
+/**
  * The handoff's phases on both sides, as a note: p50s in µs, as vkbench prints C's (the peer
  * sends its own p50s, in ns).
  */
@@ -927,7 +948,9 @@ if (import.meta.main) {
       if (!base?.c || !r.vkshare) continue;
       r.c = base.c;
       r.ratio = r.vkshare.warm.p50 / base.c.warm.p50;
-      r.notes.push(`C: the ${ref} row's (no target: the bare call is not vkshare)`);
+      // (query.fnpointer's target is query.ffi's: fnPointerTarget.)
+      const why = r.op === "query.fnpointer" ? "" : " (no target: the bare call is not vkshare)";
+      r.notes.push(`C: the ${ref} row's${why}`);
     }
     // A missed row whose bare-FFI row shows the runtime alone over C's target: vkshare must stay
     // within 2 µs of the bare row.
@@ -953,6 +976,7 @@ if (import.meta.main) {
       f.target = { rule: "vkshare's query p50 ≤ 2 × the bare FFI call's", met: f.ratio <= 2 };
       f.notes.push("ratio: the vkshare query's p50 / this row's");
     }
+    fnPointerTarget(rows);
     if (!only || only.includes("timeline.wait_async")) {
       const c = rows.find((r) => r.op === "timeline.signal_wait");
       rows.push(await waitAsyncRow(pd, quick ? 100 : 2000, c, progress));

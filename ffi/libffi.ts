@@ -128,7 +128,21 @@ export function libffiCall(
   // libffi keeps raw addresses of these (the cif points at `types`; `call` may hold only
   // addresses): the function holds the buffers, so that they live exactly as long as it does.
   Object.defineProperty(f, "libffiBuffers", { value: [types, cif, slots, avalue, ret] });
+  bareCalls.set(f, call);
   return f;
+}
+
+// Each libffi function's ffi_call, its arguments as the last call wrote them.
+const bareCalls = new WeakMap<object, () => void>();
+
+/**
+ * @ignore @internal `f`'s `ffi_call` alone, with the arguments of `f`'s last call (the bench's
+ * query.ffi_call row: the floor of a call through a function pointer, no vkshare code in it);
+ * undefined when `f` is not a libffi function. It may be called only while `f` lives (libffi's
+ * buffers live with `f`), and the arguments' memory too.
+ */
+export function libffiCallOf(f: unknown): (() => void) | undefined {
+  return typeof f === "function" ? bareCalls.get(f) : undefined;
 }
 
 interface Views {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { bytes, duration } from "../bench/report.ts";
 import { type Results, stats } from "../bench/run.ts";
+import { rt } from "../ffi/runtime.ts";
 import { type GlFacts, probeGl } from "../gl/mod.ts";
 import { externalSemaphoreProperties } from "../share/mod.ts";
 import { haveCompiler } from "../tools/layout_c.ts";
@@ -81,6 +82,32 @@ test("bench/run.ts --quick writes JSON, Markdown and SVG, with the C and Python 
     else {
       assertStringIncludes(chart, "C: not built");
       assertStringIncludes(chart, "no row has a C side: the C reference was not built here");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("query.fnpointer: its target is 2 × query.ffi's, beside libffi's ffi_call alone where it calls pointers", () => {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-bench-test-`);
+  try {
+    const json = quickRun("query,query.ffi,query.fnpointer,query.ffi_call", dir);
+    const row = (op: string) => json.rows.find((r) => r.op === op)!;
+    const [f, p, bare] = ["query.ffi", "query.fnpointer", "query.ffi_call"].map(row);
+    assertEquals(p.target!.rule, "p50 ≤ 2 × query.ffi's");
+    const times = p.vkshare!.warm.p50 / f.vkshare!.warm.p50;
+    assertEquals(p.target!.met, times <= 2);
+    assertStringIncludes(p.notes.join("\n"), `${times.toFixed(2)} × query.ffi's p50`);
+    if (rt.fnPointers === "libffi") {
+      assert(bare.vkshare!.warm.p50 > 0, "ffi_call alone was timed");
+      assertStringIncludes(p.notes.join("\n"), "libffi's ffi_call alone (query.ffi_call) takes");
+    } else {
+      assertEquals(
+        bare.vkshare ?? null,
+        null,
+        `${rt.name} calls pointers through ${rt.fnPointers}`,
+      );
+      assertStringIncludes(bare.notes.join("\n"), "not libffi");
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

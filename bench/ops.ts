@@ -252,11 +252,9 @@ const queryFfiCall: Op = {
   prepare: (a) => {
     const { arena, call: fn, args } = queryThroughPointer(a);
     fn(...args);
+    // The call holds libffi's buffers; its slots hold the structs' addresses, in `arena`.
     const call = libffiCallOf(fn)!;
-    // libffi's buffers live with the function, and its slots hold the structs' addresses: all of
-    // them must live as long as the row.
-    const held = [fn, args];
-    return disposer(() => perCall(1000, call) + 0 * held.length, arena);
+    return disposer(() => perCall(1000, call), arena);
   },
 };
 

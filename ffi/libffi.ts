@@ -127,7 +127,10 @@ export function libffiCall(
   const f = byArity(writers, call, read);
   // libffi keeps raw addresses of these (the cif points at `types`; `call` may hold only
   // addresses): the function holds the buffers, so that they live exactly as long as it does.
-  Object.defineProperty(f, "libffiBuffers", { value: [types, cif, slots, avalue, ret] });
+  const buffers = [types, cif, slots, avalue, ret];
+  Object.defineProperty(f, "libffiBuffers", { value: buffers });
+  // The bare call (libffiCallOf) holds them too: it may be kept without the function.
+  Object.defineProperty(call, "libffiBuffers", { value: buffers });
   bareCalls.set(f, call);
   return f;
 }
@@ -138,8 +141,8 @@ const bareCalls = new WeakMap<object, () => void>();
 /**
  * @ignore @internal `f`'s `ffi_call` alone, with the arguments of `f`'s last call (the bench's
  * query.ffi_call row: the floor of a call through a function pointer, no vkshare code in it);
- * undefined when `f` is not a libffi function. It may be called only while `f` lives (libffi's
- * buffers live with `f`), and the arguments' memory too.
+ * undefined when `f` is not a libffi function. It holds libffi's buffers itself; the memory that
+ * `f`'s last arguments point at must live as long as it is called.
  */
 export function libffiCallOf(f: unknown): (() => void) | undefined {
   return typeof f === "function" ? bareCalls.get(f) : undefined;

@@ -163,25 +163,16 @@ export async function sendOffer(
 function offerJson(offer: Offer, range: MemoryRange | undefined): string {
   const list = (xs: readonly { descriptor: unknown }[] | undefined) =>
     `[${(xs ?? []).map((x) => descriptorJson(x.descriptor)).join(",")}]`;
-  if (typeof offer.label !== "string") {
-    // Not an offer a peer takes (it needs a label): written as it is, and refused there.
-    return JSON.stringify({
-      type: "offer",
-      version: OFFER_VERSION,
-      label: offer.label,
-      memory: offer.memory?.descriptor ?? null,
-      ...(range ? { range } : {}),
-      image: imageOf(offer),
-      semaphores: (offer.semaphores ?? []).map((s) => s.descriptor),
-      fences: (offer.fences ?? []).map((f) => f.descriptor),
-    });
-  }
-  const memory = descriptorJson(offer.memory?.descriptor);
-  return `{"type":"offer","version":${OFFER_VERSION},"label":${
-    JSON.stringify(offer.label)
-  },"memory":${memory},${range ? `"range":${JSON.stringify(range)},` : ""}"image":${
-    JSON.stringify(imageOf(offer))
-  },"semaphores":${list(offer.semaphores)},"fences":${list(offer.fences)}}`;
+  // A field as JSON.stringify writes it in an object: left out when its value has no JSON.
+  const field = (key: string, value: unknown) => {
+    const text = JSON.stringify(value);
+    return text === undefined ? "" : `"${key}":${text},`;
+  };
+  return `{"type":"offer","version":${OFFER_VERSION},${field("label", offer.label)}"memory":${
+    descriptorJson(offer.memory?.descriptor)
+  },${field("range", range)}"image":${JSON.stringify(imageOf(offer))},"semaphores":${
+    list(offer.semaphores)
+  },"fences":${list(offer.fences)}}`;
 }
 
 /**

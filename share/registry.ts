@@ -73,8 +73,8 @@ const texts = new WeakMap<object, string>();
  * same object for every export of one memory or semaphore, and sent with each).
  */
 export function descriptorJson(d: unknown): string {
-  // Anything else as JSON.stringify writes it where it stands in a message (undefined: null).
-  if (typeof d !== "object" || d === null || !made.has(d)) return JSON.stringify(d ?? null);
+  // Anything else as JSON.stringify writes it in an array (no JSON, as undefined has: null).
+  if (typeof d !== "object" || d === null || !made.has(d)) return JSON.stringify(d) ?? "null";
   let text = texts.get(d);
   if (text === undefined) texts.set(d, text = JSON.stringify(d));
   return text;

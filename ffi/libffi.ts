@@ -5,12 +5,14 @@
  * {@linkcode LibffiHost} that opens libffi its own way and makes the two calls.
  *
  * Each function gets its own cif, argument slots (8 bytes each, off V8's heap so their addresses
- * hold) and the array of slot addresses libffi reads; a call writes the arguments into the slots
- * and calls `ffi_call` once. Calls do not nest (no vkshare callback calls back into a function
- * pointer), so one set of slots per function is enough.
+ * hold), the array of slot addresses libffi reads, and code of its own (`libffi_code.ts`); a call
+ * writes the arguments that changed into the slots and calls `ffi_call` once. Calls do not nest
+ * (no vkshare callback calls back into a function pointer), so one set of slots per function is
+ * enough.
  *
  * @module
  */
+import { ownCode } from "./libffi_code.ts";
 import type { ForeignFunction, NativeType, Pointer } from "./types.ts";
 
 /** libffi's ffi_type objects, by vkshare's native type. */
@@ -122,9 +124,15 @@ export function libffiCall(
   for (let i = 0; i < n; i++) avalue[i] = base + BigInt(8 * i);
   const ret = new Uint8Array(offHeap(8));
   const call = host.caller(cif, pointer, ret, avalue);
-  const writers = params.map((t, i) => writer(t, views, host, i));
-  const read = reader(result, new DataView(ret.buffer), host);
-  const f = byArity(writers, call, read);
+  const retView = new DataView(ret.buffer);
+  const f = ownCode(params, result, {
+    ...views,
+    ret: retView,
+    call,
+    pointerAddress: (p) => host.pointerAddress(p),
+    bufferAddress: (b) => host.bufferAddress(b),
+    pointerFrom: (a) => host.pointerFrom(a),
+  }) ?? sharedCode(params, result, { views, ret: retView }, host, call);
   // libffi keeps raw addresses of these (the cif points at `types`; `call` may hold only
   // addresses): the function holds the buffers, so that they live exactly as long as it does.
   const buffers = [types, cif, slots, avalue, ret];
@@ -146,6 +154,22 @@ const bareCalls = new WeakMap<object, () => void>();
  */
 export function libffiCallOf(f: unknown): (() => void) | undefined {
   return typeof f === "function" ? bareCalls.get(f) : undefined;
+}
+
+/**
+ * The function from closures shared by every libffi function, where code cannot be made from
+ * strings (`ownCode`): the same calls, at megamorphic call sites.
+ */
+function sharedCode(
+  params: readonly NativeType[],
+  result: NativeType,
+  slots: { views: Views; ret: DataView },
+  host: LibffiHost,
+  call: () => void,
+): (...args: unknown[]) => unknown {
+  const writers = params.map((t, i) => writer(t, slots.views, host, i));
+  const read = reader(result, slots.ret, host);
+  return byArity(writers, call, read);
 }
 
 interface Views {

@@ -1,18 +1,34 @@
 /**
  * Argument conversion for the Bun and Node backends: a wrapper that converts each argument before
- * the runtime's FFI sees it, of the function's own arity for the common counts (a rest array and
- * a map cost Bun and Node as much as the call itself).
+ * the runtime's FFI sees it, of the function's own arity (a rest array and a map cost Bun and Node
+ * as much as the call itself), from code of its own (`own_code.ts`) where code can be made from
+ * strings.
  *
  * @module
  */
+import { compileOwn } from "./own_code.ts";
 
 type Fn = (...a: unknown[]) => unknown;
 
 /** An argument as it is. */
 export const same = (a: unknown): unknown => a;
 
-/** `f`, with argument `i` converted by `c[i]` on every call. */
+/**
+ * `f`, with argument `i` converted by `c[i]` on every call (an argument whose converter is
+ * {@linkcode same} passed as it is).
+ */
 export function converting(f: Fn, c: readonly ((a: unknown) => unknown)[]): Fn {
+  const names = c.map((_, i) => `a${i}`);
+  const args = c.map((x, i) => x === same ? `a${i}` : `c[${i}](a${i})`);
+  const made = compileOwn(
+    "parts",
+    `const { f, c } = parts;\nreturn (${names.join(", ")}) => f(${args.join(", ")});`,
+  );
+  return made ? made({ f, c }) as Fn : sharedConverting(f, c);
+}
+
+/** {@linkcode converting} from closures shared by every wrapper. */
+function sharedConverting(f: Fn, c: readonly ((a: unknown) => unknown)[]): Fn {
   const [c0, c1, c2, c3, c4, c5] = c;
   switch (c.length) {
     case 1:

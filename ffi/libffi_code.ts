@@ -3,17 +3,17 @@
  * `ffi_call` and its result read in one function made with `new Function`, from source that no
  * other function shares.
  *
- * V8 keeps call and type feedback per place a closure is made, not per closure: the functions
- * that shared closures make for every extension command see every signature's writers, readers
- * and arguments at the same call sites, and those sites go megamorphic. On Deno, a second libffi
- * function of the query's signature took 86 ns a call where the first took 57 (our machine,
- * lavapipe); with code of their own, each stays at the first's speed.
+ * Shared closures would see every signature's writers, readers and arguments at the same call
+ * sites (`own_code.ts` says why that costs): on Deno, a second libffi function of the query's
+ * signature took 86 ns a call where the first took 57 (our machine, lavapipe); with code of their
+ * own, each stays at the first's speed.
  *
  * The source is written from fixed pieces picked by the native types (nothing a caller passes is
  * written into it).
  *
  * @module
  */
+import { compileOwn } from "./own_code.ts";
 import type { NativeType } from "./types.ts";
 
 /** What the generated function reads and calls: the views of its slots, its call, its helpers. */
@@ -121,9 +121,6 @@ function readResult(t: NativeType): string {
   }
 }
 
-let made = 0;
-let refused = false;
-
 /**
  * The function over `parts` for `params` and `result`, made from code of its own; null where
  * code cannot be made from strings (`--disallow-code-generation-from-strings`): then the shared
@@ -134,28 +131,17 @@ export function ownCode(
   result: NativeType,
   parts: CallParts,
 ): ((...args: unknown[]) => unknown) | null {
-  if (refused) return null;
   const names = params.map((_, i) => `a${i}`).join(", ");
   const lasts = params.map((_, i) => `l${i}`).join(", ");
-  // The number makes the source unique: V8 would give equal sources one feedback cell.
-  const source = `"use strict"; // libffi function ${++made}
-const { u32, i32, u64, i64, f32, f64, ret, call, pointerAddress, bufferAddress, pointerFrom } = parts;
+  const made = compileOwn(
+    "parts",
+    `const { u32, i32, u64, i64, f32, f64, ret, call, pointerAddress, bufferAddress, pointerFrom } = parts;
 ${params.length ? `let ${lasts};` : ""}
 return function (${names}) {
   ${params.map(writeArg).join("\n  ")}
   call();
   return ${readResult(result)};
-};`;
-  try {
-    return new Function("parts", source)(parts) as (...args: unknown[]) => unknown;
-  } catch (e) {
-    if (!(e instanceof EvalError)) throw e;
-    refused = true;
-    return null;
-  }
-}
-
-/** @ignore @internal For tests: refuse code from strings from now on (`false` undoes it). */
-export function refuseOwnCode(refuse: boolean): void {
-  refused = refuse;
+};`,
+  );
+  return made ? made(parts) as (...args: unknown[]) => unknown : null;
 }

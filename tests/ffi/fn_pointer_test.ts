@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 
 import { assert, assertEquals } from "@std/assert";
 import { LIBFFI_X86_64 } from "../../ffi/libffi.ts";
-import { refuseOwnCode } from "../../ffi/libffi_code.ts";
+import { refuseOwnCode } from "../../ffi/own_code.ts";
 import { rt } from "../../ffi/runtime.ts";
 import { compileAndRun, haveCC } from "../../tools/layout_c.ts";
 import { scriptCommand, test } from "../_harness.ts";
@@ -106,16 +106,25 @@ test("each native type crosses a function pointer as it crosses a symbol, on thi
 });
 
 test(
-  "where code cannot be made from strings, libffi's shared closures call every type the same",
-  {
-    skip: rt.fnPointers !== "libffi"
-      && `${rt.name} calls function pointers through ${rt.fnPointers}`,
-  },
+  "where code cannot be made from strings, the shared wrappers call every type the same",
   () => {
     refuseOwnCode(true);
     try {
+      // Function pointers (libffi on Deno and Node, CFunction and its wrapper on Bun)...
       checkEveryType();
       checkChangingArguments();
+      // ...and symbols (their argument converters on Bun and Node).
+      using libc = rt.open(
+        "libc.so.6",
+        {
+          memcmp: { parameters: ["buffer", "buffer", "usize"], result: "i32" },
+          labs: { parameters: ["i64"], result: "i64" },
+        } as const,
+      );
+      const a = z("abcdef"), b = z("abcdeg");
+      assertEquals(Math.sign(libc.symbols.memcmp(a, b, 6) as number), -1);
+      assertEquals(Math.sign(libc.symbols.memcmp(b, a, 6n) as number), 1);
+      assertEquals(libc.symbols.labs(-7), 7n);
     } finally {
       refuseOwnCode(false);
     }

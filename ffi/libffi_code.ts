@@ -18,12 +18,17 @@ import type { NativeType } from "./types.ts";
 
 /** What the generated function reads and calls: the views of its slots, its call, its helpers. */
 export interface CallParts {
-  /** The argument slots (8 bytes each), as each type writes them. */
+  /** The argument slots (8 bytes each) as 32-bit words: u8, u16, u32 and bool arguments. */
   u32: Uint32Array;
+  /** The same slots for i8, i16 and i32 arguments. */
   i32: Int32Array;
+  /** The same slots for u64 and usize arguments, and for addresses. */
   u64: BigUint64Array;
+  /** The same slots for i64 and isize arguments. */
   i64: BigInt64Array;
+  /** The same slots for f32 arguments (the low word of each). */
   f32: Float32Array;
+  /** The same slots for f64 arguments. */
   f64: Float64Array;
   /** libffi's return slot. */
   ret: DataView;

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { ownCode } from "./libffi_code.ts";
+import { ARGUMENT_SLOT, ownCode, RESULT_READ } from "./libffi_code.ts";
 import type { ForeignFunction, NativeType, Pointer } from "./types.ts";
 
 /** libffi's ffi_type objects, by vkshare's native type. */
@@ -234,74 +234,34 @@ function lastOne(
   };
 }
 
-/** Writes argument `i` of type `t` into its 8-byte slot (little-endian: low bytes first). */
+/** Writes argument `i` of type `t` into its 8-byte slot, as {@linkcode ARGUMENT_SLOT} says. */
 function writer(t: NativeType, v: Views, host: LibffiHost, i: number): Writer {
-  const { u64, i64, u32, i32, f32, f64 } = v;
-  switch (t) {
-    case "pointer":
-    case "function":
-      return lastOne((a) => host.pointerAddress(a), u64, i, () => true);
-    case "buffer":
-      // A detached view (length 0) is asked again: its address is not kept.
-      return lastOne(
-        (a) => host.bufferAddress(a),
-        u64,
-        i,
-        (a) => (a as ArrayBufferView).byteLength > 0,
-      );
-    case "u64":
-    case "usize":
-      return (a) => u64[i] = BigInt(a as number | bigint);
-    case "i64":
-    case "isize":
-      return (a) => i64[i] = BigInt(a as number | bigint);
-    case "f32":
-      return (a) => f32[2 * i] = a as number;
-    case "f64":
-      return (a) => f64[i] = a as number;
-    case "bool":
-      return (a) => u32[2 * i] = a ? 1 : 0;
-    case "i8":
-    case "i16":
-    case "i32":
-      return (a) => i32[2 * i] = a as number;
-    default: // u8, u16, u32
-      return (a) => u32[2 * i] = a as number;
+  if (t === "pointer" || t === "function") {
+    return lastOne((a) => host.pointerAddress(a), v.u64, i, () => true);
   }
+  if (t === "buffer") {
+    // A detached view (length 0) is asked again: its address is not kept.
+    return lastOne(
+      (a) => host.bufferAddress(a),
+      v.u64,
+      i,
+      (a) => (a as ArrayBufferView).byteLength > 0,
+    );
+  }
+  if (t === "void") throw new TypeError("void is not an argument type");
+  const { view, per, as } = ARGUMENT_SLOT[t];
+  const slots = v[view] as unknown as { [k: number]: unknown }, k = per * i;
+  if (as === "BigInt") return (a) => slots[k] = BigInt(a as number | bigint);
+  if (as === "bool") return (a) => slots[k] = a ? 1 : 0;
+  return (a) => slots[k] = a;
 }
 
-/** Reads the result of type `t` from libffi's return slot (a full register for integers). */
+/** Reads the result of type `t` from libffi's return slot, as {@linkcode RESULT_READ} says. */
 function reader(t: NativeType, d: DataView, host: LibffiHost): () => unknown {
-  switch (t) {
-    case "void":
-      return () => undefined;
-    case "pointer":
-    case "buffer":
-    case "function":
-      return () => host.pointerFrom(d.getBigUint64(0, true));
-    case "u64":
-    case "usize":
-      return () => d.getBigUint64(0, true);
-    case "i64":
-    case "isize":
-      return () => d.getBigInt64(0, true);
-    case "f32":
-      return () => d.getFloat32(0, true);
-    case "f64":
-      return () => d.getFloat64(0, true);
-    case "bool":
-      return () => d.getUint8(0) !== 0;
-    case "u8":
-      return () => d.getUint8(0);
-    case "i8":
-      return () => d.getInt8(0);
-    case "u16":
-      return () => d.getUint16(0, true);
-    case "i16":
-      return () => d.getInt16(0, true);
-    case "i32":
-      return () => d.getInt32(0, true);
-    default: // u32
-      return () => d.getUint32(0, true);
-  }
+  if (t === "void") return () => undefined;
+  const { get, as } = RESULT_READ[t];
+  const read = (d[get] as (offset: number, littleEndian: boolean) => number | bigint).bind(d);
+  if (as === "pointer") return () => host.pointerFrom(read(0, true) as bigint);
+  if (as === "bool") return () => read(0, true) !== 0;
+  return () => read(0, true);
 }

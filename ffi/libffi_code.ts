@@ -61,69 +61,83 @@ function address(i: number, t: "pointer" | "buffer"): string {
   }`;
 }
 
-/** The statement that writes argument `i` of type `t` into its slot (little-endian). */
+/** A typed array over the argument slots, by the name {@linkcode CallParts} gives it. */
+export type SlotView = "u32" | "i32" | "u64" | "i64" | "f32" | "f64";
+
+/**
+ * Where an argument of each non-address type goes in its 8-byte slot (little-endian: the low
+ * word for 32-bit types): the view, its index per slot (2 for 32-bit views), and whether the
+ * value is made a BigInt or a bool's 0/1 first. Both kinds of function (`ownCode` and the shared
+ * closures of `libffi.ts`) write by it.
+ */
+export const ARGUMENT_SLOT: Readonly<
+  Record<
+    Exclude<NativeType, "void" | "pointer" | "buffer" | "function">,
+    { view: SlotView; per: 1 | 2; as?: "BigInt" | "bool" }
+  >
+> = {
+  bool: { view: "u32", per: 2, as: "bool" },
+  u8: { view: "u32", per: 2 },
+  u16: { view: "u32", per: 2 },
+  u32: { view: "u32", per: 2 },
+  i8: { view: "i32", per: 2 },
+  i16: { view: "i32", per: 2 },
+  i32: { view: "i32", per: 2 },
+  u64: { view: "u64", per: 1, as: "BigInt" },
+  usize: { view: "u64", per: 1, as: "BigInt" },
+  i64: { view: "i64", per: 1, as: "BigInt" },
+  isize: { view: "i64", per: 1, as: "BigInt" },
+  f32: { view: "f32", per: 2 },
+  f64: { view: "f64", per: 1 },
+};
+
+/**
+ * How a result of each type is read from libffi's return slot (a full register for integers):
+ * the DataView getter (little-endian), and whether it is a pointer (made the runtime's by
+ * `pointerFrom`) or a bool. Both kinds of function read by it.
+ */
+export const RESULT_READ: Readonly<
+  Record<Exclude<NativeType, "void">, { get: DataViewGetter; as?: "pointer" | "bool" }>
+> = {
+  pointer: { get: "getBigUint64", as: "pointer" },
+  buffer: { get: "getBigUint64", as: "pointer" },
+  function: { get: "getBigUint64", as: "pointer" },
+  u64: { get: "getBigUint64" },
+  usize: { get: "getBigUint64" },
+  i64: { get: "getBigInt64" },
+  isize: { get: "getBigInt64" },
+  f32: { get: "getFloat32" },
+  f64: { get: "getFloat64" },
+  bool: { get: "getUint8", as: "bool" },
+  u8: { get: "getUint8" },
+  i8: { get: "getInt8" },
+  u16: { get: "getUint16" },
+  i16: { get: "getInt16" },
+  i32: { get: "getInt32" },
+  u32: { get: "getUint32" },
+};
+
+/** A DataView getter ({@linkcode RESULT_READ}'s). */
+export type DataViewGetter = Extract<keyof DataView, `get${string}`>;
+
+/** The statement that writes argument `i` of type `t` into its slot. */
 function writeArg(t: NativeType, i: number): string {
-  switch (t) {
-    case "pointer":
-    case "function":
-      return address(i, "pointer");
-    case "buffer":
-      return address(i, "buffer");
-    case "u64":
-    case "usize":
-      return `u64[${i}] = BigInt(a${i});`;
-    case "i64":
-    case "isize":
-      return `i64[${i}] = BigInt(a${i});`;
-    case "f32":
-      return `f32[${2 * i}] = a${i};`;
-    case "f64":
-      return `f64[${i}] = a${i};`;
-    case "bool":
-      return `u32[${2 * i}] = a${i} ? 1 : 0;`;
-    case "i8":
-    case "i16":
-    case "i32":
-      return `i32[${2 * i}] = a${i};`;
-    default: // u8, u16, u32
-      return `u32[${2 * i}] = a${i};`;
-  }
+  if (t === "pointer" || t === "function") return address(i, "pointer");
+  if (t === "buffer") return address(i, "buffer");
+  if (t === "void") throw new TypeError("void is not an argument type");
+  const { view, per, as } = ARGUMENT_SLOT[t];
+  const a = `a${i}`;
+  return `${view}[${per * i}] = ${
+    as === "BigInt" ? `BigInt(${a})` : as === "bool" ? `${a} ? 1 : 0` : a
+  };`;
 }
 
-/** The expression that reads the result of type `t` (a full register for integers). */
+/** The expression that reads the result of type `t`. */
 function readResult(t: NativeType): string {
-  switch (t) {
-    case "void":
-      return "undefined";
-    case "pointer":
-    case "buffer":
-    case "function":
-      return "pointerFrom(ret.getBigUint64(0, true))";
-    case "u64":
-    case "usize":
-      return "ret.getBigUint64(0, true)";
-    case "i64":
-    case "isize":
-      return "ret.getBigInt64(0, true)";
-    case "f32":
-      return "ret.getFloat32(0, true)";
-    case "f64":
-      return "ret.getFloat64(0, true)";
-    case "bool":
-      return "ret.getUint8(0) !== 0";
-    case "u8":
-      return "ret.getUint8(0)";
-    case "i8":
-      return "ret.getInt8(0)";
-    case "u16":
-      return "ret.getUint16(0, true)";
-    case "i16":
-      return "ret.getInt16(0, true)";
-    case "i32":
-      return "ret.getInt32(0, true)";
-    default: // u32
-      return "ret.getUint32(0, true)";
-  }
+  if (t === "void") return "undefined";
+  const { get, as } = RESULT_READ[t];
+  const read = `ret.${get}(0, true)`;
+  return as === "pointer" ? `pointerFrom(${read})` : as === "bool" ? `${read} !== 0` : read;
 }
 
 /**

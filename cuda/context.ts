@@ -260,7 +260,7 @@ export class CudaContext extends Resource {
     }
     const desc = this.#memoryDesc;
     this.run((cu) =>
-      executeImport(fd, plan, this.label, (dup) => {
+      executeImport(fd, plan, () => this.label, (dup) => {
         desc.setI32("handle", dup);
         desc.setU64("size", BigInt(d.size));
         desc.setI32("flags", d.dedicated ? CUDA_EXTERNAL_MEMORY_DEDICATED : 0);
@@ -367,7 +367,7 @@ export class CudaContext extends Resource {
     }
     const desc = this.#semaphoreDesc;
     this.run((cu) =>
-      executeImport(fd, plan, this.label, (dup) => {
+      executeImport(fd, plan, () => this.label, (dup) => {
         desc.setI32("type", type);
         desc.setI32("handle", dup);
         const r = cu.cuImportExternalSemaphore(handle, desc.bytes);

@@ -33,7 +33,7 @@ function importMemoryObject(gl: GlContext, fd: OwnedFd | number, plan: GlImportP
         () => param(memory, E.GL_DEDICATED_MEMORY_OBJECT_EXT, new Int32Array([1])),
       );
     }
-    executeImport(fd, plan.memory, gl.label, (dup) =>
+    executeImport(fd, plan.memory, () => gl.label, (dup) =>
       gl.call(
         "glImportMemoryFdEXT",
         () => importFd(memory, plan.memory.size, E.GL_HANDLE_TYPE_OPAQUE_FD_EXT, dup),
@@ -293,7 +293,7 @@ export class GlTexture extends Resource {
   /** A texture on an EGLImage of the dma-buf, destroyed once the texture holds its storage. */
   static #fromDmaBuf(gl: GlContext, fd: OwnedFd | number, plan: GlImportPlan): GlTexture {
     const t = plan.texture!;
-    const image = executeImport(fd, plan.memory, gl.label, (dup) => {
+    const image = executeImport(fd, plan.memory, () => gl.label, (dup) => {
       const made = gl.dmaBufImage(dup, t);
       libc().close(dup); // EGL holds the dma-buf itself
       return made;

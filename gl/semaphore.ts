@@ -176,7 +176,7 @@ export class GlSemaphore extends Resource {
     const importFd = gl.fn("glImportSemaphoreFdEXT", "GL_EXT_semaphore_fd");
     const name = makeSemaphore(gl, semaphoreType);
     deletedOnThrow(gl, name, () => {
-      executeImport(fd, plan, gl.label, (dup) =>
+      executeImport(fd, plan, () => gl.label, (dup) =>
         gl.call(
           "glImportSemaphoreFdEXT",
           () => importFd(name, GLENUM.GL_HANDLE_TYPE_OPAQUE_FD_EXT, dup),

@@ -62,11 +62,12 @@ export interface SyncExport<F extends OwnedFd | null = OwnedFd | null> extends D
 /**
  * Imports `fd` as `plan` (an `ImportPlan` of share/plan.ts) says: `call` gets the fd number to hand the driver (a dup; -1 for an
  * already-signaled SYNC_FD) and throws when the driver refuses (an ImportError or CudaError
- * that says what the device can still do). On success `fd` is consumed by `into`.
+ * that says what the device can still do). On success `fd` is consumed by `into` (what is
+ * imported into, for the consumed fd's record: a label, or what makes it when it is first read).
  *
  * @example
  * ```ts
- * const handle = executeImport(fd, plan, "Device \"llvmpipe\"", (dup) => importCall(dup));
+ * const handle = executeImport(fd, plan, () => device.label, (dup) => importCall(dup));
  * ```
  *
  * @category File descriptors
@@ -74,7 +75,7 @@ export interface SyncExport<F extends OwnedFd | null = OwnedFd | null> extends D
 export function executeImport<T>(
   fd: OwnedFd | number | null,
   plan: { readonly fd: number },
-  into: string,
+  into: string | (() => string),
   call: (fd: number) => T,
 ): T {
   if (plan.fd === -1) return call(-1); // "already signaled": no fd to dup or consume
@@ -84,7 +85,7 @@ export function executeImport<T>(
     out = call(dup);
     return true;
   });
-  consumeImported(fd!, () => `an import into ${into}`);
+  consumeImported(fd!, () => `an import into ${typeof into === "string" ? into : into()}`);
   return out as T;
 }
 

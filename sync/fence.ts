@@ -348,8 +348,12 @@ export class Fence extends Resource {
 
   /** What an import into it needs to know of it. */
   #target(): SyncTargetFacts {
+    // The label is made only if a message needs it (a known plan's import reads none).
+    const label = () => this.label;
     return {
-      label: this.label,
+      get label() {
+        return label();
+      },
       inUse: this.#submission !== null && !this.#finished(this.#submission),
     };
   }

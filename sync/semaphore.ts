@@ -398,7 +398,15 @@ export class Semaphore extends Resource {
 
   /** What an import into it needs to know of it. */
   #target(): SyncTargetFacts {
-    return { label: this.label, semaphoreType: this.type, inUse: this.#lastUse?.done() === false };
+    // The label is made only if a message needs it (a known plan's import reads none).
+    const label = () => this.label;
+    return {
+      get label() {
+        return label();
+      },
+      semaphoreType: this.type,
+      inUse: this.#lastUse?.done() === false,
+    };
   }
 
   /** Its payload's state after an import planned as `plan`. */

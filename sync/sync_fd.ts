@@ -517,7 +517,7 @@ export function importSync<T extends SyncObject>(
   }));
   const handleType = plan.handleType as SyncHandleTypeName;
   const instance = pd.instance;
-  executeImport(fd, plan, t.label, (n) => {
+  executeImport(fd, plan, () => t.label, (n) => {
     const mark = instance.messageMark;
     let info = importInfos.get(k);
     if (!info || !fastPaths.enabled) importInfos.set(k, info = new KeptStruct(k.importInfo, {}));

@@ -2,6 +2,7 @@
 // once, is not planned in full again; every other import still is, so every rule still holds.
 import { assert, assertEquals } from "@std/assert";
 import { DeviceMemory } from "../../mod.ts";
+import { consumedBy } from "../../share/fd.ts";
 import { knownPlan } from "../../share/plan.ts";
 import { test } from "../_harness.ts";
 import { assertNoFdLeak, cannotShare, openFdSet, withTwoDevices } from "../_memory.ts";
@@ -17,7 +18,10 @@ test(
     const key = { importer: b, variant: "memory" };
     using e1 = m.exportFd();
     assertEquals(knownPlan(key, e1.fd, e1.descriptor), undefined, "nothing planned yet");
+    const n = e1.fd.number;
     DeviceMemory.importFd(b, e1.fd, e1.descriptor)[Symbol.dispose]();
+    // The consumed number's record names the importer (its label made when first read).
+    assertEquals(consumedBy(n), `an import into ${b.label}`);
     // Consumed by that import: not known any more, and refused as before the cache.
     assertEquals(knownPlan(key, e1.fd, e1.descriptor), undefined);
     assertRule(() => DeviceMemory.importFd(b, e1.fd, e1.descriptor), "FD_CONSUMED");

@@ -368,6 +368,13 @@ const handleOut = new BigUint64Array(new ArrayBuffer(8));
 const handleOutBytes = new Uint8Array(handleOut.buffer);
 const WHOLE_SIZE = 0xffff_ffff_ffff_ffffn;
 
+/** What a DeviceMemory keeps of its exports as one handle type. */
+type ExportCache = {
+  info: Uint8Array;
+  facts?: ExportFacts<MemoryDescriptor>;
+  descriptor?: MemoryDescriptor;
+};
+
 // The encoded VkMemoryAllocateInfo (and its chain) of a plain allocation, kept per device and
 // size, type and export masks: a script that allocates the same memory again encodes nothing.
 function plainAllocateInfo(
@@ -562,10 +569,8 @@ export class DeviceMemory extends Resource {
   #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
   // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
   // change), and the descriptor of its exports (frozen plain data, the same for each export).
-  #exports = new Map<
-    number,
-    { info: Uint8Array; facts?: ExportFacts<MemoryDescriptor>; descriptor?: MemoryDescriptor }
-  >();
+  // Made with the first export (most imported memory is never exported again).
+  #exports: Map<number, ExportCache> | undefined;
 
   /** @ignore Made by the class's own static methods. */
   private constructor(
@@ -941,10 +946,11 @@ export class DeviceMemory extends Resource {
     const t = enumValue(MemoryHandleType, handleType, "handleType");
     this.#exportable(handleType, t);
     const ext = this.device.extension(VK_KHR_external_memory_fd);
-    let cached = this.#exports.get(t);
+    const exports = this.#exports ??= new Map<number, ExportCache>();
+    let cached = exports.get(t);
     if (!cached) {
       cached = { info: encodeFlat(VkMemoryGetFdInfoKHR, { memory: h, handleType: t }) };
-      this.#exports.set(t, cached);
+      exports.set(t, cached);
     }
     const out = fdOut;
     out[0] = -1;

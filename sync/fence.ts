@@ -13,7 +13,7 @@ import { FenceHandleType, type FenceHandleTypeName, flagNames } from "../core/en
 import { check, ShareError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, keptEncoding, link } from "../ffi/layout.ts";
+import { Arena, encode, keptEncoding, keysOf, link } from "../ffi/layout.ts";
 import { VK_KHR_external_fence_fd, VK_KHR_external_fence_win32 } from "../ffi/vk_commands.ts";
 import {
   VkFenceGetWin32HandleInfoKHR,
@@ -95,6 +95,9 @@ export interface FenceOptions {
 // vkCreateFence's out-parameter, read right after each call (nothing runs between).
 const handleOut = new BigUint64Array(new ArrayBuffer(8));
 
+// The kept encodings' key of each exportAs given as a name (or left out), signaled or not.
+const KIND_KEY = keysOf("fence", Object.keys(FenceHandleType), ["true", "false"]);
+
 /**
  * A VkFence.
  *
@@ -140,16 +143,12 @@ export class Fence extends Resource {
     const d = device.live;
     // What options make is checked and encoded once per device (keptEncoding), where they are
     // plain names; others are checked and encoded on every call.
-    const e = options.exportAs;
-    const plain = e === undefined || (typeof e === "string" && Object.hasOwn(FenceHandleType, e));
-    using arena = plain ? undefined : new Arena();
+    // (An exportAs that is a name, or left out, has a key: KIND_KEY.)
+    const key = KIND_KEY(options.exportAs as string | undefined, String(Boolean(options.signaled)));
+    using arena = key === undefined ? new Arena() : undefined;
     const k = arena
       ? fenceKind(device, options, arena)
-      : keptEncoding(
-        device,
-        `fence ${e} ${Boolean(options.signaled)}`,
-        (a) => fenceKind(device, options, a),
-      );
+      : keptEncoding(device, key!, (a) => fenceKind(device, options, a));
     const r = vk().vkCreateFence(d, k.info, null, handleOut);
     if (r < 0) {
       check(r, "vkCreateFence", { device: device.physicalDevice.name, exportAs: k.exportAs });

@@ -26,7 +26,7 @@ import {
 import { check, MissingExtensionError, ShareError, VkError } from "../core/errors.ts";
 import { Resource } from "../core/resource.ts";
 import { timeoutNs, warnLeak } from "../core/time.ts";
-import { Arena, encode, fastPaths, keptEncoding, KeptStruct, link } from "../ffi/layout.ts";
+import { Arena, encode, fastPaths, keptEncoding, KeptStruct, keysOf, link } from "../ffi/layout.ts";
 import {
   VK_KHR_external_semaphore_fd,
   VK_KHR_external_semaphore_win32,
@@ -151,6 +151,13 @@ function u64Value(v: unknown, what: string): bigint {
 // vkCreateSemaphore's out-parameter, read right after each call (nothing runs between).
 const handleOut = new BigUint64Array(new ArrayBuffer(8));
 
+// The kept encodings' key of each type and exportAs given as a name (or left out).
+const KIND_KEY = keysOf(
+  "semaphore",
+  Object.keys(SemaphoreType),
+  Object.keys(SemaphoreHandleType),
+);
+
 /**
  * A VkSemaphore.
  *
@@ -218,14 +225,15 @@ export class Semaphore extends Resource {
     // (Options that are not plain names, and a timeline's initial value other than 0, which a
     // script may make different every time, are checked and encoded on every call: they would
     // only push the kinds made again out of the kept few.)
+    // (A type and an exportAs that are names, or left out, have a key: KIND_KEY.)
     const { type: t, exportAs: e, initialValue: v } = options;
-    const plain = (t === undefined || Object.hasOwn(SemaphoreType, t))
-      && (e === undefined || (typeof e === "string" && Object.hasOwn(SemaphoreHandleType, e)))
-      && (v === undefined || v === 0 || v === 0n);
-    using arena = plain ? undefined : new Arena();
+    const key = v === undefined || v === 0 || v === 0n
+      ? KIND_KEY(t as string | undefined, e as string | undefined)
+      : undefined;
+    using arena = key === undefined ? new Arena() : undefined;
     const k = arena
       ? semaphoreKind(device, options, arena)
-      : keptEncoding(device, `semaphore ${t} ${e}`, (a) => semaphoreKind(device, options, a));
+      : keptEncoding(device, key!, (a) => semaphoreKind(device, options, a));
     const r = vk().vkCreateSemaphore(d, k.info, null, handleOut);
     if (r < 0) {
       check(r, "vkCreateSemaphore", {

@@ -15,6 +15,7 @@ import {
   i32,
   keptEncoding,
   KeptStruct,
+  keysOf,
   link,
   readStructAt,
   u32,
@@ -257,6 +258,20 @@ test("keptEncoding: made once per owner and key, a throw not kept, the oldest of
   assertEquals(made, 34);
   keptEncoding(a, "fence 1", make(1)); // dropped by the 33rd key: made again
   assertEquals(made, 35);
+});
+
+test("keysOf: a key for every pair of listed names (or undefined), none for anything else", () => {
+  const key = keysOf("fence", ["OPAQUE_FD", "SYNC_FD"], ["true", "false"]);
+  assertEquals(key("OPAQUE_FD", "false"), "fence OPAQUE_FD false");
+  assertEquals(key("SYNC_FD", "true"), "fence SYNC_FD true");
+  assertEquals(key(undefined, "false"), "fence undefined false");
+  assertEquals(key("OPAQUE_FD", undefined), "fence OPAQUE_FD undefined");
+  // Another name, a name of the other list, a list of names, another type: no key.
+  assertEquals(key("DMA_BUF", "false"), undefined);
+  assertEquals(key("true", "false"), undefined);
+  assertEquals(key(["OPAQUE_FD"] as unknown as string, "false"), undefined);
+  assertEquals(key("OPAQUE_FD", 1 as unknown as string), undefined);
+  assertEquals(key("__proto__", "false"), undefined);
 });
 
 test("the disjoint-plane structs survive an encode and a decode, sType and chain included", () => {

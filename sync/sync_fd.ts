@@ -2,7 +2,15 @@
 // export epilogue), and their import (through the one import plan and execution, share/).
 import { enumValue, type SemaphoreTypeName } from "../core/enums.ts";
 import { ImportError, ShareError, VkError } from "../core/errors.ts";
-import { type AnyStruct, Arena, encode, encodeFlat, fastPaths, KeptStruct } from "../ffi/layout.ts";
+import {
+  type AnyStruct,
+  Arena,
+  encode,
+  encodeFlat,
+  fastPaths,
+  KeptStruct,
+  keysOf,
+} from "../ffi/layout.ts";
 import type { ExtensionTable } from "../ffi/vk_commands.ts";
 import type { ExternalSyncCapability } from "../share/capabilities.ts";
 import {
@@ -219,6 +227,9 @@ export function importIntoNew<T extends SyncObject>(
   }
   return o;
 }
+
+// The plan cache's variant of each kind and semaphore type (strings made once, not per import).
+const PLAN_VARIANT = keysOf("sync", ["semaphore", "fence"], ["binary", "timeline"]);
 
 // The import info of each kind (VkImportSemaphoreFdInfoKHR, VkImportFenceFdInfoKHR), kept: an
 // import rewrites its object, flags, handle type and fd (nothing else runs between that and the
@@ -503,9 +514,10 @@ export function importSync<T extends SyncObject>(
   const pd = device.physicalDevice;
   // Nothing but the fd can change the plan of an import into an object not in use, without
   // options: remembered per device, kind and type (knownPlan).
-  const key = !target.inUse && options.temporary === undefined
-    ? { importer: device, variant: `${k.object} ${target.semaphoreType ?? ""}` }
+  const variant = !target.inUse && options.temporary === undefined
+    ? PLAN_VARIANT(k.object, target.semaphoreType)
     : undefined;
+  const key = variant === undefined ? undefined : { importer: device, variant };
   const plan = (key && knownPlan(key, fd, source)) || planOrThrow(planImport({
     object: k.object,
     importer: syncImporterFacts(k, device, target.semaphoreType, (h) => k.capability(t, h)),

@@ -1031,7 +1031,7 @@ export class KeptStruct<S extends AnyStruct> {
   readonly #def: S;
   readonly #view: DataView;
   readonly #arena = new Arena(); // never disposed: the struct and its arrays live in it
-  readonly #elements = new Map<string, DataView>();
+  readonly #elements = new Map<string, DataView[]>(); // the views made, by field and index
   readonly #lengths = new Map<string, number>(); // the arrays given, by field
 
   constructor(def: S, value: Input<S>) {
@@ -1072,8 +1072,10 @@ export class KeptStruct<S extends AnyStruct> {
 
   /** A view of element `index` (of `bytes` bytes) of the array that field `field` points at. */
   #element(field: string & keyof S["offsets"], index: number, bytes: 4 | 8): DataView {
-    const key = `${field} ${index}`;
-    let dv = this.#elements.get(key);
+    // By field, then index: no key string built per call (this is on every wait and submit).
+    let views = this.#elements.get(field);
+    if (!views) this.#elements.set(field, views = []);
+    let dv = views[index];
     if (!dv) {
       const n = this.#lengths.get(field) ?? 0;
       if (!Number.isInteger(index) || index < 0 || index >= n) {
@@ -1083,7 +1085,7 @@ export class KeptStruct<S extends AnyStruct> {
       }
       const at = this.#view.getBigUint64(this.#def.offsets[field], true) + BigInt(bytes * index);
       dv = new DataView(rt.view(rt.pointer(at), bytes));
-      this.#elements.set(key, dv);
+      views[index] = dv;
     }
     return dv;
   }

@@ -116,8 +116,10 @@ export interface EnvironmentReport {
   /** Its version. */
   runtimeVersion: string;
   /**
-   * How extension commands (function pointers) are called: `libffi` (Deno and Node, through
-   * libffi.so.8), `UnsafeFnPointer` (Deno without it, or VKSHARE_FNPTR=deno), `CFunction` (Bun).
+   * How extension commands (function pointers) are called: `trampoline` (Deno and Node on x86-64
+   * Linux: a symbol of vkshare's own that jumps to the pointer), `libffi` (through libffi.so.8:
+   * VKSHARE_FNPTR=libffi, or where the trampoline does not open), `UnsafeFnPointer` (Deno without
+   * either, or VKSHARE_FNPTR=deno), `CFunction` (Bun).
    */
   fnPointers: string;
   /** The libvulkan loaded. */

@@ -6,6 +6,8 @@
  * @module
  */
 import { libffiFunction, libffiLoads } from "./deno_libffi.ts";
+import { trampolineFunction, trampolineLoads } from "./deno_trampoline.ts";
+import { FNPTR_ENV } from "./trampoline.ts";
 import type {
   Callback,
   CallbackFn,
@@ -33,31 +35,52 @@ function asDeno(def: ForeignFunction): Deno.ForeignFunction {
   return def as unknown as Deno.ForeignFunction;
 }
 
-/** The variable that picks how function pointers are called: `libffi` (default) or `deno`. */
-export const FNPTR_ENV = "VKSHARE_FNPTR";
+/** How this backend calls function pointers. */
+type Path = "trampoline" | "libffi" | "UnsafeFnPointer";
+const ASKED: Readonly<Record<string, Path>> = {
+  trampoline: "trampoline",
+  libffi: "libffi",
+  deno: "UnsafeFnPointer",
+};
 
 /**
- * libffi where it loads, unless VKSHARE_FNPTR=deno asks for Deno.UnsafeFnPointer (another value
- * is named on stderr, once, and ignored).
+ * The path VKSHARE_FNPTR asks for (the trampoline when unset; another value is named on stderr,
+ * once, and ignored), or the next one down where it does not load here: the trampoline, then
+ * libffi, then Deno.UnsafeFnPointer.
  */
-function fnPointerPath(): "libffi" | "UnsafeFnPointer" {
+function fnPointerPath(): Path {
   let asked: string | undefined;
   try {
     asked = Deno.env.get(FNPTR_ENV);
   } catch {
     asked = undefined;
   }
-  if (asked !== undefined && asked !== "libffi" && asked !== "deno") {
+  if (asked !== undefined && !Object.hasOwn(ASKED, asked)) {
     console.error(
-      `vkshare: ${FNPTR_ENV}=${JSON.stringify(asked)} is neither libffi nor deno: it is ignored`,
+      `vkshare: ${FNPTR_ENV}=${JSON.stringify(asked)} is none of trampoline, libffi and deno: `
+        + "it is ignored",
     );
   }
-  return asked !== "deno" && libffiLoads() ? "libffi" : "UnsafeFnPointer";
+  const want = asked !== undefined && Object.hasOwn(ASKED, asked) ? ASKED[asked] : "trampoline";
+  if (want === "trampoline" && trampolineLoads()) return "trampoline";
+  if (want !== "UnsafeFnPointer" && libffiLoads()) return "libffi";
+  return "UnsafeFnPointer";
 }
 
-let path: "libffi" | "UnsafeFnPointer" | undefined;
+let path: Path | undefined;
 /** The path, asked once. */
 const fnPath = () => path ??= fnPointerPath();
+
+/**
+ * `pointer` as a JS function by the path in use; a signature the trampoline cannot take goes
+ * through libffi, and one libffi refuses through Deno.UnsafeFnPointer. Null for the last.
+ */
+function fastFunction(pointer: Pointer, definition: ForeignFunction) {
+  if (definition.nonblocking) return null;
+  const p = fnPath();
+  return (p === "trampoline" ? trampolineFunction(pointer, definition) : null)
+    ?? (p !== "UnsafeFnPointer" && libffiLoads() ? libffiFunction(pointer, definition) : null);
+}
 
 /** The Deno runtime backend. */
 export const runtime: Runtime = {
@@ -89,16 +112,14 @@ export const runtime: Runtime = {
     };
   },
 
-  get fnPointers(): "libffi" | "UnsafeFnPointer" {
+  get fnPointers(): Path {
     return fnPath();
   },
 
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
-    if (!definition.nonblocking && fnPath() === "libffi") {
-      const f = libffiFunction(pointer, definition);
-      if (f) return widenResult(f, definition) as unknown as FunctionOf<F>;
-    }
+    const f = fastFunction(pointer, definition);
+    if (f) return widenResult(f, definition) as unknown as FunctionOf<F>;
     const fp = new Deno.UnsafeFnPointer(
       pointer as unknown as Deno.PointerObject<Deno.ForeignFunction>,
       asDeno(definition),

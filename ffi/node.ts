@@ -7,7 +7,9 @@
  *   opaque `Pointer`s outside `ffi/`, converted only by `address` and `pointer`.
  * - `node:ffi` takes 64-bit integers only as bigints: a number argument is widened first.
  * - `node:ffi` has no call through a raw function pointer (`getFunction(name)` only): function
- *   pointers go through libffi.so.8's `ffi_call` (`libffi.ts`), as on Deno.
+ *   pointers go through vkshare's trampoline (`trampoline.ts`: a symbol that jumps to the pointer,
+ *   bound once per signature), or libffi.so.8's `ffi_call` (`libffi.ts`) where it does not open,
+ *   for a signature it does not take, or with `VKSHARE_FNPTR=libffi`.
  * - `node:ffi` has no non-blocking calls: a `nonblocking` definition is refused.
  *
  * `node:ffi` is taken with `process.getBuiltinModule` (`nodeFfi` in `process.ts`), so that Deno
@@ -18,6 +20,15 @@
 import { converting, same } from "./convert.ts";
 import { cachedAddresses, FFI_TYPE_NAMES, libffiCall, type LibffiHost } from "./libffi.ts";
 import { nodeFfi, proc, processParts } from "./process.ts";
+import {
+  FNPTR_ENV,
+  MEMFD_CALLS,
+  openTrampoline,
+  pointerFirst,
+  TRAMPOLINE_SONAME,
+  TRAMPOLINE_SYMBOL,
+  trampolineRefusal,
+} from "./trampoline.ts";
 import type {
   Callback,
   CallbackFn,
@@ -158,6 +169,49 @@ function libffiHost(): LibffiHost | null {
   return libffi;
 }
 
+/** How this backend calls function pointers (`none`: libffi.so.8 is needed, and missing). */
+type Path = "trampoline" | "libffi" | "none";
+
+let trampoline: NodeLibrary | null | undefined;
+
+/**
+ * The trampoline (`trampoline.ts`) opened from its memfd, once; null where it does not open
+ * (not x86-64 Linux, no executable memfd) or VKSHARE_FNPTR=libffi asks for libffi.
+ */
+function trampolineLibrary(): NodeLibrary | null {
+  if (trampoline !== undefined) return trampoline;
+  trampoline = null;
+  if (proc.platform !== "linux" || proc.arch !== "x64") return null;
+  if (proc.env[FNPTR_ENV] === "libffi") return null;
+  using libc = runtime.open("libc.so.6", MEMFD_CALLS);
+  return trampoline = openTrampoline(libc.symbols, (path) => new ffi!.DynamicLibrary(path));
+}
+
+// The trampoline's symbol, bound and wrapped once per signature (the pointer, then the rest).
+const bound = new Map<string, Fn>();
+
+/** `pointer` called through the trampoline; null where it is not open or refuses the signature. */
+function trampolineFunction(pointer: Pointer, def: ForeignFunction): Fn | null {
+  const lib = trampolineLibrary();
+  if (lib === null || trampolineRefusal(def.parameters) !== null) return null;
+  const key = `${def.parameters.join(",")}>${def.result}`;
+  let sym = bound.get(key);
+  if (sym === undefined) {
+    const full = { parameters: ["pointer", ...def.parameters], result: def.result } as const;
+    // node:ffi binds a symbol to one signature per library object: each signature opens the
+    // image again, by its soname (the loader's reference count, no file), and keeps it open.
+    const own = bound.size === 0 ? lib : new ffi!.DynamicLibrary(TRAMPOLINE_SONAME);
+    sym = wrap(own.getFunction(TRAMPOLINE_SYMBOL, signature(full, TRAMPOLINE_SYMBOL)), full);
+    bound.set(key, sym);
+  }
+  return pointerFirst(sym, pointer, def.parameters.length);
+}
+
+/** The path in use: the trampoline, else libffi, else none. */
+function fnPath(): Path {
+  return trampolineLibrary() ? "trampoline" : libffiHost() ? "libffi" : "none";
+}
+
 /** The Node runtime backend. */
 export const runtime: Runtime = {
   name: "node",
@@ -189,13 +243,15 @@ export const runtime: Runtime = {
     return { path, symbols: out as Library<S>["symbols"], close, [Symbol.dispose]: close };
   },
 
-  get fnPointers(): "libffi" | "none" {
-    return libffiHost() ? "libffi" : "none";
+  get fnPointers(): Path {
+    return fnPath();
   },
 
   fn<F extends ForeignFunction>(pointer: Pointer, def: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
     signature(def, "function pointer");
+    const t = trampolineFunction(pointer, def);
+    if (t) return t as unknown as FunctionOf<F>;
     const host = libffiHost();
     if (!host) {
       throw new Error(

@@ -126,11 +126,13 @@ export interface Runtime {
   /** Wraps a C function pointer (from vkGet*ProcAddr) as a callable JS function. */
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F>;
   /**
-   * How {@linkcode Runtime.fn} calls a function pointer: `libffi` (Deno and Node, through
-   * libffi.so.8's `ffi_call`), `UnsafeFnPointer` (Deno without libffi, or `VKSHARE_FNPTR=deno`),
-   * `CFunction` (Bun), or `none` (Node without libffi.so.8: `fn` throws, naming the package).
+   * How {@linkcode Runtime.fn} calls a function pointer: `trampoline` (Deno on x86-64 Linux: a
+   * symbol of vkshare's own that jumps to the pointer, `trampoline.ts`), `libffi` (through
+   * libffi.so.8's `ffi_call`: Node, or Deno with `VKSHARE_FNPTR=libffi` or without the
+   * trampoline), `UnsafeFnPointer` (Deno without either, or `VKSHARE_FNPTR=deno`), `CFunction`
+   * (Bun), or `none` (Node without libffi.so.8: `fn` throws, naming the package).
    */
-  readonly fnPointers: "libffi" | "UnsafeFnPointer" | "CFunction" | "none";
+  readonly fnPointers: "trampoline" | "libffi" | "UnsafeFnPointer" | "CFunction" | "none";
   /** Makes a JS function callable from C on the calling thread. */
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback;
   /** The address of the first byte of `view`. The caller keeps `view` alive. */

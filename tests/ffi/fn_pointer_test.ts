@@ -1,8 +1,10 @@
-// How function pointers are called (rt.fn): on Deno through libffi's ffi_call where libffi.so.8
-// loads (Deno.UnsafeFnPointer has no fast path), or Deno.UnsafeFnPointer with VKSHARE_FNPTR=deno;
-// on Bun through CFunction. Every native type is called through a pointer to libc or libm and
-// checked against the same function called by symbol; each path then shares memory between two
-// Vulkan devices through the extension commands.
+// How function pointers are called (rt.fn): on Deno and Node through vkshare's trampoline (a
+// symbol that jumps to the pointer) on x86-64 Linux, through libffi's ffi_call with
+// VKSHARE_FNPTR=libffi or for a signature the trampoline does not take, on Deno through
+// Deno.UnsafeFnPointer with VKSHARE_FNPTR=deno; on Bun through CFunction. Every native type is
+// called through a pointer to libc or libm and checked against the same function called by
+// symbol; each path then shares memory between two Vulkan devices through the extension
+// commands.
 // @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="../../cli/_node/fs.d.ts"
@@ -100,19 +102,78 @@ function checkChangingArguments(): void {
   assertEquals(strtod(z("7"), null), 7);
 }
 
-test("each native type crosses a function pointer as it crosses a symbol, on this runtime's path", () => {
-  checkEveryType();
-  checkChangingArguments();
-});
+/**
+ * The trampoline's edges: splice takes six integer arguments (its sixth, the flags, read from
+ * the stack into r9: an unknown flag is EINVAL, so it must arrive), getnameinfo seven (past the
+ * trampoline: libffi calls it).
+ */
+function checkArgumentCounts(): void {
+  using libc = rt.open(
+    "libc.so.6",
+    {
+      pipe: { parameters: ["buffer"], result: "i32" },
+      write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+      read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+      close: { parameters: ["i32"], result: "i32" },
+    } as const,
+  );
+  const { pipe, write, read, close } = libc.symbols;
+  const splice = call(
+    "libc.so.6",
+    "splice",
+    ["i32", "pointer", "i32", "pointer", "usize", "u32"],
+    "isize",
+  );
+  const from = new Int32Array(2), to = new Int32Array(2);
+  assertEquals([pipe(from), pipe(to)], [0, 0]);
+  try {
+    assertEquals(write(from[1], z("abc"), 3), 3n);
+    assertEquals(splice(from[0], null, to[1], null, 3n, 0x100), -1n, "SPLICE flag 0x100: EINVAL");
+    assertEquals(splice(from[0], null, to[1], null, 3n, 0), 3n);
+    const back = new Uint8Array(3);
+    assertEquals(read(to[0], back, 3), 3n);
+    assertEquals(new TextDecoder().decode(back), "abc");
+  } finally {
+    [...from, ...to].forEach((fd) => close(fd));
+  }
+  const getnameinfo = call(
+    "libc.so.6",
+    "getnameinfo",
+    ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"],
+    "i32",
+  );
+  // sockaddr_in: AF_INET, port 8080 (big-endian), 127.0.0.1; NI_NUMERICHOST | NI_NUMERICSERV.
+  const sa = new Uint8Array([2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const host = new Uint8Array(64), serv = new Uint8Array(32);
+  assertEquals(getnameinfo(sa, 16, host, 64, serv, 32, 3), 0);
+  const text = (b: Uint8Array) => new TextDecoder().decode(b.subarray(0, b.indexOf(0)));
+  assertEquals([text(host), text(serv)], ["127.0.0.1", "8080"]);
+}
+
+// On Deno's trampoline, a signature of no Vulkan extension table (libc's here) is bound when its
+// first function is made: a library handle that stays open, by design (ffi/deno_trampoline.ts).
+const bindsSignatures = { sanitizeResources: false };
+
+test(
+  "each native type crosses a function pointer as it crosses a symbol, on this runtime's path",
+  bindsSignatures,
+  () => {
+    checkEveryType();
+    checkChangingArguments();
+    checkArgumentCounts();
+  },
+);
 
 test(
   "where code cannot be made from strings, the shared wrappers call every type the same",
+  bindsSignatures,
   () => {
     refuseOwnCode(true);
     try {
       // Function pointers (libffi on Deno and Node, CFunction and its wrapper on Bun)...
       checkEveryType();
       checkChangingArguments();
+      checkArgumentCounts();
       // ...and symbols (their argument converters on Bun and Node).
       using libc = rt.open(
         "libc.so.6",
@@ -159,8 +220,10 @@ test(
   { skip: cannotShare("OPAQUE_FD") },
   () => {
     const paths = deno
-      ? [[undefined, rt.fnPointers], ["deno", "UnsafeFnPointer"]]
-      : [[undefined, rt.name === "bun" ? "CFunction" : "libffi"]];
+      ? [[undefined, rt.fnPointers], ["libffi", "libffi"], ["deno", "UnsafeFnPointer"]]
+      : rt.name === "node"
+      ? [[undefined, rt.fnPointers], ["libffi", "libffi"]]
+      : [[undefined, "CFunction"]];
     for (const [fnptr, want] of paths) {
       const r = roundTrip(fnptr);
       assertEquals(r.code, 0, r.err);
@@ -169,7 +232,23 @@ test(
     if (deno) {
       const r = roundTrip("nonsense");
       assertEquals(r.code, 0, r.err);
-      assert(r.err.includes('VKSHARE_FNPTR="nonsense" is neither libffi nor deno'), r.err);
+      assertEquals(r.out, `fnPointers ${rt.fnPointers}\nbytes equal\n`);
+      assert(
+        r.err.includes('VKSHARE_FNPTR="nonsense" is none of trampoline, libffi and deno'),
+        r.err,
+      );
     }
   },
 );
+
+test("on x86-64 Linux, Deno and Node call function pointers through the trampoline", {
+  skip: rt.name === "bun"
+    ? "Bun calls them through CFunction"
+    : rt.os !== "linux" || rt.arch !== "x86_64"
+    ? `the trampoline is x86-64 Linux code, and this is ${rt.os} ${rt.arch}`
+    : process.env.VKSHARE_FNPTR
+    ? `VKSHARE_FNPTR=${process.env.VKSHARE_FNPTR} asks for another path`
+    : false,
+}, () => {
+  assertEquals(rt.fnPointers, "trampoline");
+});

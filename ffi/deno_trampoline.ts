@@ -1,0 +1,145 @@
+/**
+ * Deno's half of the trampoline (`trampoline.ts`): the image opened with `Deno.dlopen`, its one
+ * symbol bound once per signature, and a function of its own per function pointer that passes
+ * the pointer first. A call is a `Deno.dlopen` symbol's fast call.
+ *
+ * @module
+ */
+import { compileOwn } from "./own_code.ts";
+import {
+  MEMFD_CALLS,
+  openTrampoline,
+  pointerFirst,
+  TRAMPOLINE_SONAME,
+  TRAMPOLINE_SYMBOL,
+  trampolineRefusal,
+} from "./trampoline.ts";
+import type { ForeignFunction, NativeType, Pointer } from "./types.ts";
+import * as vkCommands from "./vk_commands.ts";
+
+type Bound = (...a: unknown[]) => unknown;
+
+// The trampoline's symbol, bound once per signature (the pointer, then the parameters).
+const bound = new Map<string, Bound>();
+
+const keyOf = (params: readonly NativeType[], result: NativeType) =>
+  `${params.join(",")}>${result}`;
+
+/**
+ * The signatures of vkshare's Vulkan extension tables that the trampoline takes: bound together
+ * when it opens (about 3 ms on our machines, 0.3 ms each), so that creating a device binds
+ * nothing (and loads no library inside a caller's test).
+ */
+function knownSignatures(): Map<string, Deno.ForeignFunction> {
+  const out = new Map<string, Deno.ForeignFunction>();
+  for (const table of Object.values(vkCommands)) {
+    if (typeof table !== "object" || !("commands" in table)) continue;
+    for (const def of Object.values(table.commands as Record<string, ForeignFunction>)) {
+      const params = def.parameters as readonly NativeType[];
+      if (trampolineRefusal(params) !== null) continue;
+      out.set(keyOf(params, def.result as NativeType), binding(params, def.result as NativeType));
+    }
+  }
+  return out;
+}
+
+/** The trampoline's symbol as a Deno definition for one signature. */
+function binding(params: readonly NativeType[], result: NativeType): Deno.ForeignFunction {
+  return {
+    name: TRAMPOLINE_SYMBOL,
+    parameters: ["pointer", ...params],
+    result,
+  } as unknown as Deno.ForeignFunction;
+}
+
+/**
+ * Opens the image (by its memfd) with the known signatures bound, once. The library stays open
+ * for the life of the process: while it is, later bindings find the image by its soname. False
+ * where it does not open.
+ */
+let opened: boolean | undefined;
+function openFirst(): boolean {
+  if (opened !== undefined) return opened;
+  opened = false;
+  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") return false;
+  let libc: Deno.DynamicLibrary<Deno.ForeignLibraryInterface> | undefined;
+  try {
+    libc = Deno.dlopen("libc.so.6", MEMFD_CALLS as unknown as Deno.ForeignLibraryInterface);
+    const calls = libc.symbols as unknown as Parameters<typeof openTrampoline>[0];
+    const known = knownSignatures();
+    const lib = openTrampoline(calls, (path) => Deno.dlopen(path, Object.fromEntries(known)));
+    if (lib === null) return false;
+    const symbols = lib.symbols as unknown as Record<string, Bound>;
+    for (const key of known.keys()) bound.set(key, symbols[key]);
+    return opened = true;
+  } catch {
+    return false;
+  } finally {
+    libc?.close();
+  }
+}
+
+/** Whether the trampoline opens here (x86-64 Linux, an executable memfd). */
+export function trampolineLoads(): boolean {
+  return openFirst();
+}
+
+/** The trampoline bound to a signature: a known one, or one bound now (about 0.3 ms). */
+function symbolFor(params: readonly NativeType[], result: NativeType): Bound {
+  const key = keyOf(params, result);
+  let s = bound.get(key);
+  if (s === undefined) {
+    const lib = Deno.dlopen(TRAMPOLINE_SONAME, { call: binding(params, result) });
+    s = lib.symbols.call as unknown as Bound;
+    bound.set(key, s);
+  }
+  return s;
+}
+
+/** A `buffer` argument as a `pointer` one: an address, a view, or null. */
+function asPointer(a: unknown): unknown {
+  if (typeof a === "bigint") return Deno.UnsafePointer.create(a);
+  if (a === null || a === undefined) return null;
+  return Deno.UnsafePointer.of(a as BufferSource);
+}
+
+/**
+ * The call for arguments that Deno's `buffer` type does not take: an address (a bigint) given
+ * for a `buffer` parameter, as the other paths allow. It goes through the signature's binding
+ * with `pointer` for `buffer`, every buffer argument made a pointer first (about 1 µs: rare).
+ */
+function byAddress(pointer: Pointer, params: readonly NativeType[], result: NativeType): Bound {
+  const buffers = params.map((t) => t === "buffer");
+  const sym = symbolFor(params.map((t) => t === "buffer" ? "pointer" : t), result);
+  return (...args) => sym(pointer, ...args.map((a, i) => buffers[i] ? asPointer(a) : a));
+}
+
+/**
+ * A JS function that calls `pointer` as `definition` says, through the trampoline; null where
+ * it does not open here or cannot take the signature (`trampolineRefusal`).
+ */
+export function trampolineFunction(
+  pointer: Pointer,
+  definition: ForeignFunction,
+): ((...args: unknown[]) => unknown) | null {
+  const params = definition.parameters as readonly NativeType[];
+  const result = definition.result as NativeType;
+  if (trampolineRefusal(params) !== null || !openFirst()) return null;
+  const sym = symbolFor(params, result);
+  if (!params.includes("buffer")) return pointerFirst(sym, pointer, params.length);
+  let slow: Bound | undefined;
+  const other = (...args: unknown[]) => (slow ??= byAddress(pointer, params, result))(...args);
+  const names = params.map((_, i) => `a${i}`), args = names.join(", ");
+  const addressed = names.filter((_, i) => params[i] === "buffer")
+    .map((a) => `typeof ${a} === "bigint"`).join(" || ");
+  // Code of its own, so that its call of `sym` stays monomorphic (own_code.ts says why).
+  const make = compileOwn(
+    "p",
+    `const { sym, fn, other } = p;
+return (${args}) => ${addressed} ? other(${args}) : sym(${["fn", ...names].join(", ")});`,
+  );
+  if (make) return make({ sym, fn: pointer, other }) as (...args: unknown[]) => unknown;
+  const buffers = params.flatMap((t, i) => t === "buffer" ? [i] : []);
+  return (...args) =>
+    buffers.some((i) => typeof args[i] === "bigint") ? other(...args) : sym(pointer, ...args);
+}

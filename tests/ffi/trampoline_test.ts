@@ -1,0 +1,177 @@
+// The trampoline's image (ffi/trampoline.ts), read back as glibc's loader reads it: an ELF64
+// shared object whose segments are never both writable and executable, whose stack is not
+// executable, and whose one symbol, found through its hash table, is the documented code
+// (disassembled by objdump where binutils is installed). No driver.
+// @ts-types="../../cli/_node/child_process.d.ts"
+import { spawnSync } from "node:child_process";
+// @ts-types="../../cli/_node/fs.d.ts"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// @ts-types="../../cli/_node/os.d.ts"
+import { tmpdir } from "node:os";
+
+import { assert, assertEquals } from "@std/assert";
+import {
+  TRAMPOLINE_SONAME,
+  TRAMPOLINE_SYMBOL,
+  TRAMPOLINE_X86_64,
+  trampolineImage,
+  trampolineRefusal,
+} from "../../ffi/trampoline.ts";
+import { test } from "../_harness.ts";
+
+const image = trampolineImage();
+const v = new DataView(image.buffer);
+const u16 = (o: number) => v.getUint16(o, true);
+const u32 = (o: number) => v.getUint32(o, true);
+const u64 = (o: number) => Number(v.getBigUint64(o, true));
+const cstr = (o: number) => new TextDecoder().decode(image.subarray(o, image.indexOf(0, o)));
+
+interface Segment {
+  type: number;
+  flags: number;
+  offset: number;
+  address: number;
+  size: number;
+  align: number;
+}
+
+function segments(): Segment[] {
+  return Array.from({ length: u16(56) }, (_, i) => {
+    const o = u64(32) + u16(54) * i;
+    return {
+      type: u32(o),
+      flags: u32(o + 4),
+      offset: u64(o + 8),
+      address: u64(o + 16),
+      size: u64(o + 32),
+      align: u64(o + 48),
+    };
+  });
+}
+
+/** A loaded address as a file offset, through the PT_LOAD segment that holds it. */
+function fileOffset(address: number): number {
+  const s = segments().find((s) =>
+    s.type === 1 && address >= s.address && address < s.address + s.size
+  );
+  assert(s, `no segment holds address ${address}`);
+  return address - s.address + s.offset;
+}
+
+/** The dynamic section's entries, tag -> value. */
+function dynamic(): Map<number, number> {
+  const d = segments().find((s) => s.type === 2)!;
+  const out = new Map<number, number>();
+  for (let o = d.offset; u64(o) !== 0; o += 16) out.set(u64(o), u64(o + 8));
+  return out;
+}
+
+/** The SysV ELF hash of a symbol name. */
+function elfHash(name: string): number {
+  let h = 0;
+  for (const c of new TextEncoder().encode(name)) {
+    h = ((h << 4) + c) >>> 0;
+    const g = h & 0xf0000000;
+    if (g) h ^= g >>> 24;
+    h &= ~g >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The symbol `name` found as the loader finds it: its hash bucket, then its chain. */
+function lookup(name: string): { value: number; size: number; info: number; shndx: number } {
+  const d = dynamic();
+  const hash = fileOffset(d.get(4)!),
+    symtab = fileOffset(d.get(6)!),
+    strtab = fileOffset(d.get(5)!);
+  const nbucket = u32(hash), nchain = u32(hash + 4);
+  for (
+    let i = u32(hash + 8 + 4 * (elfHash(name) % nbucket));
+    i !== 0;
+    i = u32(hash + 8 + 4 * nbucket + 4 * i)
+  ) {
+    assert(i < nchain, `chain index ${i} past nchain ${nchain}`);
+    const s = symtab + d.get(11)! * i;
+    if (cstr(strtab + u32(s)) === name) {
+      return { value: u64(s + 8), size: u64(s + 16), info: image[s + 4], shndx: u16(s + 6) };
+    }
+  }
+  throw new Error(`${name} is not in the hash table`);
+}
+
+test("the trampoline's image is an x86-64 ELF shared object glibc's loader accepts", () => {
+  assertEquals([...image.subarray(0, 8)], [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
+  assertEquals([u16(16), u16(18), u32(20)], [3, 62, 1]); // ET_DYN, x86-64, EV_CURRENT
+  assertEquals([u16(52), u16(54)], [64, 56]); // the sizes of its header and program headers
+  const types = segments().map((s) => s.type);
+  assertEquals(types, [1, 1, 2, 0x6474e551]); // PT_LOAD, PT_LOAD, PT_DYNAMIC, PT_GNU_STACK
+  for (const s of segments()) {
+    assert((s.flags & 3) !== 3, `segment ${s.type} is both writable and executable`);
+    if (s.type === 1) assertEquals(s.offset % s.align, s.address % s.align);
+  }
+  assertEquals(segments()[3].flags & 1, 0, "the stack is not executable");
+  assertEquals(segments()[0].flags, 5, "the code's segment is read and execute");
+  const loads = segments().filter((s) => s.type === 1);
+  assert(loads[0].address + loads[0].size <= loads[1].address, "the segments do not overlap");
+  assertEquals(segments()[2].offset, loads[1].offset, "the dynamic section is in the writable one");
+  assertEquals(cstr(fileOffset(dynamic().get(5)!) + dynamic().get(14)!), TRAMPOLINE_SONAME);
+});
+
+test("its one symbol, found through the hash table, is the documented code", () => {
+  const sym = lookup(TRAMPOLINE_SYMBOL);
+  assertEquals(sym.info, 0x12, "global function");
+  assert(sym.shndx !== 0 && sym.shndx !== 0xfff1, "defined, and relative to the load address");
+  assertEquals([...image.subarray(fileOffset(sym.value), fileOffset(sym.value) + sym.size)], [
+    ...TRAMPOLINE_X86_64,
+  ]);
+});
+
+const objdump = spawnSync("objdump", ["--version"], { encoding: "utf8" }).status === 0;
+
+test(
+  "objdump reads the code as the eight instructions its comment spells",
+  { skip: objdump ? false : "no objdump (binutils)" },
+  () => {
+    const dir = mkdtempSync(`${tmpdir()}/vkshare-trampoline-`);
+    try {
+      writeFileSync(`${dir}/code.bin`, new Uint8Array(TRAMPOLINE_X86_64));
+      const r = spawnSync(
+        "objdump",
+        ["-D", "-b", "binary", "-m", "i386:x86-64", "-M", "intel", `${dir}/code.bin`],
+        { encoding: "utf8" },
+      );
+      assertEquals(r.status, 0, r.stderr);
+      const code = r.stdout.split("\n").flatMap((l) => {
+        const m = l.match(/^\s+[0-9a-f]+:\s+(?:[0-9a-f]{2} )+\s*(.+)$/);
+        return m ? [m[1].replace(/\s+/g, " ").trim()] : [];
+      });
+      assertEquals(code, [
+        "mov rax,rdi",
+        "mov rdi,rsi",
+        "mov rsi,rdx",
+        "mov rdx,rcx",
+        "mov rcx,r8",
+        "mov r8,r9",
+        "mov r9,QWORD PTR [rsp+0x8]",
+        "jmp rax",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test("the trampoline takes 6 integer and 8 floating-point arguments, and names what it refuses", () => {
+  const ints = (n: number) => Array.from({ length: n }, () => "pointer" as const);
+  const floats = (n: number) => Array.from({ length: n }, () => "f64" as const);
+  assertEquals(trampolineRefusal([]), null);
+  assertEquals(trampolineRefusal([...ints(6), ...floats(8)]), null);
+  assertEquals(
+    trampolineRefusal([...ints(6), "u32"]),
+    "7 integer or pointer arguments (the trampoline takes 6)",
+  );
+  assertEquals(
+    trampolineRefusal([...floats(5), "f32", ...floats(3)]),
+    "9 floating-point arguments (the trampoline takes 8)",
+  );
+});

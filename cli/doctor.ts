@@ -319,7 +319,9 @@ function printReport(r: DoctorReport): void {
   const e = r.environment;
   console.log(`vkshare doctor (${r.schema})`);
   console.log(
-    `  runtime: ${e.runtime} ${e.runtimeVersion} (function pointers: ${e.fnPointers}); libvulkan ${e.libvulkan}, loader ${e.loaderVersion}`,
+    `  runtime: ${e.runtime} ${e.runtimeVersion} (function pointers: ${e.fnPointers}${
+      e.fnPointersWhy ? `, not the trampoline: ${e.fnPointersWhy}` : ""
+    }); libvulkan ${e.libvulkan}, loader ${e.loaderVersion}`,
   );
   console.log(`  ICD manifests: ${e.manifests.join(", ") || "none"}`);
   const vars = Object.entries(e.variables);

@@ -122,6 +122,11 @@ export interface EnvironmentReport {
    * either, or VKSHARE_FNPTR=deno), `CFunction` (Bun).
    */
   fnPointers: string;
+  /**
+   * Why Deno or Node does not call them through the trampoline here (`VKSHARE_FNPTR`, another
+   * architecture, a kernel that refuses executable memfds), or null where it does (and on Bun).
+   */
+  fnPointersWhy: string | null;
   /** The libvulkan loaded. */
   libvulkan: string;
   /** The loader's Vulkan version. */
@@ -226,6 +231,7 @@ export function environment(): EnvironmentReport {
     runtime: rt.name,
     runtimeVersion: rt.version,
     fnPointers: rt.fnPointers,
+    fnPointersWhy: rt.fnPointersWhy,
     libvulkan: libvulkanPath(),
     loaderVersion: versionString(loaderVersion()),
     manifests: d.manifests,

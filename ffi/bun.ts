@@ -142,6 +142,7 @@ export const runtime: Runtime = {
   },
 
   fnPointers: "CFunction",
+  fnPointersWhy: null,
 
   fn<F extends ForeignFunction>(pointer: Pointer, def: F): FunctionOf<F> {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");

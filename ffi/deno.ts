@@ -6,7 +6,7 @@
  * @module
  */
 import { libffiFunction, libffiLoads } from "./deno_libffi.ts";
-import { trampolineFunction, trampolineLoads } from "./deno_trampoline.ts";
+import { trampolineFunction, trampolineRefused } from "./deno_trampoline.ts";
 import { FNPTR_ENV } from "./trampoline.ts";
 import type {
   Callback,
@@ -46,9 +46,9 @@ const ASKED: Readonly<Record<string, Path>> = {
 /**
  * The path VKSHARE_FNPTR asks for (the trampoline when unset; another value is named on stderr,
  * once, and ignored), or the next one down where it does not load here: the trampoline, then
- * libffi, then Deno.UnsafeFnPointer.
+ * libffi, then Deno.UnsafeFnPointer; and why it is not the trampoline (null where it is).
  */
-function fnPointerPath(): Path {
+function fnPointerPath(): { path: Path; why: string | null } {
   let asked: string | undefined;
   try {
     asked = Deno.env.get(FNPTR_ENV);
@@ -62,14 +62,20 @@ function fnPointerPath(): Path {
     );
   }
   const want = asked !== undefined && Object.hasOwn(ASKED, asked) ? ASKED[asked] : "trampoline";
-  if (want === "trampoline" && trampolineLoads()) return "trampoline";
-  if (want !== "UnsafeFnPointer" && libffiLoads()) return "libffi";
-  return "UnsafeFnPointer";
+  const why = want === "trampoline"
+    ? trampolineRefused()
+    : `${FNPTR_ENV}=${asked} asks for ${want}`;
+  if (why === null) return { path: "trampoline", why };
+  if (want !== "UnsafeFnPointer" && libffiLoads()) return { path: "libffi", why };
+  return {
+    path: "UnsafeFnPointer",
+    why: want === "UnsafeFnPointer" ? why : `${why}; libffi.so.8 did not load`,
+  };
 }
 
-let path: Path | undefined;
+let chosen: { path: Path; why: string | null } | undefined;
 /** The path, asked once. */
-const fnPath = () => path ??= fnPointerPath();
+const fnPath = () => (chosen ??= fnPointerPath()).path;
 
 /**
  * `pointer` as a JS function by the path in use; a signature the trampoline cannot take goes
@@ -114,6 +120,11 @@ export const runtime: Runtime = {
 
   get fnPointers(): Path {
     return fnPath();
+  },
+
+  get fnPointersWhy(): string | null {
+    fnPath();
+    return chosen!.why;
   },
 
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F> {

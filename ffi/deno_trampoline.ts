@@ -9,6 +9,7 @@ import { compileOwn } from "./own_code.ts";
 import {
   MEMFD_CALLS,
   openTrampoline,
+  platformRefusal,
   pointerFirst,
   TRAMPOLINE_SONAME,
   TRAMPOLINE_SYMBOL,
@@ -54,33 +55,33 @@ function binding(params: readonly NativeType[], result: NativeType): Deno.Foreig
 
 /**
  * Opens the image (by its memfd) with the known signatures bound, once. The library stays open
- * for the life of the process: while it is, later bindings find the image by its soname. False
- * where it does not open.
+ * for the life of the process: while it is, later bindings find the image by its soname. Null
+ * where it opened, else why not.
  */
-let opened: boolean | undefined;
-function openFirst(): boolean {
-  if (opened !== undefined) return opened;
-  opened = false;
-  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") return false;
+let refused: string | null | undefined;
+function openFirst(): string | null {
+  if (refused !== undefined) return refused;
+  refused = platformRefusal(Deno.build.os, Deno.build.arch);
+  if (refused !== null) return refused;
   let libc: Deno.DynamicLibrary<Deno.ForeignLibraryInterface> | undefined;
   try {
     libc = Deno.dlopen("libc.so.6", MEMFD_CALLS as unknown as Deno.ForeignLibraryInterface);
     const calls = libc.symbols as unknown as Parameters<typeof openTrampoline>[0];
     const known = knownSignatures();
     const lib = openTrampoline(calls, (path) => Deno.dlopen(path, Object.fromEntries(known)));
-    if (lib === null) return false;
-    const symbols = lib.symbols as unknown as Record<string, Bound>;
+    if ("refused" in lib) return refused = lib.refused;
+    const symbols = lib.library.symbols as unknown as Record<string, Bound>;
     for (const key of known.keys()) bound.set(key, symbols[key]);
-    return opened = true;
-  } catch {
-    return false;
+    return refused = null;
+  } catch (e) {
+    return refused = `libc's memfd_create did not open: ${(e as Error).message}`;
   } finally {
     libc?.close();
   }
 }
 
-/** Whether the trampoline opens here (x86-64 Linux, an executable memfd). */
-export function trampolineLoads(): boolean {
+/** Why the trampoline does not open here, or null where it does (x86-64 Linux, a memfd). */
+export function trampolineRefused(): string | null {
   return openFirst();
 }
 
@@ -124,7 +125,7 @@ export function trampolineFunction(
 ): ((...args: unknown[]) => unknown) | null {
   const params = definition.parameters as readonly NativeType[];
   const result = definition.result as NativeType;
-  if (trampolineRefusal(params) !== null || !openFirst()) return null;
+  if (trampolineRefusal(params) !== null || openFirst() !== null) return null;
   const sym = symbolFor(params, result);
   if (!params.includes("buffer")) return pointerFirst(sym, pointer, params.length);
   let slow: Bound | undefined;

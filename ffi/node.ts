@@ -23,7 +23,9 @@ import { nodeFfi, proc, processParts } from "./process.ts";
 import {
   FNPTR_ENV,
   MEMFD_CALLS,
+  type Opened,
   openTrampoline,
+  platformRefusal,
   pointerFirst,
   TRAMPOLINE_SONAME,
   TRAMPOLINE_SYMBOL,
@@ -172,19 +174,26 @@ function libffiHost(): LibffiHost | null {
 /** How this backend calls function pointers (`none`: libffi.so.8 is needed, and missing). */
 type Path = "trampoline" | "libffi" | "none";
 
-let trampoline: NodeLibrary | null | undefined;
+let trampoline: Opened<NodeLibrary> | undefined;
 
 /**
- * The trampoline (`trampoline.ts`) opened from its memfd, once; null where it does not open
- * (not x86-64 Linux, no executable memfd) or VKSHARE_FNPTR=libffi asks for libffi.
+ * The trampoline (`trampoline.ts`) opened from its memfd, once, or why not: not x86-64 Linux,
+ * no executable memfd, or VKSHARE_FNPTR=libffi asks for libffi.
  */
-function trampolineLibrary(): NodeLibrary | null {
+function openedTrampoline(): Opened<NodeLibrary> {
   if (trampoline !== undefined) return trampoline;
-  trampoline = null;
-  if (proc.platform !== "linux" || proc.arch !== "x64") return null;
-  if (proc.env[FNPTR_ENV] === "libffi") return null;
+  const platform = platformRefusal(processParts.os, processParts.arch);
+  if (platform !== null) return trampoline = { refused: platform };
+  const asked = proc.env[FNPTR_ENV];
+  if (asked === "libffi") return trampoline = { refused: `${FNPTR_ENV}=libffi asks for libffi` };
   using libc = runtime.open("libc.so.6", MEMFD_CALLS);
   return trampoline = openTrampoline(libc.symbols, (path) => new ffi!.DynamicLibrary(path));
+}
+
+/** The trampoline's library, or null where it did not open. */
+function trampolineLibrary(): NodeLibrary | null {
+  const t = openedTrampoline();
+  return "library" in t ? t.library : null;
 }
 
 // The trampoline's symbol, bound and wrapped once per signature (the pointer, then the rest).
@@ -210,6 +219,13 @@ function trampolineFunction(pointer: Pointer, def: ForeignFunction): Fn | null {
 /** The path in use: the trampoline, else libffi, else none. */
 function fnPath(): Path {
   return trampolineLibrary() ? "trampoline" : libffiHost() ? "libffi" : "none";
+}
+
+/** Why function pointers do not go through the trampoline here, or null where they do. */
+function fnPathWhy(): string | null {
+  const t = openedTrampoline();
+  if ("library" in t) return null;
+  return libffiHost() ? t.refused : `${t.refused}; libffi.so.8 did not load`;
 }
 
 /** The Node runtime backend. */
@@ -245,6 +261,10 @@ export const runtime: Runtime = {
 
   get fnPointers(): Path {
     return fnPath();
+  },
+
+  get fnPointersWhy(): string | null {
+    return fnPathWhy();
   },
 
   fn<F extends ForeignFunction>(pointer: Pointer, def: F): FunctionOf<F> {

@@ -184,26 +184,37 @@ export interface MemfdCalls {
 
 const MFD_CLOEXEC = 1;
 
+/** Why the trampoline cannot run on this OS and architecture (`rt.os`, `rt.arch`), or null. */
+export function platformRefusal(os: string, arch: string): string | null {
+  return os === "linux" && arch === "x86_64"
+    ? null
+    : `its code is x86-64 Linux's, and this is ${os} ${arch}`;
+}
+
+/** What {@linkcode openTrampoline} gives: the opened library, or why it did not open. */
+export type Opened<L> = { library: L } | { refused: string };
+
 /**
  * The trampoline opened by `open`: the image written into a new memfd (close-on-exec), given to
- * `open` as `/proc/self/fd/N`, the memfd closed after. Null where a step fails (no memfd, a
- * short write, or `open` throws: a kernel that refuses executable memfds, a runtime that refuses
- * the path); the memfd is closed either way.
+ * `open` as `/proc/self/fd/N`, the memfd closed after. Where a step fails (no memfd, a short
+ * write, or `open` throws: a kernel that refuses executable memfds, a runtime that refuses the
+ * path), the step and its error; the memfd is closed either way.
  */
-export function openTrampoline<L>(libc: MemfdCalls, open: (path: string) => L): L | null {
+export function openTrampoline<L>(libc: MemfdCalls, open: (path: string) => L): Opened<L> {
   const fd = libc.memfd_create(new TextEncoder().encode("vkshare-trampoline\0"), MFD_CLOEXEC);
-  if (fd < 0) return null;
+  if (fd < 0) return { refused: "memfd_create failed" };
   try {
     const image = trampolineImage();
     for (let done = 0; done < image.length;) {
       const rest = image.subarray(done);
       const n = Number(libc.write(fd, rest, BigInt(rest.length)));
-      if (n <= 0) return null;
+      if (n <= 0) return { refused: "writing its image into a memfd failed" };
       done += n;
     }
-    return open(`/proc/self/fd/${fd}`);
-  } catch {
-    return null;
+    return { library: open(`/proc/self/fd/${fd}`) };
+  } catch (e) {
+    const said = String((e as Error)?.message ?? e).replace(/\s+/g, " ").slice(0, 200);
+    return { refused: `the dynamic loader did not open its image from a memfd: ${said}` };
   } finally {
     libc.close(fd);
   }

@@ -133,6 +133,12 @@ export interface Runtime {
    * (Bun), or `none` (Node without libffi.so.8: `fn` throws, naming the package).
    */
   readonly fnPointers: "trampoline" | "libffi" | "UnsafeFnPointer" | "CFunction" | "none";
+  /**
+   * Why Deno or Node does not call function pointers through the trampoline here (`VKSHARE_FNPTR`
+   * asks for another path, another architecture, a kernel that refuses executable memfds, ...),
+   * or null where it does (and on Bun).
+   */
+  readonly fnPointersWhy: string | null;
   /** Makes a JS function callable from C on the calling thread. */
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback;
   /** The address of the first byte of `view`. The caller keeps `view` alive. */

@@ -161,8 +161,12 @@ export function startCommand(
 export function runScript(
   path: string,
   args: readonly string[] = [],
+  env?: Record<string, string>,
 ): { code: number; out: string; err: string } {
   const [cmd, ...argv] = scriptCommand(path, args);
-  const r = spawnSync(cmd, argv, { encoding: "utf8" });
+  const r = spawnSync(cmd, argv, {
+    encoding: "utf8",
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { cudaDevices } from "../../cuda/mod.ts";
 import { noGl } from "../../examples/share_gl.ts";
+import { rt } from "../../ffi/runtime.ts";
 import { GlContext } from "../../gl/mod.ts";
 import { Device, DeviceMemory, ShareError } from "../../mod.ts";
 import { externalBufferProperties, externalSemaphoreProperties } from "../../share/mod.ts";
@@ -395,6 +396,27 @@ test("the doctor says whether PyTorch's own CUDA IPC (pidfd_getfd of a parent) w
   assertStringIncludes(text.out, "PyTorch's own CUDA IPC (a child taking its parent's fds");
   assertStringIncludes(text.out, "vkshare's socket (SCM_RIGHTS) does not need it");
 });
+
+test(
+  "the doctor names how extension commands are called, and why not through the trampoline",
+  { skip: rt.name === "bun" ? "Bun calls them through CFunction" : false },
+  () => {
+    const args = ["--json", "--only", "memory:OPAQUE_FD"];
+    const plain = JSON.parse(runScript(DOCTOR, args).out).environment;
+    assertEquals([plain.fnPointers, plain.fnPointersWhy], [rt.fnPointers, rt.fnPointersWhy]);
+    const asked = { VKSHARE_FNPTR: "libffi" };
+    const e = JSON.parse(runScript(DOCTOR, args, asked).out).environment;
+    assertEquals([e.fnPointers, e.fnPointersWhy], [
+      "libffi",
+      "VKSHARE_FNPTR=libffi asks for libffi",
+    ]);
+    const text = runScript(DOCTOR, ["--only", "memory:OPAQUE_FD"], asked).out;
+    assertStringIncludes(
+      text,
+      "(function pointers: libffi, not the trampoline: VKSHARE_FNPTR=libffi asks for libffi)",
+    );
+  },
+);
 
 /** Why this test process cannot run its runtime as nobody (to be refused), or false. */
 function asNobody(): string | false {

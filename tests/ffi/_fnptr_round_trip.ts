@@ -1,10 +1,12 @@
-// Run by fn_pointer_test.ts with VKSHARE_FNPTR set: prints how function pointers are called, then
+// Run by fn_pointer_test.ts with VKSHARE_FNPTR set: prints how function pointers are called (and
+// why not through the trampoline), then
 // shares 64 KiB between two devices (vkGetMemoryFdKHR and the import are extension commands,
 // called through function pointers) and prints whether every byte arrived.
 import { rt } from "../../ffi/runtime.ts";
 import { Device, DeviceMemory, GpuBuffer, Instance, Transfer } from "../../mod.ts";
 
 console.log(`fnPointers ${rt.fnPointers}`);
+console.log(`why ${rt.fnPointersWhy}`);
 using instance = Instance.create();
 const pd = instance.physicalDevices()[0];
 using a = Device.create(pd);

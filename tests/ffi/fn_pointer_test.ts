@@ -219,20 +219,26 @@ test(
   "each path shares memory between two devices through the extension commands",
   { skip: cannotShare("OPAQUE_FD") },
   () => {
+    const asks = (p: string, path: string) => [p, path, `VKSHARE_FNPTR=${p} asks for ${path}`];
+    const here = [undefined, rt.fnPointers, rt.fnPointersWhy];
     const paths = deno
-      ? [[undefined, rt.fnPointers], ["libffi", "libffi"], ["deno", "UnsafeFnPointer"]]
+      ? [here, asks("libffi", "libffi"), asks("deno", "UnsafeFnPointer")]
       : rt.name === "node"
-      ? [[undefined, rt.fnPointers], ["libffi", "libffi"]]
-      : [[undefined, "CFunction"]];
-    for (const [fnptr, want] of paths) {
-      const r = roundTrip(fnptr);
+      ? [here, asks("libffi", "libffi")]
+      : [[undefined, "CFunction", null]];
+    for (const [fnptr, want, why] of paths) {
+      const r = roundTrip(fnptr ?? undefined);
       assertEquals(r.code, 0, r.err);
-      assertEquals(r.out, `fnPointers ${want}\nbytes equal\n`, `VKSHARE_FNPTR=${fnptr}`);
+      assertEquals(
+        r.out,
+        `fnPointers ${want}\nwhy ${why}\nbytes equal\n`,
+        `VKSHARE_FNPTR=${fnptr}`,
+      );
     }
     if (deno) {
       const r = roundTrip("nonsense");
       assertEquals(r.code, 0, r.err);
-      assertEquals(r.out, `fnPointers ${rt.fnPointers}\nbytes equal\n`);
+      assertEquals(r.out, `fnPointers ${rt.fnPointers}\nwhy ${rt.fnPointersWhy}\nbytes equal\n`);
       assert(
         r.err.includes('VKSHARE_FNPTR="nonsense" is none of trampoline, libffi and deno'),
         r.err,
@@ -250,5 +256,5 @@ test("on x86-64 Linux, Deno and Node call function pointers through the trampoli
     ? `VKSHARE_FNPTR=${process.env.VKSHARE_FNPTR} asks for another path`
     : false,
 }, () => {
-  assertEquals(rt.fnPointers, "trampoline");
+  assertEquals([rt.fnPointers, rt.fnPointersWhy], ["trampoline", null]);
 });

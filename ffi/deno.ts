@@ -6,7 +6,7 @@
  * @module
  */
 import { libffiFunction, libffiLoads } from "./deno_libffi.ts";
-import { trampolineFunction, trampolineRefused } from "./deno_trampoline.ts";
+import { asPointer, trampolineFunction, trampolineRefused } from "./deno_trampoline.ts";
 import { FNPTR_ENV } from "./trampoline.ts";
 import type {
   Callback,
@@ -44,14 +44,14 @@ const ASKED: Readonly<Record<string, Path>> = {
 };
 
 /**
- * The path VKSHARE_FNPTR asks for (the trampoline when unset; another value is named on stderr,
+ * The path VKSHARE_FNPTR asks for (the trampoline when unset or empty; another value is named on stderr,
  * once, and ignored), or the next one down where it does not load here: the trampoline, then
  * libffi, then Deno.UnsafeFnPointer; and why it is not the trampoline (null where it is).
  */
 function fnPointerPath(): { path: Path; why: string | null } {
   let asked: string | undefined;
   try {
-    asked = Deno.env.get(FNPTR_ENV);
+    asked = Deno.env.get(FNPTR_ENV) || undefined; // empty is unset
   } catch {
     asked = undefined;
   }
@@ -86,6 +86,15 @@ function fastFunction(pointer: Pointer, definition: ForeignFunction) {
   const p = fnPath();
   return (p === "trampoline" ? trampolineFunction(pointer, definition) : null)
     ?? (p !== "UnsafeFnPointer" && libffiLoads() ? libffiFunction(pointer, definition) : null);
+}
+
+/** `pointer` as a `Deno.UnsafeFnPointer` of `definition`, its call bound. */
+function unsafeFnPointer(pointer: Pointer, definition: ForeignFunction) {
+  const fp = new Deno.UnsafeFnPointer(
+    pointer as unknown as Deno.PointerObject<Deno.ForeignFunction>,
+    asDeno(definition),
+  );
+  return fp.call.bind(fp) as unknown as (...a: unknown[]) => unknown;
 }
 
 /** The Deno runtime backend. */
@@ -131,12 +140,22 @@ export const runtime: Runtime = {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
     const f = fastFunction(pointer, definition);
     if (f) return widenResult(f, definition) as unknown as FunctionOf<F>;
-    const fp = new Deno.UnsafeFnPointer(
-      pointer as unknown as Deno.PointerObject<Deno.ForeignFunction>,
-      asDeno(definition),
-    );
-    const call = fp.call.bind(fp) as unknown as (...a: never[]) => unknown;
-    return widenResult(call, definition) as unknown as FunctionOf<F>;
+    const call = unsafeFnPointer(pointer, definition);
+    const buffers = definition.parameters.flatMap((t, i) => t === "buffer" ? [i] : []);
+    if (buffers.length === 0) return widenResult(call, definition) as unknown as FunctionOf<F>;
+    // Deno's `buffer` type takes no address (a bigint), which the other paths take: such a call
+    // goes through the same pointer with `pointer` for `buffer`.
+    let byPointer: ((...a: unknown[]) => unknown) | undefined;
+    const addressed = (...args: unknown[]) => {
+      byPointer ??= unsafeFnPointer(pointer, {
+        ...definition,
+        parameters: definition.parameters.map((t) => t === "buffer" ? "pointer" : t),
+      });
+      return byPointer(...args.map((a, i) => buffers.includes(i) ? asPointer(a) : a));
+    };
+    const either = (...args: unknown[]) =>
+      buffers.some((i) => typeof args[i] === "bigint") ? addressed(...args) : call(...args);
+    return widenResult(either, definition) as unknown as FunctionOf<F>;
   },
 
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback {

@@ -98,7 +98,7 @@ function symbolFor(params: readonly NativeType[], result: NativeType): Bound {
 }
 
 /** A `buffer` argument as a `pointer` one: an address, a view, or null. */
-function asPointer(a: unknown): unknown {
+export function asPointer(a: unknown): unknown {
   if (typeof a === "bigint") return Deno.UnsafePointer.create(a);
   if (a === null || a === undefined) return null;
   return Deno.UnsafePointer.of(a as BufferSource);

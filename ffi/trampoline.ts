@@ -9,13 +9,15 @@
  * register down and jumps to `fn`: the runtime binds it once per signature (the pointer first,
  * then the command's parameters) and every call is a fast symbol call plus eight instructions.
  *
- * The code (x86-64 System V; 28 bytes, fixed: nothing a caller passes is written into it):
+ * The code (x86-64 System V; 29 bytes, fixed: nothing a caller passes is written into it):
  *
- *     mov rax, rdi; mov rdi, rsi; mov rsi, rdx; mov rdx, rcx; mov rcx, r8; mov r8, r9
- *     mov r9, [rsp+8]; jmp rax
+ *     mov r11, rdi; mov rdi, rsi; mov rsi, rdx; mov rdx, rcx; mov rcx, r8; mov r8, r9
+ *     mov r9, [rsp+8]; jmp r11
  *
  * Floating-point arguments stay in their xmm registers, and the return value (rax or xmm0) is
- * `fn`'s own. A signature fits when `fn` takes at most 6 integer or pointer arguments and at most
+ * `fn`'s own. The target goes through r11 (scratch, never an argument), so that al, which a
+ * variadic callee reads as its count of vector registers, is the caller's. A jump, not a call:
+ * `fn` returns straight to the caller, with the stack as the caller left it. A signature fits when `fn` takes at most 6 integer or pointer arguments and at most
  * 8 floating-point ones (nothing of `fn`'s on the stack); the seventh integer argument of the
  * trampoline is read from the stack into r9. Others go through libffi.
  *
@@ -44,14 +46,14 @@ export const TRAMPOLINE_SONAME = "libvkshare-trampoline.so";
 
 /** The x86-64 code of {@linkcode TRAMPOLINE_SYMBOL}, one instruction a row. */
 const X86_64_INSTRUCTIONS: readonly (readonly number[])[] = [
-  [0x48, 0x89, 0xf8], // mov rax, rdi
+  [0x49, 0x89, 0xfb], // mov r11, rdi
   [0x48, 0x89, 0xf7], // mov rdi, rsi
   [0x48, 0x89, 0xd6], // mov rsi, rdx
   [0x48, 0x89, 0xca], // mov rdx, rcx
   [0x4c, 0x89, 0xc1], // mov rcx, r8
   [0x4d, 0x89, 0xc8], // mov r8, r9
   [0x4c, 0x8b, 0x4c, 0x24, 0x08], // mov r9, [rsp+8]
-  [0xff, 0xe0], // jmp rax
+  [0x41, 0xff, 0xe3], // jmp r11
 ];
 
 /** The x86-64 code of {@linkcode TRAMPOLINE_SYMBOL}, as the module's comment spells it. */

@@ -146,14 +146,14 @@ test(
         return m ? [m[1].replace(/\s+/g, " ").trim()] : [];
       });
       assertEquals(code, [
-        "mov rax,rdi",
+        "mov r11,rdi",
         "mov rdi,rsi",
         "mov rsi,rdx",
         "mov rdx,rcx",
         "mov rcx,r8",
         "mov r8,r9",
         "mov r9,QWORD PTR [rsp+0x8]",
-        "jmp rax",
+        "jmp r11",
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -235,9 +235,10 @@ function queryThroughPointer(a: Device) {
 }
 
 /**
- * query.fnpointer's floor where function pointers go through libffi (Deno, Node): libffi's
- * `ffi_call` alone, its cif and arguments prepared (the runtime's call of `ffi_call`, and
- * libffi's), so that what vkshare adds to a call through a pointer is query.fnpointer minus this.
+ * query.fnpointer's floor where function pointers go through libffi (Deno and Node with
+ * VKSHARE_FNPTR=libffi, or without the trampoline): libffi's `ffi_call` alone, its cif and
+ * arguments prepared (the runtime's call of `ffi_call`, and libffi's), so that what vkshare adds
+ * to a call through a pointer is query.fnpointer minus this.
  */
 const queryFfiCall: Op = {
   name: "query.ffi_call",
@@ -248,7 +249,9 @@ const queryFfiCall: Op = {
   unsupported: () =>
     rt.fnPointers === "libffi"
       ? null
-      : `${rt.name} calls function pointers through ${rt.fnPointers}, not libffi`,
+      : `${rt.name} calls function pointers through ${
+        rt.fnPointers === "trampoline" ? "vkshare's trampoline" : rt.fnPointers
+      }, not libffi${rt.name === "bun" ? "" : " (VKSHARE_FNPTR=libffi runs this row)"}`,
   prepare: (a) => {
     const { arena, call: fn, args } = queryThroughPointer(a);
     fn(...args);

@@ -44,9 +44,10 @@ const ASKED: Readonly<Record<string, Path>> = {
 };
 
 /**
- * The path VKSHARE_FNPTR asks for (the trampoline when unset or empty; another value is named on stderr,
- * once, and ignored), or the next one down where it does not load here: the trampoline, then
- * libffi, then Deno.UnsafeFnPointer; and why it is not the trampoline (null where it is).
+ * The path VKSHARE_FNPTR asks for (the trampoline when unset or empty; another value is named
+ * on stderr, once, and ignored), or the next one down where it does not load here: the
+ * trampoline, then libffi, then Deno.UnsafeFnPointer; and why it is not the trampoline (null
+ * where it is).
  */
 function fnPointerPath(): { path: Path; why: string | null } {
   let asked: string | undefined;

@@ -85,13 +85,20 @@ export function trampolineRefused(): string | null {
   return openFirst();
 }
 
-/** The trampoline bound to a signature: a known one, or one bound now (about 0.3 ms). */
-function symbolFor(params: readonly NativeType[], result: NativeType): Bound {
+/**
+ * The trampoline bound to a signature: a known one, or one bound now (about 0.3 ms); null where
+ * Deno refuses to open the image by its soname (libffi calls the function instead).
+ */
+function symbolFor(params: readonly NativeType[], result: NativeType): Bound | null {
   const key = keyOf(params, result);
   let s = bound.get(key);
   if (s === undefined) {
-    const lib = Deno.dlopen(TRAMPOLINE_SONAME, { call: binding(params, result) });
-    s = lib.symbols.call as unknown as Bound;
+    try {
+      const lib = Deno.dlopen(TRAMPOLINE_SONAME, { call: binding(params, result) });
+      s = lib.symbols.call as unknown as Bound;
+    } catch {
+      return null;
+    }
     bound.set(key, s);
   }
   return s;
@@ -112,12 +119,13 @@ export function asPointer(a: unknown): unknown {
 function byAddress(pointer: Pointer, params: readonly NativeType[], result: NativeType): Bound {
   const buffers = params.map((t) => t === "buffer");
   const sym = symbolFor(params.map((t) => t === "buffer" ? "pointer" : t), result);
+  if (sym === null) throw new Error(`vkshare: the trampoline could not bind ${params.join(", ")}`);
   return (...args) => sym(pointer, ...args.map((a, i) => buffers[i] ? asPointer(a) : a));
 }
 
 /**
  * A JS function that calls `pointer` as `definition` says, through the trampoline; null where
- * it does not open here or cannot take the signature (`trampolineRefusal`).
+ * it does not open here, cannot take the signature (`trampolineRefusal`) or cannot bind it.
  */
 export function trampolineFunction(
   pointer: Pointer,
@@ -127,6 +135,7 @@ export function trampolineFunction(
   const result = definition.result as NativeType;
   if (trampolineRefusal(params) !== null || openFirst() !== null) return null;
   const sym = symbolFor(params, result);
+  if (sym === null) return null;
   if (!params.includes("buffer")) return pointerFirst(sym, pointer, params.length);
   let slow: Bound | undefined;
   const other = (...args: unknown[]) => (slow ??= byAddress(pointer, params, result))(...args);

@@ -186,8 +186,12 @@ function openedTrampoline(): Opened<NodeLibrary> {
   if (platform !== null) return trampoline = { refused: platform };
   const asked = proc.env[FNPTR_ENV];
   if (asked === "libffi") return trampoline = { refused: `${FNPTR_ENV}=libffi asks for libffi` };
-  using libc = runtime.open("libc.so.6", MEMFD_CALLS);
-  return trampoline = openTrampoline(libc.symbols, (path) => new ffi!.DynamicLibrary(path));
+  try {
+    using libc = runtime.open("libc.so.6", MEMFD_CALLS);
+    return trampoline = openTrampoline(libc.symbols, (path) => new ffi!.DynamicLibrary(path));
+  } catch (e) {
+    return trampoline = { refused: `libc's memfd_create did not open: ${(e as Error).message}` };
+  }
 }
 
 /** The trampoline's library, or null where it did not open. */
@@ -209,8 +213,12 @@ function trampolineFunction(pointer: Pointer, def: ForeignFunction): Fn | null {
     const full = { parameters: ["pointer", ...def.parameters], result: def.result } as const;
     // node:ffi binds a symbol to one signature per library object: each signature opens the
     // image again, by its soname (the loader's reference count, no file), and keeps it open.
-    const own = bound.size === 0 ? lib : new ffi!.DynamicLibrary(TRAMPOLINE_SONAME);
-    sym = wrap(own.getFunction(TRAMPOLINE_SYMBOL, signature(full, TRAMPOLINE_SYMBOL)), full);
+    try {
+      const own = bound.size === 0 ? lib : new ffi!.DynamicLibrary(TRAMPOLINE_SONAME);
+      sym = wrap(own.getFunction(TRAMPOLINE_SYMBOL, signature(full, TRAMPOLINE_SYMBOL)), full);
+    } catch {
+      return null; // libffi calls it instead
+    }
     bound.set(key, sym);
   }
   return pointerFirst(sym, pointer, def.parameters.length);

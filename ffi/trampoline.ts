@@ -3,8 +3,8 @@
  * runtime call a C function pointer as fast as it calls a `dlopen` symbol.
  *
  * Deno calls a `Deno.dlopen` symbol through its fast path (about 70 ns on the H100), a
- * `Deno.UnsafeFnPointer` without one (1.3-2.4 µs), and libffi's `ffi_call` costs about 60 ns more
- * than the symbol it is bound as. Every Vulkan extension command is a function pointer. The
+ * `Deno.UnsafeFnPointer` without one (1.3-2.4 µs), and libffi's `ffi_call` costs about 60 ns
+ * more than the symbol it is bound as. Every Vulkan extension command is a function pointer. The
  * trampoline is a symbol, `vks_call(fn, a, b, ...)`, that moves each integer argument one
  * register down and jumps to `fn`: the runtime binds it once per signature (the pointer first,
  * then the command's parameters) and every call is a fast symbol call plus eight instructions.
@@ -17,8 +17,10 @@
  * Floating-point arguments stay in their xmm registers, and the return value (rax or xmm0) is
  * `fn`'s own. The target goes through r11 (scratch, never an argument), so that al, which a
  * variadic callee reads as its count of vector registers, is the caller's. A jump, not a call:
- * `fn` returns straight to the caller, with the stack as the caller left it. A signature fits when `fn` takes at most 6 integer or pointer arguments and at most
- * 8 floating-point ones (nothing of `fn`'s on the stack); the seventh integer argument of the
+ * `fn` returns straight to the caller, with the stack as the caller left it.
+ *
+ * A signature fits when `fn` takes at most 6 integer or pointer arguments and at most 8
+ * floating-point ones (nothing of `fn`'s on the stack); the seventh integer argument of the
  * trampoline is read from the stack into r9. Others go through libffi.
  *
  * The image is an ELF64 shared object with no section headers: a read-and-execute segment (the

@@ -5,8 +5,9 @@
  *
  * @module
  */
+import { buffersAsPointers, takingAddresses } from "./deno_buffers.ts";
 import { libffiFunction, libffiLoads } from "./deno_libffi.ts";
-import { asPointer, trampolineFunction, trampolineRefused } from "./deno_trampoline.ts";
+import { trampolineFunction, trampolineRefused } from "./deno_trampoline.ts";
 import { FNPTR_ENV } from "./trampoline.ts";
 import type {
   Callback,
@@ -141,22 +142,17 @@ export const runtime: Runtime = {
     if (pointer === null) throw new TypeError("cannot call a NULL function pointer");
     const f = fastFunction(pointer, definition);
     if (f) return widenResult(f, definition) as unknown as FunctionOf<F>;
-    const call = unsafeFnPointer(pointer, definition);
-    const buffers = definition.parameters.flatMap((t, i) => t === "buffer" ? [i] : []);
-    if (buffers.length === 0) return widenResult(call, definition) as unknown as FunctionOf<F>;
-    // Deno's `buffer` type takes no address (a bigint), which the other paths take: such a call
-    // goes through the same pointer with `pointer` for `buffer`.
-    let byPointer: ((...a: unknown[]) => unknown) | undefined;
-    const addressed = (...args: unknown[]) => {
-      byPointer ??= unsafeFnPointer(pointer, {
-        ...definition,
-        parameters: definition.parameters.map((t) => t === "buffer" ? "pointer" : t),
-      });
-      return byPointer(...args.map((a, i) => buffers.includes(i) ? asPointer(a) : a));
-    };
-    const either = (...args: unknown[]) =>
-      buffers.some((i) => typeof args[i] === "bigint") ? addressed(...args) : call(...args);
-    return widenResult(either, definition) as unknown as FunctionOf<F>;
+    // An address for a `buffer` parameter goes through a second pointer (`deno_buffers.ts`).
+    const call = takingAddresses(
+      definition.parameters,
+      unsafeFnPointer(pointer, definition),
+      () =>
+        unsafeFnPointer(pointer, {
+          ...definition,
+          parameters: buffersAsPointers(definition.parameters),
+        }),
+    );
+    return widenResult(call, definition) as unknown as FunctionOf<F>;
   },
 
   callback<F extends ForeignFunction>(definition: F, fn: CallbackFn<F>): Callback {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { compileOwn } from "./own_code.ts";
+import { buffersAsPointers, takingAddresses } from "./deno_buffers.ts";
 import {
   MEMFD_CALLS,
   openTrampoline,
@@ -104,28 +104,10 @@ function symbolFor(params: readonly NativeType[], result: NativeType): Bound | n
   return s;
 }
 
-/** A `buffer` argument as a `pointer` one: an address, a view, or null. */
-export function asPointer(a: unknown): unknown {
-  if (typeof a === "bigint") return Deno.UnsafePointer.create(a);
-  if (a === null || a === undefined) return null;
-  return Deno.UnsafePointer.of(a as BufferSource);
-}
-
-/**
- * The call for arguments that Deno's `buffer` type does not take: an address (a bigint) given
- * for a `buffer` parameter, as the other paths allow. It goes through the signature's binding
- * with `pointer` for `buffer`, every buffer argument made a pointer first (about 1 µs: rare).
- */
-function byAddress(pointer: Pointer, params: readonly NativeType[], result: NativeType): Bound {
-  const buffers = params.map((t) => t === "buffer");
-  const sym = symbolFor(params.map((t) => t === "buffer" ? "pointer" : t), result);
-  if (sym === null) throw new Error(`vkshare: the trampoline could not bind ${params.join(", ")}`);
-  return (...args) => sym(pointer, ...args.map((a, i) => buffers[i] ? asPointer(a) : a));
-}
-
 /**
  * A JS function that calls `pointer` as `definition` says, through the trampoline; null where
- * it does not open here, cannot take the signature (`trampolineRefusal`) or cannot bind it.
+ * it does not open here, cannot take the signature (`trampolineRefusal`) or cannot bind it. An
+ * address for a `buffer` parameter goes through a binding with `pointer` (`deno_buffers.ts`).
  */
 export function trampolineFunction(
   pointer: Pointer,
@@ -136,20 +118,9 @@ export function trampolineFunction(
   if (trampolineRefusal(params) !== null || openFirst() !== null) return null;
   const sym = symbolFor(params, result);
   if (sym === null) return null;
-  if (!params.includes("buffer")) return pointerFirst(sym, pointer, params.length);
-  let slow: Bound | undefined;
-  const other = (...args: unknown[]) => (slow ??= byAddress(pointer, params, result))(...args);
-  const names = params.map((_, i) => `a${i}`), args = names.join(", ");
-  const addressed = names.filter((_, i) => params[i] === "buffer")
-    .map((a) => `typeof ${a} === "bigint"`).join(" || ");
-  // Code of its own, so that its call of `sym` stays monomorphic (own_code.ts says why).
-  const make = compileOwn(
-    "p",
-    `const { sym, fn, other } = p;
-return (${args}) => ${addressed} ? other(${args}) : sym(${["fn", ...names].join(", ")});`,
-  );
-  if (make) return make({ sym, fn: pointer, other }) as (...args: unknown[]) => unknown;
-  const buffers = params.flatMap((t, i) => t === "buffer" ? [i] : []);
-  return (...args) =>
-    buffers.some((i) => typeof args[i] === "bigint") ? other(...args) : sym(pointer, ...args);
+  return takingAddresses(params, pointerFirst(sym, pointer, params.length), () => {
+    const bySym = symbolFor(buffersAsPointers(params), result);
+    if (bySym === null) throw new Error(`vkshare: the trampoline could not bind ${params}`);
+    return pointerFirst(bySym, pointer, params.length);
+  });
 }

@@ -202,7 +202,7 @@ export type Opened<L> = { library: L } | { refused: string };
  * The trampoline opened by `open`: the image written into a new memfd (close-on-exec), given to
  * `open` as `/proc/self/fd/N`, the memfd closed after. Where a step fails (no memfd, a short
  * write, or `open` throws: a kernel that refuses executable memfds, a runtime that refuses the
- * path), the step and its error; the memfd is closed either way.
+ * path or a symbol), the step and its error; the memfd is closed either way.
  */
 export function openTrampoline<L>(libc: MemfdCalls, open: (path: string) => L): Opened<L> {
   const fd = libc.memfd_create(new TextEncoder().encode("vkshare-trampoline\0"), MFD_CLOEXEC);
@@ -218,7 +218,7 @@ export function openTrampoline<L>(libc: MemfdCalls, open: (path: string) => L): 
     return { library: open(`/proc/self/fd/${fd}`) };
   } catch (e) {
     const said = String((e as Error)?.message ?? e).replace(/\s+/g, " ").slice(0, 200);
-    return { refused: `the dynamic loader did not open its image from a memfd: ${said}` };
+    return { refused: `the runtime did not open its image from a memfd: ${said}` };
   } finally {
     libc.close(fd);
   }

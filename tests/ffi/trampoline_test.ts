@@ -10,7 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 import { assert, assertEquals } from "@std/assert";
+import { rt } from "../../ffi/runtime.ts";
 import {
+  MEMFD_CALLS,
+  openTrampoline,
+  platformRefusal,
   TRAMPOLINE_SONAME,
   TRAMPOLINE_SYMBOL,
   TRAMPOLINE_X86_64,
@@ -18,6 +22,7 @@ import {
   trampolineRefusal,
 } from "../../ffi/trampoline.ts";
 import { test } from "../_harness.ts";
+import { assertNoFdLeak, openFdSet } from "../_memory.ts";
 
 const image = trampolineImage();
 const v = new DataView(image.buffer);
@@ -175,3 +180,53 @@ test("the trampoline takes 6 integer and 8 floating-point arguments, and names w
     "9 floating-point arguments (the trampoline takes 8)",
   );
 });
+
+test("the trampoline runs on x86-64 Linux only, and says what else it found", () => {
+  assertEquals(platformRefusal("linux", "x86_64"), null);
+  assertEquals(
+    platformRefusal("linux", "aarch64"),
+    "its code is x86-64 Linux's, and this is linux aarch64",
+  );
+  assertEquals(
+    platformRefusal("windows", "x86_64"),
+    "its code is x86-64 Linux's, and this is windows x86_64",
+  );
+});
+
+test(
+  "opening the image from a memfd: the library, or the runtime's refusal; no fd left open",
+  {
+    skip: platformRefusal(rt.os, rt.arch) ?? false,
+    // Each opening is a library handle of its own, closed here; Deno's sanitizer sees them.
+    sanitizeResources: false,
+  },
+  () => {
+    using libc = rt.open("libc.so.6", MEMFD_CALLS);
+    using dl = rt.open(
+      "libc.so.6",
+      {
+        dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+        dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
+        getpid: { parameters: [], result: "i32" },
+      } as const,
+    );
+    const z = (s: string) => new TextEncoder().encode(`${s}\0`);
+    const getpid = dl.symbols.dlsym(dl.symbols.dlopen(z("libc.so.6"), 2), z("getpid"));
+    const before = openFdSet();
+    const call = { vks_call: { parameters: ["pointer"], result: "i32" } } as const;
+    const opened = openTrampoline(libc.symbols, (path) => rt.open(path, call));
+    assert("library" in opened, JSON.stringify(opened));
+    // vks_call(getpid): getpid, with no argument left after the shift.
+    assertEquals(opened.library.symbols.vks_call(getpid), dl.symbols.getpid());
+    opened.library.close();
+    // A symbol the image lacks: the runtime refuses it, and the reason carries its message.
+    const missing = { vks_missing: { parameters: [], result: "i32" } } as const;
+    const refused = openTrampoline(libc.symbols, (path) => rt.open(path, missing));
+    assert("refused" in refused, JSON.stringify(refused));
+    assert(
+      refused.refused.startsWith("the runtime did not open its image from a memfd: "),
+      refused.refused,
+    );
+    assertNoFdLeak(before, "the memfd is closed after the opening, and after the refusal");
+  },
+);

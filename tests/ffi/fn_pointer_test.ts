@@ -17,22 +17,9 @@ import { rt } from "../../ffi/runtime.ts";
 import { compileAndRun, haveCC } from "../../tools/layout_c.ts";
 import { scriptCommand, test } from "../_harness.ts";
 import { cannotShare } from "../_memory.ts";
+import { libdl, symbolAddress, z } from "./_symbols.ts";
 
 const deno = rt.name === "deno";
-
-const z = (s: string) => new TextEncoder().encode(`${s}\0`);
-const dl = rt.open(
-  "libc.so.6",
-  {
-    dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-    dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
-    getpid: { parameters: [], result: "i32" },
-  } as const,
-).symbols;
-
-/** The address of `name` in `library` (dlopen with RTLD_NOW, then dlsym). */
-const symbolAddress = (library: string, name: string) =>
-  dl.dlsym(dl.dlopen(z(library), 2), z(name));
 
 const call = <const P extends readonly string[], const R extends string>(
   lib: string,
@@ -64,7 +51,7 @@ function checkEveryType(): void {
   assertEquals(call("libc.so.6", "strtod", ["buffer", "pointer"], "f64")(z("2.5e3"), null), 2500);
   assertEquals(call("libm.so.6", "sqrtf", ["f32"], "f32")(6.25), 2.5);
   assertEquals(call("libm.so.6", "pow", ["f64", "f64"], "f64")(2, 10), 1024);
-  assertEquals(call("libc.so.6", "getpid", [], "i32")(), dl.getpid());
+  assertEquals(call("libc.so.6", "getpid", [], "i32")(), libdl.getpid());
   // A small buffer asked again after garbage collection still has its address.
   const small = new Uint8Array([1, 2, 3, 0]);
   const len = call("libc.so.6", "strlen", ["buffer"], "usize");

@@ -23,6 +23,7 @@ import {
 } from "../../ffi/trampoline.ts";
 import { test } from "../_harness.ts";
 import { assertNoFdLeak, openFdSet } from "../_memory.ts";
+import { libdl, symbolAddress } from "./_symbols.ts";
 
 const image = trampolineImage();
 const v = new DataView(image.buffer);
@@ -202,22 +203,13 @@ test(
   },
   () => {
     using libc = rt.open("libc.so.6", MEMFD_CALLS);
-    using dl = rt.open(
-      "libc.so.6",
-      {
-        dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-        dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
-        getpid: { parameters: [], result: "i32" },
-      } as const,
-    );
-    const z = (s: string) => new TextEncoder().encode(`${s}\0`);
-    const getpid = dl.symbols.dlsym(dl.symbols.dlopen(z("libc.so.6"), 2), z("getpid"));
+    const getpid = symbolAddress("libc.so.6", "getpid");
     const before = openFdSet();
     const call = { vks_call: { parameters: ["pointer"], result: "i32" } } as const;
     const opened = openTrampoline(libc.symbols, (path) => rt.open(path, call));
     assert("library" in opened, JSON.stringify(opened));
     // vks_call(getpid): getpid, with no argument left after the shift.
-    assertEquals(opened.library.symbols.vks_call(getpid), dl.symbols.getpid());
+    assertEquals(opened.library.symbols.vks_call(getpid), libdl.getpid());
     opened.library.close();
     // A symbol the image lacks: the runtime refuses it, and the reason carries its message.
     const missing = { vks_missing: { parameters: [], result: "i32" } } as const;

@@ -76,8 +76,8 @@ function fnPointerPath(): { path: Path; why: string | null } {
 }
 
 let chosen: { path: Path; why: string | null } | undefined;
-/** The path, asked once. */
-const fnPath = () => (chosen ??= fnPointerPath()).path;
+/** The path and why it is not the trampoline, asked once. */
+const choice = () => chosen ??= fnPointerPath();
 
 /**
  * `pointer` as a JS function by the path in use; a signature the trampoline cannot take goes
@@ -85,7 +85,7 @@ const fnPath = () => (chosen ??= fnPointerPath()).path;
  */
 function fastFunction(pointer: Pointer, definition: ForeignFunction) {
   if (definition.nonblocking) return null;
-  const p = fnPath();
+  const p = choice().path;
   return (p === "trampoline" ? trampolineFunction(pointer, definition) : null)
     ?? (p !== "UnsafeFnPointer" && libffiLoads() ? libffiFunction(pointer, definition) : null);
 }
@@ -130,12 +130,11 @@ export const runtime: Runtime = {
   },
 
   get fnPointers(): Path {
-    return fnPath();
+    return choice().path;
   },
 
   get fnPointersWhy(): string | null {
-    fnPath();
-    return chosen!.why;
+    return choice().why;
   },
 
   fn<F extends ForeignFunction>(pointer: Pointer, definition: F): FunctionOf<F> {

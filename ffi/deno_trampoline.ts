@@ -11,6 +11,7 @@ import {
   openTrampoline,
   platformRefusal,
   pointerFirst,
+  signatureKey,
   TRAMPOLINE_SONAME,
   TRAMPOLINE_SYMBOL,
   trampolineRefusal,
@@ -22,9 +23,6 @@ type Bound = (...a: unknown[]) => unknown;
 
 // The trampoline's symbol, bound once per signature (the pointer, then the parameters).
 const bound = new Map<string, Bound>();
-
-const keyOf = (params: readonly NativeType[], result: NativeType) =>
-  `${params.join(",")}>${result}`;
 
 /**
  * The signatures of vkshare's Vulkan extension tables that the trampoline takes: bound together
@@ -38,7 +36,10 @@ function knownSignatures(): Map<string, Deno.ForeignFunction> {
     for (const def of Object.values(table.commands as Record<string, ForeignFunction>)) {
       const params = def.parameters as readonly NativeType[];
       if (trampolineRefusal(params) !== null) continue;
-      out.set(keyOf(params, def.result as NativeType), binding(params, def.result as NativeType));
+      out.set(
+        signatureKey(params, def.result as NativeType),
+        binding(params, def.result as NativeType),
+      );
     }
   }
   return out;
@@ -90,7 +91,7 @@ export function trampolineRefused(): string | null {
  * Deno refuses to open the image by its soname (libffi calls the function instead).
  */
 function symbolFor(params: readonly NativeType[], result: NativeType): Bound | null {
-  const key = keyOf(params, result);
+  const key = signatureKey(params, result);
   let s = bound.get(key);
   if (s === undefined) {
     try {

@@ -27,6 +27,7 @@ import {
   openTrampoline,
   platformRefusal,
   pointerFirst,
+  signatureKey,
   TRAMPOLINE_SONAME,
   TRAMPOLINE_SYMBOL,
   trampolineRefusal,
@@ -207,7 +208,7 @@ const bound = new Map<string, Fn>();
 function trampolineFunction(pointer: Pointer, def: ForeignFunction): Fn | null {
   const lib = trampolineLibrary();
   if (lib === null || trampolineRefusal(def.parameters) !== null) return null;
-  const key = `${def.parameters.join(",")}>${def.result}`;
+  const key = signatureKey(def.parameters, def.result);
   let sym = bound.get(key);
   if (sym === undefined) {
     const full = { parameters: ["pointer", ...def.parameters], result: def.result } as const;

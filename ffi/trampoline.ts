@@ -61,6 +61,11 @@ const X86_64_INSTRUCTIONS: readonly (readonly number[])[] = [
 /** The x86-64 code of {@linkcode TRAMPOLINE_SYMBOL}, as the module's comment spells it. */
 export const TRAMPOLINE_X86_64: readonly number[] = X86_64_INSTRUCTIONS.flat();
 
+/** One key per signature, for a backend's bindings of the symbol (`u32,buffer>i32`). */
+export function signatureKey(params: readonly NativeType[], result: NativeType): string {
+  return `${params.join(",")}>${result}`;
+}
+
 const FLOAT: ReadonlySet<NativeType> = new Set(["f32", "f64"]);
 
 /**

@@ -15,6 +15,7 @@ import {
   MEMFD_CALLS,
   openTrampoline,
   platformRefusal,
+  signatureKey,
   TRAMPOLINE_SONAME,
   TRAMPOLINE_SYMBOL,
   TRAMPOLINE_X86_64,
@@ -171,6 +172,16 @@ test("the trampoline takes 6 integer and 8 floating-point arguments, and names w
   const ints = (n: number) => Array.from({ length: n }, () => "pointer" as const);
   const floats = (n: number) => Array.from({ length: n }, () => "f64" as const);
   assertEquals(trampolineRefusal([]), null);
+  // One binding per signature: the key tells parameters, their order and the result apart.
+  assertEquals(signatureKey(["u32", "buffer"], "i32"), "u32,buffer>i32");
+  assertEquals(signatureKey([], "void"), ">void");
+  const keys = [
+    signatureKey(["u32", "buffer"], "i32"),
+    signatureKey(["buffer", "u32"], "i32"),
+    signatureKey(["u32", "buffer"], "u32"),
+    signatureKey(["u32"], "i32"),
+  ];
+  assertEquals(new Set(keys).size, keys.length);
   assertEquals(trampolineRefusal([...ints(6), ...floats(8)]), null);
   assertEquals(
     trampolineRefusal([...ints(6), "u32"]),

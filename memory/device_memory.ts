@@ -32,7 +32,6 @@ import {
   encode,
   encodeFlat,
   fastPaths,
-  keptEncoding,
   KeptStruct,
   type Link,
   link,
@@ -100,6 +99,7 @@ import {
 } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { HostAllocation } from "./host_allocation.ts";
+import { type KnownAllocation, knownAllocation, rememberAllocation } from "./known_allocations.ts";
 import { nvHandleTypeMask, requireNV } from "./nv.ts";
 
 /**
@@ -375,20 +375,19 @@ type ExportCache = {
   descriptor?: MemoryDescriptor;
 };
 
-// The encoded VkMemoryAllocateInfo (and its chain) of a plain allocation, kept per device and
-// size, type and export masks: a script that allocates the same memory again encodes nothing.
-function plainAllocateInfo(
-  device: Device,
-  size: bigint,
-  type: number,
-  exportMask: number,
-  nvMask: number,
-): Uint8Array {
-  return keptEncoding(
-    device,
-    `memory ${size} ${type} ${exportMask} ${nvMask}`,
-    (arena) => allocateInfo(size, type, exportMask, nvMask, null, arena),
-  );
+/**
+ * Plans an allocation, throwing the rules it breaks, and encodes its VkMemoryAllocateInfo: kept
+ * for the next plain allocation alike (known_allocations.ts), or into `arena`.
+ */
+function planAndEncode(device: Device, options: AllocateOptions, arena: Arena): KnownAllocation {
+  const { result, exportMask, nvMask } = planAllocation(device, options);
+  const plan = planOrThrow(result);
+  if (exportMask) device.extension(VK_KHR_external_memory_fd);
+  const target = plan.dedicated ? options.for! : null;
+  const encodeInto = (a: Arena) =>
+    allocateInfo(plan.size, plan.memoryTypeIndex, exportMask, nvMask, target, a);
+  return rememberAllocation(device, options, plan, exportMask, encodeInto)
+    ?? { plan, exportMask, info: encodeInto(arena) };
 }
 
 /**
@@ -620,17 +619,13 @@ export class DeviceMemory extends Resource {
    * capability or the driver requires it.
    */
   static allocate(device: Device, options: AllocateOptions): DeviceMemory {
-    const { result, exportMask, nvMask } = planAllocation(device, options);
-    const { size, memoryTypeIndex: type, dedicated } = planOrThrow(result);
-    const target = options.for;
-    const pd = device.physicalDevice;
-    if (exportMask) device.extension(VK_KHR_external_memory_fd);
+    const target = options?.for;
     using arena = new Arena();
-    const info = dedicated
-      ? allocateInfo(size, type, exportMask, nvMask, target!, arena)
-      : plainAllocateInfo(device, size, type, exportMask, nvMask);
+    const { plan, exportMask, info } = knownAllocation(device, options)
+      ?? planAndEncode(device, options, arena);
+    const { size, memoryTypeIndex: type, dedicated } = plan;
     const handle = allocateRaw(device, info, () => ({
-      device: pd.name,
+      device: device.physicalDevice.name,
       size,
       memoryTypeIndex: type,
       exportAs: flagNames(MemoryHandleType, exportMask),

@@ -59,6 +59,18 @@ function memoryWork(a: Device, b: Device): unknown[] {
   return out;
 }
 
+/** Plain allocations (known_allocations.ts): the same values again, in new option objects. */
+function allocationWork(a: Device): unknown[] {
+  const out: unknown[] = [];
+  for (const size of [65536, 4096n, 65536, 4096n]) {
+    const exportAs = typeof size === "bigint" ? undefined : "OPAQUE_FD" as const;
+    using m = DeviceMemory.allocate(a, { size, exportAs, properties: ["DEVICE_LOCAL"] });
+    using e = exportAs ? m.exportFd() : undefined;
+    out.push([m.size, m.memoryTypeIndex, m.exportHandleTypes, e?.descriptor.size]);
+  }
+  return out;
+}
+
 /** Fences and semaphores made with different options (kept create infos), and timeline waits. */
 function syncWork(pd: PhysicalDevice, a: Device, b: Device): unknown[] {
   const out: unknown[] = [];
@@ -156,6 +168,7 @@ test(
     const run = () => ({
       matrix: JSON.stringify(capabilityMatrix(pd)),
       memory: memoryWork(a, b),
+      allocations: allocationWork(a),
       sync: syncWork(pd, a, b),
       submit: submitWork(a),
     });
@@ -167,6 +180,7 @@ test(
     // The work did something: bytes arrived, fences and semaphores answered.
     assertEquals((fast.memory as { sum: number }[]).length, 6);
     assert((fast.memory as { sum: number }[]).every((m) => m.sum !== 0));
+    assertEquals(fast.allocations.length, 4);
     assertEquals(fast.sync.slice(0, 3), ["signaled", "unsignaled", "signaled"]);
     assertEquals(fast.submit.filter((x) => x === "signaled").length, 3);
   }),

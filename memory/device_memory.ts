@@ -99,7 +99,7 @@ import {
 } from "../share/plan.ts";
 import type { Device } from "../vulkan/device.ts";
 import type { HostAllocation } from "./host_allocation.ts";
-import { type KnownAllocation, knownAllocation, rememberAllocation } from "./known_allocations.ts";
+import { keptAllocation, type PlannedAllocation } from "./known_allocations.ts";
 import { nvHandleTypeMask, requireNV } from "./nv.ts";
 
 /**
@@ -375,19 +375,17 @@ type ExportCache = {
   descriptor?: MemoryDescriptor;
 };
 
-/**
- * Plans an allocation, throwing the rules it breaks, and encodes its VkMemoryAllocateInfo: kept
- * for the next plain allocation alike (known_allocations.ts), or into `arena`.
- */
-function planAndEncode(device: Device, options: AllocateOptions, arena: Arena): KnownAllocation {
+/** Plans an allocation, throwing the rules it breaks: its plan, handle types and info encoder. */
+function planned(device: Device, options: AllocateOptions): PlannedAllocation {
   const { result, exportMask, nvMask } = planAllocation(device, options);
   const plan = planOrThrow(result);
   if (exportMask) device.extension(VK_KHR_external_memory_fd);
   const target = plan.dedicated ? options.for! : null;
-  const encodeInto = (a: Arena) =>
-    allocateInfo(plan.size, plan.memoryTypeIndex, exportMask, nvMask, target, a);
-  return rememberAllocation(device, options, plan, exportMask, encodeInto)
-    ?? { plan, exportMask, info: encodeInto(arena) };
+  return {
+    plan,
+    exportMask,
+    encode: (a) => allocateInfo(plan.size, plan.memoryTypeIndex, exportMask, nvMask, target, a),
+  };
 }
 
 /**
@@ -621,8 +619,12 @@ export class DeviceMemory extends Resource {
   static allocate(device: Device, options: AllocateOptions): DeviceMemory {
     const target = options?.for;
     using arena = new Arena();
-    const { plan, exportMask, info } = knownAllocation(device, options)
-      ?? planAndEncode(device, options, arena);
+    let known = keptAllocation(device, options, planned);
+    if (!known) {
+      const p = planned(device, options);
+      known = { plan: p.plan, exportMask: p.exportMask, info: p.encode(arena) };
+    }
+    const { plan, exportMask, info } = known;
     const { size, memoryTypeIndex: type, dedicated } = plan;
     const handle = allocateRaw(device, info, () => ({
       device: device.physicalDevice.name,

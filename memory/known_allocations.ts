@@ -25,12 +25,22 @@ export interface KnownAllocation {
 }
 
 type Entry = KnownAllocation & { arena: Arena };
-type BySize = Map<number | bigint, Map<number, Entry>>;
+// A device's: by the options' size, then the rest of their values (optionsKey); and how many.
+type Kept = { bySize: Map<number | bigint, Map<number, Entry>>; count: number };
 
-// By device, then the options' size, then the rest of their values (optionsKey).
-const known = new WeakMap<Device, BySize>();
+const known = new WeakMap<Device, Kept>();
 /** The most plain allocations kept per device; past it the device's are forgotten. */
 export const KNOWN_ALLOCATIONS_MAX = 256;
+
+/** @ignore @internal What planning an allocation gives: its plan, handle types, info encoder. */
+export interface PlannedAllocation {
+  /** The accepted plan. */
+  plan: AllocatePlan;
+  /** The KHR handle types it is exportable as. */
+  exportMask: number;
+  /** Encodes its VkMemoryAllocateInfo, chain included, into `arena`. */
+  encode: (arena: Arena) => Uint8Array;
+}
 
 /**
  * The options' values other than the size as one number, or undefined where they are not kept:
@@ -54,49 +64,50 @@ function optionsKey(options: AllocateOptions): number | undefined {
 
 /**
  * @ignore @internal The plain allocation accepted before on `device` with options of the same
- * values, or undefined (plan in full). Throws what planning would for a disposed device or a bad
- * handle type or property name.
+ * values, or undefined. Throws what planning would for a disposed device or a bad handle type or
+ * property name.
  */
 export function knownAllocation(
   device: Device,
   options: AllocateOptions,
 ): KnownAllocation | undefined {
   if (!fastPaths.enabled || typeof options !== "object" || options === null) return undefined;
-  const bySize = known.get(device);
-  if (!bySize) return undefined;
+  const kept = known.get(device);
+  if (!kept) return undefined;
   device.assertAlive();
   const key = optionsKey(options);
-  return key === undefined ? undefined : bySize.get(options.size!)?.get(key);
+  return key === undefined ? undefined : kept.bySize.get(options.size!)?.get(key);
 }
 
 /**
- * @ignore @internal Keeps an accepted plain allocation of `device` (its info encoded by `encode`
- * into memory kept with it) and returns it; undefined where it is not kept (fast paths off, a
- * target, NV handle types), for the caller to encode into its own arena.
+ * @ignore @internal The plain allocation of these options' values on `device`: the one kept, or
+ * planned now by `plan` (which throws what the options break) and kept, its info encoded into
+ * memory kept with it. Undefined where none is kept (fast paths off, a target, NV handle types,
+ * a size of the wrong kind): the caller plans and encodes into its own arena.
  */
-export function rememberAllocation(
+export function keptAllocation(
   device: Device,
   options: AllocateOptions,
-  plan: AllocatePlan,
-  exportMask: number,
-  encode: (arena: Arena) => Uint8Array,
+  plan: (device: Device, options: AllocateOptions) => PlannedAllocation,
 ): KnownAllocation | undefined {
-  if (!fastPaths.enabled || plan.dedicated) return undefined;
+  if (!fastPaths.enabled || typeof options !== "object" || options === null) return undefined;
+  device.assertAlive();
   const key = optionsKey(options);
   const size = options.size;
   if (key === undefined || (typeof size !== "number" && typeof size !== "bigint")) return undefined;
-  let bySize = known.get(device);
-  if (!bySize || count(bySize) >= KNOWN_ALLOCATIONS_MAX) known.set(device, bySize = new Map());
-  let byKey = bySize.get(size);
-  if (!byKey) bySize.set(size, byKey = new Map());
+  let kept = known.get(device);
+  const hit = kept?.bySize.get(size)?.get(key);
+  if (hit) return hit;
+  // Planning refuses a dedicated allocation without a target: the plan is a plain one.
+  const p = plan(device, options);
+  if (!kept || kept.count >= KNOWN_ALLOCATIONS_MAX) {
+    known.set(device, kept = { bySize: new Map(), count: 0 });
+  }
+  let byKey = kept.bySize.get(size);
+  if (!byKey) kept.bySize.set(size, byKey = new Map());
   const arena = new Arena();
-  const entry: Entry = { plan, exportMask, info: encode(arena), arena };
+  const entry: Entry = { plan: p.plan, exportMask: p.exportMask, info: p.encode(arena), arena };
   byKey.set(key, entry);
+  kept.count++;
   return entry;
-}
-
-function count(bySize: BySize): number {
-  let n = 0;
-  for (const m of bySize.values()) n += m.size;
-  return n;
 }

@@ -970,26 +970,37 @@ export class ShareServer implements Disposable {
           checkPeer(peer, this.#allow, `accept(${describe(this.address)})`);
         } catch (e) {
           // A peer that is not allowed is closed and recorded; the wait goes on for the one
-          // that is (any local user can connect to an abstract name, or try to).
+          // that is (any local user can connect to an abstract name, or try to). A stream of
+          // them neither outlasts the timeout nor holds the event loop: one turn after each.
           libc().close(fd);
-          this.refused.push(e as ErrnoError);
-          if (this.refused.length > 100) this.refused.shift();
+          this.#refuse(e as ErrnoError);
+          if (performance.now() >= end) {
+            throw new ErrnoError("accept4", ETIMEDOUT, this.#waitLabel(timeoutMs));
+          }
+          await eventLoopTurn();
           continue;
         }
         return new ShareSocket(fd, peer);
       }
       const e = errno();
       if (e !== EAGAIN && e !== EINTR) throw new ErrnoError("accept4", e, describe(this.address));
-      const refused = this.refused.length
-        ? `; refused meanwhile: ${this.refused.at(-1)!.message}`
-        : "";
-      await ready(
-        this.fd,
-        POLLIN,
-        Math.max(0, end - performance.now()),
-        `accept on ${describe(this.address)}${refused}`,
-      );
+      await ready(this.fd, POLLIN, Math.max(0, end - performance.now()), this.#waitLabel());
     }
+  }
+
+  /** Records a refused peer's error (the newest 100). */
+  #refuse(e: ErrnoError): void {
+    this.refused.push(e);
+    if (this.refused.length > 100) this.refused.shift();
+  }
+
+  /** What an accept waits for, and the last refusal (for a timeout's message). */
+  #waitLabel(timeoutMs?: number): string {
+    const refused = this.refused.length
+      ? `; refused meanwhile: ${this.refused.at(-1)!.message}`
+      : "";
+    const within = timeoutMs === undefined ? "" : `: no allowed peer within ${timeoutMs} ms`;
+    return `accept on ${describe(this.address)}${within}${refused}`;
   }
 
   /** Stops listening, and removes the socket file and its private directory (idempotent). */

@@ -478,7 +478,7 @@ class ShareServer:
     def accept(self, timeout: Optional[float] = None) -> ShareSocket:
         """Accepts one connection from an allowed uid, waiting at most ``timeout`` seconds. A peer
         of another uid is closed, recorded in ``refused`` (newest last, 100 at most), and the wait
-        goes on."""
+        goes on, until the timeout (which a stream of refused peers does not outlast)."""
         if self.closed:
             raise ValueError(f"the server at {self.address} is closed")
         seconds, deadline = _deadline(timeout)
@@ -496,6 +496,9 @@ class ShareServer:
                 s.close()
                 self.refused.append(e)
                 del self.refused[:-100]
+                # A stream of refused peers does not outlast the timeout.
+                if time.monotonic() >= deadline:
+                    raise _timeout(f"accept on {self.address}; refused meanwhile: {e}", seconds)
                 continue
             return ShareSocket(s, peer)
 

@@ -233,6 +233,33 @@ test("a peer of a uid that is not allowed is refused, on both ends", async () =>
   }
 });
 
+test("a stream of refused peers neither holds the event loop nor outlasts accept's timeout", async () => {
+  const other = process.getuid!() === 12345 ? 12346 : 12345;
+  using server = ShareServer.listen({ allowUids: [other] });
+  // Eight peers of a uid not allowed wait in the backlog before accept runs.
+  const clients = await Promise.all(
+    Array.from({ length: 8 }, () => ShareSocket.connect(server.address)),
+  );
+  try {
+    // The event loop gets a turn after the first refusal, not after the whole backlog.
+    const seen = new Promise<number>((r) => setImmediate(() => r(server.refused.length)));
+    const e = await rejectsWith(server.accept({ timeoutMs: 300 }), ErrnoError, "refused meanwhile");
+    assertEquals(e.code, "ETIMEDOUT");
+    assertEquals(await seen, 1);
+    assertEquals(server.refused.length, 8);
+    // A timeout that has passed ends the wait at the next refusal; the rest stay queued.
+    const more = await Promise.all(
+      Array.from({ length: 3 }, () => ShareSocket.connect(server.address)),
+    );
+    clients.push(...more);
+    const late = await rejectsWith(server.accept({ timeoutMs: 0 }), ErrnoError, "no allowed peer");
+    assertEquals(late.code, "ETIMEDOUT");
+    assertEquals(server.refused.length, 9);
+  } finally {
+    for (const c of clients) c.close();
+  }
+});
+
 test(
   "an offer from another device is refused before import, naming both devices, fds closed",
   { skip: cannotShare("OPAQUE_FD") },

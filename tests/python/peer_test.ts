@@ -203,6 +203,37 @@ test(
   },
 );
 
+test("the Python peer's accept ends on time while refused peers keep coming", {
+  skip: noPython,
+}, () => {
+  // Three peers of this uid wait in the backlog of a server that allows another uid only.
+  const script = String.raw`
+import json, os, socket, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import vkshare_peer as vk
+
+at = "@vkshare-refused-%d" % os.getpid()
+with vk.ShareServer.listen(at, allow_uids=[os.getuid() + 12345]) as server:
+    peers = []
+    for _ in range(3):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        c.connect("\0" + at[1:])
+        peers.append(c)
+    try:
+        server.accept(timeout=0)
+        out = {"accepted": True}
+    except TimeoutError as e:
+        out = {"errno": e.errno, "message": str(e), "refused": len(server.refused)}
+    print(json.dumps(out))
+`;
+  const r = spawnSync("python3", ["-c", script, PEER], { encoding: "utf8" });
+  assertEquals(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  // The first refusal ends a wait whose time is up; the other two stay queued.
+  assertEquals([out.errno, out.refused], [110, 1]);
+  assertStringIncludes(out.message, "refused meanwhile");
+});
+
 test("the Python peer's waits end on time with ETIMEDOUT, saying what was awaited", {
   skip: noPython,
 }, async () => {

@@ -24,10 +24,14 @@
  * trampoline is read from the stack into r9. Others go through libffi.
  *
  * The image is an ELF64 shared object with no section headers: a read-and-execute segment (the
- * headers, the symbol and hash tables, the code), a read-write one (the dynamic section, which
- * glibc's loader relocates in place), PT_DYNAMIC, and PT_GNU_STACK (without it glibc would ask
- * for an executable stack). A backend writes it to a memfd and opens it by `/proc/self/fd/N`,
- * then by its soname.
+ * headers, a GNU property note, the symbol and hash tables, the code), a read-write one (the
+ * dynamic section, which glibc's loader relocates in place), PT_DYNAMIC, PT_GNU_STACK (without it
+ * glibc would ask for an executable stack), and PT_NOTE and PT_GNU_PROPERTY over the note. The
+ * note marks the code as shadow-stack safe (x86 feature SHSTK: it jumps, so `fn` returns to the
+ * return address the caller's call pushed), so that a process with CET shadow stacks on can load
+ * it; not IBT, whose indirect-branch targets start with `endbr64` (no Linux enables IBT for user
+ * programs). A backend writes it to a memfd and opens it by `/proc/self/fd/N`, then by its
+ * soname.
  *
  * @module
  */
@@ -81,8 +85,9 @@ export function trampolineRefusal(parameters: readonly NativeType[]): string | n
 }
 
 const PAGE = 0x1000;
-const EHDR = 64, PHDR = 56, PHNUM = 4, SYM = 24, DYN = 16;
-const PT_LOAD = 1, PT_DYNAMIC = 2, PT_GNU_STACK = 0x6474e551;
+const EHDR = 64, PHDR = 56, PHNUM = 6, SYM = 24, DYN = 16;
+const PT_LOAD = 1, PT_DYNAMIC = 2, PT_NOTE = 4, PT_GNU_STACK = 0x6474e551;
+const PT_GNU_PROPERTY = 0x6474e553;
 const PF_X = 1, PF_W = 2, PF_R = 4;
 const DT = { NULL: 0, HASH: 4, STRTAB: 5, SYMTAB: 6, STRSZ: 10, SYMENT: 11, SONAME: 14 };
 
@@ -90,14 +95,31 @@ const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
 /** Where each part of the image lies (file offsets; the read-only part's addresses are equal). */
 function imageLayout(strtab: Uint8Array, code: readonly number[]) {
-  const hash = EHDR + PHDR * PHNUM;
+  const note = align(EHDR + PHDR * PHNUM, 8);
+  const hash = note + GNU_PROPERTY_NOTE.length;
   const symtab = align(hash + 4 * 4, 8); // nbucket, nchain, one bucket, two chains
   const strings = symtab + 2 * SYM;
   const text = align(strings + strtab.length, 16);
   const dynamic = align(text + code.length, 8);
   const dynEntries = 7;
-  return { hash, symtab, strings, text, dynamic, dynBytes: DYN * dynEntries };
+  return { note, hash, symtab, strings, text, dynamic, dynBytes: DYN * dynEntries };
 }
+
+/**
+ * The note of the x86 features the code is safe for (`.note.gnu.property`, as `ld` writes it for
+ * `-z shstk`): NT_GNU_PROPERTY_TYPE_0 of owner "GNU", one GNU_PROPERTY_X86_FEATURE_1_AND property
+ * whose 4 bytes say SHSTK (2), padded to 8.
+ */
+export const GNU_PROPERTY_NOTE: readonly number[] = [
+  ...[4, 0, 0, 0], // n_namesz: "GNU\0"
+  ...[16, 0, 0, 0], // n_descsz: one property of 8 bytes and its data, padded
+  ...[5, 0, 0, 0], // n_type: NT_GNU_PROPERTY_TYPE_0
+  ...[0x47, 0x4e, 0x55, 0], // "GNU\0"
+  ...[0x02, 0, 0, 0xc0], // pr_type: GNU_PROPERTY_X86_FEATURE_1_AND
+  ...[4, 0, 0, 0], // pr_datasz
+  ...[2, 0, 0, 0], // pr_data: GNU_PROPERTY_X86_FEATURE_1_SHSTK
+  ...[0, 0, 0, 0], // padding to 8
+];
 
 /**
  * The ELF64 image (little-endian, `machine` 62 for x86-64) of a shared object whose one global
@@ -128,7 +150,8 @@ export function trampolineImage(
   u16(56, PHNUM);
   u16(58, 64); // e_shentsize (no sections)
   // The program headers: the read-only part, the dynamic section a page above, PT_DYNAMIC,
-  // PT_GNU_STACK (a stack that is not executable).
+  // PT_GNU_STACK (a stack that is not executable), the property note as PT_NOTE and as
+  // PT_GNU_PROPERTY (what glibc 2.32 and later read).
   const dynAddress = PAGE + at.dynamic;
   const phdr = (i: number, type: number, flags: number, off: number, addr: number, len: number) => {
     const o = EHDR + PHDR * i;
@@ -139,12 +162,15 @@ export function trampolineImage(
     u64(o + 24, addr);
     u64(o + 32, len);
     u64(o + 40, len);
-    u64(o + 48, type === PT_LOAD ? PAGE : type === PT_DYNAMIC ? 8 : 16);
+    u64(o + 48, type === PT_LOAD ? PAGE : type === PT_GNU_STACK ? 16 : 8);
   };
   phdr(0, PT_LOAD, PF_R | PF_X, 0, 0, at.dynamic);
   phdr(1, PT_LOAD, PF_R | PF_W, at.dynamic, dynAddress, at.dynBytes);
   phdr(2, PT_DYNAMIC, PF_R | PF_W, at.dynamic, dynAddress, at.dynBytes);
   phdr(3, PT_GNU_STACK, PF_R | PF_W, 0, 0, 0);
+  phdr(4, PT_NOTE, PF_R, at.note, at.note, GNU_PROPERTY_NOTE.length);
+  phdr(5, PT_GNU_PROPERTY, PF_R, at.note, at.note, GNU_PROPERTY_NOTE.length);
+  bytes.set(GNU_PROPERTY_NOTE, at.note);
   // The SysV hash table: one bucket, whose chain is the one symbol (index 1).
   [1, 2, 1, 0, 0].forEach((x, i) => u32(at.hash + 4 * i, x));
   // The symbol table: the null symbol, then the function (global, STT_FUNC, in "section" 1: any

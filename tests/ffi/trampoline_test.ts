@@ -1,7 +1,8 @@
 // The trampoline's image (ffi/trampoline.ts), read back as glibc's loader reads it: an ELF64
 // shared object whose segments are never both writable and executable, whose stack is not
-// executable, and whose one symbol, found through its hash table, is the documented code
-// (disassembled by objdump where binutils is installed). No driver.
+// executable, whose GNU property note says SHSTK, and whose one symbol, found through its hash
+// table, is the documented code (disassembled by objdump, and the note read by readelf, where
+// binutils is installed). No driver.
 // @ts-types="../../cli/_node/child_process.d.ts"
 import { spawnSync } from "node:child_process";
 // @ts-types="../../cli/_node/fs.d.ts"
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { assert, assertEquals } from "@std/assert";
 import { rt } from "../../ffi/runtime.ts";
 import {
+  GNU_PROPERTY_NOTE,
   MEMFD_CALLS,
   openTrampoline,
   platformRefusal,
@@ -111,7 +113,8 @@ test("the trampoline's image is an x86-64 ELF shared object glibc's loader accep
   assertEquals([u16(16), u16(18), u32(20)], [3, 62, 1]); // ET_DYN, x86-64, EV_CURRENT
   assertEquals([u16(52), u16(54)], [64, 56]); // the sizes of its header and program headers
   const types = segments().map((s) => s.type);
-  assertEquals(types, [1, 1, 2, 0x6474e551]); // PT_LOAD, PT_LOAD, PT_DYNAMIC, PT_GNU_STACK
+  // PT_LOAD, PT_LOAD, PT_DYNAMIC, PT_GNU_STACK, PT_NOTE, PT_GNU_PROPERTY
+  assertEquals(types, [1, 1, 2, 0x6474e551, 4, 0x6474e553]);
   for (const s of segments()) {
     assert((s.flags & 3) !== 3, `segment ${s.type} is both writable and executable`);
     if (s.type === 1) assertEquals(s.offset % s.align, s.address % s.align);
@@ -124,6 +127,22 @@ test("the trampoline's image is an x86-64 ELF shared object glibc's loader accep
   assertEquals(cstr(fileOffset(dynamic().get(5)!) + dynamic().get(14)!), TRAMPOLINE_SONAME);
 });
 
+test("its GNU property note, in the loaded code's segment, says the code is shadow-stack safe", () => {
+  const [note, property] = segments().slice(4);
+  const loads = segments().filter((s) => s.type === 1);
+  for (const s of [note, property]) {
+    assertEquals([s.offset, s.address, s.size, s.align], [note.offset, note.offset, 32, 8]);
+    assertEquals(s.flags, 4, "read only");
+  }
+  assert(note.offset + note.size <= loads[0].size, "the loader reads it where it maps it");
+  assertEquals([u32(note.offset), u32(note.offset + 4), u32(note.offset + 8)], [4, 16, 5]);
+  assertEquals(cstr(note.offset + 12), "GNU");
+  // One property: GNU_PROPERTY_X86_FEATURE_1_AND, 4 bytes of data, SHSTK (2) and not IBT (1).
+  const p = note.offset + 16;
+  assertEquals([u32(p), u32(p + 4), u32(p + 8), u32(p + 12)], [0xc0000002, 4, 2, 0]);
+  assertEquals([...image.subarray(note.offset, note.offset + 32)], [...GNU_PROPERTY_NOTE]);
+});
+
 test("its one symbol, found through the hash table, is the documented code", () => {
   const sym = lookup(TRAMPOLINE_SYMBOL);
   assertEquals(sym.info, 0x12, "global function");
@@ -134,37 +153,53 @@ test("its one symbol, found through the hash table, is the documented code", () 
 });
 
 const objdump = spawnSync("objdump", ["--version"], { encoding: "utf8" }).status === 0;
+const readelf = spawnSync("readelf", ["--version"], { encoding: "utf8" }).status === 0;
+
+/** What binutils' `tool` prints with `args` for `bytes` in a file (its path last); exit 0. */
+function binutils(tool: string, args: string[], bytes: Uint8Array): { out: string; err: string } {
+  const dir = mkdtempSync(`${tmpdir()}/vkshare-trampoline-`);
+  try {
+    writeFileSync(`${dir}/image`, bytes);
+    const r = spawnSync(tool, [...args, `${dir}/image`], { encoding: "utf8" });
+    assertEquals(r.status, 0, r.stderr);
+    return { out: r.stdout, err: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test(
+  "readelf reads the note as the x86 feature SHSTK",
+  { skip: readelf ? false : "no readelf (binutils)" },
+  () => {
+    const r = binutils("readelf", ["-n", "-l", "-W"], image);
+    assertEquals(r.err, "", "readelf found nothing to warn of");
+    const at = segments()[5].offset.toString(16);
+    assert(new RegExp(`^\\s+GNU_PROPERTY\\s+0x0*${at}\\s`, "m").test(r.out), r.out);
+    assert(/NT_GNU_PROPERTY_TYPE_0\s+Properties: x86 feature: SHSTK$/m.test(r.out), r.out);
+  },
+);
 
 test(
   "objdump reads the code as the eight instructions its comment spells",
   { skip: objdump ? false : "no objdump (binutils)" },
   () => {
-    const dir = mkdtempSync(`${tmpdir()}/vkshare-trampoline-`);
-    try {
-      writeFileSync(`${dir}/code.bin`, new Uint8Array(TRAMPOLINE_X86_64));
-      const r = spawnSync(
-        "objdump",
-        ["-D", "-b", "binary", "-m", "i386:x86-64", "-M", "intel", `${dir}/code.bin`],
-        { encoding: "utf8" },
-      );
-      assertEquals(r.status, 0, r.stderr);
-      const code = r.stdout.split("\n").flatMap((l) => {
-        const m = l.match(/^\s+[0-9a-f]+:\s+(?:[0-9a-f]{2} )+\s*(.+)$/);
-        return m ? [m[1].replace(/\s+/g, " ").trim()] : [];
-      });
-      assertEquals(code, [
-        "mov r11,rdi",
-        "mov rdi,rsi",
-        "mov rsi,rdx",
-        "mov rdx,rcx",
-        "mov rcx,r8",
-        "mov r8,r9",
-        "mov r9,QWORD PTR [rsp+0x8]",
-        "jmp r11",
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const args = ["-D", "-b", "binary", "-m", "i386:x86-64", "-M", "intel"];
+    const r = binutils("objdump", args, new Uint8Array(TRAMPOLINE_X86_64));
+    const code = r.out.split("\n").flatMap((l) => {
+      const m = l.match(/^\s+[0-9a-f]+:\s+(?:[0-9a-f]{2} )+\s*(.+)$/);
+      return m ? [m[1].replace(/\s+/g, " ").trim()] : [];
+    });
+    assertEquals(code, [
+      "mov r11,rdi",
+      "mov rdi,rsi",
+      "mov rsi,rdx",
+      "mov rdx,rcx",
+      "mov rcx,r8",
+      "mov r8,r9",
+      "mov r9,QWORD PTR [rsp+0x8]",
+      "jmp r11",
+    ]);
   },
 );
 

@@ -855,6 +855,11 @@ export class DeviceMemory extends Resource {
    * ArrayBufferView whose address and length are multiples of the device's
    * `minImportedHostPointerAlignment`. The host memory is kept alive as long as this memory. The
    * rules are {@linkcode DeviceMemory.planHostImport}'s.
+   *
+   * A view keeps its ArrayBuffer alive, not memory the buffer gives away: while this memory lives,
+   * do not `transfer()` the buffer (nor grow a WebAssembly memory it belongs to). A view of a
+   * resizable ArrayBuffer is refused (a TypeError): a `resize()` would unmap pages under the GPU.
+   * A {@linkcode HostAllocation} has neither caveat.
    */
   static importHostPointer(
     device: Device,
@@ -1137,6 +1142,15 @@ function hostMemory(
     return { pointer: host.pointer, size: BigInt(host.size), label: host.label };
   }
   if (host.byteLength === 0) throw new RangeError("host: an empty view cannot be imported");
+  if ((host.buffer as { resizable?: boolean }).resizable === true) {
+    // resize() gives pages back in place: the GPU, and the driver's own threads, would then
+    // touch memory that is gone (a crash, measured on lavapipe).
+    throw new TypeError(
+      `host: a view of a resizable ArrayBuffer (maxByteLength ${
+        (host.buffer as { maxByteLength?: number }).maxByteLength
+      }) cannot be imported: a resize() could unmap its pages under the GPU; use HostAllocation.create(size, alignment), or a view of a fixed-length ArrayBuffer`,
+    );
+  }
   const pointer = rt.pointerOf(host);
   return {
     pointer,

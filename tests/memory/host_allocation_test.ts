@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { rt } from "../../ffi/runtime.ts";
 import { DeviceMemory, GpuBuffer, HostAllocation, ShareError, Transfer } from "../../mod.ts";
 import { describeFd } from "../../share/mod.ts";
 import { test } from "../_harness.ts";
@@ -57,6 +58,38 @@ test(
     // an aligned view of it imports
     using m = DeviceMemory.importHostPointer(a, host.bytes.subarray(align, 3 * align));
     assertEquals(m.size, 2 * align);
+  }),
+);
+
+/** An aligned view of `size` bytes in a new ArrayBuffer (resizable up to 64 MiB when asked). */
+function alignedView(size: number, align: number, resizable: boolean): Uint8Array {
+  const ab = resizable
+    ? new ArrayBuffer(size + align, { maxByteLength: 64 << 20 })
+    : new ArrayBuffer(size + align);
+  const at = Number(rt.address(rt.pointerOf(new Uint8Array(ab))) % BigInt(align));
+  return new Uint8Array(ab, (align - at) % align, size);
+}
+
+test(
+  "a view of a fixed-length ArrayBuffer imports; one of a resizable ArrayBuffer is refused first",
+  { skip },
+  withTwoDevices((a) => {
+    const align = Number(a.physicalDevice.minImportedHostPointerAlignment!);
+    const view = alignedView(4 * align, align, false);
+    view.set(pattern(4 * align, 3));
+    using buffer = GpuBuffer.create(a, { size: 4 * align, external: "HOST_ALLOCATION" });
+    using _m = DeviceMemory.importHostPointer(a, view, { for: buffer });
+    using t = Transfer.create(a);
+    assertEquals(t.read(buffer), view, "JS → Vulkan");
+    // A resize() would unmap pages under the GPU (lavapipe then crashes): refused, as planned.
+    const growing = alignedView(4 * align, align, true);
+    for (const f of [DeviceMemory.importHostPointer, DeviceMemory.planHostImport]) {
+      const e = assertThrows(() => f(a, growing), TypeError);
+      assertStringIncludes(e.message, "resizable ArrayBuffer (maxByteLength 67108864)");
+      assertStringIncludes(e.message, "HostAllocation.create");
+    }
+    (growing.buffer as ArrayBuffer & { resize(n: number): void }).resize(0);
+    assertEquals(t.read(buffer), view, "the imported view is untouched");
   }),
 );
 

@@ -3,6 +3,11 @@
 // dispose.
 import { DisposedError } from "./errors.ts";
 
+/** Warns that `label` was left undestroyed, and why. */
+function warnKept(label: string, why: string): void {
+  console.warn(`vkshare: ${label} was left undestroyed: ${why}`);
+}
+
 /**
  * An object that owns a Vulkan handle (or another native resource) and its children.
  *
@@ -19,6 +24,8 @@ export abstract class Resource implements Disposable {
   // Made with the first child (most objects never have one).
   #children: Set<Resource> | undefined;
   #parent: Resource | undefined;
+  // Why the object must outlive its dispose (set by keep()), or undefined.
+  #kept: string | undefined;
 
   /** What the object is, for messages: `Device "llvmpipe (LLVM 15.0.7, 256 bits)"`. */
   abstract readonly label: string;
@@ -44,8 +51,22 @@ export abstract class Resource implements Disposable {
     this.alive();
   }
 
-  /** Frees the native resource; called once, after every child is disposed. */
+  /**
+   * Frees the native resource; called once, after every child is disposed, unless the object
+   * is kept (it may call {@linkcode Resource.keep} itself, and then frees nothing).
+   */
   protected abstract destroy(): void;
+
+  /**
+   * Leaves this object, and every object it belongs to (its device, its instance), undestroyed
+   * at dispose, with a warning that names `why`: something that cannot be taken back still
+   * depends on them (memory that JavaScript may still read, GPU work that cannot finish).
+   * Destroying a parent would free it all the same.
+   */
+  protected keep(why: string): void {
+    this.#kept ??= why;
+    this.#parent?.keep(why);
+  }
 
   /** Disposes the children (newest first), then this object. Safe to call twice. */
   [Symbol.dispose](): void {
@@ -56,7 +77,9 @@ export abstract class Resource implements Disposable {
       this.#children.clear();
     }
     try {
-      this.destroy();
+      // destroy() may find a reason to keep the object (and then frees nothing).
+      if (this.#kept === undefined) this.destroy();
+      if (this.#kept !== undefined) warnKept(this.label, this.#kept);
     } finally {
       if (this.#parent) this.#parent.#children!.delete(this);
       this.#parent = undefined;

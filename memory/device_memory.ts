@@ -36,6 +36,7 @@ import {
   type Link,
   link,
 } from "../ffi/layout.ts";
+import { detachView } from "../ffi/native_view.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import {
@@ -563,7 +564,9 @@ export class DeviceMemory extends Resource {
   readonly dedicatedTo: MemoryTarget | null;
   #label: string | undefined;
   #host: HostAllocation | ArrayBufferView | null;
-  #mapped: { buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
+  #mapped: { pointer: Pointer; buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
+  // Whether a view of the mapping was transferred away: it then stays mapped and allocated.
+  #stranded = false;
   // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
   // change), and the descriptor of its exports (frozen plain data, the same for each export).
   // Made with the first export (most imported memory is never exported again).
@@ -1031,10 +1034,16 @@ export class DeviceMemory extends Resource {
    * Maps the whole memory and returns its bytes (cached: every call returns the same view).
    * The memory type must be host-visible and host-coherent. The view is detached when the memory
    * is unmapped or disposed, so it can never read unmapped memory.
+   *
+   * Copy out of the view (`slice()`) rather than transfer its ArrayBuffer: vkshare cannot detach
+   * the ArrayBuffer a `transfer()` or a `postMessage` to a Worker makes, so such memory stays
+   * mapped and allocated, with its device and instance, until the process ends (dispose warns);
+   * `map()` then gives a new view of it.
    */
   map(): Uint8Array {
     const h = this.live;
-    if (this.#mapped) return this.#mapped.bytes;
+    const m = this.#mapped;
+    if (m) return m.buffer.byteLength ? m.bytes : this.#viewAgain(m);
     const flags = this.device.physicalDevice.memoryTypes[this.memoryTypeIndex].propertyFlags;
     const need = MemoryProperty.HOST_VISIBLE | MemoryProperty.HOST_COHERENT;
     if ((flags & need) !== need) {
@@ -1053,9 +1062,26 @@ export class DeviceMemory extends Resource {
     if (r < 0) {
       check(r, "vkMapMemory", { device: this.device.physicalDevice.name, size: this.size });
     }
-    const buffer = rt.view(rt.pointer(out[0]), this.size);
-    this.#mapped = { buffer, bytes: new Uint8Array(buffer) };
+    const pointer = rt.pointer(out[0]);
+    const buffer = rt.view(pointer, this.size);
+    this.#mapped = { pointer, buffer, bytes: new Uint8Array(buffer) };
     return this.#mapped.bytes;
+  }
+
+  /** A new view of the mapping, whose last one the script transferred away (it stays mapped). */
+  #viewAgain(m: { pointer: Pointer; buffer: ArrayBuffer; bytes: Uint8Array }): Uint8Array {
+    this.#strand();
+    m.buffer = rt.view(m.pointer, this.size);
+    m.bytes = new Uint8Array(m.buffer);
+    return m.bytes;
+  }
+
+  /** Keeps the memory mapped and allocated (and its device): a transferred view may read it. */
+  #strand(): void {
+    this.#stranded = true;
+    this.keep(
+      `the ArrayBuffer that map() gave of ${this.label} was transferred (transfer(), postMessage) and may still read the mapping, so it stays mapped and allocated until the process ends; copy out of map()'s view (slice()) instead`,
+    );
   }
 
   /** Whether it is mapped. */
@@ -1063,10 +1089,14 @@ export class DeviceMemory extends Resource {
     return this.#mapped !== null;
   }
 
-  /** Unmaps it (idempotent): the view returned by map() becomes detached (length 0). */
+  /**
+   * Unmaps it (idempotent): the view returned by map() becomes detached (length 0). Memory whose
+   * view was transferred away stays mapped (see {@linkcode DeviceMemory.map}).
+   */
   unmap(): void {
-    if (!this.#mapped) return;
-    this.#mapped.buffer.transfer(0);
+    const m = this.#mapped;
+    if (!m || this.#stranded) return;
+    if (!detachView(m.buffer)) return this.#strand();
     this.#mapped = null;
     vk().vkUnmapMemory(this.device.handle, this.handle);
   }
@@ -1074,6 +1104,7 @@ export class DeviceMemory extends Resource {
   /** Unmaps, frees the memory, and releases the host allocation it was imported from. */
   protected destroy(): void {
     this.unmap();
+    if (this.#stranded) return; // a transferred view may read it: kept (see map())
     vk().vkFreeMemory(this.device.handle, this.handle, null);
     const host = this.#host;
     this.#host = null;

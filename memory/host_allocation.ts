@@ -9,6 +9,7 @@
 import { ErrnoError } from "../core/errors.ts";
 import { positiveSize } from "../core/out_params.ts";
 import { errno, libc, MAP_PRIVATE_ANONYMOUS, MFD_CLOEXEC, PROT_READ_WRITE } from "../ffi/libc.ts";
+import { detachView } from "../ffi/native_view.ts";
 import { rt } from "../ffi/runtime.ts";
 import type { Pointer } from "../ffi/types.ts";
 import { cString } from "../ffi/vulkan.ts";
@@ -16,6 +17,7 @@ import { OwnedFd } from "../share/fd.ts";
 
 const PAGE = 4096n;
 const MAP_SHARED = 0x01;
+const MAP_FIXED = 0x10;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 /**
@@ -42,6 +44,8 @@ export class HostAllocation implements Disposable {
   #users = new Set<object>();
   #disposed = false;
   #unmapped = false;
+  // Whether the script transferred the bytes' ArrayBuffer away (it may still read the range).
+  #transferred = false;
 
   /**
    * The memfd behind a {@linkcode HostAllocation.createShared} mapping (send it to the process
@@ -153,14 +157,32 @@ export class HostAllocation implements Disposable {
   #maybeUnmap(): void {
     if (!this.#disposed || this.#users.size > 0 || this.#unmapped) return;
     this.#unmapped = true;
-    libc().munmap(this.#pointer, this.size);
+    if (!this.#transferred) {
+      libc().munmap(this.#pointer, this.size);
+      return;
+    }
+    // An ArrayBuffer the script transferred the bytes to may still read the range: new zero
+    // pages take the mapping's place (its memory, and a memfd's, are let go), and the range
+    // stays mapped so that no later mapping lands under that ArrayBuffer.
+    libc().mmap(
+      this.#pointer,
+      BigInt(this.size),
+      PROT_READ_WRITE,
+      MAP_PRIVATE_ANONYMOUS | MAP_FIXED,
+      -1,
+      0n,
+    );
   }
 
-  /** Detaches {@linkcode HostAllocation.bytes}; unmaps now, or when the last import is freed. */
+  /**
+   * Detaches {@linkcode HostAllocation.bytes}; unmaps now, or when the last import is freed. If
+   * the script transferred the bytes' ArrayBuffer (`transfer()`, `postMessage`), which vkshare
+   * cannot detach, zero pages replace the memory instead, and that ArrayBuffer reads zeros.
+   */
   [Symbol.dispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#buffer.transfer(0); // detach: JS can no longer read the mapping
+    this.#transferred = !detachView(this.#buffer); // detached: JS can no longer read the mapping
     this.#bytes = new Uint8Array(0);
     this.fd?.close();
     this.#maybeUnmap();

@@ -66,6 +66,19 @@ export function test(name: string, a: TestOptions | Fn, b?: Fn): void {
   });
 }
 
+/** Runs `fn` with console.warn collected; returns what was warned. */
+export function warnings(fn: () => void): string[] {
+  const seen: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void seen.push(a.join(" "));
+  try {
+    fn();
+  } finally {
+    console.warn = warn;
+  }
+  return seen;
+}
+
 /** A command's skip (exit 77): one line on stderr, "NAME: skipped: ...", holding `says`. */
 export function assertSkipLine(err: string, name: string, says: string): void {
   const lines = err.trimEnd().split("\n");

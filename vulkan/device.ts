@@ -17,7 +17,7 @@ import { makeVersion, QueueFlag, versionString } from "../core/enums.ts";
 import { flagMask, PipelineStage, type PipelineStageName } from "../core/enums.ts";
 import { check, MissingExtensionError } from "../core/errors.ts";
 import { ShareError } from "../core/errors.ts";
-import { SETTLE_MS, timeoutNs, warnLeak } from "../core/time.ts";
+import { SETTLE_MS, timeoutNs } from "../core/time.ts";
 import {
   VkFenceCreateInfo,
   VkSemaphoreCreateInfo,
@@ -114,7 +114,6 @@ export class Device extends Resource {
   readonly label: string;
   #tables = new Map<string, unknown>();
   #queues = new Map<number, Queue>();
-  #blocked = false;
 
   /** @ignore Made by the class's own static methods. */
   private constructor(
@@ -272,18 +271,23 @@ export class Device extends Resource {
   /**
    * Waits (at most {@linkcode SETTLE_MS} per queue) for the work submitted to its queues, then
    * disposes its children and the device. A device whose work cannot finish is left
-   * undestroyed, with a warning, rather than crash the driver.
+   * undestroyed (and its instance with it), with a warning, rather than crash the driver.
    */
   override [Symbol.dispose](): void {
     if (!this.disposed) {
-      for (const q of this.#queues.values()) if (!q.drain(SETTLE_MS)) this.#blocked = true;
+      for (const q of this.#queues.values()) {
+        if (!q.drain(SETTLE_MS)) {
+          this.keep(
+            `${this.label} has GPU work that did not finish within ${SETTLE_MS} ms (a wait that nothing signals?)`,
+          );
+        }
+      }
     }
     super[Symbol.dispose]();
   }
 
   /** Destroys the VkDevice. */
   protected destroy(): void {
-    if (this.#blocked) return warnLeak(this.label);
     for (const q of this.#queues.values()) q.releaseOwnObjects();
     vk().vkDestroyDevice(this.handle, null);
   }

@@ -1,7 +1,7 @@
 // Memory sharing on the real driver: export → import into a second VkDevice, bytes checked on
 // both sides, for every handle type the driver can export and import; plain and dedicated;
 // host-visible (through map) and device-local (through transfer copies).
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import type { MemoryHandleTypeName, MemoryPropertyName } from "../../core/mod.ts";
@@ -10,12 +10,13 @@ import {
   DeviceMemory,
   GpuBuffer,
   GpuImage,
+  Instance,
   OwnedFd,
   ShareError,
   Transfer,
 } from "../../mod.ts";
 import { externalBufferProperties, relayRefusal } from "../../share/mod.ts";
-import { test } from "../_harness.ts";
+import { test, warnings } from "../_harness.ts";
 import {
   assertNoFdLeak,
   cannotShare,
@@ -258,6 +259,44 @@ test(
     assertEquals(w.length, 0, "detached after dispose");
     assertThrows(() => m.map(), Error, "used after dispose");
   }),
+);
+
+test(
+  "map: a view the script transferred away keeps the memory, its device and instance, with warnings",
+  { skip: caps.hostVisible ? false : "no HOST_VISIBLE memory type" },
+  () => {
+    // An instance of its own: this test leaves it undestroyed on purpose.
+    const instance = Instance.create();
+    const device = Device.create(instance.physicalDevices()[0]);
+    const m = DeviceMemory.allocate(device, {
+      size: 8192,
+      properties: ["HOST_VISIBLE", "HOST_COHERENT"],
+    });
+    const v = m.map();
+    v.fill(9);
+    // The script hands the mapping to another ArrayBuffer (as a postMessage to a Worker would).
+    const moved = new Uint8Array((v.buffer as ArrayBuffer).transfer());
+    assertEquals([v.length, moved.length], [0, 8192]);
+    const again = m.map();
+    assertEquals([again.length, again[100]], [8192, 9], "map() gives a new view of the mapping");
+    m.unmap();
+    assert(m.mapped, "unmap() leaves it mapped: the transferred view may read it");
+    const said = warnings(() => m[Symbol.dispose]());
+    assert(m.disposed);
+    assertEquals(said.length, 1, said.join("\n"));
+    assertStringIncludes(said[0], `${m.label} was left undestroyed`);
+    assertStringIncludes(said[0], "slice()");
+    assertEquals(moved[100], 9, "still mapped after the memory's dispose");
+    moved[0] = 1;
+    const parents = warnings(() => {
+      device[Symbol.dispose]();
+      instance[Symbol.dispose]();
+    });
+    assertEquals(parents.length, 2, parents.join("\n"));
+    assertStringIncludes(parents[0], `${device.label} was left undestroyed`);
+    assertStringIncludes(parents[1], "Instance was left undestroyed");
+    assertEquals([moved[0], moved[100]], [1, 9], "still mapped after the device's dispose");
+  },
 );
 
 test(

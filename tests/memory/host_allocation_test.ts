@@ -93,6 +93,43 @@ test(
   }),
 );
 
+test("a host allocation whose bytes were transferred away: zero pages replace it at dispose", () => {
+  const before = openFdSet();
+  for (const shared of [false, true]) {
+    const host = shared ? HostAllocation.createShared(65536) : HostAllocation.create(65536);
+    host.bytes.fill(5);
+    // The script hands the bytes to another ArrayBuffer (as a postMessage to a Worker would).
+    const moved = new Uint8Array((host.bytes.buffer as ArrayBuffer).transfer());
+    assertEquals([host.bytes.length, moved.length, moved[7]], [0, 65536, 5]);
+    host[Symbol.dispose]();
+    assertEquals(host.bytes.length, 0);
+    assert(moved.every((x) => x === 0), "the transferred buffer reads zeros, not freed memory");
+    moved[7] = 1; // and writes land in pages of their own
+    assertEquals(moved[7], 1);
+  }
+  assertNoFdLeak(before, "the shared allocation's memfd is closed");
+});
+
+test(
+  "a transferred host allocation imported into Vulkan: kept for Vulkan, then zero pages",
+  { skip },
+  withTwoDevices((a) => {
+    const align = a.physicalDevice.minImportedHostPointerAlignment!;
+    const host = HostAllocation.create(65536, align);
+    host.bytes.fill(6);
+    const buffer = GpuBuffer.create(a, { size: 65536, external: "HOST_ALLOCATION" });
+    const memory = DeviceMemory.importHostPointer(a, host, { for: buffer });
+    const moved = new Uint8Array((host.bytes.buffer as ArrayBuffer).transfer());
+    host[Symbol.dispose]();
+    using t = Transfer.create(a);
+    t.fill(buffer, 0x03030303);
+    assert(moved.every((x) => x === 3), "Vulkan's writes, seen through the transferred buffer");
+    buffer[Symbol.dispose]();
+    memory[Symbol.dispose]();
+    assert(moved.every((x) => x === 0), "zero pages once the last import is freed");
+  }),
+);
+
 test("a shared host allocation is a memfd mapping: what JS writes is in the file, and back", () => {
   const before = openFdSet();
   {

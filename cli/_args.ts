@@ -297,10 +297,11 @@ export function refusalOf(e: unknown): { code: number; line: string } | null {
   const { code, command } = e as Error & { code: string; command?: string };
   const rule = (e as { rule?: string }).rule ?? code;
   const library = name === "LibraryLoadError";
-  const missing = library || name === "MissingExtensionError"
-    || (name === "ShareError" && rule === "HANDLE_TYPE_UNSUPPORTED")
-    || (name === "VkError" && command === "vkCreateInstance"); // no driver here
-  const hint = library
+  const noDriver = name === "VkError" && command === "vkCreateInstance";
+  const missing = library || noDriver || name === "MissingExtensionError"
+    || (name === "ShareError" && rule === "HANDLE_TYPE_UNSUPPORTED");
+  // Without a library or a driver the doctor can say no more: setup can.
+  const hint = library || noDriver
     ? "vkshare setup (says what is missing, and installs it as root)"
     : e.message.includes("doctor")
     ? ""

@@ -937,3 +937,22 @@ export function handleTypeMask(
   if (v === undefined) return 0;
   return flagMask(MemoryHandleType, typeof v === "string" ? [v] : v, what);
 }
+
+/**
+ * @ignore @internal A usage mask, as {@linkcode flagMask} reads it, that Vulkan accepts: at
+ * least one flag (a usage of 0 breaks VkBufferCreateInfo's, VkImageCreateInfo's and the
+ * capability queries' "usage-requiredbitmask" rule). A RangeError that lists the names otherwise.
+ */
+export function usageMask<T extends Record<string, number>>(
+  table: T,
+  value: readonly (keyof T & string)[] | number,
+  what: string,
+): number {
+  const mask = flagMask(table, value, what);
+  if (mask !== 0) return mask;
+  throw new RangeError(
+    `${what}: at least one usage flag is needed, got none (one of ${
+      Object.keys(table).join(", ")
+    })`,
+  );
+}

@@ -24,7 +24,7 @@ import {
   QUEUE_FAMILY_EXTERNAL,
   QUEUE_FAMILY_IGNORED,
 } from "../core/enums.ts";
-import { check, ShareError } from "../core/errors.ts";
+import { check, ShareError, show } from "../core/errors.ts";
 import { out64 } from "../core/out_params.ts";
 import { Resource } from "../core/resource.ts";
 import { SETTLE_MS, warnLeak } from "../core/time.ts";
@@ -270,6 +270,7 @@ interface PlaneCopy {
  * the whole image (COLOR, or DEPTH for D32_SFLOAT).
  */
 function imagePlanes(image: GpuImage): PlaneCopy[] {
+  if (!isImageLike(image)) wrongKind("GpuImage", image);
   const { extent, arrayLayers, format } = image.info;
   const name = formatNameOf(format)!;
   const planes = FORMAT_PLANES[name];
@@ -304,6 +305,7 @@ function aspectOf(image: GpuImage): number {
  * @category Vulkan objects
  */
 export function checkRange(buffer: GpuBuffer, r?: Range): { offset: bigint; size: bigint } {
+  if (!isBufferLike(buffer)) wrongKind("GpuBuffer", buffer);
   r ??= {};
   const offset = BigInt(r.offset ?? 0);
   const size = r.size === undefined ? BigInt(buffer.size) - offset : BigInt(r.size);
@@ -311,6 +313,30 @@ export function checkRange(buffer: GpuBuffer, r?: Range): { offset: bigint; size
     throw new RangeError(`range: offset ${offset} and size ${size} do not fit in ${buffer.label}`);
   }
   return { offset, size };
+}
+
+// Whether `v` looks like a GpuBuffer (its size) or a GpuImage (its info): the classes are not
+// imported here (they import this module).
+function isBufferLike(v: unknown): boolean {
+  return typeof (v as { size?: unknown } | null)?.size === "number";
+}
+
+function isImageLike(v: unknown): boolean {
+  const info = (v as { info?: { kind?: unknown } } | null)?.info;
+  return typeof info === "object" && info?.kind === "image";
+}
+
+/** The TypeError for an argument that is not the `expected` kind (an image for a buffer, say). */
+function wrongKind(expected: "GpuBuffer" | "GpuImage", v: unknown): never {
+  const label = (v as { label?: unknown } | null)?.label;
+  const image = typeof label === "string" && label.startsWith("Image ");
+  throw new TypeError(
+    `expected a ${expected}, got ${typeof label === "string" ? label : show(v)}${
+      image && expected === "GpuBuffer"
+        ? " (an image: Transfer.writeImage and readImage copy images)"
+        : ""
+    }`,
+  );
 }
 
 function flags<N extends string>(
@@ -876,10 +902,12 @@ export class Recorder {
   }
 
   #image(i: GpuImage, usage?: keyof typeof ImageUsage): bigint {
+    if (!isImageLike(i)) wrongKind("GpuImage", i);
     return this.#usable(i, "an image", i.info.usage, usage, usage && ImageUsage[usage]);
   }
 
   #buffer(b: GpuBuffer, usage?: keyof typeof BufferUsage): bigint {
+    if (!isBufferLike(b)) wrongKind("GpuBuffer", b);
     return this.#usable(b, "a buffer", b.usage, usage, usage && BufferUsage[usage]);
   }
 

@@ -14,6 +14,7 @@ import {
   handleTypeMask,
   MemoryHandleType,
   type MemoryHandleTypeName,
+  usageMask,
 } from "../core/enums.ts";
 import { check } from "../core/errors.ts";
 import { out64, positiveSize } from "../core/out_params.ts";
@@ -97,7 +98,11 @@ export class GpuBuffer extends Bindable {
   /** Creates a buffer on `device`. */
   static create(device: Device, options: BufferOptions): GpuBuffer {
     const size = positiveSize(options?.size, "size");
-    const usage = flagMask(BufferUsage, options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage");
+    const usage = usageMask(
+      BufferUsage,
+      options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"],
+      "usage",
+    );
     const flags = flagMask(BufferCreateFlag, options.flags ?? [], "flags");
     const external = handleTypeMask(options.external, "external");
     const d = device.live;

@@ -26,6 +26,7 @@ import {
   type ImageUsageName,
   MemoryHandleType,
   type MemoryHandleTypeName,
+  usageMask,
 } from "../core/enums.ts";
 import { check, DisposedError, MissingExtensionError, ShareError } from "../core/errors.ts";
 import { out64 } from "../core/out_params.ts";
@@ -187,7 +188,7 @@ function describeImage(
     mipLevels: positiveInt(options.mipLevels ?? 1, "mipLevels"),
     arrayLayers: positiveInt(options.arrayLayers ?? 1, "arrayLayers"),
     tiling: drm ? DRM_TILING : enumValue(ImageTiling, options.tiling ?? "OPTIMAL", "tiling"),
-    usage: flagMask(ImageUsage, options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage"),
+    usage: usageMask(ImageUsage, options.usage ?? ["TRANSFER_SRC", "TRANSFER_DST"], "usage"),
     flags: flagMask(ImageCreateFlag, options.flags ?? [], "flags"),
     externalHandleTypes: handleTypeMask(options.external, "external"),
     ...(nvMask ? { externalHandleTypesNV: nvMask } : {}),

@@ -603,7 +603,9 @@ def _dedicated(v: Any) -> Optional[dict]:
     for k in v:
         if k not in fields:
             raise _bad(f"{where}.{k}: not a field (it has {', '.join(fields)})", list(fields), k)
-    checks: dict = {"usage": _is_u32, "flags": _is_u32, "externalHandleTypes": _is_u32}
+    # A usage of no flag breaks Vulkan's "usage-requiredbitmask": one flag at least.
+    checks: dict = {"usage": lambda x: _is_u32(x, 1), "flags": _is_u32,
+                    "externalHandleTypes": _is_u32}
     if v["kind"] == "buffer":
         checks["size"] = lambda x: _is_int(x) and 0 < x <= 2**53 - 1
     else:

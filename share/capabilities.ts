@@ -36,6 +36,7 @@ import {
   type SemaphoreHandleTypeName,
   SemaphoreType,
   type SemaphoreTypeName,
+  usageMask,
 } from "../core/enums.ts";
 import { check, MissingExtensionError } from "../core/errors.ts";
 import { Arena, encode, fastPaths, link } from "../ffi/layout.ts";
@@ -267,7 +268,7 @@ export function externalBufferProperties(
   const handleType = enumValue(MemoryHandleType, query.handleType, "handleType");
   const usage = query.usage === undefined
     ? DEFAULT_BUFFER_USAGE
-    : flagMask(BufferUsage, query.usage, "usage");
+    : usageMask(BufferUsage, query.usage, "usage");
   const flags = query.flags === undefined ? 0 : flagMask(BufferCreateFlag, query.flags, "flags");
   // The key is one number where it fits (the query is asked in loops: no key text to build).
   const key = handleType < 2 ** 17 && flags < 32
@@ -347,7 +348,7 @@ function imageValues(query: Omit<ImageQuery, "handleType">) {
     format: enumValue(Format, query.format ?? "R8G8B8A8_UNORM", "format"),
     type: enumValue(ImageType, query.type ?? "2D", "type"),
     tiling: enumValue(ImageTiling, query.tiling ?? "OPTIMAL", "tiling"),
-    usage: flagMask(
+    usage: usageMask(
       ImageUsage,
       query.usage ?? ["SAMPLED", "TRANSFER_SRC", "TRANSFER_DST"],
       "usage",

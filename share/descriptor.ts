@@ -349,6 +349,9 @@ const positive32: FieldCheck = (v) =>
   Number.isInteger(v) && (v as number) > 0 && (v as number) <= 0xffffffff
     ? null
     : "an integer from 1 to 2^32-1";
+// Vulkan's "usage-requiredbitmask": a buffer or image is made with one usage flag at least.
+const usageMask: FieldCheck = (v) =>
+  positive32(v) === null ? null : "a usage mask of one flag or more (1 to 2^32-1)";
 const bytes: FieldCheck = (v) =>
   Number.isSafeInteger(v) && (v as number) >= 0 ? null : "a non-negative integer of bytes";
 const valueOf = (table: Record<string, number>): FieldCheck => (v) =>
@@ -395,7 +398,7 @@ const IMAGE_FIELDS: Record<keyof ImageTarget, FieldCheck> = {
   mipLevels: positive32,
   arrayLayers: positive32,
   tiling: valueOf(ImageTiling),
-  usage: u32,
+  usage: usageMask,
   flags: u32,
   externalHandleTypes: u32,
   externalHandleTypesNV: optional(u32),
@@ -406,7 +409,7 @@ const IMAGE_FIELDS: Record<keyof ImageTarget, FieldCheck> = {
 const BUFFER_FIELDS: Record<keyof BufferTarget, FieldCheck> = {
   kind: () => null,
   size: (v) => Number.isSafeInteger(v) && (v as number) > 0 ? null : "a positive integer",
-  usage: u32,
+  usage: usageMask,
   flags: u32,
   externalHandleTypes: u32,
 };

@@ -19,9 +19,14 @@ import {
   ImportError,
   type MemoryDescriptor,
   OwnedFd,
+  Transfer,
 } from "../../mod.ts";
 import { fdSize } from "../../share/fd_kind.ts";
-import { externalBufferProperties, isOpenFd } from "../../share/mod.ts";
+import {
+  externalBufferProperties,
+  externalImageFormatProperties,
+  isOpenFd,
+} from "../../share/mod.ts";
 import { openExportCount } from "../../share/registry.ts";
 import { F_SEAL_WRITE, forgedDmaBuf, forgedMemfd, MESA_SEALS, readAt } from "../_forge.ts";
 import { test } from "../_harness.ts";
@@ -225,6 +230,46 @@ test(
     assertThrows(() => m.map(), DisposedError);
     assertRule(() => buf.live, "ALREADY_BOUND", "was disposed");
     stillAllocates(a);
+  }),
+);
+
+test(
+  "a usage of no flags, and an image where a buffer goes, are refused before the driver sees them",
+  withTwoDevices((a) => {
+    // Vulkan's "usage-requiredbitmask": a create info or a capability query needs one flag.
+    for (const usage of [[], 0] as const) {
+      assertThrows(
+        () => GpuBuffer.create(a, { size: 4096, usage }),
+        RangeError,
+        "usage: at least one",
+      );
+      assertThrows(
+        () => GpuImage.create(a, { width: 4, usage }),
+        RangeError,
+        "usage: at least one",
+      );
+      assertThrows(
+        () => externalBufferProperties(a.physicalDevice, { handleType: "OPAQUE_FD", usage }),
+        RangeError,
+        "usage: at least one",
+      );
+      assertThrows(
+        () => externalImageFormatProperties(a.physicalDevice, { handleType: "OPAQUE_FD", usage }),
+        RangeError,
+        "usage: at least one",
+      );
+    }
+    using image = GpuImage.create(a, { width: 4, height: 4 });
+    using t = Transfer.create(a);
+    for (
+      const f of [() => t.read(image as never), () => t.write(image as never, new Uint8Array(4))]
+    ) {
+      const e = assertThrows(f, TypeError, "expected a GpuBuffer, got Image ");
+      assertStringIncludes(e.message, "readImage");
+    }
+    assertThrows(() => t.fill(null as never, 0), TypeError, "expected a GpuBuffer, got null");
+    using buffer = GpuBuffer.create(a, { size: 64 });
+    assertThrows(() => t.readImage(buffer as never), TypeError, "expected a GpuImage, got Buffer ");
   }),
 );
 

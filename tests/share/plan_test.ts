@@ -278,6 +278,16 @@ const CASES: Partial<Record<ShareRule, Case[]>> = {
       keeps: () => memory({ descriptor: memoryDescriptor({ deviceName: "7" }) }),
     },
     {
+      // A dedicated buffer of no usage flag: Vulkan makes none (usage-requiredbitmask).
+      breaks: () =>
+        memory({
+          importer: cuda("memfd"),
+          descriptor: memoryDescriptor({ dedicated: { ...BUFFER, usage: 0 } }),
+        }),
+      keeps: () =>
+        memory({ importer: cuda("memfd"), descriptor: memoryDescriptor({ dedicated: BUFFER }) }),
+    },
+    {
       breaks: () => sync("fence", { descriptor: syncDescriptor("semaphore") }),
       keeps: () => sync("fence"),
     },

@@ -15,7 +15,7 @@
  */
 import { makeVersion, QueueFlag, versionString } from "../core/enums.ts";
 import { flagMask, PipelineStage, type PipelineStageName } from "../core/enums.ts";
-import { check, MissingExtensionError } from "../core/errors.ts";
+import { check, MissingExtensionError, show } from "../core/errors.ts";
 import { ShareError } from "../core/errors.ts";
 import { SETTLE_MS, timeoutNs } from "../core/time.ts";
 import {
@@ -138,6 +138,20 @@ export class Device extends Resource {
   /** Creates a device on `pd`. */
   static create(pd: PhysicalDevice, options?: DeviceOptions): Device {
     options ??= {};
+    if (
+      typeof (pd as { instance?: { assertAlive?: unknown } } | null)?.instance?.assertAlive
+        !== "function"
+    ) {
+      throw new TypeError(
+        `Device.create: expected a PhysicalDevice (one of instance.physicalDevices()), got ${
+          show(pd)
+        }${
+          pd === undefined
+            ? ": where physicalDevices() is empty, this machine's Vulkan drivers found no device (vkshare doctor says why)"
+            : ""
+        }`,
+      );
+    }
     pd.instance.assertAlive();
     if (pd.apiVersion < makeVersion(1, 1)) {
       throw new Error(

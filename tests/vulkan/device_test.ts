@@ -1,6 +1,12 @@
 // Device: which extensions it enables, queues, extension tables, errors that name the extension
 // and the device.
-import { assert, assertEquals, assertExists, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertExists,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { makeVersion } from "../../core/mod.ts";
 import { VK_KHR_external_fence_fd, VK_KHR_external_memory_fd } from "../../ffi/vk_commands.ts";
 import { Device, DisposedError, MissingExtensionError } from "../../mod.ts";
@@ -51,6 +57,22 @@ test(
     assertEquals(e.device, pd.name);
   }),
 );
+
+test("Device.create of no physical device is a TypeError that says what to pass, and why none", () => {
+  // `instance.physicalDevices()[0]` where the drivers found no device.
+  const none = assertThrows(
+    () => Device.create(undefined as never),
+    TypeError,
+    "expected a PhysicalDevice",
+  );
+  assertStringIncludes(none.message, "found no device (vkshare doctor says why)");
+  const other = assertThrows(
+    () => Device.create({ name: "GPU" } as never),
+    TypeError,
+    'got {"name":"GPU"}',
+  );
+  assert(!other.message.includes("found no device"), other.message);
+});
 
 test(
   "bad queue options are RangeErrors",

@@ -113,6 +113,11 @@ export const SHARE_RULES = {
     source:
       "spec: a successful import transfers the fd's ownership; drivers: a reused number imports an unrelated allocation",
   },
+  FD_OWNED: {
+    explains:
+      "an fd number that an OwnedFd owns is not adopted by a second one (each would close it, the second time whatever file then has the number); an import of that number consumes its owner",
+    source: "vkshare: an fd is closed once, by its one owner",
+  },
   FD_KIND_MISMATCH: {
     explains:
       "an fd is imported only if it is of the kind the export was, and of the kind the importing device's own exports are, as the kernel tells (a dma-buf by its filesystem, never by its /proc name; never a pipe, socket or FIFO)",
@@ -313,6 +318,7 @@ export type ShareRule = keyof typeof SHARE_RULES;
 const NOT_THE_DEVICE: ReadonlySet<string> = new Set([
   "FD_NOT_OPEN",
   "FD_CONSUMED",
+  "FD_OWNED",
   "ALREADY_BOUND",
   "WRONG_DEVICE",
   "NO_PENDING_SIGNAL",

@@ -24,6 +24,9 @@ import { describeFd, isOpenFd, sameFile } from "./fd_kind.ts";
 // number, or when it is found naming another file (the kernel reuses numbers).
 const consumed = new Map<number, { by: Label; file: FileId | null }>();
 
+// The OwnedFd that owns each fd number now: an fd is closed once, by its one owner.
+const owners = new Map<number, OwnedFd>();
+
 /** A message text, or what makes it when it is first needed (most never are). */
 type Label = string | (() => string);
 const text = (l: Label): string => typeof l === "string" ? l : l();
@@ -116,6 +119,17 @@ export class OwnedFd implements Disposable {
     this.#fd = fd;
     this.#label = label;
     consumed.delete(fd);
+    // The kernel gave this number out again, so an owner of it that is still listed lost its fd
+    // outside vkshare (a raw close): it must never close the number now.
+    const stale = owners.get(fd);
+    if (stale) stale.#lost();
+    owners.set(fd, this);
+  }
+
+  /** Its fd was closed by someone else: it is closed here, without a close. */
+  #lost(): void {
+    this.#state = "closed";
+    this.#done();
   }
 
   /** What the fd is, for messages (`OPAQUE_FD export of ...`). */
@@ -131,6 +145,13 @@ export class OwnedFd implements Disposable {
   static adopt(fd: number, label?: string): OwnedFd {
     label ??= `fd ${fd}`;
     if (!isOpenFd(fd)) throw new ErrnoError("fcntl(F_GETFD)", 9, `fd=${fd} is not open`);
+    const owner = owners.get(fd);
+    if (owner) {
+      throw new ShareError(
+        "FD_OWNED",
+        `fd ${fd} is owned already, by ${owner.label}: use that OwnedFd, or its dup() for a second owner`,
+      );
+    }
     setCloexec(fd);
     return new OwnedFd(fd, label);
   }
@@ -199,6 +220,9 @@ export class OwnedFd implements Disposable {
 
   /** @ignore @internal Records that an import consumed raw fd `fd`, which vkshare closes now. */
   static markConsumed(fd: number, by: Label): void {
+    // The number of an fd that an OwnedFd owns: that owner is consumed (and closes nothing more).
+    const owner = owners.get(fd);
+    if (owner) return owner.consume(by);
     recordConsumed(fd, by);
     libc().close(fd);
   }
@@ -229,6 +253,7 @@ export class OwnedFd implements Disposable {
   }
 
   #done(): void {
+    if (owners.get(this.#fd) === this) owners.delete(this.#fd);
     const fn = this.#onDone;
     this.#onDone = undefined;
     fn?.();

@@ -234,6 +234,22 @@ test(
 );
 
 test(
+  "an import given the number of an export's fd consumes that export: it closes nothing later",
+  { skip: cannotShare("OPAQUE_FD") },
+  withTwoDevices((a, b) => {
+    using memory = DeviceMemory.allocate(a, { size: 65536, exportAs: "OPAQUE_FD" });
+    const exp = memory.exportFd();
+    const n = exp.fd.fd;
+    using _imported = DeviceMemory.importFd(b, n, exp.descriptor); // the raw number, not exp.fd
+    assertEquals(exp.fd.state, "consumed");
+    using victim = OwnedFd.dupOf(0, "a file that got the number next");
+    assertEquals(victim.fd, n);
+    exp[Symbol.dispose]();
+    assert(isOpenFd(n), "disposing the export closed another file's fd");
+  }),
+);
+
+test(
   "a usage of no flags, and an image where a buffer goes, are refused before the driver sees them",
   withTwoDevices((a) => {
     // Vulkan's "usage-requiredbitmask": a create info or a capability query needs one flag.

@@ -1,9 +1,9 @@
 // Owned fds: close-on-exec, closed once, handed on explicitly; kcmp tells dups apart from others.
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 // @ts-types="../../cli/_node/fs.d.ts"
 import { readFileSync } from "node:fs";
 import { fileId, libc } from "../../ffi/libc.ts";
-import { ErrnoError, OwnedFd } from "../../mod.ts";
+import { ErrnoError, OwnedFd, ShareError } from "../../mod.ts";
 import type { ExportDescriptor } from "../../share/descriptor.ts";
 import { finishExport } from "../../share/execute.ts";
 import { consumedBy, consumeImported } from "../../share/fd.ts";
@@ -31,6 +31,36 @@ test("OwnedFd: dup is close-on-exec, close is idempotent, release hands the numb
   b[Symbol.dispose](); // does not close a released fd
   assert(isOpenFd(raw));
   libc().close(raw);
+});
+
+test("an fd has one owner: a second adopt is FD_OWNED; consuming its number consumes its owner", () => {
+  const owner = OwnedFd.dupOf(0, "the owner");
+  const n = owner.fd;
+  const e = assertThrows(() => OwnedFd.adopt(n), ShareError);
+  assertEquals(e.rule, "FD_OWNED");
+  assertStringIncludes(e.message, `fd ${n} is owned already, by the owner`);
+  // An import given the raw number consumes the owner, which then closes nothing.
+  consumeImported(n, "a test import");
+  assertEquals(owner.state, "consumed");
+  assert(!isOpenFd(n));
+  const victim = OwnedFd.dupOf(0, "a new file at that number");
+  assertEquals(victim.fd, n, "the kernel gave the number out again");
+  owner.close();
+  assert(isOpenFd(n), "the consumed owner did not close the new file");
+  // Closed, released: no longer an owner, so the number can be adopted again.
+  const raw = victim.release();
+  const again = OwnedFd.adopt(raw, "adopted again");
+  assertEquals(again.fd, n);
+  again.close();
+  // An owner whose number the kernel handed out again (closed behind its back) lost its fd.
+  const lost = OwnedFd.dupOf(0, "closed behind its back");
+  libc().close(lost.fd);
+  const next = OwnedFd.dupOf(0, "the next file");
+  assertEquals(next.number, lost.number);
+  assertEquals(lost.state, "closed");
+  lost.close();
+  assert(isOpenFd(next.fd), "the lost owner closed nothing");
+  next.close();
 });
 
 test("errno becomes a typed error with its name", () => {

@@ -149,7 +149,7 @@ export class OwnedFd implements Disposable {
     if (owner) {
       throw new ShareError(
         "FD_OWNED",
-        `fd ${fd} is owned already, by ${owner.label}: use that OwnedFd, or its dup() for a second owner`,
+        `fd ${fd} is owned already, by ${owner.label}: use that OwnedFd, or its dup() for a second owner (an fd it owns is closed only through it: one closed behind its back leaves it holding the number)`,
       );
     }
     setCloexec(fd);

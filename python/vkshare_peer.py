@@ -111,6 +111,11 @@ def _timeout(what: str, seconds: float) -> TimeoutError:
 # ---- fds ----------------------------------------------------------------------------------------
 
 
+# The Fd that owns each fd number now (share/fd.ts keeps the same): an import given the bare
+# number of an owned fd takes that Fd, so that it never closes the number CUDA now owns.
+_OWNERS: dict = {}
+
+
 class Fd:
     """An fd this process owns: closed once by :meth:`close`, or handed on by :meth:`take`."""
 
@@ -118,18 +123,29 @@ class Fd:
         self.fd = fd
         self.label = label
         self.state = "open"
+        # The number was free again, so a listed owner lost its fd behind its back.
+        stale = _OWNERS.get(fd)
+        if stale is not None:
+            stale.state = "closed"
+        _OWNERS[fd] = self
+
+    def _done(self) -> None:
+        if _OWNERS.get(self.fd) is self:
+            del _OWNERS[self.fd]
 
     def take(self) -> int:
         """The number, now the taker's (an import that succeeded): close() leaves it alone."""
         if self.state != "open":
             raise ValueError(f"{self.label} is {self.state}")
         self.state = "consumed"
+        self._done()
         return self.fd
 
     def close(self) -> None:
         """Closes the fd unless it was closed or taken already (idempotent)."""
         if self.state == "open":
             self.state = "closed"
+            self._done()
             os.close(self.fd)
 
     def __enter__(self) -> "Fd":
@@ -140,6 +156,14 @@ class Fd:
 
     def __repr__(self) -> str:
         return f"Fd({self.fd}, {self.label!r}, {self.state})"
+
+
+def _taken(fd: Any) -> None:
+    """After an import took ``fd`` (an :class:`Fd`, or a bare number): its owner is taken, so
+    that closing it later closes nothing."""
+    owner = fd if isinstance(fd, Fd) else _OWNERS.get(fd)
+    if owner is not None and owner.state == "open":
+        owner.take()
 
 
 def describe_fd(fd: int) -> Optional[str]:
@@ -1133,8 +1157,8 @@ class CudaContext:
     def import_memory(self, fd: Any, descriptor: Any) -> "CudaExternalMemory":
         """Imports Vulkan memory exported as OPAQUE_FD (``cuImportExternalMemory``), with the
         descriptor's size and dedicated flag, after the descriptor's rules (ShareError). On
-        success the fd is CUDA's (an :class:`Fd` is marked taken); on failure it is still the
-        caller's."""
+        success the fd is CUDA's (an :class:`Fd`, or the one that owns a bare number, is marked
+        taken); on failure it is still the caller's."""
         d = parse_memory_descriptor(descriptor)
         self._check_origin(d)
         number = _importable_fd(fd, "OPAQUE_FD memory")
@@ -1148,8 +1172,7 @@ class CudaContext:
             lib.cuImportExternalMemory(ctypes.byref(handle), ctypes.byref(desc)),
             "cuImportExternalMemory", fd=number, size=d["size"],
             dedicated=d["dedicated"] is not None))
-        if isinstance(fd, Fd):
-            fd.take()
+        _taken(fd)
         return CudaExternalMemory(self, handle, d)
 
     def import_semaphore(self, fd: Any, descriptor: Any) -> "CudaExternalSemaphore":
@@ -1171,8 +1194,7 @@ class CudaContext:
         self.run(lambda lib: self.cuda.check(
             lib.cuImportExternalSemaphore(ctypes.byref(handle), ctypes.byref(desc)),
             "cuImportExternalSemaphore", fd=number, semaphoreType=d["semaphoreType"]))
-        if isinstance(fd, Fd):
-            fd.take()
+        _taken(fd)
         return CudaExternalSemaphore(self, handle, d["semaphoreType"])
 
     def check_vulkan_device(self, vulkan: dict) -> None:

@@ -203,6 +203,42 @@ test(
   },
 );
 
+test("the Python peer's fds have one owner: an import given a bare number takes its Fd", {
+  skip: noPython,
+}, () => {
+  // What import_memory and import_semaphore do after CUDA took the fd (no CUDA needed for it).
+  const script = String.raw`
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import vkshare_peer as vk
+
+owner = vk.Fd(os.dup(0), "a received fd")
+n = owner.fd
+vk._taken(n)  # an import given the bare number
+os.close(n)  # CUDA closes it, some day
+victim = os.dup(0)  # the next file at that number
+owner.close()
+out = {"state": owner.state, "same": victim == n, "victim_open": vk.describe_fd(victim) is not None}
+lost = vk.Fd(os.dup(0), "closed behind its back")
+os.close(lost.fd)
+nxt = vk.Fd(os.dup(0), "the next file")
+lost.close()
+out.update(lost=lost.state, next_open=vk.describe_fd(nxt.fd) is not None)
+nxt.close()
+os.close(victim)
+print(json.dumps(out))
+`;
+  const r = spawnSync("python3", ["-c", script, PEER], { encoding: "utf8" });
+  assertEquals(r.status, 0, r.stderr);
+  assertEquals(JSON.parse(r.stdout), {
+    state: "consumed",
+    same: true,
+    victim_open: true,
+    lost: "closed",
+    next_open: true,
+  });
+});
+
 test("the Python peer's accept ends on time while refused peers keep coming", {
   skip: noPython,
 }, () => {

@@ -336,9 +336,9 @@ function checkImagePlan(
   const broken = planImage(facts, description);
   if (broken.length) {
     const [first, ...rest] = broken;
-    const also = rest.length
-      ? ` (it also breaks: ${[...new Set(rest.map((b) => b.rule))].join(", ")})`
-      : "";
+    // Another break of the first's rule says what (an odd height beside an odd width).
+    const others = rest.map((b) => b.rule === first.rule ? `${b.rule}: ${b.message}` : b.rule);
+    const also = rest.length ? ` (it also breaks: ${[...new Set(others)].join("; ")})` : "";
     throw new ShareError(first.rule, `${first.message}${also}`, first.expected, first.actual);
   }
 }

@@ -49,6 +49,14 @@ test(
       () => GpuImage.create(device, { width: 64, height: 64, mipLevels: 1000 }),
       "IMAGE_TYPE",
     );
+    // Two breaks of one rule: the second is said too, not only its rule's name.
+    const odd = assertRule(
+      () => GpuImage.create(device, { width: 3, height: 3, format: "G8_B8R8_2PLANE_420_UNORM" }),
+      "IMAGE_TYPE",
+      "has an even width, not 3",
+    );
+    assert(odd.message.includes("also breaks: IMAGE_TYPE: a 2D image of"), odd.message);
+    assert(odd.message.includes("has an even height, not 3)"), odd.message);
   },
 );
 

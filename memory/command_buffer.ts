@@ -318,7 +318,8 @@ export function checkRange(buffer: GpuBuffer, r?: Range): { offset: bigint; size
 // Whether `v` looks like a GpuBuffer (its size) or a GpuImage (its info): the classes are not
 // imported here (they import this module).
 function isBufferLike(v: unknown): boolean {
-  return typeof (v as { size?: unknown } | null)?.size === "number";
+  const b = v as { size?: unknown; usage?: unknown } | null;
+  return typeof b?.size === "number" && typeof b?.usage === "number";
 }
 
 function isImageLike(v: unknown): boolean {
@@ -329,13 +330,16 @@ function isImageLike(v: unknown): boolean {
 /** The TypeError for an argument that is not the `expected` kind (an image for a buffer, say). */
 function wrongKind(expected: "GpuBuffer" | "GpuImage", v: unknown): never {
   const label = (v as { label?: unknown } | null)?.label;
-  const image = typeof label === "string" && label.startsWith("Image ");
+  const is = (what: string) => typeof label === "string" && label.startsWith(what);
+  const hint = expected !== "GpuBuffer"
+    ? ""
+    : is("Image ")
+    ? " (an image: Transfer.writeImage and readImage copy images)"
+    : is("Memory ")
+    ? " (memory: copy through a GpuBuffer bound to it, or map() host-visible memory)"
+    : "";
   throw new TypeError(
-    `expected a ${expected}, got ${typeof label === "string" ? label : show(v)}${
-      image && expected === "GpuBuffer"
-        ? " (an image: Transfer.writeImage and readImage copy images)"
-        : ""
-    }`,
+    `expected a ${expected}, got ${typeof label === "string" ? label : show(v)}${hint}`,
   );
 }
 

@@ -284,6 +284,9 @@ test(
       assertStringIncludes(e.message, "readImage");
     }
     assertThrows(() => t.fill(null as never, 0), TypeError, "expected a GpuBuffer, got null");
+    using memory = DeviceMemory.allocate(a, { size: 4096 });
+    const m = assertThrows(() => t.read(memory as never), TypeError, "got Memory 0x");
+    assertStringIncludes(m.message, "copy through a GpuBuffer bound to it");
     using buffer = GpuBuffer.create(a, { size: 64 });
     assertThrows(() => t.readImage(buffer as never), TypeError, "expected a GpuImage, got Buffer ");
   }),

@@ -57,6 +57,11 @@ export abstract class Resource implements Disposable {
    */
   protected abstract destroy(): void;
 
+  /** Whether it is kept past its dispose ({@linkcode Resource.keep}). */
+  protected get kept(): boolean {
+    return this.#kept !== undefined;
+  }
+
   /**
    * Leaves this object, and every object it belongs to (its device, its instance), undestroyed
    * at dispose, with a warning that names `why`: something that cannot be taken back still

@@ -565,8 +565,6 @@ export class DeviceMemory extends Resource {
   #label: string | undefined;
   #host: HostAllocation | ArrayBufferView | null;
   #mapped: { pointer: Pointer; buffer: ArrayBuffer; bytes: Uint8Array } | null = null;
-  // Whether a view of the mapping was transferred away: it then stays mapped and allocated.
-  #stranded = false;
   // Per handle type: its VkMemoryGetFdInfoKHR, encoded once (the memory and the handle type never
   // change), and the descriptor of its exports (frozen plain data, the same for each export).
   // Made with the first export (most imported memory is never exported again).
@@ -1078,7 +1076,6 @@ export class DeviceMemory extends Resource {
 
   /** Keeps the memory mapped and allocated (and its device): a transferred view may read it. */
   #strand(): void {
-    this.#stranded = true;
     this.keep(
       `the ArrayBuffer that map() gave of ${this.label} was transferred (transfer(), postMessage) and may still read the mapping, so it stays mapped and allocated until the process ends; copy out of map()'s view (slice()) instead`,
     );
@@ -1095,7 +1092,7 @@ export class DeviceMemory extends Resource {
    */
   unmap(): void {
     const m = this.#mapped;
-    if (!m || this.#stranded) return;
+    if (!m || this.kept) return; // kept: a view of it was transferred away
     if (!detachView(m.buffer)) return this.#strand();
     this.#mapped = null;
     vk().vkUnmapMemory(this.device.handle, this.handle);
@@ -1104,7 +1101,7 @@ export class DeviceMemory extends Resource {
   /** Unmaps, frees the memory, and releases the host allocation it was imported from. */
   protected destroy(): void {
     this.unmap();
-    if (this.#stranded) return; // a transferred view may read it: kept (see map())
+    if (this.kept) return; // a transferred view may read it (see map())
     vk().vkFreeMemory(this.device.handle, this.handle, null);
     const host = this.#host;
     this.#host = null;
